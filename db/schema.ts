@@ -1,0 +1,132 @@
+import { sql } from "drizzle-orm";
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+/**
+ * Configuration and audit live here; records, offsets and metrics do not (see docs/architecture.md).
+ */
+
+export const roles = ["admin", "operator", "viewer"] as const;
+export type Role = (typeof roles)[number];
+
+export const users = pgTable("users", {
+  id: serial("id").primaryKey(),
+  username: text("username").notNull().unique(),
+  passwordHash: text("password_hash").notNull(),
+  role: text("role", { enum: roles }).notNull(),
+  disabled: boolean("disabled").notNull().default(false),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** A session row is keyed by the SHA-256 of the cookie token, so a database leak reveals no usable cookie. */
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    clientAddress: text("client_address"),
+    userAgent: text("user_agent"),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+export const auditOutcomes = ["ok", "denied", "error"] as const;
+export type AuditOutcome = (typeof auditOutcomes)[number];
+
+/** Append-only: nothing in the code updates or deletes these rows. */
+export const auditEvents = pgTable(
+  "audit_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    targetKind: text("target_kind"),
+    target: text("target"),
+    details: jsonb("details").$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    outcome: text("outcome", { enum: auditOutcomes }).notNull(),
+    requestId: text("request_id").notNull(),
+    clientAddress: text("client_address"),
+  },
+  (t) => [
+    index("audit_at_idx").on(t.at),
+    index("audit_actor_idx").on(t.actor),
+    index("audit_action_idx").on(t.action),
+  ],
+);
+
+export const clusters = pgTable("clusters", {
+  id: serial("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  bootstrapServers: text("bootstrap_servers").notNull(),
+  saslMechanism: text("sasl_mechanism", { enum: ["plain", "scram-sha-256", "scram-sha-512"] }),
+  saslUsername: text("sasl_username"),
+  /** Never sent to the browser; the API returns only whether one is set. */
+  saslPassword: text("sasl_password"),
+  tls: boolean("tls").notNull().default(false),
+  embedded: boolean("embedded").notNull().default(false),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const flows = pgTable("flows", {
+  id: serial("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  description: text("description").notNull().default(""),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const flowVersions = pgTable(
+  "flow_versions",
+  {
+    id: serial("id").primaryKey(),
+    flowId: integer("flow_id")
+      .notNull()
+      .references(() => flows.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    definition: jsonb("definition").$type<unknown>().notNull(),
+    message: text("message").notNull().default(""),
+    author: text("author").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("flow_versions_flow_version_idx").on(t.flowId, t.version)],
+);
+
+export const agentStates = ["online", "offline", "revoked"] as const;
+
+/** Registered agents; the embedded one is registered at start like any other. */
+export const agents = pgTable("agents", {
+  id: serial("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  host: text("host"),
+  version: text("version"),
+  /** SHA-256 of the agent's token. */
+  tokenHash: text("token_hash"),
+  embedded: boolean("embedded").notNull().default(false),
+  state: text("state", { enum: agentStates }).notNull().default("offline"),
+  lastHeartbeatAt: timestamp("last_heartbeat_at", { withTimezone: true }),
+  /** Last reported status: flows running, component states, event rates. */
+  status: jsonb("status").$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const settings = pgTable("settings", {
+  key: text("key").primaryKey(),
+  value: jsonb("value").$type<unknown>().notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});

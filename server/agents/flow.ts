@@ -1,0 +1,89 @@
+import { z } from "zod";
+import { channelTypes, interceptorTypes, lookup, sinkTypes, sourceTypes } from "./registry";
+import { selectorSchema } from "./selectors/selectors";
+
+const component = z.looseObject({ type: z.string().describe("Component type: ours or Flume's alias or class name.") });
+
+/**
+ * A flow as JSON. Names are record keys, so they are unique per kind by construction. Each
+ * component's own properties are checked by its type's schema; errors name the component and property.
+ */
+export const flowSchema = z.object({
+  name: z.string().min(1).default("flow"),
+  sources: z.record(z.string(), z.looseObject({
+    type: z.string(),
+    channels: z.array(z.string()).min(1).describe("Channels this source puts into."),
+    interceptors: z.array(component).default([]).describe("Applied in order to every batch before the selector."),
+    selector: selectorSchema.default({ type: "replicating", optional: [] }),
+  })),
+  channels: z.record(z.string(), component),
+  sinks: z.record(z.string(), z.looseObject({ type: z.string(), channel: z.string().describe("The one channel this sink takes from.") })),
+}).superRefine((flow, ctx) => {
+  const check = (kind: "sources" | "channels" | "sinks", entries: typeof sourceTypes | typeof channelTypes | typeof sinkTypes, strip: string[]) => {
+    for (const [name, raw] of Object.entries(flow[kind])) {
+      const entry = lookup(entries as typeof sourceTypes, raw.type);
+      if (!entry) {
+        ctx.addIssue({ code: "custom", path: [kind, name, "type"], message: `unknown ${kind.slice(0, -1)} type "${raw.type}"; known: ${entries.map((e) => e.types[0]).join(", ")}` });
+        continue;
+      }
+      const props: Record<string, unknown> = { ...raw, type: entry.types[0] };
+      for (const k of strip) delete props[k];
+      for (const k of Object.keys(props)) {
+        if (!(k in entry.schema.shape)) ctx.addIssue({ code: "custom", path: [kind, name, k], message: `unknown property "${k}" for type ${entry.types[0]}` });
+      }
+      const r = entry.schema.safeParse(props);
+      if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: "custom", path: [kind, name, ...i.path.map(String)], message: i.message });
+    }
+  };
+  check("sources", sourceTypes, ["interceptors", "selector"]);
+  check("channels", channelTypes, []);
+  check("sinks", sinkTypes, []);
+  for (const [name, src] of Object.entries(flow.sources)) {
+    src.interceptors.forEach((ic, i) => {
+      const entry = lookup(interceptorTypes, ic.type);
+      if (!entry) {
+        ctx.addIssue({ code: "custom", path: ["sources", name, "interceptors", i, "type"], message: `unknown interceptor type "${ic.type}"` });
+        return;
+      }
+      const r = entry.schema.safeParse({ ...ic, type: entry.types[0] });
+      if (!r.success) for (const is of r.error.issues) ctx.addIssue({ code: "custom", path: ["sources", name, "interceptors", i, ...is.path.map(String)], message: is.message });
+    });
+    const selected = src.selector.type === "replicating"
+      ? src.selector.optional
+      : [...Object.values(src.selector.mapping).flat(), ...Object.values(src.selector.optional).flat(), ...src.selector.default];
+    for (const c of [...src.channels, ...selected]) {
+      if (!(c in flow.channels)) ctx.addIssue({ code: "custom", path: ["sources", name, "channels"], message: `channel "${c}" is not defined` });
+      else if (!src.channels.includes(c)) ctx.addIssue({ code: "custom", path: ["sources", name, "selector"], message: `channel "${c}" is not one of the source's channels` });
+    }
+    const batch = Number(src.batchSize ?? 0);
+    for (const c of src.channels) checkBatch(flow.channels[c], batch, ["sources", name, "batchSize"], c, ctx);
+  }
+  for (const [name, sink] of Object.entries(flow.sinks)) {
+    if (!(sink.channel in flow.channels)) ctx.addIssue({ code: "custom", path: ["sinks", name, "channel"], message: `channel "${sink.channel}" is not defined` });
+    else checkBatch(flow.channels[sink.channel], Number(sink.batchSize ?? 0), ["sinks", name, "batchSize"], sink.channel, ctx);
+  }
+});
+
+function checkBatch(channel: z.infer<typeof component> | undefined, batch: number, path: string[], channelName: string, ctx: z.RefinementCtx): void {
+  if (!channel || !batch) return;
+  const entry = lookup(channelTypes, channel.type);
+  const parsed = entry?.schema.safeParse({ ...channel, type: entry.types[0] });
+  const cap = parsed?.success ? Number((parsed.data as { transactionCapacity: number }).transactionCapacity) : undefined;
+  if (cap !== undefined && batch > cap) ctx.addIssue({ code: "custom", path, message: `batchSize ${batch} exceeds transactionCapacity ${cap} of channel "${channelName}"` });
+}
+
+export type FlowConfig = z.infer<typeof flowSchema>;
+
+export class FlowConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid flow:\n  ${problems.join("\n  ")}`);
+    this.name = "FlowConfigError";
+  }
+}
+
+/** Validates a flow; throws FlowConfigError listing every problem as "sinks.k1.batchSize: …". */
+export function parseFlow(input: unknown): FlowConfig {
+  const r = flowSchema.safeParse(input);
+  if (!r.success) throw new FlowConfigError(r.error.issues.map((i) => `${i.path.join(".") || "(flow)"}: ${i.message}`));
+  return r.data;
+}

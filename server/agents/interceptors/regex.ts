@@ -1,0 +1,64 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import type { Interceptor } from "../component";
+
+export const regexFilterInterceptorSchema = z.object({
+  type: z.literal("regex_filter"),
+  regex: z.string().default(".*").describe("Regular expression matched against the body as UTF-8 text."),
+  excludeEvents: z.boolean().default(false).describe("Drop matching events instead of keeping only them."),
+});
+
+export const regexExtractorInterceptorSchema = z.object({
+  type: z.literal("regex_extractor"),
+  regex: z.string().describe("Regular expression whose capture groups become headers."),
+  headers: z.array(z.string()).min(1).describe("Header names for capture groups 1, 2, … (Flume: serializers)."),
+});
+
+export const searchReplaceInterceptorSchema = z.object({
+  type: z.literal("search_replace"),
+  searchPattern: z.string().describe("Regular expression searched for in the body."),
+  replaceString: z.string().default("").describe("Replacement; $1 … refer to groups."),
+});
+
+export const uuidInterceptorSchema = z.object({
+  type: z.literal("uuid"),
+  headerName: z.string().default("id").describe("Header receiving a random UUID."),
+  preserveExisting: z.boolean().default(true).describe("Keep a header that is already set."),
+});
+
+export function regexFilterInterceptor(c: z.infer<typeof regexFilterInterceptorSchema>): Interceptor {
+  const re = new RegExp(c.regex);
+  return { intercept: (events) => events.filter((e) => re.test(e.body.toString("utf8")) !== c.excludeEvents) };
+}
+
+export function regexExtractorInterceptor(c: z.infer<typeof regexExtractorInterceptorSchema>): Interceptor {
+  const re = new RegExp(c.regex);
+  return {
+    intercept(events) {
+      for (const e of events) {
+        const m = re.exec(e.body.toString("utf8"));
+        if (m) c.headers.forEach((h, i) => m[i + 1] !== undefined && (e.headers[h] = m[i + 1]!));
+      }
+      return events;
+    },
+  };
+}
+
+export function searchReplaceInterceptor(c: z.infer<typeof searchReplaceInterceptorSchema>): Interceptor {
+  const re = new RegExp(c.searchPattern, "g");
+  return {
+    intercept(events) {
+      for (const e of events) e.body = Buffer.from(e.body.toString("utf8").replace(re, c.replaceString));
+      return events;
+    },
+  };
+}
+
+export function uuidInterceptor(c: z.infer<typeof uuidInterceptorSchema>): Interceptor {
+  return {
+    intercept(events) {
+      for (const e of events) if (!c.preserveExisting || !(c.headerName in e.headers)) e.headers[c.headerName] = randomUUID();
+      return events;
+    },
+  };
+}

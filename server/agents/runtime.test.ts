@@ -1,0 +1,98 @@
+import { connect } from "node:net";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { FlowConfigError, parseFlow } from "./flow";
+import { FlowRuntime } from "./runtime";
+import type { NetcatSource } from "./sources/netcat";
+import { metrics } from "../metrics/registry";
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), "tributary-flow-"));
+  dirs.push(d);
+  return d;
+}
+
+async function until(cond: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("condition not reached in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe("flow schema", () => {
+  it("names the component and property of every problem", () => {
+    let err: FlowConfigError | undefined;
+    try {
+      parseFlow({
+        sources: { r1: { type: "seq", channels: ["c1", "nope"], batchSize: 500 } },
+        channels: { c1: { type: "memory", transactionCapacity: 100 } },
+        sinks: { k1: { type: "null", channel: "c2" }, k2: { type: "bogus", channel: "c1" }, k3: { type: "logger", channel: "c1", colour: "red" } },
+      });
+    } catch (e) {
+      err = e as FlowConfigError;
+    }
+    expect(err).toBeInstanceOf(FlowConfigError);
+    expect(err!.problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^sources\.r1\.channels: channel "nope" is not defined/),
+      expect.stringMatching(/^sources\.r1\.batchSize: batchSize 500 exceeds transactionCapacity 100/),
+      expect.stringMatching(/^sinks\.k1\.channel: channel "c2" is not defined/),
+      expect.stringMatching(/^sinks\.k2\.type: unknown sink type "bogus"/),
+      expect.stringMatching(/^sinks\.k3\.colour: unknown property/),
+    ]));
+  });
+});
+
+describe("flow runtime", () => {
+  it("seq → memory → null moves every event and reports Flume counters", async () => {
+    const rt = new FlowRuntime({
+      name: "f1",
+      sources: { r1: { type: "seq", channels: ["c1"], totalEvents: 10_000, batchSize: 100, interceptors: [{ type: "static", key: "k", value: "v" }] } },
+      channels: { c1: { type: "memory", capacity: 1000, transactionCapacity: 100 } },
+      sinks: { k1: { type: "null", channel: "c1", batchSize: 100 } },
+    }, { agent: "a1", dataDir: await tempDir() });
+    await rt.start();
+    await until(() => (rt.flumeMetrics()["SINK.k1"]!.EventDrainSuccessCount as number) === 10_000);
+    const m = rt.flumeMetrics();
+    expect(m["SOURCE.r1"]).toMatchObject({ EventReceivedCount: 10_000, EventAcceptedCount: 10_000 });
+    expect(m["CHANNEL.c1"]).toMatchObject({ EventPutSuccessCount: 10_000, EventTakeSuccessCount: 10_000, ChannelSize: 0, ChannelCapacity: 1000 });
+    const g = metrics.list("agent_EventDrainSuccessCount").find((x) => x.labels.flow === "f1" && x.labels.component === "k1");
+    expect(g && "get" in g ? g.get() : -1).toBe(10_000);
+    expect(rt.components().k1!.state).toBe("running");
+    await rt.stop();
+    expect(metrics.list("agent_EventDrainSuccessCount").some((x) => x.labels.flow === "f1")).toBe(false);
+  });
+
+  it("netcat → file channel: replies OK per line, and a restart keeps undrained events", async () => {
+    const dataDir = await tempDir();
+    const flow = {
+      name: "nc",
+      sources: { r1: { type: "netcat", bind: "127.0.0.1", port: 0, channels: ["c1"] } },
+      channels: { c1: { type: "file", minimumRequiredSpace: 0 } },
+      sinks: { k1: { type: "logger", channel: "c1" } },
+    };
+    // The first run has no sink, so the events are still in the channel when it stops.
+    const rt = new FlowRuntime({ ...flow, sinks: {} }, { agent: "a1", dataDir });
+    await rt.start();
+    const port = (rt.source("r1") as NetcatSource).port;
+    const sock = connect(port, "127.0.0.1");
+    let replies = "";
+    sock.on("data", (d) => (replies += d.toString()));
+    sock.write(Array.from({ length: 250 }, (_, i) => `line ${i}`).join("\n") + "\n");
+    await until(() => replies.length === 250 * 3);
+    expect(replies).toBe("OK\n".repeat(250));
+    sock.end();
+    expect(rt.flumeMetrics()["CHANNEL.c1"]!.ChannelSize).toBe(250);
+    await rt.stop();
+    const rt2 = new FlowRuntime(flow, { agent: "a1", dataDir });
+    await rt2.start();
+    await until(() => rt2.flumeMetrics()["SINK.k1"]!.EventDrainSuccessCount === 250);
+    await rt2.stop();
+  });
+});

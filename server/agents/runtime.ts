@@ -1,0 +1,241 @@
+import { join } from "node:path";
+import { logger } from "../log";
+import { metrics } from "../metrics/registry";
+import type { BatchSink, Interceptor, Sink, Source } from "./component";
+import { type FlowConfig, parseFlow } from "./flow";
+import type { Channel, FlumeEvent } from "./model";
+import { channelTypes, interceptorTypes, lookup, sinkTypes, sourceTypes } from "./registry";
+import { createSelector } from "./selectors/selectors";
+
+const log = logger("agents.runtime");
+
+export type ComponentState = "running" | "backing_off" | "failed" | "stopped";
+
+export interface ComponentStatus {
+  kind: "source" | "channel" | "sink";
+  state: ComponentState;
+  lastError: string | null;
+}
+
+/** Sink back-off after a failed delivery doubles up to this, as Flume's SinkRunner does. */
+const MAX_SINK_BACKOFF_MS = 5000;
+/** An idle sink polls its channel at most this far apart. */
+const MAX_IDLE_POLL_MS = 50;
+/** How long stop() lets sinks drain their channels after the sources stopped. */
+const DRAIN_TIMEOUT_MS = 5000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface FlowRuntimeOptions {
+  /** Agent name, for metric labels. */
+  agent: string;
+  /** Base directory for state; a file channel without dataDir keeps its log in <dataDir>/<flow>/<channel>. */
+  dataDir: string;
+}
+
+/** Runs one flow: channels first, then sinks, then sources; stops in the reverse order. */
+export class FlowRuntime {
+  readonly config: FlowConfig;
+  private readonly channels = new Map<string, Channel>();
+  private readonly sources = new Map<string, Source>();
+  private readonly sinks = new Map<string, { sink: Sink; channel: Channel; loop: Promise<void> | null }>();
+  private readonly status = new Map<string, ComponentStatus>();
+  private running = false;
+
+  constructor(flow: unknown, private readonly opts: FlowRuntimeOptions) {
+    this.config = parseFlow(flow);
+  }
+
+  async start(): Promise<void> {
+    const f = this.config;
+    for (const [name, c] of Object.entries(f.channels)) {
+      const entry = lookup(channelTypes, c.type)!;
+      const props = { dataDir: join(this.opts.dataDir, f.name, name), ...c, type: entry.types[0] };
+      const ch = entry.create(name, entry.schema.parse(props), noPut);
+      await ch.start();
+      this.channels.set(name, ch);
+      this.status.set(name, { kind: "channel", state: "running", lastError: null });
+    }
+    this.running = true;
+    for (const [name, s] of Object.entries(f.sinks)) {
+      const entry = lookup(sinkTypes, s.type)!;
+      const sink = entry.create(name, entry.schema.parse({ ...s, type: entry.types[0] }), noPut);
+      await sink.start();
+      const rec = { sink, channel: this.channels.get(s.channel)!, loop: null as Promise<void> | null };
+      this.sinks.set(name, rec);
+      this.status.set(name, { kind: "sink", state: "running", lastError: null });
+      rec.loop = this.runSink(name, rec.sink, rec.channel);
+    }
+    for (const [name, s] of Object.entries(f.sources)) {
+      const entry = lookup(sourceTypes, s.type)!;
+      const { interceptors, selector, ...props } = s;
+      const chain: Interceptor[] = interceptors.map((ic) => {
+        const e = lookup(interceptorTypes, ic.type)!;
+        return e.create(name, e.schema.parse({ ...ic, type: e.types[0] }), noPut);
+      });
+      const put = this.channelProcessor(name, chain, createSelector(selector, s.channels));
+      const src = entry.create(name, entry.schema.parse({ ...props, type: entry.types[0] }), put);
+      try {
+        await src.start();
+      } catch (e) {
+        this.status.set(name, { kind: "source", state: "failed", lastError: String(e) });
+        throw e;
+      }
+      this.sources.set(name, src);
+      this.status.set(name, { kind: "source", state: "running", lastError: null });
+    }
+    this.registerMetrics();
+    log.info({ flow: f.name, sources: this.sources.size, channels: this.channels.size, sinks: this.sinks.size }, "flow started");
+  }
+
+  /** Sources stop first so nothing new arrives, sinks drain what they can, then channels close (a file channel keeps the rest). */
+  async stop(): Promise<void> {
+    for (const [name, s] of this.sources) {
+      await s.stop();
+      this.setState(name, "stopped");
+    }
+    const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+    while (Date.now() < deadline && [...this.sinks.values()].some((r) => r.channel.size() > 0 && this.status.get(this.nameOf(r.sink))?.state === "running")) await sleep(10);
+    this.running = false;
+    for (const [name, r] of this.sinks) {
+      await r.loop;
+      await r.sink.stop();
+      this.setState(name, "stopped");
+    }
+    for (const [name, c] of this.channels) {
+      await c.stop();
+      this.setState(name, "stopped");
+    }
+    this.unregisterMetrics();
+    log.info({ flow: this.config.name }, "flow stopped");
+  }
+
+  channel(name: string): Channel | undefined {
+    return this.channels.get(name);
+  }
+
+  source(name: string): Source | undefined {
+    return this.sources.get(name);
+  }
+
+  components(): Record<string, ComponentStatus> {
+    return Object.fromEntries(this.status);
+  }
+
+  /** Flume's monitoring JSON: {"CHANNEL.c1": {...}, "SOURCE.r1": {...}, "SINK.k1": {...}}. */
+  flumeMetrics(): Record<string, Record<string, number | string>> {
+    const out: Record<string, Record<string, number | string>> = {};
+    for (const [n, c] of this.channels) out[`CHANNEL.${n}`] = { ...c.stats() };
+    for (const [n, s] of this.sources) out[`SOURCE.${n}`] = { ...s.counters };
+    for (const [n, r] of this.sinks) out[`SINK.${n}`] = { ...r.sink.counters };
+    return out;
+  }
+
+  private nameOf(sink: Sink): string {
+    for (const [n, r] of this.sinks) if (r.sink === sink) return n;
+    return "";
+  }
+
+  private setState(name: string, state: ComponentState, err?: unknown): void {
+    const s = this.status.get(name);
+    if (!s) return;
+    s.state = state;
+    if (err !== undefined) s.lastError = err instanceof Error ? err.message : String(err);
+  }
+
+  /**
+   * Flume's ChannelProcessor: interceptors, then the selector, then one transaction per channel.
+   * A required channel's failure rolls back and rejects so the source keeps the events; an
+   * optional channel's failure is logged only.
+   */
+  private channelProcessor(source: string, chain: Interceptor[], selector: ReturnType<typeof createSelector>): BatchSink {
+    return async (input: FlumeEvent[]) => {
+      let events = input;
+      for (const ic of chain) events = await ic.intercept(events);
+      const required = new Map<string, FlumeEvent[]>();
+      const optional = new Map<string, FlumeEvent[]>();
+      for (const e of events) {
+        const sel = selector.select(e);
+        for (const c of sel.required) (required.get(c) ?? required.set(c, []).get(c)!).push(e);
+        for (const c of sel.optional) (optional.get(c) ?? optional.set(c, []).get(c)!).push(e);
+      }
+      for (const [c, batch] of required) await putInto(this.channels.get(c)!, batch);
+      for (const [c, batch] of optional) {
+        await putInto(this.channels.get(c)!, batch).catch((e) => log.warn({ source, channel: c, err: e }, "optional channel refused a batch"));
+      }
+    };
+  }
+
+  private async runSink(name: string, sink: Sink, channel: Channel): Promise<void> {
+    let backoff = 0;
+    let idle = 0;
+    while (this.running) {
+      const tx = channel.begin();
+      let events: FlumeEvent[] = [];
+      try {
+        events = tx.take(sink.batchSize);
+        if (events.length === 0) {
+          await tx.commit();
+          sink.counters.BatchEmptyCount++;
+          idle = Math.min(MAX_IDLE_POLL_MS, idle + 1);
+          await sleep(idle);
+          continue;
+        }
+        idle = 0;
+        sink.counters.EventDrainAttemptCount += events.length;
+        await sink.deliver(events);
+        await tx.commit();
+        sink.counters.EventDrainSuccessCount += events.length;
+        sink.counters.BatchCompleteCount++;
+        if (backoff > 0) this.setState(name, "running");
+        backoff = 0;
+      } catch (e) {
+        tx.rollback();
+        sink.counters.ConnectionFailedCount++;
+        backoff = Math.min(MAX_SINK_BACKOFF_MS, backoff === 0 ? 100 : backoff * 2);
+        this.setState(name, "backing_off", e);
+        log.warn({ sink: name, err: e, backoffMs: backoff }, "sink failed; backing off");
+        await sleep(backoff);
+      }
+    }
+  }
+
+  private metricNames: string[] = [];
+
+  /** Reports every Flume counter to the shared registry as agent_<FlumeName>{agent,flow,component,kind}. */
+  private registerMetrics(): void {
+    const names = new Set<string>();
+    for (const [key, values] of Object.entries(this.flumeMetrics())) {
+      const [kindUpper, component] = [key.slice(0, key.indexOf(".")), key.slice(key.indexOf(".") + 1)];
+      const kind = kindUpper!.toLowerCase();
+      for (const field of Object.keys(values)) {
+        const name = `agent_${field}`;
+        names.add(name);
+        const labels = { agent: this.opts.agent, flow: this.config.name, component: component!, kind };
+        metrics.gauge(name, `Flume ${field} of an agent component`, labels, () => Number(this.flumeMetrics()[key]?.[field] ?? 0));
+      }
+    }
+    this.metricNames = [...names];
+  }
+
+  private unregisterMetrics(): void {
+    for (const n of this.metricNames) metrics.remove(n, { agent: this.opts.agent, flow: this.config.name });
+  }
+}
+
+const noPut: BatchSink = async () => {
+  throw new Error("channels and sinks do not put events");
+};
+
+async function putInto(channel: Channel, batch: FlumeEvent[]): Promise<void> {
+  for (let i = 0; i < batch.length; i += channel.transactionCapacity) {
+    const tx = channel.begin();
+    try {
+      tx.put(batch.slice(i, i + channel.transactionCapacity));
+      await tx.commit();
+    } catch (e) {
+      tx.rollback();
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { logger } from "../../log";
+import { type Sink, SinkCounters } from "../component";
+import type { FlumeEvent } from "../model";
+
+const log = logger("agents.logger-sink");
+
+export const nullSinkSchema = z.object({
+  type: z.literal("null"),
+  channel: z.string(),
+  batchSize: z.number().int().positive().default(100).describe("Most events taken in one transaction."),
+}).describe("Discards events; for tests and benchmarks.");
+
+export class NullSink implements Sink {
+  readonly counters = new SinkCounters();
+  readonly batchSize: number;
+  constructor(config: z.infer<typeof nullSinkSchema>) {
+    this.batchSize = config.batchSize;
+  }
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  async deliver(): Promise<void> {}
+}
+
+export const loggerSinkSchema = z.object({
+  type: z.literal("logger"),
+  channel: z.string(),
+  batchSize: z.number().int().positive().default(100).describe("Most events taken in one transaction."),
+  maxBytesToLog: z.number().int().positive().default(16).describe("Body bytes shown per event, as in Flume."),
+}).describe("Logs each event's headers and the start of its body at info level.");
+
+export class LoggerSink implements Sink {
+  readonly counters = new SinkCounters();
+  readonly batchSize: number;
+  constructor(private readonly config: z.infer<typeof loggerSinkSchema>) {
+    this.batchSize = config.batchSize;
+  }
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  async deliver(events: FlumeEvent[]): Promise<void> {
+    for (const e of events) log.info({ headers: e.headers, body: e.body.subarray(0, this.config.maxBytesToLog).toString("utf8") }, "event");
+  }
+}

@@ -1,0 +1,160 @@
+import { type FileHandle, open, readdir, rename, readFile, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { z } from "zod";
+import { logger } from "../../log";
+import { type BatchSink, type Source, SourceCounters } from "../component";
+import type { FlumeEvent } from "../model";
+
+const log = logger("agents.taildir");
+
+export const taildirSourceSchema = z.object({
+  type: z.literal("taildir"),
+  channels: z.array(z.string()).min(1),
+  filegroups: z.record(z.string(), z.string()).describe("Group name → absolute path whose file name part is a regular expression, e.g. /var/log/app/.*\\.log."),
+  positionFile: z.string().describe("JSON file recording, per inode, how far each file has been read (Flume's format)."),
+  batchSize: z.number().int().positive().default(100).describe("Most lines put in one transaction."),
+  pollIntervalMs: z.number().int().positive().default(250).describe("How often the file groups are listed and read."),
+  fileHeader: z.boolean().default(false).describe("Add the file's path in a header."),
+  fileHeaderKey: z.string().default("file").describe("Header name for fileHeader."),
+}).describe("Tails groups of files line by line. Follows renames (rotation) by inode, restarts a truncated file from its start, and records positions only after the channel commit, so a restart neither loses nor repeats lines beyond at-least-once.");
+
+/** Bytes read from one file per read call. */
+const READ_CHUNK = 1 << 20;
+
+interface Tracked {
+  inode: number;
+  path: string;
+  pos: number;
+  fh: FileHandle | null;
+}
+
+export class TaildirSource implements Source {
+  readonly counters = new SourceCounters();
+  private readonly tracked = new Map<number, Tracked>();
+  private running = false;
+  private loop: Promise<void> | null = null;
+
+  constructor(private readonly config: z.infer<typeof taildirSourceSchema>, private readonly put: BatchSink) {}
+
+  async start(): Promise<void> {
+    try {
+      const saved = JSON.parse(await readFile(this.config.positionFile, "utf8")) as { inode: number; pos: number; file: string }[];
+      for (const p of saved) this.tracked.set(p.inode, { inode: p.inode, path: p.file, pos: p.pos, fh: null });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    for (const t of this.tracked.values()) await t.fh?.close();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.pollOnce();
+      } catch (e) {
+        log.warn({ err: e }, "taildir poll failed; retrying");
+      }
+      await new Promise((r) => setTimeout(r, this.config.pollIntervalMs));
+    }
+  }
+
+  private async pollOnce(): Promise<void> {
+    const seen = new Map<number, { path: string; group: string }>();
+    for (const [group, pattern] of Object.entries(this.config.filegroups)) {
+      const dir = dirname(pattern);
+      const re = new RegExp(`^${basename(pattern)}$`);
+      let names: string[];
+      try {
+        names = await readdir(dir);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") continue;
+        throw e;
+      }
+      for (const n of names.sort()) {
+        if (!re.test(n)) continue;
+        const path = join(dir, n);
+        const st = await stat(path).catch(() => null);
+        if (st?.isFile()) seen.set(st.ino, { path, group });
+      }
+    }
+    for (const [inode, { path }] of seen) {
+      let t = this.tracked.get(inode);
+      if (!t) {
+        t = { inode, path, pos: 0, fh: null };
+        this.tracked.set(inode, t);
+      }
+      t.path = path;
+    }
+    // Files rotated out of the pattern are read to their end through the handle kept open, then dropped.
+    for (const t of [...this.tracked.values()].sort((a, b) => (seen.has(a.inode) ? 1 : 0) - (seen.has(b.inode) ? 1 : 0))) {
+      if (!this.running) return;
+      if (!t.fh) {
+        if (!seen.has(t.inode)) {
+          this.tracked.delete(t.inode);
+          continue;
+        }
+        t.fh = await open(t.path, "r");
+      }
+      const done = await this.readFile(t);
+      if (!done) return;
+      if (!seen.has(t.inode)) {
+        await t.fh.close();
+        this.tracked.delete(t.inode);
+        await this.savePositions();
+      }
+    }
+  }
+
+  /** Reads complete lines from the file's position; false when the channel refused a batch (position kept). */
+  private async readFile(t: Tracked): Promise<boolean> {
+    const { size } = await t.fh!.stat();
+    if (size < t.pos) {
+      log.info({ file: t.path }, "file truncated; reading it from the start");
+      t.pos = 0;
+    }
+    const buf = Buffer.allocUnsafe(READ_CHUNK);
+    while (this.running) {
+      const { bytesRead } = await t.fh!.read(buf, 0, READ_CHUNK, t.pos);
+      if (bytesRead === 0) return true;
+      const lastNl = buf.lastIndexOf(10, bytesRead - 1);
+      if (lastNl < 0) return true; // an incomplete line waits for its newline
+      const lines: Buffer[] = [];
+      const ends: number[] = [];
+      let start = 0;
+      for (let nl = buf.indexOf(10, 0); nl >= 0 && nl <= lastNl; nl = buf.indexOf(10, nl + 1)) {
+        lines.push(Buffer.from(buf.subarray(start, nl > start && buf[nl - 1] === 13 ? nl - 1 : nl)));
+        start = nl + 1;
+        ends.push(start);
+      }
+      const base = t.pos;
+      for (let i = 0; i < lines.length; i += this.config.batchSize) {
+        const chunk = lines.slice(i, i + this.config.batchSize);
+        const events: FlumeEvent[] = chunk.map((body) => ({ headers: this.config.fileHeader ? { [this.config.fileHeaderKey]: t.path } : {}, body }));
+        this.counters.EventReceivedCount += events.length;
+        try {
+          await this.put(events);
+        } catch (e) {
+          this.counters.ChannelWriteFail++;
+          log.debug({ err: e }, "taildir batch refused; staying at the position");
+          return false;
+        }
+        this.counters.EventAcceptedCount += events.length;
+        t.pos = base + ends[i + chunk.length - 1]!;
+        await this.savePositions();
+      }
+    }
+    return true;
+  }
+
+  private async savePositions(): Promise<void> {
+    const tmp = `${this.config.positionFile}.tmp`;
+    await writeFile(tmp, JSON.stringify([...this.tracked.values()].map((t) => ({ inode: t.inode, pos: t.pos, file: t.path }))));
+    await rename(tmp, this.config.positionFile);
+  }
+}

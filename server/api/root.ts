@@ -1,0 +1,14 @@
+import { auditRouter } from "./routers/audit";
+import { authRouter } from "./routers/auth";
+import { healthProcedure } from "./routers/health";
+import { usersRouter } from "./routers/users";
+import { router } from "./trpc";
+
+export const appRouter = router({
+  health: healthProcedure,
+  auth: authRouter,
+  users: usersRouter,
+  audit: auditRouter,
+});
+
+export type AppRouter = typeof appRouter;

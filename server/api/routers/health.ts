@@ -1,0 +1,23 @@
+import { publicProcedure } from "../trpc";
+
+/** Answers without login so load balancers and `curl` can ask. */
+export const healthProcedure = publicProcedure.query(async ({ ctx }) => {
+  const s = ctx.services;
+  let database: { ok: boolean; kind: "pglite" | "postgres"; error?: string } = { ok: true, kind: s.database.kind };
+  try {
+    await s.database.ping();
+  } catch (err) {
+    database = { ok: false, kind: s.database.kind, error: (err as Error).message };
+  }
+  const broker = s.broker ? { ok: s.broker.healthy(), bootstrap: s.broker.bootstrap } : { ok: false, bootstrap: null };
+  const agents = s.agents ? { ok: s.agents.healthy(), flows: s.agents.flows() } : { ok: false, flows: 0 };
+  const status = database.ok && broker.ok && agents.ok ? "ok" : "degraded";
+  return {
+    status,
+    version: s.version,
+    uptimeSeconds: Math.round((Date.now() - s.startedAt) / 1000),
+    database,
+    broker,
+    agents,
+  } as const;
+});

@@ -1,0 +1,118 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import { ZodError } from "zod";
+import type { Database, Db } from "../../db/client";
+import type { Role } from "../../db/schema";
+import { writeAudit } from "../control/audit";
+import type { LoginLimiter } from "../control/login-limiter";
+import type { UserRow } from "../control/users";
+import { logger } from "../log";
+
+const log = logger("api");
+
+/** What the composition root hands every request: the running parts of this process. */
+export interface Services {
+  database: Database;
+  version: string;
+  startedAt: number;
+  loginLimiter: LoginLimiter;
+  /** Secure cookies when the console is served over TLS (behind a proxy). */
+  secureCookies: boolean;
+  broker?: { bootstrap: string; healthy(): boolean };
+  agents?: { healthy(): boolean; flows(): number };
+}
+
+/** Filled in by procedures so the audit middleware can record what a mutation touched. */
+export interface AuditDraft {
+  actor?: string;
+  targetKind?: string;
+  target?: string;
+  before?: unknown;
+  after?: unknown;
+  details?: Record<string, unknown>;
+}
+
+export interface Context {
+  services: Services;
+  db: Db;
+  user: UserRow | undefined;
+  sessionToken: string | undefined;
+  requestId: string;
+  clientAddress: string | undefined;
+  userAgent: string | undefined;
+  setCookie(cookie: string): void;
+  audit: AuditDraft;
+}
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    // Zod's issue list is for machines; the message a user sees names the field and the problem.
+    const zod = error.cause instanceof ZodError ? error.cause : undefined;
+    const message = zod ? zod.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ") : shape.message;
+    return { ...shape, message, data: { ...shape.data, stack: undefined } };
+  },
+});
+
+const SECRET_KEYS = /password|secret|token/i;
+
+/** The input as recorded in the audit trail: secrets replaced, so the trail can be shown to viewers. */
+export function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.test(k) ? "***" : redact(v)]));
+  }
+  return value;
+}
+
+/**
+ * Every mutation passes here, whatever procedure it is built on: it is the base of all procedures,
+ * so no mutation can skip the audit trail. Role checks run inside it, so a denial is recorded too.
+ */
+const audited = t.middleware(async ({ ctx, type, path, next, getRawInput }) => {
+  if (type !== "mutation") return next();
+  const result = await next();
+  const error = result.ok ? undefined : result.error;
+  const outcome = !error ? "ok" : error.code === "FORBIDDEN" || error.code === "UNAUTHORIZED" ? "denied" : "error";
+  const a = ctx.audit;
+  const details: Record<string, unknown> = { ...a.details, input: redact(await getRawInput().catch(() => undefined)) };
+  if (a.before !== undefined) details.before = a.before;
+  if (a.after !== undefined) details.after = a.after;
+  if (error) details.error = error.message;
+  try {
+    await writeAudit(ctx.db, {
+      actor: a.actor ?? ctx.user?.username ?? "anonymous",
+      action: path,
+      targetKind: a.targetKind,
+      target: a.target,
+      details,
+      outcome,
+      requestId: ctx.requestId,
+      clientAddress: ctx.clientAddress,
+    });
+  } catch (err) {
+    // The mutation already happened; losing its audit row must be loud, never silent.
+    log.error({ err, path, requestId: ctx.requestId }, "audit write failed");
+  }
+  return result;
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure.use(audited);
+
+const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+
+/** Procedures for a signed-in user with at least `min`'s rights. */
+export function roleProcedure(min: Role) {
+  return publicProcedure.use(({ ctx, next }) => {
+    const user = ctx.user;
+    if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
+    if (RANK[user.role] < RANK[min]) {
+      throw new TRPCError({ code: "FORBIDDEN", message: `Requires role ${min}; you are ${user.role}. Ask an admin for access.` });
+    }
+    return next({ ctx: { ...ctx, user } });
+  });
+}
+
+export const viewerProcedure = roleProcedure("viewer");
+export const operatorProcedure = roleProcedure("operator");
+export const adminProcedure = roleProcedure("admin");

@@ -1,0 +1,83 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { projectRoot } from "./paths";
+
+/** Runs the real `tributary` binary, as a user would, and collects its exit code and output. */
+function tributary(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(projectRoot, "bin", "tributary.mjs"), ...args], {
+      env: { ...process.env, TRIBUTARY_LOG_LEVEL: "warn", ...env },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const made: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), "tributary-cli-"));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe("tributary command line", () => {
+  it("documents every command and flag in --help", async () => {
+    const r = await tributary(["--help"]);
+    expect(r.code).toBe(0);
+    for (const word of ["start", "broker", "agent", "migrate", "--http-port", "TRIBUTARY_HTTP_PORT", "--kafka-port", "--data-dir", "DATABASE_URL", "TRIBUTARY_ADMIN_PASSWORD"]) {
+      expect(r.stdout).toContain(word);
+    }
+  });
+
+  it("exits non-zero with a one-line reason when the HTTP port is taken", async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const r = await tributary(["start", "--http-port", String(port), "--kafka-port", "0", "--data-dir", tempDir()]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toBe(`tributary: cannot start: HTTP port ${port} on 127.0.0.1 is already in use; stop the other process or set --http-port`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("exits non-zero when the data dir is not writable", async () => {
+    const file = join(tempDir(), "not-a-dir");
+    writeFileSync(file, "");
+    const r = await tributary(["start", "--data-dir", join(file, "data")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^tributary: cannot start: data dir .*not-a-dir\/data is not writable \(ENOTDIR\); set --data-dir or TRIBUTARY_DATA_DIR\n$/);
+  });
+
+  it("exits non-zero when the database cannot be reached", async () => {
+    const r = await tributary(["migrate", "--data-dir", tempDir()], { DATABASE_URL: "postgres://postgres:secret@127.0.0.1:1/nowhere" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^tributary: cannot start: cannot reach the database at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/nowhere: .+\n$/);
+    expect(r.stderr).not.toContain("secret");
+  });
+
+  it("migrates the embedded database", async () => {
+    const dir = tempDir();
+    const r = await tributary(["migrate", "--data-dir", dir]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`migrations applied to pglite at ${join(dir, "pg")}\n`);
+  });
+
+  it("rejects unknown flags and bad values", async () => {
+    const unknown = await tributary(["migrate", "--colour", "red"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("--colour");
+    const bad = await tributary(["start", "--kafka-port", "99999"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^tributary: cannot start: --kafka-port "99999": .*65535/);
+  });
+});

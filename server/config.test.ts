@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config";
+
+describe("config", () => {
+  it("uses the documented defaults", () => {
+    const c = loadConfig({}, {});
+    expect(c).toMatchObject({ httpPort: 3000, kafkaPort: 9092, bind: "127.0.0.1", autoCreateTopics: true, numPartitions: 1 });
+    expect(c.advertisedListener).toEqual({ host: "127.0.0.1", port: 9092 });
+    expect(c.dataDir).toMatch(/\/data$/);
+    expect(c.databaseUrl).toBeUndefined();
+  });
+
+  it("lets flags override environment variables", () => {
+    const env = { TRIBUTARY_HTTP_PORT: "4000", TRIBUTARY_KAFKA_PORT: "9999", TRIBUTARY_AUTO_CREATE_TOPICS: "false" };
+    const c = loadConfig({ "http-port": "5000" }, env);
+    expect(c.httpPort).toBe(5000);
+    expect(c.kafkaPort).toBe(9999);
+    expect(c.autoCreateTopics).toBe(false);
+    expect(c.advertisedListener.port).toBe(9999);
+  });
+
+  it("advertises a reachable address when bound to all interfaces", () => {
+    expect(loadConfig({ bind: "0.0.0.0" }, {}).advertisedListener.host).toBe("127.0.0.1");
+    expect(loadConfig({ "advertised-listener": "kafka.example.com:19092" }, {}).advertisedListener).toEqual({ host: "kafka.example.com", port: 19092 });
+  });
+
+  it("names the setting and the problem, hiding secrets", () => {
+    expect(() => loadConfig({ "kafka-port": "70000" }, {})).toThrow(/--kafka-port "70000": .*65535/);
+    expect(() => loadConfig({}, { TRIBUTARY_HTTP_PORT: "web" })).toThrow(ConfigError);
+    expect(() => loadConfig({}, { TRIBUTARY_HTTP_PORT: "web" })).toThrow(/^TRIBUTARY_HTTP_PORT "web"/);
+    expect(() => loadConfig({}, { DATABASE_URL: "mysql://root:hunter2@x/db" })).toThrow(/DATABASE_URL \(hidden\): must start with postgres:\/\//);
+    expect(() => loadConfig({}, { TRIBUTARY_ADMIN_PASSWORD: "short" })).toThrow(/at least 8/);
+  });
+});

@@ -1,0 +1,106 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+
+/**
+ * Every setting in one table: its flag, its environment variable, its default and what it means.
+ * The help text, the README's configuration reference and validation all come from here.
+ * Precedence: flag, then environment, then default.
+ */
+interface OptionSpec<T> {
+  flag: string;
+  env?: string;
+  describe: string;
+  schema: z.ZodType<T>;
+  default?: T;
+  /** Shown in help instead of the default (for derived defaults). */
+  defaultText?: string;
+  /** Never printed back (passwords). */
+  secret?: boolean;
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const bool = z
+  .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])])
+  .transform((v) => v === true || v === "true" || v === "1" || v === "yes");
+
+const opt = <T>(spec: OptionSpec<T>) => spec;
+
+export const options = {
+  httpPort: opt({ flag: "http-port", env: "TRIBUTARY_HTTP_PORT", schema: port, default: 3000, describe: "HTTP port of the console, tRPC API (/api/trpc) and /metrics" }),
+  kafkaPort: opt({ flag: "kafka-port", env: "TRIBUTARY_KAFKA_PORT", schema: port, default: 9092, describe: "port of the Kafka protocol listener" }),
+  bind: opt({ flag: "bind", env: "TRIBUTARY_BIND", schema: z.string().min(1), default: "127.0.0.1", describe: "address the HTTP server and the Kafka listener bind to" }),
+  advertisedListener: opt({
+    flag: "advertised-listener",
+    env: "TRIBUTARY_ADVERTISED_LISTENER",
+    schema: z.string().regex(/^[^:\s]+:\d+$/, "must be host:port"),
+    defaultText: "<bind>:<kafka-port>",
+    describe: "host:port the broker tells Kafka clients to connect to",
+  }),
+  dataDir: opt({ flag: "data-dir", env: "TRIBUTARY_DATA_DIR", schema: z.string().min(1), default: "./data", describe: "where partition logs, agent channels and the embedded database live" }),
+  databaseUrl: opt({ flag: "database-url", env: "DATABASE_URL", schema: z.string().regex(/^postgres(ql)?:\/\//, "must start with postgres://"), secret: true, defaultText: "embedded PGlite in <data-dir>/pg", describe: "Postgres server for configuration and audit, e.g. postgres://user:pass@host:5432/db" }),
+  adminPassword: opt({ flag: "admin-password", env: "TRIBUTARY_ADMIN_PASSWORD", schema: z.string().min(8, "must be at least 8 characters"), secret: true, defaultText: "generated and printed once", describe: "password of the `admin` user created on first start" }),
+  logLevel: opt({ flag: "log-level", env: "TRIBUTARY_LOG_LEVEL", schema: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]), default: "info", describe: "log level (logs are JSON lines on stdout)" }),
+  autoCreateTopics: opt({ flag: "auto-create-topics", env: "TRIBUTARY_AUTO_CREATE_TOPICS", schema: bool, default: true, describe: "create a topic when a client asks for an unknown one (Kafka's auto.create.topics.enable)" }),
+  numPartitions: opt({ flag: "num-partitions", env: "TRIBUTARY_NUM_PARTITIONS", schema: z.coerce.number().int().min(1).max(10000), default: 1, describe: "partitions of an auto-created topic (Kafka's num.partitions)" }),
+  groupInitialRebalanceDelayMs: opt({ flag: "group-initial-rebalance-delay-ms", env: "TRIBUTARY_GROUP_INITIAL_REBALANCE_DELAY_MS", schema: z.coerce.number().int().min(0), default: 3000, describe: "how long a new group waits for more members before the first rebalance" }),
+} as const;
+
+type Options = typeof options;
+type ValueOf<K extends keyof Options> = Options[K] extends OptionSpec<infer T> ? T : never;
+
+export interface Config {
+  httpPort: number;
+  kafkaPort: number;
+  bind: string;
+  advertisedListener: { host: string; port: number };
+  dataDir: string;
+  databaseUrl?: string;
+  adminPassword?: string;
+  logLevel: ValueOf<"logLevel">;
+  autoCreateTopics: boolean;
+  numPartitions: number;
+  groupInitialRebalanceDelayMs: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Builds the config from parsed flags (string values) and the environment; throws ConfigError naming the bad setting. */
+export function loadConfig(flags: Record<string, string | boolean | undefined>, env: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(options) as [keyof Options, OptionSpec<unknown>][]) {
+    const fromFlag = flags[spec.flag];
+    const fromEnv = spec.env ? env[spec.env] : undefined;
+    const value = fromFlag ?? (fromEnv === "" ? undefined : fromEnv);
+    if (value === undefined) {
+      raw[key] = spec.default;
+      continue;
+    }
+    const parsed = spec.schema.safeParse(value);
+    if (!parsed.success) {
+      const source = fromFlag !== undefined ? `--${spec.flag}` : spec.env;
+      const shown = spec.secret ? "(hidden)" : JSON.stringify(value);
+      throw new ConfigError(`${source} ${shown}: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+    }
+    raw[key] = parsed.data;
+  }
+  const kafkaPort = raw.kafkaPort as number;
+  const bind = raw.bind as string;
+  const advertised = (raw.advertisedListener as string | undefined) ?? `${bind === "0.0.0.0" || bind === "::" ? "127.0.0.1" : bind}:${kafkaPort}`;
+  const sep = advertised.lastIndexOf(":");
+  return {
+    ...(raw as Omit<Config, "advertisedListener" | "dataDir">),
+    dataDir: resolve(raw.dataDir as string),
+    advertisedListener: { host: advertised.slice(0, sep), port: Number(advertised.slice(sep + 1)) },
+  };
+}
+
+/** Help lines for every option: flag, env var, default, description. */
+export function describeOptions(keys: (keyof Options)[] = Object.keys(options) as (keyof Options)[]): string {
+  return keys
+    .map((k) => {
+      const s = options[k] as OptionSpec<unknown>;
+      const def = s.defaultText ?? (s.default === undefined ? "unset" : String(s.default));
+      return `  --${s.flag} <value>\n      ${s.describe}\n      env ${s.env ?? "-"}; default ${def}`;
+    })
+    .join("\n");
+}

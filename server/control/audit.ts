@@ -1,0 +1,54 @@
+import { and, desc, eq, gte, ilike, lt, lte, type SQL } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { auditEvents, type AuditOutcome } from "../../db/schema";
+
+export interface AuditEvent {
+  actor: string;
+  action: string;
+  targetKind?: string;
+  target?: string;
+  details?: Record<string, unknown>;
+  outcome: AuditOutcome;
+  requestId: string;
+  clientAddress?: string;
+}
+
+export async function writeAudit(db: Db, e: AuditEvent): Promise<void> {
+  await db.insert(auditEvents).values({ ...e, details: e.details ?? {} });
+}
+
+export interface AuditQuery {
+  limit: number;
+  cursor?: number;
+  actor?: string;
+  action?: string;
+  target?: string;
+  outcome?: AuditOutcome;
+  from?: Date;
+  to?: Date;
+}
+
+/** Newest first, keyset-paginated on id so deep pages cost the same as the first. */
+export async function listAudit(db: Db, q: AuditQuery) {
+  const where: SQL[] = [];
+  if (q.cursor !== undefined) where.push(lt(auditEvents.id, q.cursor));
+  if (q.actor) where.push(eq(auditEvents.actor, q.actor));
+  if (q.action) where.push(ilike(auditEvents.action, `%${escapeLike(q.action)}%`));
+  if (q.target) where.push(ilike(auditEvents.target, `%${escapeLike(q.target)}%`));
+  if (q.outcome) where.push(eq(auditEvents.outcome, q.outcome));
+  if (q.from) where.push(gte(auditEvents.at, q.from));
+  if (q.to) where.push(lte(auditEvents.at, q.to));
+  const rows = await db
+    .select()
+    .from(auditEvents)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(auditEvents.id))
+    .limit(q.limit + 1);
+  const more = rows.length > q.limit;
+  const items = rows.slice(0, q.limit).map((r) => ({ ...r, at: r.at.toISOString() }));
+  return { items, nextCursor: more ? items[items.length - 1].id : null };
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,175 @@
+import { accessSync, constants, mkdirSync, readFileSync } from "node:fs";
+import { createServer, type RequestListener, type Server } from "node:http";
+import { join } from "node:path";
+import type { Services } from "./api/trpc";
+import type { Config } from "./config";
+import { LoginLimiter } from "./control/login-limiter";
+import { ensureAdmin } from "./control/users";
+import { openDatabase, type Database } from "../db/client";
+import { ensureConsoleBuilt } from "./build";
+import { createRequestHandler } from "./http";
+import { log } from "./log";
+import { SeriesSampler } from "./metrics/series";
+import { metrics } from "./metrics/registry";
+import { migrationsDir, projectRoot } from "./paths";
+
+/** A start-up failure a person can act on: printed as one line, exit code 1. */
+export class StartupError extends Error {}
+
+export const version: string = JSON.parse(readFileSync(join(projectRoot, "package.json"), "utf8")).version;
+
+/** Something started that must be stopped on shutdown, in reverse order of starting. */
+interface Part {
+  name: string;
+  stop(): Promise<void>;
+}
+
+export function ensureDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new StartupError(`data dir ${dir} is not writable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set --data-dir or TRIBUTARY_DATA_DIR`);
+  }
+}
+
+export async function openMigratedDatabase(config: Config): Promise<Database> {
+  let database: Database;
+  try {
+    database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  } catch (err) {
+    throw new StartupError((err as Error).message);
+  }
+  try {
+    await database.migrate(migrationsDir);
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw new StartupError(`cannot migrate the database at ${database.location}: ${(err as Error).message}`);
+  }
+  return database;
+}
+
+function listen(server: Server, port: number, host: string, what: string, flag: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off("listening", onListening);
+      if (err.code === "EADDRINUSE") reject(new StartupError(`${what} port ${port} on ${host} is already in use; stop the other process or set --${flag}`));
+      else if (err.code === "EACCES") reject(new StartupError(`no permission to bind ${what} port ${port} on ${host}; pick a port above 1024 with --${flag}`));
+      else if (err.code === "EADDRNOTAVAIL") reject(new StartupError(`cannot bind ${host}: no such local address; set --bind`));
+      else reject(err);
+    };
+    const onListening = () => {
+      server.off("error", onError);
+      resolve();
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen(port, host);
+  });
+}
+
+export interface Running {
+  httpUrl: string;
+  database: Pick<Database, "kind" | "location">;
+  stop(): Promise<void>;
+}
+
+/**
+ * `tributary start`: database, broker, embedded agent and the console in one process.
+ * Every part started is registered so a failure half-way stops what already runs.
+ */
+export async function startAll(config: Config): Promise<Running> {
+  const parts: Part[] = [];
+  const stopAll = async () => {
+    for (const part of parts.reverse()) {
+      try {
+        await part.stop();
+      } catch (err) {
+        log.error({ err, part: part.name }, "stop failed");
+      }
+    }
+  };
+  try {
+    ensureDataDir(config.dataDir);
+    const database = await openMigratedDatabase(config);
+    parts.push({ name: "database", stop: () => database.close() });
+
+    const admin = await ensureAdmin(database.db, config.adminPassword);
+    if (admin.generated) {
+      process.stdout.write(
+        `\n  First start: created user "admin" with password  ${admin.generated}\n  It is shown only this once; change it on the Users page.\n\n`,
+      );
+    } else if (admin.created) {
+      log.info("created user admin with the configured TRIBUTARY_ADMIN_PASSWORD");
+    }
+
+    const sampler = new SeriesSampler(metrics);
+    sampler.start();
+    parts.push({ name: "metrics", stop: async () => sampler.stop() });
+
+    const services: Services = {
+      database,
+      version,
+      startedAt: Date.now(),
+      loginLimiter: new LoginLimiter(),
+      secureCookies: false,
+    };
+
+    // Bind first so a taken port fails the start before the slow parts load; until the console is
+    // ready, requests get a 503 that says so.
+    let handler: RequestListener = (_req, res) => {
+      res.writeHead(503, { "content-type": "text/plain", "retry-after": "2" });
+      res.end("Tributary is starting; retry in a moment.");
+    };
+    const server = createServer((req, res) => handler(req, res));
+    await listen(server, config.httpPort, config.bind, "HTTP", "http-port");
+    parts.push({
+      name: "http",
+      stop: () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          // Keep-alive sockets would hold shutdown open; idle ones are closed at once.
+          server.closeIdleConnections();
+        }),
+    });
+
+    await ensureConsoleBuilt();
+    const { default: next } = await import("next");
+    const app = next({ dev: false, dir: projectRoot, hostname: config.bind, port: config.httpPort });
+    await app.prepare();
+    const handle = app.getRequestHandler();
+    handler = createRequestHandler(services, (req, res) => handle(req, res));
+
+    const httpUrl = `http://${config.bind}:${(server.address() as { port: number }).port}`;
+    return { httpUrl, database, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** SIGINT/SIGTERM stop gracefully; a second signal exits at once. */
+export function onShutdownSignal(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, "second signal: exiting now");
+      process.exit(130);
+    }
+    stopping = true;
+    log.info({ signal }, "stopping: finishing in-flight work, flushing logs and channels");
+    stop().then(
+      () => {
+        log.info("stopped cleanly");
+        log.flush();
+        process.exit(0);
+      },
+      (err) => {
+        log.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+}

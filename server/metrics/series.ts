@@ -1,0 +1,81 @@
+import { Counter, Gauge, labelKey, type Labels, type MetricsRegistry } from "./registry";
+
+/** Fixed-size ring of (time, value) points: live charts never grow memory. */
+export class RingSeries {
+  private readonly t: Float64Array;
+  private readonly v: Float64Array;
+  private next = 0;
+  private size = 0;
+  constructor(readonly capacity: number) {
+    this.t = new Float64Array(capacity);
+    this.v = new Float64Array(capacity);
+  }
+  push(t: number, v: number): void {
+    this.t[this.next] = t;
+    this.v[this.next] = v;
+    this.next = (this.next + 1) % this.capacity;
+    if (this.size < this.capacity) this.size++;
+  }
+  /** Points oldest first, optionally only those at or after `since` (ms epoch). */
+  points(since = 0): { t: number; v: number }[] {
+    const out: { t: number; v: number }[] = [];
+    const start = (this.next - this.size + this.capacity) % this.capacity;
+    for (let i = 0; i < this.size; i++) {
+      const j = (start + i) % this.capacity;
+      if (this.t[j] >= since) out.push({ t: this.t[j], v: this.v[j] });
+    }
+    return out;
+  }
+}
+
+/** 15 minutes at one point per second: what the dashboard's live range shows. */
+export const LIVE_POINTS = 900;
+
+/**
+ * Samples the registry once a second: counters become per-second rates, gauges their value.
+ * The console's charts read these series; rollups to Postgres read them too.
+ */
+export class SeriesSampler {
+  private readonly series = new Map<string, RingSeries>();
+  private readonly last = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly registry: MetricsRegistry, private readonly capacity = LIVE_POINTS) {}
+
+  start(intervalMs = 1000): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.sample(Date.now(), intervalMs / 1000), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  sample(now: number, seconds = 1): void {
+    for (const [name, fam] of this.registry.families) {
+      if (fam.kind === "histogram") continue;
+      for (const [key, m] of fam.members) {
+        const id = `${name}|${key}`;
+        let s = this.series.get(id);
+        if (!s) {
+          s = new RingSeries(this.capacity);
+          this.series.set(id, s);
+        }
+        if (m instanceof Counter) {
+          const prev = this.last.get(id);
+          this.last.set(id, m.value);
+          s.push(now, prev === undefined ? 0 : Math.max(0, m.value - prev) / seconds);
+        } else if (m instanceof Gauge) {
+          s.push(now, m.get());
+        }
+      }
+    }
+  }
+
+  /** The per-second series of one metric member, oldest first. */
+  points(name: string, labels: Labels = {}, since = 0): { t: number; v: number }[] {
+    return this.series.get(`${name}|${labelKey(labels)}`)?.points(since) ?? [];
+  }
+}
