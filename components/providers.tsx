@@ -1,0 +1,37 @@
+"use client";
+import { QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { httpBatchLink, TRPCClientError } from "@trpc/client";
+import { useState, type ReactNode } from "react";
+import { trpc } from "./trpc";
+
+function isUnauthorized(err: unknown): boolean {
+  return err instanceof TRPCClientError && err.data?.code === "UNAUTHORIZED";
+}
+
+/** A session that expires mid-use sends the user to the login page, back to where they were after. */
+function toLogin() {
+  if (window.location.pathname === "/login") return;
+  const next = window.location.pathname + window.location.search;
+  window.location.assign(`/login?next=${encodeURIComponent(next)}`);
+}
+
+export function Providers({ children }: { children: ReactNode }) {
+  const [queryClient] = useState(
+    () =>
+      new QueryClient({
+        queryCache: new QueryCache({ onError: (err) => isUnauthorized(err) && toLogin() }),
+        defaultOptions: {
+          queries: {
+            retry: (count, err) => !isUnauthorized(err) && !(err instanceof TRPCClientError && err.data?.httpStatus < 500) && count < 2,
+            refetchOnWindowFocus: false,
+          },
+        },
+      }),
+  );
+  const [client] = useState(() => trpc.createClient({ links: [httpBatchLink({ url: "/api/trpc" })] }));
+  return (
+    <trpc.Provider client={client} queryClient={queryClient}>
+      <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>
+    </trpc.Provider>
+  );
+}

@@ -1,0 +1,124 @@
+"use client";
+import { useMemo, useState, type ReactNode } from "react";
+import { formatTimestamp, timeAgo } from "./format";
+
+export function PageHeader({ title, subtitle, actions }: { title: string; subtitle?: ReactNode; actions?: ReactNode }) {
+  return (
+    <header className="page-header">
+      <div>
+        <h1>{title}</h1>
+        {subtitle && <p className="muted">{subtitle}</p>}
+      </div>
+      {actions && <div className="actions">{actions}</div>}
+    </header>
+  );
+}
+
+export function Card({ title, children, className }: { title?: ReactNode; children: ReactNode; className?: string }) {
+  return (
+    <section className={`card ${className ?? ""}`}>
+      {title && <h2>{title}</h2>}
+      {children}
+    </section>
+  );
+}
+
+export function Loading({ label = "Loading…" }: { label?: string }) {
+  return (
+    <div className="loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden /> {label}
+    </div>
+  );
+}
+
+/** An error a user can act on: what went wrong, and a retry when the caller offers one. */
+export function ErrorNote({ error, retry }: { error: { message: string } | null | undefined; retry?: () => void }) {
+  if (!error) return null;
+  return (
+    <div className="error-note" role="alert">
+      <span>{error.message}</span>
+      {retry && (
+        <button type="button" className="link" onClick={retry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <div className="empty">{children}</div>;
+}
+
+/** A relative time with the exact time on hover. */
+export function Time({ at }: { at: string | number | Date }) {
+  return (
+    <time dateTime={new Date(at).toISOString()} title={formatTimestamp(at)}>
+      {timeAgo(at)}
+    </time>
+  );
+}
+
+export function StatusDot({ ok, label }: { ok: boolean; label: string }) {
+  return (
+    <span className={`status ${ok ? "ok" : "bad"}`}>
+      <span className="dot" aria-hidden /> {label}
+    </span>
+  );
+}
+
+export interface Column<T> {
+  key: string;
+  header: string;
+  render: (row: T) => ReactNode;
+  /** The value sorted on; columns without one are not sortable. */
+  sort?: (row: T) => string | number;
+  align?: "right";
+}
+
+/** A table whose sortable headers are buttons, so sorting works from the keyboard too. */
+export function DataTable<T>({ rows, columns, rowKey, empty }: { rows: T[]; columns: Column<T>[]; rowKey: (row: T) => string | number; empty?: ReactNode }) {
+  const [sort, setSort] = useState<{ key: string; dir: 1 | -1 } | null>(null);
+  const sorted = useMemo(() => {
+    const col = sort && columns.find((c) => c.key === sort.key);
+    if (!col?.sort) return rows;
+    const by = col.sort;
+    return [...rows].sort((a, b) => {
+      const x = by(a);
+      const y = by(b);
+      return (x < y ? -1 : x > y ? 1 : 0) * sort!.dir;
+    });
+  }, [rows, columns, sort]);
+  if (rows.length === 0 && empty) return <Empty>{empty}</Empty>;
+  return (
+    <table className="data">
+      <thead>
+        <tr>
+          {columns.map((c) => (
+            <th key={c.key} className={c.align === "right" ? "num" : undefined} aria-sort={sort?.key === c.key ? (sort.dir === 1 ? "ascending" : "descending") : undefined}>
+              {c.sort ? (
+                <button type="button" className="th-sort" onClick={() => setSort((s) => ({ key: c.key, dir: s?.key === c.key && s.dir === 1 ? -1 : 1 }))}>
+                  {c.header}
+                  <span aria-hidden>{sort?.key === c.key ? (sort.dir === 1 ? " ▲" : " ▼") : ""}</span>
+                </button>
+              ) : (
+                c.header
+              )}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {sorted.map((r) => (
+          <tr key={rowKey(r)}>
+            {columns.map((c) => (
+              <td key={c.key} className={c.align === "right" ? "num" : undefined}>
+                {c.render(r)}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,92 @@
+import { expect, login, snapshot, test } from "./fixtures";
+
+test("a visitor without a session is sent to the login page and back after signing in", async ({ page }) => {
+  await page.goto("/audit?outcome=ok");
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await page.getByLabel("Username").fill("admin");
+  await page.getByLabel("Password").fill("not-the-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator(".error-note")).toHaveText(/Wrong username or password/);
+  await snapshot(page, "login-error");
+
+  await page.getByLabel("Password").fill("e2e-admin-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/audit\?outcome=ok$/);
+  await expect(page.getByRole("heading", { name: "Audit trail" })).toBeVisible();
+});
+
+test("overview shows the health of every part", async ({ page }) => {
+  await login(page);
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Database" })).toBeVisible();
+  await expect(page.getByText("embedded PGlite")).toBeVisible();
+  await expect(page.getByText("reachable", { exact: true })).toBeVisible();
+  await snapshot(page, "overview");
+});
+
+test("an admin manages users and every change lands in the audit trail", async ({ page }) => {
+  await login(page);
+  await page.getByRole("link", { name: "Users" }).click();
+  await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
+
+  await page.getByLabel("New username").fill("olivia");
+  await page.getByLabel("New password").fill("olivia-password");
+  await page.getByLabel("New user's role").selectOption("operator");
+  await page.getByRole("button", { name: "Add user" }).click();
+  await expect(page.getByText("Added olivia.")).toBeVisible();
+  const row = page.getByRole("row", { name: /olivia/ });
+  await expect(row.getByLabel("Role of olivia")).toHaveValue("operator");
+
+  // A duplicate name is refused with a message that says what to do.
+  await page.getByLabel("New username").fill("olivia");
+  await page.getByLabel("New password").fill("another-password");
+  await page.getByRole("button", { name: "Add user" }).click();
+  await expect(page.locator(".error-note")).toHaveText(/already exists; pick another name/);
+
+  await row.getByLabel("Role of olivia").selectOption("viewer");
+  await expect(row.getByLabel("Role of olivia")).toHaveValue("viewer");
+  await row.getByRole("button", { name: "Disable" }).click();
+  await expect(row.getByText("disabled")).toBeVisible();
+  await snapshot(page, "users");
+
+  await page.getByRole("link", { name: "Audit trail" }).click();
+  await page.getByLabel("Target").fill("olivia");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(/target=olivia/);
+  const events = page.locator("table.audit tbody tr");
+  await expect(events.filter({ hasText: "users.create" }).filter({ hasText: "ok" }).first()).toBeVisible();
+  await expect(events.filter({ hasText: "users.create" }).filter({ hasText: "error" })).toHaveCount(1);
+  await expect(events.filter({ hasText: "users.update" })).toHaveCount(2);
+
+  // The role change records before and after.
+  await events.filter({ hasText: "users.update" }).last().click();
+  await expect(page.locator("tr.details pre")).toContainText('"role": "operator"');
+  await expect(page.locator("tr.details pre")).toContainText('"role": "viewer"');
+  await snapshot(page, "audit");
+});
+
+test("a viewer sees no admin pages and an attempted admin call is denied and audited", async ({ page, browser }) => {
+  await login(page);
+  await page.goto("/users");
+  await page.getByLabel("New username").fill("victor");
+  await page.getByLabel("New password").fill("victor-password");
+  await page.getByLabel("New user's role").selectOption("viewer");
+  await page.getByRole("button", { name: "Add user" }).click();
+  await expect(page.getByText("Added victor.")).toBeVisible();
+
+  const viewer = await (await browser.newContext()).newPage();
+  await login(viewer, "victor", "victor-password");
+  await expect(viewer.getByRole("link", { name: "Users" })).toHaveCount(0);
+  const status = await viewer.evaluate(async () => {
+    const res = await fetch("/api/trpc/users.create", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "mallory", password: "mallory-password", role: "admin" }),
+    });
+    return res.status;
+  });
+  expect(status).toBe(403);
+
+  await page.goto("/audit?actor=victor&outcome=denied");
+  await expect(page.locator("table.audit tbody tr").filter({ hasText: "users.create" })).toHaveCount(1);
+});
