@@ -1,13 +1,17 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { projectRoot } from "./paths";
 
 /** Runs the real `tributary` binary, as a user would, and collects its exit code and output. */
-function tributary(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function tributary(
+  args: string[],
+  env: Record<string, string> = {},
+  onStart?: (child: ReturnType<typeof spawn>) => void,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(projectRoot, "bin", "tributary.mjs"), ...args], {
       env: { ...process.env, TRIBUTARY_LOG_LEVEL: "warn", ...env },
@@ -17,7 +21,41 @@ function tributary(args: string[], env: Record<string, string> = {}): Promise<{ 
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
     child.on("exit", (code) => resolve({ code, stdout, stderr }));
+    onStart?.(child);
   });
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise((r) => probe.close(r));
+  return port;
+}
+
+/** The agent's source is up once its port accepts connections. */
+async function connectWhenUp(port: number, timeoutMs = 15_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const socket = await new Promise<ReturnType<typeof connect> | undefined>((resolve) => {
+      const s = connect(port, "127.0.0.1");
+      s.once("connect", () => resolve(s));
+      s.once("error", () => resolve(undefined));
+    });
+    if (socket) return socket;
+    if (Date.now() > until) throw new Error(`nothing listens on port ${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function eventually<T>(probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 const made: string[] = [];
@@ -79,5 +117,41 @@ describe("tributary command line", () => {
     const bad = await tributary(["start", "--kafka-port", "99999"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^tributary: cannot start: --kafka-port "99999": .*65535/);
+  });
+
+  it("runs a standalone agent from an Apache Flume properties file, as flume-ng agent -n -f does", async () => {
+    const dir = tempDir();
+    const out = join(dir, "out");
+    const port = await freePort();
+    const conf = join(dir, "agent.properties");
+    writeFileSync(
+      conf,
+      [
+        "a1.sources = r1",
+        "a1.channels = c1",
+        "a1.sinks = k1",
+        "a1.sources.r1.type = netcat",
+        "a1.sources.r1.bind = 127.0.0.1",
+        `a1.sources.r1.port = ${port}`,
+        "a1.sources.r1.channels = c1",
+        "a1.channels.c1.type = memory",
+        "a1.sinks.k1.type = file_roll",
+        `a1.sinks.k1.sink.directory = ${out}`,
+        "a1.sinks.k1.channel = c1",
+      ].join("\n"),
+    );
+    const r = await tributary(["agent", "--flume-conf", conf, "--name", "a1", "--data-dir", join(dir, "data")], {}, async (child) => {
+      const conn = await connectWhenUp(port);
+      conn.end("hello from flume\nsecond line\n");
+      await eventually(() => {
+        const files = readdirSync(out, { withFileTypes: true }).filter((f) => f.isFile());
+        const text = files.map((f) => readFileSync(join(out, f.name), "utf8")).join("");
+        return text.includes("second line") ? text : undefined;
+      }).catch(() => undefined);
+      child.kill("SIGTERM");
+    });
+    expect(r.code).toBe(0);
+    const text = readdirSync(out).map((f) => readFileSync(join(out, f), "utf8")).join("");
+    expect(text).toContain("hello from flume\nsecond line\n");
   });
 });

@@ -59,6 +59,11 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${version}\n`);
     return 0;
   }
+  if (command === "agent") {
+    // A standalone agent has its own flags (Flume's -f/-n among them), so it parses them itself.
+    const { runAgentCommand } = await import("./agents/cli");
+    return runAgentCommand(rest);
+  }
   const flags = parseFlags(rest);
   if (flags.help) {
     process.stdout.write(HELP);
