@@ -31,4 +31,14 @@ describe("config", () => {
     expect(() => loadConfig({}, { DATABASE_URL: "mysql://root:hunter2@x/db" })).toThrow(/DATABASE_URL \(hidden\): must start with postgres:\/\//);
     expect(() => loadConfig({}, { TRIBUTARY_ADMIN_PASSWORD: "short" })).toThrow(/at least 8/);
   });
+
+  it("turns SASL on only with mechanisms and credentials", () => {
+    expect(loadConfig({}, {}).saslMechanisms).toEqual([]);
+    const c = loadConfig({ "sasl-mechanisms": "plain, scram-sha-256" }, { TRIBUTARY_SASL_USERS: "alice:s3cret:with:colons,bob:pw" });
+    expect(c.saslMechanisms).toEqual(["PLAIN", "SCRAM-SHA-256"]);
+    expect(c.saslUsers).toEqual({ alice: "s3cret:with:colons", bob: "pw" });
+    expect(() => loadConfig({ "sasl-mechanisms": "GSSAPI" }, { TRIBUTARY_SASL_USERS: "a:b" })).toThrow(/PLAIN, SCRAM-SHA-256, SCRAM-SHA-512/);
+    expect(() => loadConfig({ "sasl-mechanisms": "PLAIN" }, {})).toThrow(/no --sasl-users/);
+    expect(() => loadConfig({}, { TRIBUTARY_SASL_USERS: "nopassword" })).toThrow(/TRIBUTARY_SASL_USERS \(hidden\)/);
+  });
 });

@@ -43,6 +43,28 @@ export const options = {
   autoCreateTopics: opt({ flag: "auto-create-topics", env: "TRIBUTARY_AUTO_CREATE_TOPICS", schema: bool, default: true, describe: "create a topic when a client asks for an unknown one (Kafka's auto.create.topics.enable)" }),
   numPartitions: opt({ flag: "num-partitions", env: "TRIBUTARY_NUM_PARTITIONS", schema: z.coerce.number().int().min(1).max(10000), default: 1, describe: "partitions of an auto-created topic (Kafka's num.partitions)" }),
   groupInitialRebalanceDelayMs: opt({ flag: "group-initial-rebalance-delay-ms", env: "TRIBUTARY_GROUP_INITIAL_REBALANCE_DELAY_MS", schema: z.coerce.number().int().min(0), default: 3000, describe: "how long a new group waits for more members before the first rebalance" }),
+  saslMechanisms: opt({
+    flag: "sasl-mechanisms",
+    env: "TRIBUTARY_SASL_MECHANISMS",
+    schema: z
+      .string()
+      .transform((v) => v.split(",").map((m) => m.trim().toUpperCase()).filter(Boolean))
+      .pipe(z.array(z.enum(["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"], { message: "mechanisms are PLAIN, SCRAM-SHA-256, SCRAM-SHA-512" }))),
+    default: [],
+    defaultText: "none (SASL off)",
+    describe: "comma-separated SASL mechanisms the Kafka listener requires; when set, clients must authenticate",
+  }),
+  saslUsers: opt({
+    flag: "sasl-users",
+    env: "TRIBUTARY_SASL_USERS",
+    schema: z
+      .string()
+      .regex(/^[^:,]+:[^,]+(,[^:,]+:[^,]+)*$/, "must be user:password[,user:password…]")
+      .transform((v) => Object.fromEntries(v.split(",").map((pair) => [pair.slice(0, pair.indexOf(":")), pair.slice(pair.indexOf(":") + 1)]))),
+    secret: true,
+    defaultText: "none",
+    describe: "Kafka client credentials for SASL, as user:password pairs separated by commas",
+  }),
 } as const;
 
 type Options = typeof options;
@@ -60,6 +82,8 @@ export interface Config {
   autoCreateTopics: boolean;
   numPartitions: number;
   groupInitialRebalanceDelayMs: number;
+  saslMechanisms: ("PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512")[];
+  saslUsers?: Record<string, string>;
 }
 
 export class ConfigError extends Error {}
@@ -82,6 +106,9 @@ export function loadConfig(flags: Record<string, string | boolean | undefined>, 
       throw new ConfigError(`${source} ${shown}: ${parsed.error.issues[0]?.message ?? "invalid"}`);
     }
     raw[key] = parsed.data;
+  }
+  if ((raw.saslMechanisms as string[]).length && !raw.saslUsers) {
+    throw new ConfigError("--sasl-mechanisms is set but no --sasl-users (TRIBUTARY_SASL_USERS): nobody could authenticate");
   }
   const kafkaPort = raw.kafkaPort as number;
   const bind = raw.bind as string;
