@@ -1,0 +1,209 @@
+import { createServer, type Server, type Socket } from "node:net";
+import { GroupCoordinator } from "./groups/coordinator";
+import { LogManager } from "./log/log-manager";
+import type { TopicConfigs } from "./log/configs";
+import { connectionsTotal } from "./metrics";
+import { apiVersionsList, Connection, type Dispatcher } from "./protocol/connection";
+import { Handlers } from "./protocol/handlers";
+import { ApiKey, type ApiSpec } from "./protocol/messages";
+import { SaslAuthenticator, SaslUsers, type Mechanism } from "./protocol/sasl";
+import { logger } from "../log";
+import { metrics } from "../metrics/registry";
+
+const log = logger("broker");
+
+export interface BrokerOptions {
+  dataDir: string;
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  advertisedHost?: string;
+  /** Defaults to the bound port. */
+  advertisedPort?: number;
+  nodeId?: number;
+  autoCreateTopics?: boolean;
+  numPartitions?: number;
+  groupInitialRebalanceDelayMs?: number;
+  offsetsRetentionMs?: number;
+  sasl?: { mechanisms: Mechanism[]; users: Record<string, string> };
+  maxConnections?: number;
+  connectionsMaxIdleMs?: number;
+  socketRequestMaxBytes?: number;
+  topicDefaults?: TopicConfigs;
+}
+
+type Body = Record<string, any>;
+
+/**
+ * The broker: partition logs, group coordinator and the Kafka protocol listener, started and
+ * stopped as one part of the process.
+ */
+export class Broker {
+  private connections = new Set<Connection>();
+  private handlers: Handlers;
+  private saslUsers: SaslUsers | undefined;
+
+  private constructor(
+    private server: Server,
+    readonly logs: LogManager,
+    readonly groups: GroupCoordinator,
+    private opts: BrokerOptions,
+  ) {
+    const self = this;
+    this.handlers = new Handlers({
+      logs,
+      groups,
+      nodeId: opts.nodeId ?? 0,
+      advertisedHost: opts.advertisedHost ?? opts.host,
+      advertisedPort: () => self.advertisedPort,
+      autoCreateTopics: opts.autoCreateTopics ?? true,
+      numPartitions: opts.numPartitions ?? 1,
+    });
+    if (opts.sasl?.mechanisms.length) this.saslUsers = new SaslUsers(opts.sasl.users);
+    metrics.gauge("tributary_broker_connections", "open Kafka client connections", {}, () => this.connections.size);
+    for (const state of ["Empty", "PreparingRebalance", "CompletingRebalance", "Stable"] as const) {
+      metrics.gauge("tributary_broker_groups", "consumer groups by state", { state }, () => this.groups.stats()[state]);
+    }
+  }
+
+  static async start(opts: BrokerOptions): Promise<Broker> {
+    const logs = LogManager.open({ dataDir: opts.dataDir, defaults: opts.topicDefaults });
+    const groups = new GroupCoordinator({ logs, initialRebalanceDelayMs: opts.groupInitialRebalanceDelayMs, offsetsRetentionMs: opts.offsetsRetentionMs });
+    try {
+      await groups.start();
+    } catch (err) {
+      await logs.close();
+      throw err;
+    }
+    const server = createServer();
+    const broker = new Broker(server, logs, groups, opts);
+    server.on("connection", (s) => broker.accept(s));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(opts.port, opts.host, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      await groups.close();
+      await logs.close();
+      throw err;
+    }
+    log.info({ bootstrap: broker.bootstrap, dataDir: opts.dataDir, sasl: opts.sasl?.mechanisms ?? [] }, "broker listening");
+    return broker;
+  }
+
+  address(): { host: string; port: number } {
+    const a = this.server.address();
+    return { host: this.opts.host, port: typeof a === "object" && a ? a.port : this.opts.port };
+  }
+
+  private get advertisedPort(): number {
+    return this.opts.advertisedPort || this.address().port;
+  }
+
+  /** host:port for clients' bootstrap.servers. */
+  get bootstrap(): string {
+    return `${this.opts.advertisedHost ?? this.opts.host}:${this.advertisedPort}`;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  private accept(socket: Socket): void {
+    if (this.connections.size >= (this.opts.maxConnections ?? 10_000)) {
+      log.warn({ client: socket.remoteAddress, limit: this.opts.maxConnections }, "connection limit reached; refusing a client");
+      socket.destroy();
+      return;
+    }
+    connectionsTotal.inc();
+    const sasl = this.saslUsers && new SaslAuthenticator(this.opts.sasl!.mechanisms, this.saslUsers);
+    const conn: Connection = new Connection(
+      socket,
+      this.dispatcher,
+      { maxRequestBytes: this.opts.socketRequestMaxBytes ?? 100 * 1024 * 1024, idleMs: this.opts.connectionsMaxIdleMs ?? 600_000, maxInFlight: 100 },
+      sasl,
+      () => this.connections.delete(conn),
+    );
+    this.connections.add(conn);
+  }
+
+  private dispatcher: Dispatcher = {
+    handle: (api: ApiSpec, body: Body, info) => {
+      const h = this.handlers;
+      const g = this.groups;
+      switch (api.key) {
+        case ApiKey.ApiVersions:
+          return { errorCode: 0, apiKeys: apiVersionsList() };
+        case ApiKey.Metadata:
+          return h.metadata(body, info);
+        case ApiKey.Produce:
+          return h.produce(body, info);
+        case ApiKey.Fetch:
+          return h.fetch(body, info);
+        case ApiKey.ListOffsets:
+          return h.listOffsets(body, info);
+        case ApiKey.FindCoordinator:
+          return h.findCoordinator(body, info);
+        case ApiKey.CreateTopics:
+          return h.createTopics(body, info);
+        case ApiKey.DeleteTopics:
+          return h.deleteTopics(body, info);
+        case ApiKey.CreatePartitions:
+          return h.createPartitions(body, info);
+        case ApiKey.DeleteRecords:
+          return h.deleteRecords(body, info);
+        case ApiKey.DescribeConfigs:
+          return h.describeConfigs(body, info);
+        case ApiKey.AlterConfigs:
+          return h.alterConfigs(body, info);
+        case ApiKey.IncrementalAlterConfigs:
+          return h.incrementalAlterConfigs(body, info);
+        case ApiKey.InitProducerId:
+          return h.initProducerId(body, info);
+        case ApiKey.DescribeCluster:
+          return h.describeCluster(body, info);
+        case ApiKey.JoinGroup:
+          return g.joinGroup(body, info);
+        case ApiKey.SyncGroup:
+          return g.syncGroup(body, info);
+        case ApiKey.Heartbeat:
+          return g.heartbeat(body, info);
+        case ApiKey.LeaveGroup:
+          return g.leaveGroup(body, info);
+        case ApiKey.OffsetCommit:
+          return g.offsetCommit(body, info);
+        case ApiKey.OffsetFetch:
+          return g.offsetFetch(body, info);
+        case ApiKey.ListGroups:
+          return g.listGroups(body, info);
+        case ApiKey.DescribeGroups:
+          return g.describeGroups(body, info);
+        case ApiKey.DeleteGroups:
+          return g.deleteGroups(body, info);
+        case ApiKey.OffsetDelete:
+          return g.offsetDelete(body, info);
+        case ApiKey.SaslHandshake:
+          // Reached only when SASL is off: say which mechanisms exist (none).
+          return { errorCode: 33, mechanisms: [] };
+        case ApiKey.SaslAuthenticate:
+          return { errorCode: 34, errorMessage: "SASL is not enabled on this listener", authBytes: Buffer.alloc(0) };
+        default:
+          throw new Error(`no handler for ${api.name}`);
+      }
+    },
+  };
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      for (const c of this.connections) c.close("broker shutting down");
+    });
+    await this.groups.close();
+    await this.logs.close();
+    log.info("broker stopped");
+  }
+}

@@ -1,0 +1,529 @@
+import { randomUUID } from "node:crypto";
+import { ErrorCode, KafkaError } from "../errors";
+import type { LogManager } from "../log/log-manager";
+import { logger } from "../../log";
+import { OffsetsStore } from "./offsets-store";
+
+const log = logger("broker.groups");
+
+export type GroupState = "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Stable" | "Dead";
+
+export interface RequestContext {
+  apiVersion: number;
+  clientId: string;
+  clientHost: string;
+}
+
+type Body = Record<string, any>;
+
+interface Member {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  protocols: { name: string; metadata: Buffer }[];
+  assignment: Buffer;
+  lastSeen: number;
+  /** Set while the member waits in JoinGroup / SyncGroup for the rebalance to progress. */
+  awaitingJoin?: (resp: Body) => void;
+  awaitingSync?: (resp: Body) => void;
+  joinVersion: number;
+}
+
+class Group {
+  state: GroupState = "Empty";
+  generationId = 0;
+  protocolType: string | null = null;
+  protocolName: string | null = null;
+  leaderId: string | null = null;
+  members = new Map<string, Member>();
+  /** Member ids handed out with MEMBER_ID_REQUIRED, accepted on the follow-up join. */
+  pending = new Set<string>();
+  rebalanceTimer: NodeJS.Timeout | undefined;
+  rebalanceDeadline = 0;
+  emptySince: number;
+  constructor(
+    readonly id: string,
+    now: number,
+  ) {
+    this.emptySince = now;
+  }
+}
+
+/**
+ * Kafka's classic group protocol: members join, the broker picks a protocol every member
+ * supports, the leader computes the assignment (so range, roundrobin, sticky and
+ * cooperative-sticky all work unchanged), the broker relays it in SyncGroup, and heartbeats keep
+ * members alive. Request and response bodies are the decoded Kafka messages.
+ */
+export class GroupCoordinator {
+  private groups = new Map<string, Group>();
+  readonly offsets: OffsetsStore;
+  private sweeper: NodeJS.Timeout | undefined;
+  private readonly initialDelayMs: number;
+  private readonly offsetsRetentionMs: number;
+  private readonly clock: () => number;
+
+  constructor(opts: { logs: LogManager; clock?: () => number; initialRebalanceDelayMs?: number; offsetsRetentionMs?: number }) {
+    this.offsets = new OffsetsStore(opts.logs);
+    this.clock = opts.clock ?? Date.now;
+    this.initialDelayMs = opts.initialRebalanceDelayMs ?? 3000;
+    this.offsetsRetentionMs = opts.offsetsRetentionMs ?? 7 * 24 * 3600_000;
+  }
+
+  async start(): Promise<void> {
+    await this.offsets.load();
+    this.sweeper = setInterval(() => this.sweep(), 250);
+    this.sweeper.unref();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    for (const g of this.groups.values()) {
+      clearTimeout(g.rebalanceTimer);
+      for (const m of g.members.values()) {
+        m.awaitingJoin?.({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, memberId: m.memberId, members: [] });
+        m.awaitingSync?.({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, assignment: Buffer.alloc(0) });
+      }
+    }
+  }
+
+  private group(id: string, create: boolean): Group | undefined {
+    let g = this.groups.get(id);
+    if (!g && create) this.groups.set(id, (g = new Group(id, this.clock())));
+    return g;
+  }
+
+  stats(): Record<GroupState, number> {
+    const counts: Record<GroupState, number> = { Empty: 0, PreparingRebalance: 0, CompletingRebalance: 0, Stable: 0, Dead: 0 };
+    for (const id of this.allGroupIds()) counts[this.groups.get(id)?.state ?? "Empty"]++;
+    return counts;
+  }
+
+  private allGroupIds(): string[] {
+    return [...new Set([...this.groups.keys(), ...this.offsets.groups()])];
+  }
+
+  // ---- membership ----
+
+  async joinGroup(req: Body, ctx: RequestContext): Promise<Body> {
+    const fail = (errorCode: number, memberId = req.memberId as string) => ({ errorCode, generationId: -1, protocolName: null, leader: "", memberId, members: [] });
+    if (!req.groupId) return fail(ErrorCode.INVALID_GROUP_ID);
+    if (req.sessionTimeoutMs < 1000 || req.sessionTimeoutMs > 1_800_000) return fail(ErrorCode.INVALID_SESSION_TIMEOUT);
+    const g = this.group(req.groupId, true)!;
+    if (g.state === "Dead") return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (g.members.size > 0 && g.protocolType !== req.protocolType) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    if (g.members.size > 0 && !(req.protocols as Body[]).some((p) => this.supportedByAll(g, p.name))) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+
+    let memberId: string = req.memberId;
+    const instanceId: string | null = req.groupInstanceId ?? null;
+    if (instanceId) {
+      // A static member keeps its place across restarts: the old member id is replaced.
+      const existing = [...g.members.values()].find((m) => m.groupInstanceId === instanceId);
+      if (existing && memberId && existing.memberId !== memberId) return fail(ErrorCode.FENCED_INSTANCE_ID);
+      if (existing && !memberId) {
+        g.members.delete(existing.memberId);
+        memberId = `${instanceId}-${randomUUID()}`;
+        g.members.set(memberId, { ...existing, memberId });
+        if (g.leaderId === existing.memberId) g.leaderId = memberId;
+      } else if (!memberId) memberId = `${instanceId}-${randomUUID()}`;
+    } else if (!memberId) {
+      memberId = `${ctx.clientId || "member"}-${randomUUID()}`;
+      if (ctx.apiVersion >= 4) {
+        g.pending.add(memberId);
+        return fail(ErrorCode.MEMBER_ID_REQUIRED, memberId);
+      }
+    } else if (!g.members.has(memberId) && !g.pending.has(memberId)) {
+      return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+    }
+    g.pending.delete(memberId);
+
+    const member: Member = g.members.get(memberId) ?? {
+      memberId,
+      groupInstanceId: instanceId,
+      clientId: ctx.clientId,
+      clientHost: ctx.clientHost,
+      sessionTimeoutMs: req.sessionTimeoutMs,
+      rebalanceTimeoutMs: req.rebalanceTimeoutMs > 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
+      protocols: [],
+      assignment: Buffer.alloc(0),
+      lastSeen: this.clock(),
+      joinVersion: ctx.apiVersion,
+    };
+    const changed = !g.members.has(memberId) || JSON.stringify(member.protocols.map((p) => [p.name, p.metadata.toString("base64")])) !== JSON.stringify((req.protocols as Body[]).map((p) => [p.name, (p.metadata as Buffer).toString("base64")]));
+    member.protocols = (req.protocols as Body[]).map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) }));
+    member.sessionTimeoutMs = req.sessionTimeoutMs;
+    member.rebalanceTimeoutMs = req.rebalanceTimeoutMs > 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs;
+    member.lastSeen = this.clock();
+    member.joinVersion = ctx.apiVersion;
+    g.members.set(memberId, member);
+    g.protocolType = req.protocolType;
+
+    // A known member rejoining a stable group with the same protocols gets the current generation back.
+    if (!changed && g.state === "Stable" && !instanceId) {
+      return this.joinResponse(g, member);
+    }
+    const response = new Promise<Body>((resolve) => (member.awaitingJoin = resolve));
+    this.prepareRebalance(g, `member ${memberId} joined`);
+    this.maybeCompleteJoin(g);
+    return response;
+  }
+
+  private supportedByAll(g: Group, protocol: string): boolean {
+    return [...g.members.values()].every((m) => m.protocols.some((p) => p.name === protocol));
+  }
+
+  private prepareRebalance(g: Group, reason: string): void {
+    const now = this.clock();
+    if (g.state !== "PreparingRebalance") {
+      log.info({ group: g.id, reason, generation: g.generationId }, "preparing rebalance");
+      // Members waiting in SyncGroup for an assignment that will never come must rejoin.
+      for (const m of g.members.values()) {
+        m.awaitingSync?.({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS, assignment: Buffer.alloc(0) });
+        m.awaitingSync = undefined;
+      }
+      const initial = g.state === "Empty";
+      g.state = "PreparingRebalance";
+      const timeout = Math.max(...[...g.members.values()].map((m) => m.rebalanceTimeoutMs), 0);
+      g.rebalanceDeadline = now + (initial ? Math.min(this.initialDelayMs, timeout) : timeout);
+      this.armRebalanceTimer(g, initial ? Math.min(this.initialDelayMs, timeout) : timeout, initial);
+    } else if (g.rebalanceTimer && this.initialDelayMs > 0 && g.generationId === 0) {
+      // The initial delay restarts as members keep arriving, bounded by the rebalance timeout.
+      this.armRebalanceTimer(g, Math.min(this.initialDelayMs, Math.max(0, g.rebalanceDeadline - now)), true);
+    }
+  }
+
+  private armRebalanceTimer(g: Group, ms: number, initialDelay: boolean): void {
+    clearTimeout(g.rebalanceTimer);
+    g.rebalanceTimer = setTimeout(() => {
+      g.rebalanceTimer = undefined;
+      this.completeJoin(g, true);
+    }, ms);
+    (g.rebalanceTimer as { initial?: boolean }).initial = initialDelay;
+  }
+
+  private maybeCompleteJoin(g: Group): void {
+    if (g.state !== "PreparingRebalance") return;
+    const timer = g.rebalanceTimer as { initial?: boolean } | undefined;
+    if (timer?.initial && g.generationId === 0) return; // wait out the initial delay
+    if ([...g.members.values()].every((m) => m.awaitingJoin)) this.completeJoin(g, false);
+  }
+
+  private completeJoin(g: Group, timedOut: boolean): void {
+    if (g.state !== "PreparingRebalance") return;
+    clearTimeout(g.rebalanceTimer);
+    g.rebalanceTimer = undefined;
+    for (const m of [...g.members.values()]) {
+      if (!m.awaitingJoin) {
+        log.info({ group: g.id, member: m.memberId, timedOut }, "member did not rejoin in time; removed");
+        g.members.delete(m.memberId);
+      }
+    }
+    if (g.members.size === 0) {
+      g.state = "Empty";
+      g.emptySince = this.clock();
+      g.generationId++;
+      g.leaderId = null;
+      g.protocolName = null;
+      return;
+    }
+    g.generationId++;
+    g.protocolName = this.selectProtocol(g);
+    if (!g.leaderId || !g.members.has(g.leaderId)) g.leaderId = g.members.keys().next().value!;
+    g.state = "CompletingRebalance";
+    log.info({ group: g.id, generation: g.generationId, members: g.members.size, protocol: g.protocolName }, "rebalance: members joined");
+    for (const m of g.members.values()) {
+      const resolve = m.awaitingJoin!;
+      m.awaitingJoin = undefined;
+      m.lastSeen = this.clock();
+      resolve(this.joinResponse(g, m));
+    }
+  }
+
+  private joinResponse(g: Group, m: Member): Body {
+    const isLeader = m.memberId === g.leaderId;
+    return {
+      errorCode: ErrorCode.NONE,
+      generationId: g.generationId,
+      protocolType: g.protocolType,
+      protocolName: g.protocolName,
+      leader: g.leaderId,
+      memberId: m.memberId,
+      members: isLeader
+        ? [...g.members.values()].map((x) => ({ memberId: x.memberId, groupInstanceId: x.groupInstanceId, metadata: x.protocols.find((p) => p.name === g.protocolName)?.metadata ?? Buffer.alloc(0) }))
+        : [],
+    };
+  }
+
+  /** The protocol every member supports with the most votes (each member votes for its first supported choice). */
+  private selectProtocol(g: Group): string {
+    const members = [...g.members.values()];
+    const candidates = members[0].protocols.map((p) => p.name).filter((name) => this.supportedByAll(g, name));
+    const votes = new Map<string, number>();
+    for (const m of members) {
+      const choice = m.protocols.find((p) => candidates.includes(p.name))?.name;
+      if (choice) votes.set(choice, (votes.get(choice) ?? 0) + 1);
+    }
+    return [...votes].sort((a, b) => b[1] - a[1])[0]?.[0] ?? candidates[0];
+  }
+
+  private check(g: Group | undefined, memberId: string, generationId: number, instanceId?: string | null): number {
+    if (!g || !g.members.has(memberId)) {
+      if (g && instanceId && [...g.members.values()].some((m) => m.groupInstanceId === instanceId)) return ErrorCode.FENCED_INSTANCE_ID;
+      return ErrorCode.UNKNOWN_MEMBER_ID;
+    }
+    if (generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    return ErrorCode.NONE;
+  }
+
+  async syncGroup(req: Body, _ctx: RequestContext): Promise<Body> {
+    const g = this.group(req.groupId, false);
+    const err = this.check(g, req.memberId, req.generationId, req.groupInstanceId);
+    const fail = (errorCode: number) => ({ errorCode, protocolType: g?.protocolType ?? null, protocolName: g?.protocolName ?? null, assignment: Buffer.alloc(0) });
+    if (err) return fail(err);
+    const group = g!;
+    const member = group.members.get(req.memberId)!;
+    member.lastSeen = this.clock();
+    if (group.state === "PreparingRebalance") return fail(ErrorCode.REBALANCE_IN_PROGRESS);
+    const ok = () => ({ errorCode: ErrorCode.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment });
+    if (group.state === "Stable") return ok();
+    const response = new Promise<Body>((resolve) => (member.awaitingSync = resolve));
+    if (req.memberId === group.leaderId) {
+      const assignments = new Map<string, Buffer>((req.assignments as Body[]).map((a) => [a.memberId, Buffer.from(a.assignment)]));
+      for (const m of group.members.values()) m.assignment = assignments.get(m.memberId) ?? Buffer.alloc(0);
+      group.state = "Stable";
+      log.info({ group: group.id, generation: group.generationId }, "group stable");
+      for (const m of group.members.values()) {
+        const resolve = m.awaitingSync;
+        m.awaitingSync = undefined;
+        resolve?.({ errorCode: ErrorCode.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: m.assignment });
+      }
+    }
+    return response;
+  }
+
+  async heartbeat(req: Body, _ctx: RequestContext): Promise<Body> {
+    const g = this.group(req.groupId, false);
+    const err = this.check(g, req.memberId, req.generationId, req.groupInstanceId);
+    if (err) return { errorCode: err };
+    g!.members.get(req.memberId)!.lastSeen = this.clock();
+    if (g!.state === "PreparingRebalance") return { errorCode: ErrorCode.REBALANCE_IN_PROGRESS };
+    return { errorCode: ErrorCode.NONE };
+  }
+
+  async leaveGroup(req: Body, ctx: RequestContext): Promise<Body> {
+    const g = this.group(req.groupId, false);
+    const leaving: Body[] = ctx.apiVersion >= 3 ? req.members : [{ memberId: req.memberId, groupInstanceId: null }];
+    const results = leaving.map((l) => {
+      let id: string | undefined = l.memberId;
+      if (g && l.groupInstanceId) {
+        const m = [...g.members.values()].find((x) => x.groupInstanceId === l.groupInstanceId);
+        if (m && l.memberId && m.memberId !== l.memberId) return { memberId: l.memberId, groupInstanceId: l.groupInstanceId, errorCode: ErrorCode.FENCED_INSTANCE_ID };
+        id = m?.memberId;
+      }
+      if (!g || !id || !g.members.has(id)) return { memberId: l.memberId, groupInstanceId: l.groupInstanceId ?? null, errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
+      this.removeMember(g, id, "left the group");
+      return { memberId: l.memberId, groupInstanceId: l.groupInstanceId ?? null, errorCode: ErrorCode.NONE };
+    });
+    const errorCode = ctx.apiVersion < 3 ? results[0].errorCode : ErrorCode.NONE;
+    return { errorCode, members: results };
+  }
+
+  private removeMember(g: Group, memberId: string, reason: string): void {
+    const m = g.members.get(memberId);
+    if (!m) return;
+    g.members.delete(memberId);
+    m.awaitingJoin?.({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, generationId: -1, leader: "", memberId, members: [], protocolName: null });
+    m.awaitingSync?.({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, assignment: Buffer.alloc(0) });
+    if (g.leaderId === memberId) g.leaderId = null;
+    if (g.members.size === 0 && g.state !== "PreparingRebalance") {
+      g.state = "Empty";
+      g.emptySince = this.clock();
+      g.generationId++;
+      g.protocolName = null;
+      log.info({ group: g.id, reason }, "group empty");
+      return;
+    }
+    this.prepareRebalance(g, `member ${memberId} ${reason}`);
+    this.maybeCompleteJoin(g);
+  }
+
+  /** Session timeouts and offset expiry. */
+  private sweep(): void {
+    const now = this.clock();
+    for (const g of this.groups.values()) {
+      for (const m of [...g.members.values()]) {
+        if (m.awaitingJoin) continue;
+        if (now - m.lastSeen > m.sessionTimeoutMs) this.removeMember(g, m.memberId, `session timed out after ${m.sessionTimeoutMs} ms`);
+      }
+    }
+    for (const id of this.offsets.groups()) {
+      const g = this.groups.get(id);
+      if (g && g.state !== "Empty") continue;
+      const expired = this.offsets.list(id).filter((o) => now - Math.max(o.committed.commitTimestamp, g?.emptySince ?? 0) > this.offsetsRetentionMs);
+      if (expired.length) {
+        void this.offsets
+          .commit(id, expired.map((o) => ({ topic: o.topic, partition: o.partition, value: null })))
+          .catch((err) => log.error({ err, group: id }, "expiring offsets failed"));
+      }
+    }
+  }
+
+  // ---- offsets ----
+
+  async offsetCommit(req: Body, ctx: RequestContext): Promise<Body> {
+    const respond = (code: number) => ({ topics: (req.topics as Body[]).map((t) => ({ name: t.name, partitions: (t.partitions as Body[]).map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) });
+    if (!req.groupId) return respond(ErrorCode.INVALID_GROUP_ID);
+    const g = this.group(req.groupId, false);
+    const generation = ctx.apiVersion >= 1 ? req.generationIdOrMemberEpoch : -1;
+    // Commits from a consumer outside any group (manual assignment) carry generation -1 and no member.
+    if (generation >= 0 || (req.memberId && g && g.members.size > 0)) {
+      const err = this.check(g, req.memberId, generation, req.groupInstanceId);
+      if (err) return respond(err);
+      if (g!.state === "CompletingRebalance" || g!.state === "PreparingRebalance") return respond(ErrorCode.REBALANCE_IN_PROGRESS);
+      g!.members.get(req.memberId)!.lastSeen = this.clock();
+    } else if (g && g.members.size > 0) {
+      return respond(ErrorCode.UNKNOWN_MEMBER_ID);
+    }
+    const now = this.clock();
+    const entries = (req.topics as Body[]).flatMap((t) =>
+      (t.partitions as Body[]).map((p) => ({
+        topic: t.name as string,
+        partition: p.partitionIndex as number,
+        value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.committedMetadata ?? null, commitTimestamp: now },
+      })),
+    );
+    try {
+      await this.offsets.commit(req.groupId, entries);
+    } catch (err) {
+      return respond(err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR);
+    }
+    return respond(ErrorCode.NONE);
+  }
+
+  private fetchGroup(groupId: string, topics: Body[] | null) {
+    const list = topics
+      ? topics.map((t) => ({ name: t.name as string, partitions: (t.partitionIndexes as number[]).map((p) => ({ p, c: this.offsets.get(groupId, t.name, p) })) }))
+      : Object.entries(
+          this.offsets.list(groupId).reduce<Record<string, { p: number; c: ReturnType<OffsetsStore["get"]> }[]>>((acc, o) => {
+            (acc[o.topic] ??= []).push({ p: o.partition, c: o.committed });
+            return acc;
+          }, {}),
+        ).map(([name, partitions]) => ({ name, partitions }));
+    return list.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map(({ p, c }) => ({ partitionIndex: p, committedOffset: c?.offset ?? -1, committedLeaderEpoch: c?.leaderEpoch ?? -1, metadata: c ? c.metadata : "", errorCode: ErrorCode.NONE })),
+    }));
+  }
+
+  async offsetFetch(req: Body, ctx: RequestContext): Promise<Body> {
+    if (ctx.apiVersion >= 8) {
+      return { groups: (req.groups as Body[]).map((g) => ({ groupId: g.groupId, topics: this.fetchGroup(g.groupId, g.topics), errorCode: ErrorCode.NONE })) };
+    }
+    return { topics: this.fetchGroup(req.groupId, req.topics), errorCode: ErrorCode.NONE };
+  }
+
+  async listGroups(req: Body, _ctx: RequestContext): Promise<Body> {
+    const filter: string[] = (req.statesFilter ?? []).map((s: string) => s.toLowerCase());
+    const groups = this.allGroupIds()
+      .map((id) => {
+        const g = this.groups.get(id);
+        return { groupId: id, protocolType: g?.protocolType ?? "consumer", groupState: g?.state ?? "Empty" };
+      })
+      .filter((g) => filter.length === 0 || filter.includes(g.groupState.toLowerCase()));
+    return { errorCode: ErrorCode.NONE, groups };
+  }
+
+  async describeGroups(req: Body, _ctx: RequestContext): Promise<Body> {
+    return {
+      groups: (req.groups as string[]).map((id) => {
+        const g = this.groups.get(id);
+        if (!g) return { errorCode: ErrorCode.NONE, groupId: id, groupState: this.offsets.has(id) ? "Empty" : "Dead", protocolType: "", protocolData: "", members: [] };
+        return {
+          errorCode: ErrorCode.NONE,
+          groupId: id,
+          groupState: g.state,
+          protocolType: g.protocolType ?? "",
+          protocolData: g.protocolName ?? "",
+          members: [...g.members.values()].map((m) => ({
+            memberId: m.memberId,
+            groupInstanceId: m.groupInstanceId,
+            clientId: m.clientId,
+            clientHost: m.clientHost,
+            memberMetadata: g.state === "Stable" ? (m.protocols.find((p) => p.name === g.protocolName)?.metadata ?? Buffer.alloc(0)) : Buffer.alloc(0),
+            memberAssignment: g.state === "Stable" ? m.assignment : Buffer.alloc(0),
+          })),
+        };
+      }),
+    };
+  }
+
+  async deleteGroups(req: Body, _ctx: RequestContext): Promise<Body> {
+    const results = [];
+    for (const id of req.groupsNames as string[]) {
+      const g = this.groups.get(id);
+      if (g && g.members.size > 0) {
+        results.push({ groupId: id, errorCode: ErrorCode.NON_EMPTY_GROUP });
+        continue;
+      }
+      if (!g && !this.offsets.has(id)) {
+        results.push({ groupId: id, errorCode: ErrorCode.GROUP_ID_NOT_FOUND });
+        continue;
+      }
+      try {
+        await this.offsets.commit(id, this.offsets.list(id).map((o) => ({ topic: o.topic, partition: o.partition, value: null })));
+        this.groups.delete(id);
+        results.push({ groupId: id, errorCode: ErrorCode.NONE });
+      } catch (err) {
+        results.push({ groupId: id, errorCode: err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR });
+      }
+    }
+    return { results };
+  }
+
+  async offsetDelete(req: Body, _ctx: RequestContext): Promise<Body> {
+    const g = this.groups.get(req.groupId);
+    if (!g && !this.offsets.has(req.groupId)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
+    const subscribed = g && g.protocolType === "consumer" ? subscribedTopics(g) : new Set<string>();
+    const topics = [];
+    const deletes: { topic: string; partition: number; value: null }[] = [];
+    for (const t of req.topics as Body[]) {
+      const code = subscribed.has(t.name) ? ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC : ErrorCode.NONE;
+      if (!code) for (const p of t.partitions as Body[]) deletes.push({ topic: t.name, partition: p.partitionIndex, value: null });
+      topics.push({ name: t.name, partitions: (t.partitions as Body[]).map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) });
+    }
+    await this.offsets.commit(req.groupId, deletes);
+    return { errorCode: ErrorCode.NONE, topics };
+  }
+
+  /** For the console and lag: group ids with state and members (what DescribeGroups gives, without the protocol). */
+  describe(id: string) {
+    const g = this.groups.get(id);
+    return { state: g?.state ?? (this.offsets.has(id) ? "Empty" : "Dead"), members: g ? [...g.members.values()].map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost })) : [] };
+  }
+}
+
+/** Topics in the members' consumer-protocol subscriptions (version int16, topics array, user data). */
+function subscribedTopics(g: Group): Set<string> {
+  const topics = new Set<string>();
+  for (const m of g.members.values()) {
+    const meta = m.protocols.find((p) => p.name === g.protocolName)?.metadata;
+    if (!meta || meta.length < 6) continue;
+    try {
+      let pos = 2;
+      const n = meta.readInt32BE(pos);
+      pos += 4;
+      for (let i = 0; i < n; i++) {
+        const len = meta.readInt16BE(pos);
+        pos += 2;
+        topics.add(meta.toString("utf8", pos, pos + len));
+        pos += len;
+      }
+    } catch {
+      // Metadata that is not a consumer subscription names no topics.
+    }
+  }
+  return topics;
+}

@@ -1,0 +1,457 @@
+import { existsSync, fdatasync, fsyncSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { ErrorCode, KafkaError } from "../errors";
+import { logger } from "../../log";
+import { BASE_OFFSET, BATCH_LENGTH, decodeRecordBatch, HEADER_SIZE, LAST_OFFSET_DELTA, LEADER_EPOCH, LOG_OVERHEAD, MAX_TIMESTAMP, readBatchHeader, rewriteCrc, validateBatch } from "../records/batch";
+import { writeFileAtomic } from "./atomic";
+import type { LogSettings } from "./configs";
+import { ProducerStates, type ProducerEntry } from "./producer-state";
+import { Segment } from "./segment";
+
+const log = logger("broker.log");
+const fdatasyncAsync = promisify(fdatasync);
+
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+  /** The broker time stamped on LogAppendTime topics; -1 for CreateTime. */
+  logAppendTime: number;
+  logStartOffset: number;
+}
+
+export interface ReadResult {
+  /** Whole record batches, exactly as stored. */
+  records: Buffer;
+  highWatermark: number;
+  logStartOffset: number;
+  lastStableOffset: number;
+}
+
+interface Checkpoint {
+  logStartOffset: number;
+  /** Segments below this offset were flushed and need no validation after a crash. */
+  recoveryPoint: number;
+  /** Producer state as of producerOffset; batches after it are replayed from the log. */
+  producers: [number, ProducerEntry][];
+  producerOffset: number;
+}
+
+const CHECKPOINT = "checkpoint.json";
+const CLEAN = ".clean-shutdown";
+
+/**
+ * One partition's log: a directory of segments. Appends are synchronous writes to the page cache
+ * (so offsets and file positions advance together, in one tick); durability comes from fdatasync,
+ * shared by every append waiting at the time (group commit). Consumers see records up to the
+ * high watermark, which on a durable topic is the last flushed offset — so nothing a consumer
+ * read can vanish in a crash.
+ */
+export class PartitionLog {
+  private segments: Segment[] = [];
+  private producers = new ProducerStates();
+  private listeners = new Set<() => void>();
+  private flushing: Promise<void> | null = null;
+  private nextFlush: Promise<void> | null = null;
+  private unflushed = 0;
+  private lastFlushAt: number;
+  private recoveryPoint = 0;
+  logStartOffset = 0;
+  highWatermark = 0;
+  /** Set when recovery found corruption it must not silently cut away; writes are refused. */
+  corruption: string | undefined;
+
+  private constructor(
+    readonly dir: string,
+    readonly topic: string,
+    readonly partition: number,
+    private settings: LogSettings,
+    private clock: () => number,
+  ) {
+    this.lastFlushAt = clock();
+  }
+
+  static open(dir: string, topic: string, partition: number, settings: LogSettings, clock: () => number = Date.now): PartitionLog {
+    mkdirSync(dir, { recursive: true });
+    const p = new PartitionLog(dir, topic, partition, settings, clock);
+    p.recover();
+    return p;
+  }
+
+  get logEndOffset(): number {
+    return this.active.nextOffset;
+  }
+
+  get sizeBytes(): number {
+    return this.segments.reduce((n, s) => n + s.size, 0);
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  private get active(): Segment {
+    return this.segments[this.segments.length - 1];
+  }
+
+  private get durable(): boolean {
+    return this.settings.flushMessages <= 1;
+  }
+
+  private recover(): void {
+    const clean = existsSync(join(this.dir, CLEAN));
+    rmSync(join(this.dir, CLEAN), { force: true });
+    let cp: Checkpoint | undefined;
+    try {
+      cp = JSON.parse(readFileSync(join(this.dir, CHECKPOINT), "utf8"));
+    } catch {
+      cp = undefined;
+    }
+    for (const f of readdirSync(this.dir)) if (f.endsWith(".tmp")) rmSync(join(this.dir, f), { force: true });
+    const bases = readdirSync(this.dir)
+      .filter((f) => /^\d{20}\.log$/.test(f))
+      .map((f) => Number(f.slice(0, 20)))
+      .sort((a, b) => a - b);
+    const recoveryPoint = clean ? Infinity : (cp?.recoveryPoint ?? 0);
+    bases.forEach((base, i) => {
+      const isTail = i === bases.length - 1;
+      const nextBase = isTail ? Infinity : bases[i + 1];
+      const validate = !clean && nextBase > recoveryPoint;
+      const { segment, truncated, corrupt } = Segment.open(this.dir, base, {
+        validate,
+        maxBatchBytes: Math.max(this.settings.maxMessageBytes, this.settings.segmentBytes),
+        indexIntervalBytes: this.settings.indexIntervalBytes,
+      });
+      if (corrupt && !isTail) {
+        // Cutting here would drop every later segment's acknowledged records; stop and say so.
+        this.corruption = `segment ${base} of ${this.topic}-${this.partition} is corrupt before the tail (${corrupt}); the partition refuses writes until an operator repairs it`;
+        log.error({ topic: this.topic, partition: this.partition, segment: base, reason: corrupt }, "CORRUPT LOG SEGMENT before the tail");
+      } else if (truncated > 0) {
+        log.warn({ topic: this.topic, partition: this.partition, segment: base, bytes: truncated, reason: corrupt }, "truncated a torn tail after an unclean shutdown");
+      }
+      this.segments.push(segment);
+    });
+    if (this.segments.length === 0) this.segments.push(Segment.create(this.dir, cp?.logStartOffset ?? 0, this.clock()));
+    this.logStartOffset = Math.max(this.segments[0].baseOffset, Math.min(cp?.logStartOffset ?? 0, this.logEndOffset));
+    this.highWatermark = this.logEndOffset;
+    this.recoveryPoint = this.logEndOffset;
+    this.rebuildProducers(cp && cp.producerOffset <= this.logEndOffset ? cp : undefined);
+  }
+
+  /** Producer state from the snapshot, then every idempotent batch after it. */
+  private rebuildProducers(cp: Checkpoint | undefined): void {
+    this.producers = cp ? ProducerStates.fromJSON(cp.producers) : new ProducerStates();
+    const from = cp ? cp.producerOffset : this.logStartOffset;
+    for (const seg of this.segments) {
+      if (seg.nextOffset <= from) continue;
+      let pos = seg.lookup(from);
+      while (pos + HEADER_SIZE <= seg.size) {
+        const header = readBatchHeader(seg.readSyncAt(pos, HEADER_SIZE));
+        if (header.producerId >= 0 && header.baseOffset >= from && header.baseSequence >= 0) {
+          this.producers.record(header.producerId, header.producerEpoch, {
+            firstSeq: header.baseSequence,
+            lastSeq: header.baseSequence + header.lastOffsetDelta,
+            baseOffset: header.baseOffset,
+            lastOffset: header.baseOffset + header.lastOffsetDelta,
+          });
+        }
+        pos += header.size;
+      }
+    }
+  }
+
+  updateSettings(settings: LogSettings): void {
+    this.settings = settings;
+  }
+
+  /** Calls fn whenever the high watermark moves (Fetch long-polls wait on this). Returns the unsubscribe. */
+  onAppend(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private advanceHighWatermark(to: number): void {
+    if (to <= this.highWatermark) return;
+    this.highWatermark = to;
+    for (const fn of this.listeners) fn();
+  }
+
+  /**
+   * Appends the record batches of one produce request for this partition. Every batch is
+   * validated before anything is written; offsets are assigned by rewriting each batch's header.
+   */
+  async append(batches: Buffer): Promise<AppendResult> {
+    if (this.corruption) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, this.corruption);
+    const s = this.settings;
+    // Pass 1: validate, and find duplicates of an idempotent producer's retried batches.
+    const positions: number[] = [];
+    let pos = 0;
+    let records = 0;
+    while (pos < batches.length) {
+      const size = validateBatch(batches, pos, s.maxMessageBytes);
+      positions.push(pos);
+      records += batches.readInt32BE(pos + LAST_OFFSET_DELTA) + 1;
+      pos += size;
+    }
+    if (positions.length === 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, "the produce request holds no record batch");
+    const now = this.clock();
+    let first = -1;
+    let lastOffset = -1;
+    let nextOffset = this.logEndOffset;
+    const idempotent: { pid: number; epoch: number; firstSeq: number; lastSeq: number; base: number; last: number }[] = [];
+    for (const at of positions) {
+      const h = readBatchHeader(batches, at);
+      if (h.producerId >= 0 && h.baseSequence >= 0) {
+        const lastSeq = h.baseSequence + h.lastOffsetDelta;
+        const seen = this.producers.check(h.producerId, h.producerEpoch, h.baseSequence, lastSeq);
+        if (seen.duplicate) {
+          if (positions.length > 1) throw new KafkaError(ErrorCode.DUPLICATE_SEQUENCE_NUMBER, "a retried batch arrived together with new ones");
+          return { baseOffset: seen.duplicate.baseOffset, lastOffset: seen.duplicate.lastOffset, logAppendTime: s.logAppendTime ? now : -1, logStartOffset: this.logStartOffset };
+        }
+        idempotent.push({ pid: h.producerId, epoch: h.producerEpoch, firstSeq: h.baseSequence, lastSeq, base: nextOffset, last: nextOffset + h.lastOffsetDelta });
+      }
+      // Pass 2 (same loop): assign offsets in place; only LogAppendTime changes CRC-covered bytes.
+      batches.writeBigInt64BE(BigInt(nextOffset), at + BASE_OFFSET);
+      batches.writeInt32BE(0, at + LEADER_EPOCH);
+      if (s.logAppendTime) {
+        batches.writeInt16BE(batches.readInt16BE(at + 21) | 0x08, at + 21);
+        batches.writeBigInt64BE(BigInt(now), at + MAX_TIMESTAMP);
+        rewriteCrc(batches, at, h.size);
+      }
+      if (first < 0) first = nextOffset;
+      lastOffset = nextOffset + h.lastOffsetDelta;
+      nextOffset = lastOffset + 1;
+    }
+
+    this.maybeRoll(batches.length, now);
+    const seg = this.active;
+    let filePos: number;
+    try {
+      filePos = seg.append(batches);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, code === "ENOSPC" ? "disk full: nothing was appended; free space and retry" : `write failed (${code ?? (err as Error).message}); nothing was appended`);
+    }
+    for (const at of positions) {
+      const size = batches.readInt32BE(at + BATCH_LENGTH) + LOG_OVERHEAD;
+      const base = Number(batches.readBigInt64BE(at + BASE_OFFSET));
+      seg.track(base, base + batches.readInt32BE(at + LAST_OFFSET_DELTA), Number(batches.readBigInt64BE(at + MAX_TIMESTAMP)), filePos + at, size, s.indexIntervalBytes);
+    }
+    for (const b of idempotent) this.producers.record(b.pid, b.epoch, { firstSeq: b.firstSeq, lastSeq: b.lastSeq, baseOffset: b.base, lastOffset: b.last });
+
+    this.unflushed += records;
+    const result = { baseOffset: first, lastOffset, logAppendTime: s.logAppendTime ? now : -1, logStartOffset: this.logStartOffset };
+    if (this.durable) {
+      await this.flush();
+    } else {
+      this.advanceHighWatermark(this.logEndOffset);
+      if (this.unflushed >= s.flushMessages) void this.flush().catch((err) => log.error({ err, topic: this.topic }, "flush failed"));
+    }
+    return result;
+  }
+
+  private maybeRoll(incoming: number, now: number): void {
+    const seg = this.active;
+    if (seg.size === 0) return;
+    if (seg.size + incoming <= this.settings.segmentBytes && now - seg.createdAt < this.settings.segmentMs) return;
+    // A closed segment is flushed and indexed once, so recovery never needs to re-read it.
+    fsyncSync(seg.fd);
+    seg.writeIndexes();
+    this.segments.push(Segment.create(this.dir, seg.nextOffset, now));
+    this.recoveryPoint = seg.nextOffset;
+    this.writeCheckpoint(false);
+  }
+
+  /** fdatasync shared by every append that arrived before it starts (group commit). */
+  flush(): Promise<void> {
+    if (!this.flushing) {
+      const target = this.logEndOffset;
+      const seg = this.active;
+      this.unflushed = 0;
+      this.flushing = fdatasyncAsync(seg.fd)
+        .then(() => {
+          this.lastFlushAt = this.clock();
+          this.advanceHighWatermark(target);
+        })
+        .finally(() => {
+          this.flushing = null;
+        });
+      return this.flushing;
+    }
+    this.nextFlush ??= this.flushing.then(
+      () => {
+        this.nextFlush = null;
+        return this.flush();
+      },
+      () => {
+        this.nextFlush = null;
+        return this.flush();
+      },
+    );
+    return this.nextFlush;
+  }
+
+  /** flush.ms for topics that do not fsync every append. */
+  flushIfDue(now: number): void {
+    if (!this.durable && this.unflushed > 0 && now - this.lastFlushAt >= this.settings.flushMs) void this.flush().catch((err) => log.error({ err }, "flush failed"));
+  }
+
+  private segmentFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.segments[mid].baseOffset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Position of the first batch whose last offset is ≥ offset, or -1 past the segment's end. */
+  private async findBatch(seg: Segment, offset: number): Promise<number> {
+    let pos = seg.lookup(offset);
+    const chunk = 64 * 1024;
+    while (pos < seg.size) {
+      const buf = await seg.readAt(pos, Math.min(chunk, seg.size - pos));
+      let at = 0;
+      while (at + HEADER_SIZE <= buf.length) {
+        const size = buf.readInt32BE(at + BATCH_LENGTH) + LOG_OVERHEAD;
+        const last = Number(buf.readBigInt64BE(at + BASE_OFFSET)) + buf.readInt32BE(at + LAST_OFFSET_DELTA);
+        if (last >= offset) return pos + at;
+        at += size;
+      }
+      pos += at;
+    }
+    return -1;
+  }
+
+  /**
+   * Whole batches from offset up to maxBytes (at least one batch when minOneBatch, as Kafka
+   * serves a first batch larger than the limit so consumers can always progress).
+   */
+  async read(offset: number, maxBytes: number, minOneBatch = true): Promise<ReadResult> {
+    const result = (records: Buffer): ReadResult => ({ records, highWatermark: this.highWatermark, logStartOffset: this.logStartOffset, lastStableOffset: this.highWatermark });
+    if (offset < this.logStartOffset || offset > this.logEndOffset) {
+      throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} is outside [${this.logStartOffset}, ${this.logEndOffset}] of ${this.topic}-${this.partition}`);
+    }
+    const hw = this.highWatermark;
+    if (offset >= hw) return result(Buffer.alloc(0));
+    for (let i = this.segmentFor(offset); i < this.segments.length; i++) {
+      const seg = this.segments[i];
+      const start = await this.findBatch(seg, offset);
+      if (start < 0) continue;
+      let buf = await seg.readAt(start, Math.min(Math.max(maxBytes, HEADER_SIZE), seg.size - start));
+      const firstSize = buf.readInt32BE(BATCH_LENGTH) + LOG_OVERHEAD;
+      if (firstSize > buf.length) {
+        if (!minOneBatch) return result(Buffer.alloc(0));
+        buf = await seg.readAt(start, firstSize);
+      }
+      // Cut to whole batches below the high watermark.
+      let end = 0;
+      while (end + HEADER_SIZE <= buf.length) {
+        const size = buf.readInt32BE(end + BATCH_LENGTH) + LOG_OVERHEAD;
+        if (end + size > buf.length || Number(buf.readBigInt64BE(end + BASE_OFFSET)) >= hw) break;
+        end += size;
+      }
+      return result(buf.subarray(0, end));
+    }
+    return result(Buffer.alloc(0));
+  }
+
+  /** ListOffsets by time: the first record whose timestamp is ≥ ts, or null when every record is older. */
+  async offsetForTimestamp(ts: number): Promise<{ offset: number; timestamp: number } | null> {
+    for (const seg of this.segments) {
+      if (seg.maxTimestamp < ts || seg.nextOffset <= this.logStartOffset) continue;
+      const from = Math.max(seg.lookupTime(ts) ?? seg.baseOffset, this.logStartOffset);
+      let pos = await this.findBatch(seg, from);
+      while (pos >= 0 && pos < seg.size) {
+        const head = await seg.readAt(pos, HEADER_SIZE);
+        const h = readBatchHeader(head);
+        if (h.maxTimestamp >= ts && h.baseOffset + h.lastOffsetDelta >= this.logStartOffset) {
+          const batch = await seg.readAt(pos, h.size);
+          for (const r of decodeRecordBatch(batch).records) {
+            if (r.offset >= this.logStartOffset && r.timestamp >= ts) return { offset: r.offset, timestamp: r.timestamp };
+          }
+        }
+        pos += h.size;
+      }
+    }
+    return null;
+  }
+
+  /** ListOffsets -3: the offset and time of the record with the largest timestamp. */
+  maxTimestamp(): { offset: number; timestamp: number } | null {
+    let best: { offset: number; timestamp: number } | null = null;
+    for (const seg of this.segments) if (seg.maxTimestamp >= 0 && (!best || seg.maxTimestamp > best.timestamp)) best = { offset: seg.offsetOfMaxTimestamp, timestamp: seg.maxTimestamp };
+    return best;
+  }
+
+  /** DeleteRecords: moves the log start offset; whole segments below it are deleted. */
+  deleteRecordsBefore(offset: number): number {
+    const target = offset === -1 ? this.highWatermark : offset;
+    if (target < 0 || target > this.highWatermark) throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `cannot delete records before ${offset}: the high watermark is ${this.highWatermark}`);
+    if (target > this.logStartOffset) {
+      this.logStartOffset = target;
+      this.dropSegments((seg, next) => next !== undefined && next.baseOffset <= target);
+      this.writeCheckpoint(false);
+    }
+    return this.logStartOffset;
+  }
+
+  private dropSegments(shouldDrop: (seg: Segment, next: Segment | undefined) => boolean): number {
+    let dropped = 0;
+    while (this.segments.length > 1 && shouldDrop(this.segments[0], this.segments[1])) {
+      const seg = this.segments.shift()!;
+      seg.delete();
+      dropped++;
+    }
+    if (dropped) this.logStartOffset = Math.max(this.logStartOffset, this.segments[0].baseOffset);
+    return dropped;
+  }
+
+  /** retention.ms / retention.bytes: deletes whole closed segments, never the active one. */
+  applyRetention(now: number): number {
+    const s = this.settings;
+    if (!s.deleteOld) return 0;
+    let total = this.sizeBytes;
+    const dropped = this.dropSegments((seg, next) => {
+      if (!next) return false;
+      const expired = s.retentionMs >= 0 && seg.maxTimestamp >= 0 && seg.maxTimestamp < now - s.retentionMs;
+      const tooBig = s.retentionBytes >= 0 && total - seg.size >= s.retentionBytes;
+      if (expired || tooBig) total -= seg.size;
+      return expired || tooBig;
+    });
+    if (dropped) this.writeCheckpoint(false);
+    return dropped;
+  }
+
+  /** Producer state is snapshotted only at a clean close; after a crash it is rebuilt from the log after the snapshot. */
+  private writeCheckpoint(clean: boolean): void {
+    const cp: Checkpoint = {
+      logStartOffset: this.logStartOffset,
+      recoveryPoint: this.recoveryPoint,
+      producers: clean ? this.producers.toJSON() : [],
+      producerOffset: clean ? this.logEndOffset : this.logStartOffset,
+    };
+    writeFileAtomic(join(this.dir, CHECKPOINT), JSON.stringify(cp));
+  }
+
+  /** Clean shutdown: flush, persist indexes and checkpoints, and leave the marker that skips recovery. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.active.writeIndexes();
+    this.recoveryPoint = this.logEndOffset;
+    this.writeCheckpoint(true);
+    writeFileAtomic(join(this.dir, CLEAN), "");
+    for (const seg of this.segments) seg.close();
+    this.listeners.clear();
+  }
+
+  /** Deletes the partition's files (DeleteTopics). */
+  destroy(): void {
+    for (const seg of this.segments) seg.close();
+    rmSync(this.dir, { recursive: true, force: true });
+    for (const fn of this.listeners) fn();
+    this.listeners.clear();
+  }
+}

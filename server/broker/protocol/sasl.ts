@@ -1,0 +1,109 @@
+import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
+import { ErrorCode } from "../errors";
+
+export type Mechanism = "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512";
+
+interface ScramCredential {
+  salt: Buffer;
+  iterations: number;
+  storedKey: Buffer;
+  serverKey: Buffer;
+}
+
+const ITERATIONS = 4096;
+const hashOf = (m: Mechanism) => (m === "SCRAM-SHA-512" ? "sha512" : "sha256");
+
+/** SCRAM credentials derived once at start; the broker keeps no plain password for SCRAM checks. */
+export class SaslUsers {
+  private scram = new Map<string, ScramCredential>();
+  constructor(private users: Record<string, string>) {
+    for (const [user, password] of Object.entries(users)) {
+      for (const m of ["SCRAM-SHA-256", "SCRAM-SHA-512"] as const) {
+        const salt = randomBytes(16);
+        const salted = pbkdf2Sync(password, salt, ITERATIONS, m === "SCRAM-SHA-512" ? 64 : 32, hashOf(m));
+        const clientKey = createHmac(hashOf(m), salted).update("Client Key").digest();
+        this.scram.set(`${m}\u0000${user}`, {
+          salt,
+          iterations: ITERATIONS,
+          storedKey: createHash(hashOf(m)).update(clientKey).digest(),
+          serverKey: createHmac(hashOf(m), salted).update("Server Key").digest(),
+        });
+      }
+    }
+  }
+  checkPlain(user: string, password: string): boolean {
+    const expected = this.users[user];
+    if (expected === undefined) return false;
+    const a = Buffer.from(expected);
+    const b = Buffer.from(password);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+  scramCredential(m: Mechanism, user: string): ScramCredential | undefined {
+    return this.scram.get(`${m}\u0000${user}`);
+  }
+}
+
+export interface SaslStep {
+  errorCode: number;
+  errorMessage: string | null;
+  authBytes: Buffer;
+  /** Set once the client is authenticated. */
+  principal?: string;
+}
+
+/** One connection's SASL exchange: SaslHandshake picks the mechanism, SaslAuthenticate carries the tokens. */
+export class SaslAuthenticator {
+  private mechanism: Mechanism | undefined;
+  private scram: { user: string; cred: ScramCredential; clientFirstBare: string; serverFirst: string; nonce: string } | undefined;
+
+  constructor(
+    private mechanisms: Mechanism[],
+    private users: SaslUsers,
+  ) {}
+
+  handshake(mechanism: string): { errorCode: number; mechanisms: string[] } {
+    if (!this.mechanisms.includes(mechanism as Mechanism)) return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: this.mechanisms };
+    this.mechanism = mechanism as Mechanism;
+    this.scram = undefined;
+    return { errorCode: ErrorCode.NONE, mechanisms: this.mechanisms };
+  }
+
+  authenticate(bytes: Buffer): SaslStep {
+    const fail = (msg: string): SaslStep => ({ errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: msg, authBytes: Buffer.alloc(0) });
+    if (!this.mechanism) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, errorMessage: "SaslHandshake must come first", authBytes: Buffer.alloc(0) };
+    if (this.mechanism === "PLAIN") {
+      // [authzid] NUL authcid NUL passwd (RFC 4616)
+      const parts = bytes.toString("utf8").split("\u0000");
+      if (parts.length !== 3) return fail("malformed PLAIN token");
+      const [, user, password] = parts;
+      if (!this.users.checkPlain(user, password)) return fail(`Authentication failed: Invalid username or password`);
+      return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: Buffer.alloc(0), principal: user };
+    }
+    const text = bytes.toString("utf8");
+    const m = this.mechanism;
+    if (!this.scram) {
+      const match = /^[ny],(?:a=[^,]*)?,(n=([^,]*),r=([^,]+).*)$/.exec(text);
+      if (!match) return fail("malformed SCRAM client-first message");
+      const user = match[2].replace(/=2C/g, ",").replace(/=3D/g, "=");
+      const cred = this.users.scramCredential(m, user);
+      if (!cred) return fail("Authentication failed: Invalid username or password");
+      const nonce = match[3] + randomBytes(18).toString("base64");
+      const serverFirst = `r=${nonce},s=${cred.salt.toString("base64")},i=${cred.iterations}`;
+      this.scram = { user, cred, clientFirstBare: match[1], serverFirst, nonce };
+      return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: Buffer.from(serverFirst) };
+    }
+    const s = this.scram;
+    this.scram = undefined;
+    const match = /^(c=[^,]*,r=([^,]+)(?:,.*)?),p=([^,]+)$/.exec(text);
+    if (!match || match[2] !== s.nonce) return fail("malformed SCRAM client-final message or nonce mismatch");
+    const authMessage = `${s.clientFirstBare},${s.serverFirst},${match[1]}`;
+    const signature = createHmac(hashOf(m), s.cred.storedKey).update(authMessage).digest();
+    const proof = Buffer.from(match[3], "base64");
+    if (proof.length !== signature.length) return fail("Authentication failed: Invalid username or password");
+    const clientKey = Buffer.alloc(proof.length);
+    for (let i = 0; i < proof.length; i++) clientKey[i] = proof[i] ^ signature[i];
+    if (!timingSafeEqual(createHash(hashOf(m)).update(clientKey).digest(), s.cred.storedKey)) return fail("Authentication failed: Invalid username or password");
+    const serverSignature = createHmac(hashOf(m), s.cred.serverKey).update(authMessage).digest("base64");
+    return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: Buffer.from(`v=${serverSignature}`), principal: s.user };
+  }
+}

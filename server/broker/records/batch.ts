@@ -1,0 +1,254 @@
+import { crc32c } from "@node-rs/crc32";
+import { ErrorCode, KafkaError } from "../errors";
+import { Compression, compress, decompress, type CompressionName } from "./compression";
+import { readVarint, varintSize, writeVarint } from "./varint";
+
+/**
+ * Kafka RecordBatch v2 (magic 2). The broker keeps batches as the producer sent them; only the
+ * header fields below are read, and baseOffset / partitionLeaderEpoch / maxTimestamp rewritten.
+ */
+export const BASE_OFFSET = 0;
+export const BATCH_LENGTH = 8;
+export const LEADER_EPOCH = 12;
+export const MAGIC = 16;
+export const CRC = 17;
+export const ATTRIBUTES = 21;
+export const LAST_OFFSET_DELTA = 23;
+export const BASE_TIMESTAMP = 27;
+export const MAX_TIMESTAMP = 35;
+export const PRODUCER_ID = 43;
+export const PRODUCER_EPOCH = 51;
+export const BASE_SEQUENCE = 53;
+export const RECORD_COUNT = 57;
+export const HEADER_SIZE = 61;
+/** baseOffset + batchLength precede the part the length counts. */
+export const LOG_OVERHEAD = 12;
+
+const TIMESTAMP_TYPE_BIT = 0x08;
+const TRANSACTIONAL_BIT = 0x10;
+const CONTROL_BIT = 0x20;
+
+export interface BatchHeader {
+  baseOffset: number;
+  /** Whole batch size in bytes, including the 12-byte log overhead. */
+  size: number;
+  partitionLeaderEpoch: number;
+  magic: number;
+  crc: number;
+  attributes: number;
+  compression: number;
+  logAppendTime: boolean;
+  transactional: boolean;
+  control: boolean;
+  lastOffsetDelta: number;
+  baseTimestamp: number;
+  maxTimestamp: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  recordCount: number;
+}
+
+export function readBatchHeader(buf: Buffer, pos = 0): BatchHeader {
+  const attributes = buf.readInt16BE(pos + ATTRIBUTES);
+  return {
+    baseOffset: Number(buf.readBigInt64BE(pos + BASE_OFFSET)),
+    size: buf.readInt32BE(pos + BATCH_LENGTH) + LOG_OVERHEAD,
+    partitionLeaderEpoch: buf.readInt32BE(pos + LEADER_EPOCH),
+    magic: buf.readInt8(pos + MAGIC),
+    crc: buf.readUInt32BE(pos + CRC),
+    attributes,
+    compression: attributes & 0x07,
+    logAppendTime: (attributes & TIMESTAMP_TYPE_BIT) !== 0,
+    transactional: (attributes & TRANSACTIONAL_BIT) !== 0,
+    control: (attributes & CONTROL_BIT) !== 0,
+    lastOffsetDelta: buf.readInt32BE(pos + LAST_OFFSET_DELTA),
+    baseTimestamp: Number(buf.readBigInt64BE(pos + BASE_TIMESTAMP)),
+    maxTimestamp: Number(buf.readBigInt64BE(pos + MAX_TIMESTAMP)),
+    producerId: Number(buf.readBigInt64BE(pos + PRODUCER_ID)),
+    producerEpoch: buf.readInt16BE(pos + PRODUCER_EPOCH),
+    baseSequence: buf.readInt32BE(pos + BASE_SEQUENCE),
+    recordCount: buf.readInt32BE(pos + RECORD_COUNT),
+  };
+}
+
+/**
+ * Checks one batch at pos without decoding its records: length within the buffer and the limit,
+ * magic 2, CRC-32C over attributes..end, a sane record count. Returns the batch size.
+ */
+export function validateBatch(buf: Buffer, pos: number, maxBatchBytes: number): number {
+  if (buf.length - pos < HEADER_SIZE) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `truncated batch: ${buf.length - pos} bytes left, a header needs ${HEADER_SIZE}`);
+  const size = buf.readInt32BE(pos + BATCH_LENGTH) + LOG_OVERHEAD;
+  if (size < HEADER_SIZE) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `impossible batch length ${size - LOG_OVERHEAD}`);
+  if (size > maxBatchBytes) throw new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${size} bytes exceeds max.message.bytes ${maxBatchBytes}`);
+  if (pos + size > buf.length) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `batch claims ${size} bytes but only ${buf.length - pos} arrived`);
+  const magic = buf[pos + MAGIC];
+  if (magic !== 2) throw new KafkaError(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, `record batch magic ${magic}; only magic 2 (Kafka 0.11+) is supported`);
+  const crc = crc32c(buf.subarray(pos + ATTRIBUTES, pos + size));
+  if (crc !== buf.readUInt32BE(pos + CRC)) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, "record batch CRC mismatch");
+  const count = buf.readInt32BE(pos + RECORD_COUNT);
+  const lastDelta = buf.readInt32BE(pos + LAST_OFFSET_DELTA);
+  if (count < 0 || lastDelta < 0 || (count > 0 && lastDelta < count - 1)) throw new KafkaError(ErrorCode.INVALID_RECORD, `record count ${count} does not fit lastOffsetDelta ${lastDelta}`);
+  return size;
+}
+
+/** Recomputes the CRC after a header rewrite of a field the CRC covers (maxTimestamp for LogAppendTime). */
+export function rewriteCrc(buf: Buffer, pos: number, size: number): void {
+  buf.writeUInt32BE(crc32c(buf.subarray(pos + ATTRIBUTES, pos + size)), pos + CRC);
+}
+
+/** Calls fn for every whole batch in buf; a partial trailing batch (as a fetch may end with) is ignored. */
+export function forEachBatch(buf: Buffer, fn: (header: BatchHeader, pos: number) => void): void {
+  let pos = 0;
+  while (pos + LOG_OVERHEAD <= buf.length) {
+    const size = buf.readInt32BE(pos + BATCH_LENGTH) + LOG_OVERHEAD;
+    if (size < HEADER_SIZE || pos + size > buf.length) return;
+    fn(readBatchHeader(buf, pos), pos);
+    pos += size;
+  }
+}
+
+export interface Header {
+  key: string;
+  value: Buffer | null;
+}
+
+export interface RecordInput {
+  key?: Buffer | null;
+  value: Buffer | null;
+  headers?: Header[];
+  timestamp?: number;
+}
+
+export interface Record {
+  offset: number;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Header[];
+}
+
+export interface EncodeOptions {
+  baseOffset?: number;
+  compression?: CompressionName;
+  producerId?: number;
+  producerEpoch?: number;
+  baseSequence?: number;
+  logAppendTime?: boolean;
+  control?: boolean;
+}
+
+function bytesField(b: Buffer | null | undefined): number {
+  return b == null ? varintSize(-1) : varintSize(b.length) + b.length;
+}
+
+function encodeRecords(records: RecordInput[], baseTimestamp: number): Buffer {
+  const bodies = records.map((r, i) => {
+    const headers = r.headers ?? [];
+    const headerKeys = headers.map((h) => Buffer.from(h.key, "utf8"));
+    let body = 1 + varintSize((r.timestamp ?? baseTimestamp) - baseTimestamp) + varintSize(i) + bytesField(r.key) + bytesField(r.value) + varintSize(headers.length);
+    headers.forEach((h, j) => (body += varintSize(headerKeys[j].length) + headerKeys[j].length + bytesField(h.value)));
+    return { body, headerKeys };
+  });
+  const total = bodies.reduce((n, b) => n + varintSize(b.body) + b.body, 0);
+  const out = Buffer.allocUnsafe(total);
+  let pos = 0;
+  const putBytes = (b: Buffer | null | undefined) => {
+    if (b == null) return writeVarint(out, pos, -1);
+    pos = writeVarint(out, pos, b.length);
+    b.copy(out, pos);
+    return pos + b.length;
+  };
+  records.forEach((r, i) => {
+    pos = writeVarint(out, pos, bodies[i].body);
+    out[pos++] = 0; // record attributes: unused
+    pos = writeVarint(out, pos, (r.timestamp ?? baseTimestamp) - baseTimestamp);
+    pos = writeVarint(out, pos, i);
+    pos = putBytes(r.key);
+    pos = putBytes(r.value);
+    const headers = r.headers ?? [];
+    pos = writeVarint(out, pos, headers.length);
+    headers.forEach((h, j) => {
+      pos = putBytes(bodies[i].headerKeys[j]);
+      pos = putBytes(h.value);
+    });
+  });
+  return out;
+}
+
+/** Builds one RecordBatch v2. Used by the broker's own writers (group offsets), tests and benchmarks. */
+export function encodeRecordBatch(records: RecordInput[], opts: EncodeOptions = {}): Buffer {
+  if (records.length === 0) throw new Error("a record batch needs at least one record");
+  const now = Date.now();
+  const timestamps = records.map((r) => r.timestamp ?? now);
+  const baseTimestamp = Math.min(...timestamps);
+  const maxTimestamp = Math.max(...timestamps);
+  const codec = Compression[opts.compression ?? "none"];
+  const payload = compress(codec, encodeRecords(records, baseTimestamp));
+  const buf = Buffer.alloc(HEADER_SIZE + payload.length);
+  buf.writeBigInt64BE(BigInt(opts.baseOffset ?? 0), BASE_OFFSET);
+  buf.writeInt32BE(buf.length - LOG_OVERHEAD, BATCH_LENGTH);
+  buf.writeInt32BE(-1, LEADER_EPOCH);
+  buf.writeInt8(2, MAGIC);
+  buf.writeInt16BE(codec | (opts.logAppendTime ? TIMESTAMP_TYPE_BIT : 0) | (opts.control ? CONTROL_BIT : 0), ATTRIBUTES);
+  buf.writeInt32BE(records.length - 1, LAST_OFFSET_DELTA);
+  buf.writeBigInt64BE(BigInt(baseTimestamp), BASE_TIMESTAMP);
+  buf.writeBigInt64BE(BigInt(maxTimestamp), MAX_TIMESTAMP);
+  buf.writeBigInt64BE(BigInt(opts.producerId ?? -1), PRODUCER_ID);
+  buf.writeInt16BE(opts.producerEpoch ?? -1, PRODUCER_EPOCH);
+  buf.writeInt32BE(opts.baseSequence ?? -1, BASE_SEQUENCE);
+  buf.writeInt32BE(records.length, RECORD_COUNT);
+  payload.copy(buf, HEADER_SIZE);
+  rewriteCrc(buf, 0, buf.length);
+  return buf;
+}
+
+/** Decodes every record of the batch at pos (decompressing as needed). */
+export function decodeRecordBatch(buf: Buffer, pos = 0): { header: BatchHeader; records: Record[] } {
+  const header = readBatchHeader(buf, pos);
+  const data = decompress(header.compression, buf.subarray(pos + HEADER_SIZE, pos + header.size));
+  const records: Record[] = [];
+  let p = 0;
+  const bytes = (): Buffer | null => {
+    let len;
+    [len, p] = readVarint(data, p);
+    if (len < 0) return null;
+    const b = data.subarray(p, p + len);
+    p += len;
+    return b;
+  };
+  for (let i = 0; i < header.recordCount; i++) {
+    let len, tsDelta, offDelta, hcount;
+    [len, p] = readVarint(data, p);
+    const end = p + len;
+    p += 1; // attributes
+    [tsDelta, p] = readVarint(data, p);
+    [offDelta, p] = readVarint(data, p);
+    const key = bytes();
+    const value = bytes();
+    [hcount, p] = readVarint(data, p);
+    const headers: Header[] = [];
+    for (let j = 0; j < hcount; j++) {
+      const k = bytes();
+      headers.push({ key: k ? k.toString("utf8") : "", value: bytes() });
+    }
+    records.push({
+      offset: header.baseOffset + offDelta,
+      timestamp: header.logAppendTime ? header.maxTimestamp : header.baseTimestamp + tsDelta,
+      key,
+      value,
+      headers,
+    });
+    p = end;
+  }
+  return { header, records };
+}
+
+/** Every record of every whole batch in buf, in offset order. */
+export function decodeRecords(buf: Buffer): Record[] {
+  const out: Record[] = [];
+  forEachBatch(buf, (h, pos) => {
+    if (!h.control) for (const r of decodeRecordBatch(buf, pos).records) out.push(r);
+  });
+  return out;
+}
