@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { buildConsole } from "./build";
 import { ConfigError, describeOptions, loadConfig, options, type Config } from "./config";
 import { log } from "./log";
-import { ensureDataDir, onShutdownSignal, openMigratedDatabase, startAll, StartupError, version } from "./main";
+import { ensureDataDir, onShutdownSignal, openMigratedDatabase, startAll, startBroker, StartupError, version } from "./main";
 
 const HELP = `tributary ${version} — a Kafka-compatible broker, a Flume-style agent runtime and a web console in one process.
 
@@ -37,12 +37,12 @@ function parseFlags(argv: string[]): Record<string, string | boolean | undefined
   return values;
 }
 
-function banner(config: Config, httpUrl: string, databaseLocation: string, databaseKind: string): string {
+function banner(config: Config, httpUrl: string, kafkaBootstrap: string, databaseLocation: string, databaseKind: string): string {
   return [
     "",
     `  Tributary ${version} is running`,
     `  Console          ${httpUrl}`,
-    `  Kafka bootstrap  ${config.advertisedListener.host}:${config.advertisedListener.port}`,
+    `  Kafka bootstrap  ${kafkaBootstrap}`,
     `  Data dir         ${config.dataDir}`,
     `  Database         ${databaseKind === "pglite" ? "embedded PGlite at " : "Postgres server "}${databaseLocation}`,
     "",
@@ -76,8 +76,15 @@ async function run(argv: string[]): Promise<number> {
     case "start": {
       const running = await startAll(config);
       const { database } = running;
-      process.stdout.write(banner(config, running.httpUrl, database.location, database.kind) + "\n");
+      process.stdout.write(banner(config, running.httpUrl, running.kafkaBootstrap, database.location, database.kind) + "\n");
       onShutdownSignal(running.stop);
+      return -1;
+    }
+    case "broker": {
+      ensureDataDir(config.dataDir);
+      const broker = await startBroker(config);
+      process.stdout.write(`\n  Tributary ${version} broker is running\n  Kafka bootstrap  ${broker.bootstrap}\n  Data dir         ${config.dataDir}\n\n`);
+      onShutdownSignal(() => broker.close());
       return -1;
     }
     case "build": {

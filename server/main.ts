@@ -6,6 +6,8 @@ import type { Config } from "./config";
 import { LoginLimiter } from "./control/login-limiter";
 import { ensureAdmin } from "./control/users";
 import { openDatabase, type Database } from "../db/client";
+import { Broker } from "./broker/broker";
+import { AgentHost } from "./agents/host";
 import { ensureConsoleBuilt } from "./build";
 import { createRequestHandler } from "./http";
 import { log } from "./log";
@@ -68,8 +70,31 @@ function listen(server: Server, port: number, host: string, what: string, flag: 
   });
 }
 
+/** Starts the broker on the configured listener; a taken port fails the start with one line. */
+export async function startBroker(config: Config): Promise<Broker> {
+  try {
+    return await Broker.start({
+      dataDir: config.dataDir,
+      host: config.bind,
+      port: config.kafkaPort,
+      advertisedHost: config.advertisedListener.host,
+      advertisedPort: config.advertisedListener.port || undefined,
+      autoCreateTopics: config.autoCreateTopics,
+      numPartitions: config.numPartitions,
+      groupInitialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
+      sasl: config.saslMechanisms.length ? { mechanisms: config.saslMechanisms, users: config.saslUsers ?? {} } : undefined,
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") throw new StartupError(`Kafka port ${config.kafkaPort} on ${config.bind} is already in use; stop the other process or set --kafka-port`);
+    if (code === "EACCES") throw new StartupError(`no permission to bind Kafka port ${config.kafkaPort}; pick a port above 1024 with --kafka-port`);
+    throw err;
+  }
+}
+
 export interface Running {
   httpUrl: string;
+  kafkaBootstrap: string;
   database: Pick<Database, "kind" | "location">;
   stop(): Promise<void>;
 }
@@ -103,6 +128,12 @@ export async function startAll(config: Config): Promise<Running> {
       log.info("created user admin with the configured TRIBUTARY_ADMIN_PASSWORD");
     }
 
+    const broker = await startBroker(config);
+    parts.push({ name: "broker", stop: () => broker.close() });
+
+    const agent = new AgentHost({ agent: "embedded", dataDir: join(config.dataDir, "agents") });
+    parts.push({ name: "embedded agent", stop: () => agent.close() });
+
     const sampler = new SeriesSampler(metrics);
     sampler.start();
     parts.push({ name: "metrics", stop: async () => sampler.stop() });
@@ -113,6 +144,8 @@ export async function startAll(config: Config): Promise<Running> {
       startedAt: Date.now(),
       loginLimiter: new LoginLimiter(),
       secureCookies: false,
+      broker: { bootstrap: broker.bootstrap, healthy: () => true, instance: broker },
+      agents: { healthy: () => agent.healthy(), flows: () => agent.status().length, host: agent },
     };
 
     // Bind first so a taken port fails the start before the slow parts load; until the console is
@@ -141,7 +174,7 @@ export async function startAll(config: Config): Promise<Running> {
     handler = createRequestHandler(services, (req, res) => handle(req, res));
 
     const httpUrl = `http://${config.bind}:${(server.address() as { port: number }).port}`;
-    return { httpUrl, database, stop: stopAll };
+    return { httpUrl, kafkaBootstrap: broker.bootstrap, database, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

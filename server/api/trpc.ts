@@ -17,8 +17,9 @@ export interface Services {
   loginLimiter: LoginLimiter;
   /** Secure cookies when the console is served over TLS (behind a proxy). */
   secureCookies: boolean;
-  broker?: { bootstrap: string; healthy(): boolean };
-  agents?: { healthy(): boolean; flows(): number };
+  /** The embedded broker; `instance` gives in-process facts the protocol does not carry (disk use, rates). */
+  broker?: { bootstrap: string; healthy(): boolean; instance?: import("../broker/broker").Broker };
+  agents?: { healthy(): boolean; flows(): number; host?: import("../agents/host").AgentHost };
 }
 
 /** Filled in by procedures so the audit middleware can record what a mutation touched. */

@@ -1,0 +1,110 @@
+import { connect, type Socket } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kcat, startTestBroker } from "./harness";
+
+function open(bootstrap: string): Promise<Socket> {
+  const [host, port] = bootstrap.split(":");
+  return new Promise((resolve, reject) => {
+    const s = connect(Number(port), host, () => resolve(s));
+    s.once("error", reject);
+  });
+}
+
+function closed(s: Socket, timeoutMs = 5000): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (s.destroyed) return resolve(true);
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    s.once("close", () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+describe("bad input on the Kafka listener", () => {
+  let t: Awaited<ReturnType<typeof startTestBroker>>;
+  beforeAll(async () => {
+    t = await startTestBroker({ socketRequestMaxBytes: 1024 * 1024 });
+    await kcat(["-b", t.bootstrap, "-P", "-t", "survivor", "-p", "0"], "before\n");
+  });
+  afterAll(() => t.stop());
+
+  it("closes a connection announcing a frame over socket.request.max.bytes, before reading it", async () => {
+    const s = await open(t.bootstrap);
+    const size = Buffer.alloc(4);
+    size.writeInt32BE(50 * 1024 * 1024);
+    s.write(size);
+    expect(await closed(s)).toBe(true);
+  });
+
+  it("closes a connection that sends garbage or a truncated request, and keeps serving others", async () => {
+    const idle = await open(t.bootstrap); // another client, connected throughout
+    const garbage = await open(t.bootstrap);
+    garbage.write(Buffer.from([0, 0, 0, 8, 0xff, 0xee, 0xdd, 0xcc, 1, 2, 3, 4]));
+    expect(await closed(garbage)).toBe(true);
+
+    // A Produce v3 header that ends before its body.
+    const truncated = await open(t.bootstrap);
+    const body = Buffer.from([0, 0, 0, 3, 0, 0, 0, 7, 0xff, 0xff, 0, 1]);
+    const frame = Buffer.concat([Buffer.alloc(4), body]);
+    frame.writeInt32BE(body.length);
+    truncated.write(frame);
+    expect(await closed(truncated)).toBe(true);
+
+    expect(idle.destroyed).toBe(false);
+    await kcat(["-b", t.bootstrap, "-P", "-t", "survivor", "-p", "0"], "after\n");
+    const out = await kcat(["-b", t.bootstrap, "-C", "-t", "survivor", "-p", "0", "-o", "beginning", "-e"]);
+    expect(out.trim().split("\n")).toEqual(["before", "after"]);
+    idle.destroy();
+  });
+
+  it("rejects a corrupt record batch with CORRUPT_MESSAGE and appends nothing", async () => {
+    const { encodeRecordBatch } = await import("../records/batch");
+    const batch = encodeRecordBatch([{ value: Buffer.from("tampered") }]);
+    batch[batch.length - 1] ^= 0xff; // breaks the CRC
+    const produce = produceRequest("survivor", 0, batch);
+    const s = await open(t.bootstrap);
+    const response = await new Promise<Buffer>((resolve) => {
+      let acc = Buffer.alloc(0);
+      s.on("data", (d) => {
+        acc = Buffer.concat([acc, d]);
+        if (acc.length >= 4 && acc.length >= 4 + acc.readInt32BE(0)) resolve(acc);
+      });
+      s.write(produce);
+    });
+    s.destroy();
+    // Response v3: correlation id, [topic name, [partition, error code, ...]]
+    let pos = 8; // size + correlation id
+    pos += 4; // topics array length
+    const nameLen = response.readInt16BE(pos);
+    pos += 2 + nameLen + 4 + 4; // name, partitions array length, partition index
+    expect(response.readInt16BE(pos)).toBe(2); // CORRUPT_MESSAGE
+    const out = await kcat(["-b", t.bootstrap, "-C", "-t", "survivor", "-p", "0", "-o", "beginning", "-e"]);
+    expect(out).not.toContain("tampered");
+  });
+});
+
+/** A Produce v3 request with one partition's records, built by hand. */
+function produceRequest(topic: string, partition: number, records: Buffer): Buffer {
+  const name = Buffer.from(topic);
+  const client = Buffer.from("raw");
+  const parts = [
+    Buffer.from([0, 0, 0, 3, 0, 0, 0, 42]), // api key 0, version 3, correlation 42
+    Buffer.from([0, client.length]),
+    client,
+    Buffer.from([0xff, 0xff]), // transactional id null
+    Buffer.from([0xff, 0xff]), // acks -1
+    Buffer.from([0, 0, 0x75, 0x30]), // timeout
+    Buffer.from([0, 0, 0, 1, 0, name.length]),
+    name,
+    Buffer.from([0, 0, 0, 1]),
+    Buffer.from([0, 0, 0, partition]),
+    Buffer.alloc(4),
+    records,
+  ];
+  parts[parts.length - 2].writeInt32BE(records.length);
+  const body = Buffer.concat(parts);
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(body.length);
+  return Buffer.concat([size, body]);
+}
