@@ -1,0 +1,223 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { decodeRecords, encodeRecordBatch, forEachBatch } from "../records/batch";
+import { effectiveConfigs, logSettings, type TopicConfigs } from "./configs";
+import { PartitionLog } from "./partition-log";
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), "tributary-log-"));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const settings = (c: TopicConfigs = {}) => logSettings(effectiveConfigs({ "segment.bytes": String(16 * 1024), "index.interval.bytes": "1024", ...c }));
+const batchOf = (values: string[], opts: Parameters<typeof encodeRecordBatch>[1] = {}, timestamp?: number) =>
+  encodeRecordBatch(values.map((v, i) => ({ key: Buffer.from(`k${i % 3}`), value: Buffer.from(v), timestamp })), opts);
+
+async function readAll(log: PartitionLog, from = log.logStartOffset) {
+  const out = [];
+  let offset = from;
+  while (offset < log.highWatermark) {
+    const { records } = await log.read(offset, 8192);
+    const rs = decodeRecords(records);
+    if (rs.length === 0) break;
+    for (const r of rs) if (r.offset >= offset) out.push({ offset: r.offset, value: r.value!.toString(), timestamp: r.timestamp });
+    offset = out[out.length - 1].offset + 1;
+  }
+  return out;
+}
+
+describe("partition log", () => {
+  it("assigns offsets, rolls segments, and reads by offset across many segments", async () => {
+    const dir = tempDir();
+    const log = PartitionLog.open(dir, "t", 0, settings());
+    for (let i = 0; i < 200; i++) {
+      const r = await log.append(batchOf(Array.from({ length: 5 }, (_, j) => `v${i * 5 + j}-${"x".repeat(40)}`)));
+      expect(r).toMatchObject({ baseOffset: i * 5, lastOffset: i * 5 + 4, logAppendTime: -1 });
+    }
+    expect(log.logEndOffset).toBe(1000);
+    expect(log.segmentCount).toBeGreaterThanOrEqual(4);
+    expect(readdirSync(dir).filter((f) => f.endsWith(".log"))).toHaveLength(log.segmentCount);
+    for (const offset of [0, 1, 499, 503, 777, 999]) {
+      const { records } = await log.read(offset, 1024);
+      const first = decodeRecords(records).find((r) => r.offset === offset);
+      expect(first?.value?.toString()).toMatch(new RegExp(`^v${offset}-`));
+    }
+    const { records } = await log.read(0, 300, true);
+    let batches = 0;
+    forEachBatch(records, () => batches++);
+    expect(batches).toBe(1); // a first batch bigger than max bytes is still served whole
+    await expect(log.read(1001, 100)).rejects.toMatchObject({ code: 1 });
+    expect((await log.read(1000, 100)).records.length).toBe(0);
+    await log.close();
+  });
+
+  it("finds offsets by timestamp and the max timestamp", async () => {
+    const log = PartitionLog.open(tempDir(), "t", 0, settings());
+    for (let i = 0; i < 100; i++) await log.append(batchOf([`a${i}`, `b${i}`], {}, 1_000_000 + i * 1000));
+    expect(await log.offsetForTimestamp(0)).toEqual({ offset: 0, timestamp: 1_000_000 });
+    expect(await log.offsetForTimestamp(1_050_500)).toEqual({ offset: 102, timestamp: 1_051_000 });
+    expect(await log.offsetForTimestamp(1_099_000)).toEqual({ offset: 198, timestamp: 1_099_000 });
+    expect(await log.offsetForTimestamp(2_000_000)).toBeNull();
+    expect(log.maxTimestamp()).toEqual({ offset: 199, timestamp: 1_099_000 });
+    await log.close();
+  });
+
+  it("stamps LogAppendTime topics with the broker's clock", async () => {
+    let now = 5_000;
+    const log = PartitionLog.open(tempDir(), "t", 0, settings({ "message.timestamp.type": "LogAppendTime" }), () => now);
+    const r = await log.append(batchOf(["x", "y"], {}, 42));
+    expect(r.logAppendTime).toBe(5_000);
+    now = 9_000;
+    const [a, b] = await readAll(log);
+    expect([a.timestamp, b.timestamp]).toEqual([5_000, 5_000]);
+    await log.close();
+  });
+
+  it("recovers after an unclean stop: truncates a torn tail and rebuilds lost indexes", async () => {
+    const dir = tempDir();
+    const log = PartitionLog.open(dir, "t", 0, settings());
+    for (let i = 0; i < 100; i++) await log.append(batchOf([`r${i}`, "y".repeat(100)]));
+    // No close(): the process "crashed". Tear the last batch and delete an index.
+    const logs = readdirSync(dir).filter((f) => f.endsWith(".log")).sort();
+    const tail = join(dir, logs[logs.length - 1]);
+    truncateSync(tail, statSync(tail).size - 7);
+    writeFileSync(join(dir, "junk.index.tmp"), "half-written");
+    const idx = readdirSync(dir).find((f) => f.endsWith(".index"));
+    if (idx) unlinkSync(join(dir, idx));
+    const again = PartitionLog.open(dir, "t", 0, settings());
+    expect(again.logEndOffset).toBe(198); // the torn batch (2 records) is gone, nothing else
+    const all = await readAll(again);
+    expect(all).toHaveLength(198);
+    expect(all.every((r, i) => r.offset === i)).toBe(true);
+    const r = await again.append(batchOf(["after"]));
+    expect(r.baseOffset).toBe(198);
+    await again.close();
+    // A clean restart skips validation and agrees.
+    const third = PartitionLog.open(dir, "t", 0, settings());
+    expect(third.logEndOffset).toBe(199);
+    expect((await readAll(third)).at(-1)!.value).toBe("after");
+    await third.close();
+  });
+
+  it("refuses writes when a segment before the tail is corrupt", async () => {
+    const dir = tempDir();
+    const log = PartitionLog.open(dir, "t", 0, settings());
+    for (let i = 0; i < 100; i++) await log.append(batchOf([`c${i}`, "z".repeat(200)]));
+    // Crash, then corrupt the first segment (which the checkpoint does not cover as flushed).
+    writeFileSync(join(dir, "checkpoint.json"), JSON.stringify({ logStartOffset: 0, recoveryPoint: 0, producers: [], producerOffset: 0 }));
+    const first = join(dir, readdirSync(dir).filter((f) => f.endsWith(".log")).sort()[0]);
+    const fd = await import("node:fs").then((fs) => fs.openSync(first, "r+"));
+    (await import("node:fs")).writeSync(fd, Buffer.from("XXXX"), 0, 4, 100);
+    (await import("node:fs")).closeSync(fd);
+    const again = PartitionLog.open(dir, "t", 0, settings());
+    expect(again.corruption).toMatch(/corrupt before the tail/);
+    await expect(again.append(batchOf(["no"]))).rejects.toMatchObject({ code: 56 });
+    expect(again.logEndOffset).toBe(200); // nothing was cut away
+  });
+
+  it("deletes whole old segments by retention.ms and retention.bytes, never the active one", async () => {
+    let now = 1_000_000;
+    const log = PartitionLog.open(tempDir(), "t", 0, settings({ "retention.ms": "60000" }), () => now);
+    for (let i = 0; i < 100; i++) await log.append(batchOf([`old${i}`, "o".repeat(300)], {}, now - 120_000));
+    for (let i = 0; i < 20; i++) await log.append(batchOf([`new${i}`, "n".repeat(300)], {}, now));
+    const segments = log.segmentCount;
+    const dropped = log.applyRetention(now);
+    expect(dropped).toBeGreaterThan(0);
+    expect(log.segmentCount).toBe(segments - dropped);
+    expect(log.logStartOffset).toBeGreaterThan(0);
+    const left = await readAll(log);
+    expect(left.filter((r) => r.value.startsWith("new"))).toHaveLength(20);
+    now += 10 * 60_000;
+    log.applyRetention(now);
+    expect(log.segmentCount).toBe(1); // the active segment stays
+
+    const bySize = PartitionLog.open(tempDir(), "t", 0, settings({ "retention.bytes": String(40 * 1024), "retention.ms": "-1" }));
+    for (let i = 0; i < 300; i++) await bySize.append(batchOf([`s${i}`, "s".repeat(300)]));
+    bySize.applyRetention(Date.now());
+    expect(bySize.sizeBytes).toBeLessThanOrEqual(40 * 1024 + 16 * 1024);
+    expect(bySize.sizeBytes).toBeGreaterThan(40 * 1024 - 16 * 1024);
+    await log.close();
+    await bySize.close();
+  });
+
+  it("moves the log start with DeleteRecords and keeps it across restarts", async () => {
+    const dir = tempDir();
+    const log = PartitionLog.open(dir, "t", 0, settings());
+    for (let i = 0; i < 50; i++) await log.append(batchOf([`d${i}`]));
+    expect(log.deleteRecordsBefore(30)).toBe(30);
+    await expect(log.read(10, 100)).rejects.toMatchObject({ code: 1 });
+    await log.close();
+    const again = PartitionLog.open(dir, "t", 0, settings());
+    expect(again.logStartOffset).toBe(30);
+    expect((await readAll(again))[0]).toMatchObject({ offset: 30, value: "d30" });
+    await again.close();
+  });
+
+  it("returns the original offsets for a retried idempotent batch, also after a restart", async () => {
+    const dir = tempDir();
+    const log = PartitionLog.open(dir, "t", 0, settings());
+    const send = (l: PartitionLog, seq: number, epoch = 0) => l.append(batchOf([`p${seq}`, `q${seq}`], { producerId: 7, producerEpoch: epoch, baseSequence: seq }));
+    expect(await send(log, 0)).toMatchObject({ baseOffset: 0, lastOffset: 1 });
+    expect(await send(log, 2)).toMatchObject({ baseOffset: 2, lastOffset: 3 });
+    expect(await send(log, 0)).toMatchObject({ baseOffset: 0, lastOffset: 1 }); // retry: no new append
+    expect(log.logEndOffset).toBe(4);
+    await expect(send(log, 9)).rejects.toMatchObject({ code: 45 }); // OUT_OF_ORDER_SEQUENCE_NUMBER
+    // Crash (no close): producer state is rebuilt from the log.
+    const again = PartitionLog.open(dir, "t", 0, settings());
+    expect(await send(again, 2)).toMatchObject({ baseOffset: 2, lastOffset: 3 });
+    expect(await send(again, 4)).toMatchObject({ baseOffset: 4, lastOffset: 5 });
+    await again.close();
+    // Clean restart: from the snapshot.
+    const third = PartitionLog.open(dir, "t", 0, settings());
+    expect(await send(third, 4)).toMatchObject({ baseOffset: 4, lastOffset: 5 });
+    expect(await send(third, 6)).toMatchObject({ baseOffset: 6, lastOffset: 7 });
+    await expect(send(third, 8, -5)).rejects.toMatchObject({ code: 47 }); // INVALID_PRODUCER_EPOCH
+    await third.close();
+  });
+
+  it("loses no acknowledged batch when the appender is killed with SIGKILL (20 rounds)", async () => {
+    const dir = tempDir();
+    const acked: { base: number; last: number; tag: string }[] = [];
+    for (let round = 0; round < 20; round++) {
+      const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "crash-child.ts"), dir, String(round)], { stdio: ["ignore", "pipe", "inherit"] });
+      let buf = "";
+      child.stdout.on("data", (d) => {
+        buf += d;
+        const lines = buf.split("\n");
+        buf = lines.pop()!;
+        for (const l of lines) {
+          const [base, last, tag] = l.split(" ");
+          acked.push({ base: Number(base), last: Number(last), tag });
+        }
+      });
+      const before = acked.length;
+      // Kill at a random moment once the appender is acknowledging.
+      await new Promise<void>((resolve) => {
+        const check = setInterval(() => {
+          if (acked.length > before + 5) {
+            clearInterval(check);
+            setTimeout(resolve, Math.random() * 150);
+          }
+        }, 5);
+      });
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGKILL");
+      await exited;
+    }
+    const log = PartitionLog.open(dir, "crash", 0, settings({ "segment.bytes": String(64 * 1024), "index.interval.bytes": "512" }));
+    const all = await readAll(log);
+    expect(all.every((r, i) => r.offset === i)).toBe(true); // contiguous from 0
+    const byOffset = new Map(all.map((r) => [r.offset, r.value]));
+    for (const a of acked) {
+      for (let o = a.base; o <= a.last; o++) expect(byOffset.get(o)?.startsWith(`${a.tag}/${o - a.base}/`)).toBe(true);
+    }
+    expect(acked.length).toBeGreaterThan(100);
+    await log.close();
+  }, 120_000);
+});
