@@ -2,11 +2,12 @@ import { defineConfig } from "@playwright/test";
 
 /**
  * End-to-end: a real `tributary start` (fresh data dir, fixed admin password) driven by the
- * system Chromium. Ports sit high so a developer's own `npm start` on 3000/9092 doesn't collide.
+ * system Chromium. Ports sit high so a developer's own `npm start` on 3000/9092 doesn't collide;
+ * E2E_HTTP_PORT and E2E_KAFKA_PORT move them when two checkouts run the suite at once.
  */
 export const E2E = {
-  httpPort: 39180,
-  kafkaPort: 39192,
+  httpPort: Number(process.env.E2E_HTTP_PORT ?? 39180),
+  kafkaPort: Number(process.env.E2E_KAFKA_PORT ?? 39192),
   dataDir: ".e2e-data",
   adminPassword: "e2e-admin-password",
 };

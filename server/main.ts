@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Services } from "./api/trpc";
 import type { Config } from "./config";
 import { LoginLimiter } from "./control/login-limiter";
+import { ClusterConnections } from "./control/clusters";
 import { ensureAdmin } from "./control/users";
 import { openDatabase, type Database } from "../db/client";
 import { Broker } from "./broker/broker";
@@ -138,6 +139,9 @@ export async function startAll(config: Config): Promise<Running> {
     sampler.start();
     parts.push({ name: "metrics", stop: async () => sampler.stop() });
 
+    const clusters = new ClusterConnections(database.db, broker.bootstrap);
+    parts.push({ name: "cluster connections", stop: () => clusters.close() });
+
     const services: Services = {
       database,
       version,
@@ -146,6 +150,7 @@ export async function startAll(config: Config): Promise<Running> {
       secureCookies: false,
       broker: { bootstrap: broker.bootstrap, healthy: () => true, instance: broker },
       agents: { healthy: () => agent.healthy(), flows: () => agent.status().length, host: agent },
+      clusters,
     };
 
     // Bind first so a taken port fails the start before the slow parts load; until the console is

@@ -4,7 +4,12 @@ import { usePathname } from "next/navigation";
 import { trpc } from "../trpc";
 
 const AREAS = [
-  { href: "/", label: "Overview" },
+  { href: "/", label: "Dashboard" },
+  { href: "/topics", label: "Topics" },
+  { href: "/groups", label: "Consumer groups" },
+  { href: "/flows", label: "Flows" },
+  { href: "/agents", label: "Agents" },
+  { href: "/clusters", label: "Clusters" },
   { href: "/audit", label: "Audit trail" },
   { href: "/users", label: "Users", admin: true },
 ];

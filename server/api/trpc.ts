@@ -20,6 +20,8 @@ export interface Services {
   /** The embedded broker; `instance` gives in-process facts the protocol does not carry (disk use, rates). */
   broker?: { bootstrap: string; healthy(): boolean; instance?: import("../broker/broker").Broker };
   agents?: { healthy(): boolean; flows(): number; host?: import("../agents/host").AgentHost };
+  /** Kafka-protocol connections to the embedded broker and every cluster added in the console. */
+  clusters?: import("../control/clusters").ClusterConnections;
 }
 
 /** Filled in by procedures so the audit middleware can record what a mutation touched. */
