@@ -90,3 +90,13 @@ test("a viewer sees no admin pages and an attempted admin call is denied and aud
   await page.goto("/audit?actor=victor&outcome=denied");
   await expect(page.locator("table.audit tbody tr").filter({ hasText: "users.create" })).toHaveCount(1);
 });
+
+test("signing out ends the session: pages and the API ask for a login again", async ({ page }) => {
+  await login(page);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await page.goto("/users");
+  await expect(page).toHaveURL(/\/login\?next=%2Fusers/);
+  const status = await page.evaluate(async () => (await fetch("/api/trpc/users.list")).status);
+  expect(status).toBe(401);
+});
