@@ -36,8 +36,8 @@ export async function openTextClient(url: string): Promise<TextClient> {
     const dir = url.slice("pglite:".length).replace(/^\/\/(?=\/)/, "");
     const db = await PGlite.create(dir);
     for (const [k, v] of Object.entries(TEXT_SESSION)) await db.query(`SET ${k} = '${v}'`);
-    // PGlite parses by type OID; every OID we are given comes back as text when its parser is the identity.
-    const parsers = new Proxy({}, { get: () => identity, has: () => true });
+    // PGlite parses by type OID; identity parsers for every built-in type (OIDs below 10000) keep the text.
+    const parsers = Object.fromEntries(Array.from({ length: 10_000 }, (_, oid) => [oid, identity]));
     return {
       async query(sql, params = []) {
         const r = await db.query<Record<string, string | null>>(sql, params, { parsers });
