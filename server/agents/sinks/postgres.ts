@@ -1,7 +1,8 @@
-import postgres from "postgres";
+import type postgres from "postgres";
 import { z } from "zod";
 import { type Sink, SinkCounters } from "../component";
 import type { FlumeEvent } from "../model";
+import { textSql } from "../sources/cdc-connect";
 import { quoteName } from "../sources/cdc-types";
 
 export const postgresSinkSchema = z.object({
@@ -38,7 +39,7 @@ interface Column {
   base: string;
 }
 
-type Value = string | Buffer | null;
+type Value = string | null;
 type Row = Record<string, unknown>;
 
 export class PostgresSink implements Sink {
@@ -54,7 +55,9 @@ export class PostgresSink implements Sink {
   }
 
   async start(): Promise<void> {
-    this.sql = postgres(this.config.url, { max: 1, onnotice: () => {}, connection: { application_name: "tributary-sink" } });
+    // Values go as text with the driver's serializers off: postgres.js would otherwise re-encode
+    // them by the parameter types the server infers (JSON twice, booleans from strings wrongly).
+    this.sql = textSql(this.config.url, 1);
   }
 
   async stop(): Promise<void> {
@@ -249,7 +252,7 @@ function encode(v: unknown, col: Column): Value {
 }
 
 function scalar(v: unknown, base: string): Value {
-  if (base === "bytea") return typeof v === "string" ? Buffer.from(v, "base64") : Buffer.from(JSON.stringify(v));
+  if (base === "bytea") return `\\x${(typeof v === "string" ? Buffer.from(v, "base64") : Buffer.from(JSON.stringify(v))).toString("hex")}`;
   if (base === "json" || base === "jsonb") return JSON.stringify(v);
   if (typeof v === "boolean") return v ? "t" : "f";
   if (typeof v === "object") return JSON.stringify(v);
@@ -260,8 +263,7 @@ function arrayLiteral(xs: unknown[], base: string): string {
   const items = xs.map((x) => {
     if (x === null || x === undefined) return "NULL";
     if (Array.isArray(x)) return arrayLiteral(x, base);
-    const s = scalar(x, base);
-    const text = Buffer.isBuffer(s) ? `\\x${s.toString("hex")}` : s!;
+    const text = scalar(x, base)!;
     return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
   });
   return `{${items.join(",")}}`;

@@ -251,7 +251,7 @@ export class LogicalCapture implements Capture {
       try {
         await service.subscribe(plugin, this.slot, formatLsn(this.acked));
       } catch (e) {
-        log.warn({ err: e, slot: this.slot }, "replication stream failed; reconnecting");
+        if (this.running) log.warn({ err: e, slot: this.slot }, "replication stream failed; reconnecting");
       }
       await service.stop();
       // What was received but not put is sent again from the acknowledged LSN.
