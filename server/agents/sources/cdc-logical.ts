@@ -46,6 +46,8 @@ interface Relation {
 export class LogicalCapture implements Capture {
   private sql: postgres.Sql | null = null;
   private service: LogicalReplicationService | null = null;
+  /** Whether `service` has its replication stream open (as opposed to still connecting). */
+  private streaming = false;
   private running = false;
   private loop: Promise<void> | null = null;
   private tables: TableInfo[] = [];
@@ -90,7 +92,8 @@ export class LogicalCapture implements Capture {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     if (this.lagTimer) clearInterval(this.lagTimer);
-    await this.service?.stop();
+    // A connection still being set up is closed by its "start" handler: pg cannot end a client mid-connect.
+    if (this.streaming) await this.service?.stop();
     await this.loop;
     await this.chain;
     metrics.remove(SLOT_LAG_METRIC, { source: this.name, slot: this.slot });
@@ -231,7 +234,7 @@ export class LogicalCapture implements Capture {
 
   private replicationConfig(): pg.ClientConfig {
     const options = Object.entries(TEXT_SESSION).map(([k, v]) => `-c ${k}=${v.replace(/ /g, "")}`).join(" ");
-    return { connectionString: this.config.url, options, application_name: "tributary-cdc", replication: "database" } as pg.ClientConfig;
+    return { connectionString: this.config.url, options, application_name: "tributary-cdc", replication: "database", connectionTimeoutMillis: 10_000 } as pg.ClientConfig;
   }
 
   /** Streams from the slot, reconnecting after failures from the last acknowledged LSN. */
@@ -248,6 +251,11 @@ export class LogicalCapture implements Capture {
         if (respond) this.ack(service, this.acked);
       });
       service.on("error", (e: unknown) => log.warn({ err: e, slot: this.slot }, "replication connection error"));
+      this.streaming = false;
+      service.on("start", () => {
+        this.streaming = true;
+        if (!this.running) void service.stop();
+      });
       try {
         await service.subscribe(plugin, this.slot, formatLsn(this.acked));
       } catch (e) {

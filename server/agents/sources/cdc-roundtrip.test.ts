@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from "kafkajs";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { Broker } from "../../broker/broker";
 import type { FlumeEvent } from "../model";
 import { FlowRuntime } from "../runtime";
@@ -11,6 +11,12 @@ const db = cdcTestDb();
 afterAll(() => db.cleanup());
 
 const COLUMNS = "id int PRIMARY KEY, name text, amount numeric(12,3), at timestamptz, local timestamp, day date, doc jsonb, raw bytea, tags text[], nums int8[], flag boolean, big int8, ratio float8";
+
+function slotName(): string {
+  const slot = db.name("slot");
+  onTestFinished(() => db.dropSlot(slot));
+  return slot;
+}
 
 async function makeTables() {
   const from = db.name("src");
@@ -64,7 +70,7 @@ describe("postgres_cdc round trip", () => {
     await admin.disconnect();
     const flow = new FlowRuntime({
       name: "capture",
-      sources: { pg: { type: "postgres_cdc", channels: ["c1"], url: TEST_PG_URL, mode: "logical", table: from, slot: db.name("slot"), publication: db.name("pub"), "batch.max.rows": 200 } },
+      sources: { pg: { type: "postgres_cdc", channels: ["c1"], url: TEST_PG_URL, mode: "logical", table: from, slot: slotName(), publication: db.name("pub"), "batch.max.rows": 200 } },
       channels: { c1: { type: "memory", capacity: 10_000, transactionCapacity: 500 } },
       sinks: { k1: { type: "topic", channel: "c1", bootstrapServers: broker.bootstrap, topic, batchSize: 500 } },
     }, { agent: "a1", dataDir: dir });
@@ -100,7 +106,7 @@ describe("postgres_cdc round trip", () => {
     const dir = await db.tempDir();
     const def = {
       name: "replicate",
-      sources: { pg: { type: "postgres_cdc", channels: ["c1"], url: TEST_PG_URL, mode: "logical", table: from, slot: db.name("slot"), publication: db.name("pub") } },
+      sources: { pg: { type: "postgres_cdc", channels: ["c1"], url: TEST_PG_URL, mode: "logical", table: from, slot: slotName(), publication: db.name("pub") } },
       channels: { c1: { type: "file", capacity: 100_000, transactionCapacity: 1000 } },
       sinks: { k1: { type: "postgres", channel: "c1", url: TEST_PG_URL, table: to, mode: "changes", batchSize: 1000 } },
     };

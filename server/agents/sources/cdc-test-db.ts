@@ -17,7 +17,25 @@ export interface CdcTestDb {
   /** A name unique to this run, e.g. for a table: prefix_<random>. */
   name(prefix: string): string;
   tempDir(): Promise<string>;
+  /** Drops a replication slot (if it exists), ending the walsender that holds it. */
+  dropSlot(name: string): Promise<void>;
   cleanup(): Promise<void>;
+}
+
+async function dropSlot(sql: postgres.Sql, name: string): Promise<void> {
+  // A slot still held by a walsender that is shutting down cannot be dropped yet.
+  for (let i = 0; i < 50; i++) {
+    const [s] = await sql<{ active_pid: number | null }[]>`SELECT active_pid FROM pg_replication_slots WHERE slot_name = ${name}`;
+    if (!s) return;
+    if (s.active_pid !== null) await sql`SELECT pg_terminate_backend(${s.active_pid})`;
+    try {
+      await sql`SELECT pg_drop_replication_slot(${name})`;
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`could not drop replication slot ${name}; drop it by hand, it keeps WAL`);
 }
 
 export function cdcTestDb(): CdcTestDb {
@@ -33,6 +51,7 @@ export function cdcTestDb(): CdcTestDb {
       names.push(x);
       return x;
     },
+    dropSlot: (x) => dropSlot(sql, x),
     async tempDir() {
       const d = await mkdtemp(join(tmpdir(), "tributary-cdc-"));
       dirs.push(d);
@@ -40,18 +59,7 @@ export function cdcTestDb(): CdcTestDb {
     },
     async cleanup() {
       for (const x of names) {
-        // A slot still held by a walsender that is shutting down cannot be dropped yet.
-        for (let i = 0; i < 50; i++) {
-          const [s] = await sql<{ active_pid: number | null }[]>`SELECT active_pid FROM pg_replication_slots WHERE slot_name = ${x}`;
-          if (!s) break;
-          if (s.active_pid !== null) await sql`SELECT pg_terminate_backend(${s.active_pid})`;
-          try {
-            await sql`SELECT pg_drop_replication_slot(${x})`;
-            break;
-          } catch {
-            await new Promise((r) => setTimeout(r, 100));
-          }
-        }
+        await dropSlot(sql, x);
         await sql.unsafe(`DROP PUBLICATION IF EXISTS "${x}"`);
         await sql.unsafe(`DROP TABLE IF EXISTS "${x}" CASCADE`);
       }

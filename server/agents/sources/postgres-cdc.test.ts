@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { metrics } from "../../metrics/registry";
 import type { BatchSink } from "../component";
 import { ChannelFullError } from "../model";
@@ -13,6 +13,8 @@ afterAll(() => db.cleanup());
 async function logicalSource(table: string, put: BatchSink, extra: Record<string, unknown> = {}, dataDir?: string) {
   const dir = dataDir ?? (await db.tempDir());
   const config = postgresCdcSourceSchema.parse({ type: "postgres_cdc", channels: ["c1"], url: TEST_PG_URL, mode: "logical", table, slot: db.name("slot"), publication: db.name("pub"), dataDir: dir, ...extra });
+  // Slots are few (max_replication_slots); each test gives its own back as soon as it ends.
+  onTestFinished(() => db.dropSlot(config.slot!));
   return { source: new PostgresCdcSource("r1", config, put), config, dir };
 }
 
@@ -204,6 +206,25 @@ describe("postgres_cdc logical mode", () => {
     }
   }, 60_000);
 
+  it("stops promptly when stopped right after it started, while the replication connection is still being set up", async () => {
+    const t = db.name("quick");
+    await db.sql.unsafe(`CREATE TABLE ${t} (id int PRIMARY KEY)`);
+    const c = collector();
+    const { source, config } = await logicalSource(t, c.put, { snapshot: "never" });
+    await source.start();
+    const t0 = Date.now();
+    await source.stop();
+    expect(Date.now() - t0).toBeLessThan(5000);
+    await db.sql.unsafe(`INSERT INTO ${t} VALUES (1)`);
+    const again = new PostgresCdcSource("r1", config, c.put);
+    await again.start();
+    try {
+      await c.until((x) => x.length === 1);
+    } finally {
+      await again.stop();
+    }
+  });
+
   it("refuses, with what to do, a role without REPLICATION, a table without a primary key, and a foreign slot", async () => {
     const role = db.name("norepl");
     await db.sql.unsafe(`CREATE ROLE ${role} LOGIN`);
@@ -220,6 +241,7 @@ describe("postgres_cdc logical mode", () => {
       await db.sql.unsafe(`CREATE TABLE ${t2} (id int PRIMARY KEY)`);
       const slot = db.name("slot");
       await db.sql`SELECT pg_create_logical_replication_slot(${slot}, 'pgoutput')`;
+      onTestFinished(() => db.dropSlot(slot));
       const foreign = await logicalSource(t2, async () => {}, { slot });
       await expect(foreign.source.start()).rejects.toThrow(/already exists but this source has no record.*pg_drop_replication_slot/);
     } finally {
