@@ -146,7 +146,13 @@ export class LogicalCapture implements Capture {
     const sql = this.sql!;
     const pub = this.config.publication!;
     const [found] = await sql`SELECT 1 FROM pg_publication WHERE pubname = ${pub}`;
-    if (found) return;
+    if (found) {
+      for (const t of this.tables) {
+        const [has] = await sql`SELECT 1 FROM pg_publication_tables WHERE pubname = ${pub} AND schemaname = ${t.schema} AND tablename = ${t.table}`;
+        if (!has) throw new CdcSetupError(`publication ${pub} exists but does not include ${t.schema}.${t.table}, so its changes would never arrive; run ALTER PUBLICATION ${quoteName(pub)} ADD TABLE ${quoteName(`${t.schema}.${t.table}`)}, or name another publication`);
+      }
+      return;
+    }
     const list = this.tables.map((t) => quoteName(`${t.schema}.${t.table}`)).join(", ");
     try {
       await sql.unsafe(`CREATE PUBLICATION ${quoteName(pub)} FOR TABLE ${list}`);

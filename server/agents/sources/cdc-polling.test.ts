@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, describe, expect, it } from "vitest";
 import type { BatchSink } from "../component";
+import { parseFlow } from "../flow";
+import { importFlumeProperties } from "../flume/import";
 import { ChannelFullError } from "../model";
 import { cdcTestDb, collector, TEST_PG_URL } from "./cdc-test-db";
 import { PostgresCdcSource, postgresCdcSourceSchema } from "./postgres-cdc";
@@ -160,6 +162,18 @@ describe("postgres_cdc polling modes", () => {
       await again.stop();
     }
   }, 60_000);
+
+  it("is configured from a Flume .properties file with the same property names", () => {
+    const { flow, unsupported } = importFlumeProperties([
+      "a1.sources = r1", "a1.channels = c1", "a1.sinks = k1",
+      "a1.sources.r1.type = postgres_cdc", "a1.sources.r1.channels = c1", `a1.sources.r1.url = ${TEST_PG_URL}`,
+      "a1.sources.r1.mode = timestamp+incrementing", "a1.sources.r1.table = orders", "a1.sources.r1.key.column = id",
+      "a1.sources.r1.timestamp.column = updated_at", "a1.sources.r1.poll.interval.ms = 500", "a1.sources.r1.batch.max.rows = 200",
+      "a1.channels.c1.type = memory", "a1.sinks.k1.type = null", "a1.sinks.k1.channel = c1",
+    ].join("\n"), "a1");
+    expect(unsupported).toEqual([]);
+    expect(parseFlow(flow).sources.r1).toMatchObject({ type: "postgres_cdc", mode: "timestamp+incrementing", "key.column": "id", "timestamp.column": "updated_at", "poll.interval.ms": 500, "batch.max.rows": 200 });
+  });
 
   it("rejects configurations that cannot work, naming the property", () => {
     const base = { type: "postgres_cdc", channels: ["c1"], url: TEST_PG_URL };

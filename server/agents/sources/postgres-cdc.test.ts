@@ -237,6 +237,14 @@ describe("postgres_cdc logical mode", () => {
       const noPk = await logicalSource(t, async () => {});
       await expect(noPk.source.start()).rejects.toThrow(/no primary key.*REPLICA IDENTITY FULL/);
 
+      const t3 = db.name("other");
+      await db.sql.unsafe(`CREATE TABLE ${t3} (id int PRIMARY KEY)`);
+      const pub = db.name("pub");
+      await db.sql.unsafe(`CREATE PUBLICATION ${pub} FOR TABLE ${t3}`);
+      const notInPub = await logicalSource(t, async () => {}, { publication: pub });
+      await db.sql.unsafe(`ALTER TABLE ${t} ADD PRIMARY KEY (v)`);
+      await expect(notInPub.source.start()).rejects.toThrow(/does not include public\.\w+.*ALTER PUBLICATION/);
+
       const t2 = db.name("foreign");
       await db.sql.unsafe(`CREATE TABLE ${t2} (id int PRIMARY KEY)`);
       const slot = db.name("slot");

@@ -90,7 +90,7 @@ export class PostgresCdcSource implements Source {
   private async deliver(events: FlumeEvent[]): Promise<boolean> {
     this.counters.EventReceivedCount += events.length;
     this.counters.AppendBatchReceivedCount++;
-    while (this.running) {
+    for (let attempt = 0; this.running; attempt++) {
       try {
         await this.put(events);
         this.counters.EventAcceptedCount += events.length;
@@ -98,7 +98,8 @@ export class PostgresCdcSource implements Source {
         return true;
       } catch (e) {
         this.counters.ChannelWriteFail++;
-        log.debug({ source: this.name, err: e }, "channel refused a change batch; retrying");
+        // A full channel is routine back-pressure; say so once per batch, not on every retry.
+        log[attempt === 0 ? "warn" : "debug"]({ source: this.name, err: e, events: events.length }, "channel refused a change batch; retrying");
         await new Promise((r) => setTimeout(r, PUT_RETRY_MS));
       }
     }
