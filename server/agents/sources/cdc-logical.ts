@@ -31,6 +31,13 @@ class TextPgoutput extends PgoutputPlugin {
   }
 }
 
+/** A new slot's snapshot, still held by the connection that created the slot. */
+interface ExportedSnapshot {
+  repl: pg.Client;
+  name: string;
+  lsn: number;
+}
+
 interface Relation {
   schema: string;
   table: string;
@@ -73,8 +80,9 @@ export class LogicalCapture implements Capture {
 
   async start(): Promise<void> {
     this.sql = textSql(this.config.url, 2);
+    let exported: ExportedSnapshot | null;
     try {
-      await this.prepare();
+      exported = await this.prepare();
     } catch (e) {
       await this.sql.end({ timeout: 5 });
       this.sql = null;
@@ -84,7 +92,7 @@ export class LogicalCapture implements Capture {
     this.lagTimer = setInterval(() => void this.readLag(), LAG_INTERVAL_MS);
     await this.readLag();
     this.running = true;
-    this.loop = this.stream();
+    this.loop = this.run(exported);
     log.info({ slot: this.slot, publication: this.config.publication, lsn: formatLsn(this.acked) }, "logical capture started");
   }
 
@@ -101,17 +109,20 @@ export class LogicalCapture implements Capture {
     this.sql = null;
   }
 
-  /** Checks the server's settings and privileges, then makes sure publication and slot exist, snapshotting if the slot is new. */
-  private async prepare(): Promise<void> {
+  /**
+   * Checks the server's settings and privileges, then makes sure publication and slot exist.
+   * Returns the new slot's exported snapshot when the tables still have to be read.
+   */
+  private async prepare(): Promise<ExportedSnapshot | null> {
     const sql = this.sql!;
     const client = sqlClient(sql);
-    const [settings] = await sql<{ wal_level: string; db: string; user: string; ok: boolean }[]>`
+    const [settings] = await sql<{ wal_level: string; db: string; user: string; ok: string }[]>`
       SELECT current_setting('wal_level') AS wal_level, current_database() AS db, current_user AS user,
              (SELECT rolsuper OR rolreplication FROM pg_roles WHERE rolname = current_user) AS ok`;
     const s = settings!;
     this.db = s.db;
     if (s.wal_level !== "logical") throw new CdcSetupError(`the server's wal_level is ${s.wal_level}; logical mode needs wal_level=logical: set it in postgresql.conf (ALTER SYSTEM SET wal_level = logical) and restart the server`);
-    if (String(s.ok) !== "t" && String(s.ok) !== "true") throw new CdcSetupError(`role ${s.user} lacks the REPLICATION attribute that logical replication needs; run ALTER ROLE ${quoteName(s.user)} WITH REPLICATION as a superuser`);
+    if (s.ok !== "t") throw new CdcSetupError(`role ${s.user} lacks the REPLICATION attribute that logical replication needs; run ALTER ROLE ${quoteName(s.user)} WITH REPLICATION as a superuser`);
     this.tables = [];
     for (const t of this.config.table!.split(",").map((x) => x.trim()).filter(Boolean)) {
       const info = await describeTable(client, t);
@@ -128,18 +139,18 @@ export class LogicalCapture implements Capture {
         throw new CdcSetupError(`replication slot ${this.slot} already exists but this source has no record of its initial snapshot; drop it (SELECT pg_drop_replication_slot('${this.slot}')) to snapshot afresh, choose another slot name, or set snapshot=never to stream from the slot as it is`);
       }
       log.warn({ slot: this.slot }, "the initial snapshot was interrupted; dropping the slot to take it again");
-      await sql`SELECT pg_drop_replication_slot(${this.slot})`;
+      await this.dropSlot();
       slot = null;
     }
     if (slot) {
       const saved = this.position.slot === this.slot && this.position.lsn ? parseLsn(this.position.lsn) : 0n;
       this.acked = saved > slot.confirmed ? saved : slot.confirmed;
-      return;
+      return null;
     }
     if (this.position.slot === this.slot && this.position.snapshotDone) {
       log.warn({ slot: this.slot }, "the replication slot this source used is gone: changes made while it was missing are lost; creating it again");
     }
-    await this.createSlotAndSnapshot();
+    return this.createSlot();
   }
 
   private async ensurePublication(): Promise<void> {
@@ -180,11 +191,12 @@ export class LogicalCapture implements Capture {
   }
 
   /**
-   * Creates the slot and, for snapshot=initial, reads the tables in the snapshot the slot creation
-   * exported: exactly the state before the slot's consistent point, so streaming from that point
-   * continues without a gap or an overlap.
+   * Creates the slot. For snapshot=initial its creation exports a snapshot: exactly the state
+   * before the slot's consistent point, so reading the tables in it and then streaming from that
+   * point continues without a gap or an overlap. The exporting connection must stay open and idle
+   * until the snapshot is imported.
    */
-  private async createSlotAndSnapshot(): Promise<void> {
+  private async createSlot(): Promise<ExportedSnapshot | null> {
     const repl = new pg.Client(this.replicationConfig());
     await repl.connect();
     let created: { consistent_point: string; snapshot_name: string | null };
@@ -199,33 +211,59 @@ export class LogicalCapture implements Capture {
       throw e;
     }
     this.acked = parseLsn(created.consistent_point);
-    this.position = { ...this.position, slot: this.slot, snapshotDone: false, lsn: created.consistent_point };
+    const snapshot = this.config.snapshot === "initial";
+    this.position = { ...this.position, slot: this.slot, snapshotDone: !snapshot, lsn: created.consistent_point };
     await this.file.save(this.position);
     log.info({ slot: this.slot, consistentPoint: created.consistent_point }, "created replication slot");
-    if (this.config.snapshot === "initial") {
-      try {
-        await this.snapshot(created.snapshot_name!, repl, Number(this.acked));
-      } finally {
-        await repl.end().catch(() => {});
-      }
-    } else {
+    if (!snapshot) {
       await repl.end();
+      return null;
     }
-    this.position = { ...this.position, snapshotDone: true };
-    await this.file.save(this.position);
+    return { repl, name: created.snapshot_name!, lsn: Number(this.acked) };
   }
 
-  private async snapshot(snapshotName: string, repl: pg.Client, lsn: number): Promise<void> {
+  private async dropSlot(): Promise<void> {
+    await this.sql!`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ${this.slot}`;
+  }
+
+  /** The snapshot (if the slot is new), then the stream; runs until stop(). */
+  private async run(first: ExportedSnapshot | null): Promise<void> {
+    let exported = first;
+    while (exported && this.running) {
+      const current = exported;
+      try {
+        await this.snapshot(current);
+        this.position = { ...this.position, snapshotDone: true };
+        await this.file.save(this.position);
+        exported = null;
+      } catch (e) {
+        await current.repl.end().catch(() => {}); // already closed once the snapshot was imported
+        if (!this.running) return; // stopped mid-snapshot: the next start takes it again
+        // An exported snapshot can be imported only while its slot creation is fresh: start over with a new slot.
+        log.warn({ err: e, slot: this.slot }, "initial snapshot failed; taking it again with a new slot");
+        await new Promise((r) => setTimeout(r, RECONNECT_MS));
+        try {
+          await this.dropSlot();
+          exported = await this.createSlot();
+        } catch (e2) {
+          log.warn({ err: e2, slot: this.slot }, "could not create the replication slot again; retrying");
+        }
+      }
+    }
+    await this.stream();
+  }
+
+  private async snapshot(exported: ExportedSnapshot): Promise<void> {
     const max = this.config["batch.max.rows"];
     await this.sql!.begin("isolation level repeatable read read only", async (tx) => {
-      await tx.unsafe(`SET TRANSACTION SNAPSHOT '${snapshotName}'`);
-      // The snapshot is ours now; the exporting connection may go (it had to stay idle until here).
-      await repl.end();
+      await tx.unsafe(`SET TRANSACTION SNAPSHOT '${exported.name}'`);
+      // The snapshot is ours now; the exporting connection may go.
+      await exported.repl.end();
       for (const t of this.tables) {
         let rows = 0;
         for await (const batch of tx.unsafe<Record<string, string | null>[]>(`SELECT * FROM ${quoteName(`${t.schema}.${t.table}`)}`).cursor(max)) {
           const now = Date.now();
-          const source = { db: this.db, schema: t.schema, table: t.table, lsn, txId: null, ts_ms: now };
+          const source = { db: this.db, schema: t.schema, table: t.table, lsn: exported.lsn, txId: null, ts_ms: now };
           const events = batch.map((raw) => {
             const after = decodeRow(t.columns, raw);
             return changeEvent({ before: null, after, op: "r", source, ts_ms: now }, keyOf(t.key, after));

@@ -131,6 +131,35 @@ describe("postgres_cdc logical mode", () => {
     }
   }, 60_000);
 
+  it("takes an interrupted initial snapshot again after a restart, then streams", async () => {
+    const t = db.name("resnap");
+    await db.sql.unsafe(`CREATE TABLE ${t} (id int PRIMARY KEY)`);
+    await db.sql.unsafe(`INSERT INTO ${t} SELECT g FROM generate_series(1, 1000) g`);
+    let accepted = 0;
+    const stuck = await logicalSource(t, async (b) => {
+      if (accepted >= 300) throw new ChannelFullError("c1", "test");
+      accepted += b.length;
+    }, { "batch.max.rows": 100 });
+    await stuck.source.start(); // returns at once: the snapshot runs in the background
+    const end = Date.now() + 20_000;
+    while (stuck.source.counters.ChannelWriteFail === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    await stuck.source.stop();
+    expect(accepted).toBe(300);
+    const c = collector();
+    const again = new PostgresCdcSource("r1", stuck.config, c.put);
+    await again.start();
+    try {
+      await c.until((x) => x.length >= 1000);
+      await db.sql.unsafe(`INSERT INTO ${t} VALUES (1001)`);
+      await c.until((x) => x.length >= 1001);
+      const ch = c.changes();
+      expect(ch.slice(0, 1000).map((x) => [x.op, x.after!.id])).toEqual(Array.from({ length: 1000 }, (_, i) => ["r", i + 1]));
+      expect(ch[1000]).toMatchObject({ op: "c", after: { id: 1001 } });
+    } finally {
+      await again.stop();
+    }
+  });
+
   it("resumes after restarts mid-stream without losing or reordering any key's changes", async () => {
     const t = db.name("restart");
     await db.sql.unsafe(`CREATE TABLE ${t} (id int PRIMARY KEY, v int NOT NULL)`);

@@ -45,7 +45,7 @@ export const postgresCdcSourceSchema = z.object({
 
 export type PostgresCdcConfig = z.infer<typeof postgresCdcSourceSchema>;
 
-/** What both capture modes give the source: start, stop, and a loop that runs until stopped. */
+/** A capture mode: start() sets up and begins capturing in the background; stop() ends it. */
 export interface Capture {
   start(): Promise<void>;
   stop(): Promise<void>;
