@@ -2,7 +2,7 @@ import { logger } from "../../log";
 import type { FlumeEvent } from "../model";
 import { describeTable, openTextClient, type TextClient } from "./cdc-connect";
 import type { Position, PositionFile } from "./cdc-position";
-import { type ChangeSource, changeEvent, decodeRow, keyOf, quoteName } from "./cdc-types";
+import { CdcSetupError, type ChangeSource, changeEvent, decodeRow, keyOf, quoteName } from "./cdc-types";
 import type { Capture, Deliver, PostgresCdcConfig } from "./postgres-cdc";
 
 const log = logger("agents.postgres_cdc.polling");
@@ -39,7 +39,7 @@ export class PollingCapture implements Capture {
         this.from = quoteName(`${t.schema}.${t.table}`);
         this.keyColumns = t.key.length > 0 ? t.key : [this.config["key.column"]!];
         this.sourceInfo = { db, schema: t.schema, table: t.table, lsn: null, txId: null };
-        if (!t.columns.some((c) => c.name === this.config["key.column"])) throw new Error(`table ${this.config.table} has no column ${this.config["key.column"]}; fix key.column`);
+        if (!t.columns.some((c) => c.name === this.config["key.column"])) throw new CdcSetupError(`table ${this.config.table} has no column ${this.config["key.column"]}; fix key.column`);
       } else {
         this.from = `(${this.config.query}) AS q`;
         this.keyColumns = [this.config["key.column"]!];

@@ -123,4 +123,22 @@ describe("postgres_cdc round trip", () => {
       await flow.stop();
     }
   }, 120_000);
+
+  it("a polling flow copies an insert-only table into another through the postgres sink", async () => {
+    const { from, to } = await makeTables();
+    const dir = await db.tempDir();
+    const flow = new FlowRuntime({
+      name: "copy",
+      sources: { pg: { type: "postgres_cdc", channels: ["c1"], url: TEST_PG_URL, mode: "incrementing", table: from, "key.column": "id", "poll.interval.ms": 50, "batch.max.rows": 128 } },
+      channels: { c1: { type: "memory", capacity: 10_000, transactionCapacity: 500 } },
+      sinks: { k1: { type: "postgres", channel: "c1", url: TEST_PG_URL, table: to, mode: "changes", batchSize: 500 } },
+    }, { agent: "a1", dataDir: dir });
+    await flow.start();
+    try {
+      await db.sql.unsafe(`INSERT INTO ${from} (id, name, doc, tags) SELECT g, 'later', '{"n": 1}', '{a,b}' FROM generate_series(301, 1300) g`);
+      await untilEqual(from, to);
+    } finally {
+      await flow.stop();
+    }
+  }, 60_000);
 });
