@@ -404,6 +404,10 @@ export class LogicalCapture implements Capture {
       this.ack(service, ack);
       this.position = { ...this.position, slot: this.slot, snapshotDone: true, lsn: formatLsn(ack) };
       await this.file.save(this.position);
+    }).catch((e: unknown) => {
+      // The server holds the acknowledged position too; reconnecting resumes from it.
+      log.error({ err: e, slot: this.slot }, "could not record the acknowledged position; reconnecting");
+      void service.stop();
     });
     return this.chain;
   }
