@@ -31,6 +31,8 @@ import { NetcatSource, netcatSourceSchema } from "./sources/netcat";
 import { SyslogTcpSource, SyslogUdpSource, syslogTcpSourceSchema, syslogUdpSourceSchema } from "./sources/syslog";
 import { TaildirSource, taildirSourceSchema } from "./sources/taildir";
 import { SeqSource, seqSourceSchema } from "./sources/seq";
+import { PostgresCdcSource, postgresCdcSourceSchema } from "./sources/postgres-cdc";
+import { PostgresSink, postgresSinkSchema } from "./sinks/postgres";
 
 /**
  * Component types by kind. Each entry lists our type name first, then the Flume aliases and class
@@ -51,6 +53,7 @@ export const sourceTypes: Entry<Source, AnyConfig>[] = [
   { types: ["syslogudp", "org.apache.flume.source.SyslogUDPSource"], schema: syslogUdpSourceSchema, create: (_n, c, put) => new SyslogUdpSource(c, put) },
   { types: ["taildir", "org.apache.flume.source.taildir.TaildirSource"], schema: taildirSourceSchema, create: (_n, c, put) => new TaildirSource(c, put) },
   { types: ["netcat", "org.apache.flume.source.NetcatSource"], schema: netcatSourceSchema, create: (_n, c, put) => new NetcatSource(c, put) },
+  { types: ["postgres_cdc"], schema: postgresCdcSourceSchema, create: (n, c, put) => new PostgresCdcSource(n, c, put) },
 ];
 
 export const channelTypes: Entry<Channel, AnyConfig>[] = [
@@ -63,6 +66,7 @@ export const sinkTypes: Entry<Sink, AnyConfig>[] = [
   { types: ["logger", "org.apache.flume.sink.LoggerSink"], schema: loggerSinkSchema, create: (_n, c) => new LoggerSink(c) },
   { types: ["topic", "org.apache.flume.sink.kafka.KafkaSink"], schema: topicSinkSchema, create: (_n, c) => new TopicSink(c) },
   { types: ["file_roll", "org.apache.flume.sink.RollingFileSink"], schema: fileRollSinkSchema, create: (_n, c) => new FileRollSink(c) },
+  { types: ["postgres"], schema: postgresSinkSchema, create: (_n, c) => new PostgresSink(c) },
 ];
 
 export const interceptorTypes: Entry<Interceptor, AnyConfig>[] = [

@@ -74,7 +74,7 @@ export class FlowRuntime {
         return e.create(name, e.schema.parse({ ...ic, type: e.types[0] }), noPut);
       });
       const put = this.channelProcessor(name, chain, createSelector(selector, s.channels));
-      const src = entry.create(name, entry.schema.parse({ ...props, type: entry.types[0] }), put);
+      const src = entry.create(name, entry.schema.parse({ dataDir: join(this.opts.dataDir, f.name, name), ...props, type: entry.types[0] }), put);
       try {
         await src.start();
       } catch (e) {
