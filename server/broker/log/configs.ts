@@ -107,6 +107,8 @@ export interface LogSettings {
   deleteOld: boolean;
   deleteRetentionMs: number;
   minCleanableDirtyRatio: number;
+  minCompactionLagMs: number;
+  maxCompactionLagMs: number;
 }
 
 export function logSettings(c: TopicConfigs): LogSettings {
@@ -126,6 +128,8 @@ export function logSettings(c: TopicConfigs): LogSettings {
     deleteOld: policy.includes("delete"),
     deleteRetentionMs: num("delete.retention.ms"),
     minCleanableDirtyRatio: Number(c["min.cleanable.dirty.ratio"]),
+    minCompactionLagMs: num("min.compaction.lag.ms"),
+    maxCompactionLagMs: num("max.compaction.lag.ms"),
   };
 }
 

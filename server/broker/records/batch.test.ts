@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { KafkaError } from "../errors";
-import { decodeRecordBatch, encodeRecordBatch, LEADER_EPOCH, validateBatch } from "./batch";
+import { decodeRecordBatch, encodeRecordBatch, LEADER_EPOCH, retainRecords, validateBatch } from "./batch";
 
 const require = createRequire(import.meta.url);
 // kafkajs's own encoders: the reference for bytes the format fixes.
@@ -83,5 +83,36 @@ describe("RecordBatch v2", () => {
     expect(code(length)).toBe(2);
     expect(code(good.subarray(0, 30))).toBe(2);
     expect(code(good, 100)).toBe(10); // MESSAGE_TOO_LARGE
+  });
+});
+
+describe("retainRecords (the cleaner's rewrite)", () => {
+  for (const compression of ["none", "gzip", "snappy", "lz4", "zstd"] as const) {
+    it(`keeps the chosen records with their offsets, timestamps and producer fields (${compression})`, () => {
+      const batch = encodeRecordBatch(records, { compression, baseOffset: 500, producerId: 9, producerEpoch: 2, baseSequence: 40 });
+      const { batch: out, kept, removed } = retainRecords(batch, 0, (r) => r.offset % 3 === 0);
+      expect([kept, removed]).toEqual([8, 17]); // offsets 501, 504, … 522
+      expect(validateBatch(out, 0, 1 << 20)).toBe(out.length);
+      const { header, records: back } = decodeRecordBatch(out);
+      expect(header).toMatchObject({ baseOffset: 500, lastOffsetDelta: 24, producerId: 9, producerEpoch: 2, baseSequence: 40, recordCount: 8, compression: ["none", "gzip", "snappy", "lz4", "zstd"].indexOf(compression) });
+      expect(header.maxTimestamp).toBe(records[22].timestamp); // the newest kept record
+      const expected = decodeRecordBatch(batch).records.filter((r) => r.offset % 3 === 0);
+      expect(back).toEqual(expected);
+    });
+  }
+
+  it("returns the stored bytes untouched when every record stays", () => {
+    const batch = encodeRecordBatch(records, { compression: "gzip" });
+    const { batch: out, removed } = retainRecords(batch, 0, () => true);
+    expect(removed).toBe(0);
+    expect(out.equals(batch)).toBe(true);
+  });
+
+  it("empties a batch but keeps its header's offsets when no record stays", () => {
+    const batch = encodeRecordBatch(records, { compression: "lz4", baseOffset: 7 });
+    const { batch: out, kept } = retainRecords(batch, 0, () => false);
+    expect(kept).toBe(0);
+    validateBatch(out, 0, 1 << 20);
+    expect(decodeRecordBatch(out)).toMatchObject({ header: { baseOffset: 7, lastOffsetDelta: 24, recordCount: 0 }, records: [] });
   });
 });
