@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, openSync, renameSync, writeFileSync } from "node:
 import { dirname } from "node:path";
 
 /** Write temp, fsync, rename, fsync the directory: a crash leaves the old file or the new one, never half of either. */
-export function writeFileAtomic(path: string, data: string | Buffer): void {
+export function writeFileAtomic(path: string, data: string | Buffer, syncDir = true): void {
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, "w");
   try {
@@ -12,7 +12,8 @@ export function writeFileAtomic(path: string, data: string | Buffer): void {
     closeSync(fd);
   }
   renameSync(tmp, path);
-  fsyncDir(dirname(path));
+  // A caller that passes false fsyncs the directory itself after its other changes there.
+  if (syncDir) fsyncDir(dirname(path));
 }
 
 /** Makes renames and deletions in dir durable. */

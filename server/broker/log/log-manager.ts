@@ -271,7 +271,8 @@ export class LogManager {
     clearInterval(this.timer);
     this.cleaner.stop();
     await this.cleaning;
-    for (const logs of this.logs.values()) for (const p of logs) await p.close();
+    // Concurrently: their fsyncs overlap in the thread pool instead of queueing one by one.
+    await Promise.all([...this.logs.values()].flatMap((logs) => logs.map((p) => p.close())));
     this.logs.clear();
   }
 }

@@ -181,6 +181,39 @@ describe("partition log", () => {
     await third.close();
   });
 
+  it("durable topics (flush.messages=1, the default) acknowledge after fsync and share fsyncs between concurrent appends", async () => {
+    const log = PartitionLog.open(tempDir(), "t", 0, settings());
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => log.append(batchOf([`g${i}`]))));
+    expect(results.map((r) => r.baseOffset).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(log.highWatermark).toBe(50);
+    expect(log.flushCount).toBeGreaterThan(0);
+    expect(log.flushCount).toBeLessThan(10); // group commit: 50 acknowledgements, a few fsyncs
+    await log.close();
+  });
+
+  it("flush.messages and flush.ms: records are visible at once and fsynced every N records or T ms", async () => {
+    let now = 1_000_000;
+    const log = PartitionLog.open(tempDir(), "t", 0, settings({ "flush.messages": "10", "flush.ms": "5000" }), () => now);
+    for (let i = 0; i < 9; i++) await log.append(batchOf([`f${i}`]));
+    expect(log.highWatermark).toBe(9); // not waiting for an fsync
+    expect(log.flushCount).toBe(0);
+    await log.append(batchOf(["f9"]));
+    await log.flush(); // the 10th record started an fsync; wait for it
+    expect(log.flushCount).toBe(1);
+    await log.append(batchOf(["f10"]));
+    log.flushIfDue(now + 4999); // not due: the last fsync was 4,999 ms ago
+    await new Promise((r) => setTimeout(r, 50));
+    expect(log.flushCount).toBe(1);
+    now += 5000;
+    log.flushIfDue(now);
+    await log.flush(); // joins the fsync flushIfDue started
+    expect(log.flushCount).toBe(2);
+    // Nothing new: a flush costs nothing.
+    await log.flush();
+    expect(log.flushCount).toBe(2);
+    await log.close();
+  });
+
   it("loses no acknowledged batch when the appender is killed with SIGKILL (20 rounds)", async () => {
     const dir = tempDir();
     const acked: { base: number; last: number; tag: string }[] = [];

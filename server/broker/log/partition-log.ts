@@ -1,9 +1,9 @@
-import { existsSync, fsyncSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode, KafkaError } from "../errors";
 import { logger } from "../../log";
 import { BASE_OFFSET, BATCH_LENGTH, decodeRecordBatch, HEADER_SIZE, LAST_OFFSET_DELTA, LEADER_EPOCH, LOG_OVERHEAD, MAX_TIMESTAMP, readBatchHeader, rewriteCrc, validateBatch } from "../records/batch";
-import { writeFileAtomic } from "./atomic";
+import { fsyncDir, writeFileAtomic } from "./atomic";
 import { commitSwap, completeSwaps, discardCleaned } from "./cleaner-files";
 import type { LogSettings } from "./configs";
 import { FileHandles } from "./file-handles";
@@ -57,6 +57,10 @@ export class PartitionLog {
   private nextFlush: Promise<void> | null = null;
   private unflushed = 0;
   private lastFlushAt: number;
+  /** fdatasyncs done on this log (group commit shows as far fewer than appends). */
+  flushCount = 0;
+  /** Log end offset as of the last completed fdatasync. */
+  private flushedTo = 0;
   private recoveryPoint = 0;
   /** First offset the cleaner has not compacted yet (Kafka's cleaner checkpoint). */
   cleanedTo = 0;
@@ -146,6 +150,7 @@ export class PartitionLog {
     this.logStartOffset = Math.max(this.segments[0].baseOffset, Math.min(cp?.logStartOffset ?? 0, this.logEndOffset));
     this.highWatermark = this.logEndOffset;
     this.recoveryPoint = this.logEndOffset;
+    this.flushedTo = this.logEndOffset;
     this.cleanedTo = Math.min(cp?.cleanedTo ?? 0, this.logEndOffset);
     this.rebuildProducers(cp && cp.producerOffset <= this.logEndOffset ? cp : undefined);
   }
@@ -235,10 +240,11 @@ export class PartitionLog {
       nextOffset = lastOffset + 1;
     }
 
-    this.maybeRoll(batches.length, now);
-    const seg = this.active;
+    let seg: Segment;
     let filePos: number;
     try {
+      this.maybeRoll(batches.length, now);
+      seg = this.active;
       filePos = seg.append(batches);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -276,6 +282,7 @@ export class PartitionLog {
 
   /** fdatasync shared by every append that arrived before it starts (group commit). */
   flush(): Promise<void> {
+    if (!this.flushing && this.flushedTo === this.logEndOffset) return Promise.resolve();
     if (!this.flushing) {
       const target = this.logEndOffset;
       const seg = this.active;
@@ -283,6 +290,8 @@ export class PartitionLog {
       this.flushing = seg
         .flush()
         .then(() => {
+          this.flushCount++;
+          this.flushedTo = Math.max(this.flushedTo, target);
           this.lastFlushAt = this.clock();
           this.advanceHighWatermark(target);
         })
@@ -483,7 +492,7 @@ export class PartitionLog {
   }
 
   /** Producer state is snapshotted only at a clean close; after a crash it is rebuilt from the log after the snapshot. */
-  private writeCheckpoint(clean: boolean): void {
+  private writeCheckpoint(clean: boolean, syncDir = true): void {
     const cp: Checkpoint = {
       logStartOffset: this.logStartOffset,
       recoveryPoint: this.recoveryPoint,
@@ -491,7 +500,7 @@ export class PartitionLog {
       producerOffset: clean ? this.logEndOffset : this.logStartOffset,
       cleanedTo: this.cleanedTo,
     };
-    writeFileAtomic(join(this.dir, CHECKPOINT), JSON.stringify(cp));
+    writeFileAtomic(join(this.dir, CHECKPOINT), JSON.stringify(cp), syncDir);
   }
 
   /** Clean shutdown: flush, persist indexes and checkpoints, and leave the marker that skips recovery. */
@@ -499,8 +508,11 @@ export class PartitionLog {
     await this.flush();
     this.active.writeIndexes();
     this.recoveryPoint = this.logEndOffset;
-    this.writeCheckpoint(true);
-    writeFileAtomic(join(this.dir, CLEAN), "");
+    // One directory fsync makes both the checkpoint's rename and the marker durable: shutdown
+    // with thousands of partitions costs two fsyncs each, not five.
+    this.writeCheckpoint(true, false);
+    closeSync(openSync(join(this.dir, CLEAN), "w"));
+    fsyncDir(this.dir);
     for (const seg of this.segments) seg.close();
     this.listeners.clear();
   }
