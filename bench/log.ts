@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { encodeRecordBatch, HEADER_SIZE, RECORD_COUNT, BATCH_LENGTH, LOG_OVERHEAD } from "../server/broker/records/batch";
+import { BATCH_LENGTH, encodeRecordBatch, HEADER_SIZE, LAST_OFFSET_DELTA, LOG_OVERHEAD, RECORD_COUNT } from "../server/broker/records/batch";
 import { effectiveConfigs, logSettings } from "../server/broker/log/configs";
 import { PartitionLog } from "../server/broker/log/partition-log";
 import { formatSummary, markdownTable } from "./lib/markdown";
@@ -87,7 +87,7 @@ async function readPhase(log: PartitionLog): Promise<Phase> {
     let pos = 0;
     while (pos + HEADER_SIZE <= buf.length) {
       records += buf.readInt32BE(pos + RECORD_COUNT);
-      offset = Number(buf.readBigInt64BE(pos)) + buf.readInt32BE(pos + 23) + 1;
+      offset = Number(buf.readBigInt64BE(pos)) + buf.readInt32BE(pos + LAST_OFFSET_DELTA) + 1;
       pos += buf.readInt32BE(pos + BATCH_LENGTH) + LOG_OVERHEAD;
     }
     bytes += buf.length;

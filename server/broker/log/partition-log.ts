@@ -2,7 +2,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import { join } from "node:path";
 import { ErrorCode, KafkaError } from "../errors";
 import { logger } from "../../log";
-import { BASE_OFFSET, BATCH_LENGTH, decodeRecordBatch, HEADER_SIZE, LAST_OFFSET_DELTA, LEADER_EPOCH, LOG_OVERHEAD, MAX_TIMESTAMP, readBatchHeader, rewriteCrc, validateBatch } from "../records/batch";
+import { BASE_OFFSET, BATCH_LENGTH, decodeRecordBatch, HEADER_SIZE, LAST_OFFSET_DELTA, LEADER_EPOCH, LOG_OVERHEAD, MAX_TIMESTAMP, readBatchHeader, RECORD_COUNT, rewriteCrc, validateBatch } from "../records/batch";
 import { fsyncDir, writeFileAtomic } from "./atomic";
 import { commitSwap, completeSwaps, discardCleaned } from "./cleaner-files";
 import type { LogSettings } from "./configs";
@@ -329,7 +329,12 @@ export class PartitionLog {
     return lo;
   }
 
-  /** Position of the first batch whose last offset is ≥ offset, or -1 past the segment's end. */
+  /**
+   * Position of the first batch holding a record at or after offset, or -1 past the segment's end.
+   * On compacted topics a batch's header can claim offsets whose records the cleaner removed (it
+   * keeps lastOffsetDelta, as Kafka does); such a batch is skipped, so a reader that continues
+   * after the last record it saw is never handed the same batch again.
+   */
   private async findBatch(seg: Segment, offset: number): Promise<number> {
     let pos = seg.lookup(offset);
     const chunk = 64 * 1024;
@@ -338,13 +343,21 @@ export class PartitionLog {
       let at = 0;
       while (at + HEADER_SIZE <= buf.length) {
         const size = buf.readInt32BE(at + BATCH_LENGTH) + LOG_OVERHEAD;
-        const last = Number(buf.readBigInt64BE(at + BASE_OFFSET)) + buf.readInt32BE(at + LAST_OFFSET_DELTA);
-        if (last >= offset) return pos + at;
+        const base = Number(buf.readBigInt64BE(at + BASE_OFFSET));
+        if (base + buf.readInt32BE(at + LAST_OFFSET_DELTA) >= offset && (!this.settings.compact || (await this.holdsRecordFrom(seg, buf, pos, at, size, offset)))) return pos + at;
         at += size;
       }
       pos += at;
     }
     return -1;
+  }
+
+  /** Whether a batch of a compacted log still has a record at or after offset (decoded only when offset falls inside it). */
+  private async holdsRecordFrom(seg: Segment, buf: Buffer, pos: number, at: number, size: number, offset: number): Promise<boolean> {
+    if (buf.readInt32BE(at + RECORD_COUNT) === 0) return false;
+    if (Number(buf.readBigInt64BE(at + BASE_OFFSET)) >= offset) return true;
+    const batch = at + size <= buf.length ? buf.subarray(at, at + size) : await seg.readAt(pos + at, size);
+    return decodeRecordBatch(batch).records.some((r) => r.offset >= offset);
   }
 
   /**
