@@ -105,6 +105,24 @@ describe("partition log", () => {
     await third.close();
   });
 
+  it("rejects a request whose second batch is corrupt, too large or of the wrong magic, appending nothing", async () => {
+    const log = PartitionLog.open(tempDir(), "t", 0, settings({ "max.message.bytes": "2000" }));
+    await log.append(batchOf(["first"]));
+    const good = batchOf(["good"]);
+    const corrupt = batchOf(["bad"]);
+    corrupt[corrupt.length - 1] ^= 0xff;
+    const wrongMagic = batchOf(["old"]);
+    wrongMagic[16] = 1;
+    const huge = batchOf(["h".repeat(3000)]);
+    for (const [bad, code] of [[corrupt, 2], [wrongMagic, 43], [huge, 10], [good.subarray(0, 40), 2]] as const) {
+      await expect(log.append(Buffer.concat([good, bad]))).rejects.toMatchObject({ code });
+      expect(log.logEndOffset).toBe(1);
+      expect(log.sizeBytes).toBe(batchOf(["first"]).length);
+    }
+    expect((await log.append(batchOf(["next"]))).baseOffset).toBe(1);
+    await log.close();
+  });
+
   it("refuses writes when a segment before the tail is corrupt", async () => {
     const dir = tempDir();
     const log = PartitionLog.open(dir, "t", 0, settings());
