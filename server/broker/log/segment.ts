@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fdatasync, statSync, ftruncateSync, openSync, read, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fdatasync, ftruncateSync, openSync, read, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { ErrorCode, KafkaError } from "../errors";
@@ -88,10 +88,6 @@ export class Segment implements FileHandleOwner {
     return true;
   }
 
-  get isOpen(): boolean {
-    return this.handle !== undefined;
-  }
-
   /** Runs an async operation on the descriptor, keeping it open until the operation ends. */
   private async pinned<T>(fn: (fd: number) => Promise<T>): Promise<T> {
     const fd = this.fd;
@@ -119,13 +115,12 @@ export class Segment implements FileHandleOwner {
   static open(dir: string, baseOffset: number, handles: FileHandles, opts: { validate: boolean; maxBatchBytes: number; indexIntervalBytes: number }): { segment: Segment; truncated: number; corrupt?: string } {
     const st = statSync(join(dir, `${segmentName(baseOffset)}.log`));
     const seg = new Segment(dir, baseOffset, handles, st.size, st.birthtimeMs || st.mtimeMs, ".log");
-    const fd = seg.fd;
     const loaded = !opts.validate && seg.loadIndexes();
     if (loaded) return { segment: seg, truncated: 0 };
     const { validEnd, corrupt } = seg.rebuild(opts.validate, opts.maxBatchBytes, opts.indexIntervalBytes);
     const truncated = seg.size - validEnd;
     if (truncated > 0 && opts.validate) {
-      ftruncateSync(fd, validEnd);
+      ftruncateSync(seg.fd, validEnd);
       seg.size = validEnd;
     }
     return { segment: seg, truncated, corrupt };
