@@ -1,8 +1,9 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeFileSync } from "node:fs";
+import { open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 
 /** Write temp, fsync, rename, fsync the directory: a crash leaves the old file or the new one, never half of either. */
-export function writeFileAtomic(path: string, data: string | Buffer, syncDir = true): void {
+export function writeFileAtomic(path: string, data: string | Buffer): void {
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, "w");
   try {
@@ -12,8 +13,7 @@ export function writeFileAtomic(path: string, data: string | Buffer, syncDir = t
     closeSync(fd);
   }
   renameSync(tmp, path);
-  // A caller that passes false fsyncs the directory itself after its other changes there.
-  if (syncDir) fsyncDir(dirname(path));
+  fsyncDir(dirname(path));
 }
 
 /** Makes renames and deletions in dir durable. */
@@ -23,5 +23,30 @@ export function fsyncDir(dir: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * writeFileAtomic without the directory fsync, off the event loop: many of these at once (a
+ * broker closing thousands of partitions) share the file system's journal commits.
+ */
+export async function writeFileAtomicAsync(path: string, data: string | Buffer): Promise<void> {
+  const tmp = `${path}.tmp`;
+  const file = await open(tmp, "w");
+  try {
+    await file.writeFile(data);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(tmp, path);
+}
+
+export async function fsyncDirAsync(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

@@ -1,9 +1,10 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, fsyncSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCode, KafkaError } from "../errors";
 import { logger } from "../../log";
 import { BASE_OFFSET, BATCH_LENGTH, decodeRecordBatch, HEADER_SIZE, LAST_OFFSET_DELTA, LEADER_EPOCH, LOG_OVERHEAD, MAX_TIMESTAMP, readBatchHeader, RECORD_COUNT, rewriteCrc, validateBatch } from "../records/batch";
-import { fsyncDir, writeFileAtomic } from "./atomic";
+import { fsyncDirAsync, writeFileAtomic, writeFileAtomicAsync } from "./atomic";
 import { commitSwap, completeSwaps, discardCleaned } from "./cleaner-files";
 import type { LogSettings } from "./configs";
 import { FileHandles } from "./file-handles";
@@ -277,7 +278,7 @@ export class PartitionLog {
     seg.writeIndexes();
     this.segments.push(Segment.create(this.dir, seg.nextOffset, now, this.handles));
     this.recoveryPoint = seg.nextOffset;
-    this.writeCheckpoint(false);
+    this.writeCheckpoint();
   }
 
   /** fdatasync shared by every append that arrived before it starts (group commit). */
@@ -439,7 +440,7 @@ export class PartitionLog {
     if (target > this.logStartOffset) {
       this.logStartOffset = target;
       this.dropSegments((seg, next) => next !== undefined && next.baseOffset <= target);
-      this.writeCheckpoint(false);
+      this.writeCheckpoint();
     }
     return this.logStartOffset;
   }
@@ -467,7 +468,7 @@ export class PartitionLog {
       if (expired || tooBig) total -= seg.size;
       return expired || tooBig;
     });
-    if (dropped) this.writeCheckpoint(false);
+    if (dropped) this.writeCheckpoint();
     return dropped;
   }
 
@@ -501,11 +502,11 @@ export class PartitionLog {
   /** Records the cleaner's progress (after its swaps). */
   markCleaned(upTo: number): void {
     this.cleanedTo = Math.max(this.cleanedTo, upTo);
-    this.writeCheckpoint(false);
+    this.writeCheckpoint();
   }
 
   /** Producer state is snapshotted only at a clean close; after a crash it is rebuilt from the log after the snapshot. */
-  private writeCheckpoint(clean: boolean, syncDir = true): void {
+  private checkpoint(clean: boolean): string {
     const cp: Checkpoint = {
       logStartOffset: this.logStartOffset,
       recoveryPoint: this.recoveryPoint,
@@ -513,7 +514,11 @@ export class PartitionLog {
       producerOffset: clean ? this.logEndOffset : this.logStartOffset,
       cleanedTo: this.cleanedTo,
     };
-    writeFileAtomic(join(this.dir, CHECKPOINT), JSON.stringify(cp), syncDir);
+    return JSON.stringify(cp);
+  }
+
+  private writeCheckpoint(): void {
+    writeFileAtomic(join(this.dir, CHECKPOINT), this.checkpoint(false));
   }
 
   /** Clean shutdown: flush, persist indexes and checkpoints, and leave the marker that skips recovery. */
@@ -521,11 +526,12 @@ export class PartitionLog {
     await this.flush();
     this.active.writeIndexes();
     this.recoveryPoint = this.logEndOffset;
-    // One directory fsync makes both the checkpoint's rename and the marker durable: shutdown
-    // with thousands of partitions costs two fsyncs each, not five.
-    this.writeCheckpoint(true, false);
-    closeSync(openSync(join(this.dir, CLEAN), "w"));
-    fsyncDir(this.dir);
+    // One directory fsync makes both the checkpoint's rename and the marker durable, and the
+    // fsyncs run in the thread pool, so a broker closing thousands of partitions at once shares
+    // the file system's journal commits between them.
+    await writeFileAtomicAsync(join(this.dir, CHECKPOINT), this.checkpoint(true));
+    await writeFile(join(this.dir, CLEAN), "");
+    await fsyncDirAsync(this.dir);
     for (const seg of this.segments) seg.close();
     this.listeners.clear();
   }
