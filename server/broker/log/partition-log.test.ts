@@ -57,15 +57,29 @@ describe("partition log", () => {
     await log.close();
   });
 
-  it("finds offsets by timestamp and the max timestamp", async () => {
-    const log = PartitionLog.open(tempDir(), "t", 0, settings());
+  it("finds offsets by timestamp and the max timestamp across many segments, before and after a restart", async () => {
+    const dir = tempDir();
+    const small = settings({ "segment.bytes": "1500", "index.interval.bytes": "256" });
+    const log = PartitionLog.open(dir, "t", 0, small);
     for (let i = 0; i < 100; i++) await log.append(batchOf([`a${i}`, `b${i}`], {}, 1_000_000 + i * 1000));
-    expect(await log.offsetForTimestamp(0)).toEqual({ offset: 0, timestamp: 1_000_000 });
-    expect(await log.offsetForTimestamp(1_050_500)).toEqual({ offset: 102, timestamp: 1_051_000 });
-    expect(await log.offsetForTimestamp(1_099_000)).toEqual({ offset: 198, timestamp: 1_099_000 });
-    expect(await log.offsetForTimestamp(2_000_000)).toBeNull();
-    expect(log.maxTimestamp()).toEqual({ offset: 199, timestamp: 1_099_000 });
+    expect(log.segmentCount).toBeGreaterThanOrEqual(5);
+    const check = async (l: PartitionLog) => {
+      expect(await l.offsetForTimestamp(0)).toEqual({ offset: 0, timestamp: 1_000_000 });
+      expect(await l.offsetForTimestamp(1_050_500)).toEqual({ offset: 102, timestamp: 1_051_000 });
+      expect(await l.offsetForTimestamp(1_099_000)).toEqual({ offset: 198, timestamp: 1_099_000 });
+      expect(await l.offsetForTimestamp(2_000_000)).toBeNull();
+      expect(l.maxTimestamp()).toEqual({ offset: 199, timestamp: 1_099_000 });
+      for (const offset of [0, 37, 101, 150, 199]) {
+        const first = decodeRecords((await l.read(offset, 64)).records).find((r) => r.offset === offset);
+        expect(first?.value?.toString()).toBe(`${offset % 2 ? "b" : "a"}${offset >> 1}`);
+      }
+    };
+    await check(log);
     await log.close();
+    expect(readdirSync(dir).filter((f) => f.endsWith(".timeindex"))).toHaveLength(log.segmentCount);
+    const again = PartitionLog.open(dir, "t", 0, small); // indexes loaded from the files this time
+    await check(again);
+    await again.close();
   });
 
   it("stamps LogAppendTime topics with the broker's clock", async () => {

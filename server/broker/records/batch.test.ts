@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { KafkaError } from "../errors";
-import { decodeRecordBatch, encodeRecordBatch, LEADER_EPOCH, retainRecords, validateBatch } from "./batch";
+import { decodeRecordBatch, encodeRecordBatch, HEADER_SIZE, LEADER_EPOCH, LOG_OVERHEAD, retainRecords, rewriteCrc, validateBatch } from "./batch";
 
 const require = createRequire(import.meta.url);
 // kafkajs's own encoders: the reference for bytes the format fixes.
@@ -114,5 +114,31 @@ describe("retainRecords (the cleaner's rewrite)", () => {
     expect(kept).toBe(0);
     validateBatch(out, 0, 1 << 20);
     expect(decodeRecordBatch(out)).toMatchObject({ header: { baseOffset: 7, lastOffsetDelta: 24, recordCount: 0 }, records: [] });
+  });
+});
+
+describe("snappy as Java clients frame it", () => {
+  it("decodes xerial-framed snappy (magic header, then length-prefixed blocks)", async () => {
+    const snappy = (await import("snappy")).default;
+    const plain = encodeRecordBatch(records, { baseOffset: 3 });
+    const body = plain.subarray(HEADER_SIZE);
+    const half = body.length >> 1;
+    const blocks = [body.subarray(0, half), body.subarray(half)].map((b) => snappy.compressSync(b));
+    const head = Buffer.alloc(16);
+    Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]).copy(head);
+    head.writeInt32BE(1, 8); // xerial version
+    head.writeInt32BE(1, 12); // minimum compatible version
+    const lengthOf = (b: Buffer) => {
+      const len = Buffer.alloc(4);
+      len.writeInt32BE(b.length);
+      return len;
+    };
+    const framed = Buffer.concat([head, ...blocks.flatMap((b) => [lengthOf(b), b])]);
+    const batch = Buffer.concat([plain.subarray(0, HEADER_SIZE), framed]);
+    batch.writeInt32BE(batch.length - LOG_OVERHEAD, 8);
+    batch.writeInt16BE(2, 21); // attributes: snappy
+    rewriteCrc(batch, 0, batch.length);
+    expect(validateBatch(batch, 0, 1 << 20)).toBe(batch.length);
+    expect(decodeRecordBatch(batch).records).toEqual(decodeRecordBatch(plain).records);
   });
 });
