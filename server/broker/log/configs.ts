@@ -31,7 +31,7 @@ export const TOPIC_CONFIGS: Record<string, ConfigDef> = {
   "message.timestamp.difference.max.ms": { kind: "long", default: LONG_MAX, min: 0, doc: "reject CreateTime timestamps this far from the broker's clock" },
   "flush.messages": { kind: "long", default: "1", min: 1, doc: "fsync after this many records; 1 (the default here) acknowledges only durable writes" },
   "flush.ms": { kind: "long", default: LONG_MAX, min: 0, doc: "fsync at least this often" },
-  "delete.retention.ms": { kind: "long", default: "86400000", min: 0, doc: "how long a compacted topic keeps tombstones" },
+  "delete.retention.ms": { kind: "long", default: "86400000", min: 0, doc: "how long a compacted topic keeps tombstones, counted from the tombstone's timestamp" },
   "min.cleanable.dirty.ratio": { kind: "double", default: "0.5", min: 0, max: 1, doc: "compact once this share of the log is uncompacted" },
   "min.compaction.lag.ms": { kind: "long", default: "0", min: 0, doc: "records younger than this are not compacted" },
   "max.compaction.lag.ms": { kind: "long", default: LONG_MAX, min: 1, doc: "compact records at the latest after this long" },
@@ -107,6 +107,8 @@ export interface LogSettings {
   deleteOld: boolean;
   deleteRetentionMs: number;
   minCleanableDirtyRatio: number;
+  minCompactionLagMs: number;
+  maxCompactionLagMs: number;
 }
 
 export function logSettings(c: TopicConfigs): LogSettings {
@@ -126,6 +128,8 @@ export function logSettings(c: TopicConfigs): LogSettings {
     deleteOld: policy.includes("delete"),
     deleteRetentionMs: num("delete.retention.ms"),
     minCleanableDirtyRatio: Number(c["min.cleanable.dirty.ratio"]),
+    minCompactionLagMs: num("min.compaction.lag.ms"),
+    maxCompactionLagMs: num("max.compaction.lag.ms"),
   };
 }
 

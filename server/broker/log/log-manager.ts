@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { ErrorCode, KafkaError } from "../errors";
 import { logger } from "../../log";
 import { writeFileAtomic } from "./atomic";
+import { LogCleaner } from "./cleaner";
 import { effectiveConfigs, logSettings, TOPIC_CONFIGS, validateConfigs, validateTopicName, type TopicConfigs } from "./configs";
+import { DEFAULT_MAX_OPEN_SEGMENTS, FileHandles } from "./file-handles";
 import { PartitionLog } from "./partition-log";
 
 const log = logger("broker.topics");
@@ -33,32 +35,42 @@ export interface ConfigEntry {
   doc: string;
 }
 
+/** Segment files unused this long are closed (reopened on the next read). */
+const IDLE_SEGMENT_CLOSE_MS = 5 * 60_000;
+
 export type AlterOp = { name: string; op: "set" | "delete" | "append" | "subtract"; value: string | null };
 
 /**
  * The broker's topics: metadata in <dataDir>/log/topics.json (written atomically), one
  * PartitionLog per partition in <dataDir>/log/<topic>-<partition>/, and the background work
- * (retention, flush.ms) on a timer.
+ * (retention, flush.ms, compaction, closing idle files) on a timer. All partitions share one
+ * open-file limit, so thousands of partitions do not exhaust file descriptors.
  */
 export class LogManager {
   private meta: Metadata;
   private logs = new Map<string, PartitionLog[]>();
   private timer: NodeJS.Timeout | undefined;
+  private cleaning: Promise<void> | null = null;
+  private cleaner: LogCleaner;
+  readonly handles: FileHandles;
   readonly logDir: string;
 
   private constructor(
     dataDir: string,
     private defaults: TopicConfigs,
     private clock: () => number,
+    maxOpenSegments: number,
   ) {
+    this.handles = new FileHandles(maxOpenSegments);
+    this.cleaner = new LogCleaner(clock);
     this.logDir = join(dataDir, "log");
     mkdirSync(this.logDir, { recursive: true });
     const path = join(this.logDir, "topics.json");
     this.meta = existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : { clusterId: randomBytes(16).toString("base64url").slice(0, 22), nextProducerId: 1000, topics: {} };
   }
 
-  static open(opts: { dataDir: string; defaults?: TopicConfigs; clock?: () => number; backgroundIntervalMs?: number }): LogManager {
-    const m = new LogManager(opts.dataDir, validateConfigs(opts.defaults ?? {}), opts.clock ?? Date.now);
+  static open(opts: { dataDir: string; defaults?: TopicConfigs; clock?: () => number; backgroundIntervalMs?: number; maxOpenSegments?: number }): LogManager {
+    const m = new LogManager(opts.dataDir, validateConfigs(opts.defaults ?? {}), opts.clock ?? Date.now, opts.maxOpenSegments ?? DEFAULT_MAX_OPEN_SEGMENTS);
     for (const name of Object.keys(m.meta.topics)) m.openTopic(name);
     m.persist();
     m.timer = setInterval(() => m.background(), opts.backgroundIntervalMs ?? 1000);
@@ -82,7 +94,7 @@ export class LogManager {
     const t = this.meta.topics[name];
     const settings = this.settingsOf(name);
     const logs: PartitionLog[] = [];
-    for (let p = 0; p < t.partitions; p++) logs.push(PartitionLog.open(join(this.logDir, `${name}-${p}`), name, p, settings, this.clock));
+    for (let p = 0; p < t.partitions; p++) logs.push(PartitionLog.open(join(this.logDir, `${name}-${p}`), name, p, settings, this.clock, this.handles));
     this.logs.set(name, logs);
   }
 
@@ -151,7 +163,7 @@ export class LogManager {
     if (validateOnly) return;
     const settings = this.settingsOf(name);
     const logs = this.logs.get(name)!;
-    for (let p = t.partitions; p < total; p++) logs.push(PartitionLog.open(join(this.logDir, `${name}-${p}`), name, p, settings, this.clock));
+    for (let p = t.partitions; p < total; p++) logs.push(PartitionLog.open(join(this.logDir, `${name}-${p}`), name, p, settings, this.clock, this.handles));
     t.partitions = total;
     this.persist();
   }
@@ -223,6 +235,24 @@ export class LogManager {
         }
       }
     }
+    this.handles.closeIdle(Date.now(), IDLE_SEGMENT_CLOSE_MS);
+    this.cleaning ??= this.cleanAll().finally(() => {
+      this.cleaning = null;
+    });
+  }
+
+  /** One cleaner pass over every compacted partition, one partition at a time. */
+  private async cleanAll(): Promise<void> {
+    for (const [topic, logs] of [...this.logs]) {
+      for (const p of logs) {
+        if (!p.logSettings.compact) continue;
+        try {
+          await this.cleaner.clean(p);
+        } catch (err) {
+          log.error({ err, topic, partition: p.partition }, "compaction failed; the partition's segments are unchanged and it will be retried");
+        }
+      }
+    }
   }
 
   /** Runs retention now (tests and the console's purge use it instead of waiting for the timer). */
@@ -230,9 +260,19 @@ export class LogManager {
     this.background();
   }
 
+  /** Runs retention and a full cleaner pass now and waits for it. */
+  async runCleaner(): Promise<void> {
+    await this.cleaning;
+    this.background();
+    await this.cleaning;
+  }
+
   async close(): Promise<void> {
     clearInterval(this.timer);
-    for (const logs of this.logs.values()) for (const p of logs) await p.close();
+    this.cleaner.stop();
+    await this.cleaning;
+    // Concurrently: their fsyncs overlap in the thread pool instead of queueing one by one.
+    await Promise.all([...this.logs.values()].flatMap((logs) => logs.map((p) => p.close())));
     this.logs.clear();
   }
 }

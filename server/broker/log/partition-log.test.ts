@@ -57,15 +57,29 @@ describe("partition log", () => {
     await log.close();
   });
 
-  it("finds offsets by timestamp and the max timestamp", async () => {
-    const log = PartitionLog.open(tempDir(), "t", 0, settings());
+  it("finds offsets by timestamp and the max timestamp across many segments, before and after a restart", async () => {
+    const dir = tempDir();
+    const small = settings({ "segment.bytes": "1500", "index.interval.bytes": "256" });
+    const log = PartitionLog.open(dir, "t", 0, small);
     for (let i = 0; i < 100; i++) await log.append(batchOf([`a${i}`, `b${i}`], {}, 1_000_000 + i * 1000));
-    expect(await log.offsetForTimestamp(0)).toEqual({ offset: 0, timestamp: 1_000_000 });
-    expect(await log.offsetForTimestamp(1_050_500)).toEqual({ offset: 102, timestamp: 1_051_000 });
-    expect(await log.offsetForTimestamp(1_099_000)).toEqual({ offset: 198, timestamp: 1_099_000 });
-    expect(await log.offsetForTimestamp(2_000_000)).toBeNull();
-    expect(log.maxTimestamp()).toEqual({ offset: 199, timestamp: 1_099_000 });
+    expect(log.segmentCount).toBeGreaterThanOrEqual(5);
+    const check = async (l: PartitionLog) => {
+      expect(await l.offsetForTimestamp(0)).toEqual({ offset: 0, timestamp: 1_000_000 });
+      expect(await l.offsetForTimestamp(1_050_500)).toEqual({ offset: 102, timestamp: 1_051_000 });
+      expect(await l.offsetForTimestamp(1_099_000)).toEqual({ offset: 198, timestamp: 1_099_000 });
+      expect(await l.offsetForTimestamp(2_000_000)).toBeNull();
+      expect(l.maxTimestamp()).toEqual({ offset: 199, timestamp: 1_099_000 });
+      for (const offset of [0, 37, 101, 150, 199]) {
+        const first = decodeRecords((await l.read(offset, 64)).records).find((r) => r.offset === offset);
+        expect(first?.value?.toString()).toBe(`${offset % 2 ? "b" : "a"}${offset >> 1}`);
+      }
+    };
+    await check(log);
     await log.close();
+    expect(readdirSync(dir).filter((f) => f.endsWith(".timeindex"))).toHaveLength(log.segmentCount);
+    const again = PartitionLog.open(dir, "t", 0, small); // indexes loaded from the files this time
+    await check(again);
+    await again.close();
   });
 
   it("stamps LogAppendTime topics with the broker's clock", async () => {
@@ -103,6 +117,24 @@ describe("partition log", () => {
     expect(third.logEndOffset).toBe(199);
     expect((await readAll(third)).at(-1)!.value).toBe("after");
     await third.close();
+  });
+
+  it("rejects a request whose second batch is corrupt, too large or of the wrong magic, appending nothing", async () => {
+    const log = PartitionLog.open(tempDir(), "t", 0, settings({ "max.message.bytes": "2000" }));
+    await log.append(batchOf(["first"]));
+    const good = batchOf(["good"]);
+    const corrupt = batchOf(["bad"]);
+    corrupt[corrupt.length - 1] ^= 0xff;
+    const wrongMagic = batchOf(["old"]);
+    wrongMagic[16] = 1;
+    const huge = batchOf(["h".repeat(3000)]);
+    for (const [bad, code] of [[corrupt, 2], [wrongMagic, 43], [huge, 10], [good.subarray(0, 40), 2]] as const) {
+      await expect(log.append(Buffer.concat([good, bad]))).rejects.toMatchObject({ code });
+      expect(log.logEndOffset).toBe(1);
+      expect(log.sizeBytes).toBe(batchOf(["first"]).length);
+    }
+    expect((await log.append(batchOf(["next"]))).baseOffset).toBe(1);
+    await log.close();
   });
 
   it("refuses writes when a segment before the tail is corrupt", async () => {
@@ -179,6 +211,39 @@ describe("partition log", () => {
     expect(await send(third, 6)).toMatchObject({ baseOffset: 6, lastOffset: 7 });
     await expect(send(third, 8, -5)).rejects.toMatchObject({ code: 47 }); // INVALID_PRODUCER_EPOCH
     await third.close();
+  });
+
+  it("durable topics (flush.messages=1, the default) acknowledge after fsync and share fsyncs between concurrent appends", async () => {
+    const log = PartitionLog.open(tempDir(), "t", 0, settings());
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => log.append(batchOf([`g${i}`]))));
+    expect(results.map((r) => r.baseOffset).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(log.highWatermark).toBe(50);
+    expect(log.flushCount).toBeGreaterThan(0);
+    expect(log.flushCount).toBeLessThan(10); // group commit: 50 acknowledgements, a few fsyncs
+    await log.close();
+  });
+
+  it("flush.messages and flush.ms: records are visible at once and fsynced every N records or T ms", async () => {
+    let now = 1_000_000;
+    const log = PartitionLog.open(tempDir(), "t", 0, settings({ "flush.messages": "10", "flush.ms": "5000" }), () => now);
+    for (let i = 0; i < 9; i++) await log.append(batchOf([`f${i}`]));
+    expect(log.highWatermark).toBe(9); // not waiting for an fsync
+    expect(log.flushCount).toBe(0);
+    await log.append(batchOf(["f9"]));
+    await log.flush(); // the 10th record started an fsync; wait for it
+    expect(log.flushCount).toBe(1);
+    await log.append(batchOf(["f10"]));
+    log.flushIfDue(now + 4999); // not due: the last fsync was 4,999 ms ago
+    await new Promise((r) => setTimeout(r, 50));
+    expect(log.flushCount).toBe(1);
+    now += 5000;
+    log.flushIfDue(now);
+    await log.flush(); // joins the fsync flushIfDue started
+    expect(log.flushCount).toBe(2);
+    // Nothing new: a flush costs nothing.
+    await log.flush();
+    expect(log.flushCount).toBe(2);
+    await log.close();
   });
 
   it("loses no acknowledged batch when the appender is killed with SIGKILL (20 rounds)", async () => {

@@ -1,16 +1,17 @@
-import { existsSync, fdatasync, fsyncSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, fsyncSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { ErrorCode, KafkaError } from "../errors";
 import { logger } from "../../log";
-import { BASE_OFFSET, BATCH_LENGTH, decodeRecordBatch, HEADER_SIZE, LAST_OFFSET_DELTA, LEADER_EPOCH, LOG_OVERHEAD, MAX_TIMESTAMP, readBatchHeader, rewriteCrc, validateBatch } from "../records/batch";
-import { writeFileAtomic } from "./atomic";
+import { BASE_OFFSET, BATCH_LENGTH, decodeRecordBatch, HEADER_SIZE, LAST_OFFSET_DELTA, LEADER_EPOCH, LOG_OVERHEAD, MAX_TIMESTAMP, readBatchHeader, RECORD_COUNT, rewriteCrc, validateBatch } from "../records/batch";
+import { fsyncDirAsync, writeFileAtomic, writeFileAtomicAsync } from "./atomic";
+import { commitSwap, completeSwaps, discardCleaned } from "./cleaner-files";
 import type { LogSettings } from "./configs";
+import { FileHandles } from "./file-handles";
 import { ProducerStates, type ProducerEntry } from "./producer-state";
-import { Segment } from "./segment";
+import { Segment, SegmentRetiredError } from "./segment";
 
 const log = logger("broker.log");
-const fdatasyncAsync = promisify(fdatasync);
 
 export interface AppendResult {
   baseOffset: number;
@@ -35,6 +36,8 @@ interface Checkpoint {
   /** Producer state as of producerOffset; batches after it are replayed from the log. */
   producers: [number, ProducerEntry][];
   producerOffset: number;
+  /** The cleaner's first dirty offset: everything below it was compacted at least once. */
+  cleanedTo?: number;
 }
 
 const CHECKPOINT = "checkpoint.json";
@@ -55,7 +58,13 @@ export class PartitionLog {
   private nextFlush: Promise<void> | null = null;
   private unflushed = 0;
   private lastFlushAt: number;
+  /** fdatasyncs done on this log (group commit shows as far fewer than appends). */
+  flushCount = 0;
+  /** Log end offset as of the last completed fdatasync. */
+  private flushedTo = 0;
   private recoveryPoint = 0;
+  /** First offset the cleaner has not compacted yet (Kafka's cleaner checkpoint). */
+  cleanedTo = 0;
   logStartOffset = 0;
   highWatermark = 0;
   /** Set when recovery found corruption it must not silently cut away; writes are refused. */
@@ -67,15 +76,21 @@ export class PartitionLog {
     readonly partition: number,
     private settings: LogSettings,
     private clock: () => number,
+    readonly handles: FileHandles,
   ) {
     this.lastFlushAt = clock();
   }
 
-  static open(dir: string, topic: string, partition: number, settings: LogSettings, clock: () => number = Date.now): PartitionLog {
+  /** handles: the broker-wide open-file limit the log's segments share (a private one when omitted). */
+  static open(dir: string, topic: string, partition: number, settings: LogSettings, clock: () => number = Date.now, handles = new FileHandles()): PartitionLog {
     mkdirSync(dir, { recursive: true });
-    const p = new PartitionLog(dir, topic, partition, settings, clock);
+    const p = new PartitionLog(dir, topic, partition, settings, clock, handles);
     p.recover();
     return p;
+  }
+
+  get logSettings(): LogSettings {
+    return this.settings;
   }
 
   get logEndOffset(): number {
@@ -108,6 +123,7 @@ export class PartitionLog {
       cp = undefined;
     }
     for (const f of readdirSync(this.dir)) if (f.endsWith(".tmp")) rmSync(join(this.dir, f), { force: true });
+    completeSwaps(this.dir);
     const bases = readdirSync(this.dir)
       .filter((f) => /^\d{20}\.log$/.test(f))
       .map((f) => Number(f.slice(0, 20)))
@@ -117,7 +133,7 @@ export class PartitionLog {
       const isTail = i === bases.length - 1;
       const nextBase = isTail ? Infinity : bases[i + 1];
       const validate = !clean && nextBase > recoveryPoint;
-      const { segment, truncated, corrupt } = Segment.open(this.dir, base, {
+      const { segment, truncated, corrupt } = Segment.open(this.dir, base, this.handles, {
         validate,
         maxBatchBytes: Math.max(this.settings.maxMessageBytes, this.settings.segmentBytes),
         indexIntervalBytes: this.settings.indexIntervalBytes,
@@ -131,10 +147,12 @@ export class PartitionLog {
       }
       this.segments.push(segment);
     });
-    if (this.segments.length === 0) this.segments.push(Segment.create(this.dir, cp?.logStartOffset ?? 0, this.clock()));
+    if (this.segments.length === 0) this.segments.push(Segment.create(this.dir, cp?.logStartOffset ?? 0, this.clock(), this.handles));
     this.logStartOffset = Math.max(this.segments[0].baseOffset, Math.min(cp?.logStartOffset ?? 0, this.logEndOffset));
     this.highWatermark = this.logEndOffset;
     this.recoveryPoint = this.logEndOffset;
+    this.flushedTo = this.logEndOffset;
+    this.cleanedTo = Math.min(cp?.cleanedTo ?? 0, this.logEndOffset);
     this.rebuildProducers(cp && cp.producerOffset <= this.logEndOffset ? cp : undefined);
   }
 
@@ -223,10 +241,11 @@ export class PartitionLog {
       nextOffset = lastOffset + 1;
     }
 
-    this.maybeRoll(batches.length, now);
-    const seg = this.active;
+    let seg: Segment;
     let filePos: number;
     try {
+      this.maybeRoll(batches.length, now);
+      seg = this.active;
       filePos = seg.append(batches);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -257,19 +276,23 @@ export class PartitionLog {
     // A closed segment is flushed and indexed once, so recovery never needs to re-read it.
     fsyncSync(seg.fd);
     seg.writeIndexes();
-    this.segments.push(Segment.create(this.dir, seg.nextOffset, now));
+    this.segments.push(Segment.create(this.dir, seg.nextOffset, now, this.handles));
     this.recoveryPoint = seg.nextOffset;
-    this.writeCheckpoint(false);
+    this.writeCheckpoint();
   }
 
   /** fdatasync shared by every append that arrived before it starts (group commit). */
   flush(): Promise<void> {
+    if (!this.flushing && this.flushedTo === this.logEndOffset) return Promise.resolve();
     if (!this.flushing) {
       const target = this.logEndOffset;
       const seg = this.active;
       this.unflushed = 0;
-      this.flushing = fdatasyncAsync(seg.fd)
+      this.flushing = seg
+        .flush()
         .then(() => {
+          this.flushCount++;
+          this.flushedTo = Math.max(this.flushedTo, target);
           this.lastFlushAt = this.clock();
           this.advanceHighWatermark(target);
         })
@@ -307,7 +330,12 @@ export class PartitionLog {
     return lo;
   }
 
-  /** Position of the first batch whose last offset is ≥ offset, or -1 past the segment's end. */
+  /**
+   * Position of the first batch holding a record at or after offset, or -1 past the segment's end.
+   * On compacted topics a batch's header can claim offsets whose records the cleaner removed (it
+   * keeps lastOffsetDelta, as Kafka does); such a batch is skipped, so a reader that continues
+   * after the last record it saw is never handed the same batch again.
+   */
   private async findBatch(seg: Segment, offset: number): Promise<number> {
     let pos = seg.lookup(offset);
     const chunk = 64 * 1024;
@@ -316,8 +344,8 @@ export class PartitionLog {
       let at = 0;
       while (at + HEADER_SIZE <= buf.length) {
         const size = buf.readInt32BE(at + BATCH_LENGTH) + LOG_OVERHEAD;
-        const last = Number(buf.readBigInt64BE(at + BASE_OFFSET)) + buf.readInt32BE(at + LAST_OFFSET_DELTA);
-        if (last >= offset) return pos + at;
+        const base = Number(buf.readBigInt64BE(at + BASE_OFFSET));
+        if (base + buf.readInt32BE(at + LAST_OFFSET_DELTA) >= offset && (!this.settings.compact || (await this.holdsRecordFrom(seg, buf, pos, at, size, offset)))) return pos + at;
         at += size;
       }
       pos += at;
@@ -325,11 +353,30 @@ export class PartitionLog {
     return -1;
   }
 
+  /** Whether a batch of a compacted log still has a record at or after offset (decoded only when offset falls inside it). */
+  private async holdsRecordFrom(seg: Segment, buf: Buffer, pos: number, at: number, size: number, offset: number): Promise<boolean> {
+    if (buf.readInt32BE(at + RECORD_COUNT) === 0) return false;
+    if (Number(buf.readBigInt64BE(at + BASE_OFFSET)) >= offset) return true;
+    const batch = at + size <= buf.length ? buf.subarray(at, at + size) : await seg.readAt(pos + at, size);
+    return decodeRecordBatch(batch).records.some((r) => r.offset >= offset);
+  }
+
   /**
    * Whole batches from offset up to maxBytes (at least one batch when minOneBatch, as Kafka
    * serves a first batch larger than the limit so consumers can always progress).
    */
   async read(offset: number, maxBytes: number, minOneBatch = true): Promise<ReadResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.readOnce(offset, maxBytes, minOneBatch);
+      } catch (err) {
+        // The cleaner swapped a segment under this read: the segment list is current again now.
+        if (!(err instanceof SegmentRetiredError) || attempt === 3) throw err;
+      }
+    }
+  }
+
+  private async readOnce(offset: number, maxBytes: number, minOneBatch: boolean): Promise<ReadResult> {
     const result = (records: Buffer): ReadResult => ({ records, highWatermark: this.highWatermark, logStartOffset: this.logStartOffset, lastStableOffset: this.highWatermark });
     if (offset < this.logStartOffset || offset > this.logEndOffset) {
       throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} is outside [${this.logStartOffset}, ${this.logEndOffset}] of ${this.topic}-${this.partition}`);
@@ -393,7 +440,7 @@ export class PartitionLog {
     if (target > this.logStartOffset) {
       this.logStartOffset = target;
       this.dropSegments((seg, next) => next !== undefined && next.baseOffset <= target);
-      this.writeCheckpoint(false);
+      this.writeCheckpoint();
     }
     return this.logStartOffset;
   }
@@ -421,19 +468,57 @@ export class PartitionLog {
       if (expired || tooBig) total -= seg.size;
       return expired || tooBig;
     });
-    if (dropped) this.writeCheckpoint(false);
+    if (dropped) this.writeCheckpoint();
     return dropped;
   }
 
+  /** Closed segments, oldest first: what the cleaner may rewrite (never the active segment). */
+  closedSegments(): readonly Segment[] {
+    return this.segments.slice(0, -1);
+  }
+
+  /** Whether the batch at baseOffset is one of the last five of its producer, which the cleaner must keep for dedupe after a restart. */
+  isProducerStateBatch(producerId: number, baseOffset: number): boolean {
+    return this.producers.producers.get(producerId)?.batches.some((b) => b.baseOffset === baseOffset) ?? false;
+  }
+
+  /**
+   * Puts a cleaned segment in place of the contiguous closed segments it was made from, through
+   * swap files so a crash at any step leaves either the old segments or the new one. Returns false
+   * (and discards the cleaned file) when retention or DeleteRecords removed any of them meanwhile.
+   */
+  replaceSegments(old: readonly Segment[], cleaned: Segment): boolean {
+    const at = this.segments.indexOf(old[0]);
+    const intact = at >= 0 && at + old.length < this.segments.length && old.every((seg, i) => this.segments[at + i] === seg);
+    if (!intact) {
+      discardCleaned(cleaned);
+      return false;
+    }
+    commitSwap(this.dir, old, cleaned);
+    this.segments.splice(at, old.length, cleaned);
+    return true;
+  }
+
+  /** Records the cleaner's progress (after its swaps). */
+  markCleaned(upTo: number): void {
+    this.cleanedTo = Math.max(this.cleanedTo, upTo);
+    this.writeCheckpoint();
+  }
+
   /** Producer state is snapshotted only at a clean close; after a crash it is rebuilt from the log after the snapshot. */
-  private writeCheckpoint(clean: boolean): void {
+  private checkpoint(clean: boolean): string {
     const cp: Checkpoint = {
       logStartOffset: this.logStartOffset,
       recoveryPoint: this.recoveryPoint,
       producers: clean ? this.producers.toJSON() : [],
       producerOffset: clean ? this.logEndOffset : this.logStartOffset,
+      cleanedTo: this.cleanedTo,
     };
-    writeFileAtomic(join(this.dir, CHECKPOINT), JSON.stringify(cp));
+    return JSON.stringify(cp);
+  }
+
+  private writeCheckpoint(): void {
+    writeFileAtomic(join(this.dir, CHECKPOINT), this.checkpoint(false));
   }
 
   /** Clean shutdown: flush, persist indexes and checkpoints, and leave the marker that skips recovery. */
@@ -441,8 +526,12 @@ export class PartitionLog {
     await this.flush();
     this.active.writeIndexes();
     this.recoveryPoint = this.logEndOffset;
-    this.writeCheckpoint(true);
-    writeFileAtomic(join(this.dir, CLEAN), "");
+    // One directory fsync makes both the checkpoint's rename and the marker durable, and the
+    // fsyncs run in the thread pool, so a broker closing thousands of partitions at once shares
+    // the file system's journal commits between them.
+    await writeFileAtomicAsync(join(this.dir, CHECKPOINT), this.checkpoint(true));
+    await writeFile(join(this.dir, CLEAN), "");
+    await fsyncDirAsync(this.dir);
     for (const seg of this.segments) seg.close();
     this.listeners.clear();
   }

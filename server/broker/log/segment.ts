@@ -1,9 +1,22 @@
-import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, read, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fdatasync, ftruncateSync, openSync, read, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { ErrorCode, KafkaError } from "../errors";
 import { BATCH_LENGTH, HEADER_SIZE, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAX_TIMESTAMP, validateBatch } from "../records/batch";
+import type { FileHandleOwner, FileHandles } from "./file-handles";
 
 const readAsync = promisify(read);
+const fdatasyncAsync = promisify(fdatasync);
+
+/**
+ * Thrown when a reader reaches a segment the cleaner or retention replaced while the read was
+ * under way; the partition log retries the read against the current segments.
+ */
+export class SegmentRetiredError extends KafkaError {
+  constructor(baseOffset: number) {
+    super(ErrorCode.NOT_LEADER_OR_FOLLOWER, `segment ${baseOffset} was replaced during the read; retry the fetch`);
+  }
+}
 
 export function segmentName(baseOffset: number): string {
   return String(baseOffset).padStart(20, "0");
@@ -14,60 +27,100 @@ export function segmentName(baseOffset: number): string {
  * (<base>.index: int32 relative offset → int32 file position) and a time index
  * (<base>.timeindex: int64 timestamp → int32 relative offset), both kept in memory and
  * written out when the segment is rolled or the log is closed; recovery rebuilds them.
+ * The file is opened on first use and may be closed again by the shared FileHandles limit.
  */
-export class Segment {
+export class Segment implements FileHandleOwner {
   /** Parallel arrays: cheap to search, cheap to persist. */
   private idxOffsets: number[] = [];
   private idxPositions: number[] = [];
   private timeStamps: number[] = [];
   private timeOffsets: number[] = [];
   private bytesSinceIndex = 0;
-  readonly fd: number;
+  private handle: number | undefined;
+  /** Async reads and fsyncs under way: the descriptor must stay open until they finish. */
+  private busy = 0;
+  /** Replaced by the cleaner or deleted: its file name may now belong to another segment. */
+  private retired = false;
+  /** ".log", or ".log.cleaned" / ".log.swap" while the cleaner writes a replacement. */
+  private suffix: string;
   size: number;
   /** Next offset after the last batch in this segment. */
   nextOffset: number;
   maxTimestamp = -1;
   offsetOfMaxTimestamp = -1;
   readonly createdAt: number;
-  private lastUsed = Date.now();
+  lastUsed = Date.now();
 
   private constructor(
     readonly dir: string,
     readonly baseOffset: number,
-    fd: number,
+    private handles: FileHandles,
     size: number,
     createdAt: number,
+    suffix: string,
   ) {
-    this.fd = fd;
     this.size = size;
     this.nextOffset = baseOffset;
     this.createdAt = createdAt;
+    this.suffix = suffix;
   }
 
   get path(): string {
-    return join(this.dir, `${segmentName(this.baseOffset)}.log`);
+    return join(this.dir, `${segmentName(this.baseOffset)}${this.suffix}`);
   }
 
-  static create(dir: string, baseOffset: number, now: number): Segment {
-    const fd = openSync(join(dir, `${segmentName(baseOffset)}.log`), "a+");
-    return new Segment(dir, baseOffset, fd, 0, now);
+  /** The open descriptor, opening the file if the handle limit closed it. */
+  get fd(): number {
+    if (this.handle === undefined) {
+      if (this.retired) throw new SegmentRetiredError(this.baseOffset);
+      this.handle = openSync(this.path, "a+");
+    }
+    this.lastUsed = Date.now();
+    this.handles.touch(this);
+    return this.handle;
+  }
+
+  closeHandle(): boolean {
+    if (this.busy > 0) return false;
+    if (this.handle !== undefined) closeSync(this.handle);
+    this.handle = undefined;
+    this.handles.forget(this);
+    return true;
+  }
+
+  /** Runs an async operation on the descriptor, keeping it open until the operation ends. */
+  private async pinned<T>(fn: (fd: number) => Promise<T>): Promise<T> {
+    const fd = this.fd;
+    this.busy++;
+    try {
+      return await fn(fd);
+    } finally {
+      this.busy--;
+      if (this.retired && this.busy === 0) this.closeHandle();
+    }
+  }
+
+  /** An empty segment file; suffix ".log.cleaned" for the cleaner's replacements. */
+  static create(dir: string, baseOffset: number, now: number, handles: FileHandles, suffix = ".log"): Segment {
+    const seg = new Segment(dir, baseOffset, handles, 0, now, suffix);
+    // A live segment file is never truncated by a create; a leftover cleaner file is.
+    closeSync(openSync(seg.path, suffix === ".log" ? "a" : "w"));
+    return seg;
   }
 
   /**
    * Opens an existing segment. With `validate` every batch is checked (length, magic, CRC) and
    * a torn or corrupt tail is truncated away; returns how many bytes were cut.
    */
-  static open(dir: string, baseOffset: number, opts: { validate: boolean; maxBatchBytes: number; indexIntervalBytes: number }): { segment: Segment; truncated: number; corrupt?: string } {
-    const path = join(dir, `${segmentName(baseOffset)}.log`);
-    const fd = openSync(path, "a+");
-    const st = fstatSync(fd);
-    const seg = new Segment(dir, baseOffset, fd, st.size, st.birthtimeMs || st.mtimeMs);
+  static open(dir: string, baseOffset: number, handles: FileHandles, opts: { validate: boolean; maxBatchBytes: number; indexIntervalBytes: number }): { segment: Segment; truncated: number; corrupt?: string } {
+    const st = statSync(join(dir, `${segmentName(baseOffset)}.log`));
+    const seg = new Segment(dir, baseOffset, handles, st.size, st.birthtimeMs || st.mtimeMs, ".log");
     const loaded = !opts.validate && seg.loadIndexes();
     if (loaded) return { segment: seg, truncated: 0 };
     const { validEnd, corrupt } = seg.rebuild(opts.validate, opts.maxBatchBytes, opts.indexIntervalBytes);
     const truncated = seg.size - validEnd;
     if (truncated > 0 && opts.validate) {
-      ftruncateSync(fd, validEnd);
+      ftruncateSync(seg.fd, validEnd);
       seg.size = validEnd;
     }
     return { segment: seg, truncated, corrupt };
@@ -145,19 +198,19 @@ export class Segment {
   /** Appends bytes; on a failed or short write the file is cut back so the log stays consistent. */
   append(buf: Buffer): number {
     const pos = this.size;
+    const fd = this.fd;
     try {
       let done = 0;
-      while (done < buf.length) done += writeSync(this.fd, buf, done, buf.length - done, pos + done);
+      while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done, pos + done);
     } catch (err) {
       try {
-        ftruncateSync(this.fd, pos);
+        ftruncateSync(fd, pos);
       } catch {
         // The original error says what went wrong; a failed cut leaves a torn tail that recovery removes.
       }
       throw err;
     }
     this.size += buf.length;
-    this.lastUsed = Date.now();
     return pos;
   }
 
@@ -196,25 +249,39 @@ export class Segment {
 
   readSyncAt(pos: number, length: number): Buffer {
     const buf = Buffer.allocUnsafe(length);
+    const fd = this.fd;
     let done = 0;
     while (done < length) {
-      const n = readSync(this.fd, buf, done, length - done, pos + done);
+      const n = readSync(fd, buf, done, length - done, pos + done);
       if (n === 0) break;
       done += n;
     }
     return done === length ? buf : buf.subarray(0, done);
   }
 
-  async readAt(pos: number, length: number): Promise<Buffer> {
-    this.lastUsed = Date.now();
-    const buf = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      const { bytesRead } = await readAsync(this.fd, buf, done, length - done, pos + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return done === length ? buf : buf.subarray(0, done);
+  readAt(pos: number, length: number): Promise<Buffer> {
+    return this.pinned(async (fd) => {
+      const buf = Buffer.allocUnsafe(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await readAsync(fd, buf, done, length - done, pos + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return done === length ? buf : buf.subarray(0, done);
+    });
+  }
+
+  /** fdatasync without blocking the event loop. */
+  flush(): Promise<void> {
+    return this.pinned((fd) => fdatasyncAsync(fd));
+  }
+
+  /** Renames the file to another suffix; the open descriptor (if any) stays valid. */
+  moveTo(suffix: string): void {
+    const from = this.path;
+    this.suffix = suffix;
+    renameSync(from, this.path);
   }
 
   /** Writes .index and .timeindex in Kafka's layout (temp file + rename, so a crash never leaves half an index). */
@@ -257,8 +324,9 @@ export class Segment {
     // The next offset and the max timestamp's offset come from the last batch, found from the last index entry.
     let pos = this.idxPositions.length ? this.idxPositions[this.idxPositions.length - 1] : 0;
     const head = Buffer.alloc(HEADER_SIZE);
+    const fd = this.fd;
     while (pos < this.size) {
-      if (readSync(this.fd, head, 0, HEADER_SIZE, pos) < HEADER_SIZE) return false;
+      if (readSync(fd, head, 0, HEADER_SIZE, pos) < HEADER_SIZE) return false;
       const size = head.readInt32BE(BATCH_LENGTH) + LOG_OVERHEAD;
       if (size < HEADER_SIZE || pos + size > this.size) return false;
       const last = Number(head.readBigInt64BE(0)) + head.readInt32BE(LAST_OFFSET_DELTA);
@@ -270,17 +338,21 @@ export class Segment {
     return true;
   }
 
-  idleFor(now: number): number {
-    return now - this.lastUsed;
-  }
-
+  /** Closes the file now, or when the reads under way finish. */
   close(): void {
-    closeSync(this.fd);
+    this.retired = true;
+    this.closeHandle();
   }
 
+  /** Removes the segment's files; reads already under way finish on the open descriptor. */
   delete(): void {
     this.close();
+    rmSync(this.path, { force: true });
+    this.deleteIndexes();
+  }
+
+  deleteIndexes(): void {
     const base = join(this.dir, segmentName(this.baseOffset));
-    for (const ext of [".log", ".index", ".timeindex"]) rmSync(base + ext, { force: true });
+    for (const ext of [".index", ".timeindex"]) rmSync(base + ext, { force: true });
   }
 }

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { KafkaError } from "../errors";
-import { decodeRecordBatch, encodeRecordBatch, LEADER_EPOCH, validateBatch } from "./batch";
+import { decodeRecordBatch, encodeRecordBatch, HEADER_SIZE, LEADER_EPOCH, LOG_OVERHEAD, retainRecords, rewriteCrc, validateBatch } from "./batch";
 
 const require = createRequire(import.meta.url);
 // kafkajs's own encoders: the reference for bytes the format fixes.
@@ -83,5 +83,62 @@ describe("RecordBatch v2", () => {
     expect(code(length)).toBe(2);
     expect(code(good.subarray(0, 30))).toBe(2);
     expect(code(good, 100)).toBe(10); // MESSAGE_TOO_LARGE
+  });
+});
+
+describe("retainRecords (the cleaner's rewrite)", () => {
+  for (const compression of ["none", "gzip", "snappy", "lz4", "zstd"] as const) {
+    it(`keeps the chosen records with their offsets, timestamps and producer fields (${compression})`, () => {
+      const batch = encodeRecordBatch(records, { compression, baseOffset: 500, producerId: 9, producerEpoch: 2, baseSequence: 40 });
+      const { batch: out, kept, removed } = retainRecords(batch, 0, (r) => r.offset % 3 === 0);
+      expect([kept, removed]).toEqual([8, 17]); // offsets 501, 504, … 522
+      expect(validateBatch(out, 0, 1 << 20)).toBe(out.length);
+      const { header, records: back } = decodeRecordBatch(out);
+      expect(header).toMatchObject({ baseOffset: 500, lastOffsetDelta: 24, producerId: 9, producerEpoch: 2, baseSequence: 40, recordCount: 8, compression: ["none", "gzip", "snappy", "lz4", "zstd"].indexOf(compression) });
+      expect(header.maxTimestamp).toBe(records[22].timestamp); // the newest kept record
+      const expected = decodeRecordBatch(batch).records.filter((r) => r.offset % 3 === 0);
+      expect(back).toEqual(expected);
+    });
+  }
+
+  it("returns the stored bytes untouched when every record stays", () => {
+    const batch = encodeRecordBatch(records, { compression: "gzip" });
+    const { batch: out, removed } = retainRecords(batch, 0, () => true);
+    expect(removed).toBe(0);
+    expect(out.equals(batch)).toBe(true);
+  });
+
+  it("empties a batch but keeps its header's offsets when no record stays", () => {
+    const batch = encodeRecordBatch(records, { compression: "lz4", baseOffset: 7 });
+    const { batch: out, kept } = retainRecords(batch, 0, () => false);
+    expect(kept).toBe(0);
+    validateBatch(out, 0, 1 << 20);
+    expect(decodeRecordBatch(out)).toMatchObject({ header: { baseOffset: 7, lastOffsetDelta: 24, recordCount: 0 }, records: [] });
+  });
+});
+
+describe("snappy as Java clients frame it", () => {
+  it("decodes xerial-framed snappy (magic header, then length-prefixed blocks)", async () => {
+    const snappy = (await import("snappy")).default;
+    const plain = encodeRecordBatch(records, { baseOffset: 3 });
+    const body = plain.subarray(HEADER_SIZE);
+    const half = body.length >> 1;
+    const blocks = [body.subarray(0, half), body.subarray(half)].map((b) => snappy.compressSync(b));
+    const head = Buffer.alloc(16);
+    Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]).copy(head);
+    head.writeInt32BE(1, 8); // xerial version
+    head.writeInt32BE(1, 12); // minimum compatible version
+    const lengthOf = (b: Buffer) => {
+      const len = Buffer.alloc(4);
+      len.writeInt32BE(b.length);
+      return len;
+    };
+    const framed = Buffer.concat([head, ...blocks.flatMap((b) => [lengthOf(b), b])]);
+    const batch = Buffer.concat([plain.subarray(0, HEADER_SIZE), framed]);
+    batch.writeInt32BE(batch.length - LOG_OVERHEAD, 8);
+    batch.writeInt16BE(2, 21); // attributes: snappy
+    rewriteCrc(batch, 0, batch.length);
+    expect(validateBatch(batch, 0, 1 << 20)).toBe(batch.length);
+    expect(decodeRecordBatch(batch).records).toEqual(decodeRecordBatch(plain).records);
   });
 });

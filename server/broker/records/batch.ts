@@ -203,11 +203,11 @@ export function encodeRecordBatch(records: RecordInput[], opts: EncodeOptions = 
   return buf;
 }
 
-/** Decodes every record of the batch at pos (decompressing as needed). */
-export function decodeRecordBatch(buf: Buffer, pos = 0): { header: BatchHeader; records: Record[] } {
-  const header = readBatchHeader(buf, pos);
-  const data = decompress(header.compression, buf.subarray(pos + HEADER_SIZE, pos + header.size));
-  const records: Record[] = [];
+/**
+ * Walks the records of a decompressed batch body; fn gets each record and the byte range it
+ * occupies, so a caller can copy records without re-encoding them.
+ */
+function scanRecords(header: BatchHeader, data: Buffer, fn: (record: Record, start: number, end: number) => void): void {
   let p = 0;
   const bytes = (): Buffer | null => {
     let len;
@@ -218,6 +218,7 @@ export function decodeRecordBatch(buf: Buffer, pos = 0): { header: BatchHeader; 
     return b;
   };
   for (let i = 0; i < header.recordCount; i++) {
+    const start = p;
     let len, tsDelta, offDelta, hcount;
     [len, p] = readVarint(data, p);
     const end = p + len;
@@ -232,16 +233,65 @@ export function decodeRecordBatch(buf: Buffer, pos = 0): { header: BatchHeader; 
       const k = bytes();
       headers.push({ key: k ? k.toString("utf8") : "", value: bytes() });
     }
-    records.push({
-      offset: header.baseOffset + offDelta,
-      timestamp: header.logAppendTime ? header.maxTimestamp : header.baseTimestamp + tsDelta,
-      key,
-      value,
-      headers,
-    });
+    fn(
+      {
+        offset: header.baseOffset + offDelta,
+        timestamp: header.logAppendTime ? header.maxTimestamp : header.baseTimestamp + tsDelta,
+        key,
+        value,
+        headers,
+      },
+      start,
+      end,
+    );
     p = end;
   }
+}
+
+/** Decodes every record of the batch at pos (decompressing as needed). */
+export function decodeRecordBatch(buf: Buffer, pos = 0): { header: BatchHeader; records: Record[] } {
+  const header = readBatchHeader(buf, pos);
+  const data = decompress(header.compression, buf.subarray(pos + HEADER_SIZE, pos + header.size));
+  const records: Record[] = [];
+  scanRecords(header, data, (r) => records.push(r));
   return { header, records };
+}
+
+/**
+ * The batch at pos with only the records keep() accepts, for the log cleaner. Kept records are
+ * copied byte for byte: base offset, base timestamp, lastOffsetDelta and the producer fields stay,
+ * so every kept record keeps its offset, timestamp and sequence. Returns the original bytes when
+ * every record is kept; a batch that keeps none has zero records (the cleaner decides whether to
+ * keep it at all). Compressed batches are recompressed with their own codec.
+ */
+export function retainRecords(buf: Buffer, pos: number, keep: (record: Record) => boolean): { batch: Buffer; kept: number; removed: number } {
+  const header = readBatchHeader(buf, pos);
+  const data = decompress(header.compression, buf.subarray(pos + HEADER_SIZE, pos + header.size));
+  // [start, end) pairs of kept bytes; neighbouring kept records share one range.
+  const ranges: number[] = [];
+  let kept = 0;
+  let maxTimestamp = -1;
+  scanRecords(header, data, (r, start, end) => {
+    if (!keep(r)) return;
+    kept++;
+    maxTimestamp = Math.max(maxTimestamp, r.timestamp);
+    if (ranges.length > 0 && ranges[ranges.length - 1] === start) ranges[ranges.length - 1] = end;
+    else ranges.push(start, end);
+  });
+  const parts: Buffer[] = [];
+  for (let i = 0; i < ranges.length; i += 2) parts.push(data.subarray(ranges[i], ranges[i + 1]));
+  const removed = header.recordCount - kept;
+  if (removed === 0) return { batch: buf.subarray(pos, pos + header.size), kept, removed };
+  const payload = compress(header.compression, Buffer.concat(parts));
+  const out = Buffer.allocUnsafe(HEADER_SIZE + payload.length);
+  buf.copy(out, 0, pos, pos + HEADER_SIZE);
+  out.writeInt32BE(out.length - LOG_OVERHEAD, BATCH_LENGTH);
+  out.writeInt32BE(kept, RECORD_COUNT);
+  // LogAppendTime batches carry their one timestamp in maxTimestamp; CreateTime's max shrinks to the kept records'.
+  if (!header.logAppendTime && kept > 0) out.writeBigInt64BE(BigInt(maxTimestamp), MAX_TIMESTAMP);
+  payload.copy(out, HEADER_SIZE);
+  rewriteCrc(out, 0, out.length);
+  return { batch: out, kept, removed };
 }
 
 /** Every record of every whole batch in buf, in offset order. */

@@ -1,0 +1,178 @@
+import { setImmediate as yieldToAppends } from "node:timers/promises";
+import { logger } from "../../log";
+import { BATCH_LENGTH, decodeRecordBatch, HEADER_SIZE, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAX_TIMESTAMP, readBatchHeader, retainRecords } from "../records/batch";
+import { discardCleaned } from "./cleaner-files";
+import type { PartitionLog } from "./partition-log";
+import { Segment, SegmentRetiredError } from "./segment";
+
+const log = logger("broker.cleaner");
+
+/** Keys the cleaner's offset map holds in one pass (Kafka's log.cleaner.dedupe.buffer.size, counted in keys). */
+export const DEFAULT_MAX_CLEANER_KEYS = 1_000_000;
+const READ_CHUNK = 1 << 20;
+
+/** The broker is shutting down: the cleaner drops its unfinished replacement. */
+class CleaningStopped extends Error {}
+
+export interface CleanResult {
+  segmentsBefore: number;
+  segmentsAfter: number;
+  bytesBefore: number;
+  bytesAfter: number;
+  recordsRemoved: number;
+  /** The new first dirty offset. */
+  cleanedTo: number;
+}
+
+/** Every whole batch of a segment, read asynchronously in large chunks so appends keep running meanwhile. */
+async function* batchesOf(seg: Segment): AsyncGenerator<{ buf: Buffer; at: number; size: number }> {
+  let pos = 0;
+  while (pos < seg.size) {
+    let buf = await seg.readAt(pos, Math.min(READ_CHUNK, seg.size - pos));
+    if (buf.length < HEADER_SIZE) return;
+    const first = buf.readInt32BE(BATCH_LENGTH) + LOG_OVERHEAD;
+    if (first > buf.length) buf = await seg.readAt(pos, first);
+    let at = 0;
+    while (at + HEADER_SIZE <= buf.length) {
+      const size = buf.readInt32BE(at + BATCH_LENGTH) + LOG_OVERHEAD;
+      if (at + size > buf.length) break;
+      yield { buf, at, size };
+      at += size;
+    }
+    pos += at;
+  }
+}
+
+/**
+ * Log compaction for cleanup.policy=compact (and compact,delete): keeps the latest record of each
+ * key in the closed segments, drops tombstones older than delete.retention.ms, keeps offsets.
+ * It never touches the active segment, so appends never wait for it; it reads and writes
+ * asynchronously and puts each rewritten group of segments in place with one swap.
+ */
+export class LogCleaner {
+  private stopped = false;
+
+  constructor(
+    private clock: () => number = Date.now,
+    private maxKeys = DEFAULT_MAX_CLEANER_KEYS,
+  ) {}
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Closed segments old enough for min.compaction.lag.ms: the cleaner's whole range. */
+  private cleanable(p: PartitionLog, now: number): Segment[] {
+    const lag = p.logSettings.minCompactionLagMs;
+    const out: Segment[] = [];
+    for (const seg of p.closedSegments()) {
+      if (lag > 0 && seg.maxTimestamp > now - lag) break;
+      out.push(seg);
+    }
+    return out;
+  }
+
+  /** The share of the cleanable bytes not yet compacted, as min.cleanable.dirty.ratio compares it. */
+  dirtyRatio(p: PartitionLog, now = this.clock()): number {
+    const segs = this.cleanable(p, now);
+    const total = segs.reduce((n, s) => n + s.size, 0);
+    const dirty = segs.filter((s) => s.nextOffset > p.cleanedTo).reduce((n, s) => n + s.size, 0);
+    return total === 0 ? 0 : dirty / total;
+  }
+
+  /** Compacts one partition if it is due; null when it is not (policy, ratio or nothing cleanable). */
+  async clean(p: PartitionLog): Promise<CleanResult | null> {
+    const s = p.logSettings;
+    if (!s.compact) return null;
+    const now = this.clock();
+    const cleanable = this.cleanable(p, now);
+    const firstDirty = cleanable.findIndex((seg) => seg.nextOffset > Math.max(p.cleanedTo, p.logStartOffset));
+    if (firstDirty < 0) return null;
+    // max.compaction.lag.ms: a dirty segment whose newest record is older than this is cleaned whatever the ratio.
+    const overdue = cleanable[firstDirty].maxTimestamp >= 0 && cleanable[firstDirty].maxTimestamp < now - s.maxCompactionLagMs;
+    if (!overdue && this.dirtyRatio(p, now) < s.minCleanableDirtyRatio) return null;
+
+    // Pass 1: the latest offset of every key in the dirty segments (as many segments as the map holds).
+    const latest = new Map<string, number>();
+    let end = firstDirty;
+    while (end < cleanable.length && (end === firstDirty || latest.size < this.maxKeys)) {
+      for await (const { buf, at } of batchesOf(cleanable[end])) {
+        if (readBatchHeader(buf, at).control) continue;
+        for (const r of decodeRecordBatch(buf, at).records) if (r.key) latest.set(r.key.toString("latin1"), r.offset);
+        if (this.stopped) return null;
+      }
+      end++;
+    }
+    const range = cleanable.slice(0, end);
+    const cleanedTo = range[range.length - 1].nextOffset;
+    const tombstoneHorizon = now - s.deleteRetentionMs;
+    const keep = (r: { key: Buffer | null; value: Buffer | null; offset: number; timestamp: number }) => {
+      if (!r.key) return true; // nothing to deduplicate by
+      const newest = latest.get(r.key.toString("latin1"));
+      if (newest !== undefined && r.offset < newest) return false;
+      return r.value !== null || r.timestamp >= tombstoneHorizon;
+    };
+
+    // Pass 2: rewrite groups of neighbouring segments that fit in one segment together.
+    const result: CleanResult = { segmentsBefore: range.length, segmentsAfter: 0, bytesBefore: 0, bytesAfter: 0, recordsRemoved: 0, cleanedTo };
+    for (const group of this.groups(range, s.segmentBytes)) {
+      const cleaned = Segment.create(p.dir, group[0].baseOffset, group[0].createdAt, p.handles, ".log.cleaned");
+      let removed = 0;
+      try {
+        for (const [i, seg] of group.entries()) {
+          const lastInGroup = i === group.length - 1;
+          for await (const { buf, at, size } of batchesOf(seg)) {
+            const h = readBatchHeader(buf, at);
+            let batch = buf.subarray(at, at + size);
+            if (!h.control) {
+              const r = retainRecords(buf, at, keep);
+              removed += r.removed;
+              const isLast = lastInGroup && h.baseOffset + h.lastOffsetDelta === seg.nextOffset - 1;
+              // An emptied batch stays only where offsets or producer state need its header.
+              if (r.kept === 0 && !isLast && !(h.producerId >= 0 && p.isProducerStateBatch(h.producerId, h.baseOffset))) continue;
+              batch = r.batch;
+            }
+            const pos = cleaned.append(batch);
+            cleaned.track(h.baseOffset, h.baseOffset + batch.readInt32BE(LAST_OFFSET_DELTA), Number(batch.readBigInt64BE(MAX_TIMESTAMP)), pos, batch.length, s.indexIntervalBytes);
+            if (this.stopped) throw new CleaningStopped();
+          }
+          await yieldToAppends();
+        }
+        await cleaned.flush();
+      } catch (err) {
+        discardCleaned(cleaned);
+        // Retention or DeleteRecords removed a segment under the cleaner, or the broker is stopping.
+        if (err instanceof SegmentRetiredError || err instanceof CleaningStopped) return null;
+        throw err;
+      }
+      result.bytesBefore += group.reduce((n, seg) => n + seg.size, 0);
+      if (!p.replaceSegments(group, cleaned)) return null;
+      result.bytesAfter += cleaned.size;
+      result.recordsRemoved += removed;
+      result.segmentsAfter++;
+    }
+    p.markCleaned(cleanedTo);
+    log.info({ topic: p.topic, partition: p.partition, ...result }, "compacted");
+    return result;
+  }
+
+  /** Kafka groups small neighbours so compaction does not leave a trail of tiny segments. */
+  private groups(range: Segment[], segmentBytes: number): Segment[][] {
+    const out: Segment[][] = [];
+    let current: Segment[] = [];
+    let bytes = 0;
+    for (const seg of range) {
+      // Relative offsets in the index are int32: a group must span less than 2^31 offsets.
+      const span = seg.nextOffset - (current[0]?.baseOffset ?? seg.baseOffset);
+      if (current.length > 0 && (bytes + seg.size > segmentBytes || span >= 2 ** 31)) {
+        out.push(current);
+        current = [];
+        bytes = 0;
+      }
+      current.push(seg);
+      bytes += seg.size;
+    }
+    if (current.length > 0) out.push(current);
+    return out;
+  }
+}
