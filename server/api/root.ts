@@ -1,5 +1,6 @@
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
+import { groupsRouter } from "./routers/groups";
 import { healthProcedure } from "./routers/health";
 import { usersRouter } from "./routers/users";
 import { router } from "./trpc";
@@ -9,6 +10,7 @@ export const appRouter = router({
   auth: authRouter,
   users: usersRouter,
   audit: auditRouter,
+  groups: groupsRouter,
 });
 
 export type AppRouter = typeof appRouter;
