@@ -13,6 +13,7 @@ import { ensureConsoleBuilt } from "./build";
 import { createRequestHandler } from "./http";
 import { log } from "./log";
 import { LagSampler } from "./metrics/lag";
+import { MetricRollups } from "./metrics/rollups";
 import { SeriesSampler } from "./metrics/series";
 import { metrics } from "./metrics/registry";
 import { migrationsDir, projectRoot } from "./paths";
@@ -142,6 +143,10 @@ export async function startAll(config: Config): Promise<Running> {
 
     const clusters = new ClusterConnections(database.db, broker.bootstrap);
     parts.push({ name: "cluster connections", stop: () => clusters.close() });
+
+    const rollups = new MetricRollups(database.db, sampler);
+    rollups.start();
+    parts.push({ name: "metric rollups", stop: async () => rollups.stop() });
 
     const lag = new LagSampler(clusters);
     lag.start();

@@ -1,5 +1,6 @@
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
+import { dashboardRouter } from "./routers/dashboard";
 import { groupsRouter } from "./routers/groups";
 import { healthProcedure } from "./routers/health";
 import { usersRouter } from "./routers/users";
@@ -11,6 +12,7 @@ export const appRouter = router({
   users: usersRouter,
   audit: auditRouter,
   groups: groupsRouter,
+  dashboard: dashboardRouter,
 });
 
 export type AppRouter = typeof appRouter;
