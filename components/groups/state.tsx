@@ -1,0 +1,3 @@
+export function GroupState({ state }: { state: string }) {
+  return <span className={`state ${state}`}>{state}</span>;
+}
