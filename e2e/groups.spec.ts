@@ -73,6 +73,7 @@ test("a consumer group's lag shows, and a replay to-earliest previews exact coun
   await expect(preview.getByRole("row", { name: /payments\s*0\s*30\s*→ 0\s*30\s*0/ })).toBeVisible();
   await expect(preview.getByRole("row", { name: /payments\s*1\s*20\s*→ 0\s*20\s*0/ })).toBeVisible();
   await expect(page.getByTestId("total-reread")).toHaveText("50");
+  await expect(page.getByText(/connected member/)).toHaveCount(0);
   await expect(page.getByTestId("total-skipped")).toHaveText("0");
   await expect(page).toHaveURL(/strategy=to-earliest/);
   await snapshot(page, "group-reset-preview");

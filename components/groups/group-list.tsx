@@ -32,7 +32,7 @@ export function GroupList() {
         subtitle={
           groups.data ? (
             <>
-              {groups.data.length} groups on {cluster} · {formatCount(total)} records of lag{q ? " in the matches" : ""} · updated <Time at={groups.dataUpdatedAt} />
+              {groups.data.length} {groups.data.length === 1 ? "group" : "groups"} on {cluster} · {formatCount(total)} records of lag{q ? " in the matches" : ""} · updated <Time at={groups.dataUpdatedAt} />
             </>
           ) : (
             `cluster ${cluster}`

@@ -229,9 +229,9 @@ export function ResetOffsets({ groupId }: { groupId: string }) {
         </form>
       </Card>
 
-      {request && preview.isFetching && !p && <Loading label="Planning the reset…" />}
-      <ErrorNote error={preview.error} retry={() => preview.refetch()} />
-      {p && request && (
+      {request && preview.isFetching && <Loading label="Planning the reset…" />}
+      <ErrorNote error={preview.isFetching ? null : preview.error} retry={() => preview.refetch()} />
+      {p && request && !preview.isFetching && (
         <Card title="Preview">
           <table className="data compact" aria-label="Reset preview">
             <thead>

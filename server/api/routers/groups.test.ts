@@ -1,8 +1,8 @@
 import { desc, eq } from "drizzle-orm";
 import type { Admin, Consumer, Kafka, Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents } from "../../../db/schema";
-import { eventually } from "../../broker/compat/harness";
+import { auditEvents, clusters } from "../../../db/schema";
+import { eventually, startTestBroker } from "../../broker/compat/harness";
 import { LagSampler } from "../../metrics/lag";
 import { startRouterEnv } from "./testing";
 
@@ -176,6 +176,34 @@ describe("groups router", () => {
     expect(rows.filter((r) => r.outcome === "ok").map((r) => r.action)).toEqual(expect.arrayContaining(["groups.deleteTopicOffsets", "groups.delete"]));
     const offsetsRow = rows.find((r) => r.action === "groups.deleteTopicOffsets" && r.outcome === "ok")!;
     expect(offsetsRow.details.before).toHaveLength(2);
+  });
+
+  it("manages a second Kafka-protocol cluster added to the console the same way", async () => {
+    const other = await startTestBroker();
+    let cluster: string | undefined;
+    try {
+      const [row] = await env.database.db.insert(clusters).values({ name: "second", bootstrapServers: other.bootstrap }).returning();
+      cluster = String(row.id);
+      const k = other.kafka("second-app");
+      const a = k.admin();
+      await a.connect();
+      await a.createTopics({ topics: [{ topic: "events", numPartitions: 1 }] });
+      const p = k.producer();
+      await p.connect();
+      await p.send({ topic: "events", messages: Array.from({ length: 8 }, (_, i) => ({ value: `e${i}` })) });
+      await p.disconnect();
+      await a.setOffsets({ groupId: "auditors", topic: "events", partitions: [{ partition: 0, offset: "3" }] });
+      await a.disconnect();
+
+      expect((await env.viewer().groups.list({ cluster })).map((g) => [g.groupId, g.lag])).toEqual([["auditors", 5]]);
+      expect((await env.viewer().groups.list({})).map((g) => g.groupId)).not.toContain("auditors");
+      const applied = await env.operator().groups.resetOffsets({ cluster, groupId: "auditors", scope: { kind: "topic", topic: "events" }, strategy: { kind: "shift-by", by: 2 } });
+      expect(applied.partitions.map((x) => [x.current, x.next, x.skipped])).toEqual([[3, 5, 2]]);
+      expect((await env.viewer().groups.get({ cluster, groupId: "auditors" })).lag).toBe(3);
+    } finally {
+      if (cluster) await env.clusters.forget(cluster);
+      await other.stop();
+    }
   });
 
   it("names an unreachable cluster", async () => {
