@@ -71,7 +71,7 @@ export interface CommittedOffset {
   offset: number;
 }
 
-/** A connection to a cluster's group coordinators for a few group requests, closed by `close()`. */
+/** A connection to a cluster's group coordinators for a few group requests, kept per cluster by ClusterConnections. */
 export class GroupRequests {
   private constructor(private readonly cluster: Cluster) {}
 
@@ -168,15 +168,5 @@ export class GroupRequests {
     })) as { errorCode: number; topics: { name: string; partitions: { partition: number; errorCode: number }[] }[] };
     throwIf(decoded.errorCode, `deleting offsets of group ${groupId}`);
     for (const t of decoded.topics) for (const p of t.partitions) throwIf(p.errorCode, `deleting ${t.name}-${p.partition} offsets of group ${groupId}`);
-  }
-}
-
-/** Opens, runs `fn`, and closes, whatever happens in between. */
-export async function withGroupRequests<T>(config: KafkaConfig, fn: (g: GroupRequests) => Promise<T>): Promise<T> {
-  const g = await GroupRequests.open(config);
-  try {
-    return await fn(g);
-  } finally {
-    await g.close();
   }
 }

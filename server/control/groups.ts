@@ -1,5 +1,5 @@
-import { AssignerProtocol, type Admin, type GroupDescription, type KafkaConfig } from "kafkajs";
-import { withGroupRequests, type CommittedOffset, type GroupRequests } from "./group-requests";
+import { AssignerProtocol, type Admin, type GroupDescription } from "kafkajs";
+import type { CommittedOffset, GroupRequests } from "./group-requests";
 import { planReset, ResetError, strategyTimestamp, type PartitionState, type ResetPlan, type ResetStrategy } from "./offset-reset";
 
 /**
@@ -115,12 +115,12 @@ function detailOf(g: GroupDescription, committed: CommittedOffset[], marks: Wate
 }
 
 /** Every group of a cluster with its state and total lag, in one pass. */
-export async function listGroups(admin: Admin, config: KafkaConfig): Promise<GroupSummary[]> {
+export async function listGroups(admin: Admin, requests: GroupRequests): Promise<GroupSummary[]> {
   const { groups } = await admin.listGroups();
   if (groups.length === 0) return [];
   const ids = groups.map((g) => g.groupId);
   const { groups: described } = await admin.describeGroups(ids);
-  const committed = await withGroupRequests(config, async (r) => Promise.all(ids.map((id) => r.committed(id))));
+  const committed = await Promise.all(ids.map((id) => requests.committed(id)));
   const marks = await watermarks(admin, committed.flat().map((c) => c.topic).concat(described.flatMap((g) => decodeMembers(g).flatMap((m) => m.assignment.map((a) => a.topic)))));
   return described
     .map((g, i) => {
@@ -137,9 +137,9 @@ async function describeOne(admin: Admin, groupId: string): Promise<GroupDescript
   return g;
 }
 
-export async function describeGroup(admin: Admin, config: KafkaConfig, groupId: string): Promise<GroupDetail> {
+export async function describeGroup(admin: Admin, requests: GroupRequests, groupId: string): Promise<GroupDetail> {
   const g = await describeOne(admin, groupId);
-  const committed = await withGroupRequests(config, (r) => r.committed(groupId));
+  const committed = await requests.committed(groupId);
   const marks = await watermarks(admin, committed.map((c) => c.topic).concat(decodeMembers(g).flatMap((m) => m.assignment.map((a) => a.topic))));
   return detailOf(g, committed, marks);
 }
@@ -190,10 +190,10 @@ async function partitionStates(admin: Admin, r: GroupRequests, groupId: string, 
 }
 
 /** The dry run: what a reset would do, and whether the group is free to take it. */
-export async function previewReset(admin: Admin, config: KafkaConfig, groupId: string, scope: ResetScope, strategy: ResetStrategy, now = Date.now()): Promise<ResetPreview> {
+export async function previewReset(admin: Admin, requests: GroupRequests, groupId: string, scope: ResetScope, strategy: ResetStrategy, now = Date.now()): Promise<ResetPreview> {
   const { groups } = await admin.describeGroups([groupId]);
   const g = groups[0];
-  const states = await withGroupRequests(config, (r) => partitionStates(admin, r, groupId, scope, strategy, now));
+  const states = await partitionStates(admin, requests, groupId, scope, strategy, now);
   return {
     groupId,
     state: g?.state === "Dead" ? "Empty" : (g?.state ?? "Empty"),
@@ -211,11 +211,11 @@ function activeMembersError(groupId: string, state: string, members: ResetPrevie
  * Applies a reset: plans it against the offsets as they are now and commits the new offsets,
  * only when the group has no members (as the tool requires); returns the applied plan.
  */
-export async function executeReset(admin: Admin, config: KafkaConfig, groupId: string, scope: ResetScope, strategy: ResetStrategy, now = Date.now()): Promise<ResetPreview> {
-  const preview = await previewReset(admin, config, groupId, scope, strategy, now);
+export async function executeReset(admin: Admin, requests: GroupRequests, groupId: string, scope: ResetScope, strategy: ResetStrategy, now = Date.now()): Promise<ResetPreview> {
+  const preview = await previewReset(admin, requests, groupId, scope, strategy, now);
   if (preview.members.length > 0) throw activeMembersError(groupId, preview.state, preview.members);
   if (preview.partitions.length === 0) throw new ResetError("Nothing to reset: the scope holds no partitions.");
-  await withGroupRequests(config, (r) => r.commit(groupId, preview.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.next }))));
+  await requests.commit(groupId, preview.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.next })));
   return preview;
 }
 
@@ -226,24 +226,22 @@ export async function deleteGroup(admin: Admin, groupId: string): Promise<void> 
 }
 
 /** kafka-consumer-groups --delete-offsets --topic t: forget where the group was in one topic. */
-export async function deleteTopicOffsets(admin: Admin, config: KafkaConfig, groupId: string, topic: string): Promise<CommittedOffset[]> {
+export async function deleteTopicOffsets(admin: Admin, requests: GroupRequests, groupId: string, topic: string): Promise<CommittedOffset[]> {
   await describeOne(admin, groupId);
-  return withGroupRequests(config, async (r) => {
-    const removed = (await r.committed(groupId)).filter((c) => c.topic === topic);
-    if (removed.length === 0) throw new GroupError(`Group "${groupId}" has no committed offsets for topic "${topic}".`);
-    try {
-      await r.deleteOffsets(groupId, topic, removed.map((c) => c.partition));
-    } catch (err) {
-      if (/subscribed/i.test((err as Error).message)) {
-        throw new GroupError(`Group "${groupId}" is still subscribed to "${topic}"; stop its consumers or unsubscribe them from the topic first.`);
-      }
-      throw err;
+  const removed = (await requests.committed(groupId)).filter((c) => c.topic === topic);
+  if (removed.length === 0) throw new GroupError(`Group "${groupId}" has no committed offsets for topic "${topic}".`);
+  try {
+    await requests.deleteOffsets(groupId, topic, removed.map((c) => c.partition));
+  } catch (err) {
+    if (/subscribed/i.test((err as Error).message)) {
+      throw new GroupError(`Group "${groupId}" is still subscribed to "${topic}"; stop its consumers or unsubscribe them from the topic first.`);
     }
-    return removed;
-  });
+    throw err;
+  }
+  return removed;
 }
 
-export async function committedOffsets(config: KafkaConfig, groupId: string): Promise<CommittedOffset[]> {
-  const rows = await withGroupRequests(config, (r) => r.committed(groupId));
+export async function committedOffsets(requests: GroupRequests, groupId: string): Promise<CommittedOffset[]> {
+  const rows = await requests.committed(groupId);
   return rows.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
 }

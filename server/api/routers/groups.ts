@@ -43,9 +43,9 @@ async function connect(ctx: Context, id: string) {
   const clusters = ctx.services.clusters;
   if (!clusters) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "This process manages no clusters; start it with `tributary start`." });
   try {
-    const [admin, config] = await Promise.all([clusters.admin(id), clusters.configOf(id)]);
+    const [admin, requests] = await Promise.all([clusters.admin(id), clusters.groupRequests(id)]);
     ctx.services.lag?.watch(id);
-    return { admin, config };
+    return { admin, requests };
   } catch (err) {
     throw new TRPCError({ code: "BAD_GATEWAY", message: `Cannot reach cluster "${id}": ${(err as Error).message}. Check it on the Clusters page.`, cause: err });
   }
@@ -65,13 +65,13 @@ async function run<T>(fn: () => Promise<T>): Promise<T> {
 
 export const groupsRouter = router({
   list: viewerProcedure.input(z.object({ cluster })).query(async ({ ctx, input }) => {
-    const { admin, config } = await connect(ctx, input.cluster);
-    return run(() => listGroups(admin, config));
+    const { admin, requests } = await connect(ctx, input.cluster);
+    return run(() => listGroups(admin, requests));
   }),
 
   get: viewerProcedure.input(z.object({ cluster, groupId })).query(async ({ ctx, input }) => {
-    const { admin, config } = await connect(ctx, input.cluster);
-    return run(() => describeGroup(admin, config, input.groupId));
+    const { admin, requests } = await connect(ctx, input.cluster);
+    return run(() => describeGroup(admin, requests, input.groupId));
   }),
 
   /** Lag sampled over the last hour (server-side, every few seconds). */
@@ -81,15 +81,15 @@ export const groupsRouter = router({
   }),
 
   previewReset: viewerProcedure.input(z.object({ cluster, groupId, scope, strategy })).query(async ({ ctx, input }) => {
-    const { admin, config } = await connect(ctx, input.cluster);
-    return run(() => previewReset(admin, config, input.groupId, input.scope as ResetScope, toStrategy(input.strategy)));
+    const { admin, requests } = await connect(ctx, input.cluster);
+    return run(() => previewReset(admin, requests, input.groupId, input.scope as ResetScope, toStrategy(input.strategy)));
   }),
 
   resetOffsets: operatorProcedure.input(z.object({ cluster, groupId, scope, strategy })).mutation(async ({ ctx, input }) => {
     ctx.audit.targetKind = "consumer-group";
     ctx.audit.target = `${input.cluster}/${input.groupId}`;
-    const { admin, config } = await connect(ctx, input.cluster);
-    const applied = await run(() => executeReset(admin, config, input.groupId, input.scope as ResetScope, toStrategy(input.strategy)));
+    const { admin, requests } = await connect(ctx, input.cluster);
+    const applied = await run(() => executeReset(admin, requests, input.groupId, input.scope as ResetScope, toStrategy(input.strategy)));
     ctx.audit.before = applied.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.current }));
     ctx.audit.after = applied.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.next }));
     ctx.audit.details = { totals: applied.totals };
@@ -99,8 +99,8 @@ export const groupsRouter = router({
   delete: operatorProcedure.input(z.object({ cluster, groupId })).mutation(async ({ ctx, input }) => {
     ctx.audit.targetKind = "consumer-group";
     ctx.audit.target = `${input.cluster}/${input.groupId}`;
-    const { admin, config } = await connect(ctx, input.cluster);
-    ctx.audit.before = await run(() => committedOffsets(config, input.groupId));
+    const { admin, requests } = await connect(ctx, input.cluster);
+    ctx.audit.before = await run(() => committedOffsets(requests, input.groupId));
     await run(() => deleteGroup(admin, input.groupId));
     return { deleted: input.groupId };
   }),
@@ -108,15 +108,15 @@ export const groupsRouter = router({
   deleteTopicOffsets: operatorProcedure.input(z.object({ cluster, groupId, topic: z.string().min(1).max(249) })).mutation(async ({ ctx, input }) => {
     ctx.audit.targetKind = "consumer-group";
     ctx.audit.target = `${input.cluster}/${input.groupId}`;
-    const { admin, config } = await connect(ctx, input.cluster);
-    const removed = await run(() => deleteTopicOffsets(admin, config, input.groupId, input.topic));
+    const { admin, requests } = await connect(ctx, input.cluster);
+    const removed = await run(() => deleteTopicOffsets(admin, requests, input.groupId, input.topic));
     ctx.audit.before = removed;
     return { removed: removed.length };
   }),
 
   /** The group's committed offsets in the tool's --from-file CSV (topic,partition,offset). */
   exportOffsets: viewerProcedure.input(z.object({ cluster, groupId })).query(async ({ ctx, input }) => {
-    const { config } = await connect(ctx, input.cluster);
-    return { csv: formatOffsetsCsv(await run(() => committedOffsets(config, input.groupId))) };
+    const { requests } = await connect(ctx, input.cluster);
+    return { csv: formatOffsetsCsv(await run(() => committedOffsets(requests, input.groupId))) };
   }),
 });
