@@ -99,6 +99,13 @@ test("a consumer group's lag shows, and a replay to-earliest previews exact coun
   await expect(details).toContainText('"after"');
   await expect(details).toContainText('"reread": 50');
   await snapshot(page, "group-reset-audit");
+
+  // The server samples lag every 10 s; the group's lag-over-time chart draws those points.
+  await page.goto("/groups/e2e-billing");
+  await expect(page.getByRole("img", { name: "Lag over time" })).toBeVisible({ timeout: 30_000 });
+  const d = await page.getByRole("img", { name: "Lag over time" }).locator("path.recharts-line-curve").getAttribute("d");
+  expect((d ?? "").match(/[MLC]/g)?.length ?? 0).toBeGreaterThan(1);
+  await snapshot(page, "group-detail-lag-history");
 });
 
 test("a viewer sees groups but cannot reset or delete them", async ({ page, browser }) => {

@@ -46,6 +46,8 @@ export interface GroupDetail extends GroupSummary {
 }
 
 export class GroupError extends Error {}
+/** The group still has members, so it cannot be reset or deleted. */
+export class GroupBusyError extends GroupError {}
 
 /** Lag clamped at the log start: records deleted by retention are not lag anybody can read. */
 export function lagOf(committed: number | null, logStart: number, logEnd: number): number | null {
@@ -159,7 +161,15 @@ async function partitionStates(admin: Admin, r: GroupRequests, groupId: string, 
   const committedOf = new Map(committed.map((c) => [`${c.topic}\u0000${c.partition}`, c.offset]));
   let wanted: { topic: string; partition: number }[];
   const marks = new Map() as Watermarks;
-  if (scope.kind === "all-topics") {
+  if (scope.kind === "all-topics" && strategy.kind === "from-file") {
+    // Importing a file: its rows are the partitions to reset, whatever the group committed before.
+    wanted = strategy.offsets.map((o) => ({ topic: o.topic, partition: o.partition }));
+    if (wanted.length === 0) throw new ResetError("The file has no offsets; each line is topic,partition,offset.");
+    await watermarks(admin, wanted.map((w) => w.topic), marks);
+    for (const w of wanted) {
+      if (!marks.get(w.topic)?.has(w.partition)) throw new ResetError(`The file names ${w.topic}-${w.partition}, which does not exist on this cluster; fix that line.`);
+    }
+  } else if (scope.kind === "all-topics") {
     wanted = committed.map((c) => ({ topic: c.topic, partition: c.partition }));
     if (wanted.length === 0) throw new ResetError(`Group "${groupId}" has no committed offsets; choose a topic to reset instead of all topics.`);
     await watermarks(admin, committed.map((c) => c.topic), marks);
@@ -202,9 +212,9 @@ export async function previewReset(admin: Admin, requests: GroupRequests, groupI
   };
 }
 
-function activeMembersError(groupId: string, state: string, members: ResetPreview["members"]): GroupError {
+function activeMembersError(groupId: string, state: string, members: ResetPreview["members"]): GroupBusyError {
   const who = members.map((m) => `${m.clientId} (${m.host})`).join(", ");
-  return new GroupError(`Group "${groupId}" is ${state} with ${members.length} connected member${members.length === 1 ? "" : "s"}: ${who}. Stop these consumers first, then try again.`);
+  return new GroupBusyError(`Group "${groupId}" is ${state} with ${members.length} connected member${members.length === 1 ? "" : "s"}: ${who}. Stop these consumers first, then try again.`);
 }
 
 /**

@@ -132,6 +132,11 @@ describe("groups router", () => {
       [1, 3, 0],
     ]);
 
+    // Importing a file for a group: the file's rows are the scope.
+    const imported = await env.viewer().groups.previewReset({ groupId: "fresh-import", scope: { kind: "all-topics" }, strategy: { kind: "from-file", csv: "orders,1,2\n" } });
+    expect(imported.partitions.map((p) => [p.topic, p.partition, p.current, p.next])).toEqual([["orders", 1, null, 2]]);
+    await expect(preview({ kind: "all-topics" }, { kind: "from-file", csv: "orders,9,2" })).rejects.toThrow(/orders-9, which does not exist/);
+
     await expect(preview({ kind: "topic", topic: "orders", partitions: [5] }, { kind: "to-earliest" })).rejects.toThrow(/no partition 5; it has 2/);
     await expect(preview({ kind: "topic", topic: "nope" }, { kind: "to-earliest" })).rejects.toThrow(/does not exist/);
     await expect(preview({ kind: "all-topics" }, { kind: "by-duration", duration: "1h" })).rejects.toThrow(/PT1H/);

@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { EMBEDDED_CLUSTER } from "../../control/clusters";
-import { committedOffsets, deleteGroup, deleteTopicOffsets, describeGroup, executeReset, GroupError, listGroups, previewReset, type ResetScope } from "../../control/groups";
+import { committedOffsets, deleteGroup, deleteTopicOffsets, describeGroup, executeReset, GroupBusyError, GroupError, listGroups, previewReset, type ResetScope } from "../../control/groups";
 import { formatOffsetsCsv, parseDuration, parseOffsetsCsv, ResetError, type ResetStrategy } from "../../control/offset-reset";
 import { operatorProcedure, router, viewerProcedure, type Context } from "../trpc";
 
@@ -58,7 +58,8 @@ async function run<T>(fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof TRPCError) throw err;
     if (err instanceof ResetError) throw new TRPCError({ code: "BAD_REQUEST", message: err.message, cause: err });
-    if (err instanceof GroupError) throw new TRPCError({ code: /connected member/.test(err.message) ? "CONFLICT" : "NOT_FOUND", message: err.message, cause: err });
+    if (err instanceof GroupBusyError) throw new TRPCError({ code: "CONFLICT", message: err.message, cause: err });
+    if (err instanceof GroupError) throw new TRPCError({ code: "NOT_FOUND", message: err.message, cause: err });
     throw new TRPCError({ code: "BAD_GATEWAY", message: `The cluster refused: ${(err as Error).message}`, cause: err });
   }
 }
