@@ -175,8 +175,8 @@ export function ResetOffsets({ groupId }: { groupId: string }) {
               </label>
             </>
           ) : (
-            <p className="hint muted wide-2" style={{ gridColumn: "span 2" }}>
-              Every partition the group has committed offsets for ({group.data ? `${group.data.topics.length} topics` : "…"}).
+            <p className="hint muted scope-note">
+              Every partition the group has committed offsets for ({group.data ? `${group.data.topics.length} ${group.data.topics.length === 1 ? "topic" : "topics"}` : "…"}).
             </p>
           )}
           <label>
@@ -188,6 +188,7 @@ export function ResetOffsets({ groupId }: { groupId: string }) {
                 </option>
               ))}
             </select>
+            <span className="hint muted">{strategy.help}</span>
           </label>
           {form.strategy === "to-offset" || form.strategy === "shift-by" ? (
             <label>
@@ -204,10 +205,7 @@ export function ResetOffsets({ groupId }: { groupId: string }) {
               Duration
               <input value={form.value} onChange={(e) => set({ value: e.target.value })} aria-label="Duration" placeholder="PT1H" />
             </label>
-          ) : (
-            <span />
-          )}
-          <p className="hint muted">{strategy.help}</p>
+          ) : null}
           {form.strategy === "from-file" && (
             <label className="wide">
               Offsets CSV
