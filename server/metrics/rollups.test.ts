@@ -57,6 +57,37 @@ for (const target of testDatabases()) {
       expect(byTopic.get("topic=b")).toBeCloseTo(2, 1);
     });
 
+    it("stores no rows for an idle member's minutes and reads them back as 0", async () => {
+      const registry = new MetricsRegistry();
+      const busy = registry.counter("tributary_broker_bytes_out_total", "", { topic: "busy" });
+      registry.counter("tributary_broker_bytes_out_total", "", { topic: "idle" });
+      const sampler = new SeriesSampler(registry);
+      const start = Math.floor(Date.now() / MIN) * MIN - 5 * MIN;
+      sampler.sample(start);
+      // busy sends 60 bytes/s in minutes 0 and 2 only.
+      for (let s = 1; s < 4 * 60; s++) {
+        if (s < 60 || (s >= 120 && s < 180)) busy.inc(60);
+        sampler.sample(start + s * 1000);
+      }
+      await new MetricRollups(database.db, sampler, start - MIN).tick(start + 4 * MIN + 1);
+      const rows = await database.db.select().from(metricRollups);
+      const mine = rows.filter((r) => r.metric === "tributary_broker_bytes_out_total");
+      expect(mine.filter((r) => r.labels === "topic=idle")).toEqual([]);
+      expect(mine.filter((r) => r.labels === "topic=busy")).toHaveLength(2);
+      expect(mine.filter((r) => r.labels === "")).toHaveLength(4);
+
+      const busySeries = await readHistory(database.db, "tributary_broker_bytes_out_total", "topic=busy", "1h", start + 5 * MIN);
+      expect(busySeries.map((p) => [p.t - start, Math.round(p.v)])).toEqual([
+        [0, 59],
+        [MIN, 0],
+        [2 * MIN, 60],
+      ]);
+      const top = await historyByLabels(database.db, "tributary_broker_bytes_out_total", "1h", start + 5 * MIN);
+      // (59 + 60) per-minute averages over the 4 recorded minutes.
+      expect(top.get("topic=busy")).toBeCloseTo((59 + 60) / 4, 5);
+      expect(top.has("topic=idle")).toBe(false);
+    });
+
     it("drops rows older than the longest range", async () => {
       const old = new Date(Date.now() - 9 * 86_400_000);
       await database.db.insert(metricRollups).values({ metric: "tributary_broker_connections", labels: "", minute: old, avg: 1, max: 1 });

@@ -43,7 +43,9 @@ export function minuteRows(sampler: SeriesSampler, minute: number) {
       if (pts.length === 0) continue;
       for (const p of pts) total.set(p.t, (total.get(p.t) ?? 0) + p.v);
       const key = labelKey(s.labels);
-      if (key) rows.push({ metric, labels: key, minute: new Date(minute), ...stats(pts.map((p) => p.v)) });
+      const st = stats(pts.map((p) => p.v));
+      // An idle member's minute is not stored (100 idle topics would be most of the table); readers count it as 0.
+      if (key && st.max > 0) rows.push({ metric, labels: key, minute: new Date(minute), ...st });
     }
     if (total.size) rows.push({ metric, labels: "", minute: new Date(minute), ...stats([...total.values()]) });
   }
@@ -109,15 +111,26 @@ export async function readHistory(db: Db, metric: string, labels: string, range:
     .where(and(eq(metricRollups.metric, metric), eq(metricRollups.labels, labels), gte(metricRollups.minute, new Date(now - ms))))
     .groupBy(sql`1`)
     .orderBy(sql`1`);
-  return rows.map((r) => ({ t: Number(r.t), v: Number(r.v), max: Number(r.max) }));
+  const points = rows.map((r) => ({ t: Number(r.t), v: Number(r.v), max: Number(r.max) }));
+  if (labels === "" || points.length === 0) return points;
+  // A member's idle minutes are absent: between its first and last stored bucket they read as 0.
+  const stepMs = stepS * 1000;
+  const byT = new Map(points.map((p) => [p.t, p]));
+  const filled: { t: number; v: number; max: number }[] = [];
+  for (let t = points[0].t; t <= points[points.length - 1].t; t += stepMs) filled.push(byT.get(t) ?? { t, v: 0, max: 0 });
+  return filled;
 }
 
-/** Per-member averages over a history range: the "top topics" of a day or a week. */
+/**
+ * Per-member average rates over a history range: the "top topics" of a day or a week. Averaged over
+ * every minute the family was recorded (the total's rows), so idle minutes count as 0.
+ */
 export async function historyByLabels(db: Db, metric: string, range: HistoryRange, now = Date.now()): Promise<Map<string, number>> {
   const rows = await db
-    .select({ labels: metricRollups.labels, v: sql<number>`avg(${metricRollups.avg})::float8` })
+    .select({ labels: metricRollups.labels, sum: sql<number>`sum(${metricRollups.avg})::float8`, minutes: sql<number>`count(*)::int` })
     .from(metricRollups)
     .where(and(eq(metricRollups.metric, metric), gte(metricRollups.minute, new Date(now - RANGES[range].ms))))
     .groupBy(metricRollups.labels);
-  return new Map(rows.filter((r) => r.labels !== "").map((r) => [r.labels, Number(r.v)]));
+  const minutes = Number(rows.find((r) => r.labels === "")?.minutes ?? 0);
+  return new Map(rows.filter((r) => r.labels !== "").map((r) => [r.labels, Number(r.sum) / Math.max(minutes, Number(r.minutes))]));
 }
