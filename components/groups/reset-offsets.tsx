@@ -287,7 +287,7 @@ export function ResetOffsets({ groupId }: { groupId: string }) {
               <strong>
                 Apply to {p.totals.partitions} partitions of {groupId}?
               </strong>
-              <button type="button" className="danger" onClick={() => execute.mutate({ cluster, groupId, ...request })} disabled={execute.isPending}>
+              <button type="button" className="danger" onClick={() => execute.mutate({ cluster, groupId, ...request, approved: p.partitions.map((r) => ({ topic: r.topic, partition: r.partition, next: r.next })) })} disabled={execute.isPending}>
                 {execute.isPending ? "Resetting…" : "Yes, reset offsets"}
               </button>
               <button type="button" onClick={() => setConfirming(false)}>

@@ -77,7 +77,9 @@ export class GroupRequests {
 
   static async open(config: KafkaConfig): Promise<GroupRequests> {
     const cluster = new ClusterClass({
-      logger: createLogger({ level: 0, logCreator: config.logCreator ?? (() => () => undefined) }),
+      logger: createLogger({ level: config.logLevel ?? 0, logCreator: config.logCreator ?? (() => () => undefined) }),
+      // Reading a group's offsets must never create a topic.
+      allowAutoTopicCreation: false,
       brokers: config.brokers,
       ssl: config.ssl,
       sasl: config.sasl,

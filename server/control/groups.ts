@@ -217,14 +217,29 @@ function activeMembersError(groupId: string, state: string, members: ResetPrevie
   return new GroupBusyError(`Group "${groupId}" is ${state} with ${members.length} connected member${members.length === 1 ? "" : "s"}: ${who}. Stop these consumers first, then try again.`);
 }
 
+/** The plan a person approved: each partition's new offset; execution refuses if it came out different. */
+export type ApprovedPlan = { topic: string; partition: number; next: number }[];
+
+/** Offsets moved between the preview and the execution (the group committed, or the log changed). */
+export class StalePreviewError extends ResetError {}
+
 /**
  * Applies a reset: plans it against the offsets as they are now and commits the new offsets,
- * only when the group has no members (as the tool requires); returns the applied plan.
+ * only when the group has no members (as the tool requires); returns the applied plan. With
+ * `approved`, the new plan must match what the person previewed, partition for partition.
  */
-export async function executeReset(admin: Admin, requests: GroupRequests, groupId: string, scope: ResetScope, strategy: ResetStrategy, now = Date.now()): Promise<ResetPreview> {
+export async function executeReset(admin: Admin, requests: GroupRequests, groupId: string, scope: ResetScope, strategy: ResetStrategy, approved?: ApprovedPlan, now = Date.now()): Promise<ResetPreview> {
   const preview = await previewReset(admin, requests, groupId, scope, strategy, now);
   if (preview.members.length > 0) throw activeMembersError(groupId, preview.state, preview.members);
   if (preview.partitions.length === 0) throw new ResetError("Nothing to reset: the scope holds no partitions.");
+  if (approved) {
+    const want = new Map(approved.map((a) => [`${a.topic}\u0000${a.partition}`, a.next]));
+    const moved = preview.partitions.filter((p) => want.get(`${p.topic}\u0000${p.partition}`) !== p.next);
+    if (moved.length > 0 || want.size !== preview.partitions.length) {
+      const names = moved.slice(0, 5).map((p) => `${p.topic}-${p.partition}`).join(", ");
+      throw new StalePreviewError(`The offsets changed since the preview${names ? ` (${names})` : ""}; preview again and check the new counts before executing.`);
+    }
+  }
   await requests.commit(groupId, preview.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.next })));
   return preview;
 }

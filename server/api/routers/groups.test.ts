@@ -146,6 +146,21 @@ describe("groups router", () => {
     expect(csv).toBe("orders,0,9\norders,1,4\n");
   });
 
+  it("refuses to execute a preview that no longer holds", async () => {
+    const all = { kind: "all-topics" } as const;
+    const previewed = await env.viewer().groups.previewReset({ groupId: "billing", scope: all, strategy: { kind: "shift-by", by: -2 } });
+    const approved = previewed.partitions.map((p) => ({ topic: p.topic, partition: p.partition, next: p.next }));
+    // Someone else moves the offsets in between.
+    await env.operator().groups.resetOffsets({ groupId: "billing", scope: all, strategy: { kind: "to-offset", offset: 3 } });
+    await expect(env.operator().groups.resetOffsets({ groupId: "billing", scope: all, strategy: { kind: "shift-by", by: -2 }, approved })).rejects.toThrow(
+      /offsets changed since the preview \(orders-0, orders-1\); preview again/,
+    );
+    const again = await env.viewer().groups.previewReset({ groupId: "billing", scope: all, strategy: { kind: "shift-by", by: -2 } });
+    const ok = await env.operator().groups.resetOffsets({ groupId: "billing", scope: all, strategy: { kind: "shift-by", by: -2 }, approved: again.partitions.map((p) => ({ topic: p.topic, partition: p.partition, next: p.next })) });
+    expect(ok.partitions.map((p) => p.next)).toEqual([1, 1]);
+    await env.operator().groups.resetOffsets({ groupId: "billing", scope: { kind: "topic", topic: "orders", partitions: [1] }, strategy: { kind: "to-latest" } });
+  });
+
   it("clamps lag at the log start after records are deleted", async () => {
     await env.operator().groups.resetOffsets({ groupId: "billing", scope: { kind: "topic", topic: "orders", partitions: [0] }, strategy: { kind: "to-offset", offset: 1 } });
     // As retention would: the log now starts after the committed offset.

@@ -1,9 +1,12 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { EMBEDDED_CLUSTER } from "../../control/clusters";
-import { committedOffsets, deleteGroup, deleteTopicOffsets, describeGroup, executeReset, GroupBusyError, GroupError, listGroups, previewReset, type ResetScope } from "../../control/groups";
+import { committedOffsets, deleteGroup, deleteTopicOffsets, describeGroup, executeReset, GroupBusyError, GroupError, listGroups, previewReset, StalePreviewError, type ResetScope } from "../../control/groups";
 import { formatOffsetsCsv, parseDuration, parseOffsetsCsv, ResetError, type ResetStrategy } from "../../control/offset-reset";
+import { logger } from "../../log";
 import { operatorProcedure, router, viewerProcedure, type Context } from "../trpc";
+
+const log = logger("api.groups");
 
 const cluster = z.string().min(1).max(100).default(EMBEDDED_CLUSTER);
 const groupId = z.string().min(1).max(255);
@@ -57,6 +60,7 @@ async function run<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if (err instanceof TRPCError) throw err;
+    if (err instanceof StalePreviewError) throw new TRPCError({ code: "CONFLICT", message: err.message, cause: err });
     if (err instanceof ResetError) throw new TRPCError({ code: "BAD_REQUEST", message: err.message, cause: err });
     if (err instanceof GroupBusyError) throw new TRPCError({ code: "CONFLICT", message: err.message, cause: err });
     if (err instanceof GroupError) throw new TRPCError({ code: "NOT_FOUND", message: err.message, cause: err });
@@ -86,14 +90,26 @@ export const groupsRouter = router({
     return run(() => previewReset(admin, requests, input.groupId, input.scope as ResetScope, toStrategy(input.strategy)));
   }),
 
-  resetOffsets: operatorProcedure.input(z.object({ cluster, groupId, scope, strategy })).mutation(async ({ ctx, input }) => {
+  resetOffsets: operatorProcedure
+    .input(
+      z.object({
+        cluster,
+        groupId,
+        scope,
+        strategy,
+        /** The new offsets the preview showed; the reset is refused if they no longer match. */
+        approved: z.array(z.object({ topic: z.string(), partition: z.number().int().min(0), next: z.number().int().min(0) })).max(100_000).optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
     ctx.audit.targetKind = "consumer-group";
     ctx.audit.target = `${input.cluster}/${input.groupId}`;
     const { admin, requests } = await connect(ctx, input.cluster);
-    const applied = await run(() => executeReset(admin, requests, input.groupId, input.scope as ResetScope, toStrategy(input.strategy)));
+    const applied = await run(() => executeReset(admin, requests, input.groupId, input.scope as ResetScope, toStrategy(input.strategy), input.approved));
     ctx.audit.before = applied.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.current }));
     ctx.audit.after = applied.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.next }));
     ctx.audit.details = { totals: applied.totals };
+    log.info({ cluster: input.cluster, group: input.groupId, strategy: input.strategy.kind, ...applied.totals, by: ctx.user.username }, "consumer group offsets reset");
     return applied;
   }),
 
