@@ -108,6 +108,43 @@ test("a consumer group's lag shows, and a replay to-earliest previews exact coun
   await snapshot(page, "group-detail-lag-history");
 });
 
+test("offsets export as CSV, import back from a file, and a group's topic offsets and then the group are deleted", async ({ page }) => {
+  await login(page);
+  await page.goto("/groups/e2e-billing");
+  const download = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Export offsets (CSV)" }).click();
+  const file = await (await download).path();
+  const { readFile } = await import("node:fs/promises");
+  expect(await readFile(file, "utf8")).toBe("payments,0,35\npayments,1,20\n");
+
+  // Import: the tool's --from-file format, uploaded; the preview shows what it will re-read.
+  await page.goto("/groups/e2e-billing/reset?strategy=from-file");
+  await page.getByLabel("Upload offsets CSV").setInputFiles({ name: "offsets.csv", mimeType: "text/csv", buffer: Buffer.from("topic,partition,offset\npayments,0,10\npayments,1,20\n") });
+  await expect(page.getByLabel("Offsets CSV", { exact: true })).toHaveValue(/payments,0,10/);
+  await page.getByRole("button", { name: "Preview" }).click();
+  await expect(page.getByRole("table", { name: "Reset preview" }).getByRole("row", { name: /payments\s*0\s*35\s*→ 10\s*25\s*0/ })).toBeVisible();
+  await expect(page.getByTestId("total-reread")).toHaveText("25");
+  await snapshot(page, "group-reset-from-file");
+  await page.getByRole("button", { name: "Execute reset" }).click();
+  await page.getByRole("button", { name: "Yes, reset offsets" }).click();
+  await expect(page.getByText(/Reset applied to 2 partitions/)).toBeVisible();
+
+  await page.goto("/groups/e2e-billing");
+  await expect(page.getByTestId("group-lag")).toHaveText("25");
+  await page.getByLabel("Topic whose offsets to delete").selectOption("payments");
+  await page.getByRole("button", { name: "Delete offsets" }).click();
+  await expect(page.getByText("Deleted the committed offsets of 2 partitions of payments.")).toBeVisible();
+  await expect(page.getByText("This group has no committed offsets and no assigned partitions.")).toBeVisible();
+
+  await page.getByRole("button", { name: "Delete group" }).click();
+  await page.getByRole("alertdialog", { name: "Confirm delete" }).getByRole("button", { name: "Delete" }).click();
+  await expect(page).toHaveURL(/\/groups$/);
+  await expect(page.getByRole("link", { name: "e2e-billing" })).toHaveCount(0);
+  await page.goto("/groups/e2e-billing");
+  await expect(page.locator(".error-note")).toContainText('No consumer group "e2e-billing"');
+  await snapshot(page, "group-missing");
+});
+
 test("a viewer sees groups but cannot reset or delete them", async ({ page, browser }) => {
   await login(page);
   await page.goto("/users");
@@ -119,12 +156,15 @@ test("a viewer sees groups but cannot reset or delete them", async ({ page, brow
 
   const viewer = await (await browser.newContext()).newPage();
   await login(viewer, "gwen", "gwen-password");
-  await viewer.goto("/groups/e2e-billing/reset?strategy=to-latest");
+  await viewer.goto("/groups");
+  await expect(viewer.getByText(/No consumer groups on this cluster yet/)).toBeVisible();
+  await snapshot(viewer, "groups-empty");
+  // A group that never existed: the preview plans it (a reset would create its offsets), but a viewer cannot run it.
+  await viewer.goto("/groups/e2e-billing/reset?scope=topic&topic=payments&strategy=to-latest");
   await expect(viewer.getByLabel("Strategy")).toHaveValue("to-latest");
   await viewer.getByRole("button", { name: "Preview" }).click();
   await expect(viewer.getByText(/needs the operator role; you can preview only/)).toBeVisible();
   await expect(viewer.getByTestId("total-skipped")).toHaveText("0");
-  await viewer.goto("/groups/e2e-billing");
-  await expect(viewer.getByRole("button", { name: "Delete group" })).toHaveCount(0);
-  await snapshot(viewer, "group-detail-viewer");
+  await expect(viewer.getByRole("button", { name: "Execute reset" })).toHaveCount(0);
+  await snapshot(viewer, "group-reset-viewer");
 });

@@ -49,7 +49,7 @@ export function TimeChart<T extends { t: number }>({
           <Tooltip labelFormatter={(t) => formatTimestamp(Number(t))} formatter={(v) => format(Number(v))} isAnimationActive={false} />
           {lines.length > 1 && <Legend iconType="plainline" wrapperStyle={{ fontSize: 12 }} />}
           {lines.map((l) => (
-            <Line key={l.key} type="monotone" dataKey={l.key} name={l.label} stroke={l.color} dot={false} strokeWidth={1.6} isAnimationActive={false} />
+            <Line key={l.key} type="linear" dataKey={l.key} name={l.label} stroke={l.color} dot={false} strokeWidth={1.6} isAnimationActive={false} />
           ))}
         </LineChart>
       </ResponsiveContainer>

@@ -184,9 +184,13 @@ export function GroupDetail({ groupId }: { groupId: string }) {
                   Delete offsets
                 </button>
                 <ErrorNote error={delOffsets.error} />
-                {notice && <p className="success">{notice}</p>}
               </form>
             </Card>
+          )}
+          {notice && (
+            <p className="success" role="status">
+              {notice}
+            </p>
           )}
         </>
       )}

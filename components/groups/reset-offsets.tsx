@@ -148,7 +148,11 @@ export function ResetOffsets({ groupId }: { groupId: string }) {
           </>
         }
       />
-      <ErrorNote error={group.error} retry={() => group.refetch()} />
+      {group.error?.data?.code === "NOT_FOUND" ? (
+        <p className="muted">This group has no committed offsets on this cluster yet; a reset creates them, so its consumers start there.</p>
+      ) : (
+        <ErrorNote error={group.error} retry={() => group.refetch()} />
+      )}
       <Card>
         <form className="reset-form" onSubmit={onPreview} aria-label="Reset offsets">
           <label>
