@@ -138,7 +138,7 @@ export function Dashboard() {
       ) : null}
 
       <div className="grid cards-2">
-        <Card title={`Top topics by throughput (${range === "15m" ? "last minute" : RANGES.find((r) => r.id === range)!.label})`}>
+        <Card className="dash-card" title={`Top topics by throughput (${range === "15m" ? "last minute" : RANGES.find((r) => r.id === range)!.label})`}>
           {t?.available ? (
             <DataTable
               rows={t.topics.slice(0, 10)}
@@ -188,7 +188,7 @@ export function Dashboard() {
                   <div className="stat-label">records behind, {o.lag.groups} groups</div>
                 </div>
               </div>
-              {o.lag.series.length > 1 && <TimeChart label="Total consumer lag" data={o.lag.series} height={120} format={formatCount} lines={[{ key: "v", label: "lag", color: "#d97706" }]} />}
+              {o.lag.groups > 0 && o.lag.series.length > 1 && <TimeChart label="Total consumer lag" data={o.lag.series} height={120} format={formatCount} lines={[{ key: "v", label: "lag", color: "#d97706" }]} />}
               <DataTable
                 rows={o.lag.top}
                 rowKey={(r) => r.groupId}
@@ -205,7 +205,7 @@ export function Dashboard() {
       </div>
 
       <div className="grid cards-3">
-        <Card title="Disk used per topic">
+        <Card title="Disk used per topic" className="dash-card">
           {!o ? (
             <Loading />
           ) : !o.disk ? (
@@ -238,7 +238,7 @@ export function Dashboard() {
             <p className="muted">Collecting…</p>
           )}
         </Card>
-        <Card title="Agents' event rates">
+        <Card title="Agents' event rates" className="dash-card">
           {!o ? (
             <Loading />
           ) : (
