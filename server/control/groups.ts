@@ -163,7 +163,8 @@ async function partitionStates(admin: Admin, r: GroupRequests, groupId: string, 
   const marks = new Map() as Watermarks;
   if (scope.kind === "all-topics" && strategy.kind === "from-file") {
     // Importing a file: its rows are the partitions to reset, whatever the group committed before.
-    wanted = strategy.offsets.map((o) => ({ topic: o.topic, partition: o.partition }));
+    // A partition named twice takes its last line, as the tool reads the file.
+    wanted = [...new Map(strategy.offsets.map((o) => [`${o.topic}\u0000${o.partition}`, { topic: o.topic, partition: o.partition }])).values()];
     if (wanted.length === 0) throw new ResetError("The file has no offsets; each line is topic,partition,offset.");
     await watermarks(admin, wanted.map((w) => w.topic), marks);
     for (const w of wanted) {

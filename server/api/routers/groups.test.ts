@@ -133,7 +133,7 @@ describe("groups router", () => {
     ]);
 
     // Importing a file for a group: the file's rows are the scope.
-    const imported = await env.viewer().groups.previewReset({ groupId: "fresh-import", scope: { kind: "all-topics" }, strategy: { kind: "from-file", csv: "orders,1,2\n" } });
+    const imported = await env.viewer().groups.previewReset({ groupId: "fresh-import", scope: { kind: "all-topics" }, strategy: { kind: "from-file", csv: "orders,1,7\norders,1,2\n" } });
     expect(imported.partitions.map((p) => [p.topic, p.partition, p.current, p.next])).toEqual([["orders", 1, null, 2]]);
     await expect(preview({ kind: "all-topics" }, { kind: "from-file", csv: "orders,9,2" })).rejects.toThrow(/orders-9, which does not exist/);
 
