@@ -1,6 +1,6 @@
 "use client";
 import { QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { httpBatchLink, TRPCClientError } from "@trpc/client";
+import { httpBatchLink, httpLink, splitLink, TRPCClientError } from "@trpc/client";
 import { useState, type ReactNode } from "react";
 import { trpc } from "./trpc";
 
@@ -28,7 +28,18 @@ export function Providers({ children }: { children: ReactNode }) {
         },
       }),
   );
-  const [client] = useState(() => trpc.createClient({ links: [httpBatchLink({ url: "/api/trpc" })] }));
+  const [client] = useState(() =>
+    trpc.createClient({
+      links: [
+        splitLink({
+          // An offsets file can be larger than a URL may be: that preview query travels as POST.
+          condition: (op) => op.path === "groups.previewReset",
+          true: httpLink({ url: "/api/trpc", methodOverride: "POST" }),
+          false: httpBatchLink({ url: "/api/trpc" }),
+        }),
+      ],
+    }),
+  );
   return (
     <trpc.Provider client={client} queryClient={queryClient}>
       <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>

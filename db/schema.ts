@@ -2,10 +2,12 @@ import { sql } from "drizzle-orm";
 import {
   bigserial,
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   serial,
   text,
   timestamp,
@@ -130,3 +132,20 @@ export const settings = pgTable("settings", {
   value: jsonb("value").$type<unknown>().notNull(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Metric history for the dashboard's 1 h / 24 h / 7 d ranges: one row per series per minute,
+ * rolled up from the per-second rings (server/metrics/rollups.ts). Live data never comes from here.
+ */
+export const metricRollups = pgTable(
+  "metric_rollups",
+  {
+    metric: text("metric").notNull(),
+    /** The series' labels as `k=v,k=v` (sorted), or "" for the sum over all members. */
+    labels: text("labels").notNull(),
+    minute: timestamp("minute", { withTimezone: true }).notNull(),
+    avg: doublePrecision("avg").notNull(),
+    max: doublePrecision("max").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.metric, t.labels, t.minute] }), index("metric_rollups_minute_idx").on(t.minute)],
+);

@@ -15,13 +15,13 @@ test("a visitor without a session is sent to the login page and back after signi
   await expect(page.getByRole("heading", { name: "Audit trail" })).toBeVisible();
 });
 
-test("overview shows the health of every part", async ({ page }) => {
+test("the dashboard shows the health of every part", async ({ page }) => {
   await login(page);
-  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
   await expect(page.getByRole("heading", { name: "Database" })).toBeVisible();
   await expect(page.getByText("embedded PGlite")).toBeVisible();
   await expect(page.getByText("reachable", { exact: true })).toBeVisible();
-  await snapshot(page, "overview");
+  await snapshot(page, "dashboard-health");
 });
 
 test("an admin manages users and every change lands in the audit trail", async ({ page }) => {

@@ -52,6 +52,8 @@ export function createRequestHandler(services: Services, nextHandler: NextHandle
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/api/trpc/",
+    // Queries whose input is too large for a URL (an offsets CSV to preview) arrive as POST.
+    allowMethodOverride: true,
     createContext: ({ req, res }) => createContext(services, req, res),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error.cause ?? error, path }, "tRPC procedure failed");

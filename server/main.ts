@@ -12,6 +12,8 @@ import { AgentHost } from "./agents/host";
 import { ensureConsoleBuilt } from "./build";
 import { createRequestHandler } from "./http";
 import { log } from "./log";
+import { LagSampler } from "./metrics/lag";
+import { MetricRollups } from "./metrics/rollups";
 import { SeriesSampler } from "./metrics/series";
 import { metrics } from "./metrics/registry";
 import { migrationsDir, projectRoot } from "./paths";
@@ -142,6 +144,14 @@ export async function startAll(config: Config): Promise<Running> {
     const clusters = new ClusterConnections(database.db, broker.bootstrap);
     parts.push({ name: "cluster connections", stop: () => clusters.close() });
 
+    const rollups = new MetricRollups(database.db, sampler);
+    rollups.start();
+    parts.push({ name: "metric rollups", stop: async () => rollups.stop() });
+
+    const lag = new LagSampler(clusters);
+    lag.start();
+    parts.push({ name: "lag sampler", stop: async () => lag.stop() });
+
     const services: Services = {
       database,
       version,
@@ -151,6 +161,8 @@ export async function startAll(config: Config): Promise<Running> {
       broker: { bootstrap: broker.bootstrap, healthy: () => true, instance: broker },
       agents: { healthy: () => agent.healthy(), flows: () => agent.status().length, host: agent },
       clusters,
+      sampler,
+      lag,
     };
 
     // Bind first so a taken port fails the start before the slow parts load; until the console is

@@ -1,8 +1,13 @@
 import type { Metadata } from "next";
-import { Overview } from "../../components/overview";
+import { Suspense } from "react";
+import { Dashboard } from "../../components/dashboard";
 
-export const metadata: Metadata = { title: "Overview" };
+export const metadata: Metadata = { title: "Dashboard" };
 
-export default function OverviewPage() {
-  return <Overview />;
+export default function DashboardPage() {
+  return (
+    <Suspense>
+      <Dashboard />
+    </Suspense>
+  );
 }

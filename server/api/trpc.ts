@@ -22,6 +22,10 @@ export interface Services {
   agents?: { healthy(): boolean; flows(): number; host?: import("../agents/host").AgentHost };
   /** Kafka-protocol connections to the embedded broker and every cluster added in the console. */
   clusters?: import("../control/clusters").ClusterConnections;
+  /** Per-second series of the metrics registry (the dashboard's live range). */
+  sampler?: import("../metrics/series").SeriesSampler;
+  /** Consumer lag sampled over time, per cluster and group. */
+  lag?: import("../metrics/lag").LagSampler;
 }
 
 /** Filled in by procedures so the audit middleware can record what a mutation touched. */

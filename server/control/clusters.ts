@@ -3,6 +3,7 @@ import { Kafka, logLevel, type Admin, type KafkaConfig } from "kafkajs";
 import type { Db } from "../../db/client";
 import { clusters } from "../../db/schema";
 import { logger } from "../log";
+import { GroupRequests } from "./group-requests";
 
 const log = logger("clusters");
 
@@ -24,6 +25,8 @@ export interface ClusterInfo {
 interface Connection {
   kafka: Kafka;
   admin: Promise<Admin>;
+  /** Group requests kafkajs's admin lacks (server/control/group-requests.ts), opened on first use. */
+  groups?: Promise<GroupRequests>;
 }
 
 /**
@@ -85,6 +88,19 @@ export class ClusterConnections {
     return (await this.connection(id)).admin;
   }
 
+  /** The cluster's connection for group offset requests (fetch all, commit outside a generation, delete). */
+  async groupRequests(id: string): Promise<GroupRequests> {
+    const c = await this.connection(id);
+    if (!c.groups) {
+      const opened = GroupRequests.open(await this.configOf(id));
+      c.groups = opened;
+      opened.catch(() => {
+        if (c.groups === opened) c.groups = undefined;
+      });
+    }
+    return c.groups;
+  }
+
   private async connection(id: string): Promise<Connection> {
     let c = this.connections.get(id);
     if (!c) {
@@ -106,6 +122,7 @@ export class ClusterConnections {
     const c = this.connections.get(id);
     this.connections.delete(id);
     if (c) await c.admin.then((a) => a.disconnect()).catch(() => undefined);
+    if (c?.groups) await c.groups.then((g) => g.close()).catch(() => undefined);
   }
 
   async close(): Promise<void> {

@@ -36,9 +36,10 @@ export const LIVE_POINTS = 900;
  * The console's charts read these series; rollups to Postgres read them too.
  */
 export class SeriesSampler {
-  private readonly series = new Map<string, RingSeries>();
+  private readonly series = new Map<string, { name: string; labels: Labels; ring: RingSeries; seenAt: number }>();
   private readonly last = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
+  private sampledOnce = false;
 
   constructor(private readonly registry: MetricsRegistry, private readonly capacity = LIVE_POINTS) {}
 
@@ -58,13 +59,16 @@ export class SeriesSampler {
       if (fam.kind === "histogram") continue;
       for (const [key, m] of fam.members) {
         const id = `${name}|${key}`;
-        let s = this.series.get(id);
-        if (!s) {
-          s = new RingSeries(this.capacity);
-          this.series.set(id, s);
+        let entry = this.series.get(id);
+        if (!entry) {
+          entry = { name, labels: m.labels, ring: new RingSeries(this.capacity), seenAt: now };
+          this.series.set(id, entry);
         }
+        entry.seenAt = now;
+        const s = entry.ring;
         if (m instanceof Counter) {
-          const prev = this.last.get(id);
+          // A counter that appears after the first pass was created since the last one: it started at 0.
+          const prev = this.last.get(id) ?? (this.sampledOnce ? 0 : undefined);
           this.last.set(id, m.value);
           s.push(now, prev === undefined ? 0 : Math.max(0, m.value - prev) / seconds);
         } else if (m instanceof Gauge) {
@@ -72,10 +76,25 @@ export class SeriesSampler {
         }
       }
     }
+    this.sampledOnce = true;
+    // A removed member (a deleted topic, a stopped flow) keeps its history until it has scrolled out.
+    for (const [id, e] of this.series) {
+      if (now - e.seenAt > this.capacity * 1000 * seconds) {
+        this.series.delete(id);
+        this.last.delete(id);
+      }
+    }
   }
 
   /** The per-second series of one metric member, oldest first. */
   points(name: string, labels: Labels = {}, since = 0): { t: number; v: number }[] {
-    return this.series.get(`${name}|${labelKey(labels)}`)?.points(since) ?? [];
+    return this.series.get(`${name}|${labelKey(labels)}`)?.ring.points(since) ?? [];
+  }
+
+  /** Every series of a metric family, each with its labels; a member removed from the registry keeps its history here. */
+  family(name: string, since = 0): { labels: Labels; points: { t: number; v: number }[] }[] {
+    const out: { labels: Labels; points: { t: number; v: number }[] }[] = [];
+    for (const s of this.series.values()) if (s.name === name) out.push({ labels: s.labels, points: s.ring.points(since) });
+    return out;
   }
 }

@@ -1,0 +1,19 @@
+import type { Metadata } from "next";
+import { Suspense } from "react";
+import { GroupDetail } from "../../../../components/groups/group-detail";
+import { groupParam } from "../../../../components/groups/state";
+
+type Params = { params: Promise<{ group: string }> };
+
+export async function generateMetadata({ params }: Params): Promise<Metadata> {
+  return { title: `Group ${groupParam((await params).group)}` };
+}
+
+export default async function GroupPage({ params }: Params) {
+  const groupId = groupParam((await params).group);
+  return (
+    <Suspense>
+      <GroupDetail groupId={groupId} />
+    </Suspense>
+  );
+}

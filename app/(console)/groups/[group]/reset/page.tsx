@@ -1,0 +1,19 @@
+import type { Metadata } from "next";
+import { Suspense } from "react";
+import { ResetOffsets } from "../../../../../components/groups/reset-offsets";
+import { groupParam } from "../../../../../components/groups/state";
+
+type Params = { params: Promise<{ group: string }> };
+
+export async function generateMetadata({ params }: Params): Promise<Metadata> {
+  return { title: `Reset offsets · ${groupParam((await params).group)}` };
+}
+
+export default async function ResetOffsetsPage({ params }: Params) {
+  const groupId = groupParam((await params).group);
+  return (
+    <Suspense>
+      <ResetOffsets groupId={groupId} />
+    </Suspense>
+  );
+}

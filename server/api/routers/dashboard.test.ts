@@ -1,0 +1,119 @@
+import type { Kafka, Producer } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../../broker/compat/harness";
+import { LagSampler } from "../../metrics/lag";
+import { metrics } from "../../metrics/registry";
+import { MetricRollups } from "../../metrics/rollups";
+import { SeriesSampler } from "../../metrics/series";
+import { startRouterEnv } from "./testing";
+
+/**
+ * The dashboard router over a real broker: the broker's per-topic counters are sampled into
+ * per-second rings, rolled up into PGlite by the minute, and read back per range.
+ */
+describe("dashboard router", () => {
+  let env: Awaited<ReturnType<typeof startRouterEnv>>;
+  let kafka: Kafka;
+  let producer: Producer;
+  let sampler: SeriesSampler;
+  // A whole minute in the past, so the rollup of that minute is final.
+  const minute = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
+
+  beforeAll(async () => {
+    env = await startRouterEnv();
+    sampler = new SeriesSampler(metrics);
+    env.services.sampler = sampler;
+    kafka = env.broker.kafka("dashboard-test");
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: "clicks", numPartitions: 1 }, { topic: "views", numPartitions: 1 }] });
+    await admin.disconnect();
+    producer = kafka.producer();
+    await producer.connect();
+    sampler.sample(minute + 1000);
+    await producer.send({ topic: "clicks", messages: Array.from({ length: 100 }, (_, i) => ({ value: `click-${i}` })) });
+    await producer.send({ topic: "views", messages: Array.from({ length: 10 }, (_, i) => ({ value: `view-${i}` })) });
+    sampler.sample(minute + 2000);
+  });
+
+  afterAll(async () => {
+    await producer?.disconnect();
+    await env?.stop();
+  });
+
+  it("shows the live per-second rates overall and per topic, and the top topics", async () => {
+    const live = await env.viewer().dashboard.throughput({ range: "15m" });
+    expect(live.available).toBe(true);
+    expect(live.stepMs).toBe(1000);
+    const last = live.points.find((p) => p.t === minute + 2000)!;
+    expect(last.recordsIn).toBe(110);
+    expect(last.bytesIn).toBeGreaterThan(110 * 7);
+    const clicks = await env.viewer().dashboard.throughput({ range: "15m", topic: "clicks" });
+    expect(clicks.points.find((p) => p.t === minute + 2000)!.recordsIn).toBe(100);
+    // The top-topics table averages the last minute of the rings.
+    sampler.sample(Date.now());
+    const top = (await env.viewer().dashboard.throughput({ range: "15m" })).topics;
+    expect(top.map((t) => t.topic).slice(0, 2)).toEqual(["clicks", "views"]);
+  });
+
+  it("rolls finished minutes into Postgres and reads them back per range", async () => {
+    const rollups = new MetricRollups(env.database.db, sampler, minute - 60_000);
+    const written = await rollups.tick(minute + 60_000 + 1);
+    expect(written).toBeGreaterThan(0);
+    // A second pass over the same minute changes nothing (upsert), and writes no new minute.
+    expect(await rollups.tick(minute + 60_000 + 2)).toBe(0);
+
+    const hour = await env.viewer().dashboard.throughput({ range: "1h" });
+    expect(hour.stepMs).toBe(60_000);
+    const p = hour.points.find((x) => x.t === minute)!;
+    // The topics' counters appeared between the two samples, so their first second counts in full.
+    expect(p.recordsIn).toBe(110);
+    const clicks = await env.viewer().dashboard.throughput({ range: "7d", topic: "clicks" });
+    expect(clicks.stepMs).toBe(3_600_000);
+    expect(clicks.points).toHaveLength(1);
+    expect(clicks.points[0].recordsIn).toBe(100);
+    expect(hour.topics.map((t) => t.topic)).toEqual(["clicks", "views"]);
+  });
+
+  it("shows disk per topic, connections, and total lag with the most lagging groups", async () => {
+    const c = kafka.consumer({ groupId: "readers", maxWaitTimeInMs: 100 });
+    await c.connect();
+    await c.subscribe({ topic: "clicks", fromBeginning: true });
+    let seen = 0;
+    await c.run({ autoCommitInterval: 50, eachMessage: async () => void seen++ });
+    await eventually(() => seen >= 100, 20_000, "100 clicks read");
+    await eventually(async () => ((await env.viewer().groups.get({ groupId: "readers" })).lag === 0 ? true : undefined));
+    await c.disconnect();
+    await producer.send({ topic: "clicks", messages: Array.from({ length: 7 }, (_, i) => ({ value: `late-${i}` })) });
+
+    env.services.lag = new LagSampler(env.clusters, 60_000);
+    await env.services.lag.sample("embedded");
+    sampler.sample(Date.now());
+    const o = await env.viewer().dashboard.overview({});
+    expect(o.lag).toMatchObject({ total: 7, groups: 1, error: null });
+    expect(o.lag.top).toEqual([{ groupId: "readers", lag: 7, state: "Empty", members: 0 }]);
+    expect(o.lag.series.at(-1)?.v).toBe(7);
+    expect(o.disk!.map((d) => d.topic)).toEqual(expect.arrayContaining(["clicks", "views"]));
+    expect(o.disk![0].topic).toBe("clicks");
+    expect(o.disk![0].bytes).toBeGreaterThan(o.disk!.find((d) => d.topic === "views")!.bytes);
+    expect(o.connections!.current).toBeGreaterThanOrEqual(1);
+    expect(o.connections!.series.at(-1)!.v).toBeGreaterThanOrEqual(1);
+  });
+
+  it("reports agents' event rates from their Flume counters", async () => {
+    let accepted = 0;
+    metrics.gauge("agent_EventAcceptedCount", "test", { agent: "embedded", flow: "web", component: "r1", kind: "source" }, () => accepted);
+    const now = Date.now();
+    sampler.sample(now - 2000);
+    accepted = 500;
+    sampler.sample(now - 1000);
+    const o = await env.viewer().dashboard.overview({});
+    expect(o.agents).toEqual([{ agent: "embedded", flow: "web", component: "r1", kind: "source", rate: 500 }]);
+  });
+
+  it("says where broker rates come from for a cluster other than the embedded one", async () => {
+    const r = await env.viewer().dashboard.throughput({ cluster: "7" });
+    expect(r).toMatchObject({ available: false, points: [] });
+    expect(r.reason).toMatch(/embedded broker/);
+  });
+});

@@ -1,0 +1,165 @@
+import { z } from "zod";
+import { EMBEDDED_CLUSTER } from "../../control/clusters";
+import { listGroups } from "../../control/groups";
+import { historyByLabels, RANGES, readHistory, type HistoryRange } from "../../metrics/rollups";
+import type { SeriesSampler } from "../../metrics/series";
+import { router, viewerProcedure, type Services } from "../trpc";
+
+const cluster = z.string().min(1).max(100).default(EMBEDDED_CLUSTER);
+
+const FLOWS = {
+  recordsIn: "tributary_broker_records_in_total",
+  recordsOut: "tributary_broker_records_out_total",
+  bytesIn: "tributary_broker_bytes_in_total",
+  bytesOut: "tributary_broker_bytes_out_total",
+} as const;
+type Flow = keyof typeof FLOWS;
+const FLOW_KEYS = Object.keys(FLOWS) as Flow[];
+
+export type ThroughputPoint = { t: number } & Record<Flow, number>;
+export type TopicThroughput = { topic: string } & Record<Flow, number>;
+
+/** Broker rates exist only for the broker this process runs; another cluster's broker keeps its own. */
+function brokerFacts(services: Services, id: string) {
+  if (id !== EMBEDDED_CLUSTER || !services.broker?.instance || !services.sampler) return null;
+  return { broker: services.broker.instance, sampler: services.sampler };
+}
+
+const NOT_EMBEDDED = "Rates, disk use and connections come from the embedded broker's own metrics; for this cluster, use its monitoring (JMX, Prometheus).";
+
+/** Sums the members of a family (or takes one topic's series) per sample time. */
+function liveSeries(sampler: SeriesSampler, metric: string, topic: string | undefined, since: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const s of sampler.family(metric, since)) {
+    if (topic !== undefined && s.labels.topic !== topic) continue;
+    for (const p of s.points) out.set(p.t, (out.get(p.t) ?? 0) + p.v);
+  }
+  return out;
+}
+
+function mergeFlows(series: Record<Flow, Map<number, number> | { t: number; v: number }[]>): ThroughputPoint[] {
+  const byT = new Map<number, ThroughputPoint>();
+  for (const k of FLOW_KEYS) {
+    const s = series[k];
+    const entries: [number, number][] = s instanceof Map ? [...s] : s.map((p) => [p.t, p.v]);
+    for (const [t, v] of entries) {
+      let row = byT.get(t);
+      if (!row) byT.set(t, (row = { t, recordsIn: 0, recordsOut: 0, bytesIn: 0, bytesOut: 0 }));
+      row[k] = v;
+    }
+  }
+  return [...byT.values()].sort((a, b) => a.t - b.t);
+}
+
+/** Per-topic average rates over the last `windowMs` of the live rings. */
+function liveTopics(sampler: SeriesSampler, since: number): TopicThroughput[] {
+  const topics = new Map<string, TopicThroughput>();
+  for (const k of FLOW_KEYS) {
+    for (const s of sampler.family(FLOWS[k], since)) {
+      const topic = s.labels.topic;
+      if (!topic || s.points.length === 0) continue;
+      let row = topics.get(topic);
+      if (!row) topics.set(topic, (row = { topic, recordsIn: 0, recordsOut: 0, bytesIn: 0, bytesOut: 0 }));
+      row[k] = s.points.reduce((n, p) => n + p.v, 0) / s.points.length;
+    }
+  }
+  return [...topics.values()];
+}
+
+const byThroughput = (a: TopicThroughput, b: TopicThroughput) => b.bytesIn + b.bytesOut - (a.bytesIn + a.bytesOut) || b.recordsIn - a.recordsIn;
+
+/** A per-second gauge of cumulative counts (the agents' Flume counters) turned into a rate. */
+function rateOf(points: { t: number; v: number }[]): number {
+  if (points.length < 2) return 0;
+  const a = points[0];
+  const b = points[points.length - 1];
+  return b.t > a.t ? Math.max(0, ((b.v - a.v) * 1000) / (b.t - a.t)) : 0;
+}
+
+export const dashboardRouter = router({
+  /** Records/s and bytes/s in and out, overall or for one topic, live (15 min at 1 s) or from rollups. */
+  throughput: viewerProcedure
+    .input(z.object({ cluster, range: z.enum(["15m", "1h", "24h", "7d"]).default("15m"), topic: z.string().min(1).max(249).optional() }))
+    .query(async ({ ctx, input }) => {
+      const facts = brokerFacts(ctx.services, input.cluster);
+      if (!facts) return { available: false as const, reason: NOT_EMBEDDED, stepMs: 0, points: [], topics: [] };
+      const now = Date.now();
+      if (input.range === "15m") {
+        const since = now - 15 * 60_000;
+        const series = Object.fromEntries(FLOW_KEYS.map((k) => [k, liveSeries(facts.sampler, FLOWS[k], input.topic, since)])) as Record<Flow, Map<number, number>>;
+        return { available: true as const, stepMs: 1000, points: mergeFlows(series), topics: liveTopics(facts.sampler, now - 60_000).sort(byThroughput) };
+      }
+      const range = input.range as HistoryRange;
+      const labels = input.topic ? `topic=${input.topic}` : "";
+      const db = ctx.db;
+      const [history, perTopic] = await Promise.all([
+        Promise.all(FLOW_KEYS.map((k) => readHistory(db, FLOWS[k], labels, range, now))),
+        Promise.all(FLOW_KEYS.map((k) => historyByLabels(db, FLOWS[k], range, now))),
+      ]);
+      const topics = new Map<string, TopicThroughput>();
+      FLOW_KEYS.forEach((k, i) => {
+        for (const [key, v] of perTopic[i]) {
+          const topic = key.replace(/^topic=/, "");
+          let row = topics.get(topic);
+          if (!row) topics.set(topic, (row = { topic, recordsIn: 0, recordsOut: 0, bytesIn: 0, bytesOut: 0 }));
+          row[k] = v;
+        }
+      });
+      const series: Record<Flow, { t: number; v: number }[]> = { recordsIn: history[0], recordsOut: history[1], bytesIn: history[2], bytesOut: history[3] };
+      return { available: true as const, stepMs: RANGES[range].stepS * 1000, points: mergeFlows(series), topics: [...topics.values()].sort(byThroughput) };
+    }),
+
+  /** Lag, disk, connections and agents at a glance. */
+  overview: viewerProcedure.input(z.object({ cluster })).query(async ({ ctx, input }) => {
+    const s = ctx.services;
+    const since = Date.now() - 15 * 60_000;
+
+    s.lag?.watch(input.cluster);
+    let latest = s.lag?.latest(input.cluster) ?? null;
+    let lagError = s.lag?.lastError(input.cluster) ?? null;
+    if (!latest && s.clusters) {
+      // Not sampled yet (a cluster just opened): ask the cluster now.
+      try {
+        latest = { at: Date.now(), groups: await listGroups(await s.clusters.admin(input.cluster), await s.clusters.groupRequests(input.cluster)) };
+      } catch (err) {
+        lagError = `Cannot read consumer groups: ${(err as Error).message}. Check the cluster on the Clusters page.`;
+      }
+    }
+    const groups = latest?.groups ?? [];
+    const lag = {
+      at: latest?.at ?? null,
+      error: lagError,
+      total: groups.reduce((n, g) => n + g.lag, 0),
+      groups: groups.length,
+      top: [...groups].sort((a, b) => b.lag - a.lag).slice(0, 5).map((g) => ({ groupId: g.groupId, lag: g.lag, state: g.state, members: g.members })),
+      series: s.lag?.totalSeries(input.cluster) ?? [],
+    };
+
+    const facts = brokerFacts(s, input.cluster);
+    const disk = facts
+      ? facts.broker.logs
+          .topics()
+          .map((t) => {
+            const parts = facts.broker.logs.partitions(t.name);
+            return { topic: t.name, partitions: parts.length, bytes: parts.reduce((n, p) => n + p.sizeBytes, 0) };
+          })
+          .sort((a, b) => b.bytes - a.bytes)
+      : null;
+    const connections = facts ? { current: facts.broker.connectionCount, series: facts.sampler.points("tributary_broker_connections", {}, since) } : null;
+
+    const agents: { flow: string; component: string; kind: string; agent: string; rate: number }[] = [];
+    if (s.sampler) {
+      const recent = Date.now() - 10_000;
+      for (const [metric, kind] of [
+        ["agent_EventAcceptedCount", "source"],
+        ["agent_EventDrainSuccessCount", "sink"],
+      ] as const) {
+        for (const f of s.sampler.family(metric, recent)) {
+          if (f.labels.kind !== kind || f.points.length === 0) continue;
+          agents.push({ agent: f.labels.agent ?? "", flow: f.labels.flow ?? "", component: f.labels.component ?? "", kind, rate: rateOf(f.points) });
+        }
+      }
+    }
+    return { lag, disk, connections, agents, brokerNote: facts ? null : NOT_EMBEDDED };
+  }),
+});

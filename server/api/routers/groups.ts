@@ -1,0 +1,139 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { EMBEDDED_CLUSTER } from "../../control/clusters";
+import { committedOffsets, deleteGroup, deleteTopicOffsets, describeGroup, executeReset, GroupBusyError, GroupError, listGroups, previewReset, StalePreviewError, type ResetScope } from "../../control/groups";
+import { formatOffsetsCsv, parseDuration, parseOffsetsCsv, ResetError, type ResetStrategy } from "../../control/offset-reset";
+import { logger } from "../../log";
+import { operatorProcedure, router, viewerProcedure, type Context } from "../trpc";
+
+const log = logger("api.groups");
+
+const cluster = z.string().min(1).max(100).default(EMBEDDED_CLUSTER);
+const groupId = z.string().min(1).max(255);
+
+const scope = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("all-topics") }),
+  z.object({ kind: z.literal("topic"), topic: z.string().min(1).max(249), partitions: z.array(z.number().int().min(0)).max(10_000).optional() }),
+]);
+
+/** The strategies as the browser sends them; durations, datetimes and files are parsed here with the tool's rules. */
+const strategy = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("to-earliest") }),
+  z.object({ kind: z.literal("to-latest") }),
+  z.object({ kind: z.literal("to-current") }),
+  z.object({ kind: z.literal("to-offset"), offset: z.number().int().min(0) }),
+  z.object({ kind: z.literal("shift-by"), by: z.number().int() }),
+  z.object({ kind: z.literal("to-datetime"), at: z.iso.datetime({ offset: true, local: true }) }),
+  z.object({ kind: z.literal("by-duration"), duration: z.string().min(2).max(50) }),
+  z.object({ kind: z.literal("from-file"), csv: z.string().min(1).max(5_000_000) }),
+]);
+type StrategyInput = z.infer<typeof strategy>;
+
+function toStrategy(s: StrategyInput): ResetStrategy {
+  switch (s.kind) {
+    case "to-datetime":
+      return { kind: "to-datetime", at: new Date(s.at).getTime() };
+    case "by-duration":
+      return { kind: "by-duration", ms: parseDuration(s.duration) };
+    case "from-file":
+      return { kind: "from-file", offsets: parseOffsetsCsv(s.csv) };
+    default:
+      return s;
+  }
+}
+
+async function connect(ctx: Context, id: string) {
+  const clusters = ctx.services.clusters;
+  if (!clusters) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "This process manages no clusters; start it with `tributary start`." });
+  try {
+    const [admin, requests] = await Promise.all([clusters.admin(id), clusters.groupRequests(id)]);
+    ctx.services.lag?.watch(id);
+    return { admin, requests };
+  } catch (err) {
+    throw new TRPCError({ code: "BAD_GATEWAY", message: `Cannot reach cluster "${id}": ${(err as Error).message}. Check it on the Clusters page.`, cause: err });
+  }
+}
+
+/** Our own errors are the user's to act on; anything else from the cluster is reported as such. */
+async function run<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof TRPCError) throw err;
+    if (err instanceof StalePreviewError) throw new TRPCError({ code: "CONFLICT", message: err.message, cause: err });
+    if (err instanceof ResetError) throw new TRPCError({ code: "BAD_REQUEST", message: err.message, cause: err });
+    if (err instanceof GroupBusyError) throw new TRPCError({ code: "CONFLICT", message: err.message, cause: err });
+    if (err instanceof GroupError) throw new TRPCError({ code: "NOT_FOUND", message: err.message, cause: err });
+    throw new TRPCError({ code: "BAD_GATEWAY", message: `The cluster refused: ${(err as Error).message}`, cause: err });
+  }
+}
+
+export const groupsRouter = router({
+  list: viewerProcedure.input(z.object({ cluster })).query(async ({ ctx, input }) => {
+    const { admin, requests } = await connect(ctx, input.cluster);
+    return run(() => listGroups(admin, requests));
+  }),
+
+  get: viewerProcedure.input(z.object({ cluster, groupId })).query(async ({ ctx, input }) => {
+    const { admin, requests } = await connect(ctx, input.cluster);
+    return run(() => describeGroup(admin, requests, input.groupId));
+  }),
+
+  /** Lag sampled over the last hour (server-side, every few seconds). */
+  lagHistory: viewerProcedure.input(z.object({ cluster, groupId })).query(({ ctx, input }) => {
+    ctx.services.lag?.watch(input.cluster);
+    return ctx.services.lag?.groupSeries(input.cluster, input.groupId) ?? [];
+  }),
+
+  previewReset: viewerProcedure.input(z.object({ cluster, groupId, scope, strategy })).query(async ({ ctx, input }) => {
+    const { admin, requests } = await connect(ctx, input.cluster);
+    return run(() => previewReset(admin, requests, input.groupId, input.scope as ResetScope, toStrategy(input.strategy)));
+  }),
+
+  resetOffsets: operatorProcedure
+    .input(
+      z.object({
+        cluster,
+        groupId,
+        scope,
+        strategy,
+        /** The new offsets the preview showed; the reset is refused if they no longer match. */
+        approved: z.array(z.object({ topic: z.string(), partition: z.number().int().min(0), next: z.number().int().min(0) })).max(100_000).optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+    ctx.audit.targetKind = "consumer-group";
+    ctx.audit.target = `${input.cluster}/${input.groupId}`;
+    const { admin, requests } = await connect(ctx, input.cluster);
+    const applied = await run(() => executeReset(admin, requests, input.groupId, input.scope as ResetScope, toStrategy(input.strategy), input.approved));
+    ctx.audit.before = applied.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.current }));
+    ctx.audit.after = applied.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.next }));
+    ctx.audit.details = { totals: applied.totals };
+    log.info({ cluster: input.cluster, group: input.groupId, strategy: input.strategy.kind, ...applied.totals, by: ctx.user.username }, "consumer group offsets reset");
+    return applied;
+  }),
+
+  delete: operatorProcedure.input(z.object({ cluster, groupId })).mutation(async ({ ctx, input }) => {
+    ctx.audit.targetKind = "consumer-group";
+    ctx.audit.target = `${input.cluster}/${input.groupId}`;
+    const { admin, requests } = await connect(ctx, input.cluster);
+    ctx.audit.before = await run(() => committedOffsets(requests, input.groupId));
+    await run(() => deleteGroup(admin, input.groupId));
+    return { deleted: input.groupId };
+  }),
+
+  deleteTopicOffsets: operatorProcedure.input(z.object({ cluster, groupId, topic: z.string().min(1).max(249) })).mutation(async ({ ctx, input }) => {
+    ctx.audit.targetKind = "consumer-group";
+    ctx.audit.target = `${input.cluster}/${input.groupId}`;
+    const { admin, requests } = await connect(ctx, input.cluster);
+    const removed = await run(() => deleteTopicOffsets(admin, requests, input.groupId, input.topic));
+    ctx.audit.before = removed;
+    return { removed: removed.length };
+  }),
+
+  /** The group's committed offsets in the tool's --from-file CSV (topic,partition,offset). */
+  exportOffsets: viewerProcedure.input(z.object({ cluster, groupId })).query(async ({ ctx, input }) => {
+    const { requests } = await connect(ctx, input.cluster);
+    return { csv: formatOffsetsCsv(await run(() => committedOffsets(requests, input.groupId))) };
+  }),
+});

@@ -1,0 +1,61 @@
+import type { Database } from "../../../db/client";
+import { testDatabases } from "../../../db/testing";
+import { startTestBroker } from "../../broker/compat/harness";
+import { ClusterConnections } from "../../control/clusters";
+import { LoginLimiter } from "../../control/login-limiter";
+import { createUser, type UserRow } from "../../control/users";
+import { appRouter } from "../root";
+import { createCallerFactory, type Services } from "../trpc";
+
+const callerOf = createCallerFactory(appRouter);
+
+/**
+ * A real broker on an ephemeral port, a fresh PGlite database and the console's services around
+ * them, with tRPC callers for an operator and a viewer: router tests run the real chain
+ * (roles, audit) against the real Kafka protocol.
+ */
+export async function startRouterEnv(brokerOpts: Parameters<typeof startTestBroker>[0] = {}) {
+  const broker = await startTestBroker(brokerOpts);
+  const target = testDatabases()[0];
+  const { database, dispose } = await target.open();
+  const clusters = new ClusterConnections(database.db, broker.bootstrap);
+  const services: Services = {
+    database,
+    version: "test",
+    startedAt: Date.now(),
+    loginLimiter: new LoginLimiter(),
+    secureCookies: false,
+    broker: { bootstrap: broker.bootstrap, healthy: () => true, instance: broker.broker },
+    clusters,
+  };
+  const operator = await createUser(database.db, { username: "otto", password: "operator-password", role: "operator" });
+  const viewer = await createUser(database.db, { username: "vera", password: "viewer-password", role: "viewer" });
+  let n = 0;
+  const as = (user: UserRow) =>
+    callerOf({
+      services,
+      db: database.db,
+      user,
+      sessionToken: undefined,
+      requestId: `test-${++n}`,
+      clientAddress: "127.0.0.1",
+      userAgent: "vitest",
+      setCookie: () => undefined,
+      audit: {},
+    });
+  return {
+    broker,
+    database: database as Database,
+    services,
+    clusters,
+    /** A fresh caller per call, as each HTTP request gets its own context. */
+    operator: () => as(operator),
+    viewer: () => as(viewer),
+    async stop() {
+      await clusters.close();
+      await broker.stop();
+      await database.close();
+      await dispose();
+    },
+  };
+}

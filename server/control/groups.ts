@@ -1,0 +1,273 @@
+import { AssignerProtocol, type Admin, type GroupDescription } from "kafkajs";
+import type { CommittedOffset, GroupRequests } from "./group-requests";
+import { planReset, ResetError, strategyTimestamp, type PartitionState, type ResetPlan, type ResetStrategy } from "./offset-reset";
+
+/**
+ * Consumer groups as kafka-consumer-groups shows them, read over the Kafka protocol so the same
+ * code serves the embedded broker and any other cluster: state, members, committed offsets, lag.
+ */
+
+export interface GroupMember {
+  memberId: string;
+  clientId: string;
+  host: string;
+  assignment: { topic: string; partitions: number[] }[];
+}
+
+export interface GroupSummary {
+  groupId: string;
+  state: string;
+  protocolType: string;
+  /** The partition assignor the members agreed on (range, roundrobin, …). */
+  assignor: string;
+  members: number;
+  topics: string[];
+  /** Sum of per-partition lag; a partition without a committed offset adds nothing. */
+  lag: number;
+  partitions: number;
+}
+
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  committed: number | null;
+  logStart: number;
+  logEnd: number;
+  /** Records between the committed offset and the log end, counted from the log start at least. */
+  lag: number | null;
+  memberId: string | null;
+  clientId: string | null;
+  host: string | null;
+}
+
+export interface GroupDetail extends GroupSummary {
+  memberList: GroupMember[];
+  offsets: PartitionLag[];
+}
+
+export class GroupError extends Error {}
+/** The group still has members, so it cannot be reset or deleted. */
+export class GroupBusyError extends GroupError {}
+
+/** Lag clamped at the log start: records deleted by retention are not lag anybody can read. */
+export function lagOf(committed: number | null, logStart: number, logEnd: number): number | null {
+  if (committed === null) return null;
+  return Math.max(0, logEnd - Math.max(committed, logStart));
+}
+
+function decodeMembers(g: GroupDescription): GroupMember[] {
+  return g.members.map((m) => {
+    let assignment: GroupMember["assignment"] = [];
+    if (g.protocolType === "consumer" && m.memberAssignment.length > 0) {
+      const decoded = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
+      assignment = Object.entries(decoded?.assignment ?? {}).map(([topic, partitions]) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) }));
+    }
+    return { memberId: m.memberId, clientId: m.clientId, host: m.clientHost, assignment };
+  });
+}
+
+type Watermarks = Map<string, Map<number, { low: number; high: number }>>;
+
+async function watermarks(admin: Admin, topics: Iterable<string>, cache: Watermarks = new Map()): Promise<Watermarks> {
+  await Promise.all(
+    [...new Set(topics)]
+      .filter((t) => !cache.has(t))
+      .map(async (t) => {
+        const offsets = await admin.fetchTopicOffsets(t).catch((err: Error) => {
+          // A committed offset can outlive its topic; it then has no log to lag behind.
+          if (/does not host this topic-partition|UNKNOWN_TOPIC/i.test(err.message) || (err as { type?: string }).type === "UNKNOWN_TOPIC_OR_PARTITION") return [];
+          throw err;
+        });
+        cache.set(t, new Map(offsets.map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }])));
+      }),
+  );
+  return cache;
+}
+
+function detailOf(g: GroupDescription, committed: CommittedOffset[], marks: Watermarks): GroupDetail {
+  const members = decodeMembers(g);
+  const owner = new Map<string, GroupMember>();
+  for (const m of members) for (const a of m.assignment) for (const p of a.partitions) owner.set(`${a.topic}\u0000${p}`, m);
+  const rows = new Map<string, PartitionLag>();
+  const row = (topic: string, partition: number, c: number | null): PartitionLag => {
+    const w = marks.get(topic)?.get(partition) ?? { low: 0, high: 0 };
+    const m = owner.get(`${topic}\u0000${partition}`);
+    return { topic, partition, committed: c, logStart: w.low, logEnd: w.high, lag: lagOf(c, w.low, w.high), memberId: m?.memberId ?? null, clientId: m?.clientId ?? null, host: m?.host ?? null };
+  };
+  for (const c of committed) rows.set(`${c.topic}\u0000${c.partition}`, row(c.topic, c.partition, c.offset));
+  for (const key of owner.keys()) {
+    if (!rows.has(key)) {
+      const [topic, p] = key.split("\u0000");
+      rows.set(key, row(topic, Number(p), null));
+    }
+  }
+  const offsets = [...rows.values()].sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+  return {
+    groupId: g.groupId,
+    state: g.state,
+    protocolType: g.protocolType,
+    assignor: g.protocol,
+    members: members.length,
+    memberList: members,
+    topics: [...new Set(offsets.map((o) => o.topic))].sort(),
+    lag: offsets.reduce((n, o) => n + (o.lag ?? 0), 0),
+    partitions: offsets.length,
+    offsets,
+  };
+}
+
+/** Every group of a cluster with its state and total lag, in one pass. */
+export async function listGroups(admin: Admin, requests: GroupRequests): Promise<GroupSummary[]> {
+  const { groups } = await admin.listGroups();
+  if (groups.length === 0) return [];
+  const ids = groups.map((g) => g.groupId);
+  const { groups: described } = await admin.describeGroups(ids);
+  const committed = await Promise.all(ids.map((id) => requests.committed(id)));
+  const marks = await watermarks(admin, committed.flat().map((c) => c.topic).concat(described.flatMap((g) => decodeMembers(g).flatMap((m) => m.assignment.map((a) => a.topic)))));
+  return described
+    .map((g, i) => {
+      const { memberList: _m, offsets: _o, ...summary } = detailOf(g, committed[i], marks);
+      return summary;
+    })
+    .sort((a, b) => (a.groupId < b.groupId ? -1 : 1));
+}
+
+async function describeOne(admin: Admin, groupId: string): Promise<GroupDescription> {
+  const { groups } = await admin.describeGroups([groupId]);
+  const g = groups[0];
+  if (!g || g.state === "Dead") throw new GroupError(`No consumer group "${groupId}" on this cluster; pick one from the list.`);
+  return g;
+}
+
+export async function describeGroup(admin: Admin, requests: GroupRequests, groupId: string): Promise<GroupDetail> {
+  const g = await describeOne(admin, groupId);
+  const committed = await requests.committed(groupId);
+  const marks = await watermarks(admin, committed.map((c) => c.topic).concat(decodeMembers(g).flatMap((m) => m.assignment.map((a) => a.topic))));
+  return detailOf(g, committed, marks);
+}
+
+/** Which partitions a reset touches, as the tool's --all-topics / --topic t / --topic t:0,1. */
+export type ResetScope = { kind: "all-topics" } | { kind: "topic"; topic: string; partitions?: number[] };
+
+export interface ResetPreview extends ResetPlan {
+  groupId: string;
+  state: string;
+  /** Who still holds the group; a reset runs only when this is empty. */
+  members: { memberId: string; clientId: string; host: string }[];
+}
+
+async function partitionStates(admin: Admin, r: GroupRequests, groupId: string, scope: ResetScope, strategy: ResetStrategy, now: number): Promise<PartitionState[]> {
+  const committed = await r.committed(groupId);
+  const committedOf = new Map(committed.map((c) => [`${c.topic}\u0000${c.partition}`, c.offset]));
+  let wanted: { topic: string; partition: number }[];
+  const marks = new Map() as Watermarks;
+  if (scope.kind === "all-topics" && strategy.kind === "from-file") {
+    // Importing a file: its rows are the partitions to reset, whatever the group committed before.
+    // A partition named twice takes its last line, as the tool reads the file.
+    wanted = [...new Map(strategy.offsets.map((o) => [`${o.topic}\u0000${o.partition}`, { topic: o.topic, partition: o.partition }])).values()];
+    if (wanted.length === 0) throw new ResetError("The file has no offsets; each line is topic,partition,offset.");
+    await watermarks(admin, wanted.map((w) => w.topic), marks);
+    for (const w of wanted) {
+      if (!marks.get(w.topic)?.has(w.partition)) throw new ResetError(`The file names ${w.topic}-${w.partition}, which does not exist on this cluster; fix that line.`);
+    }
+  } else if (scope.kind === "all-topics") {
+    wanted = committed.map((c) => ({ topic: c.topic, partition: c.partition }));
+    if (wanted.length === 0) throw new ResetError(`Group "${groupId}" has no committed offsets; choose a topic to reset instead of all topics.`);
+    await watermarks(admin, committed.map((c) => c.topic), marks);
+  } else {
+    await watermarks(admin, [scope.topic], marks);
+    const parts = marks.get(scope.topic)!;
+    if (parts.size === 0) throw new ResetError(`Topic "${scope.topic}" does not exist on this cluster; check the name.`);
+    const chosen = scope.partitions?.length ? scope.partitions : [...parts.keys()];
+    for (const p of chosen) if (!parts.has(p)) throw new ResetError(`Topic "${scope.topic}" has no partition ${p}; it has ${parts.size}.`);
+    wanted = chosen.map((partition) => ({ topic: scope.topic, partition }));
+  }
+  const ts = strategyTimestamp(strategy, now);
+  const atTs = new Map<string, number>();
+  if (ts !== undefined) {
+    for (const topic of new Set(wanted.map((w) => w.topic))) {
+      for (const o of await admin.fetchTopicOffsetsByTimestamp(topic, ts)) {
+        const off = Number(o.offset);
+        if (off >= 0) atTs.set(`${topic}\u0000${o.partition}`, off);
+      }
+    }
+  }
+  return wanted.map(({ topic, partition }) => {
+    const key = `${topic}\u0000${partition}`;
+    const w = marks.get(topic)?.get(partition) ?? { low: 0, high: 0 };
+    // kafkajs reports "no record at or after this time" as the log end, which is what the plan wants too.
+    return { topic, partition, earliest: w.low, latest: w.high, committed: committedOf.get(key), atTimestamp: atTs.get(key) };
+  });
+}
+
+/** The dry run: what a reset would do, and whether the group is free to take it. */
+export async function previewReset(admin: Admin, requests: GroupRequests, groupId: string, scope: ResetScope, strategy: ResetStrategy, now = Date.now()): Promise<ResetPreview> {
+  const { groups } = await admin.describeGroups([groupId]);
+  const g = groups[0];
+  const states = await partitionStates(admin, requests, groupId, scope, strategy, now);
+  return {
+    groupId,
+    state: g?.state === "Dead" ? "Empty" : (g?.state ?? "Empty"),
+    members: (g?.members ?? []).map((m) => ({ memberId: m.memberId, clientId: m.clientId, host: m.clientHost })),
+    ...planReset(strategy, states),
+  };
+}
+
+function activeMembersError(groupId: string, state: string, members: ResetPreview["members"]): GroupBusyError {
+  const who = members.map((m) => `${m.clientId} (${m.host})`).join(", ");
+  return new GroupBusyError(`Group "${groupId}" is ${state} with ${members.length} connected member${members.length === 1 ? "" : "s"}: ${who}. Stop these consumers first, then try again.`);
+}
+
+/** The plan a person approved: each partition's new offset; execution refuses if it came out different. */
+export type ApprovedPlan = { topic: string; partition: number; next: number }[];
+
+/** Offsets moved between the preview and the execution (the group committed, or the log changed). */
+export class StalePreviewError extends ResetError {}
+
+/**
+ * Applies a reset: plans it against the offsets as they are now and commits the new offsets,
+ * only when the group has no members (as the tool requires); returns the applied plan. With
+ * `approved`, the new plan must match what the person previewed, partition for partition.
+ */
+export async function executeReset(admin: Admin, requests: GroupRequests, groupId: string, scope: ResetScope, strategy: ResetStrategy, approved?: ApprovedPlan, now = Date.now()): Promise<ResetPreview> {
+  const preview = await previewReset(admin, requests, groupId, scope, strategy, now);
+  if (preview.members.length > 0) throw activeMembersError(groupId, preview.state, preview.members);
+  if (preview.partitions.length === 0) throw new ResetError("Nothing to reset: the scope holds no partitions.");
+  if (approved) {
+    const want = new Map(approved.map((a) => [`${a.topic}\u0000${a.partition}`, a.next]));
+    const moved = preview.partitions.filter((p) => want.get(`${p.topic}\u0000${p.partition}`) !== p.next);
+    if (moved.length > 0 || want.size !== preview.partitions.length) {
+      const names = moved.slice(0, 5).map((p) => `${p.topic}-${p.partition}`).join(", ");
+      throw new StalePreviewError(`The offsets changed since the preview${names ? ` (${names})` : ""}; preview again and check the new counts before executing.`);
+    }
+  }
+  await requests.commit(groupId, preview.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.next })));
+  return preview;
+}
+
+export async function deleteGroup(admin: Admin, groupId: string): Promise<void> {
+  const g = await describeOne(admin, groupId);
+  if (g.members.length > 0) throw activeMembersError(groupId, g.state, g.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, host: m.clientHost })));
+  await admin.deleteGroups([groupId]);
+}
+
+/** kafka-consumer-groups --delete-offsets --topic t: forget where the group was in one topic. */
+export async function deleteTopicOffsets(admin: Admin, requests: GroupRequests, groupId: string, topic: string): Promise<CommittedOffset[]> {
+  await describeOne(admin, groupId);
+  const removed = (await requests.committed(groupId)).filter((c) => c.topic === topic);
+  if (removed.length === 0) throw new GroupError(`Group "${groupId}" has no committed offsets for topic "${topic}".`);
+  try {
+    await requests.deleteOffsets(groupId, topic, removed.map((c) => c.partition));
+  } catch (err) {
+    if (/subscribed/i.test((err as Error).message)) {
+      throw new GroupError(`Group "${groupId}" is still subscribed to "${topic}"; stop its consumers or unsubscribe them from the topic first.`);
+    }
+    throw err;
+  }
+  return removed;
+}
+
+export async function committedOffsets(requests: GroupRequests, groupId: string): Promise<CommittedOffset[]> {
+  const rows = await requests.committed(groupId);
+  return rows.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+}
