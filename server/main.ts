@@ -151,6 +151,7 @@ export async function startAll(config: Config): Promise<Running> {
       broker: { bootstrap: broker.bootstrap, healthy: () => true, instance: broker },
       agents: { healthy: () => agent.healthy(), flows: () => agent.status().length, host: agent },
       clusters,
+      series: sampler,
     };
 
     // Bind first so a taken port fails the start before the slow parts load; until the console is

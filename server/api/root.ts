@@ -1,6 +1,9 @@
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
+import { clustersRouter } from "./routers/clusters";
 import { healthProcedure } from "./routers/health";
+import { messagesRouter } from "./routers/messages";
+import { topicsRouter } from "./routers/topics";
 import { usersRouter } from "./routers/users";
 import { router } from "./trpc";
 
@@ -9,6 +12,9 @@ export const appRouter = router({
   auth: authRouter,
   users: usersRouter,
   audit: auditRouter,
+  clusters: clustersRouter,
+  topics: topicsRouter,
+  messages: messagesRouter,
 });
 
 export type AppRouter = typeof appRouter;
