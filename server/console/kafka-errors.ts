@@ -1,11 +1,13 @@
 import { TRPCError } from "@trpc/server";
-import { KafkaJSError } from "kafkajs";
+import kafkajs from "kafkajs";
 import { UnknownCluster } from "../control/clusters";
 import { WireError } from "./wire";
 
+const { KafkaJSError } = kafkajs;
+
 const UNREACHABLE = new Set(["KafkaJSConnectionError", "KafkaJSConnectionClosedError", "KafkaJSRequestTimeoutError", "KafkaJSBrokerNotFound", "KafkaJSSASLAuthenticationError"]);
 
-function rootCause(err: KafkaJSError): Error {
+function rootCause(err: Error): Error {
   // kafkajs wraps the real failure in "number of retries exceeded"; the user needs the real one.
   let e: Error = err;
   while (e.name === "KafkaJSNumberOfRetriesExceeded" && (e as { cause?: Error }).cause) e = (e as { cause?: Error }).cause as Error;

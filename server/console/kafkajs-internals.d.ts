@@ -53,7 +53,8 @@ declare module "kafkajs/src/cluster/index.js" {
 }
 
 declare module "kafkajs/src/loggers/index.js" {
-  export function createLogger(opts: { level: number; logCreator: unknown }): unknown;
+  const loggers: { createLogger(opts: { level: number; logCreator: unknown }): unknown };
+  export default loggers;
 }
 
 declare module "kafkajs/src/network/socketFactory.js" {

@@ -1,19 +1,12 @@
-import { ConfigResourceTypes, ConfigSource, type Admin } from "kafkajs";
+import kafkajs, { type Admin } from "kafkajs";
 import type { Broker } from "../broker/broker";
 import { TOPIC_CONFIGS } from "../broker/log/configs";
 import type { SeriesSampler } from "../metrics/series";
 import { EARLIEST, LATEST, type KafkaWire } from "./wire";
 
-/** Kafka's rule for topic names (kafka.common.internals.Topic.validate). */
-export const TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
+// kafkajs is CommonJS with a spread in its exports, which Node's ESM loader cannot see into.
+const { ConfigResourceTypes, ConfigSource } = kafkajs;
 
-export function topicNameProblem(name: string): string | undefined {
-  if (!name) return "enter a name";
-  if (name === "." || name === "..") return '"." and ".." are not allowed';
-  if (name.length > 249) return "use at most 249 characters";
-  if (!TOPIC_NAME.test(name)) return "use only ASCII letters, digits, '.', '_' and '-'";
-  return undefined;
-}
 
 /**
  * Facts only the embedded broker can give (disk use, per-second rates): present when the cluster

@@ -1,6 +1,6 @@
 import type { KafkaConfig } from "kafkajs";
 import Cluster, { type WireMetadata, type WireRecord } from "kafkajs/src/cluster/index.js";
-import { createLogger } from "kafkajs/src/loggers/index.js";
+import loggers from "kafkajs/src/loggers/index.js";
 import socketFactory from "kafkajs/src/network/socketFactory.js";
 
 /** ListOffsets' special timestamps. */
@@ -34,7 +34,7 @@ export class KafkaWire {
 
   constructor(config: KafkaConfig) {
     this.cluster = new Cluster({
-      logger: createLogger({ level: config.logLevel ?? 1, logCreator: config.logCreator }),
+      logger: loggers.createLogger({ level: config.logLevel ?? 1, logCreator: config.logCreator }),
       socketFactory: socketFactory(),
       brokers: config.brokers,
       ssl: config.ssl,

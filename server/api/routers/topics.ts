@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { ConfigResourceTypes } from "kafkajs";
+import kafkajs from "kafkajs";
 import { z } from "zod";
 import { onCluster } from "../../console/kafka-errors";
 import {
@@ -7,15 +7,17 @@ import {
   listTopics,
   overridesOf,
   topicConfigs,
-  topicNameProblem,
   topicPartitions,
   topicThroughput,
   type EmbeddedFacts,
 } from "../../console/topics";
+import { topicNameProblem } from "../../console/topic-name";
 import { EARLIEST } from "../../console/wire";
 import { EMBEDDED_CLUSTER } from "../../control/clusters";
 import { adminProcedure, router, viewerProcedure, type Context } from "../trpc";
 import { clusterConnections } from "./clusters";
+
+const { ConfigResourceTypes } = kafkajs;
 
 export const clusterInput = z.object({ cluster: z.string().min(1).default(EMBEDDED_CLUSTER) });
 const topicInput = clusterInput.extend({ topic: z.string().min(1).max(249) });
