@@ -5,21 +5,9 @@ import type { AppRouter } from "../../server/api/root";
 import { formatBytes, formatDuration } from "../format";
 import { trpc } from "../trpc";
 import { Card, ErrorNote } from "../ui";
-import { describeValue } from "./topic-configs";
+import { describeValue, diffOverrides } from "./topic-configs";
 
 type ConfigRow = inferRouterOutputs<AppRouter>["topics"]["get"]["configs"][number];
-
-export interface ConfigChange {
-  name: string;
-  before: string | null;
-  after: string | null;
-}
-
-/** What applying `after` as the topic's overrides changes; null means "back to the default". */
-export function diffOverrides(before: Record<string, string>, after: Record<string, string>): ConfigChange[] {
-  const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-  return names.filter((n) => before[n] !== after[n]).map((n) => ({ name: n, before: before[n] ?? null, after: after[n] ?? null }));
-}
 
 const fmt = { duration: formatDuration, bytes: formatBytes };
 

@@ -43,3 +43,16 @@ export function describeValue(name: string, value: string | null, fmt: { duratio
   if (name.endsWith(".bytes") && n > 0 && n < 9e15) return fmt.bytes(n);
   return null;
 }
+
+export interface ConfigChange {
+  name: string;
+  before: string | null;
+  after: string | null;
+}
+
+/** What applying `after` as the topic's overrides changes; null means "back to the default". */
+export function diffOverrides(before: Record<string, string>, after: Record<string, string>): ConfigChange[] {
+  const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  return names.filter((n) => before[n] !== after[n]).map((n) => ({ name: n, before: before[n] ?? null, after: after[n] ?? null }));
+}
+

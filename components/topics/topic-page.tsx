@@ -25,8 +25,8 @@ function Throughput({ cluster, topic }: { cluster: string; topic: string }) {
           <YAxis tickFormatter={(v: number) => formatCount(v)} fontSize={11} width={48} />
           <Tooltip formatter={(v, name) => [formatRate(Number(v)), name]} />
           <Legend />
-          <Line type="monotone" dataKey="recordsIn" name="records in/s" stroke="#1f6feb" dot={false} isAnimationActive={false} />
-          <Line type="monotone" dataKey="recordsOut" name="records out/s" stroke="#1a7f37" dot={false} isAnimationActive={false} />
+          <Line type="linear" dataKey="recordsIn" name="records in/s" stroke="#1f6feb" dot={false} isAnimationActive={false} />
+          <Line type="linear" dataKey="recordsOut" name="records out/s" stroke="#1a7f37" dot={false} isAnimationActive={false} />
         </LineChart>
       </ResponsiveContainer>
     </div>

@@ -89,7 +89,7 @@ export function TopicsPage() {
                   { key: "size", header: "Size", align: "right" as const, sort: (t: (typeof rows)[number]) => t.sizeBytes ?? 0, render: (t: (typeof rows)[number]) => (t.sizeBytes === null ? "–" : formatBytes(t.sizeBytes)) },
                   {
                     key: "rate",
-                    header: "In",
+                    header: "Rate in",
                     align: "right" as const,
                     sort: (t: (typeof rows)[number]) => t.recordsPerSec ?? 0,
                     render: (t: (typeof rows)[number]) => (t.recordsPerSec === null ? "–" : <span title={formatBytesRate(t.bytesPerSec ?? 0)}>{formatRate(t.recordsPerSec)}</span>),
