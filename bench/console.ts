@@ -81,7 +81,9 @@ async function main() {
     const perTopic = Math.floor(RECORDS / TOPICS);
     const t0 = Date.now();
     const BATCH = 5000;
+    let hotMiddle = 0;
     for (const topic of names) {
+      if (topic === names[1]) hotMiddle = Math.round((t0 + Date.now()) / 2);
       for (let sent = 0; sent < perTopic; sent += BATCH) {
         const n = Math.min(BATCH, perTopic - sent);
         await producer.send({ topic, messages: Array.from({ length: n }, (_, i) => ({ key: `u-${(sent + i) % 1000}`, value: VALUE })) });
@@ -90,7 +92,8 @@ async function main() {
     const loadSeconds = (Date.now() - t0) / 1000;
     await producer.disconnect();
     const hot = names[0];
-    const middle = Math.round(Date.now() - (Date.now() - t0) / 2);
+    // Halfway through the first topic's load: a timestamp search that lands mid-log.
+    const middle = hotMiddle || Date.now();
 
     const rows: [string, Summary][] = [];
     const measure = async (label: string, fn: () => Promise<unknown>, runs = RUNS) => {
@@ -102,7 +105,10 @@ async function main() {
     await measure("topics.groups (one topic)", () => caller.topics.groups({ cluster: "embedded", topic: hot }));
     await measure("messages.browse earliest, 50", async () => lastResult(await caller.messages.browse({ cluster: "embedded", topic: hot, start: { kind: "earliest" }, limit: 50 })));
     await measure("messages.browse latest, 50", async () => lastResult(await caller.messages.browse({ cluster: "embedded", topic: hot, start: { kind: "latest" }, limit: 50 })));
-    await measure("messages.browse by timestamp, 50", async () => lastResult(await caller.messages.browse({ cluster: "embedded", topic: hot, start: { kind: "timestamp", timestamp: middle }, limit: 50 })));
+    await measure("messages.browse by timestamp, 50", async () => {
+      const r = await lastResult(await caller.messages.browse({ cluster: "embedded", topic: hot, start: { kind: "timestamp", timestamp: middle }, limit: 50 }));
+      if (r.records.length !== 50) throw new Error(`the timestamp search found ${r.records.length} records, expected a full page`);
+    });
 
     const scanned = Math.min(perTopic, 100_000);
     const scan = async (filters: object) => {

@@ -29,6 +29,8 @@ describe("config diffs", () => {
     expect(describeValue("retention.ms", "-1", fmt)).toBe("forever");
     expect(describeValue("retention.bytes", "-1", fmt)).toBe("no limit");
     expect(describeValue("retention.ms", "5000", fmt)).toBe("5s");
+    expect(describeValue("retention.ms", "604800000", fmt)).toBe("7 d");
+    expect(describeValue("retention.ms", "7200000", fmt)).toBe("2 h");
     expect(describeValue("segment.bytes", "1024", fmt)).toBe("1024B");
     expect(describeValue("cleanup.policy", "delete", fmt)).toBeNull();
   });

@@ -52,6 +52,7 @@ function ClusterForm({ editing, onDone }: { editing: Cluster | null; onDone: (ms
 
   return (
     <Card title={editing ? `Edit ${editing.name}` : "Add a cluster"}>
+      {/* A failed save shows through the mutation's error state below; the rejection itself carries nothing more. */}
       <form className="form-grid" onSubmit={(e) => void submit(e).catch(() => undefined)}>
         <label>
           Name

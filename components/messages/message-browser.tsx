@@ -245,6 +245,7 @@ export function MessageBrowser({ topic }: { topic: string }) {
   const [liveError, setLiveError] = useState<{ message: string } | null>(null);
   const stopScan = useRef<() => void>(() => undefined);
   const history = useRef<string[]>([]);
+  const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
     if (!input || live) return;
@@ -252,6 +253,7 @@ export function MessageBrowser({ topic }: { topic: string }) {
     setCancelled(false);
     setError(null);
     setProgress(null);
+    setResult(null);
     const sub = subscriptions.messages.browse.subscribe(input, {
       onData: (ev) => {
         if ("progress" in ev) setProgress(ev.progress);
@@ -274,7 +276,7 @@ export function MessageBrowser({ topic }: { topic: string }) {
     return () => sub.unsubscribe();
     // inputKey stands for input: a new object with the same content must not restart the scan.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [inputKey, live === null]);
+  }, [inputKey, live === null, attempt]);
 
   useEffect(() => {
     if (live === null || !input) return;
@@ -440,8 +442,6 @@ export function MessageBrowser({ topic }: { topic: string }) {
             {result.stoppedBy === "scanLimit" ? " · stopped at the scan limit; go to the next page to scan on" : result.stoppedBy === "end" ? " · reached the end" : ""}
             {result.filterErrors > 0 ? ` · the filter failed on ${result.filterErrors} record(s): ${result.firstFilterError}` : ""}
           </span>
-        ) : cancelled ? (
-          <span className="muted">Cancelled.</span>
         ) : null}
         {cancelled && !running && <span className="muted">Scan cancelled after {formatCount(progress?.scanned ?? 0)} records.</span>}
         <span className="spacer" />
@@ -459,7 +459,7 @@ export function MessageBrowser({ topic }: { topic: string }) {
         </button>
       </div>
       {problem && <ErrorNote error={{ message: problem }} />}
-      <ErrorNote error={live ? liveError : error} retry={live ? undefined : () => router.refresh()} />
+      <ErrorNote error={live ? liveError : error} retry={live ? undefined : () => setAttempt((n) => n + 1)} />
       {shown.length > 0 ? (
         <RecordsTable key={live ? "live" : inputKey} records={shown} />
       ) : running ? null : live ? (

@@ -33,13 +33,21 @@ export const PRESETS: Preset[] = [
   { id: "scratch", label: "Scratch: delete after 1 hour", configs: { "cleanup.policy": "delete", "retention.ms": String(3600 * 1000) } },
 ];
 
+/** Whole days or hours stay whole ("7 d", "1 h"); anything else reads as a duration. */
+export function humanMs(ms: number, duration: (ms: number) => string): string {
+  const H = 3600 * 1000;
+  if (ms >= 24 * H && ms % (24 * H) === 0) return `${ms / (24 * H)} d`;
+  if (ms >= H && ms % H === 0) return `${ms / H} h`;
+  return duration(ms);
+}
+
 /** A config value as people read it: "7 d" for retention.ms=604800000, "1.00 GiB" for bytes. */
 export function describeValue(name: string, value: string | null, fmt: { duration: (ms: number) => string; bytes: (n: number) => string }): string | null {
   if (value === null || value === "") return null;
   const n = Number(value);
   if (!Number.isFinite(n)) return null;
   if (n === -1 && (name.endsWith(".ms") || name.endsWith(".bytes"))) return name.endsWith(".ms") ? "forever" : "no limit";
-  if (name.endsWith(".ms") && n > 0 && n < 9e15) return fmt.duration(n);
+  if (name.endsWith(".ms") && n > 0 && n < 9e15) return humanMs(n, fmt.duration);
   if (name.endsWith(".bytes") && n > 0 && n < 9e15) return fmt.bytes(n);
   return null;
 }

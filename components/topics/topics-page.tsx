@@ -7,12 +7,17 @@ import { ClusterPicker, clusterHref, useCluster, useIsAdmin } from "../clusters/
 import { trpc } from "../trpc";
 import { DataTable, ErrorNote, Loading, PageHeader } from "../ui";
 import { CreateTopic } from "./create-topic";
+import { humanMs } from "./topic-configs";
 
 function retention(ms: number | null, policy: string | null): string {
   if (policy === "compact") return "compacted";
   if (ms === null) return "–";
   if (ms < 0) return "forever";
-  return formatDuration(ms);
+  return humanMs(ms, formatDuration);
+}
+
+function plural(n: number, what: string): string {
+  return `${formatCount(n)} ${what}${n === 1 ? "" : "s"}`;
 }
 
 export function TopicsPage() {
@@ -43,7 +48,7 @@ export function TopicsPage() {
     <>
       <PageHeader
         title="Topics"
-        subtitle={list.data ? `${formatCount(list.data.filter((t) => !t.internal).length)} topics` : undefined}
+        subtitle={list.data ? plural(list.data.filter((t) => !t.internal).length, "topic") : undefined}
         actions={
           <>
             <ClusterPicker />
