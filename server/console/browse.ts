@@ -53,7 +53,7 @@ export interface BrowsedRecord {
 export interface ScanProgress {
   scanned: number;
   matched: number;
-  /** Records between the start positions and the ends seen at the start of the scan. */
+  /** The most records this scan reads: those between the start positions and the ends seen at the start, capped by the scan limit. */
   total: number;
 }
 
@@ -206,7 +206,7 @@ export async function* browse(
   });
 
   const pos = new Map(first);
-  const total = chosen.reduce((n, p) => n + (ends.get(key(req.topic, p))! - pos.get(p)!), 0);
+  const total = Math.min(req.scanLimit, chosen.reduce((n, p) => n + (ends.get(key(req.topic, p))! - pos.get(p)!), 0));
   const records: BrowsedRecord[] = [];
   let scanned = 0;
   let stoppedBy: BrowseResult["stoppedBy"] = "end";
