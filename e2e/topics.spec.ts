@@ -259,13 +259,13 @@ test("a second Tributary broker is added on the Clusters page and managed with t
 test("a viewer can browse but not change topics or produce", async ({ page }) => {
   await login(page);
   await page.goto("/users");
-  await page.getByLabel("New username").fill("victor");
-  await page.getByLabel("New password").fill("victor-password");
+  await page.getByLabel("New username").fill("vanessa");
+  await page.getByLabel("New password").fill("vanessa-password");
   await page.getByLabel("New user's role").selectOption("viewer");
   await page.getByRole("button", { name: "Add user" }).click();
-  await expect(page.getByText("Added victor.")).toBeVisible();
+  await expect(page.getByText("Added vanessa.")).toBeVisible();
   await page.context().clearCookies();
-  await login(page, "victor", "victor-password");
+  await login(page, "vanessa", "vanessa-password");
   await page.goto("/topics");
   await expect(page.getByRole("link", { name: "orders" })).toBeVisible();
   await expect(page.getByRole("button", { name: "Create topic" })).toHaveCount(0);
