@@ -224,6 +224,10 @@ describe("console operations over the Kafka protocol (real brokers, PGlite)", ()
     expect(b.produced).toBe(6);
     const p0 = await page(await viewer.messages.browse({ cluster: "embedded", topic: "orders", partitions: [0], start: { kind: "offset", offset: 10 }, limit: 10 }));
     expect(p0.records.map((m) => m.value?.data)).toEqual(["line 0", "line 1", "line 2", "line 3", "line 4", "line 5"]);
+    const big = "x".repeat(5000);
+    await operator.messages.produce({ cluster: "embedded", topic: "orders", key: "big", value: big, headers: [], partition: 2 });
+    const one = await (await as("admin")).audit.list({ action: "messages.produce", outcome: "ok" });
+    expect(one.items[0].details).toMatchObject({ input: { key: "big", value: `${"x".repeat(1024)}… (5000 characters)` } });
     const audit = await (await as("admin")).audit.list({ action: "messages.produceBatch" });
     expect(audit.items[0]).toMatchObject({ actor: "otto", outcome: "ok", details: { input: { records: 6, topic: "orders" } } });
   });

@@ -29,6 +29,9 @@ export const DEFAULT_SCAN = 100_000;
 /** Records per produceBatch call; the Produce page uploads a file in chunks of this many. */
 export const MAX_BATCH = 500;
 
+/** How much of a produced value the audit trail keeps. */
+const AUDITED_VALUE_CHARS = 1024;
+
 const topicInput = clusterInput.extend({ topic: z.string().min(1).max(249) });
 
 const headerInput = z.array(z.object({ key: z.string().min(1).max(256), value: z.string().max(1 << 20) })).max(64).default([]);
@@ -96,6 +99,15 @@ export const messagesRouter = router({
   produce: operatorProcedure.input(topicInput.extend(recordInput.shape)).mutation(async ({ ctx, input }) => {
     ctx.audit.targetKind = "topic";
     ctx.audit.target = `${input.cluster}/${input.topic}`;
+    // The trail keeps what identifies the record; a large value is cut so the audit table stays small.
+    ctx.audit.input = {
+      cluster: input.cluster,
+      topic: input.topic,
+      key: input.key,
+      partition: input.partition,
+      headers: input.headers.map((h) => h.key),
+      value: input.value && input.value.length > AUDITED_VALUE_CHARS ? `${input.value.slice(0, AUDITED_VALUE_CHARS)}… (${input.value.length} characters)` : input.value,
+    };
     checkJson(input.value, "The value");
     const producer = await onCluster(input.cluster, () => clusterConnections(ctx).producer(input.cluster));
     const [meta] = await onCluster(input.cluster, () =>
