@@ -169,9 +169,12 @@ describe("console operations over the Kafka protocol (real brokers, PGlite)", ()
     expect(first.records[0]).toMatchObject({ key: { data: "k0", encoding: "utf8" }, timestamp: T0, headers: [{ key: "source", value: { data: "app" } }] });
     expect(first.records[0].size).toBeGreaterThan(10);
 
-    const byOffset = await page(await viewer.messages.browse({ cluster: "embedded", topic: "orders", partitions: [1], start: { kind: "offset", offset: 7 }, limit: 10 }));
+    const byOffset = await page(await viewer.messages.browse({ cluster: "embedded", topic: "orders", partitions: [1, 1], start: { kind: "offset", offset: 7 }, limit: 10 }));
     expect(byOffset.records.map((m) => m.offset)).toEqual([7, 8, 9]);
     expect(byOffset.records.every((m) => m.partition === 1)).toBe(true);
+    expect(byOffset.total).toBe(3);
+    const unknown = await rejects(collect(await viewer.messages.browse({ cluster: "embedded", topic: "orders", partitions: [7], start: { kind: "earliest" } })));
+    expect(unknown).toMatchObject({ code: "NOT_FOUND", message: expect.stringMatching(/has no partition 7/) });
 
     const byTime = await page(await viewer.messages.browse({ cluster: "embedded", topic: "orders", start: { kind: "timestamp", timestamp: T0 + 25_000 }, limit: 50 }));
     expect(byTime.records.map((m) => JSON.parse(m.value!.data).n).sort((a, b) => a - b)).toEqual([25, 26, 27, 28, 29]);

@@ -176,7 +176,7 @@ export async function* browse(
 ): AsyncGenerator<{ progress: ScanProgress } | { result: BrowseResult }> {
   const all = await wire.partitions(req.topic);
   const known = new Set(all.map((p) => p.partition));
-  const chosen = req.partitions?.length ? req.partitions : all.map((p) => p.partition);
+  const chosen = req.partitions?.length ? [...new Set(req.partitions)].sort((a, b) => a - b) : all.map((p) => p.partition);
   const missing = chosen.filter((p) => !known.has(p));
   if (missing.length) throw new WireError(`${req.topic} has no partition ${missing.join(", ")}; it has partitions 0–${all.length - 1}`);
   const leaders = new Map(all.map((p) => [key(req.topic, p.partition), p.leader]));
