@@ -334,6 +334,27 @@ describe("console operations over the Kafka protocol (real brokers, PGlite)", ()
     expect(down.message).toMatch(/no cluster with id/);
   });
 
+  it("says a cluster is down when it is, and recovers when it is back", async () => {
+    let flaky = await startTestBroker();
+    const port = flaky.broker.address().port;
+    const dataDir = flaky.dataDir;
+    try {
+      const admin = await as("admin");
+      const { id } = await admin.clusters.create({ name: "flaky", bootstrapServers: flaky.bootstrap, tls: false, saslMechanism: null, saslUsername: null });
+      await admin.topics.create({ cluster: id, name: "survivor", partitions: 1 });
+      await admin.messages.produce({ cluster: id, topic: "survivor", key: null, value: "kept", headers: [] });
+      await flaky.stop(true);
+      const down = await rejects(admin.topics.list({ cluster: id }));
+      expect(down.code).toBe("PRECONDITION_FAILED");
+      expect(down.message).toMatch(/Cluster .* did not answer.*Clusters page/);
+      flaky = await startTestBroker({ port, dataDir });
+      const p = await page(await admin.messages.browse({ cluster: id, topic: "survivor", start: { kind: "earliest" } }));
+      expect(p.records.map((m) => m.value?.data)).toEqual(["kept"]);
+    } finally {
+      await flaky.stop();
+    }
+  }, 60_000);
+
   it("connects with SASL, never returns the password, and keeps it when an edit leaves it out", async () => {
     const secured = await startTestBroker({ sasl: { mechanisms: ["PLAIN"], users: { alice: "alice-secret" } } });
     try {

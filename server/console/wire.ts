@@ -30,7 +30,7 @@ export class WireError extends Error {}
  */
 export class KafkaWire {
   private readonly cluster: Cluster;
-  private readonly connected: Promise<void>;
+  private connecting: Promise<void> | undefined;
 
   constructor(config: KafkaConfig) {
     this.cluster = new Cluster({
@@ -47,14 +47,20 @@ export class KafkaWire {
       allowAutoTopicCreation: false,
       isolationLevel: 1,
     });
-    this.connected = this.cluster.connect();
-    // The first caller sees a failed connect; nobody else should see it as unhandled.
-    this.connected.catch(() => undefined);
+  }
+
+  /** Connects on first use; a failed connect is forgotten, so the next request tries again. */
+  private connected(): Promise<void> {
+    this.connecting ??= this.cluster.connect().catch((err: unknown) => {
+      this.connecting = undefined;
+      throw err;
+    });
+    return this.connecting;
   }
 
   /** Metadata of the given topics, or of all topics when none are named. */
   async metadata(topics: string[] = []): Promise<WireMetadata> {
-    await this.connected;
+    await this.connected();
     return this.cluster.metadata({ topics });
   }
 
@@ -76,7 +82,7 @@ export class KafkaWire {
     timestamp: number,
     leaders?: Map<string, number>,
   ): Promise<Map<string, number>> {
-    await this.connected;
+    await this.connected();
     const byLeader = leaders ?? (await this.leaders(query.map((q) => q.topic)));
     const perNode = new Map<number, Map<string, number[]>>();
     for (const q of query) {
@@ -120,7 +126,7 @@ export class KafkaWire {
     positions: Map<number, number>,
     opts: { maxBytesPerPartition: number; maxWaitMs?: number; leaders: Map<string, number> },
   ): Promise<FetchedPartition[]> {
-    await this.connected;
+    await this.connected();
     const perNode = new Map<number, number[]>();
     for (const p of positions.keys()) {
       const node = opts.leaders.get(`${topic}:${p}`);
@@ -154,7 +160,8 @@ export class KafkaWire {
   }
 
   async close(): Promise<void> {
-    await this.connected.catch(() => undefined);
+    // A connect still in flight settles first; its failure already went to the request that caused it.
+    await this.connecting?.catch(() => undefined);
     await this.cluster.disconnect();
   }
 }
