@@ -250,6 +250,20 @@ test("a second Tributary broker is added on the Clusters page and managed with t
     await expect(page).toHaveURL(/\/topics\?cluster=\d+$/);
     await expect(page.getByText("No topics yet")).toBeVisible();
     expect(await kcat(["-L", "-b", `127.0.0.1:${port}`])).not.toContain("remote-events");
+
+    // Edit (the save tests the connection again), then remove the cluster from the console.
+    await page.goto("/clusters");
+    await page.getByRole("button", { name: "Edit second" }).click();
+    await page.getByLabel("Name", { exact: true }).fill("staging");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect(page.getByText("Saved staging.")).toBeVisible();
+    await expect(page.getByRole("row", { name: /staging/ })).toContainText("1 broker");
+    page.once("dialog", (d) => void d.accept());
+    await page.getByRole("button", { name: "Remove staging" }).click();
+    await expect(page.getByRole("row", { name: /staging/ })).toHaveCount(0);
+    await page.goto("/audit?action=clusters.");
+    await expect(page.getByRole("cell", { name: "clusters.delete" })).toBeVisible();
+    await expect(page.getByRole("cell", { name: "clusters.update" })).toBeVisible();
   } finally {
     second?.kill("SIGTERM");
     rmSync(dir, { recursive: true, force: true });

@@ -332,6 +332,7 @@ describe("console operations over the Kafka protocol (real brokers, PGlite)", ()
     const down = await rejects(viewer.topics.list({ cluster: created.id }));
     expect(down.code).toBe("NOT_FOUND");
     expect(down.message).toMatch(/no cluster with id/);
+    expect((await rejects(viewer.clusters.status({ cluster: created.id }))).code).toBe("NOT_FOUND");
   });
 
   it("says a cluster is down when it is, and recovers when it is back", async () => {
@@ -347,6 +348,7 @@ describe("console operations over the Kafka protocol (real brokers, PGlite)", ()
       const down = await rejects(admin.topics.list({ cluster: id }));
       expect(down.code).toBe("PRECONDITION_FAILED");
       expect(down.message).toMatch(/Cluster .* did not answer.*Clusters page/);
+      expect((await rejects(admin.clusters.status({ cluster: id }))).code).toBe("PRECONDITION_FAILED");
       flaky = await startTestBroker({ port, dataDir });
       const p = await page(await admin.messages.browse({ cluster: id, topic: "survivor", start: { kind: "earliest" } }));
       expect(p.records.map((m) => m.value?.data)).toEqual(["kept"]);

@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { clusters } from "../../../db/schema";
 import { ClusterUnreachable, probeCluster, type ClusterSettings } from "../../console/cluster-test";
+import { onCluster } from "../../console/kafka-errors";
 import { EMBEDDED_CLUSTER, splitServers, type ClusterConnections } from "../../control/clusters";
 import { adminProcedure, router, viewerProcedure, type Context } from "../trpc";
 
@@ -49,11 +50,12 @@ export const clustersRouter = router({
   list: viewerProcedure.query(async ({ ctx }) => clusterConnections(ctx).list()),
 
   /** Brokers and controller of one cluster, asked over the protocol: the Clusters page's health column. */
-  status: viewerProcedure.input(z.object({ cluster: z.string() })).query(async ({ ctx, input }) => {
-    const admin = await clusterConnections(ctx).admin(input.cluster);
-    const d = await admin.describeCluster();
-    return { clusterId: d.clusterId, controller: d.controller, brokers: d.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })) };
-  }),
+  status: viewerProcedure.input(z.object({ cluster: z.string() })).query(({ ctx, input }) =>
+    onCluster(input.cluster, async () => {
+      const d = await (await clusterConnections(ctx).admin(input.cluster)).describeCluster();
+      return { clusterId: d.clusterId, controller: d.controller, brokers: d.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })) };
+    }),
+  ),
 
   /** Tries settings without saving them (the form's "Test connection" button). */
   test: adminProcedure.input(settings.extend({ id: z.number().int().optional() })).mutation(async ({ ctx, input }) => {
