@@ -283,6 +283,8 @@ test("a viewer can browse but not change topics or produce", async ({ page }) =>
   await page.goto("/topics");
   await expect(page.getByRole("link", { name: "orders" })).toBeVisible();
   await expect(page.getByRole("button", { name: "Create topic" })).toHaveCount(0);
+  await expect(page.getByRole("row", { name: /orders/ })).toContainText(/\d+ B/);
+  await snapshot(page, "topics");
   await page.getByRole("link", { name: "orders" }).click();
   await expect(page.getByRole("heading", { name: "Partitions" }).first()).toBeVisible();
   await expect(page.getByRole("button", { name: "Edit configs" })).toHaveCount(0);
