@@ -2,7 +2,10 @@ import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { dashboardRouter } from "./routers/dashboard";
 import { groupsRouter } from "./routers/groups";
+import { clustersRouter } from "./routers/clusters";
 import { healthProcedure } from "./routers/health";
+import { messagesRouter } from "./routers/messages";
+import { topicsRouter } from "./routers/topics";
 import { usersRouter } from "./routers/users";
 import { router } from "./trpc";
 
@@ -13,6 +16,9 @@ export const appRouter = router({
   audit: auditRouter,
   groups: groupsRouter,
   dashboard: dashboardRouter,
+  clusters: clustersRouter,
+  topics: topicsRouter,
+  messages: messagesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -36,6 +36,8 @@ export interface AuditDraft {
   before?: unknown;
   after?: unknown;
   details?: Record<string, unknown>;
+  /** Recorded instead of the request's input when that is bulk data (records produced from a file). */
+  input?: unknown;
 }
 
 export interface Context {
@@ -80,7 +82,7 @@ const audited = t.middleware(async ({ ctx, type, path, next, getRawInput }) => {
   const error = result.ok ? undefined : result.error;
   const outcome = !error ? "ok" : error.code === "FORBIDDEN" || error.code === "UNAUTHORIZED" ? "denied" : "error";
   const a = ctx.audit;
-  const details: Record<string, unknown> = { ...a.details, input: redact(await getRawInput().catch(() => undefined)) };
+  const details: Record<string, unknown> = { ...a.details, input: a.input !== undefined ? a.input : redact(await getRawInput().catch(() => undefined)) };
   if (a.before !== undefined) details.before = a.before;
   if (a.after !== undefined) details.after = a.after;
   if (error) details.error = error.message;

@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
-import { Kafka, logLevel, type Admin, type KafkaConfig } from "kafkajs";
+import { Kafka, logLevel, Partitioners, type Admin, type KafkaConfig, type Producer } from "kafkajs";
 import type { Db } from "../../db/client";
 import { clusters } from "../../db/schema";
+import { KafkaWire } from "../console/wire";
 import { logger } from "../log";
 import { GroupRequests } from "./group-requests";
 
@@ -9,6 +10,9 @@ const log = logger("clusters");
 
 /** The id of the embedded broker in every cluster list; database clusters use their row id. */
 export const EMBEDDED_CLUSTER = "embedded";
+
+/** A cluster id that names no cluster (deleted, or never added). */
+export class UnknownCluster extends Error {}
 
 /** A cluster as the console sees it. The SASL password never leaves the server. */
 export interface ClusterInfo {
@@ -24,9 +28,13 @@ export interface ClusterInfo {
 
 interface Connection {
   kafka: Kafka;
+  config: KafkaConfig;
   admin: Promise<Admin>;
   /** Group requests kafkajs's admin lacks (server/control/group-requests.ts), opened on first use. */
   groups?: Promise<GroupRequests>;
+  /** Made on first use: most pages only need the admin. */
+  wire?: KafkaWire;
+  producer?: Promise<Producer>;
 }
 
 /**
@@ -66,12 +74,12 @@ export class ClusterConnections {
   /** kafkajs options for a cluster id; throws a user-facing error for an unknown one. */
   async configOf(id: string): Promise<KafkaConfig> {
     if (id === EMBEDDED_CLUSTER) {
-      if (!this.embeddedBootstrap) throw new Error("this process runs no embedded broker; add a cluster on the Clusters page");
+      if (!this.embeddedBootstrap) throw new UnknownCluster("this process runs no embedded broker; add a cluster on the Clusters page");
       return clientConfig({ bootstrapServers: [this.embeddedBootstrap], tls: false });
     }
     const n = Number(id);
     const [row] = Number.isInteger(n) ? await this.db.select().from(clusters).where(eq(clusters.id, n)) : [];
-    if (!row) throw new Error(`no cluster with id ${id}; pick one on the Clusters page`);
+    if (!row) throw new UnknownCluster(`no cluster with id ${id}; pick one on the Clusters page`);
     return clientConfig({
       bootstrapServers: splitServers(row.bootstrapServers),
       tls: row.tls,
@@ -92,7 +100,7 @@ export class ClusterConnections {
   async groupRequests(id: string): Promise<GroupRequests> {
     const c = await this.connection(id);
     if (!c.groups) {
-      const opened = GroupRequests.open(await this.configOf(id));
+      const opened = GroupRequests.open(c.config);
       c.groups = opened;
       opened.catch(() => {
         if (c.groups === opened) c.groups = undefined;
@@ -101,13 +109,35 @@ export class ClusterConnections {
     return c.groups;
   }
 
+  /** Fetch from any offset and batched ListOffsets, for the message browser and topic sizes. */
+  async wire(id: string): Promise<KafkaWire> {
+    const c = await this.connection(id);
+    c.wire ??= new KafkaWire(c.config);
+    return c.wire;
+  }
+
+  /** A connected producer for the console's Produce page, shared per cluster. */
+  async producer(id: string): Promise<Producer> {
+    const c = await this.connection(id);
+    if (!c.producer) {
+      const producer = c.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+      const p = producer.connect().then(() => producer);
+      c.producer = p;
+      p.catch(() => {
+        if (c.producer === p) c.producer = undefined;
+      });
+    }
+    return c.producer;
+  }
+
   private async connection(id: string): Promise<Connection> {
     let c = this.connections.get(id);
     if (!c) {
-      const kafka = new Kafka(await this.configOf(id));
+      const config = await this.configOf(id);
+      const kafka = new Kafka(config);
       const admin = kafka.admin();
       const connected = admin.connect().then(() => admin);
-      c = { kafka, admin: connected };
+      c = { kafka, config, admin: connected };
       this.connections.set(id, c);
       // A failed connect must not be cached: the next request tries again.
       connected.catch(() => {
@@ -121,8 +151,14 @@ export class ClusterConnections {
   async forget(id: string): Promise<void> {
     const c = this.connections.get(id);
     this.connections.delete(id);
-    if (c) await c.admin.then((a) => a.disconnect()).catch(() => undefined);
-    if (c?.groups) await c.groups.then((g) => g.close()).catch(() => undefined);
+    if (!c) return;
+    // Closing a connection that never opened has nothing to report; the failure reached its caller.
+    await Promise.all([
+      c.admin.then((a) => a.disconnect()).catch(() => undefined),
+      c.producer?.then((p) => p.disconnect()).catch(() => undefined),
+      c.wire?.close().catch(() => undefined),
+      c.groups?.then((g) => g.close()).catch(() => undefined),
+    ]);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,200 @@
+"use client";
+import Link from "next/link";
+import { useState, type FormEvent } from "react";
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "../../server/api/root";
+import { trpc } from "../trpc";
+import { Card, DataTable, ErrorNote, Loading, PageHeader, StatusDot } from "../ui";
+import { clusterHref, useIsAdmin } from "./cluster-picker";
+
+type Cluster = inferRouterOutputs<AppRouter>["clusters"]["list"][number];
+type Mechanism = "plain" | "scram-sha-256" | "scram-sha-512";
+
+function Health({ id }: { id: string }) {
+  const s = trpc.clusters.status.useQuery({ cluster: id }, { retry: false, refetchInterval: 15_000 });
+  if (s.isPending) return <span className="muted">checking…</span>;
+  if (s.error) return <span title={s.error.message}><StatusDot ok={false} label="unreachable" /></span>;
+  return <StatusDot ok label={`${s.data.brokers.length} broker${s.data.brokers.length === 1 ? "" : "s"}`} />;
+}
+
+function ClusterForm({ editing, onDone }: { editing: Cluster | null; onDone: (msg: string) => void }) {
+  const utils = trpc.useUtils();
+  const [sasl, setSasl] = useState<Mechanism | "">(editing?.saslMechanism ?? "");
+  const [tested, setTested] = useState<string | null>(null);
+  const test = trpc.clusters.test.useMutation({ onSuccess: (r) => setTested(`Connected: ${r.brokers.length} broker(s), cluster id ${r.clusterId}.`) });
+  const save = trpc.clusters.create.useMutation();
+  const update = trpc.clusters.update.useMutation();
+  const busy = test.isPending || save.isPending || update.isPending;
+
+  const read = (form: HTMLFormElement) => {
+    const f = new FormData(form);
+    const password = String(f.get("password") ?? "");
+    return {
+      name: String(f.get("name") ?? "").trim(),
+      bootstrapServers: String(f.get("bootstrap") ?? ""),
+      tls: f.get("tls") === "on",
+      saslMechanism: sasl || null,
+      saslUsername: sasl ? String(f.get("username") ?? "").trim() || null : null,
+      // Empty when editing: keep the stored password.
+      saslPassword: sasl && password ? password : undefined,
+    };
+  };
+
+  const submit = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    setTested(null);
+    const v = read(e.currentTarget);
+    if (editing) await update.mutateAsync({ ...v, id: editing.id });
+    else await save.mutateAsync(v);
+    await utils.clusters.invalidate();
+    onDone(editing ? `Saved ${v.name}.` : `Added ${v.name}; it answered the connection test.`);
+  };
+
+  return (
+    <Card title={editing ? `Edit ${editing.name}` : "Add a cluster"}>
+      {/* A failed save shows through the mutation's error state below; the rejection itself carries nothing more. */}
+      <form className="form-grid" onSubmit={(e) => void submit(e).catch(() => undefined)}>
+        <label>
+          Name
+          <input name="name" required defaultValue={editing?.name} placeholder="production" />
+        </label>
+        <label>
+          Bootstrap servers
+          <input name="bootstrap" aria-label="Bootstrap servers" required defaultValue={editing?.bootstrapServers.join(",")} placeholder="kafka-1:9092,kafka-2:9092" />
+          <span className="hint muted">host:port, separated by commas</span>
+        </label>
+        <label className="check">
+          <input type="checkbox" name="tls" defaultChecked={editing?.tls} /> TLS
+        </label>
+        <label>
+          SASL
+          <select aria-label="SASL mechanism" value={sasl} onChange={(e) => setSasl(e.target.value as Mechanism | "")}>
+            <option value="">none</option>
+            <option value="plain">PLAIN</option>
+            <option value="scram-sha-256">SCRAM-SHA-256</option>
+            <option value="scram-sha-512">SCRAM-SHA-512</option>
+          </select>
+        </label>
+        {sasl && (
+          <>
+            <label>
+              SASL username
+              <input name="username" required defaultValue={editing?.saslUsername ?? ""} autoComplete="off" />
+            </label>
+            <label>
+              SASL password
+              <input name="password" type="password" autoComplete="new-password" placeholder={editing?.hasPassword ? "unchanged" : ""} />
+            </label>
+          </>
+        )}
+        <div className="actions wide">
+          <button
+            type="button"
+            disabled={busy}
+            onClick={(e) => {
+              setTested(null);
+              const v = read(e.currentTarget.form!);
+              test.mutate({ ...v, id: editing ? Number(editing.id) : undefined });
+            }}
+          >
+            {test.isPending ? "Testing…" : "Test connection"}
+          </button>
+          <button type="submit" className="primary" disabled={busy}>
+            {save.isPending || update.isPending ? "Connecting…" : editing ? "Save" : "Add cluster"}
+          </button>
+          <button type="button" className="link" onClick={() => onDone("")}>
+            Cancel
+          </button>
+        </div>
+        {tested && <p className="success wide">{tested}</p>}
+        <div className="wide">
+          <ErrorNote error={test.error ?? save.error ?? update.error} />
+        </div>
+      </form>
+    </Card>
+  );
+}
+
+export function ClustersPage() {
+  const list = trpc.clusters.list.useQuery();
+  const isAdmin = useIsAdmin();
+  const utils = trpc.useUtils();
+  const [form, setForm] = useState<{ editing: Cluster | null } | null>(null);
+  const [note, setNote] = useState("");
+  const remove = trpc.clusters.delete.useMutation({ onSuccess: () => utils.clusters.invalidate() });
+
+  return (
+    <>
+      <PageHeader
+        title="Clusters"
+        subtitle="The embedded broker and any Kafka-protocol cluster (Apache Kafka, Redpanda, another Tributary) the console manages."
+        actions={
+          isAdmin && !form ? (
+            <button type="button" className="primary" onClick={() => (setNote(""), setForm({ editing: null }))}>
+              Add cluster
+            </button>
+          ) : undefined
+        }
+      />
+      {note && <p className="success">{note}</p>}
+      {form && (
+        <ClusterForm
+          key={form.editing?.id ?? "new"}
+          editing={form.editing}
+          onDone={(msg) => {
+            setForm(null);
+            setNote(msg);
+          }}
+        />
+      )}
+      <ErrorNote error={list.error ?? remove.error} retry={() => list.refetch()} />
+      {list.isPending ? (
+        <Loading />
+      ) : (
+        <DataTable
+          rows={list.data ?? []}
+          rowKey={(c) => c.id}
+          empty="No clusters yet."
+          columns={[
+            { key: "name", header: "Name", sort: (c) => c.name, render: (c) => <Link href={clusterHref("/topics", c.id)}>{c.name}</Link> },
+            { key: "bootstrap", header: "Bootstrap servers", render: (c) => <code>{c.bootstrapServers.join(", ")}</code> },
+            {
+              key: "security",
+              header: "Security",
+              render: (c) => (
+                <span>
+                  {c.tls ? "TLS" : "plaintext"}
+                  {c.saslMechanism ? ` · SASL ${c.saslMechanism.toUpperCase()} as ${c.saslUsername}` : ""}
+                </span>
+              ),
+            },
+            { key: "health", header: "Health", render: (c) => <Health id={c.id} /> },
+            {
+              key: "actions",
+              header: "",
+              render: (c) =>
+                isAdmin && !c.embedded ? (
+                  <div className="row-actions">
+                    <button type="button" onClick={() => (setNote(""), setForm({ editing: c }))} aria-label={`Edit ${c.name}`}>
+                      Edit
+                    </button>
+                    <button
+                      type="button"
+                      className="danger"
+                      aria-label={`Remove ${c.name}`}
+                      disabled={remove.isPending}
+                      onClick={() => window.confirm(`Remove ${c.name} from the console? The cluster itself is not touched.`) && remove.mutate({ id: c.id })}
+                    >
+                      Remove
+                    </button>
+                  </div>
+                ) : c.embedded ? (
+                  <span className="muted">built in</span>
+                ) : null,
+            },
+          ]}
+        />
+      )}
+    </>
+  );
+}

@@ -1,0 +1,125 @@
+"use client";
+import { useState, type FormEvent } from "react";
+import { topicNameProblem } from "../../server/console/topic-name";
+import { formatBytes, formatDuration } from "../format";
+import { trpc } from "../trpc";
+import { Card, ErrorNote } from "../ui";
+import { COMMON_CONFIGS, describeValue, PRESETS } from "./topic-configs";
+
+export function KeyValueRows({ rows, onChange, keyLabel, valueLabel }: { rows: { key: string; value: string }[]; onChange: (rows: { key: string; value: string }[]) => void; keyLabel: string; valueLabel: string }) {
+  return (
+    <div className="kv-rows">
+      {rows.map((r, i) => (
+        <div className="kv-row" key={i}>
+          <input aria-label={`${keyLabel} ${i + 1}`} placeholder={keyLabel} value={r.key} onChange={(e) => onChange(rows.map((x, j) => (j === i ? { ...x, key: e.target.value } : x)))} />
+          <input aria-label={`${valueLabel} ${i + 1}`} placeholder={valueLabel} value={r.value} onChange={(e) => onChange(rows.map((x, j) => (j === i ? { ...x, value: e.target.value } : x)))} />
+          <button type="button" className="link" aria-label={`Remove row ${i + 1}`} onClick={() => onChange(rows.filter((_, j) => j !== i))}>
+            ✕
+          </button>
+        </div>
+      ))}
+      <button type="button" onClick={() => onChange([...rows, { key: "", value: "" }])}>
+        Add {keyLabel.toLowerCase()}
+      </button>
+    </div>
+  );
+}
+
+export function CreateTopic({ cluster, onClose, onCreated }: { cluster: string; onClose: () => void; onCreated: (name: string) => void }) {
+  const [name, setName] = useState("");
+  const [partitions, setPartitions] = useState(3);
+  const [common, setCommon] = useState<Record<string, string>>({});
+  const [raw, setRaw] = useState<{ key: string; value: string }[]>([]);
+  const [touched, setTouched] = useState(false);
+  const utils = trpc.useUtils();
+  const create = trpc.topics.create.useMutation({
+    onSuccess: async (r) => {
+      await utils.topics.list.invalidate();
+      onCreated(r.name);
+    },
+  });
+  const nameProblem = topicNameProblem(name);
+  const fmt = { duration: formatDuration, bytes: formatBytes };
+
+  const configs = () => {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(common)) if (v.trim()) out[k] = v.trim();
+    for (const r of raw) if (r.key.trim()) out[r.key.trim()] = r.value.trim();
+    return out;
+  };
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setTouched(true);
+    if (nameProblem) return;
+    create.mutate({ cluster, name, partitions, configs: configs() });
+  };
+
+  return (
+    <Card title="Create topic">
+      <form onSubmit={submit} className="stack">
+        <div className="form-grid">
+          <label>
+            Topic name
+            <input aria-label="Topic name" value={name} onChange={(e) => setName(e.target.value)} onBlur={() => setTouched(true)} aria-invalid={touched && Boolean(nameProblem)} autoFocus placeholder="orders" />
+            {touched && nameProblem ? <span className="hint error-text">Name: {nameProblem}</span> : <span className="hint muted">letters, digits, “.”, “_” and “-”; up to 249</span>}
+          </label>
+          <label>
+            Partitions
+            <input aria-label="Partitions" type="number" min={1} max={10000} value={partitions} onChange={(e) => setPartitions(Number(e.target.value))} />
+            <span className="hint muted">can be raised later, never lowered</span>
+          </label>
+        </div>
+        <div className="presets" role="group" aria-label="Presets">
+          <span className="muted">Presets:</span>
+          {PRESETS.map((p) => (
+            <button key={p.id} type="button" onClick={() => setCommon({ ...p.configs })}>
+              {p.label}
+            </button>
+          ))}
+        </div>
+        <div className="config-form">
+          {COMMON_CONFIGS.map((c) => {
+            const human = describeValue(c.name, common[c.name] ?? null, fmt);
+            return (
+              <label key={c.name}>
+                <span>
+                  {c.label} <code className="muted">{c.name}</code>
+                </span>
+                {c.kind === "choice" ? (
+                  <select aria-label={c.name} value={common[c.name] ?? ""} onChange={(e) => setCommon({ ...common, [c.name]: e.target.value })}>
+                    <option value="">default ({c.placeholder})</option>
+                    {c.choices!.map((v) => (
+                      <option key={v} value={v}>
+                        {v}
+                      </option>
+                    ))}
+                  </select>
+                ) : (
+                  <input aria-label={c.name} inputMode="numeric" placeholder={`default ${c.placeholder}`} value={common[c.name] ?? ""} onChange={(e) => setCommon({ ...common, [c.name]: e.target.value })} />
+                )}
+                <span className="hint muted">
+                  {human ? <strong>{human}. </strong> : null}
+                  {c.help}
+                </span>
+              </label>
+            );
+          })}
+        </div>
+        <div>
+          <h3>Other configs</h3>
+          <KeyValueRows rows={raw} onChange={setRaw} keyLabel="Config" valueLabel="Value" />
+        </div>
+        <ErrorNote error={create.error} />
+        <div className="actions">
+          <button type="submit" className="primary" disabled={create.isPending}>
+            {create.isPending ? "Creating…" : "Create topic"}
+          </button>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Card>
+  );
+}
