@@ -22,6 +22,8 @@ export interface Services {
   agents?: { healthy(): boolean; flows(): number; host?: import("../agents/host").AgentHost };
   /** Kafka-protocol connections to the embedded broker and every cluster added in the console. */
   clusters?: import("../control/clusters").ClusterConnections;
+  /** The embedded agent as a member of the fleet: deployments to it are applied in-process. */
+  fleet?: import("../control/agent-registry").EmbeddedAgent;
 }
 
 /** Filled in by procedures so the audit middleware can record what a mutation touched. */
