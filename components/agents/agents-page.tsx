@@ -81,7 +81,8 @@ export function AgentsPage() {
 
 function Tokens() {
   const utils = trpc.useUtils();
-  const tokens = trpc.agents.tokens.useQuery();
+  // Polled: a token's agent appears when that agent first heartbeats.
+  const tokens = trpc.agents.tokens.useQuery(undefined, { refetchInterval: 5000 });
   const create = trpc.agents.createToken.useMutation({ onSuccess: () => utils.agents.tokens.invalidate() });
   const revoke = trpc.agents.revokeToken.useMutation({ onSuccess: () => Promise.all([utils.agents.tokens.invalidate(), utils.agents.list.invalidate()]) });
   const [origin, setOrigin] = useState("http://HOST:PORT");

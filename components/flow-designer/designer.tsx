@@ -27,6 +27,8 @@ import { DeployPanel, ImportDialog, NodePanel, VersionsPanel } from "./panels";
 const nodeTypes = { component: ComponentNodeView };
 const DRAG_MIME = "application/x-tributary-component";
 const LIVE_POLL_MS = 1000;
+/** Where a component added from the keyboard lands: one column per kind, left to right as events flow. */
+const ADD_COLUMN: Record<NodeKind, number> = { interceptor: 20, selector: 20, source: 20, channel: 260, sink: 500 };
 
 interface Snapshot {
   nodes: GraphNode[];
@@ -87,6 +89,8 @@ export function FlowDesigner({ flowId, templateId }: { flowId?: number; template
   const flow = trpc.flows.get.useQuery({ id: flowId ?? 0 }, { enabled: flowId !== undefined });
   const latest = trpc.flows.version.useQuery({ flowId: flowId ?? 0 }, { enabled: flowId !== undefined });
   const templates = trpc.flows.templates.useQuery(undefined, { enabled: templateId !== undefined });
+  // Kept out here so saving or rolling back (which reloads the canvas) leaves the same panel open.
+  const [tab, setTab] = useState<Tab>("component");
   const error = catalog.error ?? flow.error ?? latest.error ?? templates.error;
   if (error) return <ErrorNote error={error} retry={() => void Promise.all([catalog.refetch(), flow.refetch(), latest.refetch()])} />;
   if (catalog.isPending || (flowId !== undefined && (flow.isPending || latest.isPending)) || (templateId !== undefined && templates.isPending)) {
@@ -104,12 +108,16 @@ export function FlowDesigner({ flowId, templateId }: { flowId?: number; template
         savedVersion={latest.data?.version}
         initial={fromFlow(initial)}
         defaultName={template?.id}
+        tab={tab}
+        setTab={setTab}
       />
     </ReactFlowProvider>
   );
 }
 
-function Designer({ catalog, flowId, flowName, savedVersion, initial, defaultName }: { catalog: Catalog; flowId?: number; flowName?: string; savedVersion?: number; initial: Snapshot; defaultName?: string }) {
+type Tab = "component" | "versions" | "deploy";
+
+function Designer({ catalog, flowId, flowName, savedVersion, initial, defaultName, tab, setTab }: { catalog: Catalog; flowId?: number; flowName?: string; savedVersion?: number; initial: Snapshot; defaultName?: string; tab: Tab; setTab: (t: Tab) => void }) {
   const router = useRouter();
   const utils = trpc.useUtils();
   const me = trpc.auth.me.useQuery();
@@ -118,7 +126,6 @@ function Designer({ catalog, flowId, flowName, savedVersion, initial, defaultNam
   const { nodes, edges } = history.state;
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [selectedEdge, setSelectedEdge] = useState<string | null>(null);
-  const [tab, setTab] = useState<"component" | "versions" | "deploy">("component");
   const [name, setName] = useState(defaultName ?? "");
   const [message, setMessage] = useState("");
   const [importing, setImporting] = useState(false);
@@ -137,10 +144,12 @@ function Designer({ catalog, flowId, flowName, savedVersion, initial, defaultNam
     return () => clearTimeout(t);
   }, [defJson]);
   const validation = trpc.flows.validate.useQuery({ definition: { name: name || flowName || "flow", ...JSON.parse(checked) } }, { placeholderData: (p) => p });
-  const issues: NodeIssue[] = useMemo(
-    () => [...graphIssues, ...pinIssues(nodes, edges, validation.data ?? [])],
-    [graphIssues, nodes, edges, validation.data],
-  );
+  const issues: NodeIssue[] = useMemo(() => {
+    // A missing connection is said once, in the canvas's words, not again as the parse's "channel is not defined".
+    const unconnected = new Set(graphIssues.map((i) => i.nodeId));
+    const pinned = pinIssues(nodes, edges, validation.data ?? []).filter((i) => !(unconnected.has(i.nodeId) && (i.property === "channels" || i.property === "channel")));
+    return [...graphIssues, ...pinned];
+  }, [graphIssues, nodes, edges, validation.data]);
   const validating = validation.isFetching || checked !== defJson;
 
   // Live view: poll while the flow is deployed anywhere; keep a short history per node for its chart.
@@ -173,6 +182,7 @@ function Designer({ catalog, flowId, flowName, savedVersion, initial, defaultNam
         id: n.id,
         type: "component" as const,
         position: n.position,
+        measured: n.measured,
         selected: n.id === selectedId,
         data: { ...n.data, issues: issues.filter((i) => i.nodeId === n.id), live: deployed ? (liveByNode[n.id] ?? null) : null },
       })),
@@ -209,7 +219,7 @@ function Designer({ catalog, flowId, flowName, savedVersion, initial, defaultNam
       if (sel && sel.type === "select") setSelectedId(sel.id);
       const structural = changes.filter((c) => c.type === "position" || c.type === "dimensions");
       if (!structural.length) return;
-      history.replace((s) => ({ ...s, nodes: applyNodeChanges(structural as NodeChange<ComponentNode>[], s.nodes as ComponentNode[]).map(({ id, position, data }) => ({ id, position, data: { kind: data.kind, name: data.name, type: data.type, props: data.props } })) }));
+      history.replace((s) => ({ ...s, nodes: applyNodeChanges(structural as NodeChange<ComponentNode>[], s.nodes as ComponentNode[]).map(({ id, position, data, measured }) => ({ id, position, measured, data: { kind: data.kind, name: data.name, type: data.type, props: data.props } })) }));
     },
     [history],
   );
@@ -378,7 +388,7 @@ function Designer({ catalog, flowId, flowName, savedVersion, initial, defaultNam
         />
       )}
       <div className="designer-body">
-        <Palette catalog={catalog} mime={DRAG_MIME} onAdd={(kind, type) => addNode(kind, type, { x: 80 + nodes.length * 30, y: 60 + nodes.length * 30 })} />
+        <Palette catalog={catalog} mime={DRAG_MIME} onAdd={(kind, type) => addNode(kind, type, { x: ADD_COLUMN[kind], y: 40 + nodes.filter((n) => n.data.kind === kind).length * 120 })} />
         <div className="designer-canvas" onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop} data-testid="canvas">
           <ReactFlow
             nodes={rfNodes}
@@ -396,7 +406,7 @@ function Designer({ catalog, flowId, flowName, savedVersion, initial, defaultNam
             }}
             onPaneClick={() => setSelectedId(null)}
             deleteKeyCode={["Delete", "Backspace"]}
-            fitView
+            fitView={initial.nodes.length > 0}
             fitViewOptions={{ maxZoom: 1 }}
             proOptions={{ hideAttribution: true }}
           >

@@ -20,6 +20,8 @@ export interface GraphNode {
   id: string;
   position: { x: number; y: number };
   data: FlowNodeData;
+  /** Size the canvas measured; it draws a node only once it is known. */
+  measured?: { width?: number; height?: number };
 }
 
 export interface GraphEdge {
@@ -183,7 +185,7 @@ export function pinIssues(nodes: GraphNode[], edges: GraphEdge[], issues: { path
       const target = rest[0] === "interceptors" ? ups[Number(rest[1])] : ups[0];
       if (target) return { nodeId: target.id, property: rest[0] === "interceptors" ? (rest[2] === undefined ? null : String(rest[2])) : rest[1] === undefined ? null : String(rest[1]), message: i.message };
     }
-    const property = rest[0] === undefined || rest[0] === "channels" || rest[0] === "channel" ? null : String(rest[0]);
+    const property = rest[0] === undefined ? null : String(rest[0]);
     return { nodeId: node.id, property, message: i.message };
   });
 }

@@ -50,7 +50,13 @@ function portsOf(def: unknown): { source: string; port: number }[] {
 export function checkFlow(def: unknown): FlowIssue[] {
   const issues: FlowIssue[] = [];
   const r = flowSchema.safeParse(def);
-  if (!r.success) for (const i of r.error.issues) issues.push({ path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)), message: i.message });
+  if (!r.success) {
+    for (const i of r.error.issues) {
+      // zod says "expected string, received undefined" for a property that is simply not set.
+      const message = /received undefined$/.test(i.message) ? "required; set a value" : i.message;
+      issues.push({ path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)), message });
+    }
+  }
   const seen = new Map<number, string>();
   for (const { source, port } of portsOf(def)) {
     const other = seen.get(port);
