@@ -86,7 +86,7 @@ test("a standalone agent registers with a token, runs a deployed flow, and goes 
   try {
     agent.start();
     await expect(page.getByTestId("state-edge-e2e")).toHaveText("online", { timeout: 15_000 });
-    await expect(page.getByRole("row", { name: /edge-e2e/ })).toContainText(hostname());
+    await expect(page.getByRole("row").filter({ has: page.getByTestId("agent-edge-e2e") })).toContainText(hostname());
     await expect(page.getByRole("row", { name: /e2e edge/ })).toContainText("edge-e2e");
 
     // Deploy a flow to it through the console: draw it from the HTTP → topic template's shape.
@@ -125,7 +125,7 @@ test("a standalone agent registers with a token, runs a deployed flow, and goes 
     await snapshot(page, "agents-flow-on-standalone");
 
     await page.goto("/agents");
-    await expect(page.getByRole("row", { name: /edge-e2e/ })).toContainText("edge-flow v1");
+    await expect(page.getByRole("row").filter({ has: page.getByTestId("agent-edge-e2e") })).toContainText("edge-flow v1");
     await snapshot(page, "agents");
 
     // Silence: within 30 s the console marks it offline.
