@@ -121,14 +121,26 @@ test.describe.serial("flow designer", () => {
     await expect(page.getByTestId("node-panel").locator(".live-chart")).toBeVisible();
     await snapshot(page, "flow-designer-live");
 
+    // Tap the source: a bounded sample of the events it commits, opened on demand.
+    await source.click();
+    await page.getByRole("button", { name: "Tap events" }).click();
+    await expect(page.getByTestId("tap")).toContainText("Waiting for events…");
+    const tapped = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify([{ headers: { key: "t" }, body: "tapped event" }]) });
+    expect(tapped.status).toBe(200);
+    await expect(page.getByTestId("tap")).toContainText("tapped event");
+    await expect(page.getByTestId("tap")).toContainText("1 events since the tap opened");
+    await snapshot(page, "flow-designer-tap");
+    await page.getByRole("button", { name: "Close tap" }).click();
+    await expect(page.getByRole("button", { name: "Tap events" })).toBeVisible();
+
     const consumer = kafka.consumer({ groupId: `e2e-flows-${Date.now()}` });
     await consumer.connect();
     await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
     const bodies: string[] = [];
     await consumer.run({ eachMessage: async ({ message }) => void bodies.push(message.value!.toString()) });
-    await expect.poll(() => bodies.length, { timeout: 30_000 }).toBe(50);
+    await expect.poll(() => bodies.length, { timeout: 30_000 }).toBe(51);
     await consumer.disconnect();
-    expect(new Set(bodies)).toEqual(new Set(Array.from({ length: 50 }, (_, i) => `event ${i}`)));
+    expect(new Set(bodies)).toEqual(new Set([...Array.from({ length: 50 }, (_, i) => `event ${i}`), "tapped event"]));
   });
 
   test("an invalid change shows its errors on the nodes and cannot be saved or deployed", async ({ page }) => {

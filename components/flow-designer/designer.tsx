@@ -308,6 +308,18 @@ function Designer({ catalog, flowId, flowName, savedVersion, initial, defaultNam
   };
 
   const selected = nodes.find((n) => n.id === selectedId);
+  // A tap looks at a channel: the one itself, the first one a source puts into, or the one a sink takes from.
+  const onEmbedded = (rollout.data ?? []).some((r) => r.embedded && r.state === "running");
+  const tapChannel = !selected || !onEmbedded || flowId === undefined
+    ? undefined
+    : selected.data.kind === "channel"
+      ? selected
+      : selected.data.kind === "source"
+        ? nodes.find((n) => edges.some((e) => e.source === selected.id && e.target === n.id))
+        : selected.data.kind === "sink"
+          ? nodes.find((n) => edges.some((e) => e.target === selected.id && e.source === n.id))
+          : undefined;
+  const tap = tapChannel && flowId !== undefined ? { flowId, channel: tapChannel.data.name, side: selected?.data.kind === "sink" ? ("take" as const) : ("put" as const) } : null;
   const download = (text: string, file: string, type: string) => {
     const a = document.createElement("a");
     a.href = URL.createObjectURL(new Blob([text], { type }));
@@ -438,6 +450,7 @@ function Designer({ catalog, flowId, flowName, savedVersion, initial, defaultNam
               onChange={(data) => history.commit((s) => ({ ...s, nodes: s.nodes.map((n) => (n.id === selected?.id ? { ...n, data } : n)) }))}
               onDelete={() => selected && onDelete({ nodes: [selected], edges: [] })}
               onSelect={(id) => setSelectedId(id)}
+              tap={tap}
             />
           )}
           {tab === "versions" && flowId !== undefined && <VersionsPanel flowId={flowId} current={savedVersion} canEdit={canEdit} />}

@@ -26,7 +26,10 @@ export function NodePanel({
   onChange,
   onDelete,
   onSelect,
+  tap,
 }: {
+  /** Where a tap on this node looks, when the flow runs on the embedded agent. */
+  tap: { flowId: number; channel: string; side: "put" | "take" } | null;
   node: GraphNode | undefined;
   catalog: Catalog;
   issues: NodeIssue[];
@@ -107,12 +110,13 @@ export function NodePanel({
           {i.message}
         </p>
       ))}
+      {live && <LiveDetails live={live} chart={chart} />}
+      {live && tap && <TapView {...tap} canOpen={!readOnly} />}
       {entry ? (
         <SchemaForm schema={entry.schema as JsonSchema} values={d.props} errors={byProp} readOnly={readOnly} onChange={(props) => onChange({ ...d, props })} />
       ) : (
         <p className="error-text">Unknown type “{d.type}” in this build; choose one from the list.</p>
       )}
-      {live && <LiveDetails live={live} chart={chart} />}
       {!readOnly && (
         <button type="button" className="danger" onClick={onDelete}>
           Delete {d.kind}
@@ -165,6 +169,49 @@ function LiveDetails({ live, chart }: { live: NodeLive; chart: RatePoint[] }) {
             </li>
           ))}
         </ul>
+      )}
+    </div>
+  );
+}
+
+/** Opt-in sample of the latest events through the node: opened on demand, bounded, closed when done. */
+function TapView({ flowId, channel, side, canOpen }: { flowId: number; channel: string; side: "put" | "take"; canOpen: boolean }) {
+  const [open, setOpen] = useState(false);
+  const input = { flowId, channel, side };
+  const start = trpc.flows.tapOpen.useMutation({ onSuccess: () => setOpen(true) });
+  const stop = trpc.flows.tapClose.useMutation({ onSuccess: () => setOpen(false) });
+  const read = trpc.flows.tapRead.useQuery(input, { enabled: open, refetchInterval: 1000 });
+  const data = read.data ?? start.data;
+  return (
+    <div className="tap" data-testid="tap">
+      <h4>Tap</h4>
+      <p className="muted small">
+        The latest events {side === "put" ? `committed into channel ${channel}` : `taken from channel ${channel} and delivered`}, at most 25, bodies cut at 1 KiB. It closes itself a minute after you stop watching.
+      </p>
+      <ErrorNote error={start.error ?? stop.error ?? read.error} />
+      {!open ? (
+        <button type="button" disabled={!canOpen || start.isPending} title={canOpen ? undefined : "Operators and admins open taps"} onClick={() => start.mutate(input)}>
+          Tap events
+        </button>
+      ) : (
+        <>
+          <button type="button" disabled={stop.isPending} onClick={() => stop.mutate(input)}>
+            Close tap
+          </button>
+          <p className="small">{formatCount(data?.seen ?? 0)} events since the tap opened</p>
+          {data && data.events.length === 0 ? (
+            <p className="muted">Waiting for events…</p>
+          ) : (
+            <ol className="tap-events">
+              {data?.events.map((e, i) => (
+                <li key={`${e.at}-${i}`}>
+                  <code>{e.body}{e.truncated ? "…" : ""}</code>
+                  {Object.keys(e.headers).length > 0 && <small className="muted"> {Object.entries(e.headers).map(([k, v]) => `${k}=${v}`).join(" ")}</small>}
+                </li>
+              ))}
+            </ol>
+          )}
+        </>
       )}
     </div>
   );

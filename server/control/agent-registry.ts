@@ -5,6 +5,7 @@ import type { Db } from "../../db/client";
 import { agents, agentTokens, deployments, flowVersions } from "../../db/schema";
 import type { Deployment, HeartbeatRequest, HeartbeatResponse } from "../agents/control-protocol";
 import type { AgentHost, FlowStatus } from "../agents/host";
+import { TapRegistry } from "../agents/tap";
 import { logger } from "../log";
 
 const log = logger("control.agents");
@@ -175,6 +176,8 @@ export class EmbeddedAgent {
   private timer: NodeJS.Timeout | null = null;
   private id: number | null = null;
   private syncing: Promise<void> = Promise.resolve();
+  /** Debugging taps on this agent's channels, opened from the flow designer. */
+  readonly taps = new TapRegistry();
 
   constructor(private readonly db: Db, readonly host: AgentHost, private readonly version: string) {}
 
@@ -189,6 +192,7 @@ export class EmbeddedAgent {
     this.timer = setInterval(() => {
       this.sync().catch((err) => log.error({ err }, "embedded agent sync failed"));
       markOffline(this.db).catch((err) => log.error({ err }, "offline sweep failed"));
+      this.taps.sweep();
     }, HEARTBEAT_INTERVAL_MS);
   }
 

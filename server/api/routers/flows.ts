@@ -65,6 +65,21 @@ async function syncEmbedded(ctx: Context): Promise<void> {
   await ctx.services.fleet?.sync();
 }
 
+const tapInput = z.object({ flowId: z.number().int().positive(), channel: z.string().min(1), side: z.enum(["put", "take"]) });
+
+function requireFleet(ctx: Context) {
+  const fleet = ctx.services.fleet;
+  if (!fleet) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "this process runs no embedded agent; taps work on flows running in it" });
+  return fleet;
+}
+
+function tapTarget(ctx: Context, input: z.infer<typeof tapInput>) {
+  const fleet = requireFleet(ctx);
+  const channel = fleet.host.runtime(String(input.flowId))?.channel(input.channel);
+  if (!channel) throw new TRPCError({ code: "NOT_FOUND", message: `channel "${input.channel}" is not running on the embedded agent; deploy the flow there to tap it` });
+  return { fleet, key: `${input.flowId}/${input.channel}`, channel };
+}
+
 const flowName = z.string().min(1).max(100).regex(/^[a-zA-Z0-9._-]+$/, "use letters, digits, dot, dash or underscore");
 const id = z.number().int().positive();
 
@@ -166,6 +181,25 @@ export const flowsRouter = router({
       await syncEmbedded(ctx);
       return ids;
     });
+  }),
+  /**
+   * An opt-in, bounded sample of the latest events through a channel of a flow on the embedded agent:
+   * "put" is what its sources committed into it, "take" what its sinks delivered out of it.
+   */
+  tapOpen: operatorProcedure.input(tapInput).mutation(({ ctx, input }) => {
+    ctx.audit.targetKind = "flow";
+    ctx.audit.target = String(input.flowId);
+    const { fleet, key, channel } = tapTarget(ctx, input);
+    return fleet.taps.open(key, channel).read(input.side);
+  }),
+  tapRead: viewerProcedure.input(tapInput).query(({ ctx, input }) => {
+    const { fleet, key, channel } = tapTarget(ctx, input);
+    return fleet.taps.get(key, channel)?.read(input.side) ?? null;
+  }),
+  tapClose: operatorProcedure.input(tapInput).mutation(({ ctx, input }) => {
+    ctx.audit.targetKind = "flow";
+    ctx.audit.target = String(input.flowId);
+    return requireFleet(ctx).taps.close(`${input.flowId}/${input.channel}`);
   }),
   rollout: viewerProcedure.input(z.object({ flowId: id })).query(({ ctx, input }) => rollout(ctx.db, input.flowId)),
 
