@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { Kafka, logLevel } from "kafkajs";
 import type { Locator, Page } from "@playwright/test";
@@ -128,7 +129,7 @@ test.describe.serial("flow designer", () => {
     const tapped = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify([{ headers: { key: "t" }, body: "tapped event" }]) });
     expect(tapped.status).toBe(200);
     await expect(page.getByTestId("tap")).toContainText("tapped event");
-    await expect(page.getByTestId("tap")).toContainText("1 events since the tap opened");
+    await expect(page.getByTestId("tap")).toContainText("1 event since the tap opened");
     await snapshot(page, "flow-designer-tap");
     await page.getByRole("button", { name: "Close tap" }).click();
     await expect(page.getByRole("button", { name: "Tap events" })).toBeVisible();
@@ -198,6 +199,13 @@ test.describe.serial("flow designer", () => {
     await row.getByRole("button", { name: "Start" }).click();
     await expect(row).toContainText("running", { timeout: 20_000 });
     await snapshot(page, "flow-deploy-rollout");
+
+    const [props] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export .properties" }).click()]);
+    const exported = readFileSync(await props.path(), "utf8");
+    expect(exported).toContain("a1.sources.r1.type = http");
+    expect(exported).toContain("a1.sinks.k1.channel = c1");
+    const [json] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export JSON" }).click()]);
+    expect(JSON.parse(readFileSync(await json.path(), "utf8"))).toMatchObject({ name: "http-events", channels: { c1: { type: "file" } } });
 
     await page.goto("/audit");
     await expect(page.getByText("flows.deploy").first()).toBeVisible();

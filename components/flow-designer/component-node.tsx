@@ -10,6 +10,7 @@ export type ComponentNode = Node<ComponentNodeData, "component">;
 const ACCEPTS_INPUT = new Set(["source", "channel", "sink"]);
 const HAS_OUTPUT = new Set(["source", "channel", "interceptor", "selector"]);
 
+export const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? "" : "s"}`;
 const rate = (n: number) => `${formatCount(Math.round(n * 10) / 10)}/s`;
 
 /** A component on the canvas: kind, name and type; its problems; and, once deployed, its live numbers. */
@@ -30,7 +31,7 @@ export function ComponentNodeView({ data, selected }: NodeProps<ComponentNode>) 
           <span title="events per second in">in {rate(live.inRate)}</span>
           <span title="events per second out">out {rate(live.outRate)}</span>
           <span className="flow-node-total" title="events through this component since it started" data-testid={`total-${kind}-${name}`}>
-            {formatCount(live.total)} events
+            {plural(live.total, "event")}
           </span>
           {live.fill !== null && (
             <div className={`fill fill-${fillLevel(live.fill)}`} title={`channel ${live.fill.toFixed(1)} % full`}>

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { AppRouter } from "../../server/api/root";
 import { formatCount } from "../format";
+import { plural } from "./component-node";
 import { trpc } from "../trpc";
 import { ErrorNote, Loading, Time } from "../ui";
 import type { RatePoint } from "./designer";
@@ -112,6 +113,7 @@ export function NodePanel({
       ))}
       {live && <LiveDetails live={live} chart={chart} />}
       {live && tap && <TapView {...tap} canOpen={!readOnly} />}
+      {live && <h3>Settings</h3>}
       {entry ? (
         <SchemaForm schema={entry.schema as JsonSchema} values={d.props} errors={byProp} readOnly={readOnly} onChange={(props) => onChange({ ...d, props })} />
       ) : (
@@ -198,7 +200,7 @@ function TapView({ flowId, channel, side, canOpen }: { flowId: number; channel: 
           <button type="button" disabled={stop.isPending} onClick={() => stop.mutate(input)}>
             Close tap
           </button>
-          <p className="small">{formatCount(data?.seen ?? 0)} events since the tap opened</p>
+          <p className="small">{plural(data?.seen ?? 0, "event")} since the tap opened</p>
           {data && data.events.length === 0 ? (
             <p className="muted">Waiting for events…</p>
           ) : (
