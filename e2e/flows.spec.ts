@@ -237,4 +237,17 @@ test.describe.serial("flow designer", () => {
     await expect(page.getByTestId("validity")).toHaveText("Valid");
     await snapshot(page, "flow-import");
   });
+
+  test("a template opens on the canvas, valid, ready to adjust and create", async ({ page }) => {
+    await login(page);
+    await page.goto("/flows");
+    await page.locator(".card", { hasText: "HTTP → topic" }).getByRole("link", { name: "Use this template" }).click();
+    await expect(page.getByLabel("Flow name")).toHaveValue("http-to-topic");
+    await expect(page.getByTestId("node-source-http_in")).toBeVisible();
+    await expect(page.getByTestId("node-sink-to_topic")).toBeVisible();
+    await expect(page.getByTestId("validity")).toHaveText("Valid");
+    await snapshot(page, "flow-template");
+    await page.goto("/flows");
+    await expect(page.locator(".card", { hasText: "Postgres CDC → topic" })).toContainText("postgres_cdc (source)");
+  });
 });

@@ -121,7 +121,7 @@ function Designer({ catalog, flowId, flowName, savedVersion, initial, defaultNam
   const router = useRouter();
   const utils = trpc.useUtils();
   const me = trpc.auth.me.useQuery();
-  const { screenToFlowPosition } = useReactFlow();
+  const { screenToFlowPosition, fitView } = useReactFlow();
   const history = useHistory(initial);
   const { nodes, edges } = history.state;
   const [selectedId, setSelectedId] = useState<string | null>(null);
@@ -396,6 +396,8 @@ function Designer({ catalog, flowId, flowName, savedVersion, initial, defaultNam
             history.commit(fromFlow(def as unknown as FlowDefinition));
             setUnsupported(report);
             setImporting(false);
+            // Once the imported nodes are measured, bring them all into view.
+            setTimeout(() => void fitView({ maxZoom: 1 }), 100);
           }}
         />
       )}

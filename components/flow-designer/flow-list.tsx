@@ -46,7 +46,7 @@ export function FlowList() {
           {templates.data?.map((t) => (
             <Card key={t.id} title={t.title}>
               <p className="muted">{t.description}</p>
-              {t.issues.length > 0 && <p className="hint">Needs component types this build lacks: {t.issues.map((i) => i.message.match(/"([^"]+)"/)?.[1]).filter(Boolean).join(", ")}.</p>}
+              {t.issues.length > 0 && <p className="hint">Needs component types this build lacks: {t.issues.map((i) => i.message.match(/unknown (\w+) type "([^"]+)"/)).filter((m) => m !== null).map((m) => `${m[2]} (${m[1]})`).join(", ")}.</p>}
               <Link href={`/flows/new?template=${t.id}`}>Use this template</Link>
             </Card>
           ))}
