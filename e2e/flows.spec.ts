@@ -236,6 +236,20 @@ test.describe.serial("flow designer", () => {
     await expect(page.locator(".import-report")).toContainText("keep-alive");
     await expect(page.getByTestId("validity")).toHaveText("Valid");
     await snapshot(page, "flow-import");
+
+    // Delete, undo, redo.
+    await page.getByTestId("node-sink-k1").click();
+    await page.keyboard.press("Delete");
+    await expect(page.getByTestId("node-sink-k1")).toHaveCount(0);
+    await expect(page.getByTestId("validity")).toHaveText("Valid");
+    await page.getByRole("button", { name: "Undo" }).click();
+    await expect(page.getByTestId("node-sink-k1")).toBeVisible();
+    await expect(page.locator(".react-flow__edge")).toHaveCount(2);
+    await page.getByRole("button", { name: "Redo" }).click();
+    await expect(page.getByTestId("node-sink-k1")).toHaveCount(0);
+    await expect(page.locator(".react-flow__edge")).toHaveCount(1);
+    await page.keyboard.press("Control+z");
+    await expect(page.getByTestId("node-sink-k1")).toBeVisible();
   });
 
   test("a template opens on the canvas, valid, ready to adjust and create", async ({ page }) => {

@@ -44,43 +44,44 @@ export interface RatePoint {
 /** Undo/redo over whole snapshots: flows are small, and a snapshot can never be half-applied. */
 function useHistory(initial: Snapshot) {
   const [state, setState] = useState(initial);
+  const current = useRef(initial);
   const past = useRef<Snapshot[]>([]);
   const future = useRef<Snapshot[]>([]);
   const [, bump] = useState(0);
-  const commit = useCallback((next: Snapshot | ((s: Snapshot) => Snapshot)) => {
-    setState((cur) => {
-      const value = typeof next === "function" ? next(cur) : next;
-      past.current = [...past.current.slice(-99), cur];
-      future.current = [];
-      return value;
-    });
-    bump((n) => n + 1);
+  const set = useCallback((next: Snapshot) => {
+    current.current = next;
+    setState(next);
   }, []);
-  /** Changes that should not be undone one by one (a drag in progress, selection). */
-  const replace = useCallback((next: (s: Snapshot) => Snapshot) => setState(next), []);
+  /** An undoable change. */
+  const commit = useCallback(
+    (next: Snapshot | ((s: Snapshot) => Snapshot)) => {
+      const value = typeof next === "function" ? next(current.current) : next;
+      past.current = [...past.current.slice(-99), current.current];
+      future.current = [];
+      set(value);
+    },
+    [set],
+  );
+  /** A change that is not an undo step of its own (a drag in progress, a measured size). */
+  const replace = useCallback((next: (s: Snapshot) => Snapshot) => set(next(current.current)), [set]);
+  /** Records a snapshot taken before a gesture (a drag) as one undo step. */
   const remember = useCallback((snap: Snapshot) => {
     past.current = [...past.current.slice(-99), snap];
     future.current = [];
     bump((n) => n + 1);
   }, []);
   const undo = useCallback(() => {
-    setState((cur) => {
-      const prev = past.current.pop();
-      if (!prev) return cur;
-      future.current.push(cur);
-      return prev;
-    });
-    bump((n) => n + 1);
-  }, []);
+    const prev = past.current.pop();
+    if (!prev) return;
+    future.current.push(current.current);
+    set(prev);
+  }, [set]);
   const redo = useCallback(() => {
-    setState((cur) => {
-      const next = future.current.pop();
-      if (!next) return cur;
-      past.current.push(cur);
-      return next;
-    });
-    bump((n) => n + 1);
-  }, []);
+    const next = future.current.pop();
+    if (!next) return;
+    past.current.push(current.current);
+    set(next);
+  }, [set]);
   return { state, commit, replace, remember, undo, redo, canUndo: past.current.length > 0, canRedo: future.current.length > 0 };
 }
 

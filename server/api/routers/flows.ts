@@ -85,7 +85,14 @@ const id = z.number().int().positive();
 
 export const flowsRouter = router({
   components: viewerProcedure.query(() => componentCatalog()),
-  templates: viewerProcedure.query(() => templates.map((t) => ({ ...t, issues: checkFlow({ name: "template", ...t.flow }) }))),
+  templates: viewerProcedure.query(({ ctx }) => {
+    // Templates name a local broker; point them at this console's embedded one when there is one.
+    const bootstrap = ctx.services.broker?.bootstrap;
+    return templates.map((t) => {
+      const flow = bootstrap ? (JSON.parse(JSON.stringify(t.flow).replaceAll("127.0.0.1:9092", bootstrap)) as typeof t.flow) : t.flow;
+      return { ...t, flow, issues: checkFlow({ name: "template", ...flow }) };
+    });
+  }),
   list: viewerProcedure.query(({ ctx }) => listFlows(ctx.db)),
   get: viewerProcedure.input(z.object({ id })).query(({ ctx, input }) => mapped(() => getFlow(ctx.db, input.id))),
   version: viewerProcedure
