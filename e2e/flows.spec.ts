@@ -197,6 +197,10 @@ test.describe.serial("flow designer", () => {
     await expect(row).toContainText("stopped", { timeout: 20_000 });
     await row.getByRole("button", { name: "Start" }).click();
     await expect(row).toContainText("running", { timeout: 20_000 });
+    // Rolling a deployment back runs the version before it on that agent.
+    await row.getByRole("button", { name: "Roll back to v2" }).click();
+    await expect(row).toContainText("v2");
+    await expect(row).toContainText("running", { timeout: 20_000 });
     await snapshot(page, "flow-deploy-rollout");
 
     const [props] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export .properties" }).click()]);

@@ -374,44 +374,36 @@ export function DeployPanel({ flowId, latest, rollout, canDeploy, canOperate, bl
       {rollout.length === 0 ? (
         <p className="muted">Not deployed yet.</p>
       ) : (
-        <table className="data rollout" data-testid="rollout">
-          <thead>
-            <tr>
-              <th>Agent</th>
-              <th>Version</th>
-              <th>State</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {rollout.map((r) => (
-              <tr key={r.agentId} data-testid={`rollout-${r.agent}`}>
-                <td>{r.agent}</td>
-                <td>v{r.version}</td>
-                <td>
-                  <span className={`badge ${r.state === "running" ? "ok" : r.state === "failed" || r.state === "offline" ? "error" : ""}`}>{r.state}</span>
-                  {r.error && <div className="error-text small">{r.error}</div>}
-                </td>
-                <td className="row-actions">
-                  {r.desired === "running" ? (
-                    <button type="button" disabled={!canOperate || stop.isPending} onClick={() => stop.mutate({ flowId, agentIds: [r.agentId] })}>
-                      Stop
-                    </button>
-                  ) : (
-                    <button type="button" disabled={!canOperate || start.isPending} onClick={() => start.mutate({ flowId, agentIds: [r.agentId] })}>
-                      Start
-                    </button>
-                  )}
-                  {r.version > 1 && (
-                    <button type="button" disabled={!canDeploy || deploy.isPending} title="Deploy the version before this one to this agent" onClick={() => deploy.mutate({ flowId, version: r.version - 1, agentIds: [r.agentId] })}>
-                      Roll back to v{r.version - 1}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ul className="rollout" data-testid="rollout">
+          {rollout.map((r) => (
+            <li key={r.agentId} data-testid={`rollout-${r.agent}`}>
+              <div>
+                <strong>{r.agent}</strong> v{r.version}{" "}
+                <span className={`badge ${r.state === "running" ? "ok" : r.state === "failed" || r.state === "offline" ? "error" : ""}`}>{r.state}</span>
+              </div>
+              {r.error && <div className="error-text small">{r.error}</div>}
+              <small className="muted">
+                by {r.deployedBy} · <Time at={r.updatedAt} />
+              </small>
+              <div className="row-actions">
+                {r.desired === "running" ? (
+                  <button type="button" disabled={!canOperate || stop.isPending} onClick={() => stop.mutate({ flowId, agentIds: [r.agentId] })}>
+                    Stop
+                  </button>
+                ) : (
+                  <button type="button" disabled={!canOperate || start.isPending} onClick={() => start.mutate({ flowId, agentIds: [r.agentId] })}>
+                    Start
+                  </button>
+                )}
+                {r.version > 1 && (
+                  <button type="button" disabled={!canDeploy || deploy.isPending} title="Deploy the version before this one to this agent" onClick={() => deploy.mutate({ flowId, version: r.version - 1, agentIds: [r.agentId] })}>
+                    Roll back to v{r.version - 1}
+                  </button>
+                )}
+              </div>
+            </li>
+          ))}
+        </ul>
       )}
     </div>
   );
