@@ -191,7 +191,7 @@ test.describe.serial("flow designer", () => {
     await page.getByLabel("Version to deploy").selectOption("3");
     await page.getByRole("button", { name: "Deploy v3" }).click();
     const row = page.getByTestId("rollout-embedded");
-    await expect(row).toContainText("v3");
+    await expect(page.getByTestId("rollout-version-embedded")).toHaveText("v3");
     await expect(row).toContainText("running", { timeout: 20_000 });
     await row.getByRole("button", { name: "Stop" }).click();
     await expect(row).toContainText("stopped", { timeout: 20_000 });
@@ -199,7 +199,7 @@ test.describe.serial("flow designer", () => {
     await expect(row).toContainText("running", { timeout: 20_000 });
     // Rolling a deployment back runs the version before it on that agent.
     await row.getByRole("button", { name: "Roll back to v2" }).click();
-    await expect(row).toContainText("v2");
+    await expect(page.getByTestId("rollout-version-embedded")).toHaveText("v2");
     await expect(row).toContainText("running", { timeout: 20_000 });
     await snapshot(page, "flow-deploy-rollout");
 

@@ -378,7 +378,7 @@ export function DeployPanel({ flowId, latest, rollout, canDeploy, canOperate, bl
           {rollout.map((r) => (
             <li key={r.agentId} data-testid={`rollout-${r.agent}`}>
               <div>
-                <strong>{r.agent}</strong> v{r.version}{" "}
+                <strong>{r.agent}</strong> <span data-testid={`rollout-version-${r.agent}`}>v{r.version}</span>{" "}
                 <span className={`badge ${r.state === "running" ? "ok" : r.state === "failed" || r.state === "offline" ? "error" : ""}`}>{r.state}</span>
               </div>
               {r.error && <div className="error-text small">{r.error}</div>}
