@@ -24,6 +24,13 @@ export class FlowNotFoundError extends Error {
   }
 }
 
+export class FlowExistsError extends Error {
+  constructor(name: string) {
+    super(`a flow named "${name}" exists already; choose another name`);
+    this.name = "FlowExistsError";
+  }
+}
+
 /** A deploy that cannot work on the agents chosen (a port another flow there already listens on). */
 export class DeployConflictError extends Error {
   constructor(message: string) {
@@ -113,9 +120,10 @@ export async function createFlow(db: Db, input: { name: string; description: str
   const issues = checkFlow(definition);
   if (issues.length) throw new FlowInvalidError(issues);
   return db.transaction(async (tx) => {
-    const [flow] = await tx.insert(flows).values({ name: input.name, description: input.description }).returning();
-    await tx.insert(flowVersions).values({ flowId: flow!.id, version: 1, definition, message: input.message, author: input.author });
-    return { id: flow!.id, version: 1 };
+    const [flow] = await tx.insert(flows).values({ name: input.name, description: input.description }).onConflictDoNothing().returning();
+    if (!flow) throw new FlowExistsError(input.name);
+    await tx.insert(flowVersions).values({ flowId: flow.id, version: 1, definition, message: input.message, author: input.author });
+    return { id: flow.id, version: 1 };
   });
 }
 

@@ -11,6 +11,7 @@ import {
   deploy,
   DeployConflictError,
   diffFlows,
+  FlowExistsError,
   FlowInvalidError,
   FlowNotFoundError,
   getFlow,
@@ -53,9 +54,7 @@ async function mapped<T>(fn: () => Promise<T>): Promise<T> {
     if (err instanceof FlowInvalidError) throw new TRPCError({ code: "BAD_REQUEST", message: err.message, cause: err });
     if (err instanceof FlowNotFoundError) throw new TRPCError({ code: "NOT_FOUND", message: err.message, cause: err });
     if (err instanceof DeployConflictError) throw new TRPCError({ code: "CONFLICT", message: err.message, cause: err });
-    if ((err as { code?: string }).code === "23505" || /unique|duplicate key/i.test(String((err as Error).message))) {
-      throw new TRPCError({ code: "CONFLICT", message: "a flow with that name exists already; choose another name", cause: err });
-    }
+    if (err instanceof FlowExistsError) throw new TRPCError({ code: "CONFLICT", message: err.message, cause: err });
     throw err;
   }
 }
