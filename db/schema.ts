@@ -149,3 +149,41 @@ export const metricRollups = pgTable(
   },
   (t) => [primaryKey({ columns: [t.metric, t.labels, t.minute] }), index("metric_rollups_minute_idx").on(t.minute)],
 );
+
+// --- Agent fleet: registration tokens and deployments -------------------------------------------
+
+/** A registration token lets one standalone agent heartbeat; only its SHA-256 is kept. */
+export const agentTokens = pgTable("agent_tokens", {
+  id: serial("id").primaryKey(),
+  tokenHash: text("token_hash").notNull().unique(),
+  /** First characters of the token, so a person can tell tokens apart in the list. */
+  prefix: text("prefix").notNull(),
+  label: text("label").notNull().default(""),
+  createdBy: text("created_by").notNull(),
+  /** The agent the token registered with its first heartbeat; from then on it serves only that agent. */
+  agentId: integer("agent_id").references(() => agents.id, { onDelete: "set null" }),
+  revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const deploymentStates = ["running", "stopped"] as const;
+
+/** Which version of a flow should run on which agent; the agent's heartbeat reports whether it does. */
+export const deployments = pgTable(
+  "deployments",
+  {
+    id: serial("id").primaryKey(),
+    flowId: integer("flow_id")
+      .notNull()
+      .references(() => flows.id, { onDelete: "cascade" }),
+    agentId: integer("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    /** Desired state: a stopped deployment stays listed so it can be started again. */
+    desired: text("desired", { enum: deploymentStates }).notNull().default("running"),
+    deployedBy: text("deployed_by").notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("deployments_flow_agent_idx").on(t.flowId, t.agentId)],
+);

@@ -3,6 +3,8 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { appRouter } from "./api/root";
 import type { Context, Services } from "./api/trpc";
+import { heartbeatRequest } from "./agents/control-protocol";
+import { AgentAuthError, AgentConflictError, heartbeat } from "./control/agent-registry";
 import { parseCookies, resolveSession, SESSION_COOKIE } from "./control/sessions";
 import { logger } from "./log";
 import { renderPrometheus } from "./metrics/prometheus";
@@ -11,6 +13,47 @@ import { metrics } from "./metrics/registry";
 const log = logger("http");
 
 type NextHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** A heartbeat carries an agent's status and counters; this is far above any real one. */
+const MAX_HEARTBEAT_BYTES = 4 * 1024 * 1024;
+
+function replyJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * POST /api/agent/v1/heartbeat: machine-to-machine, authenticated by the registration token (not a
+ * session), so it lives beside tRPC rather than in it. Answers the agent's complete desired set.
+ */
+async function handleHeartbeat(services: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== "POST") return replyJson(res, 405, { error: "POST a heartbeat to this endpoint" });
+  const auth = req.headers.authorization ?? "";
+  const token = auth.startsWith("Bearer ") ? auth.slice(7).trim() : "";
+  if (!token) return replyJson(res, 401, { error: "missing Authorization: Bearer <token>; create a registration token on the Agents page" });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > MAX_HEARTBEAT_BYTES) return replyJson(res, 413, { error: `heartbeat over ${MAX_HEARTBEAT_BYTES} bytes` });
+    chunks.push(c);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    return replyJson(res, 400, { error: "the heartbeat body is not JSON" });
+  }
+  const parsed = heartbeatRequest.safeParse(body);
+  if (!parsed.success) return replyJson(res, 400, { error: parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ") });
+  try {
+    replyJson(res, 200, await heartbeat(services.database.db, token, parsed.data));
+  } catch (err) {
+    if (err instanceof AgentAuthError) return replyJson(res, 401, { error: err.message });
+    if (err instanceof AgentConflictError) return replyJson(res, 409, { error: err.message });
+    throw err;
+  }
+}
 
 /** Pages anyone may load: the login page and the assets every page needs. */
 function isPublicPath(path: string): boolean {
@@ -74,6 +117,10 @@ export function createRequestHandler(services: Services, nextHandler: NextHandle
     };
     if (path.startsWith("/api/trpc/")) {
       Promise.resolve(trpc(req, res)).catch(fail);
+      return;
+    }
+    if (path === "/api/agent/v1/heartbeat") {
+      handleHeartbeat(services, req, res).catch(fail);
       return;
     }
     if (path === "/metrics") {

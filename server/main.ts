@@ -5,6 +5,7 @@ import type { Services } from "./api/trpc";
 import type { Config } from "./config";
 import { LoginLimiter } from "./control/login-limiter";
 import { ClusterConnections } from "./control/clusters";
+import { EmbeddedAgent } from "./control/agent-registry";
 import { ensureAdmin } from "./control/users";
 import { openDatabase, type Database } from "../db/client";
 import { Broker } from "./broker/broker";
@@ -136,6 +137,9 @@ export async function startAll(config: Config): Promise<Running> {
 
     const agent = new AgentHost({ agent: "embedded", dataDir: join(config.dataDir, "agents") });
     parts.push({ name: "embedded agent", stop: () => agent.close() });
+    const fleet = new EmbeddedAgent(database.db, agent, version);
+    await fleet.start();
+    parts.push({ name: "agent registry", stop: () => fleet.stop() });
 
     const sampler = new SeriesSampler(metrics);
     sampler.start();
@@ -163,6 +167,7 @@ export async function startAll(config: Config): Promise<Running> {
       clusters,
       sampler,
       lag,
+      fleet,
     };
 
     // Bind first so a taken port fails the start before the slow parts load; until the console is

@@ -84,6 +84,11 @@ export class AgentHost {
     };
   }
 
+  /** The running runtime of a flow, for in-process inspection (taps); undefined when it is not running. */
+  runtime(id: string): FlowRuntime | undefined {
+    return this.flows.get(id)?.runtime ?? undefined;
+  }
+
   status(): FlowStatus[] {
     return [...this.flows.values()].map((d) => this.statusOf(d));
   }

@@ -1,8 +1,10 @@
+import { agentsRouter } from "./routers/agents";
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { dashboardRouter } from "./routers/dashboard";
 import { groupsRouter } from "./routers/groups";
 import { clustersRouter } from "./routers/clusters";
+import { flowsRouter } from "./routers/flows";
 import { healthProcedure } from "./routers/health";
 import { messagesRouter } from "./routers/messages";
 import { topicsRouter } from "./routers/topics";
@@ -19,6 +21,8 @@ export const appRouter = router({
   clusters: clustersRouter,
   topics: topicsRouter,
   messages: messagesRouter,
+  flows: flowsRouter,
+  agents: agentsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -26,6 +26,8 @@ export interface Services {
   sampler?: import("../metrics/series").SeriesSampler;
   /** Consumer lag sampled over time, per cluster and group. */
   lag?: import("../metrics/lag").LagSampler;
+  /** The embedded agent as a member of the fleet: deployments to it are applied in-process. */
+  fleet?: import("../control/agent-registry").EmbeddedAgent;
 }
 
 /** Filled in by procedures so the audit middleware can record what a mutation touched. */

@@ -1,0 +1,142 @@
+"use client";
+import "./agents.css";
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import { formatRate } from "../format";
+import { trpc } from "../trpc";
+import { Card, DataTable, ErrorNote, Loading, PageHeader, Time } from "../ui";
+
+type Metrics = Record<string, Record<string, Record<string, number | string>>>;
+
+/** Events accepted by all sources of all flows on an agent: the agent's intake. */
+function accepted(metrics: Metrics): number {
+  let n = 0;
+  for (const flow of Object.values(metrics)) for (const [k, c] of Object.entries(flow)) if (k.startsWith("SOURCE.")) n += Number(c.EventAcceptedCount) || 0;
+  return n;
+}
+
+export function AgentsPage() {
+  const me = trpc.auth.me.useQuery();
+  const list = trpc.agents.list.useQuery(undefined, { refetchInterval: 3000 });
+  // Rates come from two successive reports of the same agent's counters.
+  const prev = useRef(new Map<number, { at: number; n: number }>());
+  const [rates, setRates] = useState<Map<number, number>>(new Map());
+  useEffect(() => {
+    if (!list.data) return;
+    const next = new Map<number, number>();
+    for (const a of list.data) {
+      const at = a.lastHeartbeatAt ? new Date(a.lastHeartbeatAt).getTime() : 0;
+      const n = accepted(a.metrics as Metrics);
+      const p = prev.current.get(a.id);
+      if (p && at > p.at) next.set(a.id, Math.max(0, (n - p.n) / ((at - p.at) / 1000)));
+      else if (p) next.set(a.id, rates.get(a.id) ?? 0);
+      if (!p || at > p.at) prev.current.set(a.id, { at, n });
+    }
+    setRates(next);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [list.data]);
+  return (
+    <>
+      <PageHeader title="Agents" subtitle="The embedded agent and every standalone agent that heartbeats to this console. An agent silent for 15 s is marked offline." />
+      <ErrorNote error={list.error} retry={() => void list.refetch()} />
+      {list.isPending ? (
+        <Loading label="Loading agents…" />
+      ) : (
+        list.data && (
+          <DataTable
+            rows={list.data}
+            rowKey={(a) => a.id}
+            empty="No agents registered yet."
+            columns={[
+              { key: "name", header: "Agent", sort: (a) => a.name, render: (a) => <span data-testid={`agent-${a.name}`}>{a.name}{a.embedded && <span className="badge"> embedded</span>}</span> },
+              { key: "host", header: "Host", sort: (a) => a.host ?? "", render: (a) => a.host ?? "–" },
+              { key: "version", header: "Version", render: (a) => a.version ?? "–" },
+              { key: "heartbeat", header: "Last heartbeat", sort: (a) => String(a.lastHeartbeatAt ?? ""), render: (a) => (a.lastHeartbeatAt ? <Time at={a.lastHeartbeatAt} /> : "never") },
+              { key: "state", header: "State", sort: (a) => a.state, render: (a) => <span className={`badge ${a.state === "online" ? "ok" : a.state === "revoked" ? "denied" : "error"}`} data-testid={`state-${a.name}`}>{a.state}</span> },
+              {
+                key: "flows",
+                header: "Flows running",
+                render: (a) =>
+                  a.flows.length === 0 ? (
+                    <span className="muted">{a.deployed ? `${a.deployed} deployed, none reported yet` : "none"}</span>
+                  ) : (
+                    <ul className="agent-flows">
+                      {a.flows.map((f) => (
+                        <li key={f.id}>
+                          {f.name} v{f.version} <span className={`badge ${f.state === "running" ? "ok" : "error"}`}>{f.state}</span>
+                          {f.error && <div className="error-text">{f.error}</div>}
+                        </li>
+                      ))}
+                    </ul>
+                  ),
+              },
+              { key: "rate", header: "Events in", align: "right", render: (a) => (rates.has(a.id) ? formatRate(rates.get(a.id)!, "events") : "–") },
+            ]}
+          />
+        )
+      )}
+      {me.data?.role === "admin" && <Tokens />}
+    </>
+  );
+}
+
+function Tokens() {
+  const utils = trpc.useUtils();
+  // Polled: a token's agent appears when that agent first heartbeats.
+  const tokens = trpc.agents.tokens.useQuery(undefined, { refetchInterval: 5000 });
+  const create = trpc.agents.createToken.useMutation({ onSuccess: () => utils.agents.tokens.invalidate() });
+  const revoke = trpc.agents.revokeToken.useMutation({ onSuccess: () => Promise.all([utils.agents.tokens.invalidate(), utils.agents.list.invalidate()]) });
+  const [origin, setOrigin] = useState("http://HOST:PORT");
+  useEffect(() => setOrigin(window.location.origin), []);
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    create.mutate({ label: String(new FormData(e.currentTarget).get("label") ?? "") });
+  };
+  return (
+    <Card title="Registration tokens">
+      <p className="muted">A token lets one standalone agent register with its first heartbeat; it then serves that agent only. Revoking it cuts the agent off.</p>
+      <form className="inline-form" onSubmit={submit}>
+        <input name="label" aria-label="Token label" placeholder="label, e.g. web servers" />
+        <button type="submit" className="primary" disabled={create.isPending}>
+          Create token
+        </button>
+      </form>
+      <ErrorNote error={create.error ?? revoke.error} />
+      {create.data && (
+        <div className="token-created" role="status">
+          <p className="success">Token created. It is shown only now; start the agent with:</p>
+          <code className="command" data-testid="agent-command">{`npx tributary agent --control ${origin} --token ${create.data.token}`}</code>
+        </div>
+      )}
+      <ErrorNote error={tokens.error} retry={() => void tokens.refetch()} />
+      {tokens.isPending ? (
+        <Loading label="Loading tokens…" />
+      ) : (
+        tokens.data && (
+          <DataTable
+            rows={tokens.data}
+            rowKey={(t) => t.id}
+            empty="No tokens yet."
+            columns={[
+              { key: "prefix", header: "Token", render: (t) => <code>{t.prefix}…</code> },
+              { key: "label", header: "Label", render: (t) => t.label || <span className="muted">–</span> },
+              { key: "agent", header: "Agent", render: (t) => t.agent ?? <span className="muted">not used yet</span> },
+              { key: "created", header: "Created", render: (t) => <><Time at={t.createdAt} /> by {t.createdBy}</> },
+              {
+                key: "state",
+                header: "",
+                render: (t) =>
+                  t.revokedAt ? (
+                    <span className="badge denied">revoked</span>
+                  ) : (
+                    <button type="button" className="danger" disabled={revoke.isPending} onClick={() => revoke.mutate({ id: t.id })}>
+                      Revoke
+                    </button>
+                  ),
+              },
+            ]}
+          />
+        )
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,149 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { heartbeatResponse } from "../server/agents/control-protocol";
+import { AgentHost } from "../server/agents/host";
+import { reconcile } from "../server/control/agent-registry";
+import { E2E } from "../playwright.config";
+import { expect, login, snapshot, test } from "./fixtures";
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A standalone agent as the control protocol defines it: a real AgentHost, heartbeating over HTTP to
+ * the console with a registration token and reconciling to the deployments each answer lists.
+ */
+class HeartbeatingAgent {
+  private timer: NodeJS.Timeout | null = null;
+  private readonly dir = mkdtempSync(join(tmpdir(), "tributary-e2e-agent-"));
+  readonly host: AgentHost;
+  lastStatus = 0;
+  lastError = "";
+
+  constructor(private readonly name: string, private readonly token: string) {
+    this.host = new AgentHost({ agent: name, dataDir: this.dir });
+  }
+
+  async beat(): Promise<void> {
+    const res = await fetch(`http://127.0.0.1:${E2E.httpPort}/api/agent/v1/heartbeat`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${this.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: this.name, host: hostname(), version: "0.1.0", flows: this.host.status(), metrics: this.host.metrics() }),
+    });
+    this.lastStatus = res.status;
+    if (!res.ok) {
+      this.lastError = ((await res.json()) as { error: string }).error;
+      return;
+    }
+    await reconcile(this.host, heartbeatResponse.parse(await res.json()).deployments);
+  }
+
+  start(intervalMs = 1000): void {
+    const loop = () => {
+      this.beat()
+        .catch((err) => (this.lastError = String(err)))
+        .finally(() => {
+          if (this.timer) this.timer = setTimeout(loop, intervalMs);
+        });
+    };
+    this.timer = setTimeout(loop, 0);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.host.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+test("a standalone agent registers with a token, runs a deployed flow, and goes offline when it stops heartbeating", async ({ page }) => {
+  test.setTimeout(150_000);
+  await login(page);
+  await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Agents" }).click();
+  await expect(page.getByRole("heading", { name: "Agents" })).toBeVisible();
+  await expect(page.getByTestId("agent-embedded")).toBeVisible();
+  await expect(page.getByTestId("state-embedded")).toHaveText("online");
+
+  await page.getByLabel("Token label").fill("e2e edge");
+  await page.getByRole("button", { name: "Create token" }).click();
+  const command = await page.getByTestId("agent-command").textContent();
+  expect(command).toMatch(new RegExp(`^npx tributary agent --control http://127\\.0\\.0\\.1:${E2E.httpPort} --token trb_[A-Za-z0-9_-]+$`));
+  const token = command!.split("--token ")[1]!;
+  await snapshot(page, "agents-token");
+
+  const agent = new HeartbeatingAgent("edge-e2e", token);
+  try {
+    agent.start();
+    await expect(page.getByTestId("state-edge-e2e")).toHaveText("online", { timeout: 15_000 });
+    await expect(page.getByRole("row").filter({ has: page.getByTestId("agent-edge-e2e") })).toContainText(hostname());
+    await expect(page.getByRole("row", { name: /e2e edge/ })).toContainText("edge-e2e");
+
+    // Deploy a flow to it through the console: draw it from the HTTP → topic template's shape.
+    const port = await freePort();
+    await page.goto("/flows/new");
+    await page.getByLabel("Flow name").fill("edge-flow");
+    await page.getByTestId("palette-source-http").dblclick();
+    await page.getByTestId("palette-channel-memory").dblclick();
+    await page.getByTestId("palette-sink-null").dblclick();
+    await page.getByTestId("node-source-r1").click();
+    await page.getByTestId("node-panel").locator("#field-port").fill(String(port));
+    await page.getByTestId("node-panel").locator("#field-bind").fill("127.0.0.1");
+    const link = async (from: string, to: string) => {
+      const a = (await page.getByTestId(from).boundingBox())!;
+      const b = (await page.getByTestId(to).boundingBox())!;
+      await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 8 });
+      await page.mouse.up();
+    };
+    await link("out-source-r1", "in-channel-c1");
+    await link("out-channel-c1", "in-sink-k1");
+    await expect(page.getByTestId("validity")).toHaveText("Valid");
+    await page.getByRole("button", { name: "Create flow" }).click();
+    await expect(page).toHaveURL(/\/flows\/\d+$/);
+    await page.getByRole("tab", { name: "Deploy" }).click();
+    await page.getByLabel(/embedded/).uncheck();
+    await page.getByLabel(/edge-e2e/).check();
+    await page.getByRole("button", { name: "Deploy v1" }).click();
+    await expect(page.getByTestId("rollout-edge-e2e")).toContainText("running", { timeout: 20_000 });
+    expect(agent.host.status()).toEqual([expect.objectContaining({ name: "edge-flow", version: 1, state: "running" })]);
+
+    const res = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", headers: { "content-type": "text/plain" }, body: "a\nb\nc\n" });
+    expect(res.status).toBe(200);
+    await expect(page.getByTestId("total-sink-k1")).toHaveText("3 events", { timeout: 20_000 });
+    await snapshot(page, "agents-flow-on-standalone");
+
+    await page.goto("/agents");
+    await expect(page.getByRole("row").filter({ has: page.getByTestId("agent-edge-e2e") })).toContainText("edge-flow v1");
+    await snapshot(page, "agents");
+
+    // Silence: within 30 s the console marks it offline.
+    await agent.stop();
+    const stoppedAt = Date.now();
+    await expect(page.getByTestId("state-edge-e2e")).toHaveText("offline", { timeout: 30_000 });
+    expect(Date.now() - stoppedAt).toBeLessThan(30_000);
+    await snapshot(page, "agents-offline");
+
+    // Revoking the token refuses the next heartbeat with a reason.
+    await page.getByRole("row", { name: /e2e edge/ }).getByRole("button", { name: "Revoke" }).click();
+    await expect(page.getByTestId("state-edge-e2e")).toHaveText("revoked");
+    const again = new HeartbeatingAgent("edge-e2e", token);
+    await again.beat();
+    expect(again.lastStatus).toBe(401);
+    expect(again.lastError).toMatch(/revoked/);
+    await again.stop();
+  } finally {
+    await agent.stop().catch(() => undefined);
+  }
+});
