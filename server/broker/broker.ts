@@ -146,6 +146,8 @@ export class Broker {
           return h.fetch(body, info);
         case ApiKey.ListOffsets:
           return h.listOffsets(body, info);
+        case ApiKey.OffsetForLeaderEpoch:
+          return h.offsetForLeaderEpoch(body, info);
         case ApiKey.FindCoordinator:
           return h.findCoordinator(body, info);
         case ApiKey.CreateTopics:

@@ -122,9 +122,9 @@ export class Connection {
       const idLen = r.int16();
       const clientId = idLen < 0 ? "" : r.take(idLen).toString("utf8");
       if (!api) throw new ProtocolError(`unknown API key ${apiKey}`);
-      if (apiVersion < api.minVersion || apiVersion > api.maxVersion) {
+      if (apiVersion < api.servedMinVersion || apiVersion > api.maxVersion) {
         if (apiKey === ApiKey.ApiVersions) return this.finish(slot, this.apiVersionsFallback(correlationId));
-        throw new ProtocolError(`${api.name} v${apiVersion} is not supported (supported ${api.minVersion}-${api.maxVersion})`);
+        throw new ProtocolError(`${api.name} v${apiVersion} is not supported (supported ${api.servedMinVersion}-${api.maxVersion})`);
       }
       if (!this.authenticated && apiKey !== ApiKey.ApiVersions && apiKey !== ApiKey.SaslHandshake && apiKey !== ApiKey.SaslAuthenticate) {
         throw new ProtocolError(`${api.name} before SASL authentication completed`);

@@ -29,6 +29,8 @@ export interface RequestInfo {
 }
 
 const RESOURCE_TOPIC = 2;
+/** One broker, never a leader change: every partition stays at leader epoch 0. */
+const LEADER_EPOCH = 0;
 const RESOURCE_BROKER = 4;
 
 /** The broker's configs as DescribeConfigs shows them for the broker resource (read-only here). */
@@ -76,7 +78,7 @@ export class Handlers {
         name,
         topicId: t.topicId,
         isInternal: name.startsWith("__"),
-        partitions: Array.from({ length: t.partitions }, (_, p) => ({ errorCode: 0, partitionIndex: p, leaderId: this.b.nodeId, leaderEpoch: 0, replicaNodes: [this.b.nodeId], isrNodes: [this.b.nodeId], offlineReplicas: [] })),
+        partitions: Array.from({ length: t.partitions }, (_, p) => ({ errorCode: 0, partitionIndex: p, leaderId: this.b.nodeId, leaderEpoch: LEADER_EPOCH, replicaNodes: [this.b.nodeId], isrNodes: [this.b.nodeId], offlineReplicas: [] })),
       };
     };
     const topics = all
@@ -144,6 +146,13 @@ export class Handlers {
 
   // ---- Fetch ----
   async fetch(req: Body, info: RequestInfo): Promise<Body> {
+    // This broker keeps no fetch sessions (KIP-227): every fetch is a full one and answers with
+    // session id 0, which tells the client not to send incremental fetches. An incremental fetch
+    // (epoch > 0) names a session we never created, so it gets FETCH_SESSION_ID_NOT_FOUND and the
+    // client starts over with a full fetch, as it would after a Kafka broker evicted its session.
+    if (info.apiVersion >= 7 && (req.sessionEpoch as number) > 0) {
+      return { errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+    }
     const deadline = Date.now() + Math.max(0, req.maxWaitMs as number);
     const minBytes = Math.max(0, req.minBytes as number);
     const maxBytes = req.maxBytes > 0 ? (req.maxBytes as number) : 0x7fffffff;
@@ -217,7 +226,7 @@ export class Handlers {
           else if (ts === -2) found = { offset: pl.logStartOffset, timestamp: -1 };
           else if (ts === -3) found = pl.maxTimestamp() ?? { offset: -1, timestamp: -1 };
           else found = (await pl.offsetForTimestamp(ts)) ?? { offset: -1, timestamp: -1 };
-          partitions.push({ partitionIndex: p.partitionIndex, errorCode: 0, timestamp: found.timestamp, offset: found.offset, leaderEpoch: 0 });
+          partitions.push({ partitionIndex: p.partitionIndex, errorCode: 0, timestamp: found.timestamp, offset: found.offset, leaderEpoch: LEADER_EPOCH });
         } catch (err) {
           partitions.push({ partitionIndex: p.partitionIndex, errorCode: note(err, "list offsets"), timestamp: -1, offset: -1 });
         }
@@ -225,6 +234,30 @@ export class Handlers {
       topics.push({ name: t.name, partitions });
     }
     return { topics };
+  }
+
+  // ---- OffsetForLeaderEpoch ----
+  /**
+   * Every partition has had one leader (this broker) at epoch 0, so epoch 0 ends at the log end
+   * offset and a later epoch is unknown. Clients call this after a Metadata response carries
+   * leader epochs, to check that their position is not past a truncation.
+   */
+  offsetForLeaderEpoch(req: Body, _info: RequestInfo): Body {
+    return {
+      topics: (req.topics as Body[]).map((t) => ({
+        topic: t.topic,
+        partitions: (t.partitions as Body[]).map((p) => {
+          try {
+            const pl = this.b.logs.partition(t.topic, p.partition);
+            if ((p.currentLeaderEpoch as number) > LEADER_EPOCH) throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH, `leader epoch ${p.currentLeaderEpoch} is newer than ${LEADER_EPOCH}`);
+            if ((p.leaderEpoch as number) > LEADER_EPOCH) return { errorCode: 0, partition: p.partition, leaderEpoch: -1, endOffset: -1 };
+            return { errorCode: 0, partition: p.partition, leaderEpoch: LEADER_EPOCH, endOffset: pl.logEndOffset };
+          } catch (err) {
+            return { errorCode: note(err, "offset for leader epoch"), partition: p.partition, leaderEpoch: -1, endOffset: -1 };
+          }
+        }),
+      })),
+    };
   }
 
   // ---- coordinator lookup ----

@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeRecordBatch } from "../records/batch";
+import { ApiKey } from "../protocol/messages";
+import { startTestBroker } from "./harness";
+import { RawClient } from "./raw-client";
+
+/** Wire-level behaviour that real clients depend on but never exercise on purpose. */
+describe("Kafka protocol edge cases over a raw socket", () => {
+  let t: Awaited<ReturnType<typeof startTestBroker>>;
+  beforeAll(async () => {
+    t = await startTestBroker();
+    const producer = t.kafka().producer();
+    await producer.connect();
+    await producer.send({ topic: "edge", messages: [0, 1, 2].map((i) => ({ value: `v${i}`, timestamp: String(1_700_000_000_000 + i * 1000), partition: 0 })) });
+    await producer.disconnect();
+  });
+  afterAll(() => t.stop());
+
+  it("answers an ApiVersions version it does not know with UNSUPPORTED_VERSION and its ranges in a v0 body", async () => {
+    const c = await RawClient.open(t.bootstrap);
+    // Header v2 as a future client would send it: api 18, version 99, correlation 7, client id, no tags; empty body.
+    const req = Buffer.from([0, 18, 0, 99, 0, 0, 0, 7, 0, 1, 0x78, 0, 0]);
+    const res = await c.sendFrame(req);
+    expect(res.readInt32BE(0)).toBe(7); // response header v0: correlation id only
+    expect(res.readInt16BE(4)).toBe(35); // UNSUPPORTED_VERSION
+    const n = res.readInt32BE(6); // v0 body: a classic int32-length array
+    const ranges = new Map<number, [number, number]>();
+    for (let i = 0; i < n; i++) {
+      const at = 10 + i * 6;
+      ranges.set(res.readInt16BE(at), [res.readInt16BE(at + 2), res.readInt16BE(at + 4)]);
+    }
+    expect(res.length).toBe(10 + n * 6);
+    expect(ranges.get(18)).toEqual([0, 4]);
+    expect(ranges.get(0)).toEqual([0, 11]);
+    expect(ranges.get(23)).toEqual([0, 4]);
+    // The connection stays usable: the client retries at a version we listed.
+    const ok = await c.request(ApiKey.ApiVersions, 3, { clientSoftwareName: "raw", clientSoftwareVersion: "1" });
+    expect(ok.errorCode).toBe(0);
+    expect(ok.apiKeys.find((k: { apiKey: number }) => k.apiKey === 1)).toEqual({ apiKey: 1, minVersion: 4, maxVersion: 12 });
+    c.close();
+  });
+
+  it("answers ApiVersions v3 with response header v0 even though the request is flexible", async () => {
+    const c = await RawClient.open(t.bootstrap);
+    // api 18 v3, correlation 9, client id "x", header tags 0, compact strings "a" and "1", body tags 0.
+    const res = await c.sendFrame(Buffer.from([0, 18, 0, 3, 0, 0, 0, 9, 0, 1, 0x78, 0, 2, 0x61, 2, 0x31, 0]));
+    expect(res.readInt32BE(0)).toBe(9);
+    expect(res.readInt16BE(4)).toBe(0); // no tagged-field byte between header and error code
+    c.close();
+  });
+
+  it("advertises Produce v0-2 for old librdkafka but closes a connection that uses them", async () => {
+    const c = await RawClient.open(t.bootstrap);
+    const other = await RawClient.open(t.bootstrap);
+    // Produce v2: acks int16, timeout int32, topics array (empty).
+    void c.sendFrame(Buffer.from([0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0x13, 0x88, 0, 0, 0, 0]));
+    await c.closed;
+    const meta = await other.request(ApiKey.Metadata, 12, { topics: [{ name: "edge" }], allowAutoTopicCreation: false });
+    expect(meta.topics[0].errorCode).toBe(0);
+    other.close();
+  });
+
+  it("serves every fetch as a full fetch: session id 0, and FETCH_SESSION_ID_NOT_FOUND for an incremental one", async () => {
+    const c = await RawClient.open(t.bootstrap);
+    const fetch = (sessionId: number, sessionEpoch: number) =>
+      c.request(ApiKey.Fetch, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId, sessionEpoch, topics: [{ topic: "edge", partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" });
+    const full = await fetch(0, 0);
+    expect(full.errorCode).toBe(0);
+    expect(full.sessionId).toBe(0);
+    expect(full.responses[0].partitions[0].highWatermark).toBe(3);
+    expect((full.responses[0].partitions[0].records as Buffer).length).toBeGreaterThan(0);
+    const incremental = await fetch(1234, 1);
+    expect(incremental.errorCode).toBe(70); // FETCH_SESSION_ID_NOT_FOUND
+    expect(incremental.responses).toEqual([]);
+    c.close();
+  });
+
+  it("answers OffsetForLeaderEpoch: epoch 0 ends at the log end, a later epoch is unknown", async () => {
+    const c = await RawClient.open(t.bootstrap);
+    for (const v of [2, 4]) {
+      const res = await c.request(ApiKey.OffsetForLeaderEpoch, v, {
+        replicaId: -1,
+        topics: [{ topic: "edge", partitions: [{ partition: 0, currentLeaderEpoch: 0, leaderEpoch: 0 }, { partition: 1, currentLeaderEpoch: -1, leaderEpoch: 0 }] }],
+      });
+      expect(res.topics[0].partitions).toEqual([
+        { errorCode: 0, partition: 0, leaderEpoch: 0, endOffset: 3 },
+        { errorCode: 3, partition: 1, leaderEpoch: -1, endOffset: -1 },
+      ]);
+    }
+    const fenced = await c.request(ApiKey.OffsetForLeaderEpoch, 4, { replicaId: -1, topics: [{ topic: "edge", partitions: [{ partition: 0, currentLeaderEpoch: 5, leaderEpoch: 5 }] }] });
+    expect(fenced.topics[0].partitions[0].errorCode).toBe(75); // UNKNOWN_LEADER_EPOCH
+    c.close();
+  });
+
+  it("describes topics by id in Metadata v12+ and reports the top-level error code in v13", async () => {
+    const c = await RawClient.open(t.bootstrap);
+    const byName = await c.request(ApiKey.Metadata, 13, { topics: [{ name: "edge" }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    expect(byName.errorCode).toBe(0);
+    const id = byName.topics[0].topicId as string;
+    expect(id).not.toBe("00000000-0000-0000-0000-000000000000");
+    expect(byName.topics[0].partitions[0].leaderEpoch).toBe(0);
+    const byId = await c.request(ApiKey.Metadata, 12, { topics: [{ topicId: id, name: null }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    expect(byId.topics[0]).toMatchObject({ errorCode: 0, name: "edge", topicId: id });
+    const unknown = await c.request(ApiKey.Metadata, 12, { topics: [{ topicId: "0123456789abcdef0123456789abcdef", name: null }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    expect(unknown.topics[0].errorCode).toBe(100); // UNKNOWN_TOPIC_ID
+    c.close();
+  });
+
+  it("finds offsets by timestamp and the max timestamp (-3) with ListOffsets v7", async () => {
+    const c = await RawClient.open(t.bootstrap);
+    const list = (timestamp: number) => c.request(ApiKey.ListOffsets, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: "edge", partitions: [{ partitionIndex: 0, timestamp }] }] }).then((r) => r.topics[0].partitions[0]);
+    expect(await list(-2)).toMatchObject({ errorCode: 0, offset: 0 });
+    expect(await list(-1)).toMatchObject({ errorCode: 0, offset: 3 });
+    expect(await list(-3)).toMatchObject({ errorCode: 0, offset: 2, timestamp: 1_700_000_002_000 });
+    expect(await list(1_700_000_000_500)).toMatchObject({ errorCode: 0, offset: 1, timestamp: 1_700_000_001_000 });
+    c.close();
+  });
+
+  it("answers pipelined requests in order even when an earlier one waits (long-poll fetch before a produce)", async () => {
+    const c = await RawClient.open(t.bootstrap);
+    const slowFetch = c.request(ApiKey.Fetch, 11, { replicaId: -1, maxWaitMs: 300, minBytes: 1 << 20, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "edge", partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" });
+    const produce = c.request(ApiKey.Produce, 7, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: "edge", partitionData: [{ index: 0, records: encodeRecordBatch([{ value: Buffer.from("late") }]) }] }] });
+    const order: string[] = [];
+    await Promise.all([slowFetch.then(() => order.push("fetch")), produce.then(() => order.push("produce"))]);
+    expect(order).toEqual(["fetch", "produce"]);
+    expect((await produce).responses[0].partitionResponses[0]).toMatchObject({ errorCode: 0, baseOffset: 3 });
+    c.close();
+  });
+});
