@@ -11,6 +11,8 @@ import { logger } from "../log";
 import { metrics } from "../metrics/registry";
 
 const log = logger("broker");
+const CONNECTIONS_GAUGE = "tributary_broker_connections";
+const GROUPS_GAUGE = "tributary_broker_groups";
 
 export interface BrokerOptions {
   dataDir: string;
@@ -60,9 +62,12 @@ export class Broker {
       numPartitions: opts.numPartitions ?? 1,
     });
     if (opts.sasl?.mechanisms.length) this.saslUsers = new SaslUsers(opts.sasl.users);
-    metrics.gauge("tributary_broker_connections", "open Kafka client connections", {}, () => this.connections.size);
-    for (const state of ["Empty", "PreparingRebalance", "CompletingRebalance", "Stable"] as const) {
-      metrics.gauge("tributary_broker_groups", "consumer groups by state", { state }, () => this.groups.stats()[state]);
+    // Gauges read this broker's state; a broker started after another in the same process replaces them.
+    metrics.remove(CONNECTIONS_GAUGE, {});
+    metrics.remove(GROUPS_GAUGE, {});
+    metrics.gauge(CONNECTIONS_GAUGE, "open Kafka client connections", {}, () => this.connections.size);
+    for (const state of ["Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead"] as const) {
+      metrics.gauge(GROUPS_GAUGE, "consumer groups by state", { state }, () => this.groups.stats()[state]);
     }
   }
 

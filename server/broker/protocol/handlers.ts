@@ -2,7 +2,7 @@ import { codeOf, ErrorCode, errorName, KafkaError } from "../errors";
 import type { GroupCoordinator } from "../groups/coordinator";
 import type { LogManager } from "../log/log-manager";
 import type { PartitionLog } from "../log/partition-log";
-import { topicCounters } from "../metrics";
+import { forgetTopic, partitionCounters } from "../metrics";
 import { forEachBatch } from "../records/batch";
 import { logger } from "../../log";
 
@@ -127,7 +127,7 @@ export class Handlers {
               const records = p.records as Buffer | null;
               if (!records || records.length === 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, "empty record set");
               const r = await this.b.logs.partition(t.name, p.index).append(records);
-              const c = topicCounters(t.name);
+              const c = partitionCounters(t.name, p.index);
               c.recordsIn.inc(r.lastOffset - r.baseOffset + 1);
               c.bytesIn.inc(records.length);
               return { index: p.index, errorCode: 0, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTime, logStartOffset: r.logStartOffset };
@@ -196,10 +196,10 @@ export class Handlers {
           const r = await pl.read(p.fetchOffset, limit, bytes === 0);
           bytes += r.records.length;
           if (r.records.length) {
-            const c = topicCounters(t.topic);
+            const c = partitionCounters(t.topic, p.partition);
             c.bytesOut.inc(r.records.length);
             let n = 0;
-            forEachBatch(r.records, (h) => (n += h.lastOffsetDelta + 1));
+            forEachBatch(r.records, (h) => (n += h.recordCount));
             c.recordsOut.inc(n);
           }
           partitions.push({ partitionIndex: p.partition, errorCode: 0, highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset, abortedTransactions: null, records: r.records });
@@ -302,6 +302,7 @@ export class Handlers {
         try {
           if (!name) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, "no topic with this id");
           this.b.logs.deleteTopic(name);
+          forgetTopic(name);
           return { name, topicId: t.topicId, errorCode: 0, errorMessage: null };
         } catch (err) {
           return { name, topicId: t.topicId, errorCode: note(err, "delete topic"), errorMessage: errorMessage(err) };
