@@ -39,8 +39,8 @@ class Group {
   protocolName: string | null = null;
   leaderId: string | null = null;
   members = new Map<string, Member>();
-  /** Member ids handed out with MEMBER_ID_REQUIRED, accepted on the follow-up join. */
-  pending = new Set<string>();
+  /** Member ids handed out with MEMBER_ID_REQUIRED, accepted on the follow-up join until their deadline. */
+  pending = new Map<string, number>();
   rebalanceTimer: NodeJS.Timeout | undefined;
   rebalanceDeadline = 0;
   emptySince: number;
@@ -60,6 +60,8 @@ class Group {
  */
 export class GroupCoordinator {
   private groups = new Map<string, Group>();
+  /** Groups whose expired offsets are being deleted, so the sweep does not delete them twice. */
+  private expiring = new Set<string>();
   readonly offsets: OffsetsStore;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly initialDelayMs: number;
@@ -120,19 +122,32 @@ export class GroupCoordinator {
     let memberId: string = req.memberId;
     const instanceId: string | null = req.groupInstanceId ?? null;
     if (instanceId) {
-      // A static member keeps its place across restarts: the old member id is replaced.
+      // A static member keeps its place across restarts: its old member id is replaced, its
+      // assignment kept, and a stable group is not rebalanced (KIP-345).
       const existing = [...g.members.values()].find((m) => m.groupInstanceId === instanceId);
       if (existing && memberId && existing.memberId !== memberId) return fail(ErrorCode.FENCED_INSTANCE_ID);
       if (existing && !memberId) {
+        const sameProtocols = sameProtocolList(existing.protocols, req.protocols as Body[]);
+        // The old incarnation may still wait in a join or sync; it is fenced now.
+        existing.awaitingJoin?.({ errorCode: ErrorCode.FENCED_INSTANCE_ID, generationId: -1, leader: "", memberId: existing.memberId, members: [], protocolName: null });
+        existing.awaitingSync?.({ errorCode: ErrorCode.FENCED_INSTANCE_ID, assignment: Buffer.alloc(0) });
         g.members.delete(existing.memberId);
         memberId = `${instanceId}-${randomUUID()}`;
-        g.members.set(memberId, { ...existing, memberId });
+        const replaced: Member = { ...existing, memberId, awaitingJoin: undefined, awaitingSync: undefined, clientId: ctx.clientId, clientHost: ctx.clientHost, lastSeen: this.clock(), joinVersion: ctx.apiVersion };
+        g.members.set(memberId, replaced);
         if (g.leaderId === existing.memberId) g.leaderId = memberId;
+        if (g.state === "Stable" && sameProtocols) {
+          log.info({ group: g.id, instance: instanceId, member: memberId }, "static member rejoined; assignment kept, no rebalance");
+          const res = this.joinResponse(g, replaced);
+          // The leader must not compute a new assignment (v9 tells it so; older versions get no member list).
+          if (memberId === g.leaderId) return { ...res, skipAssignment: true, members: ctx.apiVersion >= 9 ? res.members : [] };
+          return res;
+        }
       } else if (!memberId) memberId = `${instanceId}-${randomUUID()}`;
     } else if (!memberId) {
       memberId = `${ctx.clientId || "member"}-${randomUUID()}`;
       if (ctx.apiVersion >= 4) {
-        g.pending.add(memberId);
+        g.pending.set(memberId, this.clock() + req.sessionTimeoutMs);
         return fail(ErrorCode.MEMBER_ID_REQUIRED, memberId);
       }
     } else if (!g.members.has(memberId) && !g.pending.has(memberId)) {
@@ -152,7 +167,7 @@ export class GroupCoordinator {
       lastSeen: this.clock(),
       joinVersion: ctx.apiVersion,
     };
-    const changed = !g.members.has(memberId) || JSON.stringify(member.protocols.map((p) => [p.name, p.metadata.toString("base64")])) !== JSON.stringify((req.protocols as Body[]).map((p) => [p.name, (p.metadata as Buffer).toString("base64")]));
+    const changed = !g.members.has(memberId) || !sameProtocolList(member.protocols, req.protocols as Body[]);
     member.protocols = (req.protocols as Body[]).map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) }));
     member.sessionTimeoutMs = req.sessionTimeoutMs;
     member.rebalanceTimeoutMs = req.rebalanceTimeoutMs > 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs;
@@ -161,8 +176,10 @@ export class GroupCoordinator {
     g.members.set(memberId, member);
     g.protocolType = req.protocolType;
 
-    // A known member rejoining a stable group with the same protocols gets the current generation back.
-    if (!changed && g.state === "Stable" && !instanceId) {
+    // A follower rejoining with the same protocols while the group is stable or completing gets
+    // the current generation back; the leader rejoining means it wants to assign again (new
+    // partitions, a changed subscription), so that rebalances, as in Kafka.
+    if (!changed && memberId !== g.leaderId && (g.state === "Stable" || g.state === "CompletingRebalance")) {
       return this.joinResponse(g, member);
     }
     const response = new Promise<Body>((resolve) => (member.awaitingJoin = resolve));
@@ -350,7 +367,7 @@ export class GroupCoordinator {
     this.maybeCompleteJoin(g);
   }
 
-  /** Session timeouts and offset expiry. */
+  /** Session timeouts, abandoned member ids and offset expiry (offsets.retention.ms after a group became empty). */
   private sweep(): void {
     const now = this.clock();
     for (const g of this.groups.values()) {
@@ -358,16 +375,22 @@ export class GroupCoordinator {
         if (m.awaitingJoin) continue;
         if (now - m.lastSeen > m.sessionTimeoutMs) this.removeMember(g, m.memberId, `session timed out after ${m.sessionTimeoutMs} ms`);
       }
+      for (const [id, deadline] of g.pending) if (now > deadline) g.pending.delete(id);
     }
     for (const id of this.offsets.groups()) {
       const g = this.groups.get(id);
-      if (g && g.state !== "Empty") continue;
+      if ((g && g.state !== "Empty") || this.expiring.has(id)) continue;
       const expired = this.offsets.list(id).filter((o) => now - Math.max(o.committed.commitTimestamp, g?.emptySince ?? 0) > this.offsetsRetentionMs);
-      if (expired.length) {
-        void this.offsets
-          .commit(id, expired.map((o) => ({ topic: o.topic, partition: o.partition, value: null })))
-          .catch((err) => log.error({ err, group: id }, "expiring offsets failed"));
-      }
+      if (expired.length === 0) continue;
+      this.expiring.add(id);
+      log.info({ group: id, partitions: expired.length, retentionMs: this.offsetsRetentionMs }, "expiring committed offsets of an empty group");
+      this.offsets
+        .commit(id, expired.map((o) => ({ topic: o.topic, partition: o.partition, value: null })))
+        .then(() => {
+          if (!this.offsets.has(id) && this.groups.get(id)?.state === "Empty") this.groups.delete(id);
+        })
+        .catch((err) => log.error({ err, group: id }, "expiring offsets failed"))
+        .finally(() => this.expiring.delete(id));
     }
   }
 
@@ -503,6 +526,10 @@ export class GroupCoordinator {
     const g = this.groups.get(id);
     return { state: g?.state ?? (this.offsets.has(id) ? "Empty" : "Dead"), members: g ? [...g.members.values()].map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost })) : [] };
   }
+}
+
+function sameProtocolList(known: { name: string; metadata: Buffer }[], requested: Body[]): boolean {
+  return known.length === requested.length && known.every((p, i) => p.name === requested[i].name && p.metadata.equals(requested[i].metadata as Buffer));
 }
 
 /** Topics in the members' consumer-protocol subscriptions (version int16, topics array, user data). */
