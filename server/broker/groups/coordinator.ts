@@ -405,7 +405,10 @@ export class GroupCoordinator {
     if (generation >= 0 || (req.memberId && g && g.members.size > 0)) {
       const err = this.check(g, req.memberId, generation, req.groupInstanceId);
       if (err) return respond(err);
-      if (g!.state === "CompletingRebalance" || g!.state === "PreparingRebalance") return respond(ErrorCode.REBALANCE_IN_PROGRESS);
+      // While preparing a rebalance, members of the current generation may still commit: that is
+      // how a consumer saves its position before giving up its partitions. Between JoinGroup and
+      // SyncGroup it holds no partitions, so a commit then is refused.
+      if (g!.state === "CompletingRebalance") return respond(ErrorCode.REBALANCE_IN_PROGRESS);
       g!.members.get(req.memberId)!.lastSeen = this.clock();
     } else if (g && g.members.size > 0) {
       return respond(ErrorCode.UNKNOWN_MEMBER_ID);
