@@ -11,6 +11,12 @@ import { logger } from "../log";
 import { metrics } from "../metrics/registry";
 
 const log = logger("broker");
+/**
+ * Requests handled at once per connection. Clients pipeline (librdkafka without limit), and
+ * produce requests in flight together share one fsync; beyond this the socket is not read, which
+ * also bounds what a client that stops reading its responses can make us buffer.
+ */
+const MAX_IN_FLIGHT_PER_CONNECTION = 16;
 const CONNECTIONS_GAUGE = "tributary_broker_connections";
 const GROUPS_GAUGE = "tributary_broker_groups";
 
@@ -129,7 +135,7 @@ export class Broker {
     const conn: Connection = new Connection(
       socket,
       this.dispatcher,
-      { maxRequestBytes: this.opts.socketRequestMaxBytes ?? 100 * 1024 * 1024, idleMs: this.opts.connectionsMaxIdleMs ?? 600_000, maxInFlight: 100 },
+      { maxRequestBytes: this.opts.socketRequestMaxBytes ?? 100 * 1024 * 1024, idleMs: this.opts.connectionsMaxIdleMs ?? 600_000, maxInFlight: MAX_IN_FLIGHT_PER_CONNECTION },
       sasl,
       () => this.connections.delete(conn),
     );

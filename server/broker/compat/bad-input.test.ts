@@ -1,6 +1,10 @@
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kcat, startTestBroker } from "./harness";
+import { requestMetrics } from "../metrics";
+import { ApiKey } from "../protocol/messages";
+import { encodeRecordBatch } from "../records/batch";
+import { eventually, kcat, startTestBroker } from "./harness";
+import { RawClient } from "./raw-client";
 
 function open(bootstrap: string): Promise<Socket> {
   const [host, port] = bootstrap.split(":");
@@ -108,3 +112,77 @@ function produceRequest(topic: string, partition: number, records: Buffer): Buff
   size.writeInt32BE(body.length);
   return Buffer.concat([size, body]);
 }
+
+describe("connection limits", () => {
+  it("refuses connections beyond the limit and accepts again once one closes", async () => {
+    const t = await startTestBroker({ maxConnections: 3 });
+    try {
+      const held = await Promise.all([open(t.bootstrap), open(t.bootstrap), open(t.bootstrap)]);
+      await eventually(() => t.broker.connectionCount === 3 || undefined, 5000, "three connections");
+      const extra = await open(t.bootstrap);
+      expect(await closed(extra)).toBe(true);
+      held[0].destroy();
+      await eventually(() => t.broker.connectionCount === 2 || undefined, 5000, "a slot to free up");
+      const c = await RawClient.open(t.bootstrap);
+      expect((await c.request(ApiKey.ApiVersions, 2, {})).errorCode).toBe(0);
+      c.close();
+      for (const s of held) s.destroy();
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("closes connections idle longer than connections.max.idle.ms, but not one waiting in a long poll", async () => {
+    const t = await startTestBroker({ connectionsMaxIdleMs: 400 });
+    try {
+      const polling = await RawClient.open(t.bootstrap);
+      await polling.request(ApiKey.Metadata, 9, { topics: [{ name: "quiet" }], allowAutoTopicCreation: true });
+      const idle = await open(t.bootstrap);
+      const started = Date.now();
+      const poll = polling.request(ApiKey.Fetch, 11, { replicaId: -1, maxWaitMs: 1200, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "quiet", partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" });
+      expect(await closed(idle, 3000)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(1200);
+      const res = await poll; // answered at max.wait.ms, on a connection that stayed open
+      expect(res.errorCode).toBe(0);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1100);
+      expect(await closed(polling.socket, 3000)).toBe(true); // and closed once idle afterwards
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("keeps serving everyone while a client that never reads its responses piles up fetches", async () => {
+    const t = await startTestBroker();
+    try {
+      const value = Buffer.alloc(1000, 0x7a);
+      const big = encodeRecordBatch(Array.from({ length: 1000 }, () => ({ value })));
+      const loader = await RawClient.open(t.bootstrap);
+      for (let i = 0; i < 8; i++) {
+        const res = await loader.request(ApiKey.Produce, 7, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: "heavy", partitionData: [{ index: 0, records: Buffer.from(big) }] }] });
+        expect(res.responses[0].partitionResponses[0].errorCode).toBe(0);
+      }
+      loader.close();
+      // The stalled client asks for ~8 MB, 200 times over, and reads nothing back.
+      const stalled = await RawClient.open(t.bootstrap);
+      stalled.socket.pause();
+      const fetch = stalled.encodeRequest(ApiKey.Fetch, 11, { replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 16 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "heavy", partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 16 << 20 }] }], forgottenTopicsData: [], rackId: "" });
+      const fetches = requestMetrics("Fetch").count;
+      const before = fetches.value;
+      for (let i = 0; i < 200; i++) void stalled.sendFrame(fetch);
+      await new Promise((r) => setTimeout(r, 500));
+      // The broker stopped reading from the stalled socket instead of buffering 200 responses.
+      const handled = fetches.value - before;
+      expect(handled).toBeGreaterThan(0);
+      expect(handled).toBeLessThanOrEqual(20);
+      // Everyone else is served promptly meanwhile.
+      const started = Date.now();
+      for (let i = 0; i < 20; i++) await kcat(["-b", t.bootstrap, "-P", "-t", "light", "-p", "0"], `m${i}\n`);
+      const out = await kcat(["-b", t.bootstrap, "-C", "-t", "light", "-p", "0", "-o", "beginning", "-e"]);
+      expect(out.trim().split("\n")).toHaveLength(20);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      stalled.close();
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -50,8 +50,11 @@ export class Connection {
   ) {
     this.clientHost = socket.remoteAddress ?? "unknown";
     socket.setNoDelay(true);
-    socket.setTimeout(limits.idleMs, () => {
+    socket.setTimeout(limits.idleMs);
+    socket.on("timeout", () => {
+      // A connection waiting in a long poll is not idle; look again one idle period later.
       if (this.queue.length === 0) this.close("idle longer than connections.max.idle.ms");
+      else socket.setTimeout(limits.idleMs);
     });
     socket.on("data", (d) => this.onData(d));
     socket.on("drain", () => this.resume());
@@ -77,7 +80,16 @@ export class Connection {
   private onData(data: Buffer): void {
     this.chunks.push(data);
     this.buffered += data.length;
-    while (this.buffered >= 4 && !this.closed) {
+    this.readFrames();
+  }
+
+  /**
+   * Dispatches the complete frames buffered so far, stopping while the connection is paused: a
+   * client that pipelines requests but does not read its responses gets at most maxInFlight
+   * requests handled, and the rest wait in its socket, not in our memory.
+   */
+  private readFrames(): void {
+    while (this.buffered >= 4 && !this.closed && !this.socket.isPaused()) {
       const head = this.chunks[0].length >= 4 ? this.chunks[0] : Buffer.concat(this.chunks);
       const size = head.readInt32BE(0);
       // Checked before anything is allocated for the frame.
@@ -100,8 +112,9 @@ export class Connection {
   }
 
   private resume(): void {
-    if (this.closed || this.socket.writableNeedDrain || this.queue.length >= this.limits.maxInFlight) return;
+    if (this.closed || this.socket.writableNeedDrain || this.queue.length >= this.limits.maxInFlight || !this.socket.isPaused()) return;
     this.socket.resume();
+    this.readFrames();
   }
 
   private onFrame(frame: Buffer): void {
