@@ -155,7 +155,7 @@ topics []
     offset int64 default=-1
     leaderEpoch int32 4+ default=-1
 `),
-  api(3, "Metadata", "0-13", "9+", `
+  api(3, "Metadata", "0-12", "9+", `
 topics [] null=1+
   topicId uuid 10+
   name string null=10+
@@ -186,7 +186,6 @@ topics []
     offlineReplicas []int32 5+
   topicAuthorizedOperations int32 8+ default=-2147483648
 clusterAuthorizedOperations int32 8-10 default=-2147483648
-errorCode int16 13+
 `),
   api(8, "OffsetCommit", "0-8", "8+", `
 groupId string
