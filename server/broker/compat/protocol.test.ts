@@ -127,3 +127,46 @@ describe("Kafka protocol edge cases over a raw socket", () => {
     c.close();
   });
 });
+
+describe("listener and topic settings", () => {
+  it("advertises TRIBUTARY_ADVERTISED_LISTENER's host and port in Metadata and FindCoordinator", async () => {
+    const t = await startTestBroker({ advertisedHost: "kafka.example.internal", advertisedPort: 19_092 });
+    try {
+      const c = await RawClient.open(t.broker.address().host + ":" + t.broker.address().port);
+      const meta = await c.request(ApiKey.Metadata, 9, { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+      expect(meta.brokers).toEqual([{ nodeId: 0, host: "kafka.example.internal", port: 19_092, rack: null }]);
+      const coord = await c.request(ApiKey.FindCoordinator, 4, { keyType: 0, coordinatorKeys: ["g"] });
+      expect(coord.coordinators[0]).toMatchObject({ key: "g", host: "kafka.example.internal", port: 19_092, errorCode: 0 });
+      c.close();
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("auto-creates topics with num.partitions only when enabled and asked to", async () => {
+    const on = await startTestBroker({ numPartitions: 3 });
+    const off = await startTestBroker({ autoCreateTopics: false });
+    try {
+      const a = await RawClient.open(on.bootstrap);
+      const declined = await a.request(ApiKey.Metadata, 9, { topics: [{ name: "not-asked" }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+      expect(declined.topics[0].errorCode).toBe(3); // UNKNOWN_TOPIC_OR_PARTITION
+      const created = await a.request(ApiKey.Metadata, 9, { topics: [{ name: "asked" }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
+      expect(created.topics[0].errorCode).toBe(0);
+      expect(created.topics[0].partitions).toHaveLength(3);
+      const invalid = await a.request(ApiKey.Metadata, 9, { topics: [{ name: "no/slashes" }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
+      expect(invalid.topics[0].errorCode).toBe(17); // INVALID_TOPIC_EXCEPTION
+      a.close();
+
+      const b = await RawClient.open(off.bootstrap);
+      const meta = await b.request(ApiKey.Metadata, 9, { topics: [{ name: "never" }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
+      expect(meta.topics[0].errorCode).toBe(3);
+      const produced = await b.request(ApiKey.Produce, 7, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: "never", partitionData: [{ index: 0, records: encodeRecordBatch([{ value: Buffer.from("x") }]) }] }] });
+      expect(produced.responses[0].partitionResponses[0].errorCode).toBe(3);
+      expect(off.broker.logs.topic("never")).toBeUndefined();
+      b.close();
+    } finally {
+      await on.stop();
+      await off.stop();
+    }
+  });
+});
