@@ -116,6 +116,18 @@ describe("Kafka protocol edge cases over a raw socket", () => {
     c.close();
   });
 
+  it("refuses produce to and deletion of the internal __consumer_offsets topic, which Metadata marks internal", async () => {
+    const c = await RawClient.open(t.bootstrap);
+    const produced = await c.request(ApiKey.Produce, 8, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: "__consumer_offsets", partitionData: [{ index: 0, records: encodeRecordBatch([{ key: Buffer.from("not json"), value: Buffer.from("x") }]) }] }] });
+    expect(produced.responses[0].partitionResponses[0]).toMatchObject({ errorCode: 17, baseOffset: -1 });
+    const deleted = await c.request(ApiKey.DeleteTopics, 5, { topicNames: ["__consumer_offsets"], timeoutMs: 5000 });
+    expect(deleted.responses[0].errorCode).toBe(17);
+    const meta = await c.request(ApiKey.Metadata, 9, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    const internal = Object.fromEntries(meta.topics.map((x: { name: string; isInternal: boolean }) => [x.name, x.isInternal]));
+    expect(internal).toMatchObject({ __consumer_offsets: true, edge: false });
+    c.close();
+  });
+
   it("answers pipelined requests in order even when an earlier one waits (long-poll fetch before a produce)", async () => {
     const c = await RawClient.open(t.bootstrap);
     const slowFetch = c.request(ApiKey.Fetch, 11, { replicaId: -1, maxWaitMs: 300, minBytes: 1 << 20, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "edge", partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" });

@@ -2,6 +2,7 @@ import { codeOf, ErrorCode, errorName, KafkaError } from "../errors";
 import type { GroupCoordinator } from "../groups/coordinator";
 import type { LogManager } from "../log/log-manager";
 import type { PartitionLog } from "../log/partition-log";
+import { OFFSETS_TOPIC } from "../groups/offsets-store";
 import { forgetTopic, partitionCounters } from "../metrics";
 import { forEachBatch } from "../records/batch";
 import { logger } from "../../log";
@@ -77,7 +78,7 @@ export class Handlers {
         errorCode: ErrorCode.NONE,
         name,
         topicId: t.topicId,
-        isInternal: name.startsWith("__"),
+        isInternal: name === OFFSETS_TOPIC,
         partitions: Array.from({ length: t.partitions }, (_, p) => ({ errorCode: 0, partitionIndex: p, leaderId: this.b.nodeId, leaderEpoch: LEADER_EPOCH, replicaNodes: [this.b.nodeId], isrNodes: [this.b.nodeId], offlineReplicas: [] })),
       };
     };
@@ -116,6 +117,9 @@ export class Handlers {
         let exists = false;
         let topicError: unknown;
         try {
+          // Clients must not write the broker's own offsets topic: a foreign record there would make
+          // committed offsets unreadable on the next start. Kafka refuses it the same way.
+          if (t.name === OFFSETS_TOPIC) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `${OFFSETS_TOPIC} is internal: the broker writes it; commit offsets with OffsetCommit`);
           exists = this.ensureTopic(t.name, true);
         } catch (err) {
           topicError = err;
@@ -301,6 +305,7 @@ export class Handlers {
         const name = t.name ?? (t.topicId ? this.b.logs.topicById(t.topicId)?.name : undefined) ?? null;
         try {
           if (!name) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, "no topic with this id");
+          if (name === OFFSETS_TOPIC) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `${OFFSETS_TOPIC} is internal and holds every group's committed offsets; delete groups with DeleteGroups instead`);
           this.b.logs.deleteTopic(name);
           forgetTopic(name);
           return { name, topicId: t.topicId, errorCode: 0, errorMessage: null };
