@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readBatchHeader } from "../records/batch";
-import { kcat, startTestBroker } from "./harness";
+import { once } from "node:events";
+import { eventually, kcat, spawnKcat, startTestBroker } from "./harness";
 
 describe("kcat (librdkafka) against the broker", () => {
   let t: Awaited<ReturnType<typeof startTestBroker>>;
@@ -65,4 +66,46 @@ describe("kcat (librdkafka) against the broker", () => {
     await admin.disconnect();
     expect(committed.partitions.map((p) => Number(p.offset)).sort()).toEqual([100, 100, 100]);
   });
+
+  it("keeps a static member's (group.instance.id) partitions across its restart without rebalancing the others", async () => {
+    await kcat(["-b", t.bootstrap, "-P", "-t", "static-t", "-p", "0"], "x\n");
+    const member = (instance: string) => {
+      const child = spawnKcat(["-b", t.bootstrap, "-G", "static-group", "-X", `group.instance.id=${instance}`, "-X", "session.timeout.ms=20000", "-X", "heartbeat.interval.ms=300", "-X", "auto.offset.reset=earliest", "static-t"]);
+      const stderr: string[] = [];
+      child.stderr!.setEncoding("utf8").on("data", (c: string) => stderr.push(c));
+      child.stdout!.resume();
+      return { child, assignments: () => stderr.join("").split("\n").filter((l) => l.includes("assigned:")).length };
+    };
+    const admin = t.kafka().admin();
+    await admin.connect();
+    const describe = async () => (await admin.describeGroups(["static-group"])).groups[0];
+    const one = member("static-1");
+    let two = member("static-2");
+    try {
+      const before = await eventually(async () => {
+        const g = await describe();
+        return g.state === "Stable" && g.members.length === 2 && one.assignments() >= 1 ? g : undefined;
+      }, 30_000, "two static members in a stable group");
+      const assignedOnce = one.assignments();
+      const oldId = before.members.find((m) => m.clientId && m.memberId.startsWith("static-2"))!.memberId;
+
+      // static-2 crashes (no LeaveGroup) and comes back with the same instance id within the session timeout.
+      two.child.kill("SIGKILL");
+      await once(two.child, "exit");
+      two = member("static-2");
+      const after = await eventually(async () => {
+        const g = await describe();
+        const m = g.members.find((x) => x.memberId.startsWith("static-2"));
+        return g.state === "Stable" && m && m.memberId !== oldId && two.assignments() >= 1 ? g : undefined;
+      }, 30_000, "static-2 back with a new member id");
+      expect(after.members).toHaveLength(2);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(one.assignments()).toBe(assignedOnce); // static-1 saw no rebalance
+    } finally {
+      one.child.kill("SIGTERM");
+      two.child.kill("SIGTERM");
+      await admin.disconnect();
+    }
+  }, 60_000);
 });
+
