@@ -143,6 +143,18 @@ describe("group coordinator", () => {
     const described = await a.request(ApiKey.DescribeGroups, 4, { groups: ["static"], includeAuthorizedOperations: false });
     expect(described.groups[0].groupState).toBe("Stable");
     expect(described.groups[0].members.map((m: { groupInstanceId: string }) => m.groupInstanceId).sort()).toEqual(["a", "b"]);
+
+    // The leader restarts too (JoinGroup v9): it is told to skip the assignment, so nothing moves.
+    const leaderInstance = aLeads ? "a" : "b";
+    const l2 = await member(t.bootstrap);
+    const rl = await l2.request(ApiKey.JoinGroup, 9, { groupId: "static", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: "", groupInstanceId: leaderInstance, protocolType: "consumer", protocols: [{ name: "range", metadata: Buffer.from("range") }], reason: null });
+    expect(rl).toMatchObject({ errorCode: 0, generationId: 1, skipAssignment: true, protocolName: "range" });
+    expect(rl.leader).toBe(rl.memberId);
+    expect(rl.members).toHaveLength(2);
+    const leaderSync = await l2.request(ApiKey.SyncGroup, 5, { groupId: "static", generationId: 1, memberId: rl.memberId, groupInstanceId: leaderInstance, protocolType: "consumer", protocolName: "range", assignments: [] });
+    expect(leaderSync.assignment.toString()).toBe(`parts-of-${leaderInstance}`);
+    const other = aLeads ? { c: b2, id: rb2.memberId as string, inst: "b" } : { c: a, id: ids.a, inst: "a" };
+    expect(await heartbeat(other.c, "static", 1, other.id, other.inst)).toBe(0);
   });
 
   it("accepts commits from consumers outside any group (manual assignment), and refuses them for a group with members", async () => {
