@@ -140,6 +140,61 @@ describe("Kafka protocol edge cases over a raw socket", () => {
   });
 });
 
+describe("fetch limits", () => {
+  it("honours max.bytes, the per-partition limit (always one whole batch to make progress) and min.bytes with max.wait.ms", async () => {
+    const t = await startTestBroker({ numPartitions: 2 });
+    try {
+      const c = await RawClient.open(t.bootstrap);
+      const batch = (tag: string) => encodeRecordBatch(Array.from({ length: 10 }, (_, i) => ({ value: Buffer.alloc(100, `${tag}${i}`) })));
+      const size = batch("a").length;
+      for (const p of [0, 1]) {
+        for (let i = 0; i < 3; i++) {
+          const r = await c.request(ApiKey.Produce, 7, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: "limits", partitionData: [{ index: p, records: batch(`p${p}b${i}`) }] }] });
+          expect(r.responses[0].partitionResponses[0].errorCode).toBe(0);
+        }
+      }
+      const fetch = (o: { maxBytes: number; partitionMaxBytes: number; minBytes?: number; maxWaitMs?: number; offset?: number }) =>
+        c.request(ApiKey.Fetch, 11, {
+          replicaId: -1,
+          maxWaitMs: o.maxWaitMs ?? 0,
+          minBytes: o.minBytes ?? 1,
+          maxBytes: o.maxBytes,
+          isolationLevel: 0,
+          sessionId: 0,
+          sessionEpoch: -1,
+          topics: [{ topic: "limits", partitions: [0, 1].map((partition) => ({ partition, fetchOffset: o.offset ?? 0, partitionMaxBytes: o.partitionMaxBytes })) }],
+          forgottenTopicsData: [],
+          rackId: "",
+        }).then((r) => r.responses[0].partitions.map((p: { records: Buffer | null }) => p.records?.length ?? 0));
+
+      expect(await fetch({ maxBytes: 1 << 20, partitionMaxBytes: 1 << 20 })).toEqual([3 * size, 3 * size]);
+      // Two whole batches fit per partition; a partial batch is never served.
+      expect(await fetch({ maxBytes: 1 << 20, partitionMaxBytes: 2 * size + 10 })).toEqual([2 * size, 2 * size]);
+      // The response limit is shared: partition 0 takes what fits, partition 1 gets the rest.
+      expect(await fetch({ maxBytes: 4 * size, partitionMaxBytes: 1 << 20 })).toEqual([3 * size, size]);
+      // A first batch larger than every limit is still served, so a consumer can always progress.
+      expect(await fetch({ maxBytes: 10, partitionMaxBytes: 10 })).toEqual([size, 0]);
+
+      // min.bytes not reached: the fetch waits max.wait.ms and answers with what there is.
+      let started = Date.now();
+      expect(await fetch({ maxBytes: 1 << 20, partitionMaxBytes: 1 << 20, minBytes: 100 * size, maxWaitMs: 400 })).toEqual([3 * size, 3 * size]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(380);
+      // Nothing new at the log end: an append during the wait answers it early.
+      started = Date.now();
+      const waiting = fetch({ maxBytes: 1 << 20, partitionMaxBytes: 1 << 20, maxWaitMs: 5000, offset: 30 });
+      const producer = await RawClient.open(t.bootstrap);
+      await new Promise((r) => setTimeout(r, 150));
+      await producer.request(ApiKey.Produce, 7, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: "limits", partitionData: [{ index: 1, records: batch("late") }] }] });
+      expect(await waiting).toEqual([0, size]);
+      expect(Date.now() - started).toBeLessThan(2000);
+      producer.close();
+      c.close();
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
 describe("listener and topic settings", () => {
   it("advertises TRIBUTARY_ADVERTISED_LISTENER's host and port in Metadata and FindCoordinator", async () => {
     const t = await startTestBroker({ advertisedHost: "kafka.example.internal", advertisedPort: 19_092 });
