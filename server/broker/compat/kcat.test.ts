@@ -107,5 +107,21 @@ describe("kcat (librdkafka) against the broker", () => {
       await admin.disconnect();
     }
   }, 60_000);
+
+  it("authenticates with SASL PLAIN and SCRAM-SHA-256/512 and is refused with a wrong password", async () => {
+    const secure = await startTestBroker({ sasl: { mechanisms: ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"], users: { bob: "bob-secret" } } });
+    try {
+      for (const mechanism of ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]) {
+        const auth = ["-X", "security.protocol=SASL_PLAINTEXT", "-X", `sasl.mechanisms=${mechanism}`, "-X", "sasl.username=bob"];
+        const topic = `sasl-${mechanism.toLowerCase()}`;
+        await kcat(["-b", secure.bootstrap, ...auth, "-X", "sasl.password=bob-secret", "-P", "-t", topic, "-p", "0"], "secret message\n");
+        const out = await kcat(["-b", secure.bootstrap, ...auth, "-X", "sasl.password=bob-secret", "-C", "-t", topic, "-p", "0", "-o", "beginning", "-e"]);
+        expect(out.trim()).toBe("secret message");
+        await expect(kcat(["-b", secure.bootstrap, ...auth, "-X", "sasl.password=wrong", "-L"], undefined, 10_000)).rejects.toThrow(/Authentication|SASL|auth/i);
+      }
+    } finally {
+      await secure.stop();
+    }
+  });
 });
 
