@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeRecordBatch } from "../records/batch";
 import { ApiKey } from "../protocol/messages";
-import { startTestBroker } from "./harness";
+import { eventually, startTestBroker } from "./harness";
 import { RawClient } from "./raw-client";
 
 /** Wire-level behaviour that real clients depend on but never exercise on purpose. */
@@ -125,6 +125,21 @@ describe("Kafka protocol edge cases over a raw socket", () => {
     const meta = await c.request(ApiKey.Metadata, 9, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
     const internal = Object.fromEntries(meta.topics.map((x: { name: string; isInternal: boolean }) => [x.name, x.isInternal]));
     expect(internal).toMatchObject({ __consumer_offsets: true, edge: false });
+    c.close();
+  });
+
+  it("sends no response to acks=0 produce, yet appends it, and answers the next request correctly", async () => {
+    const c = await RawClient.open(t.bootstrap);
+    const fireAndForget = c.encodeRequest(ApiKey.Produce, 9, { transactionalId: null, acks: 0, timeoutMs: 5000, topicData: [{ name: "acks0", partitionData: [{ index: 0, records: encodeRecordBatch([{ value: Buffer.from("unacknowledged") }]) }] }] });
+    const size = Buffer.alloc(4);
+    size.writeInt32BE(fireAndForget.length);
+    await c.sendChunks([size, fireAndForget], false);
+    const next = c.encodeRequest(ApiKey.Metadata, 9, { topics: [{ name: "acks0" }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    const frame = await c.sendFrame(next);
+    expect(frame.readInt32BE(0)).toBe(next.readInt32BE(4)); // the Metadata's correlation id, not the produce's
+    const meta = RawClient.decodeResponse(ApiKey.Metadata, 9, frame);
+    expect(meta.topics[0].errorCode).toBe(0);
+    await eventually(() => t.broker.logs.partition("acks0", 0).highWatermark === 1 || undefined, 5000, "the acks=0 record to be appended");
     c.close();
   });
 
