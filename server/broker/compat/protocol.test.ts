@@ -16,7 +16,7 @@ describe("Kafka protocol edge cases over a raw socket", () => {
   });
   afterAll(() => t.stop());
 
-  it("answers an ApiVersions version it does not know with UNSUPPORTED_VERSION and its ranges in a v0 body", async () => {
+  it("answers an ApiVersions version it does not know with UNSUPPORTED_VERSION and its own range in a v0 body", async () => {
     const c = await RawClient.open(t.bootstrap);
     // Header v2 as a future client would send it: api 18, version 99, correlation 7, client id, no tags; empty body.
     const req = Buffer.from([0, 18, 0, 99, 0, 0, 0, 7, 0, 1, 0x78, 0, 0]);
@@ -30,13 +30,14 @@ describe("Kafka protocol edge cases over a raw socket", () => {
       ranges.set(res.readInt16BE(at), [res.readInt16BE(at + 2), res.readInt16BE(at + 4)]);
     }
     expect(res.length).toBe(10 + n * 6);
-    expect(ranges.get(18)).toEqual([0, 4]);
-    expect(ranges.get(0)).toEqual([0, 11]);
-    expect(ranges.get(23)).toEqual([0, 4]);
-    // The connection stays usable: the client retries at a version we listed.
-    const ok = await c.request(ApiKey.ApiVersions, 3, { clientSoftwareName: "raw", clientSoftwareVersion: "1" });
+    expect([...ranges]).toEqual([[18, [0, 4]]]); // only ApiVersions itself, as Kafka answers
+    // The connection stays usable: the client retries at the version we named, and gets everything.
+    const ok = await c.request(ApiKey.ApiVersions, 4, { clientSoftwareName: "raw", clientSoftwareVersion: "1" });
     expect(ok.errorCode).toBe(0);
-    expect(ok.apiKeys.find((k: { apiKey: number }) => k.apiKey === 1)).toEqual({ apiKey: 1, minVersion: 4, maxVersion: 12 });
+    const all = new Map(ok.apiKeys.map((k: { apiKey: number; minVersion: number; maxVersion: number }) => [k.apiKey, [k.minVersion, k.maxVersion]]));
+    expect(all.get(0)).toEqual([0, 11]); // Produce advertised from v0 (KAFKA-18659), served from v3
+    expect(all.get(1)).toEqual([4, 12]);
+    expect(all.get(23)).toEqual([0, 4]);
     c.close();
   });
 

@@ -209,10 +209,13 @@ export class Connection {
     return w.frame();
   }
 
-  /** An ApiVersions version we do not know: answer in v0 with UNSUPPORTED_VERSION and our ranges, as Kafka does, so the client retries lower. */
+  /**
+   * An ApiVersions version we do not know: answer in v0 with UNSUPPORTED_VERSION and, as Kafka
+   * does, only ApiVersions' own range, so the client retries at the highest version we speak.
+   */
   private apiVersionsFallback(correlationId: number): Buffer[] {
     const api = APIS.get(ApiKey.ApiVersions)!;
-    return this.encode(api, 0, correlationId, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: apiVersionsList() });
+    return this.encode(api, 0, correlationId, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: [{ apiKey: api.key, minVersion: api.minVersion, maxVersion: api.maxVersion }] });
   }
 
   private finish(slot: Slot, frame: Buffer[] | null): void {
