@@ -191,8 +191,14 @@ describe("fetch limits", () => {
       // A first batch larger than every limit is still served, so a consumer can always progress.
       expect(await fetch({ maxBytes: 10, partitionMaxBytes: 10 })).toEqual([size, 0]);
 
-      // min.bytes not reached: the fetch waits max.wait.ms and answers with what there is.
+      // An offset past the log end is answered at once with OFFSET_OUT_OF_RANGE and the bounds to reset to.
       let started = Date.now();
+      const outOfRange = await c.request(ApiKey.Fetch, 11, { replicaId: -1, maxWaitMs: 3000, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "limits", partitions: [{ partition: 0, fetchOffset: 999, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" });
+      expect(outOfRange.responses[0].partitions[0]).toMatchObject({ errorCode: 1, highWatermark: 30, logStartOffset: 0 });
+      expect(Date.now() - started).toBeLessThan(1000);
+
+      // min.bytes not reached: the fetch waits max.wait.ms and answers with what there is.
+      started = Date.now();
       expect(await fetch({ maxBytes: 1 << 20, partitionMaxBytes: 1 << 20, minBytes: 100 * size, maxWaitMs: 400 })).toEqual([3 * size, 3 * size]);
       expect(Date.now() - started).toBeGreaterThanOrEqual(380);
       // Nothing new at the log end: an append during the wait answers it early.

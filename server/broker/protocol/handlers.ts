@@ -161,9 +161,11 @@ export class Handlers {
     const minBytes = Math.max(0, req.minBytes as number);
     const maxBytes = req.maxBytes > 0 ? (req.maxBytes as number) : 0x7fffffff;
     for (;;) {
-      const { response, bytes, logs } = await this.readFetch(req, maxBytes);
+      const { response, bytes, logs, failed } = await this.readFetch(req, maxBytes);
       const remaining = deadline - Date.now();
-      if (bytes >= Math.max(minBytes, 1) || remaining <= 0 || info.signal.aborted || logs.length === 0 || (bytes > 0 && bytes >= minBytes)) return response;
+      // A partition error (offset out of range, unknown partition) is answered at once, as Kafka
+      // does, so the client can reset or refresh metadata without waiting out max.wait.ms.
+      if (bytes >= Math.max(minBytes, 1) || failed || remaining <= 0 || info.signal.aborted || logs.length === 0 || (bytes > 0 && bytes >= minBytes)) return response;
       // Long poll: wake on the first append to any partition asked for, or at max.wait.ms.
       await new Promise<void>((resolve) => {
         const offs: (() => void)[] = [];
@@ -182,6 +184,7 @@ export class Handlers {
 
   private async readFetch(req: Body, maxBytes: number) {
     let bytes = 0;
+    let failed = false;
     const logs: PartitionLog[] = [];
     const responses = [];
     for (const t of req.topics as Body[]) {
@@ -191,6 +194,7 @@ export class Handlers {
         try {
           pl = this.b.logs.partition(t.topic, p.partition);
         } catch (err) {
+          failed = true;
           partitions.push({ partitionIndex: p.partition, errorCode: codeOf(err), highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null });
           continue;
         }
@@ -208,12 +212,13 @@ export class Handlers {
           }
           partitions.push({ partitionIndex: p.partition, errorCode: 0, highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset, abortedTransactions: null, records: r.records });
         } catch (err) {
+          failed = true;
           partitions.push({ partitionIndex: p.partition, errorCode: note(err, "fetch"), highWatermark: pl.highWatermark, lastStableOffset: pl.highWatermark, logStartOffset: pl.logStartOffset, records: null });
         }
       }
       responses.push({ topic: t.topic, partitions });
     }
-    return { response: { errorCode: 0, sessionId: 0, responses }, bytes, logs };
+    return { response: { errorCode: 0, sessionId: 0, responses }, bytes, logs, failed };
   }
 
   // ---- ListOffsets ----
