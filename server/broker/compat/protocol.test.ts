@@ -232,6 +232,25 @@ describe("listener and topic settings", () => {
     }
   });
 
+  it("creates topics from replica assignments naming this broker, and refuses other brokers", async () => {
+    const t = await startTestBroker();
+    try {
+      const c = await RawClient.open(t.bootstrap);
+      const create = (name: string, brokerIds: number[][], validateOnly = false) =>
+        c.request(ApiKey.CreateTopics, 5, { topics: [{ name, numPartitions: -1, replicationFactor: -1, assignments: brokerIds.map((ids, partitionIndex) => ({ partitionIndex, brokerIds: ids })), configs: [] }], timeoutMs: 5000, validateOnly }).then((r) => r.topics[0]);
+      expect(await create("assigned", [[0], [0]])).toMatchObject({ errorCode: 0, numPartitions: 2, replicationFactor: 1 });
+      expect(t.broker.logs.topic("assigned")?.partitions).toBe(2);
+      expect((await create("elsewhere", [[0], [1]])).errorCode).toBe(39); // INVALID_REPLICA_ASSIGNMENT
+      expect((await create("replicated", [[0, 1]])).errorCode).toBe(39);
+      expect((await create("checked", [[0]], true)).errorCode).toBe(0);
+      expect(t.broker.logs.topic("checked")).toBeUndefined(); // validate-only creates nothing
+      expect((await c.request(ApiKey.CreateTopics, 5, { topics: [{ name: "rf3", numPartitions: 1, replicationFactor: 3, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false })).topics[0].errorCode).toBe(38); // INVALID_REPLICATION_FACTOR
+      c.close();
+    } finally {
+      await t.stop();
+    }
+  });
+
   it("auto-creates topics with num.partitions only when enabled and asked to", async () => {
     const on = await startTestBroker({ numPartitions: 3 });
     const off = await startTestBroker({ autoCreateTopics: false });

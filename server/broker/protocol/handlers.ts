@@ -284,7 +284,16 @@ export class Handlers {
           if (t.replicationFactor !== -1 && t.replicationFactor !== 1 && (t.assignments as Body[]).length === 0) {
             throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${t.replicationFactor} larger than available brokers: 1.`);
           }
-          const partitions = (t.assignments as Body[]).length || (t.numPartitions === -1 ? this.b.numPartitions : t.numPartitions);
+          const assignments = t.assignments as Body[];
+          if (assignments.length > 0 && (t.numPartitions !== -1 || t.replicationFactor !== -1)) {
+            throw new KafkaError(ErrorCode.INVALID_REQUEST, "give either replica assignments or numPartitions and replicationFactor, not both (set the latter to -1)");
+          }
+          assignments.forEach((a, i) => {
+            const ids = a.brokerIds as number[];
+            if (a.partitionIndex !== i) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `replica assignments must name partitions 0 to ${assignments.length - 1} in order`);
+            if (ids.length !== 1 || ids[0] !== this.b.nodeId) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `partition ${i} is assigned to brokers [${ids.join(", ")}]; this cluster has only broker ${this.b.nodeId}`);
+          });
+          const partitions = assignments.length || (t.numPartitions === -1 ? this.b.numPartitions : t.numPartitions);
           const configs = Object.fromEntries((t.configs as Body[]).map((c) => [c.name, c.value]));
           const created = this.b.logs.createTopic(t.name, { partitions, configs, validateOnly: req.validateOnly });
           return {
