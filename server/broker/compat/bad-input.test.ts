@@ -1,7 +1,7 @@
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestMetrics } from "../metrics";
-import { ApiKey } from "../protocol/messages";
+import { APIS, ApiKey } from "../protocol/messages";
 import { encodeRecordBatch } from "../records/batch";
 import { eventually, kcat, startTestBroker } from "./harness";
 import { RawClient } from "./raw-client";
@@ -86,6 +86,46 @@ describe("bad input on the Kafka listener", () => {
     const out = await kcat(["-b", t.bootstrap, "-C", "-t", "survivor", "-p", "0", "-o", "beginning", "-e"]);
     expect(out).not.toContain("tampered");
   });
+});
+
+describe("random request bodies for every API and version", () => {
+  it("close only the sender's connection; the broker keeps serving and its topics stay readable", async () => {
+    const t = await startTestBroker();
+    try {
+      await kcat(["-b", t.bootstrap, "-P", "-t", "fuzzed", "-p", "0"], "kept\n");
+      let seed = 42;
+      const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+      let sent = 0;
+      for (const api of APIS.values()) {
+        if (api.key === ApiKey.SaslHandshake || api.key === ApiKey.SaslAuthenticate) continue;
+        for (let v = api.servedMinVersion; v <= api.maxVersion; v++) {
+          for (let n = 0; n < 3; n++) {
+            const s = await open(t.bootstrap);
+            const body = Buffer.from(Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256)));
+            const head = Buffer.alloc(14);
+            head.writeInt32BE(10 + body.length, 0);
+            head.writeInt16BE(api.key, 4);
+            head.writeInt16BE(v, 6);
+            head.writeInt32BE(n, 8);
+            head.writeInt16BE(-1, 12); // null client id
+            s.write(Buffer.concat([head, body]));
+            s.on("error", () => undefined);
+            await new Promise((r) => setTimeout(r, 5));
+            s.destroy();
+            sent++;
+          }
+        }
+      }
+      expect(sent).toBeGreaterThan(300);
+      const c = await RawClient.open(t.bootstrap);
+      expect((await c.request(ApiKey.ApiVersions, 3, { clientSoftwareName: "after", clientSoftwareVersion: "1" })).errorCode).toBe(0);
+      c.close();
+      const out = await kcat(["-b", t.bootstrap, "-C", "-t", "fuzzed", "-p", "0", "-o", "beginning", "-e"]);
+      expect(out.trim()).toBe("kept");
+    } finally {
+      await t.stop();
+    }
+  }, 60_000);
 });
 
 /** A Produce v3 request with one partition's records, built by hand. */
