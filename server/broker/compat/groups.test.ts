@@ -69,8 +69,10 @@ describe("group coordinator", () => {
     expect(ra.protocolName).toBe("roundrobin");
     const leader = ra.leader === ra.memberId ? ra : rb;
     expect(leader.members.map((m: { metadata: Buffer }) => m.metadata.toString()).sort()).toEqual(["roundrobin", "roundrobin"]);
-    // A member with no protocol in common is refused.
+    // A member with no protocol in common is refused, and so is a SyncGroup naming another protocol.
     expect((await join(c, "delayed", { protocols: ["sticky"] })).errorCode).toBe(23); // INCONSISTENT_GROUP_PROTOCOL
+    const wrong = await a.request(ApiKey.SyncGroup, 5, { groupId: "delayed", generationId: 1, memberId: ra.memberId, groupInstanceId: null, protocolType: "consumer", protocolName: "range", assignments: [] });
+    expect(wrong.errorCode).toBe(23);
   });
 
   it("removes a member whose session times out and rebalances the rest", async () => {

@@ -113,6 +113,7 @@ export class GroupCoordinator {
   async joinGroup(req: Body, ctx: RequestContext): Promise<Body> {
     const fail = (errorCode: number, memberId = req.memberId as string) => ({ errorCode, generationId: -1, protocolName: null, leader: "", memberId, members: [] });
     if (!req.groupId) return fail(ErrorCode.INVALID_GROUP_ID);
+    if (!req.protocolType || (req.protocols as Body[]).length === 0) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     if (req.sessionTimeoutMs < 1000 || req.sessionTimeoutMs > 1_800_000) return fail(ErrorCode.INVALID_SESSION_TIMEOUT);
     const g = this.group(req.groupId, true)!;
     if (g.state === "Dead") return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
@@ -303,6 +304,10 @@ export class GroupCoordinator {
     const group = g!;
     const member = group.members.get(req.memberId)!;
     member.lastSeen = this.clock();
+    // v5+ name the protocol the member thinks it is in; a mismatch means it missed a rebalance.
+    if ((req.protocolType != null && req.protocolType !== group.protocolType) || (req.protocolName != null && group.state !== "PreparingRebalance" && req.protocolName !== group.protocolName)) {
+      return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    }
     if (group.state === "PreparingRebalance") return fail(ErrorCode.REBALANCE_IN_PROGRESS);
     const ok = () => ({ errorCode: ErrorCode.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment });
     if (group.state === "Stable") return ok();
