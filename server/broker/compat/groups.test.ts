@@ -157,6 +157,15 @@ describe("group coordinator", () => {
     expect(leaderSync.assignment.toString()).toBe(`parts-of-${leaderInstance}`);
     const other = aLeads ? { c: b2, id: rb2.memberId as string, inst: "b" } : { c: a, id: ids.a, inst: "a" };
     expect(await heartbeat(other.c, "static", 1, other.id, other.inst)).toBe(0);
+
+    // Once more with JoinGroup v5, which has no skipAssignment: the leader is shown its old id,
+    // so it behaves as a follower and just collects its assignment.
+    const l3 = await member(t.bootstrap);
+    const rl3 = await join(l3, "static", { instanceId: leaderInstance });
+    expect(rl3).toMatchObject({ errorCode: 0, generationId: 1, leader: rl.memberId, members: [] });
+    expect(rl3.memberId).not.toBe(rl.memberId);
+    expect((await sync(l3, "static", 1, rl3.memberId, [], leaderInstance)).assignment.toString()).toBe(`parts-of-${leaderInstance}`);
+    expect(await heartbeat(other.c, "static", 1, other.id, other.inst)).toBe(0);
   });
 
   it("accepts commits from consumers outside any group (manual assignment), and refuses them for a group with members", async () => {

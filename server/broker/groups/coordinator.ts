@@ -140,8 +140,9 @@ export class GroupCoordinator {
         if (g.state === "Stable" && sameProtocols) {
           log.info({ group: g.id, instance: instanceId, member: memberId }, "static member rejoined; assignment kept, no rebalance");
           const res = this.joinResponse(g, replaced);
-          // The leader must not compute a new assignment (v9 tells it so; older versions get no member list).
-          if (memberId === g.leaderId) return { ...res, skipAssignment: true, members: ctx.apiVersion >= 9 ? res.members : [] };
+          // The leader must not compute a new assignment: v9+ says so with skipAssignment; older
+          // versions are shown the old leader id, so the member acts as a follower (as Kafka does).
+          if (memberId === g.leaderId) return ctx.apiVersion >= 9 ? { ...res, skipAssignment: true } : { ...res, leader: existing.memberId, members: [] };
           return res;
         }
       } else if (!memberId) memberId = `${instanceId}-${randomUUID()}`;
