@@ -95,6 +95,23 @@ describe("group coordinator", () => {
     expect(await heartbeat(b, "sessions", 1, rb.memberId)).toBe(25); // UNKNOWN_MEMBER_ID
   });
 
+  it("keeps a member waiting in SyncGroup for a slow leader alive beyond its session timeout", async () => {
+    const t = await broker({ groupInitialRebalanceDelayMs: 300 });
+    const [a, b] = await Promise.all([member(t.bootstrap), member(t.bootstrap)]);
+    const [ra, rb] = await Promise.all([join(a, "slow-leader", { sessionTimeoutMs: 1000 }), join(b, "slow-leader", { sessionTimeoutMs: 1000 })]);
+    const [leader, follower] = ra.leader === ra.memberId ? [{ c: a, r: ra }, { c: b, r: rb }] : [{ c: b, r: rb }, { c: a, r: ra }];
+    const waiting = sync(follower.c, "slow-leader", 1, follower.r.memberId);
+    // The leader takes 1.5 s to assign, heartbeating meanwhile; the follower only waits.
+    for (let i = 0; i < 5; i++) {
+      await sleep(300);
+      expect(await heartbeat(leader.c, "slow-leader", 1, leader.r.memberId)).toBe(0);
+    }
+    await sync(leader.c, "slow-leader", 1, leader.r.memberId, [{ memberId: follower.r.memberId, assignment: Buffer.from("yours") }]);
+    const got = await waiting;
+    expect(got.errorCode).toBe(0);
+    expect(got.assignment.toString()).toBe("yours");
+  });
+
   it("completes a rebalance without members that do not rejoin within the rebalance timeout", async () => {
     const t = await broker({ groupInitialRebalanceDelayMs: 300 });
     const [a, b, c] = await Promise.all([member(t.bootstrap), member(t.bootstrap), member(t.bootstrap)]);

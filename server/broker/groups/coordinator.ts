@@ -318,9 +318,11 @@ export class GroupCoordinator {
       for (const m of group.members.values()) m.assignment = assignments.get(m.memberId) ?? Buffer.alloc(0);
       group.state = "Stable";
       log.info({ group: group.id, generation: group.generationId }, "group stable");
+      const now = this.clock();
       for (const m of group.members.values()) {
         const resolve = m.awaitingSync;
         m.awaitingSync = undefined;
+        if (resolve) m.lastSeen = now;
         resolve?.({ errorCode: ErrorCode.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: m.assignment });
       }
     }
@@ -378,7 +380,8 @@ export class GroupCoordinator {
     const now = this.clock();
     for (const g of this.groups.values()) {
       for (const m of [...g.members.values()]) {
-        if (m.awaitingJoin) continue;
+        // A member waiting in JoinGroup or SyncGroup is alive: it is waiting on us (or the leader).
+        if (m.awaitingJoin || m.awaitingSync) continue;
         if (now - m.lastSeen > m.sessionTimeoutMs) this.removeMember(g, m.memberId, `session timed out after ${m.sessionTimeoutMs} ms`);
       }
       for (const [id, deadline] of g.pending) if (now > deadline) g.pending.delete(id);
