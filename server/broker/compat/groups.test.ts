@@ -75,6 +75,27 @@ describe("group coordinator", () => {
     expect(wrong.errorCode).toBe(23);
   });
 
+  it("waits for a member that was just given its id (MEMBER_ID_REQUIRED) before completing a rebalance", async () => {
+    const t = await broker();
+    const [a, b, c] = await Promise.all([member(t.bootstrap), member(t.bootstrap), member(t.bootstrap)]);
+    const ra = await join(a, "pending");
+    await sync(a, "pending", ra.generationId, ra.memberId);
+    const body = (memberId: string) => ({ groupId: "pending", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId, groupInstanceId: null, protocolType: "consumer", protocols: [{ name: "range", metadata: Buffer.from("range") }] });
+    const first = await b.request(ApiKey.JoinGroup, 5, body(""));
+    expect(first.errorCode).toBe(79); // MEMBER_ID_REQUIRED: b now holds an id but has not joined yet
+    const jc = join(c, "pending");
+    await eventually(async () => ((await heartbeat(a, "pending", ra.generationId, ra.memberId)) === 27 ? true : undefined), 5000, "a told to rejoin");
+    let done = false;
+    const ja = join(a, "pending", { memberId: ra.memberId }).then((r) => ((done = true), r));
+    await sleep(400);
+    expect(done).toBe(false); // everyone known has rejoined, but b is still expected
+    const jb = b.request(ApiKey.JoinGroup, 5, body(first.memberId));
+    const results = await Promise.all([ja, jb, jc]);
+    expect(results.map((r) => r.generationId)).toEqual([2, 2, 2]);
+    const leader = results.find((r) => r.leader === r.memberId)!;
+    expect(leader.members).toHaveLength(3);
+  });
+
   it("removes a member whose session times out and rebalances the rest", async () => {
     // Members that join within the initial delay form the first generation together.
     const t = await broker({ groupInitialRebalanceDelayMs: 300 });

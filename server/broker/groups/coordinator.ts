@@ -227,7 +227,9 @@ export class GroupCoordinator {
     if (g.state !== "PreparingRebalance") return;
     const timer = g.rebalanceTimer as { initial?: boolean } | undefined;
     if (timer?.initial && g.generationId === 0) return; // wait out the initial delay
-    if ([...g.members.values()].every((m) => m.awaitingJoin)) this.completeJoin(g, false);
+    // Members just given an id (MEMBER_ID_REQUIRED) are about to join: wait for them too, as
+    // Kafka does, rather than complete now and rebalance again a moment later.
+    if (g.pending.size === 0 && [...g.members.values()].every((m) => m.awaitingJoin)) this.completeJoin(g, false);
   }
 
   private completeJoin(g: Group, timedOut: boolean): void {
@@ -384,7 +386,14 @@ export class GroupCoordinator {
         if (m.awaitingJoin || m.awaitingSync) continue;
         if (now - m.lastSeen > m.sessionTimeoutMs) this.removeMember(g, m.memberId, `session timed out after ${m.sessionTimeoutMs} ms`);
       }
-      for (const [id, deadline] of g.pending) if (now > deadline) g.pending.delete(id);
+      let abandoned = false;
+      for (const [id, deadline] of g.pending) {
+        if (now > deadline) {
+          g.pending.delete(id);
+          abandoned = true;
+        }
+      }
+      if (abandoned) this.maybeCompleteJoin(g);
     }
     for (const id of this.offsets.groups()) {
       const g = this.groups.get(id);
