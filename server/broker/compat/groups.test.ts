@@ -145,7 +145,7 @@ describe("group coordinator", () => {
     const jc = join(c, "slow", o);
     await eventually(async () => ((await heartbeat(a, "slow", 1, ra.memberId)) === 27 ? true : undefined), 5000, "a told to rejoin");
     const ja = join(a, "slow", { ...o, memberId: ra.memberId });
-    const beating = setInterval(() => void heartbeat(b, "slow", 1, rb.memberId), 200);
+    const beating = setInterval(() => heartbeat(b, "slow", 1, rb.memberId).catch(() => undefined), 200);
     const [ra2, rc] = await Promise.all([ja, jc]);
     clearInterval(beating);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1100);
@@ -246,7 +246,7 @@ describe("group coordinator", () => {
     expect((await commit("active", joined.generationId, joined.memberId)).topics[0].partitions[0].errorCode).toBe(0);
     expect((await commit("idle", -1, "")).topics[0].partitions[0].errorCode).toBe(0);
 
-    const beating = setInterval(() => void heartbeat(m, "active", joined.generationId, joined.memberId), 300);
+    const beating = setInterval(() => heartbeat(m, "active", joined.generationId, joined.memberId).catch(() => undefined), 300);
     await eventually(async () => ((await committed("idle")) === -1 ? true : undefined), 6000, "idle group's offsets to expire");
     expect(await committed("active")).toBe(5); // older than the retention, but the group has a member
     clearInterval(beating);

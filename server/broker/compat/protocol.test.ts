@@ -54,8 +54,8 @@ describe("Kafka protocol edge cases over a raw socket", () => {
     const c = await RawClient.open(t.bootstrap);
     const other = await RawClient.open(t.bootstrap);
     // Produce v2: acks int16, timeout int32, topics array (empty).
-    void c.sendFrame(Buffer.from([0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0x13, 0x88, 0, 0, 0, 0]));
-    await c.closed;
+    const refused = c.sendFrame(Buffer.from([0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0x13, 0x88, 0, 0, 0, 0]));
+    await expect(refused).rejects.toThrow(/connection closed/);
     const meta = await other.request(ApiKey.Metadata, 12, { topics: [{ name: "edge" }], allowAutoTopicCreation: false });
     expect(meta.topics[0].errorCode).toBe(0);
     other.close();

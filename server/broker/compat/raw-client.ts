@@ -14,7 +14,7 @@ type Body = Record<string, any>;
 export class RawClient {
   private chunks: Buffer[] = [];
   private buffered = 0;
-  private waiting: ((frame: Buffer) => void)[] = [];
+  private waiting: { resolve: (frame: Buffer) => void; reject: (err: Error) => void }[] = [];
   private correlation = 0;
   private readonly clientId = Buffer.from("raw-client");
   readonly closed: Promise<void>;
@@ -22,8 +22,15 @@ export class RawClient {
   private constructor(readonly socket: Socket) {
     socket.setNoDelay(true);
     socket.on("data", (d: Buffer) => this.onData(d));
-    socket.on("error", () => undefined); // surfaced through `closed` and pending requests never resolving
-    this.closed = new Promise((resolve) => socket.once("close", () => resolve()));
+    let failure: Error | undefined;
+    socket.on("error", (err) => (failure = err));
+    this.closed = new Promise((resolve) =>
+      socket.once("close", () => {
+        // Requests still waiting will never be answered: fail them rather than hang the caller.
+        for (const w of this.waiting.splice(0)) w.reject(new Error(`connection closed before the response arrived${failure ? `: ${failure.message}` : ""}`));
+        resolve();
+      }),
+    );
   }
 
   static open(bootstrap: string): Promise<RawClient> {
@@ -58,7 +65,7 @@ export class RawClient {
       const rest = all.subarray(4 + size);
       this.chunks = rest.length ? [rest] : [];
       this.buffered = rest.length;
-      this.waiting.shift()?.(frame);
+      this.waiting.shift()?.resolve(frame);
     }
   }
 
@@ -71,7 +78,7 @@ export class RawClient {
 
   /** Writes chunks that together form one size-prefixed request; resolves with its response frame. */
   sendChunks(chunks: Buffer[], expectResponse = true): Promise<Buffer> {
-    const p = expectResponse ? new Promise<Buffer>((resolve) => this.waiting.push(resolve)) : Promise.resolve(Buffer.alloc(0));
+    const p = expectResponse ? new Promise<Buffer>((resolve, reject) => this.waiting.push({ resolve, reject })) : Promise.resolve(Buffer.alloc(0));
     this.socket.cork();
     for (const c of chunks) this.socket.write(c);
     this.socket.uncork();
