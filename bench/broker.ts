@@ -6,7 +6,8 @@
  * latency at a steady 50,000 records/s. 100-byte values.
  *
  * `npm run bench:broker [-- --quick] [-- --profile]` prints a markdown table and writes
- * bench/results/broker.json; --profile writes the broker's CPU profile to bench/results/profiles/.
+ * bench/results/broker.json (broker-quick.json with --quick); --profile writes the broker's CPU
+ * profile to bench/results/profiles/.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -329,9 +330,11 @@ if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
   const profile = process.argv.includes("--profile");
   const profileDir = profile ? join(RESULTS_DIR, "profiles") : undefined;
   if (profileDir) await mkdir(profileDir, { recursive: true });
-  const result = await runBrokerBench({ quick: process.argv.includes("--quick"), profileDir });
+  const quick = process.argv.includes("--quick");
+  const result = await runBrokerBench({ quick, profileDir });
   await mkdir(RESULTS_DIR, { recursive: true });
-  await writeFile(join(RESULTS_DIR, "broker.json"), `${JSON.stringify(result, null, 2)}\n`);
+  // A quick run never replaces the recorded full one.
+  await writeFile(join(RESULTS_DIR, quick ? "broker-quick.json" : "broker.json"), `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${result.markdown}\n\n${result.records.toLocaleString("en-US")} records per produce run, ${result.runs} runs; median (min–max). ${result.machine}. ${result.settings}\n`);
   process.exit(0);
 }
