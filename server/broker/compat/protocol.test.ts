@@ -232,6 +232,23 @@ describe("listener and topic settings", () => {
     }
   });
 
+  it("describes topic configs with their types and documentation (DescribeConfigs v4)", async () => {
+    const t = await startTestBroker();
+    try {
+      const c = await RawClient.open(t.bootstrap);
+      await c.request(ApiKey.Metadata, 9, { topics: [{ name: "typed" }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
+      const res = await c.request(ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 2, resourceName: "typed", configurationKeys: ["retention.ms", "cleanup.policy"] }], includeSynonyms: true, includeDocumentation: true });
+      const configs = Object.fromEntries(res.results[0].configs.map((x: { name: string }) => [x.name, x]));
+      expect(configs["retention.ms"]).toMatchObject({ value: "604800000", configType: 5, configSource: 5 }); // LONG, DEFAULT_CONFIG
+      expect(configs["cleanup.policy"]).toMatchObject({ value: "delete", configType: 2 }); // STRING
+      expect(configs["retention.ms"].documentation).toEqual(expect.any(String));
+      expect(configs["retention.ms"].synonyms).toHaveLength(1);
+      c.close();
+    } finally {
+      await t.stop();
+    }
+  });
+
   it("creates topics from replica assignments naming this broker, and refuses other brokers", async () => {
     const t = await startTestBroker();
     try {

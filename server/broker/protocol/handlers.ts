@@ -3,6 +3,7 @@ import type { GroupCoordinator } from "../groups/coordinator";
 import type { LogManager } from "../log/log-manager";
 import type { PartitionLog } from "../log/partition-log";
 import { OFFSETS_TOPIC } from "../groups/offsets-store";
+import { TOPIC_CONFIGS } from "../log/configs";
 import { forgetTopic, partitionCounters } from "../metrics";
 import { forEachBatch } from "../records/batch";
 import { logger } from "../../log";
@@ -30,6 +31,8 @@ export interface RequestInfo {
 }
 
 const RESOURCE_TOPIC = 2;
+/** DescribeConfigs v3+ config types (Kafka's ConfigType ids) by our config kinds. */
+const CONFIG_TYPES: Record<string, number> = { boolean: 1, string: 2, int: 3, long: 5, double: 6 };
 /** One broker, never a leader change: every partition stays at leader epoch 0. */
 const LEADER_EPOCH = 0;
 const RESOURCE_BROKER = 4;
@@ -379,7 +382,7 @@ export class Handlers {
                 configSource: c.isDefault ? 5 : 1,
                 isSensitive: false,
                 synonyms: req.includeSynonyms ? [{ name: c.name, value: c.value, source: c.isDefault ? 5 : 1 }] : [],
-                configType: 0,
+                configType: CONFIG_TYPES[TOPIC_CONFIGS[c.name]?.kind] ?? 0,
                 documentation: req.includeDocumentation ? c.doc : null,
               }));
           } else if (r.resourceType === RESOURCE_BROKER) {
