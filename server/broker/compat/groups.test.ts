@@ -223,6 +223,20 @@ describe("group coordinator", () => {
       ["7", null],
       ["42", "by hand"],
     ]);
+    // Per partition: an unknown partition or oversized metadata is refused, the rest is kept.
+    const mixed = await c.request(ApiKey.OffsetCommit, 8, {
+      groupId: "assigned",
+      generationIdOrMemberEpoch: -1,
+      memberId: "",
+      groupInstanceId: null,
+      topics: [
+        { name: "manual", partitions: [{ partitionIndex: 0, committedOffset: 8, committedLeaderEpoch: -1, committedMetadata: null }, { partitionIndex: 5, committedOffset: 1, committedLeaderEpoch: -1, committedMetadata: null }, { partitionIndex: 1, committedOffset: 50, committedLeaderEpoch: -1, committedMetadata: "x".repeat(5000) }] },
+        { name: "no-such-topic", partitions: [{ partitionIndex: 0, committedOffset: 1, committedLeaderEpoch: -1, committedMetadata: null }] },
+      ],
+    });
+    expect(mixed.topics.map((t: { partitions: { errorCode: number }[] }) => t.partitions.map((p) => p.errorCode))).toEqual([[0, 3, 12], [3]]);
+    const after = await admin.fetchOffsets({ groupId: "assigned", topics: ["manual"] });
+    expect(after[0].partitions.sort((x, y) => x.partition - y.partition).map((p) => p.offset)).toEqual(["8", "42"]);
     // Once the group has members, a commit without a member id is refused.
     const m = await member(t.bootstrap);
     const joined = await join(m, "assigned");

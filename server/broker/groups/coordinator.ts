@@ -5,6 +5,8 @@ import { logger } from "../../log";
 import { OffsetsStore } from "./offsets-store";
 
 const log = logger("broker.groups");
+/** Kafka's offset.metadata.max.bytes default. */
+const OFFSET_METADATA_MAX_BYTES = 4096;
 
 export type GroupState = "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Stable" | "Dead";
 
@@ -68,7 +70,10 @@ export class GroupCoordinator {
   private readonly offsetsRetentionMs: number;
   private readonly clock: () => number;
 
+  private readonly logs: LogManager;
+
   constructor(opts: { logs: LogManager; clock?: () => number; initialRebalanceDelayMs?: number; offsetsRetentionMs?: number }) {
+    this.logs = opts.logs;
     this.offsets = new OffsetsStore(opts.logs);
     this.clock = opts.clock ?? Date.now;
     this.initialDelayMs = opts.initialRebalanceDelayMs ?? 3000;
@@ -432,19 +437,29 @@ export class GroupCoordinator {
       return respond(ErrorCode.UNKNOWN_MEMBER_ID);
     }
     const now = this.clock();
-    const entries = (req.topics as Body[]).flatMap((t) =>
-      (t.partitions as Body[]).map((p) => ({
-        topic: t.name as string,
-        partition: p.partitionIndex as number,
-        value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.committedMetadata ?? null, commitTimestamp: now },
-      })),
+    // Per partition, as Kafka checks: the partition must exist and the metadata fit offset.metadata.max.bytes.
+    const codeOf = (topic: string, p: Body): number => {
+      const info = this.logs.topic(topic);
+      if (!info || p.partitionIndex < 0 || p.partitionIndex >= info.partitions) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      if (p.committedMetadata != null && Buffer.byteLength(p.committedMetadata) > OFFSET_METADATA_MAX_BYTES) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
+      return ErrorCode.NONE;
+    };
+    const codes = (req.topics as Body[]).map((t) => (t.partitions as Body[]).map((p) => codeOf(t.name, p)));
+    const entries = (req.topics as Body[]).flatMap((t, i) =>
+      (t.partitions as Body[])
+        .filter((_, j) => codes[i][j] === ErrorCode.NONE)
+        .map((p) => ({
+          topic: t.name as string,
+          partition: p.partitionIndex as number,
+          value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.committedMetadata ?? null, commitTimestamp: now },
+        })),
     );
     try {
       await this.offsets.commit(req.groupId, entries);
     } catch (err) {
       return respond(err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR);
     }
-    return respond(ErrorCode.NONE);
+    return { topics: (req.topics as Body[]).map((t, i) => ({ name: t.name, partitions: (t.partitions as Body[]).map((p, j) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i][j] })) })) };
   }
 
   private fetchGroup(groupId: string, topics: Body[] | null) {
