@@ -43,6 +43,10 @@ export const options = {
   autoCreateTopics: opt({ flag: "auto-create-topics", env: "TRIBUTARY_AUTO_CREATE_TOPICS", schema: bool, default: true, describe: "create a topic when a client asks for an unknown one (Kafka's auto.create.topics.enable)" }),
   numPartitions: opt({ flag: "num-partitions", env: "TRIBUTARY_NUM_PARTITIONS", schema: z.coerce.number().int().min(1).max(10000), default: 1, describe: "partitions of an auto-created topic (Kafka's num.partitions)" }),
   groupInitialRebalanceDelayMs: opt({ flag: "group-initial-rebalance-delay-ms", env: "TRIBUTARY_GROUP_INITIAL_REBALANCE_DELAY_MS", schema: z.coerce.number().int().min(0), default: 3000, describe: "how long a new group waits for more members before the first rebalance" }),
+  socketRequestMaxBytes: opt({ flag: "socket-request-max-bytes", env: "TRIBUTARY_SOCKET_REQUEST_MAX_BYTES", schema: z.coerce.number().int().min(1024), default: 100 * 1024 * 1024, describe: "largest Kafka request accepted; a bigger one closes the connection before it is read (Kafka's socket.request.max.bytes)" }),
+  connectionsMaxIdleMs: opt({ flag: "connections-max-idle-ms", env: "TRIBUTARY_CONNECTIONS_MAX_IDLE_MS", schema: z.coerce.number().int().min(1000), default: 600_000, describe: "close Kafka connections idle this long (Kafka's connections.max.idle.ms)" }),
+  maxConnections: opt({ flag: "max-connections", env: "TRIBUTARY_MAX_CONNECTIONS", schema: z.coerce.number().int().min(1), default: 10_000, describe: "Kafka client connections accepted at once; further ones are closed (Kafka's max.connections)" }),
+  offsetsRetentionMinutes: opt({ flag: "offsets-retention-minutes", env: "TRIBUTARY_OFFSETS_RETENTION_MINUTES", schema: z.coerce.number().int().min(1), default: 10_080, describe: "committed offsets of a group empty this long are deleted (Kafka's offsets.retention.minutes)" }),
   saslMechanisms: opt({
     flag: "sasl-mechanisms",
     env: "TRIBUTARY_SASL_MECHANISMS",
@@ -82,6 +86,10 @@ export interface Config {
   autoCreateTopics: boolean;
   numPartitions: number;
   groupInitialRebalanceDelayMs: number;
+  socketRequestMaxBytes: number;
+  connectionsMaxIdleMs: number;
+  maxConnections: number;
+  offsetsRetentionMinutes: number;
   saslMechanisms: ("PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512")[];
   saslUsers?: Record<string, string>;
 }

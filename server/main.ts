@@ -86,6 +86,10 @@ export async function startBroker(config: Config): Promise<Broker> {
       autoCreateTopics: config.autoCreateTopics,
       numPartitions: config.numPartitions,
       groupInitialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
+      socketRequestMaxBytes: config.socketRequestMaxBytes,
+      connectionsMaxIdleMs: config.connectionsMaxIdleMs,
+      maxConnections: config.maxConnections,
+      offsetsRetentionMs: config.offsetsRetentionMinutes * 60_000,
       sasl: config.saslMechanisms.length ? { mechanisms: config.saslMechanisms, users: config.saslUsers ?? {} } : undefined,
     });
   } catch (err) {

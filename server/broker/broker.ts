@@ -11,6 +11,14 @@ import { logger } from "../log";
 import { metrics } from "../metrics/registry";
 
 const log = logger("broker");
+/**
+ * Requests handled at once per connection. Clients pipeline (librdkafka without limit), and
+ * produce requests in flight together share one fsync; beyond this the socket is not read, which
+ * also bounds what a client that stops reading its responses can make us buffer.
+ */
+const MAX_IN_FLIGHT_PER_CONNECTION = 16;
+const CONNECTIONS_GAUGE = "tributary_broker_connections";
+const GROUPS_GAUGE = "tributary_broker_groups";
 
 export interface BrokerOptions {
   dataDir: string;
@@ -60,9 +68,12 @@ export class Broker {
       numPartitions: opts.numPartitions ?? 1,
     });
     if (opts.sasl?.mechanisms.length) this.saslUsers = new SaslUsers(opts.sasl.users);
-    metrics.gauge("tributary_broker_connections", "open Kafka client connections", {}, () => this.connections.size);
-    for (const state of ["Empty", "PreparingRebalance", "CompletingRebalance", "Stable"] as const) {
-      metrics.gauge("tributary_broker_groups", "consumer groups by state", { state }, () => this.groups.stats()[state]);
+    // Gauges read this broker's state; a broker started after another in the same process replaces them.
+    metrics.remove(CONNECTIONS_GAUGE, {});
+    metrics.remove(GROUPS_GAUGE, {});
+    metrics.gauge(CONNECTIONS_GAUGE, "open Kafka client connections", {}, () => this.connections.size);
+    for (const state of ["Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead"] as const) {
+      metrics.gauge(GROUPS_GAUGE, "consumer groups by state", { state }, () => this.groups.stats()[state]);
     }
   }
 
@@ -124,7 +135,7 @@ export class Broker {
     const conn: Connection = new Connection(
       socket,
       this.dispatcher,
-      { maxRequestBytes: this.opts.socketRequestMaxBytes ?? 100 * 1024 * 1024, idleMs: this.opts.connectionsMaxIdleMs ?? 600_000, maxInFlight: 100 },
+      { maxRequestBytes: this.opts.socketRequestMaxBytes ?? 100 * 1024 * 1024, idleMs: this.opts.connectionsMaxIdleMs ?? 600_000, maxInFlight: MAX_IN_FLIGHT_PER_CONNECTION },
       sasl,
       () => this.connections.delete(conn),
     );
@@ -146,6 +157,8 @@ export class Broker {
           return h.fetch(body, info);
         case ApiKey.ListOffsets:
           return h.listOffsets(body, info);
+        case ApiKey.OffsetForLeaderEpoch:
+          return h.offsetForLeaderEpoch(body, info);
         case ApiKey.FindCoordinator:
           return h.findCoordinator(body, info);
         case ApiKey.CreateTopics:

@@ -1,36 +1,46 @@
 import { metrics, type Counter, type Histogram } from "../metrics/registry";
 
 /**
- * The broker's metrics, cached per topic so the produce and fetch paths add to a Counter object
+ * The broker's metrics. Record and byte counters are labelled by topic and partition (sum by
+ * topic for per-topic rates) and cached, so the produce and fetch paths add to a Counter object
  * instead of looking one up per request.
  */
-interface TopicCounters {
+export interface PartitionCounters {
   recordsIn: Counter;
   bytesIn: Counter;
   recordsOut: Counter;
   bytesOut: Counter;
 }
 
-const topics = new Map<string, TopicCounters>();
+const FAMILIES = {
+  recordsIn: ["tributary_broker_records_in_total", "records appended"],
+  bytesIn: ["tributary_broker_bytes_in_total", "record batch bytes appended"],
+  recordsOut: ["tributary_broker_records_out_total", "records served to consumers"],
+  bytesOut: ["tributary_broker_bytes_out_total", "record batch bytes served to consumers"],
+} as const;
 
-export function topicCounters(topic: string): TopicCounters {
-  let c = topics.get(topic);
+const partitions = new Map<string, PartitionCounters[]>();
+
+export function partitionCounters(topic: string, partition: number): PartitionCounters {
+  let byPartition = partitions.get(topic);
+  if (!byPartition) partitions.set(topic, (byPartition = []));
+  let c = byPartition[partition];
   if (!c) {
-    const labels = { topic };
-    c = {
-      recordsIn: metrics.counter("tributary_broker_records_in_total", "records appended", labels),
-      bytesIn: metrics.counter("tributary_broker_bytes_in_total", "record batch bytes appended", labels),
-      recordsOut: metrics.counter("tributary_broker_records_out_total", "records served to consumers", labels),
-      bytesOut: metrics.counter("tributary_broker_bytes_out_total", "record batch bytes served to consumers", labels),
+    const labels = { topic, partition: String(partition) };
+    c = byPartition[partition] = {
+      recordsIn: metrics.counter(FAMILIES.recordsIn[0], FAMILIES.recordsIn[1], labels),
+      bytesIn: metrics.counter(FAMILIES.bytesIn[0], FAMILIES.bytesIn[1], labels),
+      recordsOut: metrics.counter(FAMILIES.recordsOut[0], FAMILIES.recordsOut[1], labels),
+      bytesOut: metrics.counter(FAMILIES.bytesOut[0], FAMILIES.bytesOut[1], labels),
     };
-    topics.set(topic, c);
   }
   return c;
 }
 
+/** A deleted topic's series go with it, so a topic re-created under the same name starts from zero. */
 export function forgetTopic(topic: string): void {
-  topics.delete(topic);
-  for (const name of ["records_in", "bytes_in", "records_out", "bytes_out"]) metrics.remove(`tributary_broker_${name}_total`, { topic });
+  partitions.delete(topic);
+  for (const [name] of Object.values(FAMILIES)) metrics.remove(name, { topic });
 }
 
 const requests = new Map<string, { count: Counter; latency: Histogram; errors: Counter }>();
@@ -42,7 +52,7 @@ export function requestMetrics(api: string) {
     m = {
       count: metrics.counter("tributary_broker_requests_total", "Kafka protocol requests", labels),
       errors: metrics.counter("tributary_broker_request_failures_total", "requests that failed or were rejected", labels),
-      latency: metrics.histogram("tributary_broker_request_latency_ms", "request handling time", labels),
+      latency: metrics.histogram("tributary_broker_request_latency_ms", "request handling time, from the parsed request to the response queued", labels),
     };
     requests.set(api, m);
   }

@@ -1,6 +1,10 @@
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kcat, startTestBroker } from "./harness";
+import { requestMetrics } from "../metrics";
+import { APIS, ApiKey } from "../protocol/messages";
+import { encodeRecordBatch } from "../records/batch";
+import { eventually, kcat, startTestBroker } from "./harness";
+import { RawClient } from "./raw-client";
 
 function open(bootstrap: string): Promise<Socket> {
   const [host, port] = bootstrap.split(":");
@@ -84,6 +88,46 @@ describe("bad input on the Kafka listener", () => {
   });
 });
 
+describe("random request bodies for every API and version", () => {
+  it("close only the sender's connection; the broker keeps serving and its topics stay readable", async () => {
+    const t = await startTestBroker();
+    try {
+      await kcat(["-b", t.bootstrap, "-P", "-t", "fuzzed", "-p", "0"], "kept\n");
+      let seed = 42;
+      const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+      let sent = 0;
+      for (const api of APIS.values()) {
+        if (api.key === ApiKey.SaslHandshake || api.key === ApiKey.SaslAuthenticate) continue;
+        for (let v = api.servedMinVersion; v <= api.maxVersion; v++) {
+          for (let n = 0; n < 3; n++) {
+            const s = await open(t.bootstrap);
+            const body = Buffer.from(Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256)));
+            const head = Buffer.alloc(14);
+            head.writeInt32BE(10 + body.length, 0);
+            head.writeInt16BE(api.key, 4);
+            head.writeInt16BE(v, 6);
+            head.writeInt32BE(n, 8);
+            head.writeInt16BE(-1, 12); // null client id
+            s.write(Buffer.concat([head, body]));
+            s.on("error", () => undefined);
+            await new Promise((r) => setTimeout(r, 5));
+            s.destroy();
+            sent++;
+          }
+        }
+      }
+      expect(sent).toBeGreaterThan(300);
+      const c = await RawClient.open(t.bootstrap);
+      expect((await c.request(ApiKey.ApiVersions, 3, { clientSoftwareName: "after", clientSoftwareVersion: "1" })).errorCode).toBe(0);
+      c.close();
+      const out = await kcat(["-b", t.bootstrap, "-C", "-t", "fuzzed", "-p", "0", "-o", "beginning", "-e"]);
+      expect(out.trim()).toBe("kept");
+    } finally {
+      await t.stop();
+    }
+  }, 60_000);
+});
+
 /** A Produce v3 request with one partition's records, built by hand. */
 function produceRequest(topic: string, partition: number, records: Buffer): Buffer {
   const name = Buffer.from(topic);
@@ -108,3 +152,78 @@ function produceRequest(topic: string, partition: number, records: Buffer): Buff
   size.writeInt32BE(body.length);
   return Buffer.concat([size, body]);
 }
+
+describe("connection limits", () => {
+  it("refuses connections beyond the limit and accepts again once one closes", async () => {
+    const t = await startTestBroker({ maxConnections: 3 });
+    try {
+      const held = await Promise.all([open(t.bootstrap), open(t.bootstrap), open(t.bootstrap)]);
+      await eventually(() => t.broker.connectionCount === 3 || undefined, 5000, "three connections");
+      const extra = await open(t.bootstrap);
+      expect(await closed(extra)).toBe(true);
+      held[0].destroy();
+      await eventually(() => t.broker.connectionCount === 2 || undefined, 5000, "a slot to free up");
+      const c = await RawClient.open(t.bootstrap);
+      expect((await c.request(ApiKey.ApiVersions, 2, {})).errorCode).toBe(0);
+      c.close();
+      for (const s of held) s.destroy();
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("closes connections idle longer than connections.max.idle.ms, but not one waiting in a long poll", async () => {
+    const t = await startTestBroker({ connectionsMaxIdleMs: 400 });
+    try {
+      const polling = await RawClient.open(t.bootstrap);
+      await polling.request(ApiKey.Metadata, 9, { topics: [{ name: "quiet" }], allowAutoTopicCreation: true });
+      const idle = await open(t.bootstrap);
+      const started = Date.now();
+      const poll = polling.request(ApiKey.Fetch, 11, { replicaId: -1, maxWaitMs: 1200, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "quiet", partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" });
+      expect(await closed(idle, 3000)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(1200);
+      const res = await poll; // answered at max.wait.ms, on a connection that stayed open
+      expect(res.errorCode).toBe(0);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1100);
+      expect(await closed(polling.socket, 3000)).toBe(true); // and closed once idle afterwards
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("keeps serving everyone while a client that never reads its responses piles up fetches", async () => {
+    const t = await startTestBroker();
+    try {
+      const value = Buffer.alloc(1000, 0x7a);
+      const big = encodeRecordBatch(Array.from({ length: 1000 }, () => ({ value })));
+      const loader = await RawClient.open(t.bootstrap);
+      for (let i = 0; i < 8; i++) {
+        const res = await loader.request(ApiKey.Produce, 7, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: "heavy", partitionData: [{ index: 0, records: Buffer.from(big) }] }] });
+        expect(res.responses[0].partitionResponses[0].errorCode).toBe(0);
+      }
+      loader.close();
+      // The stalled client asks for ~8 MB, 200 times over, and reads nothing back.
+      const stalled = await RawClient.open(t.bootstrap);
+      stalled.socket.pause();
+      const fetch = stalled.encodeRequest(ApiKey.Fetch, 11, { replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 16 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "heavy", partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 16 << 20 }] }], forgottenTopicsData: [], rackId: "" });
+      const fetches = requestMetrics("Fetch").count;
+      const before = fetches.value;
+      // Their responses never get read; closing the socket at the end fails them, as expected.
+      for (let i = 0; i < 200; i++) stalled.sendFrame(fetch).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 500));
+      // The broker stopped reading from the stalled socket instead of buffering 200 responses.
+      const handled = fetches.value - before;
+      expect(handled).toBeGreaterThan(0);
+      expect(handled).toBeLessThanOrEqual(20);
+      // Everyone else is served promptly meanwhile.
+      const started = Date.now();
+      for (let i = 0; i < 20; i++) await kcat(["-b", t.bootstrap, "-P", "-t", "light", "-p", "0"], `m${i}\n`);
+      const out = await kcat(["-b", t.bootstrap, "-C", "-t", "light", "-p", "0", "-o", "beginning", "-e"]);
+      expect(out.trim().split("\n")).toHaveLength(20);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      stalled.close();
+    } finally {
+      await t.stop();
+    }
+  });
+});

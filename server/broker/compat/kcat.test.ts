@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kcat, startTestBroker } from "./harness";
+import { readBatchHeader } from "../records/batch";
+import { once } from "node:events";
+import { eventually, kcat, spawnKcat, startTestBroker } from "./harness";
 
 describe("kcat (librdkafka) against the broker", () => {
   let t: Awaited<ReturnType<typeof startTestBroker>>;
@@ -41,9 +43,12 @@ describe("kcat (librdkafka) against the broker", () => {
   });
 
   it("compresses with gzip, snappy, lz4 and zstd", async () => {
-    for (const codec of ["gzip", "snappy", "lz4", "zstd"]) {
+    for (const [codec, id] of [["gzip", 1], ["snappy", 2], ["lz4", 3], ["zstd", 4]] as const) {
       const lines = Array.from({ length: 200 }, (_, i) => `${codec}-${i}-${"x".repeat(50)}`).join("\n") + "\n";
       await kcat(["-b", t.bootstrap, "-P", "-t", `codec-${codec}`, "-p", "0", "-z", codec], lines);
+      // librdkafka silently sends uncompressed batches when it thinks the broker cannot take the codec.
+      const stored = await t.broker.logs.partition(`codec-${codec}`, 0).read(0, 1 << 20);
+      expect(readBatchHeader(stored.records).compression).toBe(id);
       const out = await kcat(["-b", t.bootstrap, "-C", "-t", `codec-${codec}`, "-p", "0", "-o", "beginning", "-e"]);
       expect(out.trim().split("\n")).toEqual(lines.trim().split("\n"));
     }
@@ -61,4 +66,62 @@ describe("kcat (librdkafka) against the broker", () => {
     await admin.disconnect();
     expect(committed.partitions.map((p) => Number(p.offset)).sort()).toEqual([100, 100, 100]);
   });
+
+  it("keeps a static member's (group.instance.id) partitions across its restart without rebalancing the others", async () => {
+    await kcat(["-b", t.bootstrap, "-P", "-t", "static-t", "-p", "0"], "x\n");
+    const member = (instance: string) => {
+      const child = spawnKcat(["-b", t.bootstrap, "-G", "static-group", "-X", `group.instance.id=${instance}`, "-X", "session.timeout.ms=20000", "-X", "heartbeat.interval.ms=300", "-X", "auto.offset.reset=earliest", "static-t"]);
+      const stderr: string[] = [];
+      child.stderr!.setEncoding("utf8").on("data", (c: string) => stderr.push(c));
+      child.stdout!.resume();
+      return { child, assignments: () => stderr.join("").split("\n").filter((l) => l.includes("assigned:")).length };
+    };
+    const admin = t.kafka().admin();
+    await admin.connect();
+    const describe = async () => (await admin.describeGroups(["static-group"])).groups[0];
+    const one = member("static-1");
+    let two = member("static-2");
+    try {
+      const before = await eventually(async () => {
+        const g = await describe();
+        return g.state === "Stable" && g.members.length === 2 && one.assignments() >= 1 ? g : undefined;
+      }, 30_000, "two static members in a stable group");
+      const assignedOnce = one.assignments();
+      const oldId = before.members.find((m) => m.clientId && m.memberId.startsWith("static-2"))!.memberId;
+
+      // static-2 crashes (no LeaveGroup) and comes back with the same instance id within the session timeout.
+      two.child.kill("SIGKILL");
+      await once(two.child, "exit");
+      two = member("static-2");
+      const after = await eventually(async () => {
+        const g = await describe();
+        const m = g.members.find((x) => x.memberId.startsWith("static-2"));
+        return g.state === "Stable" && m && m.memberId !== oldId && two.assignments() >= 1 ? g : undefined;
+      }, 30_000, "static-2 back with a new member id");
+      expect(after.members).toHaveLength(2);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(one.assignments()).toBe(assignedOnce); // static-1 saw no rebalance
+    } finally {
+      one.child.kill("SIGTERM");
+      two.child.kill("SIGTERM");
+      await admin.disconnect();
+    }
+  }, 60_000);
+
+  it("authenticates with SASL PLAIN and SCRAM-SHA-256/512 and is refused with a wrong password", async () => {
+    const secure = await startTestBroker({ sasl: { mechanisms: ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"], users: { bob: "bob-secret" } } });
+    try {
+      for (const mechanism of ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]) {
+        const auth = ["-X", "security.protocol=SASL_PLAINTEXT", "-X", `sasl.mechanisms=${mechanism}`, "-X", "sasl.username=bob"];
+        const topic = `sasl-${mechanism.toLowerCase()}`;
+        await kcat(["-b", secure.bootstrap, ...auth, "-X", "sasl.password=bob-secret", "-P", "-t", topic, "-p", "0"], "secret message\n");
+        const out = await kcat(["-b", secure.bootstrap, ...auth, "-X", "sasl.password=bob-secret", "-C", "-t", topic, "-p", "0", "-o", "beginning", "-e"]);
+        expect(out.trim()).toBe("secret message");
+        await expect(kcat(["-b", secure.bootstrap, ...auth, "-X", "sasl.password=wrong", "-L"], undefined, 10_000)).rejects.toThrow(/Authentication|SASL|auth/i);
+      }
+    } finally {
+      await secure.stop();
+    }
+  });
 });
+

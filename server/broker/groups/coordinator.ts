@@ -5,6 +5,8 @@ import { logger } from "../../log";
 import { OffsetsStore } from "./offsets-store";
 
 const log = logger("broker.groups");
+/** Kafka's offset.metadata.max.bytes default. */
+const OFFSET_METADATA_MAX_BYTES = 4096;
 
 export type GroupState = "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Stable" | "Dead";
 
@@ -39,8 +41,8 @@ class Group {
   protocolName: string | null = null;
   leaderId: string | null = null;
   members = new Map<string, Member>();
-  /** Member ids handed out with MEMBER_ID_REQUIRED, accepted on the follow-up join. */
-  pending = new Set<string>();
+  /** Member ids handed out with MEMBER_ID_REQUIRED, accepted on the follow-up join until their deadline. */
+  pending = new Map<string, number>();
   rebalanceTimer: NodeJS.Timeout | undefined;
   rebalanceDeadline = 0;
   emptySince: number;
@@ -60,13 +62,18 @@ class Group {
  */
 export class GroupCoordinator {
   private groups = new Map<string, Group>();
+  /** Groups whose expired offsets are being deleted, so the sweep does not delete them twice. */
+  private expiring = new Set<string>();
   readonly offsets: OffsetsStore;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly initialDelayMs: number;
   private readonly offsetsRetentionMs: number;
   private readonly clock: () => number;
 
+  private readonly logs: LogManager;
+
   constructor(opts: { logs: LogManager; clock?: () => number; initialRebalanceDelayMs?: number; offsetsRetentionMs?: number }) {
+    this.logs = opts.logs;
     this.offsets = new OffsetsStore(opts.logs);
     this.clock = opts.clock ?? Date.now;
     this.initialDelayMs = opts.initialRebalanceDelayMs ?? 3000;
@@ -111,6 +118,7 @@ export class GroupCoordinator {
   async joinGroup(req: Body, ctx: RequestContext): Promise<Body> {
     const fail = (errorCode: number, memberId = req.memberId as string) => ({ errorCode, generationId: -1, protocolName: null, leader: "", memberId, members: [] });
     if (!req.groupId) return fail(ErrorCode.INVALID_GROUP_ID);
+    if (!req.protocolType || (req.protocols as Body[]).length === 0) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     if (req.sessionTimeoutMs < 1000 || req.sessionTimeoutMs > 1_800_000) return fail(ErrorCode.INVALID_SESSION_TIMEOUT);
     const g = this.group(req.groupId, true)!;
     if (g.state === "Dead") return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
@@ -120,19 +128,33 @@ export class GroupCoordinator {
     let memberId: string = req.memberId;
     const instanceId: string | null = req.groupInstanceId ?? null;
     if (instanceId) {
-      // A static member keeps its place across restarts: the old member id is replaced.
+      // A static member keeps its place across restarts: its old member id is replaced, its
+      // assignment kept, and a stable group is not rebalanced (KIP-345).
       const existing = [...g.members.values()].find((m) => m.groupInstanceId === instanceId);
       if (existing && memberId && existing.memberId !== memberId) return fail(ErrorCode.FENCED_INSTANCE_ID);
       if (existing && !memberId) {
+        const sameProtocols = sameProtocolList(existing.protocols, req.protocols as Body[]);
+        // The old incarnation may still wait in a join or sync; it is fenced now.
+        existing.awaitingJoin?.({ errorCode: ErrorCode.FENCED_INSTANCE_ID, generationId: -1, leader: "", memberId: existing.memberId, members: [], protocolName: null });
+        existing.awaitingSync?.({ errorCode: ErrorCode.FENCED_INSTANCE_ID, assignment: Buffer.alloc(0) });
         g.members.delete(existing.memberId);
         memberId = `${instanceId}-${randomUUID()}`;
-        g.members.set(memberId, { ...existing, memberId });
+        const replaced: Member = { ...existing, memberId, awaitingJoin: undefined, awaitingSync: undefined, clientId: ctx.clientId, clientHost: ctx.clientHost, lastSeen: this.clock(), joinVersion: ctx.apiVersion };
+        g.members.set(memberId, replaced);
         if (g.leaderId === existing.memberId) g.leaderId = memberId;
+        if (g.state === "Stable" && sameProtocols) {
+          log.info({ group: g.id, instance: instanceId, member: memberId }, "static member rejoined; assignment kept, no rebalance");
+          const res = this.joinResponse(g, replaced);
+          // The leader must not compute a new assignment: v9+ says so with skipAssignment; older
+          // versions are shown the old leader id, so the member acts as a follower (as Kafka does).
+          if (memberId === g.leaderId) return ctx.apiVersion >= 9 ? { ...res, skipAssignment: true } : { ...res, leader: existing.memberId, members: [] };
+          return res;
+        }
       } else if (!memberId) memberId = `${instanceId}-${randomUUID()}`;
     } else if (!memberId) {
       memberId = `${ctx.clientId || "member"}-${randomUUID()}`;
       if (ctx.apiVersion >= 4) {
-        g.pending.add(memberId);
+        g.pending.set(memberId, this.clock() + req.sessionTimeoutMs);
         return fail(ErrorCode.MEMBER_ID_REQUIRED, memberId);
       }
     } else if (!g.members.has(memberId) && !g.pending.has(memberId)) {
@@ -152,7 +174,7 @@ export class GroupCoordinator {
       lastSeen: this.clock(),
       joinVersion: ctx.apiVersion,
     };
-    const changed = !g.members.has(memberId) || JSON.stringify(member.protocols.map((p) => [p.name, p.metadata.toString("base64")])) !== JSON.stringify((req.protocols as Body[]).map((p) => [p.name, (p.metadata as Buffer).toString("base64")]));
+    const changed = !g.members.has(memberId) || !sameProtocolList(member.protocols, req.protocols as Body[]);
     member.protocols = (req.protocols as Body[]).map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) }));
     member.sessionTimeoutMs = req.sessionTimeoutMs;
     member.rebalanceTimeoutMs = req.rebalanceTimeoutMs > 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs;
@@ -161,8 +183,10 @@ export class GroupCoordinator {
     g.members.set(memberId, member);
     g.protocolType = req.protocolType;
 
-    // A known member rejoining a stable group with the same protocols gets the current generation back.
-    if (!changed && g.state === "Stable" && !instanceId) {
+    // A follower rejoining with the same protocols while the group is stable or completing gets
+    // the current generation back; the leader rejoining means it wants to assign again (new
+    // partitions, a changed subscription), so that rebalances, as in Kafka.
+    if (!changed && memberId !== g.leaderId && (g.state === "Stable" || g.state === "CompletingRebalance")) {
       return this.joinResponse(g, member);
     }
     const response = new Promise<Body>((resolve) => (member.awaitingJoin = resolve));
@@ -208,7 +232,9 @@ export class GroupCoordinator {
     if (g.state !== "PreparingRebalance") return;
     const timer = g.rebalanceTimer as { initial?: boolean } | undefined;
     if (timer?.initial && g.generationId === 0) return; // wait out the initial delay
-    if ([...g.members.values()].every((m) => m.awaitingJoin)) this.completeJoin(g, false);
+    // Members just given an id (MEMBER_ID_REQUIRED) are about to join: wait for them too, as
+    // Kafka does, rather than complete now and rebalance again a moment later.
+    if (g.pending.size === 0 && [...g.members.values()].every((m) => m.awaitingJoin)) this.completeJoin(g, false);
   }
 
   private completeJoin(g: Group, timedOut: boolean): void {
@@ -286,6 +312,10 @@ export class GroupCoordinator {
     const group = g!;
     const member = group.members.get(req.memberId)!;
     member.lastSeen = this.clock();
+    // v5+ name the protocol the member thinks it is in; a mismatch means it missed a rebalance.
+    if ((req.protocolType != null && req.protocolType !== group.protocolType) || (req.protocolName != null && group.state !== "PreparingRebalance" && req.protocolName !== group.protocolName)) {
+      return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    }
     if (group.state === "PreparingRebalance") return fail(ErrorCode.REBALANCE_IN_PROGRESS);
     const ok = () => ({ errorCode: ErrorCode.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment });
     if (group.state === "Stable") return ok();
@@ -295,9 +325,11 @@ export class GroupCoordinator {
       for (const m of group.members.values()) m.assignment = assignments.get(m.memberId) ?? Buffer.alloc(0);
       group.state = "Stable";
       log.info({ group: group.id, generation: group.generationId }, "group stable");
+      const now = this.clock();
       for (const m of group.members.values()) {
         const resolve = m.awaitingSync;
         m.awaitingSync = undefined;
+        if (resolve) m.lastSeen = now;
         resolve?.({ errorCode: ErrorCode.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: m.assignment });
       }
     }
@@ -350,24 +382,38 @@ export class GroupCoordinator {
     this.maybeCompleteJoin(g);
   }
 
-  /** Session timeouts and offset expiry. */
+  /** Session timeouts, abandoned member ids and offset expiry (offsets.retention.ms after a group became empty). */
   private sweep(): void {
     const now = this.clock();
     for (const g of this.groups.values()) {
       for (const m of [...g.members.values()]) {
-        if (m.awaitingJoin) continue;
+        // A member waiting in JoinGroup or SyncGroup is alive: it is waiting on us (or the leader).
+        if (m.awaitingJoin || m.awaitingSync) continue;
         if (now - m.lastSeen > m.sessionTimeoutMs) this.removeMember(g, m.memberId, `session timed out after ${m.sessionTimeoutMs} ms`);
       }
+      let abandoned = false;
+      for (const [id, deadline] of g.pending) {
+        if (now > deadline) {
+          g.pending.delete(id);
+          abandoned = true;
+        }
+      }
+      if (abandoned) this.maybeCompleteJoin(g);
     }
     for (const id of this.offsets.groups()) {
       const g = this.groups.get(id);
-      if (g && g.state !== "Empty") continue;
+      if ((g && g.state !== "Empty") || this.expiring.has(id)) continue;
       const expired = this.offsets.list(id).filter((o) => now - Math.max(o.committed.commitTimestamp, g?.emptySince ?? 0) > this.offsetsRetentionMs);
-      if (expired.length) {
-        void this.offsets
-          .commit(id, expired.map((o) => ({ topic: o.topic, partition: o.partition, value: null })))
-          .catch((err) => log.error({ err, group: id }, "expiring offsets failed"));
-      }
+      if (expired.length === 0) continue;
+      this.expiring.add(id);
+      log.info({ group: id, partitions: expired.length, retentionMs: this.offsetsRetentionMs }, "expiring committed offsets of an empty group");
+      this.offsets
+        .commit(id, expired.map((o) => ({ topic: o.topic, partition: o.partition, value: null })))
+        .then(() => {
+          if (!this.offsets.has(id) && this.groups.get(id)?.state === "Empty") this.groups.delete(id);
+        })
+        .catch((err) => log.error({ err, group: id }, "expiring offsets failed"))
+        .finally(() => this.expiring.delete(id));
     }
   }
 
@@ -382,25 +428,38 @@ export class GroupCoordinator {
     if (generation >= 0 || (req.memberId && g && g.members.size > 0)) {
       const err = this.check(g, req.memberId, generation, req.groupInstanceId);
       if (err) return respond(err);
-      if (g!.state === "CompletingRebalance" || g!.state === "PreparingRebalance") return respond(ErrorCode.REBALANCE_IN_PROGRESS);
+      // While preparing a rebalance, members of the current generation may still commit: that is
+      // how a consumer saves its position before giving up its partitions. Between JoinGroup and
+      // SyncGroup it holds no partitions, so a commit then is refused.
+      if (g!.state === "CompletingRebalance") return respond(ErrorCode.REBALANCE_IN_PROGRESS);
       g!.members.get(req.memberId)!.lastSeen = this.clock();
     } else if (g && g.members.size > 0) {
       return respond(ErrorCode.UNKNOWN_MEMBER_ID);
     }
     const now = this.clock();
-    const entries = (req.topics as Body[]).flatMap((t) =>
-      (t.partitions as Body[]).map((p) => ({
-        topic: t.name as string,
-        partition: p.partitionIndex as number,
-        value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.committedMetadata ?? null, commitTimestamp: now },
-      })),
+    // Per partition, as Kafka checks: the partition must exist and the metadata fit offset.metadata.max.bytes.
+    const codeOf = (topic: string, p: Body): number => {
+      const info = this.logs.topic(topic);
+      if (!info || p.partitionIndex < 0 || p.partitionIndex >= info.partitions) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      if (p.committedMetadata != null && Buffer.byteLength(p.committedMetadata) > OFFSET_METADATA_MAX_BYTES) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
+      return ErrorCode.NONE;
+    };
+    const codes = (req.topics as Body[]).map((t) => (t.partitions as Body[]).map((p) => codeOf(t.name, p)));
+    const entries = (req.topics as Body[]).flatMap((t, i) =>
+      (t.partitions as Body[])
+        .filter((_, j) => codes[i][j] === ErrorCode.NONE)
+        .map((p) => ({
+          topic: t.name as string,
+          partition: p.partitionIndex as number,
+          value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.committedMetadata ?? null, commitTimestamp: now },
+        })),
     );
     try {
       await this.offsets.commit(req.groupId, entries);
     } catch (err) {
       return respond(err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR);
     }
-    return respond(ErrorCode.NONE);
+    return { topics: (req.topics as Body[]).map((t, i) => ({ name: t.name, partitions: (t.partitions as Body[]).map((p, j) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i][j] })) })) };
   }
 
   private fetchGroup(groupId: string, topics: Body[] | null) {
@@ -503,6 +562,10 @@ export class GroupCoordinator {
     const g = this.groups.get(id);
     return { state: g?.state ?? (this.offsets.has(id) ? "Empty" : "Dead"), members: g ? [...g.members.values()].map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost })) : [] };
   }
+}
+
+function sameProtocolList(known: { name: string; metadata: Buffer }[], requested: Body[]): boolean {
+  return known.length === requested.length && known.every((p, i) => p.name === requested[i].name && p.metadata.equals(requested[i].metadata as Buffer));
 }
 
 /** Topics in the members' consumer-protocol subscriptions (version int16, topics array, user data). */

@@ -50,8 +50,11 @@ export class Connection {
   ) {
     this.clientHost = socket.remoteAddress ?? "unknown";
     socket.setNoDelay(true);
-    socket.setTimeout(limits.idleMs, () => {
+    socket.setTimeout(limits.idleMs);
+    socket.on("timeout", () => {
+      // A connection waiting in a long poll is not idle; look again one idle period later.
       if (this.queue.length === 0) this.close("idle longer than connections.max.idle.ms");
+      else socket.setTimeout(limits.idleMs);
     });
     socket.on("data", (d) => this.onData(d));
     socket.on("drain", () => this.resume());
@@ -77,7 +80,16 @@ export class Connection {
   private onData(data: Buffer): void {
     this.chunks.push(data);
     this.buffered += data.length;
-    while (this.buffered >= 4 && !this.closed) {
+    this.readFrames();
+  }
+
+  /**
+   * Dispatches the complete frames buffered so far, stopping while the connection is paused: a
+   * client that pipelines requests but does not read its responses gets at most maxInFlight
+   * requests handled, and the rest wait in its socket, not in our memory.
+   */
+  private readFrames(): void {
+    while (this.buffered >= 4 && !this.closed && !this.socket.isPaused()) {
       const head = this.chunks[0].length >= 4 ? this.chunks[0] : Buffer.concat(this.chunks);
       const size = head.readInt32BE(0);
       // Checked before anything is allocated for the frame.
@@ -100,8 +112,9 @@ export class Connection {
   }
 
   private resume(): void {
-    if (this.closed || this.socket.writableNeedDrain || this.queue.length >= this.limits.maxInFlight) return;
+    if (this.closed || this.socket.writableNeedDrain || this.queue.length >= this.limits.maxInFlight || !this.socket.isPaused()) return;
     this.socket.resume();
+    this.readFrames();
   }
 
   private onFrame(frame: Buffer): void {
@@ -122,9 +135,9 @@ export class Connection {
       const idLen = r.int16();
       const clientId = idLen < 0 ? "" : r.take(idLen).toString("utf8");
       if (!api) throw new ProtocolError(`unknown API key ${apiKey}`);
-      if (apiVersion < api.minVersion || apiVersion > api.maxVersion) {
+      if (apiVersion < api.servedMinVersion || apiVersion > api.maxVersion) {
         if (apiKey === ApiKey.ApiVersions) return this.finish(slot, this.apiVersionsFallback(correlationId));
-        throw new ProtocolError(`${api.name} v${apiVersion} is not supported (supported ${api.minVersion}-${api.maxVersion})`);
+        throw new ProtocolError(`${api.name} v${apiVersion} is not supported (supported ${api.servedMinVersion}-${api.maxVersion})`);
       }
       if (!this.authenticated && apiKey !== ApiKey.ApiVersions && apiKey !== ApiKey.SaslHandshake && apiKey !== ApiKey.SaslAuthenticate) {
         throw new ProtocolError(`${api.name} before SASL authentication completed`);
@@ -196,10 +209,13 @@ export class Connection {
     return w.frame();
   }
 
-  /** An ApiVersions version we do not know: answer in v0 with UNSUPPORTED_VERSION and our ranges, as Kafka does, so the client retries lower. */
+  /**
+   * An ApiVersions version we do not know: answer in v0 with UNSUPPORTED_VERSION and, as Kafka
+   * does, only ApiVersions' own range, so the client retries at the highest version we speak.
+   */
   private apiVersionsFallback(correlationId: number): Buffer[] {
     const api = APIS.get(ApiKey.ApiVersions)!;
-    return this.encode(api, 0, correlationId, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: apiVersionsList() });
+    return this.encode(api, 0, correlationId, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: [{ apiKey: api.key, minVersion: api.minVersion, maxVersion: api.maxVersion }] });
   }
 
   private finish(slot: Slot, frame: Buffer[] | null): void {

@@ -2,7 +2,9 @@ import { codeOf, ErrorCode, errorName, KafkaError } from "../errors";
 import type { GroupCoordinator } from "../groups/coordinator";
 import type { LogManager } from "../log/log-manager";
 import type { PartitionLog } from "../log/partition-log";
-import { topicCounters } from "../metrics";
+import { OFFSETS_TOPIC } from "../groups/offsets-store";
+import { TOPIC_CONFIGS } from "../log/configs";
+import { forgetTopic, partitionCounters } from "../metrics";
 import { forEachBatch } from "../records/batch";
 import { logger } from "../../log";
 
@@ -29,6 +31,10 @@ export interface RequestInfo {
 }
 
 const RESOURCE_TOPIC = 2;
+/** DescribeConfigs v3+ config types (Kafka's ConfigType ids) by our config kinds. */
+const CONFIG_TYPES: Record<string, number> = { boolean: 1, string: 2, int: 3, long: 5, double: 6 };
+/** One broker, never a leader change: every partition stays at leader epoch 0. */
+const LEADER_EPOCH = 0;
 const RESOURCE_BROKER = 4;
 
 /** The broker's configs as DescribeConfigs shows them for the broker resource (read-only here). */
@@ -75,8 +81,8 @@ export class Handlers {
         errorCode: ErrorCode.NONE,
         name,
         topicId: t.topicId,
-        isInternal: name.startsWith("__"),
-        partitions: Array.from({ length: t.partitions }, (_, p) => ({ errorCode: 0, partitionIndex: p, leaderId: this.b.nodeId, leaderEpoch: 0, replicaNodes: [this.b.nodeId], isrNodes: [this.b.nodeId], offlineReplicas: [] })),
+        isInternal: name === OFFSETS_TOPIC,
+        partitions: Array.from({ length: t.partitions }, (_, p) => ({ errorCode: 0, partitionIndex: p, leaderId: this.b.nodeId, leaderEpoch: LEADER_EPOCH, replicaNodes: [this.b.nodeId], isrNodes: [this.b.nodeId], offlineReplicas: [] })),
       };
     };
     const topics = all
@@ -114,6 +120,9 @@ export class Handlers {
         let exists = false;
         let topicError: unknown;
         try {
+          // Clients must not write the broker's own offsets topic: a foreign record there would make
+          // committed offsets unreadable on the next start. Kafka refuses it the same way.
+          if (t.name === OFFSETS_TOPIC) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `${OFFSETS_TOPIC} is internal: the broker writes it; commit offsets with OffsetCommit`);
           exists = this.ensureTopic(t.name, true);
         } catch (err) {
           topicError = err;
@@ -125,7 +134,7 @@ export class Handlers {
               const records = p.records as Buffer | null;
               if (!records || records.length === 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, "empty record set");
               const r = await this.b.logs.partition(t.name, p.index).append(records);
-              const c = topicCounters(t.name);
+              const c = partitionCounters(t.name, p.index);
               c.recordsIn.inc(r.lastOffset - r.baseOffset + 1);
               c.bytesIn.inc(records.length);
               return { index: p.index, errorCode: 0, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTime, logStartOffset: r.logStartOffset };
@@ -144,13 +153,22 @@ export class Handlers {
 
   // ---- Fetch ----
   async fetch(req: Body, info: RequestInfo): Promise<Body> {
+    // This broker keeps no fetch sessions (KIP-227): every fetch is a full one and answers with
+    // session id 0, which tells the client not to send incremental fetches. An incremental fetch
+    // (epoch > 0) names a session we never created, so it gets FETCH_SESSION_ID_NOT_FOUND and the
+    // client starts over with a full fetch, as it would after a Kafka broker evicted its session.
+    if (info.apiVersion >= 7 && (req.sessionEpoch as number) > 0) {
+      return { errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+    }
     const deadline = Date.now() + Math.max(0, req.maxWaitMs as number);
     const minBytes = Math.max(0, req.minBytes as number);
     const maxBytes = req.maxBytes > 0 ? (req.maxBytes as number) : 0x7fffffff;
     for (;;) {
-      const { response, bytes, logs } = await this.readFetch(req, maxBytes);
+      const { response, bytes, logs, failed } = await this.readFetch(req, maxBytes);
       const remaining = deadline - Date.now();
-      if (bytes >= Math.max(minBytes, 1) || remaining <= 0 || info.signal.aborted || logs.length === 0 || (bytes > 0 && bytes >= minBytes)) return response;
+      // A partition error (offset out of range, unknown partition) is answered at once, as Kafka
+      // does, so the client can reset or refresh metadata without waiting out max.wait.ms.
+      if (bytes >= Math.max(minBytes, 1) || failed || remaining <= 0 || info.signal.aborted || logs.length === 0 || (bytes > 0 && bytes >= minBytes)) return response;
       // Long poll: wake on the first append to any partition asked for, or at max.wait.ms.
       await new Promise<void>((resolve) => {
         const offs: (() => void)[] = [];
@@ -169,6 +187,7 @@ export class Handlers {
 
   private async readFetch(req: Body, maxBytes: number) {
     let bytes = 0;
+    let failed = false;
     const logs: PartitionLog[] = [];
     const responses = [];
     for (const t of req.topics as Body[]) {
@@ -178,6 +197,7 @@ export class Handlers {
         try {
           pl = this.b.logs.partition(t.topic, p.partition);
         } catch (err) {
+          failed = true;
           partitions.push({ partitionIndex: p.partition, errorCode: codeOf(err), highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null });
           continue;
         }
@@ -187,20 +207,21 @@ export class Handlers {
           const r = await pl.read(p.fetchOffset, limit, bytes === 0);
           bytes += r.records.length;
           if (r.records.length) {
-            const c = topicCounters(t.topic);
+            const c = partitionCounters(t.topic, p.partition);
             c.bytesOut.inc(r.records.length);
             let n = 0;
-            forEachBatch(r.records, (h) => (n += h.lastOffsetDelta + 1));
+            forEachBatch(r.records, (h) => (n += h.recordCount));
             c.recordsOut.inc(n);
           }
           partitions.push({ partitionIndex: p.partition, errorCode: 0, highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset, abortedTransactions: null, records: r.records });
         } catch (err) {
+          failed = true;
           partitions.push({ partitionIndex: p.partition, errorCode: note(err, "fetch"), highWatermark: pl.highWatermark, lastStableOffset: pl.highWatermark, logStartOffset: pl.logStartOffset, records: null });
         }
       }
       responses.push({ topic: t.topic, partitions });
     }
-    return { response: { errorCode: 0, sessionId: 0, responses }, bytes, logs };
+    return { response: { errorCode: 0, sessionId: 0, responses }, bytes, logs, failed };
   }
 
   // ---- ListOffsets ----
@@ -217,7 +238,7 @@ export class Handlers {
           else if (ts === -2) found = { offset: pl.logStartOffset, timestamp: -1 };
           else if (ts === -3) found = pl.maxTimestamp() ?? { offset: -1, timestamp: -1 };
           else found = (await pl.offsetForTimestamp(ts)) ?? { offset: -1, timestamp: -1 };
-          partitions.push({ partitionIndex: p.partitionIndex, errorCode: 0, timestamp: found.timestamp, offset: found.offset, leaderEpoch: 0 });
+          partitions.push({ partitionIndex: p.partitionIndex, errorCode: 0, timestamp: found.timestamp, offset: found.offset, leaderEpoch: LEADER_EPOCH });
         } catch (err) {
           partitions.push({ partitionIndex: p.partitionIndex, errorCode: note(err, "list offsets"), timestamp: -1, offset: -1 });
         }
@@ -225,6 +246,30 @@ export class Handlers {
       topics.push({ name: t.name, partitions });
     }
     return { topics };
+  }
+
+  // ---- OffsetForLeaderEpoch ----
+  /**
+   * Every partition has had one leader (this broker) at epoch 0, so epoch 0 ends at the log end
+   * offset and a later epoch is unknown. Clients call this after a Metadata response carries
+   * leader epochs, to check that their position is not past a truncation.
+   */
+  offsetForLeaderEpoch(req: Body, _info: RequestInfo): Body {
+    return {
+      topics: (req.topics as Body[]).map((t) => ({
+        topic: t.topic,
+        partitions: (t.partitions as Body[]).map((p) => {
+          try {
+            const pl = this.b.logs.partition(t.topic, p.partition);
+            if ((p.currentLeaderEpoch as number) > LEADER_EPOCH) throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH, `leader epoch ${p.currentLeaderEpoch} is newer than ${LEADER_EPOCH}`);
+            if ((p.leaderEpoch as number) > LEADER_EPOCH) return { errorCode: 0, partition: p.partition, leaderEpoch: -1, endOffset: -1 };
+            return { errorCode: 0, partition: p.partition, leaderEpoch: LEADER_EPOCH, endOffset: pl.logEndOffset };
+          } catch (err) {
+            return { errorCode: note(err, "offset for leader epoch"), partition: p.partition, leaderEpoch: -1, endOffset: -1 };
+          }
+        }),
+      })),
+    };
   }
 
   // ---- coordinator lookup ----
@@ -242,7 +287,16 @@ export class Handlers {
           if (t.replicationFactor !== -1 && t.replicationFactor !== 1 && (t.assignments as Body[]).length === 0) {
             throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${t.replicationFactor} larger than available brokers: 1.`);
           }
-          const partitions = (t.assignments as Body[]).length || (t.numPartitions === -1 ? this.b.numPartitions : t.numPartitions);
+          const assignments = t.assignments as Body[];
+          if (assignments.length > 0 && (t.numPartitions !== -1 || t.replicationFactor !== -1)) {
+            throw new KafkaError(ErrorCode.INVALID_REQUEST, "give either replica assignments or numPartitions and replicationFactor, not both (set the latter to -1)");
+          }
+          assignments.forEach((a, i) => {
+            const ids = a.brokerIds as number[];
+            if (a.partitionIndex !== i) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `replica assignments must name partitions 0 to ${assignments.length - 1} in order`);
+            if (ids.length !== 1 || ids[0] !== this.b.nodeId) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `partition ${i} is assigned to brokers [${ids.join(", ")}]; this cluster has only broker ${this.b.nodeId}`);
+          });
+          const partitions = assignments.length || (t.numPartitions === -1 ? this.b.numPartitions : t.numPartitions);
           const configs = Object.fromEntries((t.configs as Body[]).map((c) => [c.name, c.value]));
           const created = this.b.logs.createTopic(t.name, { partitions, configs, validateOnly: req.validateOnly });
           return {
@@ -268,7 +322,9 @@ export class Handlers {
         const name = t.name ?? (t.topicId ? this.b.logs.topicById(t.topicId)?.name : undefined) ?? null;
         try {
           if (!name) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, "no topic with this id");
+          if (name === OFFSETS_TOPIC) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `${OFFSETS_TOPIC} is internal and holds every group's committed offsets; delete groups with DeleteGroups instead`);
           this.b.logs.deleteTopic(name);
+          forgetTopic(name);
           return { name, topicId: t.topicId, errorCode: 0, errorMessage: null };
         } catch (err) {
           return { name, topicId: t.topicId, errorCode: note(err, "delete topic"), errorMessage: errorMessage(err) };
@@ -326,7 +382,7 @@ export class Handlers {
                 configSource: c.isDefault ? 5 : 1,
                 isSensitive: false,
                 synonyms: req.includeSynonyms ? [{ name: c.name, value: c.value, source: c.isDefault ? 5 : 1 }] : [],
-                configType: 0,
+                configType: CONFIG_TYPES[TOPIC_CONFIGS[c.name]?.kind] ?? 0,
                 documentation: req.includeDocumentation ? c.doc : null,
               }));
           } else if (r.resourceType === RESOURCE_BROKER) {

@@ -9,17 +9,35 @@ import { parseFields, parseRange, type MessageSchema } from "./schema";
 export interface ApiSpec {
   key: number;
   name: string;
+  /** Lowest version advertised in ApiVersions. */
   minVersion: number;
+  /** Lowest version actually served; below it (but at or above minVersion) requests close the connection. */
+  servedMinVersion: number;
   maxVersion: number;
   request: MessageSchema;
   response: MessageSchema;
 }
 
-function api(key: number, name: string, versions: string, flexible: string, request: string, response: string): ApiSpec {
+function api(key: number, name: string, versions: string, flexible: string, request: string, response: string, servedMin?: number): ApiSpec {
   const v = parseRange(versions);
   const flex = parseRange(flexible);
-  return { key, name, minVersion: v.min, maxVersion: v.max, request: { fields: parseFields(request), flexible: flex }, response: { fields: parseFields(response), flexible: flex } };
+  return {
+    key,
+    name,
+    minVersion: v.min,
+    servedMinVersion: servedMin ?? v.min,
+    maxVersion: v.max,
+    request: { fields: parseFields(request), flexible: flex },
+    response: { fields: parseFields(response), flexible: flex },
+  };
 }
+
+/**
+ * Produce v0-2 carry the old message formats (v0/v1), which this broker does not store. Kafka 4
+ * still advertises them (KAFKA-18659): librdkafka before 2.8 enables gzip/snappy/lz4 only when
+ * the broker's Produce range includes v0-2, and clients use the highest common version anyway.
+ */
+const PRODUCE_SERVED_MIN = 3;
 
 export const ApiKey = {
   Produce: 0,
@@ -41,6 +59,7 @@ export const ApiKey = {
   DeleteTopics: 20,
   DeleteRecords: 21,
   InitProducerId: 22,
+  OffsetForLeaderEpoch: 23,
   DescribeConfigs: 32,
   AlterConfigs: 33,
   SaslAuthenticate: 36,
@@ -52,8 +71,8 @@ export const ApiKey = {
 } as const;
 
 const SPECS: ApiSpec[] = [
-  api(0, "Produce", "3-9", "9+", `
-transactionalId string null
+  api(0, "Produce", "0-11", "9+", `
+transactionalId string 3+ null
 acks int16
 timeoutMs int32
 topicData []
@@ -75,7 +94,7 @@ responses []
       batchIndexErrorMessage string null
     errorMessage string 8+ null default=null
 throttleTimeMs int32 1+
-`),
+`, PRODUCE_SERVED_MIN),
   api(1, "Fetch", "4-12", "12+", `
 clusterId string 12+ null tag=0 default=null
 replicaId int32 default=-1
@@ -345,7 +364,7 @@ mechanism string
 errorCode int16
 mechanisms []string
 `),
-  api(18, "ApiVersions", "0-3", "3+", `
+  api(18, "ApiVersions", "0-4", "3+", `
 clientSoftwareName string 3+
 clientSoftwareVersion string 3+
 `, `
@@ -426,6 +445,24 @@ throttleTimeMs int32
 errorCode int16
 producerId int64 default=-1
 producerEpoch int16
+`),
+  api(23, "OffsetForLeaderEpoch", "0-4", "4+", `
+replicaId int32 3+ default=-2
+topics []
+  topic string
+  partitions []
+    partition int32
+    currentLeaderEpoch int32 2+ default=-1
+    leaderEpoch int32
+`, `
+throttleTimeMs int32 2+
+topics []
+  topic string
+  partitions []
+    errorCode int16
+    partition int32
+    leaderEpoch int32 1+ default=-1
+    endOffset int64
 `),
   api(32, "DescribeConfigs", "0-4", "4+", `
 resources []

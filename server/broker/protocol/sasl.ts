@@ -95,7 +95,9 @@ export class SaslAuthenticator {
     const s = this.scram;
     this.scram = undefined;
     const match = /^(c=[^,]*,r=([^,]+)(?:,.*)?),p=([^,]+)$/.exec(text);
-    if (!match || match[2] !== s.nonce) return fail("malformed SCRAM client-final message or nonce mismatch");
+    // librdkafka 2.0 sends its own nonce again in front of the combined one; Kafka accepts
+    // any client-final nonce that ends with the one it issued, and so do we.
+    if (!match || !match[2].endsWith(s.nonce)) return fail("malformed SCRAM client-final message or nonce mismatch");
     const authMessage = `${s.clientFirstBare},${s.serverFirst},${match[1]}`;
     const signature = createHmac(hashOf(m), s.cred.storedKey).update(authMessage).digest();
     const proof = Buffer.from(match[3], "base64");

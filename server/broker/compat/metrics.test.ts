@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase, type Database } from "../../../db/client";
+import { LoginLimiter } from "../../control/login-limiter";
+import { createRequestHandler } from "../../http";
+import { eventually, kcat, startTestBroker } from "./harness";
+
+/** Parses the Prometheus text into "name{labels}" → value. */
+function samples(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    if (!line || line.startsWith("#")) continue;
+    const at = line.lastIndexOf(" ");
+    out.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return out;
+}
+
+describe("broker metrics at /metrics", () => {
+  let t: Awaited<ReturnType<typeof startTestBroker>>;
+  let http: Server;
+  let db: Database;
+  const dir = mkdtempSync(join(tmpdir(), "tributary-metrics-db-"));
+  let url = "";
+
+  beforeAll(async () => {
+    t = await startTestBroker({ numPartitions: 2 });
+    db = await openDatabase({ dataDir: dir });
+    http = createServer(createRequestHandler({ database: db, version: "test", startedAt: Date.now(), loginLimiter: new LoginLimiter(), secureCookies: false }, undefined));
+    await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+    const a = http.address();
+    url = `http://127.0.0.1:${typeof a === "object" && a ? a.port : 0}/metrics`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => http.close(r));
+    await db.close();
+    await t.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("counts records and bytes per topic and partition, requests per API with latency, connections and group states", async () => {
+    const lines = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag}-${i}`).join("\n") + "\n";
+    await kcat(["-b", t.bootstrap, "-P", "-t", "metered", "-p", "0"], lines(30, "a"));
+    await kcat(["-b", t.bootstrap, "-P", "-t", "metered", "-p", "1"], lines(12, "b"));
+    await kcat(["-b", t.bootstrap, "-C", "-t", "metered", "-p", "0", "-o", "beginning", "-e"]);
+
+    const kafka = t.kafka("metrics-test");
+    const consumer = kafka.consumer({ groupId: "metered-group", maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: "metered", fromBeginning: true });
+    let seen = 0;
+    await consumer.run({ eachMessage: async () => void seen++ });
+    await eventually(() => seen >= 42, 20_000, "42 records in the group");
+
+    const text = await (await fetch(url)).text();
+    const m = samples(text);
+    expect(m.get('tributary_broker_records_in_total{topic="metered",partition="0"}')).toBe(30);
+    expect(m.get('tributary_broker_records_in_total{topic="metered",partition="1"}')).toBe(12);
+    expect(m.get('tributary_broker_bytes_in_total{topic="metered",partition="0"}')).toBeGreaterThan(30 * 4);
+    // kcat read partition 0 once and the group read both partitions once.
+    expect(m.get('tributary_broker_records_out_total{topic="metered",partition="0"}')).toBe(60);
+    expect(m.get('tributary_broker_records_out_total{topic="metered",partition="1"}')).toBe(12);
+    expect(m.get('tributary_broker_bytes_out_total{topic="metered",partition="1"}')).toBeGreaterThan(0);
+    expect(m.get('tributary_broker_requests_total{api="Produce"}')).toBeGreaterThanOrEqual(2);
+    expect(m.get('tributary_broker_requests_total{api="JoinGroup"}')).toBeGreaterThanOrEqual(1);
+    expect(m.get('tributary_broker_request_latency_ms_count{api="Fetch"}')).toBeGreaterThan(0);
+    expect(text).toMatch(/tributary_broker_request_latency_ms_bucket\{api="Produce",le="\+Inf"\} \d+/);
+    expect(m.get("tributary_broker_connections")).toBeGreaterThanOrEqual(1);
+    expect(m.get('tributary_broker_groups{state="Stable"}')).toBe(1);
+
+    await consumer.disconnect();
+    await eventually(async () => samples(await (await fetch(url)).text()).get('tributary_broker_groups{state="Empty"}') === 1 || undefined, 10_000, "group Empty after the member left");
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: ["metered"] });
+    await admin.disconnect();
+    expect(await (await fetch(url)).text()).not.toContain('topic="metered"');
+  });
+});
