@@ -1,4 +1,5 @@
 import { logger } from "../log";
+import type { Deployment } from "./control-protocol";
 import { FlowRuntime, type ComponentStatus } from "./runtime";
 
 const log = logger("agents.host");
@@ -18,6 +19,8 @@ interface Deployed {
   runtime: FlowRuntime | null;
   error: string | null;
   name: string;
+  /** A version whose definition did not validate; not tried again until another version comes. */
+  rejected?: number;
 }
 
 /**
@@ -54,7 +57,7 @@ export class AgentHost {
       } catch (err) {
         entry.error = (err as Error).message;
         entry.runtime = null;
-        await runtime.stop().catch(() => undefined);
+        await runtime.stop().catch((e: unknown) => log.warn({ err: e, flow: entry.name }, "cleaning up a flow that failed to start"));
         log.error({ err, flow: entry.name }, "flow failed to start");
       }
       return this.statusOf(entry);
@@ -68,6 +71,37 @@ export class AgentHost {
     });
   }
 
+  /**
+   * Makes the running set equal `deployments` (the complete desired set, as the control plane sends
+   * it): deploys flows that are missing or at another version, stops flows no longer listed. A flow
+   * that fails to start is reported in status() and does not stop the others from being applied.
+   */
+  async reconcile(deployments: readonly Deployment[]): Promise<void> {
+    const wanted = new Map(deployments.map((d) => [d.id, d]));
+    const work: Promise<unknown>[] = [];
+    for (const id of this.flows.keys()) if (!wanted.has(id)) work.push(this.stop(id));
+    for (const d of wanted.values()) {
+      const have = this.flows.get(d.id);
+      // A flow that failed to start (a port in use, say) is tried again on every reconcile.
+      if (have && (have.rejected === d.version || (have.version === d.version && have.runtime))) continue;
+      work.push(this.deploy(d.id, d.version, d.definition).catch((err: unknown) => this.recordInvalid(d, err)));
+    }
+    await Promise.all(work);
+  }
+
+  /** A definition that does not validate: the old version keeps running and status() names the problem. */
+  private recordInvalid(d: Deployment, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    log.error({ agent: this.opts.agent, flow: d.id, version: d.version, err: message }, "deployment rejected");
+    const have = this.flows.get(d.id);
+    if (have) {
+      have.error = `version ${d.version} rejected: ${message}`;
+      have.rejected = d.version;
+    } else {
+      this.flows.set(d.id, { id: d.id, version: d.version, runtime: null, error: message, name: d.id, rejected: d.version });
+    }
+  }
+
   private async stopRuntime(id: string): Promise<void> {
     const old = this.flows.get(id);
     if (old?.runtime) await old.runtime.stop();
@@ -78,7 +112,7 @@ export class AgentHost {
       id: d.id,
       name: d.name,
       version: d.version,
-      state: d.error ? "failed" : d.runtime ? "running" : "stopped",
+      state: d.runtime ? "running" : d.error ? "failed" : "stopped",
       error: d.error,
       components: d.runtime?.components() ?? {},
     };
