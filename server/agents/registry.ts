@@ -24,6 +24,7 @@ import {
 } from "./interceptors/regex";
 import type { Channel } from "./model";
 import { FileRollSink, fileRollSinkSchema } from "./sinks/file-roll";
+import { HttpSink, httpSinkSchema } from "./sinks/http";
 import { TopicSink, topicSinkSchema } from "./sinks/topic";
 import { LoggerSink, NullSink, loggerSinkSchema, nullSinkSchema } from "./sinks/basic";
 import { HttpSource, httpSourceSchema } from "./sources/http";
@@ -63,6 +64,7 @@ export const sinkTypes: Entry<Sink, AnyConfig>[] = [
   { types: ["logger", "org.apache.flume.sink.LoggerSink"], schema: loggerSinkSchema, create: (_n, c) => new LoggerSink(c) },
   { types: ["topic", "org.apache.flume.sink.kafka.KafkaSink"], schema: topicSinkSchema, create: (_n, c) => new TopicSink(c) },
   { types: ["file_roll", "org.apache.flume.sink.RollingFileSink"], schema: fileRollSinkSchema, create: (_n, c) => new FileRollSink(c) },
+  { types: ["http", "org.apache.flume.sink.http.HttpSink"], schema: httpSinkSchema, create: (_n, c) => new HttpSink(c) },
 ];
 
 export const interceptorTypes: Entry<Interceptor, AnyConfig>[] = [

@@ -5,6 +5,7 @@ import type { BatchSink, Interceptor, Sink, Source } from "./component";
 import { type FlowConfig, parseFlow } from "./flow";
 import type { Channel, FlumeEvent } from "./model";
 import { channelTypes, interceptorTypes, lookup, sinkTypes, sourceTypes } from "./registry";
+import { type SinkProcessor, createProcessor } from "./processors/processors";
 import { createSelector } from "./selectors/selectors";
 
 const log = logger("agents.runtime");
@@ -38,7 +39,9 @@ export class FlowRuntime {
   readonly config: FlowConfig;
   private readonly channels = new Map<string, Channel>();
   private readonly sources = new Map<string, Source>();
-  private readonly sinks = new Map<string, { sink: Sink; channel: Channel; loop: Promise<void> | null }>();
+  private readonly sinks = new Map<string, { sink: Sink; channel: Channel }>();
+  /** One runner per sink group; a sink outside any group is a group of one with the default processor. */
+  private readonly runners: Promise<void>[] = [];
   private readonly status = new Map<string, ComponentStatus>();
   private running = false;
 
@@ -61,11 +64,12 @@ export class FlowRuntime {
       const entry = lookup(sinkTypes, s.type)!;
       const sink = entry.create(name, entry.schema.parse({ ...s, type: entry.types[0] }), noPut);
       await sink.start();
-      const rec = { sink, channel: this.channels.get(s.channel)!, loop: null as Promise<void> | null };
-      this.sinks.set(name, rec);
+      this.sinks.set(name, { sink, channel: this.channels.get(s.channel)! });
       this.status.set(name, { kind: "sink", state: "running", lastError: null });
-      rec.loop = this.runSink(name, rec.sink, rec.channel);
     }
+    const grouped = new Set(Object.values(f.sinkgroups).flatMap((g) => g.sinks));
+    for (const g of Object.values(f.sinkgroups)) this.runners.push(this.runSinkGroup(g.sinks, createProcessor(g.processor, g.sinks)));
+    for (const name of this.sinks.keys()) if (!grouped.has(name)) this.runners.push(this.runSinkGroup([name], createProcessor({ type: "default" }, [name])));
     for (const [name, s] of Object.entries(f.sources)) {
       const entry = lookup(sourceTypes, s.type)!;
       const { interceptors, selector, ...props } = s;
@@ -95,10 +99,10 @@ export class FlowRuntime {
       this.setState(name, "stopped");
     }
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
-    while (Date.now() < deadline && [...this.sinks.values()].some((r) => r.channel.size() > 0 && this.status.get(this.nameOf(r.sink))?.state === "running")) await sleep(10);
+    while (Date.now() < deadline && [...this.sinks].some(([n, r]) => r.channel.size() > 0 && this.status.get(n)?.state === "running")) await sleep(10);
     this.running = false;
+    await Promise.all(this.runners.splice(0));
     for (const [name, r] of this.sinks) {
-      await r.loop;
       await r.sink.stop();
       this.setState(name, "stopped");
     }
@@ -131,11 +135,6 @@ export class FlowRuntime {
     return out;
   }
 
-  private nameOf(sink: Sink): string {
-    for (const [n, r] of this.sinks) if (r.sink === sink) return n;
-    return "";
-  }
-
   private setState(name: string, state: ComponentState, err?: unknown): void {
     const s = this.status.get(name);
     if (!s) return;
@@ -166,37 +165,63 @@ export class FlowRuntime {
     };
   }
 
-  private async runSink(name: string, sink: Sink, channel: Channel): Promise<void> {
+  /**
+   * Flume's SinkRunner: asks the processor which sinks to try, gives the next batch to the first that
+   * delivers it; when all fail it backs off (doubling up to MAX_SINK_BACKOFF_MS) while the flow runs on.
+   */
+  private async runSinkGroup(names: readonly string[], processor: SinkProcessor): Promise<void> {
     let backoff = 0;
     let idle = 0;
     while (this.running) {
-      const tx = channel.begin();
-      let events: FlumeEvent[] = [];
-      try {
-        events = tx.take(sink.batchSize);
-        if (events.length === 0) {
-          await tx.commit();
-          sink.counters.BatchEmptyCount++;
-          idle = Math.min(MAX_IDLE_POLL_MS, idle + 1);
-          await sleep(idle);
-          continue;
+      let outcome: "delivered" | "empty" | "failed" = "failed";
+      for (const name of processor.candidates(Date.now())) {
+        try {
+          outcome = (await this.drainOnce(name)) ? "delivered" : "empty";
+          processor.succeeded(name);
+          break;
+        } catch {
+          processor.failed(name, Date.now());
         }
-        idle = 0;
-        sink.counters.EventDrainAttemptCount += events.length;
-        await sink.deliver(events);
-        await tx.commit();
-        sink.counters.EventDrainSuccessCount += events.length;
-        sink.counters.BatchCompleteCount++;
-        if (backoff > 0) this.setState(name, "running");
-        backoff = 0;
-      } catch (e) {
-        tx.rollback();
-        sink.counters.ConnectionFailedCount++;
-        backoff = Math.min(MAX_SINK_BACKOFF_MS, backoff === 0 ? 100 : backoff * 2);
-        this.setState(name, "backing_off", e);
-        log.warn({ sink: name, err: e, backoffMs: backoff }, "sink failed; backing off");
-        await sleep(backoff);
       }
+      if (outcome === "failed") {
+        backoff = Math.min(MAX_SINK_BACKOFF_MS, backoff === 0 ? 100 : backoff * 2);
+        log.warn({ sinks: names, backoffMs: backoff }, names.length > 1 ? "every sink of the group failed; backing off" : "sink failed; backing off");
+        await sleep(backoff);
+      } else if (outcome === "empty") {
+        backoff = 0;
+        idle = Math.min(MAX_IDLE_POLL_MS, idle + 1);
+        await sleep(idle);
+      } else {
+        backoff = 0;
+        idle = 0;
+      }
+    }
+  }
+
+  /** One take transaction: returns whether events were delivered; throws (after rolling back) when the sink failed. */
+  private async drainOnce(name: string): Promise<boolean> {
+    const { sink, channel } = this.sinks.get(name)!;
+    const tx = channel.begin();
+    try {
+      const events = tx.take(sink.batchSize);
+      if (events.length === 0) {
+        await tx.commit();
+        sink.counters.BatchEmptyCount++;
+        return false;
+      }
+      sink.counters.EventDrainAttemptCount += events.length;
+      await sink.deliver(events);
+      await tx.commit();
+      sink.counters.EventDrainSuccessCount += events.length;
+      sink.counters.BatchCompleteCount++;
+      if (this.status.get(name)?.state === "backing_off") this.setState(name, "running");
+      return true;
+    } catch (e) {
+      tx.rollback();
+      sink.counters.ConnectionFailedCount++;
+      this.setState(name, "backing_off", e);
+      log.warn({ sink: name, err: e }, "sink failed to deliver a batch; it is rolled back and will be retried");
+      throw e;
     }
   }
 
