@@ -32,6 +32,7 @@ import { NetcatSource, netcatSourceSchema } from "./sources/netcat";
 import { SyslogTcpSource, SyslogUdpSource, syslogTcpSourceSchema, syslogUdpSourceSchema } from "./sources/syslog";
 import { TaildirSource, taildirSourceSchema } from "./sources/taildir";
 import { SeqSource, seqSourceSchema } from "./sources/seq";
+import { TopicSource, topicSourceSchema } from "./sources/topic";
 
 /**
  * Component types by kind. Each entry lists our type name first, then the Flume aliases and class
@@ -52,6 +53,7 @@ export const sourceTypes: Entry<Source, AnyConfig>[] = [
   { types: ["syslogudp", "org.apache.flume.source.SyslogUDPSource"], schema: syslogUdpSourceSchema, create: (_n, c, put) => new SyslogUdpSource(c, put) },
   { types: ["taildir", "org.apache.flume.source.taildir.TaildirSource"], schema: taildirSourceSchema, create: (_n, c, put) => new TaildirSource(c, put) },
   { types: ["netcat", "org.apache.flume.source.NetcatSource"], schema: netcatSourceSchema, create: (_n, c, put) => new NetcatSource(c, put) },
+  { types: ["topic", "org.apache.flume.source.kafka.KafkaSource"], schema: topicSourceSchema, create: (_n, c, put) => new TopicSource(c, put) },
 ];
 
 export const channelTypes: Entry<Channel, AnyConfig>[] = [

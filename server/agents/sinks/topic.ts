@@ -7,7 +7,9 @@ export const topicSinkSchema = z.object({
   type: z.literal("topic"),
   channel: z.string(),
   bootstrapServers: z.string().min(1).describe("Comma-separated host:port list of the Tributary or Kafka brokers."),
-  topic: z.string().min(1).describe("Topic to produce to; a \"topic\" header on the event overrides it, as in Flume's KafkaSink."),
+  topic: z.string().min(1).describe("Topic to produce to, unless allowTopicOverride and the event has a topicHeader header."),
+  allowTopicOverride: z.boolean().default(true).describe("Let the event's topicHeader header choose the topic, as in Flume's KafkaSink. Turn off behind a topic source that sets that header, or records go back to the topic they came from."),
+  topicHeader: z.string().default("topic").describe("Header naming the topic when allowTopicOverride is on."),
   acks: z.union([z.literal("all"), z.literal(-1), z.literal(0), z.literal(1)]).default("all").describe("all or -1 (all in-sync replicas), 1 (leader) or 0 (no acknowledgement; at-most-once)."),
   keyHeader: z.string().default("key").describe("Header whose value becomes the record key."),
   partitionHeader: z.string().optional().describe("Header holding the partition number to produce to."),
@@ -43,7 +45,7 @@ export class TopicSink implements Sink {
     await p.connect();
     const byTopic = new Map<string, { key: string | null; value: Buffer; partition?: number; headers: Record<string, string> }[]>();
     for (const e of events) {
-      const topic = e.headers.topic ?? this.config.topic;
+      const topic = (this.config.allowTopicOverride ? e.headers[this.config.topicHeader] : undefined) ?? this.config.topic;
       const ph = this.config.partitionHeader ? e.headers[this.config.partitionHeader] : undefined;
       const msg = { key: e.headers[this.config.keyHeader] ?? null, value: e.body, headers: e.headers, ...(ph !== undefined ? { partition: Number(ph) } : {}) };
       (byTopic.get(topic) ?? byTopic.set(topic, []).get(topic)!).push(msg);

@@ -1,0 +1,90 @@
+import { type Consumer, Kafka, type KafkaMessage, logLevel } from "kafkajs";
+import { z } from "zod";
+import { logger } from "../../log";
+import { type BatchSink, type Source, SourceCounters } from "../component";
+import type { FlumeEvent } from "../model";
+
+const log = logger("agents.topic-source");
+
+export const topicSourceSchema = z.object({
+  type: z.literal("topic"),
+  channels: z.array(z.string()).min(1),
+  bootstrapServers: z.string().min(1).describe("Comma-separated host:port list of the Tributary or Kafka brokers."),
+  topics: z.array(z.string().min(1)).min(1).describe("Topics to consume (Flume: kafka.topics, comma-separated)."),
+  groupId: z.string().min(1).default("flume").describe("Consumer group; its committed offsets say where a restart resumes (Flume: kafka.consumer.group.id)."),
+  batchSize: z.number().int().positive().default(1000).describe("Most records put into the channels in one transaction."),
+  fromBeginning: z.boolean().default(true).describe("With no committed offset, start at the earliest record (Flume: kafka.consumer.auto.offset.reset = earliest)."),
+  setTopicHeader: z.boolean().default(true).describe("Put the record's topic in the topicHeader header."),
+  topicHeader: z.string().default("topic").describe("Header for the topic when setTopicHeader is on."),
+  clientId: z.string().default("tributary-agent").describe("Client id sent to the brokers."),
+}).describe("Consumes topics in a consumer group over the Kafka protocol. Record headers become event headers, with key, partition, offset and timestamp added as Flume's KafkaSource does; offsets are committed only after the channel commit, so a crash re-reads rather than loses.");
+
+/** Wait after a refused batch before offering it again; the partition is not fetched further meanwhile. */
+const RETRY_MS = 50;
+
+export class TopicSource implements Source {
+  readonly counters = new SourceCounters();
+  private consumer: Consumer | null = null;
+  private stopping = false;
+
+  constructor(private readonly config: z.infer<typeof topicSourceSchema>, private readonly put: BatchSink) {}
+
+  async start(): Promise<void> {
+    const c = this.config;
+    const kafka = new Kafka({ clientId: c.clientId, brokers: c.bootstrapServers.split(",").map((s) => s.trim()), logLevel: logLevel.NOTHING });
+    this.consumer = kafka.consumer({ groupId: c.groupId });
+    this.consumer.on(this.consumer.events.CRASH, (e) => log.error({ err: e.payload.error, groupId: c.groupId }, "consumer crashed; kafkajs restarts it"));
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: c.topics, fromBeginning: c.fromBeginning });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const msgs = batch.messages;
+        for (let i = 0; i < msgs.length && isRunning() && !isStale(); i += c.batchSize) {
+          const chunk = msgs.slice(i, i + c.batchSize);
+          const events = chunk.map((m) => this.toEvent(batch.topic, batch.partition, m));
+          this.counters.EventReceivedCount += events.length;
+          this.counters.AppendBatchReceivedCount++;
+          for (;;) {
+            try {
+              await this.put(events);
+              break;
+            } catch (e) {
+              this.counters.ChannelWriteFail++;
+              // Back-pressure: stay on this batch (heartbeating so the group keeps the partition) until the channel takes it.
+              if (this.stopping || !isRunning() || isStale()) return;
+              log.debug({ err: e }, "topic batch refused; retrying");
+              await heartbeat();
+              await new Promise((r) => setTimeout(r, RETRY_MS));
+            }
+          }
+          this.counters.EventAcceptedCount += events.length;
+          this.counters.AppendBatchAcceptedCount++;
+          resolveOffset(chunk[chunk.length - 1]!.offset);
+          // Only now, after the channel commit, may the group's offset move past these records.
+          await this.consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(chunk[chunk.length - 1]!.offset) + 1n) }]);
+          await heartbeat();
+        }
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer?.disconnect();
+  }
+
+  private toEvent(topic: string, partition: number, m: KafkaMessage): FlumeEvent {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(m.headers ?? {})) {
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.map(String).join(",") : String(v);
+    }
+    if (this.config.setTopicHeader) headers[this.config.topicHeader] = topic;
+    headers.partition = String(partition);
+    headers.offset = m.offset;
+    headers.timestamp = m.timestamp;
+    if (m.key) headers.key = m.key.toString("utf8");
+    return { headers, body: m.value ?? Buffer.alloc(0) };
+  }
+}
