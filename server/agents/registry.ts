@@ -22,6 +22,7 @@ import {
   uuidInterceptor,
   uuidInterceptorSchema,
 } from "./interceptors/regex";
+import { transformInterceptor, transformInterceptorSchema } from "./interceptors/transform";
 import type { Channel } from "./model";
 import { FileRollSink, fileRollSinkSchema } from "./sinks/file-roll";
 import { HttpSink, httpSinkSchema } from "./sinks/http";
@@ -78,6 +79,7 @@ export const interceptorTypes: Entry<Interceptor, AnyConfig>[] = [
   { types: ["regex_extractor", "org.apache.flume.interceptor.RegexExtractorInterceptor$Builder"], schema: regexExtractorInterceptorSchema, create: (_n, c) => regexExtractorInterceptor(c) },
   { types: ["search_replace", "org.apache.flume.interceptor.SearchAndReplaceInterceptor$Builder"], schema: searchReplaceInterceptorSchema, create: (_n, c) => searchReplaceInterceptor(c) },
   { types: ["uuid", "org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder"], schema: uuidInterceptorSchema, create: (_n, c) => uuidInterceptor(c) },
+  { types: ["transform"], schema: transformInterceptorSchema, create: (_n, c) => transformInterceptor(c) },
 ];
 
 /** Finds a component by our type name, a Flume alias or a Flume class name (aliases are case-insensitive, as in Flume). */
