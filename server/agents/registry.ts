@@ -33,6 +33,8 @@ import { NetcatSource, netcatSourceSchema } from "./sources/netcat";
 import { SyslogTcpSource, SyslogUdpSource, syslogTcpSourceSchema, syslogUdpSourceSchema } from "./sources/syslog";
 import { TaildirSource, taildirSourceSchema } from "./sources/taildir";
 import { SeqSource, seqSourceSchema } from "./sources/seq";
+import { ExecSource, execSourceSchema } from "./sources/exec";
+import { SpooldirSource, spooldirSourceSchema } from "./sources/spooldir";
 import { TopicSource, topicSourceSchema } from "./sources/topic";
 
 /**
@@ -54,6 +56,8 @@ export const sourceTypes: Entry<Source, AnyConfig>[] = [
   { types: ["syslogudp", "org.apache.flume.source.SyslogUDPSource"], schema: syslogUdpSourceSchema, create: (_n, c, put) => new SyslogUdpSource(c, put) },
   { types: ["taildir", "org.apache.flume.source.taildir.TaildirSource"], schema: taildirSourceSchema, create: (_n, c, put) => new TaildirSource(c, put) },
   { types: ["netcat", "org.apache.flume.source.NetcatSource"], schema: netcatSourceSchema, create: (_n, c, put) => new NetcatSource(c, put) },
+  { types: ["spooldir", "org.apache.flume.source.SpoolDirectorySource"], schema: spooldirSourceSchema, create: (_n, c, put) => new SpooldirSource(c, put) },
+  { types: ["exec", "org.apache.flume.source.ExecSource"], schema: execSourceSchema, create: (_n, c, put) => new ExecSource(c, put) },
   { types: ["topic", "org.apache.flume.source.kafka.KafkaSource"], schema: topicSourceSchema, create: (_n, c, put) => new TopicSource(c, put) },
 ];
 

@@ -38,6 +38,7 @@ const RENAMES: Record<string, Record<string, string | { to: string; value: (v: s
     "kafka.consumer.client.id": "clientId",
     "kafka.consumer.auto.offset.reset": { to: "fromBeginning", value: (v) => v.trim() === "earliest" },
   },
+  spooldir: { deserializer: { to: "deserializer", value: (v) => v.trim().toLowerCase() } },
   file_roll: { "sink.directory": "directory", "sink.rollInterval": "rollInterval", "sink.batchSize": "batchSize", "sink.serializer": "format" },
 };
 
