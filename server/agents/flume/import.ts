@@ -39,7 +39,7 @@ const RENAMES: Record<string, Record<string, string | { to: string; value: (v: s
     "kafka.consumer.auto.offset.reset": { to: "fromBeginning", value: (v) => v.trim() === "earliest" },
   },
   spooldir: { deserializer: { to: "deserializer", value: (v) => v.trim().toLowerCase() } },
-  file_roll: { "sink.directory": "directory", "sink.rollInterval": "rollInterval", "sink.batchSize": "batchSize", "sink.serializer": "format" },
+  file_roll: { "sink.directory": "directory", "sink.rollInterval": "rollInterval", "sink.batchSize": "batchSize", "sink.serializer": { to: "format", value: (v) => v.trim().toLowerCase() } },
 };
 
 /** Flume properties with no effect here, and why, so the report says more than "unknown". */
