@@ -44,6 +44,8 @@ export class FlowRuntime {
   private readonly runners: Promise<void>[] = [];
   private readonly status = new Map<string, ComponentStatus>();
   private running = false;
+  /** Cuts sink runners' back-off and idle waits short when the flow stops. */
+  private readonly stopping = new AbortController();
 
   constructor(flow: unknown, private readonly opts: FlowRuntimeOptions) {
     this.config = parseFlow(flow);
@@ -101,6 +103,7 @@ export class FlowRuntime {
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
     while (Date.now() < deadline && [...this.sinks].some(([n, r]) => r.channel.size() > 0 && this.status.get(n)?.state === "running")) await sleep(10);
     this.running = false;
+    this.stopping.abort();
     await Promise.all(this.runners.splice(0));
     for (const [name, r] of this.sinks) {
       await r.sink.stop();
@@ -186,16 +189,29 @@ export class FlowRuntime {
       if (outcome === "failed") {
         backoff = Math.min(MAX_SINK_BACKOFF_MS, backoff === 0 ? 100 : backoff * 2);
         log.warn({ sinks: names, backoffMs: backoff }, names.length > 1 ? "every sink of the group failed; backing off" : "sink failed; backing off");
-        await sleep(backoff);
+        await this.pause(backoff);
       } else if (outcome === "empty") {
         backoff = 0;
         idle = Math.min(MAX_IDLE_POLL_MS, idle + 1);
-        await sleep(idle);
+        await this.pause(idle);
       } else {
         backoff = 0;
         idle = 0;
       }
     }
+  }
+
+  private pause(ms: number): Promise<void> {
+    if (this.stopping.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        this.stopping.signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.stopping.signal.addEventListener("abort", done);
+    });
   }
 
   /** One take transaction: returns whether events were delivered; throws (after rolling back) when the sink failed. */

@@ -18,6 +18,9 @@ export const httpSourceSchema = z.object({
 
 class BadRequest extends Error {}
 
+/** How long stop() waits for requests in flight. */
+const STOP_GRACE_MS = 1000;
+
 export class HttpSource implements Source {
   readonly counters = new SourceCounters();
   private server: Server | null = null;
@@ -35,9 +38,15 @@ export class HttpSource implements Source {
     this.port = typeof addr === "object" && addr ? addr.port : this.config.port;
   }
 
+  /** Stops accepting, lets requests in flight finish for a moment, then cuts the rest (their clients retry). */
   async stop(): Promise<void> {
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
-    this.server?.closeAllConnections();
+    const server = this.server;
+    if (!server) return;
+    const closed = new Promise<void>((r) => server.close(() => r()));
+    server.closeIdleConnections();
+    const cut = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
+    await closed;
+    clearTimeout(cut);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
