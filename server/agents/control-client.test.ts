@@ -94,6 +94,11 @@ describe("control client", () => {
     deployments = [{ id: "f-1", version: 2, definition: seqFlow("orders", 30) }];
     expect(await client.beat()).toBe(true);
     expect(host.status()).toMatchObject([{ id: "f-1", version: 2, state: "running" }]);
+    await until(() => (host.metrics().orders?.["SINK.k1"]?.EventDrainSuccessCount as number) === 30);
+    // A restart runs the same version afresh (a memory channel and seq source start over).
+    expect(await host.restart("f-1")).toMatchObject({ version: 2, state: "running" });
+    await until(() => (host.metrics().orders?.["SINK.k1"]?.EventDrainSuccessCount as number) === 30);
+    await expect(host.restart("nope")).rejects.toThrow(/no flow "nope" is deployed/);
 
     // An invalid version is refused without touching the running one.
     deployments = [{ id: "f-1", version: 3, definition: { ...seqFlow("orders", 1), sinks: { k1: { type: "null", channel: "nope" } } } }];

@@ -16,6 +16,7 @@ export interface FlowStatus {
 interface Deployed {
   id: string;
   version: number;
+  definition: unknown;
   runtime: FlowRuntime | null;
   error: string | null;
   name: string;
@@ -49,7 +50,7 @@ export class AgentHost {
     return this.serial(id, async () => {
       const runtime = new FlowRuntime(flow, this.opts); // validates before anything running is touched
       await this.stopRuntime(id);
-      const entry: Deployed = { id, version, runtime, error: null, name: runtime.config.name };
+      const entry: Deployed = { id, version, definition: flow, runtime, error: null, name: runtime.config.name };
       this.flows.set(id, entry);
       try {
         await runtime.start();
@@ -62,6 +63,13 @@ export class AgentHost {
       }
       return this.statusOf(entry);
     });
+  }
+
+  /** Stops and starts a deployed flow on the same version (file channels keep their events). */
+  async restart(id: string): Promise<FlowStatus> {
+    const d = this.flows.get(id);
+    if (!d) throw new Error(`no flow "${id}" is deployed on agent ${this.opts.agent}; deploy it first`);
+    return this.deploy(id, d.version, d.definition);
   }
 
   stop(id: string): Promise<void> {
@@ -98,7 +106,7 @@ export class AgentHost {
       have.error = `version ${d.version} rejected: ${message}`;
       have.rejected = d.version;
     } else {
-      this.flows.set(d.id, { id: d.id, version: d.version, runtime: null, error: message, name: d.id, rejected: d.version });
+      this.flows.set(d.id, { id: d.id, version: d.version, definition: d.definition, runtime: null, error: message, name: d.id, rejected: d.version });
     }
   }
 

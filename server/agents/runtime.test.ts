@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { FlowConfigError, parseFlow } from "./flow";
 import { FlowRuntime } from "./runtime";
 import type { NetcatSource } from "./sources/netcat";
-import { metrics } from "../metrics/registry";
+import { Counter, Gauge, metrics } from "../metrics/registry";
+import { renderPrometheus } from "../metrics/prometheus";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -62,8 +63,13 @@ describe("flow runtime", () => {
     const m = rt.flumeMetrics();
     expect(m["SOURCE.r1"]).toMatchObject({ EventReceivedCount: 10_000, EventAcceptedCount: 10_000 });
     expect(m["CHANNEL.c1"]).toMatchObject({ EventPutSuccessCount: 10_000, EventTakeSuccessCount: 10_000, ChannelSize: 0, ChannelCapacity: 1000 });
-    const g = metrics.list("agent_EventDrainSuccessCount").find((x) => x.labels.flow === "f1" && x.labels.component === "k1");
-    expect(g && "get" in g ? g.get() : -1).toBe(10_000);
+    // Counters (so the console charts per-second rates) and gauges, under Flume's names.
+    const drained = metrics.list("agent_EventDrainSuccessCount").find((x) => x.labels.flow === "f1" && x.labels.component === "k1");
+    expect(drained).toBeInstanceOf(Counter);
+    expect((drained as Counter).value).toBe(10_000);
+    const size = metrics.list("agent_ChannelCapacity").find((x) => x.labels.flow === "f1" && x.labels.component === "c1");
+    expect(size instanceof Gauge ? size.get() : -1).toBe(1000);
+    expect(renderPrometheus(metrics)).toMatch(/agent_EventDrainSuccessCount\{[^}]*flow="f1"[^}]*\} 10000/);
     expect(rt.components().k1!.state).toBe("running");
     await rt.stop();
     expect(metrics.list("agent_EventDrainSuccessCount").some((x) => x.labels.flow === "f1")).toBe(false);

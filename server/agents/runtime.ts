@@ -243,17 +243,24 @@ export class FlowRuntime {
 
   private metricNames: string[] = [];
 
-  /** Reports every Flume counter to the shared registry as agent_<FlumeName>{agent,flow,component,kind}. */
+  /**
+   * Reports every Flume counter to the shared registry as agent_<FlumeName>{agent,flow,component,kind}:
+   * the *Count fields as counters (so the console charts them as per-second rates), sizes and
+   * percentages as gauges.
+   */
   private registerMetrics(): void {
     const names = new Set<string>();
     for (const [key, values] of Object.entries(this.flumeMetrics())) {
-      const [kindUpper, component] = [key.slice(0, key.indexOf(".")), key.slice(key.indexOf(".") + 1)];
-      const kind = kindUpper!.toLowerCase();
+      const dot = key.indexOf(".");
+      const kind = key.slice(0, dot).toLowerCase();
+      const component = key.slice(dot + 1);
       for (const field of Object.keys(values)) {
         const name = `agent_${field}`;
         names.add(name);
-        const labels = { agent: this.opts.agent, flow: this.config.name, component: component!, kind };
-        metrics.gauge(name, `Flume ${field} of an agent component`, labels, () => Number(this.flumeMetrics()[key]?.[field] ?? 0));
+        const labels = { agent: this.opts.agent, flow: this.config.name, component, kind };
+        const read = () => Number(this.flumeMetrics()[key]?.[field] ?? 0);
+        if (isFlumeCounter(field)) metrics.counter(name, `Flume ${field} of an agent component`, labels, read);
+        else metrics.gauge(name, `Flume ${field} of an agent component`, labels, read);
       }
     }
     this.metricNames = [...names];
@@ -262,6 +269,11 @@ export class FlowRuntime {
   private unregisterMetrics(): void {
     for (const n of this.metricNames) metrics.remove(n, { agent: this.opts.agent, flow: this.config.name });
   }
+}
+
+/** Flume's monotonic counters end in Count (EventPutSuccessCount, …) or are failure tallies (ChannelWriteFail). */
+function isFlumeCounter(field: string): boolean {
+  return field.endsWith("Count") || field === "ChannelWriteFail";
 }
 
 const noPut: BatchSink = async () => {
