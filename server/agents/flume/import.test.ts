@@ -108,6 +108,26 @@ describe("Flume .properties import", () => {
     expect(f.sinkgroups.g1).toEqual({ sinks: ["k1", "k2"], processor: { type: "load_balance", selector: "random", backoff: true, "selector.maxTimeOut": 10000 } });
   });
 
+  it("maps spooldir and exec sources written as in the user guide", () => {
+    const { flow, unsupported } = importFlumeProperties([
+      "agent-1.channels = ch-1", "agent-1.sources = src-1 src-2", "agent-1.sinks = k1",
+      "agent-1.channels.ch-1.type = file",
+      "agent-1.sources.src-1.type = spooldir", "agent-1.sources.src-1.channels = ch-1",
+      "agent-1.sources.src-1.spoolDir = /var/log/apache/flumeSpool", "agent-1.sources.src-1.fileHeader = true",
+      "agent-1.sources.src-1.deserializer = LINE", "agent-1.sources.src-1.deserializer.maxLineLength = 4096",
+      "agent-1.sources.src-1.deletePolicy = immediate", "agent-1.sources.src-1.inputCharset = UTF-8",
+      "agent-1.sources.src-2.type = exec", "agent-1.sources.src-2.channels = ch-1",
+      "agent-1.sources.src-2.command = tail -F /var/log/secure", "agent-1.sources.src-2.restart = true", "agent-1.sources.src-2.restartThrottle = 5000",
+      "agent-1.sinks.k1.type = file_roll", "agent-1.sinks.k1.channel = ch-1", "agent-1.sinks.k1.sink.directory = /var/log/flume",
+      "agent-1.sinks.k1.sink.serializer = TEXT", "agent-1.sinks.k1.sink.rollInterval = 60",
+    ].join("\n"), "agent-1");
+    expect(unsupported).toEqual(["agent-1.sources.src-1.inputCharset: not a property of spooldir"]);
+    const f = parseFlow(flow);
+    expect(f.sources["src-1"]).toMatchObject({ type: "spooldir", spoolDir: "/var/log/apache/flumeSpool", fileHeader: true, deserializer: "line", "deserializer.maxLineLength": 4096, deletePolicy: "immediate" });
+    expect(f.sources["src-2"]).toMatchObject({ type: "exec", command: "tail -F /var/log/secure", restart: true, restartThrottle: 5000 });
+    expect(f.sinks.k1).toMatchObject({ type: "file_roll", directory: "/var/log/flume", format: "text", rollInterval: 60 });
+  });
+
   it("reports unknown processors and processor properties", () => {
     const { unsupported } = importFlumeProperties([
       "a1.sources = r1", "a1.channels = c1", "a1.sinks = k1", "a1.sinkgroups = g1 g2",
