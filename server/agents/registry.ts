@@ -70,7 +70,7 @@ export const sinkTypes: Entry<Sink, AnyConfig>[] = [
   { types: ["null", "org.apache.flume.sink.NullSink"], schema: nullSinkSchema, create: (_n, c) => new NullSink(c) },
   { types: ["logger", "org.apache.flume.sink.LoggerSink"], schema: loggerSinkSchema, create: (_n, c) => new LoggerSink(c) },
   { types: ["topic", "org.apache.flume.sink.kafka.KafkaSink"], schema: topicSinkSchema, create: (_n, c) => new TopicSink(c) },
-  { types: ["file_roll", "org.apache.flume.sink.RollingFileSink"], schema: fileRollSinkSchema, create: (_n, c) => new FileRollSink(c) },
+  { types: ["file_roll", "lake", "org.apache.flume.sink.RollingFileSink"], schema: fileRollSinkSchema, create: (_n, c) => new FileRollSink(c) },
   { types: ["http", "org.apache.flume.sink.http.HttpSink"], schema: httpSinkSchema, create: (_n, c) => new HttpSink(c) },
 ];
 
