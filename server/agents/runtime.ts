@@ -188,7 +188,8 @@ export class FlowRuntime {
       }
       if (outcome === "failed") {
         backoff = Math.min(MAX_SINK_BACKOFF_MS, backoff === 0 ? 100 : backoff * 2);
-        log.warn({ sinks: names, backoffMs: backoff }, names.length > 1 ? "every sink of the group failed; backing off" : "sink failed; backing off");
+        // Each failure was logged with its error by drainOnce; a group says when none of its sinks could take the batch.
+        if (names.length > 1) log.warn({ sinks: names, backoffMs: backoff }, "every sink of the group failed; backing off");
         await this.pause(backoff);
       } else if (outcome === "empty") {
         backoff = 0;
@@ -236,7 +237,7 @@ export class FlowRuntime {
       tx.rollback();
       sink.counters.ConnectionFailedCount++;
       this.setState(name, "backing_off", e);
-      log.warn({ sink: name, err: e }, "sink failed to deliver a batch; it is rolled back and will be retried");
+      log.warn({ sink: name, err: e }, "sink failed to deliver a batch; it stays in the channel and is retried after a back-off");
       throw e;
     }
   }
