@@ -125,8 +125,14 @@ export class FlowRuntime {
     return this.sources.get(name);
   }
 
+  /** Each component's state; a source reporting a problem shows as backing off with it. */
   components(): Record<string, ComponentStatus> {
-    return Object.fromEntries(this.status);
+    const out: Record<string, ComponentStatus> = {};
+    for (const [name, s] of this.status) {
+      const problem = s.kind === "source" && s.state === "running" ? this.sources.get(name)?.lastError : null;
+      out[name] = problem ? { kind: "source", state: "backing_off", lastError: problem } : { ...s };
+    }
+    return out;
   }
 
   /** Flume's monitoring JSON: {"CHANNEL.c1": {...}, "SOURCE.r1": {...}, "SINK.k1": {...}}. */

@@ -28,6 +28,7 @@ export class ExecSource implements Source {
   private loop: Promise<void> | null = null;
   /** Times the command was started, for status and tests. */
   runs = 0;
+  lastError: string | null = null;
 
   constructor(private readonly config: z.infer<typeof execSourceSchema>, private readonly put: BatchSink) {}
 
@@ -89,7 +90,11 @@ export class ExecSource implements Source {
       for (const l of lines) log.info({ command: this.config.command, stderr: l }, "command stderr");
     });
     return new Promise((resolve) => {
-      child.on("error", (e) => log.error({ err: e, command: this.config.command }, "cannot run the command; check command and shell"));
+      child.on("error", (e) => {
+        this.lastError = `cannot run ${this.config.shell} ${this.config.command}: ${e.message}; check command and shell`;
+        log.error({ err: e, command: this.config.command }, "cannot run the command; check command and shell");
+      });
+      child.on("spawn", () => (this.lastError = null));
       child.on("close", (code) => {
         if (rest !== "") batch.push({ headers: {}, body: Buffer.from(rest) });
         flush();

@@ -131,3 +131,22 @@ describe("exec source", () => {
     expect(got).toEqual(Array.from({ length: 3000 }, (_, i) => String(i + 1)));
   });
 });
+
+describe("source problems show in the flow's component status", () => {
+  it("a spooldir file it cannot take and a command that cannot run make their sources back off with the reason", async () => {
+    const dir = await tempDir();
+    const spool = join(dir, "spool");
+    await mkdir(spool);
+    await writeFile(join(spool, "big.json"), JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ i }))));
+    const rt = await start({
+      sources: {
+        r1: { type: "spooldir", channels: ["c1"], spoolDir: spool, deserializer: "json", maxJsonFileBytes: 100, pollDelay: 20 },
+        r2: { type: "exec", channels: ["c1"], command: "echo hi", shell: join(dir, "no-such-shell") },
+      },
+    }, dir);
+    await until(() => rt.components().r1!.state === "backing_off" && rt.components().r2!.state === "backing_off");
+    expect(rt.components().r1!.lastError).toMatch(/big\.json is \d+ bytes, over maxJsonFileBytes 100; raise it or split the file/);
+    expect(rt.components().r2!.lastError).toMatch(/cannot run .*no-such-shell echo hi: .*ENOENT.*check command and shell/);
+    expect(rt.components().c1!.state).toBe("running");
+  });
+});

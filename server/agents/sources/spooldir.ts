@@ -45,6 +45,7 @@ export class SpooldirSource implements Source {
   private readonly include: RegExp;
   private readonly ignore: RegExp;
   private readonly trackerFile: string;
+  lastError: string | null = null;
 
   constructor(private readonly config: z.infer<typeof spooldirSourceSchema>, private readonly put: BatchSink) {
     this.include = new RegExp(config.includePattern);
@@ -70,7 +71,9 @@ export class SpooldirSource implements Source {
       let progressed = false;
       try {
         progressed = await this.ingestNext();
+        this.lastError = null;
       } catch (e) {
+        this.lastError = (e as Error).message;
         log.warn({ err: e, spoolDir: this.config.spoolDir }, "spooldir ingest failed; retrying");
       }
       if (!progressed) await new Promise((r) => setTimeout(r, this.config.pollDelay));

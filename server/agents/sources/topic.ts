@@ -26,6 +26,7 @@ export class TopicSource implements Source {
   readonly counters = new SourceCounters();
   private consumer: Consumer | null = null;
   private stopping = false;
+  lastError: string | null = null;
 
   constructor(private readonly config: z.infer<typeof topicSourceSchema>, private readonly put: BatchSink) {}
 
@@ -33,7 +34,11 @@ export class TopicSource implements Source {
     const c = this.config;
     const kafka = new Kafka({ clientId: c.clientId, brokers: c.bootstrapServers.split(",").map((s) => s.trim()), logLevel: logLevel.NOTHING });
     this.consumer = kafka.consumer({ groupId: c.groupId });
-    this.consumer.on(this.consumer.events.CRASH, (e) => log.error({ err: e.payload.error, groupId: c.groupId }, "consumer crashed; kafkajs restarts it"));
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      this.lastError = `consumer of group ${c.groupId} crashed: ${e.payload.error.message}`;
+      log.error({ err: e.payload.error, groupId: c.groupId }, "consumer crashed; kafkajs restarts it");
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.lastError = null));
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: c.topics, fromBeginning: c.fromBeginning });
     await this.consumer.run({
