@@ -57,6 +57,9 @@ const IGNORED: Record<string, Record<string, string>> = {
     "kafka.producer.compression.type": "records are sent uncompressed",
     useFlumeEventFormat: "headers travel as Kafka record headers",
   },
+  http: {
+    handler: "JSON arrays (Flume's JSONHandler), NDJSON and text lines are all accepted, chosen by Content-Type",
+  },
   memory: {
     "keep-alive": "a full channel refuses the commit at once; the source backs off and retries",
     byteCapacityBufferPercentage: "byteCapacity counts header and body bytes exactly",
