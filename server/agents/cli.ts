@@ -95,14 +95,14 @@ async function runControlled(o: { url: string; token: string; name: string | und
   let client: ControlClient;
   const host = new AgentHost({ agent: o.name ?? hostname(), dataDir: o.dataDir });
   try {
-    client = new ControlClient(host, { url: o.url, token: o.token, name: host.name });
+    client = new ControlClient(host, { url: o.url, token: o.token, name: host.name, cacheFile: join(o.dataDir, "deployments.json") });
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
     return 2;
   }
   // Flume's JSON per flow: {"<flow>": {"SOURCE.r1": {...}, ...}}.
   const server = await serveMetrics(o.metricsPort, () => host.metrics());
-  client.start();
+  await client.start();
   process.stderr.write(`agent ${client.name} controlled by ${o.url}\n`);
   log.info({ signal: await shutdownSignal() }, "stopping agent");
   await client.stop();

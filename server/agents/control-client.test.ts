@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { type IncomingMessage, type Server, createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -140,6 +140,35 @@ describe("control client", () => {
     expect(await client.beat()).toBe(false);
     expect(client.lastError).toMatch(/cannot reach the console at http:\/\/127\.0\.0\.1:\d+ \(\w+\); check --control/);
     expect(host.status()).toMatchObject([{ id: "f", state: "running" }]);
+  });
+
+  it("a restarted agent runs the deployments it last received while the console is unreachable", async () => {
+    const { console, host, dir } = await setup();
+    const cacheFile = join(dir, "deployments.json");
+    console.answer = () => ({ status: 200, body: { agentId: 1, heartbeatIntervalMs: 50, deployments: [{ id: "f", version: 5, definition: seqFlow("cached", 0) }] } });
+    const first = new ControlClient(host, { url: console.url, token: "t", name: "edge-1", cacheFile });
+    expect(await first.beat()).toBe(true);
+    await host.close();
+    await console.stop();
+
+    const again = new AgentHost({ agent: "edge-1", dataDir: dir });
+    cleanups.push(() => again.close());
+    const client = new ControlClient(again, { url: console.url, token: "t", name: "edge-1", cacheFile });
+    await client.start();
+    cleanups.push(() => client.stop());
+    expect(again.status()).toMatchObject([{ id: "f", version: 5, state: "running" }]);
+    await until(() => client.lastError !== null);
+    expect(client.lastError).toMatch(/cannot reach the console/);
+    expect(again.status()).toMatchObject([{ id: "f", version: 5, state: "running" }]);
+
+    // A cache that is not readable is ignored, not fatal.
+    await writeFile(cacheFile, "{torn");
+    const third = new AgentHost({ agent: "edge-1", dataDir: join(dir, "third") });
+    cleanups.push(() => third.close());
+    const c3 = new ControlClient(third, { url: console.url, token: "t", name: "edge-1", cacheFile });
+    await c3.start();
+    cleanups.push(() => c3.stop());
+    expect(third.status()).toEqual([]);
   });
 
   it("tributary agent --control registers, runs the deployed flow and heartbeats at the interval the console asks", async () => {

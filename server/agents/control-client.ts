@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { logger } from "../log";
 import { projectRoot } from "../paths";
-import { HEARTBEAT_PATH, type HeartbeatRequest, heartbeatResponse } from "./control-protocol";
+import { type Deployment, HEARTBEAT_PATH, type HeartbeatRequest, deployment, heartbeatResponse } from "./control-protocol";
 import type { AgentHost } from "./host";
 
 const log = logger("agents.control");
@@ -30,6 +31,11 @@ export interface ControlClientOptions {
   token: string;
   /** Agent name, unique per console; default: the host name. */
   name?: string;
+  /**
+   * Where the last deployments the console sent are kept, so a restarted agent runs its flows
+   * even while the console is unreachable.
+   */
+  cacheFile?: string;
 }
 
 /**
@@ -58,9 +64,49 @@ export class ControlClient {
     }
   }
 
-  start(): void {
+  /** Runs the cached deployments (if any) at once, then heartbeats. */
+  async start(): Promise<void> {
     this.running = true;
+    const cached = await this.readCache();
+    if (cached) {
+      log.info({ flows: cached.length, cache: this.opts.cacheFile }, "running the deployments last received from the console until it answers");
+      await this.host.reconcile(cached);
+    }
     this.schedule(0);
+  }
+
+  private async readCache(): Promise<Deployment[] | null> {
+    if (!this.opts.cacheFile) return null;
+    let text: string;
+    try {
+      text = await readFile(this.opts.cacheFile, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw e;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined; // a torn or edited file: reported below like any unreadable cache
+    }
+    const parsed = deployment.array().safeParse(json);
+    if (!parsed.success) {
+      log.warn({ cache: this.opts.cacheFile }, "the cached deployments are not readable; waiting for the console instead");
+      return null;
+    }
+    return parsed.data;
+  }
+
+  private lastCached = "";
+  private async writeCache(deployments: Deployment[]): Promise<void> {
+    if (!this.opts.cacheFile) return;
+    const text = JSON.stringify(deployments);
+    if (text === this.lastCached) return;
+    await mkdir(dirname(this.opts.cacheFile), { recursive: true });
+    await writeFile(`${this.opts.cacheFile}.tmp`, text);
+    await rename(`${this.opts.cacheFile}.tmp`, this.opts.cacheFile);
+    this.lastCached = text;
   }
 
   async stop(): Promise<void> {
@@ -106,6 +152,7 @@ export class ControlClient {
       this.agentId = parsed.data.agentId;
       this.intervalMs = parsed.data.heartbeatIntervalMs;
       await this.host.reconcile(parsed.data.deployments);
+      await this.writeCache(parsed.data.deployments);
       if (this.lastError) log.info({ console: this.opts.url }, "heartbeats succeed again");
       this.lastError = null;
       return true;
