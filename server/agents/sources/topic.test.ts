@@ -90,3 +90,26 @@ it("topic → file channel → topic: every record arrives with its headers; off
     await rt.stop();
   }
 }, 90_000);
+
+it("a topic source whose brokers are unreachable backs off with the reason instead of failing the flow", async () => {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+  const deadPort = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  const rt = new FlowRuntime({
+    name: "down",
+    sources: { r1: { type: "topic", channels: ["c1"], bootstrapServers: `127.0.0.1:${deadPort}`, topics: ["in"] } },
+    channels: { c1: { type: "memory" } },
+    sinks: { k1: { type: "null", channel: "c1" } },
+  }, { agent: "a1", dataDir: dir });
+  await rt.start();
+  try {
+    await until(() => rt.components().r1!.state === "backing_off");
+    expect(rt.components().r1!.lastError).toMatch(/cannot join group flume at 127\.0\.0\.1:\d+: .*retrying/);
+    expect(rt.components().k1!.state).toBe("running");
+  } finally {
+    const t0 = Date.now();
+    await rt.stop();
+    expect(Date.now() - t0).toBeLessThan(5000);
+  }
+}, 60_000);

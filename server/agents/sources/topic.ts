@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { type Consumer, Kafka, type KafkaMessage, logLevel } from "kafkajs";
 import { z } from "zod";
 import { logger } from "../../log";
@@ -19,6 +20,9 @@ export const topicSourceSchema = z.object({
   clientId: z.string().default("tributary-agent").describe("Client id sent to the brokers."),
 }).describe("Consumes topics in a consumer group over the Kafka protocol. Record headers become event headers, with key, partition, offset and timestamp added as Flume's KafkaSource does; offsets are committed only after the channel commit, so a crash re-reads rather than loses.");
 
+/** Longest wait between attempts to join the group while the brokers are unreachable. */
+const MAX_JOIN_BACKOFF_MS = 10_000;
+
 /** Wait after a refused batch before offering it again; the partition is not fetched further meanwhile. */
 const RETRY_MS = 50;
 
@@ -26,13 +30,41 @@ export class TopicSource implements Source {
   readonly counters = new SourceCounters();
   private consumer: Consumer | null = null;
   private stopping = false;
+  private joining: Promise<void> | null = null;
+  private readonly stopped = new AbortController();
   lastError: string | null = null;
 
   constructor(private readonly config: z.infer<typeof topicSourceSchema>, private readonly put: BatchSink) {}
 
+  /**
+   * Joins the group in the background: brokers that are down make the source back off with the
+   * reason (retrying every few seconds) instead of failing the flow.
+   */
   async start(): Promise<void> {
+    this.joining = this.joinLoop();
+  }
+
+  private async joinLoop(): Promise<void> {
+    let wait = 500;
+    while (!this.stopping) {
+      try {
+        await this.join();
+        return;
+      } catch (e) {
+        this.lastError = `cannot join group ${this.config.groupId} at ${this.config.bootstrapServers}: ${(e as Error).message}; retrying`;
+        log.warn({ err: e, groupId: this.config.groupId }, "topic source cannot reach the brokers; retrying");
+        await this.consumer?.disconnect().catch((d: unknown) => log.debug({ err: d }, "disconnect after a failed join"));
+        await delay(wait, undefined, { signal: this.stopped.signal }).catch((a: unknown) => {
+          if ((a as Error).name !== "AbortError") throw a;
+        });
+        wait = Math.min(MAX_JOIN_BACKOFF_MS, wait * 2);
+      }
+    }
+  }
+
+  private async join(): Promise<void> {
     const c = this.config;
-    const kafka = new Kafka({ clientId: c.clientId, brokers: c.bootstrapServers.split(",").map((s) => s.trim()), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: c.clientId, brokers: c.bootstrapServers.split(",").map((s) => s.trim()), logLevel: logLevel.NOTHING, retry: { retries: 2 } });
     this.consumer = kafka.consumer({ groupId: c.groupId });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       this.lastError = `consumer of group ${c.groupId} crashed: ${e.payload.error.message}`;
@@ -77,6 +109,8 @@ export class TopicSource implements Source {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
+    await this.joining;
     await this.consumer?.disconnect();
   }
 
