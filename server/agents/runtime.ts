@@ -84,8 +84,9 @@ export class FlowRuntime {
       try {
         await src.start();
       } catch (e) {
-        this.status.set(name, { kind: "source", state: "failed", lastError: String(e) });
-        throw e;
+        const err = new ComponentStartError(`source ${name}`, e);
+        this.status.set(name, { kind: "source", state: "failed", lastError: err.message });
+        throw err;
       }
       this.sources.set(name, src);
       this.status.set(name, { kind: "source", state: "running", lastError: null });
@@ -281,6 +282,18 @@ export class FlowRuntime {
 /** Flume's monotonic counters end in Count (EventPutSuccessCount, …) or are failure tallies (ChannelWriteFail). */
 function isFlumeCounter(field: string): boolean {
   return field.endsWith("Count") || field === "ChannelWriteFail";
+}
+
+/** A component could not start; the message names it and, for the usual causes, what to do. */
+export class ComponentStartError extends Error {
+  constructor(component: string, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const hint = code === "EADDRINUSE" ? "; another process listens on that port: pick another port or stop it"
+      : code === "EACCES" ? "; this user may not bind that port or read that path"
+      : "";
+    super(`${component} failed to start: ${cause instanceof Error ? cause.message : String(cause)}${hint}`, { cause });
+    this.name = "ComponentStartError";
+  }
 }
 
 const noPut: BatchSink = async () => {
