@@ -61,3 +61,19 @@ it("produces keyed, unkeyed and pinned records that a kafkajs consumer reads bac
   expect([unkeyed(0).size, unkeyed(100).size, unkeyed(200).size]).toEqual([1, 1, 1]);
   expect(new Set([...unkeyed(0), ...unkeyed(100), ...unkeyed(200)]).size).toBe(3);
 }, 60_000);
+
+it("a broker that accepts the connection but never answers fails the send after the timeout, naming it", async () => {
+  const { createServer } = await import("node:net");
+  const silent = createServer(() => {});
+  await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
+  const port = (silent.address() as { port: number }).port;
+  const producer = new KafkaProducer({ bootstrap: [`127.0.0.1:${port}`], clientId: "t", acks: -1, timeoutMs: 100 });
+  try {
+    const t0 = Date.now();
+    await expect(producer.send(new Map([["t", [{ key: null, value: Buffer.from("x"), headers: [] }]]]))).rejects.toThrow(/cannot reach any broker of 127\.0\.0\.1:\d+ \(no answer from 127\.0\.0\.1:\d+ within 5100 ms\)/);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  } finally {
+    producer.close();
+    silent.close();
+  }
+}, 30_000);

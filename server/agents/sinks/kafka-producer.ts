@@ -12,6 +12,8 @@ import { type Header, encodeRecordBatch } from "../../broker/records/batch";
 const PRODUCE_VERSION = 7;
 const METADATA_VERSION = 8;
 const CONNECT_TIMEOUT_MS = 10_000;
+/** Beyond the produce timeout the broker honours itself, how long an answer may take to arrive. */
+const REQUEST_GRACE_MS = 5000;
 
 /** Kafka error codes after which the partition leaders are looked up again. */
 const STALE_METADATA = new Set([3, 5, 6, 9, 74, 75]); // UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, REPLICA_NOT_AVAILABLE, FENCED/UNKNOWN_LEADER_EPOCH
@@ -36,7 +38,7 @@ class BrokerConnection {
   private inboxBytes = 0;
   broken: Error | null = null;
 
-  constructor(readonly host: string, readonly port: number, private readonly clientId: string) {}
+  constructor(readonly host: string, readonly port: number, private readonly clientId: string, private readonly requestTimeoutMs: number) {}
 
   async connect(): Promise<void> {
     const socket = connect({ host: this.host, port: this.port, noDelay: true });
@@ -73,7 +75,15 @@ class BrokerConnection {
     for (const chunk of frame) this.socket.write(chunk);
     this.socket.uncork();
     if (!expectResponse) return Promise.resolve({});
-    return new Promise((resolve, reject) => this.pending.set(id, { version, apiKey, resolve, reject }));
+    return new Promise((resolve, reject) => {
+      // A broker that stops answering without closing the connection must not hold the sink forever.
+      const timer = setTimeout(() => this.fail(new Error(`no answer from ${this.host}:${this.port} within ${this.requestTimeoutMs} ms`)), this.requestTimeoutMs);
+      const settle = <T>(f: (v: T) => void) => (v: T) => {
+        clearTimeout(timer);
+        f(v);
+      };
+      this.pending.set(id, { version, apiKey, resolve: settle(resolve), reject: settle(reject) });
+    });
   }
 
   private receive(d: Buffer): void {
@@ -108,6 +118,7 @@ class BrokerConnection {
     this.broken ??= e;
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
+    this.socket?.destroy();
   }
 
   close(): void {
@@ -164,7 +175,7 @@ export class KafkaProducer {
     const key = `${host}:${port}`;
     let c = this.connections.get(key);
     if (c && !c.broken) return c;
-    c = new BrokerConnection(host, port, this.opts.clientId);
+    c = new BrokerConnection(host, port, this.opts.clientId, this.opts.timeoutMs + REQUEST_GRACE_MS);
     this.connections.set(key, c);
     try {
       await c.connect();
