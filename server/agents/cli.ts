@@ -102,7 +102,13 @@ async function runControlled(o: { url: string; token: string; name: string | und
   }
   // Flume's JSON per flow: {"<flow>": {"SOURCE.r1": {...}, ...}}.
   const server = await serveMetrics(o.metricsPort, () => host.metrics());
-  await client.start();
+  try {
+    await client.start();
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    server?.close();
+    return 1;
+  }
   process.stderr.write(`agent ${client.name} controlled by ${o.url}\n`);
   log.info({ signal: await shutdownSignal() }, "stopping agent");
   await client.stop();
