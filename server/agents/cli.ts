@@ -83,8 +83,10 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
     return 1;
   }
   const server = await serveMetrics(args["metrics-port"], () => runtime.flumeMetrics());
+  // Listening before saying "running": whoever reads that line may signal at once.
+  const signal = shutdownSignal();
   process.stderr.write(`agent ${agent} running flow ${runtime.config.name}\n`);
-  log.info({ signal: await shutdownSignal() }, "stopping agent");
+  log.info({ signal: await signal }, "stopping agent");
   await runtime.stop();
   server?.close();
   return 0;
@@ -109,8 +111,9 @@ async function runControlled(o: { url: string; token: string; name: string | und
     server?.close();
     return 1;
   }
+  const signal = shutdownSignal();
   process.stderr.write(`agent ${client.name} controlled by ${o.url}\n`);
-  log.info({ signal: await shutdownSignal() }, "stopping agent");
+  log.info({ signal: await signal }, "stopping agent");
   await client.stop();
   await host.close();
   server?.close();

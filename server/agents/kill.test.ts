@@ -53,9 +53,9 @@ async function killRepeatedly(dir: string, sink: Record<string, unknown>, delive
     await new Promise((r) => setTimeout(r, 100));
     seen = await delivered();
   }
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((r) => child.once("exit", (code, signal) => r({ code, signal })));
   child.kill("SIGTERM");
-  expect(await exited).toBe(0);
+  expect(await exited).toEqual({ code: 0, signal: null });
   seen = await delivered();
   return { missing: Array.from({ length: line }, (_, i) => `line-${i}`).filter((l) => !seen.has(l)), lines: line };
 }
