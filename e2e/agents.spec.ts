@@ -1,10 +1,9 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { heartbeatResponse } from "../server/agents/control-protocol";
-import { AgentHost } from "../server/agents/host";
-import { reconcile } from "../server/control/agent-registry";
 import { E2E } from "../playwright.config";
 import { expect, login, snapshot, test } from "./fixtures";
 
@@ -19,50 +18,29 @@ function freePort(): Promise<number> {
   });
 }
 
-/**
- * A standalone agent as the control protocol defines it: a real AgentHost, heartbeating over HTTP to
- * the console with a registration token and reconciling to the deployments each answer lists.
- */
-class HeartbeatingAgent {
-  private timer: NodeJS.Timeout | null = null;
+/** `tributary agent --control … --token …` as an operator would start it next to the data. */
+class StandaloneAgent {
   private readonly dir = mkdtempSync(join(tmpdir(), "tributary-e2e-agent-"));
-  readonly host: AgentHost;
-  lastStatus = 0;
-  lastError = "";
+  private readonly child: ChildProcess;
+  output = "";
 
-  constructor(private readonly name: string, private readonly token: string) {
-    this.host = new AgentHost({ agent: name, dataDir: this.dir });
-  }
-
-  async beat(): Promise<void> {
-    const res = await fetch(`http://127.0.0.1:${E2E.httpPort}/api/agent/v1/heartbeat`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${this.token}`, "content-type": "application/json" },
-      body: JSON.stringify({ name: this.name, host: hostname(), version: "0.1.0", flows: this.host.status(), metrics: this.host.metrics() }),
-    });
-    this.lastStatus = res.status;
-    if (!res.ok) {
-      this.lastError = ((await res.json()) as { error: string }).error;
-      return;
-    }
-    await reconcile(this.host, heartbeatResponse.parse(await res.json()).deployments);
-  }
-
-  start(intervalMs = 1000): void {
-    const loop = () => {
-      this.beat()
-        .catch((err) => (this.lastError = String(err)))
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(loop, intervalMs);
-        });
-    };
-    this.timer = setTimeout(loop, 0);
+  constructor(name: string, token: string) {
+    this.child = spawn(
+      process.execPath,
+      ["bin/tributary.mjs", "agent", "--control", `http://127.0.0.1:${E2E.httpPort}`, "--token", token, "--name", name, "--data-dir", this.dir],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const keep = (chunk: Buffer) => (this.output = (this.output + chunk.toString()).slice(-4000));
+    this.child.stdout!.on("data", keep);
+    this.child.stderr!.on("data", keep);
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.host.close();
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = once(this.child, "exit");
+      this.child.kill("SIGTERM");
+      await exited;
+    }
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -82,10 +60,9 @@ test("a standalone agent registers with a token, runs a deployed flow, and goes 
   const token = command!.split("--token ")[1]!;
   await snapshot(page, "agents-token");
 
-  const agent = new HeartbeatingAgent("edge-e2e", token);
+  const agent = new StandaloneAgent("edge-e2e", token);
   try {
-    agent.start();
-    await expect(page.getByTestId("state-edge-e2e")).toHaveText("online", { timeout: 15_000 });
+    await expect(page.getByTestId("state-edge-e2e"), agent.output).toHaveText("online", { timeout: 30_000 });
     await expect(page.getByRole("row").filter({ has: page.getByTestId("agent-edge-e2e") })).toContainText(hostname());
     await expect(page.getByRole("row", { name: /e2e edge/ })).toContainText("edge-e2e");
 
@@ -117,7 +94,6 @@ test("a standalone agent registers with a token, runs a deployed flow, and goes 
     await page.getByLabel(/edge-e2e/).check();
     await page.getByRole("button", { name: "Deploy v1" }).click();
     await expect(page.getByTestId("rollout-edge-e2e")).toContainText("running", { timeout: 20_000 });
-    expect(agent.host.status()).toEqual([expect.objectContaining({ name: "edge-flow", version: 1, state: "running" })]);
 
     const res = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", headers: { "content-type": "text/plain" }, body: "a\nb\nc\n" });
     expect(res.status).toBe(200);
@@ -138,11 +114,13 @@ test("a standalone agent registers with a token, runs a deployed flow, and goes 
     // Revoking the token refuses the next heartbeat with a reason.
     await page.getByRole("row", { name: /e2e edge/ }).getByRole("button", { name: "Revoke" }).click();
     await expect(page.getByTestId("state-edge-e2e")).toHaveText("revoked");
-    const again = new HeartbeatingAgent("edge-e2e", token);
-    await again.beat();
-    expect(again.lastStatus).toBe(401);
-    expect(again.lastError).toMatch(/revoked/);
-    await again.stop();
+    const again = await fetch(`http://127.0.0.1:${E2E.httpPort}/api/agent/v1/heartbeat`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "edge-e2e", host: hostname(), version: "0.1.0", flows: [], metrics: {} }),
+    });
+    expect(again.status).toBe(401);
+    expect(((await again.json()) as { error: string }).error).toMatch(/revoked/);
   } finally {
     await agent.stop().catch(() => undefined);
   }

@@ -30,6 +30,8 @@ export interface BatchSink {
 
 export interface Source {
   readonly counters: SourceCounters;
+  /** Set while the source cannot do its work (a command that will not run, a directory it cannot read); null once it recovers. */
+  readonly lastError?: string | null;
   start(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -1,4 +1,13 @@
+/**
+ * The agent ↔ console control protocol: a standalone agent POSTs a heartbeatRequest to
+ * /api/agent/v1/heartbeat with `Authorization: Bearer <token>` and gets back the complete set of
+ * flows deployed to it, which it reconciles (AgentHost.reconcile). Plain HTTP + JSON, not tRPC,
+ * because it is machine to machine with a bearer token.
+ */
 import { z } from "zod";
+
+export const HEARTBEAT_PATH = "/api/agent/v1/heartbeat";
+
 export const deployment = z.object({ id: z.string(), version: z.number().int(), definition: z.unknown() });
 export const heartbeatRequest = z.object({
   name: z.string().min(1).max(200),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { channelTypes, interceptorTypes, lookup, sinkTypes, sourceTypes } from "./registry";
+import { sinkGroupSchema } from "./processors/processors";
 import { selectorSchema } from "./selectors/selectors";
 
 const component = z.looseObject({ type: z.string().describe("Component type: ours or Flume's alias or class name.") });
@@ -18,6 +19,7 @@ export const flowSchema = z.object({
   })),
   channels: z.record(z.string(), component),
   sinks: z.record(z.string(), z.looseObject({ type: z.string(), channel: z.string().describe("The one channel this sink takes from.") })),
+  sinkgroups: z.record(z.string(), sinkGroupSchema).default({}).describe("Sinks that share one runner and a sink processor (failover, load_balance); other sinks run on their own."),
 }).superRefine((flow, ctx) => {
   const check = (kind: "sources" | "channels" | "sinks", entries: typeof sourceTypes | typeof channelTypes | typeof sinkTypes, strip: string[]) => {
     for (const [name, raw] of Object.entries(flow[kind])) {
@@ -61,6 +63,19 @@ export const flowSchema = z.object({
   for (const [name, sink] of Object.entries(flow.sinks)) {
     if (!(sink.channel in flow.channels)) ctx.addIssue({ code: "custom", path: ["sinks", name, "channel"], message: `channel "${sink.channel}" is not defined` });
     else checkBatch(flow.channels[sink.channel], Number(sink.batchSize ?? 0), ["sinks", name, "batchSize"], sink.channel, ctx);
+  }
+  const grouped = new Map<string, string>();
+  for (const [g, group] of Object.entries(flow.sinkgroups)) {
+    for (const k of group.sinks) {
+      if (!(k in flow.sinks)) ctx.addIssue({ code: "custom", path: ["sinkgroups", g, "sinks"], message: `sink "${k}" is not defined` });
+      else if (grouped.has(k)) ctx.addIssue({ code: "custom", path: ["sinkgroups", g, "sinks"], message: `sink "${k}" is already in sink group "${grouped.get(k)}"; a sink belongs to at most one group` });
+      grouped.set(k, g);
+    }
+    const p = group.processor;
+    if (p.type === "failover") {
+      for (const k of Object.keys(p.priority)) if (!group.sinks.includes(k)) ctx.addIssue({ code: "custom", path: ["sinkgroups", g, "processor", "priority", k], message: `sink "${k}" is not in this group` });
+    }
+    if (p.type === "default" && group.sinks.length > 1) ctx.addIssue({ code: "custom", path: ["sinkgroups", g, "processor", "type"], message: "the default processor runs one sink; use failover or load_balance for several" });
   }
 });
 

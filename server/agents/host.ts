@@ -1,4 +1,5 @@
 import { logger } from "../log";
+import type { Deployment } from "./control-protocol";
 import { FlowRuntime, type ComponentStatus } from "./runtime";
 
 const log = logger("agents.host");
@@ -15,9 +16,12 @@ export interface FlowStatus {
 interface Deployed {
   id: string;
   version: number;
+  definition: unknown;
   runtime: FlowRuntime | null;
   error: string | null;
   name: string;
+  /** A version whose definition did not validate; not tried again until another version comes. */
+  rejected?: number;
 }
 
 /**
@@ -46,7 +50,7 @@ export class AgentHost {
     return this.serial(id, async () => {
       const runtime = new FlowRuntime(flow, this.opts); // validates before anything running is touched
       await this.stopRuntime(id);
-      const entry: Deployed = { id, version, runtime, error: null, name: runtime.config.name };
+      const entry: Deployed = { id, version, definition: flow, runtime, error: null, name: runtime.config.name };
       this.flows.set(id, entry);
       try {
         await runtime.start();
@@ -54,11 +58,18 @@ export class AgentHost {
       } catch (err) {
         entry.error = (err as Error).message;
         entry.runtime = null;
-        await runtime.stop().catch(() => undefined);
+        await runtime.stop().catch((e: unknown) => log.warn({ err: e, flow: entry.name }, "cleaning up a flow that failed to start"));
         log.error({ err, flow: entry.name }, "flow failed to start");
       }
       return this.statusOf(entry);
     });
+  }
+
+  /** Stops and starts a deployed flow on the same version (file channels keep their events). */
+  async restart(id: string): Promise<FlowStatus> {
+    const d = this.flows.get(id);
+    if (!d) throw new Error(`no flow "${id}" is deployed on agent ${this.opts.agent}; deploy it first`);
+    return this.deploy(id, d.version, d.definition);
   }
 
   stop(id: string): Promise<void> {
@@ -66,6 +77,37 @@ export class AgentHost {
       await this.stopRuntime(id);
       this.flows.delete(id);
     });
+  }
+
+  /**
+   * Makes the running set equal `deployments` (the complete desired set, as the control plane sends
+   * it): deploys flows that are missing or at another version, stops flows no longer listed. A flow
+   * that fails to start is reported in status() and does not stop the others from being applied.
+   */
+  async reconcile(deployments: readonly Deployment[]): Promise<void> {
+    const wanted = new Map(deployments.map((d) => [d.id, d]));
+    const work: Promise<unknown>[] = [];
+    for (const id of this.flows.keys()) if (!wanted.has(id)) work.push(this.stop(id));
+    for (const d of wanted.values()) {
+      const have = this.flows.get(d.id);
+      // A flow that failed to start (a port in use, say) is tried again on every reconcile.
+      if (have && (have.rejected === d.version || (have.version === d.version && have.runtime))) continue;
+      work.push(this.deploy(d.id, d.version, d.definition).catch((err: unknown) => this.recordInvalid(d, err)));
+    }
+    await Promise.all(work);
+  }
+
+  /** A definition that does not validate: the old version keeps running and status() names the problem. */
+  private recordInvalid(d: Deployment, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    log.error({ agent: this.opts.agent, flow: d.id, version: d.version, err: message }, "deployment rejected");
+    const have = this.flows.get(d.id);
+    if (have) {
+      have.error = `version ${d.version} rejected: ${message}`;
+      have.rejected = d.version;
+    } else {
+      this.flows.set(d.id, { id: d.id, version: d.version, definition: d.definition, runtime: null, error: message, name: d.id, rejected: d.version });
+    }
   }
 
   private async stopRuntime(id: string): Promise<void> {
@@ -78,7 +120,7 @@ export class AgentHost {
       id: d.id,
       name: d.name,
       version: d.version,
-      state: d.error ? "failed" : d.runtime ? "running" : "stopped",
+      state: d.runtime ? "running" : d.error ? "failed" : "stopped",
       error: d.error,
       components: d.runtime?.components() ?? {},
     };

@@ -22,8 +22,10 @@ import {
   uuidInterceptor,
   uuidInterceptorSchema,
 } from "./interceptors/regex";
+import { transformInterceptor, transformInterceptorSchema } from "./interceptors/transform";
 import type { Channel } from "./model";
 import { FileRollSink, fileRollSinkSchema } from "./sinks/file-roll";
+import { HttpSink, httpSinkSchema } from "./sinks/http";
 import { TopicSink, topicSinkSchema } from "./sinks/topic";
 import { LoggerSink, NullSink, loggerSinkSchema, nullSinkSchema } from "./sinks/basic";
 import { HttpSource, httpSourceSchema } from "./sources/http";
@@ -33,6 +35,9 @@ import { TaildirSource, taildirSourceSchema } from "./sources/taildir";
 import { SeqSource, seqSourceSchema } from "./sources/seq";
 import { PostgresCdcSource, postgresCdcSourceSchema } from "./sources/postgres-cdc";
 import { PostgresSink, postgresSinkSchema } from "./sinks/postgres";
+import { ExecSource, execSourceSchema } from "./sources/exec";
+import { SpooldirSource, spooldirSourceSchema } from "./sources/spooldir";
+import { TopicSource, topicSourceSchema } from "./sources/topic";
 
 /**
  * Component types by kind. Each entry lists our type name first, then the Flume aliases and class
@@ -54,6 +59,9 @@ export const sourceTypes: Entry<Source, AnyConfig>[] = [
   { types: ["taildir", "org.apache.flume.source.taildir.TaildirSource"], schema: taildirSourceSchema, create: (_n, c, put) => new TaildirSource(c, put) },
   { types: ["netcat", "org.apache.flume.source.NetcatSource"], schema: netcatSourceSchema, create: (_n, c, put) => new NetcatSource(c, put) },
   { types: ["postgres_cdc"], schema: postgresCdcSourceSchema, create: (n, c, put) => new PostgresCdcSource(n, c, put) },
+  { types: ["spooldir", "org.apache.flume.source.SpoolDirectorySource"], schema: spooldirSourceSchema, create: (_n, c, put) => new SpooldirSource(c, put) },
+  { types: ["exec", "org.apache.flume.source.ExecSource"], schema: execSourceSchema, create: (_n, c, put) => new ExecSource(c, put) },
+  { types: ["topic", "org.apache.flume.source.kafka.KafkaSource"], schema: topicSourceSchema, create: (_n, c, put) => new TopicSource(c, put) },
 ];
 
 export const channelTypes: Entry<Channel, AnyConfig>[] = [
@@ -65,7 +73,8 @@ export const sinkTypes: Entry<Sink, AnyConfig>[] = [
   { types: ["null", "org.apache.flume.sink.NullSink"], schema: nullSinkSchema, create: (_n, c) => new NullSink(c) },
   { types: ["logger", "org.apache.flume.sink.LoggerSink"], schema: loggerSinkSchema, create: (_n, c) => new LoggerSink(c) },
   { types: ["topic", "org.apache.flume.sink.kafka.KafkaSink"], schema: topicSinkSchema, create: (_n, c) => new TopicSink(c) },
-  { types: ["file_roll", "org.apache.flume.sink.RollingFileSink"], schema: fileRollSinkSchema, create: (_n, c) => new FileRollSink(c) },
+  { types: ["file_roll", "lake", "org.apache.flume.sink.RollingFileSink"], schema: fileRollSinkSchema, create: (_n, c) => new FileRollSink(c) },
+  { types: ["http", "org.apache.flume.sink.http.HttpSink"], schema: httpSinkSchema, create: (_n, c) => new HttpSink(c) },
   { types: ["postgres"], schema: postgresSinkSchema, create: (_n, c) => new PostgresSink(c) },
 ];
 
@@ -78,6 +87,7 @@ export const interceptorTypes: Entry<Interceptor, AnyConfig>[] = [
   { types: ["regex_extractor", "org.apache.flume.interceptor.RegexExtractorInterceptor$Builder"], schema: regexExtractorInterceptorSchema, create: (_n, c) => regexExtractorInterceptor(c) },
   { types: ["search_replace", "org.apache.flume.interceptor.SearchAndReplaceInterceptor$Builder"], schema: searchReplaceInterceptorSchema, create: (_n, c) => searchReplaceInterceptor(c) },
   { types: ["uuid", "org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder"], schema: uuidInterceptorSchema, create: (_n, c) => uuidInterceptor(c) },
+  { types: ["transform"], schema: transformInterceptorSchema, create: (_n, c) => transformInterceptor(c) },
 ];
 
 /** Finds a component by our type name, a Flume alias or a Flume class name (aliases are case-insensitive, as in Flume). */

@@ -1,12 +1,14 @@
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { FlowConfigError, parseFlow } from "./flow";
 import { FlowRuntime } from "./runtime";
+import { AgentHost } from "./host";
 import type { NetcatSource } from "./sources/netcat";
-import { metrics } from "../metrics/registry";
+import { Counter, Gauge, metrics } from "../metrics/registry";
+import { renderPrometheus } from "../metrics/prometheus";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -62,8 +64,13 @@ describe("flow runtime", () => {
     const m = rt.flumeMetrics();
     expect(m["SOURCE.r1"]).toMatchObject({ EventReceivedCount: 10_000, EventAcceptedCount: 10_000 });
     expect(m["CHANNEL.c1"]).toMatchObject({ EventPutSuccessCount: 10_000, EventTakeSuccessCount: 10_000, ChannelSize: 0, ChannelCapacity: 1000 });
-    const g = metrics.list("agent_EventDrainSuccessCount").find((x) => x.labels.flow === "f1" && x.labels.component === "k1");
-    expect(g && "get" in g ? g.get() : -1).toBe(10_000);
+    // Counters (so the console charts per-second rates) and gauges, under Flume's names.
+    const drained = metrics.list("agent_EventDrainSuccessCount").find((x) => x.labels.flow === "f1" && x.labels.component === "k1");
+    expect(drained).toBeInstanceOf(Counter);
+    expect((drained as Counter).value).toBe(10_000);
+    const size = metrics.list("agent_ChannelCapacity").find((x) => x.labels.flow === "f1" && x.labels.component === "c1");
+    expect(size instanceof Gauge ? size.get() : -1).toBe(1000);
+    expect(renderPrometheus(metrics)).toMatch(/agent_EventDrainSuccessCount\{[^}]*flow="f1"[^}]*\} 10000/);
     expect(rt.components().k1!.state).toBe("running");
     await rt.stop();
     expect(metrics.list("agent_EventDrainSuccessCount").some((x) => x.labels.flow === "f1")).toBe(false);
@@ -94,5 +101,34 @@ describe("flow runtime", () => {
     await rt2.start();
     await until(() => rt2.flumeMetrics()["SINK.k1"]!.EventDrainSuccessCount === 250);
     await rt2.stop();
+  });
+});
+
+describe("a source that cannot start", () => {
+  it("fails its flow with the component named and what to do, and the agent reports it while other flows run", async () => {
+    const dataDir = await tempDir();
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, "127.0.0.1", () => r()));
+    const port = (taken.address() as { port: number }).port;
+    const host = new AgentHost({ agent: "a1", dataDir });
+    try {
+      const bad = await host.deploy("bad", 1, {
+        name: "bad",
+        sources: { web: { type: "http", bind: "127.0.0.1", port, channels: ["c1"] } },
+        channels: { c1: { type: "memory" } },
+        sinks: { k1: { type: "null", channel: "c1" } },
+      });
+      expect(bad).toMatchObject({ state: "failed", error: expect.stringMatching(/^source web failed to start: listen EADDRINUSE.*pick another port or stop it$/) });
+      const good = await host.deploy("good", 1, { name: "good", sources: { r1: { type: "seq", channels: ["c1"], totalEvents: 5 } }, channels: { c1: { type: "memory" } }, sinks: { k1: { type: "null", channel: "c1" } } });
+      expect(good.state).toBe("running");
+      expect(host.healthy()).toBe(false);
+      // Once the port is free, reconciling the same version starts it.
+      await new Promise<void>((r) => taken.close(() => r()));
+      await host.reconcile([{ id: "bad", version: 1, definition: { name: "bad", sources: { web: { type: "http", bind: "127.0.0.1", port, channels: ["c1"] } }, channels: { c1: { type: "memory" } }, sinks: { k1: { type: "null", channel: "c1" } } } }, { id: "good", version: 1, definition: {} }]);
+      expect(host.status().map((s) => [s.id, s.state])).toEqual([["bad", "running"], ["good", "running"]]);
+    } finally {
+      await host.close();
+      taken.close();
+    }
   });
 });

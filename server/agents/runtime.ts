@@ -5,6 +5,7 @@ import type { BatchSink, Interceptor, Sink, Source } from "./component";
 import { type FlowConfig, parseFlow } from "./flow";
 import type { Channel, FlumeEvent } from "./model";
 import { channelTypes, interceptorTypes, lookup, sinkTypes, sourceTypes } from "./registry";
+import { type SinkProcessor, createProcessor } from "./processors/processors";
 import { createSelector } from "./selectors/selectors";
 
 const log = logger("agents.runtime");
@@ -38,9 +39,13 @@ export class FlowRuntime {
   readonly config: FlowConfig;
   private readonly channels = new Map<string, Channel>();
   private readonly sources = new Map<string, Source>();
-  private readonly sinks = new Map<string, { sink: Sink; channel: Channel; loop: Promise<void> | null }>();
+  private readonly sinks = new Map<string, { sink: Sink; channel: Channel }>();
+  /** One runner per sink group; a sink outside any group is a group of one with the default processor. */
+  private readonly runners: Promise<void>[] = [];
   private readonly status = new Map<string, ComponentStatus>();
   private running = false;
+  /** Cuts sink runners' back-off and idle waits short when the flow stops. */
+  private readonly stopping = new AbortController();
 
   constructor(flow: unknown, private readonly opts: FlowRuntimeOptions) {
     this.config = parseFlow(flow);
@@ -61,11 +66,12 @@ export class FlowRuntime {
       const entry = lookup(sinkTypes, s.type)!;
       const sink = entry.create(name, entry.schema.parse({ ...s, type: entry.types[0] }), noPut);
       await sink.start();
-      const rec = { sink, channel: this.channels.get(s.channel)!, loop: null as Promise<void> | null };
-      this.sinks.set(name, rec);
+      this.sinks.set(name, { sink, channel: this.channels.get(s.channel)! });
       this.status.set(name, { kind: "sink", state: "running", lastError: null });
-      rec.loop = this.runSink(name, rec.sink, rec.channel);
     }
+    const grouped = new Set(Object.values(f.sinkgroups).flatMap((g) => g.sinks));
+    for (const g of Object.values(f.sinkgroups)) this.runners.push(this.runSinkGroup(g.sinks, createProcessor(g.processor, g.sinks)));
+    for (const name of this.sinks.keys()) if (!grouped.has(name)) this.runners.push(this.runSinkGroup([name], createProcessor({ type: "default" }, [name])));
     for (const [name, s] of Object.entries(f.sources)) {
       const entry = lookup(sourceTypes, s.type)!;
       const { interceptors, selector, ...props } = s;
@@ -78,8 +84,9 @@ export class FlowRuntime {
       try {
         await src.start();
       } catch (e) {
-        this.status.set(name, { kind: "source", state: "failed", lastError: String(e) });
-        throw e;
+        const err = new ComponentStartError(`source ${name}`, e);
+        this.status.set(name, { kind: "source", state: "failed", lastError: err.message });
+        throw err;
       }
       this.sources.set(name, src);
       this.status.set(name, { kind: "source", state: "running", lastError: null });
@@ -95,10 +102,11 @@ export class FlowRuntime {
       this.setState(name, "stopped");
     }
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
-    while (Date.now() < deadline && [...this.sinks.values()].some((r) => r.channel.size() > 0 && this.status.get(this.nameOf(r.sink))?.state === "running")) await sleep(10);
+    while (Date.now() < deadline && [...this.sinks].some(([n, r]) => r.channel.size() > 0 && this.status.get(n)?.state === "running")) await sleep(10);
     this.running = false;
+    this.stopping.abort();
+    await Promise.all(this.runners.splice(0));
     for (const [name, r] of this.sinks) {
-      await r.loop;
       await r.sink.stop();
       this.setState(name, "stopped");
     }
@@ -118,8 +126,14 @@ export class FlowRuntime {
     return this.sources.get(name);
   }
 
+  /** Each component's state; a source reporting a problem shows as backing off with it. */
   components(): Record<string, ComponentStatus> {
-    return Object.fromEntries(this.status);
+    const out: Record<string, ComponentStatus> = {};
+    for (const [name, s] of this.status) {
+      const problem = s.kind === "source" && s.state === "running" ? this.sources.get(name)?.lastError : null;
+      out[name] = problem ? { kind: "source", state: "backing_off", lastError: problem } : { ...s };
+    }
+    return out;
   }
 
   /** Flume's monitoring JSON: {"CHANNEL.c1": {...}, "SOURCE.r1": {...}, "SINK.k1": {...}}. */
@@ -129,11 +143,6 @@ export class FlowRuntime {
     for (const [n, s] of this.sources) out[`SOURCE.${n}`] = { ...s.counters };
     for (const [n, r] of this.sinks) out[`SINK.${n}`] = { ...r.sink.counters };
     return out;
-  }
-
-  private nameOf(sink: Sink): string {
-    for (const [n, r] of this.sinks) if (r.sink === sink) return n;
-    return "";
   }
 
   private setState(name: string, state: ComponentState, err?: unknown): void {
@@ -166,53 +175,100 @@ export class FlowRuntime {
     };
   }
 
-  private async runSink(name: string, sink: Sink, channel: Channel): Promise<void> {
+  /**
+   * Flume's SinkRunner: asks the processor which sinks to try, gives the next batch to the first that
+   * delivers it; when all fail it backs off (doubling up to MAX_SINK_BACKOFF_MS) while the flow runs on.
+   */
+  private async runSinkGroup(names: readonly string[], processor: SinkProcessor): Promise<void> {
     let backoff = 0;
     let idle = 0;
     while (this.running) {
-      const tx = channel.begin();
-      let events: FlumeEvent[] = [];
-      try {
-        events = tx.take(sink.batchSize);
-        if (events.length === 0) {
-          await tx.commit();
-          sink.counters.BatchEmptyCount++;
-          idle = Math.min(MAX_IDLE_POLL_MS, idle + 1);
-          await sleep(idle);
-          continue;
+      let outcome: "delivered" | "empty" | "failed" = "failed";
+      for (const name of processor.candidates(Date.now())) {
+        try {
+          outcome = (await this.drainOnce(name)) ? "delivered" : "empty";
+          processor.succeeded(name);
+          break;
+        } catch {
+          processor.failed(name, Date.now());
         }
-        idle = 0;
-        sink.counters.EventDrainAttemptCount += events.length;
-        await sink.deliver(events);
-        await tx.commit();
-        sink.counters.EventDrainSuccessCount += events.length;
-        sink.counters.BatchCompleteCount++;
-        if (backoff > 0) this.setState(name, "running");
-        backoff = 0;
-      } catch (e) {
-        tx.rollback();
-        sink.counters.ConnectionFailedCount++;
-        backoff = Math.min(MAX_SINK_BACKOFF_MS, backoff === 0 ? 100 : backoff * 2);
-        this.setState(name, "backing_off", e);
-        log.warn({ sink: name, err: e, backoffMs: backoff }, "sink failed; backing off");
-        await sleep(backoff);
       }
+      if (outcome === "failed") {
+        backoff = Math.min(MAX_SINK_BACKOFF_MS, backoff === 0 ? 100 : backoff * 2);
+        // Each failure was logged with its error by drainOnce; a group says when none of its sinks could take the batch.
+        if (names.length > 1) log.warn({ sinks: names, backoffMs: backoff }, "every sink of the group failed; backing off");
+        await this.pause(backoff);
+      } else if (outcome === "empty") {
+        backoff = 0;
+        idle = Math.min(MAX_IDLE_POLL_MS, idle + 1);
+        await this.pause(idle);
+      } else {
+        backoff = 0;
+        idle = 0;
+      }
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    if (this.stopping.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        this.stopping.signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.stopping.signal.addEventListener("abort", done);
+    });
+  }
+
+  /** One take transaction: returns whether events were delivered; throws (after rolling back) when the sink failed. */
+  private async drainOnce(name: string): Promise<boolean> {
+    const { sink, channel } = this.sinks.get(name)!;
+    const tx = channel.begin();
+    try {
+      const events = tx.take(sink.batchSize);
+      if (events.length === 0) {
+        await tx.commit();
+        sink.counters.BatchEmptyCount++;
+        return false;
+      }
+      sink.counters.EventDrainAttemptCount += events.length;
+      await sink.deliver(events);
+      await tx.commit();
+      sink.counters.EventDrainSuccessCount += events.length;
+      sink.counters.BatchCompleteCount++;
+      if (this.status.get(name)?.state === "backing_off") this.setState(name, "running");
+      return true;
+    } catch (e) {
+      tx.rollback();
+      sink.counters.ConnectionFailedCount++;
+      this.setState(name, "backing_off", e);
+      log.warn({ sink: name, err: e }, "sink failed to deliver a batch; it stays in the channel and is retried after a back-off");
+      throw e;
     }
   }
 
   private metricNames: string[] = [];
 
-  /** Reports every Flume counter to the shared registry as agent_<FlumeName>{agent,flow,component,kind}. */
+  /**
+   * Reports every Flume counter to the shared registry as agent_<FlumeName>{agent,flow,component,kind}:
+   * the *Count fields as counters (so the console charts them as per-second rates), sizes and
+   * percentages as gauges.
+   */
   private registerMetrics(): void {
     const names = new Set<string>();
     for (const [key, values] of Object.entries(this.flumeMetrics())) {
-      const [kindUpper, component] = [key.slice(0, key.indexOf(".")), key.slice(key.indexOf(".") + 1)];
-      const kind = kindUpper!.toLowerCase();
+      const dot = key.indexOf(".");
+      const kind = key.slice(0, dot).toLowerCase();
+      const component = key.slice(dot + 1);
       for (const field of Object.keys(values)) {
         const name = `agent_${field}`;
         names.add(name);
-        const labels = { agent: this.opts.agent, flow: this.config.name, component: component!, kind };
-        metrics.gauge(name, `Flume ${field} of an agent component`, labels, () => Number(this.flumeMetrics()[key]?.[field] ?? 0));
+        const labels = { agent: this.opts.agent, flow: this.config.name, component, kind };
+        const read = () => Number(this.flumeMetrics()[key]?.[field] ?? 0);
+        if (isFlumeCounter(field)) metrics.counter(name, `Flume ${field} of an agent component`, labels, read);
+        else metrics.gauge(name, `Flume ${field} of an agent component`, labels, read);
       }
     }
     this.metricNames = [...names];
@@ -220,6 +276,23 @@ export class FlowRuntime {
 
   private unregisterMetrics(): void {
     for (const n of this.metricNames) metrics.remove(n, { agent: this.opts.agent, flow: this.config.name });
+  }
+}
+
+/** Flume's monotonic counters end in Count (EventPutSuccessCount, …) or are failure tallies (ChannelWriteFail). */
+function isFlumeCounter(field: string): boolean {
+  return field.endsWith("Count") || field === "ChannelWriteFail";
+}
+
+/** A component could not start; the message names it and, for the usual causes, what to do. */
+export class ComponentStartError extends Error {
+  constructor(component: string, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const hint = code === "EADDRINUSE" ? "; another process listens on that port: pick another port or stop it"
+      : code === "EACCES" ? "; this user may not bind that port or read that path"
+      : "";
+    super(`${component} failed to start: ${cause instanceof Error ? cause.message : String(cause)}${hint}`, { cause });
+    this.name = "ComponentStartError";
   }
 }
 

@@ -151,24 +151,6 @@ export async function listAgents(db: Db) {
 }
 
 /**
- * Brings an AgentHost to the desired set: stops flows no longer listed, deploys those missing or at
- * another version. A flow that failed at its current version is not retried until a new version
- * is deployed, so a broken flow does not restart on every heartbeat.
- */
-export async function reconcile(host: AgentHost, desired: Deployment[]): Promise<void> {
-  const running = new Map(host.status().map((f) => [f.id, f]));
-  for (const id of running.keys()) if (!desired.some((d) => d.id === id)) await host.stop(id);
-  for (const d of desired) {
-    if (running.get(d.id)?.version === d.version) continue;
-    try {
-      await host.deploy(d.id, d.version, d.definition);
-    } catch (err) {
-      log.error({ err, flow: d.id, version: d.version }, "deploy to the embedded agent failed");
-    }
-  }
-}
-
-/**
  * The agent inside `tributary start`: registered like any other, heartbeating in-process on the same
  * path as a standalone agent, and synced at once when a deployment to it changes.
  */
@@ -204,7 +186,7 @@ export class EmbeddedAgent {
   /** One in-process heartbeat: reconcile to the desired set, then record status and metrics. Calls queue, never overlap. */
   sync(): Promise<void> {
     const run = async () => {
-      await reconcile(this.host, await desiredDeployments(this.db, this.agentId));
+      await this.host.reconcile(await desiredDeployments(this.db, this.agentId));
       await recordHeartbeat(this.db, this.agentId, { name: EMBEDDED_AGENT, host: hostname(), version: this.version, flows: this.host.status(), metrics: this.host.metrics() });
     };
     this.syncing = this.syncing.then(run, run);

@@ -166,13 +166,9 @@ for (const target of testDatabases()) {
       expect(paths).toEqual(expect.arrayContaining(["sinks.out.batchSize", "sources.third.port", "sinks.orphan.channel", "sinks.orphan.topic"]));
     });
 
-    it("templates validate except for component types this build lacks", () => {
-      for (const t of templates) {
-        const issues = checkFlow({ name: t.id, ...t.flow });
-        for (const i of issues) expect(i.message).toMatch(/unknown (source|sink|channel) type/);
-      }
-      const valid = templates.filter((t) => checkFlow({ name: t.id, ...t.flow }).length === 0).map((t) => t.id);
-      expect(valid).toEqual(expect.arrayContaining(["access-logs-to-topic", "syslog-to-topic", "http-to-topic"]));
+    it("every template is a valid flow", () => {
+      expect(templates.length).toBeGreaterThanOrEqual(6);
+      for (const t of templates) expect(checkFlow({ name: t.id, ...t.flow }), t.id).toEqual([]);
     });
 
     it("marks a revoked agent so it cannot be deployed to", async () => {

@@ -9,10 +9,14 @@ export type Labels = Readonly<Record<string, string>>;
 export type MetricKind = "counter" | "gauge" | "histogram";
 
 export class Counter {
-  value = 0;
-  constructor(readonly name: string, readonly labels: Labels) {}
+  private n = 0;
+  /** `read` makes a counter whose value another object keeps (an agent component's Flume counter). */
+  constructor(readonly name: string, readonly labels: Labels, private readonly read?: () => number) {}
   inc(n = 1): void {
-    this.value += n;
+    this.n += n;
+  }
+  get value(): number {
+    return this.read ? this.read() : this.n;
   }
 }
 
@@ -97,8 +101,8 @@ export class MetricsRegistry {
     return m;
   }
 
-  counter(name: string, help: string, labels: Labels = {}): Counter {
-    return this.member(name, "counter", help, labels, () => new Counter(name, labels));
+  counter(name: string, help: string, labels: Labels = {}, read?: () => number): Counter {
+    return this.member(name, "counter", help, labels, () => new Counter(name, labels, read));
   }
 
   /** A gauge that is either set, or read from `read` whenever it is sampled. */

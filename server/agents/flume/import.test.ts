@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseFlow } from "../flow";
-import { exportFlumeProperties, importFlumeProperties } from "./import";
+import { exportFlumeProperties } from "./export";
+import { importFlumeProperties } from "./import";
 
 // Written as in the Flume user guide: a netcat source with interceptors and a multiplexing selector.
 const GUIDE_CONF = `
@@ -45,6 +46,9 @@ a1.sinks.k2.channel = c2
 a1.sinkgroups = g1
 a1.sinkgroups.g1.sinks = k1 k2
 a1.sinkgroups.g1.processor.type = failover
+a1.sinkgroups.g1.processor.priority.k1 = 5
+a1.sinkgroups.g1.processor.priority.k2 = 10
+a1.sinkgroups.g1.processor.maxpenalty = 10000
 `;
 
 describe("Flume .properties import", () => {
@@ -60,8 +64,8 @@ describe("Flume .properties import", () => {
     expect(unsupported).toEqual(expect.arrayContaining([
       expect.stringMatching(/^a1\.channels\.c1\.keep-alive: ignored/),
       expect.stringMatching(/^a1\.channels\.c2\.checkpointDir: ignored/),
-      expect.stringMatching(/^a1\.sinkgroups\.g1: sink groups/),
     ]));
+    expect(flow.sinkgroups).toEqual({ g1: { sinks: ["k1", "k2"], processor: { type: "failover", priority: { k1: 5, k2: 10 }, maxpenalty: 10000 } } });
     expect(flow.sinks.k2).toEqual({ type: "topic", topic: "mytopic", channel: "c2" });
     // Flume requires kafka.bootstrap.servers too; the error names the property.
     expect(() => parseFlow(flow)).toThrow(/sinks\.k2\.bootstrapServers/);
@@ -79,7 +83,89 @@ describe("Flume .properties import", () => {
     expect(parseFlow(flow).sources.r1).toMatchObject({ type: "taildir", fileHeader: true, filegroups: { f1: "/var/log/test1/example.log", f2: "/var/log/test2/.*log.*" } });
   });
 
-  it("round-trips through export", () => {
+  it("maps Kafka source and sink property names and a load-balancing sink group", () => {
+    const { flow, unsupported } = importFlumeProperties([
+      "a1.sources = r1", "a1.channels = c1", "a1.sinks = k1 k2", "a1.sinkgroups = g1",
+      "a1.sources.r1.type = org.apache.flume.source.kafka.KafkaSource", "a1.sources.r1.channels = c1",
+      "a1.sources.r1.kafka.bootstrap.servers = b1:9092,b2:9092", "a1.sources.r1.kafka.topics = orders, payments",
+      "a1.sources.r1.kafka.consumer.group.id = flume-orders", "a1.sources.r1.kafka.consumer.auto.offset.reset = latest",
+      "a1.sources.r1.batchSize = 500", "a1.sources.r1.batchDurationMillis = 2000",
+      "a1.channels.c1.type = memory", "a1.channels.c1.transactionCapacity = 1000",
+      "a1.sinks.k1.type = org.apache.flume.sink.kafka.KafkaSink", "a1.sinks.k1.channel = c1",
+      "a1.sinks.k1.kafka.bootstrap.servers = b3:9092", "a1.sinks.k1.kafka.topic = mirror", "a1.sinks.k1.kafka.flumeBatchSize = 200",
+      "a1.sinks.k1.kafka.producer.acks = 1", "a1.sinks.k1.kafka.producer.linger.ms = 5", "a1.sinks.k1.allowTopicOverride = false",
+      "a1.sinks.k2.type = http", "a1.sinks.k2.channel = c1", "a1.sinks.k2.endpoint = http://collector:8080/in",
+      "a1.sinkgroups.g1.sinks = k1 k2", "a1.sinkgroups.g1.processor.type = load_balance",
+      "a1.sinkgroups.g1.processor.selector = random", "a1.sinkgroups.g1.processor.backoff = true", "a1.sinkgroups.g1.processor.selector.maxTimeOut = 10000",
+    ].join("\n"), "a1");
+    expect(unsupported).toEqual([
+      "a1.sources.r1.batchDurationMillis: ignored (a batch is put as soon as the brokers return it)",
+      "a1.sinks.k1.kafka.producer.linger.ms: ignored (batches are sent when the sink takes them)",
+    ]);
+    const f = parseFlow(flow);
+    expect(f.sources.r1).toMatchObject({ type: "topic", bootstrapServers: "b1:9092,b2:9092", topics: ["orders", "payments"], groupId: "flume-orders", fromBeginning: false, batchSize: 500 });
+    expect(f.sinks.k1).toMatchObject({ type: "topic", bootstrapServers: "b3:9092", topic: "mirror", batchSize: 200, acks: 1, allowTopicOverride: false });
+    expect(f.sinkgroups.g1).toEqual({ sinks: ["k1", "k2"], processor: { type: "load_balance", selector: "random", backoff: true, "selector.maxTimeOut": 10000 } });
+  });
+
+  it("maps spooldir and exec sources written as in the user guide", () => {
+    const { flow, unsupported } = importFlumeProperties([
+      "agent-1.channels = ch-1", "agent-1.sources = src-1 src-2", "agent-1.sinks = k1",
+      "agent-1.channels.ch-1.type = file",
+      "agent-1.sources.src-1.type = spooldir", "agent-1.sources.src-1.channels = ch-1",
+      "agent-1.sources.src-1.spoolDir = /var/log/apache/flumeSpool", "agent-1.sources.src-1.fileHeader = true",
+      "agent-1.sources.src-1.deserializer = LINE", "agent-1.sources.src-1.deserializer.maxLineLength = 4096",
+      "agent-1.sources.src-1.deletePolicy = immediate", "agent-1.sources.src-1.inputCharset = UTF-8",
+      "agent-1.sources.src-2.type = exec", "agent-1.sources.src-2.channels = ch-1",
+      "agent-1.sources.src-2.command = tail -F /var/log/secure", "agent-1.sources.src-2.restart = true", "agent-1.sources.src-2.restartThrottle = 5000",
+      "agent-1.sinks.k1.type = file_roll", "agent-1.sinks.k1.channel = ch-1", "agent-1.sinks.k1.sink.directory = /var/log/flume",
+      "agent-1.sinks.k1.sink.serializer = TEXT", "agent-1.sinks.k1.sink.rollInterval = 60",
+    ].join("\n"), "agent-1");
+    expect(unsupported).toEqual(["agent-1.sources.src-1.inputCharset: not a property of spooldir"]);
+    const f = parseFlow(flow);
+    expect(f.sources["src-1"]).toMatchObject({ type: "spooldir", spoolDir: "/var/log/apache/flumeSpool", fileHeader: true, deserializer: "line", "deserializer.maxLineLength": 4096, deletePolicy: "immediate" });
+    expect(f.sources["src-2"]).toMatchObject({ type: "exec", command: "tail -F /var/log/secure", restart: true, restartThrottle: 5000 });
+    expect(f.sinks.k1).toMatchObject({ type: "file_roll", directory: "/var/log/flume", format: "text", rollInterval: 60 });
+  });
+
+  it("reports unknown processors and processor properties", () => {
+    const { unsupported } = importFlumeProperties([
+      "a1.sources = r1", "a1.channels = c1", "a1.sinks = k1", "a1.sinkgroups = g1 g2",
+      "a1.sources.r1.type = seq", "a1.sources.r1.channels = c1", "a1.channels.c1.type = memory",
+      "a1.sinks.k1.type = null", "a1.sinks.k1.channel = c1",
+      "a1.sinkgroups.g1.sinks = k1", "a1.sinkgroups.g1.processor.type = com.example.Custom",
+      "a1.sinkgroups.g2.sinks = k1", "a1.sinkgroups.g2.processor.type = failover", "a1.sinkgroups.g2.processor.colour = red",
+    ].join("\n"), "a1");
+    expect(unsupported).toEqual([
+      "a1.sinkgroups.g1.processor.type = com.example.Custom: only default, failover and load_balance processors exist here",
+      "a1.sinkgroups.g2.processor.colour: not a property of the failover sink processor",
+    ]);
+  });
+
+  it("round-trips a flow with every kind of property through export", () => {
+    const flow = parseFlow({
+      name: "a1",
+      sources: {
+        r1: { type: "taildir", channels: ["c1", "c2"], filegroups: { f1: "/var/log/a/.*\\.log", f2: "/var/log/b/x.log" }, positionFile: "/tmp/pos.json",
+          interceptors: [{ type: "regex_extractor", regex: "(\\d+) (\\w+)", headers: ["n", "w"] }, { type: "static", key: "k", value: " spaced" }],
+          selector: { type: "multiplexing", header: "w", mapping: { a: ["c1"], b: ["c1", "c2"] }, optional: { a: ["c2"] }, default: ["c2"] } },
+        r2: { type: "topic", channels: ["c1"], bootstrapServers: "b:9092", topics: ["t1", "t2"] },
+      },
+      channels: { c1: { type: "memory", capacity: 5000 }, c2: { type: "file", dataDir: "/data/c2" } },
+      sinks: {
+        k1: { type: "http", channel: "c1", endpoint: "http://h:1/in", headers: { "x-app": "shop" } },
+        k2: { type: "topic", channel: "c1", bootstrapServers: "b:9092", topic: "out", acks: -1 },
+        k3: { type: "file_roll", channel: "c2", directory: "/out/%Y" },
+      },
+      sinkgroups: { g1: { sinks: ["k1", "k2"], processor: { type: "failover", priority: { k1: 1, k2: 2 } } } },
+    });
+    const text = exportFlumeProperties(flow, "a1");
+    const back = importFlumeProperties(text, "a1");
+    expect(back.unsupported).toEqual([]);
+    expect(parseFlow(back.flow)).toEqual(flow);
+  });
+
+  it("round-trips the user guide's config through export", () => {
     const conf = GUIDE_CONF.replace(/a1\.sinks\.k2\.type = .*\n/, "a1.sinks.k2.type = null\n").replace(/a1\.sinks\.k2\.kafka\.topic.*\n/, "");
     const flow = parseFlow(importFlumeProperties(conf, "a1").flow);
     const again = parseFlow(importFlumeProperties(exportFlumeProperties(flow, "a1"), "a1").flow);

@@ -1,20 +1,45 @@
-import type { z } from "zod";
-import type { FlowConfig } from "../flow";
+import { z } from "zod";
 import { channelTypes, interceptorTypes, lookup, sinkTypes, sourceTypes } from "../registry";
-import { escapeValue, parseProperties } from "./properties";
+import { parseProperties } from "./properties";
 
 export interface FlumeImport {
   /** A flow for parseFlow; components of unknown types are kept so validation names them. */
-  flow: { name: string; sources: Record<string, Record<string, unknown>>; channels: Record<string, Record<string, unknown>>; sinks: Record<string, Record<string, unknown>> };
+  flow: {
+    name: string;
+    sources: Record<string, Record<string, unknown>>;
+    channels: Record<string, Record<string, unknown>>;
+    sinks: Record<string, Record<string, unknown>>;
+    sinkgroups: Record<string, { sinks: string[]; processor: Record<string, unknown> }>;
+  };
   /** Every key that was not carried over, with the reason. */
   unsupported: string[];
 }
 
-/** Flume property names that mean one of ours under another name, per component type. */
-const RENAMES: Record<string, Record<string, string>> = {
+/**
+ * Flume property names that mean one of ours under another name, per component type (sources and
+ * sinks share a type name only for topic, whose source and sink names do not overlap). A function
+ * also converts the value.
+ */
+const RENAMES: Record<string, Record<string, string | { to: string; value: (v: string) => unknown }>> = {
   file: { dataDirs: "dataDir" },
-  topic: { "kafka.bootstrap.servers": "bootstrapServers", "kafka.topic": "topic", "kafka.flumeBatchSize": "batchSize", "kafka.producer.acks": "acks", "kafka.producer.client.id": "clientId" },
-  file_roll: { "sink.directory": "directory", "sink.rollInterval": "rollInterval", "sink.batchSize": "batchSize" },
+  topic: {
+    // KafkaSink
+    "kafka.bootstrap.servers": "bootstrapServers",
+    brokerList: "bootstrapServers",
+    "kafka.topic": "topic",
+    "kafka.flumeBatchSize": "batchSize",
+    "kafka.producer.acks": "acks",
+    requiredAcks: "acks",
+    "kafka.producer.client.id": "clientId",
+    partitionIdHeader: "partitionHeader",
+    // KafkaSource
+    "kafka.topics": { to: "topics", value: (v) => v.split(",").map((t) => t.trim()).filter(Boolean) },
+    "kafka.consumer.group.id": "groupId",
+    "kafka.consumer.client.id": "clientId",
+    "kafka.consumer.auto.offset.reset": { to: "fromBeginning", value: (v) => v.trim() === "earliest" },
+  },
+  spooldir: { deserializer: { to: "deserializer", value: (v) => v.trim().toLowerCase() } },
+  file_roll: { "sink.directory": "directory", "sink.rollInterval": "rollInterval", "sink.batchSize": "batchSize", "sink.serializer": { to: "format", value: (v) => v.trim().toLowerCase() } },
 };
 
 /** Flume properties with no effect here, and why, so the report says more than "unknown". */
@@ -25,6 +50,15 @@ const IGNORED: Record<string, Record<string, string>> = {
     useDualCheckpoints: "the checkpoint is replaced atomically",
     backupCheckpointDir: "the checkpoint is replaced atomically",
     maxFileSize: "the log is one file rewritten at each checkpoint",
+  },
+  topic: {
+    batchDurationMillis: "a batch is put as soon as the brokers return it",
+    "kafka.producer.linger.ms": "batches are sent when the sink takes them",
+    "kafka.producer.compression.type": "records are sent uncompressed",
+    useFlumeEventFormat: "headers travel as Kafka record headers",
+  },
+  http: {
+    handler: "JSON arrays (Flume's JSONHandler), NDJSON and text lines are all accepted, chosen by Content-Type",
   },
   memory: {
     "keep-alive": "a full channel refuses the commit at once; the source backs off and retries",
@@ -44,13 +78,13 @@ export function importFlumeProperties(text: string, agent: string): FlumeImport 
   for (const [k, v] of props) if (k.startsWith(prefix)) own.set(k.slice(prefix.length), v);
   if (own.size === 0) throw new Error(`no properties for agent "${agent}" (expected keys starting with "${prefix}"); check --name`);
   const list = (k: string) => (own.get(k) ?? "").split(/\s+/).filter(Boolean);
-  const used = new Set<string>(["sources", "channels", "sinks"]);
+  const used = new Set<string>(["sources", "channels", "sinks", "sinkgroups"]);
   const under = (base: string) => {
     const out = new Map<string, string>();
     for (const [k, v] of own) if (k.startsWith(`${base}.`)) out.set(k.slice(base.length + 1), v);
     return out;
   };
-  const flow: FlumeImport["flow"] = { name: agent, sources: {}, channels: {}, sinks: {} };
+  const flow: FlumeImport["flow"] = { name: agent, sources: {}, channels: {}, sinks: {}, sinkgroups: {} };
 
   const convert = (kind: string, entries: typeof sourceTypes, name: string, raw: Map<string, string>, skip: (k: string) => boolean) => {
     const type = raw.get("type") ?? "";
@@ -66,17 +100,27 @@ export function importFlumeProperties(text: string, agent: string): FlumeImport 
         unsupported.push(`${full}: ignored (${ignored})`);
         continue;
       }
-      // Flume's taildir lists `filegroups = f1 f2` and `filegroups.f1 = /path/regex`; ours is one map.
-      if (t === "taildir" && k.startsWith("filegroups")) {
-        if (k !== "filegroups") ((out.filegroups ??= {}) as Record<string, string>)[k.slice("filegroups.".length)] = v;
+      // Flume's regex_extractor names its groups' headers through serializers: `serializers = s1 s2`, `serializers.s1.name = h1`.
+      if (t === "regex_extractor" && k.startsWith("serializers")) {
+        if (k === "serializers") out.headers = v.split(/\s+/).filter(Boolean).map((sname) => raw.get(`serializers.${sname}.name`) ?? "");
+        else if (!k.endsWith(".name")) unsupported.push(`${full}: ignored (header values are kept as matched)`);
         continue;
       }
-      const key = RENAMES[t]?.[k] ?? k;
+      const rename = RENAMES[t]?.[k];
+      const key = typeof rename === "string" ? rename : rename?.to ?? k;
+      // A map property (taildir's filegroups, http's headers) is written as `prop.name = value`; a bare `prop` lists the names, as Flume does.
+      const dot = key.indexOf(".");
+      const mapField = entry && dot > 0 && !(key in entry.schema.shape) ? key.slice(0, dot) : key;
+      if (entry && mapField in entry.schema.shape && isRecord(entry.schema.shape[mapField] as z.ZodType)) {
+        if (mapField !== key) ((out[mapField] ??= {}) as Record<string, string>)[key.slice(dot + 1)] = v;
+        continue;
+      }
       if (entry && !(key in entry.schema.shape)) {
         unsupported.push(`${full}: not a property of ${t}`);
         continue;
       }
-      out[key] = entry ? coerce(entry.schema.shape[key] as z.ZodType, key === "dataDir" ? firstDir(v, full, unsupported) : v) : v;
+      if (typeof rename === "object") out[key] = rename.value(v);
+      else out[key] = entry ? coerce(entry.schema.shape[key] as z.ZodType, key === "dataDir" ? firstDir(v, full, unsupported) : v) : v;
     }
     return out;
   };
@@ -118,13 +162,49 @@ export function importFlumeProperties(text: string, agent: string): FlumeImport 
     sink.channel = raw.get("channel") ?? "";
     flow.sinks[name] = sink;
   }
-  for (const g of list("sinkgroups")) unsupported.push(`${agent}.sinkgroups.${g}: sink groups (failover, load_balance) are not supported yet; each sink runs on its own`);
+  for (const g of list("sinkgroups")) {
+    const raw = under(`sinkgroups.${g}`);
+    const sinks = (raw.get("sinks") ?? "").split(/\s+/).filter(Boolean);
+    const type = PROCESSORS[(raw.get("processor.type") ?? "default").toLowerCase()];
+    const processor: Record<string, unknown> = { type: type ?? raw.get("processor.type") };
+    if (!type) unsupported.push(`${agent}.sinkgroups.${g}.processor.type = ${raw.get("processor.type")}: only default, failover and load_balance processors exist here`);
+    for (const [k, v] of raw) {
+      if (k === "sinks" || k === "processor.type") continue;
+      const full = `${agent}.sinkgroups.${g}.${k}`;
+      if (type === "failover" && k.startsWith("processor.priority.")) ((processor.priority ??= {}) as Record<string, number>)[k.slice("processor.priority.".length)] = Number(v);
+      else if (type === "failover" && k === "processor.maxpenalty") processor.maxpenalty = Number(v);
+      else if (type === "load_balance" && k === "processor.backoff") processor.backoff = v.trim() === "true";
+      else if (type === "load_balance" && k === "processor.selector.maxTimeOut") processor["selector.maxTimeOut"] = Number(v);
+      else if (type === "load_balance" && k === "processor.selector") {
+        if (v === "round_robin" || v === "random") processor.selector = v;
+        else unsupported.push(`${full} = ${v}: only round_robin and random selectors exist here`);
+      } else unsupported.push(`${full}: not a property of the ${type ?? "unknown"} sink processor`);
+    }
+    flow.sinkgroups[g] = { sinks, processor };
+  }
   for (const k of own.keys()) {
     const [kind, name] = k.split(".");
-    const known = (kind === "sources" || kind === "channels" || kind === "sinks") && name !== undefined && list(kind).includes(name);
-    if (!used.has(k) && !known && kind !== "sinkgroups") unsupported.push(`${agent}.${k}: not part of a declared source, channel or sink`);
+    const known = (kind === "sources" || kind === "channels" || kind === "sinks" || kind === "sinkgroups") && name !== undefined && list(kind).includes(name);
+    if (!used.has(k) && !known) unsupported.push(`${agent}.${k}: not part of a declared source, channel, sink or sink group`);
   }
   return { flow, unsupported };
+}
+
+/** Flume's processor aliases and class names. */
+const PROCESSORS: Record<string, "default" | "failover" | "load_balance"> = {
+  default: "default",
+  failover: "failover",
+  load_balance: "load_balance",
+  "org.apache.flume.sink.defaultsinkprocessor": "default",
+  "org.apache.flume.sink.failoversinkprocessor": "failover",
+  "org.apache.flume.sink.loadbalancingsinkprocessor": "load_balance",
+};
+
+/** Whether a (possibly defaulted or optional) schema field is a string map. */
+function isRecord(field: z.ZodType): boolean {
+  let f: z.ZodType = field;
+  while (f instanceof z.ZodDefault || f instanceof z.ZodOptional) f = f.unwrap() as z.ZodType;
+  return f instanceof z.ZodRecord;
 }
 
 function firstDir(v: string, key: string, unsupported: string[]): string {
@@ -140,36 +220,4 @@ function coerce(field: z.ZodType, v: string): unknown {
   if (v === "true" || v === "false") return v === "true";
   if (field.safeParse(v.split(/\s+/).filter(Boolean)).success) return v.split(/\s+/).filter(Boolean);
   return v;
-}
-
-/** Writes a flow as a Flume-style .properties file under `agent.`; our type names are used. */
-export function exportFlumeProperties(flow: FlowConfig, agent: string): string {
-  const lines: string[] = [];
-  const put = (k: string, v: unknown) => lines.push(`${agent}.${k} = ${escapeValue(Array.isArray(v) ? v.join(" ") : String(v))}`);
-  put("sources", Object.keys(flow.sources));
-  put("channels", Object.keys(flow.channels));
-  put("sinks", Object.keys(flow.sinks));
-  for (const [n, s] of Object.entries(flow.sources)) {
-    const { interceptors, selector, ...rest } = s;
-    for (const [k, v] of Object.entries(rest)) if (v !== undefined) put(`sources.${n}.${k}`, v);
-    if (interceptors.length > 0) {
-      const names = interceptors.map((_, i) => `i${i + 1}`);
-      put(`sources.${n}.interceptors`, names);
-      interceptors.forEach((ic, i) => {
-        for (const [k, v] of Object.entries(ic)) if (v !== undefined) put(`sources.${n}.interceptors.${names[i]}.${k}`, v);
-      });
-    }
-    put(`sources.${n}.selector.type`, selector.type);
-    if (selector.type === "replicating") {
-      if (selector.optional.length > 0) put(`sources.${n}.selector.optional`, selector.optional);
-    } else {
-      put(`sources.${n}.selector.header`, selector.header);
-      for (const [v, cs] of Object.entries(selector.mapping)) put(`sources.${n}.selector.mapping.${v}`, cs);
-      for (const [v, cs] of Object.entries(selector.optional)) put(`sources.${n}.selector.optional.${v}`, cs);
-      if (selector.default.length > 0) put(`sources.${n}.selector.default`, selector.default);
-    }
-  }
-  for (const [n, c] of Object.entries(flow.channels)) for (const [k, v] of Object.entries(c)) if (v !== undefined) put(`channels.${n}.${k}`, v);
-  for (const [n, s] of Object.entries(flow.sinks)) for (const [k, v] of Object.entries(s)) if (v !== undefined) put(`sinks.${n}.${k}`, v);
-  return `${lines.join("\n")}\n`;
 }

@@ -6,20 +6,20 @@ export const timestampInterceptorSchema = z.object({
   type: z.literal("timestamp"),
   headerName: z.string().default("timestamp").describe("Header receiving the time in epoch milliseconds."),
   preserveExisting: z.boolean().default(false).describe("Keep a header that is already set."),
-});
+}).describe("Sets a header to the time the event passed (epoch milliseconds), which file_roll's escapes use.");
 
 export const hostInterceptorSchema = z.object({
   type: z.literal("host"),
   hostHeader: z.string().default("host").describe("Header receiving the host name."),
   preserveExisting: z.boolean().default(false).describe("Keep a header that is already set."),
-});
+}).describe("Sets a header to this agent's host name.");
 
 export const staticInterceptorSchema = z.object({
   type: z.literal("static"),
   key: z.string().default("key").describe("Header name."),
   value: z.string().default("value").describe("Header value."),
   preserveExisting: z.boolean().default(true).describe("Keep a header that is already set."),
-});
+}).describe("Sets a fixed header on every event.");
 
 export const removeHeaderInterceptorSchema = z.object({
   type: z.literal("remove_header"),
@@ -27,7 +27,7 @@ export const removeHeaderInterceptorSchema = z.object({
   fromList: z.string().optional().describe("Headers to remove, separated by fromListSeparator."),
   fromListSeparator: z.string().default("\\s*,\\s*").describe("Regular expression separating fromList."),
   matching: z.string().optional().describe("Remove every header whose name matches this regular expression."),
-});
+}).describe("Removes headers by name, by list or by pattern.");
 
 /** Sets one header on every event; the header is computed once per batch, not per event. */
 function setHeader(key: string, value: () => string, preserveExisting: boolean): Interceptor {

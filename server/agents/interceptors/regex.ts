@@ -6,25 +6,25 @@ export const regexFilterInterceptorSchema = z.object({
   type: z.literal("regex_filter"),
   regex: z.string().default(".*").describe("Regular expression matched against the body as UTF-8 text."),
   excludeEvents: z.boolean().default(false).describe("Drop matching events instead of keeping only them."),
-});
+}).describe("Keeps only events whose body matches (or, with excludeEvents, does not match) a regular expression.");
 
 export const regexExtractorInterceptorSchema = z.object({
   type: z.literal("regex_extractor"),
   regex: z.string().describe("Regular expression whose capture groups become headers."),
   headers: z.array(z.string()).min(1).describe("Header names for capture groups 1, 2, … (Flume: serializers)."),
-});
+}).describe("Copies a regular expression's capture groups from the body into headers.");
 
 export const searchReplaceInterceptorSchema = z.object({
   type: z.literal("search_replace"),
   searchPattern: z.string().describe("Regular expression searched for in the body."),
   replaceString: z.string().default("").describe("Replacement; $1 … refer to groups."),
-});
+}).describe("Rewrites bodies by regular expression search and replace.");
 
 export const uuidInterceptorSchema = z.object({
   type: z.literal("uuid"),
   headerName: z.string().default("id").describe("Header receiving a random UUID."),
   preserveExisting: z.boolean().default(true).describe("Keep a header that is already set."),
-});
+}).describe("Sets a header to a random UUID, e.g. for downstream de-duplication.");
 
 export function regexFilterInterceptor(c: z.infer<typeof regexFilterInterceptorSchema>): Interceptor {
   const re = new RegExp(c.regex);

@@ -33,3 +33,40 @@ it("seq → file channel → file_roll: every event in closed files, rolled by c
     await rm(dir, { recursive: true, force: true });
   }
 }, 60_000);
+
+it("rounds the timestamp down for the escapes (round, roundValue, roundUnit)", () => {
+  const ts = new Date(2024, 2, 5, 7, 44, 9).getTime();
+  const e = { headers: { timestamp: String(ts) }, body: Buffer.alloc(0) };
+  expect(expandPath("%H%M", e, false, 15 * 60_000)).toBe("0730");
+  expect(expandPath("%y-%H", e, false, 3_600_000)).toBe("24-07");
+});
+
+it("csv with quoting, gzip members readable at every commit, and rollInterval closing .tmp files into final names", async () => {
+  const { gunzipSync } = await import("node:zlib");
+  const dir = await mkdtemp(join(tmpdir(), "tributary-file-roll-"));
+  try {
+    const rt = new FlowRuntime({
+      name: "csv",
+      sources: { r1: { type: "seq", channels: ["c1"], totalEvents: 300, batchSize: 50, interceptors: [{ type: "static", key: "note", value: 'say "hi", then\nleave' }] } },
+      channels: { c1: { type: "memory" } },
+      sinks: { k1: { type: "file_roll", channel: "c1", directory: join(dir, "out"), format: "csv", columns: ["note", "body", "missing"], gzip: true, rollInterval: 1, batchSize: 50 } },
+    }, { agent: "a1", dataDir: join(dir, "data") });
+    await rt.start();
+    const end = Date.now() + 20_000;
+    while ((rt.flumeMetrics()["SINK.k1"]!.EventDrainSuccessCount as number) < 300 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    // While open, the file is .tmp — and already a valid gzip stream of the committed batches.
+    const open = (await readdir(join(dir, "out"))).filter((f) => f.endsWith(".csv.gz.tmp"));
+    expect(open).toHaveLength(1);
+    expect(gunzipSync(await readFile(join(dir, "out", open[0]!))).toString().split("\r\n").filter(Boolean)).toHaveLength(300);
+    // rollInterval 1 s closes it without a stop.
+    while ((await readdir(join(dir, "out"))).some((f) => f.endsWith(".tmp")) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    const files = await readdir(join(dir, "out"));
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^events-\d+-\d+\.csv\.gz$/);
+    const rows = gunzipSync(await readFile(join(dir, "out", files[0]!))).toString();
+    expect(rows.startsWith('"say ""hi"", then\nleave",0,\r\n"say ""hi"", then\nleave",1,\r\n')).toBe(true);
+    await rt.stop();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 60_000);

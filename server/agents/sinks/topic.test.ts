@@ -32,3 +32,44 @@ it("a topic sink whose brokers are unreachable backs off with its error while th
     await rm(dir, { recursive: true, force: true });
   }
 }, 60_000);
+
+it("produces to the real broker with key and partition from headers, the event's headers as record headers, and the topic header overriding the topic", async () => {
+  const { startTestBroker } = await import("../../broker/compat/harness");
+  const broker = await startTestBroker();
+  const dir = await mkdtemp(join(tmpdir(), "tributary-topic-sink-"));
+  const admin = broker.kafka("admin").admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: "main", numPartitions: 3 }, { topic: "other", numPartitions: 1 }] });
+  await admin.disconnect();
+  const rt = new FlowRuntime({
+    name: "t",
+    sources: {
+      r1: { type: "seq", channels: ["c1"], totalEvents: 30, batchSize: 10, interceptors: [{ type: "static", key: "user", value: "u-7" }, { type: "static", key: "p", value: "2" }] },
+      r2: { type: "seq", channels: ["c1"], totalEvents: 5, batchSize: 5, interceptors: [{ type: "static", key: "topic", value: "other" }] },
+    },
+    channels: { c1: { type: "memory" } },
+    sinks: { k1: { type: "topic", channel: "c1", bootstrapServers: broker.bootstrap, topic: "main", keyHeader: "user", partitionHeader: "p" } },
+  }, { agent: "a1", dataDir: dir });
+  const got: { topic: string; partition: number; key: string | undefined; value: string; headers: Record<string, string> }[] = [];
+  const consumer = broker.kafka("c").consumer({ groupId: "topic-sink-check" });
+  try {
+    await rt.start();
+    await consumer.connect();
+    await consumer.subscribe({ topics: ["main", "other"], fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ topic, partition, message }) => {
+      got.push({ topic, partition, key: message.key?.toString(), value: message.value!.toString(), headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])) });
+    } });
+    const end = Date.now() + 30_000;
+    while (got.length < 35 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    const main = got.filter((g) => g.topic === "main");
+    expect(main).toHaveLength(30);
+    expect(main.every((g) => g.partition === 2 && g.key === "u-7" && g.headers.user === "u-7")).toBe(true);
+    expect(main.map((g) => Number(g.value)).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(got.filter((g) => g.topic === "other")).toHaveLength(5);
+  } finally {
+    await consumer.disconnect();
+    await rt.stop();
+    await broker.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 60_000);

@@ -18,9 +18,13 @@ export const httpSourceSchema = z.object({
 
 class BadRequest extends Error {}
 
+/** How long stop() waits for requests in flight. */
+const STOP_GRACE_MS = 1000;
+
 export class HttpSource implements Source {
   readonly counters = new SourceCounters();
   private server: Server | null = null;
+  private stopping = false;
   port = 0;
 
   constructor(private readonly config: z.infer<typeof httpSourceSchema>, private readonly put: BatchSink) {}
@@ -35,15 +39,24 @@ export class HttpSource implements Source {
     this.port = typeof addr === "object" && addr ? addr.port : this.config.port;
   }
 
+  /** Stops accepting, lets requests in flight finish for a moment, then cuts the rest (their clients retry). */
   async stop(): Promise<void> {
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
-    this.server?.closeAllConnections();
+    const server = this.server;
+    if (!server) return;
+    this.stopping = true;
+    const closed = new Promise<void>((r) => server.close(() => r()));
+    server.closeIdleConnections();
+    const cut = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
+    await closed;
+    clearTimeout(cut);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const reply = (status: number, text: string, headers: Record<string, string> = {}) => {
       res.writeHead(status, { "content-type": "text/plain", ...headers }).end(`${text}\n`);
     };
+    // A keep-alive client would otherwise go on sending on its open connection while the source stops.
+    if (this.stopping) return reply(503, "the source is stopping; retry", { "retry-after": String(this.config.retryAfterSeconds), connection: "close" });
     if (req.method !== "POST") return reply(405, "POST events to this endpoint");
     if (this.config.token && req.headers.authorization !== `Bearer ${this.config.token}`) return reply(401, "missing or wrong bearer token");
     const chunks: Buffer[] = [];

@@ -32,6 +32,7 @@ export class TaildirSource implements Source {
   readonly counters = new SourceCounters();
   private readonly tracked = new Map<number, Tracked>();
   private running = false;
+  lastError: string | null = null;
   private loop: Promise<void> | null = null;
 
   constructor(private readonly config: z.infer<typeof taildirSourceSchema>, private readonly put: BatchSink) {}
@@ -57,7 +58,9 @@ export class TaildirSource implements Source {
     while (this.running) {
       try {
         await this.pollOnce();
+        this.lastError = null;
       } catch (e) {
+        this.lastError = (e as Error).message;
         log.warn({ err: e }, "taildir poll failed; retrying");
       }
       await new Promise((r) => setTimeout(r, this.config.pollIntervalMs));

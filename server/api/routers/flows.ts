@@ -1,7 +1,8 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { flowSchema } from "../../agents/flow";
-import { exportFlumeProperties, importFlumeProperties } from "../../agents/flume/import";
+import { exportFlumeProperties } from "../../agents/flume/export";
+import { importFlumeProperties } from "../../agents/flume/import";
 import { channelTypes, interceptorTypes, sinkTypes, sourceTypes } from "../../agents/registry";
 import { multiplexingSelectorSchema, replicatingSelectorSchema } from "../../agents/selectors/selectors";
 import { agentNames, listAgents } from "../../control/agent-registry";

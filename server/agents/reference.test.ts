@@ -1,0 +1,22 @@
+import { readFile } from "node:fs/promises";
+import { expect, it } from "vitest";
+import { REFERENCE_FILE, componentCatalog, renderReference } from "./reference";
+import { channelTypes, interceptorTypes, sinkTypes, sourceTypes } from "./registry";
+
+it("docs/agent-components.md is the reference rendered from the current schemas (regenerate: npx tsx server/agents/reference.ts)", async () => {
+  const doc = await readFile(REFERENCE_FILE, "utf8");
+  expect(doc).toBe(renderReference());
+  for (const e of [...sourceTypes, ...channelTypes, ...sinkTypes, ...interceptorTypes]) expect(doc).toContain(`### ${e.types[0]}\n`);
+  expect(doc).toMatch(/\| `kafka\.|\| `rollInterval` \| integer \| `30` \|/);
+});
+
+it("the component catalog gives forms each property's JSON schema, default and whether it is required", () => {
+  const catalog = componentCatalog();
+  const http = catalog.sinks.find((t) => t.types[0] === "http")!;
+  expect(http.types).toContain("org.apache.flume.sink.http.HttpSink");
+  expect(http.properties.find((p) => p.name === "endpoint")).toMatchObject({ required: true, schema: { type: "string", format: "uri" } });
+  expect(http.properties.find((p) => p.name === "format")).toMatchObject({ required: false, default: "json", schema: { enum: ["json", "ndjson", "text"] } });
+  expect(http.properties.some((p) => p.name === "channel" || p.name === "type")).toBe(false);
+  const failover = catalog.processors.find((t) => t.types[0] === "failover")!;
+  expect(failover.properties.map((p) => p.name)).toEqual(["priority", "maxpenalty"]);
+});

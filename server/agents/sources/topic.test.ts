@@ -1,0 +1,115 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startTestBroker } from "../../broker/compat/harness";
+import { FlowRuntime } from "../runtime";
+
+let broker: Awaited<ReturnType<typeof startTestBroker>>;
+let dir: string;
+beforeAll(async () => {
+  broker = await startTestBroker();
+  dir = await mkdtemp(join(tmpdir(), "tributary-topic-source-"));
+});
+afterAll(async () => {
+  await broker.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error("condition not reached in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function committed(groupId: string, topic: string): Promise<number> {
+  const admin = broker.kafka("admin").admin();
+  await admin.connect();
+  try {
+    const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return t!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+it("topic → file channel → topic: every record arrives with its headers; offsets are committed only for records the channel took", async () => {
+  const admin = broker.kafka("admin").admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: "in", numPartitions: 2 }, { topic: "out", numPartitions: 1 }] });
+  await admin.disconnect();
+  const producer = broker.kafka("p").producer();
+  await producer.connect();
+  await producer.send({ topic: "in", messages: Array.from({ length: 1000 }, (_, i) => ({ key: `k${i % 7}`, value: `v${i}`, headers: { app: "shop" } })) });
+  await producer.disconnect();
+
+  // A port nothing listens on: the sink fails, the channel fills, the source must stop committing.
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+  const deadPort = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+
+  const flow = (sink: Record<string, unknown>) => ({
+    name: "relay",
+    sources: { r1: { type: "topic", channels: ["c1"], bootstrapServers: broker.bootstrap, topics: ["in"], groupId: "relay", batchSize: 100 } },
+    channels: { c1: { type: "file", capacity: 300, transactionCapacity: 100, minimumRequiredSpace: 0 } },
+    sinks: { k1: { type: "topic", channel: "c1", topic: "out", allowTopicOverride: false, batchSize: 100, ...sink } },
+  });
+  const stalled = new FlowRuntime(flow({ bootstrapServers: `127.0.0.1:${deadPort}` }), { agent: "a1", dataDir: dir });
+  await stalled.start();
+  await until(() => stalled.flumeMetrics()["CHANNEL.c1"]!.ChannelSize === 300);
+  await new Promise((r) => setTimeout(r, 500));
+  expect(stalled.flumeMetrics()["SOURCE.r1"]).toMatchObject({ EventAcceptedCount: 300 });
+  expect(stalled.flumeMetrics()["SOURCE.r1"]!.ChannelWriteFail).toBeGreaterThan(0);
+  expect(await committed("relay", "in")).toBe(300);
+  await stalled.stop();
+
+  // Restarted with a working sink: the file channel's 300 go out, and the group resumes after them.
+  const rt = new FlowRuntime(flow({ bootstrapServers: broker.bootstrap }), { agent: "a1", dataDir: dir });
+  await rt.start();
+  const seen = new Map<string, { key: string | undefined; headers: Record<string, string> }>();
+  const consumer = broker.kafka("c").consumer({ groupId: "check" });
+  await consumer.connect();
+  await consumer.subscribe({ topics: ["out"], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+      seen.set(message.value!.toString(), { key: message.key?.toString(), headers });
+    },
+  });
+  try {
+    await until(() => seen.size >= 1000);
+    expect([...seen.keys()].sort()).toEqual(Array.from({ length: 1000 }, (_, i) => `v${i}`).sort());
+    expect(seen.get("v8")).toMatchObject({ key: "k1", headers: { app: "shop", topic: "in", key: "k1", partition: expect.stringMatching(/^[01]$/) } });
+    await until(async () => (await committed("relay", "in")) === 1000);
+  } finally {
+    await consumer.disconnect();
+    await rt.stop();
+  }
+}, 90_000);
+
+it("a topic source whose brokers are unreachable backs off with the reason instead of failing the flow", async () => {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+  const deadPort = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  const rt = new FlowRuntime({
+    name: "down",
+    sources: { r1: { type: "topic", channels: ["c1"], bootstrapServers: `127.0.0.1:${deadPort}`, topics: ["in"] } },
+    channels: { c1: { type: "memory" } },
+    sinks: { k1: { type: "null", channel: "c1" } },
+  }, { agent: "a1", dataDir: dir });
+  await rt.start();
+  try {
+    await until(() => rt.components().r1!.state === "backing_off");
+    expect(rt.components().r1!.lastError).toMatch(/cannot join group flume at 127\.0\.0\.1:\d+: .*retrying/);
+    expect(rt.components().k1!.state).toBe("running");
+  } finally {
+    const t0 = Date.now();
+    await rt.stop();
+    expect(Date.now() - t0).toBeLessThan(5000);
+  }
+}, 60_000);
