@@ -19,8 +19,7 @@ import { natsJetStream } from "./peers/nats";
 import { rabbitmqStream } from "./peers/rabbitmq";
 import { redisStreams } from "./peers/redis";
 import { evaluateTargets, fractionsOfLimits, renderMarkdown, renderSvg, type LimitsResult, type OwnBench, type Report, type SystemResult } from "./peers/report";
-import { kafkajsEncodeRecordsPerSecond } from "./peers/kafkajs-ceiling";
-import { KAFKAJS_PRODUCE_BATCH, tributaryBroker } from "./peers/tributary";
+import { tributaryBroker } from "./peers/tributary";
 import { PeerUnavailableError, VALUE_BYTES, type LatencyResult, type PeerSystem, type PhaseResult, type Workload } from "./peers/workload";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -230,10 +229,13 @@ async function main(): Promise<void> {
     if (profileDir) await mkdir(profileDir, { recursive: true });
     const brokerDir = join(dataDir, "tributary");
     await mkdir(brokerDir, { recursive: true });
-    const systems = [tributaryBroker({ dataDir: brokerDir, profileDir }), natsJetStream(), redisStreams(), rabbitmqStream()];
-    log("kafkajs client ceiling");
-    const ceilingRuns: number[] = [];
-    for (let i = 0; i < opts.runs; i++) ceilingRuns.push(await kafkajsEncodeRecordsPerSecond(w.records, KAFKAJS_PRODUCE_BATCH));
+    const systems = [
+      tributaryBroker({ dataDir: brokerDir, durable: false, profileDir }),
+      tributaryBroker({ dataDir: brokerDir, durable: true }),
+      natsJetStream(),
+      redisStreams(),
+      rabbitmqStream(),
+    ];
     const collected = await measurePeers(systems, w, opts.runs);
     const results = collected.map((c) => toResult(c, w));
     const command = `npm run bench${opts.quick ? " -- --quick" : ""}`;
@@ -246,7 +248,6 @@ async function main(): Promise<void> {
       workload: { ...w, valueBytes: VALUE_BYTES, runs: opts.runs },
       systems: results,
       limits,
-      kafkajsEncodeCeiling: summarize(ceilingRuns),
       targets: evaluateTargets(results),
       fractionsOfLimits: fractionsOfLimits(results, limits),
       own,

@@ -65,8 +65,6 @@ export interface Report {
   workload: Workload & { valueBytes: number; runs: number };
   systems: SystemResult[];
   limits: LimitsResult;
-  /** kafkajs encoding produce requests in memory, one core: the ceiling for Tributary's produce row. */
-  kafkajsEncodeCeiling: Summary | null;
   targets: TargetRow[];
   fractionsOfLimits: { figure: string; value: number | null; limit: string }[];
   own: OwnBench[];
@@ -209,7 +207,7 @@ export function renderMarkdown(r: Report, withOwn = true): string {
   );
   out.push("");
   out.push(
-    "Durability differs where a peer has less of it: Redis here keeps its stream in memory only, so the Redis rows compare Tributary's on-disk log with an in-memory structure; JetStream and RabbitMQ, like Tributary, acknowledge after the write reaches the file system without a per-write fsync.",
+    "Durability differs where a peer has less of it: Redis here keeps its stream in memory only, so the Redis rows compare Tributary's on-disk log with an in-memory structure; JetStream and RabbitMQ, like the \"Tributary\" row, acknowledge after the write reaches the file system without a per-write fsync. The \"Tributary (fsync before ack)\" row is stricter than every peer here: it is what new topics get by default.",
   );
   const rabbit = measured.find((s) => s.id === "rabbitmq");
   const trib = measured.find((s) => s.id === "tributary");
@@ -220,18 +218,10 @@ export function renderMarkdown(r: Report, withOwn = true): string {
       `Against ${rabbit.name} (no target set): produce ${ratio(trib.produceRecords, rabbit.produceRecords)}, consume ${ratio(trib.consumeRecords, rabbit.consumeRecords)}, p99 ${ratio(trib.p99, rabbit.p99)}.`,
     );
   }
-  const ceiling = r.kafkajsEncodeCeiling;
-  if (ceiling) {
-    const share = trib?.produceRecords ? ` Tributary's produce through kafkajs reached ${pct(trib.produceRecords.median / ceiling.median)} of it.` : "";
-    out.push("");
-    out.push(
-      `Client ceiling: kafkajs alone, encoding ${formatNumber(r.workload.records)} records into produce requests in memory (no socket, no broker), reaches ${formatSummary(ceiling, "records/s")} on one core.${share} No broker can be measured above this through kafkajs, so a produce target above it is out of reach for this client on this machine, whatever the broker does.`,
-    );
-  }
   if (r.targets.some((t) => t.verdict === "miss")) {
     out.push("");
     out.push(
-      "Missed targets: the \"Produce bound by\" column says whether the client or the broker ran out of CPU, and the client ceiling above says how much of the produce gap kafkajs accounts for; the broker's own load generator (its section) measures it without kafkajs. Rerun with `--profile` to write the broker's CPU profile (node --cpu-prof) to bench/results/profiles/ and open it in Chrome DevTools.",
+      "Missed targets: the \"Produce bound by\" column says whether the client or the broker ran out of CPU; the broker's own load generator (its section) measures the broker without a client library in the way. Rerun with `--profile` to write the broker's CPU profile (node --cpu-prof) to bench/results/profiles/ and open it in Chrome DevTools.",
     );
   }
   out.push("");
@@ -270,8 +260,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null;
 }
 
-const KAFKAJS_CEILING_LABEL = "kafkajs alone (ceiling)";
-
 export function renderSvg(r: Report): string {
   const measured = r.systems.filter((s) => !s.skipped);
   const order = r.systems.map((s) => s.name);
@@ -286,18 +274,16 @@ export function renderSvg(r: Report): string {
     }),
   });
   const rate = formatNumber(r.workload.latencyRate);
-  const withCeiling = (p: Panel, ceiling: Summary | null): Panel =>
-    ceiling ? { ...p, bars: [...p.bars, { label: KAFKAJS_CEILING_LABEL, value: ceiling.median, min: ceiling.min, max: ceiling.max }] } : p;
   return barChartSvg(
     {
       title: measured.length === 0 ? "Tributary and peers — nothing measured" : "Tributary and peers",
       subtitle: `${formatNumber(r.workload.records)} records × ${VALUE_BYTES} B, median of ${r.workload.runs} runs, whiskers min–max; ${r.environment.cores} cores, ${r.environment.capturedAt.slice(0, 10)}`,
     },
     [
-      withCeiling(panel("Produce", "records/s", (s) => s.produceRecords), r.kafkajsEncodeCeiling),
+      panel("Produce", "records/s", (s) => s.produceRecords),
       panel("Consume", "records/s", (s) => s.consumeRecords),
       panel(`p99 end-to-end latency at ${rate} records/s, lower is better`, "ms", (s) => s.p99),
     ],
-    (label) => (label === KAFKAJS_CEILING_LABEL ? order.length : Math.max(0, order.indexOf(label))),
+    (label) => Math.max(0, order.indexOf(label)),
   );
 }

@@ -1,65 +1,94 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { Kafka, logLevel } from "kafkajs";
 import { freePort } from "../lib/net";
-import { Kafka, logLevel, type Consumer, type Producer } from "kafkajs";
-import {
-  ConsumeCount,
-  LatencyCollector,
-  makeValue,
-  pacedSend,
-  packageVersion,
-  PeerUnavailableError,
-  timed,
-  Window,
-  type PeerSystem,
-  type PhaseResult,
-  type Workload,
-} from "./workload";
+import { LatencyCollector, makeValue, PeerUnavailableError, processCpuSeconds, timed, VALUE_BYTES, Window, type PeerSystem, type PhaseResult, type Workload } from "./workload";
 
-/** Records per produce request: kafkajs sends one request per send() call and never merges them. */
-export const KAFKAJS_PRODUCE_BATCH = 2_000;
-/** send() calls in flight. */
-const SENDS_IN_FLIGHT = 8;
-const FETCH_MAX_BYTES = 50 << 20;
-const FETCH_MAX_BYTES_PER_PARTITION = 10 << 20;
-/** How long an empty fetch waits on the broker: short, so the latency run isn't bounded by polling. */
-const FETCH_MAX_WAIT_MS = 50;
 const START_TIMEOUT_MS = 120_000;
 const DRAIN_TIMEOUT_MS = 60_000;
 
 const SERVER_SCRIPT = fileURLToPath(new URL("./tributary-server.ts", import.meta.url));
 const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
+/**
+ * librdkafka's settings for throughput: large batches, a short linger, plenty queued. kcat is the
+ * client because it is the Kafka client people reach for from a shell, and librdkafka batches the
+ * way production Kafka clients do (kafkajs, pure JavaScript, tops out far below the broker).
+ */
+const PRODUCER_SETTINGS = ["linger.ms=5", "batch.num.messages=10000", "batch.size=1000000", "queue.buffering.max.messages=1000000", "acks=all", "compression.codec=none"];
+const CONSUMER_SETTINGS = ["fetch.message.max.bytes=10485760", "queued.min.messages=1000000", "fetch.wait.max.ms=100"];
+/**
+ * The latency run's producer is kafkajs: kcat reads its input in blocks, so a paced line would
+ * wait in kcat's buffer and the figure would measure kcat, not the broker.
+ */
+const SENDS_IN_FLIGHT = 8;
+const MAX_RECORDS_PER_SEND = 2_000;
+const LATENCY_CONSUMER_SETTINGS = ["fetch.wait.max.ms=100", "fetch.error.backoff.ms=0"];
+
+/** Kafka's flush.messages default: the OS page cache decides when to write, as for the peers here. */
+const NO_FSYNC = "9223372036854775807";
+
 export interface TributaryOptions {
   dataDir: string;
+  /** fsync before every acknowledgement (Tributary's default for new topics), or page-cache acks like the peers. */
+  durable: boolean;
   /** Write a CPU profile of the broker process into this directory (node --cpu-prof). */
   profileDir?: string;
 }
 
+async function kcatVersion(): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)("kcat", ["-V"], { timeout: 5_000 });
+    const kcat = /Version (\S+)/.exec(stdout)?.[1] ?? "?";
+    const rd = /librdkafka (\S+)/.exec(stdout)?.[1] ?? "?";
+    return `kcat ${kcat} (librdkafka ${rd})`;
+  } catch {
+    throw new PeerUnavailableError("kcat is not installed (Debian: apt-get install -y kcat)");
+  }
+}
+
+/** Runs kcat to completion, feeding it `input`; rejects with its stderr when it fails. */
+function kcat(args: string[], input: Buffer | null, onStdout?: (chunk: Buffer) => void): { done: Promise<void>; child: ChildProcess } {
+  const child = spawn("kcat", args, { stdio: [input ? "pipe" : "ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (s: string) => (stderr = (stderr + s).slice(-2000)));
+  child.stdout!.on("data", (chunk: Buffer) => onStdout?.(chunk));
+  if (input) child.stdin!.end(input);
+  const done = new Promise<void>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code, signal) =>
+      code === 0 || signal === "SIGTERM" ? resolve() : reject(new Error(`kcat ${args.join(" ")} exited with ${code ?? signal}: ${stderr.trim()}`)),
+    );
+  });
+  return { done, child };
+}
+
+const settings = (list: string[]) => list.flatMap((s) => ["-X", s]);
+
 /**
  * Tributary's broker in its own Node process (started with tsx, as in development), driven over
- * the Kafka protocol by kafkajs — the same methodology as the peers: a separate server process,
- * a well-kept client library, that client's best batching.
+ * the Kafka protocol by kcat — the same methodology as the peers: a separate server process, a
+ * well-kept client, that client's best batching.
  */
 export function tributaryBroker(options: TributaryOptions): PeerSystem {
   let child: ChildProcess | null = null;
+  let bootstrap = "";
   let kafka: Kafka | null = null;
   let topicSeq = 0;
   let serverPid: number | null = null;
   const stderrTail: string[] = [];
 
-  const client = (): Kafka => {
-    if (!kafka) throw new Error("Tributary: probe() must succeed before running");
-    return kafka;
-  };
-
   async function withTopic<T>(work: (topic: string) => Promise<T>): Promise<T> {
+    if (!kafka) throw new Error("Tributary: probe() must succeed before running");
     const topic = `tributary-bench-${topicSeq++}`;
-    const admin = client().admin();
+    const admin = kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+      const configEntries = options.durable ? [] : [{ name: "flush.messages", value: NO_FSYNC }];
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1, configEntries }], waitForLeaders: true });
       try {
         return await work(topic);
       } finally {
@@ -70,55 +99,34 @@ export function tributaryBroker(options: TributaryOptions): PeerSystem {
     }
   }
 
-  function producer(p: Producer, topic: string) {
-    const window = new Window(SENDS_IN_FLIGHT);
-    return {
-      async send(values: Buffer[]): Promise<void> {
-        for (let i = 0; i < values.length; i += KAFKAJS_PRODUCE_BATCH) {
-          await window.acquire();
-          const messages = values.slice(i, i + KAFKAJS_PRODUCE_BATCH).map((value) => ({ value }));
-          p.send({ topic, acks: -1, messages }).then(
-            () => window.release(),
-            (err: Error) => window.fail(err),
-          );
-        }
-      },
-      finish: () => window.drain(),
-    };
+  /** One line per record: the 100-byte value and a newline, kcat's input and output format. */
+  function linesOf(records: number): Buffer {
+    const value = makeValue();
+    const lines = Buffer.allocUnsafe(records * (VALUE_BYTES + 1));
+    for (let i = 0; i < records; i++) {
+      value.copy(lines, i * (VALUE_BYTES + 1));
+      lines[i * (VALUE_BYTES + 1) + VALUE_BYTES] = 10;
+    }
+    return lines;
   }
 
-  /** A group consumer from the earliest offset; `onJoin` fires when partitions are assigned. */
-  async function consumer(topic: string, onValues: (values: (Buffer | null)[]) => void, onJoin: () => void): Promise<Consumer> {
-    const c = client().consumer({
-      groupId: `${topic}-reader`,
-      maxBytes: FETCH_MAX_BYTES,
-      maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
-      minBytes: 1,
-      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
-    });
-    c.on(c.events.GROUP_JOIN, onJoin);
-    await c.connect();
-    await c.subscribe({ topic, fromBeginning: true });
-    await c.run({
-      autoCommit: true,
-      eachBatch: async ({ batch }) => onValues(batch.messages.map((m) => m.value)),
-    });
-    return c;
-  }
-
+  const id = options.durable ? "tributary-durable" : "tributary";
   return {
-    id: "tributary",
-    name: "Tributary",
-    client: packageVersion("kafkajs"),
+    id,
+    name: options.durable ? "Tributary (fsync before ack)" : "Tributary",
+    client: "kcat; kafkajs for the paced producer",
     server: "not reached",
-    durability: "acks=all (-1) on a single broker: acknowledged once appended to the partition log (the broker's default flush policy)",
-    settings: `send() of ${KAFKAJS_PRODUCE_BATCH} records per request, ${SENDS_IN_FLIGHT} requests in flight, no compression; group consumer, fetch up to ${FETCH_MAX_BYTES_PER_PARTITION >> 20} MiB per partition, max wait ${FETCH_MAX_WAIT_MS} ms`,
+    durability: options.durable
+      ? "acks=all; the broker fsyncs before acknowledging (flush.messages=1, Tributary's default for new topics), concurrent appends share an fsync"
+      : "acks=all; acknowledged once written to the partition log in the OS page cache, no per-write fsync (flush.messages unset, as Kafka's default) — the same level as JetStream and RabbitMQ here",
+    settings: `librdkafka producer ${PRODUCER_SETTINGS.join(", ")}; consumer without a group from the earliest offset, ${CONSUMER_SETTINGS.join(", ")}; latency run: kafkajs producer (one send per 1 ms tick, ${SENDS_IN_FLIGHT} in flight, acks=all) and a kcat consumer, ${LATENCY_CONSUMER_SETTINGS.join(", ")}`,
 
     async probe() {
+      this.client = await kcatVersion();
       const port = await freePort();
       const args = ["--import", "tsx"];
       if (options.profileDir) args.push("--cpu-prof", `--cpu-prof-dir=${options.profileDir}`);
-      args.push(SERVER_SCRIPT, options.dataDir, String(port));
+      args.push(SERVER_SCRIPT, `${options.dataDir}/${id}`, String(port));
       const proc = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
       child = proc;
       // Never leave a broker behind when the benchmark process ends early.
@@ -136,38 +144,26 @@ export function tributaryBroker(options: TributaryOptions): PeerSystem {
         throw new PeerUnavailableError(`broker not ready: ${why || (err as Error).message}`);
       }
       serverPid = proc.pid ?? null;
+      bootstrap = `127.0.0.1:${port}`;
       this.server = `Tributary broker (this checkout), own Node ${process.version} process`;
-      kafka = new Kafka({ clientId: "tributary-bench", brokers: [`127.0.0.1:${port}`], logLevel: logLevel.ERROR });
+      kafka = new Kafka({ clientId: "tributary-bench", brokers: [bootstrap], logLevel: logLevel.ERROR });
     },
 
     async produceConsume(w: Workload) {
       return withTopic(async (topic) => {
-        const value = makeValue();
-        const values = new Array<Buffer>(w.records).fill(value);
-        const p = client().producer({ allowAutoTopicCreation: false, idempotent: false });
-        await p.connect();
-        let produce: PhaseResult;
-        try {
-          produce = await timed(async () => {
-            const s = producer(p, topic);
-            await s.send(values);
-            await s.finish();
-          }, serverPid);
-        } finally {
-          await p.disconnect();
-        }
-        let c: Consumer | undefined;
-        let consume: PhaseResult;
-        try {
-          consume = await timed(async (markStart) => {
-            const count = new ConsumeCount(w.records, "Tributary");
-            // The group join (a fixed protocol cost the peers' consumers don't have) is excluded.
-            c = await consumer(topic, (vs) => vs.forEach((v) => count.one(v?.length)), markStart);
-            await count.finished;
-          }, serverPid);
-        } finally {
-          await c?.disconnect();
-        }
+        const input = linesOf(w.records);
+        const produce: PhaseResult = await timedWithChild(async (track) => {
+          const p = kcat(["-P", "-b", bootstrap, "-t", topic, "-p", "0", ...settings(PRODUCER_SETTINGS)], input);
+          track(p.child);
+          await p.done;
+        }, serverPid);
+        let bytes = 0;
+        const consume: PhaseResult = await timedWithChild(async (track) => {
+          const c = kcat(["-C", "-b", bootstrap, "-t", topic, "-p", "0", "-o", "beginning", "-c", String(w.records), "-e", "-q", "-f", "%s\\n", ...settings(CONSUMER_SETTINGS)], null, (chunk) => (bytes += chunk.length));
+          track(c.child);
+          await c.done;
+        }, serverPid);
+        if (bytes !== input.length) throw new Error(`Tributary: read back ${bytes} bytes of records, expected ${input.length} (${w.records} × ${VALUE_BYTES + 1})`);
         return { produce, consume };
       });
     },
@@ -175,21 +171,40 @@ export function tributaryBroker(options: TributaryOptions): PeerSystem {
     async latency(w: Workload) {
       return withTopic(async (topic) => {
         const collector = new LatencyCollector(w);
-        let joined: () => void = () => {};
-        const join = new Promise<void>((r) => (joined = r));
-        const c = await consumer(topic, (vs) => vs.forEach((v) => v && collector.onValue(v)), () => joined());
-        const p = client().producer({ allowAutoTopicCreation: false, idempotent: false });
+        let marker: () => void = () => {};
+        const markerSeen = new Promise<void>((r) => (marker = r));
+        let pending = "";
+        const consumer = kcat(["-C", "-b", bootstrap, "-t", topic, "-p", "0", "-o", "beginning", "-u", "-q", "-f", "%s\\n", ...settings(LATENCY_CONSUMER_SETTINGS)], null, (chunk) => {
+          const now = performance.now();
+          const lines = (pending + chunk.toString("latin1")).split("\n");
+          pending = lines.pop()!;
+          for (const line of lines) {
+            if (line.startsWith("marker")) marker();
+            else collector.onStamp(Number.parseFloat(line), now);
+          }
+        });
+        const producer = kafka!.producer({ allowAutoTopicCreation: false, idempotent: false });
+        await producer.connect();
+        const window = new Window(SENDS_IN_FLIGHT);
+        const send = async (values: Buffer[]) => {
+          await window.acquire();
+          producer.send({ topic, acks: -1, messages: values.map((value) => ({ value })) }).then(
+            () => window.release(),
+            (err: Error) => window.fail(err),
+          );
+        };
         try {
-          await join;
-          await p.connect();
-          const s = producer(p, topic);
+          // The consumer is connected and fetching once the marker comes back.
+          await send([Buffer.from("marker")]);
+          await Promise.race([markerSeen, consumer.done.then(() => Promise.reject(new Error("kcat consumer exited early")))]);
           collector.begin();
-          await pacedSend(w, (values) => s.send(values));
-          await s.finish();
+          await pacedStamps(w, send);
+          await window.drain();
           return await collector.result(DRAIN_TIMEOUT_MS);
         } finally {
-          await p.disconnect();
-          await c.disconnect();
+          await producer.disconnect();
+          consumer.child.kill("SIGTERM");
+          await consumer.done.catch(() => undefined);
         }
       });
     },
@@ -204,6 +219,53 @@ export function tributaryBroker(options: TributaryOptions): PeerSystem {
       await exited;
     },
   };
+}
+
+/**
+ * `timed`, with the client's CPU measured in the kcat child rather than in this process, which
+ * only pipes bytes.
+ */
+async function timedWithChild(work: (track: (child: ChildProcess) => void) => Promise<void>, serverPid: number | null): Promise<PhaseResult> {
+  let clientPid: number | undefined;
+  let clientCpu = 0;
+  const r = await timed(async () => {
+    await work((c) => {
+      clientPid = c.pid;
+      // /proc forgets a process once it is reaped, so sample its CPU time while it runs.
+      const poll = setInterval(() => {
+        const s = clientPid === undefined ? null : processCpuSeconds(clientPid);
+        if (s !== null) clientCpu = s;
+      }, 20);
+      c.once("exit", () => clearInterval(poll));
+    });
+  }, serverPid);
+  return { ...r, clientCpu: clientCpu / r.seconds };
+}
+
+/**
+ * Paced producer for the latency run: each tick sends the records due by now, each carrying its
+ * *scheduled* time as text padded to 100 bytes (kcat prints values as text), so a producer or broker that falls behind is
+ * charged for it (no coordinated omission).
+ */
+async function pacedStamps(w: Workload, send: (values: Buffer[]) => Promise<void>): Promise<void> {
+  const total = Math.round((w.latencyRate * w.latencyMs) / 1000);
+  const start = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) * w.latencyRate) / 1000));
+    if (due > sent) {
+      // A tick that comes late has many records due; split them so no request exceeds max.message.bytes.
+      for (let from = sent; from < due; from += MAX_RECORDS_PER_SEND) {
+        const values: Buffer[] = [];
+        for (let i = from; i < Math.min(due, from + MAX_RECORDS_PER_SEND); i++) {
+          values.push(Buffer.from((start + (i * 1000) / w.latencyRate).toFixed(3).padEnd(VALUE_BYTES, "x"), "latin1"));
+        }
+        await send(values);
+      }
+      sent = due;
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
 }
 
 async function waitForReady(proc: ChildProcess): Promise<void> {

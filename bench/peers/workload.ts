@@ -219,8 +219,11 @@ export class LatencyCollector {
   }
 
   onValue(value: Uint8Array): void {
-    const now = performance.now();
-    const scheduled = readStamp(value);
+    this.onStamp(readStamp(value), performance.now());
+  }
+
+  /** A record stamped `scheduled` arrived at `now` (both performance.now() of this process). */
+  onStamp(scheduled: number, now: number): void {
     if (this.received === 0) this.firstAt = now;
     this.lastAt = now;
     this.received++;
