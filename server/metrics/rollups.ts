@@ -38,12 +38,21 @@ export function minuteRows(sampler: SeriesSampler, minute: number) {
   const rows: (typeof metricRollups.$inferInsert)[] = [];
   for (const metric of ROLLED_UP) {
     const total = new Map<number, number>();
+    // History is kept per topic: the broker counts per partition, the dashboard charts topics.
+    const members = new Map<string, Map<number, number>>();
     for (const s of sampler.family(metric, minute)) {
       const pts = s.points.filter((p) => p.t < minute + MINUTE);
       if (pts.length === 0) continue;
-      for (const p of pts) total.set(p.t, (total.get(p.t) ?? 0) + p.v);
-      const key = labelKey(s.labels);
-      const st = stats(pts.map((p) => p.v));
+      const key = labelKey(s.labels.topic === undefined ? s.labels : { topic: s.labels.topic });
+      let member = members.get(key);
+      if (!member) members.set(key, (member = new Map()));
+      for (const p of pts) {
+        total.set(p.t, (total.get(p.t) ?? 0) + p.v);
+        member.set(p.t, (member.get(p.t) ?? 0) + p.v);
+      }
+    }
+    for (const [key, member] of members) {
+      const st = stats([...member.values()]);
       // An idle member's minute is not stored (100 idle topics would be most of the table); readers count it as 0.
       if (key && st.max > 0) rows.push({ metric, labels: key, minute: new Date(minute), ...st });
     }

@@ -60,7 +60,8 @@ function liveTopics(sampler: SeriesSampler, since: number): TopicThroughput[] {
       if (!topic || s.points.length === 0) continue;
       let row = topics.get(topic);
       if (!row) topics.set(topic, (row = { topic, recordsIn: 0, recordsOut: 0, bytesIn: 0, bytesOut: 0 }));
-      row[k] = s.points.reduce((n, p) => n + p.v, 0) / s.points.length;
+      // A topic is the sum of its partitions.
+      row[k] += s.points.reduce((n, p) => n + p.v, 0) / s.points.length;
     }
   }
   return [...topics.values()];
