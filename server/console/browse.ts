@@ -1,6 +1,6 @@
 import jsonata from "jsonata";
 import type { WireRecord } from "kafkajs/src/cluster/index.js";
-import { EARLIEST, LATEST, WireError, type KafkaWire } from "./wire";
+import { EARLIEST, LATEST, KafkaRequestError, type KafkaRequests } from "../control/kafka-requests";
 
 /** Where a browse starts in each chosen partition. `positions` is what paging sends back. */
 export type StartAt =
@@ -170,20 +170,20 @@ const key = (topic: string, p: number) => `${topic}:${p}`;
  * or repeats a record.
  */
 export async function* browse(
-  wire: KafkaWire,
+  requests: KafkaRequests,
   req: BrowseRequest,
   signal?: AbortSignal,
 ): AsyncGenerator<{ progress: ScanProgress } | { result: BrowseResult }> {
-  const all = await wire.partitions(req.topic);
+  const all = await requests.partitions(req.topic);
   const known = new Set(all.map((p) => p.partition));
   const chosen = req.partitions?.length ? [...new Set(req.partitions)].sort((a, b) => a - b) : all.map((p) => p.partition);
   const missing = chosen.filter((p) => !known.has(p));
-  if (missing.length) throw new WireError(`${req.topic} has no partition ${missing.join(", ")}; it has partitions 0–${all.length - 1}`);
+  if (missing.length) throw new KafkaRequestError(`${req.topic} has no partition ${missing.join(", ")}; it has partitions 0–${all.length - 1}`);
   const leaders = new Map(all.map((p) => [key(req.topic, p.partition), p.leader]));
   const q = [{ topic: req.topic, partitions: chosen }];
-  const [starts, ends] = await Promise.all([wire.listOffsets(q, EARLIEST, leaders), wire.listOffsets(q, LATEST, leaders)]);
+  const [starts, ends] = await Promise.all([requests.listOffsets(q, EARLIEST, leaders), requests.listOffsets(q, LATEST, leaders)]);
   const first = new Map<number, number>();
-  const at = req.start.kind === "timestamp" ? await wire.listOffsets(q, req.start.timestamp, leaders) : undefined;
+  const at = req.start.kind === "timestamp" ? await requests.listOffsets(q, req.start.timestamp, leaders) : undefined;
   const perPartition = Math.max(1, Math.ceil(req.limit / chosen.length));
   for (const p of chosen) {
     const lo = starts.get(key(req.topic, p)) ?? 0;
@@ -219,7 +219,7 @@ export async function* browse(
       stoppedBy = "cancelled";
       break;
     }
-    const fetched = await wire.fetch(req.topic, new Map(open.map((p) => [p, pos.get(p)!])), { maxBytesPerPartition: FETCH_BYTES_PER_PARTITION, leaders });
+    const fetched = await requests.fetch(req.topic, new Map(open.map((p) => [p, pos.get(p)!])), { maxBytesPerPartition: FETCH_BYTES_PER_PARTITION, leaders });
     // Each partition's records up to the end seen at the start; a partition that returns nothing
     // below its end (a gap left by compaction at its tail) is finished.
     const queues = new Map<number, WireRecord[]>();
@@ -283,14 +283,14 @@ export async function* browse(
  * connection's requests in order).
  */
 export async function* tail(
-  wire: KafkaWire,
+  requests: KafkaRequests,
   req: { topic: string; partitions?: number[]; filters: Filters },
   signal: AbortSignal,
 ): AsyncGenerator<{ records: BrowsedRecord[]; filterErrors: number; firstFilterError: string | null }> {
-  const all = await wire.partitions(req.topic);
+  const all = await requests.partitions(req.topic);
   const chosen = req.partitions?.length ? req.partitions.filter((p) => all.some((x) => x.partition === p)) : all.map((p) => p.partition);
   const leaders = new Map(all.map((p) => [key(req.topic, p.partition), p.leader]));
-  const ends = await wire.listOffsets([{ topic: req.topic, partitions: chosen }], LATEST, leaders);
+  const ends = await requests.listOffsets([{ topic: req.topic, partitions: chosen }], LATEST, leaders);
   const pos = new Map(chosen.map((p) => [p, ends.get(key(req.topic, p)) ?? 0]));
   let filterErrors = 0;
   let firstFilterError: string | null = null;
@@ -299,7 +299,7 @@ export async function* tail(
     firstFilterError ??= err.message;
   });
   while (!signal.aborted) {
-    const fetched = await wire.fetch(req.topic, pos, { maxBytesPerPartition: FETCH_BYTES_PER_PARTITION, maxWaitMs: 1000, leaders });
+    const fetched = await requests.fetch(req.topic, pos, { maxBytesPerPartition: FETCH_BYTES_PER_PARTITION, maxWaitMs: 1000, leaders });
     const out: BrowsedRecord[] = [];
     for (const f of fetched) {
       for (const r of f.records) {

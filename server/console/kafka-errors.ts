@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import kafkajs from "kafkajs";
 import { UnknownCluster } from "../control/clusters";
-import { WireError } from "./wire";
+import { KafkaRequestError } from "../control/kafka-requests";
 
 const { KafkaJSError } = kafkajs;
 
@@ -22,7 +22,7 @@ function rootCause(err: Error): Error {
 export function asUserError(err: unknown, cluster: string): unknown {
   if (err instanceof TRPCError) return err;
   if (err instanceof UnknownCluster) return new TRPCError({ code: "NOT_FOUND", message: err.message, cause: err });
-  if (err instanceof WireError) return new TRPCError({ code: "NOT_FOUND", message: err.message, cause: err });
+  if (err instanceof KafkaRequestError) return new TRPCError({ code: "NOT_FOUND", message: err.message, cause: err });
   if (err instanceof Error && err.name === "KafkaJSAggregateError") {
     // One error per topic of a CreateTopics request; the console sends one topic at a time.
     const errors = ((err as { errors?: Error[] }).errors ?? []).map((e) => asUserError(e, cluster));

@@ -2,7 +2,7 @@ import kafkajs, { type Admin } from "kafkajs";
 import type { Broker } from "../broker/broker";
 import { TOPIC_CONFIGS } from "../broker/log/configs";
 import type { SeriesSampler } from "../metrics/series";
-import { EARLIEST, LATEST, type KafkaWire } from "./wire";
+import { EARLIEST, LATEST, type KafkaRequests } from "../control/kafka-requests";
 
 // kafkajs is CommonJS with a spread in its exports, which Node's ESM loader cannot see into.
 const { ConfigResourceTypes, ConfigSource } = kafkajs;
@@ -47,16 +47,16 @@ function sizeOf(facts: EmbeddedFacts | undefined, topic: string): number | null 
  * on the embedded broker, size and current rate: one Metadata, two ListOffsets per leader and one
  * DescribeConfigs, whatever the number of topics.
  */
-export async function listTopics(admin: Admin, wire: KafkaWire, facts: EmbeddedFacts | undefined): Promise<TopicRow[]> {
-  const md = await wire.metadata();
+export async function listTopics(admin: Admin, requests: KafkaRequests, facts: EmbeddedFacts | undefined): Promise<TopicRow[]> {
+  const md = await requests.metadata();
   const topics = md.topicMetadata.filter((t) => t.topicErrorCode === 0);
   if (topics.length === 0) return [];
   const leaders = new Map<string, number>();
   for (const t of topics) for (const p of t.partitionMetadata) leaders.set(`${t.topic}:${p.partitionId}`, p.leader);
   const query = topics.map((t) => ({ topic: t.topic, partitions: t.partitionMetadata.map((p) => p.partitionId) }));
   const [starts, ends, configs] = await Promise.all([
-    wire.listOffsets(query, EARLIEST, leaders),
-    wire.listOffsets(query, LATEST, leaders),
+    requests.listOffsets(query, EARLIEST, leaders),
+    requests.listOffsets(query, LATEST, leaders),
     admin.describeConfigs({
       includeSynonyms: false,
       resources: topics.map((t) => ({ type: ConfigResourceTypes.TOPIC, name: t.topic, configNames: ["retention.ms", "cleanup.policy"] })),
@@ -125,11 +125,11 @@ export interface PartitionRow {
   sizeBytes: number | null;
 }
 
-export async function topicPartitions(wire: KafkaWire, topic: string, facts: EmbeddedFacts | undefined): Promise<PartitionRow[]> {
-  const parts = await wire.partitions(topic);
+export async function topicPartitions(requests: KafkaRequests, topic: string, facts: EmbeddedFacts | undefined): Promise<PartitionRow[]> {
+  const parts = await requests.partitions(topic);
   const leaders = new Map(parts.map((p) => [`${topic}:${p.partition}`, p.leader]));
   const q = [{ topic, partitions: parts.map((p) => p.partition) }];
-  const [starts, ends] = await Promise.all([wire.listOffsets(q, EARLIEST, leaders), wire.listOffsets(q, LATEST, leaders)]);
+  const [starts, ends] = await Promise.all([requests.listOffsets(q, EARLIEST, leaders), requests.listOffsets(q, LATEST, leaders)]);
   const logs = facts?.broker.logs.topic(topic) ? facts.broker.logs.partitions(topic) : undefined;
   return parts.map((p) => {
     const start = starts.get(`${topic}:${p.partition}`) ?? 0;

@@ -2,9 +2,8 @@ import { eq } from "drizzle-orm";
 import { Kafka, logLevel, Partitioners, type Admin, type KafkaConfig, type Producer } from "kafkajs";
 import type { Db } from "../../db/client";
 import { clusters } from "../../db/schema";
-import { KafkaWire } from "../console/wire";
 import { logger } from "../log";
-import { GroupRequests } from "./group-requests";
+import { KafkaRequests } from "./kafka-requests";
 
 const log = logger("clusters");
 
@@ -30,10 +29,8 @@ interface Connection {
   kafka: Kafka;
   config: KafkaConfig;
   admin: Promise<Admin>;
-  /** Group requests kafkajs's admin lacks (server/control/group-requests.ts), opened on first use. */
-  groups?: Promise<GroupRequests>;
-  /** Made on first use: most pages only need the admin. */
-  wire?: KafkaWire;
+  /** Requests kafkajs's admin lacks (server/control/kafka-requests.ts), made on first use: most pages only need the admin. */
+  requests?: KafkaRequests;
   producer?: Promise<Producer>;
 }
 
@@ -96,24 +93,14 @@ export class ClusterConnections {
     return (await this.connection(id)).admin;
   }
 
-  /** The cluster's connection for group offset requests (fetch all, commit outside a generation, delete). */
-  async groupRequests(id: string): Promise<GroupRequests> {
+  /**
+   * Fetch from any offset, batched ListOffsets and Metadata (message browser, topic sizes) and the
+   * group offset requests (fetch all, commit outside a generation, delete), over one connection.
+   */
+  async requests(id: string): Promise<KafkaRequests> {
     const c = await this.connection(id);
-    if (!c.groups) {
-      const opened = GroupRequests.open(c.config);
-      c.groups = opened;
-      opened.catch(() => {
-        if (c.groups === opened) c.groups = undefined;
-      });
-    }
-    return c.groups;
-  }
-
-  /** Fetch from any offset and batched ListOffsets, for the message browser and topic sizes. */
-  async wire(id: string): Promise<KafkaWire> {
-    const c = await this.connection(id);
-    c.wire ??= new KafkaWire(c.config);
-    return c.wire;
+    c.requests ??= new KafkaRequests(c.config);
+    return c.requests;
   }
 
   /** A connected producer for the console's Produce page, shared per cluster. */
@@ -156,8 +143,7 @@ export class ClusterConnections {
     await Promise.all([
       c.admin.then((a) => a.disconnect()).catch(() => undefined),
       c.producer?.then((p) => p.disconnect()).catch(() => undefined),
-      c.wire?.close().catch(() => undefined),
-      c.groups?.then((g) => g.close()).catch(() => undefined),
+      c.requests?.close().catch(() => undefined),
     ]);
   }
 

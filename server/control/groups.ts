@@ -1,5 +1,5 @@
 import { AssignerProtocol, type Admin, type GroupDescription } from "kafkajs";
-import type { CommittedOffset, GroupRequests } from "./group-requests";
+import type { CommittedOffset, KafkaRequests } from "./kafka-requests";
 import { planReset, ResetError, strategyTimestamp, type PartitionState, type ResetPlan, type ResetStrategy } from "./offset-reset";
 
 /**
@@ -117,7 +117,7 @@ function detailOf(g: GroupDescription, committed: CommittedOffset[], marks: Wate
 }
 
 /** Every group of a cluster with its state and total lag, in one pass. */
-export async function listGroups(admin: Admin, requests: GroupRequests): Promise<GroupSummary[]> {
+export async function listGroups(admin: Admin, requests: KafkaRequests): Promise<GroupSummary[]> {
   const { groups } = await admin.listGroups();
   if (groups.length === 0) return [];
   const ids = groups.map((g) => g.groupId);
@@ -139,7 +139,7 @@ async function describeOne(admin: Admin, groupId: string): Promise<GroupDescript
   return g;
 }
 
-export async function describeGroup(admin: Admin, requests: GroupRequests, groupId: string): Promise<GroupDetail> {
+export async function describeGroup(admin: Admin, requests: KafkaRequests, groupId: string): Promise<GroupDetail> {
   const g = await describeOne(admin, groupId);
   const committed = await requests.committed(groupId);
   const marks = await watermarks(admin, committed.map((c) => c.topic).concat(decodeMembers(g).flatMap((m) => m.assignment.map((a) => a.topic))));
@@ -156,7 +156,7 @@ export interface ResetPreview extends ResetPlan {
   members: { memberId: string; clientId: string; host: string }[];
 }
 
-async function partitionStates(admin: Admin, r: GroupRequests, groupId: string, scope: ResetScope, strategy: ResetStrategy, now: number): Promise<PartitionState[]> {
+async function partitionStates(admin: Admin, r: KafkaRequests, groupId: string, scope: ResetScope, strategy: ResetStrategy, now: number): Promise<PartitionState[]> {
   const committed = await r.committed(groupId);
   const committedOf = new Map(committed.map((c) => [`${c.topic}\u0000${c.partition}`, c.offset]));
   let wanted: { topic: string; partition: number }[];
@@ -201,7 +201,7 @@ async function partitionStates(admin: Admin, r: GroupRequests, groupId: string, 
 }
 
 /** The dry run: what a reset would do, and whether the group is free to take it. */
-export async function previewReset(admin: Admin, requests: GroupRequests, groupId: string, scope: ResetScope, strategy: ResetStrategy, now = Date.now()): Promise<ResetPreview> {
+export async function previewReset(admin: Admin, requests: KafkaRequests, groupId: string, scope: ResetScope, strategy: ResetStrategy, now = Date.now()): Promise<ResetPreview> {
   const { groups } = await admin.describeGroups([groupId]);
   const g = groups[0];
   const states = await partitionStates(admin, requests, groupId, scope, strategy, now);
@@ -229,7 +229,7 @@ export class StalePreviewError extends ResetError {}
  * only when the group has no members (as the tool requires); returns the applied plan. With
  * `approved`, the new plan must match what the person previewed, partition for partition.
  */
-export async function executeReset(admin: Admin, requests: GroupRequests, groupId: string, scope: ResetScope, strategy: ResetStrategy, approved?: ApprovedPlan, now = Date.now()): Promise<ResetPreview> {
+export async function executeReset(admin: Admin, requests: KafkaRequests, groupId: string, scope: ResetScope, strategy: ResetStrategy, approved?: ApprovedPlan, now = Date.now()): Promise<ResetPreview> {
   const preview = await previewReset(admin, requests, groupId, scope, strategy, now);
   if (preview.members.length > 0) throw activeMembersError(groupId, preview.state, preview.members);
   if (preview.partitions.length === 0) throw new ResetError("Nothing to reset: the scope holds no partitions.");
@@ -252,7 +252,7 @@ export async function deleteGroup(admin: Admin, groupId: string): Promise<void> 
 }
 
 /** kafka-consumer-groups --delete-offsets --topic t: forget where the group was in one topic. */
-export async function deleteTopicOffsets(admin: Admin, requests: GroupRequests, groupId: string, topic: string): Promise<CommittedOffset[]> {
+export async function deleteTopicOffsets(admin: Admin, requests: KafkaRequests, groupId: string, topic: string): Promise<CommittedOffset[]> {
   await describeOne(admin, groupId);
   const removed = (await requests.committed(groupId)).filter((c) => c.topic === topic);
   if (removed.length === 0) throw new GroupError(`Group "${groupId}" has no committed offsets for topic "${topic}".`);
@@ -267,7 +267,7 @@ export async function deleteTopicOffsets(admin: Admin, requests: GroupRequests, 
   return removed;
 }
 
-export async function committedOffsets(requests: GroupRequests, groupId: string): Promise<CommittedOffset[]> {
+export async function committedOffsets(requests: KafkaRequests, groupId: string): Promise<CommittedOffset[]> {
   const rows = await requests.committed(groupId);
   return rows.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
 }

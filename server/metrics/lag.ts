@@ -69,7 +69,7 @@ export class LagSampler {
     if (!c) this.clusters.set(cluster, (c = { groups: new Map(), total: new RingSeries(this.capacity), latest: null, error: null }));
     try {
       const admin = await this.connections.admin(cluster);
-      const groups = await listGroups(admin, await this.connections.groupRequests(cluster));
+      const groups = await listGroups(admin, await this.connections.requests(cluster));
       for (const g of groups) {
         let s = c.groups.get(g.groupId);
         if (!s) c.groups.set(g.groupId, (s = new RingSeries(this.capacity)));

@@ -121,7 +121,7 @@ export const dashboardRouter = router({
     if (!latest && s.clusters) {
       // Not sampled yet (a cluster just opened): ask the cluster now.
       try {
-        latest = { at: Date.now(), groups: await listGroups(await s.clusters.admin(input.cluster), await s.clusters.groupRequests(input.cluster)) };
+        latest = { at: Date.now(), groups: await listGroups(await s.clusters.admin(input.cluster), await s.clusters.requests(input.cluster)) };
       } catch (err) {
         lagError = `Cannot read consumer groups: ${(err as Error).message}. Check the cluster on the Clusters page.`;
       }

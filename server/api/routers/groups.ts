@@ -46,7 +46,7 @@ async function connect(ctx: Context, id: string) {
   const clusters = ctx.services.clusters;
   if (!clusters) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "This process manages no clusters; start it with `tributary start`." });
   try {
-    const [admin, requests] = await Promise.all([clusters.admin(id), clusters.groupRequests(id)]);
+    const [admin, requests] = await Promise.all([clusters.admin(id), clusters.requests(id)]);
     ctx.services.lag?.watch(id);
     return { admin, requests };
   } catch (err) {

@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { browse, BrowseInputError, tail } from "../../console/browse";
 import { asUserError, onCluster } from "../../console/kafka-errors";
-import { KafkaWire } from "../../console/wire";
+import { KafkaRequests } from "../../control/kafka-requests";
 import { operatorProcedure, router, viewerProcedure } from "../trpc";
 import { clusterConnections } from "./clusters";
 import { clusterInput } from "./topics";
@@ -71,9 +71,9 @@ export const messagesRouter = router({
       }),
     )
     .subscription(async function* ({ ctx, input, signal }) {
-      const wire = await clusterConnections(ctx).wire(input.cluster);
+      const requests = await clusterConnections(ctx).requests(input.cluster);
       try {
-        yield* browse(wire, input, signal);
+        yield* browse(requests, input, signal);
       } catch (err) {
         if (err instanceof BrowseInputError) throw new TRPCError({ code: "BAD_REQUEST", message: err.message, cause: err });
         throw asUserError(err, input.cluster);
@@ -84,15 +84,15 @@ export const messagesRouter = router({
   tail: viewerProcedure
     .input(topicInput.extend({ partitions: z.array(z.number().int().min(0)).max(10_000).optional(), filters: filters.default({}) }))
     .subscription(async function* ({ ctx, input, signal }) {
-      const wire = new KafkaWire(await clusterConnections(ctx).configOf(input.cluster));
+      const requests = new KafkaRequests(await clusterConnections(ctx).configOf(input.cluster));
       const stop = signal ?? new AbortController().signal;
       try {
-        yield* tail(wire, input, stop);
+        yield* tail(requests, input, stop);
       } catch (err) {
         if (err instanceof BrowseInputError) throw new TRPCError({ code: "BAD_REQUEST", message: err.message, cause: err });
         throw asUserError(err, input.cluster);
       } finally {
-        await wire.close();
+        await requests.close();
       }
     }),
 

@@ -12,7 +12,7 @@ import {
   type EmbeddedFacts,
 } from "../../console/topics";
 import { topicNameProblem } from "../../console/topic-name";
-import { EARLIEST } from "../../console/wire";
+import { EARLIEST } from "../../control/kafka-requests";
 import { EMBEDDED_CLUSTER } from "../../control/clusters";
 import { adminProcedure, router, viewerProcedure, type Context } from "../trpc";
 import { clusterConnections } from "./clusters";
@@ -39,7 +39,7 @@ const LIVE_WINDOW_MS = 15 * 60_000;
 export const topicsRouter = router({
   list: viewerProcedure.input(clusterInput).query(async ({ ctx, input }) => {
     const c = clusterConnections(ctx);
-    return onCluster(input.cluster, async () => listTopics(await c.admin(input.cluster), await c.wire(input.cluster), embeddedFacts(ctx, input.cluster)));
+    return onCluster(input.cluster, async () => listTopics(await c.admin(input.cluster), await c.requests(input.cluster), embeddedFacts(ctx, input.cluster)));
   }),
 
   /** Everything the topic page shows except consumer groups, which cost one request per group. */
@@ -47,7 +47,7 @@ export const topicsRouter = router({
     const c = clusterConnections(ctx);
     return onCluster(input.cluster, async () => {
       const facts = embeddedFacts(ctx, input.cluster);
-      const [partitions, configs] = await Promise.all([topicPartitions(await c.wire(input.cluster), input.topic, facts), topicConfigs(await c.admin(input.cluster), input.topic)]);
+      const [partitions, configs] = await Promise.all([topicPartitions(await c.requests(input.cluster), input.topic, facts), topicConfigs(await c.admin(input.cluster), input.topic)]);
       return {
         name: input.topic,
         partitions,
@@ -62,7 +62,7 @@ export const topicsRouter = router({
   groups: viewerProcedure.input(topicInput).query(async ({ ctx, input }) => {
     const c = clusterConnections(ctx);
     return onCluster(input.cluster, async () => {
-      const partitions = await topicPartitions(await c.wire(input.cluster), input.topic, undefined);
+      const partitions = await topicPartitions(await c.requests(input.cluster), input.topic, undefined);
       return groupsReading(await c.admin(input.cluster), input.topic, partitions);
     });
   }),
@@ -132,9 +132,9 @@ export const topicsRouter = router({
     ctx.audit.targetKind = "topic";
     ctx.audit.target = `${input.cluster}/${input.topic}`;
     const c = clusterConnections(ctx);
-    const wire = await c.wire(input.cluster);
+    const requests = await c.requests(input.cluster);
     return onCluster(input.cluster, async () => {
-      const current = (await wire.partitions(input.topic)).length;
+      const current = (await requests.partitions(input.topic)).length;
       ctx.audit.before = { partitions: current };
       if (input.count <= current) {
         throw new TRPCError({ code: "BAD_REQUEST", message: `${input.topic} has ${current} partitions; Kafka can only add partitions, so enter more than ${current}.` });
@@ -151,7 +151,7 @@ export const topicsRouter = router({
     if (input.confirm !== input.topic) throw new TRPCError({ code: "BAD_REQUEST", message: `Type the topic's name (${input.topic}) to confirm the deletion.` });
     const c = clusterConnections(ctx);
     return onCluster(input.cluster, async () => {
-      const partitions = await topicPartitions(await c.wire(input.cluster), input.topic, undefined);
+      const partitions = await topicPartitions(await c.requests(input.cluster), input.topic, undefined);
       ctx.audit.before = { partitions: partitions.length, records: partitions.reduce((n, p) => n + p.records, 0) };
       await (await c.admin(input.cluster)).deleteTopics({ topics: [input.topic] });
       return { ok: true };
@@ -177,9 +177,9 @@ export const topicsRouter = router({
       ctx.audit.targetKind = "topic";
       ctx.audit.target = `${input.cluster}/${input.topic}`;
       const c = clusterConnections(ctx);
-      const wire = await c.wire(input.cluster);
+      const requests = await c.requests(input.cluster);
       return onCluster(input.cluster, async () => {
-        const all = await topicPartitions(wire, input.topic, undefined);
+        const all = await topicPartitions(requests, input.topic, undefined);
         const chosen = input.partitions?.length ? all.filter((p) => input.partitions!.includes(p.partition)) : all;
         const missing = input.partitions?.filter((p) => !all.some((x) => x.partition === p)) ?? [];
         if (missing.length) throw new TRPCError({ code: "BAD_REQUEST", message: `${input.topic} has no partition ${missing.join(", ")}; it has ${all.length}.` });
@@ -189,7 +189,7 @@ export const topicsRouter = router({
           const offset = input.upTo.offset;
           targets = new Map(chosen.map((p) => [p.partition, Math.min(offset, p.logEndOffset)]));
         } else {
-          const at = await wire.listOffsets([{ topic: input.topic, partitions: chosen.map((p) => p.partition) }], input.upTo.timestamp);
+          const at = await requests.listOffsets([{ topic: input.topic, partitions: chosen.map((p) => p.partition) }], input.upTo.timestamp);
           // -1: no record at or after the time, so every record is older and goes.
           targets = new Map(chosen.map((p) => {
             const o = at.get(`${input.topic}:${p.partition}`) ?? -1;
@@ -205,7 +205,7 @@ export const topicsRouter = router({
           });
         }
         const q = [{ topic: input.topic, partitions: chosen.map((p) => p.partition) }];
-        const starts = await wire.listOffsets(q, EARLIEST);
+        const starts = await requests.listOffsets(q, EARLIEST);
         const after = Object.fromEntries(chosen.map((p) => [p.partition, starts.get(`${input.topic}:${p.partition}`) ?? 0]));
         ctx.audit.after = after;
         const removed = chosen.reduce((n, p) => n + ((after[p.partition] ?? p.logStartOffset) - p.logStartOffset), 0);
