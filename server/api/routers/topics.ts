@@ -199,7 +199,11 @@ export const topicsRouter = router({
         const moves = chosen.filter((p) => (targets.get(p.partition) ?? 0) > p.logStartOffset);
         ctx.audit.before = Object.fromEntries(chosen.map((p) => [p.partition, p.logStartOffset]));
         if (moves.length) {
-          await (await c.admin(input.cluster)).deleteTopicRecords({
+          const admin = await c.admin(input.cluster);
+          // kafkajs's deleteTopicRecords looks leaders up in its cached metadata without refreshing it,
+          // so a topic created since this shared admin last loaded metadata has "no leader".
+          await admin.fetchTopicMetadata({ topics: [input.topic] });
+          await admin.deleteTopicRecords({
             topic: input.topic,
             partitions: moves.map((p) => ({ partition: p.partition, offset: String(targets.get(p.partition)) })),
           });
