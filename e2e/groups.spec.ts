@@ -158,9 +158,10 @@ test("a viewer sees groups but cannot reset or delete them", async ({ page, brow
 
   const viewer = await (await browser.newContext()).newPage();
   await login(viewer, "gwen", "gwen-password");
+  // Another spec's groups may exist on this shared server; a cluster with none is the second broker's.
   await viewer.goto("/groups");
-  await expect(viewer.getByText(/No consumer groups on this cluster yet/)).toBeVisible();
-  await snapshot(viewer, "groups-empty");
+  await expect(viewer.getByRole("heading", { name: "Consumer groups" })).toBeVisible();
+  await snapshot(viewer, "groups-viewer");
   // A group that never existed: the preview plans it (a reset would create its offsets), but a viewer cannot run it.
   await viewer.goto("/groups/e2e-billing/reset?scope=topic&topic=payments&strategy=to-latest");
   await expect(viewer.getByLabel("Strategy")).toHaveValue("to-latest");

@@ -31,7 +31,7 @@ export interface TopicRow {
 
 function lastRate(series: SeriesSampler | undefined, metric: string, topic: string): number | null {
   if (!series) return null;
-  const pts = series.points(metric, { topic });
+  const pts = series.sum(metric, { topic });
   return pts.length ? pts[pts.length - 1].v : 0;
 }
 
@@ -190,7 +190,7 @@ export interface ThroughputPoint {
 /** The last 15 minutes of a topic's per-second rates, from the embedded broker's metrics. */
 export function topicThroughput(series: SeriesSampler | undefined, topic: string, since: number): ThroughputPoint[] | null {
   if (!series) return null;
-  const get = (m: string) => series.points(`tributary_broker_${m}_total`, { topic }, since);
+  const get = (m: string) => series.sum(`tributary_broker_${m}_total`, { topic }, since);
   const rin = get("records_in");
   const rout = new Map(get("records_out").map((p) => [p.t, p.v]));
   const bin = new Map(get("bytes_in").map((p) => [p.t, p.v]));

@@ -91,6 +91,16 @@ export class SeriesSampler {
     return this.series.get(`${name}|${labelKey(labels)}`)?.ring.points(since) ?? [];
   }
 
+  /** The per-second sum of every member whose labels include `match` (a topic over its partitions), oldest first. */
+  sum(name: string, match: Labels, since = 0): { t: number; v: number }[] {
+    const byT = new Map<number, number>();
+    for (const s of this.series.values()) {
+      if (s.name !== name || !Object.entries(match).every(([k, v]) => s.labels[k] === v)) continue;
+      for (const p of s.ring.points(since)) byT.set(p.t, (byT.get(p.t) ?? 0) + p.v);
+    }
+    return [...byT].sort((a, b) => a[0] - b[0]).map(([t, v]) => ({ t, v }));
+  }
+
   /** Every series of a metric family, each with its labels; a member removed from the registry keeps its history here. */
   family(name: string, since = 0): { labels: Labels; points: { t: number; v: number }[] }[] {
     const out: { labels: Labels; points: { t: number; v: number }[] }[] = [];
