@@ -83,7 +83,7 @@ export function NodePanel({
   return (
     <div className="panel-body" data-testid="node-panel">
       <h3>
-        {d.kind} <span className="muted">{d.type}</span>
+        {d.kind === "sinkgroup" ? "sink group" : d.kind} <span className="muted">{d.type}</span>
       </h3>
       {named && (
         <div className={`field ${byProp.name ? "invalid" : ""}`}>
