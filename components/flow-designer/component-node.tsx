@@ -7,8 +7,9 @@ import { fillLevel, type NodeLive } from "./live";
 export type ComponentNodeData = FlowNodeData & { issues: NodeIssue[]; live: NodeLive | null };
 export type ComponentNode = Node<ComponentNodeData, "component">;
 
-const ACCEPTS_INPUT = new Set(["source", "channel", "sink"]);
-const HAS_OUTPUT = new Set(["source", "channel", "interceptor", "selector"]);
+const ACCEPTS_INPUT = new Set(["source", "channel", "sink", "sinkgroup"]);
+const HAS_OUTPUT = new Set(["source", "channel", "interceptor", "selector", "sink"]);
+const KIND_LABEL: Record<string, string> = { sinkgroup: "sink group" };
 
 export const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? "" : "s"}`;
 const rate = (n: number) => `${formatCount(Math.round(n * 10) / 10)}/s`;
@@ -22,7 +23,7 @@ export function ComponentNodeView({ data, selected }: NodeProps<ComponentNode>) 
     <div className={cls} data-testid={`node-${kind}-${name}`} aria-label={`${kind} ${name}`}>
       {ACCEPTS_INPUT.has(kind) && <Handle type="target" position={Position.Left} data-testid={`in-${kind}-${name}`} />}
       <div className="flow-node-head">
-        <span className="flow-node-kind">{kind}</span>
+        <span className="flow-node-kind">{KIND_LABEL[kind] ?? kind}</span>
         <span className="flow-node-type">{type}</span>
       </div>
       <div className="flow-node-name">{name}</div>

@@ -28,7 +28,7 @@ const nodeTypes = { component: ComponentNodeView };
 const DRAG_MIME = "application/x-tributary-component";
 const LIVE_POLL_MS = 1000;
 /** Where a component added from the keyboard lands: one column per kind, left to right as events flow. */
-const ADD_COLUMN: Record<NodeKind, number> = { interceptor: 20, selector: 20, source: 20, channel: 260, sink: 500 };
+const ADD_COLUMN: Record<NodeKind, number> = { interceptor: 20, selector: 20, source: 20, channel: 260, sink: 500, sinkgroup: 740 };
 
 interface Snapshot {
   nodes: GraphNode[];
@@ -148,7 +148,7 @@ function Designer({ catalog, flowId, flowName, savedVersion, initial, defaultNam
   const issues: NodeIssue[] = useMemo(() => {
     // A missing connection is said once, in the canvas's words, not again as the parse's "channel is not defined".
     const unconnected = new Set(graphIssues.map((i) => i.nodeId));
-    const pinned = pinIssues(nodes, edges, validation.data ?? []).filter((i) => !(unconnected.has(i.nodeId) && (i.property === "channels" || i.property === "channel")));
+    const pinned = pinIssues(nodes, edges, validation.data ?? []).filter((i) => !(unconnected.has(i.nodeId) && (i.property === "channels" || i.property === "channel" || i.property === "sinks")));
     return [...graphIssues, ...pinned];
   }, [graphIssues, nodes, edges, validation.data]);
   const validating = validation.isFetching || checked !== defJson;

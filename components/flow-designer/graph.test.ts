@@ -56,6 +56,59 @@ describe("designer graph", () => {
     );
   });
 
+  const grouped: FlowDefinition = {
+    sources: { r1: { type: "http", port: 8080, channels: ["c1"], interceptors: [] } },
+    channels: { c1: { type: "memory" } },
+    sinks: { k2: { type: "null", channel: "c1" }, k1: { type: "logger", channel: "c1" }, k3: { type: "null", channel: "c1" } },
+    sinkgroups: { g1: { sinks: ["k1", "k2"], processor: { type: "failover", priority: { k1: 10, k2: 5 }, maxpenalty: 10_000 } } },
+  };
+
+  it("round-trips a failover sink group, its sinks in their order and its processor's settings", () => {
+    const { nodes, edges } = fromFlow(grouped);
+    const g1 = nodes.find((n) => n.data.kind === "sinkgroup")!;
+    expect(g1.data).toEqual({ kind: "sinkgroup", name: "g1", type: "failover", props: { priority: { k1: 10, k2: 5 }, maxpenalty: 10_000 } });
+    const { definition, issues } = toFlow(nodes, edges);
+    expect(issues).toEqual([]);
+    const { layout, ...rest } = definition;
+    expect(rest).toEqual(grouped);
+    expect(layout!["sinkgroup:g1"]).toEqual(g1.position);
+    expect(checkFlow(rest)).toEqual([]);
+    // A saved position brings the group back where it was drawn.
+    expect(fromFlow({ ...grouped, layout: { "sinkgroup:g1": { x: 7, y: 9 } } }).nodes.find((n) => n.data.kind === "sinkgroup")!.position).toEqual({ x: 7, y: 9 });
+  });
+
+  it("pins sink group problems: a group with no sinks, a sink in two groups, a processor setting", () => {
+    const { nodes, edges } = fromFlow(grouped);
+    const k1 = nodes.find((n) => n.data.name === "k1")!;
+    const g2 = { id: "sinkgroup-x", position: { x: 0, y: 0 }, data: { kind: "sinkgroup" as const, name: "g2", type: "load_balance", props: {} } };
+    const g3 = { id: "sinkgroup-y", position: { x: 0, y: 200 }, data: { kind: "sinkgroup" as const, name: "g3", type: "failover", props: {} } };
+    const all = [...nodes, g2, g3];
+    const twice = [...edges, { id: "k1->g2", source: k1.id, target: g2.id }];
+    const { definition, issues } = toFlow(all, twice);
+    expect(issues).toEqual([
+      { nodeId: k1.id, property: null, message: "a sink belongs to at most one sink group; remove 1 of its 2 group connections" },
+      { nodeId: g3.id, property: null, message: "connect the sinks of this group to it" },
+    ]);
+    const server = checkFlow(definition);
+    expect(pinIssues(all, twice, server)).toEqual(
+      expect.arrayContaining([
+        { nodeId: g2.id, property: "sinks", message: 'sink "k1" is already in sink group "g1"; a sink belongs to at most one group' },
+        { nodeId: g3.id, property: "sinks", message: expect.stringMatching(/>=1/) },
+      ]),
+    );
+
+    const bad = structuredClone(grouped);
+    bad.sinkgroups!.g1!.processor = { type: "failover", priority: { k3: 1 }, maxpenalty: -1 };
+    const b = fromFlow(bad);
+    const g1 = b.nodes.find((n) => n.data.kind === "sinkgroup")!;
+    expect(pinIssues(b.nodes, b.edges, checkFlow(bad))).toEqual(
+      expect.arrayContaining([
+        { nodeId: g1.id, property: "maxpenalty", message: expect.any(String) },
+        { nodeId: g1.id, property: "priority", message: 'sink "k3" is not in this group' },
+      ]),
+    );
+  });
+
   it("turns counter samples into rates, treating a counter reset as a restart", () => {
     const s = (at: number, acc: number) => [{ agent: "a", state: "running", at, components: {}, counters: { "SOURCE.r1": { EventReceivedCount: acc, EventAcceptedCount: acc, ChannelWriteFail: 0 } } }];
     expect(liveStats("source", "r1", s(2000, 300), s(1000, 100))).toMatchObject({ inRate: 200, outRate: 200, total: 300 });

@@ -1,16 +1,18 @@
 /**
- * The canvas ↔ flow JSON mapping. The canvas holds sources, interceptors, selectors, channels and
- * sinks as nodes; edges say which channels a source puts into, which channel a sink takes from, and
- * which interceptors (top to bottom) and selector a source uses. The flow JSON is what the runtime
+ * The canvas ↔ flow JSON mapping. The canvas holds sources, interceptors, selectors, channels, sinks
+ * and sink groups as nodes; edges say which channels a source puts into, which channel a sink takes
+ * from, which interceptors (top to bottom) and selector a source uses, and which sinks (in the order
+ * they were connected) share a sink group's processor. The flow JSON is what the runtime
  * validates and runs; the designer keeps no other model.
  */
 
-export type NodeKind = "source" | "interceptor" | "selector" | "channel" | "sink";
+export type NodeKind = "source" | "interceptor" | "selector" | "channel" | "sink" | "sinkgroup";
 
 export interface FlowNodeData extends Record<string, unknown> {
   kind: NodeKind;
-  /** Component name, unique per kind among sources, channels and sinks. */
+  /** Component name, unique per kind among sources, channels, sinks and sink groups. */
   name: string;
+  /** The component's type; for a sink group, its processor's type. */
   type: string;
   /** Properties the user set; unset ones take the schema's defaults. */
   props: Record<string, unknown>;
@@ -35,6 +37,7 @@ export interface FlowDefinition {
   sources: Record<string, Record<string, unknown>>;
   channels: Record<string, Record<string, unknown>>;
   sinks: Record<string, Record<string, unknown>>;
+  sinkgroups?: Record<string, { sinks: string[]; processor: Record<string, unknown> }>;
   /** Node positions by "kind:name", so a saved flow reopens as it was drawn; the runtime ignores it. */
   layout?: Record<string, { x: number; y: number }>;
 }
@@ -53,14 +56,15 @@ export const CONNECTIONS: Record<NodeKind, NodeKind | null> = {
   channel: "sink",
   interceptor: "source",
   selector: "source",
-  sink: null,
+  sink: "sinkgroup",
+  sinkgroup: null,
 };
 
 export function canConnect(from: NodeKind, to: NodeKind): boolean {
   return CONNECTIONS[from] === to;
 }
 
-const KEY: Record<"source" | "channel" | "sink", "sources" | "channels" | "sinks"> = { source: "sources", channel: "channels", sink: "sinks" };
+const KEY: Record<"source" | "channel" | "sink" | "sinkgroup", "sources" | "channels" | "sinks" | "sinkgroups"> = { source: "sources", channel: "channels", sink: "sinks", sinkgroup: "sinkgroups" };
 
 /**
  * The flow JSON the canvas describes, plus the problems only the graph shows (a sink on two
@@ -70,6 +74,7 @@ export function toFlow(nodes: GraphNode[], edges: GraphEdge[]): { definition: Fl
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const issues: NodeIssue[] = [];
   const def: FlowDefinition = { sources: {}, channels: {}, sinks: {}, layout: {} };
+  const groups: NonNullable<FlowDefinition["sinkgroups"]> = {};
   const into = (id: string) => edges.filter((e) => e.target === id).map((e) => byId.get(e.source)).filter((n): n is GraphNode => !!n);
   const outOf = (id: string) => edges.filter((e) => e.source === id).map((e) => byId.get(e.target)).filter((n): n is GraphNode => !!n);
 
@@ -86,7 +91,7 @@ export function toFlow(nodes: GraphNode[], edges: GraphEdge[]): { definition: Fl
       issues.push({ nodeId: n.id, property: "name", message: "give this component a name" });
       continue;
     }
-    if (def[key][d.name]) {
+    if ((key === "sinkgroups" ? groups : def[key])[d.name]) {
       issues.push({ nodeId: n.id, property: "name", message: `another ${d.kind} is named "${d.name}"; names must be unique` });
       continue;
     }
@@ -110,24 +115,34 @@ export function toFlow(nodes: GraphNode[], edges: GraphEdge[]): { definition: Fl
       if (channels.length === 0) issues.push({ nodeId: n.id, property: null, message: "connect this sink to one channel" });
       if (channels.length > 1) issues.push({ nodeId: n.id, property: null, message: `a sink takes from exactly one channel; remove ${channels.length - 1} of its ${channels.length} connections` });
       entry.channel = channels[0]?.data.name ?? "";
+      const inGroups = outOf(n.id).filter((g) => g.data.kind === "sinkgroup");
+      if (inGroups.length > 1) issues.push({ nodeId: n.id, property: null, message: `a sink belongs to at most one sink group; remove ${inGroups.length - 1} of its ${inGroups.length} group connections` });
     }
-    def[key][d.name] = entry;
+    if (d.kind === "sinkgroup") {
+      const sinks = into(n.id).map((k) => k.data.name);
+      if (sinks.length === 0) issues.push({ nodeId: n.id, property: null, message: "connect the sinks of this group to it" });
+      groups[d.name] = { sinks, processor: { type: d.type, ...d.props } };
+      continue;
+    }
+    def[d.kind === "source" ? "sources" : d.kind === "channel" ? "channels" : "sinks"][d.name] = entry;
   }
+  // Left out when there is none, so flows drawn without groups keep the JSON they always had.
+  if (Object.keys(groups).length) def.sinkgroups = groups;
   return { definition: def, issues };
 }
 
-const COLUMN: Record<NodeKind, number> = { interceptor: 0, selector: 0, source: 260, channel: 540, sink: 820 };
+const COLUMN: Record<NodeKind, number> = { interceptor: 0, selector: 0, source: 260, channel: 540, sink: 820, sinkgroup: 1100 };
 
 /** The canvas for a flow JSON: its saved layout where there is one, otherwise one column per kind. */
 export function fromFlow(def: FlowDefinition): { nodes: GraphNode[]; edges: GraphEdge[] } {
   const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];
   const ids = new Map<string, string>();
-  const rows: Record<NodeKind, number> = { interceptor: 0, selector: 0, source: 0, channel: 0, sink: 0 };
+  const rows: Record<NodeKind, number> = { interceptor: 0, selector: 0, source: 0, channel: 0, sink: 0, sinkgroup: 0 };
   let seq = 0;
   const add = (kind: NodeKind, name: string, type: string, props: Record<string, unknown>, near?: { x: number; y: number }) => {
     const id = `${kind}-${++seq}`;
-    const saved = kind === "source" || kind === "channel" || kind === "sink" ? def.layout?.[`${kind}:${name}`] : undefined;
+    const saved = kind === "interceptor" || kind === "selector" ? undefined : def.layout?.[`${kind}:${name}`];
     const position = saved ?? near ?? { x: COLUMN[kind], y: 40 + rows[kind]++ * 130 };
     nodes.push({ id, position, data: { kind, name, type, props } });
     return id;
@@ -158,8 +173,17 @@ export function fromFlow(def: FlowDefinition): { nodes: GraphNode[]; edges: Grap
   for (const [name, s] of Object.entries(def.sinks ?? {})) {
     const { type, channel, ...props } = s;
     const id = add("sink", name, String(type), props);
+    ids.set(`sink:${name}`, id);
     const cid = ids.get(`channel:${String(channel)}`);
     if (cid) edges.push({ id: `${cid}->${id}`, source: cid, target: id });
+  }
+  for (const [name, g] of Object.entries(def.sinkgroups ?? {})) {
+    const { type, ...props } = g.processor ?? { type: "default" };
+    const id = add("sinkgroup", name, String(type), props);
+    for (const k of g.sinks ?? []) {
+      const kid = ids.get(`sink:${k}`);
+      if (kid) edges.push({ id: `${kid}->${id}`, source: kid, target: id });
+    }
   }
   return { nodes, edges };
 }
@@ -167,13 +191,15 @@ export function fromFlow(def: FlowDefinition): { nodes: GraphNode[]; edges: Grap
 /**
  * Pins the server's issues (paths into the flow JSON, as parseFlow reports them) to nodes:
  * ["sinks","k1","batchSize"] → the sink named k1, property batchSize;
- * ["sources","r1","interceptors",0,…] → that source's first interceptor (top to bottom).
+ * ["sources","r1","interceptors",0,…] → that source's first interceptor (top to bottom);
+ * ["sinkgroups","g1","processor","maxpenalty"] → the sink group g1, property maxpenalty;
+ * ["sinkgroups","g1","sinks"] → the sink group g1, property sinks (its edges).
  */
 export function pinIssues(nodes: GraphNode[], edges: GraphEdge[], issues: { path: (string | number)[]; message: string }[]): NodeIssue[] {
   const find = (kind: NodeKind, name: string) => nodes.find((n) => n.data.kind === kind && n.data.name === name);
   return issues.map((i) => {
     const [key, name, ...rest] = i.path;
-    const kind = key === "sources" ? "source" : key === "channels" ? "channel" : key === "sinks" ? "sink" : null;
+    const kind = key === "sources" ? "source" : key === "channels" ? "channel" : key === "sinks" ? "sink" : key === "sinkgroups" ? "sinkgroup" : null;
     const node = kind && typeof name === "string" ? find(kind, name) : undefined;
     if (!node) return { nodeId: null, property: null, message: `${i.path.join(".") || "flow"}: ${i.message}` };
     if (kind === "source" && (rest[0] === "interceptors" || rest[0] === "selector")) {
@@ -185,14 +211,16 @@ export function pinIssues(nodes: GraphNode[], edges: GraphEdge[], issues: { path
       const target = rest[0] === "interceptors" ? ups[Number(rest[1])] : ups[0];
       if (target) return { nodeId: target.id, property: rest[0] === "interceptors" ? (rest[2] === undefined ? null : String(rest[2])) : rest[1] === undefined ? null : String(rest[1]), message: i.message };
     }
+    // A group's form shows its processor's properties; its sinks are its edges.
+    if (kind === "sinkgroup") return { nodeId: node.id, property: rest[0] === "processor" ? (rest[1] === undefined ? null : String(rest[1])) : rest[0] === undefined ? null : String(rest[0]), message: i.message };
     const property = rest[0] === undefined ? null : String(rest[0]);
     return { nodeId: node.id, property, message: i.message };
   });
 }
 
-/** A name not yet taken by a node of this kind: r1, r2… for sources, c1… for channels, k1… for sinks (Flume's habit). */
+/** A name not yet taken by a node of this kind: r1, r2… for sources, c1… for channels, k1… for sinks, g1… for sink groups (Flume's habit). */
 export function freshName(nodes: GraphNode[], kind: NodeKind, type: string): string {
-  const prefix = kind === "source" ? "r" : kind === "channel" ? "c" : kind === "sink" ? "k" : type;
+  const prefix = kind === "source" ? "r" : kind === "channel" ? "c" : kind === "sink" ? "k" : kind === "sinkgroup" ? "g" : type;
   if (kind === "interceptor" || kind === "selector") return type;
   for (let i = 1; ; i++) {
     const name = `${prefix}${i}`;

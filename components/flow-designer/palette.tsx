@@ -11,6 +11,7 @@ const SECTIONS: { key: keyof Catalog; kind: NodeKind; title: string }[] = [
   { key: "selectors", kind: "selector", title: "Selectors" },
   { key: "channels", kind: "channel", title: "Channels" },
   { key: "sinks", kind: "sink", title: "Sinks" },
+  { key: "sinkgroups", kind: "sinkgroup", title: "Sink groups" },
 ];
 
 /** Every component type the runtime knows, by kind; drag one onto the canvas (or press Enter on it). */

@@ -14,7 +14,9 @@ import type { Catalog } from "./palette";
 import { SchemaForm, type JsonSchema } from "./schema-form";
 
 type Outputs = inferRouterOutputs<AppRouter>;
-const CATALOG_KEY: Record<NodeKind, keyof Catalog> = { source: "sources", interceptor: "interceptors", selector: "selectors", channel: "channels", sink: "sinks" };
+const CATALOG_KEY: Record<NodeKind, keyof Catalog> = { source: "sources", interceptor: "interceptors", selector: "selectors", channel: "channels", sink: "sinks", sinkgroup: "sinkgroups" };
+/** A sink group's form is its processor's: only the processor type is chosen elsewhere (the type list). */
+const PROCESSOR_OMIT: ReadonlySet<string> = new Set(["type"]);
 
 /** The selected component's settings (a form from its schema), its problems, and its live numbers. */
 export function NodePanel({
@@ -45,7 +47,7 @@ export function NodePanel({
     const flowIssues = issues.filter((i) => i.nodeId === null);
     return (
       <div className="panel-body">
-        <p className="muted">Select a component to configure it. Connect sources → channels → sinks; interceptors and selectors connect into a source.</p>
+        <p className="muted">Select a component to configure it. Connect sources → channels → sinks; interceptors and selectors connect into a source; sinks that share a failover or load balancing processor connect into a sink group.</p>
         {issues.length > 0 && (
           <>
             <h3>Problems</h3>
@@ -77,11 +79,11 @@ export function NodePanel({
   const mine = issues.filter((i) => i.nodeId === node.id);
   const byProp: Record<string, string[]> = {};
   for (const i of mine) if (i.property) (byProp[i.property] ??= []).push(i.message);
-  const named = d.kind === "source" || d.kind === "channel" || d.kind === "sink";
+  const named = d.kind !== "interceptor" && d.kind !== "selector";
   return (
     <div className="panel-body" data-testid="node-panel">
       <h3>
-        {d.kind} <span className="muted">{d.type}</span>
+        {d.kind === "sinkgroup" ? "sink group" : d.kind} <span className="muted">{d.type}</span>
       </h3>
       {named && (
         <div className={`field ${byProp.name ? "invalid" : ""}`}>
@@ -95,7 +97,7 @@ export function NodePanel({
         </div>
       )}
       <div className="field">
-        <label htmlFor="node-type">type</label>
+        <label htmlFor="node-type">{d.kind === "sinkgroup" ? "processor" : "type"}</label>
         <select id="node-type" disabled={readOnly} value={d.type} onChange={(e) => onChange({ ...d, type: e.target.value, name: d.kind === "interceptor" || d.kind === "selector" ? e.target.value : d.name })}>
           {types.map((t) => (
             <option key={t.type} value={t.type}>
@@ -115,13 +117,13 @@ export function NodePanel({
       {live && tap && <TapView {...tap} canOpen={!readOnly} />}
       {live && <h3>Settings</h3>}
       {entry ? (
-        <SchemaForm schema={entry.schema as JsonSchema} values={d.props} errors={byProp} readOnly={readOnly} onChange={(props) => onChange({ ...d, props })} />
+        <SchemaForm schema={entry.schema as JsonSchema} values={d.props} errors={byProp} readOnly={readOnly} omit={d.kind === "sinkgroup" ? PROCESSOR_OMIT : undefined} onChange={(props) => onChange({ ...d, props })} />
       ) : (
         <p className="error-text">Unknown type “{d.type}” in this build; choose one from the list.</p>
       )}
       {!readOnly && (
         <button type="button" className="danger" onClick={onDelete}>
-          Delete {d.kind}
+          Delete {d.kind === "sinkgroup" ? "sink group" : d.kind}
         </button>
       )}
     </div>

@@ -21,13 +21,13 @@ export interface JsonSchema {
   minItems?: number;
 }
 
-/** Properties the canvas sets through edges, not through the form. */
-const GRAPH_KEYS = new Set(["type", "channels", "channel", "interceptors", "selector"]);
+/** Properties the canvas sets through edges, not through the form (a sink group's "selector" is its processor's own setting). */
+export const GRAPH_KEYS: ReadonlySet<string> = new Set(["type", "channels", "channel", "interceptors", "selector"]);
 
 type Field =
   | { kind: "text" | "number" | "integer" | "boolean" | "list" }
   | { kind: "choice"; options: unknown[] }
-  | { kind: "map"; listValues: boolean };
+  | { kind: "map"; values: "text" | "list" | "number" };
 
 function fieldOf(s: JsonSchema): Field {
   const alts = s.anyOf ?? s.oneOf;
@@ -37,7 +37,10 @@ function fieldOf(s: JsonSchema): Field {
   if (s.type === "integer") return { kind: "integer" };
   if (s.type === "number") return { kind: "number" };
   if (s.type === "array") return { kind: "list" };
-  if (s.type === "object") return { kind: "map", listValues: typeof s.additionalProperties === "object" && s.additionalProperties.type === "array" };
+  if (s.type === "object") {
+    const v = typeof s.additionalProperties === "object" ? s.additionalProperties.type : undefined;
+    return { kind: "map", values: v === "array" ? "list" : v === "integer" || v === "number" ? "number" : "text" };
+  }
   return { kind: "text" };
 }
 
@@ -60,7 +63,8 @@ function parse(field: Field, text: string): { value: unknown; error?: string } {
         const at = line.indexOf("=");
         if (at <= 0) return { value: text, error: `write one "name = value" per line ("${line.trim()}" has no "=")` };
         const v = line.slice(at + 1).trim();
-        out[line.slice(0, at).trim()] = field.listValues ? v.split(/[\s,]+/).filter(Boolean) : v;
+        if (field.values === "number" && (v === "" || !Number.isFinite(Number(v)))) return { value: text, error: `"${line.trim()}": the value after "=" must be a number` };
+        out[line.slice(0, at).trim()] = field.values === "list" ? v.split(/[\s,]+/).filter(Boolean) : field.values === "number" ? Number(v) : v;
       }
       return { value: out };
     }
@@ -94,14 +98,16 @@ export function SchemaForm({
   errors,
   onChange,
   readOnly,
+  omit = GRAPH_KEYS,
 }: {
   schema: JsonSchema;
   values: Record<string, unknown>;
   errors: Record<string, string[]>;
   onChange: (next: Record<string, unknown>) => void;
   readOnly?: boolean;
+  omit?: ReadonlySet<string>;
 }) {
-  const props = Object.entries(schema.properties ?? {}).filter(([k]) => !GRAPH_KEYS.has(k));
+  const props = Object.entries(schema.properties ?? {}).filter(([k]) => !omit.has(k));
   if (props.length === 0) return <p className="muted">This component has no settings.</p>;
   const required = new Set(schema.required ?? []);
   return (

@@ -85,6 +85,10 @@ for (const target of testDatabases()) {
       expect(r.data.channels.map((c: { type: string }) => c.type)).toEqual(["memory", "file"]);
       expect(r.data.selectors.map((c: { type: string }) => c.type)).toEqual(["replicating", "multiplexing"]);
       expect(r.data.interceptors.length).toBeGreaterThan(0);
+      expect(r.data.sinkgroups.map((c: { type: string }) => c.type)).toEqual(["failover", "load_balance", "default"]);
+      const lb = r.data.sinkgroups.find((c: { type: string }) => c.type === "load_balance");
+      expect(lb.schema.properties.selector).toMatchObject({ enum: ["round_robin", "random"], default: "round_robin" });
+      expect(r.data.sinkgroups[0].schema.properties.priority.additionalProperties).toMatchObject({ type: "integer" });
     });
 
     it("lets viewers read, operators save and stop, and only admins deploy — each attempt audited", async () => {

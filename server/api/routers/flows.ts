@@ -3,6 +3,7 @@ import { z } from "zod";
 import { flowSchema } from "../../agents/flow";
 import { exportFlumeProperties } from "../../agents/flume/export";
 import { importFlumeProperties } from "../../agents/flume/import";
+import { defaultProcessorSchema, failoverProcessorSchema, loadBalanceProcessorSchema } from "../../agents/processors/processors";
 import { channelTypes, interceptorTypes, sinkTypes, sourceTypes } from "../../agents/registry";
 import { multiplexingSelectorSchema, replicatingSelectorSchema } from "../../agents/selectors/selectors";
 import { agentNames, listAgents } from "../../control/agent-registry";
@@ -43,6 +44,11 @@ function componentCatalog() {
     selectors: describe([
       { types: ["replicating"], schema: replicatingSelectorSchema },
       { types: ["multiplexing"], schema: multiplexingSelectorSchema },
+    ]),
+    sinkgroups: describe([
+      { types: ["failover"], schema: failoverProcessorSchema },
+      { types: ["load_balance"], schema: loadBalanceProcessorSchema },
+      { types: ["default"], schema: defaultProcessorSchema },
     ]),
   };
 }
