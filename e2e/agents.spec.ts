@@ -49,7 +49,7 @@ test("a standalone agent registers with a token, runs a deployed flow, and goes 
   test.setTimeout(150_000);
   await login(page);
   await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Agents" }).click();
-  await expect(page.getByRole("heading", { name: "Agents" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Agents", exact: true })).toBeVisible();
   await expect(page.getByTestId("agent-embedded")).toBeVisible();
   await expect(page.getByTestId("state-embedded")).toHaveText("online");
 
