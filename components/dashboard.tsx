@@ -238,6 +238,26 @@ export function Dashboard() {
             <p className="muted">Collecting…</p>
           )}
         </Card>
+        {o && o.cdcSlots.length > 0 && (
+          <Card title="Change data capture slots" className="dash-card">
+            {o.cdcSlots.some((c) => c.stale) && (
+              <ErrorNote
+                error={{
+                  message: `A replication slot is more than ${formatBytes(o.staleSlotBytes)} behind: Postgres keeps its WAL until the CDC source reads it, and a stale slot fills the database server's disk. Start the flow again, or drop the slot of a source you removed.`,
+                }}
+              />
+            )}
+            <DataTable
+              rows={o.cdcSlots}
+              rowKey={(r) => `${r.source}/${r.slot}`}
+              columns={[
+                { key: "s", header: "Source", sort: (r) => r.source, render: (r) => r.source },
+                { key: "l", header: "Slot", sort: (r) => r.slot, render: (r) => r.slot },
+                { key: "b", header: "WAL held", align: "right", sort: (r) => r.lagBytes, render: (r) => <span data-testid={`slot-lag-${r.slot}`}>{formatBytes(r.lagBytes)}</span> },
+              ]}
+            />
+          </Card>
+        )}
         <Card title="Agents' event rates" className="dash-card">
           {!o ? (
             <Loading />

@@ -119,7 +119,7 @@ export function tributaryBroker(options: TributaryOptions): PeerSystem {
     durability: options.durable
       ? "acks=all; the broker fsyncs before acknowledging (flush.messages=1, Tributary's default for new topics), concurrent appends share an fsync"
       : "acks=all; acknowledged once written to the partition log in the OS page cache, no per-write fsync (flush.messages unset, as Kafka's default) — the same level as JetStream and RabbitMQ here",
-    settings: `librdkafka producer ${PRODUCER_SETTINGS.join(", ")}; consumer without a group from the earliest offset, ${CONSUMER_SETTINGS.join(", ")}; latency run: kafkajs producer (one send per 1 ms tick, ${SENDS_IN_FLIGHT} in flight, acks=all) and a kcat consumer, ${LATENCY_CONSUMER_SETTINGS.join(", ")}`,
+    settings: `librdkafka producer ${PRODUCER_SETTINGS.join(", ")}; consumer without a group from the earliest offset, timed from its first record (kcat's process start and bootstrap excluded, as the peers' clients connect before the phase), ${CONSUMER_SETTINGS.join(", ")}; latency run: kafkajs producer (one send per 1 ms tick, ${SENDS_IN_FLIGHT} in flight, acks=all) and a kcat consumer, ${LATENCY_CONSUMER_SETTINGS.join(", ")}`,
 
     async probe() {
       this.client = await kcatVersion();
@@ -158,8 +158,13 @@ export function tributaryBroker(options: TributaryOptions): PeerSystem {
           await p.done;
         }, serverPid);
         let bytes = 0;
-        const consume: PhaseResult = await timedWithChild(async (track) => {
-          const c = kcat(["-C", "-b", bootstrap, "-t", topic, "-p", "0", "-o", "beginning", "-c", String(w.records), "-e", "-q", "-f", "%s\\n", ...settings(CONSUMER_SETTINGS)], null, (chunk) => (bytes += chunk.length));
+        const consume: PhaseResult = await timedWithChild(async (track, markStart) => {
+          // The clock starts at the first record: the peers' clients are connected before their phase,
+          // kcat has to start a process and bootstrap (connect, ApiVersions, Metadata) first.
+          const c = kcat(["-C", "-b", bootstrap, "-t", topic, "-p", "0", "-o", "beginning", "-c", String(w.records), "-e", "-q", "-f", "%s\\n", ...settings(CONSUMER_SETTINGS)], null, (chunk) => {
+            if (bytes === 0) markStart();
+            bytes += chunk.length;
+          });
           track(c.child);
           await c.done;
         }, serverPid);
@@ -225,10 +230,10 @@ export function tributaryBroker(options: TributaryOptions): PeerSystem {
  * `timed`, with the client's CPU measured in the kcat child rather than in this process, which
  * only pipes bytes.
  */
-async function timedWithChild(work: (track: (child: ChildProcess) => void) => Promise<void>, serverPid: number | null): Promise<PhaseResult> {
+async function timedWithChild(work: (track: (child: ChildProcess) => void, markStart: () => void) => Promise<void>, serverPid: number | null): Promise<PhaseResult> {
   let clientPid: number | undefined;
   let clientCpu = 0;
-  const r = await timed(async () => {
+  const r = await timed(async (markStart) => {
     await work((c) => {
       clientPid = c.pid;
       // /proc forgets a process once it is reaped, so sample its CPU time while it runs.
@@ -237,7 +242,7 @@ async function timedWithChild(work: (track: (child: ChildProcess) => void) => Pr
         if (s !== null) clientCpu = s;
       }, 20);
       c.once("exit", () => clearInterval(poll));
-    });
+    }, markStart);
   }, serverPid);
   return { ...r, clientCpu: clientCpu / r.seconds };
 }

@@ -1,5 +1,6 @@
 import type { Kafka, Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SLOT_LAG_METRIC } from "../../agents/sources/cdc-logical";
 import { eventually } from "../../broker/compat/harness";
 import { LagSampler } from "../../metrics/lag";
 import { metrics } from "../../metrics/registry";
@@ -98,6 +99,22 @@ describe("dashboard router", () => {
     expect(o.disk![0].bytes).toBeGreaterThan(o.disk!.find((d) => d.topic === "views")!.bytes);
     expect(o.connections!.current).toBeGreaterThanOrEqual(1);
     expect(o.connections!.series.at(-1)!.v).toBeGreaterThanOrEqual(1);
+  });
+
+  it("lists CDC replication slots with the WAL they hold and flags a stale one", async () => {
+    const held = { orders: 5 << 20, gone: 3 * 2 ** 30 };
+    metrics.gauge(SLOT_LAG_METRIC, "slot lag", { source: "orders_cdc", slot: "orders" }, () => held.orders);
+    metrics.gauge(SLOT_LAG_METRIC, "slot lag", { source: "old_cdc", slot: "gone" }, () => held.gone);
+    try {
+      sampler.sample(Date.now());
+      const o = await env.viewer().dashboard.overview({});
+      const bySlot = Object.fromEntries(o.cdcSlots.map((c) => [c.slot, c]));
+      expect(bySlot.orders).toMatchObject({ source: "orders_cdc", lagBytes: 5 << 20, stale: false });
+      expect(bySlot.gone).toMatchObject({ source: "old_cdc", lagBytes: 3 * 2 ** 30, stale: true });
+    } finally {
+      metrics.remove(SLOT_LAG_METRIC, { slot: "orders" });
+      metrics.remove(SLOT_LAG_METRIC, { slot: "gone" });
+    }
   });
 
   it("reports agents' event rates from their Flume counters", async () => {

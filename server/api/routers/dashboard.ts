@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SLOT_LAG_METRIC } from "../../agents/sources/cdc-logical";
 import { EMBEDDED_CLUSTER } from "../../control/clusters";
 import { listGroups } from "../../control/groups";
 import { historyByLabels, RANGES, readHistory, type HistoryRange } from "../../metrics/rollups";
@@ -76,6 +77,9 @@ function rateOf(points: { t: number; v: number }[]): number {
   const b = points[points.length - 1];
   return b.t > a.t ? Math.max(0, ((b.v - a.v) * 1000) / (b.t - a.t)) : 0;
 }
+
+/** Slot lag past which the dashboard warns: the database keeps this much WAL for a CDC source that is behind or gone. */
+const STALE_SLOT_BYTES = 1 << 30;
 
 export const dashboardRouter = router({
   /** Records/s and bytes/s in and out, overall or for one topic, live (15 min at 1 s) or from rollups. */
@@ -161,6 +165,12 @@ export const dashboardRouter = router({
         }
       }
     }
-    return { lag, disk, connections, agents, brokerNote: facts ? null : NOT_EMBEDDED };
+    // A replication slot holds WAL on the source database until its CDC source acknowledges it.
+    const cdcSlots: { source: string; slot: string; lagBytes: number; stale: boolean }[] = [];
+    for (const f of s.sampler?.family(SLOT_LAG_METRIC, since) ?? []) {
+      const last = f.points.at(-1);
+      if (last) cdcSlots.push({ source: f.labels.source ?? "", slot: f.labels.slot ?? "", lagBytes: last.v, stale: last.v >= STALE_SLOT_BYTES });
+    }
+    return { lag, disk, connections, agents, cdcSlots, staleSlotBytes: STALE_SLOT_BYTES, brokerNote: facts ? null : NOT_EMBEDDED };
   }),
 });
