@@ -1,22 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { E2E } from "../playwright.config";
-import { expect, login, snapshot, test } from "./fixtures";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { expect, freePort, login, snapshot, test } from "./fixtures";
 
 /** `tributary agent --control … --token …` as an operator would start it next to the data. */
 class StandaloneAgent {

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
 import { freePort } from "../lib/net";
-import { LatencyCollector, makeValue, PeerUnavailableError, processCpuSeconds, timed, VALUE_BYTES, Window, type PeerSystem, type PhaseResult, type Workload } from "./workload";
+import { LatencyCollector, makeValue, pacedSend, PeerUnavailableError, processCpuSeconds, timed, VALUE_BYTES, Window, type PeerSystem, type PhaseResult, type Workload } from "./workload";
 
 const START_TIMEOUT_MS = 120_000;
 const DRAIN_TIMEOUT_MS = 60_000;
@@ -203,7 +203,7 @@ export function tributaryBroker(options: TributaryOptions): PeerSystem {
           await send([Buffer.from("marker")]);
           await Promise.race([markerSeen, consumer.done.then(() => Promise.reject(new Error("kcat consumer exited early")))]);
           collector.begin();
-          await pacedStamps(w, send);
+          await pacedSend(w, send, textStamp, MAX_RECORDS_PER_SEND);
           await window.drain();
           return await collector.result(DRAIN_TIMEOUT_MS);
         } finally {
@@ -247,30 +247,9 @@ async function timedWithChild(work: (track: (child: ChildProcess) => void, markS
   return { ...r, clientCpu: clientCpu / r.seconds };
 }
 
-/**
- * Paced producer for the latency run: each tick sends the records due by now, each carrying its
- * *scheduled* time as text padded to 100 bytes (kcat prints values as text), so a producer or broker that falls behind is
- * charged for it (no coordinated omission).
- */
-async function pacedStamps(w: Workload, send: (values: Buffer[]) => Promise<void>): Promise<void> {
-  const total = Math.round((w.latencyRate * w.latencyMs) / 1000);
-  const start = performance.now();
-  let sent = 0;
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - start) * w.latencyRate) / 1000));
-    if (due > sent) {
-      // A tick that comes late has many records due; split them so no request exceeds max.message.bytes.
-      for (let from = sent; from < due; from += MAX_RECORDS_PER_SEND) {
-        const values: Buffer[] = [];
-        for (let i = from; i < Math.min(due, from + MAX_RECORDS_PER_SEND); i++) {
-          values.push(Buffer.from((start + (i * 1000) / w.latencyRate).toFixed(3).padEnd(VALUE_BYTES, "x"), "latin1"));
-        }
-        await send(values);
-      }
-      sent = due;
-    }
-    await new Promise((r) => setTimeout(r, 1));
-  }
+/** The latency run's stamp as text padded to 100 bytes, because kcat prints values as text. */
+function textStamp(scheduledMs: number): Buffer {
+  return Buffer.from(scheduledMs.toFixed(3).padEnd(VALUE_BYTES, "x"), "latin1");
 }
 
 async function waitForReady(proc: ChildProcess): Promise<void> {

@@ -140,18 +140,24 @@ export async function timed(work: (markStart: () => void) => Promise<void>, serv
  * with their scheduled time rather than the time they left: when the producer or server falls
  * behind, the wait counts as latency instead of being hidden (no coordinated omission).
  */
-export async function pacedSend(w: Workload, sendBatch: (values: Buffer[]) => void | Promise<void>): Promise<number> {
+export async function pacedSend(
+  w: Workload,
+  sendBatch: (values: Buffer[]) => void | Promise<void>,
+  stamp: (scheduledMs: number) => Buffer = stampedValue,
+  maxPerSend = Number.POSITIVE_INFINITY,
+): Promise<number> {
   const total = Math.round((w.latencyRate * w.latencyMs) / 1000);
   const start = performance.now();
   let sent = 0;
   while (sent < total) {
     const due = Math.min(total, Math.floor(((performance.now() - start) * w.latencyRate) / 1000));
-    if (due > sent) {
-      const values: Buffer[] = new Array(due - sent);
-      for (let i = 0; i < values.length; i++) values[i] = stampedValue(start + ((sent + i) * 1000) / w.latencyRate);
-      sent = due;
+    // A tick that comes late has many records due; maxPerSend keeps each request within a client's limits.
+    for (let from = sent; from < due; from += maxPerSend) {
+      const values: Buffer[] = new Array(Math.min(due, from + maxPerSend) - from);
+      for (let i = 0; i < values.length; i++) values[i] = stamp(start + ((from + i) * 1000) / w.latencyRate);
       await sendBatch(values);
     }
+    sent = due;
     await new Promise((r) => setTimeout(r, 1));
   }
   return total;
