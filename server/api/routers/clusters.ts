@@ -46,6 +46,18 @@ function saslOf(mechanism: "plain" | "scram-sha-256" | "scram-sha-512" | null, u
   return { mechanism, username, password: password ?? "" };
 }
 
+/** A cluster row's settings as saved on create and on edit. */
+function storedSettings(input: z.infer<typeof settings>, sasl: ReturnType<typeof saslOf>) {
+  return {
+    name: input.name,
+    bootstrapServers: splitServers(input.bootstrapServers).join(","),
+    tls: input.tls,
+    saslMechanism: sasl?.mechanism ?? null,
+    saslUsername: sasl?.username ?? null,
+    saslPassword: sasl ? sasl.password : null,
+  };
+}
+
 export const clustersRouter = router({
   list: viewerProcedure.query(async ({ ctx }) => clusterConnections(ctx).list()),
 
@@ -79,14 +91,7 @@ export const clustersRouter = router({
     const probed = await probe({ bootstrapServers: splitServers(input.bootstrapServers), tls: input.tls, sasl });
     const [row] = await ctx.db
       .insert(clusters)
-      .values({
-        name: input.name,
-        bootstrapServers: splitServers(input.bootstrapServers).join(","),
-        tls: input.tls,
-        saslMechanism: sasl?.mechanism ?? null,
-        saslUsername: sasl?.username ?? null,
-        saslPassword: sasl ? sasl.password : null,
-      })
+      .values(storedSettings(input, sasl))
       .returning({ id: clusters.id });
     ctx.audit.after = { bootstrapServers: input.bootstrapServers, tls: input.tls, saslMechanism: sasl?.mechanism ?? null, saslUsername: sasl?.username ?? null };
     return { id: String(row.id), brokers: probed.brokers.length, clusterId: probed.clusterId };
@@ -103,14 +108,7 @@ export const clustersRouter = router({
     ctx.audit.before = { name: row.name, bootstrapServers: row.bootstrapServers, tls: row.tls, saslMechanism: row.saslMechanism, saslUsername: row.saslUsername };
     await ctx.db
       .update(clusters)
-      .set({
-        name: input.name,
-        bootstrapServers: splitServers(input.bootstrapServers).join(","),
-        tls: input.tls,
-        saslMechanism: sasl?.mechanism ?? null,
-        saslUsername: sasl?.username ?? null,
-        saslPassword: sasl ? sasl.password : null,
-      })
+      .set(storedSettings(input, sasl))
       .where(eq(clusters.id, id));
     ctx.audit.after = { name: input.name, bootstrapServers: input.bootstrapServers, tls: input.tls, saslMechanism: sasl?.mechanism ?? null, saslUsername: sasl?.username ?? null, passwordChanged: input.saslPassword !== undefined };
     await clusterConnections(ctx).forget(input.id);
