@@ -5,7 +5,7 @@ import type { TopicConfigs } from "./log/configs";
 import { connectionsTotal } from "./metrics";
 import { apiVersionsList, Connection, type Dispatcher } from "./protocol/connection";
 import { Handlers } from "./protocol/handlers";
-import { ApiKey, type ApiSpec } from "./protocol/messages";
+import { ApiKey, type ApiSpec } from "../kafka/messages";
 import { SaslAuthenticator, SaslUsers, type Mechanism } from "./protocol/sasl";
 import { logger } from "../log";
 import { metrics } from "../metrics/registry";

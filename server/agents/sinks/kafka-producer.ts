@@ -1,8 +1,8 @@
 import { type Socket, connect } from "node:net";
-import { Reader, Writer } from "../../broker/protocol/codec";
-import { APIS, ApiKey } from "../../broker/protocol/messages";
-import { decodeStruct, encodeStruct } from "../../broker/protocol/schema";
-import { type Header, encodeRecordBatch } from "../../broker/records/batch";
+import { Reader, Writer } from "../../kafka/codec";
+import { APIS, ApiKey } from "../../kafka/messages";
+import { decodeStruct, encodeStruct } from "../../kafka/schema";
+import { type Header, encodeRecordBatch } from "../../kafka/records/batch";
 
 /**
  * The produce path of the topic sink: Metadata and Produce over the Kafka protocol, with record

@@ -1,8 +1,8 @@
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestMetrics } from "../metrics";
-import { APIS, ApiKey } from "../protocol/messages";
-import { encodeRecordBatch } from "../records/batch";
+import { APIS, ApiKey } from "../../kafka/messages";
+import { encodeRecordBatch } from "../../kafka/records/batch";
 import { eventually, kcat, startTestBroker } from "./harness";
 import { RawClient } from "./raw-client";
 
@@ -63,7 +63,7 @@ describe("bad input on the Kafka listener", () => {
   });
 
   it("rejects a corrupt record batch with CORRUPT_MESSAGE and appends nothing", async () => {
-    const { encodeRecordBatch } = await import("../records/batch");
+    const { encodeRecordBatch } = await import("../../kafka/records/batch");
     const batch = encodeRecordBatch([{ value: Buffer.from("tampered") }]);
     batch[batch.length - 1] ^= 0xff; // breaks the CRC
     const produce = produceRequest("survivor", 0, batch);

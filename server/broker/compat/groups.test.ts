@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ApiKey } from "../protocol/messages";
+import { ApiKey } from "../../kafka/messages";
 import { eventually, startTestBroker } from "./harness";
 import { RawClient } from "./raw-client";
 

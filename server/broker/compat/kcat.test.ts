@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readBatchHeader } from "../records/batch";
+import { readBatchHeader } from "../../kafka/records/batch";
 import { once } from "node:events";
 import { eventually, kcat, spawnKcat, startTestBroker } from "./harness";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeRecordBatch } from "../records/batch";
-import { ApiKey } from "../protocol/messages";
+import { encodeRecordBatch } from "../../kafka/records/batch";
+import { ApiKey } from "../../kafka/messages";
 import { eventually, startTestBroker } from "./harness";
 import { RawClient } from "./raw-client";
 

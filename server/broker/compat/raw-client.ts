@@ -1,7 +1,7 @@
 import { connect, type Socket } from "node:net";
-import { Reader, Writer } from "../protocol/codec";
-import { APIS, ApiKey } from "../protocol/messages";
-import { decodeStruct, encodeStruct, isFlexible } from "../protocol/schema";
+import { Reader, Writer } from "../../kafka/codec";
+import { APIS, ApiKey } from "../../kafka/messages";
+import { decodeStruct, encodeStruct, isFlexible } from "../../kafka/schema";
 
 type Body = Record<string, any>;
 

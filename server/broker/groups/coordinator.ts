@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ErrorCode, KafkaError } from "../errors";
+import { ErrorCode, KafkaError } from "../../kafka/errors";
 import type { LogManager } from "../log/log-manager";
 import { logger } from "../../log";
 import { OffsetsStore } from "./offsets-store";

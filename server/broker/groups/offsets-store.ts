@@ -1,6 +1,6 @@
-import { ErrorCode, KafkaError } from "../errors";
+import { ErrorCode, KafkaError } from "../../kafka/errors";
 import type { LogManager } from "../log/log-manager";
-import { decodeRecords, encodeRecordBatch } from "../records/batch";
+import { decodeRecords, encodeRecordBatch } from "../../kafka/records/batch";
 
 export const OFFSETS_TOPIC = "__consumer_offsets";
 

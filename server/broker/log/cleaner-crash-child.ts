@@ -3,7 +3,7 @@
  * and compacts it over and over; prints "<offset> <key>" once each append is acknowledged and
  * "cleaning" as each cleaner pass starts.
  */
-import { encodeRecordBatch } from "../records/batch";
+import { encodeRecordBatch } from "../../kafka/records/batch";
 import { LogCleaner } from "./cleaner";
 import { effectiveConfigs, logSettings } from "./configs";
 import { PartitionLog } from "./partition-log";

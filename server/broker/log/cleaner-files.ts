@@ -1,7 +1,7 @@
 import { closeSync, openSync, readdirSync, readSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { logger } from "../../log";
-import { BATCH_LENGTH, HEADER_SIZE, LAST_OFFSET_DELTA, LOG_OVERHEAD } from "../records/batch";
+import { BATCH_LENGTH, HEADER_SIZE, LAST_OFFSET_DELTA, LOG_OVERHEAD } from "../../kafka/records/batch";
 import { fsyncDir } from "./atomic";
 import { type Segment, segmentName } from "./segment";
 

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToAppends } from "node:timers/promises";
 import { logger } from "../../log";
-import { BATCH_LENGTH, decodeRecordBatch, HEADER_SIZE, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAX_TIMESTAMP, readBatchHeader, retainRecords } from "../records/batch";
+import { BATCH_LENGTH, decodeRecordBatch, HEADER_SIZE, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAX_TIMESTAMP, readBatchHeader, retainRecords } from "../../kafka/records/batch";
 import { discardCleaned } from "./cleaner-files";
 import type { PartitionLog } from "./partition-log";
 import { Segment, SegmentRetiredError } from "./segment";

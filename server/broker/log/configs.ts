@@ -1,4 +1,4 @@
-import { ErrorCode, KafkaError } from "../errors";
+import { ErrorCode, KafkaError } from "../../kafka/errors";
 
 /**
  * Topic-level configs with Kafka's names, defaults and value rules. One difference on purpose:

@@ -2,7 +2,7 @@
  * The appender the crash test kills: appends batches to a durable partition log as fast as it
  * can and prints "<base> <last> <tag>" only after each append is acknowledged.
  */
-import { encodeRecordBatch } from "../records/batch";
+import { encodeRecordBatch } from "../../kafka/records/batch";
 import { effectiveConfigs, logSettings } from "./configs";
 import { PartitionLog } from "./partition-log";
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { decodeRecords, encodeRecordBatch } from "../records/batch";
+import { decodeRecords, encodeRecordBatch } from "../../kafka/records/batch";
 import { effectiveConfigs, logSettings } from "./configs";
 import { LogManager } from "./log-manager";
 import { PartitionLog } from "./partition-log";

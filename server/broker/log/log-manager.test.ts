@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { encodeRecordBatch } from "../records/batch";
+import { encodeRecordBatch } from "../../kafka/records/batch";
 import { LogManager } from "./log-manager";
 
 const dirs: string[] = [];

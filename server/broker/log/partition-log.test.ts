@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync, unlinkSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { decodeRecords, encodeRecordBatch, forEachBatch } from "../records/batch";
+import { decodeRecords, encodeRecordBatch, forEachBatch } from "../../kafka/records/batch";
 import { effectiveConfigs, logSettings, type TopicConfigs } from "./configs";
 import { PartitionLog } from "./partition-log";
 

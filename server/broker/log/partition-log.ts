@@ -1,9 +1,9 @@
 import { existsSync, fsyncSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ErrorCode, KafkaError } from "../errors";
+import { ErrorCode, KafkaError } from "../../kafka/errors";
 import { logger } from "../../log";
-import { BASE_OFFSET, BATCH_LENGTH, decodeRecordBatch, HEADER_SIZE, LAST_OFFSET_DELTA, LEADER_EPOCH, LOG_OVERHEAD, MAX_TIMESTAMP, readBatchHeader, RECORD_COUNT, rewriteCrc, validateBatch } from "../records/batch";
+import { BASE_OFFSET, BATCH_LENGTH, decodeRecordBatch, HEADER_SIZE, LAST_OFFSET_DELTA, LEADER_EPOCH, LOG_OVERHEAD, MAX_TIMESTAMP, readBatchHeader, RECORD_COUNT, rewriteCrc, validateBatch } from "../../kafka/records/batch";
 import { fsyncDirAsync, writeFileAtomic, writeFileAtomicAsync } from "./atomic";
 import { commitSwap, completeSwaps, discardCleaned } from "./cleaner-files";
 import type { LogSettings } from "./configs";

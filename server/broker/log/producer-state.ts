@@ -1,4 +1,4 @@
-import { ErrorCode, KafkaError } from "../errors";
+import { ErrorCode, KafkaError } from "../../kafka/errors";
 
 /** What Kafka keeps per producer id and partition: its epoch and the last five batches' sequences with their offsets. */
 interface BatchMeta {

@@ -1,8 +1,8 @@
 import { closeSync, existsSync, fdatasync, ftruncateSync, openSync, read, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { ErrorCode, KafkaError } from "../errors";
-import { BATCH_LENGTH, HEADER_SIZE, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAX_TIMESTAMP, validateBatch } from "../records/batch";
+import { ErrorCode, KafkaError } from "../../kafka/errors";
+import { BATCH_LENGTH, HEADER_SIZE, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAX_TIMESTAMP, validateBatch } from "../../kafka/records/batch";
 import type { FileHandleOwner, FileHandles } from "./file-handles";
 
 const readAsync = promisify(read);

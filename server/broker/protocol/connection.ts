@@ -1,11 +1,11 @@
 import type { Socket } from "node:net";
-import { ErrorCode } from "../errors";
+import { ErrorCode } from "../../kafka/errors";
 import { requestMetrics } from "../metrics";
 import { logger } from "../../log";
-import { ProtocolError, Reader, Writer } from "./codec";
-import { APIS, ApiKey, type ApiSpec } from "./messages";
+import { ProtocolError, Reader, Writer } from "../../kafka/codec";
+import { APIS, ApiKey, type ApiSpec } from "../../kafka/messages";
 import type { SaslAuthenticator } from "./sasl";
-import { decodeStruct, encodeStruct, isFlexible } from "./schema";
+import { decodeStruct, encodeStruct, isFlexible } from "../../kafka/schema";
 
 const log = logger("broker.connection");
 

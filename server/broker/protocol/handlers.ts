@@ -1,11 +1,11 @@
-import { codeOf, ErrorCode, errorName, KafkaError } from "../errors";
+import { codeOf, ErrorCode, errorName, KafkaError } from "../../kafka/errors";
 import type { GroupCoordinator } from "../groups/coordinator";
 import type { LogManager } from "../log/log-manager";
 import type { PartitionLog } from "../log/partition-log";
 import { OFFSETS_TOPIC } from "../groups/offsets-store";
 import { TOPIC_CONFIGS } from "../log/configs";
 import { forgetTopic, partitionCounters } from "../metrics";
-import { forEachBatch } from "../records/batch";
+import { forEachBatch } from "../../kafka/records/batch";
 import { logger } from "../../log";
 
 const log = logger("broker.api");

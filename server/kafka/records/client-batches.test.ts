@@ -7,7 +7,7 @@
  */
 import { CompressionTypes } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kcat, startTestBroker } from "../compat/harness";
+import { kcat, startTestBroker } from "../../broker/compat/harness";
 import { decodeRecordBatch, encodeRecordBatch, forEachBatch, HEADER_SIZE, LEADER_EPOCH, validateBatch, type BatchHeader } from "./batch";
 import { codecName, decompress } from "./compression";
 

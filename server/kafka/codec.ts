@@ -1,4 +1,4 @@
-import { uvarintSize, writeUVarint } from "../records/varint";
+import { uvarintSize, writeUVarint } from "./records/varint";
 
 /** Thrown for a request that cannot be parsed; the connection is closed with this reason. */
 export class ProtocolError extends Error {}
