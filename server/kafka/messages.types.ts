@@ -418,7 +418,7 @@ export interface ListOffsetsResponseTopicPartitionInput {
 
 /** Metadata request (API key 3), versions 0-12, flexible 9+. */
 export interface MetadataRequest {
-  /** The topics to describe: null (v1+) or empty (v0) for all of them. Nullable in versions 1-12. */
+  /** The topics to describe: null (v1+) or empty (v0) for all of them. Nullable in versions 1+. */
   topics: MetadataRequestTopic[] | null;
   /** Create the topics asked for that do not exist, if the broker allows it. Versions 4+. Default true. */
   allowAutoTopicCreation: boolean;
@@ -430,7 +430,7 @@ export interface MetadataRequest {
 
 /** Metadata request (API key 3), versions 0-12, flexible 9+. What encode accepts. */
 export interface MetadataRequestInput {
-  /** The topics to describe: null (v1+) or empty (v0) for all of them. Nullable in versions 1-12. */
+  /** The topics to describe: null (v1+) or empty (v0) for all of them. Nullable in versions 1+. */
   topics?: readonly MetadataRequestTopicInput[] | null;
   /** Create the topics asked for that do not exist, if the broker allows it. Versions 4+. Default true. */
   allowAutoTopicCreation?: boolean;
@@ -444,7 +444,7 @@ export interface MetadataRequestInput {
 export interface MetadataRequestTopic {
   /** The topic's id, when asking by id with a null name. Versions 10+. */
   topicId: string;
-  /** Nullable in versions 10-12. */
+  /** Nullable in versions 10+. */
   name: string | null;
 }
 
@@ -452,7 +452,7 @@ export interface MetadataRequestTopic {
 export interface MetadataRequestTopicInput {
   /** The topic's id, when asking by id with a null name. Versions 10+. */
   topicId?: string;
-  /** Nullable in versions 10-12. */
+  /** Nullable in versions 10+. */
   name?: string | null;
 }
 
@@ -507,7 +507,7 @@ export interface MetadataResponseBrokerInput {
 /** MetadataResponse.topics[]. */
 export interface MetadataResponseTopic {
   errorCode: number;
-  /** Nullable in versions 12. */
+  /** Nullable in versions 12+. */
   name: string | null;
   /** Versions 10+. */
   topicId: string;
@@ -521,7 +521,7 @@ export interface MetadataResponseTopic {
 /** MetadataResponse.topics[]. What encode accepts. */
 export interface MetadataResponseTopicInput {
   errorCode: number;
-  /** Nullable in versions 12. */
+  /** Nullable in versions 12+. */
   name?: string | null;
   /** Versions 10+. */
   topicId?: string;
@@ -987,7 +987,7 @@ export interface JoinGroupResponse {
   generationId: number;
   /** Versions 7+. Nullable. Default null. */
   protocolType: string | null;
-  /** The assignor the group chose. Nullable in versions 7-9. */
+  /** The assignor the group chose. Nullable in versions 7+. */
   protocolName: string | null;
   /** The member id of the leader, which computes the assignment. */
   leader: string;
@@ -1008,7 +1008,7 @@ export interface JoinGroupResponseInput {
   generationId?: number;
   /** Versions 7+. Nullable. Default null. */
   protocolType?: string | null;
-  /** The assignor the group chose. Nullable in versions 7-9. */
+  /** The assignor the group chose. Nullable in versions 7+. */
   protocolName?: string | null;
   /** The member id of the leader, which computes the assignment. */
   leader: string;
@@ -1618,7 +1618,7 @@ export interface DeleteTopicsResponseInput {
 
 /** DeleteTopicsResponse.responses[]. */
 export interface DeleteTopicsResponseResponse {
-  /** Nullable in versions 6. */
+  /** Nullable in versions 6+. */
   name: string | null;
   /** Versions 6+. */
   topicId: string;
@@ -1629,7 +1629,7 @@ export interface DeleteTopicsResponseResponse {
 
 /** DeleteTopicsResponse.responses[]. What encode accepts. */
 export interface DeleteTopicsResponseResponseInput {
-  /** Nullable in versions 6. */
+  /** Nullable in versions 6+. */
   name?: string | null;
   /** Versions 6+. */
   topicId?: string;
