@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../db/client";
 import { testDatabases } from "../../db/testing";
 import { LoginLimiter } from "../control/login-limiter";
+import { WebAccess } from "../control/web-access";
 import { createUser, ensureAdmin, findUserByName } from "../control/users";
 import { createRequestHandler } from "../http";
 import type { Services } from "./trpc";
@@ -56,7 +57,7 @@ for (const target of testDatabases()) {
         version: "test",
         startedAt: Date.now(),
         loginLimiter: new LoginLimiter(() => now),
-        secureCookies: false,
+        web: new WebAccess(),
       };
       pages = [];
       server = createServer(

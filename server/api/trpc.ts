@@ -15,8 +15,8 @@ export interface Services {
   version: string;
   startedAt: number;
   loginLimiter: LoginLimiter;
-  /** Secure cookies when the console is served over TLS (behind a proxy). */
-  secureCookies: boolean;
+  /** How browsers reach the console: its public URL and the reverse proxies trusted in front of it. */
+  web: import("../control/web-access").WebAccess;
   /** The embedded broker; `instance` gives in-process facts the protocol does not carry (disk use, rates). */
   broker?: { bootstrap: string; healthy(): boolean; instance?: import("../broker/broker").Broker };
   agents?: { healthy(): boolean; flows(): number; host?: import("../agents/host").AgentHost };
@@ -49,6 +49,8 @@ export interface Context {
   sessionToken: string | undefined;
   requestId: string;
   clientAddress: string | undefined;
+  /** The browser reached the console over HTTPS, so cookies it is sent must be Secure. */
+  https: boolean;
   userAgent: string | undefined;
   setCookie(cookie: string): void;
   audit: AuditDraft;
