@@ -6,7 +6,7 @@ import type { FlumeEvent } from "../model";
 export const httpSinkSchema = z.object({
   type: z.literal("http"),
   channel: z.string(),
-  endpoint: z.url().describe("URL each batch is POSTed to."),
+  endpoint: secret(z.url(), "url").describe("URL each batch is POSTed to."),
   format: z.enum(["json", "ndjson", "text"]).default("json").describe("json: an array of {headers, body} (what the http source accepts); ndjson: one such object per line; text: the bodies, one per line."),
   token: secret(z.string()).optional().describe("Sent as Authorization: Bearer <token>."),
   headers: secret(z.record(z.string(), z.string()), "values").default({}).describe("Extra request headers; their values are kept secret, as they often carry credentials."),
