@@ -41,4 +41,14 @@ describe("config", () => {
     expect(() => loadConfig({ "sasl-mechanisms": "PLAIN" }, {})).toThrow(/no --sasl-users/);
     expect(() => loadConfig({}, { TRIBUTARY_SASL_USERS: "nopassword" })).toThrow(/TRIBUTARY_SASL_USERS \(hidden\)/);
   });
+
+  it("takes the console's public URL and the proxies to trust, refusing what is not one", () => {
+    expect(loadConfig({}, {})).toMatchObject({ publicUrl: undefined, trustedProxies: [] });
+    const c = loadConfig({ "public-url": "https://Tributary.example.com/console/" }, { TRIBUTARY_TRUSTED_PROXIES: "127.0.0.1, 10.0.0.0/8,fd00::/8" });
+    expect(c.publicUrl).toBe("https://tributary.example.com");
+    expect(c.trustedProxies).toEqual(["127.0.0.1", "10.0.0.0/8", "fd00::/8"]);
+    expect(() => loadConfig({ "public-url": "ftp://x" }, {})).toThrow(/--public-url "ftp:\/\/x": must be an http:\/\/ or https:\/\/ URL/);
+    expect(() => loadConfig({ "trusted-proxies": "proxy.local" }, {})).toThrow(/--trusted-proxies "proxy.local": must be addresses or CIDR ranges/);
+    expect(() => loadConfig({ "trusted-proxies": "10.0.0.0/33" }, {})).toThrow(/CIDR/);
+  });
 });

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { parseProxyEntry } from "./control/web-access";
 
 /**
  * Every setting in one table: its flag, its environment variable, its default and what it means.
@@ -35,6 +36,27 @@ export const options = {
     schema: z.string().regex(/^[^:\s]+:\d+$/, "must be host:port"),
     defaultText: "<bind>:<kafka-port>",
     describe: "host:port the broker tells Kafka clients to connect to",
+  }),
+  publicUrl: opt({
+    flag: "public-url",
+    env: "TRIBUTARY_PUBLIC_URL",
+    schema: z
+      .string()
+      .refine((v) => URL.canParse(v) && ["http:", "https:"].includes(new URL(v).protocol), "must be an http:// or https:// URL, e.g. https://tributary.example.com")
+      .transform((v) => new URL(v).origin),
+    defaultText: "none (the address each request was sent to)",
+    describe: "URL browsers use to reach the console, e.g. https://tributary.example.com behind a TLS proxy: only pages from it may change anything, and with https session cookies are Secure",
+  }),
+  trustedProxies: opt({
+    flag: "trusted-proxies",
+    env: "TRIBUTARY_TRUSTED_PROXIES",
+    schema: z
+      .string()
+      .transform((v) => v.split(",").map((p) => p.trim()).filter(Boolean))
+      .refine((list) => list.every((p) => parseProxyEntry(p)), "must be addresses or CIDR ranges separated by commas, e.g. 127.0.0.1,10.0.0.0/8"),
+    default: [],
+    defaultText: "none",
+    describe: "reverse proxies in front of the console (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host are believed",
   }),
   dataDir: opt({ flag: "data-dir", env: "TRIBUTARY_DATA_DIR", schema: z.string().min(1), default: "./data", describe: "where partition logs, agent channels and the embedded database live" }),
   databaseUrl: opt({ flag: "database-url", env: "DATABASE_URL", schema: z.string().regex(/^postgres(ql)?:\/\//, "must start with postgres://"), secret: true, defaultText: "embedded PGlite in <data-dir>/pg", describe: "Postgres server for configuration and audit, e.g. postgres://user:pass@host:5432/db" }),
@@ -79,6 +101,8 @@ export interface Config {
   kafkaPort: number;
   bind: string;
   advertisedListener: { host: string; port: number };
+  publicUrl?: string;
+  trustedProxies: string[];
   dataDir: string;
   databaseUrl?: string;
   adminPassword?: string;

@@ -3,9 +3,10 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { appRouter } from "./api/root";
 import type { Context, Services } from "./api/trpc";
-import { heartbeatRequest } from "./agents/control-protocol";
+import { HEARTBEAT_PATH, heartbeatRequest } from "./agents/control-protocol";
 import { AgentAuthError, AgentConflictError, heartbeat } from "./control/agent-registry";
 import { parseCookies, resolveSession, SESSION_COOKIE } from "./control/sessions";
+import type { WebAccess } from "./control/web-access";
 import { logger } from "./log";
 import { renderPrometheus } from "./metrics/prometheus";
 import { metrics } from "./metrics/registry";
@@ -55,6 +56,43 @@ async function handleHeartbeat(services: Services, req: IncomingMessage, res: Se
   }
 }
 
+/** tRPC's error shape, so the console's client shows the message like any other error. */
+function replyRefusal(res: ServerResponse, path: string, status: 403 | 415, message: string): void {
+  if (!path.startsWith("/api/trpc/")) {
+    res.writeHead(status, { "content-type": "text/plain" });
+    res.end(message);
+    return;
+  }
+  const code = status === 403 ? "FORBIDDEN" : "UNSUPPORTED_MEDIA_TYPE";
+  replyJson(res, status, { error: { message, code: status === 403 ? -32003 : -32415, data: { code, httpStatus: status } } });
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * Cross-site request forgery: a page on another site (another port of this host counts as the same
+ * site, so SameSite=Lax cookies go along) must not change anything with the user's session. Every
+ * state-changing request must come from the console's own origin, and tRPC mutations must carry
+ * JSON, which a plain HTML form cannot send. The agent heartbeat is exempt: it carries a bearer
+ * token, never a cookie. Returns true when the request was refused (and answered).
+ */
+function refusedAsCrossSite(web: WebAccess, req: IncomingMessage, res: ServerResponse, path: string): boolean {
+  if (SAFE_METHODS.has(req.method ?? "GET") || path === HEARTBEAT_PATH) return false;
+  const view = web.view(req);
+  const foreign = web.crossSiteReason(req, view);
+  if (foreign) {
+    log.warn({ path, from: foreign, clientAddress: view.clientAddress }, "refused a cross-site request");
+    replyRefusal(res, path, 403, `Refused: ${foreign} is not this console (${view.origins.join(" or ")}), so another site sent this request. If you use the console through a proxy, start it with --public-url set to the URL in your browser.`);
+    return true;
+  }
+  const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  if (path.startsWith("/api/trpc/") && type !== "application/json") {
+    replyRefusal(res, path, 415, `Refused: send the request body as application/json (got ${type || "no content type"}).`);
+    return true;
+  }
+  return false;
+}
+
 /** Pages anyone may load: the login page and the assets every page needs. */
 function isPublicPath(path: string): boolean {
   return (
@@ -71,13 +109,15 @@ export async function createContext(services: Services, req: IncomingMessage, re
   const token = parseCookies(req.headers.cookie)[SESSION_COOKIE];
   const db = services.database.db;
   const cookies: string[] = [];
+  const view = services.web.view(req);
   return {
     services,
     db,
     user: await resolveSession(db, token),
     sessionToken: token,
     requestId: (res.getHeader("x-request-id") as string | undefined) ?? randomUUID(),
-    clientAddress: req.socket.remoteAddress,
+    clientAddress: view.clientAddress,
+    https: view.https,
     userAgent: req.headers["user-agent"],
     setCookie(cookie) {
       cookies.push(cookie);
@@ -115,11 +155,12 @@ export function createRequestHandler(services: Services, nextHandler: NextHandle
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
       res.end("Internal error; see the server log for request " + requestId);
     };
+    if (refusedAsCrossSite(services.web, req, res, path)) return;
     if (path.startsWith("/api/trpc/")) {
       Promise.resolve(trpc(req, res)).catch(fail);
       return;
     }
-    if (path === "/api/agent/v1/heartbeat") {
+    if (path === HEARTBEAT_PATH) {
       handleHeartbeat(services, req, res).catch(fail);
       return;
     }

@@ -4,8 +4,10 @@ import { join } from "node:path";
 import type { Services } from "./api/trpc";
 import type { Config } from "./config";
 import { LoginLimiter } from "./control/login-limiter";
+import { WebAccess } from "./control/web-access";
 import { ClusterConnections } from "./control/clusters";
 import { EmbeddedAgent } from "./control/agent-registry";
+import { startSessionPurge } from "./control/sessions";
 import { ensureAdmin } from "./control/users";
 import { openDatabase, type Database } from "../db/client";
 import { Broker } from "./broker/broker";
@@ -136,6 +138,9 @@ export async function startAll(config: Config): Promise<Running> {
       log.info("created user admin with the configured TRIBUTARY_ADMIN_PASSWORD");
     }
 
+    const sessionPurge = startSessionPurge(database.db);
+    parts.push({ name: "session purge", stop: () => sessionPurge.stop() });
+
     const broker = await startBroker(config);
     parts.push({ name: "broker", stop: () => broker.close() });
 
@@ -165,7 +170,7 @@ export async function startAll(config: Config): Promise<Running> {
       version,
       startedAt: Date.now(),
       loginLimiter: new LoginLimiter(),
-      secureCookies: false,
+      web: new WebAccess({ publicUrl: config.publicUrl, trustedProxies: config.trustedProxies }),
       broker: { bootstrap: broker.bootstrap, healthy: () => true, instance: broker },
       agents: { healthy: () => agent.healthy(), flows: () => agent.status().length, host: agent },
       clusters,

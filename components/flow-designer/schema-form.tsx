@@ -1,5 +1,6 @@
 "use client";
 import { useEffect, useState } from "react";
+import { SECRET_PLACEHOLDER, type SecretKind } from "../../server/agents/secret";
 
 /** The part of JSON Schema that zod's toJSONSchema emits for our component configs. */
 export interface JsonSchema {
@@ -19,7 +20,19 @@ export interface JsonSchema {
   exclusiveMinimum?: number;
   minLength?: number;
   minItems?: number;
+  /** Set on properties that hold a secret (see server/agents/secret.ts). */
+  secret?: SecretKind;
 }
+
+/** What a secret field says about the value the console keeps but never shows. */
+const SECRET_NOTES: Record<SecretKind, string> = {
+  value: "A value is stored and not shown; type a new one to replace it.",
+  url: `The password is not shown; leave ${SECRET_PLACEHOLDER} to keep the stored one.`,
+  values: `Values are not shown; leave ${SECRET_PLACEHOLDER} to keep a stored one.`,
+};
+
+const holdsStoredSecret = (value: unknown): boolean =>
+  typeof value === "string" ? value.includes(SECRET_PLACEHOLDER) : typeof value === "object" && value !== null && Object.values(value).includes(SECRET_PLACEHOLDER);
 
 /** Properties the canvas sets through edges, not through the form (a sink group's "selector" is its processor's own setting). */
 export const GRAPH_KEYS: ReadonlySet<string> = new Set(["type", "channels", "channel", "interceptors", "selector"]);
@@ -152,6 +165,7 @@ function SchemaField({ name, schema, required, value, serverErrors, onChange, re
     if (!r.error) onChange(r.value);
   };
   const messages = [...(local ? [local] : []), ...serverErrors];
+  const secretNote = schema.secret && holdsStoredSecret(value) ? SECRET_NOTES[schema.secret] : undefined;
   return (
     <div className={`field ${messages.length ? "invalid" : ""}`}>
       {field.kind === "boolean" ? (
@@ -180,6 +194,8 @@ function SchemaField({ name, schema, required, value, serverErrors, onChange, re
         <input
           id={id}
           readOnly={readOnly}
+          type={schema.secret === "value" ? "password" : undefined}
+          autoComplete={schema.secret === "value" ? "new-password" : schema.secret ? "off" : undefined}
           inputMode={field.kind === "integer" || field.kind === "number" ? "numeric" : undefined}
           placeholder={placeholder}
           value={text}
@@ -187,6 +203,7 @@ function SchemaField({ name, schema, required, value, serverErrors, onChange, re
           onChange={(e) => update(e.target.value)}
         />
       )}
+      {secretNote && <small className="help secret-note">{secretNote}</small>}
       {schema.description && <small className="help">{schema.description}</small>}
       {messages.map((m) => (
         <small key={m} className="error-text" role="alert">

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../db/client";
 import { testDatabases } from "../../db/testing";
 import { LoginLimiter } from "../control/login-limiter";
+import { WebAccess } from "../control/web-access";
 import { createUser, ensureAdmin, findUserByName } from "../control/users";
 import { createRequestHandler } from "../http";
 import type { Services } from "./trpc";
@@ -56,7 +57,7 @@ for (const target of testDatabases()) {
         version: "test",
         startedAt: Date.now(),
         loginLimiter: new LoginLimiter(() => now),
-        secureCookies: false,
+        web: new WebAccess(),
       };
       pages = [];
       server = createServer(
@@ -112,7 +113,7 @@ for (const target of testDatabases()) {
       expect(r.error?.message).toBe("Wrong username or password.");
       const admin = await new Client(base).login("admin", "admin-password");
       const audit = await admin.query("audit.list", { action: "auth.login", outcome: "denied" });
-      expect(audit.data.items[0]).toMatchObject({ actor: "admin", outcome: "denied", details: { input: { username: "admin", password: "***" } } });
+      expect(audit.data.items[0]).toMatchObject({ actor: "admin", outcome: "denied", details: { input: { username: "admin", password: "********" } } });
     });
 
     it("rate-limits repeated failed logins for a user", async () => {
@@ -135,7 +136,7 @@ for (const target of testDatabases()) {
       expect(await findUserByName(database.db, "mallory")).toBeUndefined();
       const audit = await viewer.query("audit.list", { actor: "vera", action: "users.create" });
       expect(audit.data.items).toHaveLength(1);
-      expect(audit.data.items[0]).toMatchObject({ outcome: "denied", details: { input: { username: "mallory", password: "***" } } });
+      expect(audit.data.items[0]).toMatchObject({ outcome: "denied", details: { input: { username: "mallory", password: "********" } } });
     });
 
     it("lets an admin manage users, recording before and after", async () => {

@@ -8,6 +8,7 @@ import { startTestBroker } from "../broker/compat/harness";
 import type { BrowseResult } from "../console/browse";
 import { ClusterConnections } from "../control/clusters";
 import { LoginLimiter } from "../control/login-limiter";
+import { WebAccess } from "../control/web-access";
 import { createUser, ensureAdmin, findUserByName } from "../control/users";
 import { metrics } from "../metrics/registry";
 import { SeriesSampler } from "../metrics/series";
@@ -62,6 +63,7 @@ describe("console operations over the Kafka protocol (real brokers, PGlite)", ()
       sessionToken: undefined,
       requestId: randomUUID(),
       clientAddress: "127.0.0.1",
+      https: false,
       userAgent: "test",
       setCookie: () => undefined,
       audit: {},
@@ -86,7 +88,7 @@ describe("console operations over the Kafka protocol (real brokers, PGlite)", ()
       version: "test",
       startedAt: Date.now(),
       loginLimiter: new LoginLimiter(),
-      secureCookies: false,
+      web: new WebAccess(),
       broker: { bootstrap: main.bootstrap, healthy: () => true, instance: main.broker },
       clusters,
       sampler,

@@ -3,6 +3,7 @@ import { ZodError } from "zod";
 import type { Database, Db } from "../../db/client";
 import type { Role } from "../../db/schema";
 import { writeAudit } from "../control/audit";
+import { redactDetails } from "../control/secrets";
 import type { LoginLimiter } from "../control/login-limiter";
 import type { UserRow } from "../control/users";
 import { logger } from "../log";
@@ -15,8 +16,8 @@ export interface Services {
   version: string;
   startedAt: number;
   loginLimiter: LoginLimiter;
-  /** Secure cookies when the console is served over TLS (behind a proxy). */
-  secureCookies: boolean;
+  /** How browsers reach the console: its public URL and the reverse proxies trusted in front of it. */
+  web: import("../control/web-access").WebAccess;
   /** The embedded broker; `instance` gives in-process facts the protocol does not carry (disk use, rates). */
   broker?: { bootstrap: string; healthy(): boolean; instance?: import("../broker/broker").Broker };
   agents?: { healthy(): boolean; flows(): number; host?: import("../agents/host").AgentHost };
@@ -49,6 +50,8 @@ export interface Context {
   sessionToken: string | undefined;
   requestId: string;
   clientAddress: string | undefined;
+  /** The browser reached the console over HTTPS, so cookies it is sent must be Secure. */
+  https: boolean;
   userAgent: string | undefined;
   setCookie(cookie: string): void;
   audit: AuditDraft;
@@ -63,17 +66,6 @@ const t = initTRPC.context<Context>().create({
   },
 });
 
-const SECRET_KEYS = /password|secret|token/i;
-
-/** The input as recorded in the audit trail: secrets replaced, so the trail can be shown to viewers. */
-export function redact(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redact);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.test(k) ? "***" : redact(v)]));
-  }
-  return value;
-}
-
 /**
  * Every mutation passes here, whatever procedure it is built on: it is the base of all procedures,
  * so no mutation can skip the audit trail. Role checks run inside it, so a denial is recorded too.
@@ -84,7 +76,7 @@ const audited = t.middleware(async ({ ctx, type, path, next, getRawInput }) => {
   const error = result.ok ? undefined : result.error;
   const outcome = !error ? "ok" : error.code === "FORBIDDEN" || error.code === "UNAUTHORIZED" ? "denied" : "error";
   const a = ctx.audit;
-  const details: Record<string, unknown> = { ...a.details, input: a.input !== undefined ? a.input : redact(await getRawInput().catch(() => undefined)) };
+  const details: Record<string, unknown> = { ...a.details, input: a.input !== undefined ? a.input : await getRawInput().catch(() => undefined) };
   if (a.before !== undefined) details.before = a.before;
   if (a.after !== undefined) details.after = a.after;
   if (error) details.error = error.message;
@@ -94,7 +86,8 @@ const audited = t.middleware(async ({ ctx, type, path, next, getRawInput }) => {
       action: path,
       targetKind: a.targetKind,
       target: a.target,
-      details,
+      // Secrets never reach the trail, so it can be shown to viewers.
+      details: redactDetails(details) as Record<string, unknown>,
       outcome,
       requestId: ctx.requestId,
       clientAddress: ctx.clientAddress,

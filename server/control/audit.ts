@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, ilike, lt, lte, type SQL } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { auditEvents, type AuditOutcome } from "../../db/schema";
+import { redactDetails } from "./secrets";
 
 export interface AuditEvent {
   actor: string;
@@ -45,7 +46,8 @@ export async function listAudit(db: Db, q: AuditQuery) {
     .orderBy(desc(auditEvents.id))
     .limit(q.limit + 1);
   const more = rows.length > q.limit;
-  const items = rows.slice(0, q.limit).map((r) => ({ ...r, at: r.at.toISOString() }));
+  // Redacted again on the way out: rows written before a property was marked secret may hold it.
+  const items = rows.slice(0, q.limit).map((r) => ({ ...r, details: redactDetails(r.details) as Record<string, unknown>, at: r.at.toISOString() }));
   return { items, nextCursor: more ? items[items.length - 1].id : null };
 }
 

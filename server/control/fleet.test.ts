@@ -12,6 +12,7 @@ import { heartbeatResponse } from "../agents/control-protocol";
 import { AgentHost } from "../agents/host";
 import { createRequestHandler } from "../http";
 import { LoginLimiter } from "./login-limiter";
+import { WebAccess } from "./web-access";
 import { createToken, EmbeddedAgent, listAgents, markOffline, OFFLINE_AFTER_MS, revokeToken } from "./agent-registry";
 import { checkFlow, createFlow, deploy, diffFlows, FlowInvalidError, rollbackTo, rollout, saveVersion, setDesired, getVersion, DeployConflictError } from "./flows";
 import templates from "./flow-templates.json";
@@ -38,7 +39,7 @@ for (const target of testDatabases()) {
       host = new AgentHost({ agent: "embedded", dataDir });
       fleet = new EmbeddedAgent(database.db, host, "test");
       await fleet.start();
-      server = createServer(createRequestHandler({ database, version: "test", startedAt: Date.now(), loginLimiter: new LoginLimiter(), secureCookies: false, fleet }, undefined));
+      server = createServer(createRequestHandler({ database, version: "test", startedAt: Date.now(), loginLimiter: new LoginLimiter(), web: new WebAccess(), fleet }, undefined));
       await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     });

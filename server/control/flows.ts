@@ -3,6 +3,7 @@ import type { Db } from "../../db/client";
 import { agents, deployments, flows, flowVersions } from "../../db/schema";
 import { flowSchema } from "../agents/flow";
 import { reportOf } from "./agent-registry";
+import { redactFlow, restoreSecrets } from "./secrets";
 
 /** One validation problem, with the path into the flow JSON (["sinks", "k1", "batchSize"]) so the designer can pin it to a node. */
 export interface FlowIssue {
@@ -99,6 +100,13 @@ export async function getFlow(db: Db, id: number) {
   return { ...flow, versions };
 }
 
+/** A version as readers see it: its definition with every secret replaced by the placeholder. */
+export async function readVersion(db: Db, flowId: number, version?: number) {
+  const v = await getVersion(db, flowId, version);
+  return { ...v, definition: redactFlow(v.definition) };
+}
+
+/** A version as stored, secrets included: for agents, deploys and rollbacks, never for a reader. */
 export async function getVersion(db: Db, flowId: number, version?: number) {
   const [row] = await db
     .select()
@@ -115,10 +123,20 @@ function named(def: unknown, name: string): Record<string, unknown> {
   return { ...(def as Record<string, unknown>), name };
 }
 
-export async function createFlow(db: Db, input: { name: string; description: string; definition: unknown; message: string; author: string }) {
-  const definition = named(input.definition, input.name);
-  const issues = checkFlow(definition);
+/**
+ * What is stored for a definition a user sent: named, with the secrets it shows only as the
+ * placeholder taken from `base` (the version it was edited from), and valid.
+ */
+function toStore(def: unknown, name: string, base: unknown): Record<string, unknown> {
+  const issues: FlowIssue[] = [];
+  const definition = named(restoreSecrets(def, base, issues), name);
+  issues.push(...checkFlow(definition));
   if (issues.length) throw new FlowInvalidError(issues);
+  return definition;
+}
+
+export async function createFlow(db: Db, input: { name: string; description: string; definition: unknown; message: string; author: string }) {
+  const definition = toStore(input.definition, input.name, undefined);
   return db.transaction(async (tx) => {
     const [flow] = await tx.insert(flows).values({ name: input.name, description: input.description }).onConflictDoNothing().returning();
     if (!flow) throw new FlowExistsError(input.name);
@@ -127,13 +145,15 @@ export async function createFlow(db: Db, input: { name: string; description: str
   });
 }
 
-/** Saves a new version; versions are never edited, so any one can be deployed or rolled back to. */
-export async function saveVersion(db: Db, input: { flowId: number; definition: unknown; message: string; author: string }) {
+/**
+ * Saves a new version; versions are never edited, so any one can be deployed or rolled back to.
+ * Secrets left as the placeholder keep their value in `baseVersion` (default: the latest).
+ */
+export async function saveVersion(db: Db, input: { flowId: number; definition: unknown; message: string; author: string; baseVersion?: number }) {
   const [flow] = await db.select().from(flows).where(eq(flows.id, input.flowId));
   if (!flow) throw new FlowNotFoundError(`flow ${input.flowId}`);
-  const definition = named(input.definition, flow.name);
-  const issues = checkFlow(definition);
-  if (issues.length) throw new FlowInvalidError(issues);
+  const base = await getVersion(db, flow.id, input.baseVersion);
+  const definition = toStore(input.definition, flow.name, base.definition);
   return db.transaction(async (tx) => {
     const [cur] = await tx.select({ v: max(flowVersions.version) }).from(flowVersions).where(eq(flowVersions.flowId, flow.id));
     const version = (cur?.v ?? 0) + 1;
@@ -156,20 +176,24 @@ export interface ComponentDiff {
   properties: { key: string; before: unknown; after: unknown }[];
 }
 
-/** Components added, removed or changed between two definitions, with each changed property. */
+/**
+ * Components added, removed or changed between two definitions, with each changed property.
+ * Compared as stored, so a changed secret shows up as changed; shown redacted, so not its value.
+ */
 export function diffFlows(a: unknown, b: unknown): ComponentDiff[] {
   const out: ComponentDiff[] = [];
+  const [shownA, shownB] = [redactFlow(a) as Definition, redactFlow(b) as Definition];
   for (const kind of ["sources", "channels", "sinks"] as const) {
     const before = (a as Definition)[kind] ?? {};
     const after = (b as Definition)[kind] ?? {};
     for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) {
-      const x = before[name];
-      const y = after[name];
+      const x = shownA[kind]?.[name];
+      const y = shownB[kind]?.[name];
       if (!x) out.push({ kind, name, change: "added", properties: Object.entries(y!).map(([key, v]) => ({ key, before: undefined, after: v })) });
       else if (!y) out.push({ kind, name, change: "removed", properties: Object.entries(x).map(([key, v]) => ({ key, before: v, after: undefined })) });
       else {
         const properties = [...new Set([...Object.keys(x), ...Object.keys(y)])]
-          .filter((key) => JSON.stringify(x[key]) !== JSON.stringify(y[key]))
+          .filter((key) => JSON.stringify(before[name]![key]) !== JSON.stringify(after[name]![key]))
           .map((key) => ({ key, before: x[key], after: y[key] }));
         if (properties.length) out.push({ kind, name, change: "changed", properties });
       }

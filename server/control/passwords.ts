@@ -32,6 +32,20 @@ export async function verifyPassword(password: string, encoded: string): Promise
   return timingSafeEqual(key, expected);
 }
 
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * Verifies a login's password against the user's hash, or, for a user that does not exist,
+ * against a throw-away hash with the same cost: both answers take as long, so timing does not
+ * tell which usernames exist.
+ */
+export async function checkPassword(password: string, encoded: string | undefined): Promise<boolean> {
+  if (encoded !== undefined) return verifyPassword(password, encoded);
+  dummyHash ??= hashPassword(generatePassword());
+  await verifyPassword(password, await dummyHash);
+  return false;
+}
+
 /** A password a person can copy from a terminal: 20 characters of base64url. */
 export function generatePassword(): string {
   return randomBytes(15).toString("base64url");

@@ -70,3 +70,39 @@ it("csv with quoting, gzip members readable at every commit, and rollInterval cl
     await rm(dir, { recursive: true, force: true });
   }
 }, 60_000);
+
+it("escapes /, \\, .. and NUL in header values so a path cannot leave its directory", () => {
+  const e = (v: string) => ({ headers: { tenant: v, timestamp: "0" }, body: Buffer.alloc(0) });
+  expect(expandPath("/d/%{tenant}/x", e("../../etc"), false)).toBe("/d/%2E%2E%2F%2E%2E%2Fetc/x");
+  expect(expandPath("/d/%{tenant}", e("a\\b\u0000c"), false)).toBe("/d/a%5Cb%00c");
+  expect(expandPath("/d/%{tenant}", e(".."), false)).toBe("/d/%2E%2E");
+  // Dots that only a neighbouring expansion would turn into "..".
+  expect(expandPath("/d/%{tenant}%{tenant}", e("."), false)).toBe("/d/%2E%2E");
+  expect(expandPath("/d/.%{tenant}", e("."), false)).toBe("/d/.%2E");
+  expect(expandPath("/d/%{tenant}", e("eu.west-1"), false)).toBe("/d/eu.west-1");
+});
+
+it("keeps an event with header tenant=../../x inside the configured directory (real files)", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "tributary-file-roll-escape-"));
+  try {
+    const root = join(dir, "a", "b", "out");
+    const rt = new FlowRuntime({
+      name: "escape",
+      sources: { r1: { type: "seq", channels: ["c1"], totalEvents: 3, batchSize: 3, interceptors: [{ type: "static", key: "tenant", value: "../../x" }] } },
+      channels: { c1: { type: "memory" } },
+      sinks: { k1: { type: "file_roll", channel: "c1", directory: join(root, "%{tenant}"), rollCount: 3, rollInterval: 0, batchSize: 3 } },
+    }, { agent: "a1", dataDir: join(dir, "data") });
+    await rt.start();
+    const end = Date.now() + 20_000;
+    while ((rt.flumeMetrics()["SINK.k1"]!.EventDrainSuccessCount as number) < 3 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    await rt.stop();
+    expect(await readdir(join(dir, "a"))).toEqual(["b"]);
+    expect(await readdir(join(dir, "a", "b"))).toEqual(["out"]);
+    const [sub] = await readdir(root);
+    expect(sub).toBe("%2E%2E%2F%2E%2E%2Fx");
+    const [file] = await readdir(join(root, sub!));
+    expect((await readFile(join(root, sub!, file!), "utf8")).split("\n").filter(Boolean)).toEqual(["0", "1", "2"]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 60_000);

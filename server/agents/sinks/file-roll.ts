@@ -12,7 +12,7 @@ const log = logger("agents.file-roll");
 export const fileRollSinkSchema = z.object({
   type: z.literal("file_roll"),
   channel: z.string(),
-  directory: z.string().min(1).describe("Directory for the files; may contain %Y %m %d %H %M %S and %{header}, taken from the event's timestamp header or the current time."),
+  directory: z.string().min(1).describe("Directory for the files; may contain %Y %m %d %H %M %S and %{header}, taken from the event's timestamp header or the current time. A header's value fills one directory level: / \\ .. % and NUL in it are percent-escaped (../x becomes %2E%2E%2Fx)."),
   filePrefix: z.string().default("events").describe("File name prefix."),
   format: z.enum(["text", "jsonl", "csv"]).default("text").describe("text: the body and a newline; jsonl: {\"headers\":…,\"body\":…} per line; csv: the columns, quoted as RFC 4180 says."),
   columns: z.array(z.string().min(1)).default(["timestamp", "body"]).describe("csv columns: header names, and body for the body text."),
@@ -39,6 +39,20 @@ const pad = (n: number) => String(n).padStart(2, "0");
 
 const UNIT_MS = { second: 1000, minute: 60_000, hour: 3_600_000 } as const;
 
+const SEGMENT_ESCAPES: Record<string, string> = { "%": "%25", "/": "%2F", "\\": "%5C", "\0": "%00", "..": "%2E%2E" };
+const UNSAFE = /[%/\\\0]|\.\./g;
+
+/**
+ * A header value as it goes into a path: percent-escaped so that it stays inside one directory
+ * level, whatever the event says (`../../x`, `/etc`, a NUL). A value of dots only is escaped
+ * whole, so two expansions side by side cannot make `..` either. `%` is escaped too, so two
+ * different values never share a directory.
+ */
+export function pathSegment(value: string): string {
+  if (/^\.+$/.test(value)) return value.replaceAll(".", "%2E");
+  return value.replace(UNSAFE, (c) => SEGMENT_ESCAPES[c]!);
+}
+
 /** Flume's path escapes, from the event's timestamp header (epoch ms) or now; rounded down to roundMs when given. */
 export function expandPath(template: string, e: FlumeEvent, useLocalTimeStamp: boolean, roundMs = 0): string {
   let ts = !useLocalTimeStamp && e.headers.timestamp !== undefined ? Number(e.headers.timestamp) : Date.now();
@@ -49,7 +63,7 @@ export function expandPath(template: string, e: FlumeEvent, useLocalTimeStamp: b
   }
   const d = new Date(ts);
   return template.replace(/%\{([^}]+)\}|%([YymdHMSs])/g, (_, h: string | undefined, c: string | undefined) => {
-    if (h !== undefined) return e.headers[h] ?? "";
+    if (h !== undefined) return pathSegment(e.headers[h] ?? "");
     switch (c) {
       case "Y": return String(d.getFullYear());
       case "y": return pad(d.getFullYear() % 100);

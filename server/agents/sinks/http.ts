@@ -1,14 +1,15 @@
 import { z } from "zod";
 import { type Sink, SinkCounters } from "../component";
+import { secret } from "../secret";
 import type { FlumeEvent } from "../model";
 
 export const httpSinkSchema = z.object({
   type: z.literal("http"),
   channel: z.string(),
-  endpoint: z.url().describe("URL each batch is POSTed to."),
+  endpoint: secret(z.url(), "url").describe("URL each batch is POSTed to."),
   format: z.enum(["json", "ndjson", "text"]).default("json").describe("json: an array of {headers, body} (what the http source accepts); ndjson: one such object per line; text: the bodies, one per line."),
-  token: z.string().optional().describe("Sent as Authorization: Bearer <token>."),
-  headers: z.record(z.string(), z.string()).default({}).describe("Extra request headers."),
+  token: secret(z.string()).optional().describe("Sent as Authorization: Bearer <token>."),
+  headers: secret(z.record(z.string(), z.string()), "values").default({}).describe("Extra request headers; their values are kept secret, as they often carry credentials."),
   requestTimeout: z.number().int().positive().default(10_000).describe("Milliseconds before a request counts as failed."),
   maxRetries: z.number().int().nonnegative().default(3).describe("Retries of a batch after a 5xx, 429 or connection error before the sink backs off with the batch kept in the channel."),
   retryBackoffMs: z.number().int().positive().default(200).describe("First wait between retries; it doubles with each retry."),

@@ -2,13 +2,14 @@ import type postgres from "postgres";
 import { z } from "zod";
 import { type Sink, SinkCounters } from "../component";
 import type { FlumeEvent } from "../model";
+import { secret } from "../secret";
 import { textSql } from "../sources/cdc-connect";
 import { quoteName } from "../sources/cdc-types";
 
 export const postgresSinkSchema = z.object({
   type: z.literal("postgres"),
   channel: z.string(),
-  url: z.string().regex(/^postgres(ql)?:\/\//, "a postgres://user:password@host:port/database URL").describe("Database to write to: postgres://user:password@host:port/database."),
+  url: secret(z.string().regex(/^postgres(ql)?:\/\//, "a postgres://user:password@host:port/database URL"), "url").describe("Database to write to: postgres://user:password@host:port/database."),
   table: z.string().min(1).describe("Target table, as table or schema.table; it must exist."),
   mode: z.enum(["insert", "changes"]).default("insert").describe("insert: one row per event, from the columns mapping. changes: apply Debezium-style change events (from a postgres_cdc source): upsert on c, u and r, delete on d, truncate on t."),
   columns: z.record(z.string(), z.string().regex(/^(header:.+|body(\..+)?)$/, "header:<name>, body or body.<field>[.<field>…]")).optional().describe("insert mode: column → where its value comes from: header:<name>, body (the whole body) or body.<field> (a field of the JSON body; dots go deeper). Without it every top-level field of the JSON body goes to the column of the same name."),

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { logger } from "../../log";
 import { type BatchSink, type Source, SourceCounters } from "../component";
 import { ChannelFullError, type FlumeEvent } from "../model";
+import { secret } from "../secret";
 
 const log = logger("agents.http-source");
 
@@ -11,7 +12,7 @@ export const httpSourceSchema = z.object({
   channels: z.array(z.string()).min(1),
   bind: z.string().default("0.0.0.0").describe("Address to listen on."),
   port: z.number().int().min(0).max(65535).describe("HTTP port to listen on."),
-  token: z.string().optional().describe("If set, requests must send Authorization: Bearer <token>."),
+  token: secret(z.string()).optional().describe("If set, requests must send Authorization: Bearer <token>."),
   maxRequestBytes: z.number().int().positive().default(16 * 1024 * 1024).describe("Larger request bodies are refused with 413."),
   retryAfterSeconds: z.number().int().positive().default(1).describe("Retry-After sent with 503 when a channel is full."),
 }).describe("Accepts POSTed events: a JSON array of {headers, body} (Flume's JSONHandler), NDJSON of such objects (application/x-ndjson), or text lines (text/plain). Replies 503 with Retry-After when a channel is full.");

@@ -6,6 +6,7 @@ import type { FlumeEvent } from "../model";
 import { LogicalCapture } from "./cdc-logical";
 import { PollingCapture } from "./cdc-polling";
 import { PositionFile } from "./cdc-position";
+import { secret } from "../secret";
 
 const log = logger("agents.postgres_cdc");
 
@@ -14,7 +15,7 @@ const identifier = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 export const postgresCdcSourceSchema = z.object({
   type: z.literal("postgres_cdc"),
   channels: z.array(z.string()).min(1),
-  url: z.string().regex(/^(postgres|postgresql|pglite):/, "a postgres://user:password@host:port/database URL, or pglite:<directory>").describe("Database to capture from: postgres://user:password@host:port/database, or pglite:<directory> for an embedded PGlite database (polling modes only)."),
+  url: secret(z.string().regex(/^(postgres|postgresql|pglite):/, "a postgres://user:password@host:port/database URL, or pglite:<directory>"), "url").describe("Database to capture from: postgres://user:password@host:port/database, or pglite:<directory> for an embedded PGlite database (polling modes only)."),
   mode: z.enum(["incrementing", "timestamp+incrementing", "logical"]).default("incrementing").describe("incrementing: poll for rows whose key column is above the last one read. timestamp+incrementing: also re-read rows whose timestamp column moved forward (updates). logical: follow the write-ahead log through a replication slot (inserts, updates, deletes, truncates)."),
   table: z.string().optional().describe("Table to capture, as table or schema.table; in logical mode a comma-separated list is allowed."),
   query: z.string().optional().describe("Polling modes: a SELECT to capture instead of a table; the source wraps it to add its WHERE, ORDER BY and LIMIT."),

@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { verifyPassword } from "../../control/passwords";
+import { checkPassword } from "../../control/passwords";
 import { clearedSessionCookie, createSession, deleteSession, sessionCookie } from "../../control/sessions";
 import { findUserByName, publicUser } from "../../control/users";
 import { publicProcedure, router, viewerProcedure } from "../trpc";
@@ -13,20 +13,20 @@ export const authRouter = router({
       ctx.audit.targetKind = "session";
       ctx.audit.target = input.username;
       const limiter = ctx.services.loginLimiter;
-      const keys = [`user:${input.username}`, `addr:${ctx.clientAddress ?? "?"}`];
-      const wait = limiter.retryAfter(keys);
+      const address = ctx.clientAddress ?? "unknown";
+      const wait = limiter.retryAfter(address, input.username);
       if (wait > 0) {
         throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: `Too many failed logins; try again in ${Math.ceil(wait / 1000)} s.` });
       }
       const user = await findUserByName(ctx.db, input.username);
-      const ok = user && !user.disabled && (await verifyPassword(input.password, user.passwordHash));
+      const ok = (await checkPassword(input.password, user?.passwordHash)) && user && !user.disabled;
       if (!user || !ok) {
-        limiter.fail(keys);
+        limiter.fail(address, input.username);
         throw new TRPCError({ code: "UNAUTHORIZED", message: "Wrong username or password." });
       }
-      limiter.succeed(keys);
+      limiter.succeed(address, input.username);
       const session = await createSession(ctx.db, user.id, { clientAddress: ctx.clientAddress, userAgent: ctx.userAgent });
-      ctx.setCookie(sessionCookie(session.token, session.expiresAt, ctx.services.secureCookies));
+      ctx.setCookie(sessionCookie(session.token, session.expiresAt, ctx.https));
       return { user: { id: user.id, username: user.username, role: user.role } };
     }),
 
@@ -34,7 +34,7 @@ export const authRouter = router({
     ctx.audit.targetKind = "session";
     ctx.audit.target = ctx.user?.username;
     if (ctx.sessionToken) await deleteSession(ctx.db, ctx.sessionToken);
-    ctx.setCookie(clearedSessionCookie());
+    ctx.setCookie(clearedSessionCookie(ctx.https));
     return { ok: true as const };
   }),
 

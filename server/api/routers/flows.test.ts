@@ -9,6 +9,7 @@ import { testDatabases } from "../../../db/testing";
 import { AgentHost } from "../../agents/host";
 import { EmbeddedAgent } from "../../control/agent-registry";
 import { LoginLimiter } from "../../control/login-limiter";
+import { WebAccess } from "../../control/web-access";
 import { createUser, ensureAdmin } from "../../control/users";
 import { createRequestHandler } from "../../http";
 
@@ -62,7 +63,7 @@ for (const target of testDatabases()) {
       await ensureAdmin(database.db, "admin-password");
       await createUser(database.db, { username: "olga", password: "operator-password", role: "operator" });
       await createUser(database.db, { username: "vera", password: "viewer-password", role: "viewer" });
-      server = createServer(createRequestHandler({ database, version: "test", startedAt: Date.now(), loginLimiter: new LoginLimiter(), secureCookies: false, fleet }, undefined));
+      server = createServer(createRequestHandler({ database, version: "test", startedAt: Date.now(), loginLimiter: new LoginLimiter(), web: new WebAccess(), fleet }, undefined));
       await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     });

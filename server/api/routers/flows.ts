@@ -19,6 +19,7 @@ import {
   getFlow,
   getVersion,
   listFlows,
+  readVersion,
   rollbackTo,
   rollout,
   saveVersion,
@@ -103,7 +104,7 @@ export const flowsRouter = router({
   get: viewerProcedure.input(z.object({ id })).query(({ ctx, input }) => mapped(() => getFlow(ctx.db, input.id))),
   version: viewerProcedure
     .input(z.object({ flowId: id, version: z.number().int().positive().optional() }))
-    .query(({ ctx, input }) => mapped(() => getVersion(ctx.db, input.flowId, input.version))),
+    .query(({ ctx, input }) => mapped(() => readVersion(ctx.db, input.flowId, input.version))),
   validate: viewerProcedure.input(z.object({ definition: z.unknown() })).query(({ input }) => checkFlow(input.definition)),
   diff: viewerProcedure
     .input(z.object({ flowId: id, from: z.number().int().positive(), to: z.number().int().positive() }))
@@ -128,7 +129,7 @@ export const flowsRouter = router({
     .input(z.object({ flowId: id, version: z.number().int().positive(), agent: z.string().min(1).max(100).default("agent") }))
     .query(({ ctx, input }) =>
       mapped(async () => {
-        const v = await getVersion(ctx.db, input.flowId, input.version);
+        const v = await readVersion(ctx.db, input.flowId, input.version);
         return exportFlumeProperties(flowSchema.parse(v.definition), input.agent);
       }),
     ),
@@ -141,7 +142,7 @@ export const flowsRouter = router({
       return mapped(() => createFlow(ctx.db, { ...input, author: ctx.user.username }));
     }),
   save: operatorProcedure
-    .input(z.object({ flowId: id, definition: z.unknown(), message: z.string().min(1, "say what changed").max(500) }))
+    .input(z.object({ flowId: id, definition: z.unknown(), message: z.string().min(1, "say what changed").max(500), baseVersion: z.number().int().positive().optional() }))
     .mutation(({ ctx, input }) => {
       ctx.audit.targetKind = "flow";
       ctx.audit.target = String(input.flowId);

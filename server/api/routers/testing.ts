@@ -3,6 +3,7 @@ import { testDatabases } from "../../../db/testing";
 import { startTestBroker } from "../../broker/compat/harness";
 import { ClusterConnections } from "../../control/clusters";
 import { LoginLimiter } from "../../control/login-limiter";
+import { WebAccess } from "../../control/web-access";
 import { createUser, type UserRow } from "../../control/users";
 import { appRouter } from "../root";
 import { createCallerFactory, type Services } from "../trpc";
@@ -24,7 +25,7 @@ export async function startRouterEnv(brokerOpts: Parameters<typeof startTestBrok
     version: "test",
     startedAt: Date.now(),
     loginLimiter: new LoginLimiter(),
-    secureCookies: false,
+    web: new WebAccess(),
     broker: { bootstrap: broker.bootstrap, healthy: () => true, instance: broker.broker },
     clusters,
   };
@@ -39,6 +40,7 @@ export async function startRouterEnv(brokerOpts: Parameters<typeof startTestBrok
       sessionToken: undefined,
       requestId: `test-${++n}`,
       clientAddress: "127.0.0.1",
+      https: false,
       userAgent: "vitest",
       setCookie: () => undefined,
       audit: {},

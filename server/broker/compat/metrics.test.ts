@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../../db/client";
 import { LoginLimiter } from "../../control/login-limiter";
+import { WebAccess } from "../../control/web-access";
 import { createRequestHandler } from "../../http";
 import { eventually, kcat, startTestBroker } from "./harness";
 
@@ -29,7 +30,7 @@ describe("broker metrics at /metrics", () => {
   beforeAll(async () => {
     t = await startTestBroker({ numPartitions: 2 });
     db = await openDatabase({ dataDir: dir });
-    http = createServer(createRequestHandler({ database: db, version: "test", startedAt: Date.now(), loginLimiter: new LoginLimiter(), secureCookies: false }, undefined));
+    http = createServer(createRequestHandler({ database: db, version: "test", startedAt: Date.now(), loginLimiter: new LoginLimiter(), web: new WebAccess() }, undefined));
     await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
     const a = http.address();
     url = `http://127.0.0.1:${typeof a === "object" && a ? a.port : 0}/metrics`;
