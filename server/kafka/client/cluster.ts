@@ -248,7 +248,7 @@ export class Cluster {
   /** Like topic(), but a missing topic is an UNKNOWN_TOPIC_OR_PARTITION error that says so. */
   async requireTopic(name: string, autoCreate = false): Promise<TopicInfo> {
     const t = await this.topic(name, autoCreate);
-    if (!t) throw new KafkaClientError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${name}`, { retriable: false, detail: "the cluster has no such topic" });
+    if (!t) throw new KafkaClientError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${name}`, { retriable: autoCreate, detail: "the cluster has no such topic" });
     return t;
   }
 
@@ -308,6 +308,41 @@ export class Cluster {
 
   forgetCoordinator(key: string, type: number = CoordinatorType.group): void {
     this.coordinators.delete(`${type}:${key}`);
+  }
+
+  /** Runs fn against a group's coordinator, finding it again (and retrying) when it moved or is loading. */
+  onCoordinator<T>(groupId: string, what: string, fn: (conn: BrokerConnection) => Promise<T>): Promise<T> {
+    return this.withRetry(what, async () => fn(await this.coordinator(groupId)), (err) => {
+      if (STALE_COORDINATOR.has(err.code)) this.forgetCoordinator(groupId);
+    });
+  }
+
+  /**
+   * Sends per-partition requests to each partition's leader (one request per leader), retrying
+   * the partitions whose leader moved. `fn` returns the items that failed and the error for them.
+   */
+  async onLeaders<T extends { topic: string; partition: number }>(what: string, items: T[], fn: (conn: BrokerConnection, items: T[]) => Promise<{ failed: T[]; error?: KafkaClientError }>): Promise<void> {
+    let todo = items;
+    await this.withRetry(
+      what,
+      async () => {
+        const byLeader = await this.byLeader(todo);
+        const results = await Promise.all([...byLeader].map(async ([node, list]) => {
+          try {
+            return await fn(await this.broker(node), list);
+          } catch (err) {
+            if (!(err instanceof KafkaClientError)) throw err;
+            return { failed: list, error: err };
+          }
+        }));
+        todo = results.flatMap((r) => r.failed);
+        const error = results.find((r) => r.error && !r.error.retriable)?.error ?? results.find((r) => r.error)?.error;
+        if (error) {
+          for (const t of new Set(todo.map((x) => x.topic))) if (STALE_LEADER.has(error.code)) this.invalidate(t);
+          throw error;
+        }
+      },
+    );
   }
 
   /**

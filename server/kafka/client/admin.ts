@@ -1,0 +1,419 @@
+import { ErrorCode } from "../errors";
+import { ApiKey } from "../messages";
+import { STALE_LEADER, type Cluster, type MetadataSnapshot } from "./cluster";
+import type { BrokerConnection } from "./connection";
+import { KafkaClientError, check } from "./errors";
+import { decodeAssignment, type TopicPartitions } from "./group-protocol";
+import { call } from "./protocol";
+
+/** ListOffsets' special timestamps. */
+export const OffsetSpec = { latest: -1, earliest: -2, maxTimestamp: -3 } as const;
+/** DescribeConfigs / AlterConfigs resource types. */
+export const ResourceType = { topic: 2, broker: 4 } as const;
+/** Where a config value comes from (DescribeConfigs v1+). */
+export const ConfigSource = { unknown: 0, topic: 1, dynamicBroker: 2, dynamicDefaultBroker: 3, staticBroker: 4, default: 5, brokerLogger: 6 } as const;
+const CONFIG_OPS = { set: 0, delete: 1, append: 2, subtract: 3 } as const;
+
+export interface NewTopic {
+  name: string;
+  /** -1: the broker's num.partitions. */
+  numPartitions?: number;
+  /** -1: the broker's default.replication.factor. */
+  replicationFactor?: number;
+  configs?: Record<string, string>;
+}
+
+export interface ConfigEntry {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  source: number;
+  sensitive: boolean;
+  isDefault: boolean;
+  documentation: string | null;
+}
+
+export interface TopicPartitionOffset {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export interface ListedOffset extends TopicPartitionOffset {
+  /** The record's timestamp for a timestamp query; -1 otherwise. */
+  timestamp: number;
+  leaderEpoch: number;
+}
+
+export interface GroupListing {
+  groupId: string;
+  protocolType: string;
+  state: string;
+}
+
+export interface GroupMemberDescription {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  /** The consumer protocol's assignment, decoded when the group is a consumer group. */
+  assignment: TopicPartitions[];
+  metadata: Buffer;
+}
+
+export interface GroupDescription {
+  groupId: string;
+  errorCode: number;
+  state: string;
+  protocolType: string;
+  /** The assignor the members agreed on (range, cooperative-sticky, …). */
+  protocol: string;
+  members: GroupMemberDescription[];
+}
+
+export interface CommittedOffset extends TopicPartitionOffset {
+  leaderEpoch: number;
+  metadata: string | null;
+}
+
+interface ListOffsetsResponse {
+  topics: { name: string; partitions: { partitionIndex: number; errorCode: number; timestamp: number; offset: number; leaderEpoch: number }[] }[];
+}
+interface TopicErrors {
+  topics?: { name: string; errorCode: number; errorMessage: string | null }[];
+  responses?: { name: string | null; errorCode: number; errorMessage: string | null }[];
+  results?: { name: string; errorCode: number; errorMessage: string | null }[];
+}
+interface DescribeConfigsResponse {
+  results: { errorCode: number; errorMessage: string | null; resourceType: number; resourceName: string; configs: { name: string; value: string | null; readOnly: boolean; isDefault: boolean; configSource: number; isSensitive: boolean; documentation: string | null }[] }[];
+}
+interface AlterConfigsResponse {
+  responses: { errorCode: number; errorMessage: string | null; resourceName: string }[];
+}
+interface OffsetFetchPartition {
+  partitionIndex: number;
+  committedOffset: number;
+  committedLeaderEpoch: number;
+  metadata: string | null;
+  errorCode: number;
+}
+interface OffsetFetchResponse {
+  errorCode: number;
+  topics: { name: string; partitions: OffsetFetchPartition[] }[];
+  groups: { groupId: string; errorCode: number; topics: { name: string; partitions: OffsetFetchPartition[] }[] }[];
+}
+interface PartitionErrors {
+  errorCode?: number;
+  topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[];
+}
+
+function byTopic<T extends { topic: string; partition: number }>(items: T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const it of items) {
+    const list = out.get(it.topic);
+    if (list) list.push(it);
+    else out.set(it.topic, [it]);
+  }
+  return out;
+}
+
+function throwFirst(what: string, rows: { name: string | null; errorCode: number; errorMessage: string | null }[]): void {
+  for (const r of rows) check(r.errorCode, `${what} ${r.name ?? ""}`.trim(), r.errorMessage);
+}
+
+/**
+ * Cluster administration over the protocol: topics, partitions, configs, records, offsets and
+ * groups, routed to the controller, the partition leaders or the group coordinator as Kafka's
+ * AdminClient does, so it works the same on a Tributary, Apache Kafka or Redpanda cluster.
+ */
+export class Admin {
+  constructor(private readonly cluster: Cluster) {}
+
+  /** Metadata of the named topics, or of every topic when none are named. */
+  metadata(topics: string[] | null = null): Promise<MetadataSnapshot> {
+    return this.cluster.refreshMetadata(topics);
+  }
+
+  /** The cluster id, controller and brokers (DescribeCluster where the broker has it, else Metadata). */
+  async describeCluster(): Promise<{ clusterId: string | null; controllerId: number; brokers: { nodeId: number; host: string; port: number; rack: string | null }[] }> {
+    const conn = await this.cluster.any();
+    if (!conn.supports(ApiKey.DescribeCluster)) {
+      const md = await this.metadata([]);
+      return { clusterId: md.clusterId, controllerId: md.controllerId, brokers: md.brokers };
+    }
+    const res = await call<{ errorCode: number; errorMessage: string | null; clusterId: string; controllerId: number; brokers: { brokerId: number; host: string; port: number; rack: string | null }[] }>(conn, ApiKey.DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1 });
+    check(res.errorCode, "DescribeCluster", res.errorMessage);
+    return { clusterId: res.clusterId, controllerId: res.controllerId, brokers: res.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack })) };
+  }
+
+  async createTopics(topics: NewTopic[], o: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    const res = await this.onController<TopicErrors>("CreateTopics", ApiKey.CreateTopics, {
+      topics: topics.map((t) => ({
+        name: t.name,
+        numPartitions: t.numPartitions ?? -1,
+        replicationFactor: t.replicationFactor ?? -1,
+        assignments: [],
+        configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+      })),
+      timeoutMs: o.timeoutMs ?? 30_000,
+      validateOnly: o.validateOnly ?? false,
+    });
+    throwFirst("creating topic", res.topics ?? []);
+    if (!o.validateOnly) for (const t of topics) this.cluster.invalidate(t.name);
+  }
+
+  async deleteTopics(names: string[], timeoutMs = 30_000): Promise<void> {
+    const res = await this.onController<TopicErrors>("DeleteTopics", ApiKey.DeleteTopics, { topics: names.map((name) => ({ name })), topicNames: names, timeoutMs });
+    throwFirst("deleting topic", res.responses ?? []);
+    for (const n of names) this.cluster.invalidate(n);
+  }
+
+  /** Raises topics' partition counts to `count`. */
+  async createPartitions(topics: { topic: string; count: number }[], o: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    const res = await this.onController<TopicErrors>("CreatePartitions", ApiKey.CreatePartitions, {
+      topics: topics.map((t) => ({ name: t.topic, count: t.count, assignments: null })),
+      timeoutMs: o.timeoutMs ?? 30_000,
+      validateOnly: o.validateOnly ?? false,
+    });
+    throwFirst("adding partitions to", res.results ?? []);
+    for (const t of topics) this.cluster.invalidate(t.topic);
+  }
+
+  /** Configs of topics or brokers (a broker resource's name is its node id); keys null means all. */
+  async describeConfigs(resources: { type: number; name: string; keys?: string[] | null }[], o: { synonyms?: boolean; documentation?: boolean } = {}): Promise<{ type: number; name: string; configs: ConfigEntry[] }[]> {
+    const out: { type: number; name: string; configs: ConfigEntry[] }[] = [];
+    for (const [conn, group] of await this.byResourceBroker(resources)) {
+      const res = await this.cluster.withRetry("DescribeConfigs", async () =>
+        call<DescribeConfigsResponse>(await conn(), ApiKey.DescribeConfigs, {
+          resources: group.map((r) => ({ resourceType: r.type, resourceName: r.name, configurationKeys: r.keys ?? null })),
+          includeSynonyms: o.synonyms ?? false,
+          includeDocumentation: o.documentation ?? false,
+        }),
+      );
+      for (const r of res.results) {
+        check(r.errorCode, `describing configs of ${r.resourceName}`, r.errorMessage);
+        out.push({
+          type: r.resourceType,
+          name: r.resourceName,
+          configs: r.configs.map((c) => ({
+            name: c.name,
+            value: c.value,
+            readOnly: c.readOnly,
+            // v0 has isDefault only; later versions say where the value comes from.
+            source: c.configSource >= 0 ? c.configSource : c.isDefault ? ConfigSource.default : ConfigSource.unknown,
+            sensitive: c.isSensitive,
+            isDefault: c.configSource >= 0 ? c.configSource === ConfigSource.default : c.isDefault,
+            documentation: c.documentation,
+          })),
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Replaces a resource's whole config set (AlterConfigs): configs not named return to their defaults. */
+  async alterConfigs(resources: { type: number; name: string; configs: Record<string, string> }[], validateOnly = false): Promise<void> {
+    for (const [conn, group] of await this.byResourceBroker(resources)) {
+      const res = await call<AlterConfigsResponse>(await conn(), ApiKey.AlterConfigs, {
+        resources: group.map((r) => ({ resourceType: r.type, resourceName: r.name, configs: Object.entries(r.configs).map(([name, value]) => ({ name, value })) })),
+        validateOnly,
+      });
+      for (const r of res.responses) check(r.errorCode, `altering configs of ${r.resourceName}`, r.errorMessage);
+    }
+  }
+
+  /** Changes named configs only (IncrementalAlterConfigs, KIP-339). */
+  async incrementalAlterConfigs(resources: { type: number; name: string; ops: { name: string; op: keyof typeof CONFIG_OPS; value?: string | null }[] }[], validateOnly = false): Promise<void> {
+    for (const [conn, group] of await this.byResourceBroker(resources)) {
+      const res = await call<AlterConfigsResponse>(await conn(), ApiKey.IncrementalAlterConfigs, {
+        resources: group.map((r) => ({ resourceType: r.type, resourceName: r.name, configs: r.ops.map((c) => ({ name: c.name, configOperation: CONFIG_OPS[c.op], value: c.value ?? null })) })),
+        validateOnly,
+      });
+      for (const r of res.responses) check(r.errorCode, `altering configs of ${r.resourceName}`, r.errorMessage);
+    }
+  }
+
+  /** Deletes records before each offset (-1: the high watermark); returns the new log start offsets. */
+  async deleteRecords(offsets: TopicPartitionOffset[], timeoutMs = 30_000): Promise<TopicPartitionOffset[]> {
+    const out: TopicPartitionOffset[] = [];
+    await this.cluster.onLeaders("DeleteRecords", offsets, async (conn, list) => {
+      const res = await call<{ topics: { name: string; partitions: { partitionIndex: number; lowWatermark: number; errorCode: number }[] }[] }>(conn, ApiKey.DeleteRecords, {
+        topics: [...byTopic(list)].map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p.partition, offset: p.offset })) })),
+        timeoutMs,
+      });
+      return this.collect(res.topics, list, (t, p) => out.push({ topic: t, partition: p.partitionIndex, offset: p.lowWatermark }), "deleting records of");
+    });
+    return out;
+  }
+
+  /**
+   * Offsets for a timestamp, or OffsetSpec.earliest / latest, of many partitions: one request per
+   * leader. A timestamp after the last record gives offset -1, as Kafka answers.
+   */
+  async listOffsets(query: { topic: string; partition: number; timestamp: number }[], isolationLevel = 1): Promise<ListedOffset[]> {
+    const out: ListedOffset[] = [];
+    await this.cluster.onLeaders("ListOffsets", query, async (conn, list) => {
+      const topics = await Promise.all(
+        [...byTopic(list)].map(async ([name, ps]) => {
+          const info = await this.cluster.requireTopic(name);
+          return { name, partitions: ps.map((p) => ({ partitionIndex: p.partition, currentLeaderEpoch: info.partitions[p.partition]?.leaderEpoch ?? -1, timestamp: p.timestamp })) };
+        }),
+      );
+      const res = await call<ListOffsetsResponse>(conn, ApiKey.ListOffsets, { replicaId: -1, isolationLevel, topics });
+      return this.collect(res.topics, list, (t, p) => out.push({ topic: t, partition: p.partitionIndex, offset: p.offset, timestamp: p.timestamp, leaderEpoch: p.leaderEpoch }), "listing offsets of");
+    });
+    return out;
+  }
+
+  /** Splits per-partition answers into results and the partitions to retry (their leader moved). */
+  private collect<P extends { partitionIndex: number; errorCode: number }, A extends { topic: string; partition: number }>(
+    topics: { name: string; partitions: P[] }[],
+    asked: A[],
+    ok: (topic: string, p: P) => void,
+    what: string,
+  ): { failed: A[]; error?: KafkaClientError } {
+    const failed: A[] = [];
+    let error: KafkaClientError | undefined;
+    for (const t of topics) {
+      for (const p of t.partitions) {
+        if (p.errorCode === ErrorCode.NONE) {
+          ok(t.name, p);
+          continue;
+        }
+        if (STALE_LEADER.has(p.errorCode)) this.cluster.invalidate(t.name);
+        const e = new KafkaClientError(p.errorCode, `${what} ${t.name}-${p.partitionIndex}`);
+        if (!e.retriable) throw e;
+        error = e;
+        const a = asked.find((x) => x.topic === t.name && x.partition === p.partitionIndex);
+        if (a) failed.push(a);
+      }
+    }
+    return { failed, error };
+  }
+
+  /** Every group of the cluster: groups live on their coordinators, so every broker is asked. */
+  async listGroups(): Promise<GroupListing[]> {
+    const md = await this.metadata([]);
+    const lists = await Promise.all(
+      md.brokers.map(async (b) => {
+        const res = await call<{ errorCode: number; groups: { groupId: string; protocolType: string; groupState: string }[] }>(await this.cluster.broker(b.nodeId), ApiKey.ListGroups, { statesFilter: [] });
+        check(res.errorCode, `ListGroups on broker ${b.nodeId}`);
+        return res.groups;
+      }),
+    );
+    const seen = new Map<string, GroupListing>();
+    for (const g of lists.flat()) seen.set(g.groupId, { groupId: g.groupId, protocolType: g.protocolType, state: g.groupState });
+    return [...seen.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : 1));
+  }
+
+  /** Groups' state, assignor and members (assignments decoded for consumer groups); an unknown group has state Dead. */
+  async describeGroups(groupIds: string[]): Promise<GroupDescription[]> {
+    return Promise.all(
+      groupIds.map((groupId) =>
+        this.cluster.onCoordinator(groupId, `DescribeGroups ${groupId}`, async (conn) => {
+          const res = await call<{ groups: { errorCode: number; groupId: string; groupState: string; protocolType: string; protocolData: string; members: { memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string; memberMetadata: Buffer; memberAssignment: Buffer }[] }[] }>(conn, ApiKey.DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false });
+          const g = res.groups[0];
+          if (!g) throw new KafkaClientError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `DescribeGroups ${groupId}`, { detail: "empty answer" });
+          if (g.errorCode !== ErrorCode.NONE && g.errorCode !== ErrorCode.GROUP_ID_NOT_FOUND) check(g.errorCode, `describing group ${groupId}`);
+          const consumer = g.protocolType === "consumer";
+          return {
+            groupId: g.groupId,
+            errorCode: g.errorCode,
+            state: g.errorCode === ErrorCode.GROUP_ID_NOT_FOUND ? "Dead" : g.groupState,
+            protocolType: g.protocolType,
+            protocol: g.protocolData,
+            members: g.members.map((m) => ({
+              memberId: m.memberId,
+              groupInstanceId: m.groupInstanceId,
+              clientId: m.clientId,
+              clientHost: m.clientHost,
+              metadata: m.memberMetadata,
+              assignment: consumer && m.memberAssignment.length > 0 ? decodeAssignment(m.memberAssignment).partitions : [],
+            })),
+          };
+        }),
+      ),
+    );
+  }
+
+  async deleteGroups(groupIds: string[]): Promise<void> {
+    for (const groupId of groupIds) {
+      await this.cluster.onCoordinator(groupId, `DeleteGroups ${groupId}`, async (conn) => {
+        const res = await call<{ results: { groupId: string; errorCode: number }[] }>(conn, ApiKey.DeleteGroups, { groupsNames: [groupId] });
+        for (const r of res.results) check(r.errorCode, `deleting group ${r.groupId}`);
+      });
+    }
+  }
+
+  /** A group's committed offsets: of the named topics, or of every topic (null). */
+  async fetchOffsets(groupId: string, topics: { topic: string; partitions: number[] }[] | null = null): Promise<CommittedOffset[]> {
+    return this.cluster.onCoordinator(groupId, `OffsetFetch ${groupId}`, async (conn) => {
+      const named = topics && topics.map((t) => ({ name: t.topic, partitionIndexes: t.partitions }));
+      const res = await call<OffsetFetchResponse>(conn, ApiKey.OffsetFetch, { groupId, topics: named, groups: [{ groupId, topics: named }], requireStable: true });
+      const batched = conn.version(ApiKey.OffsetFetch) >= 8;
+      const g = batched ? res.groups[0] : { errorCode: res.errorCode, topics: res.topics };
+      if (!g) throw new KafkaClientError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `OffsetFetch ${groupId}`, { detail: "empty answer" });
+      check(g.errorCode, `fetching the offsets of group ${groupId}`);
+      const out: CommittedOffset[] = [];
+      for (const t of g.topics) {
+        for (const p of t.partitions) {
+          check(p.errorCode, `fetching the offset of group ${groupId} for ${t.name}-${p.partitionIndex}`);
+          if (p.committedOffset >= 0) out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.metadata });
+        }
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Commits offsets for a group without joining it (generation -1), as Kafka's AdminClient
+   * alterConsumerGroupOffsets does; the coordinator refuses while the group has members.
+   */
+  async commitOffsets(groupId: string, offsets: TopicPartitionOffset[]): Promise<void> {
+    await commitOffsets(this.cluster, { groupId, generationId: -1, memberId: "", groupInstanceId: null }, offsets);
+  }
+
+  /** Deletes a group's committed offsets of partitions of one topic (kafka-consumer-groups --delete-offsets). */
+  async deleteOffsets(groupId: string, topic: string, partitions: number[]): Promise<void> {
+    await this.cluster.onCoordinator(groupId, `OffsetDelete ${groupId}`, async (conn) => {
+      const res = await call<PartitionErrors>(conn, ApiKey.OffsetDelete, { groupId, topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex })) }] });
+      check(res.errorCode ?? 0, `deleting offsets of group ${groupId}`);
+      for (const t of res.topics) for (const p of t.partitions) check(p.errorCode, `deleting the offset of group ${groupId} for ${t.name}-${p.partitionIndex}`);
+    });
+  }
+
+  private onController<R>(what: string, apiKey: number, body: Record<string, unknown>): Promise<R> {
+    return this.cluster.withRetry(what, async () => call<R>(await this.cluster.controller(), apiKey, body));
+  }
+
+  /** Broker resources go to that broker, topic resources to any broker. */
+  private async byResourceBroker<T extends { type: number; name: string }>(resources: T[]): Promise<[() => Promise<BrokerConnection>, T[]][]> {
+    const out = new Map<string, [() => Promise<BrokerConnection>, T[]]>();
+    for (const r of resources) {
+      const key = r.type === ResourceType.broker ? `broker:${r.name}` : "any";
+      const entry = out.get(key) ?? [r.type === ResourceType.broker ? () => this.cluster.broker(Number(r.name)) : () => this.cluster.any(), []];
+      entry[1].push(r);
+      out.set(key, entry);
+    }
+    return [...out.values()];
+  }
+}
+
+/** OffsetCommit for a member of a generation, or outside any (generation -1, empty member id). */
+export async function commitOffsets(cluster: Cluster, member: { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null }, offsets: (TopicPartitionOffset & { leaderEpoch?: number; metadata?: string | null })[]): Promise<void> {
+  if (offsets.length === 0) return;
+  await cluster.onCoordinator(member.groupId, `OffsetCommit ${member.groupId}`, async (conn) => {
+    const res = await call<PartitionErrors>(conn, ApiKey.OffsetCommit, {
+      groupId: member.groupId,
+      generationIdOrMemberEpoch: member.generationId,
+      memberId: member.memberId,
+      groupInstanceId: member.groupInstanceId,
+      retentionTimeMs: -1,
+      topics: [...byTopic(offsets)].map(([name, ps]) => ({
+        name,
+        partitions: ps.map((p) => ({ partitionIndex: p.partition, committedOffset: p.offset, committedLeaderEpoch: p.leaderEpoch ?? -1, commitTimestamp: -1, committedMetadata: p.metadata ?? null })),
+      })),
+    });
+    for (const t of res.topics) for (const p of t.partitions) check(p.errorCode, `committing the offset of group ${member.groupId} for ${t.name}-${p.partitionIndex}`);
+  });
+}
