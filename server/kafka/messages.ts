@@ -1,14 +1,16 @@
+import type { ApiName, KafkaMessages } from "./messages.types";
 import { parseFields, parseRange, type MessageSchema } from "./schema";
 
 /**
  * Every API this broker speaks: key, the versions it advertises, flexible versions, and the
  * request and response fields (see schema.ts for the notation). Field names are Kafka's, in
  * camelCase. Advertised ranges cover both non-flexible clients (kafkajs) and current ones
- * (librdkafka 2.x, Java 3.x/4.x, franz-go).
+ * (librdkafka 2.x, Java 3.x/4.x, franz-go). The TypeScript shapes of these messages are generated
+ * from the declarations below into messages.types.ts (`npm run gen:kafka-types`).
  */
-export interface ApiSpec {
-  key: number;
-  name: string;
+export interface ApiSpec<N extends ApiName = ApiName> {
+  key: KafkaMessages[N]["key"];
+  name: N;
   /** Lowest version advertised in ApiVersions. */
   minVersion: number;
   /** Lowest version actually served; below it (but at or above minVersion) requests close the connection. */
@@ -18,7 +20,7 @@ export interface ApiSpec {
   response: MessageSchema;
 }
 
-function api(key: number, name: string, versions: string, flexible: string, request: string, response: string, servedMin?: number): ApiSpec {
+function api<N extends ApiName>(key: KafkaMessages[N]["key"], name: N, versions: string, flexible: string, request: string, response: string, servedMin?: number): ApiSpec<N> {
   const v = parseRange(versions);
   const flex = parseRange(flexible);
   return {
@@ -39,38 +41,7 @@ function api(key: number, name: string, versions: string, flexible: string, requ
  */
 const PRODUCE_SERVED_MIN = 3;
 
-export const ApiKey = {
-  Produce: 0,
-  Fetch: 1,
-  ListOffsets: 2,
-  Metadata: 3,
-  OffsetCommit: 8,
-  OffsetFetch: 9,
-  FindCoordinator: 10,
-  JoinGroup: 11,
-  Heartbeat: 12,
-  LeaveGroup: 13,
-  SyncGroup: 14,
-  DescribeGroups: 15,
-  ListGroups: 16,
-  SaslHandshake: 17,
-  ApiVersions: 18,
-  CreateTopics: 19,
-  DeleteTopics: 20,
-  DeleteRecords: 21,
-  InitProducerId: 22,
-  OffsetForLeaderEpoch: 23,
-  DescribeConfigs: 32,
-  AlterConfigs: 33,
-  SaslAuthenticate: 36,
-  CreatePartitions: 37,
-  DeleteGroups: 42,
-  IncrementalAlterConfigs: 44,
-  OffsetDelete: 47,
-  DescribeCluster: 60,
-} as const;
-
-const SPECS: ApiSpec[] = [
+const SPECS = [
   api(0, "Produce", "0-11", "9+", `
 transactionalId string 3+ null
 acks int16
@@ -590,4 +561,10 @@ clusterAuthorizedOperations int32 default=-2147483648
 `),
 ];
 
-export const APIS = new Map(SPECS.map((s) => [s.key, s]));
+export const APIS = new Map<number, ApiSpec>(SPECS.map((s) => [s.key, s]));
+
+/** The typed handle of each API, by Kafka's name: `decodeRequest(Apis.Fetch, …)` returns a FetchRequest. */
+export const Apis = Object.fromEntries(SPECS.map((s) => [s.name, s])) as { readonly [N in ApiName]: ApiSpec<N> };
+
+/** Each API's key, by Kafka's name. */
+export const ApiKey = Object.fromEntries(SPECS.map((s) => [s.name, s.key])) as { readonly [N in ApiName]: KafkaMessages[N]["key"] };
