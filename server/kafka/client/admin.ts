@@ -1,5 +1,8 @@
+import { ZERO_UUID } from "../codec";
 import { ErrorCode } from "../errors";
-import { ApiKey } from "../messages";
+import { ApiKey, Apis, type ApiSpec } from "../messages";
+import type { ApiName } from "../messages.types";
+import type { RequestInputOf, ResponseOf } from "../protocol";
 import { STALE_LEADER, type Cluster, type MetadataSnapshot } from "./cluster";
 import type { BrokerConnection } from "./connection";
 import { KafkaClientError, check } from "./errors";
@@ -76,37 +79,6 @@ export interface CommittedOffset extends TopicPartitionOffset {
   metadata: string | null;
 }
 
-interface ListOffsetsResponse {
-  topics: { name: string; partitions: { partitionIndex: number; errorCode: number; timestamp: number; offset: number; leaderEpoch: number }[] }[];
-}
-interface TopicErrors {
-  topics?: { name: string; errorCode: number; errorMessage: string | null }[];
-  responses?: { name: string | null; errorCode: number; errorMessage: string | null }[];
-  results?: { name: string; errorCode: number; errorMessage: string | null }[];
-}
-interface DescribeConfigsResponse {
-  results: { errorCode: number; errorMessage: string | null; resourceType: number; resourceName: string; configs: { name: string; value: string | null; readOnly: boolean; isDefault: boolean; configSource: number; isSensitive: boolean; documentation: string | null }[] }[];
-}
-interface AlterConfigsResponse {
-  responses: { errorCode: number; errorMessage: string | null; resourceName: string }[];
-}
-interface OffsetFetchPartition {
-  partitionIndex: number;
-  committedOffset: number;
-  committedLeaderEpoch: number;
-  metadata: string | null;
-  errorCode: number;
-}
-interface OffsetFetchResponse {
-  errorCode: number;
-  topics: { name: string; partitions: OffsetFetchPartition[] }[];
-  groups: { groupId: string; errorCode: number; topics: { name: string; partitions: OffsetFetchPartition[] }[] }[];
-}
-interface PartitionErrors {
-  errorCode?: number;
-  topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[];
-}
-
 function byTopic<T extends { topic: string; partition: number }>(items: T[]): Map<string, T[]> {
   const out = new Map<string, T[]>();
   for (const it of items) {
@@ -141,13 +113,13 @@ export class Admin {
       const md = await this.metadata([]);
       return { clusterId: md.clusterId, controllerId: md.controllerId, brokers: md.brokers };
     }
-    const res = await call<{ errorCode: number; errorMessage: string | null; clusterId: string; controllerId: number; brokers: { brokerId: number; host: string; port: number; rack: string | null }[] }>(conn, ApiKey.DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1 });
+    const res = await call(conn, Apis.DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1 });
     check(res.errorCode, "DescribeCluster", res.errorMessage);
     return { clusterId: res.clusterId, controllerId: res.controllerId, brokers: res.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack })) };
   }
 
   async createTopics(topics: NewTopic[], o: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<void> {
-    const res = await this.onController<TopicErrors>("CreateTopics", ApiKey.CreateTopics, {
+    const res = await this.onController("CreateTopics", Apis.CreateTopics, {
       topics: topics.map((t) => ({
         name: t.name,
         numPartitions: t.numPartitions ?? -1,
@@ -158,24 +130,24 @@ export class Admin {
       timeoutMs: o.timeoutMs ?? 30_000,
       validateOnly: o.validateOnly ?? false,
     });
-    throwFirst("creating topic", res.topics ?? []);
+    throwFirst("creating topic", res.topics);
     if (!o.validateOnly) for (const t of topics) this.cluster.invalidate(t.name);
   }
 
   async deleteTopics(names: string[], timeoutMs = 30_000): Promise<void> {
-    const res = await this.onController<TopicErrors>("DeleteTopics", ApiKey.DeleteTopics, { topics: names.map((name) => ({ name })), topicNames: names, timeoutMs });
-    throwFirst("deleting topic", res.responses ?? []);
+    const res = await this.onController("DeleteTopics", Apis.DeleteTopics, { topics: names.map((name) => ({ name, topicId: ZERO_UUID })), topicNames: names, timeoutMs });
+    throwFirst("deleting topic", res.responses);
     for (const n of names) this.cluster.invalidate(n);
   }
 
   /** Raises topics' partition counts to `count`. */
   async createPartitions(topics: { topic: string; count: number }[], o: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<void> {
-    const res = await this.onController<TopicErrors>("CreatePartitions", ApiKey.CreatePartitions, {
+    const res = await this.onController("CreatePartitions", Apis.CreatePartitions, {
       topics: topics.map((t) => ({ name: t.topic, count: t.count, assignments: null })),
       timeoutMs: o.timeoutMs ?? 30_000,
       validateOnly: o.validateOnly ?? false,
     });
-    throwFirst("adding partitions to", res.results ?? []);
+    throwFirst("adding partitions to", res.results);
     for (const t of topics) this.cluster.invalidate(t.topic);
   }
 
@@ -184,7 +156,7 @@ export class Admin {
     const out: { type: number; name: string; configs: ConfigEntry[] }[] = [];
     for (const [conn, group] of await this.byResourceBroker(resources)) {
       const res = await this.cluster.withRetry("DescribeConfigs", async () =>
-        call<DescribeConfigsResponse>(await conn(), ApiKey.DescribeConfigs, {
+        call(await conn(), Apis.DescribeConfigs, {
           resources: group.map((r) => ({ resourceType: r.type, resourceName: r.name, configurationKeys: r.keys ?? null })),
           includeSynonyms: o.synonyms ?? false,
           includeDocumentation: o.documentation ?? false,
@@ -214,7 +186,7 @@ export class Admin {
   /** Replaces a resource's whole config set (AlterConfigs): configs not named return to their defaults. */
   async alterConfigs(resources: { type: number; name: string; configs: Record<string, string> }[], validateOnly = false): Promise<void> {
     for (const [conn, group] of await this.byResourceBroker(resources)) {
-      const res = await call<AlterConfigsResponse>(await conn(), ApiKey.AlterConfigs, {
+      const res = await call(await conn(), Apis.AlterConfigs, {
         resources: group.map((r) => ({ resourceType: r.type, resourceName: r.name, configs: Object.entries(r.configs).map(([name, value]) => ({ name, value })) })),
         validateOnly,
       });
@@ -225,7 +197,7 @@ export class Admin {
   /** Changes named configs only (IncrementalAlterConfigs, KIP-339). */
   async incrementalAlterConfigs(resources: { type: number; name: string; ops: { name: string; op: keyof typeof CONFIG_OPS; value?: string | null }[] }[], validateOnly = false): Promise<void> {
     for (const [conn, group] of await this.byResourceBroker(resources)) {
-      const res = await call<AlterConfigsResponse>(await conn(), ApiKey.IncrementalAlterConfigs, {
+      const res = await call(await conn(), Apis.IncrementalAlterConfigs, {
         resources: group.map((r) => ({ resourceType: r.type, resourceName: r.name, configs: r.ops.map((c) => ({ name: c.name, configOperation: CONFIG_OPS[c.op], value: c.value ?? null })) })),
         validateOnly,
       });
@@ -237,7 +209,7 @@ export class Admin {
   async deleteRecords(offsets: TopicPartitionOffset[], timeoutMs = 30_000): Promise<TopicPartitionOffset[]> {
     const out: TopicPartitionOffset[] = [];
     await this.cluster.onLeaders("DeleteRecords", offsets, async (conn, list) => {
-      const res = await call<{ topics: { name: string; partitions: { partitionIndex: number; lowWatermark: number; errorCode: number }[] }[] }>(conn, ApiKey.DeleteRecords, {
+      const res = await call(conn, Apis.DeleteRecords, {
         topics: [...byTopic(list)].map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p.partition, offset: p.offset })) })),
         timeoutMs,
       });
@@ -259,7 +231,7 @@ export class Admin {
           return { name, partitions: ps.map((p) => ({ partitionIndex: p.partition, currentLeaderEpoch: info.partitions[p.partition]?.leaderEpoch ?? -1, timestamp: p.timestamp })) };
         }),
       );
-      const res = await call<ListOffsetsResponse>(conn, ApiKey.ListOffsets, { replicaId: -1, isolationLevel, topics });
+      const res = await call(conn, Apis.ListOffsets, { replicaId: -1, isolationLevel, topics });
       return this.collect(res.topics, list, (t, p) => out.push({ topic: t, partition: p.partitionIndex, offset: p.offset, timestamp: p.timestamp, leaderEpoch: p.leaderEpoch }), "listing offsets of");
     });
     return out;
@@ -296,7 +268,7 @@ export class Admin {
     const md = await this.metadata([]);
     const lists = await Promise.all(
       md.brokers.map(async (b) => {
-        const res = await call<{ errorCode: number; groups: { groupId: string; protocolType: string; groupState: string }[] }>(await this.cluster.broker(b.nodeId), ApiKey.ListGroups, { statesFilter: [] });
+        const res = await call(await this.cluster.broker(b.nodeId), Apis.ListGroups, { statesFilter: [] });
         check(res.errorCode, `ListGroups on broker ${b.nodeId}`);
         return res.groups;
       }),
@@ -311,7 +283,7 @@ export class Admin {
     return Promise.all(
       groupIds.map((groupId) =>
         this.cluster.onCoordinator(groupId, `DescribeGroups ${groupId}`, async (conn) => {
-          const res = await call<{ groups: { errorCode: number; groupId: string; groupState: string; protocolType: string; protocolData: string; members: { memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string; memberMetadata: Buffer; memberAssignment: Buffer }[] }[] }>(conn, ApiKey.DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false });
+          const res = await call(conn, Apis.DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false });
           const g = res.groups[0];
           if (!g) throw new KafkaClientError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `DescribeGroups ${groupId}`, { detail: "empty answer" });
           if (g.errorCode !== ErrorCode.NONE && g.errorCode !== ErrorCode.GROUP_ID_NOT_FOUND) check(g.errorCode, `describing group ${groupId}`);
@@ -339,7 +311,7 @@ export class Admin {
   async deleteGroups(groupIds: string[]): Promise<void> {
     for (const groupId of groupIds) {
       await this.cluster.onCoordinator(groupId, `DeleteGroups ${groupId}`, async (conn) => {
-        const res = await call<{ results: { groupId: string; errorCode: number }[] }>(conn, ApiKey.DeleteGroups, { groupsNames: [groupId] });
+        const res = await call(conn, Apis.DeleteGroups, { groupsNames: [groupId] });
         for (const r of res.results) check(r.errorCode, `deleting group ${r.groupId}`);
       });
     }
@@ -349,7 +321,7 @@ export class Admin {
   async fetchOffsets(groupId: string, topics: { topic: string; partitions: number[] }[] | null = null): Promise<CommittedOffset[]> {
     return this.cluster.onCoordinator(groupId, `OffsetFetch ${groupId}`, async (conn) => {
       const named = topics && topics.map((t) => ({ name: t.topic, partitionIndexes: t.partitions }));
-      const res = await call<OffsetFetchResponse>(conn, ApiKey.OffsetFetch, { groupId, topics: named, groups: [{ groupId, topics: named }], requireStable: true });
+      const res = await call(conn, Apis.OffsetFetch, { groupId, topics: named, groups: [{ groupId, topics: named }], requireStable: true });
       const batched = conn.version(ApiKey.OffsetFetch) >= 8;
       const g = batched ? res.groups[0] : { errorCode: res.errorCode, topics: res.topics };
       if (!g) throw new KafkaClientError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `OffsetFetch ${groupId}`, { detail: "empty answer" });
@@ -376,14 +348,14 @@ export class Admin {
   /** Deletes a group's committed offsets of partitions of one topic (kafka-consumer-groups --delete-offsets). */
   async deleteOffsets(groupId: string, topic: string, partitions: number[]): Promise<void> {
     await this.cluster.onCoordinator(groupId, `OffsetDelete ${groupId}`, async (conn) => {
-      const res = await call<PartitionErrors>(conn, ApiKey.OffsetDelete, { groupId, topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex })) }] });
-      check(res.errorCode ?? 0, `deleting offsets of group ${groupId}`);
+      const res = await call(conn, Apis.OffsetDelete, { groupId, topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex })) }] });
+      check(res.errorCode, `deleting offsets of group ${groupId}`);
       for (const t of res.topics) for (const p of t.partitions) check(p.errorCode, `deleting the offset of group ${groupId} for ${t.name}-${p.partitionIndex}`);
     });
   }
 
-  private onController<R>(what: string, apiKey: number, body: Record<string, unknown>): Promise<R> {
-    return this.cluster.withRetry(what, async () => call<R>(await this.cluster.controller(), apiKey, body));
+  private onController<N extends ApiName>(what: string, api: ApiSpec<N>, body: NoInfer<RequestInputOf<N>>): Promise<ResponseOf<N>> {
+    return this.cluster.withRetry(what, async () => call(await this.cluster.controller(), api, body));
   }
 
   /** Broker resources go to that broker, topic resources to any broker. */
@@ -403,7 +375,7 @@ export class Admin {
 export async function commitOffsets(cluster: Cluster, member: { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null }, offsets: (TopicPartitionOffset & { leaderEpoch?: number; metadata?: string | null })[]): Promise<void> {
   if (offsets.length === 0) return;
   await cluster.onCoordinator(member.groupId, `OffsetCommit ${member.groupId}`, async (conn) => {
-    const res = await call<PartitionErrors>(conn, ApiKey.OffsetCommit, {
+    const res = await call(conn, Apis.OffsetCommit, {
       groupId: member.groupId,
       generationIdOrMemberEpoch: member.generationId,
       memberId: member.memberId,

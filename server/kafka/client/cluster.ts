@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { ErrorCode } from "../errors";
-import { ApiKey } from "../messages";
+import { ApiKey, Apis } from "../messages";
 import { logger } from "../../log";
 import { BrokerConnection, type TlsOptions } from "./connection";
 import { KafkaClientError, isRetriableError } from "./errors";
@@ -60,28 +60,6 @@ export const STALE_LEADER = new Set<number>([
 export const STALE_COORDINATOR = new Set<number>([ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.NETWORK_EXCEPTION]);
 
 export const CoordinatorType = { group: 0, transaction: 1 } as const;
-
-interface MetadataResponse {
-  brokers: { nodeId: number; host: string; port: number; rack: string | null }[];
-  clusterId: string | null;
-  controllerId: number;
-  topics: {
-    errorCode: number;
-    name: string | null;
-    topicId: string;
-    isInternal: boolean;
-    partitions: { errorCode: number; partitionIndex: number; leaderId: number; leaderEpoch: number; replicaNodes: number[]; isrNodes: number[]; offlineReplicas: number[] }[];
-  }[];
-}
-
-interface FindCoordinatorResponse {
-  errorCode: number;
-  errorMessage: string | null;
-  nodeId: number;
-  host: string;
-  port: number;
-  coordinators: { key: string; nodeId: number; host: string; port: number; errorCode: number; errorMessage: string | null }[];
-}
 
 /**
  * What every part of the client shares: connections per broker (opened on first use, reopened
@@ -208,7 +186,7 @@ export class Cluster {
   async refreshMetadata(topics: string[] | null, autoCreate = false): Promise<MetadataSnapshot> {
     const res = await this.withRetry("Metadata", async () => {
       const conn = await this.any();
-      return call<MetadataResponse>(conn, ApiKey.Metadata, {
+      return call(conn, Apis.Metadata, {
         topics: topics === null ? null : topics.map((name) => ({ name })),
         allowAutoTopicCreation: autoCreate,
         includeTopicAuthorizedOperations: false,
@@ -295,7 +273,7 @@ export class Cluster {
     const nodeId = await this.withRetry(`FindCoordinator ${key}`, async () => {
       const conn = await this.any();
       const batched = conn.version(ApiKey.FindCoordinator) >= 4;
-      const res = await call<FindCoordinatorResponse>(conn, ApiKey.FindCoordinator, { key, keyType: type, coordinatorKeys: [key] });
+      const res = await call(conn, Apis.FindCoordinator, { key, keyType: type, coordinatorKeys: [key] });
       const c = batched ? res.coordinators[0] : { ...res, key };
       if (!c) throw new KafkaClientError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `FindCoordinator ${key}`, { detail: "empty answer" });
       if (c.errorCode !== ErrorCode.NONE) throw new KafkaClientError(c.errorCode, `FindCoordinator ${key}`, { detail: c.errorMessage });

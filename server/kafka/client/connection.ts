@@ -2,9 +2,11 @@ import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from "node:tls";
 import { Reader, Writer } from "../codec";
 import { ErrorCode } from "../errors";
-import { APIS, ApiKey } from "../messages";
-import { isFlexible } from "../schema";
+import { readResponseHeader, writeRequestHeader } from "../headers";
+import { ApiKey, Apis, type ApiSpec } from "../messages";
+import { encodeRequest } from "../protocol";
 import { KafkaClientError } from "./errors";
+import { call } from "./protocol";
 import { saslExchange, type SaslOptions } from "./sasl";
 import { pickVersion, type BrokerVersions } from "./versions";
 
@@ -41,14 +43,15 @@ export interface RequestOptions {
 }
 
 interface Pending {
-  apiKey: number;
-  flexibleResponse: boolean;
+  api: ApiSpec;
+  version: number;
   read: (r: Reader) => unknown;
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
 }
 
+const CLIENT_VERSION = "0.1.0";
 /** ApiVersions v3 is the first flexible one and what current clients send first. */
 const API_VERSIONS_FIRST = 3;
 
@@ -122,22 +125,13 @@ export class BrokerConnection {
    * Sends one request: `write` encodes the body, `read` decodes the response body. Resolves with
    * the decoded body (undefined for noResponse requests once written).
    */
-  async send<T>(apiKey: number, version: number, write: (w: Writer, flexible: boolean) => void, read: (r: Reader, flexible: boolean) => T, o: RequestOptions = {}): Promise<T> {
+  async send<T>(api: ApiSpec, version: number, write: (w: Writer) => void, read: (r: Reader) => T, o: RequestOptions = {}): Promise<T> {
     await this.turn();
     if (this.closedBy) throw this.closedBy;
-    const spec = APIS.get(apiKey)!;
-    const flexible = isFlexible(spec.request, version);
     const id = (this.nextId = (this.nextId + 1) & 0x7fffffff);
     const w = new Writer(256);
-    w.int16(apiKey);
-    w.int16(version);
-    w.int32(id);
-    // Request header v1 and v2 both carry the client id as a classic nullable string.
-    const clientId = Buffer.from(this.opts.clientId, "utf8");
-    w.int16(clientId.length);
-    w.bytes(clientId);
-    if (flexible) w.uvarint(0);
-    write(w, flexible);
+    writeRequestHeader(w, api, version, id, this.opts.clientId);
+    write(w);
     const frame = w.frame();
     if (o.noResponse) {
       this.write(frame);
@@ -147,15 +141,8 @@ export class BrokerConnection {
     const result = new Promise<T>((resolve, reject) => {
       const timeoutMs = o.timeoutMs ?? this.opts.requestTimeoutMs;
       // Responses come in order: one that never comes blocks every later one, so the connection goes.
-      const timer = setTimeout(() => this.fail(new KafkaClientError(ErrorCode.REQUEST_TIMED_OUT, `${spec.name} to ${this.address}`, { detail: `no answer within ${timeoutMs} ms` })), timeoutMs);
-      this.pending.set(id, {
-        apiKey,
-        flexibleResponse: flexible && apiKey !== ApiKey.ApiVersions,
-        read: (r) => read(r, flexible),
-        resolve: resolve as (v: unknown) => void,
-        reject,
-        timer,
-      });
+      const timer = setTimeout(() => this.fail(new KafkaClientError(ErrorCode.REQUEST_TIMED_OUT, `${api.name} to ${this.address}`, { detail: `no answer within ${timeoutMs} ms` })), timeoutMs);
+      this.pending.set(id, { api, version, read, resolve: resolve as (v: unknown) => void, reject, timer });
     });
     this.write(frame);
     return result;
@@ -208,8 +195,7 @@ export class BrokerConnection {
   }
 
   private dispatch(frame: Buffer): void {
-    const r = new Reader(frame);
-    const id = r.int32();
+    const id = frame.readInt32BE(0);
     const p = this.pending.get(id);
     if (!p) {
       this.fail(new KafkaClientError(ErrorCode.CORRUPT_MESSAGE, `response from ${this.address}`, { detail: `correlation id ${id} matches no request`, retriable: true }));
@@ -219,10 +205,11 @@ export class BrokerConnection {
     clearTimeout(p.timer);
     this.release();
     try {
-      if (p.flexibleResponse) skipTaggedFields(r);
+      const r = new Reader(frame);
+      readResponseHeader(r, p.api, p.version);
       p.resolve(p.read(r));
     } catch (err) {
-      p.reject(new KafkaClientError(ErrorCode.CORRUPT_MESSAGE, `${APIS.get(p.apiKey)!.name} response from ${this.address}`, { detail: (err as Error).message, retriable: false, cause: err }));
+      p.reject(new KafkaClientError(ErrorCode.CORRUPT_MESSAGE, `${p.api.name} response from ${this.address}`, { detail: (err as Error).message, retriable: false, cause: err }));
     }
   }
 
@@ -243,7 +230,7 @@ export class BrokerConnection {
   private async negotiate(): Promise<void> {
     let version = API_VERSIONS_FIRST;
     for (let attempt = 0; attempt < 2; attempt++) {
-      const res = await this.send(ApiKey.ApiVersions, version, (w, flexible) => writeApiVersionsRequest(w, flexible), readApiVersionsResponse);
+      const res = await this.send(Apis.ApiVersions, version, (w) => encodeRequest(Apis.ApiVersions, version, { clientSoftwareName: "tributary", clientSoftwareVersion: CLIENT_VERSION }, w), (r) => readApiVersionsResponse(r, version >= 3));
       if (res.errorCode === ErrorCode.UNSUPPORTED_VERSION) {
         // The broker answered in v0 with the ApiVersions range it speaks: ask again within it.
         const own = res.apiKeys.get(ApiKey.ApiVersions);
@@ -258,21 +245,14 @@ export class BrokerConnection {
   }
 
   private async authenticate(o: SaslOptions): Promise<void> {
-    const handshake = await this.send(ApiKey.SaslHandshake, this.version(ApiKey.SaslHandshake), (w) => writeString(w, o.mechanism), (r) => {
-      const errorCode = r.int16();
-      const n = r.int32();
-      const mechanisms: string[] = [];
-      for (let i = 0; i < n; i++) mechanisms.push(readString(r));
-      return { errorCode, mechanisms };
-    });
+    const handshake = await call(this, Apis.SaslHandshake, { mechanism: o.mechanism });
     if (handshake.errorCode !== ErrorCode.NONE) {
       throw new KafkaClientError(handshake.errorCode, `SASL ${o.mechanism} with ${this.address}`, { retriable: false, detail: `the broker enables ${handshake.mechanisms.join(", ") || "none"}` });
     }
     const exchange = saslExchange(o);
-    const version = this.version(ApiKey.SaslAuthenticate);
     let token: Buffer | null = exchange.first();
     while (token) {
-      const res = await this.send(ApiKey.SaslAuthenticate, version, (w, flexible) => writeSaslAuthenticateRequest(w, token!, flexible), (r, flexible) => readSaslAuthenticateResponse(r, flexible));
+      const res = await call(this, Apis.SaslAuthenticate, { authBytes: token });
       if (res.errorCode !== ErrorCode.NONE) throw new KafkaClientError(res.errorCode, `SASL ${o.mechanism} as ${o.username} with ${this.address}`, { retriable: false, detail: res.errorMessage });
       token = exchange.next(res.authBytes);
     }
@@ -299,33 +279,6 @@ function connectSocket(o: ConnectionOptions): Promise<Socket> {
   });
 }
 
-// The three requests a connection sends before any typed API is usable: hand-coded, as they
-// also must be readable whatever the broker's versions are.
-
-function writeString(w: Writer, s: string): void {
-  const b = Buffer.from(s, "utf8");
-  w.int16(b.length);
-  w.bytes(b);
-}
-
-function readString(r: Reader): string {
-  const n = r.int16();
-  return n < 0 ? "" : r.take(n).toString("utf8");
-}
-
-function writeCompactString(w: Writer, s: string): void {
-  const b = Buffer.from(s, "utf8");
-  w.uvarint(b.length + 1);
-  w.bytes(b);
-}
-
-function writeSaslAuthenticateRequest(w: Writer, b: Buffer, flexible: boolean): void {
-  if (flexible) w.uvarint(b.length + 1);
-  else w.int32(b.length);
-  w.bytes(b);
-  if (flexible) w.uvarint(0);
-}
-
 function skipTaggedFields(r: Reader): void {
   const n = r.uvarint();
   for (let i = 0; i < n; i++) {
@@ -334,14 +287,10 @@ function skipTaggedFields(r: Reader): void {
   }
 }
 
-function writeApiVersionsRequest(w: Writer, flexible: boolean): void {
-  if (!flexible) return;
-  writeCompactString(w, "tributary");
-  writeCompactString(w, "0.1.0");
-  w.uvarint(0);
-}
-
-/** ApiVersions' response: header v0 always; the body is flexible from v3 on. */
+/**
+ * ApiVersions' response, read by hand: a broker that does not speak the version asked answers
+ * UNSUPPORTED_VERSION in v0 (a classic array), which the typed decoder of that version cannot read.
+ */
 function readApiVersionsResponse(r: Reader, flexible: boolean): { errorCode: number; apiKeys: BrokerVersions } {
   const errorCode = r.int16();
   const apiKeys: BrokerVersions = new Map();
@@ -354,12 +303,4 @@ function readApiVersionsResponse(r: Reader, flexible: boolean): { errorCode: num
     if (compact) skipTaggedFields(r);
   }
   return { errorCode, apiKeys };
-}
-
-function readSaslAuthenticateResponse(r: Reader, flexible: boolean): { errorCode: number; errorMessage: string | null; authBytes: Buffer } {
-  const errorCode = r.int16();
-  const msgLen = flexible ? r.uvarint() - 1 : r.int16();
-  const errorMessage = msgLen < 0 ? null : r.take(msgLen).toString("utf8");
-  const authLen = flexible ? r.uvarint() - 1 : r.int32();
-  return { errorCode, errorMessage, authBytes: authLen < 0 ? Buffer.alloc(0) : Buffer.from(r.take(authLen)) };
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { ErrorCode } from "../errors";
-import { ApiKey } from "../messages";
+import { Apis } from "../messages";
 import type { Record } from "../records/batch";
 import { logger } from "../../log";
 import { Admin, OffsetSpec, commitOffsets } from "./admin";
@@ -10,6 +10,7 @@ import type { Cluster } from "./cluster";
 import { KafkaClientError, check } from "./errors";
 import { fetchRecords, IsolationLevel } from "./fetcher";
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, type TopicPartitions } from "./group-protocol";
+import type { ResponseOf } from "../protocol";
 import { call } from "./protocol";
 
 const log = logger("kafka.consumer");
@@ -65,14 +66,7 @@ interface Owned {
   paused: boolean;
 }
 
-interface JoinGroupResponse {
-  errorCode: number;
-  generationId: number;
-  protocolName: string | null;
-  leader: string;
-  memberId: string;
-  members: { memberId: string; groupInstanceId: string | null; metadata: Buffer }[];
-}
+type JoinGroupResponse = ResponseOf<"JoinGroup">;
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 /** Member-level errors after which this member must join again as a new one. */
@@ -190,7 +184,7 @@ export class Consumer {
     if (this.memberId && !this.o.groupInstanceId) {
       await this.cluster
         .onCoordinator(this.o.groupId, `LeaveGroup ${this.o.groupId}`, async (conn) => {
-          const res = await call<{ errorCode: number }>(conn, ApiKey.LeaveGroup, { groupId: this.o.groupId, memberId: this.memberId, members: [{ memberId: this.memberId, groupInstanceId: null, reason: "the consumer is closing" }] });
+          const res = await call(conn, Apis.LeaveGroup, { groupId: this.o.groupId, memberId: this.memberId, members: [{ memberId: this.memberId, groupInstanceId: null, reason: "the consumer is closing" }] });
           if (res.errorCode !== ErrorCode.UNKNOWN_MEMBER_ID) check(res.errorCode, `leaving group ${this.o.groupId}`);
         })
         // The session timeout removes a member whose leave did not arrive.
@@ -234,7 +228,7 @@ export class Consumer {
     if (!this.protocol) throw new KafkaClientError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, `joining group ${this.o.groupId}`, { retriable: false, detail: `the group chose assignor ${join.protocolName}, which this client does not have` });
     const assignments = join.leader === join.memberId ? await this.assign(this.protocol, join.members) : [];
     const assignment = await this.cluster.onCoordinator(this.o.groupId, `SyncGroup ${this.o.groupId}`, async (conn) => {
-      const res = await call<{ errorCode: number; assignment: Buffer }>(conn, ApiKey.SyncGroup, {
+      const res = await call(conn, Apis.SyncGroup, {
         groupId: this.o.groupId,
         generationId: this.generationId,
         memberId: this.memberId,
@@ -258,9 +252,9 @@ export class Consumer {
     }));
     for (;;) {
       const res = await this.cluster.onCoordinator(this.o.groupId, `JoinGroup ${this.o.groupId}`, (conn) =>
-        call<JoinGroupResponse>(
+        call(
           conn,
-          ApiKey.JoinGroup,
+          Apis.JoinGroup,
           { groupId: this.o.groupId, sessionTimeoutMs: this.o.sessionTimeoutMs, rebalanceTimeoutMs: this.o.rebalanceTimeoutMs, memberId: this.memberId, groupInstanceId: this.o.groupInstanceId ?? null, protocolType: "consumer", protocols, reason: null },
           // The coordinator holds a JoinGroup until every member rejoined, up to the rebalance timeout.
           { timeoutMs: this.o.rebalanceTimeoutMs + this.cluster.opts.requestTimeoutMs },
@@ -335,7 +329,7 @@ export class Consumer {
   private async beat(): Promise<void> {
     try {
       const conn = await this.cluster.coordinator(this.o.groupId);
-      const res = await call<{ errorCode: number }>(conn, ApiKey.Heartbeat, { groupId: this.o.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.o.groupInstanceId ?? null });
+      const res = await call(conn, Apis.Heartbeat, { groupId: this.o.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.o.groupInstanceId ?? null });
       if (res.errorCode === ErrorCode.NONE) return;
       if (res.errorCode === ErrorCode.REBALANCE_IN_PROGRESS) {
         this.rejoin = true;

@@ -1,5 +1,6 @@
 import { ErrorCode } from "../errors";
-import { ApiKey } from "../messages";
+import { Apis } from "../messages";
+import type { ResponseOf } from "../protocol";
 import { decodeRecordBatch, forEachBatch, type Record } from "../records/batch";
 import { STALE_LEADER, type Cluster } from "./cluster";
 import { KafkaClientError } from "./errors";
@@ -38,21 +39,7 @@ export interface FetchedPartition {
   nextOffset: number;
 }
 
-interface FetchResponse {
-  errorCode: number;
-  responses: {
-    topic: string;
-    partitions: {
-      partitionIndex: number;
-      errorCode: number;
-      highWatermark: number;
-      lastStableOffset: number;
-      logStartOffset: number;
-      abortedTransactions: { producerId: number; firstOffset: number }[] | null;
-      records: Buffer | null;
-    }[];
-  }[];
-}
+type FetchResponse = ResponseOf<"Fetch">;
 
 const DEFAULTS: Required<FetchOptions> = { maxWaitMs: 0, minBytes: 1, maxBytes: 50 * 1024 * 1024, maxPartitionBytes: 1024 * 1024, isolationLevel: IsolationLevel.readCommitted };
 
@@ -87,9 +74,9 @@ async function fetchFrom(cluster: Cluster, node: number, positions: FetchPositio
   let res: FetchResponse;
   try {
     const conn = await cluster.broker(node, "fetch");
-    res = await call<FetchResponse>(
+    res = await call(
       conn,
-      ApiKey.Fetch,
+      Apis.Fetch,
       { replicaId: -1, maxWaitMs: o.maxWaitMs, minBytes: o.minBytes, maxBytes: o.maxBytes, isolationLevel: o.isolationLevel, sessionId: 0, sessionEpoch: -1, topics, forgottenTopicsData: [], rackId: "" },
       { timeoutMs: cluster.opts.requestTimeoutMs + o.maxWaitMs },
     );

@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { ErrorCode } from "../errors";
-import { ApiKey } from "../messages";
+import { Apis } from "../messages";
 import { HEADER_SIZE, encodeRecordBatch, type RecordInput } from "../records/batch";
 import { logger } from "../../log";
 import { groupIntoRequests, maxRecordSize, recordSize, splitIntoBatches } from "./batching";
 import { STALE_LEADER, type Cluster } from "./cluster";
 import { KafkaClientError } from "./errors";
 import { partitionForKey } from "./partitioner";
+import type { ResponseOf } from "../protocol";
 import { call } from "./protocol";
 
 const log = logger("kafka.producer");
@@ -94,9 +95,7 @@ interface PartitionState {
 
 const NO_PRODUCER = { producerId: -1, producerEpoch: -1 };
 
-interface ProduceResponse {
-  responses: { name: string; partitionResponses: { index: number; errorCode: number; baseOffset: number; errorMessage: string | null }[] }[];
-}
+type ProduceResponse = ResponseOf<"Produce">;
 
 /**
  * Kafka's producer: records are appended to per-partition batches (batch.size, linger.ms), each
@@ -178,7 +177,7 @@ export class Producer {
     this.init ??= this.cluster
       .withRetry("InitProducerId", async () => {
         const conn = await this.cluster.any();
-        const res = await call<{ errorCode: number; producerId: number; producerEpoch: number }>(conn, ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000 });
+        const res = await call(conn, Apis.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000 });
         if (res.errorCode !== ErrorCode.NONE) throw new KafkaClientError(res.errorCode, "InitProducerId");
         this.producer = { producerId: res.producerId, producerEpoch: res.producerEpoch };
       })
@@ -371,7 +370,7 @@ export class Producer {
     try {
       const conn = await this.cluster.broker(node);
       // The broker may wait ackTimeoutMs for replicas before answering.
-      res = await call<ProduceResponse>(conn, ApiKey.Produce, body, { noResponse: this.o.acks === 0, timeoutMs: this.o.ackTimeoutMs + this.cluster.opts.requestTimeoutMs });
+      res = await call(conn, Apis.Produce, body, { noResponse: this.o.acks === 0, timeoutMs: this.o.ackTimeoutMs + this.cluster.opts.requestTimeoutMs });
     } catch (err) {
       for (const b of batches) {
         this.cluster.invalidate(b.state.topic);
