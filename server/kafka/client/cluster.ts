@@ -41,8 +41,14 @@ export interface MetadataSnapshot {
   topics: TopicInfo[];
 }
 
-/** Connections are per broker and lane: a long-polling Fetch must not hold up metadata or produce answers behind it. */
-export type Lane = "default" | "fetch";
+/**
+ * Connections are per broker and lane. A broker answers one connection's requests in order, so
+ * requests that wait on the broker — a long-polling Fetch, a JoinGroup held until the group
+ * rejoins — get lanes of their own: each consumer has its own group and fetch lanes, and
+ * everything else shares "default".
+ */
+export type Lane = string;
+export const DEFAULT_LANE = "default";
 
 /** Codes after which cached leaders are stale: look them up again before retrying. */
 export const STALE_LEADER = new Set<number>([
@@ -142,7 +148,7 @@ export class Cluster {
   }
 
   /** A connection to the broker with this node id (from metadata). */
-  async broker(nodeId: number, lane: Lane = "default"): Promise<BrokerConnection> {
+  async broker(nodeId: number, lane: Lane = DEFAULT_LANE): Promise<BrokerConnection> {
     let b = this.brokers.get(nodeId);
     if (!b) {
       await this.refreshMetadata([]);
@@ -155,7 +161,7 @@ export class Cluster {
   /** Any reachable broker: an open connection if there is one, else the known brokers and the bootstrap list in turn. */
   async any(): Promise<BrokerConnection> {
     for (const [key, p] of this.connections) {
-      if (!key.endsWith("/default")) continue;
+      if (!key.endsWith(`/${DEFAULT_LANE}`)) continue;
       const c = await p.catch(() => null);
       if (c && !c.closed) return c;
     }
@@ -163,7 +169,7 @@ export class Cluster {
     let last: unknown;
     for (const { host, port } of candidates) {
       try {
-        return await this.open(host, port, "default");
+        return await this.open(host, port, DEFAULT_LANE);
       } catch (err) {
         last = err;
       }
@@ -266,10 +272,10 @@ export class Cluster {
   // ---- coordinators ----
 
   /** The coordinator of a group (or transactional id): FindCoordinator, cached until it says otherwise. */
-  async coordinator(key: string, type: number = CoordinatorType.group): Promise<BrokerConnection> {
+  async coordinator(key: string, type: number = CoordinatorType.group, lane: Lane = DEFAULT_LANE): Promise<BrokerConnection> {
     const cacheKey = `${type}:${key}`;
     const known = this.coordinators.get(cacheKey);
-    if (known !== undefined) return this.broker(known);
+    if (known !== undefined) return this.broker(known, lane);
     const nodeId = await this.withRetry(`FindCoordinator ${key}`, async () => {
       const conn = await this.any();
       const batched = conn.version(ApiKey.FindCoordinator) >= 4;
@@ -281,7 +287,7 @@ export class Cluster {
       return c.nodeId;
     });
     this.coordinators.set(cacheKey, nodeId);
-    return this.broker(nodeId);
+    return this.broker(nodeId, lane);
   }
 
   forgetCoordinator(key: string, type: number = CoordinatorType.group): void {
@@ -289,8 +295,8 @@ export class Cluster {
   }
 
   /** Runs fn against a group's coordinator, finding it again (and retrying) when it moved or is loading. */
-  onCoordinator<T>(groupId: string, what: string, fn: (conn: BrokerConnection) => Promise<T>): Promise<T> {
-    return this.withRetry(what, async () => fn(await this.coordinator(groupId)), (err) => {
+  onCoordinator<T>(groupId: string, what: string, fn: (conn: BrokerConnection) => Promise<T>, lane: Lane = DEFAULT_LANE): Promise<T> {
+    return this.withRetry(what, async () => fn(await this.coordinator(groupId, CoordinatorType.group, lane)), (err) => {
       if (STALE_COORDINATOR.has(err.code)) this.forgetCoordinator(groupId);
     });
   }
@@ -338,6 +344,15 @@ export class Cluster {
         log.debug({ err, what, attempt, wait }, "retrying a Kafka request");
         await sleep(wait);
       }
+    }
+  }
+
+  /** Closes the connections of lanes starting with prefix (a consumer's own, when it closes). */
+  async closeLanes(prefix: string): Promise<void> {
+    for (const [key, p] of [...this.connections]) {
+      if (!key.slice(key.indexOf("/") + 1).startsWith(prefix)) continue;
+      this.connections.delete(key);
+      (await p.catch(() => null))?.close();
     }
   }
 

@@ -6,7 +6,7 @@ import type { Record } from "../records/batch";
 import { logger } from "../../log";
 import { Admin, OffsetSpec, commitOffsets } from "./admin";
 import { ASSIGNORS, type Assignor, type MemberSubscription } from "./assignors";
-import type { Cluster } from "./cluster";
+import { CoordinatorType, type Cluster } from "./cluster";
 import { KafkaClientError, check } from "./errors";
 import { fetchRecords, IsolationLevel } from "./fetcher";
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, type TopicPartitions } from "./group-protocol";
@@ -68,6 +68,7 @@ interface Owned {
 
 type JoinGroupResponse = ResponseOf<"JoinGroup">;
 
+let consumers = 0;
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 /** Member-level errors after which this member must join again as a new one. */
 const MEMBER_GONE = new Set<number>([ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION, ErrorCode.FENCED_INSTANCE_ID]);
@@ -90,6 +91,8 @@ export class Consumer {
   private fatal: Error | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private closed = false;
+  /** This member's own connections: its JoinGroup may be held for the whole rebalance. */
+  private readonly lane = `consumer-${++consumers}`;
 
   constructor(
     private readonly cluster: Cluster,
@@ -98,6 +101,10 @@ export class Consumer {
   ) {
     this.o = consumerOptionsSchema.parse(options);
     this.admin = new Admin(cluster);
+  }
+
+  private get groupLane(): string {
+    return `${this.lane}/group`;
   }
 
   /** The partitions this member owns now. */
@@ -142,7 +149,7 @@ export class Consumer {
       await sleep(Math.min(this.o.maxWaitMs, 100));
       return [];
     }
-    const fetched = await fetchRecords(this.cluster, positions, { maxWaitMs: this.o.maxWaitMs, minBytes: this.o.minBytes, maxBytes: this.o.maxBytes, maxPartitionBytes: this.o.maxPartitionBytes, isolationLevel: this.o.isolationLevel });
+    const fetched = await fetchRecords(this.cluster, positions, { maxWaitMs: this.o.maxWaitMs, minBytes: this.o.minBytes, maxBytes: this.o.maxBytes, maxPartitionBytes: this.o.maxPartitionBytes, isolationLevel: this.o.isolationLevel }, `${this.lane}/fetch`);
     const out: ConsumedBatch[] = [];
     for (const f of fetched) {
       const o = this.owned.get(key(f.topic, f.partition));
@@ -190,6 +197,7 @@ export class Consumer {
         // The session timeout removes a member whose leave did not arrive.
         .catch((err: unknown) => log.warn({ err, groupId: this.o.groupId }, "LeaveGroup failed; the group drops this member after its session timeout"));
     }
+    await this.cluster.closeLanes(this.lane);
   }
 
   private startJoin(): void {
@@ -239,7 +247,7 @@ export class Consumer {
       });
       check(res.errorCode, `syncing group ${this.o.groupId}`);
       return decodeAssignment(res.assignment).partitions;
-    });
+    }, this.groupLane);
     await this.apply(assignment);
     this.startHeartbeat();
   }
@@ -259,6 +267,7 @@ export class Consumer {
           // The coordinator holds a JoinGroup until every member rejoined, up to the rebalance timeout.
           { timeoutMs: this.o.rebalanceTimeoutMs + this.cluster.opts.requestTimeoutMs },
         ),
+        this.groupLane,
       );
       // KIP-394: a new member first learns its id, then joins with it.
       if (res.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
@@ -328,7 +337,7 @@ export class Consumer {
 
   private async beat(): Promise<void> {
     try {
-      const conn = await this.cluster.coordinator(this.o.groupId);
+      const conn = await this.cluster.coordinator(this.o.groupId, CoordinatorType.group, this.groupLane);
       const res = await call(conn, Apis.Heartbeat, { groupId: this.o.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.o.groupInstanceId ?? null });
       if (res.errorCode === ErrorCode.NONE) return;
       if (res.errorCode === ErrorCode.REBALANCE_IN_PROGRESS) {

@@ -2,7 +2,7 @@ import { ErrorCode } from "../errors";
 import { Apis } from "../messages";
 import type { ResponseOf } from "../protocol";
 import { decodeRecordBatch, forEachBatch, type Record } from "../records/batch";
-import { STALE_LEADER, type Cluster } from "./cluster";
+import { STALE_LEADER, type Cluster, type Lane } from "./cluster";
 import { KafkaClientError } from "./errors";
 import { call } from "./protocol";
 
@@ -48,14 +48,14 @@ const DEFAULTS: Required<FetchOptions> = { maxWaitMs: 0, minBytes: 1, maxBytes: 
  * the fetch lane of that broker's connections, so a long poll holds up nothing else). Partition
  * errors come back per partition; a moved leader also drops the cached metadata.
  */
-export async function fetchRecords(cluster: Cluster, positions: FetchPosition[], options: FetchOptions = {}): Promise<FetchedPartition[]> {
+export async function fetchRecords(cluster: Cluster, positions: FetchPosition[], options: FetchOptions = {}, lane: Lane = "fetch"): Promise<FetchedPartition[]> {
   const o = { ...DEFAULTS, ...options };
   const byLeader = await cluster.byLeader(positions);
-  const parts = await Promise.all([...byLeader].map(([node, list]) => fetchFrom(cluster, node, list, o)));
+  const parts = await Promise.all([...byLeader].map(([node, list]) => fetchFrom(cluster, node, list, o, lane)));
   return parts.flat();
 }
 
-async function fetchFrom(cluster: Cluster, node: number, positions: FetchPosition[], o: Required<FetchOptions>): Promise<FetchedPartition[]> {
+async function fetchFrom(cluster: Cluster, node: number, positions: FetchPosition[], o: Required<FetchOptions>, lane: Lane): Promise<FetchedPartition[]> {
   const byTopic = new Map<string, FetchPosition[]>();
   for (const p of positions) {
     const list = byTopic.get(p.topic);
@@ -73,7 +73,7 @@ async function fetchFrom(cluster: Cluster, node: number, positions: FetchPositio
   );
   let res: FetchResponse;
   try {
-    const conn = await cluster.broker(node, "fetch");
+    const conn = await cluster.broker(node, lane);
     res = await call(
       conn,
       Apis.Fetch,
