@@ -171,6 +171,8 @@ export class Cluster {
       try {
         return await this.open(host, port, DEFAULT_LANE);
       } catch (err) {
+        // A refusal that another broker would repeat (bad credentials, no common version) is final.
+        if (err instanceof KafkaClientError && !err.retriable) throw err;
         last = err;
       }
     }

@@ -1,4 +1,4 @@
-import { connect as netConnect, type Socket } from "node:net";
+import { isIP, connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from "node:tls";
 import { Reader, Writer } from "../codec";
 import { ErrorCode } from "../errors";
@@ -261,7 +261,7 @@ export class BrokerConnection {
 
 function connectSocket(o: ConnectionOptions): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const tlsOpts: TlsConnectionOptions | undefined = o.tls && { host: o.host, port: o.port, servername: o.tls.servername ?? o.host, ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key, rejectUnauthorized: o.tls.rejectUnauthorized ?? true };
+    const tlsOpts: TlsConnectionOptions | undefined = o.tls && { host: o.host, port: o.port, servername: o.tls.servername ?? (isIP(o.host) ? undefined : o.host), ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key, rejectUnauthorized: o.tls.rejectUnauthorized ?? true };
     const socket = tlsOpts ? tlsConnect(tlsOpts) : netConnect({ host: o.host, port: o.port });
     socket.setNoDelay(true);
     const where = `${o.tls ? "TLS " : ""}connection to ${o.host}:${o.port}`;

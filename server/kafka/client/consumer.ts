@@ -212,11 +212,12 @@ export class Consumer {
       try {
         await this.joinOnce();
       } catch (err) {
-        if (err instanceof KafkaClientError && !err.retriable && !MEMBER_GONE.has(err.code) && err.code !== ErrorCode.REBALANCE_IN_PROGRESS) {
-          this.fatal = err;
+        // A listener's own failure, or a refusal no retry changes: poll() reports it.
+        if (!(err instanceof KafkaClientError) || (!err.retriable && !MEMBER_GONE.has(err.code) && err.code !== ErrorCode.REBALANCE_IN_PROGRESS)) {
+          this.fatal = err instanceof Error ? err : new Error(String(err));
           return;
         }
-        if (err instanceof KafkaClientError && MEMBER_GONE.has(err.code)) await this.lose();
+        if (MEMBER_GONE.has(err.code)) await this.lose();
         log.debug({ err, groupId: this.o.groupId, attempt }, "joining the group failed; trying again");
         await sleep(this.cluster.backoff(attempt));
       }
