@@ -106,6 +106,8 @@ type ProduceResponse = ResponseOf<"Produce">;
 export class Producer {
   private readonly o: z.output<typeof producerOptionsSchema> & { idempotent: boolean };
   private readonly partitions = new Map<string, PartitionState>();
+  /** The same states by topic and partition number: routing looks them up per record. */
+  private readonly byTopic = new Map<string, PartitionState[]>();
   private readonly sticky = new Map<string, number>();
   private producer = NO_PRODUCER;
   private init: Promise<void> | null = null;
@@ -222,11 +224,13 @@ export class Producer {
   }
 
   private state(topic: string, partition: number): PartitionState {
-    const key = `${topic}\u0000${partition}`;
-    let s = this.partitions.get(key);
+    let states = this.byTopic.get(topic);
+    if (!states) this.byTopic.set(topic, (states = []));
+    let s = states[partition];
     if (!s) {
       s = { topic, partition, open: null, queue: [], inflight: new Set(), failed: [], nextSequence: 0, retryAt: 0 };
-      this.partitions.set(key, s);
+      states[partition] = s;
+      this.partitions.set(`${topic}\u0000${partition}`, s);
     }
     return s;
   }
