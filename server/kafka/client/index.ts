@@ -10,7 +10,15 @@ export type { ProducerOptions, ProducerRecord, RecordMetadata } from "./producer
 export type { ConsumerOptions, ConsumedBatch, TopicPartition } from "./consumer";
 export type { FetchOptions, FetchPosition, FetchedPartition } from "./fetcher";
 export type { BrokerInfo, MetadataSnapshot, PartitionInfo, TopicInfo } from "./cluster";
+export type { CommittedOffset, ConfigEntry, GroupDescription, GroupListing, GroupMemberDescription, ListedOffset, NewTopic, TopicPartitionOffset } from "./admin";
+export type { Assignment, Subscription, TopicPartitions } from "./group-protocol";
+export type { TlsOptions } from "./connection";
+export type { SaslMechanism, SaslOptions } from "./sasl";
 export { IsolationLevel } from "./fetcher";
+export { ConfigSource, OffsetSpec, ResourceType } from "./admin";
+export { decodeAssignment, decodeSubscription } from "./group-protocol";
+export { murmur2, partitionForKey } from "./partitioner";
+export { groupIntoRequests, maxRecordSize, recordSize, splitIntoBatches } from "./batching";
 export { KafkaClientError, isRetriableError } from "./errors";
 export { Admin } from "./admin";
 export { Producer } from "./producer";

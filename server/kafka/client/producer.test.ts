@@ -90,6 +90,20 @@ describe("producer", () => {
     expect(seq).toBe(300);
   });
 
+  it("lingers: records sent within lingerMs share one batch", async () => {
+    await client.admin.createTopics([{ name: "linger", numPartitions: 1 }]);
+    const p = client.producer({ lingerMs: 200 });
+    const sends = [p.send([{ topic: "linger", value: Buffer.from("a") }])];
+    await new Promise((r) => setTimeout(r, 50));
+    sends.push(p.send([{ topic: "linger", value: Buffer.from("b") }]), p.send([{ topic: "linger", value: Buffer.from("c") }]));
+    await Promise.all(sends);
+    await p.close();
+    const stored = await t.broker.logs.partition("linger", 0).read(0, 1 << 20);
+    const counts: number[] = [];
+    forEachBatch(stored.records, (h) => counts.push(h.recordCount));
+    expect(counts).toEqual([3]);
+  });
+
   it("acks 0 and 1 deliver too (acks 0 reports no offsets)", async () => {
     await client.admin.createTopics([{ name: "acks", numPartitions: 1 }]);
     const p0 = client.producer({ acks: 0 });

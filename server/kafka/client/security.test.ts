@@ -129,6 +129,20 @@ async function fakeBroker(versions: [number, number, number][], apiVersionsMax =
   return { address: `127.0.0.1:${(server.address() as { port: number }).port}`, seen, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
+describe("timeouts", () => {
+  it("a broker that accepts the connection but never answers fails the request after requestTimeoutMs, naming it", async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
+    const address = `127.0.0.1:${(silent.address() as { port: number }).port}`;
+    const client = new KafkaClient({ bootstrap: [address], requestTimeoutMs: 300, retries: 1, retryBackoffMs: 10 });
+    const started = Date.now();
+    await expect(client.admin.metadata()).rejects.toThrow(/ApiVersions to 127\.0\.0\.1:\d+: REQUEST_TIMED_OUT \(no answer within 300 ms\)/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    await client.close();
+    silent.close();
+  });
+});
+
 describe("version negotiation", () => {
   it("retries ApiVersions at the broker's version and sends each API at the highest common one", async () => {
     const broker = await fakeBroker([[ApiKey.ApiVersions, 0, 2], [ApiKey.Metadata, 4, 7]], 2);
