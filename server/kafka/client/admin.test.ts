@@ -89,6 +89,21 @@ describe("admin", () => {
     await expect(client.admin.deleteGroups(["kc"])).rejects.toThrow(/deleting group kc: GROUP_ID_NOT_FOUND; check the group id/);
   });
 
+  it("describes log dirs: every partition's bytes on disk, as the broker's log reports them", async () => {
+    await client.admin.createTopics([{ name: "sized", numPartitions: 2 }]);
+    const p = client.producer();
+    await p.send(Array.from({ length: 100 }, (_, i) => ({ topic: "sized", partition: 0, value: Buffer.alloc(200, i) })));
+    await p.close();
+    const [dir] = await client.admin.describeLogDirs([{ topic: "sized", partitions: [0, 1] }]);
+    expect(dir).toMatchObject({ nodeId: 0, errorCode: 0, logDir: t.broker.logs.logDir });
+    const size = (n: number) => dir.partitions.find((x) => x.partition === n)!.sizeBytes;
+    expect(size(0)).toBe(t.broker.logs.partition("sized", 0).sizeBytes);
+    expect(size(0)).toBeGreaterThan(100 * 200);
+    expect(size(1)).toBe(0);
+    const all = await client.admin.describeLogDirs();
+    expect(all[0].partitions.filter((x) => x.topic === "sized")).toHaveLength(2);
+  });
+
   it("describes the cluster", async () => {
     const d = await client.admin.describeCluster();
     expect(d.brokers).toEqual([{ nodeId: 0, host: "127.0.0.1", port: Number(t.bootstrap.split(":")[1]), rack: null }]);

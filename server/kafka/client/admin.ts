@@ -74,6 +74,16 @@ export interface GroupDescription {
   members: GroupMemberDescription[];
 }
 
+export interface LogDirDescription {
+  nodeId: number;
+  logDir: string;
+  errorCode: number;
+  /** -1 when the broker does not say (DescribeLogDirs before v4). */
+  totalBytes: number;
+  usableBytes: number;
+  partitions: { topic: string; partition: number; sizeBytes: number; offsetLag: number; future: boolean }[];
+}
+
 export interface CommittedOffset extends TopicPartitionOffset {
   leaderEpoch: number;
   metadata: string | null;
@@ -116,6 +126,29 @@ export class Admin {
     const res = await call(conn, Apis.DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1 });
     check(res.errorCode, "DescribeCluster", res.errorMessage);
     return { clusterId: res.clusterId, controllerId: res.controllerId, brokers: res.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack })) };
+  }
+
+  /**
+   * Each broker's log directories with the bytes of every partition replica in them (of the named
+   * topics, or all): what a topic takes on disk across the cluster.
+   */
+  async describeLogDirs(topics: { topic: string; partitions: number[] }[] | null = null): Promise<LogDirDescription[]> {
+    const md = await this.metadata([]);
+    const perBroker = await Promise.all(
+      md.brokers.map(async (b) => {
+        const res = await call(await this.cluster.broker(b.nodeId), Apis.DescribeLogDirs, { topics });
+        check(res.errorCode, `DescribeLogDirs on broker ${b.nodeId}`);
+        return res.results.map((d) => ({
+          nodeId: b.nodeId,
+          logDir: d.logDir,
+          errorCode: d.errorCode,
+          totalBytes: d.totalBytes,
+          usableBytes: d.usableBytes,
+          partitions: d.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, sizeBytes: p.partitionSize, offsetLag: p.offsetLag, future: p.isFutureKey }))),
+        }));
+      }),
+    );
+    return perBroker.flat();
   }
 
   async createTopics(topics: NewTopic[], o: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<void> {
