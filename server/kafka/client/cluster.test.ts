@@ -14,7 +14,7 @@ it("follows a leader that moved to another address: producer, fetch and group me
   const pollUntil = async (n: number) => {
     const until = Date.now() + 30_000;
     while (seen.length < n && Date.now() < until) {
-      const batches: ConsumedBatch[] = await consumer.poll().catch(() => []);
+      const batches: ConsumedBatch[] = await consumer.poll();
       for (const b of batches) seen.push(...b.records.map((r) => r.value!.toString()));
     }
   };

@@ -212,9 +212,15 @@ export class Cluster {
         if (topics !== null && t.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && t.errorCode !== ErrorCode.LEADER_NOT_AVAILABLE) throw new KafkaClientError(t.errorCode, `metadata of topic ${t.name}`);
         continue;
       }
+      const cached = this.topics.get(t.name)?.info;
       const partitions: PartitionInfo[] = [];
       for (const p of t.partitions) {
-        partitions[p.partitionIndex] = { partition: p.partitionIndex, leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: p.replicaNodes, isr: p.isrNodes, offline: p.offlineReplicas, errorCode: p.errorCode };
+        const old = cached?.topicId === t.topicId ? cached.partitions[p.partitionIndex] : undefined;
+        // A broker that has not heard of the latest leader election answers with an older epoch: keep the newer leader.
+        partitions[p.partitionIndex] =
+          old && p.leaderEpoch >= 0 && old.leaderEpoch > p.leaderEpoch
+            ? old
+            : { partition: p.partitionIndex, leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: p.replicaNodes, isr: p.isrNodes, offline: p.offlineReplicas, errorCode: p.errorCode };
       }
       const info: TopicInfo = { name: t.name, topicId: t.topicId, internal: t.isInternal, partitions };
       this.topics.set(t.name, { info, at: now });

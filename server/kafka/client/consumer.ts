@@ -7,8 +7,8 @@ import { logger } from "../../log";
 import { Admin, OffsetSpec, commitOffsets } from "./admin";
 import { ASSIGNORS, type Assignor, type MemberSubscription } from "./assignors";
 import { CoordinatorType, type Cluster } from "./cluster";
-import { KafkaClientError, check } from "./errors";
-import { fetchRecords, IsolationLevel } from "./fetcher";
+import { KafkaClientError, check, isRetriableError } from "./errors";
+import { fetchRecords, IsolationLevel, type FetchedPartition } from "./fetcher";
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, type TopicPartitions } from "./group-protocol";
 import type { ResponseOf } from "../protocol";
 import { call } from "./protocol";
@@ -149,7 +149,16 @@ export class Consumer {
       await sleep(Math.min(this.o.maxWaitMs, 100));
       return [];
     }
-    const fetched = await fetchRecords(this.cluster, positions, { maxWaitMs: this.o.maxWaitMs, minBytes: this.o.minBytes, maxBytes: this.o.maxBytes, maxPartitionBytes: this.o.maxPartitionBytes, isolationLevel: this.o.isolationLevel }, `${this.lane}/fetch`);
+    let fetched: FetchedPartition[];
+    try {
+      fetched = await fetchRecords(this.cluster, positions, { maxWaitMs: this.o.maxWaitMs, minBytes: this.o.minBytes, maxBytes: this.o.maxBytes, maxPartitionBytes: this.o.maxPartitionBytes, isolationLevel: this.o.isolationLevel }, `${this.lane}/fetch`);
+    } catch (err) {
+      // A lost leader or connection: the metadata is already dropped, the next poll asks again.
+      if (!isRetriableError(err)) throw err;
+      log.debug({ err, groupId: this.o.groupId }, "fetch failed; polling again after a back-off");
+      await sleep(this.cluster.backoff(1));
+      return [];
+    }
     const out: ConsumedBatch[] = [];
     for (const f of fetched) {
       const o = this.owned.get(key(f.topic, f.partition));

@@ -324,7 +324,13 @@ export class Producer {
         continue;
       }
       const batch = s.queue.shift()!;
-      this.prepare(batch);
+      try {
+        this.prepare(batch);
+      } catch (err) {
+        // Records the encoder cannot write fail alone; they would fail every retry too.
+        this.reject(batch, err instanceof Error ? err : new Error(String(err)));
+        continue;
+      }
       const list = byNode.get(leader);
       if (list) list.push(batch);
       else byNode.set(leader, [batch]);
@@ -347,14 +353,15 @@ export class Producer {
 
   /** Gives a batch its sequence on first send and encodes it, once (again only after a producer reset). */
   private prepare(b: Batch): void {
-    if (this.o.idempotent && b.baseSequence < 0) {
-      b.baseSequence = b.state.nextSequence;
-      b.state.nextSequence += b.records.length;
-    }
+    const sequence = this.o.idempotent && b.baseSequence < 0 ? b.state.nextSequence : b.baseSequence;
     b.encoded ??= encodeRecordBatch(b.records, {
       compression: this.o.compression,
-      ...(this.o.idempotent ? { ...this.producer, baseSequence: b.baseSequence } : {}),
+      ...(this.o.idempotent ? { ...this.producer, baseSequence: sequence } : {}),
     });
+    if (this.o.idempotent && b.baseSequence < 0) {
+      b.baseSequence = sequence;
+      b.state.nextSequence += b.records.length;
+    }
     b.bytes = b.encoded.length;
     b.attempts++;
     b.state.inflight.add(b);
