@@ -32,6 +32,7 @@ topics [] 2+ # The topics to look at.
     host string
 hint string 4+ null tag=0 default=null # Only new clients send it.
 retries int32 default=3
+label string null=3+
 `),
   ]);
 
@@ -46,6 +47,8 @@ export interface ExampleRequest {
   hint: string | null;
   /** Default 3. */
   retries: number;
+  /** Nullable in versions 3+. */
+  label: string | null;
 }`);
     expect(block(out, "ExampleRequestTopic")).toBe(`/** ExampleRequest.topics[]: The topics to look at. */
 export interface ExampleRequestTopic {
@@ -65,6 +68,8 @@ export interface ExampleRequestTopic {
   hint?: string | null;
   /** Default 3. */
   retries?: number;
+  /** Nullable in versions 3+. */
+  label?: string | null;
 }`);
     // Inside topics (versions 2+) a field declared 3+ is still absent in v2; an undeclared range is always there.
     expect(block(out, "ExampleRequestTopicInput")).toContain(`  topicId?: string;

@@ -74,7 +74,7 @@ function fieldDoc(f: Field, scope: Range): string | null {
   const notes: string[] = [];
   if (!covers(f.versions, scope)) notes.push(`Versions ${formatRange(f.versions)}.`);
   if (f.nullable && !isEmpty(intersect(present, f.nullable))) {
-    notes.push(covers(f.nullable, present) ? "Nullable." : `Nullable in versions ${formatRange(intersect(present, f.nullable))}.`);
+    notes.push(covers(f.nullable, present) ? "Nullable." : `Nullable in versions ${formatRange(f.nullable)}.`);
   }
   if (f.tag !== null) notes.push(`Tagged field ${f.tag}.`);
   if (f.explicitDefault) notes.push(`Default ${JSON.stringify(f.default)}.`);

@@ -6,18 +6,22 @@
 
 /** Produce request (API key 0), versions 0-11, flexible 9+. */
 export interface ProduceRequest {
-  /** Versions 3+. Nullable. */
+  /** The producer's transactional id, or null when it is not transactional. Versions 3+. Nullable. */
   transactionalId: string | null;
+  /** Replicas that must have the records before the broker answers: 1 the leader, -1 all in-sync replicas, 0 none and no answer at all (see Acks). */
   acks: number;
+  /** How long the broker may wait for the replicas that acks asks for. */
   timeoutMs: number;
   topicData: ProduceRequestTopicData[];
 }
 
 /** Produce request (API key 0), versions 0-11, flexible 9+. What encode accepts. */
 export interface ProduceRequestInput {
-  /** Versions 3+. Nullable. */
+  /** The producer's transactional id, or null when it is not transactional. Versions 3+. Nullable. */
   transactionalId?: string | null;
+  /** Replicas that must have the records before the broker answers: 1 the leader, -1 all in-sync replicas, 0 none and no answer at all (see Acks). */
   acks: number;
+  /** How long the broker may wait for the replicas that acks asks for. */
   timeoutMs: number;
   topicData: readonly ProduceRequestTopicDataInput[];
 }
@@ -36,29 +40,31 @@ export interface ProduceRequestTopicDataInput {
 
 /** ProduceRequestTopicData.partitionData[]. */
 export interface ProduceRequestTopicDataPartitionData {
+  /** The partition index. */
   index: number;
-  /** Nullable. */
+  /** The record batches to append. Nullable. */
   records: Buffer | null;
 }
 
 /** ProduceRequestTopicData.partitionData[]. What encode accepts. */
 export interface ProduceRequestTopicDataPartitionDataInput {
+  /** The partition index. */
   index: number;
-  /** Nullable. */
+  /** The record batches to append. Nullable. */
   records?: Buffer | null;
 }
 
 /** Produce response (API key 0), versions 0-11, flexible 9+. */
 export interface ProduceResponse {
   responses: ProduceResponseResponse[];
-  /** Versions 1+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 1+. Default 0. */
   throttleTimeMs: number;
 }
 
 /** Produce response (API key 0), versions 0-11, flexible 9+. What encode accepts. */
 export interface ProduceResponseInput {
   responses: readonly ProduceResponseResponseInput[];
-  /** Versions 1+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 1+. Default 0. */
   throttleTimeMs?: number;
 }
 
@@ -76,43 +82,49 @@ export interface ProduceResponseResponseInput {
 
 /** ProduceResponseResponse.partitionResponses[]. */
 export interface ProduceResponseResponsePartitionResponse {
+  /** The partition index. */
   index: number;
   errorCode: number;
+  /** The offset given to the first appended record, or -1 on error. */
   baseOffset: number;
-  /** Versions 2+. Default -1. */
+  /** The broker's append time when the topic uses LogAppendTime, else -1. Versions 2+. Default -1. */
   logAppendTimeMs: number;
-  /** Versions 5+. Default -1. */
+  /** The partition's first offset after the append. Versions 5+. Default -1. */
   logStartOffset: number;
-  /** Versions 8+. */
+  /** The records that made the batch fail. Versions 8+. */
   recordErrors: ProduceResponseResponsePartitionResponseRecordError[];
-  /** Versions 8+. Nullable. Default null. */
+  /** Why the batch failed, in words. Versions 8+. Nullable. Default null. */
   errorMessage: string | null;
 }
 
 /** ProduceResponseResponse.partitionResponses[]. What encode accepts. */
 export interface ProduceResponseResponsePartitionResponseInput {
+  /** The partition index. */
   index: number;
   errorCode: number;
+  /** The offset given to the first appended record, or -1 on error. */
   baseOffset: number;
-  /** Versions 2+. Default -1. */
+  /** The broker's append time when the topic uses LogAppendTime, else -1. Versions 2+. Default -1. */
   logAppendTimeMs?: number;
-  /** Versions 5+. Default -1. */
+  /** The partition's first offset after the append. Versions 5+. Default -1. */
   logStartOffset?: number;
-  /** Versions 8+. */
+  /** The records that made the batch fail. Versions 8+. */
   recordErrors?: readonly ProduceResponseResponsePartitionResponseRecordErrorInput[];
-  /** Versions 8+. Nullable. Default null. */
+  /** Why the batch failed, in words. Versions 8+. Nullable. Default null. */
   errorMessage?: string | null;
 }
 
-/** ProduceResponseResponsePartitionResponse.recordErrors[]. */
+/** ProduceResponseResponsePartitionResponse.recordErrors[]: The records that made the batch fail. */
 export interface ProduceResponseResponsePartitionResponseRecordError {
+  /** The failing record's position in its batch. */
   batchIndex: number;
   /** Nullable. */
   batchIndexErrorMessage: string | null;
 }
 
-/** ProduceResponseResponsePartitionResponse.recordErrors[]. What encode accepts. */
+/** ProduceResponseResponsePartitionResponse.recordErrors[]: The records that made the batch fail. What encode accepts. */
 export interface ProduceResponseResponsePartitionResponseRecordErrorInput {
+  /** The failing record's position in its batch. */
   batchIndex: number;
   /** Nullable. */
   batchIndexErrorMessage?: string | null;
@@ -120,45 +132,51 @@ export interface ProduceResponseResponsePartitionResponseRecordErrorInput {
 
 /** Fetch request (API key 1), versions 4-12, flexible 12+. */
 export interface FetchRequest {
-  /** Versions 12+. Nullable. Tagged field 0. Default null. */
+  /** The cluster the sender thinks it fetches from (followers); null from consumers. Versions 12+. Nullable. Tagged field 0. Default null. */
   clusterId: string | null;
-  /** Default -1. */
+  /** The follower's broker id, or -1 from a consumer. Default -1. */
   replicaId: number;
+  /** How long to wait for minBytes before answering with what there is. */
   maxWaitMs: number;
+  /** The least data worth answering with; less waits up to maxWaitMs. */
   minBytes: number;
-  /** Default 2147483647. */
+  /** The most data in the response; a first batch larger than that is still returned, so the consumer progresses. Default 2147483647. */
   maxBytes: number;
+  /** 0 read uncommitted; 1 read committed: stop at the last stable offset and list aborted transactions (see IsolationLevel). */
   isolationLevel: number;
-  /** Versions 7+. */
+  /** The incremental fetch session (KIP-227) to continue, or 0. Versions 7+. */
   sessionId: number;
-  /** Versions 7+. Default -1. */
+  /** -1 a full fetch outside sessions, 0 a full fetch that opens a session, above 0 the next step of the session. Versions 7+. Default -1. */
   sessionEpoch: number;
   topics: FetchRequestTopic[];
-  /** Versions 7+. */
+  /** Partitions to remove from the fetch session. Versions 7+. */
   forgottenTopicsData: FetchRequestForgottenTopicsData[];
-  /** Versions 11+. */
+  /** The consumer's rack, so the broker can point it at a replica near it (KIP-392). Versions 11+. */
   rackId: string;
 }
 
 /** Fetch request (API key 1), versions 4-12, flexible 12+. What encode accepts. */
 export interface FetchRequestInput {
-  /** Versions 12+. Nullable. Tagged field 0. Default null. */
+  /** The cluster the sender thinks it fetches from (followers); null from consumers. Versions 12+. Nullable. Tagged field 0. Default null. */
   clusterId?: string | null;
-  /** Default -1. */
+  /** The follower's broker id, or -1 from a consumer. Default -1. */
   replicaId?: number;
+  /** How long to wait for minBytes before answering with what there is. */
   maxWaitMs: number;
+  /** The least data worth answering with; less waits up to maxWaitMs. */
   minBytes: number;
-  /** Default 2147483647. */
+  /** The most data in the response; a first batch larger than that is still returned, so the consumer progresses. Default 2147483647. */
   maxBytes?: number;
+  /** 0 read uncommitted; 1 read committed: stop at the last stable offset and list aborted transactions (see IsolationLevel). */
   isolationLevel: number;
-  /** Versions 7+. */
+  /** The incremental fetch session (KIP-227) to continue, or 0. Versions 7+. */
   sessionId?: number;
-  /** Versions 7+. Default -1. */
+  /** -1 a full fetch outside sessions, 0 a full fetch that opens a session, above 0 the next step of the session. Versions 7+. Default -1. */
   sessionEpoch?: number;
   topics: readonly FetchRequestTopicInput[];
-  /** Versions 7+. */
+  /** Partitions to remove from the fetch session. Versions 7+. */
   forgottenTopicsData?: readonly FetchRequestForgottenTopicsDataInput[];
-  /** Versions 11+. */
+  /** The consumer's rack, so the broker can point it at a replica near it (KIP-392). Versions 11+. */
   rackId?: string;
 }
 
@@ -177,36 +195,40 @@ export interface FetchRequestTopicInput {
 /** FetchRequestTopic.partitions[]. */
 export interface FetchRequestTopicPartition {
   partition: number;
-  /** Versions 9+. Default -1. */
+  /** The leader epoch the fetcher knows, so a stale leader is refused; -1 when unknown. Versions 9+. Default -1. */
   currentLeaderEpoch: number;
+  /** The offset to read from. */
   fetchOffset: number;
-  /** Versions 12+. Default -1. */
+  /** The epoch of the last record the follower has, to detect a diverged log. Versions 12+. Default -1. */
   lastFetchedEpoch: number;
-  /** Versions 5+. Default -1. */
+  /** The follower's first offset; -1 from consumers. Versions 5+. Default -1. */
   logStartOffset: number;
+  /** The most data to return for this partition. */
   partitionMaxBytes: number;
 }
 
 /** FetchRequestTopic.partitions[]. What encode accepts. */
 export interface FetchRequestTopicPartitionInput {
   partition: number;
-  /** Versions 9+. Default -1. */
+  /** The leader epoch the fetcher knows, so a stale leader is refused; -1 when unknown. Versions 9+. Default -1. */
   currentLeaderEpoch?: number;
+  /** The offset to read from. */
   fetchOffset: number;
-  /** Versions 12+. Default -1. */
+  /** The epoch of the last record the follower has, to detect a diverged log. Versions 12+. Default -1. */
   lastFetchedEpoch?: number;
-  /** Versions 5+. Default -1. */
+  /** The follower's first offset; -1 from consumers. Versions 5+. Default -1. */
   logStartOffset?: number;
+  /** The most data to return for this partition. */
   partitionMaxBytes: number;
 }
 
-/** FetchRequest.forgottenTopicsData[]. */
+/** FetchRequest.forgottenTopicsData[]: Partitions to remove from the fetch session. */
 export interface FetchRequestForgottenTopicsData {
   topic: string;
   partitions: number[];
 }
 
-/** FetchRequest.forgottenTopicsData[]. What encode accepts. */
+/** FetchRequest.forgottenTopicsData[]: Partitions to remove from the fetch session. What encode accepts. */
 export interface FetchRequestForgottenTopicsDataInput {
   topic: string;
   partitions: readonly number[];
@@ -214,20 +236,22 @@ export interface FetchRequestForgottenTopicsDataInput {
 
 /** Fetch response (API key 1), versions 4-12, flexible 12+. */
 export interface FetchResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
   throttleTimeMs: number;
-  /** Versions 7+. */
+  /** An error of the whole fetch, such as FETCH_SESSION_ID_NOT_FOUND; partition errors are per partition. Versions 7+. */
   errorCode: number;
-  /** Versions 7+. */
+  /** The fetch session opened or continued, or 0. Versions 7+. */
   sessionId: number;
   responses: FetchResponseResponse[];
 }
 
 /** Fetch response (API key 1), versions 4-12, flexible 12+. What encode accepts. */
 export interface FetchResponseInput {
-  throttleTimeMs: number;
-  /** Versions 7+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
+  /** An error of the whole fetch, such as FETCH_SESSION_ID_NOT_FOUND; partition errors are per partition. Versions 7+. */
   errorCode?: number;
-  /** Versions 7+. */
+  /** The fetch session opened or continued, or 0. Versions 7+. */
   sessionId?: number;
   responses: readonly FetchResponseResponseInput[];
 }
@@ -248,16 +272,17 @@ export interface FetchResponseResponseInput {
 export interface FetchResponseResponsePartition {
   partitionIndex: number;
   errorCode: number;
+  /** The offset after the last record every in-sync replica has: consumers read up to it. */
   highWatermark: number;
-  /** Default -1. */
+  /** The offset below which no transaction is open: read committed stops there. Default -1. */
   lastStableOffset: number;
-  /** Versions 5+. Default -1. */
+  /** The partition's first offset. Versions 5+. Default -1. */
   logStartOffset: number;
-  /** Nullable. */
+  /** Transactions aborted in the returned range, for read-committed consumers to skip. Nullable. */
   abortedTransactions: FetchResponseResponsePartitionAbortedTransaction[] | null;
-  /** Versions 11+. Default -1. */
+  /** A replica the consumer should fetch from instead, or -1. Versions 11+. Default -1. */
   preferredReadReplica: number;
-  /** Nullable. */
+  /** The record batches read. Nullable. */
   records: Buffer | null;
 }
 
@@ -265,43 +290,48 @@ export interface FetchResponseResponsePartition {
 export interface FetchResponseResponsePartitionInput {
   partitionIndex: number;
   errorCode: number;
+  /** The offset after the last record every in-sync replica has: consumers read up to it. */
   highWatermark: number;
-  /** Default -1. */
+  /** The offset below which no transaction is open: read committed stops there. Default -1. */
   lastStableOffset?: number;
-  /** Versions 5+. Default -1. */
+  /** The partition's first offset. Versions 5+. Default -1. */
   logStartOffset?: number;
-  /** Nullable. */
+  /** Transactions aborted in the returned range, for read-committed consumers to skip. Nullable. */
   abortedTransactions?: readonly FetchResponseResponsePartitionAbortedTransactionInput[] | null;
-  /** Versions 11+. Default -1. */
+  /** A replica the consumer should fetch from instead, or -1. Versions 11+. Default -1. */
   preferredReadReplica?: number;
-  /** Nullable. */
+  /** The record batches read. Nullable. */
   records?: Buffer | null;
 }
 
-/** FetchResponseResponsePartition.abortedTransactions[]. */
+/** FetchResponseResponsePartition.abortedTransactions[]: Transactions aborted in the returned range, for read-committed consumers to skip. */
 export interface FetchResponseResponsePartitionAbortedTransaction {
   producerId: number;
+  /** The offset of the transaction's first record. */
   firstOffset: number;
 }
 
-/** FetchResponseResponsePartition.abortedTransactions[]. What encode accepts. */
+/** FetchResponseResponsePartition.abortedTransactions[]: Transactions aborted in the returned range, for read-committed consumers to skip. What encode accepts. */
 export interface FetchResponseResponsePartitionAbortedTransactionInput {
   producerId: number;
+  /** The offset of the transaction's first record. */
   firstOffset: number;
 }
 
 /** ListOffsets request (API key 2), versions 1-7, flexible 6+. */
 export interface ListOffsetsRequest {
+  /** The follower's broker id, or -1 from a consumer. */
   replicaId: number;
-  /** Versions 2+. */
+  /** 0 read uncommitted; 1 read committed, where LATEST is the last stable offset (see IsolationLevel). Versions 2+. */
   isolationLevel: number;
   topics: ListOffsetsRequestTopic[];
 }
 
 /** ListOffsets request (API key 2), versions 1-7, flexible 6+. What encode accepts. */
 export interface ListOffsetsRequestInput {
+  /** The follower's broker id, or -1 from a consumer. */
   replicaId: number;
-  /** Versions 2+. */
+  /** 0 read uncommitted; 1 read committed, where LATEST is the last stable offset (see IsolationLevel). Versions 2+. */
   isolationLevel?: number;
   topics: readonly ListOffsetsRequestTopicInput[];
 }
@@ -321,29 +351,31 @@ export interface ListOffsetsRequestTopicInput {
 /** ListOffsetsRequestTopic.partitions[]. */
 export interface ListOffsetsRequestTopicPartition {
   partitionIndex: number;
-  /** Versions 4+. Default -1. */
+  /** The leader epoch the client knows, so a stale leader is refused; -1 when unknown. Versions 4+. Default -1. */
   currentLeaderEpoch: number;
+  /** Find the first offset with a record at or after this time, or: -1 LATEST, -2 EARLIEST, -3 MAX_TIMESTAMP (see ListOffsetsTimestamp). */
   timestamp: number;
 }
 
 /** ListOffsetsRequestTopic.partitions[]. What encode accepts. */
 export interface ListOffsetsRequestTopicPartitionInput {
   partitionIndex: number;
-  /** Versions 4+. Default -1. */
+  /** The leader epoch the client knows, so a stale leader is refused; -1 when unknown. Versions 4+. Default -1. */
   currentLeaderEpoch?: number;
+  /** Find the first offset with a record at or after this time, or: -1 LATEST, -2 EARLIEST, -3 MAX_TIMESTAMP (see ListOffsetsTimestamp). */
   timestamp: number;
 }
 
 /** ListOffsets response (API key 2), versions 1-7, flexible 6+. */
 export interface ListOffsetsResponse {
-  /** Versions 2+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 2+. Default 0. */
   throttleTimeMs: number;
   topics: ListOffsetsResponseTopic[];
 }
 
 /** ListOffsets response (API key 2), versions 1-7, flexible 6+. What encode accepts. */
 export interface ListOffsetsResponseInput {
-  /** Versions 2+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 2+. Default 0. */
   throttleTimeMs?: number;
   topics: readonly ListOffsetsResponseTopicInput[];
 }
@@ -364,11 +396,11 @@ export interface ListOffsetsResponseTopicInput {
 export interface ListOffsetsResponseTopicPartition {
   partitionIndex: number;
   errorCode: number;
-  /** Default -1. */
+  /** The found record's timestamp, or -1 for LATEST and EARLIEST. Default -1. */
   timestamp: number;
-  /** Default -1. */
+  /** The offset found, or -1 when no record is that recent. Default -1. */
   offset: number;
-  /** Versions 4+. Default -1. */
+  /** The leader epoch of the offset found. Versions 4+. Default -1. */
   leaderEpoch: number;
 }
 
@@ -376,125 +408,127 @@ export interface ListOffsetsResponseTopicPartition {
 export interface ListOffsetsResponseTopicPartitionInput {
   partitionIndex: number;
   errorCode: number;
-  /** Default -1. */
+  /** The found record's timestamp, or -1 for LATEST and EARLIEST. Default -1. */
   timestamp?: number;
-  /** Default -1. */
+  /** The offset found, or -1 when no record is that recent. Default -1. */
   offset?: number;
-  /** Versions 4+. Default -1. */
+  /** The leader epoch of the offset found. Versions 4+. Default -1. */
   leaderEpoch?: number;
 }
 
 /** Metadata request (API key 3), versions 0-12, flexible 9+. */
 export interface MetadataRequest {
-  /** Nullable in versions 1-12. */
+  /** The topics to describe: null (v1+) or empty (v0) for all of them. Nullable in versions 1+. */
   topics: MetadataRequestTopic[] | null;
-  /** Versions 4+. Default true. */
+  /** Create the topics asked for that do not exist, if the broker allows it. Versions 4+. Default true. */
   allowAutoTopicCreation: boolean;
-  /** Versions 8-10. */
+  /** Also return what the caller may do on the cluster. Versions 8-10. */
   includeClusterAuthorizedOperations: boolean;
-  /** Versions 8+. */
+  /** Also return what the caller may do on each topic. Versions 8+. */
   includeTopicAuthorizedOperations: boolean;
 }
 
 /** Metadata request (API key 3), versions 0-12, flexible 9+. What encode accepts. */
 export interface MetadataRequestInput {
-  /** Nullable in versions 1-12. */
+  /** The topics to describe: null (v1+) or empty (v0) for all of them. Nullable in versions 1+. */
   topics?: readonly MetadataRequestTopicInput[] | null;
-  /** Versions 4+. Default true. */
+  /** Create the topics asked for that do not exist, if the broker allows it. Versions 4+. Default true. */
   allowAutoTopicCreation?: boolean;
-  /** Versions 8-10. */
+  /** Also return what the caller may do on the cluster. Versions 8-10. */
   includeClusterAuthorizedOperations?: boolean;
-  /** Versions 8+. */
+  /** Also return what the caller may do on each topic. Versions 8+. */
   includeTopicAuthorizedOperations?: boolean;
 }
 
-/** MetadataRequest.topics[]. */
+/** MetadataRequest.topics[]: The topics to describe: null (v1+) or empty (v0) for all of them. */
 export interface MetadataRequestTopic {
-  /** Versions 10+. */
+  /** The topic's id, when asking by id with a null name. Versions 10+. */
   topicId: string;
-  /** Nullable in versions 10-12. */
+  /** Nullable in versions 10+. */
   name: string | null;
 }
 
-/** MetadataRequest.topics[]. What encode accepts. */
+/** MetadataRequest.topics[]: The topics to describe: null (v1+) or empty (v0) for all of them. What encode accepts. */
 export interface MetadataRequestTopicInput {
-  /** Versions 10+. */
+  /** The topic's id, when asking by id with a null name. Versions 10+. */
   topicId?: string;
-  /** Nullable in versions 10-12. */
+  /** Nullable in versions 10+. */
   name?: string | null;
 }
 
 /** Metadata response (API key 3), versions 0-12, flexible 9+. */
 export interface MetadataResponse {
-  /** Versions 3+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 3+. Default 0. */
   throttleTimeMs: number;
   brokers: MetadataResponseBroker[];
   /** Versions 2+. Nullable. Default null. */
   clusterId: string | null;
-  /** Versions 1+. Default -1. */
+  /** The controller's broker id, or -1. Versions 1+. Default -1. */
   controllerId: number;
   topics: MetadataResponseTopic[];
-  /** Versions 8-10. Default -2147483648. */
+  /** A bit set of the operations the caller may do on the cluster; -2147483648 when not asked for. Versions 8-10. Default -2147483648. */
   clusterAuthorizedOperations: number;
 }
 
 /** Metadata response (API key 3), versions 0-12, flexible 9+. What encode accepts. */
 export interface MetadataResponseInput {
-  /** Versions 3+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 3+. Default 0. */
   throttleTimeMs?: number;
   brokers: readonly MetadataResponseBrokerInput[];
   /** Versions 2+. Nullable. Default null. */
   clusterId?: string | null;
-  /** Versions 1+. Default -1. */
+  /** The controller's broker id, or -1. Versions 1+. Default -1. */
   controllerId?: number;
   topics: readonly MetadataResponseTopicInput[];
-  /** Versions 8-10. Default -2147483648. */
+  /** A bit set of the operations the caller may do on the cluster; -2147483648 when not asked for. Versions 8-10. Default -2147483648. */
   clusterAuthorizedOperations?: number;
 }
 
 /** MetadataResponse.brokers[]. */
 export interface MetadataResponseBroker {
+  /** The broker's id. */
   nodeId: number;
   host: string;
   port: number;
-  /** Versions 1+. Nullable. Default null. */
+  /** The broker's rack, or null. Versions 1+. Nullable. Default null. */
   rack: string | null;
 }
 
 /** MetadataResponse.brokers[]. What encode accepts. */
 export interface MetadataResponseBrokerInput {
+  /** The broker's id. */
   nodeId: number;
   host: string;
   port: number;
-  /** Versions 1+. Nullable. Default null. */
+  /** The broker's rack, or null. Versions 1+. Nullable. Default null. */
   rack?: string | null;
 }
 
 /** MetadataResponse.topics[]. */
 export interface MetadataResponseTopic {
   errorCode: number;
-  /** Nullable in versions 12. */
+  /** Nullable in versions 12+. */
   name: string | null;
   /** Versions 10+. */
   topicId: string;
-  /** Versions 1+. */
+  /** The topic is the cluster's own, like __consumer_offsets. Versions 1+. */
   isInternal: boolean;
   partitions: MetadataResponseTopicPartition[];
-  /** Versions 8+. Default -2147483648. */
+  /** A bit set of the operations the caller may do on the topic; -2147483648 when not asked for. Versions 8+. Default -2147483648. */
   topicAuthorizedOperations: number;
 }
 
 /** MetadataResponse.topics[]. What encode accepts. */
 export interface MetadataResponseTopicInput {
   errorCode: number;
-  /** Nullable in versions 12. */
+  /** Nullable in versions 12+. */
   name?: string | null;
   /** Versions 10+. */
   topicId?: string;
-  /** Versions 1+. */
+  /** The topic is the cluster's own, like __consumer_offsets. Versions 1+. */
   isInternal?: boolean;
   partitions: readonly MetadataResponseTopicPartitionInput[];
-  /** Versions 8+. Default -2147483648. */
+  /** A bit set of the operations the caller may do on the topic; -2147483648 when not asked for. Versions 8+. Default -2147483648. */
   topicAuthorizedOperations?: number;
 }
 
@@ -502,12 +536,15 @@ export interface MetadataResponseTopicInput {
 export interface MetadataResponseTopicPartition {
   errorCode: number;
   partitionIndex: number;
+  /** The leader's broker id, or -1 when there is none. */
   leaderId: number;
-  /** Versions 7+. Default -1. */
+  /** The leader epoch: it grows with each leader change. Versions 7+. Default -1. */
   leaderEpoch: number;
+  /** The broker ids of all replicas. */
   replicaNodes: number[];
+  /** The broker ids of the in-sync replicas. */
   isrNodes: number[];
-  /** Versions 5+. */
+  /** The replicas whose log directory is offline. Versions 5+. */
   offlineReplicas: number[];
 }
 
@@ -515,25 +552,28 @@ export interface MetadataResponseTopicPartition {
 export interface MetadataResponseTopicPartitionInput {
   errorCode: number;
   partitionIndex: number;
+  /** The leader's broker id, or -1 when there is none. */
   leaderId: number;
-  /** Versions 7+. Default -1. */
+  /** The leader epoch: it grows with each leader change. Versions 7+. Default -1. */
   leaderEpoch?: number;
+  /** The broker ids of all replicas. */
   replicaNodes: readonly number[];
+  /** The broker ids of the in-sync replicas. */
   isrNodes: readonly number[];
-  /** Versions 5+. */
+  /** The replicas whose log directory is offline. Versions 5+. */
   offlineReplicas?: readonly number[];
 }
 
 /** OffsetCommit request (API key 8), versions 0-8, flexible 8+. */
 export interface OffsetCommitRequest {
   groupId: string;
-  /** Versions 1+. Default -1. */
+  /** The group generation (classic protocol) or member epoch (consumer protocol); -1 for a commit from outside any group. Versions 1+. Default -1. */
   generationIdOrMemberEpoch: number;
-  /** Versions 1+. */
+  /** The member's id; empty for a commit from outside any group. Versions 1+. */
   memberId: string;
-  /** Versions 7+. Nullable. Default null. */
+  /** The static member's group.instance.id, or null. Versions 7+. Nullable. Default null. */
   groupInstanceId: string | null;
-  /** Versions 2-4. Default -1. */
+  /** How long to keep the offsets, or -1 for the broker's offsets.retention.minutes. Versions 2-4. Default -1. */
   retentionTimeMs: number;
   topics: OffsetCommitRequestTopic[];
 }
@@ -541,13 +581,13 @@ export interface OffsetCommitRequest {
 /** OffsetCommit request (API key 8), versions 0-8, flexible 8+. What encode accepts. */
 export interface OffsetCommitRequestInput {
   groupId: string;
-  /** Versions 1+. Default -1. */
+  /** The group generation (classic protocol) or member epoch (consumer protocol); -1 for a commit from outside any group. Versions 1+. Default -1. */
   generationIdOrMemberEpoch?: number;
-  /** Versions 1+. */
+  /** The member's id; empty for a commit from outside any group. Versions 1+. */
   memberId?: string;
-  /** Versions 7+. Nullable. Default null. */
+  /** The static member's group.instance.id, or null. Versions 7+. Nullable. Default null. */
   groupInstanceId?: string | null;
-  /** Versions 2-4. Default -1. */
+  /** How long to keep the offsets, or -1 for the broker's offsets.retention.minutes. Versions 2-4. Default -1. */
   retentionTimeMs?: number;
   topics: readonly OffsetCommitRequestTopicInput[];
 }
@@ -567,37 +607,39 @@ export interface OffsetCommitRequestTopicInput {
 /** OffsetCommitRequestTopic.partitions[]. */
 export interface OffsetCommitRequestTopicPartition {
   partitionIndex: number;
+  /** The next offset the group will consume. */
   committedOffset: number;
-  /** Versions 6+. Default -1. */
+  /** The leader epoch of the last consumed record, or -1. Versions 6+. Default -1. */
   committedLeaderEpoch: number;
-  /** Versions 1. Default -1. */
+  /** When the commit was made (v1 only), or -1 for the broker's time. Versions 1. Default -1. */
   commitTimestamp: number;
-  /** Nullable. */
+  /** Text the client stores with the offset. Nullable. */
   committedMetadata: string | null;
 }
 
 /** OffsetCommitRequestTopic.partitions[]. What encode accepts. */
 export interface OffsetCommitRequestTopicPartitionInput {
   partitionIndex: number;
+  /** The next offset the group will consume. */
   committedOffset: number;
-  /** Versions 6+. Default -1. */
+  /** The leader epoch of the last consumed record, or -1. Versions 6+. Default -1. */
   committedLeaderEpoch?: number;
-  /** Versions 1. Default -1. */
+  /** When the commit was made (v1 only), or -1 for the broker's time. Versions 1. Default -1. */
   commitTimestamp?: number;
-  /** Nullable. */
+  /** Text the client stores with the offset. Nullable. */
   committedMetadata?: string | null;
 }
 
 /** OffsetCommit response (API key 8), versions 0-8, flexible 8+. */
 export interface OffsetCommitResponse {
-  /** Versions 3+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 3+. Default 0. */
   throttleTimeMs: number;
   topics: OffsetCommitResponseTopic[];
 }
 
 /** OffsetCommit response (API key 8), versions 0-8, flexible 8+. What encode accepts. */
 export interface OffsetCommitResponseInput {
-  /** Versions 3+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 3+. Default 0. */
   throttleTimeMs?: number;
   topics: readonly OffsetCommitResponseTopicInput[];
 }
@@ -630,11 +672,11 @@ export interface OffsetCommitResponseTopicPartitionInput {
 export interface OffsetFetchRequest {
   /** Versions 0-7. */
   groupId: string;
-  /** Versions 0-7. Nullable in versions 2-7. */
+  /** The partitions to fetch offsets of; null (v2+) for every partition the group committed. Versions 0-7. Nullable in versions 2-7. */
   topics: OffsetFetchRequestTopic[] | null;
-  /** Versions 8+. */
+  /** The groups to fetch offsets of, in one request. Versions 8+. */
   groups: OffsetFetchRequestGroup[];
-  /** Versions 7+. */
+  /** Answer UNSTABLE_OFFSET_COMMIT for a partition with a pending transactional commit instead of its older offset. Versions 7+. */
   requireStable: boolean;
 }
 
@@ -642,47 +684,47 @@ export interface OffsetFetchRequest {
 export interface OffsetFetchRequestInput {
   /** Versions 0-7. */
   groupId?: string;
-  /** Versions 0-7. Nullable in versions 2-7. */
+  /** The partitions to fetch offsets of; null (v2+) for every partition the group committed. Versions 0-7. Nullable in versions 2-7. */
   topics?: readonly OffsetFetchRequestTopicInput[] | null;
-  /** Versions 8+. */
+  /** The groups to fetch offsets of, in one request. Versions 8+. */
   groups?: readonly OffsetFetchRequestGroupInput[];
-  /** Versions 7+. */
+  /** Answer UNSTABLE_OFFSET_COMMIT for a partition with a pending transactional commit instead of its older offset. Versions 7+. */
   requireStable?: boolean;
 }
 
-/** OffsetFetchRequest.topics[]. */
+/** OffsetFetchRequest.topics[]: The partitions to fetch offsets of; null (v2+) for every partition the group committed. */
 export interface OffsetFetchRequestTopic {
   name: string;
   partitionIndexes: number[];
 }
 
-/** OffsetFetchRequest.topics[]. What encode accepts. */
+/** OffsetFetchRequest.topics[]: The partitions to fetch offsets of; null (v2+) for every partition the group committed. What encode accepts. */
 export interface OffsetFetchRequestTopicInput {
   name: string;
   partitionIndexes: readonly number[];
 }
 
-/** OffsetFetchRequest.groups[]. */
+/** OffsetFetchRequest.groups[]: The groups to fetch offsets of, in one request. */
 export interface OffsetFetchRequestGroup {
   groupId: string;
-  /** Nullable. */
+  /** The partitions to fetch offsets of; null for every partition the group committed. Nullable. */
   topics: OffsetFetchRequestGroupTopic[] | null;
 }
 
-/** OffsetFetchRequest.groups[]. What encode accepts. */
+/** OffsetFetchRequest.groups[]: The groups to fetch offsets of, in one request. What encode accepts. */
 export interface OffsetFetchRequestGroupInput {
   groupId: string;
-  /** Nullable. */
+  /** The partitions to fetch offsets of; null for every partition the group committed. Nullable. */
   topics?: readonly OffsetFetchRequestGroupTopicInput[] | null;
 }
 
-/** OffsetFetchRequestGroup.topics[]. */
+/** OffsetFetchRequestGroup.topics[]: The partitions to fetch offsets of; null for every partition the group committed. */
 export interface OffsetFetchRequestGroupTopic {
   name: string;
   partitionIndexes: number[];
 }
 
-/** OffsetFetchRequestGroup.topics[]. What encode accepts. */
+/** OffsetFetchRequestGroup.topics[]: The partitions to fetch offsets of; null for every partition the group committed. What encode accepts. */
 export interface OffsetFetchRequestGroupTopicInput {
   name: string;
   partitionIndexes: readonly number[];
@@ -690,11 +732,11 @@ export interface OffsetFetchRequestGroupTopicInput {
 
 /** OffsetFetch response (API key 9), versions 0-8, flexible 6+. */
 export interface OffsetFetchResponse {
-  /** Versions 3+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 3+. Default 0. */
   throttleTimeMs: number;
   /** Versions 0-7. */
   topics: OffsetFetchResponseTopic[];
-  /** Versions 2-7. */
+  /** An error of the whole group, such as NOT_COORDINATOR. Versions 2-7. */
   errorCode: number;
   /** Versions 8+. */
   groups: OffsetFetchResponseGroup[];
@@ -702,11 +744,11 @@ export interface OffsetFetchResponse {
 
 /** OffsetFetch response (API key 9), versions 0-8, flexible 6+. What encode accepts. */
 export interface OffsetFetchResponseInput {
-  /** Versions 3+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 3+. Default 0. */
   throttleTimeMs?: number;
   /** Versions 0-7. */
   topics?: readonly OffsetFetchResponseTopicInput[];
-  /** Versions 2-7. */
+  /** An error of the whole group, such as NOT_COORDINATOR. Versions 2-7. */
   errorCode?: number;
   /** Versions 8+. */
   groups?: readonly OffsetFetchResponseGroupInput[];
@@ -727,10 +769,11 @@ export interface OffsetFetchResponseTopicInput {
 /** OffsetFetchResponseTopic.partitions[]. */
 export interface OffsetFetchResponseTopicPartition {
   partitionIndex: number;
+  /** The committed offset, or -1 when there is none. */
   committedOffset: number;
-  /** Versions 5+. Default -1. */
+  /** The leader epoch stored with the offset, or -1. Versions 5+. Default -1. */
   committedLeaderEpoch: number;
-  /** Nullable. */
+  /** Text the client stored with the offset. Nullable. */
   metadata: string | null;
   errorCode: number;
 }
@@ -738,10 +781,11 @@ export interface OffsetFetchResponseTopicPartition {
 /** OffsetFetchResponseTopic.partitions[]. What encode accepts. */
 export interface OffsetFetchResponseTopicPartitionInput {
   partitionIndex: number;
+  /** The committed offset, or -1 when there is none. */
   committedOffset: number;
-  /** Versions 5+. Default -1. */
+  /** The leader epoch stored with the offset, or -1. Versions 5+. Default -1. */
   committedLeaderEpoch?: number;
-  /** Nullable. */
+  /** Text the client stored with the offset. Nullable. */
   metadata?: string | null;
   errorCode: number;
 }
@@ -750,6 +794,7 @@ export interface OffsetFetchResponseTopicPartitionInput {
 export interface OffsetFetchResponseGroup {
   groupId: string;
   topics: OffsetFetchResponseGroupTopic[];
+  /** An error of the whole group, such as NOT_COORDINATOR. */
   errorCode: number;
 }
 
@@ -757,6 +802,7 @@ export interface OffsetFetchResponseGroup {
 export interface OffsetFetchResponseGroupInput {
   groupId: string;
   topics: readonly OffsetFetchResponseGroupTopicInput[];
+  /** An error of the whole group, such as NOT_COORDINATOR. */
   errorCode: number;
 }
 
@@ -775,10 +821,11 @@ export interface OffsetFetchResponseGroupTopicInput {
 /** OffsetFetchResponseGroupTopic.partitions[]. */
 export interface OffsetFetchResponseGroupTopicPartition {
   partitionIndex: number;
+  /** The committed offset, or -1 when there is none. */
   committedOffset: number;
-  /** Default -1. */
+  /** The leader epoch stored with the offset, or -1. Default -1. */
   committedLeaderEpoch: number;
-  /** Nullable. */
+  /** Text the client stored with the offset. Nullable. */
   metadata: string | null;
   errorCode: number;
 }
@@ -786,47 +833,48 @@ export interface OffsetFetchResponseGroupTopicPartition {
 /** OffsetFetchResponseGroupTopic.partitions[]. What encode accepts. */
 export interface OffsetFetchResponseGroupTopicPartitionInput {
   partitionIndex: number;
+  /** The committed offset, or -1 when there is none. */
   committedOffset: number;
-  /** Default -1. */
+  /** The leader epoch stored with the offset, or -1. Default -1. */
   committedLeaderEpoch?: number;
-  /** Nullable. */
+  /** Text the client stored with the offset. Nullable. */
   metadata?: string | null;
   errorCode: number;
 }
 
 /** FindCoordinator request (API key 10), versions 0-4, flexible 3+. */
 export interface FindCoordinatorRequest {
-  /** Versions 0-3. */
+  /** The group id or transactional id whose coordinator is wanted. Versions 0-3. */
   key: string;
-  /** Versions 1+. */
+  /** 0 group, 1 transaction (see CoordinatorType). Versions 1+. */
   keyType: number;
-  /** Versions 4+. */
+  /** The group ids or transactional ids whose coordinators are wanted. Versions 4+. */
   coordinatorKeys: string[];
 }
 
 /** FindCoordinator request (API key 10), versions 0-4, flexible 3+. What encode accepts. */
 export interface FindCoordinatorRequestInput {
-  /** Versions 0-3. */
+  /** The group id or transactional id whose coordinator is wanted. Versions 0-3. */
   key?: string;
-  /** Versions 1+. */
+  /** 0 group, 1 transaction (see CoordinatorType). Versions 1+. */
   keyType?: number;
-  /** Versions 4+. */
+  /** The group ids or transactional ids whose coordinators are wanted. Versions 4+. */
   coordinatorKeys?: readonly string[];
 }
 
 /** FindCoordinator response (API key 10), versions 0-4, flexible 3+. */
 export interface FindCoordinatorResponse {
-  /** Versions 1+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 1+. Default 0. */
   throttleTimeMs: number;
   /** Versions 0-3. */
   errorCode: number;
   /** Versions 1-3. Nullable. Default null. */
   errorMessage: string | null;
-  /** Versions 0-3. */
+  /** The coordinator's broker id. Versions 0-3. */
   nodeId: number;
-  /** Versions 0-3. */
+  /** The coordinator's host. Versions 0-3. */
   host: string;
-  /** Versions 0-3. */
+  /** The coordinator's port. Versions 0-3. */
   port: number;
   /** Versions 4+. */
   coordinators: FindCoordinatorResponseCoordinator[];
@@ -834,17 +882,17 @@ export interface FindCoordinatorResponse {
 
 /** FindCoordinator response (API key 10), versions 0-4, flexible 3+. What encode accepts. */
 export interface FindCoordinatorResponseInput {
-  /** Versions 1+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 1+. Default 0. */
   throttleTimeMs?: number;
   /** Versions 0-3. */
   errorCode?: number;
   /** Versions 1-3. Nullable. Default null. */
   errorMessage?: string | null;
-  /** Versions 0-3. */
+  /** The coordinator's broker id. Versions 0-3. */
   nodeId?: number;
-  /** Versions 0-3. */
+  /** The coordinator's host. Versions 0-3. */
   host?: string;
-  /** Versions 0-3. */
+  /** The coordinator's port. Versions 0-3. */
   port?: number;
   /** Versions 4+. */
   coordinators?: readonly FindCoordinatorResponseCoordinatorInput[];
@@ -852,7 +900,9 @@ export interface FindCoordinatorResponseInput {
 
 /** FindCoordinatorResponse.coordinators[]. */
 export interface FindCoordinatorResponseCoordinator {
+  /** The id that was looked up. */
   key: string;
+  /** The coordinator's broker id. */
   nodeId: number;
   host: string;
   port: number;
@@ -863,7 +913,9 @@ export interface FindCoordinatorResponseCoordinator {
 
 /** FindCoordinatorResponse.coordinators[]. What encode accepts. */
 export interface FindCoordinatorResponseCoordinatorInput {
+  /** The id that was looked up. */
   key: string;
+  /** The coordinator's broker id. */
   nodeId: number;
   host: string;
   port: number;
@@ -875,125 +927,147 @@ export interface FindCoordinatorResponseCoordinatorInput {
 /** JoinGroup request (API key 11), versions 0-9, flexible 6+. */
 export interface JoinGroupRequest {
   groupId: string;
+  /** The member leaves the group when no heartbeat arrives for this long. */
   sessionTimeoutMs: number;
-  /** Versions 1+. Default -1. */
+  /** How long the coordinator waits for every member to rejoin in a rebalance; -1 (v0) means sessionTimeoutMs. Versions 1+. Default -1. */
   rebalanceTimeoutMs: number;
+  /** The id the coordinator gave this member; empty on its first join. */
   memberId: string;
-  /** Versions 5+. Nullable. Default null. */
+  /** The static member's group.instance.id, or null. Versions 5+. Nullable. Default null. */
   groupInstanceId: string | null;
+  /** The kind of group, such as consumer or connect. */
   protocolType: string;
+  /** The assignors the member supports, preferred first. */
   protocols: JoinGroupRequestProtocol[];
-  /** Versions 8+. Nullable. Default null. */
+  /** Why the member (re)joins, for the broker's log. Versions 8+. Nullable. Default null. */
   reason: string | null;
 }
 
 /** JoinGroup request (API key 11), versions 0-9, flexible 6+. What encode accepts. */
 export interface JoinGroupRequestInput {
   groupId: string;
+  /** The member leaves the group when no heartbeat arrives for this long. */
   sessionTimeoutMs: number;
-  /** Versions 1+. Default -1. */
+  /** How long the coordinator waits for every member to rejoin in a rebalance; -1 (v0) means sessionTimeoutMs. Versions 1+. Default -1. */
   rebalanceTimeoutMs?: number;
+  /** The id the coordinator gave this member; empty on its first join. */
   memberId: string;
-  /** Versions 5+. Nullable. Default null. */
+  /** The static member's group.instance.id, or null. Versions 5+. Nullable. Default null. */
   groupInstanceId?: string | null;
+  /** The kind of group, such as consumer or connect. */
   protocolType: string;
+  /** The assignors the member supports, preferred first. */
   protocols: readonly JoinGroupRequestProtocolInput[];
-  /** Versions 8+. Nullable. Default null. */
+  /** Why the member (re)joins, for the broker's log. Versions 8+. Nullable. Default null. */
   reason?: string | null;
 }
 
-/** JoinGroupRequest.protocols[]. */
+/** JoinGroupRequest.protocols[]: The assignors the member supports, preferred first. */
 export interface JoinGroupRequestProtocol {
+  /** The assignor's name, such as range or cooperative-sticky. */
   name: string;
+  /** The member's subscription in the assignor's format. */
   metadata: Buffer;
 }
 
-/** JoinGroupRequest.protocols[]. What encode accepts. */
+/** JoinGroupRequest.protocols[]: The assignors the member supports, preferred first. What encode accepts. */
 export interface JoinGroupRequestProtocolInput {
+  /** The assignor's name, such as range or cooperative-sticky. */
   name: string;
+  /** The member's subscription in the assignor's format. */
   metadata: Buffer;
 }
 
 /** JoinGroup response (API key 11), versions 0-9, flexible 6+. */
 export interface JoinGroupResponse {
-  /** Versions 2+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 2+. Default 0. */
   throttleTimeMs: number;
   errorCode: number;
-  /** Default -1. */
+  /** The generation the rebalance created. Default -1. */
   generationId: number;
   /** Versions 7+. Nullable. Default null. */
   protocolType: string | null;
-  /** Nullable in versions 7-9. */
+  /** The assignor the group chose. Nullable in versions 7+. */
   protocolName: string | null;
+  /** The member id of the leader, which computes the assignment. */
   leader: string;
-  /** Versions 9+. */
+  /** The leader must not compute an assignment: the coordinator has one. Versions 9+. */
   skipAssignment: boolean;
+  /** This member's id. */
   memberId: string;
+  /** Every member with its subscription; sent to the leader only. */
   members: JoinGroupResponseMember[];
 }
 
 /** JoinGroup response (API key 11), versions 0-9, flexible 6+. What encode accepts. */
 export interface JoinGroupResponseInput {
-  /** Versions 2+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 2+. Default 0. */
   throttleTimeMs?: number;
   errorCode: number;
-  /** Default -1. */
+  /** The generation the rebalance created. Default -1. */
   generationId?: number;
   /** Versions 7+. Nullable. Default null. */
   protocolType?: string | null;
-  /** Nullable in versions 7-9. */
+  /** The assignor the group chose. Nullable in versions 7+. */
   protocolName?: string | null;
+  /** The member id of the leader, which computes the assignment. */
   leader: string;
-  /** Versions 9+. */
+  /** The leader must not compute an assignment: the coordinator has one. Versions 9+. */
   skipAssignment?: boolean;
+  /** This member's id. */
   memberId: string;
+  /** Every member with its subscription; sent to the leader only. */
   members: readonly JoinGroupResponseMemberInput[];
 }
 
-/** JoinGroupResponse.members[]. */
+/** JoinGroupResponse.members[]: Every member with its subscription; sent to the leader only. */
 export interface JoinGroupResponseMember {
   memberId: string;
   /** Versions 5+. Nullable. Default null. */
   groupInstanceId: string | null;
+  /** The member's subscription in the assignor's format. */
   metadata: Buffer;
 }
 
-/** JoinGroupResponse.members[]. What encode accepts. */
+/** JoinGroupResponse.members[]: Every member with its subscription; sent to the leader only. What encode accepts. */
 export interface JoinGroupResponseMemberInput {
   memberId: string;
   /** Versions 5+. Nullable. Default null. */
   groupInstanceId?: string | null;
+  /** The member's subscription in the assignor's format. */
   metadata: Buffer;
 }
 
 /** Heartbeat request (API key 12), versions 0-4, flexible 4+. */
 export interface HeartbeatRequest {
   groupId: string;
+  /** The generation the member belongs to. */
   generationId: number;
   memberId: string;
-  /** Versions 3+. Nullable. Default null. */
+  /** The static member's group.instance.id, or null. Versions 3+. Nullable. Default null. */
   groupInstanceId: string | null;
 }
 
 /** Heartbeat request (API key 12), versions 0-4, flexible 4+. What encode accepts. */
 export interface HeartbeatRequestInput {
   groupId: string;
+  /** The generation the member belongs to. */
   generationId: number;
   memberId: string;
-  /** Versions 3+. Nullable. Default null. */
+  /** The static member's group.instance.id, or null. Versions 3+. Nullable. Default null. */
   groupInstanceId?: string | null;
 }
 
 /** Heartbeat response (API key 12), versions 0-4, flexible 4+. */
 export interface HeartbeatResponse {
-  /** Versions 1+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 1+. Default 0. */
   throttleTimeMs: number;
   errorCode: number;
 }
 
 /** Heartbeat response (API key 12), versions 0-4, flexible 4+. What encode accepts. */
 export interface HeartbeatResponseInput {
-  /** Versions 1+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 1+. Default 0. */
   throttleTimeMs?: number;
   errorCode: number;
 }
@@ -1003,7 +1077,7 @@ export interface LeaveGroupRequest {
   groupId: string;
   /** Versions 0-2. */
   memberId: string;
-  /** Versions 3+. */
+  /** The members leaving. Versions 3+. */
   members: LeaveGroupRequestMember[];
 }
 
@@ -1012,31 +1086,31 @@ export interface LeaveGroupRequestInput {
   groupId: string;
   /** Versions 0-2. */
   memberId?: string;
-  /** Versions 3+. */
+  /** The members leaving. Versions 3+. */
   members?: readonly LeaveGroupRequestMemberInput[];
 }
 
-/** LeaveGroupRequest.members[]. */
+/** LeaveGroupRequest.members[]: The members leaving. */
 export interface LeaveGroupRequestMember {
   memberId: string;
-  /** Nullable. Default null. */
+  /** The static member's group.instance.id, or null. Nullable. Default null. */
   groupInstanceId: string | null;
-  /** Versions 5+. Nullable. Default null. */
+  /** Why the member leaves, for the broker's log. Versions 5+. Nullable. Default null. */
   reason: string | null;
 }
 
-/** LeaveGroupRequest.members[]. What encode accepts. */
+/** LeaveGroupRequest.members[]: The members leaving. What encode accepts. */
 export interface LeaveGroupRequestMemberInput {
   memberId: string;
-  /** Nullable. Default null. */
+  /** The static member's group.instance.id, or null. Nullable. Default null. */
   groupInstanceId?: string | null;
-  /** Versions 5+. Nullable. Default null. */
+  /** Why the member leaves, for the broker's log. Versions 5+. Nullable. Default null. */
   reason?: string | null;
 }
 
 /** LeaveGroup response (API key 13), versions 0-5, flexible 4+. */
 export interface LeaveGroupResponse {
-  /** Versions 1+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 1+. Default 0. */
   throttleTimeMs: number;
   errorCode: number;
   /** Versions 3+. */
@@ -1045,7 +1119,7 @@ export interface LeaveGroupResponse {
 
 /** LeaveGroup response (API key 13), versions 0-5, flexible 4+. What encode accepts. */
 export interface LeaveGroupResponseInput {
-  /** Versions 1+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 1+. Default 0. */
   throttleTimeMs?: number;
   errorCode: number;
   /** Versions 3+. */
@@ -1071,91 +1145,101 @@ export interface LeaveGroupResponseMemberInput {
 /** SyncGroup request (API key 14), versions 0-5, flexible 4+. */
 export interface SyncGroupRequest {
   groupId: string;
+  /** The generation the member belongs to. */
   generationId: number;
   memberId: string;
-  /** Versions 3+. Nullable. Default null. */
+  /** The static member's group.instance.id, or null. Versions 3+. Nullable. Default null. */
   groupInstanceId: string | null;
-  /** Versions 5+. Nullable. Default null. */
+  /** The kind of group; checked against the group's. Versions 5+. Nullable. Default null. */
   protocolType: string | null;
-  /** Versions 5+. Nullable. Default null. */
+  /** The chosen assignor; checked against the group's. Versions 5+. Nullable. Default null. */
   protocolName: string | null;
+  /** The leader's assignment of every member; empty from the other members. */
   assignments: SyncGroupRequestAssignment[];
 }
 
 /** SyncGroup request (API key 14), versions 0-5, flexible 4+. What encode accepts. */
 export interface SyncGroupRequestInput {
   groupId: string;
+  /** The generation the member belongs to. */
   generationId: number;
   memberId: string;
-  /** Versions 3+. Nullable. Default null. */
+  /** The static member's group.instance.id, or null. Versions 3+. Nullable. Default null. */
   groupInstanceId?: string | null;
-  /** Versions 5+. Nullable. Default null. */
+  /** The kind of group; checked against the group's. Versions 5+. Nullable. Default null. */
   protocolType?: string | null;
-  /** Versions 5+. Nullable. Default null. */
+  /** The chosen assignor; checked against the group's. Versions 5+. Nullable. Default null. */
   protocolName?: string | null;
+  /** The leader's assignment of every member; empty from the other members. */
   assignments: readonly SyncGroupRequestAssignmentInput[];
 }
 
-/** SyncGroupRequest.assignments[]. */
+/** SyncGroupRequest.assignments[]: The leader's assignment of every member; empty from the other members. */
 export interface SyncGroupRequestAssignment {
   memberId: string;
+  /** The member's assignment in the assignor's format. */
   assignment: Buffer;
 }
 
-/** SyncGroupRequest.assignments[]. What encode accepts. */
+/** SyncGroupRequest.assignments[]: The leader's assignment of every member; empty from the other members. What encode accepts. */
 export interface SyncGroupRequestAssignmentInput {
   memberId: string;
+  /** The member's assignment in the assignor's format. */
   assignment: Buffer;
 }
 
 /** SyncGroup response (API key 14), versions 0-5, flexible 4+. */
 export interface SyncGroupResponse {
-  /** Versions 1+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 1+. Default 0. */
   throttleTimeMs: number;
   errorCode: number;
   /** Versions 5+. Nullable. Default null. */
   protocolType: string | null;
   /** Versions 5+. Nullable. Default null. */
   protocolName: string | null;
+  /** This member's assignment in the assignor's format. */
   assignment: Buffer;
 }
 
 /** SyncGroup response (API key 14), versions 0-5, flexible 4+. What encode accepts. */
 export interface SyncGroupResponseInput {
-  /** Versions 1+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 1+. Default 0. */
   throttleTimeMs?: number;
   errorCode: number;
   /** Versions 5+. Nullable. Default null. */
   protocolType?: string | null;
   /** Versions 5+. Nullable. Default null. */
   protocolName?: string | null;
+  /** This member's assignment in the assignor's format. */
   assignment: Buffer;
 }
 
 /** DescribeGroups request (API key 15), versions 0-5, flexible 5+. */
 export interface DescribeGroupsRequest {
+  /** The group ids. */
   groups: string[];
-  /** Versions 3+. */
+  /** Also return what the caller may do on each group. Versions 3+. */
   includeAuthorizedOperations: boolean;
 }
 
 /** DescribeGroups request (API key 15), versions 0-5, flexible 5+. What encode accepts. */
 export interface DescribeGroupsRequestInput {
+  /** The group ids. */
   groups: readonly string[];
-  /** Versions 3+. */
+  /** Also return what the caller may do on each group. Versions 3+. */
   includeAuthorizedOperations?: boolean;
 }
 
 /** DescribeGroups response (API key 15), versions 0-5, flexible 5+. */
 export interface DescribeGroupsResponse {
-  /** Versions 1+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 1+. Default 0. */
   throttleTimeMs: number;
   groups: DescribeGroupsResponseGroup[];
 }
 
 /** DescribeGroups response (API key 15), versions 0-5, flexible 5+. What encode accepts. */
 export interface DescribeGroupsResponseInput {
-  /** Versions 1+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 1+. Default 0. */
   throttleTimeMs?: number;
   groups: readonly DescribeGroupsResponseGroupInput[];
 }
@@ -1164,11 +1248,14 @@ export interface DescribeGroupsResponseInput {
 export interface DescribeGroupsResponseGroup {
   errorCode: number;
   groupId: string;
+  /** Empty, PreparingRebalance, CompletingRebalance, Stable or Dead. */
   groupState: string;
+  /** The kind of group, such as consumer; empty for a group with no members. */
   protocolType: string;
+  /** The assignor the group chose, once it is stable. */
   protocolData: string;
   members: DescribeGroupsResponseGroupMember[];
-  /** Versions 3+. Default -2147483648. */
+  /** A bit set of the operations the caller may do on the group; -2147483648 when not asked for. Versions 3+. Default -2147483648. */
   authorizedOperations: number;
 }
 
@@ -1176,11 +1263,14 @@ export interface DescribeGroupsResponseGroup {
 export interface DescribeGroupsResponseGroupInput {
   errorCode: number;
   groupId: string;
+  /** Empty, PreparingRebalance, CompletingRebalance, Stable or Dead. */
   groupState: string;
+  /** The kind of group, such as consumer; empty for a group with no members. */
   protocolType: string;
+  /** The assignor the group chose, once it is stable. */
   protocolData: string;
   members: readonly DescribeGroupsResponseGroupMemberInput[];
-  /** Versions 3+. Default -2147483648. */
+  /** A bit set of the operations the caller may do on the group; -2147483648 when not asked for. Versions 3+. Default -2147483648. */
   authorizedOperations?: number;
 }
 
@@ -1190,8 +1280,11 @@ export interface DescribeGroupsResponseGroupMember {
   /** Versions 4+. Nullable. Default null. */
   groupInstanceId: string | null;
   clientId: string;
+  /** The address the member connected from. */
   clientHost: string;
+  /** The member's subscription in the assignor's format. */
   memberMetadata: Buffer;
+  /** The member's assignment in the assignor's format. */
   memberAssignment: Buffer;
 }
 
@@ -1201,26 +1294,29 @@ export interface DescribeGroupsResponseGroupMemberInput {
   /** Versions 4+. Nullable. Default null. */
   groupInstanceId?: string | null;
   clientId: string;
+  /** The address the member connected from. */
   clientHost: string;
+  /** The member's subscription in the assignor's format. */
   memberMetadata: Buffer;
+  /** The member's assignment in the assignor's format. */
   memberAssignment: Buffer;
 }
 
 /** ListGroups request (API key 16), versions 0-4, flexible 3+. */
 export interface ListGroupsRequest {
-  /** Versions 4+. */
+  /** Only groups in these states; empty for all. Versions 4+. */
   statesFilter: string[];
 }
 
 /** ListGroups request (API key 16), versions 0-4, flexible 3+. What encode accepts. */
 export interface ListGroupsRequestInput {
-  /** Versions 4+. */
+  /** Only groups in these states; empty for all. Versions 4+. */
   statesFilter?: readonly string[];
 }
 
 /** ListGroups response (API key 16), versions 0-4, flexible 3+. */
 export interface ListGroupsResponse {
-  /** Versions 1+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 1+. Default 0. */
   throttleTimeMs: number;
   errorCode: number;
   groups: ListGroupsResponseGroup[];
@@ -1228,7 +1324,7 @@ export interface ListGroupsResponse {
 
 /** ListGroups response (API key 16), versions 0-4, flexible 3+. What encode accepts. */
 export interface ListGroupsResponseInput {
-  /** Versions 1+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 1+. Default 0. */
   throttleTimeMs?: number;
   errorCode: number;
   groups: readonly ListGroupsResponseGroupInput[];
@@ -1238,7 +1334,7 @@ export interface ListGroupsResponseInput {
 export interface ListGroupsResponseGroup {
   groupId: string;
   protocolType: string;
-  /** Versions 4+. */
+  /** Empty, PreparingRebalance, CompletingRebalance, Stable or Dead. Versions 4+. */
   groupState: string;
 }
 
@@ -1246,29 +1342,33 @@ export interface ListGroupsResponseGroup {
 export interface ListGroupsResponseGroupInput {
   groupId: string;
   protocolType: string;
-  /** Versions 4+. */
+  /** Empty, PreparingRebalance, CompletingRebalance, Stable or Dead. Versions 4+. */
   groupState?: string;
 }
 
 /** SaslHandshake request (API key 17), versions 0-1, flexible none. */
 export interface SaslHandshakeRequest {
+  /** The SASL mechanism the client wants, such as PLAIN or SCRAM-SHA-256. */
   mechanism: string;
 }
 
 /** SaslHandshake request (API key 17), versions 0-1, flexible none. What encode accepts. */
 export interface SaslHandshakeRequestInput {
+  /** The SASL mechanism the client wants, such as PLAIN or SCRAM-SHA-256. */
   mechanism: string;
 }
 
 /** SaslHandshake response (API key 17), versions 0-1, flexible none. */
 export interface SaslHandshakeResponse {
   errorCode: number;
+  /** The mechanisms the broker enables. */
   mechanisms: string[];
 }
 
 /** SaslHandshake response (API key 17), versions 0-1, flexible none. What encode accepts. */
 export interface SaslHandshakeResponseInput {
   errorCode: number;
+  /** The mechanisms the broker enables. */
   mechanisms: readonly string[];
 }
 
@@ -1291,27 +1391,29 @@ export interface ApiVersionsRequestInput {
 /** ApiVersions response (API key 18), versions 0-4, flexible 3+. */
 export interface ApiVersionsResponse {
   errorCode: number;
+  /** Every API the broker serves, with the versions it speaks. */
   apiKeys: ApiVersionsResponseApiKey[];
-  /** Versions 1+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 1+. Default 0. */
   throttleTimeMs: number;
 }
 
 /** ApiVersions response (API key 18), versions 0-4, flexible 3+. What encode accepts. */
 export interface ApiVersionsResponseInput {
   errorCode: number;
+  /** Every API the broker serves, with the versions it speaks. */
   apiKeys: readonly ApiVersionsResponseApiKeyInput[];
-  /** Versions 1+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 1+. Default 0. */
   throttleTimeMs?: number;
 }
 
-/** ApiVersionsResponse.apiKeys[]. */
+/** ApiVersionsResponse.apiKeys[]: Every API the broker serves, with the versions it speaks. */
 export interface ApiVersionsResponseApiKey {
   apiKey: number;
   minVersion: number;
   maxVersion: number;
 }
 
-/** ApiVersionsResponse.apiKeys[]. What encode accepts. */
+/** ApiVersionsResponse.apiKeys[]: Every API the broker serves, with the versions it speaks. What encode accepts. */
 export interface ApiVersionsResponseApiKeyInput {
   apiKey: number;
   minVersion: number;
@@ -1321,59 +1423,69 @@ export interface ApiVersionsResponseApiKeyInput {
 /** CreateTopics request (API key 19), versions 0-7, flexible 5+. */
 export interface CreateTopicsRequest {
   topics: CreateTopicsRequestTopic[];
-  /** Default 60000. */
+  /** How long to wait for the topic to exist on every broker. Default 60000. */
   timeoutMs: number;
-  /** Versions 1+. */
+  /** Check the request without creating anything. Versions 1+. */
   validateOnly: boolean;
 }
 
 /** CreateTopics request (API key 19), versions 0-7, flexible 5+. What encode accepts. */
 export interface CreateTopicsRequestInput {
   topics: readonly CreateTopicsRequestTopicInput[];
-  /** Default 60000. */
+  /** How long to wait for the topic to exist on every broker. Default 60000. */
   timeoutMs?: number;
-  /** Versions 1+. */
+  /** Check the request without creating anything. Versions 1+. */
   validateOnly?: boolean;
 }
 
 /** CreateTopicsRequest.topics[]. */
 export interface CreateTopicsRequestTopic {
   name: string;
+  /** The partition count, or -1 for the broker's num.partitions (or when assignments are given). */
   numPartitions: number;
+  /** Replicas per partition, or -1 for the broker's default (or when assignments are given). */
   replicationFactor: number;
+  /** Replicas chosen by hand for each partition; empty to let the broker place them. */
   assignments: CreateTopicsRequestTopicAssignment[];
+  /** Topic configs to set. */
   configs: CreateTopicsRequestTopicConfig[];
 }
 
 /** CreateTopicsRequest.topics[]. What encode accepts. */
 export interface CreateTopicsRequestTopicInput {
   name: string;
+  /** The partition count, or -1 for the broker's num.partitions (or when assignments are given). */
   numPartitions: number;
+  /** Replicas per partition, or -1 for the broker's default (or when assignments are given). */
   replicationFactor: number;
+  /** Replicas chosen by hand for each partition; empty to let the broker place them. */
   assignments: readonly CreateTopicsRequestTopicAssignmentInput[];
+  /** Topic configs to set. */
   configs: readonly CreateTopicsRequestTopicConfigInput[];
 }
 
-/** CreateTopicsRequestTopic.assignments[]. */
+/** CreateTopicsRequestTopic.assignments[]: Replicas chosen by hand for each partition; empty to let the broker place them. */
 export interface CreateTopicsRequestTopicAssignment {
   partitionIndex: number;
+  /** The brokers holding the partition's replicas, preferred leader first. */
   brokerIds: number[];
 }
 
-/** CreateTopicsRequestTopic.assignments[]. What encode accepts. */
+/** CreateTopicsRequestTopic.assignments[]: Replicas chosen by hand for each partition; empty to let the broker place them. What encode accepts. */
 export interface CreateTopicsRequestTopicAssignmentInput {
   partitionIndex: number;
+  /** The brokers holding the partition's replicas, preferred leader first. */
   brokerIds: readonly number[];
 }
 
-/** CreateTopicsRequestTopic.configs[]. */
+/** CreateTopicsRequestTopic.configs[]: Topic configs to set. */
 export interface CreateTopicsRequestTopicConfig {
   name: string;
   /** Nullable. */
   value: string | null;
 }
 
-/** CreateTopicsRequestTopic.configs[]. What encode accepts. */
+/** CreateTopicsRequestTopic.configs[]: Topic configs to set. What encode accepts. */
 export interface CreateTopicsRequestTopicConfigInput {
   name: string;
   /** Nullable. */
@@ -1382,14 +1494,14 @@ export interface CreateTopicsRequestTopicConfigInput {
 
 /** CreateTopics response (API key 19), versions 0-7, flexible 5+. */
 export interface CreateTopicsResponse {
-  /** Versions 2+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 2+. Default 0. */
   throttleTimeMs: number;
   topics: CreateTopicsResponseTopic[];
 }
 
 /** CreateTopics response (API key 19), versions 0-7, flexible 5+. What encode accepts. */
 export interface CreateTopicsResponseInput {
-  /** Versions 2+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 2+. Default 0. */
   throttleTimeMs?: number;
   topics: readonly CreateTopicsResponseTopicInput[];
 }
@@ -1402,13 +1514,13 @@ export interface CreateTopicsResponseTopic {
   errorCode: number;
   /** Versions 1+. Nullable. Default null. */
   errorMessage: string | null;
-  /** Versions 5+. Tagged field 0. */
+  /** Why the configs could not be returned, when they could not. Versions 5+. Tagged field 0. */
   topicConfigErrorCode: number;
   /** Versions 5+. Default -1. */
   numPartitions: number;
   /** Versions 5+. Default -1. */
   replicationFactor: number;
-  /** Versions 5+. Nullable. */
+  /** The configs the topic was created with; null when not returned. Versions 5+. Nullable. */
   configs: CreateTopicsResponseTopicConfig[] | null;
 }
 
@@ -1420,64 +1532,70 @@ export interface CreateTopicsResponseTopicInput {
   errorCode: number;
   /** Versions 1+. Nullable. Default null. */
   errorMessage?: string | null;
-  /** Versions 5+. Tagged field 0. */
+  /** Why the configs could not be returned, when they could not. Versions 5+. Tagged field 0. */
   topicConfigErrorCode?: number;
   /** Versions 5+. Default -1. */
   numPartitions?: number;
   /** Versions 5+. Default -1. */
   replicationFactor?: number;
-  /** Versions 5+. Nullable. */
+  /** The configs the topic was created with; null when not returned. Versions 5+. Nullable. */
   configs?: readonly CreateTopicsResponseTopicConfigInput[] | null;
 }
 
-/** CreateTopicsResponseTopic.configs[]. */
+/** CreateTopicsResponseTopic.configs[]: The configs the topic was created with; null when not returned. */
 export interface CreateTopicsResponseTopicConfig {
   name: string;
   /** Nullable. */
   value: string | null;
+  /** The config cannot be altered. */
   readOnly: boolean;
-  /** Default -1. */
+  /** Where the value comes from (see ConfigSource). Default -1. */
   configSource: number;
+  /** The value is a secret and is not shown. */
   isSensitive: boolean;
 }
 
-/** CreateTopicsResponseTopic.configs[]. What encode accepts. */
+/** CreateTopicsResponseTopic.configs[]: The configs the topic was created with; null when not returned. What encode accepts. */
 export interface CreateTopicsResponseTopicConfigInput {
   name: string;
   /** Nullable. */
   value?: string | null;
+  /** The config cannot be altered. */
   readOnly: boolean;
-  /** Default -1. */
+  /** Where the value comes from (see ConfigSource). Default -1. */
   configSource?: number;
+  /** The value is a secret and is not shown. */
   isSensitive: boolean;
 }
 
 /** DeleteTopics request (API key 20), versions 0-6, flexible 4+. */
 export interface DeleteTopicsRequest {
-  /** Versions 6+. */
+  /** The topics to delete, by name or by id. Versions 6+. */
   topics: DeleteTopicsRequestTopic[];
-  /** Versions 0-5. */
+  /** The names of the topics to delete. Versions 0-5. */
   topicNames: string[];
+  /** How long to wait for the deletion to reach every broker. */
   timeoutMs: number;
 }
 
 /** DeleteTopics request (API key 20), versions 0-6, flexible 4+. What encode accepts. */
 export interface DeleteTopicsRequestInput {
-  /** Versions 6+. */
+  /** The topics to delete, by name or by id. Versions 6+. */
   topics?: readonly DeleteTopicsRequestTopicInput[];
-  /** Versions 0-5. */
+  /** The names of the topics to delete. Versions 0-5. */
   topicNames?: readonly string[];
+  /** How long to wait for the deletion to reach every broker. */
   timeoutMs: number;
 }
 
-/** DeleteTopicsRequest.topics[]. */
+/** DeleteTopicsRequest.topics[]: The topics to delete, by name or by id. */
 export interface DeleteTopicsRequestTopic {
   /** Nullable. Default null. */
   name: string | null;
   topicId: string;
 }
 
-/** DeleteTopicsRequest.topics[]. What encode accepts. */
+/** DeleteTopicsRequest.topics[]: The topics to delete, by name or by id. What encode accepts. */
 export interface DeleteTopicsRequestTopicInput {
   /** Nullable. Default null. */
   name?: string | null;
@@ -1486,21 +1604,21 @@ export interface DeleteTopicsRequestTopicInput {
 
 /** DeleteTopics response (API key 20), versions 0-6, flexible 4+. */
 export interface DeleteTopicsResponse {
-  /** Versions 1+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 1+. Default 0. */
   throttleTimeMs: number;
   responses: DeleteTopicsResponseResponse[];
 }
 
 /** DeleteTopics response (API key 20), versions 0-6, flexible 4+. What encode accepts. */
 export interface DeleteTopicsResponseInput {
-  /** Versions 1+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 1+. Default 0. */
   throttleTimeMs?: number;
   responses: readonly DeleteTopicsResponseResponseInput[];
 }
 
 /** DeleteTopicsResponse.responses[]. */
 export interface DeleteTopicsResponseResponse {
-  /** Nullable in versions 6. */
+  /** Nullable in versions 6+. */
   name: string | null;
   /** Versions 6+. */
   topicId: string;
@@ -1511,7 +1629,7 @@ export interface DeleteTopicsResponseResponse {
 
 /** DeleteTopicsResponse.responses[]. What encode accepts. */
 export interface DeleteTopicsResponseResponseInput {
-  /** Nullable in versions 6. */
+  /** Nullable in versions 6+. */
   name?: string | null;
   /** Versions 6+. */
   topicId?: string;
@@ -1523,12 +1641,14 @@ export interface DeleteTopicsResponseResponseInput {
 /** DeleteRecords request (API key 21), versions 0-2, flexible 2+. */
 export interface DeleteRecordsRequest {
   topics: DeleteRecordsRequestTopic[];
+  /** How long to wait for the deletion to reach every replica. */
   timeoutMs: number;
 }
 
 /** DeleteRecords request (API key 21), versions 0-2, flexible 2+. What encode accepts. */
 export interface DeleteRecordsRequestInput {
   topics: readonly DeleteRecordsRequestTopicInput[];
+  /** How long to wait for the deletion to reach every replica. */
   timeoutMs: number;
 }
 
@@ -1547,24 +1667,28 @@ export interface DeleteRecordsRequestTopicInput {
 /** DeleteRecordsRequestTopic.partitions[]. */
 export interface DeleteRecordsRequestTopicPartition {
   partitionIndex: number;
+  /** Delete every record before this offset; -1 for the high watermark. */
   offset: number;
 }
 
 /** DeleteRecordsRequestTopic.partitions[]. What encode accepts. */
 export interface DeleteRecordsRequestTopicPartitionInput {
   partitionIndex: number;
+  /** Delete every record before this offset; -1 for the high watermark. */
   offset: number;
 }
 
 /** DeleteRecords response (API key 21), versions 0-2, flexible 2+. */
 export interface DeleteRecordsResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
   throttleTimeMs: number;
   topics: DeleteRecordsResponseTopic[];
 }
 
 /** DeleteRecords response (API key 21), versions 0-2, flexible 2+. What encode accepts. */
 export interface DeleteRecordsResponseInput {
-  throttleTimeMs: number;
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
   topics: readonly DeleteRecordsResponseTopicInput[];
 }
 
@@ -1583,6 +1707,7 @@ export interface DeleteRecordsResponseTopicInput {
 /** DeleteRecordsResponseTopic.partitions[]. */
 export interface DeleteRecordsResponseTopicPartition {
   partitionIndex: number;
+  /** The partition's first offset after the deletion. */
   lowWatermark: number;
   errorCode: number;
 }
@@ -1590,60 +1715,67 @@ export interface DeleteRecordsResponseTopicPartition {
 /** DeleteRecordsResponseTopic.partitions[]. What encode accepts. */
 export interface DeleteRecordsResponseTopicPartitionInput {
   partitionIndex: number;
+  /** The partition's first offset after the deletion. */
   lowWatermark: number;
   errorCode: number;
 }
 
 /** InitProducerId request (API key 22), versions 0-4, flexible 2+. */
 export interface InitProducerIdRequest {
-  /** Nullable. */
+  /** The producer's transactional id, or null for an idempotent producer without transactions. Nullable. */
   transactionalId: string | null;
+  /** How long a transaction may stay open before the coordinator aborts it. */
   transactionTimeoutMs: number;
-  /** Versions 3+. Default -1. */
+  /** The id the producer has, to bump its epoch; -1 for a new producer. Versions 3+. Default -1. */
   producerId: number;
-  /** Versions 3+. Default -1. */
+  /** The epoch the producer has, to bump it; -1 for a new producer. Versions 3+. Default -1. */
   producerEpoch: number;
 }
 
 /** InitProducerId request (API key 22), versions 0-4, flexible 2+. What encode accepts. */
 export interface InitProducerIdRequestInput {
-  /** Nullable. */
+  /** The producer's transactional id, or null for an idempotent producer without transactions. Nullable. */
   transactionalId?: string | null;
+  /** How long a transaction may stay open before the coordinator aborts it. */
   transactionTimeoutMs: number;
-  /** Versions 3+. Default -1. */
+  /** The id the producer has, to bump its epoch; -1 for a new producer. Versions 3+. Default -1. */
   producerId?: number;
-  /** Versions 3+. Default -1. */
+  /** The epoch the producer has, to bump it; -1 for a new producer. Versions 3+. Default -1. */
   producerEpoch?: number;
 }
 
 /** InitProducerId response (API key 22), versions 0-4, flexible 2+. */
 export interface InitProducerIdResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
   throttleTimeMs: number;
   errorCode: number;
-  /** Default -1. */
+  /** The producer id to put in record batches. Default -1. */
   producerId: number;
+  /** The epoch to put in record batches. */
   producerEpoch: number;
 }
 
 /** InitProducerId response (API key 22), versions 0-4, flexible 2+. What encode accepts. */
 export interface InitProducerIdResponseInput {
-  throttleTimeMs: number;
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
   errorCode: number;
-  /** Default -1. */
+  /** The producer id to put in record batches. Default -1. */
   producerId?: number;
+  /** The epoch to put in record batches. */
   producerEpoch: number;
 }
 
 /** OffsetForLeaderEpoch request (API key 23), versions 0-4, flexible 4+. */
 export interface OffsetForLeaderEpochRequest {
-  /** Versions 3+. Default -2. */
+  /** The follower's broker id, or -1 from a consumer. Versions 3+. Default -2. */
   replicaId: number;
   topics: OffsetForLeaderEpochRequestTopic[];
 }
 
 /** OffsetForLeaderEpoch request (API key 23), versions 0-4, flexible 4+. What encode accepts. */
 export interface OffsetForLeaderEpochRequestInput {
-  /** Versions 3+. Default -2. */
+  /** The follower's broker id, or -1 from a consumer. Versions 3+. Default -2. */
   replicaId?: number;
   topics: readonly OffsetForLeaderEpochRequestTopicInput[];
 }
@@ -1663,29 +1795,31 @@ export interface OffsetForLeaderEpochRequestTopicInput {
 /** OffsetForLeaderEpochRequestTopic.partitions[]. */
 export interface OffsetForLeaderEpochRequestTopicPartition {
   partition: number;
-  /** Versions 2+. Default -1. */
+  /** The leader epoch the client knows, so a stale leader is refused; -1 when unknown. Versions 2+. Default -1. */
   currentLeaderEpoch: number;
+  /** The epoch whose end offset is wanted. */
   leaderEpoch: number;
 }
 
 /** OffsetForLeaderEpochRequestTopic.partitions[]. What encode accepts. */
 export interface OffsetForLeaderEpochRequestTopicPartitionInput {
   partition: number;
-  /** Versions 2+. Default -1. */
+  /** The leader epoch the client knows, so a stale leader is refused; -1 when unknown. Versions 2+. Default -1. */
   currentLeaderEpoch?: number;
+  /** The epoch whose end offset is wanted. */
   leaderEpoch: number;
 }
 
 /** OffsetForLeaderEpoch response (API key 23), versions 0-4, flexible 4+. */
 export interface OffsetForLeaderEpochResponse {
-  /** Versions 2+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 2+. Default 0. */
   throttleTimeMs: number;
   topics: OffsetForLeaderEpochResponseTopic[];
 }
 
 /** OffsetForLeaderEpoch response (API key 23), versions 0-4, flexible 4+. What encode accepts. */
 export interface OffsetForLeaderEpochResponseInput {
-  /** Versions 2+. */
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 2+. Default 0. */
   throttleTimeMs?: number;
   topics: readonly OffsetForLeaderEpochResponseTopicInput[];
 }
@@ -1706,8 +1840,9 @@ export interface OffsetForLeaderEpochResponseTopicInput {
 export interface OffsetForLeaderEpochResponseTopicPartition {
   errorCode: number;
   partition: number;
-  /** Versions 1+. Default -1. */
+  /** The highest epoch at or below the one asked for, or -1. Versions 1+. Default -1. */
   leaderEpoch: number;
+  /** The offset after the last record of that epoch, or -1. */
   endOffset: number;
 }
 
@@ -1715,54 +1850,61 @@ export interface OffsetForLeaderEpochResponseTopicPartition {
 export interface OffsetForLeaderEpochResponseTopicPartitionInput {
   errorCode: number;
   partition: number;
-  /** Versions 1+. Default -1. */
+  /** The highest epoch at or below the one asked for, or -1. Versions 1+. Default -1. */
   leaderEpoch?: number;
+  /** The offset after the last record of that epoch, or -1. */
   endOffset: number;
 }
 
 /** DescribeConfigs request (API key 32), versions 0-4, flexible 4+. */
 export interface DescribeConfigsRequest {
   resources: DescribeConfigsRequestResource[];
-  /** Versions 1+. */
+  /** Also list every source a config's value could come from, by precedence. Versions 1+. */
   includeSynonyms: boolean;
-  /** Versions 3+. */
+  /** Also return each config's documentation. Versions 3+. */
   includeDocumentation: boolean;
 }
 
 /** DescribeConfigs request (API key 32), versions 0-4, flexible 4+. What encode accepts. */
 export interface DescribeConfigsRequestInput {
   resources: readonly DescribeConfigsRequestResourceInput[];
-  /** Versions 1+. */
+  /** Also list every source a config's value could come from, by precedence. Versions 1+. */
   includeSynonyms?: boolean;
-  /** Versions 3+. */
+  /** Also return each config's documentation. Versions 3+. */
   includeDocumentation?: boolean;
 }
 
 /** DescribeConfigsRequest.resources[]. */
 export interface DescribeConfigsRequestResource {
+  /** The kind of resource: 2 topic, 4 broker, … (see ConfigResourceType). */
   resourceType: number;
+  /** The topic's name, or the broker's id as text. */
   resourceName: string;
-  /** Nullable. */
+  /** The configs to describe; null for all. Nullable. */
   configurationKeys: string[] | null;
 }
 
 /** DescribeConfigsRequest.resources[]. What encode accepts. */
 export interface DescribeConfigsRequestResourceInput {
+  /** The kind of resource: 2 topic, 4 broker, … (see ConfigResourceType). */
   resourceType: number;
+  /** The topic's name, or the broker's id as text. */
   resourceName: string;
-  /** Nullable. */
+  /** The configs to describe; null for all. Nullable. */
   configurationKeys?: readonly string[] | null;
 }
 
 /** DescribeConfigs response (API key 32), versions 0-4, flexible 4+. */
 export interface DescribeConfigsResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
   throttleTimeMs: number;
   results: DescribeConfigsResponseResult[];
 }
 
 /** DescribeConfigs response (API key 32), versions 0-4, flexible 4+. What encode accepts. */
 export interface DescribeConfigsResponseInput {
-  throttleTimeMs: number;
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
   results: readonly DescribeConfigsResponseResultInput[];
 }
 
@@ -1791,15 +1933,17 @@ export interface DescribeConfigsResponseResultConfig {
   name: string;
   /** Nullable. */
   value: string | null;
+  /** The config cannot be altered. */
   readOnly: boolean;
-  /** Versions 0. */
+  /** The value is the default (v0; later versions say configSource). Versions 0. */
   isDefault: boolean;
-  /** Versions 1+. Default -1. */
+  /** Where the value comes from (see ConfigSource). Versions 1+. Default -1. */
   configSource: number;
+  /** The value is a secret and is not shown. */
   isSensitive: boolean;
-  /** Versions 1+. */
+  /** The sources the value could come from, by precedence, when asked for. Versions 1+. */
   synonyms: DescribeConfigsResponseResultConfigSynonym[];
-  /** Versions 3+. */
+  /** The value's type (see ConfigType). Versions 3+. */
   configType: number;
   /** Versions 3+. Nullable. */
   documentation: string | null;
@@ -1810,70 +1954,82 @@ export interface DescribeConfigsResponseResultConfigInput {
   name: string;
   /** Nullable. */
   value?: string | null;
+  /** The config cannot be altered. */
   readOnly: boolean;
-  /** Versions 0. */
+  /** The value is the default (v0; later versions say configSource). Versions 0. */
   isDefault?: boolean;
-  /** Versions 1+. Default -1. */
+  /** Where the value comes from (see ConfigSource). Versions 1+. Default -1. */
   configSource?: number;
+  /** The value is a secret and is not shown. */
   isSensitive: boolean;
-  /** Versions 1+. */
+  /** The sources the value could come from, by precedence, when asked for. Versions 1+. */
   synonyms?: readonly DescribeConfigsResponseResultConfigSynonymInput[];
-  /** Versions 3+. */
+  /** The value's type (see ConfigType). Versions 3+. */
   configType?: number;
   /** Versions 3+. Nullable. */
   documentation?: string | null;
 }
 
-/** DescribeConfigsResponseResultConfig.synonyms[]. */
+/** DescribeConfigsResponseResultConfig.synonyms[]: The sources the value could come from, by precedence, when asked for. */
 export interface DescribeConfigsResponseResultConfigSynonym {
   name: string;
   /** Nullable. */
   value: string | null;
+  /** Where this value is set (see ConfigSource). */
   source: number;
 }
 
-/** DescribeConfigsResponseResultConfig.synonyms[]. What encode accepts. */
+/** DescribeConfigsResponseResultConfig.synonyms[]: The sources the value could come from, by precedence, when asked for. What encode accepts. */
 export interface DescribeConfigsResponseResultConfigSynonymInput {
   name: string;
   /** Nullable. */
   value?: string | null;
+  /** Where this value is set (see ConfigSource). */
   source: number;
 }
 
 /** AlterConfigs request (API key 33), versions 0-2, flexible 2+. */
 export interface AlterConfigsRequest {
   resources: AlterConfigsRequestResource[];
+  /** Check the request without changing anything. */
   validateOnly: boolean;
 }
 
 /** AlterConfigs request (API key 33), versions 0-2, flexible 2+. What encode accepts. */
 export interface AlterConfigsRequestInput {
   resources: readonly AlterConfigsRequestResourceInput[];
+  /** Check the request without changing anything. */
   validateOnly: boolean;
 }
 
 /** AlterConfigsRequest.resources[]. */
 export interface AlterConfigsRequestResource {
+  /** The kind of resource: 2 topic, 4 broker, … (see ConfigResourceType). */
   resourceType: number;
+  /** The topic's name, or the broker's id as text. */
   resourceName: string;
+  /** The resource's whole set of configs: those left out return to their defaults. */
   configs: AlterConfigsRequestResourceConfig[];
 }
 
 /** AlterConfigsRequest.resources[]. What encode accepts. */
 export interface AlterConfigsRequestResourceInput {
+  /** The kind of resource: 2 topic, 4 broker, … (see ConfigResourceType). */
   resourceType: number;
+  /** The topic's name, or the broker's id as text. */
   resourceName: string;
+  /** The resource's whole set of configs: those left out return to their defaults. */
   configs: readonly AlterConfigsRequestResourceConfigInput[];
 }
 
-/** AlterConfigsRequestResource.configs[]. */
+/** AlterConfigsRequestResource.configs[]: The resource's whole set of configs: those left out return to their defaults. */
 export interface AlterConfigsRequestResourceConfig {
   name: string;
   /** Nullable. */
   value: string | null;
 }
 
-/** AlterConfigsRequestResource.configs[]. What encode accepts. */
+/** AlterConfigsRequestResource.configs[]: The resource's whole set of configs: those left out return to their defaults. What encode accepts. */
 export interface AlterConfigsRequestResourceConfigInput {
   name: string;
   /** Nullable. */
@@ -1882,13 +2038,15 @@ export interface AlterConfigsRequestResourceConfigInput {
 
 /** AlterConfigs response (API key 33), versions 0-2, flexible 2+. */
 export interface AlterConfigsResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
   throttleTimeMs: number;
   responses: AlterConfigsResponseResponse[];
 }
 
 /** AlterConfigs response (API key 33), versions 0-2, flexible 2+. What encode accepts. */
 export interface AlterConfigsResponseInput {
-  throttleTimeMs: number;
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
   responses: readonly AlterConfigsResponseResponseInput[];
 }
 
@@ -2012,11 +2170,13 @@ export interface DescribeLogDirsResponseResultTopicPartitionInput {
 
 /** SaslAuthenticate request (API key 36), versions 0-2, flexible 2+. */
 export interface SaslAuthenticateRequest {
+  /** The client's next token of the SASL exchange. */
   authBytes: Buffer;
 }
 
 /** SaslAuthenticate request (API key 36), versions 0-2, flexible 2+. What encode accepts. */
 export interface SaslAuthenticateRequestInput {
+  /** The client's next token of the SASL exchange. */
   authBytes: Buffer;
 }
 
@@ -2025,8 +2185,9 @@ export interface SaslAuthenticateResponse {
   errorCode: number;
   /** Nullable. */
   errorMessage: string | null;
+  /** The broker's next token of the SASL exchange. */
   authBytes: Buffer;
-  /** Versions 1+. */
+  /** How long the authenticated session lasts, in ms; 0 when it does not expire. Versions 1+. */
   sessionLifetimeMs: number;
 }
 
@@ -2035,60 +2196,69 @@ export interface SaslAuthenticateResponseInput {
   errorCode: number;
   /** Nullable. */
   errorMessage?: string | null;
+  /** The broker's next token of the SASL exchange. */
   authBytes: Buffer;
-  /** Versions 1+. */
+  /** How long the authenticated session lasts, in ms; 0 when it does not expire. Versions 1+. */
   sessionLifetimeMs?: number;
 }
 
 /** CreatePartitions request (API key 37), versions 0-3, flexible 2+. */
 export interface CreatePartitionsRequest {
   topics: CreatePartitionsRequestTopic[];
+  /** How long to wait for the partitions to exist on every broker. */
   timeoutMs: number;
+  /** Check the request without changing anything. */
   validateOnly: boolean;
 }
 
 /** CreatePartitions request (API key 37), versions 0-3, flexible 2+. What encode accepts. */
 export interface CreatePartitionsRequestInput {
   topics: readonly CreatePartitionsRequestTopicInput[];
+  /** How long to wait for the partitions to exist on every broker. */
   timeoutMs: number;
+  /** Check the request without changing anything. */
   validateOnly: boolean;
 }
 
 /** CreatePartitionsRequest.topics[]. */
 export interface CreatePartitionsRequestTopic {
   name: string;
+  /** The partition count to grow the topic to. */
   count: number;
-  /** Nullable. */
+  /** Replicas chosen by hand for each new partition; null to let the broker place them. Nullable. */
   assignments: CreatePartitionsRequestTopicAssignment[] | null;
 }
 
 /** CreatePartitionsRequest.topics[]. What encode accepts. */
 export interface CreatePartitionsRequestTopicInput {
   name: string;
+  /** The partition count to grow the topic to. */
   count: number;
-  /** Nullable. */
+  /** Replicas chosen by hand for each new partition; null to let the broker place them. Nullable. */
   assignments?: readonly CreatePartitionsRequestTopicAssignmentInput[] | null;
 }
 
-/** CreatePartitionsRequestTopic.assignments[]. */
+/** CreatePartitionsRequestTopic.assignments[]: Replicas chosen by hand for each new partition; null to let the broker place them. */
 export interface CreatePartitionsRequestTopicAssignment {
   brokerIds: number[];
 }
 
-/** CreatePartitionsRequestTopic.assignments[]. What encode accepts. */
+/** CreatePartitionsRequestTopic.assignments[]: Replicas chosen by hand for each new partition; null to let the broker place them. What encode accepts. */
 export interface CreatePartitionsRequestTopicAssignmentInput {
   brokerIds: readonly number[];
 }
 
 /** CreatePartitions response (API key 37), versions 0-3, flexible 2+. */
 export interface CreatePartitionsResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
   throttleTimeMs: number;
   results: CreatePartitionsResponseResult[];
 }
 
 /** CreatePartitions response (API key 37), versions 0-3, flexible 2+. What encode accepts. */
 export interface CreatePartitionsResponseInput {
-  throttleTimeMs: number;
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
   results: readonly CreatePartitionsResponseResultInput[];
 }
 
@@ -2110,23 +2280,27 @@ export interface CreatePartitionsResponseResultInput {
 
 /** DeleteGroups request (API key 42), versions 0-2, flexible 2+. */
 export interface DeleteGroupsRequest {
+  /** The group ids. */
   groupsNames: string[];
 }
 
 /** DeleteGroups request (API key 42), versions 0-2, flexible 2+. What encode accepts. */
 export interface DeleteGroupsRequestInput {
+  /** The group ids. */
   groupsNames: readonly string[];
 }
 
 /** DeleteGroups response (API key 42), versions 0-2, flexible 2+. */
 export interface DeleteGroupsResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
   throttleTimeMs: number;
   results: DeleteGroupsResponseResult[];
 }
 
 /** DeleteGroups response (API key 42), versions 0-2, flexible 2+. What encode accepts. */
 export interface DeleteGroupsResponseInput {
-  throttleTimeMs: number;
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
   results: readonly DeleteGroupsResponseResultInput[];
 }
 
@@ -2145,25 +2319,31 @@ export interface DeleteGroupsResponseResultInput {
 /** IncrementalAlterConfigs request (API key 44), versions 0-1, flexible 1+. */
 export interface IncrementalAlterConfigsRequest {
   resources: IncrementalAlterConfigsRequestResource[];
+  /** Check the request without changing anything. */
   validateOnly: boolean;
 }
 
 /** IncrementalAlterConfigs request (API key 44), versions 0-1, flexible 1+. What encode accepts. */
 export interface IncrementalAlterConfigsRequestInput {
   resources: readonly IncrementalAlterConfigsRequestResourceInput[];
+  /** Check the request without changing anything. */
   validateOnly: boolean;
 }
 
 /** IncrementalAlterConfigsRequest.resources[]. */
 export interface IncrementalAlterConfigsRequestResource {
+  /** The kind of resource: 2 topic, 4 broker, … (see ConfigResourceType). */
   resourceType: number;
+  /** The topic's name, or the broker's id as text. */
   resourceName: string;
   configs: IncrementalAlterConfigsRequestResourceConfig[];
 }
 
 /** IncrementalAlterConfigsRequest.resources[]. What encode accepts. */
 export interface IncrementalAlterConfigsRequestResourceInput {
+  /** The kind of resource: 2 topic, 4 broker, … (see ConfigResourceType). */
   resourceType: number;
+  /** The topic's name, or the broker's id as text. */
   resourceName: string;
   configs: readonly IncrementalAlterConfigsRequestResourceConfigInput[];
 }
@@ -2171,28 +2351,32 @@ export interface IncrementalAlterConfigsRequestResourceInput {
 /** IncrementalAlterConfigsRequestResource.configs[]. */
 export interface IncrementalAlterConfigsRequestResourceConfig {
   name: string;
+  /** 0 set, 1 delete, 2 append, 3 subtract (see ConfigOperation). */
   configOperation: number;
-  /** Nullable. */
+  /** The value to set, append or subtract; null to delete. Nullable. */
   value: string | null;
 }
 
 /** IncrementalAlterConfigsRequestResource.configs[]. What encode accepts. */
 export interface IncrementalAlterConfigsRequestResourceConfigInput {
   name: string;
+  /** 0 set, 1 delete, 2 append, 3 subtract (see ConfigOperation). */
   configOperation: number;
-  /** Nullable. */
+  /** The value to set, append or subtract; null to delete. Nullable. */
   value?: string | null;
 }
 
 /** IncrementalAlterConfigs response (API key 44), versions 0-1, flexible 1+. */
 export interface IncrementalAlterConfigsResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
   throttleTimeMs: number;
   responses: IncrementalAlterConfigsResponseResponse[];
 }
 
 /** IncrementalAlterConfigs response (API key 44), versions 0-1, flexible 1+. What encode accepts. */
 export interface IncrementalAlterConfigsResponseInput {
-  throttleTimeMs: number;
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
   responses: readonly IncrementalAlterConfigsResponseResponseInput[];
 }
 
@@ -2251,6 +2435,7 @@ export interface OffsetDeleteRequestTopicPartitionInput {
 /** OffsetDelete response (API key 47), versions 0, flexible none. */
 export interface OffsetDeleteResponse {
   errorCode: number;
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
   throttleTimeMs: number;
   topics: OffsetDeleteResponseTopic[];
 }
@@ -2258,7 +2443,8 @@ export interface OffsetDeleteResponse {
 /** OffsetDelete response (API key 47), versions 0, flexible none. What encode accepts. */
 export interface OffsetDeleteResponseInput {
   errorCode: number;
-  throttleTimeMs: number;
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
   topics: readonly OffsetDeleteResponseTopicInput[];
 }
 
@@ -2288,47 +2474,51 @@ export interface OffsetDeleteResponseTopicPartitionInput {
 
 /** DescribeCluster request (API key 60), versions 0-1, flexible 0+. */
 export interface DescribeClusterRequest {
+  /** Also return what the caller may do on the cluster. */
   includeClusterAuthorizedOperations: boolean;
-  /** Versions 1+. Default 1. */
+  /** Describe 1 the brokers or 2 the controllers (KIP-919). Versions 1+. Default 1. */
   endpointType: number;
 }
 
 /** DescribeCluster request (API key 60), versions 0-1, flexible 0+. What encode accepts. */
 export interface DescribeClusterRequestInput {
+  /** Also return what the caller may do on the cluster. */
   includeClusterAuthorizedOperations: boolean;
-  /** Versions 1+. Default 1. */
+  /** Describe 1 the brokers or 2 the controllers (KIP-919). Versions 1+. Default 1. */
   endpointType?: number;
 }
 
 /** DescribeCluster response (API key 60), versions 0-1, flexible 0+. */
 export interface DescribeClusterResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
   throttleTimeMs: number;
   errorCode: number;
   /** Nullable. Default null. */
   errorMessage: string | null;
-  /** Versions 1+. Default 1. */
+  /** Which endpoints are described: 1 brokers, 2 controllers. Versions 1+. Default 1. */
   endpointType: number;
   clusterId: string;
-  /** Default -1. */
+  /** The controller's broker id, or -1. Default -1. */
   controllerId: number;
   brokers: DescribeClusterResponseBroker[];
-  /** Default -2147483648. */
+  /** A bit set of the operations the caller may do on the cluster; -2147483648 when not asked for. Default -2147483648. */
   clusterAuthorizedOperations: number;
 }
 
 /** DescribeCluster response (API key 60), versions 0-1, flexible 0+. What encode accepts. */
 export interface DescribeClusterResponseInput {
-  throttleTimeMs: number;
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
   errorCode: number;
   /** Nullable. Default null. */
   errorMessage?: string | null;
-  /** Versions 1+. Default 1. */
+  /** Which endpoints are described: 1 brokers, 2 controllers. Versions 1+. Default 1. */
   endpointType?: number;
   clusterId: string;
-  /** Default -1. */
+  /** The controller's broker id, or -1. Default -1. */
   controllerId?: number;
   brokers: readonly DescribeClusterResponseBrokerInput[];
-  /** Default -2147483648. */
+  /** A bit set of the operations the caller may do on the cluster; -2147483648 when not asked for. Default -2147483648. */
   clusterAuthorizedOperations?: number;
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kcat, startTestBroker } from "../../broker/compat/harness";
-import { ConfigSource, OffsetSpec, ResourceType } from "./admin";
+import { ConfigResourceType, ConfigSource, ListOffsetsTimestamp } from "../constants";
 import { KafkaClient, KafkaClientError } from "./index";
 
 let t: Awaited<ReturnType<typeof startTestBroker>>;
@@ -33,21 +33,21 @@ describe("admin", () => {
 
   it("describes, alters and incrementally alters topic configs", async () => {
     await client.admin.createTopics([{ name: "cfg", numPartitions: 1, configs: { "retention.ms": "3600000" } }]);
-    const read = async () => new Map((await client.admin.describeConfigs([{ type: ResourceType.topic, name: "cfg" }]))[0].configs.map((c) => [c.name, c]));
+    const read = async () => new Map((await client.admin.describeConfigs([{ type: ConfigResourceType.TOPIC, name: "cfg" }]))[0].configs.map((c) => [c.name, c]));
     const before = await read();
-    expect(before.get("retention.ms")).toMatchObject({ value: "3600000", source: ConfigSource.topic, isDefault: false });
+    expect(before.get("retention.ms")).toMatchObject({ value: "3600000", source: ConfigSource.TOPIC_CONFIG, isDefault: false });
     expect(before.get("cleanup.policy")).toMatchObject({ value: "delete", isDefault: true });
-    await client.admin.incrementalAlterConfigs([{ type: ResourceType.topic, name: "cfg", ops: [{ name: "cleanup.policy", op: "set", value: "compact" }, { name: "retention.ms", op: "delete" }] }]);
+    await client.admin.incrementalAlterConfigs([{ type: ConfigResourceType.TOPIC, name: "cfg", ops: [{ name: "cleanup.policy", op: "SET", value: "compact" }, { name: "retention.ms", op: "DELETE" }] }]);
     const after = await read();
     expect(after.get("cleanup.policy")!.value).toBe("compact");
     expect(after.get("retention.ms")!.isDefault).toBe(true);
-    await client.admin.alterConfigs([{ type: ResourceType.topic, name: "cfg", configs: { "retention.ms": "60000" } }]);
+    await client.admin.alterConfigs([{ type: ConfigResourceType.TOPIC, name: "cfg", configs: { "retention.ms": "60000" } }]);
     const replaced = await read();
     // AlterConfigs replaces the whole set: cleanup.policy returns to its default.
     expect([replaced.get("retention.ms")!.value, replaced.get("cleanup.policy")!.value]).toEqual(["60000", "delete"]);
-    const keys = await client.admin.describeConfigs([{ type: ResourceType.topic, name: "cfg", keys: ["retention.ms"] }]);
+    const keys = await client.admin.describeConfigs([{ type: ConfigResourceType.TOPIC, name: "cfg", keys: ["retention.ms"] }]);
     expect(keys[0].configs.map((c) => c.name)).toEqual(["retention.ms"]);
-    await expect(client.admin.incrementalAlterConfigs([{ type: ResourceType.topic, name: "cfg", ops: [{ name: "no.such.config", op: "set", value: "1" }] }])).rejects.toThrow(/INVALID_CONFIG.*check the config names and values/);
+    await expect(client.admin.incrementalAlterConfigs([{ type: ConfigResourceType.TOPIC, name: "cfg", ops: [{ name: "no.such.config", op: "SET", value: "1" }] }])).rejects.toThrow(/INVALID_CONFIG.*check the config names and values/);
   });
 
   it("lists offsets (earliest, latest, by time) in one request per leader and deletes records", async () => {
@@ -58,14 +58,14 @@ describe("admin", () => {
     await p.close();
     const q = (timestamp: number) => [0, 1, 2].map((partition) => ({ topic: "offs", partition, timestamp }));
     const byPartition = (rows: { partition: number; offset: number }[]) => rows.sort((a, b) => a.partition - b.partition).map((r) => r.offset);
-    expect(byPartition(await client.admin.listOffsets(q(OffsetSpec.earliest)))).toEqual([0, 0, 0]);
-    expect(byPartition(await client.admin.listOffsets(q(OffsetSpec.latest)))).toEqual([10, 10, 10]);
+    expect(byPartition(await client.admin.listOffsets(q(ListOffsetsTimestamp.EARLIEST)))).toEqual([0, 0, 0]);
+    expect(byPartition(await client.admin.listOffsets(q(ListOffsetsTimestamp.LATEST)))).toEqual([10, 10, 10]);
     // Partition 0 holds t0, t0+3s, t0+6s…, partition 1 t0+1s, t0+4s…, partition 2 t0+2s, t0+5s…
     expect(byPartition(await client.admin.listOffsets(q(t0 + 4000)))).toEqual([2, 1, 1]);
     expect(byPartition(await client.admin.listOffsets(q(t0 + 3_600_000)))).toEqual([-1, -1, -1]);
     const low = await client.admin.deleteRecords([{ topic: "offs", partition: 1, offset: 4 }]);
     expect(low).toEqual([{ topic: "offs", partition: 1, offset: 4 }]);
-    expect(byPartition(await client.admin.listOffsets(q(OffsetSpec.earliest)))).toEqual([0, 4, 0]);
+    expect(byPartition(await client.admin.listOffsets(q(ListOffsetsTimestamp.EARLIEST)))).toEqual([0, 4, 0]);
   });
 
   it("lists, describes and deletes groups; fetches all offsets, commits outside a generation, deletes offsets", async () => {

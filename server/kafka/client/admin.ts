@@ -1,4 +1,5 @@
 import { ZERO_UUID } from "../codec";
+import { ConfigOperation, ConfigResourceType, ConfigSource, CONSUMER_REPLICA_ID, IsolationLevel, NO_LEADER_EPOCH } from "../constants";
 import { ErrorCode } from "../errors";
 import { ApiKey, Apis, type ApiSpec } from "../messages";
 import type { ApiName } from "../messages.types";
@@ -8,14 +9,6 @@ import type { BrokerConnection } from "./connection";
 import { KafkaClientError, check } from "./errors";
 import { decodeAssignment, type TopicPartitions } from "./group-protocol";
 import { call } from "./protocol";
-
-/** ListOffsets' special timestamps. */
-export const OffsetSpec = { latest: -1, earliest: -2, maxTimestamp: -3 } as const;
-/** DescribeConfigs / AlterConfigs resource types. */
-export const ResourceType = { topic: 2, broker: 4 } as const;
-/** Where a config value comes from (DescribeConfigs v1+). */
-export const ConfigSource = { unknown: 0, topic: 1, dynamicBroker: 2, dynamicDefaultBroker: 3, staticBroker: 4, default: 5, brokerLogger: 6 } as const;
-const CONFIG_OPS = { set: 0, delete: 1, append: 2, subtract: 3 } as const;
 
 export interface NewTopic {
   name: string;
@@ -205,9 +198,9 @@ export class Admin {
             value: c.value,
             readOnly: c.readOnly,
             // v0 has isDefault only; later versions say where the value comes from.
-            source: c.configSource >= 0 ? c.configSource : c.isDefault ? ConfigSource.default : ConfigSource.unknown,
+            source: c.configSource >= 0 ? c.configSource : c.isDefault ? ConfigSource.DEFAULT_CONFIG : ConfigSource.UNKNOWN,
             sensitive: c.isSensitive,
-            isDefault: c.configSource >= 0 ? c.configSource === ConfigSource.default : c.isDefault,
+            isDefault: c.configSource >= 0 ? c.configSource === ConfigSource.DEFAULT_CONFIG : c.isDefault,
             documentation: c.documentation,
           })),
         });
@@ -228,10 +221,10 @@ export class Admin {
   }
 
   /** Changes named configs only (IncrementalAlterConfigs, KIP-339). */
-  async incrementalAlterConfigs(resources: { type: number; name: string; ops: { name: string; op: keyof typeof CONFIG_OPS; value?: string | null }[] }[], validateOnly = false): Promise<void> {
+  async incrementalAlterConfigs(resources: { type: number; name: string; ops: { name: string; op: keyof typeof ConfigOperation; value?: string | null }[] }[], validateOnly = false): Promise<void> {
     for (const [conn, group] of await this.byResourceBroker(resources)) {
       const res = await call(await conn(), Apis.IncrementalAlterConfigs, {
-        resources: group.map((r) => ({ resourceType: r.type, resourceName: r.name, configs: r.ops.map((c) => ({ name: c.name, configOperation: CONFIG_OPS[c.op], value: c.value ?? null })) })),
+        resources: group.map((r) => ({ resourceType: r.type, resourceName: r.name, configs: r.ops.map((c) => ({ name: c.name, configOperation: ConfigOperation[c.op], value: c.value ?? null })) })),
         validateOnly,
       });
       for (const r of res.responses) check(r.errorCode, `altering configs of ${r.resourceName}`, r.errorMessage);
@@ -252,19 +245,19 @@ export class Admin {
   }
 
   /**
-   * Offsets for a timestamp, or OffsetSpec.earliest / latest, of many partitions: one request per
+   * Offsets for a timestamp, or ListOffsetsTimestamp.EARLIEST / LATEST, of many partitions: one request per
    * leader. A timestamp after the last record gives offset -1, as Kafka answers.
    */
-  async listOffsets(query: { topic: string; partition: number; timestamp: number }[], isolationLevel = 1): Promise<ListedOffset[]> {
+  async listOffsets(query: { topic: string; partition: number; timestamp: number }[], isolationLevel: number = IsolationLevel.READ_COMMITTED): Promise<ListedOffset[]> {
     const out: ListedOffset[] = [];
     await this.cluster.onLeaders("ListOffsets", query, async (conn, list) => {
       const topics = await Promise.all(
         [...byTopic(list)].map(async ([name, ps]) => {
           const info = await this.cluster.requireTopic(name);
-          return { name, partitions: ps.map((p) => ({ partitionIndex: p.partition, currentLeaderEpoch: info.partitions[p.partition]?.leaderEpoch ?? -1, timestamp: p.timestamp })) };
+          return { name, partitions: ps.map((p) => ({ partitionIndex: p.partition, currentLeaderEpoch: info.partitions[p.partition]?.leaderEpoch ?? NO_LEADER_EPOCH, timestamp: p.timestamp })) };
         }),
       );
-      const res = await call(conn, Apis.ListOffsets, { replicaId: -1, isolationLevel, topics });
+      const res = await call(conn, Apis.ListOffsets, { replicaId: CONSUMER_REPLICA_ID, isolationLevel, topics });
       return this.collect(res.topics, list, (t, p) => out.push({ topic: t, partition: p.partitionIndex, offset: p.offset, timestamp: p.timestamp, leaderEpoch: p.leaderEpoch }), "listing offsets of");
     });
     return out;
@@ -395,8 +388,8 @@ export class Admin {
   private async byResourceBroker<T extends { type: number; name: string }>(resources: T[]): Promise<[() => Promise<BrokerConnection>, T[]][]> {
     const out = new Map<string, [() => Promise<BrokerConnection>, T[]]>();
     for (const r of resources) {
-      const key = r.type === ResourceType.broker ? `broker:${r.name}` : "any";
-      const entry = out.get(key) ?? [r.type === ResourceType.broker ? () => this.cluster.broker(Number(r.name)) : () => this.cluster.any(), []];
+      const key = r.type === ConfigResourceType.BROKER ? `broker:${r.name}` : "any";
+      const entry = out.get(key) ?? [r.type === ConfigResourceType.BROKER ? () => this.cluster.broker(Number(r.name)) : () => this.cluster.any(), []];
       entry[1].push(r);
       out.set(key, entry);
     }
@@ -416,7 +409,7 @@ export async function commitOffsets(cluster: Cluster, member: { groupId: string;
       retentionTimeMs: -1,
       topics: [...byTopic(offsets)].map(([name, ps]) => ({
         name,
-        partitions: ps.map((p) => ({ partitionIndex: p.partition, committedOffset: p.offset, committedLeaderEpoch: p.leaderEpoch ?? -1, commitTimestamp: -1, committedMetadata: p.metadata ?? null })),
+        partitions: ps.map((p) => ({ partitionIndex: p.partition, committedOffset: p.offset, committedLeaderEpoch: p.leaderEpoch ?? NO_LEADER_EPOCH, commitTimestamp: -1, committedMetadata: p.metadata ?? null })),
       })),
     });
     for (const t of res.topics) for (const p of t.partitions) check(p.errorCode, `committing the offset of group ${member.groupId} for ${t.name}-${p.partitionIndex}`);

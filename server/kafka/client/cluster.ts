@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { CoordinatorType } from "../constants";
 import { ErrorCode } from "../errors";
 import { ApiKey, Apis } from "../messages";
 import { logger } from "../../log";
@@ -65,7 +66,6 @@ export const STALE_LEADER = new Set<number>([
 /** Codes after which a cached coordinator is stale. */
 export const STALE_COORDINATOR = new Set<number>([ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.NETWORK_EXCEPTION]);
 
-export const CoordinatorType = { group: 0, transaction: 1 } as const;
 
 /**
  * What every part of the client shares: connections per broker (opened on first use, reopened
@@ -280,7 +280,7 @@ export class Cluster {
   // ---- coordinators ----
 
   /** The coordinator of a group (or transactional id): FindCoordinator, cached until it says otherwise. */
-  async coordinator(key: string, type: number = CoordinatorType.group, lane: Lane = DEFAULT_LANE): Promise<BrokerConnection> {
+  async coordinator(key: string, type: number = CoordinatorType.GROUP, lane: Lane = DEFAULT_LANE): Promise<BrokerConnection> {
     const cacheKey = `${type}:${key}`;
     const known = this.coordinators.get(cacheKey);
     if (known !== undefined) return this.broker(known, lane);
@@ -298,13 +298,13 @@ export class Cluster {
     return this.broker(nodeId, lane);
   }
 
-  forgetCoordinator(key: string, type: number = CoordinatorType.group): void {
+  forgetCoordinator(key: string, type: number = CoordinatorType.GROUP): void {
     this.coordinators.delete(`${type}:${key}`);
   }
 
   /** Runs fn against a group's coordinator, finding it again (and retrying) when it moved or is loading. */
   onCoordinator<T>(groupId: string, what: string, fn: (conn: BrokerConnection) => Promise<T>, lane: Lane = DEFAULT_LANE): Promise<T> {
-    return this.withRetry(what, async () => fn(await this.coordinator(groupId, CoordinatorType.group, lane)), (err) => {
+    return this.withRetry(what, async () => fn(await this.coordinator(groupId, CoordinatorType.GROUP, lane)), (err) => {
       if (STALE_COORDINATOR.has(err.code)) this.forgetCoordinator(groupId);
     });
   }

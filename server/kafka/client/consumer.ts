@@ -1,14 +1,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
+import { CoordinatorType, IsolationLevel, ListOffsetsTimestamp } from "../constants";
 import { ErrorCode } from "../errors";
 import { Apis } from "../messages";
 import type { Record } from "../records/batch";
 import { logger } from "../../log";
-import { Admin, OffsetSpec, commitOffsets } from "./admin";
+import { Admin, commitOffsets } from "./admin";
 import { ASSIGNORS, type Assignor, type MemberSubscription } from "./assignors";
-import { CoordinatorType, type Cluster } from "./cluster";
+import type { Cluster } from "./cluster";
 import { KafkaClientError, check, isRetriableError } from "./errors";
-import { fetchRecords, IsolationLevel, type FetchedPartition } from "./fetcher";
+import { fetchRecords, type FetchedPartition } from "./fetcher";
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, type TopicPartitions } from "./group-protocol";
 import type { ResponseOf } from "../protocol";
 import { call } from "./protocol";
@@ -32,7 +33,7 @@ export const consumerOptionsSchema = z.object({
   minBytes: z.number().int().min(1).default(1),
   maxBytes: z.number().int().positive().default(50 * 1024 * 1024),
   maxPartitionBytes: z.number().int().positive().default(1024 * 1024),
-  isolationLevel: z.union([z.literal(IsolationLevel.readUncommitted), z.literal(IsolationLevel.readCommitted)]).default(IsolationLevel.readCommitted),
+  isolationLevel: z.union([z.literal(IsolationLevel.READ_UNCOMMITTED), z.literal(IsolationLevel.READ_COMMITTED)]).default(IsolationLevel.READ_COMMITTED),
 });
 
 export interface TopicPartition {
@@ -347,7 +348,7 @@ export class Consumer {
 
   private async beat(): Promise<void> {
     try {
-      const conn = await this.cluster.coordinator(this.o.groupId, CoordinatorType.group, this.groupLane);
+      const conn = await this.cluster.coordinator(this.o.groupId, CoordinatorType.GROUP, this.groupLane);
       const res = await call(conn, Apis.Heartbeat, { groupId: this.o.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.o.groupInstanceId ?? null });
       if (res.errorCode === ErrorCode.NONE) return;
       if (res.errorCode === ErrorCode.REBALANCE_IN_PROGRESS) {
@@ -381,7 +382,7 @@ export class Consumer {
 
   private async resetPosition(topic: string, partition: number): Promise<number> {
     if (this.o.autoOffsetReset === "none") throw new KafkaClientError(ErrorCode.OFFSET_OUT_OF_RANGE, `${topic}-${partition} of group ${this.o.groupId}`, { retriable: false, detail: "no committed offset and autoOffsetReset is none" });
-    const [r] = await this.admin.listOffsets([{ topic, partition, timestamp: this.o.autoOffsetReset === "earliest" ? OffsetSpec.earliest : OffsetSpec.latest }], this.o.isolationLevel);
+    const [r] = await this.admin.listOffsets([{ topic, partition, timestamp: this.o.autoOffsetReset === "earliest" ? ListOffsetsTimestamp.EARLIEST : ListOffsetsTimestamp.LATEST }], this.o.isolationLevel);
     return r.offset;
   }
 }

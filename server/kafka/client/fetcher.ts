@@ -1,3 +1,4 @@
+import { CONSUMER_REPLICA_ID, FetchSession, IsolationLevel, NO_LEADER_EPOCH } from "../constants";
 import { ErrorCode } from "../errors";
 import { Apis } from "../messages";
 import type { ResponseOf } from "../protocol";
@@ -5,8 +6,6 @@ import { decodeRecordBatch, forEachBatch, type Record } from "../records/batch";
 import { STALE_LEADER, type Cluster, type Lane } from "./cluster";
 import { KafkaClientError } from "./errors";
 import { call } from "./protocol";
-
-export const IsolationLevel = { readUncommitted: 0, readCommitted: 1 } as const;
 
 export interface FetchPosition {
   topic: string;
@@ -41,7 +40,7 @@ export interface FetchedPartition {
 
 type FetchResponse = ResponseOf<"Fetch">;
 
-const DEFAULTS: Required<FetchOptions> = { maxWaitMs: 0, minBytes: 1, maxBytes: 50 * 1024 * 1024, maxPartitionBytes: 1024 * 1024, isolationLevel: IsolationLevel.readCommitted };
+const DEFAULTS: Required<FetchOptions> = { maxWaitMs: 0, minBytes: 1, maxBytes: 50 * 1024 * 1024, maxPartitionBytes: 1024 * 1024, isolationLevel: IsolationLevel.READ_COMMITTED };
 
 /**
  * Fetches from any offset of any partitions, without a group: one Fetch per partition leader (on
@@ -67,7 +66,7 @@ async function fetchFrom(cluster: Cluster, node: number, positions: FetchPositio
       const info = await cluster.requireTopic(topic);
       return {
         topic,
-        partitions: list.map((p) => ({ partition: p.partition, currentLeaderEpoch: info.partitions[p.partition]?.leaderEpoch ?? -1, fetchOffset: p.offset, logStartOffset: -1, partitionMaxBytes: o.maxPartitionBytes })),
+        partitions: list.map((p) => ({ partition: p.partition, currentLeaderEpoch: info.partitions[p.partition]?.leaderEpoch ?? NO_LEADER_EPOCH, fetchOffset: p.offset, logStartOffset: -1, partitionMaxBytes: o.maxPartitionBytes })),
       };
     }),
   );
@@ -77,7 +76,7 @@ async function fetchFrom(cluster: Cluster, node: number, positions: FetchPositio
     res = await call(
       conn,
       Apis.Fetch,
-      { replicaId: -1, maxWaitMs: o.maxWaitMs, minBytes: o.minBytes, maxBytes: o.maxBytes, isolationLevel: o.isolationLevel, sessionId: 0, sessionEpoch: -1, topics, forgottenTopicsData: [], rackId: "" },
+      { replicaId: CONSUMER_REPLICA_ID, maxWaitMs: o.maxWaitMs, minBytes: o.minBytes, maxBytes: o.maxBytes, isolationLevel: o.isolationLevel, sessionId: FetchSession.NO_SESSION_ID, sessionEpoch: FetchSession.FINAL_EPOCH, topics, forgottenTopicsData: [], rackId: "" },
       { timeoutMs: cluster.opts.requestTimeoutMs + o.maxWaitMs },
     );
   } catch (err) {

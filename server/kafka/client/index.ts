@@ -14,8 +14,6 @@ export type { CommittedOffset, ConfigEntry, GroupDescription, GroupListing, Grou
 export type { Assignment, Subscription, TopicPartitions } from "./group-protocol";
 export type { TlsOptions } from "./connection";
 export type { SaslMechanism, SaslOptions } from "./sasl";
-export { IsolationLevel } from "./fetcher";
-export { ConfigSource, OffsetSpec, ResourceType } from "./admin";
 export { decodeAssignment, decodeSubscription } from "./group-protocol";
 export { murmur2, partitionForKey } from "./partitioner";
 export { groupIntoRequests, maxRecordSize, recordSize, splitIntoBatches } from "./batching";

@@ -3,7 +3,7 @@ import { readBatchHeader, forEachBatch } from "../records/batch";
 import { eventually, kcat, startTestBroker } from "../../broker/compat/harness";
 import { KafkaClient } from "./index";
 import { partitionForKey } from "./partitioner";
-import { OffsetSpec } from "./admin";
+import { ListOffsetsTimestamp } from "../constants";
 import { startTestProxy } from "./test-proxy";
 import { ApiKey } from "../messages";
 
@@ -146,7 +146,7 @@ describe("producer", () => {
     const p = client.producer({ autoCreateTopics: false });
     await expect(p.send([{ topic: "no-such-topic", value: Buffer.from("x") }])).rejects.toThrow(/topic no-such-topic: UNKNOWN_TOPIC_OR_PARTITION \(the cluster has no such topic\); create the topic/);
     await p.close();
-    const [latest] = await client.admin.listOffsets([{ topic: "keyed", partition: 0, timestamp: OffsetSpec.latest }]);
+    const [latest] = await client.admin.listOffsets([{ topic: "keyed", partition: 0, timestamp: ListOffsetsTimestamp.LATEST }]);
     expect(latest.offset).toBeGreaterThan(0);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Acks, NO_PRODUCER_ID, NO_PRODUCER_EPOCH } from "../constants";
 import { ErrorCode } from "../errors";
 import { Apis } from "../messages";
 import { HEADER_SIZE, encodeRecordBatch, type RecordInput } from "../records/batch";
@@ -14,7 +15,7 @@ const log = logger("kafka.producer");
 
 export const producerOptionsSchema = z.object({
   /** -1 (all): the leader answers once the in-sync replicas have the batch; 1: once the leader has it; 0: no answer. */
-  acks: z.union([z.literal(-1), z.literal(0), z.literal(1)]).default(-1),
+  acks: z.union([z.literal(Acks.ALL), z.literal(Acks.NONE), z.literal(Acks.LEADER)]).default(Acks.ALL),
   /** Sequence numbers per partition, so retries never duplicate or reorder (needs acks -1; on by default then). */
   idempotent: z.boolean().optional(),
   compression: z.enum(["none", "gzip", "snappy", "lz4", "zstd"]).default("none"),
@@ -93,7 +94,7 @@ interface PartitionState {
   retryAt: number;
 }
 
-const NO_PRODUCER = { producerId: -1, producerEpoch: -1 };
+const NO_PRODUCER = { producerId: NO_PRODUCER_ID, producerEpoch: NO_PRODUCER_EPOCH };
 
 type ProduceResponse = ResponseOf<"Produce">;
 
@@ -127,8 +128,8 @@ export class Producer {
     options: ProducerOptions = {},
   ) {
     const o = producerOptionsSchema.parse(options);
-    if (o.idempotent && o.acks !== -1) throw new Error("an idempotent producer needs acks -1 (all); set acks: -1 or idempotent: false");
-    this.o = { ...o, idempotent: o.idempotent ?? o.acks === -1 };
+    if (o.idempotent && o.acks !== Acks.ALL) throw new Error("an idempotent producer needs acks -1 (all); set acks: -1 or idempotent: false");
+    this.o = { ...o, idempotent: o.idempotent ?? o.acks === Acks.ALL };
   }
 
   /**
@@ -381,7 +382,7 @@ export class Producer {
     try {
       const conn = await this.cluster.broker(node);
       // The broker may wait ackTimeoutMs for replicas before answering.
-      res = await call(conn, Apis.Produce, body, { noResponse: this.o.acks === 0, timeoutMs: this.o.ackTimeoutMs + this.cluster.opts.requestTimeoutMs });
+      res = await call(conn, Apis.Produce, body, { noResponse: this.o.acks === Acks.NONE, timeoutMs: this.o.ackTimeoutMs + this.cluster.opts.requestTimeoutMs });
     } catch (err) {
       for (const b of batches) {
         this.cluster.invalidate(b.state.topic);
@@ -389,7 +390,7 @@ export class Producer {
       }
       return;
     }
-    if (this.o.acks === 0) {
+    if (this.o.acks === Acks.NONE) {
       for (const b of batches) this.settle(b, null, -1);
       return;
     }
