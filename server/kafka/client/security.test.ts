@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBroker } from "../../broker/compat/harness";
-import { ApiKey } from "../messages";
+import { ApiKey, Apis } from "../messages";
+import { responseFrame } from "../protocol";
 import { KafkaClient, KafkaClientError } from "./index";
 import { startTestProxy } from "./test-proxy";
 
@@ -87,8 +88,11 @@ describe("TLS", () => {
   });
 });
 
-/** A broker that only answers ApiVersions (with the given ranges) and records the versions of what follows. */
-async function fakeBroker(versions: [number, number, number][], apiVersionsMax = 3) {
+/**
+ * A broker that answers ApiVersions with the given ranges, and other requests with `answer` (or
+ * closes the connection); it records the version of every request.
+ */
+async function fakeBroker(versions: [number, number, number][], apiVersionsMax = 3, answer?: (apiKey: number, version: number, correlationId: number) => Buffer[] | null) {
   const seen: { apiKey: number; version: number }[] = [];
   const server = createServer((s: Socket) => {
     let buf = Buffer.alloc(0);
@@ -102,8 +106,10 @@ async function fakeBroker(versions: [number, number, number][], apiVersionsMax =
         const id = frame.readInt32BE(4);
         if (apiKey !== ApiKey.ApiVersions) {
           seen.push({ apiKey, version });
-          s.destroy();
-          return;
+          const frame = answer?.(apiKey, version, id);
+          if (!frame) return void s.destroy();
+          for (const chunk of frame) s.write(chunk);
+          continue;
         }
         // Answer in v0 (classic array): an UNSUPPORTED_VERSION answer always is, and v0 otherwise keeps this short.
         const tooNew = version > apiVersionsMax;
@@ -144,6 +150,25 @@ describe("timeouts", () => {
 });
 
 describe("version negotiation", () => {
+  it("finds a coordinator with a single-key FindCoordinator on brokers before v4, then talks to it", async () => {
+    const real = await startTestBroker();
+    real.broker.logs.createTopic("t", { partitions: 1 });
+    const [host, port] = real.bootstrap.split(":");
+    const broker = await fakeBroker([[ApiKey.ApiVersions, 0, 2], [ApiKey.FindCoordinator, 0, 2]], 2, (apiKey, version, id) =>
+      apiKey === ApiKey.FindCoordinator ? responseFrame(Apis.FindCoordinator, version, id, { errorCode: 0, nodeId: 0, host, port: Number(port) }) : null,
+    );
+    const client = new KafkaClient({ bootstrap: [broker.address], retries: 0 });
+    try {
+      await client.admin.commitOffsets("old-style", [{ topic: "t", partition: 0, offset: 5 }]);
+      expect((await client.admin.fetchOffsets("old-style")).map((o) => o.offset)).toEqual([5]);
+      expect(broker.seen.filter((x) => x.apiKey === ApiKey.FindCoordinator).map((x) => x.version)).toEqual([2]);
+    } finally {
+      await client.close();
+      await broker.close();
+      await real.stop();
+    }
+  });
+
   it("retries ApiVersions at the broker's version and sends each API at the highest common one", async () => {
     const broker = await fakeBroker([[ApiKey.ApiVersions, 0, 2], [ApiKey.Metadata, 4, 7]], 2);
     const client = new KafkaClient({ bootstrap: [broker.address], retries: 0 });
