@@ -84,6 +84,20 @@ describe("consumer", () => {
     await p.close();
   });
 
+  it("autoOffsetReset latest starts a new group at the end; none refuses to guess", async () => {
+    await produceLines("kcat-none", 0, ["k:old"]);
+    const late = client.consumer({ groupId: "late-g", topics: ["kcat-none"], autoOffsetReset: "latest", maxWaitMs: 100 });
+    await eventually(async () => (await late.poll(), late.assignment().length === 1 || undefined), 20_000, "assigned");
+    await produceLines("kcat-none", 0, ["k:new"]);
+    const got: string[] = [];
+    await consume(late, 1, (b) => void got.push(...b.records.map((r) => r.value!.toString())));
+    expect(got).toEqual(["new"]);
+    await late.close();
+    const strict = client.consumer({ groupId: "strict-g", topics: ["kcat-none"], autoOffsetReset: "none", maxWaitMs: 100 });
+    await expect(eventually(async () => (await strict.poll(), undefined), 5_000)).rejects.toThrow(/OFFSET_OUT_OF_RANGE \(no committed offset and autoOffsetReset is none\)/);
+    await strict.close();
+  });
+
   it("shares partitions between two members with cooperative-sticky, moving only what must move", async () => {
     await client.admin.createTopics([{ name: "coop", numPartitions: 6 }]);
     const revoked: string[] = [];
@@ -107,6 +121,24 @@ describe("consumer", () => {
     await b.close();
     await eventually(async () => (await a.poll(), a.assignment().length === 6 || undefined), 30_000, "the partitions come back");
     await a.close();
+  });
+
+  it("members joining while a rebalance is under way all settle, long before a session timeout", async () => {
+    await client.admin.createTopics([{ name: "churn", numPartitions: 6 }]);
+    for (const assignors of [["range" as const], ["cooperative-sticky" as const]]) {
+      const groupId = `churn-${assignors[0]}`;
+      const members = Array.from({ length: 3 }, () => client.consumer({ groupId, topics: ["churn"], assignors, heartbeatIntervalMs: 100, maxWaitMs: 50 }));
+      const started = Date.now();
+      // Each newcomer arrives while the group is still rebalancing for the one before.
+      const polling = members.map(async (m, i) => {
+        await new Promise((r) => setTimeout(r, i * 30));
+        while (Date.now() - started < 25_000 && members.some((x) => x.assignment().length !== 2)) await m.poll();
+      });
+      await Promise.all(polling);
+      expect(members.map((m) => m.assignment().length)).toEqual([2, 2, 2]);
+      expect(Date.now() - started).toBeLessThan(25_000);
+      await Promise.all(members.map((m) => m.close()));
+    }
   });
 
   it("uses the range assignor when asked", async () => {

@@ -227,6 +227,8 @@ export class Consumer {
           this.fatal = err instanceof Error ? err : new Error(String(err));
           return;
         }
+        // This round failed (a rebalance began, the coordinator moved): join again.
+        this.rejoin = true;
         if (MEMBER_GONE.has(err.code)) await this.lose();
         log.debug({ err, groupId: this.o.groupId, attempt }, "joining the group failed; trying again");
         await sleep(this.cluster.backoff(attempt));

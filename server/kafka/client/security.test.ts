@@ -149,6 +149,26 @@ describe("timeouts", () => {
   });
 });
 
+describe("pipelining", () => {
+  it("keeps at most maxInFlight requests unanswered on a connection, and answers each to its caller", async () => {
+    const real = await startTestBroker();
+    const proxy = await startTestProxy();
+    proxy.target(real.bootstrap);
+    const client = new KafkaClient({ bootstrap: [proxy.address], maxInFlight: 3 });
+    try {
+      const topics = Array.from({ length: 20 }, (_, i) => `pipelined-${i}`);
+      const answers = await Promise.all(topics.map((name) => client.admin.createTopics([{ name, numPartitions: 1 + (name.length % 3) }]).then(() => client.admin.metadata([name]))));
+      answers.forEach((md, i) => expect(md.topics.map((x) => x.name)).toEqual([topics[i]]));
+      expect(proxy.maxOutstanding).toBeGreaterThan(1);
+      expect(proxy.maxOutstanding).toBeLessThanOrEqual(3);
+    } finally {
+      await client.close();
+      await proxy.close();
+      await real.stop();
+    }
+  });
+});
+
 describe("version negotiation", () => {
   it("finds a coordinator with a single-key FindCoordinator on brokers before v4, then talks to it", async () => {
     const real = await startTestBroker();

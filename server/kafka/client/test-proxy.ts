@@ -14,6 +14,8 @@ export interface TestProxy {
   /** The next request of this API key is forwarded, its response swallowed, and the connection closed. */
   dropOnNext(apiKey: number): void;
   dropped: number;
+  /** The most requests of one connection that reached the broker before their answers came back. */
+  maxOutstanding: number;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export async function startTestProxy(opts: { tls?: { key: string; cert: string }
       dropKey = apiKey;
     },
     dropped: 0,
+    maxOutstanding: 0,
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
@@ -42,6 +45,8 @@ export async function startTestProxy(opts: { tls?: { key: string; cert: string }
     sockets.add(client).add(upstream);
     let swallow = false;
     let pending = Buffer.alloc(0);
+    let outstanding = 0;
+    let answered = Buffer.alloc(0);
     const cut = () => {
       client.destroy();
       upstream.destroy();
@@ -58,11 +63,18 @@ export async function startTestProxy(opts: { tls?: { key: string; cert: string }
           swallow = true;
           proxy.dropped++;
         }
+        outstanding++;
+        proxy.maxOutstanding = Math.max(proxy.maxOutstanding, outstanding);
         upstream.write(frame);
       }
     });
     upstream.on("data", (d: Buffer) => {
       if (swallow) return cut();
+      answered = Buffer.concat([answered, d]);
+      while (answered.length >= 4 && answered.length >= 4 + answered.readInt32BE(0)) {
+        answered = answered.subarray(4 + answered.readInt32BE(0));
+        outstanding--;
+      }
       client.write(d);
     });
     client.on("error", cut);
