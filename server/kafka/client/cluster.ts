@@ -78,6 +78,7 @@ export class Cluster {
   private readonly brokers = new Map<number, BrokerInfo>();
   private readonly topics = new Map<string, { info: TopicInfo; at: number }>();
   private readonly coordinators = new Map<string, number>();
+  private readonly closedLanes = new Set<string>();
   private clusterId: string | null = null;
   private controllerId = -1;
   private closed = false;
@@ -100,7 +101,9 @@ export class Cluster {
       if (c && !c.closed) return c;
       if (this.connections.get(key) === existing) this.connections.delete(key);
     }
-    if (this.closed) throw new KafkaClientError(ErrorCode.NETWORK_EXCEPTION, `connection to ${address}`, { retriable: false, detail: "the client is closed" });
+    if (this.closed || [...this.closedLanes].some((p) => lane.startsWith(p))) {
+      throw new KafkaClientError(ErrorCode.NETWORK_EXCEPTION, `connection to ${address}`, { retriable: false, detail: this.closed ? "the client is closed" : "its consumer is closed" });
+    }
     const opening = this.connectWithBackoff(host, port);
     this.connections.set(key, opening);
     opening.then(
@@ -355,8 +358,12 @@ export class Cluster {
     }
   }
 
-  /** Closes the connections of lanes starting with prefix (a consumer's own, when it closes). */
+  /**
+   * Closes the connections of lanes starting with prefix ("consumer-3/") for good (a consumer's own, when it
+   * closes): requests waiting on them fail at once, and none are opened again.
+   */
   async closeLanes(prefix: string): Promise<void> {
+    this.closedLanes.add(prefix);
     for (const [key, p] of [...this.connections]) {
       if (!key.slice(key.indexOf("/") + 1).startsWith(prefix)) continue;
       this.connections.delete(key);

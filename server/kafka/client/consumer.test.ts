@@ -141,6 +141,22 @@ describe("consumer", () => {
     }
   });
 
+  it("closes at once while its JoinGroup is held by a rebalance that waits for another member", async () => {
+    await client.admin.createTopics([{ name: "held", numPartitions: 2 }]);
+    const opts = { groupId: "held-g", topics: ["held"], heartbeatIntervalMs: 5_000, sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 30_000, maxWaitMs: 50 };
+    const slow = client.consumer(opts);
+    await eventually(async () => (await slow.poll(), slow.assignment().length === 2 || undefined), 20_000, "first member owns both");
+    // The newcomer's JoinGroup waits until the first member rejoins, which its slow heartbeat delays.
+    const newcomer = client.consumer(opts);
+    const polling = newcomer.poll().catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    await newcomer.close();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(String(await polling)).toMatch(/closed/);
+    await slow.close();
+  });
+
   it("uses the range assignor when asked", async () => {
     await client.admin.createTopics([{ name: "ranged", numPartitions: 4 }]);
     const opts = { groupId: "range-g", topics: ["ranged"], assignors: ["range" as const], heartbeatIntervalMs: 200, maxWaitMs: 100 };

@@ -196,6 +196,8 @@ export class Consumer {
     if (this.closed) return;
     this.closed = true;
     this.stopHeartbeat();
+    // A JoinGroup held for a rebalance or a long poll must not hold up the close.
+    await this.cluster.closeLanes(`${this.lane}/`);
     await this.joining?.catch(() => undefined);
     await this.revoke(this.assignment());
     if (this.memberId && !this.o.groupInstanceId) {
@@ -207,7 +209,6 @@ export class Consumer {
         // The session timeout removes a member whose leave did not arrive.
         .catch((err: unknown) => log.warn({ err, groupId: this.o.groupId }, "LeaveGroup failed; the group drops this member after its session timeout"));
     }
-    await this.cluster.closeLanes(this.lane);
   }
 
   private startJoin(): void {
