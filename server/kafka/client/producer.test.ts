@@ -142,9 +142,11 @@ describe("producer", () => {
     }
   });
 
-  it("says which topic is missing when auto-creation is off", async () => {
-    const p = client.producer({ autoCreateTopics: false });
-    await expect(p.send([{ topic: "no-such-topic", value: Buffer.from("x") }])).rejects.toThrow(/topic no-such-topic: UNKNOWN_TOPIC_OR_PARTITION \(the cluster has no such topic\); create the topic/);
+  it("says which topic is missing when auto-creation is off, and a refused send gives its buffer room back", async () => {
+    const p = client.producer({ autoCreateTopics: false, maxBufferedBytes: 4096 });
+    for (let i = 0; i < 3; i++) await expect(p.send([{ topic: "no-such-topic", value: Buffer.alloc(3000) }])).rejects.toThrow(/topic no-such-topic: UNKNOWN_TOPIC_OR_PARTITION \(the cluster has no such topic\); create the topic/);
+    // Were the refused bytes still counted, this send would wait for room forever.
+    await p.send([{ topic: "keyed", partition: 0, value: Buffer.alloc(3000) }]);
     await p.close();
     const [latest] = await client.admin.listOffsets([{ topic: "keyed", partition: 0, timestamp: ListOffsetsTimestamp.LATEST }]);
     expect(latest.offset).toBeGreaterThan(0);

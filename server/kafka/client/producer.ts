@@ -147,8 +147,14 @@ export class Producer {
       bytes += size;
     }
     await this.room(bytes);
-    if (this.o.idempotent) await this.ensureProducerId();
-    const byPartition = await this.route(records);
+    let byPartition: Map<PartitionState, number[]>;
+    try {
+      if (this.o.idempotent) await this.ensureProducerId();
+      byPartition = await this.route(records);
+    } catch (err) {
+      this.release(bytes);
+      throw err;
+    }
     return new Promise<RecordMetadata[]>((resolve, reject) => {
       const delivery: Delivery = { results: new Array(records.length), batches: 0, resolve, reject, failed: false };
       for (const [state, positions] of byPartition) this.append(state, records, positions, delivery);
@@ -478,9 +484,13 @@ export class Producer {
     this.finished(b);
   }
 
-  private finished(b: Batch): void {
-    this.buffered -= b.estimate - HEADER_SIZE;
+  private release(bytes: number): void {
+    this.buffered -= bytes;
     while (this.spaceWaiters.length > 0) this.spaceWaiters.shift()!();
+  }
+
+  private finished(b: Batch): void {
+    this.release(b.estimate - HEADER_SIZE);
     if (--this.unfinished === 0) for (const w of this.idleWaiters.splice(0)) w();
   }
 }
