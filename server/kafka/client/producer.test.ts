@@ -90,6 +90,29 @@ describe("producer", () => {
     expect(seq).toBe(300);
   });
 
+  it("a batch the broker refuses (too large for the topic) fails alone: later batches get through in order under a new producer id", async () => {
+    await client.admin.createTopics([{ name: "small-msgs", numPartitions: 1, configs: { "max.message.bytes": "2000" } }]);
+    const p = client.producer({ lingerMs: 0 });
+    await p.send([{ topic: "small-msgs", value: Buffer.from("first") }]);
+    const big = p.send([{ topic: "small-msgs", value: Buffer.alloc(5000) }]);
+    const after = Array.from({ length: 10 }, (_, i) => p.send([{ topic: "small-msgs", value: Buffer.from(`after-${i}`) }]));
+    await expect(big).rejects.toThrow(/Produce to small-msgs-0: MESSAGE_TOO_LARGE.*raise the topic's max.message.bytes/);
+    await Promise.all(after);
+    await p.close();
+    const fetched = await client.fetch([{ topic: "small-msgs", partition: 0, offset: 0 }]);
+    expect(fetched[0].records.map((r) => r.value!.toString())).toEqual(["first", ...Array.from({ length: 10 }, (_, i) => `after-${i}`)]);
+    const stored = await t.broker.logs.partition("small-msgs", 0).read(0, 1 << 20);
+    const ids: number[] = [];
+    const sequences: number[] = [];
+    forEachBatch(stored.records, (h) => {
+      ids.push(h.producerId);
+      sequences.push(h.baseSequence);
+    });
+    // The refused batch left a sequence gap: what followed went under a new id, from sequence 0.
+    expect(ids[ids.length - 1]).not.toBe(ids[0]);
+    expect(sequences[ids.indexOf(ids[ids.length - 1])]).toBe(0);
+  });
+
   it("lingers: records sent within lingerMs share one batch", async () => {
     await client.admin.createTopics([{ name: "linger", numPartitions: 1 }]);
     const p = client.producer({ lingerMs: 200 });

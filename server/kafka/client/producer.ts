@@ -92,6 +92,11 @@ interface PartitionState {
   failed: Batch[];
   nextSequence: number;
   retryAt: number;
+  /**
+   * After a failure, one batch at a time until one is acknowledged: a retried batch may be split
+   * or refused again, and nothing behind it may overtake it.
+   */
+  recovering: boolean;
 }
 
 const NO_PRODUCER = { producerId: NO_PRODUCER_ID, producerEpoch: NO_PRODUCER_EPOCH };
@@ -235,7 +240,7 @@ export class Producer {
     if (!states) this.byTopic.set(topic, (states = []));
     let s = states[partition];
     if (!s) {
-      s = { topic, partition, open: null, queue: [], inflight: new Set(), failed: [], nextSequence: 0, retryAt: 0 };
+      s = { topic, partition, open: null, queue: [], inflight: new Set(), failed: [], nextSequence: 0, retryAt: 0, recovering: false };
       states[partition] = s;
       this.partitions.set(`${topic}\u0000${partition}`, s);
     }
@@ -322,7 +327,7 @@ export class Producer {
         waitUntil = Math.min(waitUntil, s.retryAt);
         continue;
       }
-      if (s.inflight.size >= this.o.maxInFlightPerPartition) continue;
+      if (s.inflight.size >= (s.recovering ? 1 : this.o.maxInFlightPerPartition)) continue;
       let leader: number;
       try {
         leader = (await this.cluster.leader(s.topic, s.partition)).leader;
@@ -418,13 +423,20 @@ export class Producer {
     const s = b.state;
     s.inflight.delete(b);
     this.inflightTotal--;
-    if (!err) this.deliver(b, baseOffset);
-    else if (this.retriable(b, err)) s.failed.push(b);
+    if (!err) {
+      s.recovering = false;
+      this.deliver(b, baseOffset);
+    } else if (err.code === ErrorCode.MESSAGE_TOO_LARGE && b.records.length > 1 && !this.expired(b)) {
+      // Too large for the topic as a whole: halves go again, down to the one record that is (as Java's producer splits).
+      s.failed.push(...this.split(b));
+      if (this.o.idempotent) this.needsReset = true;
+    } else if (this.retriable(b, err)) s.failed.push(b);
     else {
       this.reject(b, err);
       // A sequence the broker never took leaves a gap: start a new producer id so later batches are accepted.
       if (this.o.idempotent) this.needsReset = true;
     }
+    if (err) s.recovering = true;
     if (s.inflight.size === 0 && s.failed.length > 0) {
       s.queue.unshift(...s.failed.sort((x, y) => x.baseSequence - y.baseSequence));
       s.failed = [];
@@ -433,8 +445,37 @@ export class Producer {
     this.schedule();
   }
 
+  private expired(b: Batch): boolean {
+    return Date.now() - b.createdAt > this.o.deliveryTimeoutMs || this.closed;
+  }
+
+  /** Two batches of the records of one, in order, each with its share of the deliveries. */
+  private split(b: Batch): [Batch, Batch] {
+    const half = Math.ceil(b.records.length / 2);
+    const first: Segment[] = [];
+    const second: Segment[] = [];
+    let n = 0;
+    for (const seg of b.segments) {
+      const cut = Math.max(0, Math.min(seg.positions.length, half - n));
+      if (cut > 0) first.push({ delivery: seg.delivery, positions: seg.positions.slice(0, cut) });
+      if (cut < seg.positions.length) second.push({ delivery: seg.delivery, positions: seg.positions.slice(cut) });
+      if (cut > 0 && cut < seg.positions.length) seg.delivery.batches++;
+      n += seg.positions.length;
+    }
+    this.unfinished++;
+    const part = (records: RecordInput[], segments: Segment[], baseSequence: number): Batch => ({
+      ...b,
+      records,
+      segments,
+      estimate: HEADER_SIZE + records.reduce((sum, r) => sum + recordSize(r), 0),
+      encoded: null,
+      baseSequence,
+    });
+    return [part(b.records.slice(0, half), first, b.baseSequence), part(b.records.slice(half), second, b.baseSequence < 0 ? -1 : b.baseSequence + half)];
+  }
+
   private retriable(b: Batch, err: KafkaClientError): boolean {
-    if (Date.now() - b.createdAt > this.o.deliveryTimeoutMs || this.closed) return false;
+    if (this.expired(b)) return false;
     if (err.code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER) {
       // Out of order behind an earlier batch of this round that failed: resend both in order.
       if (b.state.failed.some((f) => f.baseSequence < b.baseSequence)) return true;
