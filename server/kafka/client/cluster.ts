@@ -252,10 +252,6 @@ export class Cluster {
     this.topics.delete(topic);
   }
 
-  get cachedClusterId(): string | null {
-    return this.clusterId;
-  }
-
   /** The leader of a partition, or LEADER_NOT_AVAILABLE (retriable) while there is none. */
   async leader(topic: string, partition: number): Promise<PartitionInfo> {
     const t = await this.requireTopic(topic);

@@ -68,11 +68,11 @@ const HINTS: Record<number, string> = {
   [ErrorCode.POLICY_VIOLATION]: "the cluster's policy forbids this change; ask its operator",
 };
 
-export function errorType(code: number): string {
+function errorType(code: number): string {
   return MORE_NAMES[code] ?? errorName(code);
 }
 
-export function isRetriable(code: number): boolean {
+function isRetriable(code: number): boolean {
   return RETRIABLE.has(code);
 }
 
