@@ -157,6 +157,20 @@ describe("consumer", () => {
     await slow.close();
   });
 
+  it("picks up partitions added to a subscribed topic (the leader watches the counts)", async () => {
+    const watching = new KafkaClient({ bootstrap: [t.bootstrap], metadataMaxAgeMs: 300 });
+    await watching.admin.createTopics([{ name: "growing", numPartitions: 1 }]);
+    const c = watching.consumer({ groupId: "growing-g", topics: ["growing"], heartbeatIntervalMs: 100, maxWaitMs: 50 });
+    try {
+      await eventually(async () => (await c.poll(), c.assignment().length === 1 || undefined), 20_000, "owns the one partition");
+      await watching.admin.createPartitions([{ topic: "growing", count: 3 }]);
+      await eventually(async () => (await c.poll(), c.assignment().length === 3 || undefined), 20_000, "owns all three");
+    } finally {
+      await c.close();
+      await watching.close();
+    }
+  });
+
   it("uses the range assignor when asked", async () => {
     await client.admin.createTopics([{ name: "ranged", numPartitions: 4 }]);
     const opts = { groupId: "range-g", topics: ["ranged"], assignors: ["range" as const], heartbeatIntervalMs: 200, maxWaitMs: 100 };

@@ -91,6 +91,8 @@ export class Consumer {
   private joining: Promise<void> | null = null;
   private fatal: Error | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
+  /** As the leader: the partition counts the assignment was made for, and when they were last checked. */
+  private assignedCounts: { counts: Map<string, number>; checkedAt: number } | null = null;
   private closed = false;
   /** This member's own connections: its JoinGroup may be held for the whole rebalance. */
   private readonly lane = `consumer-${++consumers}`;
@@ -248,6 +250,7 @@ export class Consumer {
     this.generationId = join.generationId;
     this.protocol = ASSIGNORS[join.protocolName as Assignor["name"]] ?? null;
     if (!this.protocol) throw new KafkaClientError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, `joining group ${this.o.groupId}`, { retriable: false, detail: `the group chose assignor ${join.protocolName}, which this client does not have` });
+    this.assignedCounts = null;
     const assignments = join.leader === join.memberId ? await this.assign(this.protocol, join.members) : [];
     const assignment = await this.cluster.onCoordinator(this.o.groupId, `SyncGroup ${this.o.groupId}`, async (conn) => {
       const res = await call(conn, Apis.SyncGroup, {
@@ -301,6 +304,7 @@ export class Consumer {
     const md = await this.cluster.refreshMetadata(topics);
     const counts = new Map(md.topics.map((t) => [t.name, t.partitions.length]));
     const result = assignor.assign(subs, counts);
+    this.assignedCounts = { counts, checkedAt: Date.now() };
     return subs.map((s) => ({ memberId: s.memberId, assignment: encodeAssignment({ partitions: result.get(s.memberId) ?? [], userData: null }) }));
   }
 
@@ -353,7 +357,7 @@ export class Consumer {
     try {
       const conn = await this.cluster.coordinator(this.o.groupId, CoordinatorType.GROUP, this.groupLane);
       const res = await call(conn, Apis.Heartbeat, { groupId: this.o.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.o.groupInstanceId ?? null });
-      if (res.errorCode === ErrorCode.NONE) return;
+      if (res.errorCode === ErrorCode.NONE) return await this.checkPartitionCounts();
       if (res.errorCode === ErrorCode.REBALANCE_IN_PROGRESS) {
         this.rejoin = true;
         this.startJoin();
@@ -369,6 +373,21 @@ export class Consumer {
       // The next beat tries again; the coordinator drops us only after the session timeout.
       log.debug({ err, groupId: this.o.groupId }, "heartbeat failed");
     }
+  }
+
+  /**
+   * The leader's watch on the subscribed topics (every metadataMaxAgeMs, as Kafka's consumers do):
+   * partitions added since the assignment make it rebalance, so they get an owner.
+   */
+  private async checkPartitionCounts(): Promise<void> {
+    const a = this.assignedCounts;
+    if (!a || Date.now() - a.checkedAt < this.cluster.opts.metadataMaxAgeMs) return;
+    a.checkedAt = Date.now();
+    const md = await this.cluster.refreshMetadata([...a.counts.keys()]);
+    if (!md.topics.some((t) => t.partitions.length !== a.counts.get(t.name))) return;
+    log.info({ groupId: this.o.groupId }, "subscribed topics have new partitions; rebalancing");
+    this.rejoin = true;
+    this.startJoin();
   }
 
   /** Committed offsets for partitions without a position; auto.offset.reset for those without one. */
