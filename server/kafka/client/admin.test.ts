@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kcat, startTestBroker } from "../../broker/compat/harness";
+import { describe, expect, it } from "vitest";
+import { withBrokerAndClient, type TestBroker } from "./testing";
+import { kcat } from "../../broker/compat/harness";
 import { ConfigResourceType, ConfigSource, ListOffsetsTimestamp } from "../constants";
 import { KafkaClient, KafkaClientError } from "./index";
 
-let t: Awaited<ReturnType<typeof startTestBroker>>;
+let t: TestBroker;
 let client: KafkaClient;
-beforeAll(async () => {
-  t = await startTestBroker({ numPartitions: 1 });
-  client = new KafkaClient({ bootstrap: [t.bootstrap], clientId: "admin-test" });
-});
-afterAll(async () => {
-  await client.close();
-  await t.stop();
-});
+withBrokerAndClient({ numPartitions: 1 }, "admin-test", (env) => ({ t, client } = env));
 
 describe("admin", () => {
   it("creates, describes, grows and deletes topics; a duplicate says what to do", async () => {

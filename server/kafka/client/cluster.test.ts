@@ -1,7 +1,7 @@
 import { expect, it } from "vitest";
 import { startTestBroker } from "../../broker/compat/harness";
 import { KafkaClient, type ConsumedBatch } from "./index";
-import { startTestProxy } from "./test-proxy";
+import { startTestProxy } from "./testing";
 
 it("follows a leader that moved to another address: producer, fetch and group member carry on", async () => {
   const bootstrap = await startTestProxy();

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, kcat, spawnKcat, startTestBroker } from "../../broker/compat/harness";
+import { describe, expect, it } from "vitest";
+import { withBrokerAndClient, type TestBroker } from "./testing";
+import { eventually, kcat, spawnKcat } from "../../broker/compat/harness";
 import { KafkaClient, type Consumer, type ConsumedBatch } from "./index";
 
-let t: Awaited<ReturnType<typeof startTestBroker>>;
+let t: TestBroker;
 let client: KafkaClient;
-beforeAll(async () => {
-  t = await startTestBroker({ numPartitions: 1 });
-  client = new KafkaClient({ bootstrap: [t.bootstrap], clientId: "consumer-test" });
-});
-afterAll(async () => {
-  await client.close();
-  await t.stop();
-});
+withBrokerAndClient({ numPartitions: 1 }, "consumer-test", (env) => ({ t, client } = env));
 
 async function produceLines(topic: string, partition: number, lines: string[], codec?: string): Promise<void> {
   await kcat(["-b", t.bootstrap, "-P", "-t", topic, "-p", String(partition), ...(codec ? ["-z", codec] : []), "-K", ":"], lines.join("\n") + "\n");

@@ -1,22 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { startTestProxy, withBrokerAndClient, type TestBroker } from "./testing";
 import { readBatchHeader, forEachBatch } from "../records/batch";
 import { eventually, kcat, startTestBroker } from "../../broker/compat/harness";
 import { KafkaClient } from "./index";
 import { partitionForKey } from "./partitioner";
 import { ListOffsetsTimestamp } from "../constants";
-import { startTestProxy } from "./test-proxy";
+
 import { ApiKey } from "../messages";
 
-let t: Awaited<ReturnType<typeof startTestBroker>>;
+let t: TestBroker;
 let client: KafkaClient;
-beforeAll(async () => {
-  t = await startTestBroker({ numPartitions: 3 });
-  client = new KafkaClient({ bootstrap: [t.bootstrap], clientId: "producer-test" });
-});
-afterAll(async () => {
-  await client.close();
-  await t.stop();
-});
+withBrokerAndClient({ numPartitions: 3 }, "producer-test", (env) => ({ t, client } = env));
 
 async function readAll(topic: string, partition: number): Promise<{ key: string | null; value: string; headers: string }[]> {
   const out = await kcat(["-b", t.bootstrap, "-C", "-t", topic, "-p", String(partition), "-o", "beginning", "-e", "-f", "%k|%s|%h\\n"]);

@@ -8,7 +8,7 @@ import { startTestBroker } from "../../broker/compat/harness";
 import { ApiKey, Apis } from "../messages";
 import { responseFrame } from "../protocol";
 import { KafkaClient, KafkaClientError } from "./index";
-import { startTestProxy } from "./test-proxy";
+import { startTestProxy } from "./testing";
 
 describe("SASL", () => {
   let t: Awaited<ReturnType<typeof startTestBroker>>;

@@ -1,5 +1,25 @@
 import { createServer as createNetServer, connect, type Server, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
+import { afterAll, beforeAll } from "vitest";
+import type { BrokerOptions } from "../../broker/broker";
+import { startTestBroker } from "../../broker/compat/harness";
+import { KafkaClient } from "./index";
+
+export type TestBroker = Awaited<ReturnType<typeof startTestBroker>>;
+
+/** A broker in a temp dir and a client of it for a whole test file, handed to `use` once both run. */
+export function withBrokerAndClient(options: Partial<BrokerOptions>, clientId: string, use: (env: { t: TestBroker; client: KafkaClient }) => void): void {
+  let env: { t: TestBroker; client: KafkaClient } | undefined;
+  beforeAll(async () => {
+    const t = await startTestBroker(options);
+    env = { t, client: new KafkaClient({ bootstrap: [t.bootstrap], clientId }) };
+    use(env);
+  });
+  afterAll(async () => {
+    await env?.client.close();
+    await env?.t.stop();
+  });
+}
 
 /**
  * A TCP (or TLS-terminating) proxy in front of a broker, for tests: it forwards bytes both ways
