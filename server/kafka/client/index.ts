@@ -19,7 +19,7 @@ export { murmur2, partitionForKey } from "./partitioner";
 export { groupIntoRequests, maxRecordSize, recordSize, splitIntoBatches } from "./batching";
 export { KafkaClientError, isRetriableError } from "./errors";
 export { Admin } from "./admin";
-export { Producer } from "./producer";
+export { KafkaProduceError, Producer } from "./producer";
 export { Consumer } from "./consumer";
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { startTestProxy, withBrokerAndClient, type TestBroker } from "./testing";
 import { readBatchHeader, forEachBatch } from "../records/batch";
 import { eventually, kcat, startTestBroker } from "../../broker/compat/harness";
-import { KafkaClient } from "./index";
+import { KafkaClient, KafkaClientError, KafkaProduceError } from "./index";
 import { partitionForKey } from "./partitioner";
 import { ListOffsetsTimestamp } from "../constants";
 
@@ -90,11 +90,17 @@ describe("producer", () => {
     await p.send([{ topic: "small-msgs", value: Buffer.from("first") }]);
     const big = p.send([{ topic: "small-msgs", value: Buffer.alloc(5000) }]);
     const after = Array.from({ length: 10 }, (_, i) => p.send([{ topic: "small-msgs", value: Buffer.from(`after-${i}`) }]));
-    await expect(big).rejects.toThrow(/Produce to small-msgs-0: MESSAGE_TOO_LARGE.*raise the topic's max.message.bytes/);
+    await expect(big).rejects.toThrow(/1 of 1 records were not written; the first: Produce to small-msgs-0: MESSAGE_TOO_LARGE.*raise the topic's max.message.bytes/);
     await Promise.all(after);
+    // In one send, the refused record is named and the others' offsets are given.
+    const mixed = await p.send([{ topic: "small-msgs", value: Buffer.from("ok-a") }, { topic: "small-msgs", value: Buffer.alloc(5000) }, { topic: "small-msgs", value: Buffer.from("ok-b") }]).catch((e: unknown) => e);
+    expect(mixed).toBeInstanceOf(KafkaProduceError);
+    const failure = mixed as KafkaProduceError;
+    expect(failure.failures.map((f) => [f.index, (f.error as KafkaClientError).type])).toEqual([[1, "MESSAGE_TOO_LARGE"]]);
+    expect(failure.results.map((r) => r?.offset)).toEqual([11, undefined, 12]);
     await p.close();
     const fetched = await client.fetch([{ topic: "small-msgs", partition: 0, offset: 0 }]);
-    expect(fetched[0].records.map((r) => r.value!.toString())).toEqual(["first", ...Array.from({ length: 10 }, (_, i) => `after-${i}`)]);
+    expect(fetched[0].records.map((r) => r.value!.toString())).toEqual(["first", ...Array.from({ length: 10 }, (_, i) => `after-${i}`), "ok-a", "ok-b"]);
     const stored = await t.broker.logs.partition("small-msgs", 0).read(0, 1 << 20);
     const ids: number[] = [];
     const sequences: number[] = [];

@@ -51,13 +51,28 @@ export interface RecordMetadata {
   offset: number;
 }
 
-/** One send() call: its records' results, filled as their batches are acknowledged. */
+/**
+ * A send() in which some records were not written: which ones and why, and where the others went,
+ * so a caller can set the refused records aside (a dead-letter file) and not send the rest again.
+ */
+export class KafkaProduceError extends Error {
+  constructor(
+    readonly failures: { index: number; error: Error }[],
+    /** Per record of the send: where it was written, or undefined for a failed one. */
+    readonly results: (RecordMetadata | undefined)[],
+  ) {
+    super(`${failures.length} of ${results.length} records were not written; the first: ${failures[0].error.message}`, { cause: failures[0].error });
+    this.name = "KafkaProduceError";
+  }
+}
+
+/** One send() call: its records' results, filled as their batches are settled; it settles with the last. */
 interface Delivery {
-  results: RecordMetadata[];
+  results: (RecordMetadata | undefined)[];
+  failures: { index: number; error: Error }[];
   batches: number;
   resolve: (r: RecordMetadata[]) => void;
   reject: (e: Error) => void;
-  failed: boolean;
 }
 
 /** Records of one delivery in a batch: their positions in the send() call. */
@@ -161,7 +176,7 @@ export class Producer {
       throw err;
     }
     return new Promise<RecordMetadata[]>((resolve, reject) => {
-      const delivery: Delivery = { results: new Array(records.length), batches: 0, resolve, reject, failed: false };
+      const delivery: Delivery = { results: new Array(records.length), failures: [], batches: 0, resolve, reject };
       for (const [state, positions] of byPartition) this.append(state, records, positions, delivery);
       this.schedule();
     });
@@ -512,17 +527,23 @@ export class Producer {
     let n = 0;
     for (const seg of b.segments) {
       for (const pos of seg.positions) seg.delivery.results[pos] = { topic: b.state.topic, partition: b.state.partition, offset: baseOffset < 0 ? -1 : baseOffset + n++ };
-      if (--seg.delivery.batches === 0 && !seg.delivery.failed) seg.delivery.resolve(seg.delivery.results);
+      this.settleDelivery(seg.delivery);
     }
     this.finished(b);
   }
 
   private reject(b: Batch, err: Error): void {
     for (const seg of b.segments) {
-      if (!seg.delivery.failed) seg.delivery.reject(err);
-      seg.delivery.failed = true;
+      for (const index of seg.positions) seg.delivery.failures.push({ index, error: err });
+      this.settleDelivery(seg.delivery);
     }
     this.finished(b);
+  }
+
+  private settleDelivery(d: Delivery): void {
+    if (--d.batches > 0) return;
+    if (d.failures.length === 0) d.resolve(d.results as RecordMetadata[]);
+    else d.reject(new KafkaProduceError(d.failures.sort((a, b) => a.index - b.index), d.results));
   }
 
   private release(bytes: number): void {
