@@ -79,6 +79,8 @@ export class Cluster {
   private readonly topics = new Map<string, { info: TopicInfo; at: number }>();
   private readonly coordinators = new Map<string, number>();
   private readonly closedLanes = new Set<string>();
+  /** Metadata reads of one topic under way: concurrent users of a stale topic share one. */
+  private readonly reading = new Map<string, Promise<MetadataSnapshot>>();
   private clusterId: string | null = null;
   private controllerId = -1;
   private closed = false;
@@ -236,7 +238,13 @@ export class Cluster {
   async topic(name: string, autoCreate = false): Promise<TopicInfo | undefined> {
     const cached = this.topics.get(name);
     if (cached && Date.now() - cached.at < this.opts.metadataMaxAgeMs) return cached.info;
-    await this.refreshMetadata([name], autoCreate);
+    const key = `${autoCreate}:${name}`;
+    let read = this.reading.get(key);
+    if (!read) {
+      read = this.refreshMetadata([name], autoCreate).finally(() => this.reading.delete(key));
+      this.reading.set(key, read);
+    }
+    await read;
     return this.topics.get(name)?.info;
   }
 
