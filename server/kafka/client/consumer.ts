@@ -146,28 +146,29 @@ export class Consumer {
     if (this.rejoin) this.startJoin();
     if (this.owned.size === 0 && this.joining) await this.joining;
     if (this.fatal) throw this.fatal;
-    await this.lookUpPositions();
-    const positions = [...this.owned.values()].filter((o) => !o.paused && o.position !== null).map((o) => ({ topic: o.topic, partition: o.partition, offset: o.position! }));
-    if (positions.length === 0) {
-      await sleep(Math.min(this.o.maxWaitMs, 100));
-      return [];
-    }
+    let positions: { topic: string; partition: number; offset: number }[];
     let fetched: FetchedPartition[];
     try {
+      await this.lookUpPositions();
+      positions = [...this.owned.values()].filter((o) => !o.paused && o.position !== null).map((o) => ({ topic: o.topic, partition: o.partition, offset: o.position! }));
+      if (positions.length === 0) {
+        await sleep(Math.min(this.o.maxWaitMs, 100));
+        return [];
+      }
       fetched = await fetchRecords(this.cluster, positions, { maxWaitMs: this.o.maxWaitMs, minBytes: this.o.minBytes, maxBytes: this.o.maxBytes, maxPartitionBytes: this.o.maxPartitionBytes, isolationLevel: this.o.isolationLevel }, `${this.lane}/fetch`);
     } catch (err) {
-      // A lost leader or connection: the metadata is already dropped, the next poll asks again.
+      // A lost leader, coordinator or connection: the caches are already dropped, the next poll asks again.
       if (!isRetriableError(err)) throw err;
       log.debug({ err, groupId: this.o.groupId }, "fetch failed; polling again after a back-off");
       await sleep(this.cluster.backoff(1));
       return [];
     }
+    const asked = new Map(positions.map((p) => [key(p.topic, p.partition), p.offset]));
     const out: ConsumedBatch[] = [];
     for (const f of fetched) {
       const o = this.owned.get(key(f.topic, f.partition));
-      const asked = positions.find((p) => p.topic === f.topic && p.partition === f.partition);
       // Revoked or moved while the fetch was out: its records are no longer ours to hand out.
-      if (!o || !asked || o.position !== asked.offset) continue;
+      if (!o || o.position !== asked.get(key(f.topic, f.partition))) continue;
       if (f.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
         o.position = await this.resetPosition(f.topic, f.partition);
         continue;
