@@ -154,7 +154,8 @@ export class Producer {
 
   /**
    * Sends records; resolves with each record's partition and offset once acknowledged (per acks),
-   * in the order given. A record too large for a request is refused before anything is sent.
+   * in the order given. A record too large for a request is refused before anything is sent; when
+   * the cluster refuses some records, the send rejects with a KafkaProduceError naming them.
    */
   async send(records: ProducerRecord[]): Promise<RecordMetadata[]> {
     if (this.closed) throw new Error("the producer is closed; make a new one");
