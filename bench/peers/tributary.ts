@@ -10,8 +10,8 @@ import { LatencyCollector, makeValue, pacedSend, PeerUnavailableError, processCp
 const START_TIMEOUT_MS = 120_000;
 const DRAIN_TIMEOUT_MS = 60_000;
 
-const SERVER_SCRIPT = fileURLToPath(new URL("./tributary-server.ts", import.meta.url));
-const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const SERVER_SCRIPT = fileURLToPath(new URL("./tributary-server.ts", import.meta.url));
+export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /**
  * librdkafka's settings for throughput: large batches, a short linger, plenty queued. kcat is the
@@ -29,7 +29,7 @@ const MAX_RECORDS_PER_SEND = 2_000;
 const LATENCY_CONSUMER_SETTINGS = ["fetch.wait.max.ms=100", "fetch.error.backoff.ms=0"];
 
 /** Kafka's flush.messages default: the OS page cache decides when to write, as for the peers here. */
-const NO_FSYNC = "9223372036854775807";
+export const NO_FSYNC = "9223372036854775807";
 
 export interface TributaryOptions {
   dataDir: string;
@@ -252,7 +252,7 @@ function textStamp(scheduledMs: number): Buffer {
   return Buffer.from(scheduledMs.toFixed(3).padEnd(VALUE_BYTES, "x"), "latin1");
 }
 
-async function waitForReady(proc: ChildProcess): Promise<void> {
+export async function waitForReady(proc: ChildProcess): Promise<void> {
   let buffered = "";
   let ready = false;
   await new Promise<void>((resolve, reject) => {

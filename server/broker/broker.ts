@@ -179,6 +179,8 @@ export class Broker {
           return h.initProducerId(body, info);
         case ApiKey.DescribeCluster:
           return h.describeCluster(body, info);
+        case ApiKey.DescribeLogDirs:
+          return h.describeLogDirs(body, info);
         case ApiKey.JoinGroup:
           return g.joinGroup(body, info);
         case ApiKey.SyncGroup:

@@ -479,6 +479,26 @@ responses []
   resourceType int8
   resourceName string
 `),
+  api(35, "DescribeLogDirs", "1-4", "2+", `
+topics [] null # The topics to describe, or null for all.
+  topic string
+  partitions []int32
+`, `
+throttleTimeMs int32
+errorCode int16 3+
+results [] # One per log directory.
+  errorCode int16
+  logDir string # The directory's absolute path.
+  topics []
+    name string
+    partitions []
+      partitionIndex int32
+      partitionSize int64 # Bytes of the partition's segments in this directory.
+      offsetLag int64 # How far this replica's log end is behind the high watermark.
+      isFutureKey bool # A log being moved here by AlterReplicaLogDirs, not yet the current one.
+  totalBytes int64 4+ default=-1 # The directory's volume size, -1 when unknown.
+  usableBytes int64 4+ default=-1 # Bytes free for this directory's use, -1 when unknown.
+`),
   api(36, "SaslAuthenticate", "0-2", "2+", `
 authBytes bytes # The client's next token of the SASL exchange.
 `, `

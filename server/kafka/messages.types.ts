@@ -2068,6 +2068,106 @@ export interface AlterConfigsResponseResponseInput {
   resourceName: string;
 }
 
+/** DescribeLogDirs request (API key 35), versions 1-4, flexible 2+. */
+export interface DescribeLogDirsRequest {
+  /** The topics to describe, or null for all. Nullable. */
+  topics: DescribeLogDirsRequestTopic[] | null;
+}
+
+/** DescribeLogDirs request (API key 35), versions 1-4, flexible 2+. What encode accepts. */
+export interface DescribeLogDirsRequestInput {
+  /** The topics to describe, or null for all. Nullable. */
+  topics?: readonly DescribeLogDirsRequestTopicInput[] | null;
+}
+
+/** DescribeLogDirsRequest.topics[]: The topics to describe, or null for all. */
+export interface DescribeLogDirsRequestTopic {
+  topic: string;
+  partitions: number[];
+}
+
+/** DescribeLogDirsRequest.topics[]: The topics to describe, or null for all. What encode accepts. */
+export interface DescribeLogDirsRequestTopicInput {
+  topic: string;
+  partitions: readonly number[];
+}
+
+/** DescribeLogDirs response (API key 35), versions 1-4, flexible 2+. */
+export interface DescribeLogDirsResponse {
+  throttleTimeMs: number;
+  /** Versions 3+. */
+  errorCode: number;
+  /** One per log directory. */
+  results: DescribeLogDirsResponseResult[];
+}
+
+/** DescribeLogDirs response (API key 35), versions 1-4, flexible 2+. What encode accepts. */
+export interface DescribeLogDirsResponseInput {
+  throttleTimeMs: number;
+  /** Versions 3+. */
+  errorCode?: number;
+  /** One per log directory. */
+  results: readonly DescribeLogDirsResponseResultInput[];
+}
+
+/** DescribeLogDirsResponse.results[]: One per log directory. */
+export interface DescribeLogDirsResponseResult {
+  errorCode: number;
+  /** The directory's absolute path. */
+  logDir: string;
+  topics: DescribeLogDirsResponseResultTopic[];
+  /** The directory's volume size, -1 when unknown. Versions 4+. Default -1. */
+  totalBytes: number;
+  /** Bytes free for this directory's use, -1 when unknown. Versions 4+. Default -1. */
+  usableBytes: number;
+}
+
+/** DescribeLogDirsResponse.results[]: One per log directory. What encode accepts. */
+export interface DescribeLogDirsResponseResultInput {
+  errorCode: number;
+  /** The directory's absolute path. */
+  logDir: string;
+  topics: readonly DescribeLogDirsResponseResultTopicInput[];
+  /** The directory's volume size, -1 when unknown. Versions 4+. Default -1. */
+  totalBytes?: number;
+  /** Bytes free for this directory's use, -1 when unknown. Versions 4+. Default -1. */
+  usableBytes?: number;
+}
+
+/** DescribeLogDirsResponseResult.topics[]. */
+export interface DescribeLogDirsResponseResultTopic {
+  name: string;
+  partitions: DescribeLogDirsResponseResultTopicPartition[];
+}
+
+/** DescribeLogDirsResponseResult.topics[]. What encode accepts. */
+export interface DescribeLogDirsResponseResultTopicInput {
+  name: string;
+  partitions: readonly DescribeLogDirsResponseResultTopicPartitionInput[];
+}
+
+/** DescribeLogDirsResponseResultTopic.partitions[]. */
+export interface DescribeLogDirsResponseResultTopicPartition {
+  partitionIndex: number;
+  /** Bytes of the partition's segments in this directory. */
+  partitionSize: number;
+  /** How far this replica's log end is behind the high watermark. */
+  offsetLag: number;
+  /** A log being moved here by AlterReplicaLogDirs, not yet the current one. */
+  isFutureKey: boolean;
+}
+
+/** DescribeLogDirsResponseResultTopic.partitions[]. What encode accepts. */
+export interface DescribeLogDirsResponseResultTopicPartitionInput {
+  partitionIndex: number;
+  /** Bytes of the partition's segments in this directory. */
+  partitionSize: number;
+  /** How far this replica's log end is behind the high watermark. */
+  offsetLag: number;
+  /** A log being moved here by AlterReplicaLogDirs, not yet the current one. */
+  isFutureKey: boolean;
+}
+
 /** SaslAuthenticate request (API key 36), versions 0-2, flexible 2+. */
 export interface SaslAuthenticateRequest {
   /** The client's next token of the SASL exchange. */
@@ -2464,6 +2564,7 @@ export interface KafkaMessages {
   OffsetForLeaderEpoch: { key: 23; request: OffsetForLeaderEpochRequest; requestInput: OffsetForLeaderEpochRequestInput; response: OffsetForLeaderEpochResponse; responseInput: OffsetForLeaderEpochResponseInput };
   DescribeConfigs: { key: 32; request: DescribeConfigsRequest; requestInput: DescribeConfigsRequestInput; response: DescribeConfigsResponse; responseInput: DescribeConfigsResponseInput };
   AlterConfigs: { key: 33; request: AlterConfigsRequest; requestInput: AlterConfigsRequestInput; response: AlterConfigsResponse; responseInput: AlterConfigsResponseInput };
+  DescribeLogDirs: { key: 35; request: DescribeLogDirsRequest; requestInput: DescribeLogDirsRequestInput; response: DescribeLogDirsResponse; responseInput: DescribeLogDirsResponseInput };
   SaslAuthenticate: { key: 36; request: SaslAuthenticateRequest; requestInput: SaslAuthenticateRequestInput; response: SaslAuthenticateResponse; responseInput: SaslAuthenticateResponseInput };
   CreatePartitions: { key: 37; request: CreatePartitionsRequest; requestInput: CreatePartitionsRequestInput; response: CreatePartitionsResponse; responseInput: CreatePartitionsResponseInput };
   DeleteGroups: { key: 42; request: DeleteGroupsRequest; requestInput: DeleteGroupsRequestInput; response: DeleteGroupsResponse; responseInput: DeleteGroupsResponseInput };

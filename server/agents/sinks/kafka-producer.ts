@@ -3,6 +3,7 @@ import { Reader, Writer } from "../../kafka/codec";
 import { APIS, ApiKey } from "../../kafka/messages";
 import { decodeStruct, encodeStruct } from "../../kafka/schema";
 import { type Header, encodeRecordBatch } from "../../kafka/records/batch";
+import { murmur2 } from "../../kafka/client/partitioner";
 
 /**
  * The produce path of the topic sink: Metadata and Produce over the Kafka protocol, with record
@@ -138,30 +139,8 @@ interface TopicInfo {
   leaders: number[];
 }
 
-/** Kafka's murmur2, as its default partitioner hashes keys (so keyed records land where Java, librdkafka's murmur2 setting and kafkajs put them). */
-export function murmur2(data: Buffer): number {
-  const m = 0x5bd1e995;
-  let h = 0x9747b28c ^ data.length;
-  const n4 = data.length & ~3;
-  for (let i = 0; i < n4; i += 4) {
-    let k = data.readInt32LE(i);
-    k = Math.imul(k, m);
-    k ^= k >>> 24;
-    k = Math.imul(k, m);
-    h = Math.imul(h, m) ^ k;
-  }
-  const rest = data.length & 3;
-  if (rest === 3) h ^= data[n4 + 2]! << 16;
-  if (rest >= 2) h ^= data[n4 + 1]! << 8;
-  if (rest >= 1) {
-    h ^= data[n4]!;
-    h = Math.imul(h, m);
-  }
-  h ^= h >>> 13;
-  h = Math.imul(h, m);
-  h ^= h >>> 15;
-  return h;
-}
+// The one murmur2 lives with the Kafka client; re-exported while the sink still has its own producer.
+export { murmur2 };
 
 export class KafkaProducer {
   private readonly brokers = new Map<number, { host: string; port: number }>();

@@ -438,6 +438,19 @@ export class Handlers {
     return { errorCode: 0, ...this.b.logs.initProducerId() };
   }
 
+  /** The one log directory and the bytes of every (asked) partition in it; a single node has no replica lag. */
+  describeLogDirs(req: Body, _info: RequestInfo): Body {
+    const wanted = req.topics as { topic: string; partitions: number[] }[] | null;
+    const logs = this.b.logs;
+    const topics = (wanted ?? logs.topics().map((t) => ({ topic: t.name, partitions: logs.partitions(t.name).map((p) => p.partition) })))
+      .filter((t) => logs.topic(t.topic))
+      .map((t) => ({
+        name: t.topic,
+        partitions: logs.partitions(t.topic).filter((p) => t.partitions.includes(p.partition)).map((p) => ({ partitionIndex: p.partition, partitionSize: p.sizeBytes, offsetLag: 0, isFutureKey: false })),
+      }));
+    return { errorCode: ErrorCode.NONE, results: [{ errorCode: ErrorCode.NONE, logDir: logs.logDir, topics }] };
+  }
+
   describeCluster(_req: Body, _info: RequestInfo): Body {
     return {
       errorCode: 0,
