@@ -7,8 +7,8 @@
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { startRouterEnv } from "../server/api/routers/testing";
-import type { BrowseResult } from "../server/console/browse";
+import { startRouterEnv } from "../server/api/testing";
+import type { BrowseResult } from "../server/admin/browse";
 import { LagSampler } from "../server/metrics/lag";
 import { metrics } from "../server/metrics/registry";
 import { SeriesSampler } from "../server/metrics/series";

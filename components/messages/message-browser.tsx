@@ -4,7 +4,7 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { Fragment, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import type { inferRouterInputs } from "@trpc/server";
 import type { AppRouter } from "../../server/api/root";
-import type { BrowseResult, BrowsedRecord, ScanProgress } from "../../server/console/browse";
+import type { BrowseResult, BrowsedRecord, ScanProgress } from "../../server/admin/browse";
 import { ClusterPicker, clusterHref, useCanProduce, useCluster } from "../clusters/cluster-picker";
 import { formatBytes, formatCount, formatTimestamp } from "../format";
 import { trpc } from "../trpc";

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kcat } from "../broker/compat/harness";
 import { ATTRIBUTES, BATCH_LENGTH, CRC, HEADER_SIZE, LOG_OVERHEAD, forEachBatch } from "../kafka/records/batch";
 import { codecName } from "../kafka/records/compression";
-import type { BrowseResult, BrowsedRecord } from "../console/browse";
-import { startRouterEnv } from "./routers/testing";
+import type { BrowseResult, BrowsedRecord } from "../admin/browse";
+import { startRouterEnv } from "./testing";
 
 const CODECS = ["gzip", "snappy", "lz4", "zstd"] as const;
 
@@ -77,8 +77,7 @@ describe("compressed topics in the console", () => {
 
   it.each(CODECS)("%s: a live tail follows records kcat compresses", async (codec) => {
     const ac = new AbortController();
-    const caller = env.viewer();
-    const it = (await caller.messages.tail({ cluster: "embedded", topic: `z-${codec}`, filters: { key: "live" } }, { signal: ac.signal }))[Symbol.asyncIterator]();
+    const it = (await env.viewer(ac.signal).messages.tail({ cluster: "embedded", topic: `z-${codec}`, filters: { key: "live" } }))[Symbol.asyncIterator]();
     const next = it.next();
     await new Promise((r) => setTimeout(r, 300));
     await kcat(["-P", "-b", env.broker.bootstrap, "-t", `z-${codec}`, "-p", "0", "-z", codec, "-K:"], `other:${compressible("no")}\nlive:${compressible(`tailed ${codec}`)}\n`);

@@ -1,6 +1,6 @@
-import type { ClusterConnections } from "../control/clusters";
-import { EMBEDDED_CLUSTER } from "../control/clusters";
-import { listGroups, type GroupSummary } from "../control/groups";
+import type { ClusterConnections } from "../admin/clusters";
+import { EMBEDDED_CLUSTER } from "../admin/clusters";
+import { listGroups, type GroupSummary } from "../admin/groups";
 import { logger } from "../log";
 import { RingSeries } from "./series";
 

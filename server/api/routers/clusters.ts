@@ -2,9 +2,9 @@ import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { clusters } from "../../../db/schema";
-import { ClusterUnreachable, probeCluster, type ClusterSettings } from "../../console/cluster-test";
-import { onCluster } from "../../console/kafka-errors";
-import { EMBEDDED_CLUSTER, splitServers, type ClusterConnections } from "../../control/clusters";
+import { ClusterUnreachable, probeCluster, type ClusterSettings } from "../../admin/connection-probe";
+import { onCluster } from "../../admin/kafka-errors";
+import { EMBEDDED_CLUSTER, splitServers, type ClusterConnections } from "../../admin/clusters";
 import { adminProcedure, router, viewerProcedure, type Context } from "../trpc";
 
 const HOST_PORT = /^[A-Za-z0-9._\-\[\]:]+:\d{1,5}$/;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { SLOT_LAG_METRIC } from "../../agents/sources/cdc-logical";
-import { EMBEDDED_CLUSTER } from "../../control/clusters";
-import { listGroups } from "../../control/groups";
+import { EMBEDDED_CLUSTER } from "../../admin/clusters";
+import { listGroups } from "../../admin/groups";
 import { historyByLabels, RANGES, readHistory, type HistoryRange } from "../../metrics/rollups";
 import type { SeriesSampler } from "../../metrics/series";
 import { router, viewerProcedure, type Services } from "../trpc";

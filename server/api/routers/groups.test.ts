@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, clusters } from "../../../db/schema";
 import { eventually, startTestBroker } from "../../broker/compat/harness";
 import { LagSampler } from "../../metrics/lag";
-import { startRouterEnv } from "./testing";
+import { startRouterEnv } from "../testing";
 
 /**
  * The groups router against a real broker: a kafkajs consumer group commits, the console reads its

@@ -1,8 +1,8 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { EMBEDDED_CLUSTER } from "../../control/clusters";
-import { committedOffsets, deleteGroup, deleteTopicOffsets, describeGroup, executeReset, GroupBusyError, GroupError, listGroups, previewReset, StalePreviewError, type ResetScope } from "../../control/groups";
-import { formatOffsetsCsv, parseDuration, parseOffsetsCsv, ResetError, type ResetStrategy } from "../../control/offset-reset";
+import { EMBEDDED_CLUSTER } from "../../admin/clusters";
+import { committedOffsets, deleteGroup, deleteTopicOffsets, describeGroup, executeReset, GroupBusyError, GroupError, listGroups, previewReset, StalePreviewError, type ResetScope } from "../../admin/groups";
+import { formatOffsetsCsv, parseDuration, parseOffsetsCsv, ResetError, type ResetStrategy } from "../../admin/offset-reset";
 import { logger } from "../../log";
 import { operatorProcedure, router, viewerProcedure, type Context } from "../trpc";
 

@@ -1,8 +1,8 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { browse, BrowseInputError, tail } from "../../console/browse";
-import { asUserError, onCluster } from "../../console/kafka-errors";
-import { KafkaRequests } from "../../control/kafka-requests";
+import { browse, BrowseInputError, tail } from "../../admin/browse";
+import { asUserError, onCluster } from "../../admin/kafka-errors";
+import { KafkaRequests } from "../../admin/kafka-requests";
 import { operatorProcedure, router, viewerProcedure } from "../trpc";
 import { clusterConnections } from "./clusters";
 import { clusterInput } from "./topics";

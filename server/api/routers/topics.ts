@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import kafkajs from "kafkajs";
 import { z } from "zod";
-import { onCluster } from "../../console/kafka-errors";
+import { onCluster } from "../../admin/kafka-errors";
 import {
   groupsReading,
   listTopics,
@@ -10,10 +10,10 @@ import {
   topicPartitions,
   topicThroughput,
   type EmbeddedFacts,
-} from "../../console/topics";
-import { topicNameProblem } from "../../console/topic-name";
-import { EARLIEST } from "../../control/kafka-requests";
-import { EMBEDDED_CLUSTER } from "../../control/clusters";
+} from "../../admin/topics";
+import { topicNameProblem } from "../../admin/topic-name";
+import { EARLIEST } from "../../admin/kafka-requests";
+import { EMBEDDED_CLUSTER } from "../../admin/clusters";
 import { adminProcedure, router, viewerProcedure, type Context } from "../trpc";
 import { clusterConnections } from "./clusters";
 

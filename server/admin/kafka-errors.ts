@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import kafkajs from "kafkajs";
-import { UnknownCluster } from "../control/clusters";
-import { KafkaRequestError } from "../control/kafka-requests";
+import { UnknownCluster } from "./clusters";
+import { KafkaRequestError } from "./kafka-requests";
 
 const { KafkaJSError } = kafkajs;
 

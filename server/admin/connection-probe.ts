@@ -1,5 +1,5 @@
 import { Kafka } from "kafkajs";
-import { clientConfig } from "../control/clusters";
+import { clientConfig } from "./clusters";
 
 export interface ClusterSettings {
   bootstrapServers: string[];

@@ -1,6 +1,6 @@
 import jsonata from "jsonata";
 import type { WireRecord } from "kafkajs/src/cluster/index.js";
-import { EARLIEST, LATEST, KafkaRequestError, type KafkaRequests } from "../control/kafka-requests";
+import { EARLIEST, LATEST, KafkaRequestError, type KafkaRequests } from "./kafka-requests";
 
 /** Where a browse starts in each chosen partition. `positions` is what paging sends back. */
 export type StartAt =

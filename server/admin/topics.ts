@@ -2,7 +2,7 @@ import kafkajs, { type Admin } from "kafkajs";
 import type { Broker } from "../broker/broker";
 import { TOPIC_CONFIGS } from "../broker/log/configs";
 import type { SeriesSampler } from "../metrics/series";
-import { EARLIEST, LATEST, type KafkaRequests } from "../control/kafka-requests";
+import { EARLIEST, LATEST, type KafkaRequests } from "./kafka-requests";
 
 // kafkajs is CommonJS with a spread in its exports, which Node's ESM loader cannot see into.
 const { ConfigResourceTypes, ConfigSource } = kafkajs;
