@@ -1,6 +1,10 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import jsonata from "jsonata";
-import type { WireRecord } from "kafkajs/src/cluster/index.js";
-import { EARLIEST, LATEST, KafkaRequestError, type KafkaRequests } from "./kafka-requests";
+import { KafkaClientError, type KafkaClient } from "../kafka/client";
+import { ListOffsetsTimestamp } from "../kafka/constants";
+import { ErrorCode } from "../kafka/errors";
+import type { Header, Record as KafkaRecord } from "../kafka/records/batch";
+import { offsetsAt, partitionKey, partitionsOf, TopicNotFound } from "./topics";
 
 /** Where a browse starts in each chosen partition. `positions` is what paging sends back. */
 export type StartAt =
@@ -71,9 +75,14 @@ export interface BrowseResult extends ScanProgress {
 
 export class BrowseInputError extends Error {}
 
+/** Records the console fetched but could not decode: the console's failure, not the cluster's. */
+export class RecordDecodeError extends Error {}
+
 /** Values larger than this are cut for display; the size column still shows the real size. */
 export const MAX_VALUE_BYTES = 256 * 1024;
 const FETCH_BYTES_PER_PARTITION = 512 * 1024;
+/** Rounds in a row in which a partition's leader was moving (or loading) before a scan gives up. */
+const MAX_FAILED_ROUNDS = 10;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -88,35 +97,25 @@ function bytes(b: Buffer | null, max = Infinity): Bytes | null {
   }
 }
 
-function headerList(h: WireRecord["headers"]): { key: string; value: Buffer | null }[] {
-  const out: { key: string; value: Buffer | null }[] = [];
-  for (const [key, v] of Object.entries(h ?? {})) {
-    if (Array.isArray(v)) for (const x of v) out.push({ key, value: x });
-    else out.push({ key, value: v });
-  }
-  return out;
-}
-
-export function toBrowsed(partition: number, r: WireRecord): BrowsedRecord {
-  const headers = headerList(r.headers);
-  const size = (r.key?.length ?? 0) + (r.value?.length ?? 0) + headers.reduce((n, h) => n + Buffer.byteLength(h.key) + (h.value?.length ?? 0), 0);
+export function toBrowsed(partition: number, r: KafkaRecord): BrowsedRecord {
+  const size = (r.key?.length ?? 0) + (r.value?.length ?? 0) + r.headers.reduce((n, h) => n + Buffer.byteLength(h.key) + (h.value?.length ?? 0), 0);
   return {
     partition,
-    offset: Number(r.offset),
-    timestamp: Number(r.timestamp),
+    offset: r.offset,
+    timestamp: r.timestamp,
     key: bytes(r.key),
     value: bytes(r.value, MAX_VALUE_BYTES),
     truncated: (r.value?.length ?? 0) > MAX_VALUE_BYTES,
-    headers: headers.map((h) => ({ key: h.key, value: bytes(h.value) })),
+    headers: r.headers.map((h: Header) => ({ key: h.key, value: bytes(h.value) })),
     size,
   };
 }
 
-type Matcher = (r: WireRecord) => Promise<boolean>;
+type Matcher = (r: KafkaRecord) => Promise<boolean>;
 
 /** Compiles the filters once per scan; a bad JSONata expression is the user's to fix, before any read. */
 export function compileFilters(f: Filters, onError: (err: Error) => void): Matcher | undefined {
-  const tests: ((r: WireRecord) => boolean | Promise<boolean>)[] = [];
+  const tests: ((r: KafkaRecord) => boolean | Promise<boolean>)[] = [];
   if (f.key) {
     const key = Buffer.from(f.key);
     tests.push((r) => r.key !== null && r.key.equals(key));
@@ -124,7 +123,7 @@ export function compileFilters(f: Filters, onError: (err: Error) => void): Match
   if (f.header?.name) {
     const { name, value } = f.header;
     const want = value === undefined || value === "" ? undefined : Buffer.from(value);
-    tests.push((r) => headerList(r.headers).some((h) => h.key === name && (!want || (h.value !== null && h.value.equals(want)))));
+    tests.push((r) => r.headers.some((h) => h.key === name && (!want || (h.value !== null && h.value.equals(want)))));
   }
   if (f.text) {
     const needle = Buffer.from(f.text);
@@ -160,7 +159,117 @@ export function compileFilters(f: Filters, onError: (err: Error) => void): Match
   };
 }
 
-const key = (topic: string, p: number) => `${topic}:${p}`;
+
+/** One partition's share of a fetch round: its records, and where reading it goes on. */
+interface Round {
+  records: KafkaRecord[];
+  /** Past every batch the round read, control batches included. */
+  nextOffset: number;
+}
+
+/**
+ * Fetch rounds over one topic's partitions from given positions. Records come back decoded
+ * whatever their codec. A partition whose leader is moving comes back absent, to be read again
+ * after a back-off; one whose position was deleted meanwhile (retention, a purge) comes back empty
+ * with its next offset at the log start, or at the end when it was past it.
+ */
+export class FetchRounds {
+  private failedRounds = 0;
+
+  constructor(
+    private readonly client: KafkaClient,
+    private readonly topic: string,
+  ) {}
+
+  async next(positions: Map<number, number>, maxWaitMs: number): Promise<Map<number, Round>> {
+    const fetched = await this.fetch(positions, maxWaitMs);
+    const out = new Map<number, Round>();
+    let retry: KafkaClientError | undefined;
+    for (const f of fetched) {
+      if (f.errorCode === ErrorCode.NONE) out.set(f.partition, { records: f.records, nextOffset: f.nextOffset });
+      else if (f.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) out.set(f.partition, { records: [], nextOffset: await this.inRange(f.partition, positions.get(f.partition)!) });
+      else {
+        retry = new KafkaClientError(f.errorCode, `fetching ${this.topic}-${f.partition}`);
+        if (!retry.retriable) throw retry;
+      }
+    }
+    this.failedRounds = retry ? this.failedRounds + 1 : 0;
+    if (retry && this.failedRounds > MAX_FAILED_ROUNDS) throw retry;
+    if (retry) await sleep(this.client.cluster.backoff(this.failedRounds));
+    return out;
+  }
+
+  private async fetch(positions: Map<number, number>, maxWaitMs: number) {
+    try {
+      return await this.client.fetch([...positions].map(([partition, offset]) => ({ topic: this.topic, partition, offset })), {
+        maxWaitMs,
+        maxPartitionBytes: FETCH_BYTES_PER_PARTITION,
+        maxBytes: FETCH_BYTES_PER_PARTITION * positions.size,
+      });
+    } catch (err) {
+      if (err instanceof KafkaClientError) throw err;
+      // Anything else is the console failing to read what the cluster sent (a batch it cannot decompress).
+      const where = [...positions].map(([p, o]) => `partition ${p} from offset ${o}`).join(", ");
+      throw new RecordDecodeError(
+        `The console could not decode the records of ${this.topic} (${where}): ${(err as Error).message}. The records on the cluster are untouched; browse from a later offset to skip them, or read them with another client (kcat) to check them.`,
+        { cause: err },
+      );
+    }
+  }
+
+  private async inRange(partition: number, offset: number): Promise<number> {
+    const at = [{ topic: this.topic, partition }];
+    const [lo, hi] = await Promise.all([offsetsAt(this.client, at, ListOffsetsTimestamp.EARLIEST), offsetsAt(this.client, at, ListOffsetsTimestamp.LATEST)]);
+    const start = [...lo.values()][0] ?? 0;
+    return offset < start ? start : ([...hi.values()][0] ?? start);
+  }
+}
+
+/** The chosen partitions of a topic (all when none are named), each known to exist. */
+async function choosePartitions(client: KafkaClient, topic: string, wanted: number[] | undefined): Promise<number[]> {
+  const all = (await partitionsOf(client, topic)).map((p) => p.partition);
+  if (!wanted?.length) return all;
+  const chosen = [...new Set(wanted)].sort((a, b) => a - b);
+  const missing = chosen.filter((p) => !all.includes(p));
+  if (missing.length) throw new TopicNotFound(`${topic} has no partition ${missing.join(", ")}; it has partitions 0–${all.length - 1}`);
+  return chosen;
+}
+
+function filterCounter(filters: Filters) {
+  const c = { filterErrors: 0, firstFilterError: null as string | null, matches: undefined as Matcher | undefined };
+  c.matches = compileFilters(filters, (err) => {
+    c.filterErrors++;
+    c.firstFilterError ??= err.message;
+  });
+  return c;
+}
+
+/** Where each chosen partition's page starts, from the log's ends and the requested start. */
+async function startPositions(client: KafkaClient, req: BrowseRequest, chosen: number[]) {
+  const at = chosen.map((partition) => ({ topic: req.topic, partition }));
+  const [starts, ends, byTime] = await Promise.all([
+    offsetsAt(client, at, ListOffsetsTimestamp.EARLIEST),
+    offsetsAt(client, at, ListOffsetsTimestamp.LATEST),
+    req.start.kind === "timestamp" ? offsetsAt(client, at, req.start.timestamp) : undefined,
+  ]);
+  const lo = (p: number) => starts.get(partitionKey(req.topic, p)) ?? 0;
+  const hi = (p: number) => ends.get(partitionKey(req.topic, p)) ?? 0;
+  const perPartition = Math.max(1, Math.ceil(req.limit / chosen.length));
+  const first = new Map<number, number>();
+  for (const p of chosen) {
+    const s = req.start;
+    // A timestamp after the last record finds no offset (-1): the page starts at the end.
+    const atTime = byTime?.get(partitionKey(req.topic, p)) ?? -1;
+    const want =
+      s.kind === "earliest" ? lo(p)
+      : s.kind === "latest" ? hi(p) - perPartition
+      : s.kind === "offset" ? s.offset
+      : s.kind === "timestamp" ? (atTime < 0 ? hi(p) : atTime)
+      : (s.positions[String(p)] ?? lo(p));
+    first.set(p, Math.min(hi(p), Math.max(lo(p), want)));
+  }
+  return { first, lo, hi };
+}
 
 /**
  * One page of records: reads the chosen partitions from their start positions in rounds of one
@@ -169,83 +278,51 @@ const key = (topic: string, p: number) => `${topic}:${p}`;
  * A partition's next position is just after the last record it consumed, so paging on never skips
  * or repeats a record.
  */
-export async function* browse(
-  requests: KafkaRequests,
-  req: BrowseRequest,
-  signal?: AbortSignal,
-): AsyncGenerator<{ progress: ScanProgress } | { result: BrowseResult }> {
-  const all = await requests.partitions(req.topic);
-  const known = new Set(all.map((p) => p.partition));
-  const chosen = req.partitions?.length ? [...new Set(req.partitions)].sort((a, b) => a - b) : all.map((p) => p.partition);
-  const missing = chosen.filter((p) => !known.has(p));
-  if (missing.length) throw new KafkaRequestError(`${req.topic} has no partition ${missing.join(", ")}; it has partitions 0–${all.length - 1}`);
-  const leaders = new Map(all.map((p) => [key(req.topic, p.partition), p.leader]));
-  const q = [{ topic: req.topic, partitions: chosen }];
-  const [starts, ends] = await Promise.all([requests.listOffsets(q, EARLIEST, leaders), requests.listOffsets(q, LATEST, leaders)]);
-  const first = new Map<number, number>();
-  const at = req.start.kind === "timestamp" ? await requests.listOffsets(q, req.start.timestamp, leaders) : undefined;
-  const perPartition = Math.max(1, Math.ceil(req.limit / chosen.length));
-  for (const p of chosen) {
-    const lo = starts.get(key(req.topic, p)) ?? 0;
-    const hi = ends.get(key(req.topic, p)) ?? 0;
-    const s = req.start;
-    const want =
-      s.kind === "earliest" ? lo
-      : s.kind === "latest" ? hi - perPartition
-      : s.kind === "offset" ? s.offset
-      : s.kind === "timestamp" ? ((at!.get(key(req.topic, p)) ?? -1) < 0 ? hi : at!.get(key(req.topic, p))!)
-      : (s.positions[String(p)] ?? lo);
-    first.set(p, Math.min(hi, Math.max(lo, want)));
-  }
-
-  let filterErrors = 0;
-  let firstFilterError: string | null = null;
-  const matches = compileFilters(req.filters, (err) => {
-    filterErrors++;
-    firstFilterError ??= err.message;
-  });
-
+export async function* browse(client: KafkaClient, req: BrowseRequest, signal?: AbortSignal): AsyncGenerator<{ progress: ScanProgress } | { result: BrowseResult }> {
+  const chosen = await choosePartitions(client, req.topic, req.partitions);
+  const { first, lo, hi } = await startPositions(client, req, chosen);
+  const filter = filterCounter(req.filters);
+  const rounds = new FetchRounds(client, req.topic);
   const pos = new Map(first);
-  const total = Math.min(req.scanLimit, chosen.reduce((n, p) => n + (ends.get(key(req.topic, p))! - pos.get(p)!), 0));
+  const total = Math.min(req.scanLimit, chosen.reduce((n, p) => n + (hi(p) - pos.get(p)!), 0));
   const records: BrowsedRecord[] = [];
   let scanned = 0;
   let stoppedBy: BrowseResult["stoppedBy"] = "end";
-  const active = () => chosen.filter((p) => pos.get(p)! < ends.get(key(req.topic, p))!);
 
   scan: while (true) {
-    const open = active();
+    const open = chosen.filter((p) => pos.get(p)! < hi(p));
     if (open.length === 0) break;
     if (signal?.aborted) {
       stoppedBy = "cancelled";
       break;
     }
-    const fetched = await requests.fetch(req.topic, new Map(open.map((p) => [p, pos.get(p)!])), { maxBytesPerPartition: FETCH_BYTES_PER_PARTITION, leaders });
-    // Each partition's records up to the end seen at the start; a partition that returns nothing
-    // below its end (a gap left by compaction at its tail) is finished.
-    const queues = new Map<number, WireRecord[]>();
-    for (const f of fetched) {
-      const end = ends.get(key(req.topic, f.partition))!;
-      const rs = f.records.filter((r) => Number(r.offset) < end);
-      if (rs.length) queues.set(f.partition, rs);
-      else pos.set(f.partition, end);
+    // Each partition's records up to the end seen at the start. One that returns none below its
+    // end moves past what it read (control batches), or is finished when it read nothing.
+    const queues = new Map<number, { records: KafkaRecord[]; at: number; nextOffset: number }>();
+    for (const [p, r] of await rounds.next(new Map(open.map((p) => [p, pos.get(p)!])), 0)) {
+      const rs = r.records.filter((x) => x.offset < hi(p));
+      if (rs.length) queues.set(p, { records: rs, at: 0, nextOffset: Math.min(r.nextOffset, hi(p)) });
+      else pos.set(p, r.nextOffset > pos.get(p)! ? Math.min(r.nextOffset, hi(p)) : hi(p));
     }
     // Merge by timestamp so a page over several partitions reads in time order.
     while (queues.size) {
       let pick = -1;
       let best = Infinity;
-      for (const [p, rs] of queues) {
-        const t = Number(rs[0].timestamp);
-        if (t < best) {
-          best = t;
+      for (const [p, q] of queues) {
+        if (q.records[q.at].timestamp < best) {
+          best = q.records[q.at].timestamp;
           pick = p;
         }
       }
-      const rs = queues.get(pick)!;
-      const r = rs.shift()!;
-      if (rs.length === 0) queues.delete(pick);
+      const q = queues.get(pick)!;
+      const r = q.records[q.at++];
+      pos.set(pick, r.offset + 1);
+      if (q.at === q.records.length) {
+        queues.delete(pick);
+        pos.set(pick, Math.max(r.offset + 1, q.nextOffset));
+      }
       scanned++;
-      pos.set(pick, Number(r.offset) + 1);
-      if (!matches || (await matches(r))) records.push(toBrowsed(pick, r));
+      if (!filter.matches || (await filter.matches(r))) records.push(toBrowsed(pick, r));
       if (records.length >= req.limit) {
         stoppedBy = "limit";
         break scan;
@@ -258,55 +335,45 @@ export async function* browse(
     yield { progress: { scanned, matched: records.length, total } };
   }
 
-  const obj = (m: Map<number, number> | ((p: number) => number)) =>
-    Object.fromEntries(chosen.map((p) => [String(p), typeof m === "function" ? m(p) : m.get(p)!]));
+  const obj = (f: (p: number) => number) => Object.fromEntries(chosen.map((p) => [String(p), f(p)]));
   yield {
     result: {
       records,
       scanned,
       matched: records.length,
       total,
-      start: obj(first),
-      next: obj(pos),
-      logStart: obj((p) => starts.get(key(req.topic, p)) ?? 0),
-      logEnd: obj((p) => ends.get(key(req.topic, p)) ?? 0),
+      start: obj((p) => first.get(p)!),
+      next: obj((p) => pos.get(p)!),
+      logStart: obj(lo),
+      logEnd: obj(hi),
       stoppedBy,
-      filterErrors,
-      firstFilterError,
+      filterErrors: filter.filterErrors,
+      firstFilterError: filter.firstFilterError,
     },
   };
 }
 
 /**
  * Follows new records from the end of the chosen partitions until `signal` aborts, yielding each
- * round's matches. It long-polls, so it needs a connection of its own (a broker answers one
+ * round's matches. It long-polls, so it needs a client of its own (a broker answers one
  * connection's requests in order).
  */
 export async function* tail(
-  requests: KafkaRequests,
+  client: KafkaClient,
   req: { topic: string; partitions?: number[]; filters: Filters },
   signal: AbortSignal,
 ): AsyncGenerator<{ records: BrowsedRecord[]; filterErrors: number; firstFilterError: string | null }> {
-  const all = await requests.partitions(req.topic);
-  const chosen = req.partitions?.length ? req.partitions.filter((p) => all.some((x) => x.partition === p)) : all.map((p) => p.partition);
-  const leaders = new Map(all.map((p) => [key(req.topic, p.partition), p.leader]));
-  const ends = await requests.listOffsets([{ topic: req.topic, partitions: chosen }], LATEST, leaders);
-  const pos = new Map(chosen.map((p) => [p, ends.get(key(req.topic, p)) ?? 0]));
-  let filterErrors = 0;
-  let firstFilterError: string | null = null;
-  const matches = compileFilters(req.filters, (err) => {
-    filterErrors++;
-    firstFilterError ??= err.message;
-  });
+  const chosen = await choosePartitions(client, req.topic, req.partitions);
+  const ends = await offsetsAt(client, chosen.map((partition) => ({ topic: req.topic, partition })), ListOffsetsTimestamp.LATEST);
+  const pos = new Map(chosen.map((p) => [p, ends.get(partitionKey(req.topic, p)) ?? 0]));
+  const filter = filterCounter(req.filters);
+  const rounds = new FetchRounds(client, req.topic);
   while (!signal.aborted) {
-    const fetched = await requests.fetch(req.topic, pos, { maxBytesPerPartition: FETCH_BYTES_PER_PARTITION, maxWaitMs: 1000, leaders });
     const out: BrowsedRecord[] = [];
-    for (const f of fetched) {
-      for (const r of f.records) {
-        pos.set(f.partition, Number(r.offset) + 1);
-        if (!matches || (await matches(r))) out.push(toBrowsed(f.partition, r));
-      }
+    for (const [p, r] of await rounds.next(pos, 1000)) {
+      for (const rec of r.records) if (!filter.matches || (await filter.matches(rec))) out.push(toBrowsed(p, rec));
+      pos.set(p, Math.max(pos.get(p)!, r.nextOffset));
     }
-    if (out.length) yield { records: out.sort((a, b) => a.timestamp - b.timestamp), filterErrors, firstFilterError };
+    if (out.length) yield { records: out.sort((a, b) => a.timestamp - b.timestamp), filterErrors: filter.filterErrors, firstFilterError: filter.firstFilterError };
   }
 }

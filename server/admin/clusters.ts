@@ -1,11 +1,7 @@
 import { eq } from "drizzle-orm";
-import { Kafka, logLevel, Partitioners, type Admin, type KafkaConfig, type Producer } from "kafkajs";
 import type { Db } from "../../db/client";
 import { clusters } from "../../db/schema";
-import { logger } from "../log";
-import { KafkaRequests } from "./kafka-requests";
-
-const log = logger("clusters");
+import { KafkaClient, type ClientOptions, type Producer, type SaslMechanism } from "../kafka/client";
 
 /** The id of the embedded broker in every cluster list; database clusters use their row id. */
 export const EMBEDDED_CLUSTER = "embedded";
@@ -13,34 +9,41 @@ export const EMBEDDED_CLUSTER = "embedded";
 /** A cluster id that names no cluster (deleted, or never added). */
 export class UnknownCluster extends Error {}
 
+/** The SASL mechanisms the Clusters page offers, as the clusters table stores them. */
+export type ClusterSaslMechanism = "plain" | "scram-sha-256" | "scram-sha-512";
+
 /** A cluster as the console sees it. The SASL password never leaves the server. */
 export interface ClusterInfo {
   id: string;
   name: string;
   bootstrapServers: string[];
-  saslMechanism: "plain" | "scram-sha-256" | "scram-sha-512" | null;
+  saslMechanism: ClusterSaslMechanism | null;
   saslUsername: string | null;
   hasPassword: boolean;
   tls: boolean;
   embedded: boolean;
 }
 
+/** What it takes to connect to a cluster: the Clusters page's fields. */
+export interface ClusterSettings {
+  bootstrapServers: string[];
+  tls: boolean;
+  sasl?: { mechanism: ClusterSaslMechanism; username: string; password: string };
+}
+
 interface Connection {
-  kafka: Kafka;
-  config: KafkaConfig;
-  admin: Promise<Admin>;
-  /** Requests kafkajs's admin lacks (server/control/kafka-requests.ts), made on first use: most pages only need the admin. */
-  requests?: KafkaRequests;
-  producer?: Promise<Producer>;
+  client: KafkaClient;
+  /** The Produce page's producer, made on first use: most pages only read. */
+  producer?: Producer;
 }
 
 /**
- * Kafka-protocol connections to every cluster the console manages, one kafkajs client and one
- * connected admin per cluster, made on first use. The console reaches even the embedded broker
- * this way, so the same screens work for an Apache Kafka or Redpanda cluster.
+ * One Kafka client per cluster the console manages, made on first use and shared by every page
+ * and the lag sampler. The console reaches even the embedded broker this way, so the same screens
+ * work for an Apache Kafka or Redpanda cluster.
  */
 export class ClusterConnections {
-  private connections = new Map<string, Connection>();
+  private connections = new Map<string, Promise<Connection>>();
 
   constructor(
     private readonly db: Db,
@@ -68,8 +71,8 @@ export class ClusterConnections {
     ];
   }
 
-  /** kafkajs options for a cluster id; throws a user-facing error for an unknown one. */
-  async configOf(id: string): Promise<KafkaConfig> {
+  /** Client options for a cluster id; throws a user-facing error for an unknown one. */
+  async configOf(id: string): Promise<ClientOptions> {
     if (id === EMBEDDED_CLUSTER) {
       if (!this.embeddedBootstrap) throw new UnknownCluster("this process runs no embedded broker; add a cluster on the Clusters page");
       return clientConfig({ bootstrapServers: [this.embeddedBootstrap], tls: false });
@@ -84,67 +87,49 @@ export class ClusterConnections {
     });
   }
 
-  async kafka(id: string): Promise<Kafka> {
-    return (await this.connection(id)).kafka;
-  }
-
-  /** A connected admin client, shared by every request for that cluster. */
-  async admin(id: string): Promise<Admin> {
-    return (await this.connection(id)).admin;
+  /** The cluster's shared client; it connects on its first request and reconnects by itself. */
+  async client(id: string): Promise<KafkaClient> {
+    return (await this.connection(id)).client;
   }
 
   /**
-   * Fetch from any offset, batched ListOffsets and Metadata (message browser, topic sizes) and the
-   * group offset requests (fetch all, commit outside a generation, delete), over one connection.
+   * A client of its own, for a caller whose requests wait on the broker (a live tail long-polls,
+   * and a broker answers one connection's requests in order). The caller closes it.
    */
-  async requests(id: string): Promise<KafkaRequests> {
-    const c = await this.connection(id);
-    c.requests ??= new KafkaRequests(c.config);
-    return c.requests;
+  async dedicatedClient(id: string): Promise<KafkaClient> {
+    return new KafkaClient(await this.configOf(id));
   }
 
-  /** A connected producer for the console's Produce page, shared per cluster. */
+  /** The Produce page's producer for a cluster: idempotent, and never creating a topic by a typo. */
   async producer(id: string): Promise<Producer> {
     const c = await this.connection(id);
-    if (!c.producer) {
-      const producer = c.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
-      const p = producer.connect().then(() => producer);
-      c.producer = p;
-      p.catch(() => {
-        if (c.producer === p) c.producer = undefined;
-      });
-    }
+    c.producer ??= c.client.producer({ autoCreateTopics: false, lingerMs: 0 });
     return c.producer;
   }
 
-  private async connection(id: string): Promise<Connection> {
+  private connection(id: string): Promise<Connection> {
     let c = this.connections.get(id);
     if (!c) {
-      const config = await this.configOf(id);
-      const kafka = new Kafka(config);
-      const admin = kafka.admin();
-      const connected = admin.connect().then(() => admin);
-      c = { kafka, config, admin: connected };
-      this.connections.set(id, c);
-      // A failed connect must not be cached: the next request tries again.
-      connected.catch(() => {
-        if (this.connections.get(id) === c) this.connections.delete(id);
+      const made = this.configOf(id).then((options) => ({ client: new KafkaClient(options) }));
+      c = made;
+      this.connections.set(id, made);
+      // An unknown cluster must not be cached: it may be added next.
+      made.catch(() => {
+        if (this.connections.get(id) === made) this.connections.delete(id);
       });
     }
     return c;
   }
 
-  /** Drops a cluster's connection (after it was edited or deleted). */
+  /** Drops a cluster's client (after it was edited or deleted). */
   async forget(id: string): Promise<void> {
     const c = this.connections.get(id);
     this.connections.delete(id);
-    if (!c) return;
-    // Closing a connection that never opened has nothing to report; the failure reached its caller.
-    await Promise.all([
-      c.admin.then((a) => a.disconnect()).catch(() => undefined),
-      c.producer?.then((p) => p.disconnect()).catch(() => undefined),
-      c.requests?.close().catch(() => undefined),
-    ]);
+    // A cluster that was never found has nothing to close; its lookup failed for its caller.
+    const conn = await c?.catch(() => undefined);
+    if (!conn) return;
+    await conn.producer?.close();
+    await conn.client.close();
   }
 
   async close(): Promise<void> {
@@ -159,22 +144,21 @@ export function splitServers(s: string): string[] {
     .filter(Boolean);
 }
 
-/** Client settings shared by the console's connections and a Save-time connection test. */
-export function clientConfig(c: {
-  bootstrapServers: string[];
-  tls: boolean;
-  sasl?: { mechanism: "plain" | "scram-sha-256" | "scram-sha-512"; username: string; password: string };
-}): KafkaConfig {
+const SASL_MECHANISMS: Record<ClusterSaslMechanism, SaslMechanism> = { plain: "PLAIN", "scram-sha-256": "SCRAM-SHA-256", "scram-sha-512": "SCRAM-SHA-512" };
+
+/**
+ * Client settings shared by the console's connections and a Save-time connection test: short
+ * timeouts and few retries, because a person is waiting for the page.
+ */
+export function clientConfig(c: ClusterSettings): ClientOptions {
   return {
     clientId: "tributary-console",
-    brokers: c.bootstrapServers,
-    ssl: c.tls,
-    sasl: c.sasl ? ({ mechanism: c.sasl.mechanism, username: c.sasl.username, password: c.sasl.password } as KafkaConfig["sasl"]) : undefined,
-    connectionTimeout: 3000,
-    requestTimeout: 10_000,
-    retry: { retries: 2, initialRetryTime: 200 },
-    // kafkajs's own warnings (retries, rebalances) go to our debug log; failures reach callers as errors.
-    logLevel: logLevel.WARN,
-    logCreator: () => (entry) => log.debug({ namespace: entry.namespace, ...entry.log }, "kafkajs"),
+    bootstrap: c.bootstrapServers,
+    tls: c.tls,
+    sasl: c.sasl && { mechanism: SASL_MECHANISMS[c.sasl.mechanism], username: c.sasl.username, password: c.sasl.password },
+    connectTimeoutMs: 3000,
+    requestTimeoutMs: 10_000,
+    retries: 2,
+    retryBackoffMs: 200,
   };
 }

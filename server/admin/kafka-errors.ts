@@ -1,50 +1,71 @@
 import { TRPCError } from "@trpc/server";
-import kafkajs from "kafkajs";
+import { KafkaClientError, KafkaProduceError } from "../kafka/client";
+import { ErrorCode } from "../kafka/errors";
+import { BrowseInputError, RecordDecodeError } from "./browse";
 import { UnknownCluster } from "./clusters";
-import { KafkaRequestError } from "./kafka-requests";
+import { GroupBusyError, GroupError, StalePreviewError } from "./groups";
+import { ResetError } from "./offset-reset";
+import { TopicNotFound } from "./topics";
 
-const { KafkaJSError } = kafkajs;
+type Code = TRPCError["code"];
 
-const UNREACHABLE = new Set(["KafkaJSConnectionError", "KafkaJSConnectionClosedError", "KafkaJSRequestTimeoutError", "KafkaJSBrokerNotFound", "KafkaJSSASLAuthenticationError"]);
+/** What the console does with each answer a cluster can give: its tRPC code. */
+const BY_KAFKA_CODE = new Map<number, Code>([
+  [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "NOT_FOUND"],
+  [ErrorCode.UNKNOWN_TOPIC_ID, "NOT_FOUND"],
+  [ErrorCode.GROUP_ID_NOT_FOUND, "NOT_FOUND"],
+  [ErrorCode.TOPIC_ALREADY_EXISTS, "CONFLICT"],
+  [ErrorCode.NON_EMPTY_GROUP, "CONFLICT"],
+  [ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC, "CONFLICT"],
+  [ErrorCode.TOPIC_AUTHORIZATION_FAILED, "FORBIDDEN"],
+  [ErrorCode.GROUP_AUTHORIZATION_FAILED, "FORBIDDEN"],
+  [ErrorCode.CLUSTER_AUTHORIZATION_FAILED, "FORBIDDEN"],
+]);
+const UNREACHABLE = new Set<number>([ErrorCode.NETWORK_EXCEPTION, ErrorCode.REQUEST_TIMED_OUT]);
+const LOGIN = new Set<number>([ErrorCode.SASL_AUTHENTICATION_FAILED, ErrorCode.UNSUPPORTED_SASL_MECHANISM, ErrorCode.ILLEGAL_SASL_STATE]);
 
-function rootCause(err: Error): Error {
-  // kafkajs wraps the real failure in "number of retries exceeded"; the user needs the real one.
-  let e: Error = err;
-  while (e.name === "KafkaJSNumberOfRetriesExceeded" && (e as { cause?: Error }).cause) e = (e as { cause?: Error }).cause as Error;
-  return e;
+/** The console's own failures, each the user's to act on, by class. */
+const OURS: [new (...args: never[]) => Error, Code][] = [
+  [UnknownCluster, "NOT_FOUND"],
+  [TopicNotFound, "NOT_FOUND"],
+  [BrowseInputError, "BAD_REQUEST"],
+  [StalePreviewError, "CONFLICT"],
+  [ResetError, "BAD_REQUEST"],
+  [GroupBusyError, "CONFLICT"],
+  [GroupError, "NOT_FOUND"],
+  [RecordDecodeError, "INTERNAL_SERVER_ERROR"],
+];
+
+function fromClient(e: KafkaClientError, cluster: string): TRPCError {
+  // The client's message says what failed and, where it can, what to do; the console adds where.
+  if (UNREACHABLE.has(e.code)) {
+    return new TRPCError({ code: "PRECONDITION_FAILED", message: `Cluster ${cluster} did not answer (${e.message}). Check that it runs, or fix its settings on the Clusters page.`, cause: e });
+  }
+  if (LOGIN.has(e.code)) {
+    return new TRPCError({ code: "PRECONDITION_FAILED", message: `Cluster ${cluster} refused the console's login (${e.message}). Fix the SASL settings on the Clusters page.`, cause: e });
+  }
+  const code = BY_KAFKA_CODE.get(e.code);
+  if (code) return new TRPCError({ code, message: `Cluster ${cluster}: ${e.message}.`, cause: e });
+  if (e.retriable) {
+    // Still failing after the client's retries: a leader or coordinator that is moving or loading.
+    return new TRPCError({ code: "PRECONDITION_FAILED", message: `Cluster ${cluster} is not ready (${e.message}). Try again in a moment, or check the cluster's health.`, cause: e });
+  }
+  return new TRPCError({ code: "BAD_REQUEST", message: `Cluster ${cluster}: ${e.message}.`, cause: e });
 }
 
 /**
- * Turns a Kafka client failure into an error the console can show: a cluster that cannot be
- * reached says so and where to fix it; a broker's refusal (bad config, unknown topic) is the
- * user's to correct. Anything else is ours and is rethrown untouched.
+ * Turns a failure of a console request into an error the console can show: a cluster that cannot
+ * be reached says so and where to fix it; a cluster's answer (bad config, unknown topic) names what
+ * to correct; the console's own failures (a filter, a batch it cannot decode) say they are the
+ * console's. Anything else is a bug and is rethrown untouched.
  */
 export function asUserError(err: unknown, cluster: string): unknown {
   if (err instanceof TRPCError) return err;
-  if (err instanceof UnknownCluster) return new TRPCError({ code: "NOT_FOUND", message: err.message, cause: err });
-  if (err instanceof KafkaRequestError) return new TRPCError({ code: "NOT_FOUND", message: err.message, cause: err });
-  if (err instanceof Error && err.name === "KafkaJSAggregateError") {
-    // One error per topic of a CreateTopics request; the console sends one topic at a time.
-    const errors = ((err as { errors?: Error[] }).errors ?? []).map((e) => asUserError(e, cluster));
-    const first = errors.find((e): e is TRPCError => e instanceof TRPCError);
-    return first ?? err;
-  }
-  if (!(err instanceof KafkaJSError)) return err;
-  const e = rootCause(err);
-  if (UNREACHABLE.has(e.name)) {
-    return new TRPCError({
-      code: "PRECONDITION_FAILED",
-      message: `Cluster ${cluster} did not answer (${e.message}). Check that it runs, or fix its settings on the Clusters page.`,
-      cause: err,
-    });
-  }
-  const type = (e as { type?: string }).type;
-  if (type === "UNKNOWN_TOPIC_OR_PARTITION") return new TRPCError({ code: "NOT_FOUND", message: `${e.message} Pick a topic from the Topics page.`, cause: err });
-  if (type === "TOPIC_ALREADY_EXISTS") return new TRPCError({ code: "CONFLICT", message: "A topic with this name exists; pick another name.", cause: err });
-  const nested = (e as { errors?: Error[] }).errors;
-  const detail = nested?.length ? nested.map((x) => x.message).join("; ") : e.message;
-  const hint = type === "INVALID_CONFIG" ? " Check the config names and values." : type === "INVALID_PARTITIONS" ? " Use at least one partition." : "";
-  return new TRPCError({ code: "BAD_REQUEST", message: `The cluster refused: ${detail}.${hint}`, cause: err });
+  // A send in which the cluster refused records fails as its first refusal.
+  if (err instanceof KafkaProduceError) return asUserError(err.failures[0].error, cluster);
+  if (err instanceof KafkaClientError) return fromClient(err, cluster);
+  for (const [type, code] of OURS) if (err instanceof type) return new TRPCError({ code, message: err.message, cause: err });
+  return err;
 }
 
 /** Runs a Kafka call for `cluster`, with its failures turned into errors the user can act on. */

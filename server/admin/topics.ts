@@ -1,27 +1,19 @@
-import kafkajs, { type Admin } from "kafkajs";
-import type { Broker } from "../broker/broker";
+import { setTimeout as sleep } from "node:timers/promises";
 import { TOPIC_CONFIGS } from "../broker/log/configs";
+import { KafkaClientError, type KafkaClient, type NewTopic, type PartitionInfo } from "../kafka/client";
+import { ConfigResourceType, ConfigSource, ListOffsetsTimestamp } from "../kafka/constants";
+import { ErrorCode } from "../kafka/errors";
 import type { SeriesSampler } from "../metrics/series";
-import { EARLIEST, LATEST, type KafkaRequests } from "./kafka-requests";
 
-// kafkajs is CommonJS with a spread in its exports, which Node's ESM loader cannot see into.
-const { ConfigResourceTypes, ConfigSource } = kafkajs;
-
-
-/**
- * Facts only the embedded broker can give (disk use, per-second rates): present when the cluster
- * being viewed is the broker running in this process, absent for external clusters.
- */
-export interface EmbeddedFacts {
-  broker: Broker;
-  series?: SeriesSampler;
-}
+/** A topic or partition the cluster does not have. */
+export class TopicNotFound extends Error {}
 
 export interface TopicRow {
   name: string;
   internal: boolean;
   partitions: number;
   records: number;
+  /** Bytes of one copy of the topic (each partition's leader replica); null when the cluster does not tell. */
   sizeBytes: number | null;
   recordsPerSec: number | null;
   bytesPerSec: number | null;
@@ -29,62 +21,117 @@ export interface TopicRow {
   cleanupPolicy: string | null;
 }
 
-function lastRate(series: SeriesSampler | undefined, metric: string, topic: string): number | null {
-  if (!series) return null;
+/** The key of a topic-partition in the maps these functions return. */
+export const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/** Offsets of many partitions at one timestamp (or EARLIEST / LATEST): one ListOffsets per leader. */
+export async function offsetsAt(client: KafkaClient, partitions: { topic: string; partition: number }[], timestamp: number): Promise<Map<string, number>> {
+  const listed = await client.admin.listOffsets(partitions.map((p) => ({ ...p, timestamp })));
+  return new Map(listed.map((o) => [partitionKey(o.topic, o.partition), o.offset]));
+}
+
+/** A topic's partitions in partition order; a topic the cluster lacks is the user's to fix. */
+export async function partitionsOf(client: KafkaClient, topic: string): Promise<PartitionInfo[]> {
+  const t = (await client.admin.metadata([topic])).topics.find((x) => x.name === topic);
+  if (!t) throw new TopicNotFound(`Topic ${topic} does not exist on this cluster; pick one from the Topics page.`);
+  return t.partitions.filter(Boolean);
+}
+
+/** Replica bytes by topic, partition and broker. */
+export type ReplicaSizes = Map<string, Map<number, Map<number, number>>>;
+
+/** Codes with which a cluster declines to say how large its logs are; the pages then show "–". */
+const SIZES_WITHHELD = new Set<number>([ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ErrorCode.UNSUPPORTED_VERSION]);
+
+/**
+ * Bytes of every partition replica from DescribeLogDirs (every broker, the named topics or all),
+ * which Apache Kafka, Redpanda and Tributary all answer; null when the cluster withholds them (the
+ * console's user lacks Describe on the cluster).
+ */
+export async function replicaSizes(client: KafkaClient, topics: { topic: string; partitions: number[] }[] | null): Promise<ReplicaSizes | null> {
+  let dirs;
+  try {
+    dirs = await client.admin.describeLogDirs(topics);
+  } catch (err) {
+    if (err instanceof KafkaClientError && SIZES_WITHHELD.has(err.code)) return null;
+    throw err;
+  }
+  const out: ReplicaSizes = new Map();
+  for (const d of dirs) {
+    if (d.errorCode !== ErrorCode.NONE) continue; // an offline log directory holds no readable replica
+    for (const p of d.partitions) {
+      if (p.future) continue; // a copy being moved between directories is not the replica yet
+      const byPartition = out.get(p.topic) ?? new Map<number, Map<number, number>>();
+      const byNode = byPartition.get(p.partition) ?? new Map<number, number>();
+      byNode.set(d.nodeId, (byNode.get(d.nodeId) ?? 0) + p.sizeBytes);
+      byPartition.set(p.partition, byNode);
+      out.set(p.topic, byPartition);
+    }
+  }
+  return out;
+}
+
+/** A partition's size: its leader's replica, or the largest one while it has no leader. */
+export function partitionSize(sizes: ReplicaSizes | null, topic: string, p: { partition: number; leader: number }): number | null {
+  if (!sizes) return null;
+  const byNode = sizes.get(topic)?.get(p.partition);
+  if (!byNode) return null; // no broker reported a replica of it
+  return byNode.get(p.leader) ?? Math.max(...byNode.values());
+}
+
+function lastRate(series: SeriesSampler, metric: string, topic: string): number {
   const pts = series.sum(metric, { topic });
   return pts.length ? pts[pts.length - 1].v : 0;
 }
 
-function sizeOf(facts: EmbeddedFacts | undefined, topic: string): number | null {
-  if (!facts) return null;
-  const logs = facts.broker.logs;
-  if (!logs.topic(topic)) return null;
-  return logs.partitions(topic).reduce((n, p) => n + p.sizeBytes, 0);
-}
-
 /**
- * Every topic with its partition count, record count (end − start over partitions), retention and,
- * on the embedded broker, size and current rate: one Metadata, two ListOffsets per leader and one
- * DescribeConfigs, whatever the number of topics.
+ * Every topic with its partition count, record count (end − start over partitions), size,
+ * retention and, on the embedded broker (whose metrics are in `series`), current rate: one
+ * Metadata, two ListOffsets per leader, one DescribeConfigs and one DescribeLogDirs per broker,
+ * whatever the number of topics.
  */
-export async function listTopics(admin: Admin, requests: KafkaRequests, facts: EmbeddedFacts | undefined): Promise<TopicRow[]> {
-  const md = await requests.metadata();
-  const topics = md.topicMetadata.filter((t) => t.topicErrorCode === 0);
+export async function listTopics(client: KafkaClient, series: SeriesSampler | undefined): Promise<TopicRow[]> {
+  const topics = (await client.admin.metadata()).topics;
   if (topics.length === 0) return [];
-  const leaders = new Map<string, number>();
-  for (const t of topics) for (const p of t.partitionMetadata) leaders.set(`${t.topic}:${p.partitionId}`, p.leader);
-  const query = topics.map((t) => ({ topic: t.topic, partitions: t.partitionMetadata.map((p) => p.partitionId) }));
-  const [starts, ends, configs] = await Promise.all([
-    requests.listOffsets(query, EARLIEST, leaders),
-    requests.listOffsets(query, LATEST, leaders),
-    admin.describeConfigs({
-      includeSynonyms: false,
-      resources: topics.map((t) => ({ type: ConfigResourceTypes.TOPIC, name: t.topic, configNames: ["retention.ms", "cleanup.policy"] })),
-    }),
+  const positions = topics.flatMap((t) => t.partitions.filter(Boolean).map((p) => ({ topic: t.name, partition: p.partition })));
+  const [starts, ends, configs, sizes] = await Promise.all([
+    offsetsAt(client, positions, ListOffsetsTimestamp.EARLIEST),
+    offsetsAt(client, positions, ListOffsetsTimestamp.LATEST),
+    client.admin.describeConfigs(topics.map((t) => ({ type: ConfigResourceType.TOPIC, name: t.name, keys: ["retention.ms", "cleanup.policy"] }))),
+    replicaSizes(client, null),
   ]);
-  const cfg = new Map(configs.resources.map((r) => [r.resourceName, new Map(r.configEntries.map((e) => [e.configName, e.configValue]))]));
+  const cfg = new Map(configs.map((r) => [r.name, new Map(r.configs.map((e) => [e.name, e.value]))]));
   return topics
     .map((t) => {
-      let records = 0;
-      for (const p of t.partitionMetadata) {
-        const k = `${t.topic}:${p.partitionId}`;
-        records += Math.max(0, (ends.get(k) ?? 0) - (starts.get(k) ?? 0));
-      }
-      const c = cfg.get(t.topic);
+      const parts = t.partitions.filter(Boolean);
+      const records = parts.reduce((n, p) => n + Math.max(0, (ends.get(partitionKey(t.name, p.partition)) ?? 0) - (starts.get(partitionKey(t.name, p.partition)) ?? 0)), 0);
+      const c = cfg.get(t.name);
       const retention = c?.get("retention.ms");
       return {
-        name: t.topic,
-        internal: Boolean(t.isInternal) || t.topic.startsWith("__"),
-        partitions: t.partitionMetadata.length,
+        name: t.name,
+        internal: t.internal || t.name.startsWith("__"),
+        partitions: parts.length,
         records,
-        sizeBytes: sizeOf(facts, t.topic),
-        recordsPerSec: facts ? lastRate(facts.series, "tributary_broker_records_in_total", t.topic) : null,
-        bytesPerSec: facts ? lastRate(facts.series, "tributary_broker_bytes_in_total", t.topic) : null,
-        retentionMs: retention === undefined ? null : Number(retention),
+        sizeBytes: sizes && parts.reduce((n, p) => n + (partitionSize(sizes, t.name, p) ?? 0), 0),
+        recordsPerSec: series ? lastRate(series, "tributary_broker_records_in_total", t.name) : null,
+        bytesPerSec: series ? lastRate(series, "tributary_broker_bytes_in_total", t.name) : null,
+        retentionMs: retention == null ? null : Number(retention),
         cleanupPolicy: c?.get("cleanup.policy") ?? null,
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Disk used per topic: every replica on every broker, largest first. */
+export async function diskPerTopic(client: KafkaClient): Promise<{ topic: string; partitions: number; bytes: number }[] | null> {
+  const sizes = await replicaSizes(client, null);
+  if (!sizes) return null;
+  const rows = [...sizes].map(([topic, byPartition]) => {
+    let bytes = 0;
+    for (const byNode of byPartition.values()) for (const b of byNode.values()) bytes += b;
+    return { topic, partitions: byPartition.size, bytes };
+  });
+  return rows.sort((a, b) => b.bytes - a.bytes);
 }
 
 export interface ConfigRow {
@@ -97,19 +144,17 @@ export interface ConfigRow {
   doc: string | null;
 }
 
-export async function topicConfigs(admin: Admin, topic: string): Promise<ConfigRow[]> {
-  const res = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }] });
-  const r = res.resources[0];
-  if (!r) return [];
-  if (r.errorCode) throw new Error(`${r.errorMessage || "describing configs failed"} (topic ${topic})`);
-  return r.configEntries
+export async function topicConfigs(client: KafkaClient, topic: string): Promise<ConfigRow[]> {
+  const [r] = await client.admin.describeConfigs([{ type: ConfigResourceType.TOPIC, name: topic }]);
+  return (r?.configs ?? [])
     .map((e) => ({
-      name: e.configName,
-      value: e.isSensitive ? null : e.configValue,
-      override: e.configSource === ConfigSource.TOPIC_CONFIG || (e.configSource === undefined && !e.isDefault),
+      name: e.name,
+      value: e.sensitive ? null : e.value,
+      // A broker that does not say where a value comes from (DescribeConfigs v0) marks defaults only.
+      override: e.source === ConfigSource.TOPIC_CONFIG || (e.source === ConfigSource.UNKNOWN && !e.isDefault),
       readOnly: e.readOnly,
-      sensitive: e.isSensitive,
-      doc: TOPIC_CONFIGS[e.configName]?.doc ?? null,
+      sensitive: e.sensitive,
+      doc: TOPIC_CONFIGS[e.name]?.doc ?? null,
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -122,20 +167,37 @@ export interface PartitionRow {
   logStartOffset: number;
   logEndOffset: number;
   records: number;
+  /** The leader replica's bytes; null when not asked for or the cluster does not tell. */
   sizeBytes: number | null;
 }
 
-export async function topicPartitions(requests: KafkaRequests, topic: string, facts: EmbeddedFacts | undefined): Promise<PartitionRow[]> {
-  const parts = await requests.partitions(topic);
-  const leaders = new Map(parts.map((p) => [`${topic}:${p.partition}`, p.leader]));
-  const q = [{ topic, partitions: parts.map((p) => p.partition) }];
-  const [starts, ends] = await Promise.all([requests.listOffsets(q, EARLIEST, leaders), requests.listOffsets(q, LATEST, leaders)]);
-  const logs = facts?.broker.logs.topic(topic) ? facts.broker.logs.partitions(topic) : undefined;
+/** A topic's partitions with their offsets, and with sizes when the page shows them (one DescribeLogDirs per broker). */
+export async function topicPartitions(client: KafkaClient, topic: string, o: { sizes?: boolean } = {}): Promise<PartitionRow[]> {
+  const parts = await partitionsOf(client, topic);
+  const positions = parts.map((p) => ({ topic, partition: p.partition }));
+  const [starts, ends, sizes] = await Promise.all([
+    offsetsAt(client, positions, ListOffsetsTimestamp.EARLIEST),
+    offsetsAt(client, positions, ListOffsetsTimestamp.LATEST),
+    o.sizes ? replicaSizes(client, [{ topic, partitions: parts.map((p) => p.partition) }]) : null,
+  ]);
   return parts.map((p) => {
-    const start = starts.get(`${topic}:${p.partition}`) ?? 0;
-    const end = ends.get(`${topic}:${p.partition}`) ?? 0;
-    return { ...p, logStartOffset: start, logEndOffset: end, records: Math.max(0, end - start), sizeBytes: logs?.[p.partition]?.sizeBytes ?? null };
+    const start = starts.get(partitionKey(topic, p.partition)) ?? 0;
+    const end = ends.get(partitionKey(topic, p.partition)) ?? 0;
+    return { partition: p.partition, leader: p.leader, replicas: p.replicas, isr: p.isr, logStartOffset: start, logEndOffset: end, records: Math.max(0, end - start), sizeBytes: partitionSize(sizes, topic, p) };
   });
+}
+
+/** Creates a topic and waits briefly for its leaders, so the page it opens next finds it whole. */
+export async function createTopic(client: KafkaClient, topic: Required<NewTopic>, validateOnly: boolean): Promise<void> {
+  await client.admin.createTopics([topic], { validateOnly });
+  if (validateOnly) return;
+  const until = Date.now() + 10_000;
+  while (Date.now() < until) {
+    const t = (await client.admin.metadata([topic.name])).topics[0];
+    if (t && t.partitions.length === topic.numPartitions && t.partitions.every((p) => p.leader >= 0)) return;
+    await sleep(100);
+  }
+  // The topic exists; a cluster slow to elect leaders shows them on the topic page once it has.
 }
 
 export interface GroupReading {
@@ -153,26 +215,23 @@ export const MAX_GROUPS_SCANNED = 200;
  * Groups with committed offsets on the topic and their lag, clamped at the log start so records
  * removed by retention never show as lag.
  */
-export async function groupsReading(admin: Admin, topic: string, partitions: PartitionRow[]): Promise<{ groups: GroupReading[]; truncated: boolean }> {
-  const { groups } = await admin.listGroups();
-  const ids = groups.map((g) => g.groupId).slice(0, MAX_GROUPS_SCANNED);
+export async function groupsReading(client: KafkaClient, topic: string, partitions: PartitionRow[]): Promise<{ groups: GroupReading[]; truncated: boolean }> {
+  const listed = await client.admin.listGroups();
+  const ids = listed.map((g) => g.groupId).slice(0, MAX_GROUPS_SCANNED);
   const byPartition = new Map(partitions.map((p) => [p.partition, p]));
-  const offsets = await Promise.all(ids.map(async (groupId) => ({ groupId, topics: await admin.fetchOffsets({ groupId, topics: [topic] }) })));
-  const reading = offsets.filter((o) => o.topics.some((t) => t.partitions.some((p) => Number(p.offset) >= 0)));
-  const described = reading.length ? await admin.describeGroups(reading.map((r) => r.groupId)) : { groups: [] };
-  const info = new Map(described.groups.map((g) => [g.groupId, g]));
+  const asked = [{ topic, partitions: partitions.map((p) => p.partition) }];
+  const offsets = await Promise.all(ids.map(async (groupId) => ({ groupId, committed: await client.admin.fetchOffsets(groupId, asked) })));
+  const reading = offsets.filter((o) => o.committed.length > 0);
+  const described = reading.length ? await client.admin.describeGroups(reading.map((r) => r.groupId)) : [];
+  const info = new Map(described.map((g) => [g.groupId, g]));
   return {
-    truncated: groups.length > ids.length,
+    truncated: listed.length > ids.length,
     groups: reading.map((r) => {
-      const ps = r.topics
-        .flatMap((t) => t.partitions)
-        .filter((p) => Number(p.offset) >= 0)
-        .map((p) => {
-          const part = byPartition.get(p.partition);
-          const committed = Number(p.offset);
-          const lag = part ? Math.max(0, part.logEndOffset - Math.max(committed, part.logStartOffset)) : 0;
-          return { partition: p.partition, committed, lag };
-        });
+      const ps = r.committed.map((c) => {
+        const part = byPartition.get(c.partition);
+        const lag = part ? Math.max(0, part.logEndOffset - Math.max(c.offset, part.logStartOffset)) : 0;
+        return { partition: c.partition, committed: c.offset, lag };
+      });
       const g = info.get(r.groupId);
       return { groupId: r.groupId, state: g?.state ?? "Unknown", members: g?.members.length ?? 0, lag: ps.reduce((n, p) => n + p.lag, 0), partitions: ps };
     }),

@@ -118,7 +118,7 @@ describe("console operations over the Kafka protocol (real brokers, PGlite)", ()
     expect(dup.code).toBe("CONFLICT");
     const badConfig = await rejects(admin.topics.create({ cluster: "embedded", name: "typo", partitions: 1, configs: { "retention.mss": "1" } }));
     expect(badConfig.code).toBe("BAD_REQUEST");
-    expect(badConfig.message).toMatch(/Check the config names and values/);
+    expect(badConfig.message).toMatch(/INVALID_CONFIG.*check the config names and values/);
 
     const list = await viewer.topics.list({ cluster: "embedded" });
     expect(list.find((t) => t.name === "orders")).toMatchObject({ partitions: 3, records: 0, retentionMs: 3600000, cleanupPolicy: "delete", internal: false });
@@ -324,7 +324,17 @@ describe("console operations over the Kafka protocol (real brokers, PGlite)", ()
     await admin.topics.create({ cluster: created.id, name: "remote-only", partitions: 2 });
     await admin.messages.produce({ cluster: created.id, topic: "remote-only", key: "a", value: "hello", headers: [], partition: 1 });
     const remote = await viewer.topics.list({ cluster: created.id });
-    expect(remote.find((t) => t.name === "remote-only")).toMatchObject({ partitions: 2, records: 1, sizeBytes: null, recordsPerSec: null });
+    // Sizes come over the protocol (DescribeLogDirs) for any cluster; rates only from the embedded broker's metrics.
+    const onDisk = other.broker.logs.partitions("remote-only").reduce((n, p) => n + p.sizeBytes, 0);
+    expect(onDisk).toBeGreaterThan(0);
+    expect(remote.find((t) => t.name === "remote-only")).toMatchObject({ partitions: 2, records: 1, sizeBytes: onDisk, recordsPerSec: null });
+    const remoteTopic = await viewer.topics.get({ cluster: created.id, topic: "remote-only" });
+    expect(remoteTopic.sizeBytes).toBe(onDisk);
+    expect(remoteTopic.partitions.map((p) => p.sizeBytes)).toEqual([0, onDisk]);
+    const overview = await viewer.dashboard.overview({ cluster: created.id });
+    expect(overview.disk).toEqual(expect.arrayContaining([{ topic: "remote-only", partitions: 2, bytes: onDisk }]));
+    expect(overview.connections).toBeNull();
+    expect(overview.brokerNote).toMatch(/^Rates and connections come from the embedded broker/);
     expect((await viewer.topics.list({ cluster: "embedded" })).some((t) => t.name === "remote-only")).toBe(false);
     const p = await page(await viewer.messages.browse({ cluster: created.id, topic: "remote-only", start: { kind: "earliest" }, limit: 5 }));
     expect(p.records.map((m) => [m.partition, m.value?.data])).toEqual([[1, "hello"]]);

@@ -68,8 +68,7 @@ export class LagSampler {
     let c = this.clusters.get(cluster);
     if (!c) this.clusters.set(cluster, (c = { groups: new Map(), total: new RingSeries(this.capacity), latest: null, error: null }));
     try {
-      const admin = await this.connections.admin(cluster);
-      const groups = await listGroups(admin, await this.connections.requests(cluster));
+      const groups = await listGroups(await this.connections.client(cluster));
       for (const g of groups) {
         let s = c.groups.get(g.groupId);
         if (!s) c.groups.set(g.groupId, (s = new RingSeries(this.capacity)));

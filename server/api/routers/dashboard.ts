@@ -2,6 +2,7 @@ import { z } from "zod";
 import { SLOT_LAG_METRIC } from "../../agents/sources/cdc-logical";
 import { EMBEDDED_CLUSTER } from "../../admin/clusters";
 import { listGroups } from "../../admin/groups";
+import { diskPerTopic } from "../../admin/topics";
 import { historyByLabels, RANGES, readHistory, type HistoryRange } from "../../metrics/rollups";
 import type { SeriesSampler } from "../../metrics/series";
 import { router, viewerProcedure, type Services } from "../trpc";
@@ -26,7 +27,8 @@ function brokerFacts(services: Services, id: string) {
   return { broker: services.broker.instance, sampler: services.sampler };
 }
 
-const NOT_EMBEDDED = "Rates, disk use and connections come from the embedded broker's own metrics; for this cluster, use its monitoring (JMX, Prometheus).";
+const NOT_EMBEDDED = "Rates and connections come from the embedded broker's own metrics; for this cluster, use its monitoring (JMX, Prometheus).";
+const NO_SIZES = "This cluster does not tell the console its disk use (DescribeLogDirs needs Describe on the cluster for the console's user).";
 
 /** Sums the members of a family (or takes one topic's series) per sample time. */
 function liveSeries(sampler: SeriesSampler, metric: string, topic: string | undefined, since: number): Map<number, number> {
@@ -125,7 +127,7 @@ export const dashboardRouter = router({
     if (!latest && s.clusters) {
       // Not sampled yet (a cluster just opened): ask the cluster now.
       try {
-        latest = { at: Date.now(), groups: await listGroups(await s.clusters.admin(input.cluster), await s.clusters.requests(input.cluster)) };
+        latest = { at: Date.now(), groups: await listGroups(await s.clusters.client(input.cluster)) };
       } catch (err) {
         lagError = `Cannot read consumer groups: ${(err as Error).message}. Check the cluster on the Clusters page.`;
       }
@@ -141,15 +143,13 @@ export const dashboardRouter = router({
     };
 
     const facts = brokerFacts(s, input.cluster);
-    const disk = facts
-      ? facts.broker.logs
-          .topics()
-          .map((t) => {
-            const parts = facts.broker.logs.partitions(t.name);
-            return { topic: t.name, partitions: parts.length, bytes: parts.reduce((n, p) => n + p.sizeBytes, 0) };
-          })
-          .sort((a, b) => b.bytes - a.bytes)
-      : null;
+    let disk: Awaited<ReturnType<typeof diskPerTopic>> = null;
+    let diskError: string | null = null;
+    try {
+      disk = s.clusters ? await diskPerTopic(await s.clusters.client(input.cluster)) : null;
+    } catch (err) {
+      diskError = `Cannot read disk use: ${(err as Error).message}. Check the cluster on the Clusters page.`;
+    }
     const connections = facts ? { current: facts.broker.connectionCount, series: facts.sampler.points("tributary_broker_connections", {}, since) } : null;
 
     const agents: { flow: string; component: string; kind: string; agent: string; rate: number }[] = [];
@@ -171,6 +171,8 @@ export const dashboardRouter = router({
       const last = f.points.at(-1);
       if (last) cdcSlots.push({ source: f.labels.source ?? "", slot: f.labels.slot ?? "", lagBytes: last.v, stale: last.v >= STALE_SLOT_BYTES });
     }
-    return { lag, disk, connections, agents, cdcSlots, staleSlotBytes: STALE_SLOT_BYTES, brokerNote: facts ? null : NOT_EMBEDDED };
+    // One note explains every card the cluster leaves empty: disk use first, then rates and connections.
+    const brokerNote = [diskError ?? (disk ? null : NO_SIZES), facts ? null : NOT_EMBEDDED].filter(Boolean).join(" ") || null;
+    return { lag, disk, connections, agents, cdcSlots, staleSlotBytes: STALE_SLOT_BYTES, brokerNote };
   }),
 });
