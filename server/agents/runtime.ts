@@ -30,7 +30,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export interface FlowRuntimeOptions {
   /** Agent name, for metric labels. */
   agent: string;
-  /** Base directory for state; a file channel without dataDir keeps its log in <dataDir>/<flow>/<channel>. */
+  /** Base directory for state; a component without its own dataDir keeps its files in <dataDir>/<flow>/<component>. */
   dataDir: string;
 }
 
@@ -64,7 +64,7 @@ export class FlowRuntime {
     this.running = true;
     for (const [name, s] of Object.entries(f.sinks)) {
       const entry = lookup(sinkTypes, s.type)!;
-      const sink = entry.create(name, entry.schema.parse({ ...s, type: entry.types[0] }), noPut);
+      const sink = entry.create(name, entry.schema.parse({ dataDir: join(this.opts.dataDir, f.name, name), ...s, type: entry.types[0] }), noPut);
       await sink.start();
       this.sinks.set(name, { sink, channel: this.channels.get(s.channel)! });
       this.status.set(name, { kind: "sink", state: "running", lastError: null });
