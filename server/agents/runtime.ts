@@ -51,7 +51,19 @@ export class FlowRuntime {
     this.config = parseFlow(flow);
   }
 
+  /** Starts the flow; if a component fails to start, what already started is stopped (without draining) before the error is thrown. */
   async start(): Promise<void> {
+    try {
+      await this.startComponents();
+    } catch (e) {
+      await this.shutdown(0).catch((err: unknown) => log.warn({ err, flow: this.config.name }, "stopping a flow that failed to start"));
+      throw e;
+    }
+    this.registerMetrics();
+    log.info({ flow: this.config.name, sources: this.sources.size, channels: this.channels.size, sinks: this.sinks.size }, "flow started");
+  }
+
+  private async startComponents(): Promise<void> {
     const f = this.config;
     for (const [name, c] of Object.entries(f.channels)) {
       const entry = lookup(channelTypes, c.type)!;
@@ -91,17 +103,19 @@ export class FlowRuntime {
       this.sources.set(name, src);
       this.status.set(name, { kind: "source", state: "running", lastError: null });
     }
-    this.registerMetrics();
-    log.info({ flow: f.name, sources: this.sources.size, channels: this.channels.size, sinks: this.sinks.size }, "flow started");
   }
 
   /** Sources stop first so nothing new arrives, sinks drain what they can, then channels close (a file channel keeps the rest). */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    return this.shutdown(DRAIN_TIMEOUT_MS);
+  }
+
+  private async shutdown(drainMs: number): Promise<void> {
     for (const [name, s] of this.sources) {
       await s.stop();
       this.setState(name, "stopped");
     }
-    const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+    const deadline = Date.now() + drainMs;
     while (Date.now() < deadline && [...this.sinks].some(([n, r]) => r.channel.size() > 0 && this.status.get(n)?.state === "running")) await sleep(10);
     this.running = false;
     this.stopping.abort();
