@@ -49,7 +49,7 @@ export class DeadLetters {
     }
   }
 
-  /** Produces the letters to the dead-letter topic; returns those it refuses too. */
+  /** Produces the letters to the dead-letter topic; returns those it refuses too, saying so in their reason. */
   private async toTopic(letters: TooLarge[], dlq: { name: string; producer: KafkaProducer }): Promise<TooLarge[]> {
     const records = letters.map((l) => ({
       key: l.record.key,
@@ -57,7 +57,10 @@ export class DeadLetters {
       headers: [...l.record.headers, { key: DEAD_LETTER_TOPIC_HEADER, value: Buffer.from(l.topic) }, { key: DEAD_LETTER_REASON_HEADER, value: Buffer.from(l.reason) }],
     }));
     const refused = await dlq.producer.send(new Map([[dlq.name, records]]));
-    return refused.map((r) => letters[records.indexOf(r.record)]!);
+    return refused.map((r) => {
+      const l = letters[records.indexOf(r.record)]!;
+      return { ...l, reason: `${l.reason}; the dead-letter topic ${dlq.name} refused it too (${r.reason})` };
+    });
   }
 
   private async toFile(letters: TooLarge[]): Promise<void> {
