@@ -143,6 +143,13 @@ test.describe.serial("flow designer", () => {
     await expect.poll(() => bodies.length, { timeout: 30_000 }).toBe(51);
     await consumer.disconnect();
     expect(new Set(bodies)).toEqual(new Set([...Array.from({ length: 50 }, (_, i) => `event ${i}`), "tapped event"]));
+
+    // An event over the topic's max.message.bytes is set aside instead of blocking the sink; the canvas counts it.
+    const huge = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify([{ headers: {}, body: "x".repeat(2 * 1024 * 1024) }]) });
+    expect(huge.status).toBe(200);
+    await expect(page.getByTestId("dead-letters-sink-k1")).toHaveText("1 dead letter", { timeout: 20_000 });
+    await expect(page.getByTestId("total-sink-k1")).toHaveText("52 events", { timeout: 20_000 });
+    await snapshot(page, "flow-designer-dead-letter");
   });
 
   test("an invalid change shows its errors on the nodes and cannot be saved or deployed", async ({ page }) => {
@@ -159,6 +166,20 @@ test.describe.serial("flow designer", () => {
     await expect(page.getByTestId("deploy-panel")).toContainText("Fix the problems on the canvas and save before deploying.");
     await expect(page.getByRole("button", { name: /^Deploy v/ })).toBeDisabled();
     await snapshot(page, "flow-designer-invalid-deploy");
+  });
+
+  test("a topic that will not be created is a warning on the sink, not a problem: the flow can still be saved", async ({ page }) => {
+    await login(page);
+    await page.goto(flowUrl);
+    const sink = page.getByTestId("node-sink-k1");
+    await sink.click();
+    await field(page, "topic", "e2e-not-created");
+    await page.getByTestId("node-panel").locator("#field-allowAutoTopicCreation").uncheck();
+    await expect(sink.locator(".flow-node-warnings")).toContainText('topic "e2e-not-created" does not exist on cluster embedded and allowAutoTopicCreation is off', { timeout: 20_000 });
+    await expect(page.getByTestId("validity")).toHaveText("Valid");
+    await page.getByLabel("Version message").fill("warned only");
+    await expect(page.getByRole("button", { name: "Save version" })).toBeEnabled();
+    await snapshot(page, "flow-designer-topic-warning");
   });
 
   test("save a second version, diff it against the first, roll back", async ({ page }) => {

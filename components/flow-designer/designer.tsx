@@ -148,9 +148,11 @@ function Designer({ catalog, flowId, flowName, savedVersion, initial, defaultNam
   const issues: NodeIssue[] = useMemo(() => {
     // A missing connection is said once, in the canvas's words, not again as the parse's "channel is not defined".
     const unconnected = new Set(graphIssues.map((i) => i.nodeId));
-    const pinned = pinIssues(nodes, edges, validation.data ?? []).filter((i) => !(unconnected.has(i.nodeId) && (i.property === "channels" || i.property === "channel" || i.property === "sinks")));
+    const pinned = pinIssues(nodes, edges, (validation.data ?? []).filter((i) => !i.warning)).filter((i) => !(unconnected.has(i.nodeId) && (i.property === "channels" || i.property === "channel" || i.property === "sinks")));
     return [...graphIssues, ...pinned];
   }, [graphIssues, nodes, edges, validation.data]);
+  // Warnings (a topic the cluster will not create) are shown on their node but do not block a save.
+  const warnings: NodeIssue[] = useMemo(() => pinIssues(nodes, edges, (validation.data ?? []).filter((i) => i.warning)), [nodes, edges, validation.data]);
   const validating = validation.isFetching || checked !== defJson;
 
   // Live view: poll while the flow is deployed anywhere; keep a short history per node for its chart.
@@ -185,9 +187,9 @@ function Designer({ catalog, flowId, flowName, savedVersion, initial, defaultNam
         position: n.position,
         measured: n.measured,
         selected: n.id === selectedId,
-        data: { ...n.data, issues: issues.filter((i) => i.nodeId === n.id), live: deployed ? (liveByNode[n.id] ?? null) : null },
+        data: { ...n.data, issues: issues.filter((i) => i.nodeId === n.id), warnings: warnings.filter((w) => w.nodeId === n.id), live: deployed ? (liveByNode[n.id] ?? null) : null },
       })),
-    [nodes, selectedId, issues, liveByNode, deployed],
+    [nodes, selectedId, issues, warnings, liveByNode, deployed],
   );
   const rfEdges: Edge[] = useMemo(
     () =>

@@ -115,6 +115,11 @@ describe("designer graph", () => {
     expect(liveStats("source", "r1", s(2000, 50), s(1000, 100))).toMatchObject({ outRate: 50 });
   });
 
+  it("counts a sink's dead letters over all agents", () => {
+    const s = (agent: string, dead: number | undefined) => ({ agent, state: "running", at: 1000, components: {}, counters: { "SINK.k1": { EventDrainAttemptCount: 5, EventDrainSuccessCount: 5, ...(dead === undefined ? {} : { EventDeadLetterCount: dead }) } } });
+    expect(liveStats("sink", "k1", [s("a", 2), s("b", 3), s("c", undefined)], undefined)?.deadLetters).toBe(5);
+  });
+
   it("reports refused puts as back-pressure and colours channel fill as NiFi does", () => {
     const s = (at: number, fail: number, fill: number) => [
       { agent: "a", state: "running", at, components: { r1: { kind: "source", state: "running", lastError: null } }, counters: { "SOURCE.r1": { EventReceivedCount: 10, EventAcceptedCount: 10, ChannelWriteFail: fail }, "CHANNEL.c1": { ChannelFillPercentage: fill, EventPutSuccessCount: 0, EventTakeSuccessCount: 0 } } },

@@ -19,6 +19,8 @@ export interface NodeLive {
   fill: number | null;
   /** Sources only: puts the channel refused since the last sample (back-pressure). */
   refused: number;
+  /** Sinks only: events set aside as too large for their topic since the flow started, summed over agents. */
+  deadLetters: number;
   state: string | null;
   errors: { agent: string; message: string }[];
 }
@@ -49,6 +51,7 @@ export function liveStats(kind: NodeKind, name: string, now: AgentLive[], before
   let total = 0;
   let fill: number | null = null;
   let refused = 0;
+  let deadLetters = 0;
   let state: string | null = null;
   const errors: NodeLive["errors"] = [];
   for (const a of now) {
@@ -60,6 +63,7 @@ export function liveStats(kind: NodeKind, name: string, now: AgentLive[], before
     }
     if (!c) continue;
     total += num(c[outName]);
+    if (kind === "sink") deadLetters += num(c.EventDeadLetterCount);
     if (kind === "channel") fill = Math.max(fill ?? 0, num(c.ChannelFillPercentage));
     const prev = before?.find((b) => b.agent === a.agent);
     const p = prev?.counters[key];
@@ -73,7 +77,7 @@ export function liveStats(kind: NodeKind, name: string, now: AgentLive[], before
     outRate += delta(outName) / dt;
     if (kind === "source") refused += delta("ChannelWriteFail");
   }
-  return { inRate, outRate, total, fill, refused, state, errors };
+  return { inRate, outRate, total, fill, refused, deadLetters, state, errors };
 }
 
 /** NiFi's colouring of a queue: green while there is room, yellow from 60 %, red from 85 %. */
