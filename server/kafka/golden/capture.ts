@@ -1,0 +1,146 @@
+/**
+ * Captures golden frames: starts a broker (and one with SASL users), puts a recording proxy in
+ * front of each, and runs real clients through them, once with the broker's own ApiVersions answer
+ * and once per version cap so that every client speaks each version it knows. Writes
+ * server/kafka/golden/fixtures/ and the coverage table in docs/kafka-compatibility.md.
+ *
+ *   npm run capture:golden             capture again (needs kcat on the PATH)
+ *   npm run capture:golden -- --docs   only regenerate the table from the fixtures kept
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Broker } from "../../broker/broker";
+import { APIS } from "../messages";
+import { kafkajsClient, kcatClient, SASL_USERS, type Client, type Scenario } from "./clients";
+import { writeCoverage } from "./coverage";
+import { fixtureName, readFixtures, writeFixtures, type GoldenFixture, type GoldenFrame } from "./fixtures";
+import { RecordingProxy, type Capture } from "./proxy";
+
+/** Larger frames are kept only when an API version has nothing smaller; records are produced small to stay under it. */
+const MAX_FRAME_BYTES = 1536;
+/** Distinct frames kept per API version, direction and client. */
+const FRAMES_PER_CLIENT = 3;
+const SCENARIO_TIMEOUT_MS = 45_000;
+
+async function startBehindProxy(sasl: boolean): Promise<{ proxy: RecordingProxy; broker: Broker; dataDir: string }> {
+  const proxy = await RecordingProxy.start();
+  const dataDir = mkdtempSync(join(tmpdir(), "tributary-golden-"));
+  const broker = await Broker.start({
+    dataDir,
+    host: "127.0.0.1",
+    port: 0,
+    advertisedPort: proxy.port,
+    numPartitions: 1,
+    groupInitialRebalanceDelayMs: 0,
+    sasl: sasl ? { mechanisms: ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"], users: SASL_USERS } : undefined,
+  });
+  proxy.upstream = broker.address();
+  return { proxy, broker, dataDir };
+}
+
+function withTimeout(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no result in ${ms} ms`)), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+/** The same frame apart from its correlation id (the first four bytes of a response, bytes 4–7 of a request). */
+function identity(c: Capture): string {
+  const copy = Buffer.from(c.frame);
+  copy.fill(0, c.direction === "request" ? 4 : 0, c.direction === "request" ? 8 : 4);
+  return copy.toString("hex");
+}
+
+/** Up to FRAMES_PER_CLIENT distinct small frames, one per scenario first so that different requests of a kind are kept. */
+function pick(candidates: Capture[]): Capture[] {
+  const seen = new Set<string>();
+  const distinct = candidates.filter((c) => !seen.has(identity(c)) && seen.add(identity(c)));
+  const small = distinct.filter((c) => c.frame.length <= MAX_FRAME_BYTES);
+  if (!small.length) return distinct.length ? [distinct.reduce((a, b) => (b.frame.length < a.frame.length ? b : a))] : [];
+  const scenarios = new Set<string>();
+  const first = small.filter((c) => !scenarios.has(c.scenario) && scenarios.add(c.scenario));
+  return [...first, ...small.filter((c) => !first.includes(c))].slice(0, FRAMES_PER_CLIENT);
+}
+
+function toFixtures(captures: Capture[]): GoldenFixture[] {
+  const byVersion = new Map<string, Capture[]>();
+  for (const c of captures) {
+    const key = fixtureName(c.apiKey, c.version);
+    byVersion.set(key, [...(byVersion.get(key) ?? []), c]);
+  }
+  return [...byVersion.values()]
+    .map((group) => {
+      const { apiKey, version } = group[0];
+      const frames: GoldenFrame[] = [];
+      for (const direction of ["request", "response"] as const) {
+        for (const client of [...new Set(group.map((c) => c.client))].sort()) {
+          const chosen = pick(group.filter((c) => c.direction === direction && c.client === client));
+          frames.push(...chosen.map((c) => ({ direction, client, scenario: c.scenario, hex: c.frame.toString("hex") })));
+        }
+      }
+      return { api: APIS.get(apiKey)!.name, apiKey, version, frames };
+    })
+    .sort((a, b) => a.apiKey - b.apiKey || a.version - b.version);
+}
+
+async function runScenario(proxy: RecordingProxy, client: Client, scenario: Scenario, cap: number | null): Promise<Capture[]> {
+  proxy.cap = cap;
+  proxy.client = client.name;
+  proxy.scenario = scenario.name;
+  const from = proxy.captures.length;
+  const label = `cap ${cap ?? "none"} · ${client.name} · ${scenario.name}`;
+  const prefix = `golden-${cap ?? "max"}`;
+  try {
+    await withTimeout(scenario.run({ bootstrap: proxy.bootstrap, prefix, sasl: scenario.sasl }), SCENARIO_TIMEOUT_MS);
+    const run = proxy.captures.splice(from);
+    process.stderr.write(`${label}: ${run.length} frames\n`);
+    return run;
+  } catch (err) {
+    // The client's requests are still its own bytes; our answers it did not get through are not kept as accepted.
+    const run = proxy.captures.splice(from);
+    process.stderr.write(`${label}: failed, keeping requests only (${(err as Error).message.split("\n")[0]})\n`);
+    return run.filter((c) => c.direction === "request");
+  }
+}
+
+async function capture(): Promise<GoldenFixture[]> {
+  const plain = await startBehindProxy(false);
+  const sasl = await startBehindProxy(true);
+  const clients = [kcatClient(), kafkajsClient()];
+  const highest = Math.max(...[...APIS.values()].map((a) => a.maxVersion));
+  const caps = [null, ...Array.from({ length: highest + 1 }, (_, v) => v)];
+  const kept: Capture[] = [];
+  try {
+    for (const cap of caps) {
+      for (const client of clients) {
+        for (const scenario of client.scenarios) kept.push(...(await runScenario(scenario.sasl ? sasl.proxy : plain.proxy, client, scenario, cap)));
+      }
+    }
+  } finally {
+    for (const side of [plain, sasl]) {
+      await side.proxy.close();
+      await side.broker.close();
+      rmSync(side.dataDir, { recursive: true, force: true });
+    }
+  }
+  for (const f of [...plain.proxy.failures, ...sasl.proxy.failures]) process.stderr.write(`proxy: ${f}\n`);
+  return toFixtures(kept);
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes("--docs")) return writeCoverage(readFixtures());
+  const fixtures = await capture();
+  writeFixtures(fixtures);
+  writeCoverage(fixtures);
+  const bytes = fixtures.reduce((n, f) => n + f.frames.reduce((m, fr) => m + fr.hex.length / 2, 0), 0);
+  process.stderr.write(`wrote ${fixtures.length} fixtures (${bytes} frame bytes) and the coverage table\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`capture failed: ${(err as Error).stack}\n`);
+    process.exit(1);
+  },
+);
