@@ -164,7 +164,14 @@ export class RecordingProxy {
     const { correlationId, body } = decodeResponse(ApiKey.ApiVersions, version, frame);
     const own = APIS.get(ApiKey.ApiVersions)!;
     if (version > this.offered(own.key, own.minVersion, own.maxVersion)) return null;
-    const apiKeys = (body.apiKeys as { apiKey: number; minVersion: number; maxVersion: number }[]).map((k) => ({ ...k, maxVersion: this.offered(k.apiKey, k.minVersion, k.maxVersion) }));
+    const ranges = body.apiKeys as { apiKey: number; minVersion: number; maxVersion: number }[];
+    const handshake = ranges.find((k) => k.apiKey === ApiKey.SaslHandshake);
+    // SaslAuthenticate came with SaslHandshake v1; a broker offering only v0 does not have it, and
+    // clients then send the tokens as bare frames.
+    const saslAuthenticate = !handshake || this.offered(handshake.apiKey, handshake.minVersion, handshake.maxVersion) >= 1;
+    const apiKeys = ranges
+      .filter((k) => saslAuthenticate || k.apiKey !== ApiKey.SaslAuthenticate)
+      .map((k) => ({ ...k, maxVersion: this.offered(k.apiKey, k.minVersion, k.maxVersion) }));
     return encodeResponse(ApiKey.ApiVersions, version, correlationId, { ...body, apiKeys });
   }
 
