@@ -4,7 +4,7 @@
  * and once per version cap so that every client speaks each version it knows. Writes
  * server/kafka/golden/fixtures/ and the coverage table in docs/kafka-compatibility.md.
  *
- *   npm run capture:golden             capture again (needs kcat on the PATH)
+ *   npm run capture:golden             capture again (needs kcat, and python3-kafka for kafka-python)
  *   npm run capture:golden -- --docs   only regenerate the table from the fixtures kept
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Broker } from "../../broker/broker";
 import { APIS } from "../messages";
-import { kafkajsClient, kcatClient, SASL_USERS, type Client, type Scenario } from "./clients";
+import { kafkajsClient, kafkaPythonClient, kcatClient, SASL_USERS, type Client, type Scenario } from "./clients";
 import { writeCoverage } from "./coverage";
 import { fixtureName, readFixtures, writeFixtures, type GoldenFixture, type GoldenFrame } from "./fixtures";
 import { RecordingProxy, type Capture } from "./proxy";
@@ -107,7 +107,7 @@ async function runScenario(proxy: RecordingProxy, client: Client, scenario: Scen
 async function capture(): Promise<GoldenFixture[]> {
   const plain = await startBehindProxy(false);
   const sasl = await startBehindProxy(true);
-  const clients = [kcatClient(), kafkajsClient()];
+  const clients = [kcatClient(), kafkajsClient(), kafkaPythonClient()];
   const highest = Math.max(...[...APIS.values()].map((a) => a.maxVersion));
   const caps = [null, ...Array.from({ length: highest + 1 }, (_, v) => v)];
   const kept: Capture[] = [];

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { coverageTable, documentedCoverage } from "./coverage";
 import { readFixtures, type GoldenFrame } from "./fixtures";
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from "./frames";
+import { implausible } from "./plausible";
 
 const fixtures = readFixtures();
 
@@ -14,19 +15,21 @@ function firstDifference(a: Buffer, b: Buffer): string {
 
 function roundTrip(apiKey: number, version: number, frame: GoldenFrame): void {
   const bytes = Buffer.from(frame.hex, "hex");
-  const again =
-    frame.direction === "request"
-      ? (() => {
-          const { header, body } = decodeRequest(bytes);
-          expect([header.apiKey, header.version]).toEqual([apiKey, version]);
-          return encodeRequest(header, body);
-        })()
-      : (() => {
-          const { correlationId, body } = decodeResponse(apiKey, version, bytes);
-          return encodeResponse(apiKey, version, correlationId, body);
-        })();
+  const { body, again } = frame.direction === "request" ? requestRoundTrip(apiKey, version, bytes) : responseRoundTrip(apiKey, version, bytes);
   // Byte equality also proves no tagged field was dropped: one we do not declare would be missing here.
   if (!again.equals(bytes)) expect.fail(firstDifference(bytes, again));
+  expect(implausible(body), "fields holding values their names do not allow (a spec reading its neighbour?)").toEqual([]);
+}
+
+function requestRoundTrip(apiKey: number, version: number, bytes: Buffer) {
+  const { header, body } = decodeRequest(bytes);
+  expect([header.apiKey, header.version]).toEqual([apiKey, version]);
+  return { body, again: encodeRequest(header, body) };
+}
+
+function responseRoundTrip(apiKey: number, version: number, bytes: Buffer) {
+  const { correlationId, body } = decodeResponse(apiKey, version, bytes);
+  return { body, again: encodeResponse(apiKey, version, correlationId, body) };
 }
 
 describe("golden frames captured from real clients", () => {
@@ -38,7 +41,7 @@ describe("golden frames captured from real clients", () => {
   for (const f of fixtures) {
     describe(`${f.api} v${f.version}`, () => {
       f.frames.forEach((frame, i) => {
-        it(`${frame.direction} ${i} from ${frame.client} (${frame.scenario}) decodes with every byte read and re-encodes identically`, () => {
+        it(`${frame.direction} ${i} from ${frame.client} (${frame.scenario}) decodes with every byte read, re-encodes identically and holds plausible values`, () => {
           roundTrip(f.apiKey, f.version, frame);
         });
       });
