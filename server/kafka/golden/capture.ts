@@ -12,14 +12,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Broker } from "../../broker/broker";
 import { APIS } from "../messages";
-import { kafkajsClient, kafkaPythonClient, kcatClient, SASL_USERS, type Client, type Scenario } from "./clients";
+import { kafkajsClient } from "./clients/kafkajs";
+import { kafkaPythonClient } from "./clients/kafka-python";
+import { kafkaTsClient } from "./clients/kafka-ts";
+import { kcatClient } from "./clients/kcat";
+import { SASL_USERS, type Client, type Scenario } from "./clients/scenario";
 import { writeCoverage } from "./coverage";
 import { fixtureName, readFixtures, writeFixtures, type GoldenFixture, type GoldenFrame } from "./fixtures";
 import { RecordingProxy, type Capture } from "./proxy";
 
-/** Larger frames are kept only when an API version has nothing smaller; records are produced small to stay under it. */
-const MAX_FRAME_BYTES = 1536;
-/** Distinct frames kept per API version, direction and client. */
+/** Frame bytes kept per API version, direction and client beyond the smallest frame, which is always kept. */
+const EXTRA_BYTES_PER_CLIENT = 600;
 const FRAMES_PER_CLIENT = 3;
 const SCENARIO_TIMEOUT_MS = 45_000;
 
@@ -52,15 +55,24 @@ function identity(c: Capture): string {
   return copy.toString("hex");
 }
 
-/** Up to FRAMES_PER_CLIENT distinct small frames, one per scenario first so that different requests of a kind are kept. */
+/**
+ * The smallest distinct frame, then frames from other scenarios (different requests of a kind)
+ * while they fit the byte budget: fixtures stay a few KB however large a run's answers were.
+ */
 function pick(candidates: Capture[]): Capture[] {
   const seen = new Set<string>();
   const distinct = candidates.filter((c) => !seen.has(identity(c)) && seen.add(identity(c)));
-  const small = distinct.filter((c) => c.frame.length <= MAX_FRAME_BYTES);
-  if (!small.length) return distinct.length ? [distinct.reduce((a, b) => (b.frame.length < a.frame.length ? b : a))] : [];
-  const scenarios = new Set<string>();
-  const first = small.filter((c) => !scenarios.has(c.scenario) && scenarios.add(c.scenario));
-  return [...first, ...small.filter((c) => !first.includes(c))].slice(0, FRAMES_PER_CLIENT);
+  if (!distinct.length) return [];
+  const smallest = distinct.reduce((a, b) => (b.frame.length < a.frame.length ? b : a));
+  const chosen = [smallest];
+  let budget = EXTRA_BYTES_PER_CLIENT;
+  for (const c of distinct) {
+    if (chosen.length >= FRAMES_PER_CLIENT) break;
+    if (chosen.some((k) => k.scenario === c.scenario) || c.frame.length > budget) continue;
+    chosen.push(c);
+    budget -= c.frame.length;
+  }
+  return chosen;
 }
 
 function toFixtures(captures: Capture[]): GoldenFixture[] {
@@ -107,7 +119,7 @@ async function runScenario(proxy: RecordingProxy, client: Client, scenario: Scen
 async function capture(): Promise<GoldenFixture[]> {
   const plain = await startBehindProxy(false);
   const sasl = await startBehindProxy(true);
-  const clients = [kcatClient(), kafkajsClient(), kafkaPythonClient()];
+  const clients = [kcatClient(), kafkajsClient(), kafkaPythonClient(), kafkaTsClient()];
   const highest = Math.max(...[...APIS.values()].map((a) => a.maxVersion));
   const caps = [null, ...Array.from({ length: highest + 1 }, (_, v) => v)];
   const kept: Capture[] = [];

@@ -5,7 +5,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType, NewPartitions, NewTopic
 
 scenario, bootstrap, prefix = sys.argv[1:4]
-common = {"bootstrap_servers": bootstrap, "client_id": "golden", "request_timeout_ms": 30000}
+common = {"bootstrap_servers": bootstrap, "client_id": "golden", "request_timeout_ms": 40000}
 if len(sys.argv) > 4:
     mechanism, user, password = sys.argv[4:7]
     common.update(security_protocol="SASL_PLAINTEXT", sasl_mechanism=mechanism, sasl_plain_username=user, sasl_plain_password=password)
