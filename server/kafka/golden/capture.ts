@@ -1,7 +1,9 @@
 /**
  * Captures golden frames: starts a broker (and one with SASL users), puts a recording proxy in
- * front of each, and runs real clients through them, once with the broker's own ApiVersions answer
- * and once per version cap so that every client speaks each version it knows. Writes
+ * front of each, and runs real clients through them: once with the broker's own ApiVersions answer,
+ * once per version cap on every API, then with one API capped for each version a client was seen
+ * to send without its scenario completing (a client that cannot run with every API that low may
+ * still speak this one API that low). Writes
  * server/kafka/golden/fixtures/ and the coverage table in docs/kafka-compatibility.md.
  *
  *   npm run capture:golden             capture again (needs kcat, and python3-kafka for kafka-python)
@@ -19,7 +21,7 @@ import { kcatClient } from "./clients/kcat";
 import { SASL_USERS, type Client, type Scenario } from "./clients/scenario";
 import { writeCoverage } from "./coverage";
 import { fixtureName, readFixtures, writeFixtures, type GoldenFixture, type GoldenFrame } from "./fixtures";
-import { RecordingProxy, type Capture } from "./proxy";
+import { RecordingProxy, type Cap, type Capture } from "./proxy";
 
 /** Frame bytes kept per API version, direction and client beyond the smallest frame, which is always kept. */
 const EXTRA_BYTES_PER_CLIENT = 600;
@@ -96,13 +98,16 @@ function toFixtures(captures: Capture[]): GoldenFixture[] {
     .sort((a, b) => a.apiKey - b.apiKey || a.version - b.version);
 }
 
-async function runScenario(proxy: RecordingProxy, client: Client, scenario: Scenario, cap: number | null): Promise<Capture[]> {
+const capLabel = (cap: Cap | null) => (cap === null ? "none" : cap.apiKey === undefined ? `${cap.version}` : `${APIS.get(cap.apiKey)!.name}≤${cap.version}`);
+
+async function runScenario(proxy: RecordingProxy, client: Client, scenario: Scenario, cap: Cap | null): Promise<Capture[]> {
   proxy.cap = cap;
   proxy.client = client.name;
   proxy.scenario = scenario.name;
   const from = proxy.captures.length;
-  const label = `cap ${cap ?? "none"} · ${client.name} · ${scenario.name}`;
-  const prefix = `golden-${cap ?? "max"}`;
+  const label = `cap ${capLabel(cap)} · ${client.name} · ${scenario.name}`;
+  // Topics and groups unique to the run (Kafka names allow dots, not ≤).
+  const prefix = `golden-${capLabel(cap).replace("≤", ".")}`;
   try {
     await withTimeout(scenario.run({ bootstrap: proxy.bootstrap, prefix, sasl: scenario.sasl }), SCENARIO_TIMEOUT_MS);
     const run = proxy.captures.splice(from);
@@ -116,18 +121,47 @@ async function runScenario(proxy: RecordingProxy, client: Client, scenario: Scen
   }
 }
 
+/** Per client, the API versions it sent without an answer being kept (its scenario failed at that cap), with a scenario that sends it. */
+function unanswered(kept: Capture[]): { scenario: string; client: string; cap: Cap }[] {
+  const key = (c: Capture) => `${c.client}\u0000${c.apiKey}\u0000${c.version}`;
+  const answered = new Set(kept.filter((c) => c.direction === "response").map(key));
+  const todo = new Map<string, { scenario: string; client: string; cap: Cap }>();
+  for (const c of kept) {
+    if (c.direction === "request" && isServed(c) && !answered.has(key(c)) && !todo.has(key(c))) todo.set(key(c), { scenario: c.scenario, client: c.client, cap: { apiKey: c.apiKey, version: c.version } });
+  }
+  return [...todo.values()];
+}
+
+/** A request at a version we do not serve (a client that guesses versions instead of asking) is the client's, not a spec's, to answer for. */
+function isServed(c: Capture): boolean {
+  const api = APIS.get(c.apiKey)!;
+  return c.version >= api.servedMinVersion && c.version <= api.maxVersion;
+}
+
+function served(c: Capture): boolean {
+  if (isServed(c)) return true;
+  const api = APIS.get(c.apiKey)!;
+  process.stderr.write(`${c.client} sent ${api.name} v${c.version} (${c.scenario}), which the broker does not serve; not kept\n`);
+  return false;
+}
+
 async function capture(): Promise<GoldenFixture[]> {
   const plain = await startBehindProxy(false);
   const sasl = await startBehindProxy(true);
   const clients = [kcatClient(), kafkajsClient(), kafkaPythonClient(), kafkaTsClient()];
   const highest = Math.max(...[...APIS.values()].map((a) => a.maxVersion));
-  const caps = [null, ...Array.from({ length: highest + 1 }, (_, v) => v)];
+  const caps: (Cap | null)[] = [null, ...Array.from({ length: highest + 1 }, (_, version) => ({ version }))];
   const kept: Capture[] = [];
+  const run = async (client: Client, scenario: Scenario, cap: Cap | null) => kept.push(...(await runScenario(scenario.sasl ? sasl.proxy : plain.proxy, client, scenario, cap)));
   try {
     for (const cap of caps) {
       for (const client of clients) {
-        for (const scenario of client.scenarios) kept.push(...(await runScenario(scenario.sasl ? sasl.proxy : plain.proxy, client, scenario, cap)));
+        for (const scenario of client.scenarios) await run(client, scenario, cap);
       }
+    }
+    for (const todo of unanswered(kept)) {
+      const client = clients.find((c) => c.name === todo.client)!;
+      await run(client, client.scenarios.find((s) => s.name === todo.scenario)!, todo.cap);
     }
   } finally {
     for (const side of [plain, sasl]) {
@@ -137,7 +171,7 @@ async function capture(): Promise<GoldenFixture[]> {
     }
   }
   for (const f of [...plain.proxy.failures, ...sasl.proxy.failures]) process.stderr.write(`proxy: ${f}\n`);
-  return toFixtures(kept);
+  return toFixtures(kept.filter(served));
 }
 
 async function main(): Promise<void> {

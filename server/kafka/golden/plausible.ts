@@ -1,4 +1,5 @@
 import { ErrorCode } from "../errors";
+import type { Field } from "../schema";
 
 /**
  * Round trips cannot catch two fields of one type declared in the wrong order: they decode and
@@ -25,7 +26,7 @@ const RULES: Record<string, Check> = {
   topicConfigErrorCode: (v) => KNOWN_ERRORS.has(v as number),
   acks: oneOf(-1, 0, 1),
   isolationLevel: oneOf(0, 1),
-  replicaId: oneOf(-1),
+  replicaId: oneOf(-1, -2), // a consumer, or Kafka's debugging replica (OffsetForLeaderEpoch's default)
   keyType: oneOf(0, 1),
   resourceType: oneOf(2, 4),
   configOperation: int(0, 3),
@@ -82,17 +83,23 @@ const RULES: Record<string, Check> = {
 /** Strings the protocol carries (names, ids, hosts, messages) are text; a misread length makes them binary. */
 const PRINTABLE = /^[\x20-\x7e]*$/;
 
-/** Paths (as field.sub[i].field) whose value is outside what its field name allows. */
-export function implausible(value: unknown, path = ""): string[] {
-  if (Array.isArray(value)) return value.flatMap((v, i) => implausible(v, `${path}[${i}]`));
-  if (value === null || typeof value !== "object" || Buffer.isBuffer(value)) return [];
+/** Paths (as field.sub[i].field) whose value is outside what its field name allows; only fields the version carries are read. */
+export function implausible(fields: Field[], body: Record<string, unknown>, version: number, path = ""): string[] {
   const out: string[] = [];
-  for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
-    const at = path ? `${path}.${name}` : name;
-    const rule = RULES[name];
-    if (rule && !rule(v)) out.push(`${at} = ${JSON.stringify(v)}`);
-    if (typeof v === "string" && !PRINTABLE.test(v)) out.push(`${at} = ${JSON.stringify(v)} is not text`);
-    if (typeof v === "object") out.push(...implausible(v, at));
+  for (const f of fields) {
+    if (version < f.versions.min || version > f.versions.max) continue;
+    const at = path ? `${path}.${f.name}` : f.name;
+    const values = f.array && Array.isArray(body[f.name]) ? (body[f.name] as unknown[]) : [body[f.name]];
+    values.forEach((v, i) => {
+      const where = f.array ? `${at}[${i}]` : at;
+      if (f.type === "struct") {
+        if (v) out.push(...implausible(f.fields, v as Record<string, unknown>, version, where));
+        return;
+      }
+      const rule = RULES[f.name];
+      if (rule && !rule(v)) out.push(`${where} = ${JSON.stringify(v)}`);
+      if (typeof v === "string" && !PRINTABLE.test(v)) out.push(`${where} = ${JSON.stringify(v)} is not text`);
+    });
   }
   return out;
 }

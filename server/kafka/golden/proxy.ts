@@ -44,20 +44,27 @@ function sized(frame: Buffer): Buffer {
   return Buffer.concat([size, frame]);
 }
 
+/** The highest version offered: for one API, or (without apiKey) for every API. */
+export interface Cap {
+  version: number;
+  apiKey?: number;
+}
+
 /** Token exchanges a SaslHandshake v0 mechanism carries as bare frames before Kafka framing resumes. */
 const RAW_SASL_EXCHANGES: Record<string, number> = { PLAIN: 1, "SCRAM-SHA-256": 2, "SCRAM-SHA-512": 2 };
 
 /**
  * A TCP proxy in front of a broker that records every request and response frame with its API and
- * version. With a cap set it rewrites the broker's ApiVersions answer so that no API is offered
- * above that version (nor below the version the broker serves): a client then speaks the highest
- * version it knows up to the cap, which is how a capture run walks a client down its versions.
+ * version. With a cap set it rewrites the broker's ApiVersions answer so that the capped API (or
+ * every API) is offered no higher than the cap (nor below the version the broker serves): a
+ * client then speaks the highest version it knows up to the cap, which is how a capture run walks
+ * a client down its versions.
  */
 export class RecordingProxy {
   readonly captures: Capture[] = [];
   /** Frames the proxy could not follow (for example a request our specs cannot decode). */
   readonly failures: string[] = [];
-  cap: number | null = null;
+  cap: Cap | null = null;
   client = "unknown";
   scenario = "unknown";
   private sockets = new Set<Socket>();
@@ -100,7 +107,8 @@ export class RecordingProxy {
   /** The highest version offered for an API under the current cap. */
   private offered(apiKey: number, min: number, max: number): number {
     const served = APIS.get(apiKey)?.servedMinVersion ?? min;
-    return this.cap === null ? max : Math.max(served, Math.min(max, this.cap));
+    if (this.cap === null || (this.cap.apiKey !== undefined && this.cap.apiKey !== apiKey)) return max;
+    return Math.max(served, Math.min(max, this.cap.version));
   }
 
   private accept(client: Socket): void {

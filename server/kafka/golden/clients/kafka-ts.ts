@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { API, createKafkaClient, saslPlain, saslScramSha256, saslScramSha512, setLogger, type SASLProvider } from "kafka-ts";
 import type { IsolationLevel } from "kafka-ts/dist/api/fetch";
 import { packageVersion, SASL_USER, saslScenarios, type Client, type RunContext } from "./scenario";
@@ -55,9 +56,12 @@ async function groupScenario(ctx: RunContext): Promise<void> {
   let seen = 0;
   let done: () => void = () => undefined;
   const received = new Promise<void>((resolve) => (done = resolve));
-  const consumer = await kafka.startConsumer({ groupId, topics: [topic], fromBeginning: true, maxWaitMs: 200, onBatch: (messages) => void ((seen += messages.length) >= 2 && done()) });
+  // A short session makes it heartbeat (every tenth of the session) before the scenario ends.
+  const consumer = await kafka.startConsumer({ groupId, topics: [topic], fromBeginning: true, maxWaitMs: 200, sessionTimeoutMs: 6_000, onBatch: (messages) => void ((seen += messages.length) >= 2 && done()) });
   try {
-    await Promise.race([received, new Promise((_, reject) => setTimeout(() => reject(new Error(`consumer saw ${seen} of 2 records in 20 s`)), 20_000))]);
+    const late = (what: string) => new Promise((_, reject) => setTimeout(() => reject(new Error(`${what} in 20 s`)), 20_000));
+    await Promise.race([received, late(`consumer saw ${seen} of 2 records`)]);
+    await Promise.race([once(consumer, "heartbeat"), late("no heartbeat")]);
   } finally {
     await consumer.close();
   }
