@@ -3,15 +3,16 @@ import { ProtocolError, Reader, Writer, ZERO_UUID } from "./codec";
 /**
  * Messages are declared as text, one field per line, in the shape of Kafka's own message JSON:
  *
- *   name type [versions] [null[=versions]] [tag=N] [default=V]
+ *   name type [versions] [null[=versions]] [tag=N] [default=V] [# about]
  *
  * with children indented under `[]` (array of structs) and `{}` (struct) fields; `[]int32`,
  * `[]string`, `[]int64` are arrays of primitives. Versions read "3+", "0-4" or "5"; omitted means
- * every version. Adding a version to an API is adding lines, not code.
+ * every version. The text after `#` says what the field means; it becomes the field's doc comment
+ * in the generated types (messages.types.ts). Adding a version to an API is adding lines, not code.
  */
 type Primitive = "int8" | "int16" | "uint16" | "int32" | "int64" | "float64" | "bool" | "string" | "bytes" | "records" | "uuid";
 
-interface Range {
+export interface Range {
   min: number;
   max: number;
 }
@@ -23,7 +24,11 @@ export interface Field {
   versions: Range;
   nullable: Range | null;
   tag: number | null;
+  /** What decode fills in when the field is absent in a version, and encode writes when it is omitted. */
   default: unknown;
+  /** The declaration gave `default=`: encoders may omit the field. */
+  explicitDefault: boolean;
+  about: string | null;
   fields: Field[];
 }
 
@@ -41,12 +46,14 @@ export function parseRange(s: string): Range {
   return { min: Number(a), max: Number(b ?? a) };
 }
 
-const inRange = (r: Range | null, v: number) => !!r && v >= r.min && v <= r.max;
+export const inRange = (r: Range | null, v: number) => !!r && v >= r.min && v <= r.max;
 
 const PRIMITIVES = new Set(["int8", "int16", "uint16", "int32", "int64", "float64", "bool", "string", "bytes", "records", "uuid"]);
 
+// Defaults are shared by every decoded message: frozen, so a handler that mutates one fails loudly
+// instead of changing what later decodes return.
 function parseDefault(type: Field["type"], array: boolean, raw: string | undefined, nullable: boolean): unknown {
-  if (array) return raw === "null" ? null : [];
+  if (array) return raw === "null" ? null : Object.freeze([]);
   if (raw === "null") return null;
   switch (type) {
     case "bool":
@@ -66,38 +73,52 @@ function parseDefault(type: Field["type"], array: boolean, raw: string | undefin
 }
 
 export function parseFields(text: string): Field[] {
-  const lines = text
-    .split("\n")
-    .map((l) => l.replace(/#.*$/, "").trimEnd())
-    .filter((l) => l.trim());
   const root: Field[] = [];
   const stack: { indent: number; fields: Field[] }[] = [{ indent: -1, fields: root }];
-  for (const line of lines) {
+  for (const raw of text.split("\n")) {
+    const hash = raw.indexOf("#");
+    const line = (hash < 0 ? raw : raw.slice(0, hash)).trimEnd();
+    if (!line.trim()) continue;
     const indent = line.length - line.trimStart().length;
-    const [name, typeTok, ...rest] = line.trim().split(/\s+/);
     while (stack[stack.length - 1].indent >= indent) stack.pop();
-    const array = typeTok.startsWith("[]");
-    const base = array ? typeTok.slice(2) : typeTok;
-    const struct = base === "" || base === "{}";
-    if (!struct && !PRIMITIVES.has(base)) throw new Error(`schema: unknown type ${typeTok} in "${line.trim()}"`);
-    let versions: Range = { min: 0, max: Infinity };
-    let nullable: Range | null = null;
-    let tag: number | null = null;
-    let rawDefault: string | undefined;
-    for (const tok of rest) {
-      if (/^\d/.test(tok)) versions = parseRange(tok);
-      else if (tok === "null") nullable = { min: 0, max: Infinity };
-      else if (tok.startsWith("null=")) nullable = parseRange(tok.slice(5));
-      else if (tok.startsWith("tag=")) tag = Number(tok.slice(4));
-      else if (tok.startsWith("default=")) rawDefault = tok.slice(8);
-      else throw new Error(`schema: cannot read "${tok}" in "${line.trim()}"`);
-    }
-    const type = struct ? "struct" : (base as Primitive);
-    const field: Field = { name, type, array, versions, nullable, tag, default: parseDefault(type, array, rawDefault, nullable !== null), fields: [] };
+    const field = parseField(line.trim(), hash < 0 ? null : raw.slice(hash + 1).trim() || null);
     stack[stack.length - 1].fields.push(field);
-    if (struct) stack.push({ indent, fields: field.fields });
+    if (field.type === "struct") stack.push({ indent, fields: field.fields });
   }
+  fillStructDefaults(root);
   return root;
+}
+
+function parseField(line: string, about: string | null): Field {
+  const [name, typeTok, ...rest] = line.split(/\s+/);
+  const array = typeTok.startsWith("[]");
+  const base = array ? typeTok.slice(2) : typeTok;
+  const struct = base === "" || base === "{}";
+  if (!struct && !PRIMITIVES.has(base)) throw new Error(`schema: unknown type ${typeTok} in "${line}"`);
+  let versions: Range = { min: 0, max: Infinity };
+  let nullable: Range | null = null;
+  let tag: number | null = null;
+  let rawDefault: string | undefined;
+  for (const tok of rest) {
+    if (/^\d/.test(tok)) versions = parseRange(tok);
+    else if (tok === "null") nullable = { min: 0, max: Infinity };
+    else if (tok.startsWith("null=")) nullable = parseRange(tok.slice(5));
+    else if (tok.startsWith("tag=")) tag = Number(tok.slice(4));
+    else if (tok.startsWith("default=")) rawDefault = tok.slice(8);
+    else throw new Error(`schema: cannot read "${tok}" in "${line}"`);
+  }
+  const type = struct ? "struct" : (base as Primitive);
+  const dflt = parseDefault(type, array, rawDefault, nullable !== null);
+  return { name, type, array, versions, nullable, tag, default: dflt, explicitDefault: rawDefault !== undefined, about, fields: [] };
+}
+
+/** A struct field that is absent in a version decodes as its children's defaults (null only if nullable). */
+function fillStructDefaults(fields: Field[]): void {
+  for (const f of fields) {
+    if (f.type !== "struct") continue;
+    fillStructDefaults(f.fields);
+    if (!f.array && f.nullable === null) f.default = Object.freeze(Object.fromEntries(f.fields.map((c) => [c.name, c.default])));
+  }
 }
 
 // ---- decoding ----

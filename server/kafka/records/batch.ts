@@ -1,4 +1,5 @@
 import { crc32c } from "@node-rs/crc32";
+import { NO_LEADER_EPOCH, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE } from "../constants";
 import { ErrorCode, KafkaError } from "../errors";
 import { Compression, compress, decompress, type CompressionName } from "./compression";
 import { readVarint, varintSize, writeVarint } from "./varint";
@@ -188,15 +189,15 @@ export function encodeRecordBatch(records: RecordInput[], opts: EncodeOptions = 
   const buf = Buffer.alloc(HEADER_SIZE + payload.length);
   buf.writeBigInt64BE(BigInt(opts.baseOffset ?? 0), BASE_OFFSET);
   buf.writeInt32BE(buf.length - LOG_OVERHEAD, BATCH_LENGTH);
-  buf.writeInt32BE(-1, LEADER_EPOCH);
+  buf.writeInt32BE(NO_LEADER_EPOCH, LEADER_EPOCH);
   buf.writeInt8(2, MAGIC);
   buf.writeInt16BE(codec | (opts.logAppendTime ? TIMESTAMP_TYPE_BIT : 0) | (opts.control ? CONTROL_BIT : 0), ATTRIBUTES);
   buf.writeInt32BE(records.length - 1, LAST_OFFSET_DELTA);
   buf.writeBigInt64BE(BigInt(baseTimestamp), BASE_TIMESTAMP);
   buf.writeBigInt64BE(BigInt(maxTimestamp), MAX_TIMESTAMP);
-  buf.writeBigInt64BE(BigInt(opts.producerId ?? -1), PRODUCER_ID);
-  buf.writeInt16BE(opts.producerEpoch ?? -1, PRODUCER_EPOCH);
-  buf.writeInt32BE(opts.baseSequence ?? -1, BASE_SEQUENCE);
+  buf.writeBigInt64BE(BigInt(opts.producerId ?? NO_PRODUCER_ID), PRODUCER_ID);
+  buf.writeInt16BE(opts.producerEpoch ?? NO_PRODUCER_EPOCH, PRODUCER_EPOCH);
+  buf.writeInt32BE(opts.baseSequence ?? NO_SEQUENCE, BASE_SEQUENCE);
   buf.writeInt32BE(records.length, RECORD_COUNT);
   payload.copy(buf, HEADER_SIZE);
   rewriteCrc(buf, 0, buf.length);

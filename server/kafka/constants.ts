@@ -1,0 +1,110 @@
+/**
+ * Kafka's magic numbers, by the names Kafka's own code gives them. The message declarations'
+ * about lines point here (e.g. "see ConfigSource").
+ */
+
+/** Produce's acks: how many replicas must have the records before the broker answers. */
+export const Acks = {
+  /** No answer at all: the producer does not learn whether the records arrived. */
+  NONE: 0,
+  LEADER: 1,
+  /** Every in-sync replica (the producer's acks=all). */
+  ALL: -1,
+} as const;
+
+/** ListOffsets' special timestamps: the offset wanted instead of one for a time. */
+export const ListOffsetsTimestamp = {
+  /** The high watermark (the last stable offset for read committed): where new records will go. */
+  LATEST: -1,
+  /** The log start offset. */
+  EARLIEST: -2,
+  /** The offset of the record with the largest timestamp (KIP-734). */
+  MAX_TIMESTAMP: -3,
+} as const;
+
+/** Fetch's and ListOffsets' isolationLevel. */
+export const IsolationLevel = {
+  READ_UNCOMMITTED: 0,
+  /** Read up to the last stable offset, and skip the records of aborted transactions. */
+  READ_COMMITTED: 1,
+} as const;
+
+/** FindCoordinator's keyType. */
+export const CoordinatorType = {
+  GROUP: 0,
+  TRANSACTION: 1,
+} as const;
+
+/** The resourceType of DescribeConfigs, AlterConfigs and IncrementalAlterConfigs (Kafka's ConfigResource.Type). */
+export const ConfigResourceType = {
+  UNKNOWN: 0,
+  TOPIC: 2,
+  /** A broker's configs; the resource name is the broker id as text, or empty for the cluster default. */
+  BROKER: 4,
+  BROKER_LOGGER: 8,
+  CLIENT_METRICS: 16,
+  GROUP: 32,
+} as const;
+
+/** Where a described config's value comes from (DescribeConfigs' configSource and synonyms' source). */
+export const ConfigSource = {
+  UNKNOWN: 0,
+  /** Set on the topic. */
+  TOPIC_CONFIG: 1,
+  DYNAMIC_BROKER_CONFIG: 2,
+  DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
+  /** The broker's properties file (or, here, its command line). */
+  STATIC_BROKER_CONFIG: 4,
+  /** Nobody set it: the built-in default. */
+  DEFAULT_CONFIG: 5,
+  DYNAMIC_BROKER_LOGGER_CONFIG: 6,
+  CLIENT_METRICS_CONFIG: 7,
+  GROUP_CONFIG: 8,
+} as const;
+
+/** A described config value's type (DescribeConfigs v3+ configType). */
+export const ConfigType = {
+  UNKNOWN: 0,
+  BOOLEAN: 1,
+  STRING: 2,
+  INT: 3,
+  SHORT: 4,
+  LONG: 5,
+  DOUBLE: 6,
+  LIST: 7,
+  CLASS: 8,
+  PASSWORD: 9,
+} as const;
+
+/** IncrementalAlterConfigs' configOperation. */
+export const ConfigOperation = {
+  SET: 0,
+  /** Return the config to its default. */
+  DELETE: 1,
+  /** Add to a list config. */
+  APPEND: 2,
+  /** Remove from a list config. */
+  SUBTRACT: 3,
+} as const;
+
+/** A producer without an id: non-idempotent batches carry it, and InitProducerId asks for a new id with it. */
+export const NO_PRODUCER_ID = -1;
+export const NO_PRODUCER_EPOCH = -1;
+/** The base sequence of a batch from a non-idempotent producer. */
+export const NO_SEQUENCE = -1;
+
+/** A leader epoch the sender does not know (or a partition without a leader's epoch). */
+export const NO_LEADER_EPOCH = -1;
+
+/** The replicaId of a request from a consumer rather than a follower broker. */
+export const CONSUMER_REPLICA_ID = -1;
+
+/** The authorizedOperations of a response that was not asked for them. */
+export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+
+/** Fetch sessions (KIP-227): sessionId 0 is none; epoch 0 opens a session, -1 fetches outside one. */
+export const FetchSession = {
+  NO_SESSION_ID: 0,
+  INITIAL_EPOCH: 0,
+  FINAL_EPOCH: -1,
+} as const;
