@@ -25,7 +25,7 @@ function roundTrip(apiKey: number, version: number, frame: GoldenFrame): void {
 
 function requestRoundTrip(apiKey: number, version: number, bytes: Buffer) {
   const { header, body } = decodeRequest(bytes);
-  expect([header.apiKey, header.version]).toEqual([apiKey, version]);
+  expect([header.apiKey, header.apiVersion]).toEqual([apiKey, version]);
   return { body, again: encodeRequest(header, body) };
 }
 

@@ -84,7 +84,8 @@ const RULES: Record<string, Check> = {
 const PRINTABLE = /^[\x20-\x7e]*$/;
 
 /** Paths (as field.sub[i].field) whose value is outside what its field name allows; only fields the version carries are read. */
-export function implausible(fields: Field[], body: Record<string, unknown>, version: number, path = ""): string[] {
+export function implausible(fields: Field[], decoded: object, version: number, path = ""): string[] {
+  const body = decoded as Record<string, unknown>;
   const out: string[] = [];
   for (const f of fields) {
     if (version < f.versions.min || version > f.versions.max) continue;
@@ -93,7 +94,7 @@ export function implausible(fields: Field[], body: Record<string, unknown>, vers
     values.forEach((v, i) => {
       const where = f.array ? `${at}[${i}]` : at;
       if (f.type === "struct") {
-        if (v) out.push(...implausible(f.fields, v as Record<string, unknown>, version, where));
+        if (v) out.push(...implausible(f.fields, v, version, where));
         return;
       }
       const rule = RULES[f.name];

@@ -1,8 +1,9 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { Reader } from "../codec";
 import { ErrorCode } from "../errors";
-import { APIS, ApiKey } from "../messages";
-import { decodeRequest, decodeResponse, encodeResponse, readRequestHeader } from "./frames";
+import { readRequestHeader, readResponseHeader } from "../headers";
+import { APIS, ApiKey, Apis } from "../messages";
+import { decodeRequest, decodeResponse, responseFrame } from "../protocol";
 
 /** One frame seen by the proxy, with the API and version of the request it is (or answers). */
 export interface Capture {
@@ -131,10 +132,11 @@ export class RecordingProxy {
         rawFromClient--;
         return void server.write(sized(frame));
       }
-      const h = readRequestHeader(new Reader(frame));
-      const mechanism = h.apiKey === ApiKey.SaslHandshake ? String(decodeRequest(frame).body.mechanism) : undefined;
-      pending.set(h.correlationId, { apiKey: h.apiKey, version: h.version, mechanism });
-      this.record("request", h.apiKey, h.version, frame);
+      const r = new Reader(frame);
+      const h = readRequestHeader(r);
+      const mechanism = h.apiKey === ApiKey.SaslHandshake ? decodeRequest(Apis.SaslHandshake, h.apiVersion, r).mechanism : undefined;
+      pending.set(h.correlationId, { apiKey: h.apiKey, version: h.apiVersion, mechanism });
+      this.record("request", h.apiKey, h.apiVersion, frame);
       server.write(sized(frame));
     });
     const fromServer = new Framer((frame) => {
@@ -148,7 +150,7 @@ export class RecordingProxy {
       pending.delete(correlationId);
       const out = req.apiKey === ApiKey.ApiVersions ? this.rewriteApiVersions(req.version, frame) : frame;
       if (out !== null) this.record("response", req.apiKey, req.version, out);
-      if (req.apiKey === ApiKey.SaslHandshake && req.version === 0 && decodeResponse(req.apiKey, 0, frame).body.errorCode === 0) {
+      if (req.apiKey === ApiKey.SaslHandshake && req.version === 0 && this.handshakeAccepted(frame)) {
         rawFromClient = rawFromServer = RAW_SASL_EXCHANGES[req.mechanism ?? ""] ?? 0;
       }
       client.write(sized(out ?? this.apiVersionsFallback(correlationId)));
@@ -166,27 +168,34 @@ export class RecordingProxy {
     server.on("data", guarded(fromServer));
   }
 
-  /** The broker's ApiVersions answer with every range capped; null when the request's own version is above the cap. */
+  private handshakeAccepted(frame: Buffer): boolean {
+    const r = new Reader(frame);
+    readResponseHeader(r, Apis.SaslHandshake, 0);
+    return decodeResponse(Apis.SaslHandshake, 0, r).errorCode === ErrorCode.NONE;
+  }
+
+  /** The broker's ApiVersions answer with its ranges capped; null when the request's own version is above the cap. */
   private rewriteApiVersions(version: number, frame: Buffer): Buffer | null {
     if (this.cap === null) return frame;
-    const { correlationId, body } = decodeResponse(ApiKey.ApiVersions, version, frame);
-    const own = APIS.get(ApiKey.ApiVersions)!;
+    const own = Apis.ApiVersions;
     if (version > this.offered(own.key, own.minVersion, own.maxVersion)) return null;
-    const ranges = body.apiKeys as { apiKey: number; minVersion: number; maxVersion: number }[];
-    const handshake = ranges.find((k) => k.apiKey === ApiKey.SaslHandshake);
+    const r = new Reader(frame);
+    const correlationId = readResponseHeader(r, own, version);
+    const body = decodeResponse(own, version, r);
+    const handshake = body.apiKeys.find((k) => k.apiKey === ApiKey.SaslHandshake);
     // SaslAuthenticate came with SaslHandshake v1; a broker offering only v0 does not have it, and
     // clients then send the tokens as bare frames.
     const saslAuthenticate = !handshake || this.offered(handshake.apiKey, handshake.minVersion, handshake.maxVersion) >= 1;
-    const apiKeys = ranges
+    const apiKeys = body.apiKeys
       .filter((k) => saslAuthenticate || k.apiKey !== ApiKey.SaslAuthenticate)
       .map((k) => ({ ...k, maxVersion: this.offered(k.apiKey, k.minVersion, k.maxVersion) }));
-    return encodeResponse(ApiKey.ApiVersions, version, correlationId, { ...body, apiKeys });
+    return Buffer.concat(responseFrame(own, version, correlationId, { ...body, apiKeys }).slice(1));
   }
 
   /** As a broker answers an ApiVersions version it does not know: v0 body, UNSUPPORTED_VERSION, its own range. */
   private apiVersionsFallback(correlationId: number): Buffer {
-    const own = APIS.get(ApiKey.ApiVersions)!;
+    const own = Apis.ApiVersions;
     const apiKeys = [{ apiKey: own.key, minVersion: own.minVersion, maxVersion: this.offered(own.key, own.minVersion, own.maxVersion) }];
-    return encodeResponse(ApiKey.ApiVersions, 0, correlationId, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys });
+    return Buffer.concat(responseFrame(own, 0, correlationId, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys }).slice(1));
   }
 }
