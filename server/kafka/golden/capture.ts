@@ -1,9 +1,9 @@
 /**
  * Captures golden frames: starts a broker (and one with SASL users), puts a recording proxy in
  * front of each, and runs real clients through them: once with the broker's own ApiVersions answer,
- * once per version cap on every API, then with one API capped for each version a client was seen
- * to send without its scenario completing (a client that cannot run with every API that low may
- * still speak this one API that low). Writes
+ * once per version cap on every API, then with one API at a time capped at the versions a client
+ * has not been seen to complete (a client that cannot run with every API that low may still speak
+ * this one API that low). Writes
  * server/kafka/golden/fixtures/ and the coverage table in docs/kafka-compatibility.md.
  *
  *   npm run capture:golden             capture again (needs kcat, and python3-kafka for kafka-python)
@@ -121,15 +121,28 @@ async function runScenario(proxy: RecordingProxy, client: Client, scenario: Scen
   }
 }
 
-/** Per client, the API versions it sent without an answer being kept (its scenario failed at that cap), with a scenario that sends it. */
-function unanswered(kept: Capture[]): { scenario: string; client: string; cap: Cap }[] {
-  const key = (c: Capture) => `${c.client}\u0000${c.apiKey}\u0000${c.version}`;
-  const answered = new Set(kept.filter((c) => c.direction === "response").map(key));
-  const todo = new Map<string, { scenario: string; client: string; cap: Cap }>();
-  for (const c of kept) {
-    if (c.direction === "request" && isServed(c) && !answered.has(key(c)) && !todo.has(key(c))) todo.set(key(c), { scenario: c.scenario, client: c.client, cap: { apiKey: c.apiKey, version: c.version } });
+type Target = { scenario: string; client: string; cap: Cap };
+
+/**
+ * Runs with one API capped, per client: each version it sent without an answer being kept (its
+ * scenario failed at that cap on every API), and each served version below the lowest it sent
+ * (its scenario may have failed before it sent that API at all), with a scenario that sends it.
+ */
+function targets(kept: Capture[]): Target[] {
+  const requests = kept.filter((c) => c.direction === "request" && isServed(c));
+  const key = (client: string, apiKey: number, version: number) => `${client}\u0000${apiKey}\u0000${version}`;
+  const answered = new Set(kept.filter((c) => c.direction === "response").map((c) => key(c.client, c.apiKey, c.version)));
+  const out = new Map<string, Target>();
+  const add = (c: Capture, version: number) => {
+    const k = key(c.client, c.apiKey, version);
+    if (!answered.has(k) && !out.has(k)) out.set(k, { scenario: c.scenario, client: c.client, cap: { apiKey: c.apiKey, version } });
+  };
+  for (const c of requests) {
+    add(c, c.version);
+    const lowest = Math.min(...requests.filter((o) => o.client === c.client && o.apiKey === c.apiKey).map((o) => o.version));
+    for (let v = APIS.get(c.apiKey)!.servedMinVersion; v < lowest; v++) add(c, v);
   }
-  return [...todo.values()];
+  return [...out.values()];
 }
 
 /** A request at a version we do not serve (a client that guesses versions instead of asking) is the client's, not a spec's, to answer for. */
@@ -159,7 +172,7 @@ async function capture(): Promise<GoldenFixture[]> {
         for (const scenario of client.scenarios) await run(client, scenario, cap);
       }
     }
-    for (const todo of unanswered(kept)) {
+    for (const todo of targets(kept)) {
       const client = clients.find((c) => c.name === todo.client)!;
       await run(client, client.scenarios.find((s) => s.name === todo.scenario)!, todo.cap);
     }

@@ -2,6 +2,7 @@ import { execFile, execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { saslScenarios, type Client, type RunContext } from "./scenario";
 
+// Debian's python3-kafka is installed for the system Python, not for another python3 on the PATH.
 const PYTHON = "/usr/bin/python3";
 const KAFKA_PYTHON_SCRIPT = join(import.meta.dirname, "kafka_python.py");
 
@@ -9,7 +10,7 @@ function kafkaPythonVersion(): string {
   try {
     return execFileSync(PYTHON, ["-c", "import kafka; print(kafka.__version__)"], { encoding: "utf8" }).trim();
   } catch {
-    throw new Error("kafka-python is missing: install it with apt-get install python3-kafka (the capture runs it as a third client)");
+    throw new Error("kafka-python is missing: install it with apt-get install python3-kafka (the capture runs it as one of its clients)");
   }
 }
 

@@ -1,4 +1,4 @@
-"""One golden-capture scenario with kafka-python: python3 kafka_python_client.py SCENARIO BOOTSTRAP PREFIX [MECHANISM USER PASSWORD]."""
+"""One golden-capture scenario with kafka-python: python3 kafka_python.py SCENARIO BOOTSTRAP PREFIX [MECHANISM USER PASSWORD]."""
 import sys
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
