@@ -1,10 +1,10 @@
 /**
  * Captures golden frames: starts a broker (and one with SASL users), puts a recording proxy in
- * front of each, and runs real clients through them: once with the broker's own ApiVersions answer,
- * once per version cap on every API, then with one API at a time capped at the versions a client
- * has not been seen to complete (a client that cannot run with every API that low may still speak
- * this one API that low). Writes
- * server/kafka/golden/fixtures/ and the coverage table in docs/kafka-compatibility.md.
+ * front of each, and runs real clients through them: once with the broker's own ApiVersions
+ * answer, once per version cap on every API, then with one API at a time capped at the versions a
+ * client has not been seen to complete (a client that cannot run with every API that low may
+ * still speak this one API that low). Writes server/kafka/golden/fixtures/ and the coverage table
+ * in docs/kafka-compatibility.md.
  *
  *   npm run capture:golden             capture again (needs kcat, and python3-kafka for kafka-python)
  *   npm run capture:golden -- --docs   only regenerate the table from the fixtures kept
@@ -20,12 +20,9 @@ import { kafkaTsClient } from "./clients/kafka-ts";
 import { kcatClient } from "./clients/kcat";
 import { SASL_USERS, type Client, type Scenario } from "./clients/scenario";
 import { writeCoverage } from "./coverage";
-import { fixtureName, readFixtures, writeFixtures, type GoldenFixture, type GoldenFrame } from "./fixtures";
+import { fixturesFrom, readFixtures, writeFixtures, type GoldenFixture } from "./fixtures";
 import { RecordingProxy, type Cap, type Capture } from "./proxy";
 
-/** Frame bytes kept per API version, direction and client beyond the smallest frame, which is always kept. */
-const EXTRA_BYTES_PER_CLIENT = 600;
-const FRAMES_PER_CLIENT = 3;
 const SCENARIO_TIMEOUT_MS = 45_000;
 
 async function startBehindProxy(sasl: boolean): Promise<{ proxy: RecordingProxy; broker: Broker; dataDir: string }> {
@@ -48,54 +45,6 @@ function withTimeout(p: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no result in ${ms} ms`)), ms)));
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
-
-/** The same frame apart from its correlation id (the first four bytes of a response, bytes 4–7 of a request). */
-function identity(c: Capture): string {
-  const copy = Buffer.from(c.frame);
-  copy.fill(0, c.direction === "request" ? 4 : 0, c.direction === "request" ? 8 : 4);
-  return copy.toString("hex");
-}
-
-/**
- * The smallest distinct frame, then frames from other scenarios (different requests of a kind)
- * while they fit the byte budget: fixtures stay a few KB however large a run's answers were.
- */
-function pick(candidates: Capture[]): Capture[] {
-  const seen = new Set<string>();
-  const distinct = candidates.filter((c) => !seen.has(identity(c)) && seen.add(identity(c)));
-  if (!distinct.length) return [];
-  const smallest = distinct.reduce((a, b) => (b.frame.length < a.frame.length ? b : a));
-  const chosen = [smallest];
-  let budget = EXTRA_BYTES_PER_CLIENT;
-  for (const c of distinct) {
-    if (chosen.length >= FRAMES_PER_CLIENT) break;
-    if (chosen.some((k) => k.scenario === c.scenario) || c.frame.length > budget) continue;
-    chosen.push(c);
-    budget -= c.frame.length;
-  }
-  return chosen;
-}
-
-function toFixtures(captures: Capture[]): GoldenFixture[] {
-  const byVersion = new Map<string, Capture[]>();
-  for (const c of captures) {
-    const key = fixtureName(c.apiKey, c.version);
-    byVersion.set(key, [...(byVersion.get(key) ?? []), c]);
-  }
-  return [...byVersion.values()]
-    .map((group) => {
-      const { apiKey, version } = group[0];
-      const frames: GoldenFrame[] = [];
-      for (const direction of ["request", "response"] as const) {
-        for (const client of [...new Set(group.map((c) => c.client))].sort()) {
-          const chosen = pick(group.filter((c) => c.direction === direction && c.client === client));
-          frames.push(...chosen.map((c) => ({ direction, client, scenario: c.scenario, hex: c.frame.toString("hex") })));
-        }
-      }
-      return { api: APIS.get(apiKey)!.name, apiKey, version, frames };
-    })
-    .sort((a, b) => a.apiKey - b.apiKey || a.version - b.version);
 }
 
 const capLabel = (cap: Cap | null) => (cap === null ? "none" : cap.apiKey === undefined ? `${cap.version}` : `${APIS.get(cap.apiKey)!.name}≤${cap.version}`);
@@ -129,9 +78,11 @@ type Target = { scenario: string; client: string; cap: Cap };
  * (its scenario may have failed before it sent that API at all), with a scenario that sends it.
  */
 function targets(kept: Capture[]): Target[] {
-  const requests = kept.filter((c) => c.direction === "request" && isServed(c));
   const key = (client: string, apiKey: number, version: number) => `${client}\u0000${apiKey}\u0000${version}`;
+  const requests = kept.filter((c) => c.direction === "request" && isServed(c));
   const answered = new Set(kept.filter((c) => c.direction === "response").map((c) => key(c.client, c.apiKey, c.version)));
+  const lowest = new Map<string, number>();
+  for (const c of requests) lowest.set(`${c.client}\u0000${c.apiKey}`, Math.min(c.version, lowest.get(`${c.client}\u0000${c.apiKey}`) ?? Infinity));
   const out = new Map<string, Target>();
   const add = (c: Capture, version: number) => {
     const k = key(c.client, c.apiKey, version);
@@ -139,8 +90,7 @@ function targets(kept: Capture[]): Target[] {
   };
   for (const c of requests) {
     add(c, c.version);
-    const lowest = Math.min(...requests.filter((o) => o.client === c.client && o.apiKey === c.apiKey).map((o) => o.version));
-    for (let v = APIS.get(c.apiKey)!.servedMinVersion; v < lowest; v++) add(c, v);
+    for (let v = APIS.get(c.apiKey)!.servedMinVersion; v < lowest.get(`${c.client}\u0000${c.apiKey}`)!; v++) add(c, v);
   }
   return [...out.values()];
 }
@@ -184,7 +134,7 @@ async function capture(): Promise<GoldenFixture[]> {
     }
   }
   for (const f of [...plain.proxy.failures, ...sasl.proxy.failures]) process.stderr.write(`proxy: ${f}\n`);
-  return toFixtures(kept.filter(served));
+  return fixturesFrom(kept.filter(served));
 }
 
 async function main(): Promise<void> {
