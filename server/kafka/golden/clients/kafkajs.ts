@@ -26,22 +26,24 @@ async function adminScenario(ctx: RunContext): Promise<void> {
   }
 }
 
-async function producerScenario(ctx: RunContext): Promise<void> {
+/** Two records, one of them gzipped, through an idempotent producer. */
+async function produceTwo(ctx: RunContext, topic: string): Promise<void> {
   const producer = kafkajs(ctx).producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
-    await producer.send({ topic: `${ctx.prefix}-js`, messages: [{ key: "k", value: "golden", headers: { h: "1" } }] });
-    await producer.send({ topic: `${ctx.prefix}-js`, compression: CompressionTypes.GZIP, messages: [{ value: "gzipped" }] });
+    await producer.send({ topic, messages: [{ key: "k", value: "golden", headers: { h: "1" } }] });
+    await producer.send({ topic, compression: CompressionTypes.GZIP, messages: [{ value: "gzipped" }] });
   } finally {
     await producer.disconnect();
   }
 }
 
-/** A group consumer reads what the producer scenario wrote, then the admin client inspects, resets and deletes the group. */
+/** A group consumer reads two records of its own, then the admin client inspects, resets and deletes the group. */
 async function groupScenario(ctx: RunContext): Promise<void> {
   const kafka = kafkajs(ctx);
-  const topic = `${ctx.prefix}-js`;
+  const topic = `${ctx.prefix}-js-group`;
   const groupId = `${ctx.prefix}-js-group`;
+  await produceTwo(ctx, topic);
   const consumer = kafka.consumer({ groupId, heartbeatInterval: 500 });
   await consumer.connect();
   let seen = 0;
@@ -74,7 +76,7 @@ export function kafkajsClient(): Client {
     name: `kafkajs ${packageVersion("kafkajs")}`,
     scenarios: [
       { name: "admin", run: adminScenario },
-      { name: "idempotent producer", run: producerScenario },
+      { name: "idempotent producer", run: (ctx) => produceTwo(ctx, `${ctx.prefix}-js`) },
       { name: "group consumer and group admin", run: groupScenario },
       ...saslScenarios(async (ctx) => {
         const admin = kafkajs(ctx).admin();

@@ -25,19 +25,25 @@ function kcat(ctx: RunContext, args: string[], input?: string): Promise<string> 
 const CODECS = ["none", "gzip", "snappy", "lz4", "zstd"] as const;
 const KEYED_LINES = "k1:golden-1\nk2:golden-2\n";
 
+/** A topic of its own with two records, so that a consuming scenario also runs alone (in a one-API-cap run). */
+async function withRecords(ctx: RunContext, name: string): Promise<string> {
+  const topic = `${ctx.prefix}-kcat-${name}`;
+  await kcat(ctx, ["-P", "-t", topic, "-p", "0", "-K", ":"], KEYED_LINES);
+  return topic;
+}
+
 function kcatScenarios(): Scenario[] {
-  const topic = (ctx: RunContext) => `${ctx.prefix}-kcat`;
   return [
     { name: "metadata (-L)", run: async (ctx) => void (await kcat(ctx, ["-L", "-J"])) },
     ...CODECS.map((codec) => ({
       name: `produce ${codec}`,
-      run: async (ctx: RunContext) => void (await kcat(ctx, ["-P", "-t", codec === "none" ? topic(ctx) : `${topic(ctx)}-${codec}`, "-p", "0", "-z", codec, "-K", ":", "-H", "h=1"], KEYED_LINES)),
+      run: async (ctx: RunContext) => void (await kcat(ctx, ["-P", "-t", `${ctx.prefix}-kcat-${codec}`, "-p", "0", "-z", codec, "-K", ":", "-H", "h=1"], KEYED_LINES)),
     })),
-    { name: "produce acks=0", run: async (ctx) => void (await kcat(ctx, ["-P", "-t", `${topic(ctx)}-acks0`, "-X", "acks=0"], "fire\n")) },
-    { name: "idempotent produce", run: async (ctx) => void (await kcat(ctx, ["-P", "-t", `${topic(ctx)}-idem`, "-X", "enable.idempotence=true"], "once\n")) },
-    { name: "consume from the beginning", run: async (ctx) => void (await kcat(ctx, ["-C", "-t", topic(ctx), "-p", "0", "-o", "beginning", "-e"])) },
-    { name: "consume in a group (-G)", run: async (ctx) => void (await kcat(ctx, ["-G", `${ctx.prefix}-kcat-group`, "-X", "auto.offset.reset=earliest", "-e", topic(ctx)])) },
-    { name: "offsets by time (-Q)", run: async (ctx) => void (await kcat(ctx, ["-Q", "-t", `${topic(ctx)}:0:${Date.now() - 60_000}`])) },
+    { name: "produce acks=0", run: async (ctx) => void (await kcat(ctx, ["-P", "-t", `${ctx.prefix}-kcat-acks0`, "-X", "acks=0"], "fire\n")) },
+    { name: "idempotent produce", run: async (ctx) => void (await kcat(ctx, ["-P", "-t", `${ctx.prefix}-kcat-idem`, "-X", "enable.idempotence=true"], "once\n")) },
+    { name: "consume from the beginning", run: async (ctx) => void (await kcat(ctx, ["-C", "-t", await withRecords(ctx, "consume"), "-p", "0", "-o", "beginning", "-e"])) },
+    { name: "consume in a group (-G)", run: async (ctx) => void (await kcat(ctx, ["-G", `${ctx.prefix}-kcat-group`, "-X", "auto.offset.reset=earliest", "-e", await withRecords(ctx, "group")])) },
+    { name: "offsets by time (-Q)", run: async (ctx) => void (await kcat(ctx, ["-Q", "-t", `${await withRecords(ctx, "by-time")}:0:${Date.now() - 60_000}`])) },
     ...saslScenarios(async (ctx) => void (await kcat(ctx, ["-L", "-J"]))),
   ];
 }
