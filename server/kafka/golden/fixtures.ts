@@ -25,8 +25,8 @@ export type GoldenFrame = z.infer<typeof Frame>;
 export type GoldenFixture = z.infer<typeof Fixture>;
 
 /** Frame bytes kept per API version, direction and client beyond the smallest frame, which is always kept. */
-const EXTRA_BYTES_PER_CLIENT = 600;
-const FRAMES_PER_CLIENT = 3;
+const EXTRA_BYTES_PER_CLIENT = 300;
+const FRAMES_PER_CLIENT = 2;
 
 export const fixtureName = (apiKey: number, version: number) => `${specOf(apiKey).name}-v${version}.json`;
 

@@ -13,7 +13,7 @@ async function adminScenario(ctx: RunContext): Promise<void> {
     const topic = `${ctx.prefix}-js-admin`;
     await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: "retention.ms", value: "3600000" }] }], waitForLeaders: true });
     await admin.createPartitions({ topicPartitions: [{ topic, count: 2 }] });
-    await admin.describeConfigs({ resources: [{ type: 2, name: topic }], includeSynonyms: true });
+    await admin.describeConfigs({ resources: [{ type: 2, name: topic, configNames: ["retention.ms", "cleanup.policy"] }], includeSynonyms: true });
     await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: topic, configEntries: [{ name: "retention.ms", value: "7200000" }] }] });
     await admin.fetchTopicMetadata({ topics: [topic] });
     await admin.fetchTopicOffsets(topic);
