@@ -10,9 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Kafka, logLevel } from "kafkajs";
-import { FileChannel } from "../server/agents/channels/file";
-import { FlowRuntime } from "../server/agents/runtime";
-import type { HttpSource } from "../server/agents/sources/http";
+import { FileChannel } from "@/server/agents/channels/file";
+import { FlowRuntime } from "@/server/agents/runtime";
+import type { HttpSource } from "@/server/agents/sources/http";
 import { formatSummary, markdownTable } from "./lib/markdown";
 import { type Summary, summarize } from "./lib/stats";
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
-import { migrationsDir } from "../server/paths";
+import { migrationsDir } from "@/server/paths";
 import { openDatabase, type Database } from "./client";
 
 /**

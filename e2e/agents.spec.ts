@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { E2E } from "../playwright.config";
+import { E2E } from "@/playwright.config";
 import { expect, freePort, login, snapshot, test } from "./fixtures";
 
 /** `tributary agent --control … --token …` as an operator would start it next to the data. */

@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo } from "node:net";
 import { expect, test as base, type Page } from "@playwright/test";
-import { E2E } from "../playwright.config";
+import { E2E } from "@/playwright.config";
 
 export async function login(page: Page, username = "admin", password = E2E.adminPassword) {
   await page.goto("/login");

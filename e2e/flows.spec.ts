@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Kafka, logLevel } from "kafkajs";
 import type { Locator, Page } from "@playwright/test";
-import { E2E } from "../playwright.config";
+import { E2E } from "@/playwright.config";
 import { expect, freePort, login, snapshot, test } from "./fixtures";
 
 async function drop(page: Page, paletteId: string, x: number, y: number) {

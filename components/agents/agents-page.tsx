@@ -1,9 +1,9 @@
 "use client";
 import "./agents.css";
 import { useEffect, useRef, useState, type FormEvent } from "react";
-import { formatRate } from "../format";
-import { trpc } from "../trpc";
-import { Card, DataTable, ErrorNote, Loading, PageHeader, Time } from "../ui";
+import { formatRate } from "@/components/format";
+import { trpc } from "@/components/trpc";
+import { Card, DataTable, ErrorNote, Loading, PageHeader, Time } from "@/components/ui";
 
 type Metrics = Record<string, Record<string, Record<string, number | string>>>;
 

@@ -1,6 +1,6 @@
 "use client";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { trpc } from "../trpc";
+import { trpc } from "@/components/trpc";
 
 export const EMBEDDED = "embedded";
 

@@ -2,9 +2,9 @@
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import type { inferRouterOutputs } from "@trpc/server";
-import type { AppRouter } from "../../server/api/root";
-import { trpc } from "../trpc";
-import { Card, DataTable, ErrorNote, Loading, PageHeader, StatusDot } from "../ui";
+import type { AppRouter } from "@/server/api/root";
+import { trpc } from "@/components/trpc";
+import { Card, DataTable, ErrorNote, Loading, PageHeader, StatusDot } from "@/components/ui";
 import { clusterHref, useIsAdmin } from "./cluster-picker";
 
 type Cluster = inferRouterOutputs<AppRouter>["clusters"]["list"][number];

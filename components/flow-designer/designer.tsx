@@ -16,8 +16,8 @@ import {
 } from "@xyflow/react";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
-import { trpc } from "../trpc";
-import { ErrorNote, Loading } from "../ui";
+import { trpc } from "@/components/trpc";
+import { ErrorNote, Loading } from "@/components/ui";
 import { ComponentNodeView, type ComponentNode } from "./component-node";
 import { canConnect, freshName, fromFlow, pinIssues, toFlow, type FlowDefinition, type GraphEdge, type GraphNode, type NodeIssue, type NodeKind } from "./graph";
 import { HISTORY_POINTS, liveStats, type AgentLive, type NodeLive } from "./live";

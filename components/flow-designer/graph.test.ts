@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkFlow } from "../../server/control/flows";
+import { checkFlow } from "@/server/control/flows";
 import { fromFlow, pinIssues, toFlow, type FlowDefinition } from "./graph";
 import { fillLevel, liveStats } from "./live";
 

@@ -2,11 +2,11 @@
 import type { inferRouterOutputs } from "@trpc/server";
 import { useState } from "react";
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { AppRouter } from "../../server/api/root";
-import { formatCount } from "../format";
+import type { AppRouter } from "@/server/api/root";
+import { formatCount } from "@/components/format";
 import { plural } from "./component-node";
-import { trpc } from "../trpc";
-import { ErrorNote, Loading, Time } from "../ui";
+import { trpc } from "@/components/trpc";
+import { ErrorNote, Loading, Time } from "@/components/ui";
 import type { RatePoint } from "./designer";
 import type { FlowNodeData, GraphNode, NodeIssue, NodeKind } from "./graph";
 import { fillLevel, type NodeLive } from "./live";

@@ -2,12 +2,12 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { TimeChart } from "../charts/time-chart";
-import "../charts/charts.css";
-import { canOperate, useClusterParam } from "../cluster-param";
-import { formatCount } from "../format";
-import { trpc } from "../trpc";
-import { Card, DataTable, Empty, ErrorNote, Loading, PageHeader, Time } from "../ui";
+import { TimeChart } from "@/components/charts/time-chart";
+import "@/components/charts/charts.css";
+import { canOperate, useClusterParam } from "@/components/cluster-param";
+import { formatCount } from "@/components/format";
+import { trpc } from "@/components/trpc";
+import { Card, DataTable, Empty, ErrorNote, Loading, PageHeader, Time } from "@/components/ui";
 import { downloadText } from "./download";
 import { GroupState } from "./state";
 import "./groups.css";

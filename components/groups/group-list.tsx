@@ -1,10 +1,10 @@
 "use client";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useClusterParam } from "../cluster-param";
-import { formatCount } from "../format";
-import { trpc } from "../trpc";
-import { DataTable, Empty, ErrorNote, Loading, PageHeader, Time } from "../ui";
+import { useClusterParam } from "@/components/cluster-param";
+import { formatCount } from "@/components/format";
+import { trpc } from "@/components/trpc";
+import { DataTable, Empty, ErrorNote, Loading, PageHeader, Time } from "@/components/ui";
 import { GroupState } from "./state";
 import "./groups.css";
 

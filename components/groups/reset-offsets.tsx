@@ -2,10 +2,10 @@
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
-import { canOperate, useClusterParam } from "../cluster-param";
-import { formatCount } from "../format";
-import { trpc } from "../trpc";
-import { Card, ErrorNote, Loading, PageHeader } from "../ui";
+import { canOperate, useClusterParam } from "@/components/cluster-param";
+import { formatCount } from "@/components/format";
+import { trpc } from "@/components/trpc";
+import { Card, ErrorNote, Loading, PageHeader } from "@/components/ui";
 import { GroupState } from "./state";
 import "./groups.css";
 

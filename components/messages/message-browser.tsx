@@ -3,12 +3,12 @@ import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { Fragment, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import type { inferRouterInputs } from "@trpc/server";
-import type { AppRouter } from "../../server/api/root";
-import type { BrowseResult, BrowsedRecord, ScanProgress } from "../../server/console/browse";
-import { ClusterPicker, clusterHref, useCanProduce, useCluster } from "../clusters/cluster-picker";
-import { formatBytes, formatCount, formatTimestamp } from "../format";
-import { trpc } from "../trpc";
-import { Empty, ErrorNote, PageHeader, Time } from "../ui";
+import type { AppRouter } from "@/server/api/root";
+import type { BrowseResult, BrowsedRecord, ScanProgress } from "@/server/console/browse";
+import { ClusterPicker, clusterHref, useCanProduce, useCluster } from "@/components/clusters/cluster-picker";
+import { formatBytes, formatCount, formatTimestamp } from "@/components/format";
+import { trpc } from "@/components/trpc";
+import { Empty, ErrorNote, PageHeader, Time } from "@/components/ui";
 import { hexDump, prettyJson, preview, toUint8, type Bytes } from "./bytes";
 import { subscriptions } from "./subscriptions";
 

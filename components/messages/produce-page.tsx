@@ -1,11 +1,11 @@
 "use client";
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
-import { ClusterPicker, clusterHref, useCanProduce, useCluster } from "../clusters/cluster-picker";
-import { formatCount } from "../format";
-import { KeyValueRows } from "../topics/create-topic";
-import { trpc } from "../trpc";
-import { Card, ErrorNote, PageHeader } from "../ui";
+import { ClusterPicker, clusterHref, useCanProduce, useCluster } from "@/components/clusters/cluster-picker";
+import { formatCount } from "@/components/format";
+import { KeyValueRows } from "@/components/topics/create-topic";
+import { trpc } from "@/components/trpc";
+import { Card, ErrorNote, PageHeader } from "@/components/ui";
 import { jsonProblem, parseLine, type UploadRecord } from "./records";
 
 /** The same chunk size the server accepts per produceBatch call. */

@@ -3,10 +3,10 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { formatBytes, formatCount, formatRate, formatTimestamp } from "../format";
-import { ClusterPicker, clusterHref, useCanProduce, useCluster, useIsAdmin } from "../clusters/cluster-picker";
-import { trpc } from "../trpc";
-import { Card, DataTable, Empty, ErrorNote, Loading, PageHeader } from "../ui";
+import { formatBytes, formatCount, formatRate, formatTimestamp } from "@/components/format";
+import { ClusterPicker, clusterHref, useCanProduce, useCluster, useIsAdmin } from "@/components/clusters/cluster-picker";
+import { trpc } from "@/components/trpc";
+import { Card, DataTable, Empty, ErrorNote, Loading, PageHeader } from "@/components/ui";
 import { TopicConfigs } from "./topic-configs-card";
 
 function Throughput({ cluster, topic }: { cluster: string; topic: string }) {

@@ -2,10 +2,10 @@
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useMemo } from "react";
-import { formatBytes, formatBytesRate, formatCount, formatDuration, formatRate } from "../format";
-import { ClusterPicker, clusterHref, useCluster, useIsAdmin } from "../clusters/cluster-picker";
-import { trpc } from "../trpc";
-import { DataTable, ErrorNote, Loading, PageHeader } from "../ui";
+import { formatBytes, formatBytesRate, formatCount, formatDuration, formatRate } from "@/components/format";
+import { ClusterPicker, clusterHref, useCluster, useIsAdmin } from "@/components/clusters/cluster-picker";
+import { trpc } from "@/components/trpc";
+import { DataTable, ErrorNote, Loading, PageHeader } from "@/components/ui";
 import { CreateTopic } from "./create-topic";
 import { humanMs } from "./topic-configs";
 

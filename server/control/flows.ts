@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, max, ne } from "drizzle-orm";
-import type { Db } from "../../db/client";
-import { agents, deployments, flows, flowVersions } from "../../db/schema";
+import type { Db } from "@/db/client";
+import { agents, deployments, flows, flowVersions } from "@/db/schema";
 import { flowSchema } from "../agents/flow";
 import { reportOf } from "./agent-registry";
 
