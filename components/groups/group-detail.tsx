@@ -8,7 +8,7 @@ import { canOperate, useClusterParam } from "@/components/cluster-param";
 import { formatCount } from "@/components/format";
 import { trpc } from "@/components/trpc";
 import { Card, DataTable, Empty, ErrorNote, Loading, PageHeader, Time } from "@/components/ui";
-import { downloadText } from "./download";
+import { downloadText } from "@/components/download";
 import { GroupState } from "./state";
 import "./groups.css";
 
