@@ -221,7 +221,7 @@ export async function runAgentBench(opts: { quick: boolean }): Promise<AgentBenc
   return { runs, rows, markdown };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const result = await runAgentBench({ quick: process.argv.includes("--quick") });
   const out = join(import.meta.dirname, "results");
   await mkdir(out, { recursive: true });

@@ -149,7 +149,7 @@ export async function runLogBench(opts: { quick: boolean }): Promise<LogBenchRes
   return { recordBytes: RECORD_BYTES, batchBytes: BATCH_BYTES, recordsPerBatch: makeBatch(0).records, bytesPerRun, runs, rows, markdown };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const result = await runLogBench({ quick: process.argv.includes("--quick") });
   const out = join(import.meta.dirname, "results");
   await mkdir(out, { recursive: true });

@@ -20,7 +20,13 @@ async function startConsumer(seen: string[]): Promise<Consumer> {
   const c = kafka.consumer({ groupId: "e2e-billing", maxWaitTimeInMs: 100, heartbeatInterval: 500, sessionTimeout: 10_000 });
   await c.connect();
   await c.subscribe({ topic: "payments", fromBeginning: true });
-  await c.run({ autoCommitInterval: 100, eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
+  await c.run({
+    autoCommitInterval: 100,
+    eachMessage: ({ message }) => {
+      seen.push(message.value!.toString());
+      return Promise.resolve();
+    },
+  });
   return c;
 }
 

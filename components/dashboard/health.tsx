@@ -6,7 +6,7 @@ import { Card, ErrorNote, Loading, StatusDot } from "@/components/ui";
 export function Health() {
   const health = trpc.health.useQuery(undefined, { refetchInterval: 5000 });
   const h = health.data;
-  if (health.error) return <ErrorNote error={health.error} retry={() => health.refetch()} />;
+  if (health.error) return <ErrorNote error={health.error} retry={() => void health.refetch()} />;
   if (!h) return <Loading label="Asking the server how it is…" />;
   return (
     <div className="grid cards-3">

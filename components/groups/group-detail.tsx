@@ -62,7 +62,7 @@ export function GroupDetail({ groupId }: { groupId: string }) {
         actions={
           g && (
             <>
-              <button type="button" onClick={exportCsv}>
+              <button type="button" onClick={() => void exportCsv()}>
                 Export offsets (CSV)
               </button>
               <Link className="button-link" href={withCluster(`/groups/${encodeURIComponent(groupId)}/reset`)}>
@@ -90,7 +90,7 @@ export function GroupDetail({ groupId }: { groupId: string }) {
         </div>
       )}
       <ErrorNote error={del.error} />
-      <ErrorNote error={group.error} retry={() => group.refetch()} />
+      <ErrorNote error={group.error} retry={() => void group.refetch()} />
       {group.isPending ? (
         <Loading label="Reading the group's offsets and members…" />
       ) : !g ? null : (
@@ -118,7 +118,7 @@ export function GroupDetail({ groupId }: { groupId: string }) {
 
           <Card title="Lag over time">
             {history.error ? (
-              <ErrorNote error={history.error} retry={() => history.refetch()} />
+              <ErrorNote error={history.error} retry={() => void history.refetch()} />
             ) : (history.data?.length ?? 0) < 2 ? (
               <p className="muted">The server samples lag every 10 seconds; the chart fills in as it does.</p>
             ) : (

@@ -42,7 +42,7 @@ export function GroupList() {
       <div className="filters">
         <input type="search" aria-label="Search groups" placeholder="Search by group or topic…" defaultValue={q} onChange={(e) => setQ(e.target.value)} style={{ minWidth: 280 }} />
       </div>
-      <ErrorNote error={groups.error} retry={() => groups.refetch()} />
+      <ErrorNote error={groups.error} retry={() => void groups.refetch()} />
       {groups.isPending ? (
         <Loading label="Asking the cluster for its consumer groups…" />
       ) : groups.data?.length === 0 ? (

@@ -1,5 +1,6 @@
 "use client";
 import { useState, type FormEvent } from "react";
+import { formText } from "@/components/form-text";
 import { FIELDS, startKindOf, toLocalInput, type StartKind } from "./browse-url";
 
 /**
@@ -15,8 +16,7 @@ export function BrowseForm({ params, cluster, partitions, onSearch }: { params: 
     const next = new URLSearchParams();
     if (cluster !== "embedded") next.set("cluster", cluster);
     for (const k of FIELDS) {
-      const field = f.get(k);
-      let v = typeof field === "string" ? field.trim() : "";
+      let v = formText(f, k).trim();
       // Times go into the link as UTC, so a shared link means the same instant everywhere.
       if (k === "at" && startKind === "timestamp" && v) v = new Date(v).toISOString();
       if (v) next.set(k, v);

@@ -117,7 +117,7 @@ export function ProducePage({ topic }: { topic: string }) {
         }
       />
       {!canProduce && <ErrorNote error={{ message: "Producing needs the operator or admin role; ask an admin for access." }} />}
-      <ErrorNote error={meta.error} retry={() => meta.refetch()} />
+      <ErrorNote error={meta.error} retry={() => void meta.refetch()} />
       <Card title="Record">
         <form className="stack" onSubmit={submit}>
           <div className="form-grid">

@@ -12,7 +12,7 @@ import { TopicConfigs } from "./topic-configs-card";
 function Throughput({ cluster, topic }: { cluster: string; topic: string }) {
   const q = trpc.topics.throughput.useQuery({ cluster, topic }, { refetchInterval: 2000 });
   if (q.isPending) return <Loading />;
-  if (q.error) return <ErrorNote error={q.error} retry={() => q.refetch()} />;
+  if (q.error) return <ErrorNote error={q.error} retry={() => void q.refetch()} />;
   if (q.data === null) return <Empty>Rates come from the embedded broker's metrics; this cluster does not report them over the Kafka protocol.</Empty>;
   const data = q.data.map((p) => ({ ...p, time: new Date(p.t).toLocaleTimeString() }));
   if (data.length === 0) return <Empty>No samples yet; the chart fills in once a second.</Empty>;
@@ -36,7 +36,7 @@ function Throughput({ cluster, topic }: { cluster: string; topic: string }) {
 function Groups({ cluster, topic }: { cluster: string; topic: string }) {
   const q = trpc.topics.groups.useQuery({ cluster, topic }, { refetchInterval: 5000 });
   if (q.isPending) return <Loading label="Looking for consumer groups…" />;
-  if (q.error) return <ErrorNote error={q.error} retry={() => q.refetch()} />;
+  if (q.error) return <ErrorNote error={q.error} retry={() => void q.refetch()} />;
   return (
     <>
       <DataTable
@@ -166,7 +166,7 @@ export function TopicPage({ topic }: { topic: string }) {
           </>
         }
       />
-      <ErrorNote error={q.error} retry={() => q.refetch()} />
+      <ErrorNote error={q.error} retry={() => void q.refetch()} />
       {q.isPending ? (
         <Loading label="Loading topic…" />
       ) : t ? (

@@ -67,7 +67,7 @@ export function TopicsPage() {
           <input type="checkbox" checked={showInternal} onChange={(e) => setParam("internal", e.target.checked ? "1" : null)} /> Show internal topics
         </label>
       </div>
-      <ErrorNote error={list.error} retry={() => list.refetch()} />
+      <ErrorNote error={list.error} retry={() => void list.refetch()} />
       {list.isPending ? (
         <Loading label="Loading topics…" />
       ) : list.error ? null : (
