@@ -1,37 +1,11 @@
 import { readFileSync } from "node:fs";
 import { Kafka, logLevel } from "kafkajs";
-import type { Locator, Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { E2E } from "@/playwright.config";
-import { expect, freePort, login, snapshot, test } from "./fixtures";
+import { connect, expect, freePort, login, snapshot, test } from "./fixtures";
 
 async function drop(page: Page, paletteId: string, x: number, y: number) {
   await page.getByTestId(paletteId).dragTo(page.getByTestId("canvas"), { targetPosition: { x, y } });
-}
-
-/** Drags from one node's output handle to another's input handle, as a person draws an edge. */
-/**
- * Drags a new edge from one handle to another and waits for it to exist. A synthetic drag can be
- * dropped while the canvas is still re-rendering the last change; a drop that made no edge changed
- * nothing, so it is simply made again.
- */
-async function connect(page: Page, from: Locator, to: Locator) {
-  const edges = page.locator(".react-flow__edge");
-  const before = await edges.count();
-  for (let attempt = 1; ; attempt++) {
-    const a = (await from.boundingBox())!;
-    const b = (await to.boundingBox())!;
-    await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-    await page.mouse.down();
-    await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
-    await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
-    await page.mouse.up();
-    try {
-      await expect(edges).toHaveCount(before + 1, { timeout: attempt < 3 ? 2_000 : 10_000 });
-      return;
-    } catch (err) {
-      if (attempt >= 3) throw err;
-    }
-  }
 }
 
 async function field(page: Page, name: string, value: string) {
