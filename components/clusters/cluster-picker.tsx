@@ -17,15 +17,6 @@ export function clusterHref(path: string, cluster: string, params: Record<string
   return q.size ? `${path}?${q}` : path;
 }
 
-export function useIsAdmin(): boolean {
-  return trpc.auth.me.useQuery().data?.role === "admin";
-}
-
-export function useCanProduce(): boolean {
-  const role = trpc.auth.me.useQuery().data?.role;
-  return role === "admin" || role === "operator";
-}
-
 /** Switches the page to another cluster, keeping the path and dropping positions that belong to the old one. */
 export function ClusterPicker() {
   const cluster = useCluster();

@@ -6,7 +6,8 @@ import type { AppRouter } from "@/server/api/root";
 import { formText } from "@/components/form-text";
 import { trpc } from "@/components/trpc";
 import { Card, DataTable, ErrorNote, Loading, PageHeader, StatusDot } from "@/components/ui";
-import { clusterHref, useIsAdmin } from "./cluster-picker";
+import { useIsAdmin } from "@/components/roles";
+import { clusterHref } from "./cluster-picker";
 
 type Cluster = inferRouterOutputs<AppRouter>["clusters"]["list"][number];
 type Mechanism = "plain" | "scram-sha-256" | "scram-sha-512";

@@ -1,7 +1,7 @@
 "use client";
 import "@/components/charts/charts.css";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useClusterParam } from "@/components/cluster-param";
+import { useCluster } from "@/components/clusters/cluster-picker";
 import { formatDuration } from "@/components/format";
 import { trpc } from "@/components/trpc";
 import { Empty, ErrorNote, Loading, PageHeader } from "@/components/ui";
@@ -19,7 +19,7 @@ export function Dashboard() {
   const params = useSearchParams();
   const router = useRouter();
   const path = usePathname();
-  const { cluster, withCluster } = useClusterParam();
+  const cluster = useCluster();
   const range = rangeOf(params.get("range"));
   const topic = params.get("topic") || undefined;
   const setParam = (key: string, value: string | undefined) => {
@@ -47,7 +47,7 @@ export function Dashboard() {
       {throughput.isPending ? <Loading label="Loading throughput…" /> : t && !t.available ? <Empty>{t.reason}</Empty> : t ? <ThroughputCharts t={t} range={range} topic={topic} /> : null}
       <div className="grid cards-2">
         <TopTopics t={t} range={range} onPick={(x) => setParam("topic", x)} />
-        <LagCard o={o} error={overview.error} retry={() => void overview.refetch()} withCluster={withCluster} />
+        <LagCard o={o} error={overview.error} retry={() => void overview.refetch()} cluster={cluster} />
       </div>
       <div className="grid cards-3">
         <DiskCard o={o} />

@@ -1,12 +1,13 @@
 "use client";
 import Link from "next/link";
 import { TimeChart } from "@/components/charts/time-chart";
+import { clusterHref } from "@/components/clusters/cluster-picker";
 import { formatCount } from "@/components/format";
 import { Card, DataTable, ErrorNote, Loading, Time } from "@/components/ui";
 import type { Overview } from "./broker-cards";
 
 /** Total consumer lag on the cluster, its recent history, and the groups furthest behind. */
-export function LagCard({ o, error, retry, withCluster }: { o?: Overview; error: { message: string } | null; retry: () => void; withCluster: (href: string) => string }) {
+export function LagCard({ o, error, retry, cluster }: { o?: Overview; error: { message: string } | null; retry: () => void; cluster: string }) {
   return (
     <Card>
       <div className="card-head">
@@ -37,7 +38,7 @@ export function LagCard({ o, error, retry, withCluster }: { o?: Overview; error:
             rowKey={(r) => r.groupId}
             empty="No consumer groups on this cluster."
             columns={[
-              { key: "g", header: "Most lagging groups", sort: (r) => r.groupId, render: (r) => <Link href={withCluster(`/groups/${encodeURIComponent(r.groupId)}`)}>{r.groupId}</Link> },
+              { key: "g", header: "Most lagging groups", sort: (r) => r.groupId, render: (r) => <Link href={clusterHref(`/groups/${encodeURIComponent(r.groupId)}`, cluster)}>{r.groupId}</Link> },
               { key: "s", header: "State", sort: (r) => r.state, render: (r) => r.state },
               { key: "l", header: "Lag", align: "right", sort: (r) => r.lag, render: (r) => <span title={r.lag.toLocaleString()}>{formatCount(r.lag)}</span> },
             ]}

@@ -3,6 +3,7 @@ import "@xyflow/react/dist/style.css";
 import "./flow-designer.css";
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { useCallback, useMemo, useState } from "react";
+import { canOperate } from "@/components/roles";
 import { trpc } from "@/components/trpc";
 import { ErrorNote, Loading } from "@/components/ui";
 import { Canvas, DRAG_MIME } from "./canvas";
@@ -68,7 +69,7 @@ function Designer({ catalog, flow, initial, defaultName, tab, setTab }: { catalo
   const draft = useDraft({ flowId, saved, definition, defaultName });
   const { issues, validating } = useValidation(draft.name || flowName || "flow", definition, graphIssues, nodes, edges);
   const { rollout, deployed, view } = useLive(flowId, nodes);
-  const canEdit = role === "operator" || role === "admin";
+  const canEdit = canOperate(role);
   const undeployable = issues.length ? "Fix the problems on the canvas and save before deploying." : draft.dirty ? "Save your changes as a version before deploying them." : null;
 
   const onImported = (def: unknown, report: string[]) => {

@@ -1,4 +1,5 @@
 "use client";
+import { canOperate } from "@/components/roles";
 import { DeployPanel, type Rollout } from "./deploy-panel";
 import type { GraphEdge, GraphNode, NodeIssue } from "./graph";
 import { chartKey, type LiveView } from "./live";
@@ -42,7 +43,7 @@ interface Props {
 /** The side panel: the selected component's settings, the flow's versions, and its deployment. */
 export function SidePanel({ tab, setTab, flowId, savedVersion, graph, catalog, issues, live, rollout, role, undeployable }: Props) {
   const { selected, nodes, edges } = graph;
-  const canEdit = role === "operator" || role === "admin";
+  const canEdit = canOperate(role);
   const onEmbedded = rollout.some((r) => r.embedded && r.state === "running");
   const tabButton = (id: Tab, label: string, needsFlow: boolean) => (
     <button type="button" role="tab" aria-selected={tab === id} onClick={() => setTab(id)} disabled={needsFlow && flowId === undefined}>

@@ -4,7 +4,8 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { TimeChart } from "@/components/charts/time-chart";
 import "@/components/charts/charts.css";
-import { canOperate, useClusterParam } from "@/components/cluster-param";
+import { clusterHref, useCluster } from "@/components/clusters/cluster-picker";
+import { canOperate } from "@/components/roles";
 import { formatCount } from "@/components/format";
 import { trpc } from "@/components/trpc";
 import { Card, DataTable, Empty, ErrorNote, Loading, PageHeader, Time } from "@/components/ui";
@@ -13,7 +14,7 @@ import { GroupState } from "./state";
 import "./groups.css";
 
 export function GroupDetail({ groupId }: { groupId: string }) {
-  const { cluster, withCluster } = useClusterParam();
+  const cluster = useCluster();
   const router = useRouter();
   const me = trpc.auth.me.useQuery();
   const utils = trpc.useUtils();
@@ -22,7 +23,7 @@ export function GroupDetail({ groupId }: { groupId: string }) {
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [offsetsTopic, setOffsetsTopic] = useState("");
   const [notice, setNotice] = useState<string | null>(null);
-  const del = trpc.groups.delete.useMutation({ onSuccess: () => router.push(withCluster("/groups")) });
+  const del = trpc.groups.delete.useMutation({ onSuccess: () => router.push(clusterHref("/groups", cluster)) });
   const delOffsets = trpc.groups.deleteTopicOffsets.useMutation({
     onSuccess: (r, v) => {
       setNotice(`Deleted the committed offsets of ${r.removed} partitions of ${v.topic}.`);
@@ -50,7 +51,7 @@ export function GroupDetail({ groupId }: { groupId: string }) {
         title={groupId}
         subtitle={
           <>
-            <Link href={withCluster("/groups")}>Consumer groups</Link> · cluster {cluster}
+            <Link href={clusterHref("/groups", cluster)}>Consumer groups</Link> · cluster {cluster}
             {g && (
               <>
                 {" "}
@@ -65,7 +66,7 @@ export function GroupDetail({ groupId }: { groupId: string }) {
               <button type="button" onClick={() => void exportCsv()}>
                 Export offsets (CSV)
               </button>
-              <Link className="button-link" href={withCluster(`/groups/${encodeURIComponent(groupId)}/reset`)}>
+              <Link className="button-link" href={clusterHref(`/groups/${encodeURIComponent(groupId)}/reset`, cluster)}>
                 Reset offsets…
               </Link>
               {operator && (

@@ -2,7 +2,8 @@
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
-import { canOperate, useClusterParam } from "@/components/cluster-param";
+import { clusterHref, useCluster } from "@/components/clusters/cluster-picker";
+import { canOperate } from "@/components/roles";
 import { trpc } from "@/components/trpc";
 import { Card, ErrorNote, Loading, PageHeader } from "@/components/ui";
 import { ResetForm } from "./reset-form";
@@ -19,7 +20,7 @@ export function ResetOffsets({ groupId }: { groupId: string }) {
   const params = useSearchParams();
   const router = useRouter();
   const path = usePathname();
-  const { cluster, withCluster } = useClusterParam();
+  const cluster = useCluster();
   const me = trpc.auth.me.useQuery();
   const group = trpc.groups.get.useQuery({ cluster, groupId }, { refetchInterval: 3000 });
   const [form, setForm] = useState<FormState>(() => fromParams(new URLSearchParams(params)));
@@ -69,7 +70,7 @@ export function ResetOffsets({ groupId }: { groupId: string }) {
         title={`Reset offsets · ${groupId}`}
         subtitle={
           <>
-            <Link href={withCluster(`/groups/${encodeURIComponent(groupId)}`)}>{groupId}</Link> · cluster {cluster}
+            <Link href={clusterHref(`/groups/${encodeURIComponent(groupId)}`, cluster)}>{groupId}</Link> · cluster {cluster}
             {group.data && (
               <>
                 {" "}

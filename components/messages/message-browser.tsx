@@ -2,7 +2,8 @@
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useMemo, useRef, useState } from "react";
-import { ClusterPicker, clusterHref, useCanProduce, useCluster } from "@/components/clusters/cluster-picker";
+import { ClusterPicker, clusterHref, useCluster } from "@/components/clusters/cluster-picker";
+import { useCanOperate } from "@/components/roles";
 import { trpc } from "@/components/trpc";
 import { ErrorNote, PageHeader } from "@/components/ui";
 import type { BrowseResult } from "@/server/console/browse";
@@ -18,7 +19,7 @@ export function MessageBrowser({ topic }: { topic: string }) {
   const params = useSearchParams();
   const router = useRouter();
   const path = usePathname();
-  const canProduce = useCanProduce();
+  const canProduce = useCanOperate();
   const meta = trpc.topics.get.useQuery({ cluster, topic });
   const parsed = useMemo(() => inputFromUrl(params, cluster, topic), [params, cluster, topic]);
   // One object per distinct search, so a re-render with an equal search does not restart the scan.

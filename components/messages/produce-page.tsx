@@ -1,7 +1,8 @@
 "use client";
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
-import { ClusterPicker, clusterHref, useCanProduce, useCluster } from "@/components/clusters/cluster-picker";
+import { ClusterPicker, clusterHref, useCluster } from "@/components/clusters/cluster-picker";
+import { useCanOperate } from "@/components/roles";
 import { formatCount } from "@/components/format";
 import { KeyValueRows } from "@/components/topics/create-topic";
 import { trpc } from "@/components/trpc";
@@ -73,7 +74,7 @@ function Upload({ cluster, topic }: { cluster: string; topic: string }) {
 
 export function ProducePage({ topic }: { topic: string }) {
   const cluster = useCluster();
-  const canProduce = useCanProduce();
+  const canProduce = useCanOperate();
   const meta = trpc.topics.get.useQuery({ cluster, topic });
   const [key, setKey] = useState("");
   const [value, setValue] = useState("");

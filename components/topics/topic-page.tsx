@@ -4,7 +4,8 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { formatBytes, formatCount, formatRate, formatTimestamp } from "@/components/format";
-import { ClusterPicker, clusterHref, useCanProduce, useCluster, useIsAdmin } from "@/components/clusters/cluster-picker";
+import { ClusterPicker, clusterHref, useCluster } from "@/components/clusters/cluster-picker";
+import { useCanOperate, useIsAdmin } from "@/components/roles";
 import { trpc } from "@/components/trpc";
 import { Card, DataTable, Empty, ErrorNote, Loading, PageHeader } from "@/components/ui";
 import { TopicConfigs } from "./topic-configs-card";
@@ -140,7 +141,7 @@ function AdminActions({ cluster, topic, partitions }: { cluster: string; topic: 
 export function TopicPage({ topic }: { topic: string }) {
   const cluster = useCluster();
   const isAdmin = useIsAdmin();
-  const canProduce = useCanProduce();
+  const canProduce = useCanOperate();
   const q = trpc.topics.get.useQuery({ cluster, topic }, { refetchInterval: 5000 });
   const t = q.data;
   return (
