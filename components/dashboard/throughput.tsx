@@ -44,43 +44,42 @@ export function RangeToolbar({ range, topic, t, onRange, onTopic }: { range: Ran
   );
 }
 
+type Available = Extract<Throughput, { available: true }>;
+type Point = Available["points"][number];
+
+/** One rate over the range, in and out, with the latest values while live. */
+function RateCard({ label, topic, points, keys, format, live, emptyNote = "" }: { label: string; topic?: string; points: Point[]; keys: [Exclude<keyof Point, "t">, Exclude<keyof Point, "t">]; format: (v: number) => string; live: boolean; emptyNote?: string }) {
+  const last = points.at(-1);
+  const [inKey, outKey] = keys;
+  return (
+    <Card>
+      <div className="card-head">
+        <h2>
+          {label}
+          {topic ? ` · ${topic}` : ""}
+        </h2>
+        {live && last && (
+          <span className="muted">
+            in {format(last[inKey])} · out {format(last[outKey])}
+          </span>
+        )}
+      </div>
+      {points.length === 0 ? (
+        <Empty>No data in this range yet{emptyNote}.</Empty>
+      ) : (
+        <TimeChart label={label} data={points} format={format} lines={[{ key: inKey, label: "in", color: IN }, { key: outKey, label: "out", color: OUT }]} />
+      )}
+    </Card>
+  );
+}
+
 /** Records and bytes per second, in and out, over the range. */
-export function ThroughputCharts({ t, range, topic }: { t: Extract<Throughput, { available: true }>; range: Range; topic?: string }) {
-  const last = t.points.at(-1);
-  const live = last && range === "15m";
-  const noData = (more = "") => <Empty>No data in this range yet{more}.</Empty>;
+export function ThroughputCharts({ t, range, topic }: { t: Available; range: Range; topic?: string }) {
+  const live = range === "15m";
   return (
     <div className="grid cards-2">
-      <Card>
-        <div className="card-head">
-          <h2>Records per second{topic ? ` · ${topic}` : ""}</h2>
-          {live && (
-            <span className="muted">
-              in {formatRate(last.recordsIn)} · out {formatRate(last.recordsOut)}
-            </span>
-          )}
-        </div>
-        {t.points.length === 0 ? (
-          noData(range !== "15m" ? ": history is rolled up once a minute" : "")
-        ) : (
-          <TimeChart label="Records per second" data={t.points} format={(v) => formatRate(v)} lines={[{ key: "recordsIn", label: "in", color: IN }, { key: "recordsOut", label: "out", color: OUT }]} />
-        )}
-      </Card>
-      <Card>
-        <div className="card-head">
-          <h2>Bytes per second{topic ? ` · ${topic}` : ""}</h2>
-          {live && (
-            <span className="muted">
-              in {formatBytesRate(last.bytesIn)} · out {formatBytesRate(last.bytesOut)}
-            </span>
-          )}
-        </div>
-        {t.points.length === 0 ? (
-          noData()
-        ) : (
-          <TimeChart label="Bytes per second" data={t.points} format={formatBytesRate} lines={[{ key: "bytesIn", label: "in", color: IN }, { key: "bytesOut", label: "out", color: OUT }]} />
-        )}
-      </Card>
+      <RateCard label="Records per second" topic={topic} points={t.points} keys={["recordsIn", "recordsOut"]} format={(v) => formatRate(v)} live={live} emptyNote={live ? "" : ": history is rolled up once a minute"} />
+      <RateCard label="Bytes per second" topic={topic} points={t.points} keys={["bytesIn", "bytesOut"]} format={formatBytesRate} live={live} />
     </div>
   );
 }

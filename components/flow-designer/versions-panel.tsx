@@ -44,31 +44,28 @@ export function VersionsPanel({ flowId, current, canEdit }: { flowId: number; cu
         <>
           <h3>Compare</h3>
           <div className="diff-pick">
-            <label>
-              from{" "}
-              <select aria-label="Diff from" value={a ?? ""} onChange={(e) => setFrom(Number(e.target.value))}>
-                {versions.map((v) => (
-                  <option key={v.version} value={v.version}>
-                    v{v.version}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              to{" "}
-              <select aria-label="Diff to" value={b ?? ""} onChange={(e) => setTo(Number(e.target.value))}>
-                {versions.map((v) => (
-                  <option key={v.version} value={v.version}>
-                    v{v.version}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <VersionPick label="from" versions={versions} value={a} onPick={setFrom} />
+            <VersionPick label="to" versions={versions} value={b} onPick={setTo} />
           </div>
           {a === b ? <p className="muted">Pick two different versions.</p> : diff.error ? <ErrorNote error={diff.error} /> : diff.isPending ? <Loading label="Comparing…" /> : <DiffView diff={diff.data} />}
         </>
       )}
     </div>
+  );
+}
+
+function VersionPick({ label, versions, value, onPick }: { label: "from" | "to"; versions: { version: number }[]; value: number | null; onPick: (v: number) => void }) {
+  return (
+    <label>
+      {label}{" "}
+      <select aria-label={`Diff ${label}`} value={value ?? ""} onChange={(e) => onPick(Number(e.target.value))}>
+        {versions.map((v) => (
+          <option key={v.version} value={v.version}>
+            v{v.version}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
