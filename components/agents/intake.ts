@@ -8,7 +8,7 @@ export interface AgentReport {
 }
 
 /** Each agent's intake in events per second, from two successive heartbeats of its counters. */
-export interface Intake {
+interface Intake {
   /** The list these rates were computed from; a new one advances them. */
   reports: AgentReport[] | null;
   last: ReadonlyMap<number, { at: number; n: number }>;

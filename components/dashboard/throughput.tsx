@@ -5,7 +5,7 @@ import { formatBytesRate, formatDuration, formatRate } from "@/components/format
 import { Card, DataTable, Empty } from "@/components/ui";
 import type { AppRouter } from "@/server/api/root";
 
-export const RANGES = [
+const RANGES = [
   { id: "15m", label: "15 min" },
   { id: "1h", label: "1 h" },
   { id: "24h", label: "24 h" },

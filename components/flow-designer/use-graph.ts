@@ -3,7 +3,7 @@ import { useCallback, useMemo, useState } from "react";
 import { freshName, type FlowNodeData, type NodeKind } from "./graph";
 import { useHistory, useUndoKeys, type Snapshot } from "./use-history";
 
-export type Position = { x: number; y: number };
+type Position = { x: number; y: number };
 
 /** The drawing being edited: its undo history, the selected node, and every edit as one undo step. */
 export function useGraph(initial: Snapshot, onAdded: () => void) {

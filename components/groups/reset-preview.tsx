@@ -6,7 +6,7 @@ import { Card, ErrorNote } from "@/components/ui";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 
-export type Preview = inferRouterOutputs<AppRouter>["groups"]["previewReset"];
+type Preview = inferRouterOutputs<AppRouter>["groups"]["previewReset"];
 type Execution = ReturnType<typeof trpc.groups.resetOffsets.useMutation>;
 
 /** Per partition: the committed offset, the new one, and how many records that re-reads or skips. */

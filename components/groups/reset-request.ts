@@ -15,8 +15,8 @@ export const STRATEGIES = [
 ] as const;
 export type StrategyId = (typeof STRATEGIES)[number]["id"];
 
-export type Scope = { kind: "all-topics" } | { kind: "topic"; topic: string; partitions?: number[] };
-export type Strategy =
+type Scope = { kind: "all-topics" } | { kind: "topic"; topic: string; partitions?: number[] };
+type Strategy =
   | { kind: "to-earliest" | "to-latest" | "to-current" }
   | { kind: "to-offset"; offset: number }
   | { kind: "shift-by"; by: number }
