@@ -10,9 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Kafka, logLevel } from "kafkajs";
-import { FileChannel } from "../server/agents/channels/file";
-import { FlowRuntime } from "../server/agents/runtime";
-import type { HttpSource } from "../server/agents/sources/http";
+import { FileChannel } from "@/server/agents/channels/file";
+import { FlowRuntime } from "@/server/agents/runtime";
+import type { HttpSource } from "@/server/agents/sources/http";
 import { formatSummary, markdownTable } from "./lib/markdown";
 import { type Summary, summarize } from "./lib/stats";
 
@@ -221,7 +221,7 @@ export async function runAgentBench(opts: { quick: boolean }): Promise<AgentBenc
   return { runs, rows, markdown };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const result = await runAgentBench({ quick: process.argv.includes("--quick") });
   const out = join(import.meta.dirname, "results");
   await mkdir(out, { recursive: true });

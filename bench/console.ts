@@ -7,11 +7,11 @@
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { startRouterEnv } from "../server/api/routers/testing";
-import type { BrowseResult } from "../server/console/browse";
-import { LagSampler } from "../server/metrics/lag";
-import { metrics } from "../server/metrics/registry";
-import { SeriesSampler } from "../server/metrics/series";
+import { startRouterEnv } from "@/server/api/routers/testing";
+import type { BrowseResult } from "@/server/console/browse";
+import { LagSampler } from "@/server/metrics/lag";
+import { metrics } from "@/server/metrics/registry";
+import { SeriesSampler } from "@/server/metrics/series";
 import { captureEnvironment, formatEnvironment } from "./lib/environment";
 import { formatSummary, markdownTable } from "./lib/markdown";
 import { summarize, type Summary } from "./lib/stats";

@@ -9,7 +9,7 @@ import { ClusterConnections } from "./control/clusters";
 import { EmbeddedAgent } from "./control/agent-registry";
 import { startSessionPurge } from "./control/sessions";
 import { ensureAdmin } from "./control/users";
-import { openDatabase, type Database } from "../db/client";
+import { openDatabase, type Database } from "@/db/client";
 import { Broker } from "./broker/broker";
 import { AgentHost } from "./agents/host";
 import { ensureConsoleBuilt } from "./build";

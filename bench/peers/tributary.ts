@@ -131,7 +131,7 @@ export function tributaryBroker(options: TributaryOptions): PeerSystem {
       child = proc;
       // Never leave a broker behind when the benchmark process ends early.
       process.once("exit", () => proc.kill("SIGKILL"));
-      proc.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+      proc.stderr.setEncoding("utf8").on("data", (chunk: string) => {
         stderrTail.push(chunk);
         if (stderrTail.length > 20) stderrTail.shift();
       });

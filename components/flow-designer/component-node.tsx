@@ -1,6 +1,6 @@
 "use client";
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
-import { formatCount } from "../format";
+import { formatCount } from "@/components/format";
 import type { FlowNodeData, NodeIssue } from "./graph";
 import { fillLevel, type NodeLive } from "./live";
 

@@ -1,4 +1,4 @@
-import type { NodeKind } from "./graph";
+import type { GraphNode, NodeKind } from "./graph";
 
 /** One agent's report about a flow, as the flows.live query returns it. */
 export interface AgentLive {
@@ -27,6 +27,42 @@ export interface NodeLive {
 
 /** Kept per node for its chart: the last few minutes of rates. */
 export const HISTORY_POINTS = 120;
+
+export interface RatePoint {
+  t: number;
+  in: number;
+  out: number;
+}
+
+/** What the canvas shows of a running flow: each node's numbers from the last sample, and a chart per component. */
+export interface LiveView {
+  /** The flows.live answer these numbers come from; a new one advances the view. */
+  sample: { at: number; agents: AgentLive[] } | null;
+  byNode: Record<string, NodeLive>;
+  /** Rate history by "kind:name", so a chart survives its node being re-created by undo or a reload. */
+  charts: Record<string, RatePoint[]>;
+}
+
+export const NO_LIVE: LiveView = { sample: null, byNode: {}, charts: {} };
+
+export const chartKey = (n: GraphNode) => `${n.data.kind}:${n.data.name}`;
+
+/**
+ * The view after a new sample: rates against the previous sample for the nodes drawn now, and one
+ * more point on each of their charts. Node edits between samples keep the last numbers.
+ */
+export function advanceLive(view: LiveView, sample: { at: number; agents: AgentLive[] }, nodes: GraphNode[]): LiveView {
+  const byNode: Record<string, NodeLive> = {};
+  const charts = { ...view.charts };
+  for (const n of nodes) {
+    const s = liveStats(n.data.kind, n.data.name, sample.agents, view.sample?.agents);
+    if (!s) continue;
+    byNode[n.id] = s;
+    const key = chartKey(n);
+    charts[key] = [...(charts[key] ?? []), { t: sample.at, in: s.inRate, out: s.outRate }].slice(-HISTORY_POINTS);
+  }
+  return { sample, byNode, charts };
+}
 
 const PREFIX: Record<"source" | "channel" | "sink", string> = { source: "SOURCE", channel: "CHANNEL", sink: "SINK" };
 /** Flume's counter names for "in" and "out" of each kind. */

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { Kafka, logLevel, Partitioners, type Admin, type KafkaConfig, type Producer } from "kafkajs";
-import type { Db } from "../../db/client";
-import { clusters } from "../../db/schema";
+import type { Db } from "@/db/client";
+import { clusters } from "@/db/schema";
 import { logger } from "../log";
 import { KafkaRequests } from "./kafka-requests";
 

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, max, ne } from "drizzle-orm";
 import kafkajs from "kafkajs";
-import type { Db } from "../../db/client";
-import { agents, deployments, flows, flowVersions } from "../../db/schema";
+import type { Db } from "@/db/client";
+import { agents, deployments, flows, flowVersions } from "@/db/schema";
 import { flowSchema } from "../agents/flow";
 import { lookup, sinkTypes } from "../agents/registry";
 import { reportOf } from "./agent-registry";

@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { clusters } from "../../../db/schema";
+import { clusters } from "@/db/schema";
 import { ClusterUnreachable, probeCluster, type ClusterSettings } from "../../console/cluster-test";
 import { onCluster } from "../../console/kafka-errors";
 import { EMBEDDED_CLUSTER, splitServers, type ClusterConnections } from "../../control/clusters";

@@ -1,5 +1,5 @@
-import type { Database } from "../../../db/client";
-import { testDatabases } from "../../../db/testing";
+import type { Database } from "@/db/client";
+import { testDatabases } from "@/db/testing";
 import { startTestBroker } from "../../broker/compat/harness";
 import { ClusterConnections } from "../../control/clusters";
 import { LoginLimiter } from "../../control/login-limiter";

@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "../../../db/client";
+import { openDatabase, type Database } from "@/db/client";
 import { LoginLimiter } from "../../control/login-limiter";
 import { WebAccess } from "../../control/web-access";
 import { createRequestHandler } from "../../http";
