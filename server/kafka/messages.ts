@@ -135,7 +135,7 @@ responses []
     preferredReadReplica int32 11+ default=-1
     records records null
 `),
-  api(2, "ListOffsets", "1-7", "6+", `
+  api(2, "ListOffsets", "0-7", "6+", `
 replicaId int32
 isolationLevel int8 2+
 topics []
@@ -144,6 +144,7 @@ topics []
     partitionIndex int32
     currentLeaderEpoch int32 4+ default=-1
     timestamp int64
+    maxNumOffsets int32 0 default=1
 `, `
 throttleTimeMs int32 2+
 topics []
@@ -151,8 +152,9 @@ topics []
   partitions []
     partitionIndex int32
     errorCode int16
-    timestamp int64 default=-1
-    offset int64 default=-1
+    oldStyleOffsets []int64 0
+    timestamp int64 1+ default=-1
+    offset int64 1+ default=-1
     leaderEpoch int32 4+ default=-1
 `),
   api(3, "Metadata", "0-12", "9+", `

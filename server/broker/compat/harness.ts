@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
+import pino from "pino";
+import { log } from "../../log";
 import { Broker, type BrokerOptions } from "../broker";
 
 /** A real broker on an ephemeral port in a temp data dir, for tests that speak the Kafka protocol to it. */
@@ -44,4 +46,31 @@ export async function eventually<T>(probe: () => Promise<T | undefined> | T | un
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+export interface LogLine {
+  level: number;
+  module?: string;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Collects what this process logs (at the test log level, warn and above) until stop(): every
+ * module's logger writes to the root logger's stream, so one tap sees them all.
+ */
+export function captureLogs() {
+  const stream = (log as unknown as Record<symbol, { write(line: string): boolean }>)[pino.symbols.streamSym];
+  const original = stream.write;
+  const lines: LogLine[] = [];
+  stream.write = function (line: string) {
+    lines.push(JSON.parse(line) as LogLine);
+    return original.call(this, line);
+  };
+  return {
+    lines,
+    stop: () => {
+      stream.write = original;
+    },
+  };
 }

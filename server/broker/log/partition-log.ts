@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCode, KafkaError } from "../../kafka/errors";
 import { logger } from "../../log";
-import { BASE_OFFSET, BATCH_LENGTH, decodeRecordBatch, HEADER_SIZE, LAST_OFFSET_DELTA, LEADER_EPOCH, LOG_OVERHEAD, MAX_TIMESTAMP, readBatchHeader, RECORD_COUNT, rewriteCrc, validateBatch } from "../../kafka/records/batch";
+import { BASE_OFFSET, BASE_TIMESTAMP, BATCH_LENGTH, decodeRecordBatch, HEADER_SIZE, keylessRecords, LAST_OFFSET_DELTA, LEADER_EPOCH, LOG_OVERHEAD, MAX_TIMESTAMP, readBatchHeader, RECORD_COUNT, repairMaxTimestamp, rewriteCrc, validateBatch } from "../../kafka/records/batch";
 import { fsyncDirAsync, writeFileAtomic, writeFileAtomicAsync } from "./atomic";
 import { commitSwap, completeSwaps, discardCleaned } from "./cleaner-files";
 import type { LogSettings } from "./configs";
@@ -38,6 +38,19 @@ interface Checkpoint {
   producerOffset: number;
   /** The cleaner's first dirty offset: everything below it was compacted at least once. */
   cleanedTo?: number;
+}
+
+/** INVALID_RECORD naming the refused records by their index in the request (Produce v8+ recordErrors). */
+export class InvalidRecordsError extends KafkaError {
+  constructor(
+    readonly recordIndexes: number[],
+    message: string,
+  ) {
+    super(ErrorCode.INVALID_RECORD, message);
+  }
+
+  /** Kafka's wording for each record. */
+  static readonly RECORD_MESSAGE = "Compacted topic cannot accept a record without a key";
 }
 
 const CHECKPOINT = "checkpoint.json";
@@ -201,17 +214,8 @@ export class PartitionLog {
   async append(batches: Buffer): Promise<AppendResult> {
     if (this.corruption) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, this.corruption);
     const s = this.settings;
-    // Pass 1: validate, and find duplicates of an idempotent producer's retried batches.
-    const positions: number[] = [];
-    let pos = 0;
-    let records = 0;
-    while (pos < batches.length) {
-      const size = validateBatch(batches, pos, s.maxMessageBytes);
-      positions.push(pos);
-      records += batches.readInt32BE(pos + LAST_OFFSET_DELTA) + 1;
-      pos += size;
-    }
-    if (positions.length === 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, "the produce request holds no record batch");
+    // Pass 1: validate; then find duplicates of an idempotent producer's retried batches.
+    const { positions, records } = this.validateBatches(batches);
     const now = this.clock();
     let first = -1;
     let lastOffset = -1;
@@ -267,6 +271,33 @@ export class PartitionLog {
       if (this.unflushed >= s.flushMessages) void this.flush().catch((err) => log.error({ err, topic: this.topic }, "flush failed"));
     }
     return result;
+  }
+
+  /**
+   * Checks every batch of a produce request before anything is written: framing, CRC and size,
+   * a usable max timestamp (computed when the producer left it out), and on compacted topics a
+   * key on every record. Only those two repairs look at records, and only when needed.
+   */
+  private validateBatches(batches: Buffer): { positions: number[]; records: number } {
+    const s = this.settings;
+    const positions: number[] = [];
+    const keyless: number[] = [];
+    let pos = 0;
+    let records = 0;
+    while (pos < batches.length) {
+      const size = validateBatch(batches, pos, s.maxMessageBytes);
+      if (!s.logAppendTime) {
+        const max = Number(batches.readBigInt64BE(pos + MAX_TIMESTAMP));
+        if (max === -1 || max < Number(batches.readBigInt64BE(pos + BASE_TIMESTAMP))) repairMaxTimestamp(batches, pos);
+      }
+      if (s.compact && !readBatchHeader(batches, pos).control) for (const i of keylessRecords(batches, pos)) keyless.push(records + i);
+      positions.push(pos);
+      records += batches.readInt32BE(pos + LAST_OFFSET_DELTA) + 1;
+      pos += size;
+    }
+    if (positions.length === 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, "the produce request holds no record batch");
+    if (keyless.length) throw new InvalidRecordsError(keyless, `${keyless.length} of the records have no key; a compacted topic (cleanup.policy=compact) keeps the latest record per key, so every record needs one`);
+    return { positions, records };
   }
 
   private maybeRoll(incoming: number, now: number): void {
@@ -431,6 +462,22 @@ export class PartitionLog {
     let best: { offset: number; timestamp: number } | null = null;
     for (const seg of this.segments) if (seg.maxTimestamp >= 0 && (!best || seg.maxTimestamp > best.timestamp)) best = { offset: seg.offsetOfMaxTimestamp, timestamp: seg.maxTimestamp };
     return best;
+  }
+
+  /**
+   * ListOffsets v0: up to max offsets, newest first, among the segment starts and the high
+   * watermark whose time is at or before ts (-1 starts from the high watermark, -2 answers the log
+   * start). A segment's time is its newest record's, as Kafka's was the file's last write.
+   */
+  offsetsBefore(ts: number, max: number): number[] {
+    const points = this.segments.map((seg) => ({ offset: Math.max(seg.baseOffset, this.logStartOffset), time: seg.maxTimestamp >= 0 ? seg.maxTimestamp : seg.createdAt }));
+    if (this.active.size > 0) points.push({ offset: this.highWatermark, time: this.clock() });
+    let from = points.length - 1;
+    if (ts === -2) from = 0;
+    else if (ts !== -1) while (from >= 0 && points[from].time > ts) from--;
+    const out: number[] = [];
+    for (let i = from; i >= 0 && out.length < max; i--) out.push(points[i].offset);
+    return out;
   }
 
   /** DeleteRecords: moves the log start offset; whole segments below it are deleted. */

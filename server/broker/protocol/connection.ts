@@ -137,6 +137,8 @@ export class Connection {
       if (!api) throw new ProtocolError(`unknown API key ${apiKey}`);
       if (apiVersion < api.servedMinVersion || apiVersion > api.maxVersion) {
         if (apiKey === ApiKey.ApiVersions) return this.finish(slot, this.apiVersionsFallback(correlationId));
+        // The client will see only a closed connection; the log is where a user learns why.
+        log.warn({ client: this.clientHost, clientId, api: api.name, apiVersion, supported: `${api.servedMinVersion}-${api.maxVersion}` }, "request version not supported; closing the connection");
         throw new ProtocolError(`${api.name} v${apiVersion} is not supported (supported ${api.servedMinVersion}-${api.maxVersion})`);
       }
       if (!this.authenticated && apiKey !== ApiKey.ApiVersions && apiKey !== ApiKey.SaslHandshake && apiKey !== ApiKey.SaslAuthenticate) {

@@ -1,7 +1,7 @@
 import { codeOf, ErrorCode, errorName, KafkaError } from "../../kafka/errors";
 import type { GroupCoordinator } from "../groups/coordinator";
 import type { LogManager } from "../log/log-manager";
-import type { PartitionLog } from "../log/partition-log";
+import { InvalidRecordsError, type PartitionLog } from "../log/partition-log";
 import { OFFSETS_TOPIC } from "../groups/offsets-store";
 import { TOPIC_CONFIGS } from "../log/configs";
 import { forgetTopic, partitionCounters } from "../metrics";
@@ -31,8 +31,14 @@ export interface RequestInfo {
 }
 
 const RESOURCE_TOPIC = 2;
+const TRANSACTIONS_UNSUPPORTED = "transactions are not supported yet: use an idempotent producer without a transactional.id";
 /** DescribeConfigs v3+ config types (Kafka's ConfigType ids) by our config kinds. */
 const CONFIG_TYPES: Record<string, number> = { boolean: 1, string: 2, int: 3, long: 5, double: 6 };
+/**
+ * What an errored Fetch partition carries: empty records, not null, as Kafka answers; librdkafka
+ * 2.x rejects a whole response with a null record set and so never sees the partition's error.
+ */
+const NO_RECORDS = Buffer.alloc(0);
 /** One broker, never a leader change: every partition stays at leader epoch 0. */
 const LEADER_EPOCH = 0;
 const RESOURCE_BROKER = 4;
@@ -113,7 +119,7 @@ export class Handlers {
       return { responses: (req.topicData as Body[]).map((t) => ({ name: t.name, partitionResponses: (t.partitionData as Body[]).map((p) => ({ index: p.index, errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1 })) })) };
     }
     if (req.transactionalId != null) {
-      return { responses: (req.topicData as Body[]).map((t) => ({ name: t.name, partitionResponses: (t.partitionData as Body[]).map((p) => ({ index: p.index, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, baseOffset: -1, errorMessage: "transactions are not supported by this broker" })) })) };
+      return { responses: (req.topicData as Body[]).map((t) => ({ name: t.name, partitionResponses: (t.partitionData as Body[]).map((p) => ({ index: p.index, errorCode: ErrorCode.INVALID_REQUEST, baseOffset: -1, errorMessage: TRANSACTIONS_UNSUPPORTED })) })) };
     }
     const responses = await Promise.all(
       (req.topicData as Body[]).map(async (t) => {
@@ -141,7 +147,8 @@ export class Handlers {
             } catch (err) {
               const code = note(err, "produce");
               if (code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) log.warn({ topic: t.name, partition: p.index, error: errorName(code), reason: (err as Error).message }, "produce rejected");
-              return { index: p.index, errorCode: code, baseOffset: -1, errorMessage: errorMessage(err) };
+              const recordErrors = err instanceof InvalidRecordsError ? err.recordIndexes.map((batchIndex) => ({ batchIndex, batchIndexErrorMessage: InvalidRecordsError.RECORD_MESSAGE })) : [];
+              return { index: p.index, errorCode: code, baseOffset: -1, errorMessage: errorMessage(err), recordErrors };
             }
           }),
         );
@@ -198,7 +205,7 @@ export class Handlers {
           pl = this.b.logs.partition(t.topic, p.partition);
         } catch (err) {
           failed = true;
-          partitions.push({ partitionIndex: p.partition, errorCode: codeOf(err), highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null });
+          partitions.push({ partitionIndex: p.partition, errorCode: codeOf(err), highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: NO_RECORDS });
           continue;
         }
         logs.push(pl);
@@ -216,7 +223,7 @@ export class Handlers {
           partitions.push({ partitionIndex: p.partition, errorCode: 0, highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset, abortedTransactions: null, records: r.records });
         } catch (err) {
           failed = true;
-          partitions.push({ partitionIndex: p.partition, errorCode: note(err, "fetch"), highWatermark: pl.highWatermark, lastStableOffset: pl.highWatermark, logStartOffset: pl.logStartOffset, records: null });
+          partitions.push({ partitionIndex: p.partition, errorCode: note(err, "fetch"), highWatermark: pl.highWatermark, lastStableOffset: pl.highWatermark, logStartOffset: pl.logStartOffset, records: NO_RECORDS });
         }
       }
       responses.push({ topic: t.topic, partitions });
@@ -225,7 +232,7 @@ export class Handlers {
   }
 
   // ---- ListOffsets ----
-  async listOffsets(req: Body, _info: RequestInfo): Promise<Body> {
+  async listOffsets(req: Body, info: RequestInfo): Promise<Body> {
     const topics = [];
     for (const t of req.topics as Body[]) {
       const partitions = [];
@@ -233,6 +240,10 @@ export class Handlers {
         try {
           const pl = this.b.logs.partition(t.name, p.partitionIndex);
           const ts = p.timestamp as number;
+          if (info.apiVersion === 0) {
+            partitions.push({ partitionIndex: p.partitionIndex, errorCode: 0, oldStyleOffsets: pl.offsetsBefore(ts, p.maxNumOffsets) });
+            continue;
+          }
           let found: { offset: number; timestamp: number } | null;
           if (ts === -1) found = { offset: pl.highWatermark, timestamp: -1 };
           else if (ts === -2) found = { offset: pl.logStartOffset, timestamp: -1 };
@@ -240,7 +251,7 @@ export class Handlers {
           else found = (await pl.offsetForTimestamp(ts)) ?? { offset: -1, timestamp: -1 };
           partitions.push({ partitionIndex: p.partitionIndex, errorCode: 0, timestamp: found.timestamp, offset: found.offset, leaderEpoch: LEADER_EPOCH });
         } catch (err) {
-          partitions.push({ partitionIndex: p.partitionIndex, errorCode: note(err, "list offsets"), timestamp: -1, offset: -1 });
+          partitions.push({ partitionIndex: p.partitionIndex, errorCode: note(err, "list offsets"), oldStyleOffsets: [], timestamp: -1, offset: -1 });
         }
       }
       topics.push({ name: t.name, partitions });
@@ -433,8 +444,16 @@ export class Handlers {
     );
   }
 
-  initProducerId(req: Body, _info: RequestInfo): Body {
-    if (req.transactionalId != null) return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 };
+  /**
+   * Transactions do not exist yet. InitProducerId has no error message field, so the code is
+   * chosen for what clients print: INVALID_REQUEST reads "…sent to an incompatible broker. See
+   * the broker logs for more details." (Java, kafkajs) and fails at once, and the log says why.
+   */
+  initProducerId(req: Body, info: RequestInfo): Body {
+    if (req.transactionalId != null) {
+      log.warn({ clientId: info.clientId, client: info.clientHost, transactionalId: req.transactionalId }, TRANSACTIONS_UNSUPPORTED);
+      return { errorCode: ErrorCode.INVALID_REQUEST, producerId: -1, producerEpoch: -1 };
+    }
     return { errorCode: 0, ...this.b.logs.initProducerId() };
   }
 
