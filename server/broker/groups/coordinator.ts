@@ -97,15 +97,29 @@ export class GroupCoordinator {
     }
   }
 
+  /**
+   * Every request reaches a group through here, and members whose session ended are removed
+   * first: a request right after a session timeout sees the group as Kafka's timer would have
+   * left it, not as the last periodic sweep did.
+   */
   private group(id: string, create: boolean): Group | undefined {
     let g = this.groups.get(id);
-    if (!g && create) this.groups.set(id, (g = new Group(id, this.clock())));
+    if (g) this.expireSessions(g, this.clock());
+    else if (create) this.groups.set(id, (g = new Group(id, this.clock())));
     return g;
+  }
+
+  private expireSessions(g: Group, now: number): void {
+    for (const m of [...g.members.values()]) {
+      // A member waiting in JoinGroup or SyncGroup is alive: it is waiting on us (or the leader).
+      if (m.awaitingJoin || m.awaitingSync) continue;
+      if (now - m.lastSeen > m.sessionTimeoutMs) this.removeMember(g, m.memberId, `session timed out after ${m.sessionTimeoutMs} ms`);
+    }
   }
 
   stats(): Record<GroupState, number> {
     const counts: Record<GroupState, number> = { Empty: 0, PreparingRebalance: 0, CompletingRebalance: 0, Stable: 0, Dead: 0 };
-    for (const id of this.allGroupIds()) counts[this.groups.get(id)?.state ?? "Empty"]++;
+    for (const id of this.allGroupIds()) counts[this.group(id, false)?.state ?? "Empty"]++;
     return counts;
   }
 
@@ -386,11 +400,7 @@ export class GroupCoordinator {
   private sweep(): void {
     const now = this.clock();
     for (const g of this.groups.values()) {
-      for (const m of [...g.members.values()]) {
-        // A member waiting in JoinGroup or SyncGroup is alive: it is waiting on us (or the leader).
-        if (m.awaitingJoin || m.awaitingSync) continue;
-        if (now - m.lastSeen > m.sessionTimeoutMs) this.removeMember(g, m.memberId, `session timed out after ${m.sessionTimeoutMs} ms`);
-      }
+      this.expireSessions(g, now);
       let abandoned = false;
       for (const [id, deadline] of g.pending) {
         if (now > deadline) {
@@ -488,7 +498,7 @@ export class GroupCoordinator {
     const filter: string[] = (req.statesFilter ?? []).map((s: string) => s.toLowerCase());
     const groups = this.allGroupIds()
       .map((id) => {
-        const g = this.groups.get(id);
+        const g = this.group(id, false);
         return { groupId: id, protocolType: g?.protocolType ?? "consumer", groupState: g?.state ?? "Empty" };
       })
       .filter((g) => filter.length === 0 || filter.includes(g.groupState.toLowerCase()));
@@ -498,7 +508,7 @@ export class GroupCoordinator {
   async describeGroups(req: Body, _ctx: RequestContext): Promise<Body> {
     return {
       groups: (req.groups as string[]).map((id) => {
-        const g = this.groups.get(id);
+        const g = this.group(id, false);
         if (!g) return { errorCode: ErrorCode.NONE, groupId: id, groupState: this.offsets.has(id) ? "Empty" : "Dead", protocolType: "", protocolData: "", members: [] };
         return {
           errorCode: ErrorCode.NONE,
@@ -522,7 +532,7 @@ export class GroupCoordinator {
   async deleteGroups(req: Body, _ctx: RequestContext): Promise<Body> {
     const results = [];
     for (const id of req.groupsNames as string[]) {
-      const g = this.groups.get(id);
+      const g = this.group(id, false);
       if (g && g.members.size > 0) {
         results.push({ groupId: id, errorCode: ErrorCode.NON_EMPTY_GROUP });
         continue;
@@ -543,7 +553,7 @@ export class GroupCoordinator {
   }
 
   async offsetDelete(req: Body, _ctx: RequestContext): Promise<Body> {
-    const g = this.groups.get(req.groupId);
+    const g = this.group(req.groupId, false);
     if (!g && !this.offsets.has(req.groupId)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
     const subscribed = g && g.protocolType === "consumer" ? subscribedTopics(g) : new Set<string>();
     const topics = [];
@@ -559,7 +569,7 @@ export class GroupCoordinator {
 
   /** For the console and lag: group ids with state and members (what DescribeGroups gives, without the protocol). */
   describe(id: string) {
-    const g = this.groups.get(id);
+    const g = this.group(id, false);
     return { state: g?.state ?? (this.offsets.has(id) ? "Empty" : "Dead"), members: g ? [...g.members.values()].map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost })) : [] };
   }
 }
