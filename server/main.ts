@@ -149,7 +149,7 @@ export async function startAll(config: Config): Promise<Running> {
     sampler.start();
     parts.push({ name: "metrics", stop: async () => sampler.stop() });
 
-    const clusters = new ClusterConnections(database.db, broker.bootstrap);
+    const clusters = new ClusterConnections(database.db, broker.bootstrap, broker.internalCredential);
     parts.push({ name: "cluster connections", stop: () => clusters.close() });
 
     const rollups = new MetricRollups(database.db, sampler);

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import { GroupCoordinator } from "./groups/coordinator";
 import { LogManager } from "./log/log-manager";
@@ -43,6 +44,27 @@ export interface BrokerOptions {
 type Body = Record<string, any>;
 
 /**
+ * How this process's own clients (the console's connections, the lag sampler) log in to its
+ * broker when SASL is on: a user made up at each start, known only in memory, never logged.
+ */
+export interface InternalCredential {
+  mechanism: Mechanism;
+  username: string;
+  password: string;
+}
+
+/** SCRAM first, so the password never crosses the socket even on loopback. */
+const INTERNAL_MECHANISMS: Mechanism[] = ["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"];
+
+function internalCredential(mechanisms: Mechanism[]): InternalCredential {
+  return {
+    mechanism: INTERNAL_MECHANISMS.find((m) => mechanisms.includes(m))!,
+    username: `tributary-internal-${randomBytes(6).toString("hex")}`,
+    password: randomBytes(32).toString("base64url"),
+  };
+}
+
+/**
  * The broker: partition logs, group coordinator and the Kafka protocol listener, started and
  * stopped as one part of the process.
  */
@@ -50,6 +72,7 @@ export class Broker {
   private connections = new Set<Connection>();
   private handlers: Handlers;
   private saslUsers: SaslUsers | undefined;
+  readonly internalCredential: InternalCredential | undefined;
 
   private constructor(
     private server: Server,
@@ -67,7 +90,10 @@ export class Broker {
       autoCreateTopics: opts.autoCreateTopics ?? true,
       numPartitions: opts.numPartitions ?? 1,
     });
-    if (opts.sasl?.mechanisms.length) this.saslUsers = new SaslUsers(opts.sasl.users);
+    if (opts.sasl?.mechanisms.length) {
+      const internal = (this.internalCredential = internalCredential(opts.sasl.mechanisms));
+      this.saslUsers = new SaslUsers({ ...opts.sasl.users, [internal.username]: internal.password });
+    }
     // Gauges read this broker's state; a broker started after another in the same process replaces them.
     metrics.remove(CONNECTIONS_GAUGE, {});
     metrics.remove(GROUPS_GAUGE, {});

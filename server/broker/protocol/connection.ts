@@ -164,7 +164,8 @@ export class Connection {
         });
       } else respond(result);
     } catch (err) {
-      if (apiKey >= 0) requestMetrics(APIS.get(apiKey)?.name ?? `unknown-${apiKey}`).errors.inc();
+      // Every key we do not serve shares one series: a client must not be able to mint series.
+      if (apiKey >= 0) requestMetrics(APIS.get(apiKey)?.name ?? "unknown").errors.inc();
       this.close(err instanceof ProtocolError || err instanceof RangeError ? `malformed request (api ${apiKey} v${apiVersion}): ${(err as Error).message}` : `request failed: ${(err as Error).message}`);
       if (!(err instanceof ProtocolError || err instanceof RangeError)) log.error({ err }, "request handling failed");
     }
