@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { ErrorCode, KafkaError } from "../../kafka/errors";
 import { logger } from "../../log";
 import { writeFileAtomic } from "./atomic";
+import { forEachBounded } from "./bounded";
 import { LogCleaner } from "./cleaner";
 import { effectiveConfigs, logSettings, TOPIC_CONFIGS, validateConfigs, validateTopicName, type TopicConfigs } from "./configs";
 import { DEFAULT_MAX_OPEN_SEGMENTS, FileHandles } from "./file-handles";
@@ -35,6 +36,8 @@ export interface ConfigEntry {
   doc: string;
 }
 
+/** Partitions closed at once at shutdown. */
+const CLOSE_CONCURRENCY = 16;
 /** Segment files unused this long are closed (reopened on the next read). */
 const IDLE_SEGMENT_CLOSE_MS = 5 * 60_000;
 
@@ -271,8 +274,9 @@ export class LogManager {
     clearInterval(this.timer);
     this.cleaner.stop();
     await this.cleaning;
-    // Concurrently: their fsyncs overlap in the thread pool instead of queueing one by one.
-    await Promise.all([...this.logs.values()].flatMap((logs) => logs.map((p) => p.close())));
+    // A few at a time: their fsyncs still overlap in the thread pool, and the descriptors each
+    // close holds (segment, checkpoint, marker, directory) stay far below any open-file limit.
+    await forEachBounded([...this.logs.values()].flat(), CLOSE_CONCURRENCY, (p) => p.close());
     this.logs.clear();
   }
 }
