@@ -87,6 +87,8 @@ export async function startBroker(config: Config): Promise<Broker> {
       numPartitions: config.numPartitions,
       groupInitialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
       socketRequestMaxBytes: config.socketRequestMaxBytes,
+      queuedMaxRequestBytes: config.queuedMaxRequestBytes,
+      maxPartitions: config.maxPartitions,
       connectionsMaxIdleMs: config.connectionsMaxIdleMs,
       maxConnections: config.maxConnections,
       offsetsRetentionMs: config.offsetsRetentionMinutes * 60_000,

@@ -41,7 +41,7 @@ export function parseRange(s: string): Range {
   return { min: Number(a), max: Number(b ?? a) };
 }
 
-const inRange = (r: Range | null, v: number) => !!r && v >= r.min && v <= r.max;
+export const inRange = (r: Range | null, v: number) => !!r && v >= r.min && v <= r.max;
 
 const PRIMITIVES = new Set(["int8", "int16", "uint16", "int32", "int64", "float64", "bool", "string", "bytes", "records", "uuid"]);
 
@@ -194,6 +194,17 @@ export function decodeStruct(r: Reader, fields: Field[], version: number, flexib
 
 // ---- encoding ----
 
+/**
+ * An array whose elements are already encoded, written as it is: lets the broker encode a huge
+ * response in slices, giving the event loop back between them.
+ */
+export class EncodedArray {
+  constructor(
+    readonly count: number,
+    readonly chunks: Buffer[],
+  ) {}
+}
+
 function writeOne(w: Writer, f: Field, v: unknown, version: number, flexible: boolean, nullable: boolean): void {
   switch (f.type) {
     case "int8":
@@ -246,6 +257,12 @@ function writeField(w: Writer, f: Field, v: unknown, version: number, flexible: 
       w.int8(1);
     }
     return writeOne(w, f, v, version, flexible, nullable);
+  }
+  if (v instanceof EncodedArray) {
+    if (flexible) w.uvarint(v.count + 1);
+    else w.int32(v.count);
+    for (const c of v.chunks) w.bytes(c);
+    return;
   }
   const arr = v as unknown[] | null | undefined;
   if (arr == null) {

@@ -68,8 +68,8 @@ describe("__consumer_offsets", () => {
     dirs.push(dataDir);
     // The fixture: what brokers before Kafka's format wrote, record for record.
     const logs = LogManager.open({ dataDir });
-    logs.createTopic("__consumer_offsets", { partitions: 1, configs: { "cleanup.policy": "compact" } });
-    logs.createTopic("orders", { partitions: 2 });
+    await logs.createTopic("__consumer_offsets", { partitions: 1, configs: { "cleanup.policy": "compact" } });
+    await logs.createTopic("orders", { partitions: 2 });
     const json = (g: string, p: number, offset: number | null) => ({
       key: Buffer.from(JSON.stringify({ g, t: "orders", p })),
       value: offset === null ? null : Buffer.from(JSON.stringify({ offset, leaderEpoch: -1, metadata: null, commitTimestamp: Date.now() })),

@@ -34,7 +34,7 @@ export class OffsetsStore {
 
   async load(): Promise<void> {
     if (!this.logs.topic(OFFSETS_TOPIC)) {
-      this.logs.createTopic(OFFSETS_TOPIC, { partitions: 1, configs: { "cleanup.policy": "compact", "segment.bytes": String(100 << 20) } });
+      await this.logs.createTopic(OFFSETS_TOPIC, { partitions: 1, configs: { "cleanup.policy": "compact", "segment.bytes": String(100 << 20) } });
     }
     const partition = this.logs.partition(OFFSETS_TOPIC, 0);
     const legacy = new Map<string, LegacyKey>();

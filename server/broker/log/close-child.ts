@@ -7,7 +7,7 @@ import { LogManager } from "./log-manager";
 
 const [dataDir, partitions] = process.argv.slice(2);
 const logs = LogManager.open({ dataDir, maxOpenSegments: 32, backgroundIntervalMs: 60_000 });
-logs.createTopic("wide", { partitions: Number(partitions), configs: { "flush.messages": "1000000" } });
+await logs.createTopic("wide", { partitions: Number(partitions), configs: { "flush.messages": "1000000" } });
 for (const p of logs.partitions("wide")) await p.append(encodeRecordBatch([{ value: Buffer.from(`to ${p.partition}`) }]));
 await logs.close();
 process.stdout.write("closed\n");

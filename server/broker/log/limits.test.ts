@@ -26,7 +26,7 @@ describe("file handles", () => {
     const start = openFds();
     const logs = LogManager.open({ dataDir, maxOpenSegments: limit, backgroundIntervalMs: 60_000 });
     // flush.messages high: this test is about descriptors, not 2,000 fsyncs.
-    logs.createTopic("wide", { partitions: 2000, configs: { "flush.messages": "1000000" } });
+    await logs.createTopic("wide", { partitions: 2000, configs: { "flush.messages": "1000000" } });
     expect(openFds() - start).toBeLessThanOrEqual(limit + 8);
     const parts = logs.partitions("wide");
     for (const p of parts) await p.append(encodeRecordBatch([{ key: null, value: Buffer.from(`to ${p.partition}`) }]));

@@ -1,5 +1,5 @@
 import { existsSync, fsyncSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCode, KafkaError } from "../../kafka/errors";
 import { logger } from "../../log";
@@ -99,6 +99,19 @@ export class PartitionLog {
     mkdirSync(dir, { recursive: true });
     const p = new PartitionLog(dir, topic, partition, settings, clock, handles);
     p.recover();
+    return p;
+  }
+
+  /**
+   * A new, empty partition, made without blocking the event loop: its directory is created (any
+   * leftover of a topic deleted before a crash removed first) and its first segment's file is
+   * made on first use.
+   */
+  static async create(dir: string, topic: string, partition: number, settings: LogSettings, clock: () => number = Date.now, handles = new FileHandles()): Promise<PartitionLog> {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    const p = new PartitionLog(dir, topic, partition, settings, clock, handles);
+    p.segments.push(Segment.fresh(dir, 0, clock(), handles));
     return p;
   }
 
@@ -571,6 +584,13 @@ export class PartitionLog {
   /** Clean shutdown: flush, persist indexes and checkpoints, and leave the marker that skips recovery. */
   async close(): Promise<void> {
     await this.flush();
+    // A partition never written to has nothing to keep: recovery of an empty directory is free,
+    // and a broker with tens of thousands of fresh partitions stops in moments.
+    if (this.segments.length === 1 && this.active.size === 0 && this.logStartOffset === 0 && this.producers.producers.size === 0) {
+      this.active.close();
+      this.listeners.clear();
+      return;
+    }
     this.active.writeIndexes();
     this.recoveryPoint = this.logEndOffset;
     // One directory fsync makes both the checkpoint's rename and the marker durable, and the
@@ -583,11 +603,11 @@ export class PartitionLog {
     this.listeners.clear();
   }
 
-  /** Deletes the partition's files (DeleteTopics). */
-  destroy(): void {
+  /** Deletes the partition's files (DeleteTopics); long polls waiting on it wake up first. */
+  async destroy(): Promise<void> {
     for (const seg of this.segments) seg.close();
-    rmSync(this.dir, { recursive: true, force: true });
     for (const fn of this.listeners) fn();
     this.listeners.clear();
+    await rm(this.dir, { recursive: true, force: true });
   }
 }
