@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { Kafka, logLevel, Partitioners, type Admin, type KafkaConfig, type Producer } from "kafkajs";
 import type { Db } from "@/db/client";
 import { clusters } from "@/db/schema";
+import type { InternalCredential } from "../broker/broker";
 import { logger } from "../log";
 import { KafkaRequests } from "./kafka-requests";
 
@@ -46,6 +47,8 @@ export class ClusterConnections {
     private readonly db: Db,
     /** host:port of the embedded broker, when this process runs one. */
     private readonly embeddedBootstrap: string | undefined,
+    /** How to log in to the embedded broker when it requires SASL. */
+    private readonly embeddedCredential?: InternalCredential,
   ) {}
 
   async list(): Promise<ClusterInfo[]> {
@@ -72,7 +75,8 @@ export class ClusterConnections {
   async configOf(id: string): Promise<KafkaConfig> {
     if (id === EMBEDDED_CLUSTER) {
       if (!this.embeddedBootstrap) throw new UnknownCluster("this process runs no embedded broker; add a cluster on the Clusters page");
-      return clientConfig({ bootstrapServers: [this.embeddedBootstrap], tls: false });
+      const c = this.embeddedCredential;
+      return clientConfig({ bootstrapServers: [this.embeddedBootstrap], tls: false, sasl: c && { mechanism: saslMechanismOf(c.mechanism), username: c.username, password: c.password } });
     }
     const n = Number(id);
     const [row] = Number.isInteger(n) ? await this.db.select().from(clusters).where(eq(clusters.id, n)) : [];
@@ -150,6 +154,10 @@ export class ClusterConnections {
   async close(): Promise<void> {
     await Promise.all([...this.connections.keys()].map((id) => this.forget(id)));
   }
+}
+
+function saslMechanismOf(m: InternalCredential["mechanism"]): "plain" | "scram-sha-256" | "scram-sha-512" {
+  return m === "PLAIN" ? "plain" : m === "SCRAM-SHA-256" ? "scram-sha-256" : "scram-sha-512";
 }
 
 export function splitServers(s: string): string[] {

@@ -77,7 +77,9 @@ export class SaslAuthenticator {
       // [authzid] NUL authcid NUL passwd (RFC 4616)
       const parts = bytes.toString("utf8").split("\u0000");
       if (parts.length !== 3) return fail("malformed PLAIN token");
-      const [, user, password] = parts;
+      const [authzid, user, password] = parts;
+      // Acting as another user is not something this broker grants: the authzid must be empty or the user itself.
+      if (authzid && authzid !== user) return fail("Authentication failed: Client requested an authorization id that is different from username");
       if (!this.users.checkPlain(user, password)) return fail(`Authentication failed: Invalid username or password`);
       return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: Buffer.alloc(0), principal: user };
     }
