@@ -9,10 +9,10 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { FileChannel } from "../server/agents/channels/file";
-import { FlowRuntime } from "../server/agents/runtime";
-import type { HttpSource } from "../server/agents/sources/http";
-import { KafkaClient } from "../server/kafka/client";
+import { FileChannel } from "@/server/agents/channels/file";
+import { FlowRuntime } from "@/server/agents/runtime";
+import type { HttpSource } from "@/server/agents/sources/http";
+import { KafkaClient } from "@/server/kafka/client";
 import { formatSummary, markdownTable } from "./lib/markdown";
 import { type Summary, summarize } from "./lib/stats";
 
@@ -220,7 +220,7 @@ export async function runAgentBench(opts: { quick: boolean }): Promise<AgentBenc
   return { runs, rows, markdown };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const result = await runAgentBench({ quick: process.argv.includes("--quick") });
   const out = join(import.meta.dirname, "results");
   await mkdir(out, { recursive: true });

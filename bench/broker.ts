@@ -15,9 +15,9 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { RawClient } from "../server/broker/compat/raw-client";
-import { ApiKey } from "../server/kafka/messages";
-import { decodeRecordBatch, encodeRecordBatch, forEachBatch } from "../server/kafka/records/batch";
+import { RawClient } from "@/server/broker/compat/raw-client";
+import { ApiKey } from "@/server/kafka/messages";
+import { decodeRecordBatch, encodeRecordBatch, forEachBatch } from "@/server/kafka/records/batch";
 import { formatSummary, markdownTable } from "./lib/markdown";
 import { freePort } from "./lib/net";
 import { LatencyRecorder, type Summary, summarize } from "./lib/stats";
@@ -81,12 +81,23 @@ async function startBroker(dataDir: string, profileDir?: string): Promise<{ boot
 /** Kafka's own default: acknowledge once in the page cache, fsync in the background. */
 const PAGE_CACHE = { "flush.messages": "9223372036854775807" };
 
+/** The fields of the responses this benchmark reads: RawClient decodes into untyped bodies. */
+interface CreateTopicsResponse {
+  topics: { errorCode: number; errorMessage: string | null }[];
+}
+interface ProduceResponse {
+  responses: { name: string; partitionResponses: { index: number; errorCode: number }[] }[];
+}
+interface FetchResponse {
+  responses: { partitions: { partitionIndex: number; errorCode: number; records: Buffer | null }[] }[];
+}
+
 async function createTopic(c: RawClient, name: string, partitions: number, configs: Record<string, string> = {}): Promise<void> {
-  const res = await c.request(ApiKey.CreateTopics, 5, {
+  const res = (await c.request(ApiKey.CreateTopics, 5, {
     topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }],
     timeoutMs: 30_000,
     validateOnly: false,
-  });
+  })) as CreateTopicsResponse;
   const t = res.topics[0];
   if (t.errorCode !== 0) throw new Error(`creating ${name} failed: error ${t.errorCode} ${t.errorMessage ?? ""}`);
 }
@@ -95,7 +106,7 @@ async function deleteTopic(c: RawClient, name: string): Promise<void> {
   await c.request(ApiKey.DeleteTopics, 4, { topicNames: [name], timeoutMs: 30_000 });
 }
 
-function checkProduce(res: Record<string, any>): void {
+function checkProduce(res: ProduceResponse): void {
   for (const t of res.responses) for (const p of t.partitionResponses) if (p.errorCode !== 0) throw new Error(`produce to ${t.name}-${p.index} failed with error ${p.errorCode}`);
 }
 
@@ -119,14 +130,14 @@ async function produce(bootstrap: string, topic: string, acks: number, requests:
       sent++;
       c.sendChunks(request(c.nextCorrelationId())).then((frame) => {
         try {
-          checkProduce(RawClient.decodeResponse(ApiKey.Produce, PRODUCE_VERSION, frame));
+          checkProduce(RawClient.decodeResponse(ApiKey.Produce, PRODUCE_VERSION, frame) as ProduceResponse);
         } catch (err) {
           failure = err as Error;
           return reject(failure);
         }
         if (++done === requests) return resolve();
         if (sent < requests) sendOne();
-      });
+      }, reject);
     };
     for (let i = 0; i < Math.min(PRODUCE_IN_FLIGHT, requests); i++) sendOne();
   });
@@ -142,7 +153,7 @@ async function consume(bootstrap: string, topic: string, records: number): Promi
   let seen = 0;
   const started = performance.now();
   while (seen < records) {
-    const res = await c.request(ApiKey.Fetch, FETCH_VERSION, {
+    const res = (await c.request(ApiKey.Fetch, FETCH_VERSION, {
       replicaId: -1,
       maxWaitMs: 500,
       minBytes: 1,
@@ -153,12 +164,12 @@ async function consume(bootstrap: string, topic: string, records: number): Promi
       topics: [{ topic, partitions: offsets.map((fetchOffset, partition) => ({ partition, fetchOffset, partitionMaxBytes: FETCH_PARTITION_MAX_BYTES })) }],
       forgottenTopicsData: [],
       rackId: "",
-    });
+    })) as FetchResponse;
     for (const p of res.responses[0].partitions) {
       if (p.errorCode !== 0) throw new Error(`fetch from ${topic}-${p.partitionIndex} failed with error ${p.errorCode}`);
       if (!p.records) continue;
       // A consumer's work per batch: where the next fetch starts and how many records it got.
-      forEachBatch(p.records as Buffer, (h) => {
+      forEachBatch(p.records, (h) => {
         seen += h.lastOffsetDelta + 1;
         offsets[p.partitionIndex] = h.baseOffset + h.lastOffsetDelta + 1;
       });
@@ -185,7 +196,7 @@ async function latency(bootstrap: string, topic: string, seconds: number): Promi
   let stopped = false;
   const consuming = (async () => {
     while (!stopped && received < total) {
-      const res = await consumer.request(ApiKey.Fetch, FETCH_VERSION, {
+      const res = (await consumer.request(ApiKey.Fetch, FETCH_VERSION, {
         replicaId: -1,
         maxWaitMs: 100,
         minBytes: 1,
@@ -196,9 +207,9 @@ async function latency(bootstrap: string, topic: string, seconds: number): Promi
         topics: [{ topic, partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: FETCH_PARTITION_MAX_BYTES }] }],
         forgottenTopicsData: [],
         rackId: "",
-      });
+      })) as FetchResponse;
       const now = performance.now();
-      const records = res.responses[0].partitions[0].records as Buffer | null;
+      const records = res.responses[0].partitions[0].records;
       if (!records) continue;
       let pos = 0;
       while (pos < records.length) {
@@ -230,7 +241,7 @@ async function latency(bootstrap: string, topic: string, seconds: number): Promi
       acks.push(
         producer
           .request(ApiKey.Produce, PRODUCE_VERSION, { transactionalId: null, acks: 1, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] })
-          .then(checkProduce),
+          .then((res) => checkProduce(res as ProduceResponse)),
       );
       sent += n;
     }
@@ -326,7 +337,7 @@ export async function runBrokerBench(opts: { quick: boolean; profileDir?: string
   return { ...result, markdown };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const profile = process.argv.includes("--profile");
   const profileDir = profile ? join(RESULTS_DIR, "profiles") : undefined;
   if (profileDir) await mkdir(profileDir, { recursive: true });

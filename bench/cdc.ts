@@ -11,8 +11,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { FlowRuntime } from "../server/agents/runtime";
-import { cdcTestDb, type CdcTestDb, TEST_PG_URL } from "../server/agents/sources/cdc-test-db";
+import { FlowRuntime } from "@/server/agents/runtime";
+import { cdcTestDb, type CdcTestDb, TEST_PG_URL } from "@/server/agents/sources/cdc-test-db";
 import { formatSummary, markdownTable } from "./lib/markdown";
 import { type Summary, summarize } from "./lib/stats";
 
@@ -55,7 +55,7 @@ function flowOf(db: CdcTestDb, mode: Mode, table: string, slot: string, publicat
 }
 
 async function drained(rt: FlowRuntime, n: number): Promise<void> {
-  while ((rt.flumeMetrics()["SINK.k1"]!.EventDrainSuccessCount as number) < n) await new Promise((r) => setTimeout(r, 2));
+  while ((rt.flumeMetrics()["SINK.k1"].EventDrainSuccessCount as number) < n) await new Promise((r) => setTimeout(r, 2));
 }
 
 async function runOnce(db: CdcTestDb, mode: Mode, which: "live" | "backlog", n: number): Promise<{ seconds: number; insertSeconds: number }> {
@@ -127,7 +127,7 @@ export async function runCdcBench(opts: { quick: boolean }): Promise<CdcBenchRes
   return { rows: n, runs, insertRowsPerSecond, results, markdown };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const result = await runCdcBench({ quick: process.argv.includes("--quick") });
   const out = join(import.meta.dirname, "results");
   await mkdir(out, { recursive: true });

@@ -7,12 +7,12 @@
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { startRouterEnv } from "../server/api/testing";
-import { KafkaClient } from "../server/kafka/client";
-import type { BrowseResult } from "../server/admin/browse";
-import { LagSampler } from "../server/metrics/lag";
-import { metrics } from "../server/metrics/registry";
-import { SeriesSampler } from "../server/metrics/series";
+import { startRouterEnv } from "@/server/api/testing";
+import type { BrowseResult } from "@/server/admin/browse";
+import { KafkaClient } from "@/server/kafka/client";
+import { LagSampler } from "@/server/metrics/lag";
+import { metrics } from "@/server/metrics/registry";
+import { SeriesSampler } from "@/server/metrics/series";
 import { captureEnvironment, formatEnvironment } from "./lib/environment";
 import { formatSummary, markdownTable } from "./lib/markdown";
 import { summarize, type Summary } from "./lib/stats";

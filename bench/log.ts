@@ -9,9 +9,9 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { BATCH_LENGTH, encodeRecordBatch, HEADER_SIZE, LAST_OFFSET_DELTA, LOG_OVERHEAD, RECORD_COUNT } from "../server/kafka/records/batch";
-import { effectiveConfigs, logSettings } from "../server/broker/log/configs";
-import { PartitionLog } from "../server/broker/log/partition-log";
+import { BATCH_LENGTH, encodeRecordBatch, HEADER_SIZE, LAST_OFFSET_DELTA, LOG_OVERHEAD, RECORD_COUNT } from "@/server/kafka/records/batch";
+import { effectiveConfigs, logSettings } from "@/server/broker/log/configs";
+import { PartitionLog } from "@/server/broker/log/partition-log";
 import { formatSummary, markdownTable } from "./lib/markdown";
 import { type Summary, summarize } from "./lib/stats";
 
@@ -149,7 +149,7 @@ export async function runLogBench(opts: { quick: boolean }): Promise<LogBenchRes
   return { recordBytes: RECORD_BYTES, batchBytes: BATCH_BYTES, recordsPerBatch: makeBatch(0).records, bytesPerRun, runs, rows, markdown };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const result = await runLogBench({ quick: process.argv.includes("--quick") });
   const out = join(import.meta.dirname, "results");
   await mkdir(out, { recursive: true });

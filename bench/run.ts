@@ -69,8 +69,10 @@ async function runOwn(name: string, file: string, fn: string, quick: boolean): P
     const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
     const run = mod[fn];
     if (typeof run !== "function") return { name, unavailable: `bench/${file} exports no ${fn}()` };
+    // Each own benchmark exports `fn(options): Promise<result>`; run.ts only passes the result on.
+    const bench = run as (options: { quick: boolean }) => Promise<unknown>;
     log(`${name}: running ${fn}({ quick: ${quick} })`);
-    return { name, result: await run({ quick }) };
+    return { name, result: await bench({ quick }) };
   } catch (err) {
     return { name, unavailable: `${fn}() failed: ${errorText(err)}` };
   }

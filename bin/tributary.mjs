@@ -15,7 +15,7 @@ function newestMtime(path) {
   return Math.max(0, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
 }
 
-const sources = ["server", "db", "package.json"].map((p) => join(root, p));
+const sources = ["server", "db", "package.json", "tsconfig.json"].map((p) => join(root, p));
 if (!existsSync(bundle) || statSync(bundle).mtimeMs < Math.max(...sources.map(newestMtime))) {
   const esbuild = await import("esbuild");
   await esbuild.build({

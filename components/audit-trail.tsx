@@ -1,6 +1,7 @@
 "use client";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { Fragment, useState, type FormEvent } from "react";
+import { formText } from "./form-text";
 import { formatTimestamp } from "./format";
 import { trpc } from "./trpc";
 import { Empty, ErrorNote, Loading, PageHeader, Time } from "./ui";
@@ -32,7 +33,7 @@ export function AuditTrail() {
     const form = new FormData(e.currentTarget);
     const next = new URLSearchParams();
     for (const f of FILTERS) {
-      const v = String(form.get(f) ?? "").trim();
+      const v = formText(form, f).trim();
       if (v) next.set(f, v);
     }
     router.replace(next.size ? `${path}?${next}` : path);
@@ -56,7 +57,7 @@ export function AuditTrail() {
         </select>
         <button type="submit">Filter</button>
       </form>
-      <ErrorNote error={query.error} retry={() => query.refetch()} />
+      <ErrorNote error={query.error} retry={() => void query.refetch()} />
       {query.isPending ? (
         <Loading label="Loading the audit trail…" />
       ) : rows.length === 0 ? (
@@ -106,7 +107,7 @@ export function AuditTrail() {
         </table>
       )}
       {query.hasNextPage && (
-        <button type="button" onClick={() => query.fetchNextPage()} disabled={query.isFetchingNextPage}>
+        <button type="button" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
           {query.isFetchingNextPage ? "Loading…" : "Load older events"}
         </button>
       )}

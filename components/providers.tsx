@@ -2,10 +2,16 @@
 import { QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { httpBatchLink, httpLink, splitLink, TRPCClientError } from "@trpc/client";
 import { useState, type ReactNode } from "react";
+import type { AppRouter } from "@/server/api/root";
 import { trpc } from "./trpc";
 
+/** What the server said about a failed call, when it was the server (not the network) that failed it. */
+function apiError(err: unknown): TRPCClientError<AppRouter>["data"] {
+  return err instanceof TRPCClientError ? (err as TRPCClientError<AppRouter>).data : undefined;
+}
+
 function isUnauthorized(err: unknown): boolean {
-  return err instanceof TRPCClientError && err.data?.code === "UNAUTHORIZED";
+  return apiError(err)?.code === "UNAUTHORIZED";
 }
 
 /** A session that expires mid-use sends the user to the login page, back to where they were after. */
@@ -22,7 +28,8 @@ export function Providers({ children }: { children: ReactNode }) {
         queryCache: new QueryCache({ onError: (err) => isUnauthorized(err) && toLogin() }),
         defaultOptions: {
           queries: {
-            retry: (count, err) => !isUnauthorized(err) && !(err instanceof TRPCClientError && err.data?.httpStatus < 500) && count < 2,
+            // A 4xx will not change on a retry; a 5xx or a dropped connection may.
+            retry: (count, err) => !isUnauthorized(err) && (apiError(err)?.httpStatus ?? 500) >= 500 && count < 2,
             refetchOnWindowFocus: false,
           },
         },

@@ -1,5 +1,6 @@
 "use client";
 import { useState, type FormEvent } from "react";
+import { formText } from "./form-text";
 import { trpc } from "./trpc";
 import { DataTable, ErrorNote, Loading, PageHeader, Time } from "./ui";
 
@@ -21,8 +22,8 @@ export function UsersAdmin() {
   return (
     <>
       <PageHeader title="Users" subtitle="Who may sign in, and what each role may do." />
-      <CreateUser onCreated={refresh} />
-      <ErrorNote error={list.error ?? update.error} retry={list.error ? () => list.refetch() : undefined} />
+      <CreateUser onCreated={() => void refresh()} />
+      <ErrorNote error={list.error ?? update.error} retry={list.error ? () => void list.refetch() : undefined} />
       {list.isPending ? (
         <Loading label="Loading users…" />
       ) : (
@@ -77,7 +78,7 @@ function CreateUser({ onCreated }: { onCreated: () => void }) {
     const form = e.currentTarget;
     const data = new FormData(form);
     create.mutate(
-      { username: String(data.get("username")), password: String(data.get("password")), role },
+      { username: formText(data, "username"), password: formText(data, "password"), role },
       { onSuccess: () => form.reset() },
     );
   };
@@ -107,7 +108,7 @@ function ResetPassword({ user, onDone }: { user: { id: number; username: string 
   const reset = trpc.users.resetPassword.useMutation({ onSuccess: onDone });
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    reset.mutate({ id: user.id, password: String(new FormData(e.currentTarget).get("password")) });
+    reset.mutate({ id: user.id, password: formText(new FormData(e.currentTarget), "password") });
   };
   return (
     <form className="card inline-form" onSubmit={submit} aria-label={`Reset password of ${user.username}`}>

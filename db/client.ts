@@ -52,7 +52,7 @@ async function openPglite(dataDir: string): Promise<Database> {
   };
 }
 
-async function openPostgres(url: string): Promise<Database> {
+function openPostgres(url: string): Database {
   const client = postgres(url, { max: 10, onnotice: () => {}, connect_timeout: 10 });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   return {
@@ -69,7 +69,7 @@ async function openPostgres(url: string): Promise<Database> {
 
 /** A Postgres server when `url` is given, else PGlite in `dataDir`. Checks the connection before returning. */
 export async function openDatabase(opts: { url?: string; dataDir: string }): Promise<Database> {
-  const database = opts.url ? await openPostgres(opts.url) : await openPglite(opts.dataDir);
+  const database = opts.url ? openPostgres(opts.url) : await openPglite(opts.dataDir);
   try {
     await database.ping();
   } catch (err) {

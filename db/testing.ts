@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
-import { migrationsDir } from "../server/paths";
+import { migrationsDir } from "@/server/paths";
 import { openDatabase, type Database } from "./client";
 
 /**
@@ -27,7 +28,7 @@ export function testDatabases(): TestDatabase[] {
           await d.migrate(migrationsDir);
           return d;
         };
-        return { database: await make(), reopen: make, dispose: async () => rmSync(dataDir, { recursive: true, force: true }) };
+        return { database: await make(), reopen: make, dispose: () => rm(dataDir, { recursive: true, force: true }) };
       },
     },
   ];

@@ -3,8 +3,8 @@ import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { E2E } from "../playwright.config";
-import { expect, freePort, login, snapshot, test } from "./fixtures";
+import { E2E } from "@/playwright.config";
+import { connect, expect, freePort, login, snapshot, test } from "./fixtures";
 
 /** `tributary agent --control … --token …` as an operator would start it next to the data. */
 class StandaloneAgent {
@@ -45,7 +45,7 @@ test("a standalone agent registers with a token, runs a deployed flow, and goes 
   await page.getByRole("button", { name: "Create token" }).click();
   const command = await page.getByTestId("agent-command").textContent();
   expect(command).toMatch(new RegExp(`^npx tributary agent --control http://127\\.0\\.0\\.1:${E2E.httpPort} --token trb_[A-Za-z0-9_-]+$`));
-  const token = command!.split("--token ")[1]!;
+  const token = command!.split("--token ")[1];
   await snapshot(page, "agents-token");
 
   const agent = new StandaloneAgent("edge-e2e", token);
@@ -64,16 +64,8 @@ test("a standalone agent registers with a token, runs a deployed flow, and goes 
     await page.getByTestId("node-source-r1").click();
     await page.getByTestId("node-panel").locator("#field-port").fill(String(port));
     await page.getByTestId("node-panel").locator("#field-bind").fill("127.0.0.1");
-    const link = async (from: string, to: string) => {
-      const a = (await page.getByTestId(from).boundingBox())!;
-      const b = (await page.getByTestId(to).boundingBox())!;
-      await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-      await page.mouse.down();
-      await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 8 });
-      await page.mouse.up();
-    };
-    await link("out-source-r1", "in-channel-c1");
-    await link("out-channel-c1", "in-sink-k1");
+    await connect(page, page.getByTestId("out-source-r1"), page.getByTestId("in-channel-c1"));
+    await connect(page, page.getByTestId("out-channel-c1"), page.getByTestId("in-sink-k1"));
     await expect(page.getByTestId("validity")).toHaveText("Valid");
     await page.getByRole("button", { name: "Create flow" }).click();
     await expect(page).toHaveURL(/\/flows\/\d+$/);

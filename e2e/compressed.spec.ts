@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { E2E } from "../playwright.config";
-import { forEachBatch } from "../server/kafka/records/batch";
-import { codecName } from "../server/kafka/records/compression";
+import { E2E } from "@/playwright.config";
+import { forEachBatch } from "@/server/kafka/records/batch";
+import { codecName } from "@/server/kafka/records/compression";
 import { expect, login, snapshot, test } from "./fixtures";
 
 const bootstrap = `127.0.0.1:${E2E.kafkaPort}`;

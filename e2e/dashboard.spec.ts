@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { E2E } from "../playwright.config";
+import { E2E } from "@/playwright.config";
 import { expect, login, snapshot, test } from "./fixtures";
 
 const bootstrap = `127.0.0.1:${E2E.kafkaPort}`;

@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo } from "node:net";
-import { expect, test as base, type Page } from "@playwright/test";
-import { E2E } from "../playwright.config";
+import { expect, test as base, type Locator, type Page } from "@playwright/test";
+import { E2E } from "@/playwright.config";
 
 export async function login(page: Page, username = "admin", password = E2E.adminPassword) {
   await page.goto("/login");
@@ -25,6 +25,31 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Drags a new edge from one handle to another and waits for it to exist. A synthetic drag can be
+ * dropped while the canvas is still re-rendering the last change; a drop that made no edge changed
+ * nothing, so it is simply made again.
+ */
+export async function connect(page: Page, from: Locator, to: Locator) {
+  const edges = page.locator(".react-flow__edge");
+  const before = await edges.count();
+  for (let attempt = 1; ; attempt++) {
+    const a = (await from.boundingBox())!;
+    const b = (await to.boundingBox())!;
+    await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+    await page.mouse.down();
+    await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
+    await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
+    await page.mouse.up();
+    try {
+      await expect(edges).toHaveCount(before + 1, { timeout: attempt < 3 ? 2_000 : 10_000 });
+      return;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
 }
 
 export const test = base;

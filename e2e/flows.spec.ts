@@ -1,37 +1,11 @@
 import { readFileSync } from "node:fs";
 import { Kafka, logLevel } from "kafkajs";
-import type { Locator, Page } from "@playwright/test";
-import { E2E } from "../playwright.config";
-import { expect, freePort, login, snapshot, test } from "./fixtures";
+import type { Page } from "@playwright/test";
+import { E2E } from "@/playwright.config";
+import { connect, expect, freePort, login, snapshot, test } from "./fixtures";
 
 async function drop(page: Page, paletteId: string, x: number, y: number) {
   await page.getByTestId(paletteId).dragTo(page.getByTestId("canvas"), { targetPosition: { x, y } });
-}
-
-/** Drags from one node's output handle to another's input handle, as a person draws an edge. */
-/**
- * Drags a new edge from one handle to another and waits for it to exist. A synthetic drag can be
- * dropped while the canvas is still re-rendering the last change; a drop that made no edge changed
- * nothing, so it is simply made again.
- */
-async function connect(page: Page, from: Locator, to: Locator) {
-  const edges = page.locator(".react-flow__edge");
-  const before = await edges.count();
-  for (let attempt = 1; ; attempt++) {
-    const a = (await from.boundingBox())!;
-    const b = (await to.boundingBox())!;
-    await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-    await page.mouse.down();
-    await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
-    await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
-    await page.mouse.up();
-    try {
-      await expect(edges).toHaveCount(before + 1, { timeout: attempt < 3 ? 2_000 : 10_000 });
-      return;
-    } catch (err) {
-      if (attempt >= 3) throw err;
-    }
-  }
 }
 
 async function field(page: Page, name: string, value: string) {
@@ -139,10 +113,22 @@ test.describe.serial("flow designer", () => {
     await consumer.connect();
     await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
     const bodies: string[] = [];
-    await consumer.run({ eachMessage: async ({ message }) => void bodies.push(message.value!.toString()) });
+    await consumer.run({
+      eachMessage: ({ message }) => {
+        bodies.push(message.value!.toString());
+        return Promise.resolve();
+      },
+    });
     await expect.poll(() => bodies.length, { timeout: 30_000 }).toBe(51);
     await consumer.disconnect();
     expect(new Set(bodies)).toEqual(new Set([...Array.from({ length: 50 }, (_, i) => `event ${i}`), "tapped event"]));
+
+    // An event over the topic's max.message.bytes is set aside instead of blocking the sink; the canvas counts it.
+    const huge = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify([{ headers: {}, body: "x".repeat(2 * 1024 * 1024) }]) });
+    expect(huge.status).toBe(200);
+    await expect(page.getByTestId("dead-letters-sink-k1")).toHaveText("1 dead letter", { timeout: 20_000 });
+    await expect(page.getByTestId("total-sink-k1")).toHaveText("52 events", { timeout: 20_000 });
+    await snapshot(page, "flow-designer-dead-letter");
   });
 
   test("an invalid change shows its errors on the nodes and cannot be saved or deployed", async ({ page }) => {
@@ -159,6 +145,20 @@ test.describe.serial("flow designer", () => {
     await expect(page.getByTestId("deploy-panel")).toContainText("Fix the problems on the canvas and save before deploying.");
     await expect(page.getByRole("button", { name: /^Deploy v/ })).toBeDisabled();
     await snapshot(page, "flow-designer-invalid-deploy");
+  });
+
+  test("a topic that will not be created is a warning on the sink, not a problem: the flow can still be saved", async ({ page }) => {
+    await login(page);
+    await page.goto(flowUrl);
+    const sink = page.getByTestId("node-sink-k1");
+    await sink.click();
+    await field(page, "topic", "e2e-not-created");
+    await page.getByTestId("node-panel").locator("#field-allowAutoTopicCreation").uncheck();
+    await expect(sink.locator(".flow-node-warnings")).toContainText('topic "e2e-not-created" does not exist on cluster embedded and allowAutoTopicCreation is off', { timeout: 20_000 });
+    await expect(page.getByTestId("validity")).toHaveText("Valid");
+    await page.getByLabel("Version message").fill("warned only");
+    await expect(page.getByRole("button", { name: "Save version" })).toBeEnabled();
+    await snapshot(page, "flow-designer-topic-warning");
   });
 
   test("save a second version, diff it against the first, roll back", async ({ page }) => {
@@ -297,7 +297,7 @@ test.describe.serial("flow designer", () => {
     await expect(page).toHaveURL(/\/flows\/\d+$/);
     await expect(page.getByTestId("node-sinkgroup-g1")).toBeVisible();
     const [json] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export JSON" }).click()]);
-    expect(JSON.parse(readFileSync(await json.path(), "utf8")).sinkgroups).toEqual({ g1: { sinks: ["k1", "k2"], processor: { type: "failover", priority: { k1: 10, k2: 5 }, maxpenalty: 5000 } } });
+    expect((JSON.parse(readFileSync(await json.path(), "utf8")) as { sinkgroups: unknown }).sinkgroups).toEqual({ g1: { sinks: ["k1", "k2"], processor: { type: "failover", priority: { k1: 10, k2: 5 }, maxpenalty: 5000 } } });
     const [props] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export .properties" }).click()]);
     const exported = readFileSync(await props.path(), "utf8");
     expect(exported).toContain("a1.sinkgroups.g1.processor.type = failover");

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { Kafka, logLevel, type Consumer } from "kafkajs";
-import { E2E } from "../playwright.config";
+import { E2E } from "@/playwright.config";
 import { expect, login, snapshot, test } from "./fixtures";
 
 const bootstrap = `127.0.0.1:${E2E.kafkaPort}`;
@@ -20,7 +20,13 @@ async function startConsumer(seen: string[]): Promise<Consumer> {
   const c = kafka.consumer({ groupId: "e2e-billing", maxWaitTimeInMs: 100, heartbeatInterval: 500, sessionTimeout: 10_000 });
   await c.connect();
   await c.subscribe({ topic: "payments", fromBeginning: true });
-  await c.run({ autoCommitInterval: 100, eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
+  await c.run({
+    autoCommitInterval: 100,
+    eachMessage: ({ message }) => {
+      seen.push(message.value!.toString());
+      return Promise.resolve();
+    },
+  });
   return c;
 }
 

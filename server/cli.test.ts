@@ -155,3 +155,93 @@ describe("tributary command line", () => {
     expect(text).toContain("hello from flume\nsecond line\n");
   });
 });
+
+/**
+ * Whatever fails at start-up, the process says why in one line and exits 1 at once: nothing it had
+ * opened (listeners, a database, half a flow) may keep it alive.
+ */
+describe("start-up failures exit at once with code 1", { timeout: 120_000 }, () => {
+  /** Runs the binary; a process still alive after `limitMs` (time enough to create a database on a busy machine) is killed and fails the test. */
+  async function failsFast(args: string[], env: Record<string, string> = {}, limitMs = 90_000) {
+    const t0 = Date.now();
+    let watchdog: NodeJS.Timeout | undefined;
+    const r = await tributary(args, env, (child) => {
+      watchdog = setTimeout(() => child.kill("SIGKILL"), limitMs);
+    });
+    clearTimeout(watchdog);
+    expect(Date.now() - t0, "the process had to be killed").toBeLessThan(limitMs);
+    return r;
+  }
+  const blocked: { close(): void }[] = [];
+  afterAll(() => blocked.forEach((b) => b.close()));
+  async function takenPort(): Promise<number> {
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    blocked.push(srv);
+    return (srv.address() as { port: number }).port;
+  }
+  function flumeFile(sourcePort: number): string {
+    const conf = join(tempDir(), "agent.properties");
+    writeFileSync(conf, [
+      "a1.sources = r1", "a1.channels = c1", "a1.sinks = k1",
+      "a1.sources.r1.type = netcat", "a1.sources.r1.bind = 127.0.0.1", `a1.sources.r1.port = ${sourcePort}`, "a1.sources.r1.channels = c1",
+      "a1.channels.c1.type = file", "a1.sinks.k1.type = logger", "a1.sinks.k1.channel = c1",
+    ].join("\n"));
+    return conf;
+  }
+
+  it("start: an admin password too short", async () => {
+    const r = await failsFast(["start", "--data-dir", tempDir(), "--http-port", "0", "--kafka-port", "0"], { TRIBUTARY_ADMIN_PASSWORD: "short" });
+    expect(r).toMatchObject({ code: 1, stderr: "tributary: cannot start: TRIBUTARY_ADMIN_PASSWORD (hidden): must be at least 8 characters\n" });
+  });
+
+  it("start: the Kafka port taken, after the database was opened and migrated", async () => {
+    const port = await takenPort();
+    const r = await failsFast(["start", "--data-dir", tempDir(), "--http-port", "0", "--kafka-port", String(port), "--admin-password", "long-enough-1"]);
+    expect(r).toMatchObject({ code: 1, stderr: `tributary: cannot start: Kafka port ${port} on 127.0.0.1 is already in use; stop the other process or set --kafka-port\n` });
+  });
+
+  it("broker: the Kafka port taken", async () => {
+    const port = await takenPort();
+    const r = await failsFast(["broker", "--data-dir", tempDir(), "--kafka-port", String(port)]);
+    expect(r).toMatchObject({ code: 1, stderr: `tributary: cannot start: Kafka port ${port} on 127.0.0.1 is already in use; stop the other process or set --kafka-port\n` });
+  });
+
+  it("agent: a --flume-conf file that does not exist, and a --config that is not JSON", async () => {
+    const missing = join(tempDir(), "nope.properties");
+    expect(await failsFast(["agent", "--flume-conf", missing, "--name", "a1"])).toMatchObject({ code: 1, stderr: `cannot read --flume-conf ${missing}: ENOENT\n` });
+    const bad = join(tempDir(), "flow.json");
+    writeFileSync(bad, "{ sources: ");
+    const r = await failsFast(["agent", "--config", bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^--config \S+flow\.json is not JSON \(.+\); write the flow as JSON, or pass a Flume file with --flume-conf\n$/);
+  });
+
+  it("agent: a Flume file with no keys for the agent name, and a flow that does not validate", async () => {
+    const conf = flumeFile(1);
+    expect(await failsFast(["agent", "--flume-conf", conf, "--name", "a2"])).toMatchObject({ code: 1, stderr: 'no properties for agent "a2" (expected keys starting with "a2."); check --name\n' });
+    const flow = join(tempDir(), "flow.json");
+    writeFileSync(flow, JSON.stringify({ sources: {}, channels: {}, sinks: { k1: { type: "logger", channel: "c9" } } }));
+    expect(await failsFast(["agent", "--config", flow])).toMatchObject({ code: 1, stderr: 'invalid flow:\n  sinks.k1.channel: channel "c9" is not defined\n' });
+  });
+
+  it("agent: a source whose port is taken, with a file channel and a sink already started", async () => {
+    const port = await takenPort();
+    const dir = tempDir();
+    const r = await failsFast(["agent", "--flume-conf", flumeFile(port), "--name", "a1", "--data-dir", join(dir, "data")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^source r1 failed to start: listen EADDRINUSE: address already in use 127\\.0\\.0\\.1:${port}; another process listens on that port: pick another port or stop it\n$`));
+  });
+
+  it("agent: the metrics port taken, after the flow started", async () => {
+    const metrics = await takenPort();
+    const source = await freePort();
+    const r = await failsFast(["agent", "--flume-conf", flumeFile(source), "--name", "a1", "--data-dir", join(tempDir(), "data"), "--metrics-port", String(metrics)]);
+    expect(r).toMatchObject({ code: 1, stderr: `cannot serve metrics on --metrics-port ${metrics}: another process listens there; pick another port\n` });
+    // The flow it had started was stopped: its source port is free again.
+    const probe = createServer();
+    await new Promise<void>((resolve, reject) => probe.once("error", reject).listen(source, "127.0.0.1", resolve));
+    probe.close();
+  });
+});
+

@@ -32,6 +32,12 @@ describe("config", () => {
     expect(() => loadConfig({}, { TRIBUTARY_ADMIN_PASSWORD: "short" })).toThrow(/at least 8/);
   });
 
+  it("sizes the request memory pool to hold at least the largest request", () => {
+    expect(loadConfig({}, {})).toMatchObject({ queuedMaxRequestBytes: 256 * 1024 * 1024, socketRequestMaxBytes: 100 * 1024 * 1024, maxPartitions: 100_000 });
+    expect(loadConfig({ "queued-max-request-bytes": "1048576", "socket-request-max-bytes": "1048576" }, {}).queuedMaxRequestBytes).toBe(1048576);
+    expect(() => loadConfig({}, { TRIBUTARY_QUEUED_MAX_REQUEST_BYTES: "1048576" })).toThrow(/--queued-max-request-bytes 1048576 is smaller than --socket-request-max-bytes 104857600/);
+  });
+
   it("turns SASL on only with mechanisms and credentials", () => {
     expect(loadConfig({}, {}).saslMechanisms).toEqual([]);
     const c = loadConfig({ "sasl-mechanisms": "plain, scram-sha-256" }, { TRIBUTARY_SASL_USERS: "alice:s3cret:with:colons,bob:pw" });

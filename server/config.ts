@@ -66,6 +66,14 @@ export const options = {
   numPartitions: opt({ flag: "num-partitions", env: "TRIBUTARY_NUM_PARTITIONS", schema: z.coerce.number().int().min(1).max(10000), default: 1, describe: "partitions of an auto-created topic (Kafka's num.partitions)" }),
   groupInitialRebalanceDelayMs: opt({ flag: "group-initial-rebalance-delay-ms", env: "TRIBUTARY_GROUP_INITIAL_REBALANCE_DELAY_MS", schema: z.coerce.number().int().min(0), default: 3000, describe: "how long a new group waits for more members before the first rebalance" }),
   socketRequestMaxBytes: opt({ flag: "socket-request-max-bytes", env: "TRIBUTARY_SOCKET_REQUEST_MAX_BYTES", schema: z.coerce.number().int().min(1024), default: 100 * 1024 * 1024, describe: "largest Kafka request accepted; a bigger one closes the connection before it is read (Kafka's socket.request.max.bytes)" }),
+  queuedMaxRequestBytes: opt({
+    flag: "queued-max-request-bytes",
+    env: "TRIBUTARY_QUEUED_MAX_REQUEST_BYTES",
+    schema: z.coerce.number().int().min(1024),
+    default: 256 * 1024 * 1024,
+    describe: "bytes of Kafka requests being read or waiting for their response, over all connections; a connection whose next request does not fit stops being read until memory frees (Kafka's queued.max.request.bytes; at least --socket-request-max-bytes)",
+  }),
+  maxPartitions: opt({ flag: "max-partitions", env: "TRIBUTARY_MAX_PARTITIONS", schema: z.coerce.number().int().min(1), default: 100_000, describe: "partitions the broker holds in all, over every topic; creating more is refused with POLICY_VIOLATION" }),
   connectionsMaxIdleMs: opt({ flag: "connections-max-idle-ms", env: "TRIBUTARY_CONNECTIONS_MAX_IDLE_MS", schema: z.coerce.number().int().min(1000), default: 600_000, describe: "close Kafka connections idle this long (Kafka's connections.max.idle.ms)" }),
   maxConnections: opt({ flag: "max-connections", env: "TRIBUTARY_MAX_CONNECTIONS", schema: z.coerce.number().int().min(1), default: 10_000, describe: "Kafka client connections accepted at once; further ones are closed (Kafka's max.connections)" }),
   offsetsRetentionMinutes: opt({ flag: "offsets-retention-minutes", env: "TRIBUTARY_OFFSETS_RETENTION_MINUTES", schema: z.coerce.number().int().min(1), default: 10_080, describe: "committed offsets of a group empty this long are deleted (Kafka's offsets.retention.minutes)" }),
@@ -111,6 +119,8 @@ export interface Config {
   numPartitions: number;
   groupInitialRebalanceDelayMs: number;
   socketRequestMaxBytes: number;
+  queuedMaxRequestBytes: number;
+  maxPartitions: number;
   connectionsMaxIdleMs: number;
   maxConnections: number;
   offsetsRetentionMinutes: number;
@@ -141,6 +151,9 @@ export function loadConfig(flags: Record<string, string | boolean | undefined>, 
   }
   if ((raw.saslMechanisms as string[]).length && !raw.saslUsers) {
     throw new ConfigError("--sasl-mechanisms is set but no --sasl-users (TRIBUTARY_SASL_USERS): nobody could authenticate");
+  }
+  if ((raw.queuedMaxRequestBytes as number) < (raw.socketRequestMaxBytes as number)) {
+    throw new ConfigError(`--queued-max-request-bytes ${raw.queuedMaxRequestBytes} is smaller than --socket-request-max-bytes ${raw.socketRequestMaxBytes}: the largest request accepted could never be read; raise the first or lower the second`);
   }
   const kafkaPort = raw.kafkaPort as number;
   const bind = raw.bind as string;

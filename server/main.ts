@@ -9,7 +9,7 @@ import { ClusterConnections } from "./admin/clusters";
 import { EmbeddedAgent } from "./control/agent-registry";
 import { startSessionPurge } from "./control/sessions";
 import { ensureAdmin } from "./control/users";
-import { openDatabase, type Database } from "../db/client";
+import { openDatabase, type Database } from "@/db/client";
 import { Broker } from "./broker/broker";
 import { AgentHost } from "./agents/host";
 import { ensureConsoleBuilt } from "./build";
@@ -89,6 +89,8 @@ export async function startBroker(config: Config): Promise<Broker> {
       numPartitions: config.numPartitions,
       groupInitialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
       socketRequestMaxBytes: config.socketRequestMaxBytes,
+      queuedMaxRequestBytes: config.queuedMaxRequestBytes,
+      maxPartitions: config.maxPartitions,
       connectionsMaxIdleMs: config.connectionsMaxIdleMs,
       maxConnections: config.maxConnections,
       offsetsRetentionMs: config.offsetsRetentionMinutes * 60_000,
@@ -154,7 +156,7 @@ export async function startAll(config: Config): Promise<Running> {
     sampler.start();
     parts.push({ name: "metrics", stop: async () => sampler.stop() });
 
-    const clusters = new ClusterConnections(database.db, broker.bootstrap);
+    const clusters = new ClusterConnections(database.db, broker.bootstrap, broker.internalCredential);
     parts.push({ name: "cluster connections", stop: () => clusters.close() });
 
     const rollups = new MetricRollups(database.db, sampler);

@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { Nav } from "../../components/shell/nav";
+import { Nav } from "@/components/shell/nav";
 
 export default function ConsoleLayout({ children }: { children: ReactNode }) {
   return (

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { Suspense } from "react";
-import { Dashboard } from "../../components/dashboard";
+import { Dashboard } from "@/components/dashboard/dashboard";
 
 export const metadata: Metadata = { title: "Dashboard" };
 

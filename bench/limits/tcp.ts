@@ -70,7 +70,7 @@ export async function iperf3Loopback(seconds: number): Promise<TcpResult | { ski
     for (let attempt = 0; attempt < 20; attempt++) {
       try {
         const { stdout } = await run("iperf3", ["-c", "127.0.0.1", "-p", String(port), "-t", String(seconds), "-J"], { timeout: (seconds + 10) * 1000 });
-        const end = JSON.parse(stdout).end.sum_received as { bytes: number; seconds: number };
+        const end = (JSON.parse(stdout) as { end: { sum_received: { bytes: number; seconds: number } } }).end.sum_received;
         return { bytes: end.bytes, seconds: end.seconds, mbPerSecond: end.bytes / 1e6 / end.seconds };
       } catch (err) {
         lastError = err;

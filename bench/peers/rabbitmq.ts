@@ -53,7 +53,7 @@ export function rabbitmqStream(): PeerSystem {
   async function publisher(queue: string) {
     const ch = await connection().createConfirmChannel();
     const window = new Window(CONFIRM_WINDOW);
-    const onConfirm = (err: unknown) => (err ? window.fail(new Error(`RabbitMQ nacked a publish: ${String(err)}`)) : window.release());
+    const onConfirm = (err: unknown) => (err ? window.fail(new Error(`RabbitMQ nacked a publish: ${err instanceof Error ? err.message : JSON.stringify(err)}`)) : window.release());
     return {
       async send(values: Buffer[]): Promise<void> {
         for (const v of values) {

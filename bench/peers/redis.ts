@@ -23,8 +23,6 @@ const PIPELINES_IN_FLIGHT = 4;
 const READ_COUNT = 10_000;
 const DRAIN_TIMEOUT_MS = 60_000;
 
-type StreamReply = [Buffer, [Buffer, Buffer[]][]][] | null;
-
 /**
  * Redis Streams: one XADD per record (one stream entry per record, as a log needs), pipelined;
  * XREAD with a large COUNT to read back. The server runs without AOF or RDB snapshots, so its
@@ -80,9 +78,9 @@ export function redisStreams(): PeerSystem {
     let last = "0-0";
     let received = 0;
     while (received < count && !stop()) {
-      const reply = (block
+      const reply = block
         ? await r.xreadBuffer("COUNT", READ_COUNT, "BLOCK", 1_000, "STREAMS", key, last)
-        : await r.xreadBuffer("COUNT", READ_COUNT, "STREAMS", key, last)) as StreamReply;
+        : await r.xreadBuffer("COUNT", READ_COUNT, "STREAMS", key, last);
       if (!reply) {
         if (!block) throw new Error(`Redis: stream ${key} ended after ${received} of ${count} entries`);
         continue;

@@ -4,7 +4,7 @@
  * once the Kafka listener accepts connections; stops the broker cleanly on SIGTERM (which also lets
  * --cpu-prof write its profile).
  */
-import { Broker } from "../../server/broker/broker";
+import { Broker } from "@/server/broker/broker";
 
 const [dataDir, portArg] = process.argv.slice(2);
 if (!dataDir || !portArg) {

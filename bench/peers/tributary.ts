@@ -3,8 +3,8 @@ import { once } from "node:events";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { KafkaClient } from "../../server/kafka/client";
-import { Acks } from "../../server/kafka/constants";
+import { KafkaClient } from "@/server/kafka/client";
+import { Acks } from "@/server/kafka/constants";
 import { freePort } from "../lib/net";
 import { LatencyCollector, makeValue, pacedSend, PeerUnavailableError, processCpuSeconds, timed, VALUE_BYTES, Window, type PeerSystem, type PhaseResult, type Workload } from "./workload";
 
@@ -126,7 +126,7 @@ export function tributaryBroker(options: TributaryOptions): PeerSystem {
       child = proc;
       // Never leave a broker behind when the benchmark process ends early.
       process.once("exit", () => proc.kill("SIGKILL"));
-      proc.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+      proc.stderr.setEncoding("utf8").on("data", (chunk: string) => {
         stderrTail.push(chunk);
         if (stderrTail.length > 20) stderrTail.shift();
       });

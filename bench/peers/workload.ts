@@ -153,7 +153,7 @@ export async function pacedSend(
     const due = Math.min(total, Math.floor(((performance.now() - start) * w.latencyRate) / 1000));
     // A tick that comes late has many records due; maxPerSend keeps each request within a client's limits.
     for (let from = sent; from < due; from += maxPerSend) {
-      const values: Buffer[] = new Array(Math.min(due, from + maxPerSend) - from);
+      const values = new Array<Buffer>(Math.min(due, from + maxPerSend) - from);
       for (let i = 0; i < values.length; i++) values[i] = stamp(start + ((from + i) * 1000) / w.latencyRate);
       await sendBatch(values);
     }

@@ -1,39 +1,22 @@
 "use client";
 import "./agents.css";
-import { useEffect, useRef, useState, type FormEvent } from "react";
-import { formatRate } from "../format";
-import { trpc } from "../trpc";
-import { Card, DataTable, ErrorNote, Loading, PageHeader, Time } from "../ui";
+import { useState, useSyncExternalStore, type FormEvent } from "react";
+import { formText } from "@/components/form-text";
+import { formatRate } from "@/components/format";
+import { trpc } from "@/components/trpc";
+import { Card, DataTable, ErrorNote, Loading, PageHeader, Time } from "@/components/ui";
+import { advanceIntake, NO_INTAKE } from "./intake";
 
-type Metrics = Record<string, Record<string, Record<string, number | string>>>;
-
-/** Events accepted by all sources of all flows on an agent: the agent's intake. */
-function accepted(metrics: Metrics): number {
-  let n = 0;
-  for (const flow of Object.values(metrics)) for (const [k, c] of Object.entries(flow)) if (k.startsWith("SOURCE.")) n += Number(c.EventAcceptedCount) || 0;
-  return n;
-}
+/** The page's origin never changes while it is open; on the server it is not known. */
+const noSubscription = () => () => undefined;
 
 export function AgentsPage() {
   const me = trpc.auth.me.useQuery();
   const list = trpc.agents.list.useQuery(undefined, { refetchInterval: 3000 });
-  // Rates come from two successive reports of the same agent's counters.
-  const prev = useRef(new Map<number, { at: number; n: number }>());
-  const [rates, setRates] = useState<Map<number, number>>(new Map());
-  useEffect(() => {
-    if (!list.data) return;
-    const next = new Map<number, number>();
-    for (const a of list.data) {
-      const at = a.lastHeartbeatAt ? new Date(a.lastHeartbeatAt).getTime() : 0;
-      const n = accepted(a.metrics as Metrics);
-      const p = prev.current.get(a.id);
-      if (p && at > p.at) next.set(a.id, Math.max(0, (n - p.n) / ((at - p.at) / 1000)));
-      else if (p) next.set(a.id, rates.get(a.id) ?? 0);
-      if (!p || at > p.at) prev.current.set(a.id, { at, n });
-    }
-    setRates(next);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [list.data]);
+  const [intake, setIntake] = useState(NO_INTAKE);
+  // Each new list advances the rates once, while rendering, so no effect renders twice for it.
+  if (list.data && list.data !== intake.reports) setIntake(advanceIntake(intake, list.data));
+  const { rates } = intake;
   return (
     <>
       <PageHeader title="Agents" subtitle="The embedded agent and every standalone agent that heartbeats to this console. An agent silent for 15 s is marked offline." />
@@ -69,7 +52,7 @@ export function AgentsPage() {
                     </ul>
                   ),
               },
-              { key: "rate", header: "Events in", align: "right", render: (a) => (rates.has(a.id) ? formatRate(rates.get(a.id)!, "events") : "–") },
+              { key: "rate", header: "Events in", align: "right", render: (a) => (rates.has(a.id) ? formatRate(rates.get(a.id) ?? 0, "events") : "–") },
             ]}
           />
         )
@@ -85,11 +68,10 @@ function Tokens() {
   const tokens = trpc.agents.tokens.useQuery(undefined, { refetchInterval: 5000 });
   const create = trpc.agents.createToken.useMutation({ onSuccess: () => utils.agents.tokens.invalidate() });
   const revoke = trpc.agents.revokeToken.useMutation({ onSuccess: () => Promise.all([utils.agents.tokens.invalidate(), utils.agents.list.invalidate()]) });
-  const [origin, setOrigin] = useState("http://HOST:PORT");
-  useEffect(() => setOrigin(window.location.origin), []);
+  const origin = useSyncExternalStore(noSubscription, () => window.location.origin, () => "http://HOST:PORT");
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    create.mutate({ label: String(new FormData(e.currentTarget).get("label") ?? "") });
+    create.mutate({ label: formText(new FormData(e.currentTarget), "label") });
   };
   return (
     <Card title="Registration tokens">

@@ -1,6 +1,6 @@
 "use client";
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { formatTimestamp } from "../format";
+import { formatTimestamp } from "@/components/format";
 
 export interface ChartLine {
   key: string;

@@ -1,6 +1,6 @@
 "use client";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { trpc } from "../trpc";
+import { trpc } from "@/components/trpc";
 
 export const EMBEDDED = "embedded";
 
@@ -15,15 +15,6 @@ export function clusterHref(path: string, cluster: string, params: Record<string
   if (cluster !== EMBEDDED) q.set("cluster", cluster);
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") q.set(k, v);
   return q.size ? `${path}?${q}` : path;
-}
-
-export function useIsAdmin(): boolean {
-  return trpc.auth.me.useQuery().data?.role === "admin";
-}
-
-export function useCanProduce(): boolean {
-  const role = trpc.auth.me.useQuery().data?.role;
-  return role === "admin" || role === "operator";
 }
 
 /** Switches the page to another cluster, keeping the path and dropping positions that belong to the old one. */

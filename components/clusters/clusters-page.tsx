@@ -2,10 +2,12 @@
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import type { inferRouterOutputs } from "@trpc/server";
-import type { AppRouter } from "../../server/api/root";
-import { trpc } from "../trpc";
-import { Card, DataTable, ErrorNote, Loading, PageHeader, StatusDot } from "../ui";
-import { clusterHref, useIsAdmin } from "./cluster-picker";
+import type { AppRouter } from "@/server/api/root";
+import { formText } from "@/components/form-text";
+import { trpc } from "@/components/trpc";
+import { Card, DataTable, ErrorNote, Loading, PageHeader, StatusDot } from "@/components/ui";
+import { useIsAdmin } from "@/components/roles";
+import { clusterHref } from "./cluster-picker";
 
 type Cluster = inferRouterOutputs<AppRouter>["clusters"]["list"][number];
 type Mechanism = "plain" | "scram-sha-256" | "scram-sha-512";
@@ -28,13 +30,13 @@ function ClusterForm({ editing, onDone }: { editing: Cluster | null; onDone: (ms
 
   const read = (form: HTMLFormElement) => {
     const f = new FormData(form);
-    const password = String(f.get("password") ?? "");
+    const password = formText(f, "password");
     return {
-      name: String(f.get("name") ?? "").trim(),
-      bootstrapServers: String(f.get("bootstrap") ?? ""),
+      name: formText(f, "name").trim(),
+      bootstrapServers: formText(f, "bootstrap"),
       tls: f.get("tls") === "on",
       saslMechanism: sasl || null,
-      saslUsername: sasl ? String(f.get("username") ?? "").trim() || null : null,
+      saslUsername: sasl ? formText(f, "username").trim() || null : null,
       // Empty when editing: keep the stored password.
       saslPassword: sasl && password ? password : undefined,
     };
@@ -147,7 +149,7 @@ export function ClustersPage() {
           }}
         />
       )}
-      <ErrorNote error={list.error ?? remove.error} retry={() => list.refetch()} />
+      <ErrorNote error={list.error ?? remove.error} retry={() => void list.refetch()} />
       {list.isPending ? (
         <Loading />
       ) : (

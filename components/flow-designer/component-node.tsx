@@ -1,10 +1,10 @@
 "use client";
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
-import { formatCount } from "../format";
+import { formatCount } from "@/components/format";
 import type { FlowNodeData, NodeIssue } from "./graph";
 import { fillLevel, type NodeLive } from "./live";
 
-export type ComponentNodeData = FlowNodeData & { issues: NodeIssue[]; live: NodeLive | null };
+export type ComponentNodeData = FlowNodeData & { issues: NodeIssue[]; warnings: NodeIssue[]; live: NodeLive | null };
 export type ComponentNode = Node<ComponentNodeData, "component">;
 
 const ACCEPTS_INPUT = new Set(["source", "channel", "sink", "sinkgroup"]);
@@ -16,7 +16,7 @@ const rate = (n: number) => `${formatCount(Math.round(n * 10) / 10)}/s`;
 
 /** A component on the canvas: kind, name and type; its problems; and, once deployed, its live numbers. */
 export function ComponentNodeView({ data, selected }: NodeProps<ComponentNode>) {
-  const { kind, name, type, issues, live } = data;
+  const { kind, name, type, issues, warnings, live } = data;
   const failed = live?.state === "failed" || live?.state === "backing_off" || (live?.errors.length ?? 0) > 0;
   const cls = ["flow-node", `kind-${kind}`, selected ? "selected" : "", issues.length ? "has-issues" : "", failed ? "has-errors" : ""].join(" ");
   return (
@@ -40,6 +40,11 @@ export function ComponentNodeView({ data, selected }: NodeProps<ComponentNode>) 
               <span>{live.fill.toFixed(live.fill < 10 ? 1 : 0)} % full</span>
             </div>
           )}
+          {live.deadLetters > 0 && (
+            <span className="badge denied" title="events too large for their topic, set aside in the sink's dead-letter file or topic" data-testid={`dead-letters-${kind}-${name}`}>
+              {plural(live.deadLetters, "dead letter")}
+            </span>
+          )}
           {live.state && live.state !== "running" && <span className="badge error">{live.state}</span>}
         </div>
       )}
@@ -49,6 +54,13 @@ export function ComponentNodeView({ data, selected }: NodeProps<ComponentNode>) 
             <li key={`${i.property}:${i.message}`}>{i.property ? `${i.property}: ${i.message}` : i.message}</li>
           ))}
           {issues.length > 3 && <li>…and {issues.length - 3} more</li>}
+        </ul>
+      )}
+      {warnings.length > 0 && (
+        <ul className="flow-node-issues flow-node-warnings" role="status">
+          {warnings.map((w) => (
+            <li key={w.message}>{w.message}</li>
+          ))}
         </ul>
       )}
       {HAS_OUTPUT.has(kind) && <Handle type="source" position={Position.Right} data-testid={`out-${kind}-${name}`} />}

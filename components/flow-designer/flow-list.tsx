@@ -1,8 +1,8 @@
 "use client";
 import "./flow-designer.css";
 import Link from "next/link";
-import { trpc } from "../trpc";
-import { Card, DataTable, ErrorNote, Loading, PageHeader, Time } from "../ui";
+import { trpc } from "@/components/trpc";
+import { Card, DataTable, ErrorNote, Loading, PageHeader, Time } from "@/components/ui";
 
 /** Every flow with its latest version and where it runs; new flows start blank or from a template. */
 export function FlowList() {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkFlow } from "../../server/control/flows";
+import { checkFlow } from "@/server/control/flows";
 import { fromFlow, pinIssues, toFlow, type FlowDefinition } from "./graph";
-import { fillLevel, liveStats } from "./live";
 
 const flow: FlowDefinition = {
   sources: { r1: { type: "http", port: 8080, channels: ["c1", "c2"], interceptors: [{ type: "host" }, { type: "timestamp", headerName: "ts" }], selector: { type: "multiplexing", header: "h", mapping: { a: ["c1"] }, default: ["c2"] } } },
@@ -41,9 +40,9 @@ describe("designer graph", () => {
 
   it("pins the server's issue paths to nodes and properties", () => {
     const bad = structuredClone(flow);
-    bad.sinks.k2!.batchSize = 500;
-    bad.channels.c2!.transactionCapacity = 10;
-    (bad.sources.r1!.interceptors as Record<string, unknown>[])[1]!.preserveExisting = "yes";
+    bad.sinks.k2.batchSize = 500;
+    bad.channels.c2.transactionCapacity = 10;
+    (bad.sources.r1.interceptors as Record<string, unknown>[])[1].preserveExisting = "yes";
     const { nodes, edges } = fromFlow(bad);
     const pinned = pinIssues(nodes, edges, checkFlow(bad));
     const k2 = nodes.find((n) => n.data.name === "k2")!;
@@ -98,7 +97,7 @@ describe("designer graph", () => {
     );
 
     const bad = structuredClone(grouped);
-    bad.sinkgroups!.g1!.processor = { type: "failover", priority: { k3: 1 }, maxpenalty: -1 };
+    bad.sinkgroups!.g1.processor = { type: "failover", priority: { k3: 1 }, maxpenalty: -1 };
     const b = fromFlow(bad);
     const g1 = b.nodes.find((n) => n.data.kind === "sinkgroup")!;
     expect(pinIssues(b.nodes, b.edges, checkFlow(bad))).toEqual(
@@ -107,21 +106,5 @@ describe("designer graph", () => {
         { nodeId: g1.id, property: "priority", message: 'sink "k3" is not in this group' },
       ]),
     );
-  });
-
-  it("turns counter samples into rates, treating a counter reset as a restart", () => {
-    const s = (at: number, acc: number) => [{ agent: "a", state: "running", at, components: {}, counters: { "SOURCE.r1": { EventReceivedCount: acc, EventAcceptedCount: acc, ChannelWriteFail: 0 } } }];
-    expect(liveStats("source", "r1", s(2000, 300), s(1000, 100))).toMatchObject({ inRate: 200, outRate: 200, total: 300 });
-    expect(liveStats("source", "r1", s(2000, 50), s(1000, 100))).toMatchObject({ outRate: 50 });
-  });
-
-  it("reports refused puts as back-pressure and colours channel fill as NiFi does", () => {
-    const s = (at: number, fail: number, fill: number) => [
-      { agent: "a", state: "running", at, components: { r1: { kind: "source", state: "running", lastError: null } }, counters: { "SOURCE.r1": { EventReceivedCount: 10, EventAcceptedCount: 10, ChannelWriteFail: fail }, "CHANNEL.c1": { ChannelFillPercentage: fill, EventPutSuccessCount: 0, EventTakeSuccessCount: 0 } } },
-    ];
-    expect(liveStats("source", "r1", s(2000, 7, 90), s(1000, 2, 80))?.refused).toBe(5);
-    expect(liveStats("channel", "c1", s(2000, 7, 90), s(1000, 2, 80))?.fill).toBe(90);
-    expect([fillLevel(10), fillLevel(60), fillLevel(85)]).toEqual(["ok", "warn", "full"]);
-    expect(liveStats("interceptor", "host", s(2000, 0, 0), undefined)).toBeNull();
   });
 });

@@ -154,7 +154,7 @@ export function fromFlow(def: FlowDefinition): { nodes: GraphNode[]; edges: Grap
   for (const [name, s] of Object.entries(def.sources ?? {})) {
     const { type, channels, interceptors, selector, ...props } = s as Record<string, unknown> & { channels?: string[]; interceptors?: Record<string, unknown>[]; selector?: Record<string, unknown> };
     const id = add("source", name, String(type), props);
-    const pos = nodes[nodes.length - 1]!.position;
+    const pos = nodes[nodes.length - 1].position;
     for (const c of channels ?? []) {
       const cid = ids.get(`channel:${c}`);
       if (cid) edges.push({ id: `${id}->${cid}`, source: id, target: cid });

@@ -1,4 +1,4 @@
-import type { NodeKind } from "./graph";
+import type { GraphNode, NodeKind } from "./graph";
 
 /** One agent's report about a flow, as the flows.live query returns it. */
 export interface AgentLive {
@@ -19,12 +19,50 @@ export interface NodeLive {
   fill: number | null;
   /** Sources only: puts the channel refused since the last sample (back-pressure). */
   refused: number;
+  /** Sinks only: events set aside as too large for their topic since the flow started, summed over agents. */
+  deadLetters: number;
   state: string | null;
   errors: { agent: string; message: string }[];
 }
 
 /** Kept per node for its chart: the last few minutes of rates. */
 export const HISTORY_POINTS = 120;
+
+export interface RatePoint {
+  t: number;
+  in: number;
+  out: number;
+}
+
+/** What the canvas shows of a running flow: each node's numbers from the last sample, and a chart per component. */
+export interface LiveView {
+  /** The flows.live answer these numbers come from; a new one advances the view. */
+  sample: { at: number; agents: AgentLive[] } | null;
+  byNode: Record<string, NodeLive>;
+  /** Rate history by "kind:name", so a chart survives its node being re-created by undo or a reload. */
+  charts: Record<string, RatePoint[]>;
+}
+
+export const NO_LIVE: LiveView = { sample: null, byNode: {}, charts: {} };
+
+export const chartKey = (n: GraphNode) => `${n.data.kind}:${n.data.name}`;
+
+/**
+ * The view after a new sample: rates against the previous sample for the nodes drawn now, and one
+ * more point on each of their charts. Node edits between samples keep the last numbers.
+ */
+export function advanceLive(view: LiveView, sample: { at: number; agents: AgentLive[] }, nodes: GraphNode[]): LiveView {
+  const byNode: Record<string, NodeLive> = {};
+  const charts = { ...view.charts };
+  for (const n of nodes) {
+    const s = liveStats(n.data.kind, n.data.name, sample.agents, view.sample?.agents);
+    if (!s) continue;
+    byNode[n.id] = s;
+    const key = chartKey(n);
+    charts[key] = [...(charts[key] ?? []), { t: sample.at, in: s.inRate, out: s.outRate }].slice(-HISTORY_POINTS);
+  }
+  return { sample, byNode, charts };
+}
 
 const PREFIX: Record<"source" | "channel" | "sink", string> = { source: "SOURCE", channel: "CHANNEL", sink: "SINK" };
 /** Flume's counter names for "in" and "out" of each kind. */
@@ -49,6 +87,7 @@ export function liveStats(kind: NodeKind, name: string, now: AgentLive[], before
   let total = 0;
   let fill: number | null = null;
   let refused = 0;
+  let deadLetters = 0;
   let state: string | null = null;
   const errors: NodeLive["errors"] = [];
   for (const a of now) {
@@ -60,6 +99,7 @@ export function liveStats(kind: NodeKind, name: string, now: AgentLive[], before
     }
     if (!c) continue;
     total += num(c[outName]);
+    if (kind === "sink") deadLetters += num(c.EventDeadLetterCount);
     if (kind === "channel") fill = Math.max(fill ?? 0, num(c.ChannelFillPercentage));
     const prev = before?.find((b) => b.agent === a.agent);
     const p = prev?.counters[key];
@@ -73,7 +113,7 @@ export function liveStats(kind: NodeKind, name: string, now: AgentLive[], before
     outRate += delta(outName) / dt;
     if (kind === "source") refused += delta("ChannelWriteFail");
   }
-  return { inRate, outRate, total, fill, refused, state, errors };
+  return { inRate, outRate, total, fill, refused, deadLetters, state, errors };
 }
 
 /** NiFi's colouring of a queue: green while there is room, yellow from 60 %, red from 85 %. */

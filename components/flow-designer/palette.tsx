@@ -1,6 +1,6 @@
 "use client";
 import type { inferRouterOutputs } from "@trpc/server";
-import type { AppRouter } from "../../server/api/root";
+import type { AppRouter } from "@/server/api/root";
 import type { NodeKind } from "./graph";
 
 export type Catalog = inferRouterOutputs<AppRouter>["flows"]["components"];

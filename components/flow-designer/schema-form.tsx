@@ -1,6 +1,6 @@
 "use client";
-import { useEffect, useState } from "react";
-import { SECRET_PLACEHOLDER, type SecretKind } from "../../server/agents/secret";
+import { useState } from "react";
+import { SECRET_PLACEHOLDER, type SecretKind } from "@/server/agents/secret";
 
 /** The part of JSON Schema that zod's toJSONSchema emits for our component configs. */
 export interface JsonSchema {
@@ -90,15 +90,18 @@ function parse(field: Field, text: string): { value: unknown; error?: string } {
   }
 }
 
+/** A JSON value as text: strings as they are, anything else as JSON. */
+const asText = (v: unknown): string => (typeof v === "string" ? v : (JSON.stringify(v) ?? ""));
+
 function show(field: Field, value: unknown): string {
   if (value === undefined || value === null) return "";
   if (field.kind === "list" && Array.isArray(value)) return value.join(", ");
   if (field.kind === "map" && typeof value === "object") {
     return Object.entries(value as Record<string, unknown>)
-      .map(([k, v]) => `${k} = ${Array.isArray(v) ? v.join(" ") : String(v)}`)
+      .map(([k, v]) => `${k} = ${Array.isArray(v) ? v.join(" ") : asText(v)}`)
       .join("\n");
   }
-  return String(value);
+  return asText(value);
 }
 
 /**
@@ -150,12 +153,15 @@ function SchemaField({ name, schema, required, value, serverErrors, onChange, re
   const field = fieldOf(schema);
   const [text, setText] = useState(show(field, value));
   const [local, setLocal] = useState<string | undefined>();
-  // A change from outside (undo, another node selected) replaces what is shown.
-  useEffect(() => {
+  // A change from outside (undo, another node selected) replaces what is shown; compared as JSON,
+  // since a parent re-render passes an equal value as a new object.
+  const valueJson = JSON.stringify(value);
+  const [shownJson, setShownJson] = useState(valueJson);
+  if (valueJson !== shownJson) {
+    setShownJson(valueJson);
     setText(show(field, value));
     setLocal(undefined);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [JSON.stringify(value)]);
+  }
   const id = `field-${name}`;
   const placeholder = schema.default === undefined ? (required ? "required" : "optional") : show(field, schema.default);
   const update = (t: string) => {
@@ -181,7 +187,7 @@ function SchemaField({ name, schema, required, value, serverErrors, onChange, re
       )}
       {field.kind === "choice" ? (
         <select id={id} disabled={readOnly} value={text} onChange={(e) => update(e.target.value)}>
-          <option value="">{schema.default === undefined ? "(choose)" : `default: ${String(schema.default)}`}</option>
+          <option value="">{schema.default === undefined ? "(choose)" : `default: ${asText(schema.default)}`}</option>
           {field.options.map((o) => (
             <option key={String(o)} value={String(o)}>
               {String(o)}

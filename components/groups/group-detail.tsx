@@ -2,18 +2,19 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { TimeChart } from "../charts/time-chart";
-import "../charts/charts.css";
-import { canOperate, useClusterParam } from "../cluster-param";
-import { formatCount } from "../format";
-import { trpc } from "../trpc";
-import { Card, DataTable, Empty, ErrorNote, Loading, PageHeader, Time } from "../ui";
-import { downloadText } from "./download";
+import { TimeChart } from "@/components/charts/time-chart";
+import "@/components/charts/charts.css";
+import { clusterHref, useCluster } from "@/components/clusters/cluster-picker";
+import { canOperate } from "@/components/roles";
+import { formatCount } from "@/components/format";
+import { trpc } from "@/components/trpc";
+import { Card, DataTable, Empty, ErrorNote, Loading, PageHeader, Time } from "@/components/ui";
+import { downloadText } from "@/components/download";
 import { GroupState } from "./state";
 import "./groups.css";
 
 export function GroupDetail({ groupId }: { groupId: string }) {
-  const { cluster, withCluster } = useClusterParam();
+  const cluster = useCluster();
   const router = useRouter();
   const me = trpc.auth.me.useQuery();
   const utils = trpc.useUtils();
@@ -22,7 +23,7 @@ export function GroupDetail({ groupId }: { groupId: string }) {
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [offsetsTopic, setOffsetsTopic] = useState("");
   const [notice, setNotice] = useState<string | null>(null);
-  const del = trpc.groups.delete.useMutation({ onSuccess: () => router.push(withCluster("/groups")) });
+  const del = trpc.groups.delete.useMutation({ onSuccess: () => router.push(clusterHref("/groups", cluster)) });
   const delOffsets = trpc.groups.deleteTopicOffsets.useMutation({
     onSuccess: (r, v) => {
       setNotice(`Deleted the committed offsets of ${r.removed} partitions of ${v.topic}.`);
@@ -50,7 +51,7 @@ export function GroupDetail({ groupId }: { groupId: string }) {
         title={groupId}
         subtitle={
           <>
-            <Link href={withCluster("/groups")}>Consumer groups</Link> · cluster {cluster}
+            <Link href={clusterHref("/groups", cluster)}>Consumer groups</Link> · cluster {cluster}
             {g && (
               <>
                 {" "}
@@ -62,10 +63,10 @@ export function GroupDetail({ groupId }: { groupId: string }) {
         actions={
           g && (
             <>
-              <button type="button" onClick={exportCsv}>
+              <button type="button" onClick={() => void exportCsv()}>
                 Export offsets (CSV)
               </button>
-              <Link className="button-link" href={withCluster(`/groups/${encodeURIComponent(groupId)}/reset`)}>
+              <Link className="button-link" href={clusterHref(`/groups/${encodeURIComponent(groupId)}/reset`, cluster)}>
                 Reset offsets…
               </Link>
               {operator && (
@@ -90,7 +91,7 @@ export function GroupDetail({ groupId }: { groupId: string }) {
         </div>
       )}
       <ErrorNote error={del.error} />
-      <ErrorNote error={group.error} retry={() => group.refetch()} />
+      <ErrorNote error={group.error} retry={() => void group.refetch()} />
       {group.isPending ? (
         <Loading label="Reading the group's offsets and members…" />
       ) : !g ? null : (
@@ -118,7 +119,7 @@ export function GroupDetail({ groupId }: { groupId: string }) {
 
           <Card title="Lag over time">
             {history.error ? (
-              <ErrorNote error={history.error} retry={() => history.refetch()} />
+              <ErrorNote error={history.error} retry={() => void history.refetch()} />
             ) : (history.data?.length ?? 0) < 2 ? (
               <p className="muted">The server samples lag every 10 seconds; the chart fills in as it does.</p>
             ) : (

@@ -1,10 +1,10 @@
 "use client";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useClusterParam } from "../cluster-param";
-import { formatCount } from "../format";
-import { trpc } from "../trpc";
-import { DataTable, Empty, ErrorNote, Loading, PageHeader, Time } from "../ui";
+import { clusterHref, useCluster } from "@/components/clusters/cluster-picker";
+import { formatCount } from "@/components/format";
+import { trpc } from "@/components/trpc";
+import { DataTable, Empty, ErrorNote, Loading, PageHeader, Time } from "@/components/ui";
 import { GroupState } from "./state";
 import "./groups.css";
 
@@ -13,7 +13,7 @@ export function GroupList() {
   const params = useSearchParams();
   const router = useRouter();
   const path = usePathname();
-  const { cluster, withCluster } = useClusterParam();
+  const cluster = useCluster();
   const q = params.get("q") ?? "";
   const groups = trpc.groups.list.useQuery({ cluster }, { refetchInterval: 5000, placeholderData: (prev) => prev });
   const rows = (groups.data ?? []).filter((g) => !q || g.groupId.toLowerCase().includes(q.toLowerCase()) || g.topics.some((t) => t.includes(q)));
@@ -42,7 +42,7 @@ export function GroupList() {
       <div className="filters">
         <input type="search" aria-label="Search groups" placeholder="Search by group or topic…" defaultValue={q} onChange={(e) => setQ(e.target.value)} style={{ minWidth: 280 }} />
       </div>
-      <ErrorNote error={groups.error} retry={() => groups.refetch()} />
+      <ErrorNote error={groups.error} retry={() => void groups.refetch()} />
       {groups.isPending ? (
         <Loading label="Asking the cluster for its consumer groups…" />
       ) : groups.data?.length === 0 ? (
@@ -53,7 +53,7 @@ export function GroupList() {
           rowKey={(g) => g.groupId}
           empty={`No group matches "${q}".`}
           columns={[
-            { key: "id", header: "Group", sort: (g) => g.groupId, render: (g) => <Link href={withCluster(`/groups/${encodeURIComponent(g.groupId)}`)}>{g.groupId}</Link> },
+            { key: "id", header: "Group", sort: (g) => g.groupId, render: (g) => <Link href={clusterHref(`/groups/${encodeURIComponent(g.groupId)}`, cluster)}>{g.groupId}</Link> },
             { key: "state", header: "State", sort: (g) => g.state, render: (g) => <GroupState state={g.state} /> },
             { key: "members", header: "Members", align: "right", sort: (g) => g.members, render: (g) => g.members },
             { key: "assignor", header: "Assignor", sort: (g) => g.assignor, render: (g) => g.assignor || <span className="muted">–</span> },

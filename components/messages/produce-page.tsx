@@ -1,11 +1,12 @@
 "use client";
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
-import { ClusterPicker, clusterHref, useCanProduce, useCluster } from "../clusters/cluster-picker";
-import { formatCount } from "../format";
-import { KeyValueRows } from "../topics/create-topic";
-import { trpc } from "../trpc";
-import { Card, ErrorNote, PageHeader } from "../ui";
+import { ClusterPicker, clusterHref, useCluster } from "@/components/clusters/cluster-picker";
+import { useCanOperate } from "@/components/roles";
+import { formatCount } from "@/components/format";
+import { KeyValueRows } from "@/components/topics/create-topic";
+import { trpc } from "@/components/trpc";
+import { Card, ErrorNote, PageHeader } from "@/components/ui";
 import { jsonProblem, parseLine, type UploadRecord } from "./records";
 
 /** The same chunk size the server accepts per produceBatch call. */
@@ -73,7 +74,7 @@ function Upload({ cluster, topic }: { cluster: string; topic: string }) {
 
 export function ProducePage({ topic }: { topic: string }) {
   const cluster = useCluster();
-  const canProduce = useCanProduce();
+  const canProduce = useCanOperate();
   const meta = trpc.topics.get.useQuery({ cluster, topic });
   const [key, setKey] = useState("");
   const [value, setValue] = useState("");
@@ -117,7 +118,7 @@ export function ProducePage({ topic }: { topic: string }) {
         }
       />
       {!canProduce && <ErrorNote error={{ message: "Producing needs the operator or admin role; ask an admin for access." }} />}
-      <ErrorNote error={meta.error} retry={() => meta.refetch()} />
+      <ErrorNote error={meta.error} retry={() => void meta.refetch()} />
       <Card title="Record">
         <form className="stack" onSubmit={submit}>
           <div className="form-grid">

@@ -1,6 +1,6 @@
 "use client";
 import { createTRPCClient, httpSubscriptionLink } from "@trpc/client";
-import type { AppRouter } from "../../server/api/root";
+import type { AppRouter } from "@/server/api/root";
 
 /**
  * A client for tRPC subscriptions over server-sent events: the message browser's scans (progress,

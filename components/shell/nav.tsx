@@ -1,7 +1,7 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import { trpc } from "../trpc";
+import { trpc } from "@/components/trpc";
 
 const AREAS = [
   { href: "/", label: "Dashboard" },

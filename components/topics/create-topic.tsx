@@ -1,9 +1,9 @@
 "use client";
 import { useState, type FormEvent } from "react";
-import { topicNameProblem } from "../../server/admin/topic-name";
-import { formatBytes, formatDuration } from "../format";
-import { trpc } from "../trpc";
-import { Card, ErrorNote } from "../ui";
+import { topicNameProblem } from "@/server/admin/topic-name";
+import { formatBytes, formatDuration } from "@/components/format";
+import { trpc } from "@/components/trpc";
+import { Card, ErrorNote } from "@/components/ui";
 import { COMMON_CONFIGS, describeValue, PRESETS } from "./topic-configs";
 
 export function KeyValueRows({ rows, onChange, keyLabel, valueLabel }: { rows: { key: string; value: string }[]; onChange: (rows: { key: string; value: string }[]) => void; keyLabel: string; valueLabel: string }) {

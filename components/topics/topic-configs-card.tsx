@@ -1,10 +1,10 @@
 "use client";
 import { useMemo, useState } from "react";
 import type { inferRouterOutputs } from "@trpc/server";
-import type { AppRouter } from "../../server/api/root";
-import { formatBytes, formatDuration } from "../format";
-import { trpc } from "../trpc";
-import { Card, ErrorNote } from "../ui";
+import type { AppRouter } from "@/server/api/root";
+import { formatBytes, formatDuration } from "@/components/format";
+import { trpc } from "@/components/trpc";
+import { Card, ErrorNote } from "@/components/ui";
 import { describeValue, diffOverrides } from "./topic-configs";
 
 type ConfigRow = inferRouterOutputs<AppRouter>["topics"]["get"]["configs"][number];

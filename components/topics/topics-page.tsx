@@ -2,10 +2,11 @@
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useMemo } from "react";
-import { formatBytes, formatBytesRate, formatCount, formatDuration, formatRate } from "../format";
-import { ClusterPicker, clusterHref, useCluster, useIsAdmin } from "../clusters/cluster-picker";
-import { trpc } from "../trpc";
-import { DataTable, ErrorNote, Loading, PageHeader } from "../ui";
+import { formatBytes, formatBytesRate, formatCount, formatDuration, formatRate } from "@/components/format";
+import { ClusterPicker, clusterHref, useCluster } from "@/components/clusters/cluster-picker";
+import { useIsAdmin } from "@/components/roles";
+import { trpc } from "@/components/trpc";
+import { DataTable, ErrorNote, Loading, PageHeader } from "@/components/ui";
 import { CreateTopic } from "./create-topic";
 import { humanMs } from "./topic-configs";
 
@@ -67,7 +68,7 @@ export function TopicsPage() {
           <input type="checkbox" checked={showInternal} onChange={(e) => setParam("internal", e.target.checked ? "1" : null)} /> Show internal topics
         </label>
       </div>
-      <ErrorNote error={list.error} retry={() => list.refetch()} />
+      <ErrorNote error={list.error} retry={() => void list.refetch()} />
       {list.isPending ? (
         <Loading label="Loading topics…" />
       ) : list.error ? null : (

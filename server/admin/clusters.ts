@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { clusters } from "../../db/schema";
+import type { InternalCredential } from "../broker/broker";
 import { KafkaClient, type ClientOptions, type Producer, type SaslMechanism } from "../kafka/client";
 
 /** The id of the embedded broker in every cluster list; database clusters use their row id. */
@@ -49,6 +50,8 @@ export class ClusterConnections {
     private readonly db: Db,
     /** host:port of the embedded broker, when this process runs one. */
     private readonly embeddedBootstrap: string | undefined,
+    /** How to log in to the embedded broker when it requires SASL. */
+    private readonly embeddedCredential?: InternalCredential,
   ) {}
 
   async list(): Promise<ClusterInfo[]> {
@@ -75,7 +78,7 @@ export class ClusterConnections {
   async configOf(id: string): Promise<ClientOptions> {
     if (id === EMBEDDED_CLUSTER) {
       if (!this.embeddedBootstrap) throw new UnknownCluster("this process runs no embedded broker; add a cluster on the Clusters page");
-      return clientConfig({ bootstrapServers: [this.embeddedBootstrap], tls: false });
+      return { ...clientConfig({ bootstrapServers: [this.embeddedBootstrap], tls: false }), sasl: this.embeddedCredential };
     }
     const n = Number(id);
     const [row] = Number.isInteger(n) ? await this.db.select().from(clusters).where(eq(clusters.id, n)) : [];

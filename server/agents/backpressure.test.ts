@@ -79,7 +79,7 @@ describe("a full channel is back-pressure, not loss", () => {
     cleanups.push(() => rt.stop());
     await until(() => (rt.flumeMetrics()["SOURCE.r1"]!.ChannelWriteFail as number) > 1);
     // 100 lines of 10 bytes are in the channel; the position file says exactly that.
-    expect(JSON.parse(await readFile(pos, "utf8"))).toMatchObject([{ pos: 1000 }]);
+    expect(JSON.parse(await readFile(pos, "utf8"))).toMatchObject({ files: [{ pos: 1000 }] });
     const got: string[] = [];
     await until(async () => {
       await drain(rt, got);

@@ -1,4 +1,4 @@
-/** Stand-alone entry for `tributary agent`, used until the main CLI dispatches to runAgentCommand. */
+/** `tributary agent` straight from the sources (the tests' entry); exits as the binary does, whatever is still open. */
 import { runAgentCommand } from "./cli";
 
-process.exitCode = await runAgentCommand(process.argv.slice(2));
+process.exit(await runAgentCommand(process.argv.slice(2)));

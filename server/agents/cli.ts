@@ -55,34 +55,30 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
     }
     return runControlled({ url: args.control, token: args.token, name: args.name, dataDir: args["data-dir"]!, metricsPort: args["metrics-port"] });
   }
-  let flowInput: unknown;
-  let agent: string;
-  if (args["flume-conf"]) {
-    if (!args.name) {
-      process.stderr.write(`--flume-conf needs --name (the agent name prefixing the keys)\n${USAGE}\n`);
-      return 2;
-    }
-    agent = args.name;
-    const { flow, unsupported } = importFlumeProperties(await readFile(args["flume-conf"], "utf8"), agent);
-    for (const u of unsupported) process.stderr.write(`flume config: ${u}\n`);
-    flowInput = flow;
-  } else if (args.config) {
-    flowInput = JSON.parse(await readFile(args.config, "utf8"));
-    agent = args.name ?? "agent";
-  } else {
+  if (args["flume-conf"] && !args.name) {
+    process.stderr.write(`--flume-conf needs --name (the agent name prefixing the keys)\n${USAGE}\n`);
+    return 2;
+  }
+  if (!args["flume-conf"] && !args.config) {
     process.stderr.write(`one of --flume-conf or --config is required\n${USAGE}\n`);
     return 2;
   }
+  const agent = args.name ?? "agent";
   let runtime: FlowRuntime;
+  let server: Server | null;
   try {
+    const flowInput = await readFlow(args["flume-conf"], args.config, agent);
     parseFlow(flowInput);
     runtime = new FlowRuntime(flowInput, { agent, dataDir: args["data-dir"]! });
     await runtime.start();
+    server = await serveMetrics(args["metrics-port"], () => runtime.flumeMetrics()).catch(async (e: unknown) => {
+      await runtime.stop();
+      throw e;
+    });
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
     return 1;
   }
-  const server = await serveMetrics(args["metrics-port"], () => runtime.flumeMetrics());
   // Listening before saying "running": whoever reads that line may signal at once.
   const signal = shutdownSignal();
   process.stderr.write(`agent ${agent} running flow ${runtime.config.name}\n`);
@@ -90,6 +86,27 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
   await runtime.stop();
   server?.close();
   return 0;
+}
+
+/** The flow to run: a Flume .properties file (whose unsupported keys are reported) or a flow JSON file. */
+async function readFlow(flumeConf: string | undefined, config: string | undefined, agent: string): Promise<unknown> {
+  const path = (flumeConf ?? config)!;
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw new Error(`cannot read ${flumeConf ? "--flume-conf" : "--config"} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (flumeConf) {
+    const { flow, unsupported } = importFlumeProperties(text, agent);
+    for (const u of unsupported) process.stderr.write(`flume config: ${u}\n`);
+    return flow;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`--config ${path} is not JSON (${(e as Error).message}); write the flow as JSON, or pass a Flume file with --flume-conf`);
+  }
 }
 
 /** `--control`: registers with the console and runs whatever it deploys here until SIGINT/SIGTERM. */
@@ -102,12 +119,15 @@ async function runControlled(o: { url: string; token: string; name: string | und
     process.stderr.write(`${(e as Error).message}\n`);
     return 2;
   }
-  // Flume's JSON per flow: {"<flow>": {"SOURCE.r1": {...}, ...}}.
-  const server = await serveMetrics(o.metricsPort, () => host.metrics());
+  let server: Server | null = null;
   try {
+    // Flume's JSON per flow: {"<flow>": {"SOURCE.r1": {...}, ...}}.
+    server = await serveMetrics(o.metricsPort, () => host.metrics());
     await client.start();
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
+    await client.stop();
+    await host.close();
     server?.close();
     return 1;
   }
@@ -136,7 +156,10 @@ async function serveMetrics(port: string | undefined, read: () => unknown): Prom
     }
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(read()));
   });
-  await new Promise<void>((r) => server.listen(Number(port), () => r()));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (e: NodeJS.ErrnoException) => reject(new Error(`cannot serve metrics on --metrics-port ${port}: ${e.code === "EADDRINUSE" ? "another process listens there; pick another port" : e.message}`)));
+    server.listen(Number(port), () => resolve());
+  });
   const addr = server.address();
   process.stderr.write(`metrics at http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : port}/metrics\n`);
   return server;

@@ -56,9 +56,9 @@ export class AgentHost {
         await runtime.start();
         log.info({ agent: this.opts.agent, flow: entry.name, version }, "flow deployed");
       } catch (err) {
+        // The runtime stopped whatever of it had started.
         entry.error = (err as Error).message;
         entry.runtime = null;
-        await runtime.stop().catch((e: unknown) => log.warn({ err: e, flow: entry.name }, "cleaning up a flow that failed to start"));
         log.error({ err, flow: entry.name }, "flow failed to start");
       }
       return this.statusOf(entry);

@@ -105,6 +105,31 @@ describe("flow runtime", () => {
 });
 
 describe("a source that cannot start", () => {
+  it("stops what the flow had started, so nothing keeps running (or keeps a process alive) after the failed start", async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, "127.0.0.1", () => r()));
+    const port = (taken.address() as { port: number }).port;
+    const rt = new FlowRuntime({
+      name: "half",
+      sources: {
+        r1: { type: "seq", channels: ["c1"], totalEvents: 1_000_000_000, batchSize: 10 },
+        web: { type: "http", bind: "127.0.0.1", port, channels: ["c1"] },
+      },
+      channels: { c1: { type: "memory", capacity: 1000 } },
+      sinks: { k1: { type: "null", channel: "c1" } },
+    }, { agent: "a1", dataDir: await tempDir() });
+    try {
+      await expect(rt.start()).rejects.toThrow(/source web failed to start: listen EADDRINUSE/);
+      expect(Object.fromEntries(Object.entries(rt.components()).map(([n, c]) => [n, c.state]))).toEqual({ c1: "stopped", k1: "stopped", r1: "stopped", web: "failed" });
+      const drained = () => rt.flumeMetrics()["SINK.k1"]!.EventDrainSuccessCount;
+      const before = drained();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(drained()).toBe(before);
+    } finally {
+      taken.close();
+    }
+  });
+
   it("fails its flow with the component named and what to do, and the agent reports it while other flows run", async () => {
     const dataDir = await tempDir();
     const taken = createServer();

@@ -30,7 +30,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export interface FlowRuntimeOptions {
   /** Agent name, for metric labels. */
   agent: string;
-  /** Base directory for state; a file channel without dataDir keeps its log in <dataDir>/<flow>/<channel>. */
+  /** Base directory for state; a component without its own dataDir keeps its files in <dataDir>/<flow>/<component>. */
   dataDir: string;
 }
 
@@ -51,7 +51,19 @@ export class FlowRuntime {
     this.config = parseFlow(flow);
   }
 
+  /** Starts the flow; if a component fails to start, what already started is stopped (without draining) before the error is thrown. */
   async start(): Promise<void> {
+    try {
+      await this.startComponents();
+    } catch (e) {
+      await this.shutdown(0).catch((err: unknown) => log.warn({ err, flow: this.config.name }, "stopping a flow that failed to start"));
+      throw e;
+    }
+    this.registerMetrics();
+    log.info({ flow: this.config.name, sources: this.sources.size, channels: this.channels.size, sinks: this.sinks.size }, "flow started");
+  }
+
+  private async startComponents(): Promise<void> {
     const f = this.config;
     for (const [name, c] of Object.entries(f.channels)) {
       const entry = lookup(channelTypes, c.type)!;
@@ -64,7 +76,7 @@ export class FlowRuntime {
     this.running = true;
     for (const [name, s] of Object.entries(f.sinks)) {
       const entry = lookup(sinkTypes, s.type)!;
-      const sink = entry.create(name, entry.schema.parse({ ...s, type: entry.types[0] }), noPut);
+      const sink = entry.create(name, entry.schema.parse({ dataDir: join(this.opts.dataDir, f.name, name), ...s, type: entry.types[0] }), noPut);
       await sink.start();
       this.sinks.set(name, { sink, channel: this.channels.get(s.channel)! });
       this.status.set(name, { kind: "sink", state: "running", lastError: null });
@@ -91,17 +103,19 @@ export class FlowRuntime {
       this.sources.set(name, src);
       this.status.set(name, { kind: "source", state: "running", lastError: null });
     }
-    this.registerMetrics();
-    log.info({ flow: f.name, sources: this.sources.size, channels: this.channels.size, sinks: this.sinks.size }, "flow started");
   }
 
   /** Sources stop first so nothing new arrives, sinks drain what they can, then channels close (a file channel keeps the rest). */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    return this.shutdown(DRAIN_TIMEOUT_MS);
+  }
+
+  private async shutdown(drainMs: number): Promise<void> {
     for (const [name, s] of this.sources) {
       await s.stop();
       this.setState(name, "stopped");
     }
-    const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+    const deadline = Date.now() + drainMs;
     while (Date.now() < deadline && [...this.sinks].some(([n, r]) => r.channel.size() > 0 && this.status.get(n)?.state === "running")) await sleep(10);
     this.running = false;
     this.stopping.abort();

@@ -1,8 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../../db/client";
-import { testDatabases } from "../../db/testing";
+import type { Database } from "@/db/client";
+import { testDatabases } from "@/db/testing";
 import { LoginLimiter } from "../control/login-limiter";
 import { WebAccess } from "../control/web-access";
 import { createUser, ensureAdmin, findUserByName } from "../control/users";

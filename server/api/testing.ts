@@ -1,5 +1,4 @@
-import type { Database } from "../../db/client";
-import { testDatabases } from "../../db/testing";
+import { testDatabases } from "@/db/testing";
 import { startTestBroker } from "../broker/compat/harness";
 import { ClusterConnections } from "../admin/clusters";
 import { LoginLimiter } from "../control/login-limiter";
@@ -17,8 +16,8 @@ const callerOf = createCallerFactory(appRouter);
  */
 export async function startRouterEnv(brokerOpts: Parameters<typeof startTestBroker>[0] = {}) {
   const broker = await startTestBroker(brokerOpts);
-  const target = testDatabases()[0];
-  const { database, dispose } = await target.open();
+  const opened = await testDatabases()[0].open();
+  const database = opened.database;
   const clusters = new ClusterConnections(database.db, broker.bootstrap);
   const services: Services = {
     database,
@@ -50,7 +49,7 @@ export async function startRouterEnv(brokerOpts: Parameters<typeof startTestBrok
     );
   return {
     broker,
-    database: database as Database,
+    database,
     services,
     clusters,
     /** A fresh caller per call, as each HTTP request gets its own context; the signal ends its subscriptions. */
@@ -60,7 +59,7 @@ export async function startRouterEnv(brokerOpts: Parameters<typeof startTestBrok
       await clusters.close();
       await broker.stop();
       await database.close();
-      await dispose();
+      await opened.dispose();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
-import type { Database, Db } from "../../db/client";
-import type { Role } from "../../db/schema";
+import type { Database, Db } from "@/db/client";
+import type { Role } from "@/db/schema";
 import { writeAudit } from "../control/audit";
 import { redactDetails } from "../control/secrets";
 import type { LoginLimiter } from "../control/login-limiter";

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import { GroupCoordinator } from "./groups/coordinator";
 import { LogManager } from "./log/log-manager";
@@ -6,6 +7,7 @@ import { connectionsTotal } from "./metrics";
 import { apiVersionsList, Connection, type Dispatcher } from "./protocol/connection";
 import { Handlers } from "./protocol/handlers";
 import { ApiKey, type ApiSpec } from "../kafka/messages";
+import { RequestMemoryPool } from "./protocol/request-memory";
 import { SaslAuthenticator, SaslUsers, type Mechanism } from "./protocol/sasl";
 import { logger } from "../log";
 import { metrics } from "../metrics/registry";
@@ -18,6 +20,10 @@ const log = logger("broker");
  */
 const MAX_IN_FLIGHT_PER_CONNECTION = 16;
 const CONNECTIONS_GAUGE = "tributary_broker_connections";
+const REQUEST_MEMORY_GAUGE = "tributary_broker_request_memory_bytes";
+const MEMORY_WAITERS_GAUGE = "tributary_broker_connections_waiting_for_memory";
+export const DEFAULT_SOCKET_REQUEST_MAX_BYTES = 100 * 1024 * 1024;
+export const DEFAULT_QUEUED_MAX_REQUEST_BYTES = 256 * 1024 * 1024;
 const GROUPS_GAUGE = "tributary_broker_groups";
 
 export interface BrokerOptions {
@@ -37,10 +43,43 @@ export interface BrokerOptions {
   maxConnections?: number;
   connectionsMaxIdleMs?: number;
   socketRequestMaxBytes?: number;
+  /** Bytes of requests being read or waiting for their response, over all connections (Kafka's queued.max.request.bytes). */
+  queuedMaxRequestBytes?: number;
+  /** Partitions over all topics; creating more is refused with POLICY_VIOLATION. */
+  maxPartitions?: number;
   topicDefaults?: TopicConfigs;
 }
 
 type Body = Record<string, any>;
+
+/**
+ * How this process's own clients (the console's connections, the lag sampler) log in to its
+ * broker when SASL is on: a user made up at each start, known only in memory, never logged.
+ */
+export interface InternalCredential {
+  mechanism: Mechanism;
+  username: string;
+  password: string;
+}
+
+/** SCRAM first, so the password never crosses the socket even on loopback. */
+const INTERNAL_MECHANISMS: Mechanism[] = ["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"];
+
+function internalCredential(mechanisms: Mechanism[]): InternalCredential {
+  return {
+    mechanism: INTERNAL_MECHANISMS.find((m) => mechanisms.includes(m))!,
+    username: `tributary-internal-${randomBytes(6).toString("hex")}`,
+    password: randomBytes(32).toString("base64url"),
+  };
+}
+
+/** The request memory pool's size; as in Kafka it must hold at least one request of the largest size accepted. */
+function requestMemoryOf(opts: BrokerOptions): number {
+  const pool = opts.queuedMaxRequestBytes ?? DEFAULT_QUEUED_MAX_REQUEST_BYTES;
+  const largest = opts.socketRequestMaxBytes ?? DEFAULT_SOCKET_REQUEST_MAX_BYTES;
+  if (pool < largest) throw new RangeError(`queued.max.request.bytes (${pool}) must be at least socket.request.max.bytes (${largest}), or the largest request accepted could never be read; raise --queued-max-request-bytes or lower --socket-request-max-bytes`);
+  return pool;
+}
 
 /**
  * The broker: partition logs, group coordinator and the Kafka protocol listener, started and
@@ -50,12 +89,15 @@ export class Broker {
   private connections = new Set<Connection>();
   private handlers: Handlers;
   private saslUsers: SaslUsers | undefined;
+  private readonly requestMemory: RequestMemoryPool;
+  readonly internalCredential: InternalCredential | undefined;
 
   private constructor(
     private server: Server,
     readonly logs: LogManager,
     readonly groups: GroupCoordinator,
     private opts: BrokerOptions,
+    requestMemoryBytes: number,
   ) {
     const self = this;
     this.handlers = new Handlers({
@@ -67,18 +109,24 @@ export class Broker {
       autoCreateTopics: opts.autoCreateTopics ?? true,
       numPartitions: opts.numPartitions ?? 1,
     });
-    if (opts.sasl?.mechanisms.length) this.saslUsers = new SaslUsers(opts.sasl.users);
+    if (opts.sasl?.mechanisms.length) {
+      const internal = (this.internalCredential = internalCredential(opts.sasl.mechanisms));
+      this.saslUsers = new SaslUsers({ ...opts.sasl.users, [internal.username]: internal.password });
+    }
+    this.requestMemory = new RequestMemoryPool(requestMemoryBytes);
     // Gauges read this broker's state; a broker started after another in the same process replaces them.
-    metrics.remove(CONNECTIONS_GAUGE, {});
-    metrics.remove(GROUPS_GAUGE, {});
+    for (const gauge of [CONNECTIONS_GAUGE, GROUPS_GAUGE, REQUEST_MEMORY_GAUGE, MEMORY_WAITERS_GAUGE]) metrics.remove(gauge, {});
     metrics.gauge(CONNECTIONS_GAUGE, "open Kafka client connections", {}, () => this.connections.size);
+    metrics.gauge(REQUEST_MEMORY_GAUGE, "bytes of requests being read or waiting for their response (of queued.max.request.bytes)", {}, () => this.requestMemory.capacity - this.requestMemory.available);
+    metrics.gauge(MEMORY_WAITERS_GAUGE, "connections paused until request memory frees up", {}, () => this.requestMemory.waiters);
     for (const state of ["Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead"] as const) {
       metrics.gauge(GROUPS_GAUGE, "consumer groups by state", { state }, () => this.groups.stats()[state]);
     }
   }
 
   static async start(opts: BrokerOptions): Promise<Broker> {
-    const logs = LogManager.open({ dataDir: opts.dataDir, defaults: opts.topicDefaults });
+    const requestMemoryBytes = requestMemoryOf(opts);
+    const logs = LogManager.open({ dataDir: opts.dataDir, defaults: opts.topicDefaults, maxPartitions: opts.maxPartitions });
     const groups = new GroupCoordinator({ logs, initialRebalanceDelayMs: opts.groupInitialRebalanceDelayMs, offsetsRetentionMs: opts.offsetsRetentionMs });
     try {
       await groups.start();
@@ -87,7 +135,7 @@ export class Broker {
       throw err;
     }
     const server = createServer();
-    const broker = new Broker(server, logs, groups, opts);
+    const broker = new Broker(server, logs, groups, opts, requestMemoryBytes);
     server.on("connection", (s) => broker.accept(s));
     try {
       await new Promise<void>((resolve, reject) => {
@@ -135,7 +183,8 @@ export class Broker {
     const conn: Connection = new Connection(
       socket,
       this.dispatcher,
-      { maxRequestBytes: this.opts.socketRequestMaxBytes ?? 100 * 1024 * 1024, idleMs: this.opts.connectionsMaxIdleMs ?? 600_000, maxInFlight: MAX_IN_FLIGHT_PER_CONNECTION },
+      { maxRequestBytes: this.opts.socketRequestMaxBytes ?? DEFAULT_SOCKET_REQUEST_MAX_BYTES, idleMs: this.opts.connectionsMaxIdleMs ?? 600_000, maxInFlight: MAX_IN_FLIGHT_PER_CONNECTION },
+      this.requestMemory,
       sasl,
       () => this.connections.delete(conn),
     );

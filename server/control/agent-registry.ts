@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
-import type { Db } from "../../db/client";
-import { agents, agentTokens, deployments, flowVersions } from "../../db/schema";
+import type { Db } from "@/db/client";
+import { agents, agentTokens, deployments, flowVersions } from "@/db/schema";
 import type { Deployment, HeartbeatRequest, HeartbeatResponse } from "../agents/control-protocol";
 import type { AgentHost, FlowStatus } from "../agents/host";
 import { TapRegistry } from "../agents/tap";

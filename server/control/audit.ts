@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, ilike, lt, lte, type SQL } from "drizzle-orm";
-import type { Db } from "../../db/client";
-import { auditEvents, type AuditOutcome } from "../../db/schema";
+import type { Db } from "@/db/client";
+import { auditEvents, type AuditOutcome } from "@/db/schema";
 import { redactDetails } from "./secrets";
 
 export interface AuditEvent {

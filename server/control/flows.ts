@@ -1,14 +1,19 @@
 import { and, desc, eq, inArray, max, ne } from "drizzle-orm";
-import type { Db } from "../../db/client";
-import { agents, deployments, flows, flowVersions } from "../../db/schema";
+import type { Db } from "@/db/client";
+import { agents, deployments, flows, flowVersions } from "@/db/schema";
 import { flowSchema } from "../agents/flow";
+import { lookup, sinkTypes } from "../agents/registry";
 import { reportOf } from "./agent-registry";
+import { type ClusterConnections, splitServers } from "../admin/clusters";
+import { ConfigResourceType } from "../kafka/constants";
 import { redactFlow, restoreSecrets } from "./secrets";
 
 /** One validation problem, with the path into the flow JSON (["sinks", "k1", "batchSize"]) so the designer can pin it to a node. */
 export interface FlowIssue {
   path: (string | number)[];
   message: string;
+  /** A warning does not stop a save or a deploy. */
+  warning?: true;
 }
 
 export class FlowInvalidError extends Error {
@@ -72,6 +77,53 @@ export function checkFlow(def: unknown): FlowIssue[] {
     else seen.set(port, source);
   }
   return issues;
+}
+
+/** What a cluster says about a topic sink's target; null when the console does not manage that cluster or cannot reach it now. */
+export type TopicCatalog = (bootstrapServers: string) => Promise<{ cluster: string; topics: ReadonlySet<string>; autoCreate: boolean } | null>;
+
+/**
+ * Warnings from the clusters the flow's topic sinks produce to: a topic that does not exist and
+ * will not be created when the sink first sends, so the sink would back off until someone creates it.
+ */
+export async function checkFlowTopics(def: unknown, catalog: TopicCatalog): Promise<FlowIssue[]> {
+  const issues: FlowIssue[] = [];
+  for (const [name, s] of Object.entries((def as Definition | null)?.sinks ?? {})) {
+    if (lookup(sinkTypes, String(s.type))?.types[0] !== "topic" || typeof s.topic !== "string" || typeof s.bootstrapServers !== "string") continue;
+    const info = await catalog(s.bootstrapServers);
+    if (!info || info.topics.has(s.topic)) continue;
+    const fix = "create the topic first, or the sink backs off until it exists";
+    if (s.allowAutoTopicCreation === false) issues.push({ path: ["sinks", name, "topic"], warning: true, message: `topic "${s.topic}" does not exist on cluster ${info.cluster} and allowAutoTopicCreation is off: ${fix}` });
+    else if (!info.autoCreate) issues.push({ path: ["sinks", name, "topic"], warning: true, message: `topic "${s.topic}" does not exist on cluster ${info.cluster}, which does not create topics (auto.create.topics.enable=false): ${fix}` });
+  }
+  return issues;
+}
+
+/** How long validation waits for a cluster's answer before it leaves the topic unchecked. */
+const TOPIC_CHECK_TIMEOUT_MS = 2000;
+
+/** A TopicCatalog over the clusters the console manages, matched to a sink by any bootstrap server they share. */
+export function clusterTopicCatalog(clusters: ClusterConnections): TopicCatalog {
+  return async (bootstrapServers) => {
+    const wanted = splitServers(bootstrapServers);
+    const cluster = (await clusters.list()).find((c) => c.bootstrapServers.some((b) => wanted.includes(b)));
+    if (!cluster) return null;
+    let timer: NodeJS.Timeout | undefined;
+    const ask = async () => {
+      const { admin } = await clusters.client(cluster.id);
+      const md = await admin.metadata();
+      const [configs] = await admin.describeConfigs([{ type: ConfigResourceType.BROKER, name: String(md.brokers[0]?.nodeId ?? 0), keys: ["auto.create.topics.enable"] }]);
+      const value = configs?.configs.find((e) => e.name === "auto.create.topics.enable")?.value;
+      return { cluster: cluster.name, topics: new Set(md.topics.map((t) => t.name)), autoCreate: value !== "false" };
+    };
+    const late = new Promise<null>((r) => (timer = setTimeout(() => r(null), TOPIC_CHECK_TIMEOUT_MS)));
+    try {
+      // A cluster that cannot answer leaves the topic unchecked rather than holding up validation.
+      return await Promise.race([ask().catch(() => null), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 }
 
 export async function listFlows(db: Db) {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, gt, lt } from "drizzle-orm";
-import type { Db } from "../../db/client";
-import { sessions, users } from "../../db/schema";
+import type { Db } from "@/db/client";
+import { sessions, users } from "@/db/schema";
 import { logger } from "../log";
 import type { UserRow } from "./users";
 

@@ -1,6 +1,6 @@
 import { asc, eq } from "drizzle-orm";
-import type { Db } from "../../db/client";
-import { users, type Role } from "../../db/schema";
+import type { Db } from "@/db/client";
+import { users, type Role } from "@/db/schema";
 import { generatePassword, hashPassword } from "./passwords";
 
 export type UserRow = typeof users.$inferSelect;

@@ -106,7 +106,7 @@ responses []
     preferredReadReplica int32 11+ default=-1 # A replica the consumer should fetch from instead, or -1.
     records records null # The record batches read.
 `),
-  api(2, "ListOffsets", "1-7", "6+", `
+  api(2, "ListOffsets", "0-7", "6+", `
 replicaId int32 # The follower's broker id, or -1 from a consumer.
 isolationLevel int8 2+ # 0 read uncommitted; 1 read committed, where LATEST is the last stable offset (see IsolationLevel).
 topics []
@@ -115,6 +115,7 @@ topics []
     partitionIndex int32
     currentLeaderEpoch int32 4+ default=-1 # The leader epoch the client knows, so a stale leader is refused; -1 when unknown.
     timestamp int64 # Find the first offset with a record at or after this time, or: -1 LATEST, -2 EARLIEST, -3 MAX_TIMESTAMP (see ListOffsetsTimestamp).
+    maxNumOffsets int32 0 default=1 # v0: how many offsets before the timestamp to return (the broker returns at most one).
 `, `
 throttleTimeMs int32 2+ default=0 # How long the client should wait before its next request because a quota was exceeded; 0 when not throttled.
 topics []
@@ -122,8 +123,9 @@ topics []
   partitions []
     partitionIndex int32
     errorCode int16
-    timestamp int64 default=-1 # The found record's timestamp, or -1 for LATEST and EARLIEST.
-    offset int64 default=-1 # The offset found, or -1 when no record is that recent.
+    oldStyleOffsets []int64 0 # v0: the offsets found, newest first.
+    timestamp int64 1+ default=-1 # The found record's timestamp, or -1 for LATEST and EARLIEST.
+    offset int64 1+ default=-1 # The offset found, or -1 when no record is that recent.
     leaderEpoch int32 4+ default=-1 # The leader epoch of the offset found.
 `),
   api(3, "Metadata", "0-12", "9+", `

@@ -318,7 +318,7 @@ export interface FetchResponseResponsePartitionAbortedTransactionInput {
   firstOffset: number;
 }
 
-/** ListOffsets request (API key 2), versions 1-7, flexible 6+. */
+/** ListOffsets request (API key 2), versions 0-7, flexible 6+. */
 export interface ListOffsetsRequest {
   /** The follower's broker id, or -1 from a consumer. */
   replicaId: number;
@@ -327,7 +327,7 @@ export interface ListOffsetsRequest {
   topics: ListOffsetsRequestTopic[];
 }
 
-/** ListOffsets request (API key 2), versions 1-7, flexible 6+. What encode accepts. */
+/** ListOffsets request (API key 2), versions 0-7, flexible 6+. What encode accepts. */
 export interface ListOffsetsRequestInput {
   /** The follower's broker id, or -1 from a consumer. */
   replicaId: number;
@@ -355,6 +355,8 @@ export interface ListOffsetsRequestTopicPartition {
   currentLeaderEpoch: number;
   /** Find the first offset with a record at or after this time, or: -1 LATEST, -2 EARLIEST, -3 MAX_TIMESTAMP (see ListOffsetsTimestamp). */
   timestamp: number;
+  /** v0: how many offsets before the timestamp to return (the broker returns at most one). Versions 0. Default 1. */
+  maxNumOffsets: number;
 }
 
 /** ListOffsetsRequestTopic.partitions[]. What encode accepts. */
@@ -364,16 +366,18 @@ export interface ListOffsetsRequestTopicPartitionInput {
   currentLeaderEpoch?: number;
   /** Find the first offset with a record at or after this time, or: -1 LATEST, -2 EARLIEST, -3 MAX_TIMESTAMP (see ListOffsetsTimestamp). */
   timestamp: number;
+  /** v0: how many offsets before the timestamp to return (the broker returns at most one). Versions 0. Default 1. */
+  maxNumOffsets?: number;
 }
 
-/** ListOffsets response (API key 2), versions 1-7, flexible 6+. */
+/** ListOffsets response (API key 2), versions 0-7, flexible 6+. */
 export interface ListOffsetsResponse {
   /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 2+. Default 0. */
   throttleTimeMs: number;
   topics: ListOffsetsResponseTopic[];
 }
 
-/** ListOffsets response (API key 2), versions 1-7, flexible 6+. What encode accepts. */
+/** ListOffsets response (API key 2), versions 0-7, flexible 6+. What encode accepts. */
 export interface ListOffsetsResponseInput {
   /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Versions 2+. Default 0. */
   throttleTimeMs?: number;
@@ -396,9 +400,11 @@ export interface ListOffsetsResponseTopicInput {
 export interface ListOffsetsResponseTopicPartition {
   partitionIndex: number;
   errorCode: number;
-  /** The found record's timestamp, or -1 for LATEST and EARLIEST. Default -1. */
+  /** v0: the offsets found, newest first. Versions 0. */
+  oldStyleOffsets: number[];
+  /** The found record's timestamp, or -1 for LATEST and EARLIEST. Versions 1+. Default -1. */
   timestamp: number;
-  /** The offset found, or -1 when no record is that recent. Default -1. */
+  /** The offset found, or -1 when no record is that recent. Versions 1+. Default -1. */
   offset: number;
   /** The leader epoch of the offset found. Versions 4+. Default -1. */
   leaderEpoch: number;
@@ -408,9 +414,11 @@ export interface ListOffsetsResponseTopicPartition {
 export interface ListOffsetsResponseTopicPartitionInput {
   partitionIndex: number;
   errorCode: number;
-  /** The found record's timestamp, or -1 for LATEST and EARLIEST. Default -1. */
+  /** v0: the offsets found, newest first. Versions 0. */
+  oldStyleOffsets?: readonly number[];
+  /** The found record's timestamp, or -1 for LATEST and EARLIEST. Versions 1+. Default -1. */
   timestamp?: number;
-  /** The offset found, or -1 when no record is that recent. Default -1. */
+  /** The offset found, or -1 when no record is that recent. Versions 1+. Default -1. */
   offset?: number;
   /** The leader epoch of the offset found. Versions 4+. Default -1. */
   leaderEpoch?: number;

@@ -215,6 +215,17 @@ export function decodeStruct(r: Reader, fields: Field[], version: number, flexib
 
 // ---- encoding ----
 
+/**
+ * An array whose elements are already encoded, written as it is: lets the broker encode a huge
+ * response in slices, giving the event loop back between them.
+ */
+export class EncodedArray {
+  constructor(
+    readonly count: number,
+    readonly chunks: Buffer[],
+  ) {}
+}
+
 function writeOne(w: Writer, f: Field, v: unknown, version: number, flexible: boolean, nullable: boolean): void {
   switch (f.type) {
     case "int8":
@@ -267,6 +278,12 @@ function writeField(w: Writer, f: Field, v: unknown, version: number, flexible: 
       w.int8(1);
     }
     return writeOne(w, f, v, version, flexible, nullable);
+  }
+  if (v instanceof EncodedArray) {
+    if (flexible) w.uvarint(v.count + 1);
+    else w.int32(v.count);
+    for (const c of v.chunks) w.bytes(c);
+    return;
   }
   const arr = v as unknown[] | null | undefined;
   if (arr == null) {

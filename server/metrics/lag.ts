@@ -10,12 +10,18 @@ const log = logger("metrics.lag");
 export const LAG_POINTS = 360;
 /** A cluster nobody has looked at for this long is no longer sampled (the embedded one always is). */
 const WATCH_MS = 15 * 60_000;
+/**
+ * Groups with a lag history per cluster. Any client can create groups, so their number is the
+ * clients' to choose; past this, further groups count in the total and the latest list only.
+ */
+export const MAX_GROUP_SERIES = 1000;
 
 interface ClusterLag {
   groups: Map<string, RingSeries>;
   total: RingSeries;
   latest: { at: number; groups: GroupSummary[] } | null;
   error: string | null;
+  capped: boolean;
 }
 
 /**
@@ -28,7 +34,12 @@ export class LagSampler {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
 
-  constructor(private readonly connections: ClusterConnections, private readonly intervalMs = 10_000, private readonly capacity = LAG_POINTS) {}
+  constructor(
+    private readonly connections: ClusterConnections,
+    private readonly intervalMs = 10_000,
+    private readonly capacity = LAG_POINTS,
+    private readonly maxGroupSeries = MAX_GROUP_SERIES,
+  ) {}
 
   start(): void {
     if (this.timer) return;
@@ -66,15 +77,21 @@ export class LagSampler {
 
   async sample(cluster: string, now = Date.now()): Promise<void> {
     let c = this.clusters.get(cluster);
-    if (!c) this.clusters.set(cluster, (c = { groups: new Map(), total: new RingSeries(this.capacity), latest: null, error: null }));
+    if (!c) this.clusters.set(cluster, (c = { groups: new Map(), total: new RingSeries(this.capacity), latest: null, error: null, capped: false }));
     try {
       const groups = await listGroups(await this.connections.client(cluster));
+      const present = new Set(groups.map((g) => g.groupId));
+      for (const id of c.groups.keys()) if (!present.has(id)) c.groups.delete(id);
       for (const g of groups) {
         let s = c.groups.get(g.groupId);
+        if (!s && c.groups.size >= this.maxGroupSeries) {
+          if (!c.capped) log.warn({ cluster, groups: groups.length, limit: this.maxGroupSeries }, "more consumer groups than lag histories kept; the rest count in the total only");
+          c.capped = true;
+          continue;
+        }
         if (!s) c.groups.set(g.groupId, (s = new RingSeries(this.capacity)));
         s.push(now, g.lag);
       }
-      for (const id of c.groups.keys()) if (!groups.some((g) => g.groupId === id)) c.groups.delete(id);
       c.total.push(now, groups.reduce((n, g) => n + g.lag, 0));
       c.latest = { at: now, groups };
       c.error = null;

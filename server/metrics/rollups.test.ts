@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../../db/client";
-import { metricRollups } from "../../db/schema";
-import { testDatabases } from "../../db/testing";
+import type { Database } from "@/db/client";
+import { metricRollups } from "@/db/schema";
+import { testDatabases } from "@/db/testing";
 import { MetricsRegistry } from "./registry";
 import { historyByLabels, MetricRollups, readHistory } from "./rollups";
 import { SeriesSampler } from "./series";

@@ -1,6 +1,6 @@
 import { and, eq, gte, lt, sql } from "drizzle-orm";
-import type { Db } from "../../db/client";
-import { metricRollups } from "../../db/schema";
+import type { Db } from "@/db/client";
+import { metricRollups } from "@/db/schema";
 import { logger } from "../log";
 import { labelKey } from "./registry";
 import type { SeriesSampler } from "./series";

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { Suspense } from "react";
-import { AuditTrail } from "../../../components/audit-trail";
+import { AuditTrail } from "@/components/audit-trail";
 
 export const metadata: Metadata = { title: "Audit trail" };
 

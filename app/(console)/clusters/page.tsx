@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { Suspense } from "react";
-import { ClustersPage } from "../../../components/clusters/clusters-page";
+import { ClustersPage } from "@/components/clusters/clusters-page";
 
 export const metadata: Metadata = { title: "Clusters" };
 

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { FlowList } from "../../../components/flow-designer/flow-list";
+import { FlowList } from "@/components/flow-designer/flow-list";
 
 export const metadata: Metadata = { title: "Flows" };
 

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { Suspense } from "react";
-import { GroupList } from "../../../components/groups/group-list";
+import { GroupList } from "@/components/groups/group-list";
 
 export const metadata: Metadata = { title: "Consumer groups" };
 

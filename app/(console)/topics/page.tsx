@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { Suspense } from "react";
-import { TopicsPage } from "../../../components/topics/topics-page";
+import { TopicsPage } from "@/components/topics/topics-page";
 
 export const metadata: Metadata = { title: "Topics" };
 

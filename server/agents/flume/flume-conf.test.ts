@@ -87,3 +87,43 @@ a1.sinks.k1.channel = c1
     await rm(dir, { recursive: true, force: true });
   }
 }, 90_000);
+
+/**
+ * Flume's KafkaSink (the Java producer) lets the broker create a topic it does not know yet; the
+ * same unchanged file must deliver here to a topic nobody created.
+ */
+it("a Flume KafkaSink config naming a topic that does not exist yet delivers to it, the broker creating it", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "tributary-flume-conf-"));
+  const broker = await startTestBroker();
+  try {
+    const conf = join(dir, "flume.properties");
+    await writeFile(conf, `
+a1.sources = r1
+a1.sinks = k1
+a1.channels = c1
+a1.sources.r1.type = seq
+a1.sources.r1.totalEvents = 50
+a1.sources.r1.channels = c1
+a1.channels.c1.type = memory
+a1.sinks.k1.type = org.apache.flume.sink.kafka.KafkaSink
+a1.sinks.k1.kafka.topic = created-by-first-send
+a1.sinks.k1.kafka.bootstrap.servers = ${broker.bootstrap}
+a1.sinks.k1.channel = c1
+`);
+    const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "..", "cli-main.ts"), "--flume-conf", conf, "--name", "a1", "--data-dir", join(dir, "data")], { stdio: ["ignore", "ignore", "pipe"] });
+    const exit = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    try {
+      const out = await eventually(async () => {
+        const text = await kcat(["-b", broker.bootstrap, "-C", "-t", "created-by-first-send", "-o", "beginning", "-e", "-q"]).catch(() => "");
+        return text.trim().split("\n").length >= 50 ? text : undefined;
+      }, 30_000, "50 records in created-by-first-send");
+      expect(out.trim().split("\n").map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exit).toBe(0);
+  } finally {
+    await broker.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 90_000);

@@ -94,6 +94,7 @@ describe("Flume .properties import", () => {
       "a1.sinks.k1.type = org.apache.flume.sink.kafka.KafkaSink", "a1.sinks.k1.channel = c1",
       "a1.sinks.k1.kafka.bootstrap.servers = b3:9092", "a1.sinks.k1.kafka.topic = mirror", "a1.sinks.k1.kafka.flumeBatchSize = 200",
       "a1.sinks.k1.kafka.producer.acks = 1", "a1.sinks.k1.kafka.producer.linger.ms = 5", "a1.sinks.k1.allowTopicOverride = false",
+      "a1.sinks.k1.kafka.producer.batch.size = 65536", "a1.sinks.k1.kafka.producer.max.request.size = 2097152",
       "a1.sinks.k2.type = http", "a1.sinks.k2.channel = c1", "a1.sinks.k2.endpoint = http://collector:8080/in",
       "a1.sinkgroups.g1.sinks = k1 k2", "a1.sinkgroups.g1.processor.type = load_balance",
       "a1.sinkgroups.g1.processor.selector = random", "a1.sinkgroups.g1.processor.backoff = true", "a1.sinkgroups.g1.processor.selector.maxTimeOut = 10000",
@@ -104,7 +105,7 @@ describe("Flume .properties import", () => {
     ]);
     const f = parseFlow(flow);
     expect(f.sources.r1).toMatchObject({ type: "topic", bootstrapServers: "b1:9092,b2:9092", topics: ["orders", "payments"], groupId: "flume-orders", fromBeginning: false, batchSize: 500 });
-    expect(f.sinks.k1).toMatchObject({ type: "topic", bootstrapServers: "b3:9092", topic: "mirror", batchSize: 200, acks: 1, allowTopicOverride: false });
+    expect(f.sinks.k1).toMatchObject({ type: "topic", bootstrapServers: "b3:9092", topic: "mirror", batchSize: 200, acks: 1, allowTopicOverride: false, batchBytes: 65_536, maxRequestBytes: 2_097_152 });
     expect(f.sinkgroups.g1).toEqual({ sinks: ["k1", "k2"], processor: { type: "load_balance", selector: "random", backoff: true, "selector.maxTimeOut": 10000 } });
   });
 

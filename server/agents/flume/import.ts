@@ -31,6 +31,8 @@ const RENAMES: Record<string, Record<string, string | { to: string; value: (v: s
     "kafka.producer.acks": "acks",
     requiredAcks: "acks",
     "kafka.producer.client.id": "clientId",
+    "kafka.producer.batch.size": "batchBytes",
+    "kafka.producer.max.request.size": "maxRequestBytes",
     partitionIdHeader: "partitionHeader",
     // KafkaSource
     "kafka.topics": { to: "topics", value: (v) => v.split(",").map((t) => t.trim()).filter(Boolean) },

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,6 +68,44 @@ it("produces to the real broker with key and partition from headers, the event's
     expect(got.filter((g) => g.topic === "other")).toHaveLength(5);
   } finally {
     await consumer.disconnect();
+    await rt.stop();
+    await broker.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 60_000);
+
+it("with a dead-letter topic, an event too large for its topic goes there with the reason in its headers; one too large for both goes to the file", async () => {
+  const { startTestBroker, kcat } = await import("../../broker/compat/harness");
+  const broker = await startTestBroker();
+  const dir = await mkdtemp(join(tmpdir(), "tributary-topic-sink-"));
+  const admin = broker.kafka("admin").admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: "dl-main" }, { topic: "dl-dlq", configEntries: [{ name: "max.message.bytes", value: "5000000" }] }] });
+  await admin.disconnect();
+  const rt = new FlowRuntime({
+    name: "t",
+    sources: {},
+    channels: { c1: { type: "memory" } },
+    // Requests may carry 5 MB, so the dead-letter topic can take what dl-main (1 MiB) cannot.
+    sinks: { k1: { type: "topic", channel: "c1", bootstrapServers: broker.bootstrap, topic: "dl-main", deadLetterTopic: "dl-dlq", maxRequestBytes: 5_000_000 } },
+  }, { agent: "a1", dataDir: dir });
+  try {
+    await rt.start();
+    const tx = rt.channel("c1")!.begin();
+    tx.put(["small1", "a".repeat(2_000_000), "small2", "b".repeat(6_000_000)].map((body) => ({ headers: { app: "x" }, body: Buffer.from(body) })));
+    await tx.commit();
+    const end = Date.now() + 30_000;
+    while ((rt.flumeMetrics()["SINK.k1"]!.EventDrainSuccessCount as number) < 4 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    expect(rt.flumeMetrics()["SINK.k1"]).toMatchObject({ EventDrainSuccessCount: 4, EventDeadLetterCount: 2 });
+    const main = await kcat(["-b", broker.bootstrap, "-C", "-t", "dl-main", "-o", "beginning", "-e", "-q"]);
+    expect(main.split("\n").filter(Boolean)).toEqual(["small1", "small2"]);
+    const dlq = await kcat(["-b", broker.bootstrap, "-C", "-t", "dl-dlq", "-o", "beginning", "-e", "-q", "-f", "%h|%S\n"]);
+    expect(dlq).toMatch(/^app=x,deadletter\.topic=dl-main,deadletter\.reason=a record batch of 2000\d+ bytes exceeds the topic's max\.message\.bytes 1048588\|2000000\n$/);
+    const file = (await readFile(join(dir, "t", "k1", "dead-letters.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { topic: string; reason: string; body: string });
+    expect(file).toHaveLength(1);
+    expect(file[0]).toMatchObject({ topic: "dl-main", reason: expect.stringMatching(/^a record batch of 6000\d+ bytes exceeds the topic's max\.message\.bytes 1048588; the dead-letter topic dl-dlq refused it too \(a record batch of 6000\d+ bytes exceeds the topic's max\.message\.bytes 5000000\)$/) });
+    expect(Buffer.from(file[0]!.body, "base64").toString()).toBe("b".repeat(6_000_000));
+  } finally {
     await rt.stop();
     await broker.stop();
     await rm(dir, { recursive: true, force: true });

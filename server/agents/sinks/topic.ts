@@ -1,7 +1,10 @@
+import { join } from "node:path";
 import { z } from "zod";
 import { type Sink, SinkCounters } from "../component";
 import type { FlumeEvent } from "../model";
-import { KafkaProducer, type ProducerRecord } from "./kafka-producer";
+import { DeadLetters } from "./dead-letters";
+import { KafkaProducer } from "./kafka-producer";
+import type { ProducerRecord } from "./produce-batches";
 
 export const topicSinkSchema = z.object({
   type: z.literal("topic"),
@@ -10,25 +13,49 @@ export const topicSinkSchema = z.object({
   topic: z.string().min(1).describe("Topic to produce to, unless allowTopicOverride and the event has a topicHeader header."),
   allowTopicOverride: z.boolean().default(true).describe("Let the event's topicHeader header choose the topic, as in Flume's KafkaSink. Turn off behind a topic source that sets that header, or records go back to the topic they came from."),
   topicHeader: z.string().default("topic").describe("Header naming the topic when allowTopicOverride is on."),
+  allowAutoTopicCreation: z.boolean().default(true).describe("Let the brokers create a topic that does not exist yet when they allow it (auto.create.topics.enable), as Flume's KafkaSink does. Off: a missing topic makes the sink back off until someone creates it."),
   acks: z.union([z.literal("all"), z.literal(-1), z.literal(0), z.literal(1)]).default("all").describe("all or -1 (all in-sync replicas), 1 (leader) or 0 (no acknowledgement; at-most-once)."),
   keyHeader: z.string().default("key").describe("Header whose value becomes the record key."),
   partitionHeader: z.string().optional().describe("Header holding the partition number to produce to."),
-  batchSize: z.number().int().positive().default(100).describe("Events taken and produced in one request (Flume: kafka.flumeBatchSize)."),
+  batchSize: z.number().int().positive().default(100).describe("Events taken from the channel and produced in one transaction (Flume: kafka.flumeBatchSize)."),
+  batchBytes: z.number().int().positive().default(16_384).describe("Most bytes in one record batch; a take is sent as as many batches as it needs (Flume: kafka.producer.batch.size)."),
+  maxRequestBytes: z.number().int().min(1024).default(1_048_576).describe("Most bytes in one produce request, and so in one event (Flume: kafka.producer.max.request.size)."),
+  deadLetterTopic: z.string().min(1).optional().describe("Topic for events too large for their topic (one with a larger max.message.bytes). Unset, or for what it refuses too: the dead-letter file."),
+  dataDir: z.string().optional().describe("Directory of the dead-letter file (dead-letters.jsonl: one JSON line per event too large to send); defaults to the flow's data directory for this sink."),
   clientId: z.string().default("tributary-agent").describe("Client id sent to the brokers."),
-}).describe("Produces events to a topic over the Kafka protocol; the take commits only after the brokers acknowledged the batch.");
+}).describe("Produces events to a topic over the Kafka protocol; the take commits only after the brokers acknowledged the batch. An event too large for its topic goes to a dead-letter topic or file instead of blocking the channel, counted in EventDeadLetterCount.");
+
+export type TopicSinkConfig = z.infer<typeof topicSinkSchema>;
 
 /** How long the leaders may take to acknowledge a batch (Kafka's request timeout for acks). */
 const PRODUCE_TIMEOUT_MS = 30_000;
 
+/** Flume's sink counters, and the events that went to a dead-letter destination. */
+export class TopicSinkCounters extends SinkCounters {
+  EventDeadLetterCount = 0;
+}
+
 export class TopicSink implements Sink {
-  readonly counters = new SinkCounters();
+  readonly counters = new TopicSinkCounters();
   readonly batchSize: number;
   private readonly producer: KafkaProducer;
+  private readonly deadLetters: DeadLetters;
 
-  constructor(private readonly config: z.infer<typeof topicSinkSchema>) {
+  constructor(name: string, private readonly config: TopicSinkConfig) {
+    if (!config.dataDir) throw new Error(`topic sink ${name}: set dataDir, the directory for its dead-letter file`);
     this.batchSize = config.batchSize;
     const acks = config.acks === "all" ? -1 : config.acks;
-    this.producer = new KafkaProducer({ bootstrap: config.bootstrapServers.split(",").map((s) => s.trim()), clientId: config.clientId, acks, timeoutMs: PRODUCE_TIMEOUT_MS });
+    this.producer = new KafkaProducer({
+      bootstrap: config.bootstrapServers.split(",").map((s) => s.trim()),
+      clientId: config.clientId,
+      acks,
+      timeoutMs: PRODUCE_TIMEOUT_MS,
+      allowAutoTopicCreation: config.allowAutoTopicCreation,
+      batchBytes: config.batchBytes,
+      maxRequestBytes: config.maxRequestBytes,
+    });
+    const dlqTopic = config.deadLetterTopic ? { name: config.deadLetterTopic, producer: this.producer } : null;
+    this.deadLetters = new DeadLetters(name, join(config.dataDir, "dead-letters.jsonl"), dlqTopic, this.counters);
   }
 
   // Connections are made by the first batch, so brokers that are down show as a backing-off sink, not a failed start.
@@ -38,7 +65,7 @@ export class TopicSink implements Sink {
     this.producer.close();
   }
 
-  /** One produce request per leader per batch; resolves after the leaders' acknowledgement. */
+  /** Produces the batch in requests within the limits; resolves after the leaders' acknowledgement and the dead letters' write. */
   async deliver(events: FlumeEvent[]): Promise<void> {
     const byTopic = new Map<string, ProducerRecord[]>();
     const { allowTopicOverride, topicHeader, keyHeader, partitionHeader } = this.config;
@@ -50,6 +77,7 @@ export class TopicSink implements Sink {
       const rec: ProducerRecord = { key: key === undefined ? null : Buffer.from(key), value: e.body, headers, ...(ph !== undefined ? { partition: Number(ph) } : {}) };
       (byTopic.get(topic) ?? byTopic.set(topic, []).get(topic)!).push(rec);
     }
-    await this.producer.send(byTopic);
+    const tooLarge = await this.producer.send(byTopic);
+    if (tooLarge.length > 0) await this.deadLetters.put(tooLarge);
   }
 }

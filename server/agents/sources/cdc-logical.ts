@@ -5,7 +5,7 @@ import { logger } from "../../log";
 import { metrics } from "../../metrics/registry";
 import type { FlumeEvent } from "../model";
 import { describeTable, sqlClient, type TableInfo, textSql } from "./cdc-connect";
-import type { Position, PositionFile } from "./cdc-position";
+import { databaseIdentity, type Position, type PositionFile } from "./cdc-position";
 import { CdcSetupError, type ChangeEnvelope, changeEvent, decodeRow, formatLsn, keyOf, parseLsn, quoteName, type Row, TEXT_SESSION } from "./cdc-types";
 import type { Capture, Deliver, PostgresCdcConfig } from "./postgres-cdc";
 
@@ -59,7 +59,7 @@ export class LogicalCapture implements Capture {
   private loop: Promise<void> | null = null;
   private tables: TableInfo[] = [];
   private db = "";
-  private position: Position = { key: null, ts: null, slot: null, snapshotDone: false, lsn: null };
+  private position: Position = { capture: null, key: null, ts: null, slot: null, snapshotDone: false, lsn: null };
   /** Last LSN acknowledged to the server. */
   private acked = 0n;
   private readonly relations = new Map<number, Relation>();
@@ -132,11 +132,24 @@ export class LogicalCapture implements Capture {
       this.tables.push(info);
     }
     await this.ensurePublication();
-    this.position = (await this.file.load()) ?? this.position;
+    const identity = {
+      database: (await databaseIdentity(client)).identity,
+      mode: "logical",
+      tables: this.tables.map((t) => `${t.schema}.${t.table}`).sort(),
+      query: null,
+      keyColumn: null,
+      timestampColumn: null,
+      slot: this.slot,
+      publication: this.config.publication!,
+    };
+    const { position, changed } = await this.file.loadFor(this.name, identity);
+    this.position = position ?? { ...this.position, capture: identity };
     let slot = await this.readSlot(true);
     if (slot && this.config.snapshot === "initial" && !(this.position.slot === this.slot && this.position.snapshotDone)) {
       if (this.position.slot !== this.slot) {
-        throw new CdcSetupError(`replication slot ${this.slot} already exists but this source has no record of its initial snapshot; drop it (SELECT pg_drop_replication_slot('${this.slot}')) to snapshot afresh, choose another slot name, or set snapshot=never to stream from the slot as it is`);
+        // A retargeted source must not stream on from a slot whose stream it never snapshotted: rows would be missing.
+        const why = changed.length > 0 ? `was set up for another capture (${changed.join("; ")}), so this one` : "already exists but this source";
+        throw new CdcSetupError(`replication slot ${this.slot} ${why} has no record of its initial snapshot; drop it (SELECT pg_drop_replication_slot('${this.slot}')) to snapshot afresh, choose another slot name, or set snapshot=never to stream from the slot as it is`);
       }
       log.warn({ slot: this.slot }, "the initial snapshot was interrupted; dropping the slot to take it again");
       await this.dropSlot();

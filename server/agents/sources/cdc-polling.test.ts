@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, describe, expect, it } from "vitest";
@@ -164,7 +165,107 @@ describe("postgres_cdc polling modes", () => {
     } finally {
       await again.stop();
     }
-  }, 60_000);
+  }, 120_000);
+
+  it("a source retargeted to another table, query, key column, mode or database starts that capture from its beginning", async () => {
+    const a = db.name("reta");
+    const b = db.name("retb");
+    for (const t of [a, b]) await db.sql.unsafe(`CREATE TABLE ${t} (id int PRIMARY KEY, seq int NOT NULL, at timestamptz NOT NULL DEFAULT '2024-01-01T00:00:00Z')`);
+    await db.sql.unsafe(`INSERT INTO ${a} SELECT g, g FROM generate_series(1, 1500) g`);
+    await db.sql.unsafe(`INSERT INTO ${b} SELECT g, g FROM generate_series(1, 300) g`);
+    const lite = join(await db.tempDir(), "pg");
+    const pg = await PGlite.create(lite);
+    await pg.exec(`CREATE TABLE ${a} (id int PRIMARY KEY, seq int NOT NULL); INSERT INTO ${a} SELECT g, g FROM generate_series(1, 40) g;`);
+    await pg.close();
+    const dataDir = await db.tempDir();
+    const capture = async (props: Record<string, unknown>, expected: number) => {
+      const c = collector();
+      const { source } = await pollingSource(c.put, props, dataDir);
+      await source.start();
+      try {
+        await c.until((x) => x.length >= expected);
+        await new Promise((r) => setTimeout(r, 200));
+        return c.changes().length;
+      } finally {
+        await source.stop();
+      }
+    };
+    expect(await capture({ table: a, "key.column": "id" }, 1500)).toBe(1500);
+    // Each edit is a new capture: all of its rows, not those past the old position.
+    expect(await capture({ table: b, "key.column": "id" }, 300)).toBe(300);
+    expect(await capture({ query: `SELECT * FROM ${b} WHERE id <= 100`, "key.column": "id" }, 100)).toBe(100);
+    expect(await capture({ table: b, "key.column": "seq" }, 300)).toBe(300);
+    expect(await capture({ table: b, mode: "timestamp+incrementing", "key.column": "id", "timestamp.column": "at" }, 300)).toBe(300);
+    // The same capture again resumes where it was.
+    await db.sql.unsafe(`INSERT INTO ${b} VALUES (301, 301)`);
+    expect(await capture({ table: b, mode: "timestamp+incrementing", "key.column": "id", "timestamp.column": "at" }, 1)).toBe(1);
+    const saved = JSON.parse(await readFile(join(dataDir, "position.json"), "utf8"));
+    expect(saved.capture).toMatchObject({ mode: "timestamp+incrementing", tables: [`public.${b}`], keyColumn: "id", timestampColumn: "at", database: expect.stringMatching(/^\d+\/test$/) });
+    // A table of the same name in another database is another capture.
+    expect(await capture({ url: `pglite:${lite}`, table: a, "key.column": "id" }, 40)).toBe(40);
+  }, 120_000);
+
+  it("through `tributary agent --flume-conf`: a source retargeted from a 1,500-row table to a new 300-row table captures all 300", async () => {
+    const t1 = db.name("orders");
+    const t2 = db.name("refunds");
+    await db.sql.unsafe(`CREATE TABLE ${t1} (id serial PRIMARY KEY, v text)`);
+    await db.sql.unsafe(`INSERT INTO ${t1} (v) SELECT 'o' || g FROM generate_series(1, 1500) g`);
+    await db.sql.unsafe(`CREATE TABLE ${t2} (id serial PRIMARY KEY, v text)`);
+    await db.sql.unsafe(`INSERT INTO ${t2} (v) SELECT 'r' || g FROM generate_series(1, 300) g`);
+    const dir = await db.tempDir();
+    const out = join(dir, "out");
+    const conf = join(dir, "agent.properties");
+    const tables = async () => {
+      const counts = new Map<string, number>();
+      for (const f of await readdir(out).catch(() => [])) {
+        for (const line of (await readFile(join(out, f), "utf8")).split("\n").filter(Boolean)) {
+          const table = (JSON.parse(line) as { source: { table: string } }).source.table;
+          counts.set(table, (counts.get(table) ?? 0) + 1);
+        }
+      }
+      return counts;
+    };
+    const runAgent = async (table: string, until: (c: Map<string, number>) => boolean) => {
+      await writeFile(conf, [
+        "a1.sources = r1", "a1.channels = c1", "a1.sinks = k1",
+        "a1.sources.r1.type = postgres_cdc", "a1.sources.r1.channels = c1", `a1.sources.r1.url = ${TEST_PG_URL}`,
+        `a1.sources.r1.table = ${table}`, "a1.sources.r1.key.column = id", "a1.sources.r1.poll.interval.ms = 100",
+        "a1.channels.c1.type = memory", "a1.channels.c1.capacity = 10000", "a1.channels.c1.transactionCapacity = 1000",
+        "a1.sinks.k1.type = file_roll", `a1.sinks.k1.sink.directory = ${out}`, "a1.sinks.k1.channel = c1",
+      ].join("\n"));
+      const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "..", "cli-main.ts"), "--flume-conf", conf, "--name", "a1", "--data-dir", join(dir, "data")], { stdio: ["ignore", "ignore", "pipe"] });
+      const exit = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+      try {
+        const end = Date.now() + 30_000;
+        while (!until(await tables()) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+      } finally {
+        child.kill("SIGTERM");
+      }
+      expect(await exit).toBe(0);
+      return tables();
+    };
+    expect((await runAgent(t1, (c) => c.get(t1) === 1500)).get(t1)).toBe(1500);
+    expect((await runAgent(t2, (c) => c.get(t2) === 300)).get(t2)).toBe(300);
+  }, 90_000);
+
+  it("takes a position file written before captures were recorded as the current capture's", async () => {
+    const t = db.name("legacy");
+    await db.sql.unsafe(`CREATE TABLE ${t} (id int PRIMARY KEY)`);
+    await db.sql.unsafe(`INSERT INTO ${t} SELECT g FROM generate_series(1, 10) g`);
+    const dataDir = await db.tempDir();
+    await writeFile(join(dataDir, "position.json"), JSON.stringify({ key: "7", ts: null, slot: null, snapshotDone: false, lsn: null }));
+    const c = collector();
+    const { source } = await pollingSource(c.put, { table: t, "key.column": "id" }, dataDir);
+    await source.start();
+    try {
+      await c.until((x) => x.length >= 3);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(c.changes().map((x) => x.after!.id)).toEqual([8, 9, 10]);
+      expect(JSON.parse(await readFile(join(dataDir, "position.json"), "utf8")).capture).toMatchObject({ tables: [`public.${t}`] });
+    } finally {
+      await source.stop();
+    }
+  });
 
   it("is configured from a Flume .properties file with the same property names", () => {
     const { flow, unsupported } = importFlumeProperties([

@@ -1,7 +1,7 @@
 import { logger } from "../../log";
 import type { FlumeEvent } from "../model";
 import { describeTable, openTextClient, type TextClient } from "./cdc-connect";
-import type { Position, PositionFile } from "./cdc-position";
+import { type CaptureIdentity, databaseIdentity, type Position, type PositionFile } from "./cdc-position";
 import { CdcSetupError, type ChangeSource, changeEvent, decodeRow, keyOf, quoteName } from "./cdc-types";
 import type { Capture, Deliver, PostgresCdcConfig } from "./postgres-cdc";
 
@@ -20,31 +20,43 @@ export class PollingCapture implements Capture {
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
-  private position: Position = { key: null, ts: null, slot: null, snapshotDone: false, lsn: null };
+  private position: Position = { capture: null, key: null, ts: null, slot: null, snapshotDone: false, lsn: null };
   private from = "";
   private keyColumns: string[] = [];
   private sourceInfo: Omit<ChangeSource, "ts_ms"> = { db: "", schema: "", table: "", lsn: null, txId: null };
   /** Incrementing mode with a delay: the highest key seen at each recent poll, oldest first. */
   private seen: { at: number; max: string | null }[] = [];
 
-  constructor(private readonly config: PostgresCdcConfig, private readonly file: PositionFile, private readonly deliver: Deliver) {}
+  constructor(private readonly name: string, private readonly config: PostgresCdcConfig, private readonly file: PositionFile, private readonly deliver: Deliver) {}
 
   async start(): Promise<void> {
-    this.position = (await this.file.load()) ?? this.position;
     this.client = await openTextClient(this.config.url);
     try {
-      const db = (await this.client.query("SELECT current_database() AS db")).rows[0]!.db!;
+      const db = await databaseIdentity(this.client);
+      let tables: string[] = [];
       if (this.config.table) {
         const t = await describeTable(this.client, this.config.table);
         this.from = quoteName(`${t.schema}.${t.table}`);
         this.keyColumns = t.key.length > 0 ? t.key : [this.config["key.column"]!];
-        this.sourceInfo = { db, schema: t.schema, table: t.table, lsn: null, txId: null };
+        this.sourceInfo = { db: db.name, schema: t.schema, table: t.table, lsn: null, txId: null };
         if (!t.columns.some((c) => c.name === this.config["key.column"])) throw new CdcSetupError(`table ${this.config.table} has no column ${this.config["key.column"]}; fix key.column`);
+        tables = [`${t.schema}.${t.table}`];
       } else {
         this.from = `(${this.config.query}) AS q`;
         this.keyColumns = [this.config["key.column"]!];
-        this.sourceInfo = { db, schema: "query", table: "query", lsn: null, txId: null };
+        this.sourceInfo = { db: db.name, schema: "query", table: "query", lsn: null, txId: null };
       }
+      const identity: CaptureIdentity = {
+        database: db.identity,
+        mode: this.config.mode,
+        tables,
+        query: this.config.query ?? null,
+        keyColumn: this.config["key.column"]!,
+        timestampColumn: this.config.mode === "timestamp+incrementing" ? this.config["timestamp.column"]! : null,
+        slot: null,
+        publication: null,
+      };
+      this.position = (await this.file.loadFor(this.name, identity)).position ?? { ...this.position, capture: identity };
       // Fails now, with the server's message, if the query or a column name is wrong.
       await this.client.query(this.select(), this.params(0, null));
     } catch (e) {

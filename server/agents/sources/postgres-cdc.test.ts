@@ -254,6 +254,43 @@ describe("postgres_cdc logical mode", () => {
     }
   });
 
+  it("refuses to stream on from its slot after a retarget to another table (rows would be missing), and snapshots it once the slot is dropped or renamed", async () => {
+    const a = db.name("reta");
+    const b = db.name("retb");
+    for (const [t, n] of [[a, 100], [b, 50]] as const) {
+      await db.sql.unsafe(`CREATE TABLE ${t} (id int PRIMARY KEY)`);
+      await db.sql.unsafe(`INSERT INTO ${t} SELECT g FROM generate_series(1, ${n}) g`);
+    }
+    const first = collector();
+    const before = await logicalSource(a, first.put);
+    await before.source.start();
+    await first.until((x) => x.length >= 100);
+    await before.source.stop();
+    const retarget = { ...before.config, table: b, publication: db.name("pub") };
+    const refused = new PostgresCdcSource("r1", retarget, async () => {});
+    await expect(refused.start()).rejects.toThrow(new RegExp(`replication slot ${retarget.slot} was set up for another capture \\(tables: public\\.${a} → public\\.${b}; publication: .+\\), so this one has no record of its initial snapshot; drop it \\(SELECT pg_drop_replication_slot\\('${retarget.slot}'\\)\\)`));
+    await db.dropSlot(retarget.slot!);
+    const c = collector();
+    const after = new PostgresCdcSource("r1", retarget, c.put);
+    await after.start();
+    try {
+      await c.until((x) => x.length >= 50);
+      expect(c.changes().map((x) => [x.op, x.after!.id])).toEqual(Array.from({ length: 50 }, (_, i) => ["r", i + 1]));
+    } finally {
+      await after.stop();
+    }
+    const renamed = { ...before.config, slot: db.name("slot") };
+    onTestFinished(() => db.dropSlot(renamed.slot));
+    const c2 = collector();
+    const again = new PostgresCdcSource("r1", renamed, c2.put);
+    await again.start();
+    try {
+      await c2.until((x) => x.length >= 100);
+    } finally {
+      await again.stop();
+    }
+  }, 60_000);
+
   it("refuses, with what to do, a role without REPLICATION, a table without a primary key, and a foreign slot", async () => {
     const role = db.name("norepl");
     await db.sql.unsafe(`CREATE ROLE ${role} LOGIN`);

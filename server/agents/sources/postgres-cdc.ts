@@ -69,7 +69,7 @@ export class PostgresCdcSource implements Source {
     const deliver = (events: FlumeEvent[]) => this.deliver(events);
     this.capture = this.config.mode === "logical"
       ? new LogicalCapture(this.name, this.config, position, deliver)
-      : new PollingCapture(this.config, position, deliver);
+      : new PollingCapture(this.name, this.config, position, deliver);
     try {
       await this.capture.start();
     } catch (e) {

@@ -150,3 +150,35 @@ describe("source problems show in the flow's component status", () => {
     expect(rt.components().c1!.state).toBe("running");
   });
 });
+
+describe("spooldir source retargeted", () => {
+  it("starts a file afresh when the position was counted by another deserializer or in another spool directory", async () => {
+    const dir = await tempDir();
+    const spool = join(dir, "in1");
+    await mkdir(spool);
+    const values = Array.from({ length: 50 }, (_, i) => JSON.stringify({ n: i }));
+    await writeFile(join(spool, "x.json"), `${values.join("\n")}\n`);
+    // A channel with room for two batches and no sink: the source stops mid-file, its position recorded.
+    const small = { c1: { type: "memory", capacity: 20, transactionCapacity: 10 } };
+    const spooldir = (extra: Record<string, unknown>) => ({ r1: { type: "spooldir", channels: ["c1"], spoolDir: spool, pollDelay: 20, batchSize: 10, trackerDir: "../tracker", ...extra } });
+    const first = await start({ channels: small, sources: spooldir({ deserializer: "line" }) }, dir);
+    await until(() => first.channel("c1")!.size() === 20);
+    await first.stop();
+    // The same file read as JSON: the recorded byte offset is no count of values, so all 50 come again.
+    const second = await start({ sources: spooldir({ deserializer: "json" }) }, dir);
+    await until(async () => (await readdir(spool)).includes("x.json.COMPLETED"));
+    expect(drain(second).map((e) => e.body.toString())).toEqual(values);
+    await second.stop();
+    // Another directory sharing the tracker directory: its x.json is its own, read from the start.
+    const spool2 = join(dir, "in2");
+    await mkdir(spool2);
+    await writeFile(join(spool2, "x.json"), `${values.join("\n")}\n`);
+    const third = await start({ channels: small, sources: { r1: { ...spooldir({ deserializer: "json" }).r1, spoolDir: spool2 } } }, dir);
+    await until(() => third.channel("c1")!.size() === 20);
+    await third.stop();
+    const fourth = await start({ sources: { r1: { ...spooldir({ deserializer: "json" }).r1, spoolDir: spool } } }, dir);
+    await writeFile(join(spool, "y.json"), '{"y":1}\n');
+    await until(async () => (await readdir(spool)).includes("y.json.COMPLETED"));
+    expect(drain(fourth).map((e) => e.body.toString())).toEqual(['{"y":1}']);
+  });
+});

@@ -31,12 +31,20 @@ export const spooldirSourceSchema = z.object({
 /** Bytes read from the file per read call (line deserializer). */
 const READ_CHUNK = 1 << 20;
 
-interface Position {
-  file: string;
-  inode: number;
+/**
+ * The position in the file being ingested, and what it is a position in: the spool directory (by
+ * device and inode, so a renamed directory is the same one) and the deserializer (whose unit `pos`
+ * counts). A tracker written for another directory or deserializer is not this source's.
+ */
+const positionSchema = z.object({
+  file: z.string(),
+  inode: z.number(),
   /** Byte offset (line) or values consumed (json). */
-  pos: number;
-}
+  pos: z.number(),
+  capture: z.object({ spoolDir: z.string(), dir: z.string(), deserializer: z.string() }).optional(),
+});
+
+type Position = z.infer<typeof positionSchema>;
 
 export class SpooldirSource implements Source {
   readonly counters = new SourceCounters();
@@ -45,6 +53,8 @@ export class SpooldirSource implements Source {
   private readonly include: RegExp;
   private readonly ignore: RegExp;
   private readonly trackerFile: string;
+  /** The spool directory's device:inode, set by start(). */
+  private dir = "";
   lastError: string | null = null;
 
   constructor(private readonly config: z.infer<typeof spooldirSourceSchema>, private readonly put: BatchSink) {
@@ -56,6 +66,7 @@ export class SpooldirSource implements Source {
   async start(): Promise<void> {
     const st = await stat(this.config.spoolDir).catch(() => null);
     if (!st?.isDirectory()) throw new Error(`spooldir: ${this.config.spoolDir} is not a directory; create it or fix spoolDir`);
+    this.dir = `${st.dev}:${st.ino}`;
     await mkdir(join(this.config.spoolDir, this.config.trackerDir), { recursive: true });
     this.running = true;
     this.loop = this.run();
@@ -101,18 +112,29 @@ export class SpooldirSource implements Source {
     return true;
   }
 
+  /** The tracked position, unless it was written for another spool directory or deserializer (then the file starts afresh). */
   private async loadPosition(): Promise<Position | null> {
+    let text: string;
     try {
-      return JSON.parse(await readFile(this.trackerFile, "utf8")) as Position;
+      text = await readFile(this.trackerFile, "utf8");
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
       throw e;
     }
+    const parsed = positionSchema.safeParse(JSON.parse(text));
+    if (!parsed.success) throw new Error(`spooldir: ${this.trackerFile} is not a position file (${parsed.error.issues[0]?.message}); delete it to ingest the current file from its start`);
+    const p = parsed.data;
+    // A tracker from before captures were recorded is taken as this one's.
+    if (!p.capture || (p.capture.dir === this.dir && p.capture.deserializer === this.config.deserializer)) return p;
+    log.warn({ tracker: this.trackerFile, was: p.capture, now: { spoolDir: this.config.spoolDir, deserializer: this.config.deserializer }, file: p.file, pos: p.pos },
+      "the position was recorded for another spool directory or deserializer; the file is ingested from its start");
+    await rm(this.trackerFile, { force: true });
+    return null;
   }
 
   private async savePosition(p: Position): Promise<void> {
     const tmp = `${this.trackerFile}.tmp`;
-    await writeFile(tmp, JSON.stringify(p));
+    await writeFile(tmp, JSON.stringify({ ...p, capture: { spoolDir: this.config.spoolDir, dir: this.dir, deserializer: this.config.deserializer } }));
     await rename(tmp, this.trackerFile);
   }
 
@@ -128,7 +150,7 @@ export class SpooldirSource implements Source {
     const sign = this.config.consumeOrder === "oldest" ? 1 : -1;
     candidates.sort((a, b) => sign * (a.mtime - b.mtime) || a.file.localeCompare(b.file));
     const { file, inode } = candidates[0]!;
-    const p = { file, inode, pos: 0 };
+    const p: Position = { file, inode, pos: 0 };
     await this.savePosition(p);
     return p;
   }

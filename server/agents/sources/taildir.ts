@@ -11,7 +11,7 @@ export const taildirSourceSchema = z.object({
   type: z.literal("taildir"),
   channels: z.array(z.string()).min(1),
   filegroups: z.record(z.string(), z.string()).describe("Group name → absolute path whose file name part is a regular expression, e.g. /var/log/app/.*\\.log."),
-  positionFile: z.string().describe("JSON file recording, per inode, how far each file has been read (Flume's format)."),
+  positionFile: z.string().describe("JSON file recording the file groups and, per inode, how far each file has been read (Flume's position entries; Flume's own file is read too)."),
   batchSize: z.number().int().positive().default(100).describe("Most lines put in one transaction."),
   pollIntervalMs: z.number().int().positive().default(250).describe("How often the file groups are listed and read."),
   fileHeader: z.boolean().default(false).describe("Add the file's path in a header."),
@@ -28,6 +28,15 @@ interface Tracked {
   fh: FileHandle | null;
 }
 
+/** One file's entry in the position file, as Flume writes it. */
+const entrySchema = z.object({ inode: z.number(), pos: z.number(), file: z.string() });
+
+/** The position file: the file groups its positions were read under, and Flume's entries (Flume's own file is just the array). */
+const positionFileSchema = z.union([
+  z.object({ filegroups: z.record(z.string(), z.string()), files: z.array(entrySchema) }),
+  z.array(entrySchema).transform((files) => ({ filegroups: null, files })),
+]);
+
 export class TaildirSource implements Source {
   readonly counters = new SourceCounters();
   private readonly tracked = new Map<number, Tracked>();
@@ -38,14 +47,33 @@ export class TaildirSource implements Source {
   constructor(private readonly config: z.infer<typeof taildirSourceSchema>, private readonly put: BatchSink) {}
 
   async start(): Promise<void> {
-    try {
-      const saved = JSON.parse(await readFile(this.config.positionFile, "utf8")) as { inode: number; pos: number; file: string }[];
-      for (const p of saved) this.tracked.set(p.inode, { inode: p.inode, path: p.file, pos: p.pos, fh: null });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-    }
+    for (const p of await this.loadPositions()) this.tracked.set(p.inode, { inode: p.inode, path: p.file, pos: p.pos, fh: null });
     this.running = true;
     this.loop = this.run();
+  }
+
+  /**
+   * The saved positions that apply to these file groups. Under other file groups (the source was
+   * retargeted) a position is kept only for a file still at its recorded path with its inode — the
+   * same file — since an inode alone may have been reused by another file; the rest start afresh.
+   */
+  private async loadPositions(): Promise<z.infer<typeof entrySchema>[]> {
+    let text: string;
+    try {
+      text = await readFile(this.config.positionFile, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw e;
+    }
+    const parsed = positionFileSchema.safeParse(JSON.parse(text));
+    if (!parsed.success) throw new Error(`taildir: ${this.config.positionFile} is not a position file (${parsed.error.issues[0]?.message}); delete it to read every file from its start`);
+    const { filegroups, files } = parsed.data;
+    if (filegroups === null || sameGroups(filegroups, this.config.filegroups)) return files;
+    const kept: z.infer<typeof entrySchema>[] = [];
+    for (const f of files) if ((await stat(f.file).catch(() => null))?.ino === f.inode) kept.push(f);
+    log.warn({ positionFile: this.config.positionFile, was: filegroups, now: this.config.filegroups, kept: kept.map((f) => f.file), dropped: files.length - kept.length },
+      "the file groups changed: positions are kept only for files still at their recorded path; other files are read from their start");
+    return kept;
   }
 
   async stop(): Promise<void> {
@@ -157,7 +185,13 @@ export class TaildirSource implements Source {
 
   private async savePositions(): Promise<void> {
     const tmp = `${this.config.positionFile}.tmp`;
-    await writeFile(tmp, JSON.stringify([...this.tracked.values()].map((t) => ({ inode: t.inode, pos: t.pos, file: t.path }))));
+    const files = [...this.tracked.values()].map((t) => ({ inode: t.inode, pos: t.pos, file: t.path }));
+    await writeFile(tmp, JSON.stringify({ filegroups: this.config.filegroups, files }));
     await rename(tmp, this.config.positionFile);
   }
+}
+
+function sameGroups(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }

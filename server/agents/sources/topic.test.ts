@@ -113,3 +113,44 @@ it("a topic source whose brokers are unreachable backs off with the reason inste
     expect(Date.now() - t0).toBeLessThan(5000);
   }
 }, 60_000);
+
+it("a topic source retargeted to another topic or cluster reads it from the start, and resumes each where it was: positions are the cluster's committed offsets per group, topic and partition", async () => {
+  const other = await startTestBroker();
+  const produce = async (b: typeof broker, topic: string, from: number, n: number) => {
+    const p = b.kafka("p").producer();
+    await p.connect();
+    await p.send({ topic, messages: Array.from({ length: n }, (_, i) => ({ value: `${topic}-${from + i}` })) });
+    await p.disconnect();
+  };
+  const consume = async (b: typeof broker, topics: string[], want: number) => {
+    const rt = new FlowRuntime({
+      name: "retarget",
+      sources: { r1: { type: "topic", channels: ["c1"], bootstrapServers: b.bootstrap, topics, groupId: "retarget" } },
+      channels: { c1: { type: "memory", capacity: 1000, transactionCapacity: 1000 } },
+      sinks: {},
+    }, { agent: "a1", dataDir: dir });
+    await rt.start();
+    try {
+      await until(() => rt.channel("c1")!.size() >= want);
+      await new Promise((r) => setTimeout(r, 500));
+      const tx = rt.channel("c1")!.begin();
+      const got = tx.take(1000).map((e) => e.body.toString());
+      await tx.commit();
+      return got.sort();
+    } finally {
+      await rt.stop();
+    }
+  };
+  try {
+    await produce(broker, "ra", 0, 10);
+    await produce(broker, "rb", 0, 5);
+    await produce(other, "ra", 100, 3);
+    expect(await consume(broker, ["ra"], 10)).toHaveLength(10);
+    expect(await consume(broker, ["rb"], 5)).toEqual(["rb-0", "rb-1", "rb-2", "rb-3", "rb-4"]);
+    expect(await consume(other, ["ra"], 3)).toEqual(["ra-100", "ra-101", "ra-102"]);
+    await produce(broker, "ra", 10, 2);
+    expect(await consume(broker, ["ra"], 2)).toEqual(["ra-10", "ra-11"]);
+  } finally {
+    await other.stop();
+  }
+}, 120_000);

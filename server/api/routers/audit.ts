@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { auditOutcomes } from "../../../db/schema";
+import { auditOutcomes } from "@/db/schema";
 import { listAudit } from "../../control/audit";
 import { router, viewerProcedure } from "../trpc";
 

@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { clusters } from "../../../db/schema";
+import { clusters } from "@/db/schema";
 import { EMBEDDED_CLUSTER, splitServers, type ClusterConnections, type ClusterSaslMechanism, type ClusterSettings } from "../../admin/clusters";
 import { ClusterUnreachable, probeCluster } from "../../admin/connection-probe";
 import { onCluster } from "../../admin/kafka-errors";

@@ -9,6 +9,8 @@ import { multiplexingSelectorSchema, replicatingSelectorSchema } from "../../age
 import { agentNames, listAgents } from "../../control/agent-registry";
 import {
   checkFlow,
+  checkFlowTopics,
+  clusterTopicCatalog,
   createFlow,
   deploy,
   DeployConflictError,
@@ -105,7 +107,11 @@ export const flowsRouter = router({
   version: viewerProcedure
     .input(z.object({ flowId: id, version: z.number().int().positive().optional() }))
     .query(({ ctx, input }) => mapped(() => readVersion(ctx.db, input.flowId, input.version))),
-  validate: viewerProcedure.input(z.object({ definition: z.unknown() })).query(({ input }) => checkFlow(input.definition)),
+  validate: viewerProcedure.input(z.object({ definition: z.unknown() })).query(async ({ ctx, input }) => {
+    const issues = checkFlow(input.definition);
+    if (issues.length > 0 || !ctx.services.clusters) return issues;
+    return checkFlowTopics(input.definition, clusterTopicCatalog(ctx.services.clusters));
+  }),
   diff: viewerProcedure
     .input(z.object({ flowId: id, from: z.number().int().positive(), to: z.number().int().positive() }))
     .query(({ ctx, input }) =>

@@ -1,7 +1,7 @@
 import { desc, eq } from "drizzle-orm";
 import type { Admin, Consumer, Kafka, Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents, clusters } from "../../../db/schema";
+import { auditEvents, clusters } from "@/db/schema";
 import { eventually, startTestBroker } from "../../broker/compat/harness";
 import { LagSampler } from "../../metrics/lag";
 import { startRouterEnv } from "../testing";

@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { roles } from "../../../db/schema";
+import { roles } from "@/db/schema";
 import { deleteUserSessions } from "../../control/sessions";
 import { createUser, findUser, listUsers, publicUser, updateUser, UserExistsError } from "../../control/users";
 import { adminProcedure, router } from "../trpc";

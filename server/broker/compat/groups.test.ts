@@ -116,6 +116,24 @@ describe("group coordinator", () => {
     expect(await heartbeat(b, "sessions", 1, rb.memberId)).toBe(25); // UNKNOWN_MEMBER_ID
   });
 
+  it("expires a static member when its session timeout ends, so DeleteGroups right after it succeeds", async () => {
+    const t = await broker();
+    // Several groups, started a little apart, so no lucky timing of a periodic check can pass this.
+    const expireOne = async (i: number) => {
+      await sleep(i * 60);
+      const c = await member(t.bootstrap);
+      const group = `static-expiry-${i}`;
+      const r = await join(c, group, { instanceId: `instance-${i}`, sessionTimeoutMs: 1000 });
+      expect((await sync(c, group, r.generationId, r.memberId, [{ memberId: r.memberId, assignment: Buffer.from("a") }], `instance-${i}`)).errorCode).toBe(0);
+      expect(await heartbeat(c, group, r.generationId, r.memberId, `instance-${i}`)).toBe(0);
+      const lastHeartbeat = Date.now();
+      await sleep(1000 + 100 - (Date.now() - lastHeartbeat));
+      const deleted = await c.request(ApiKey.DeleteGroups, 2, { groupsNames: [group] });
+      return deleted.results[0].errorCode as number;
+    };
+    expect(await Promise.all([0, 1, 2, 3].map(expireOne))).toEqual([0, 0, 0, 0]);
+  });
+
   it("keeps a member waiting in SyncGroup for a slow leader alive beyond its session timeout", async () => {
     const t = await broker({ groupInitialRebalanceDelayMs: 300 });
     const [a, b] = await Promise.all([member(t.bootstrap), member(t.bootstrap)]);

@@ -1,8 +1,12 @@
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { once } from "node:events";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
+import pino from "pino";
+import { log } from "../../log";
 import { Broker, type BrokerOptions } from "../broker";
 
 /** A real broker on an ephemeral port in a temp data dir, for tests that speak the Kafka protocol to it. */
@@ -17,6 +21,44 @@ export async function startTestBroker(opts: Partial<BrokerOptions> = {}) {
     async stop(keepData = false) {
       await broker.close();
       if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A real broker in a child process (broker-child.ts), for tests that measure it from outside:
+ * its RSS, its log lines (JSON, at TRIBUTARY_LOG_LEVEL info unless env says otherwise), and
+ * latencies no in-process client could share.
+ */
+export async function startBrokerProcess(opts: Partial<BrokerOptions> = {}, env: Record<string, string> = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), "tributary-broker-"));
+  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "broker-child.ts"), dataDir, JSON.stringify(opts)], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, TRIBUTARY_LOG_LEVEL: "info", ...env },
+  });
+  const logs: LogLine[] = [];
+  const bootstrap = await new Promise<string>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`the broker process exited with ${code} before listening`)));
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const parsed = JSON.parse(line) as LogLine & { bootstrap?: string };
+      if (parsed.bootstrap) resolve(parsed.bootstrap);
+      else logs.push(parsed);
+    });
+  });
+  return {
+    bootstrap,
+    logs,
+    /** Resident memory of the broker process, from /proc. */
+    rssBytes(): number {
+      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1];
+      return Number(kb) * 1024;
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        await once(child, "exit");
+      }
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -44,4 +86,31 @@ export async function eventually<T>(probe: () => Promise<T | undefined> | T | un
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+export interface LogLine {
+  level: number;
+  module?: string;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Collects what this process logs (at the test log level, warn and above) until stop(): every
+ * module's logger writes to the root logger's stream, so one tap sees them all.
+ */
+export function captureLogs() {
+  const stream = (log as unknown as Record<symbol, { write(line: string): boolean }>)[pino.symbols.streamSym];
+  const original = stream.write;
+  const lines: LogLine[] = [];
+  stream.write = function (line: string) {
+    lines.push(JSON.parse(line) as LogLine);
+    return original.call(this, line);
+  };
+  return {
+    lines,
+    stop: () => {
+      stream.write = original;
+    },
+  };
 }

@@ -120,7 +120,8 @@ describe("kafkajs against the broker", () => {
 
     const producer = kafka.producer();
     await producer.connect();
-    await producer.send({ topic: "admin-t", messages: Array.from({ length: 10 }, (_, i) => ({ value: String(i), partition: 0 })) });
+    // admin-t is compacted now, so every record needs a key.
+    await producer.send({ topic: "admin-t", messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: String(i), partition: 0 })) });
     await producer.disconnect();
     await admin.deleteTopicRecords({ topic: "admin-t", partitions: [{ partition: 0, offset: "4" }] });
     const offsets = await admin.fetchTopicOffsets("admin-t");

@@ -3,11 +3,14 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "../../../db/client";
+import { openDatabase, type Database } from "@/db/client";
 import { LoginLimiter } from "../../control/login-limiter";
 import { WebAccess } from "../../control/web-access";
 import { createRequestHandler } from "../../http";
+import { connect } from "node:net";
+import { ApiKey } from "../../kafka/messages";
 import { eventually, kcat, startTestBroker } from "./harness";
+import { RawClient } from "./raw-client";
 
 /** Parses the Prometheus text into "name{labels}" → value. */
 function samples(text: string): Map<string, number> {
@@ -80,4 +83,47 @@ describe("broker metrics at /metrics", () => {
     await admin.disconnect();
     expect(await (await fetch(url)).text()).not.toContain('topic="metered"');
   });
+});
+
+describe("metrics cardinality", () => {
+  it("gives every unknown API key one shared series, and creates none for unknown topics, versions or client ids", async () => {
+    const t = await startTestBroker({ autoCreateTopics: false });
+    try {
+      const { metrics } = await import("../../metrics/registry");
+      const { renderPrometheus } = await import("../../metrics/prometheus");
+      const [host, port] = t.bootstrap.split(":");
+      const seriesBefore = renderPrometheus(metrics).split("\n").length;
+      // Each frame names another unknown API key, version and client id; the broker closes each connection.
+      for (let key = 1000; key < 3000; key++) {
+        await new Promise<void>((resolve) => {
+          const s = connect(Number(port), host, () => {
+            const id = Buffer.from(`client-${key}`);
+            const frame = Buffer.alloc(14 + id.length);
+            frame.writeInt32BE(10 + id.length, 0);
+            frame.writeInt16BE(key, 4);
+            frame.writeInt16BE(key % 100, 6);
+            frame.writeInt32BE(key, 8);
+            frame.writeInt16BE(id.length, 12);
+            id.copy(frame, 14);
+            s.write(frame);
+          });
+          s.on("error", () => undefined);
+          s.on("close", () => resolve());
+        });
+      }
+      const c = await RawClient.open(t.bootstrap);
+      for (let i = 0; i < 200; i++) {
+        await c.request(ApiKey.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: `ghost-${i}`, partitionData: [{ index: i, records: Buffer.from("x") }] }] });
+        await c.request(ApiKey.Fetch, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1024, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: `ghost-${i}`, partitions: [{ partition: i, fetchOffset: 0, partitionMaxBytes: 1024 }] }], forgottenTopicsData: [], rackId: "" });
+      }
+      c.close();
+      const text = renderPrometheus(metrics);
+      expect(samples(text).get('tributary_broker_request_failures_total{api="unknown"}')).toBe(2000);
+      expect(text).not.toMatch(/unknown-\d+|ghost-|client-\d+/);
+      // The known APIs used above and the one unknown series: a few dozen lines, not thousands.
+      expect(text.split("\n").length - seriesBefore).toBeLessThan(100);
+    } finally {
+      await t.stop();
+    }
+  }, 60_000);
 });

@@ -2,11 +2,13 @@ import { randomUUID } from "node:crypto";
 import { ErrorCode, KafkaError } from "../../kafka/errors";
 import type { LogManager } from "../log/log-manager";
 import { logger } from "../../log";
-import { OffsetsStore } from "./offsets-store";
+import { OffsetsStore, type GroupMetadata } from "./offsets-store";
 
 const log = logger("broker.groups");
 /** Kafka's offset.metadata.max.bytes default. */
 const OFFSET_METADATA_MAX_BYTES = 4096;
+/** How long an Empty group without committed offsets is kept (Kafka's offsets.retention.check.interval.ms). */
+const EMPTY_GROUP_FORGET_MS = 10 * 60_000;
 
 export type GroupState = "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Stable" | "Dead";
 
@@ -46,11 +48,15 @@ class Group {
   rebalanceTimer: NodeJS.Timeout | undefined;
   rebalanceDeadline = 0;
   emptySince: number;
+  /** A group known from __consumer_offsets continues its generations after a restart, as in Kafka. */
   constructor(
     readonly id: string,
     now: number,
+    recorded: GroupMetadata | undefined,
   ) {
     this.emptySince = now;
+    this.generationId = recorded?.generation ?? 0;
+    this.protocolType = recorded?.protocolType || null;
   }
 }
 
@@ -97,15 +103,29 @@ export class GroupCoordinator {
     }
   }
 
+  /**
+   * Every request reaches a group through here, and members whose session ended are removed
+   * first: a request right after a session timeout sees the group as Kafka's timer would have
+   * left it, not as the last periodic sweep did.
+   */
   private group(id: string, create: boolean): Group | undefined {
     let g = this.groups.get(id);
-    if (!g && create) this.groups.set(id, (g = new Group(id, this.clock())));
+    if (g) this.expireSessions(g, this.clock());
+    else if (create) this.groups.set(id, (g = new Group(id, this.clock(), this.offsets.groupMetadata(id))));
     return g;
+  }
+
+  private expireSessions(g: Group, now: number): void {
+    for (const m of [...g.members.values()]) {
+      // A member waiting in JoinGroup or SyncGroup is alive: it is waiting on us (or the leader).
+      if (m.awaitingJoin || m.awaitingSync) continue;
+      if (now - m.lastSeen > m.sessionTimeoutMs) this.removeMember(g, m.memberId, `session timed out after ${m.sessionTimeoutMs} ms`);
+    }
   }
 
   stats(): Record<GroupState, number> {
     const counts: Record<GroupState, number> = { Empty: 0, PreparingRebalance: 0, CompletingRebalance: 0, Stable: 0, Dead: 0 };
-    for (const id of this.allGroupIds()) counts[this.groups.get(id)?.state ?? "Empty"]++;
+    for (const id of this.allGroupIds()) counts[this.group(id, false)?.state ?? "Empty"]++;
     return counts;
   }
 
@@ -247,14 +267,7 @@ export class GroupCoordinator {
         g.members.delete(m.memberId);
       }
     }
-    if (g.members.size === 0) {
-      g.state = "Empty";
-      g.emptySince = this.clock();
-      g.generationId++;
-      g.leaderId = null;
-      g.protocolName = null;
-      return;
-    }
+    if (g.members.size === 0) return this.becomeEmpty(g, "no member rejoined");
     g.generationId++;
     g.protocolName = this.selectProtocol(g);
     if (!g.leaderId || !g.members.has(g.leaderId)) g.leaderId = g.members.keys().next().value!;
@@ -325,6 +338,7 @@ export class GroupCoordinator {
       for (const m of group.members.values()) m.assignment = assignments.get(m.memberId) ?? Buffer.alloc(0);
       group.state = "Stable";
       log.info({ group: group.id, generation: group.generationId }, "group stable");
+      this.record(group);
       const now = this.clock();
       for (const m of group.members.values()) {
         const resolve = m.awaitingSync;
@@ -370,27 +384,52 @@ export class GroupCoordinator {
     m.awaitingJoin?.({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, generationId: -1, leader: "", memberId, members: [], protocolName: null });
     m.awaitingSync?.({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, assignment: Buffer.alloc(0) });
     if (g.leaderId === memberId) g.leaderId = null;
-    if (g.members.size === 0 && g.state !== "PreparingRebalance") {
-      g.state = "Empty";
-      g.emptySince = this.clock();
-      g.generationId++;
-      g.protocolName = null;
-      log.info({ group: g.id, reason }, "group empty");
-      return;
-    }
+    if (g.members.size === 0 && g.state !== "PreparingRebalance") return this.becomeEmpty(g, reason);
     this.prepareRebalance(g, `member ${memberId} ${reason}`);
     this.maybeCompleteJoin(g);
+  }
+
+  private becomeEmpty(g: Group, reason: string): void {
+    g.state = "Empty";
+    g.emptySince = this.clock();
+    g.generationId++;
+    g.leaderId = null;
+    g.protocolName = null;
+    log.info({ group: g.id, reason }, "group empty");
+    this.record(g);
+  }
+
+  /**
+   * Writes the group's metadata record (generation, protocol, members with their assignments)
+   * to __consumer_offsets when it becomes Stable or Empty, for tools that read the topic. Nothing
+   * waits for it: the group's state is rebuilt by its members after a restart, not from this.
+   */
+  private record(g: Group): void {
+    const metadata: GroupMetadata = {
+      protocolType: g.protocolType ?? "",
+      generation: g.generationId,
+      protocol: g.protocolName,
+      leader: g.leaderId,
+      currentStateTimestamp: this.clock(),
+      members: [...g.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        rebalanceTimeout: m.rebalanceTimeoutMs,
+        sessionTimeout: m.sessionTimeoutMs,
+        subscription: m.protocols.find((p) => p.name === g.protocolName)?.metadata ?? Buffer.alloc(0),
+        assignment: m.assignment,
+      })),
+    };
+    this.offsets.writeGroup(g.id, metadata).catch((err) => log.error({ err, group: g.id }, "recording the group's metadata in __consumer_offsets failed"));
   }
 
   /** Session timeouts, abandoned member ids and offset expiry (offsets.retention.ms after a group became empty). */
   private sweep(): void {
     const now = this.clock();
     for (const g of this.groups.values()) {
-      for (const m of [...g.members.values()]) {
-        // A member waiting in JoinGroup or SyncGroup is alive: it is waiting on us (or the leader).
-        if (m.awaitingJoin || m.awaitingSync) continue;
-        if (now - m.lastSeen > m.sessionTimeoutMs) this.removeMember(g, m.memberId, `session timed out after ${m.sessionTimeoutMs} ms`);
-      }
+      this.expireSessions(g, now);
       let abandoned = false;
       for (const [id, deadline] of g.pending) {
         if (now > deadline) {
@@ -407,14 +446,32 @@ export class GroupCoordinator {
       if (expired.length === 0) continue;
       this.expiring.add(id);
       log.info({ group: id, partitions: expired.length, retentionMs: this.offsetsRetentionMs }, "expiring committed offsets of an empty group");
-      this.offsets
-        .commit(id, expired.map((o) => ({ topic: o.topic, partition: o.partition, value: null })))
-        .then(() => {
-          if (!this.offsets.has(id) && this.groups.get(id)?.state === "Empty") this.groups.delete(id);
-        })
+      const all = expired.length === this.offsets.list(id).length;
+      (all ? this.deleteGroup(id) : this.offsets.commit(id, expired.map((o) => ({ topic: o.topic, partition: o.partition, value: null }))))
         .catch((err) => log.error({ err, group: id }, "expiring offsets failed"))
         .finally(() => this.expiring.delete(id));
     }
+    this.forgetIdleGroups(now);
+  }
+
+  /**
+   * An Empty group that committed nothing is forgotten after a while (Kafka drops such groups at
+   * its next offsets cleanup), so group ids a client makes up do not accumulate.
+   */
+  private forgetIdleGroups(now: number): void {
+    for (const g of this.groups.values()) {
+      if (g.state !== "Empty" || g.members.size > 0 || g.pending.size > 0 || this.offsets.has(g.id) || now - g.emptySince < EMPTY_GROUP_FORGET_MS || this.expiring.has(g.id)) continue;
+      this.expiring.add(g.id);
+      this.deleteGroup(g.id)
+        .catch((err) => log.error({ err, group: g.id }, "forgetting an empty group failed"))
+        .finally(() => this.expiring.delete(g.id));
+    }
+  }
+
+  /** Tombstones the group's offsets and metadata, and forgets it unless a member joined meanwhile. */
+  private async deleteGroup(id: string): Promise<void> {
+    await this.offsets.deleteGroup(id);
+    if (this.groups.get(id)?.state === "Empty") this.groups.delete(id);
   }
 
   // ---- offsets ----
@@ -488,8 +545,8 @@ export class GroupCoordinator {
     const filter: string[] = (req.statesFilter ?? []).map((s: string) => s.toLowerCase());
     const groups = this.allGroupIds()
       .map((id) => {
-        const g = this.groups.get(id);
-        return { groupId: id, protocolType: g?.protocolType ?? "consumer", groupState: g?.state ?? "Empty" };
+        const g = this.group(id, false);
+        return { groupId: id, protocolType: g?.protocolType ?? (this.offsets.groupMetadata(id)?.protocolType || "consumer"), groupState: g?.state ?? "Empty" };
       })
       .filter((g) => filter.length === 0 || filter.includes(g.groupState.toLowerCase()));
     return { errorCode: ErrorCode.NONE, groups };
@@ -498,7 +555,7 @@ export class GroupCoordinator {
   async describeGroups(req: Body, _ctx: RequestContext): Promise<Body> {
     return {
       groups: (req.groups as string[]).map((id) => {
-        const g = this.groups.get(id);
+        const g = this.group(id, false);
         if (!g) return { errorCode: ErrorCode.NONE, groupId: id, groupState: this.offsets.has(id) ? "Empty" : "Dead", protocolType: "", protocolData: "", members: [] };
         return {
           errorCode: ErrorCode.NONE,
@@ -522,7 +579,7 @@ export class GroupCoordinator {
   async deleteGroups(req: Body, _ctx: RequestContext): Promise<Body> {
     const results = [];
     for (const id of req.groupsNames as string[]) {
-      const g = this.groups.get(id);
+      const g = this.group(id, false);
       if (g && g.members.size > 0) {
         results.push({ groupId: id, errorCode: ErrorCode.NON_EMPTY_GROUP });
         continue;
@@ -532,7 +589,7 @@ export class GroupCoordinator {
         continue;
       }
       try {
-        await this.offsets.commit(id, this.offsets.list(id).map((o) => ({ topic: o.topic, partition: o.partition, value: null })));
+        await this.offsets.deleteGroup(id);
         this.groups.delete(id);
         results.push({ groupId: id, errorCode: ErrorCode.NONE });
       } catch (err) {
@@ -543,7 +600,7 @@ export class GroupCoordinator {
   }
 
   async offsetDelete(req: Body, _ctx: RequestContext): Promise<Body> {
-    const g = this.groups.get(req.groupId);
+    const g = this.group(req.groupId, false);
     if (!g && !this.offsets.has(req.groupId)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
     const subscribed = g && g.protocolType === "consumer" ? subscribedTopics(g) : new Set<string>();
     const topics = [];
@@ -559,7 +616,7 @@ export class GroupCoordinator {
 
   /** For the console and lag: group ids with state and members (what DescribeGroups gives, without the protocol). */
   describe(id: string) {
-    const g = this.groups.get(id);
+    const g = this.group(id, false);
     return { state: g?.state ?? (this.offsets.has(id) ? "Empty" : "Dead"), members: g ? [...g.members.values()].map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost })) : [] };
   }
 }

@@ -1,49 +1,87 @@
 import { ErrorCode, KafkaError } from "../../kafka/errors";
+import { decodeRecords, encodeRecordBatch, type RecordInput } from "../../kafka/records/batch";
+import { logger } from "../../log";
 import type { LogManager } from "../log/log-manager";
-import { decodeRecords, encodeRecordBatch } from "../../kafka/records/batch";
+import { groupKey, groupValue, offsetKey, offsetValue, readGroupValue, readKey, readOffsetValue, type CommittedOffset, type GroupMetadata } from "./offsets-format";
+
+export type { CommittedOffset, GroupMetadata } from "./offsets-format";
 
 export const OFFSETS_TOPIC = "__consumer_offsets";
 
-export interface CommittedOffset {
-  offset: number;
-  leaderEpoch: number;
-  metadata: string | null;
-  commitTimestamp: number;
-}
+const log = logger("broker.groups");
+/** Records per batch written to the offsets topic, so no batch nears its max.message.bytes. */
+const RECORDS_PER_BATCH = 500;
+/** Keys written by brokers before Kafka's binary format, read at start and migrated. */
+const LEGACY_KEY_START = 0x7b; // "{"
 
-interface Key {
+interface LegacyKey {
   g: string;
   t: string;
   p: number;
 }
 
 /**
- * Committed offsets live in the internal compacted topic __consumer_offsets (one record per
- * group/topic/partition, a tombstone on delete), so commit rates never touch Postgres and a
- * restart reloads them by reading the topic once.
+ * Committed offsets and group metadata live in the internal compacted topic __consumer_offsets,
+ * in Kafka's binary record formats (offsets-format.ts): one record per group/topic/partition and
+ * one per group, a tombstone on delete. Commit rates never touch Postgres, and a restart reloads
+ * the state by reading the topic once.
  */
 export class OffsetsStore {
   private offsets = new Map<string, Map<string, CommittedOffset>>();
+  private metadata = new Map<string, GroupMetadata>();
 
   constructor(private logs: LogManager) {}
 
   async load(): Promise<void> {
     if (!this.logs.topic(OFFSETS_TOPIC)) {
-      this.logs.createTopic(OFFSETS_TOPIC, { partitions: 1, configs: { "cleanup.policy": "compact", "segment.bytes": String(100 << 20) } });
+      await this.logs.createTopic(OFFSETS_TOPIC, { partitions: 1, configs: { "cleanup.policy": "compact", "segment.bytes": String(100 << 20) } });
     }
-    const log = this.logs.partition(OFFSETS_TOPIC, 0);
-    let offset = log.logStartOffset;
-    while (offset < log.highWatermark) {
-      const { records } = await log.read(offset, 4 << 20);
+    const partition = this.logs.partition(OFFSETS_TOPIC, 0);
+    const legacy = new Map<string, LegacyKey>();
+    let offset = partition.logStartOffset;
+    while (offset < partition.highWatermark) {
+      const { records } = await partition.read(offset, 4 << 20);
       if (records.length === 0) break;
       for (const r of decodeRecords(records)) {
         offset = r.offset + 1;
-        if (!r.key) continue;
-        const k = JSON.parse(r.key.toString()) as Key;
-        if (r.value) this.put(k.g, k.t, k.p, JSON.parse(r.value.toString()));
-        else this.remove(k.g, k.t, k.p);
+        if (r.key) this.apply(r.key, r.value, legacy);
       }
     }
+    if (legacy.size) await this.migrate(legacy);
+  }
+
+  private apply(key: Buffer, value: Buffer | null, legacy: Map<string, LegacyKey>): void {
+    if (key[0] === LEGACY_KEY_START) {
+      const k = JSON.parse(key.toString()) as LegacyKey;
+      legacy.set(key.toString(), k);
+      if (value) this.put(k.g, k.t, k.p, JSON.parse(value.toString()) as CommittedOffset);
+      else this.remove(k.g, k.t, k.p);
+      return;
+    }
+    const k = readKey(key);
+    if (k?.kind === "offset") {
+      if (value) this.put(k.group, k.topic, k.partition, readOffsetValue(value));
+      else this.remove(k.group, k.topic, k.partition);
+    } else if (k?.kind === "group") {
+      if (value) this.metadata.set(k.group, readGroupValue(value));
+      else this.metadata.delete(k.group);
+    }
+  }
+
+  /**
+   * Rewrites offsets first stored as JSON in Kafka's format and tombstones the JSON keys, so
+   * compaction removes them: otherwise a JSON record could outlive a later binary tombstone of
+   * the same partition and bring a deleted offset back.
+   */
+  private async migrate(legacy: Map<string, LegacyKey>): Promise<void> {
+    const records: RecordInput[] = [];
+    for (const [raw, k] of legacy) {
+      records.push({ key: Buffer.from(raw), value: null });
+      const o = this.get(k.g, k.t, k.p);
+      if (o) records.push({ key: offsetKey(k.g, k.t, k.p), value: offsetValue(o) });
+    }
+    await this.append(records);
+    log.info({ records: legacy.size }, "migrated committed offsets from the JSON format to Kafka's __consumer_offsets format");
   }
 
   private put(group: string, topic: string, partition: number, o: CommittedOffset): void {
@@ -58,28 +96,48 @@ export class OffsetsStore {
     if (g && g.size === 0) this.offsets.delete(group);
   }
 
-  /** Writes the commits durably first; only then do fetches see them. */
-  async commit(group: string, entries: { topic: string; partition: number; value: CommittedOffset | null }[]): Promise<void> {
-    if (entries.length === 0) return;
-    const batch = encodeRecordBatch(
-      entries.map((e) => ({
-        key: Buffer.from(JSON.stringify({ g: group, t: e.topic, p: e.partition } satisfies Key)),
-        value: e.value ? Buffer.from(JSON.stringify(e.value)) : null,
-      })),
-    );
+  private async append(records: RecordInput[]): Promise<void> {
+    if (records.length === 0) return;
+    const batches: Buffer[] = [];
+    for (let i = 0; i < records.length; i += RECORDS_PER_BATCH) batches.push(encodeRecordBatch(records.slice(i, i + RECORDS_PER_BATCH)));
     try {
-      await this.logs.partition(OFFSETS_TOPIC, 0).append(batch);
+      await this.logs.partition(OFFSETS_TOPIC, 0).append(batches.length === 1 ? batches[0] : Buffer.concat(batches));
     } catch (err) {
       throw err instanceof KafkaError ? err : new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, (err as Error).message);
     }
+  }
+
+  /** Writes the commits durably first; only then do fetches see them. */
+  async commit(group: string, entries: { topic: string; partition: number; value: CommittedOffset | null }[]): Promise<void> {
+    await this.append(entries.map((e) => ({ key: offsetKey(group, e.topic, e.partition), value: e.value && offsetValue(e.value) })));
     for (const e of entries) {
       if (e.value) this.put(group, e.topic, e.partition, e.value);
       else this.remove(group, e.topic, e.partition);
     }
   }
 
+  /** Records a group's generation, protocol and members (on every change of state, as Kafka does). */
+  async writeGroup(group: string, metadata: GroupMetadata): Promise<void> {
+    await this.append([{ key: groupKey(group), value: groupValue(metadata) }]);
+    this.metadata.set(group, metadata);
+  }
+
+  /** Tombstones a group's metadata and every offset it committed, in one write. */
+  async deleteGroup(group: string): Promise<void> {
+    const records: RecordInput[] = this.list(group).map((o) => ({ key: offsetKey(group, o.topic, o.partition), value: null }));
+    if (this.metadata.has(group)) records.push({ key: groupKey(group), value: null });
+    await this.append(records);
+    this.offsets.delete(group);
+    this.metadata.delete(group);
+  }
+
   get(group: string, topic: string, partition: number): CommittedOffset | undefined {
     return this.offsets.get(group)?.get(`${topic}\u0000${partition}`);
+  }
+
+  /** The group's last recorded metadata (after a restart: where its generations continue). */
+  groupMetadata(group: string): GroupMetadata | undefined {
+    return this.metadata.get(group);
   }
 
   /** Every committed offset of a group, as [topic, partition, offset]. */

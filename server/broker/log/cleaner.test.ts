@@ -318,8 +318,8 @@ describe("log manager", () => {
     const now = 1_000_000;
     const logs = LogManager.open({ dataDir: tempDir(), clock: () => now, backgroundIntervalMs: 60_000 });
     const compactConfig = { "segment.bytes": "4096", "delete.retention.ms": "1000" };
-    logs.createTopic("table", { partitions: 2, configs: { "cleanup.policy": "compact", ...compactConfig } });
-    logs.createTopic("events", { partitions: 1, configs: compactConfig });
+    await logs.createTopic("table", { partitions: 2, configs: { "cleanup.policy": "compact", ...compactConfig } });
+    await logs.createTopic("events", { partitions: 1, configs: compactConfig });
     for (const log of [...logs.partitions("table"), logs.partition("events", 0)]) await fill(log, 600, 10, now);
     await logs.runCleaner();
     for (const log of logs.partitions("table")) expect((await readAll(log)).length).toBeLessThan(200);

@@ -13,8 +13,14 @@ interface ConfigDef {
   min?: number;
   max?: number;
   oneOf?: string[];
+  /** The value must be a Kafka version (message.format.version). */
+  kafkaVersion?: boolean;
   doc: string;
 }
+
+/** Kafka's MetadataVersion spellings, e.g. 0.10.2, 2.8-IV1, 3.0. */
+const KAFKA_VERSION = /^\d+\.\d+(\.\d+)?(-IV\d+)?$/;
+const IGNORED = "Ignored: accepted because Kafka 3.x accepts it,";
 
 const LONG_MAX = "9223372036854775807";
 
@@ -42,6 +48,19 @@ export const TOPIC_CONFIGS: Record<string, ConfigDef> = {
   "preallocate": { kind: "boolean", default: "false", doc: "accepted for compatibility" },
   "segment.jitter.ms": { kind: "long", default: "0", min: 0, doc: "accepted for compatibility" },
   "message.downconversion.enable": { kind: "boolean", default: "true", doc: "accepted for compatibility; only magic 2 is served" },
+  "message.format.version": { kind: "string", default: "3.0-IV1", kafkaVersion: true, doc: `${IGNORED} deprecated since Kafka 3.0; batches are stored in format v2 as sent` },
+  "message.timestamp.before.max.ms": { kind: "long", default: LONG_MAX, min: 0, doc: `${IGNORED} not enforced here` },
+  "message.timestamp.after.max.ms": { kind: "long", default: LONG_MAX, min: 0, doc: `${IGNORED} not enforced here` },
+  "compression.gzip.level": { kind: "int", default: "-1", min: -1, max: 9, doc: `${IGNORED} batches are stored as the producer compressed them` },
+  "compression.lz4.level": { kind: "int", default: "9", min: 1, max: 17, doc: `${IGNORED} batches are stored as the producer compressed them` },
+  "compression.zstd.level": { kind: "int", default: "3", min: -131072, max: 22, doc: `${IGNORED} batches are stored as the producer compressed them` },
+  "leader.replication.throttled.replicas": { kind: "string", default: "", doc: `${IGNORED} a single node replicates nothing` },
+  "follower.replication.throttled.replicas": { kind: "string", default: "", doc: `${IGNORED} a single node replicates nothing` },
+  "remote.storage.enable": { kind: "boolean", default: "false", doc: `${IGNORED} tiered storage is not available` },
+  "remote.log.copy.disable": { kind: "boolean", default: "false", doc: `${IGNORED} tiered storage is not available` },
+  "remote.log.delete.on.disable": { kind: "boolean", default: "false", doc: `${IGNORED} tiered storage is not available` },
+  "local.retention.ms": { kind: "long", default: "-2", min: -2, doc: `${IGNORED} tiered storage is not available (retention.ms applies)` },
+  "local.retention.bytes": { kind: "long", default: "-2", min: -2, doc: `${IGNORED} tiered storage is not available (retention.bytes applies)` },
 };
 
 export type TopicConfigs = Record<string, string>;
@@ -58,6 +77,7 @@ function checkValue(name: string, value: string): string {
       const n = Number(v);
       if (def.kind === "int" && (n > 2147483647 || n < -2147483648)) throw bad("out of int range");
       if (def.min !== undefined && n < def.min) throw bad(`Value must be at least ${def.min}`);
+      if (def.max !== undefined && n > def.max) throw bad(`Value must be no more than ${def.max}`);
       return v;
     }
     case "double": {
@@ -71,6 +91,7 @@ function checkValue(name: string, value: string): string {
       return v.toLowerCase();
     case "string":
       if (def.oneOf && !def.oneOf.includes(v)) throw bad(`String must be one of: ${def.oneOf.join(", ")}`);
+      if (def.kafkaVersion && !KAFKA_VERSION.test(v)) throw bad("not a Kafka version such as 2.8 or 3.0-IV1");
       return v;
   }
 }

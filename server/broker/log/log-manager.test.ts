@@ -13,9 +13,9 @@ const tempDir = () => {
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-const codeOf = (fn: () => unknown) => {
+const codeOf = async (fn: () => Promise<unknown>) => {
   try {
-    fn();
+    await fn();
     return 0;
   } catch (err) {
     return (err as { code: number }).code;
@@ -26,11 +26,11 @@ describe("topics", () => {
   it("persist name, id, partitions and configs atomically across restarts; delete removes the files", async () => {
     const dataDir = tempDir();
     const logs = LogManager.open({ dataDir, backgroundIntervalMs: 60_000 });
-    const created = logs.createTopic("orders", { partitions: 3, configs: { "retention.ms": "1000", "cleanup.policy": "compact,delete" } });
+    const created = await logs.createTopic("orders", { partitions: 3, configs: { "retention.ms": "1000", "cleanup.policy": "compact,delete" } });
     await logs.partition("orders", 2).append(encodeRecordBatch([{ key: Buffer.from("k"), value: Buffer.from("v") }]));
-    logs.createPartitions("orders", 5);
-    logs.incrementalAlterConfigs("orders", [{ name: "retention.ms", op: "set", value: "5000" }, { name: "cleanup.policy", op: "subtract", value: "delete" }]);
-    logs.createTopic("doomed", { partitions: 2 });
+    await logs.createPartitions("orders", 5);
+    await logs.incrementalAlterConfigs("orders", [{ name: "retention.ms", op: "set", value: "5000" }, { name: "cleanup.policy", op: "subtract", value: "delete" }]);
+    await logs.createTopic("doomed", { partitions: 2 });
     const clusterId = logs.clusterId;
     await logs.close();
     expect(readdirSync(join(dataDir, "log")).filter((f) => f.endsWith(".tmp"))).toEqual([]);
@@ -42,7 +42,7 @@ describe("topics", () => {
     expect(again.partition("orders", 2).logEndOffset).toBe(1);
     expect(again.partition("orders", 2).logSettings).toMatchObject({ retentionMs: 5000, compact: true, deleteOld: false });
     expect(again.describeConfigs("orders").find((c) => c.name === "retention.ms")).toMatchObject({ value: "5000", isDefault: false, source: "topic" });
-    again.deleteTopic("doomed");
+    await again.deleteTopic("doomed");
     expect(existsSync(join(dataDir, "log", "doomed-0"))).toBe(false);
     expect(again.topic("doomed")).toBeUndefined();
     await again.close();
@@ -53,20 +53,20 @@ describe("topics", () => {
 
   it("validates names, partition counts and configs as Kafka does, changing nothing on error", async () => {
     const logs = LogManager.open({ dataDir: tempDir(), backgroundIntervalMs: 60_000 });
-    logs.createTopic("metrics.cpu", { partitions: 1 });
-    expect(codeOf(() => logs.createTopic("bad name", { partitions: 1 }))).toBe(17); // INVALID_TOPIC_EXCEPTION
-    expect(codeOf(() => logs.createTopic("x".repeat(250), { partitions: 1 }))).toBe(17);
-    expect(codeOf(() => logs.createTopic("..", { partitions: 1 }))).toBe(17);
-    expect(codeOf(() => logs.createTopic("metrics_cpu", { partitions: 1 }))).toBe(17); // collides with metrics.cpu
-    expect(codeOf(() => logs.createTopic("metrics.cpu", { partitions: 1 }))).toBe(36); // TOPIC_ALREADY_EXISTS
-    expect(codeOf(() => logs.createTopic("zero", { partitions: 0 }))).toBe(37); // INVALID_PARTITIONS
-    expect(codeOf(() => logs.createTopic("cfg", { partitions: 1, configs: { "no.such.config": "1" } }))).toBe(40); // INVALID_CONFIG
-    expect(codeOf(() => logs.createTopic("cfg", { partitions: 1, configs: { "retention.ms": "soon" } }))).toBe(40);
-    expect(codeOf(() => logs.createTopic("cfg", { partitions: 1, configs: { "cleanup.policy": "archive" } }))).toBe(40);
-    expect(codeOf(() => logs.createTopic("cfg", { partitions: 1, configs: { "min.cleanable.dirty.ratio": "1.5" } }))).toBe(40);
-    expect(codeOf(() => logs.createPartitions("metrics.cpu", 1))).toBe(37);
-    expect(codeOf(() => logs.alterConfigs("metrics.cpu", { "segment.bytes": "-5" }))).toBe(40);
-    expect(codeOf(() => logs.alterConfigs("nope", {}))).toBe(3); // UNKNOWN_TOPIC_OR_PARTITION
+    await logs.createTopic("metrics.cpu", { partitions: 1 });
+    expect(await codeOf(() => logs.createTopic("bad name", { partitions: 1 }))).toBe(17); // INVALID_TOPIC_EXCEPTION
+    expect(await codeOf(() => logs.createTopic("x".repeat(250), { partitions: 1 }))).toBe(17);
+    expect(await codeOf(() => logs.createTopic("..", { partitions: 1 }))).toBe(17);
+    expect(await codeOf(() => logs.createTopic("metrics_cpu", { partitions: 1 }))).toBe(17); // collides with metrics.cpu
+    expect(await codeOf(() => logs.createTopic("metrics.cpu", { partitions: 1 }))).toBe(36); // TOPIC_ALREADY_EXISTS
+    expect(await codeOf(() => logs.createTopic("zero", { partitions: 0 }))).toBe(37); // INVALID_PARTITIONS
+    expect(await codeOf(() => logs.createTopic("cfg", { partitions: 1, configs: { "no.such.config": "1" } }))).toBe(40); // INVALID_CONFIG
+    expect(await codeOf(() => logs.createTopic("cfg", { partitions: 1, configs: { "retention.ms": "soon" } }))).toBe(40);
+    expect(await codeOf(() => logs.createTopic("cfg", { partitions: 1, configs: { "cleanup.policy": "archive" } }))).toBe(40);
+    expect(await codeOf(() => logs.createTopic("cfg", { partitions: 1, configs: { "min.cleanable.dirty.ratio": "1.5" } }))).toBe(40);
+    expect(await codeOf(() => logs.createPartitions("metrics.cpu", 1))).toBe(37);
+    expect(await codeOf(() => logs.alterConfigs("metrics.cpu", { "segment.bytes": "-5" }))).toBe(40);
+    expect(await codeOf(() => logs.alterConfigs("nope", {}))).toBe(3); // UNKNOWN_TOPIC_OR_PARTITION
     expect(logs.topics().map((t) => t.name)).toEqual(["metrics.cpu"]);
     expect(logs.topic("metrics.cpu")!.configs).toEqual({});
     await logs.close();

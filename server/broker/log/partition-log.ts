@@ -1,9 +1,9 @@
 import { existsSync, fsyncSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCode, KafkaError } from "../../kafka/errors";
 import { logger } from "../../log";
-import { BASE_OFFSET, BATCH_LENGTH, decodeRecordBatch, HEADER_SIZE, LAST_OFFSET_DELTA, LEADER_EPOCH, LOG_OVERHEAD, MAX_TIMESTAMP, readBatchHeader, RECORD_COUNT, rewriteCrc, validateBatch } from "../../kafka/records/batch";
+import { BASE_OFFSET, BASE_TIMESTAMP, BATCH_LENGTH, decodeRecordBatch, HEADER_SIZE, keylessRecords, LAST_OFFSET_DELTA, LEADER_EPOCH, LOG_OVERHEAD, MAX_TIMESTAMP, readBatchHeader, RECORD_COUNT, repairMaxTimestamp, rewriteCrc, validateBatch } from "../../kafka/records/batch";
 import { fsyncDirAsync, writeFileAtomic, writeFileAtomicAsync } from "./atomic";
 import { commitSwap, completeSwaps, discardCleaned } from "./cleaner-files";
 import type { LogSettings } from "./configs";
@@ -38,6 +38,19 @@ interface Checkpoint {
   producerOffset: number;
   /** The cleaner's first dirty offset: everything below it was compacted at least once. */
   cleanedTo?: number;
+}
+
+/** INVALID_RECORD naming the refused records by their index in the request (Produce v8+ recordErrors). */
+export class InvalidRecordsError extends KafkaError {
+  constructor(
+    readonly recordIndexes: number[],
+    message: string,
+  ) {
+    super(ErrorCode.INVALID_RECORD, message);
+  }
+
+  /** Kafka's wording for each record. */
+  static readonly RECORD_MESSAGE = "Compacted topic cannot accept a record without a key";
 }
 
 const CHECKPOINT = "checkpoint.json";
@@ -86,6 +99,19 @@ export class PartitionLog {
     mkdirSync(dir, { recursive: true });
     const p = new PartitionLog(dir, topic, partition, settings, clock, handles);
     p.recover();
+    return p;
+  }
+
+  /**
+   * A new, empty partition, made without blocking the event loop: its directory is created (any
+   * leftover of a topic deleted before a crash removed first) and its first segment's file is
+   * made on first use.
+   */
+  static async create(dir: string, topic: string, partition: number, settings: LogSettings, clock: () => number = Date.now, handles = new FileHandles()): Promise<PartitionLog> {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    const p = new PartitionLog(dir, topic, partition, settings, clock, handles);
+    p.segments.push(Segment.fresh(dir, 0, clock(), handles));
     return p;
   }
 
@@ -201,17 +227,8 @@ export class PartitionLog {
   async append(batches: Buffer): Promise<AppendResult> {
     if (this.corruption) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, this.corruption);
     const s = this.settings;
-    // Pass 1: validate, and find duplicates of an idempotent producer's retried batches.
-    const positions: number[] = [];
-    let pos = 0;
-    let records = 0;
-    while (pos < batches.length) {
-      const size = validateBatch(batches, pos, s.maxMessageBytes);
-      positions.push(pos);
-      records += batches.readInt32BE(pos + LAST_OFFSET_DELTA) + 1;
-      pos += size;
-    }
-    if (positions.length === 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, "the produce request holds no record batch");
+    // Pass 1: validate; then find duplicates of an idempotent producer's retried batches.
+    const { positions, records } = this.validateBatches(batches);
     const now = this.clock();
     let first = -1;
     let lastOffset = -1;
@@ -267,6 +284,33 @@ export class PartitionLog {
       if (this.unflushed >= s.flushMessages) void this.flush().catch((err) => log.error({ err, topic: this.topic }, "flush failed"));
     }
     return result;
+  }
+
+  /**
+   * Checks every batch of a produce request before anything is written: framing, CRC and size,
+   * a usable max timestamp (computed when the producer left it out), and on compacted topics a
+   * key on every record. Only those two repairs look at records, and only when needed.
+   */
+  private validateBatches(batches: Buffer): { positions: number[]; records: number } {
+    const s = this.settings;
+    const positions: number[] = [];
+    const keyless: number[] = [];
+    let pos = 0;
+    let records = 0;
+    while (pos < batches.length) {
+      const size = validateBatch(batches, pos, s.maxMessageBytes);
+      if (!s.logAppendTime) {
+        const max = Number(batches.readBigInt64BE(pos + MAX_TIMESTAMP));
+        if (max === -1 || max < Number(batches.readBigInt64BE(pos + BASE_TIMESTAMP))) repairMaxTimestamp(batches, pos);
+      }
+      if (s.compact && !readBatchHeader(batches, pos).control) for (const i of keylessRecords(batches, pos)) keyless.push(records + i);
+      positions.push(pos);
+      records += batches.readInt32BE(pos + LAST_OFFSET_DELTA) + 1;
+      pos += size;
+    }
+    if (positions.length === 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, "the produce request holds no record batch");
+    if (keyless.length) throw new InvalidRecordsError(keyless, `${keyless.length} of the records have no key; a compacted topic (cleanup.policy=compact) keeps the latest record per key, so every record needs one`);
+    return { positions, records };
   }
 
   private maybeRoll(incoming: number, now: number): void {
@@ -433,6 +477,22 @@ export class PartitionLog {
     return best;
   }
 
+  /**
+   * ListOffsets v0: up to max offsets, newest first, among the segment starts and the high
+   * watermark whose time is at or before ts (-1 starts from the high watermark, -2 answers the log
+   * start). A segment's time is its newest record's, as Kafka's was the file's last write.
+   */
+  offsetsBefore(ts: number, max: number): number[] {
+    const points = this.segments.map((seg) => ({ offset: Math.max(seg.baseOffset, this.logStartOffset), time: seg.maxTimestamp >= 0 ? seg.maxTimestamp : seg.createdAt }));
+    if (this.active.size > 0) points.push({ offset: this.highWatermark, time: this.clock() });
+    let from = points.length - 1;
+    if (ts === -2) from = 0;
+    else if (ts !== -1) while (from >= 0 && points[from].time > ts) from--;
+    const out: number[] = [];
+    for (let i = from; i >= 0 && out.length < max; i--) out.push(points[i].offset);
+    return out;
+  }
+
   /** DeleteRecords: moves the log start offset; whole segments below it are deleted. */
   deleteRecordsBefore(offset: number): number {
     const target = offset === -1 ? this.highWatermark : offset;
@@ -524,6 +584,13 @@ export class PartitionLog {
   /** Clean shutdown: flush, persist indexes and checkpoints, and leave the marker that skips recovery. */
   async close(): Promise<void> {
     await this.flush();
+    // A partition never written to has nothing to keep: recovery of an empty directory is free,
+    // and a broker with tens of thousands of fresh partitions stops in moments.
+    if (this.segments.length === 1 && this.active.size === 0 && this.logStartOffset === 0 && this.producers.producers.size === 0) {
+      this.active.close();
+      this.listeners.clear();
+      return;
+    }
     this.active.writeIndexes();
     this.recoveryPoint = this.logEndOffset;
     // One directory fsync makes both the checkpoint's rename and the marker durable, and the
@@ -536,11 +603,11 @@ export class PartitionLog {
     this.listeners.clear();
   }
 
-  /** Deletes the partition's files (DeleteTopics). */
-  destroy(): void {
+  /** Deletes the partition's files (DeleteTopics); long polls waiting on it wake up first. */
+  async destroy(): Promise<void> {
     for (const seg of this.segments) seg.close();
-    rmSync(this.dir, { recursive: true, force: true });
     for (const fn of this.listeners) fn();
     this.listeners.clear();
+    await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -108,6 +108,11 @@ export class Segment implements FileHandleOwner {
     return seg;
   }
 
+  /** An empty segment whose file does not exist yet: the first open ("a+") creates it. */
+  static fresh(dir: string, baseOffset: number, now: number, handles: FileHandles): Segment {
+    return new Segment(dir, baseOffset, handles, 0, now, ".log");
+  }
+
   /**
    * Opens an existing segment. With `validate` every batch is checked (length, magic, CRC) and
    * a torn or corrupt tail is truncated away; returns how many bytes were cut.

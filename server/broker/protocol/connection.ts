@@ -2,12 +2,17 @@ import type { Socket } from "node:net";
 import { ErrorCode } from "../../kafka/errors";
 import { requestMetrics } from "../metrics";
 import { logger } from "../../log";
-import { ProtocolError, Reader, Writer } from "../../kafka/codec";
+import { ProtocolError, Reader } from "../../kafka/codec";
 import { APIS, ApiKey, type ApiSpec } from "../../kafka/messages";
+import { CloseLog } from "./close-log";
+import { FrameReader } from "./frames";
+import type { RequestMemoryPool } from "./request-memory";
 import type { SaslAuthenticator } from "./sasl";
-import { decodeStruct, encodeStruct, isFlexible } from "../../kafka/schema";
+import { decodeStruct, isFlexible } from "../../kafka/schema";
+import { encodeResponse } from "./encode";
 
 const log = logger("broker.connection");
+const closeLog = new CloseLog(log);
 
 type Body = Record<string, any>;
 
@@ -23,21 +28,30 @@ export interface ConnectionLimits {
   maxInFlight: number;
 }
 
+/** Kafka's sasl.server.max.receive.size: the largest frame a client may send before it has authenticated. */
+export const SASL_MAX_RECEIVE_BYTES = 512 * 1024;
+
+/** A request in order of arrival: its response once ready, and the pool bytes it holds until that is written. */
 interface Slot {
   frame?: Buffer[] | null;
+  bytes: number;
 }
 
 /**
  * One client connection: size-prefixed frames in, responses out in request order (Kafka clients
  * pipeline requests and match responses by order as well as correlation id). A frame that cannot
- * be parsed closes this connection only.
+ * be parsed closes this connection only. The socket is read only while the connection has room:
+ * fewer than maxInFlight requests unanswered, its responses being taken by the client, and the
+ * broker's request memory granted for the frame being read; otherwise it is paused, and the
+ * kernel holds the client back.
  */
 export class Connection {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  private readonly reader: FrameReader;
   private queue: Slot[] = [];
   private closed = false;
-  private readonly abort = new AbortController();
+  private draining = false;
+  /** Made when a request first asks for it (a long-poll fetch): most connections never need one. */
+  private abort: AbortController | undefined;
   private rawSasl = false;
   readonly clientHost: string;
 
@@ -45,10 +59,17 @@ export class Connection {
     private socket: Socket,
     private dispatcher: Dispatcher,
     private limits: ConnectionLimits,
+    private pool: RequestMemoryPool,
     private sasl: SaslAuthenticator | undefined,
     private onClose: () => void,
   ) {
     this.clientHost = socket.remoteAddress ?? "unknown";
+    this.reader = new FrameReader(pool, limits.idleMs, {
+      limit: () => (this.authenticated ? { bytes: limits.maxRequestBytes, setting: "socket.request.max.bytes" } : { bytes: Math.min(limits.maxRequestBytes, SASL_MAX_RECEIVE_BYTES), setting: "sasl.server.max.receive.size (before SASL authentication)" }),
+      frame: (frame, reserved) => this.onFrame(frame, reserved),
+      refuse: (reason) => this.close(reason),
+      granted: () => this.updateFlow(),
+    });
     socket.setNoDelay(true);
     socket.setTimeout(limits.idleMs);
     socket.on("timeout", () => {
@@ -56,12 +77,19 @@ export class Connection {
       if (this.queue.length === 0) this.close("idle longer than connections.max.idle.ms");
       else socket.setTimeout(limits.idleMs);
     });
-    socket.on("data", (d) => this.onData(d));
-    socket.on("drain", () => this.resume());
+    socket.on("data", (d: Buffer) => {
+      this.reader.push(d);
+      this.updateFlow();
+    });
+    socket.on("drain", () => this.updateFlow());
     socket.on("error", (err) => log.debug({ err, client: this.clientHost }, "socket error"));
     socket.on("close", () => {
       this.closed = true;
-      this.abort.abort();
+      this.abort?.abort();
+      this.reader.dispose();
+      // Answered but unwritten requests give their memory back now; the rest when their handler ends.
+      for (const slot of this.queue) if (slot.frame !== undefined) this.release(slot);
+      this.queue = [];
       this.onClose();
     });
   }
@@ -73,55 +101,56 @@ export class Connection {
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    log.info({ client: this.clientHost, reason }, "closing connection");
+    closeLog.closed(this.clientHost, reason);
     this.socket.destroy();
   }
 
-  private onData(data: Buffer): void {
-    this.chunks.push(data);
-    this.buffered += data.length;
-    this.readFrames();
+  /** Aborted when the connection closes (already, for one that closed before anyone asked). */
+  private get signal(): AbortSignal {
+    if (!this.abort) {
+      this.abort = new AbortController();
+      if (this.closed) this.abort.abort();
+    }
+    return this.abort.signal;
+  }
+
+  private get mayRead(): boolean {
+    return !this.closed && !this.reader.waitingForMemory && this.queue.length < this.limits.maxInFlight && !this.socket.writableNeedDrain;
   }
 
   /**
-   * Dispatches the complete frames buffered so far, stopping while the connection is paused: a
-   * client that pipelines requests but does not read its responses gets at most maxInFlight
-   * requests handled, and the rest wait in its socket, not in our memory.
+   * Pauses or resumes the socket for the connection's state and hands over the frames it may
+   * read now. Requests finishing while frames are handed over do not start a second pass.
    */
-  private readFrames(): void {
-    while (this.buffered >= 4 && !this.closed && !this.socket.isPaused()) {
-      const head = this.chunks[0].length >= 4 ? this.chunks[0] : Buffer.concat(this.chunks);
-      const size = head.readInt32BE(0);
-      // Checked before anything is allocated for the frame.
-      if (size < 0 || size > this.limits.maxRequestBytes) {
-        this.close(`request of ${size} bytes exceeds socket.request.max.bytes ${this.limits.maxRequestBytes}`);
-        return;
-      }
-      if (this.buffered < 4 + size) return;
-      const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-      const frame = all.subarray(4, 4 + size);
-      const rest = all.subarray(4 + size);
-      this.chunks = rest.length ? [rest] : [];
-      this.buffered = rest.length;
-      this.onFrame(frame);
+  private updateFlow(): void {
+    if (this.closed) return;
+    if (!this.mayRead) {
+      if (!this.socket.isPaused()) this.socket.pause();
+      return;
     }
+    if (this.socket.isPaused()) this.socket.resume();
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      this.reader.drain(() => this.mayRead);
+    } finally {
+      this.draining = false;
+    }
+    if (!this.mayRead && !this.socket.isPaused()) this.socket.pause();
   }
 
-  private pause(): void {
-    if (!this.socket.isPaused()) this.socket.pause();
+  private release(slot: Slot): void {
+    if (slot.bytes) this.pool.release(slot.bytes);
+    slot.bytes = 0;
   }
 
-  private resume(): void {
-    if (this.closed || this.socket.writableNeedDrain || this.queue.length >= this.limits.maxInFlight || !this.socket.isPaused()) return;
-    this.socket.resume();
-    this.readFrames();
-  }
-
-  private onFrame(frame: Buffer): void {
-    if (this.rawSasl) return this.onRawSasl(frame);
-    const slot: Slot = {};
+  private onFrame(frame: Buffer, reserved: number): void {
+    if (this.rawSasl) {
+      this.onRawSasl(frame);
+      return this.pool.release(reserved);
+    }
+    const slot: Slot = { bytes: reserved };
     this.queue.push(slot);
-    if (this.queue.length >= this.limits.maxInFlight) this.pause();
     let apiKey = -1;
     let apiVersion = -1;
     let correlationId = 0;
@@ -136,7 +165,9 @@ export class Connection {
       const clientId = idLen < 0 ? "" : r.take(idLen).toString("utf8");
       if (!api) throw new ProtocolError(`unknown API key ${apiKey}`);
       if (apiVersion < api.servedMinVersion || apiVersion > api.maxVersion) {
-        if (apiKey === ApiKey.ApiVersions) return this.finish(slot, this.apiVersionsFallback(correlationId));
+        if (apiKey === ApiKey.ApiVersions) return this.answerApiVersionsFallback(slot, correlationId);
+        // The client will see only a closed connection; the log is where a user learns why.
+        log.warn({ client: this.clientHost, clientId, api: api.name, apiVersion, supported: `${api.servedMinVersion}-${api.maxVersion}` }, "request version not supported; closing the connection");
         throw new ProtocolError(`${api.name} v${apiVersion} is not supported (supported ${api.servedMinVersion}-${api.maxVersion})`);
       }
       if (!this.authenticated && apiKey !== ApiKey.ApiVersions && apiKey !== ApiKey.SaslHandshake && apiKey !== ApiKey.SaslAuthenticate) {
@@ -148,21 +179,33 @@ export class Connection {
       const metrics = requestMetrics(api.name);
       metrics.count.inc();
       const started = performance.now();
-      const info = { apiVersion, clientId, clientHost: this.clientHost, signal: this.abort.signal };
+      const self = this;
+      const info = {
+        apiVersion,
+        clientId,
+        clientHost: this.clientHost,
+        get signal() {
+          return self.signal;
+        },
+      };
       const respond = (res: Body | null) => {
         metrics.latency.observe(performance.now() - started);
-        this.finish(slot, res && this.encode(api, apiVersion, correlationId, res));
+        if (res) this.answer(slot, api, apiVersion, correlationId, res);
+        else this.finish(slot, null);
       };
       const result = this.sasl && (apiKey === ApiKey.SaslHandshake || apiKey === ApiKey.SaslAuthenticate) ? this.saslStep(apiKey, apiVersion, body) : this.dispatcher.handle(api, body, info);
       if (result instanceof Promise) {
         result.then(respond, (err) => {
           metrics.errors.inc();
           log.error({ err, api: api.name }, "request failed");
+          this.finish(slot, null);
           this.close(`${api.name} failed: ${(err as Error).message}`);
         });
       } else respond(result);
     } catch (err) {
-      if (apiKey >= 0) requestMetrics(APIS.get(apiKey)?.name ?? `unknown-${apiKey}`).errors.inc();
+      // Every key we do not serve shares one series: a client must not be able to mint series.
+      if (apiKey >= 0) requestMetrics(APIS.get(apiKey)?.name ?? "unknown").errors.inc();
+      this.finish(slot, null);
       this.close(err instanceof ProtocolError || err instanceof RangeError ? `malformed request (api ${apiKey} v${apiVersion}): ${(err as Error).message}` : `request failed: ${(err as Error).message}`);
       if (!(err instanceof ProtocolError || err instanceof RangeError)) log.error({ err }, "request handling failed");
     }
@@ -199,37 +242,41 @@ export class Connection {
     this.sasl = undefined;
   }
 
-  private encode(api: ApiSpec, version: number, correlationId: number, body: Body): Buffer[] {
-    const w = new Writer(512);
-    w.int32(correlationId);
-    const flexible = isFlexible(api.response, version);
-    // ApiVersions always answers with response header v0 so any client can read it.
-    if (flexible && api.key !== ApiKey.ApiVersions) w.uvarint(0);
-    encodeStruct(w, api.response.fields, { throttleTimeMs: 0, ...body }, version, flexible);
-    return w.frame();
+  /** Encodes the response (a huge one in slices, see encode.ts) and queues it in its place. */
+  private answer(slot: Slot, api: ApiSpec, version: number, correlationId: number, body: Body): void {
+    const frame = encodeResponse(api, version, correlationId, body);
+    if (!(frame instanceof Promise)) return this.finish(slot, frame);
+    frame.then(
+      (f) => this.finish(slot, f),
+      (err: Error) => {
+        log.error({ err, api: api.name }, "encoding the response failed");
+        this.finish(slot, null);
+        this.close(`${api.name} response could not be encoded: ${err.message}`);
+      },
+    );
   }
 
   /**
    * An ApiVersions version we do not know: answer in v0 with UNSUPPORTED_VERSION and, as Kafka
    * does, only ApiVersions' own range, so the client retries at the highest version we speak.
    */
-  private apiVersionsFallback(correlationId: number): Buffer[] {
+  private answerApiVersionsFallback(slot: Slot, correlationId: number): void {
     const api = APIS.get(ApiKey.ApiVersions)!;
-    return this.encode(api, 0, correlationId, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: [{ apiKey: api.key, minVersion: api.minVersion, maxVersion: api.maxVersion }] });
+    this.answer(slot, api, 0, correlationId, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: [{ apiKey: api.key, minVersion: api.minVersion, maxVersion: api.maxVersion }] });
   }
 
+  /** Writes the responses that are next in order; a request's memory returns to the pool once its response is handed to the socket. */
   private finish(slot: Slot, frame: Buffer[] | null): void {
     slot.frame = frame;
+    if (this.closed) return this.release(slot);
     this.socket.cork();
     while (this.queue.length && this.queue[0].frame !== undefined) {
       const done = this.queue.shift()!;
-      if (done.frame && !this.closed) {
-        for (const chunk of done.frame) this.socket.write(chunk);
-      }
+      if (done.frame) for (const chunk of done.frame) this.socket.write(chunk);
+      this.release(done);
     }
     this.socket.uncork();
-    if (this.socket.writableNeedDrain) this.pause();
-    else this.resume();
+    this.updateFlow();
   }
 }
 

@@ -1,11 +1,12 @@
 import { codeOf, ErrorCode, errorName, KafkaError } from "../../kafka/errors";
 import type { GroupCoordinator } from "../groups/coordinator";
-import type { LogManager } from "../log/log-manager";
-import type { PartitionLog } from "../log/partition-log";
+import type { LogManager, TopicRequest } from "../log/log-manager";
+import { InvalidRecordsError, type PartitionLog } from "../log/partition-log";
 import { OFFSETS_TOPIC } from "../groups/offsets-store";
 import { TOPIC_CONFIGS } from "../log/configs";
 import { forgetTopic, partitionCounters } from "../metrics";
 import { forEachBatch } from "../../kafka/records/batch";
+import { mapInSlices, Slices } from "./slices";
 import { logger } from "../../log";
 
 const log = logger("broker.api");
@@ -31,8 +32,19 @@ export interface RequestInfo {
 }
 
 const RESOURCE_TOPIC = 2;
+/**
+ * Topics one request may create (CreateTopics, or auto-creation by Metadata and Produce): each
+ * request's work stays bounded, and so does the time others wait for the topic metadata write.
+ */
+export const MAX_TOPICS_CREATED_PER_REQUEST = 1000;
+const TRANSACTIONS_UNSUPPORTED = "transactions are not supported yet: use an idempotent producer without a transactional.id";
 /** DescribeConfigs v3+ config types (Kafka's ConfigType ids) by our config kinds. */
 const CONFIG_TYPES: Record<string, number> = { boolean: 1, string: 2, int: 3, long: 5, double: 6 };
+/**
+ * What an errored Fetch partition carries: empty records, not null, as Kafka answers; librdkafka
+ * 2.x rejects a whole response with a null record set and so never sees the partition's error.
+ */
+const NO_RECORDS = Buffer.alloc(0);
 /** One broker, never a leader change: every partition stays at leader epoch 0. */
 const LEADER_EPOCH = 0;
 const RESOURCE_BROKER = 4;
@@ -62,19 +74,41 @@ function note(err: unknown, what: string): number {
 export class Handlers {
   constructor(private b: BrokerContext) {}
 
-  private ensureTopic(name: string, allowCreate: boolean): boolean {
-    if (this.b.logs.topic(name)) return true;
-    if (!allowCreate || !this.b.autoCreateTopics) return false;
-    this.b.logs.createTopic(name, { partitions: this.b.numPartitions });
-    return true;
+  /**
+   * The topics of a request that are not there (after waiting for any being created), each with
+   * its error. Unknown ones are auto-created in one batch when allowed (auto.create.topics.enable),
+   * at most MAX_TOPICS_CREATED_PER_REQUEST of them; the rest get LEADER_NOT_AVAILABLE, which
+   * clients retry, so each retry creates the next batch, as Kafka answers while it creates a topic.
+   */
+  private async ensureTopics(names: string[], allowCreate: boolean): Promise<Map<string, KafkaError>> {
+    // Only when some are being created: without a wait, this request's own creations are under
+    // way before the next request on the connection is looked at, so that one waits for them.
+    const pending = names.map((n) => this.b.logs.creation(n)).filter((p) => p !== undefined);
+    if (pending.length) await Promise.all(pending);
+    const unknown = [...new Set(names.filter((n) => !this.b.logs.topic(n)))];
+    const missing = new Map<string, KafkaError>();
+    if (!allowCreate || !this.b.autoCreateTopics) {
+      for (const n of unknown) missing.set(n, new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${n}' does not exist`));
+      return missing;
+    }
+    const now = unknown.slice(0, MAX_TOPICS_CREATED_PER_REQUEST);
+    for (const n of unknown.slice(MAX_TOPICS_CREATED_PER_REQUEST)) missing.set(n, new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `at most ${MAX_TOPICS_CREATED_PER_REQUEST} topics are auto-created per request; retry for the rest`));
+    const results = await this.b.logs.createTopics(now.map((name) => ({ name, partitions: this.b.numPartitions })));
+    results.forEach((r, i) => {
+      // Another request may have created it meanwhile: then it is there.
+      if (r instanceof KafkaError && r.code !== ErrorCode.TOPIC_ALREADY_EXISTS) missing.set(now[i], r);
+    });
+    return missing;
   }
 
   // ---- Metadata ----
-  metadata(req: Body, info: RequestInfo): Body {
+  async metadata(req: Body, info: RequestInfo): Promise<Body> {
     const v = info.apiVersion;
     const wanted = req.topics as Body[] | null;
     const all = wanted === null || (v === 0 && wanted.length === 0);
     const allowCreate = v < 4 || req.allowAutoTopicCreation !== false;
+    const names = all ? [] : wanted!.map((w) => (w.name as string | null) || (w.topicId ? (this.b.logs.topicById(w.topicId)?.name ?? null) : null));
+    const missing = await this.ensureTopics(names.filter((n): n is string => n !== null), allowCreate);
     const describe = (name: string) => {
       const t = this.b.logs.topic(name)!;
       return {
@@ -86,17 +120,12 @@ export class Handlers {
       };
     };
     const topics = all
-      ? this.b.logs.topics().map((t) => describe(t.name))
-      : wanted!.map((w) => {
-          let name: string | null = w.name;
-          if (!name && w.topicId) name = this.b.logs.topicById(w.topicId)?.name ?? null;
+      ? await mapInSlices(this.b.logs.topics(), (t) => describe(t.name))
+      : await mapInSlices(wanted!, (w, i) => {
+          const name = names[i];
           if (!name) return { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: w.topicId, partitions: [] };
-          try {
-            if (this.ensureTopic(name, allowCreate)) return describe(name);
-          } catch (err) {
-            return { errorCode: note(err, "auto-create"), name, partitions: [] };
-          }
-          return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, partitions: [] };
+          const err = missing.get(name);
+          return err ? { errorCode: note(err, "auto-create"), name, partitions: [] } : describe(name);
         });
     return {
       brokers: [{ nodeId: this.b.nodeId, host: this.b.advertisedHost, port: this.b.advertisedPort(), rack: null }],
@@ -113,23 +142,17 @@ export class Handlers {
       return { responses: (req.topicData as Body[]).map((t) => ({ name: t.name, partitionResponses: (t.partitionData as Body[]).map((p) => ({ index: p.index, errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1 })) })) };
     }
     if (req.transactionalId != null) {
-      return { responses: (req.topicData as Body[]).map((t) => ({ name: t.name, partitionResponses: (t.partitionData as Body[]).map((p) => ({ index: p.index, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, baseOffset: -1, errorMessage: "transactions are not supported by this broker" })) })) };
+      return { responses: (req.topicData as Body[]).map((t) => ({ name: t.name, partitionResponses: (t.partitionData as Body[]).map((p) => ({ index: p.index, errorCode: ErrorCode.INVALID_REQUEST, baseOffset: -1, errorMessage: TRANSACTIONS_UNSUPPORTED })) })) };
     }
+    const missing = await this.ensureTopics((req.topicData as Body[]).map((t) => t.name as string).filter((n) => n !== OFFSETS_TOPIC), true);
     const responses = await Promise.all(
       (req.topicData as Body[]).map(async (t) => {
-        let exists = false;
-        let topicError: unknown;
-        try {
-          // Clients must not write the broker's own offsets topic: a foreign record there would make
-          // committed offsets unreadable on the next start. Kafka refuses it the same way.
-          if (t.name === OFFSETS_TOPIC) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `${OFFSETS_TOPIC} is internal: the broker writes it; commit offsets with OffsetCommit`);
-          exists = this.ensureTopic(t.name, true);
-        } catch (err) {
-          topicError = err;
-        }
+        // Clients must not write the broker's own offsets topic: a foreign record there would make
+        // committed offsets unreadable on the next start. Kafka refuses it the same way.
+        const topicError = t.name === OFFSETS_TOPIC ? new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `${OFFSETS_TOPIC} is internal: the broker writes it; commit offsets with OffsetCommit`) : missing.get(t.name);
         const partitionResponses = await Promise.all(
           (t.partitionData as Body[]).map(async (p) => {
-            if (topicError || !exists) return { index: p.index, errorCode: topicError ? codeOf(topicError) : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, baseOffset: -1, errorMessage: errorMessage(topicError) };
+            if (topicError) return { index: p.index, errorCode: topicError.code, baseOffset: -1, errorMessage: topicError.message };
             try {
               const records = p.records as Buffer | null;
               if (!records || records.length === 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, "empty record set");
@@ -141,7 +164,8 @@ export class Handlers {
             } catch (err) {
               const code = note(err, "produce");
               if (code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) log.warn({ topic: t.name, partition: p.index, error: errorName(code), reason: (err as Error).message }, "produce rejected");
-              return { index: p.index, errorCode: code, baseOffset: -1, errorMessage: errorMessage(err) };
+              const recordErrors = err instanceof InvalidRecordsError ? err.recordIndexes.map((batchIndex) => ({ batchIndex, batchIndexErrorMessage: InvalidRecordsError.RECORD_MESSAGE })) : [];
+              return { index: p.index, errorCode: code, baseOffset: -1, errorMessage: errorMessage(err), recordErrors };
             }
           }),
         );
@@ -186,6 +210,7 @@ export class Handlers {
   }
 
   private async readFetch(req: Body, maxBytes: number) {
+    const slices = new Slices();
     let bytes = 0;
     let failed = false;
     const logs: PartitionLog[] = [];
@@ -193,12 +218,13 @@ export class Handlers {
     for (const t of req.topics as Body[]) {
       const partitions = [];
       for (const p of t.partitions as Body[]) {
+        if (slices.due) await slices.next();
         let pl: PartitionLog;
         try {
           pl = this.b.logs.partition(t.topic, p.partition);
         } catch (err) {
           failed = true;
-          partitions.push({ partitionIndex: p.partition, errorCode: codeOf(err), highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null });
+          partitions.push({ partitionIndex: p.partition, errorCode: codeOf(err), highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: NO_RECORDS });
           continue;
         }
         logs.push(pl);
@@ -216,7 +242,7 @@ export class Handlers {
           partitions.push({ partitionIndex: p.partition, errorCode: 0, highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset, abortedTransactions: null, records: r.records });
         } catch (err) {
           failed = true;
-          partitions.push({ partitionIndex: p.partition, errorCode: note(err, "fetch"), highWatermark: pl.highWatermark, lastStableOffset: pl.highWatermark, logStartOffset: pl.logStartOffset, records: null });
+          partitions.push({ partitionIndex: p.partition, errorCode: note(err, "fetch"), highWatermark: pl.highWatermark, lastStableOffset: pl.highWatermark, logStartOffset: pl.logStartOffset, records: NO_RECORDS });
         }
       }
       responses.push({ topic: t.topic, partitions });
@@ -225,14 +251,20 @@ export class Handlers {
   }
 
   // ---- ListOffsets ----
-  async listOffsets(req: Body, _info: RequestInfo): Promise<Body> {
+  async listOffsets(req: Body, info: RequestInfo): Promise<Body> {
+    const slices = new Slices();
     const topics = [];
     for (const t of req.topics as Body[]) {
       const partitions = [];
       for (const p of t.partitions as Body[]) {
+        if (slices.due) await slices.next();
         try {
           const pl = this.b.logs.partition(t.name, p.partitionIndex);
           const ts = p.timestamp as number;
+          if (info.apiVersion === 0) {
+            partitions.push({ partitionIndex: p.partitionIndex, errorCode: 0, oldStyleOffsets: pl.offsetsBefore(ts, p.maxNumOffsets) });
+            continue;
+          }
           let found: { offset: number; timestamp: number } | null;
           if (ts === -1) found = { offset: pl.highWatermark, timestamp: -1 };
           else if (ts === -2) found = { offset: pl.logStartOffset, timestamp: -1 };
@@ -240,7 +272,7 @@ export class Handlers {
           else found = (await pl.offsetForTimestamp(ts)) ?? { offset: -1, timestamp: -1 };
           partitions.push({ partitionIndex: p.partitionIndex, errorCode: 0, timestamp: found.timestamp, offset: found.offset, leaderEpoch: LEADER_EPOCH });
         } catch (err) {
-          partitions.push({ partitionIndex: p.partitionIndex, errorCode: note(err, "list offsets"), timestamp: -1, offset: -1 });
+          partitions.push({ partitionIndex: p.partitionIndex, errorCode: note(err, "list offsets"), oldStyleOffsets: [], timestamp: -1, offset: -1 });
         }
       }
       topics.push({ name: t.name, partitions });
@@ -280,70 +312,81 @@ export class Handlers {
   }
 
   // ---- topics ----
-  createTopics(req: Body, _info: RequestInfo): Body {
+  /**
+   * Topics past the first MAX_TOPICS_CREATED_PER_REQUEST get THROTTLING_QUOTA_EXCEEDED, as Kafka
+   * answers the topics over its controller mutation quota: Java's admin client creates them in
+   * a retry by itself; other clients show the message.
+   */
+  async createTopics(req: Body, _info: RequestInfo): Promise<Body> {
+    const all = req.topics as Body[];
+    const checked = all.map((t, i) => (i < MAX_TOPICS_CREATED_PER_REQUEST ? this.topicRequest(t) : new KafkaError(ErrorCode.THROTTLING_QUOTA_EXCEEDED, `at most ${MAX_TOPICS_CREATED_PER_REQUEST} topics are created per request; send the rest again`)));
+    const valid = checked.filter((c): c is TopicRequest => !(c instanceof KafkaError));
+    const created = await this.b.logs.createTopics(valid, { validateOnly: req.validateOnly });
+    let next = 0;
     return {
-      topics: (req.topics as Body[]).map((t) => {
-        try {
-          if (t.replicationFactor !== -1 && t.replicationFactor !== 1 && (t.assignments as Body[]).length === 0) {
-            throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${t.replicationFactor} larger than available brokers: 1.`);
-          }
-          const assignments = t.assignments as Body[];
-          if (assignments.length > 0 && (t.numPartitions !== -1 || t.replicationFactor !== -1)) {
-            throw new KafkaError(ErrorCode.INVALID_REQUEST, "give either replica assignments or numPartitions and replicationFactor, not both (set the latter to -1)");
-          }
-          assignments.forEach((a, i) => {
-            const ids = a.brokerIds as number[];
-            if (a.partitionIndex !== i) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `replica assignments must name partitions 0 to ${assignments.length - 1} in order`);
-            if (ids.length !== 1 || ids[0] !== this.b.nodeId) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `partition ${i} is assigned to brokers [${ids.join(", ")}]; this cluster has only broker ${this.b.nodeId}`);
-          });
-          const partitions = assignments.length || (t.numPartitions === -1 ? this.b.numPartitions : t.numPartitions);
-          const configs = Object.fromEntries((t.configs as Body[]).map((c) => [c.name, c.value]));
-          const created = this.b.logs.createTopic(t.name, { partitions, configs, validateOnly: req.validateOnly });
-          return {
-            name: t.name,
-            topicId: created.topicId,
-            errorCode: 0,
-            errorMessage: null,
-            numPartitions: partitions,
-            replicationFactor: 1,
-            configs: Object.entries(created.configs).map(([name, value]) => ({ name, value, readOnly: false, configSource: 1, isSensitive: false })),
-          };
-        } catch (err) {
-          return { name: t.name, errorCode: note(err, "create topic"), errorMessage: errorMessage(err), configs: null };
-        }
+      topics: all.map((t, i) => {
+        const c = checked[i] instanceof KafkaError ? checked[i] : created[next++];
+        if (c instanceof KafkaError) return { name: t.name, errorCode: note(c, "create topic"), errorMessage: c.message, configs: null };
+        return {
+          name: t.name,
+          topicId: c.topicId,
+          errorCode: 0,
+          errorMessage: null,
+          numPartitions: c.partitions,
+          replicationFactor: 1,
+          configs: Object.entries(c.configs).map(([name, value]) => ({ name, value, readOnly: false, configSource: 1, isSensitive: false })),
+        };
       }),
     };
   }
 
-  deleteTopics(req: Body, info: RequestInfo): Body {
+  /** A CreateTopics entry as a topic to create, after the checks only a request can fail (replication, assignments). */
+  private topicRequest(t: Body): TopicRequest | KafkaError {
+    const assignments = t.assignments as Body[];
+    if (t.replicationFactor !== -1 && t.replicationFactor !== 1 && assignments.length === 0) {
+      return new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${t.replicationFactor} larger than available brokers: 1.`);
+    }
+    if (assignments.length > 0 && (t.numPartitions !== -1 || t.replicationFactor !== -1)) {
+      return new KafkaError(ErrorCode.INVALID_REQUEST, "give either replica assignments or numPartitions and replicationFactor, not both (set the latter to -1)");
+    }
+    for (const [i, a] of assignments.entries()) {
+      const ids = a.brokerIds as number[];
+      if (a.partitionIndex !== i) return new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `replica assignments must name partitions 0 to ${assignments.length - 1} in order`);
+      if (ids.length !== 1 || ids[0] !== this.b.nodeId) return new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `partition ${i} is assigned to brokers [${ids.join(", ")}]; this cluster has only broker ${this.b.nodeId}`);
+    }
+    const partitions = assignments.length || (t.numPartitions === -1 ? this.b.numPartitions : t.numPartitions);
+    return { name: t.name, partitions, configs: Object.fromEntries((t.configs as Body[]).map((c) => [c.name, c.value])) };
+  }
+
+  async deleteTopics(req: Body, info: RequestInfo): Promise<Body> {
     const targets: { name: string | null; topicId?: string }[] = info.apiVersion >= 6 ? (req.topics as Body[]).map((t) => ({ name: t.name, topicId: t.topicId })) : (req.topicNames as string[]).map((name) => ({ name }));
-    return {
-      responses: targets.map((t) => {
-        const name = t.name ?? (t.topicId ? this.b.logs.topicById(t.topicId)?.name : undefined) ?? null;
-        try {
-          if (!name) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, "no topic with this id");
-          if (name === OFFSETS_TOPIC) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `${OFFSETS_TOPIC} is internal and holds every group's committed offsets; delete groups with DeleteGroups instead`);
-          this.b.logs.deleteTopic(name);
-          forgetTopic(name);
-          return { name, topicId: t.topicId, errorCode: 0, errorMessage: null };
-        } catch (err) {
-          return { name, topicId: t.topicId, errorCode: note(err, "delete topic"), errorMessage: errorMessage(err) };
-        }
-      }),
-    };
+    const responses = [];
+    for (const t of targets) {
+      const name = t.name ?? (t.topicId ? this.b.logs.topicById(t.topicId)?.name : undefined) ?? null;
+      try {
+        if (!name) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, "no topic with this id");
+        if (name === OFFSETS_TOPIC) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `${OFFSETS_TOPIC} is internal and holds every group's committed offsets; delete groups with DeleteGroups instead`);
+        await this.b.logs.deleteTopic(name);
+        forgetTopic(name);
+        responses.push({ name, topicId: t.topicId, errorCode: 0, errorMessage: null });
+      } catch (err) {
+        responses.push({ name, topicId: t.topicId, errorCode: note(err, "delete topic"), errorMessage: errorMessage(err) });
+      }
+    }
+    return { responses };
   }
 
-  createPartitions(req: Body, _info: RequestInfo): Body {
-    return {
-      results: (req.topics as Body[]).map((t) => {
-        try {
-          this.b.logs.createPartitions(t.name, t.count, req.validateOnly);
-          return { name: t.name, errorCode: 0, errorMessage: null };
-        } catch (err) {
-          return { name: t.name, errorCode: note(err, "create partitions"), errorMessage: errorMessage(err) };
-        }
-      }),
-    };
+  async createPartitions(req: Body, _info: RequestInfo): Promise<Body> {
+    const results = [];
+    for (const t of req.topics as Body[]) {
+      try {
+        await this.b.logs.createPartitions(t.name, t.count, req.validateOnly);
+        results.push({ name: t.name, errorCode: 0, errorMessage: null });
+      } catch (err) {
+        results.push({ name: t.name, errorCode: note(err, "create partitions"), errorMessage: errorMessage(err) });
+      }
+    }
+    return { results };
   }
 
   deleteRecords(req: Body, _info: RequestInfo): Body {
@@ -363,9 +406,9 @@ export class Handlers {
   }
 
   // ---- configs ----
-  describeConfigs(req: Body, _info: RequestInfo): Body {
+  async describeConfigs(req: Body, _info: RequestInfo): Promise<Body> {
     return {
-      results: (req.resources as Body[]).map((r) => {
+      results: await mapInSlices(req.resources as Body[], (r) => {
         const keys = r.configurationKeys as string[] | null;
         const pick = (name: string) => !keys || keys.length === 0 || keys.includes(name);
         try {
@@ -400,25 +443,25 @@ export class Handlers {
     };
   }
 
-  private alter(req: Body, apply: (r: Body) => void): Body {
-    return {
-      responses: (req.resources as Body[]).map((r) => {
-        try {
-          if (r.resourceType !== RESOURCE_TOPIC) throw new KafkaError(ErrorCode.INVALID_REQUEST, "only topic configs can be altered on this broker");
-          apply(r);
-          return { errorCode: 0, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName };
-        } catch (err) {
-          return { errorCode: note(err, "alter configs"), errorMessage: errorMessage(err), resourceType: r.resourceType, resourceName: r.resourceName };
-        }
-      }),
-    };
+  private async alter(req: Body, apply: (r: Body) => Promise<void>): Promise<Body> {
+    const responses = [];
+    for (const r of req.resources as Body[]) {
+      try {
+        if (r.resourceType !== RESOURCE_TOPIC) throw new KafkaError(ErrorCode.INVALID_REQUEST, "only topic configs can be altered on this broker");
+        await apply(r);
+        responses.push({ errorCode: 0, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName });
+      } catch (err) {
+        responses.push({ errorCode: note(err, "alter configs"), errorMessage: errorMessage(err), resourceType: r.resourceType, resourceName: r.resourceName });
+      }
+    }
+    return { responses };
   }
 
-  alterConfigs(req: Body, _info: RequestInfo): Body {
+  alterConfigs(req: Body, _info: RequestInfo): Promise<Body> {
     return this.alter(req, (r) => this.b.logs.alterConfigs(r.resourceName, Object.fromEntries((r.configs as Body[]).map((c) => [c.name, c.value])), req.validateOnly));
   }
 
-  incrementalAlterConfigs(req: Body, _info: RequestInfo): Body {
+  incrementalAlterConfigs(req: Body, _info: RequestInfo): Promise<Body> {
     const ops = ["set", "delete", "append", "subtract"] as const;
     return this.alter(req, (r) =>
       this.b.logs.incrementalAlterConfigs(
@@ -433,9 +476,21 @@ export class Handlers {
     );
   }
 
-  initProducerId(req: Body, _info: RequestInfo): Body {
-    if (req.transactionalId != null) return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 };
-    return { errorCode: 0, ...this.b.logs.initProducerId() };
+  /**
+   * Transactions do not exist yet. InitProducerId has no error message field, so the code is
+   * chosen for what clients print: INVALID_REQUEST reads "…sent to an incompatible broker. See
+   * the broker logs for more details." (Java, kafkajs) and fails at once, and the log says why.
+   */
+  async initProducerId(req: Body, info: RequestInfo): Promise<Body> {
+    if (req.transactionalId != null) {
+      log.warn({ clientId: info.clientId, client: info.clientHost, transactionalId: req.transactionalId }, TRANSACTIONS_UNSUPPORTED);
+      return { errorCode: ErrorCode.INVALID_REQUEST, producerId: -1, producerEpoch: -1 };
+    }
+    try {
+      return { errorCode: 0, ...(await this.b.logs.initProducerId()) };
+    } catch (err) {
+      return { errorCode: note(err, "init producer id"), producerId: -1, producerEpoch: -1 };
+    }
   }
 
   /** The one log directory and the bytes of every (asked) partition in it; a single node has no replica lag. */

@@ -19,7 +19,9 @@ export class SaslUsers {
   constructor(private users: Record<string, string>) {
     for (const [user, password] of Object.entries(users)) {
       for (const m of ["SCRAM-SHA-256", "SCRAM-SHA-512"] as const) {
-        const salt = randomBytes(16);
+        // Text, as Kafka's salts are (random base-36 digits): some clients (kafka-ts) decode the
+        // salt to a string before deriving the key, which garbles arbitrary bytes.
+        const salt = Buffer.from(BigInt(`0x${randomBytes(17).toString("hex")}`).toString(36));
         const salted = pbkdf2Sync(password, salt, ITERATIONS, m === "SCRAM-SHA-512" ? 64 : 32, hashOf(m));
         const clientKey = createHmac(hashOf(m), salted).update("Client Key").digest();
         this.scram.set(`${m}\u0000${user}`, {
@@ -75,7 +77,9 @@ export class SaslAuthenticator {
       // [authzid] NUL authcid NUL passwd (RFC 4616)
       const parts = bytes.toString("utf8").split("\u0000");
       if (parts.length !== 3) return fail("malformed PLAIN token");
-      const [, user, password] = parts;
+      const [authzid, user, password] = parts;
+      // Acting as another user is not something this broker grants: the authzid must be empty or the user itself.
+      if (authzid && authzid !== user) return fail("Authentication failed: Client requested an authorization id that is different from username");
       if (!this.users.checkPlain(user, password)) return fail(`Authentication failed: Invalid username or password`);
       return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: Buffer.alloc(0), principal: user };
     }

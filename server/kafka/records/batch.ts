@@ -249,6 +249,54 @@ function scanRecords(header: BatchHeader, data: Buffer, fn: (record: Record, sta
   }
 }
 
+/**
+ * Walks the records of the batch at pos reading only each record's timestamp delta and key
+ * length (no record objects): what append-time checks need. A malformed record is CORRUPT_MESSAGE.
+ */
+function walkRecordKeysAndTimes(buf: Buffer, pos: number, fn: (index: number, timestampDelta: number, keyLength: number) => void): void {
+  const header = readBatchHeader(buf, pos);
+  const data = decompress(header.compression, buf.subarray(pos + HEADER_SIZE, pos + header.size));
+  try {
+    let p = 0;
+    for (let i = 0; i < header.recordCount; i++) {
+      let len, tsDelta, keyLength;
+      [len, p] = readVarint(data, p);
+      const end = p + len;
+      [tsDelta, p] = readVarint(data, p + 1); // after the record's attributes byte
+      [, p] = readVarint(data, p); // offset delta
+      [keyLength] = readVarint(data, p);
+      if (end > data.length) throw new RangeError(`record ${i} claims ${len} bytes past the batch's end`);
+      fn(i, tsDelta, keyLength);
+      p = end;
+    }
+  } catch (err) {
+    if (err instanceof RangeError) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `malformed record in batch: ${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * Some producers leave a batch's maxTimestamp at -1 (or below its first timestamp); time
+ * lookups and retention rely on it, so it is computed from the records and the CRC rewritten,
+ * as Kafka does. Callers check the header first, so well-formed batches cost nothing here.
+ */
+export function repairMaxTimestamp(buf: Buffer, pos: number): void {
+  const base = Number(buf.readBigInt64BE(pos + BASE_TIMESTAMP));
+  let max = -1;
+  walkRecordKeysAndTimes(buf, pos, (_, delta) => (max = Math.max(max, base + delta)));
+  buf.writeBigInt64BE(BigInt(max), pos + MAX_TIMESTAMP);
+  rewriteCrc(buf, pos, buf.readInt32BE(pos + BATCH_LENGTH) + LOG_OVERHEAD);
+}
+
+/** Indexes (within the batch) of its records without a key: a compacted topic refuses them. */
+export function keylessRecords(buf: Buffer, pos: number): number[] {
+  const out: number[] = [];
+  walkRecordKeysAndTimes(buf, pos, (i, _, keyLength) => {
+    if (keyLength < 0) out.push(i);
+  });
+  return out;
+}
+
 /** Decodes every record of the batch at pos (decompressing as needed). */
 export function decodeRecordBatch(buf: Buffer, pos = 0): { header: BatchHeader; records: Record[] } {
   const header = readBatchHeader(buf, pos);

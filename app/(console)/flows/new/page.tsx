@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { FlowDesigner } from "../../../../components/flow-designer/designer";
+import { FlowDesigner } from "@/components/flow-designer/designer";
 
 export const metadata: Metadata = { title: "New flow" };
 

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { Suspense } from "react";
-import { GroupDetail } from "../../../../components/groups/group-detail";
-import { groupParam } from "../../../../components/groups/state";
+import { GroupDetail } from "@/components/groups/group-detail";
+import { groupParam } from "@/components/groups/state";
 
 type Params = { params: Promise<{ group: string }> };
 

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { Suspense } from "react";
-import { TopicPage } from "../../../../components/topics/topic-page";
+import { TopicPage } from "@/components/topics/topic-page";
 
 export async function generateMetadata({ params }: { params: Promise<{ topic: string }> }): Promise<Metadata> {
   return { title: decodeURIComponent((await params).topic) };

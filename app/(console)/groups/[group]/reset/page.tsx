@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { Suspense } from "react";
-import { ResetOffsets } from "../../../../../components/groups/reset-offsets";
-import { groupParam } from "../../../../../components/groups/state";
+import { ResetOffsets } from "@/components/groups/reset-offsets";
+import { groupParam } from "@/components/groups/state";
 
 type Params = { params: Promise<{ group: string }> };
 

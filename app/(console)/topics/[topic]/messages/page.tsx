@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { Suspense } from "react";
-import { MessageBrowser } from "../../../../../components/messages/message-browser";
+import { MessageBrowser } from "@/components/messages/message-browser";
 
 export async function generateMetadata({ params }: { params: Promise<{ topic: string }> }): Promise<Metadata> {
   return { title: `Messages · ${decodeURIComponent((await params).topic)}` };

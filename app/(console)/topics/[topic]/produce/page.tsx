@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { Suspense } from "react";
-import { ProducePage } from "../../../../../components/messages/produce-page";
+import { ProducePage } from "@/components/messages/produce-page";
 
 export async function generateMetadata({ params }: { params: Promise<{ topic: string }> }): Promise<Metadata> {
   return { title: `Produce · ${decodeURIComponent((await params).topic)}` };

@@ -1,0 +1,119 @@
+"use client";
+import type { inferRouterOutputs } from "@trpc/server";
+import { TimeChart } from "@/components/charts/time-chart";
+import { formatBytesRate, formatDuration, formatRate } from "@/components/format";
+import { Card, DataTable, Empty } from "@/components/ui";
+import type { AppRouter } from "@/server/api/root";
+
+const RANGES = [
+  { id: "15m", label: "15 min" },
+  { id: "1h", label: "1 h" },
+  { id: "24h", label: "24 h" },
+  { id: "7d", label: "7 d" },
+] as const;
+export type Range = (typeof RANGES)[number]["id"];
+export const rangeOf = (value: string | null): Range => RANGES.find((r) => r.id === value)?.id ?? "15m";
+
+export type Throughput = inferRouterOutputs<AppRouter>["dashboard"]["throughput"];
+
+const IN = "#2563eb";
+const OUT = "#16a34a";
+
+/** The time range and the topic the charts show, and where their numbers come from. */
+export function RangeToolbar({ range, topic, t, onRange, onTopic }: { range: Range; topic?: string; t?: Throughput; onRange: (r: Range) => void; onTopic: (topic: string | undefined) => void }) {
+  return (
+    <div className="chart-toolbar">
+      <div className="segmented" role="group" aria-label="Time range">
+        {RANGES.map((r) => (
+          <button key={r.id} type="button" aria-pressed={range === r.id} onClick={() => onRange(r.id)}>
+            {r.label}
+          </button>
+        ))}
+      </div>
+      <select aria-label="Topic" value={topic ?? ""} onChange={(e) => onTopic(e.target.value || undefined)}>
+        <option value="">All topics</option>
+        {topic && !t?.topics.some((x) => x.topic === topic) && <option value={topic}>{topic}</option>}
+        {t?.topics.map((x) => (
+          <option key={x.topic} value={x.topic}>
+            {x.topic}
+          </option>
+        ))}
+      </select>
+      <span className="muted">{range === "15m" ? "live, 1 s resolution" : `from rollups, ${formatDuration(t?.stepMs ?? 0)} steps`}</span>
+    </div>
+  );
+}
+
+type Available = Extract<Throughput, { available: true }>;
+type Point = Available["points"][number];
+
+/** One rate over the range, in and out, with the latest values while live. */
+function RateCard({ label, topic, points, keys, format, live, emptyNote = "" }: { label: string; topic?: string; points: Point[]; keys: [Exclude<keyof Point, "t">, Exclude<keyof Point, "t">]; format: (v: number) => string; live: boolean; emptyNote?: string }) {
+  const last = points.at(-1);
+  const [inKey, outKey] = keys;
+  return (
+    <Card>
+      <div className="card-head">
+        <h2>
+          {label}
+          {topic ? ` · ${topic}` : ""}
+        </h2>
+        {live && last && (
+          <span className="muted">
+            in {format(last[inKey])} · out {format(last[outKey])}
+          </span>
+        )}
+      </div>
+      {points.length === 0 ? (
+        <Empty>No data in this range yet{emptyNote}.</Empty>
+      ) : (
+        <TimeChart label={label} data={points} format={format} lines={[{ key: inKey, label: "in", color: IN }, { key: outKey, label: "out", color: OUT }]} />
+      )}
+    </Card>
+  );
+}
+
+/** Records and bytes per second, in and out, over the range. */
+export function ThroughputCharts({ t, range, topic }: { t: Available; range: Range; topic?: string }) {
+  const live = range === "15m";
+  return (
+    <div className="grid cards-2">
+      <RateCard label="Records per second" topic={topic} points={t.points} keys={["recordsIn", "recordsOut"]} format={(v) => formatRate(v)} live={live} emptyNote={live ? "" : ": history is rolled up once a minute"} />
+      <RateCard label="Bytes per second" topic={topic} points={t.points} keys={["bytesIn", "bytesOut"]} format={formatBytesRate} live={live} />
+    </div>
+  );
+}
+
+/** The busiest topics over the range; picking one charts it alone. */
+export function TopTopics({ t, range, onPick }: { t?: Throughput; range: Range; onPick: (topic: string) => void }) {
+  const span = range === "15m" ? "last minute" : RANGES.find((r) => r.id === range)?.label;
+  return (
+    <Card className="dash-card" title={`Top topics by throughput (${span})`}>
+      {t?.available ? (
+        <DataTable
+          rows={t.topics.slice(0, 10)}
+          rowKey={(r) => r.topic}
+          empty="No topic has seen traffic in this range."
+          columns={[
+            {
+              key: "topic",
+              header: "Topic",
+              sort: (r) => r.topic,
+              render: (r) => (
+                <button type="button" className="link" title="Chart this topic" onClick={() => onPick(r.topic)}>
+                  {r.topic}
+                </button>
+              ),
+            },
+            { key: "ri", header: "In", align: "right", sort: (r) => r.recordsIn, render: (r) => formatRate(r.recordsIn) },
+            { key: "ro", header: "Out", align: "right", sort: (r) => r.recordsOut, render: (r) => formatRate(r.recordsOut) },
+            { key: "bi", header: "Bytes in", align: "right", sort: (r) => r.bytesIn, render: (r) => formatBytesRate(r.bytesIn) },
+            { key: "bo", header: "Bytes out", align: "right", sort: (r) => r.bytesOut, render: (r) => formatBytesRate(r.bytesOut) },
+          ]}
+        />
+      ) : (
+        <p className="muted">{t?.reason ?? "Loading…"}</p>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,171 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { expect, it } from "vitest";
+import { eventually, kcat, spawnKcat, startTestBroker } from "../../broker/compat/harness";
+import type { DeadLetterLine } from "./dead-letters";
+
+/**
+ * The topic sink under takes bigger than a broker accepts in one batch, through the real agent
+ * process (`tributary agent --flume-conf`) and the real broker.
+ */
+
+type TestBroker = Awaited<ReturnType<typeof startTestBroker>>;
+
+function runAgent(conf: string, dataDir: string): { child: ChildProcess; stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "..", "cli-main.ts"), "--flume-conf", conf, "--name", "a1", "--data-dir", dataDir, "--metrics-port", "0"], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, TRIBUTARY_LOG_LEVEL: "info" },
+  });
+  let out = "";
+  let err = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  return { child, stdout: () => out, stderr: () => err, exit: new Promise((r) => child.on("exit", (code) => r(code))) };
+}
+
+async function highWatermark(broker: TestBroker, topic: string): Promise<number> {
+  const admin = broker.kafka("hw").admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((n, o) => n + Number(o.high), 0);
+  } catch {
+    return 0;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  return port;
+}
+
+it("tails a 1,000,000-line file of 190-byte lines with kafka.flumeBatchSize = 10000 through a file channel: every line arrives", async ({ annotate }) => {
+  const LINES = 1_000_000;
+  const dir = await mkdtemp(join(tmpdir(), "tributary-topic-limits-"));
+  const broker = await startTestBroker();
+  try {
+    // Line i is its number, zero-padded, then padding to 190 bytes.
+    const fh = await open(join(dir, "app.log"), "w");
+    for (let start = 0; start < LINES; start += 10_000) {
+      let chunk = "";
+      for (let i = start; i < start + 10_000; i++) chunk += `${String(i).padStart(7, "0")} ${"x".repeat(182)}\n`;
+      await fh.write(chunk);
+    }
+    await fh.close();
+    const conf = join(dir, "flume.properties");
+    await writeFile(conf, `
+a1.sources = r1
+a1.channels = c1
+a1.sinks = k1
+a1.sources.r1.type = TAILDIR
+a1.sources.r1.positionFile = ${join(dir, "taildir_position.json")}
+a1.sources.r1.filegroups = f1
+a1.sources.r1.filegroups.f1 = ${join(dir, "app\\.log")}
+a1.sources.r1.channels = c1
+a1.channels.c1.type = file
+a1.channels.c1.checkpointDir = ${join(dir, "checkpoint")}
+a1.channels.c1.dataDirs = ${join(dir, "channel")}
+a1.sinks.k1.type = org.apache.flume.sink.kafka.KafkaSink
+a1.sinks.k1.kafka.topic = lines
+a1.sinks.k1.kafka.bootstrap.servers = ${broker.bootstrap}
+a1.sinks.k1.kafka.flumeBatchSize = 10000
+a1.sinks.k1.channel = c1
+`);
+    const t0 = performance.now();
+    const agent = runAgent(conf, join(dir, "data"));
+    try {
+      await eventually(async () => (await highWatermark(broker, "lines")) >= LINES || undefined, 280_000, `${LINES} records in topic lines`);
+      const seconds = (performance.now() - t0) / 1000;
+      annotate(`${LINES} lines delivered in ${seconds.toFixed(1)} s (agent start to the last acknowledgement): ${Math.round(LINES / seconds)} lines/s`);
+    } finally {
+      agent.child.kill("SIGTERM");
+    }
+    expect(await agent.exit).toBe(0);
+    const seen = new Uint8Array(LINES);
+    let records = 0;
+    let malformed = 0;
+    const reader = spawnKcat(["-b", broker.bootstrap, "-C", "-t", "lines", "-o", "beginning", "-e", "-q", "-f", "%s\n"]);
+    for await (const line of createInterface({ input: reader.stdout! })) {
+      records++;
+      seen[Number(line.slice(0, 7))] = 1;
+      if (line.length !== 190) malformed++;
+    }
+    expect(malformed).toBe(0);
+    expect(seen.reduce((n, s) => n + s, 0)).toBe(LINES);
+    annotate(`${records - LINES} duplicates (at-least-once)`);
+  } finally {
+    await broker.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 360_000);
+
+it("an event too large for the topic goes to the dead-letter file, counted and logged once, while the rest keeps flowing", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "tributary-topic-limits-"));
+  const broker = await startTestBroker();
+  try {
+    const port = await freePort();
+    const conf = join(dir, "flume.properties");
+    await writeFile(conf, `
+a1.sources = r1
+a1.channels = c1
+a1.sinks = k1
+a1.sources.r1.type = http
+a1.sources.r1.bind = 127.0.0.1
+a1.sources.r1.port = ${port}
+a1.sources.r1.channels = c1
+a1.channels.c1.type = memory
+a1.sinks.k1.type = org.apache.flume.sink.kafka.KafkaSink
+a1.sinks.k1.kafka.topic = mixed
+a1.sinks.k1.kafka.bootstrap.servers = ${broker.bootstrap}
+a1.sinks.k1.channel = c1
+`);
+    const agent = runAgent(conf, join(dir, "data"));
+    try {
+      const metricsUrl = await eventually(() => (agent.stderr().includes("running flow") ? /metrics at (\S+)/.exec(agent.stderr())?.[1] : undefined), 30_000, "agent start");
+      const huge = (c: string) => c.repeat(2 * 1024 * 1024);
+      const posts = [
+        Array.from({ length: 50 }, (_, i) => `small ${i}`).join("\n"),
+        huge("a"),
+        Array.from({ length: 50 }, (_, i) => `small ${50 + i}`).join("\n"),
+        huge("b"),
+        Array.from({ length: 50 }, (_, i) => `small ${100 + i}`).join("\n"),
+      ];
+      for (const body of posts) {
+        // A full channel answers 503; a client retries, as Flume's HTTP clients do.
+        const status = await eventually(async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", body, headers: { "content-type": "text/plain" } });
+          await res.arrayBuffer();
+          return res.status === 503 ? undefined : res.status;
+        }, 30_000, "the channel to take a post");
+        expect(status).toBe(200);
+      }
+      const got = await eventually(async () => {
+        const text = await kcat(["-b", broker.bootstrap, "-C", "-t", "mixed", "-o", "beginning", "-e", "-q"]).catch(() => "");
+        const lines = text.split("\n").filter(Boolean);
+        return lines.length >= 150 ? lines : undefined;
+      }, 30_000, "150 small events in topic mixed");
+      expect(got).toEqual(Array.from({ length: 150 }, (_, i) => `small ${i}`));
+      const metrics = (await (await fetch(metricsUrl)).json()) as Record<string, Record<string, number>>;
+      expect(metrics["SINK.k1"]).toMatchObject({ EventDeadLetterCount: 2, EventDrainSuccessCount: 152 });
+      const letters = (await readFile(join(dir, "data", "a1", "k1", "dead-letters.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as DeadLetterLine);
+      expect(letters.map((l) => Buffer.from(l.body, "base64").toString())).toEqual([huge("a"), huge("b")]);
+      expect(letters[0]).toMatchObject({ topic: "mixed", reason: expect.stringMatching(/^a record batch of 2097\d+ bytes exceeds the topic's max\.message\.bytes 1048588$/) });
+      expect(agent.stdout().split("\n").filter((l) => l.includes("too large for its topic"))).toHaveLength(1);
+    } finally {
+      agent.child.kill("SIGTERM");
+    }
+    expect(await agent.exit).toBe(0);
+  } finally {
+    await broker.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 120_000);

@@ -1,0 +1,84 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../db/client";
+import { testDatabases } from "../../db/testing";
+import { captureLogs, startTestBroker } from "../broker/compat/harness";
+import { RawClient } from "../broker/compat/raw-client";
+import { ApiKey } from "../kafka/messages";
+import { ClusterConnections, EMBEDDED_CLUSTER } from "../admin/clusters";
+import { LagSampler } from "./lag";
+
+const cleanups: (() => Promise<void>)[] = [];
+let db: Database;
+let disposeDb: () => Promise<void>;
+beforeAll(async () => {
+  const opened = await testDatabases()[0].open();
+  db = opened.database;
+  disposeDb = opened.dispose;
+});
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+afterAll(async () => {
+  await db.close();
+  await disposeDb();
+});
+
+/** A broker, the console's cluster connections to it and a lag sampler, as `tributary start` wires them. */
+async function sampled(opts: Parameters<typeof startTestBroker>[0], maxGroupSeries?: number) {
+  const t = await startTestBroker(opts);
+  cleanups.push(() => t.stop());
+  const clusters = new ClusterConnections(db.db, t.bootstrap, t.broker.internalCredential);
+  cleanups.push(() => clusters.close());
+  return { t, lag: new LagSampler(clusters, 60_000, 60, maxGroupSeries) };
+}
+
+/** Commits offset 0 of topic t for each group, outside any generation (as an admin tool would), over a raw connection. */
+async function commitGroups(bootstrap: string, groups: string[], plain?: { user: string; password: string }): Promise<void> {
+  const c = await RawClient.open(bootstrap);
+  try {
+    if (plain) {
+      await c.request(ApiKey.SaslHandshake, 1, { mechanism: "PLAIN" });
+      expect((await c.request(ApiKey.SaslAuthenticate, 2, { authBytes: Buffer.from(`\u0000${plain.user}\u0000${plain.password}`) })).errorCode).toBe(0);
+    }
+    await c.request(ApiKey.Metadata, 9, { topics: [{ name: "t" }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
+    for (const groupId of groups) {
+      const res = await c.request(ApiKey.OffsetCommit, 2, { groupId, generationIdOrMemberEpoch: -1, memberId: "", retentionTimeMs: -1, topics: [{ name: "t", partitions: [{ partitionIndex: 0, committedOffset: 0, committedMetadata: null }] }] });
+      expect(res.topics[0].partitions[0].errorCode).toBe(0);
+    }
+  } finally {
+    c.close();
+  }
+}
+
+describe("lag sampler", () => {
+  it("authenticates with the broker's internal credential when SASL is on", async () => {
+    const { t, lag } = await sampled({ sasl: { mechanisms: ["SCRAM-SHA-256", "PLAIN"], users: { alice: "alice-secret" } } });
+    await commitGroups(t.bootstrap, ["billing"], { user: "alice", password: "alice-secret" });
+    const logs = captureLogs();
+    try {
+      await lag.sample(EMBEDDED_CLUSTER, 1000);
+      expect(lag.lastError(EMBEDDED_CLUSTER)).toBeNull();
+      expect(lag.latest(EMBEDDED_CLUSTER)?.groups.map((g) => g.groupId)).toEqual(["billing"]);
+      expect(logs.lines.filter((l) => /lag sampling failed|Closed connection/.test(`${l.msg} ${JSON.stringify(l.err ?? "")}`))).toEqual([]);
+    } finally {
+      logs.stop();
+    }
+    // The credential is the process's own: not a configured user, and never the same twice.
+    const credential = t.broker.internalCredential!;
+    expect(credential.username).not.toBe("alice");
+    expect(credential.password.length).toBeGreaterThanOrEqual(32);
+    const other = await startTestBroker({ sasl: { mechanisms: ["PLAIN"], users: { alice: "alice-secret" } } });
+    expect(other.broker.internalCredential!.password).not.toBe(credential.password);
+    await other.stop();
+  });
+
+  it("keeps lag histories for a bounded number of groups; the rest count in the total", async () => {
+    const { t, lag } = await sampled({}, 3);
+    const groups = ["g1", "g2", "g3", "g4", "g5"];
+    await commitGroups(t.bootstrap, groups);
+    await lag.sample(EMBEDDED_CLUSTER, 1000);
+    expect(groups.map((g) => lag.groupSeries(EMBEDDED_CLUSTER, g).length)).toEqual([1, 1, 1, 0, 0]);
+    expect(lag.latest(EMBEDDED_CLUSTER)?.groups).toHaveLength(5);
+    expect(lag.totalSeries(EMBEDDED_CLUSTER)).toEqual([{ t: 1000, v: 0 }]);
+  });
+});
