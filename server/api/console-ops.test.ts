@@ -333,6 +333,7 @@ describe("console operations over the Kafka protocol (real brokers, PGlite)", ()
     expect(remoteTopic.partitions.map((p) => p.sizeBytes)).toEqual([0, onDisk]);
     const overview = await viewer.dashboard.overview({ cluster: created.id });
     expect(overview.disk).toEqual(expect.arrayContaining([{ topic: "remote-only", partitions: 2, bytes: onDisk }]));
+    expect(overview.diskNote).toBeNull();
     expect(overview.connections).toBeNull();
     expect(overview.brokerNote).toMatch(/^Rates and connections come from the embedded broker/);
     expect((await viewer.topics.list({ cluster: "embedded" })).some((t) => t.name === "remote-only")).toBe(false);

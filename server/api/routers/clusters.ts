@@ -7,7 +7,7 @@ import { ClusterUnreachable, probeCluster } from "../../admin/connection-probe";
 import { onCluster } from "../../admin/kafka-errors";
 import { adminProcedure, router, viewerProcedure, type Context } from "../trpc";
 
-const HOST_PORT = /^[A-Za-z0-9._\-\[\]:]+:\d{1,5}$/;
+const HOST_PORT = /^[A-Za-z0-9._\-[\]:]+:\d{1,5}$/;
 
 const bootstrap = z
   .string()

@@ -72,6 +72,17 @@ function liveTopics(sampler: SeriesSampler, since: number): TopicThroughput[] {
 
 const byThroughput = (a: TopicThroughput, b: TopicThroughput) => b.bytesIn + b.bytesOut - (a.bytesIn + a.bytesOut) || b.recordsIn - a.recordsIn;
 
+/** Disk use per topic over the protocol, or a note saying why the card is empty. */
+async function diskOf(services: Services, cluster: string): Promise<{ disk: Awaited<ReturnType<typeof diskPerTopic>>; diskNote: string | null }> {
+  if (!services.clusters) return { disk: null, diskNote: NO_SIZES };
+  try {
+    const disk = await diskPerTopic(await services.clusters.client(cluster));
+    return { disk, diskNote: disk ? null : NO_SIZES };
+  } catch (err) {
+    return { disk: null, diskNote: `Cannot read disk use: ${(err as Error).message}. Check the cluster on the Clusters page.` };
+  }
+}
+
 /** A per-second gauge of cumulative counts (the agents' Flume counters) turned into a rate. */
 function rateOf(points: { t: number; v: number }[]): number {
   if (points.length < 2) return 0;
@@ -96,7 +107,7 @@ export const dashboardRouter = router({
         const series = Object.fromEntries(FLOW_KEYS.map((k) => [k, liveSeries(facts.sampler, FLOWS[k], input.topic, since)])) as Record<Flow, Map<number, number>>;
         return { available: true as const, stepMs: 1000, points: mergeFlows(series), topics: liveTopics(facts.sampler, now - 60_000).sort(byThroughput) };
       }
-      const range = input.range as HistoryRange;
+      const range: HistoryRange = input.range;
       const labels = input.topic ? `topic=${input.topic}` : "";
       const db = ctx.db;
       const [history, perTopic] = await Promise.all([
@@ -143,13 +154,7 @@ export const dashboardRouter = router({
     };
 
     const facts = brokerFacts(s, input.cluster);
-    let disk: Awaited<ReturnType<typeof diskPerTopic>> = null;
-    let diskError: string | null = null;
-    try {
-      disk = s.clusters ? await diskPerTopic(await s.clusters.client(input.cluster)) : null;
-    } catch (err) {
-      diskError = `Cannot read disk use: ${(err as Error).message}. Check the cluster on the Clusters page.`;
-    }
+    const { disk, diskNote } = await diskOf(s, input.cluster);
     const connections = facts ? { current: facts.broker.connectionCount, series: facts.sampler.points("tributary_broker_connections", {}, since) } : null;
 
     const agents: { flow: string; component: string; kind: string; agent: string; rate: number }[] = [];
@@ -171,8 +176,6 @@ export const dashboardRouter = router({
       const last = f.points.at(-1);
       if (last) cdcSlots.push({ source: f.labels.source ?? "", slot: f.labels.slot ?? "", lagBytes: last.v, stale: last.v >= STALE_SLOT_BYTES });
     }
-    // One note explains every card the cluster leaves empty: disk use first, then rates and connections.
-    const brokerNote = [diskError ?? (disk ? null : NO_SIZES), facts ? null : NOT_EMBEDDED].filter(Boolean).join(" ") || null;
-    return { lag, disk, connections, agents, cdcSlots, staleSlotBytes: STALE_SLOT_BYTES, brokerNote };
+    return { lag, disk, diskNote, connections, agents, cdcSlots, staleSlotBytes: STALE_SLOT_BYTES, brokerNote: facts ? null : NOT_EMBEDDED };
   }),
 });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { EMBEDDED_CLUSTER } from "../../admin/clusters";
-import { committedOffsets, deleteGroup, deleteTopicOffsets, describeGroup, executeReset, listGroups, previewReset, type ResetScope } from "../../admin/groups";
+import { committedOffsets, deleteGroup, deleteTopicOffsets, describeGroup, executeReset, listGroups, previewReset } from "../../admin/groups";
 import { onCluster } from "../../admin/kafka-errors";
 import { formatOffsetsCsv, parseDuration, parseOffsetsCsv, type ResetStrategy } from "../../admin/offset-reset";
 import type { KafkaClient } from "../../kafka/client";
@@ -72,7 +72,7 @@ export const groupsRouter = router({
   }),
 
   previewReset: viewerProcedure.input(z.object({ cluster, groupId, scope, strategy })).query(async ({ ctx, input }) => {
-    return onGroups(ctx, input.cluster, (client) => previewReset(client, input.groupId, input.scope as ResetScope, toStrategy(input.strategy)));
+    return onGroups(ctx, input.cluster, (client) => previewReset(client, input.groupId, input.scope, toStrategy(input.strategy)));
   }),
 
   resetOffsets: operatorProcedure
@@ -89,7 +89,7 @@ export const groupsRouter = router({
     .mutation(async ({ ctx, input }) => {
     ctx.audit.targetKind = "consumer-group";
     ctx.audit.target = `${input.cluster}/${input.groupId}`;
-    const applied = await onGroups(ctx, input.cluster, (client) => executeReset(client, input.groupId, input.scope as ResetScope, toStrategy(input.strategy), input.approved));
+    const applied = await onGroups(ctx, input.cluster, (client) => executeReset(client, input.groupId, input.scope, toStrategy(input.strategy), input.approved));
     ctx.audit.before = applied.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.current }));
     ctx.audit.after = applied.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.next }));
     ctx.audit.details = { totals: applied.totals };
