@@ -237,6 +237,17 @@ describe("console operations over the Kafka protocol (real brokers, PGlite)", ()
     expect(audit.items[0]).toMatchObject({ actor: "otto", outcome: "ok", details: { input: { records: 6, topic: "orders" } } });
   });
 
+  it("says why a produce failed: a topic the cluster lacks (and none is created), a record the topic refuses", async () => {
+    const operator = await as("otto");
+    const missing = await rejects(operator.messages.produce({ cluster: "embedded", topic: "no-such-topic", key: null, value: "x", headers: [] }));
+    expect(missing).toMatchObject({ code: "NOT_FOUND", message: expect.stringMatching(/no-such-topic.*UNKNOWN_TOPIC_OR_PARTITION/) });
+    expect((await (await as("vera")).topics.list({ cluster: "embedded" })).some((t) => t.name === "no-such-topic")).toBe(false);
+
+    await (await as("admin")).topics.create({ cluster: "embedded", name: "small", partitions: 1, configs: { "max.message.bytes": "1000" } });
+    const big = await rejects(operator.messages.produce({ cluster: "embedded", topic: "small", key: null, value: "x".repeat(5000), headers: [] }));
+    expect(big).toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/^Cluster embedded: .*MESSAGE_TOO_LARGE.*max\.message\.bytes/) });
+  });
+
   it("follows new records with a live tail", async () => {
     const ac = new AbortController();
     const caller = await as("vera", ac.signal);
