@@ -9,10 +9,10 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { Kafka, logLevel } from "kafkajs";
 import { FileChannel } from "@/server/agents/channels/file";
 import { FlowRuntime } from "@/server/agents/runtime";
 import type { HttpSource } from "@/server/agents/sources/http";
+import { KafkaClient } from "@/server/kafka/client";
 import { formatSummary, markdownTable } from "./lib/markdown";
 import { type Summary, summarize } from "./lib/stats";
 
@@ -89,9 +89,6 @@ class BrokerProcess {
     });
     this.bootstrap = `127.0.0.1:${port}`;
   }
-  kafka(): Kafka {
-    return new Kafka({ clientId: "bench", brokers: [this.bootstrap], logLevel: logLevel.NOTHING });
-  }
   async stop(): Promise<void> {
     const exited = new Promise((r) => this.child?.once("exit", r));
     this.child?.kill("SIGTERM");
@@ -103,10 +100,12 @@ class BrokerProcess {
 let topicSerial = 0;
 async function freshTopic(broker: BrokerProcess): Promise<string> {
   const topic = `bench-${topicSerial++}`;
-  const admin = broker.kafka().admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true });
-  await admin.disconnect();
+  const client = new KafkaClient({ bootstrap: [broker.bootstrap], clientId: "bench" });
+  try {
+    await client.admin.createTopics([{ name: topic, numPartitions: 4 }]);
+  } finally {
+    await client.close();
+  }
   return topic;
 }
 

@@ -7,8 +7,9 @@
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { startRouterEnv } from "@/server/api/routers/testing";
-import type { BrowseResult } from "@/server/console/browse";
+import { startRouterEnv } from "@/server/api/testing";
+import type { BrowseResult } from "@/server/admin/browse";
+import { KafkaClient } from "@/server/kafka/client";
 import { LagSampler } from "@/server/metrics/lag";
 import { metrics } from "@/server/metrics/registry";
 import { SeriesSampler } from "@/server/metrics/series";
@@ -50,15 +51,12 @@ async function main() {
   const series = new SeriesSampler(metrics);
   env.services.sampler = series;
   try {
-    const kafka = env.broker.kafka("bench-console");
-    const admin = kafka.admin();
-    await admin.connect();
+    const client = new KafkaClient({ bootstrap: [env.broker.bootstrap], clientId: "bench-console" });
     const names = Array.from({ length: TOPICS }, (_, i) => `bench-${String(i).padStart(3, "0")}`);
-    await admin.createTopics({ topics: names.map((topic) => ({ topic, numPartitions: PARTITIONS })) });
-    await admin.disconnect();
+    await client.admin.createTopics(names.map((name) => ({ name, numPartitions: PARTITIONS })));
 
-    const producer = kafka.producer();
-    await producer.connect();
+    const producer = client.producer();
+    const value = Buffer.from(VALUE);
     const perTopic = Math.floor(RECORDS / TOPICS);
     const t0 = Date.now();
     let hotMiddle = 0;
@@ -66,25 +64,25 @@ async function main() {
       if (topic === names[1]) hotMiddle = Math.round((t0 + Date.now()) / 2);
       for (let sent = 0; sent < perTopic; sent += BATCH) {
         const n = Math.min(BATCH, perTopic - sent);
-        await producer.send({ topic, messages: Array.from({ length: n }, (_, i) => ({ key: `u-${(sent + i) % 1000}`, value: VALUE })) });
+        await producer.send(Array.from({ length: n }, (_, i) => ({ topic, key: Buffer.from(`u-${(sent + i) % 1000}`), value })));
       }
       // One throughput point per topic loaded, so the dashboard's live chart has data to serve.
       series.sample(Date.now());
     }
     const loadSeconds = (Date.now() - t0) / 1000;
-    await producer.disconnect();
+    await producer.close();
     const hot = names[0];
     // Halfway through the first topic's load: a timestamp search that lands mid-log.
     const middle = hotMiddle || Date.now();
 
     // Each group has committed roughly half-way through two topics.
-    const requests = await env.clusters.requests("embedded");
     for (let g = 0; g < GROUPS; g++) {
       const offsets = [names[g % TOPICS], names[(g * 7 + 1) % TOPICS]].flatMap((topic) =>
         Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition, offset: Math.floor(perTopic / PARTITIONS / 2) })),
       );
-      await requests.commit(`group-${g}`, offsets);
+      await client.admin.commitOffsets(`group-${g}`, offsets);
     }
+    await client.close();
     const lag = new LagSampler(env.clusters, 60_000);
     env.services.lag = lag;
 

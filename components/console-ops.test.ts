@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { topicNameProblem } from "@/server/console/topic-name";
+import { topicNameProblem } from "@/server/admin/topic-name";
 import { hexDump, prettyJson, preview, toUint8 } from "./messages/bytes";
 import { jsonProblem, parseLine } from "./messages/records";
 import { describeValue, diffOverrides } from "./topics/topic-configs";

@@ -5,7 +5,7 @@ import type { Services } from "./api/trpc";
 import type { Config } from "./config";
 import { LoginLimiter } from "./control/login-limiter";
 import { WebAccess } from "./control/web-access";
-import { ClusterConnections } from "./control/clusters";
+import { ClusterConnections } from "./admin/clusters";
 import { EmbeddedAgent } from "./control/agent-registry";
 import { startSessionPurge } from "./control/sessions";
 import { ensureAdmin } from "./control/users";

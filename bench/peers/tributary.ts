@@ -3,7 +3,8 @@ import { once } from "node:events";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { Kafka, logLevel } from "kafkajs";
+import { KafkaClient } from "@/server/kafka/client";
+import { Acks } from "@/server/kafka/constants";
 import { freePort } from "../lib/net";
 import { LatencyCollector, makeValue, pacedSend, PeerUnavailableError, processCpuSeconds, timed, VALUE_BYTES, Window, type PeerSystem, type PhaseResult, type Workload } from "./workload";
 
@@ -21,7 +22,7 @@ export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const PRODUCER_SETTINGS = ["linger.ms=5", "batch.num.messages=10000", "batch.size=1000000", "queue.buffering.max.messages=1000000", "acks=all", "compression.codec=none"];
 const CONSUMER_SETTINGS = ["fetch.message.max.bytes=10485760", "queued.min.messages=1000000", "fetch.wait.max.ms=100"];
 /**
- * The latency run's producer is kafkajs: kcat reads its input in blocks, so a paced line would
+ * The latency run's producer is Tributary's own Kafka client: kcat reads its input in blocks, so a paced line would
  * wait in kcat's buffer and the figure would measure kcat, not the broker.
  */
 const SENDS_IN_FLIGHT = 8;
@@ -76,7 +77,7 @@ const settings = (list: string[]) => list.flatMap((s) => ["-X", s]);
 export function tributaryBroker(options: TributaryOptions): PeerSystem {
   let child: ChildProcess | null = null;
   let bootstrap = "";
-  let kafka: Kafka | null = null;
+  let kafka: KafkaClient | null = null;
   let topicSeq = 0;
   let serverPid: number | null = null;
   const stderrTail: string[] = [];
@@ -84,18 +85,12 @@ export function tributaryBroker(options: TributaryOptions): PeerSystem {
   async function withTopic<T>(work: (topic: string) => Promise<T>): Promise<T> {
     if (!kafka) throw new Error("Tributary: probe() must succeed before running");
     const topic = `tributary-bench-${topicSeq++}`;
-    const admin = kafka.admin();
-    await admin.connect();
+    const configs: Record<string, string> = options.durable ? {} : { "flush.messages": NO_FSYNC };
+    await kafka.admin.createTopics([{ name: topic, numPartitions: 1, replicationFactor: 1, configs }]);
     try {
-      const configEntries = options.durable ? [] : [{ name: "flush.messages", value: NO_FSYNC }];
-      await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1, configEntries }], waitForLeaders: true });
-      try {
-        return await work(topic);
-      } finally {
-        await admin.deleteTopics({ topics: [topic] });
-      }
+      return await work(topic);
     } finally {
-      await admin.disconnect();
+      await kafka.admin.deleteTopics([topic]);
     }
   }
 
@@ -114,12 +109,12 @@ export function tributaryBroker(options: TributaryOptions): PeerSystem {
   return {
     id,
     name: options.durable ? "Tributary (fsync before ack)" : "Tributary",
-    client: "kcat; kafkajs for the paced producer",
+    client: "kcat; Tributary's Kafka client for the paced producer",
     server: "not reached",
     durability: options.durable
       ? "acks=all; the broker fsyncs before acknowledging (flush.messages=1, Tributary's default for new topics), concurrent appends share an fsync"
       : "acks=all; acknowledged once written to the partition log in the OS page cache, no per-write fsync (flush.messages unset, as Kafka's default) — the same level as JetStream and RabbitMQ here",
-    settings: `librdkafka producer ${PRODUCER_SETTINGS.join(", ")}; consumer without a group from the earliest offset, timed from its first record (kcat's process start and bootstrap excluded, as the peers' clients connect before the phase), ${CONSUMER_SETTINGS.join(", ")}; latency run: kafkajs producer (one send per 1 ms tick, ${SENDS_IN_FLIGHT} in flight, acks=all) and a kcat consumer, ${LATENCY_CONSUMER_SETTINGS.join(", ")}`,
+    settings: `librdkafka producer ${PRODUCER_SETTINGS.join(", ")}; consumer without a group from the earliest offset, timed from its first record (kcat's process start and bootstrap excluded, as the peers' clients connect before the phase), ${CONSUMER_SETTINGS.join(", ")}; latency run: Tributary's Kafka client as producer (one send per 1 ms tick, ${SENDS_IN_FLIGHT} in flight, acks=all) and a kcat consumer, ${LATENCY_CONSUMER_SETTINGS.join(", ")}`,
 
     async probe() {
       this.client = await kcatVersion();
@@ -146,7 +141,7 @@ export function tributaryBroker(options: TributaryOptions): PeerSystem {
       serverPid = proc.pid ?? null;
       bootstrap = `127.0.0.1:${port}`;
       this.server = `Tributary broker (this checkout), own Node ${process.version} process`;
-      kafka = new Kafka({ clientId: "tributary-bench", brokers: [bootstrap], logLevel: logLevel.ERROR });
+      kafka = new KafkaClient({ bootstrap: [bootstrap], clientId: "tributary-bench" });
     },
 
     async produceConsume(w: Workload) {
@@ -188,12 +183,11 @@ export function tributaryBroker(options: TributaryOptions): PeerSystem {
             else collector.onStamp(Number.parseFloat(line), now);
           }
         });
-        const producer = kafka!.producer({ allowAutoTopicCreation: false, idempotent: false });
-        await producer.connect();
+        const producer = kafka!.producer({ acks: Acks.ALL, idempotent: false, lingerMs: 0, autoCreateTopics: false });
         const window = new Window(SENDS_IN_FLIGHT);
         const send = async (values: Buffer[]) => {
           await window.acquire();
-          producer.send({ topic, acks: -1, messages: values.map((value) => ({ value })) }).then(
+          producer.send(values.map((value) => ({ topic, value }))).then(
             () => window.release(),
             (err: Error) => window.fail(err),
           );
@@ -207,7 +201,7 @@ export function tributaryBroker(options: TributaryOptions): PeerSystem {
           await window.drain();
           return await collector.result(DRAIN_TIMEOUT_MS);
         } finally {
-          await producer.disconnect();
+          await producer.close();
           consumer.child.kill("SIGTERM");
           await consumer.done.catch(() => undefined);
         }
@@ -215,6 +209,7 @@ export function tributaryBroker(options: TributaryOptions): PeerSystem {
     },
 
     async close() {
+      await kafka?.close();
       kafka = null;
       const proc = child;
       child = null;

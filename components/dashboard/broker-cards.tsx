@@ -8,14 +8,14 @@ import type { AppRouter } from "@/server/api/root";
 
 export type Overview = inferRouterOutputs<AppRouter>["dashboard"]["overview"];
 
-/** The largest topics on disk (the embedded broker reports sizes). */
+/** The largest topics on disk, every replica counted (any cluster that answers DescribeLogDirs). */
 export function DiskCard({ o }: { o?: Overview }) {
   return (
     <Card title="Disk used per topic" className="dash-card">
       {!o ? (
         <Loading />
       ) : !o.disk ? (
-        <p className="muted">{o.brokerNote}</p>
+        <p className="muted">{o.diskNote}</p>
       ) : (
         <DataTable
           rows={o.disk.slice(0, 10)}

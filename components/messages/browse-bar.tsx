@@ -1,6 +1,6 @@
 "use client";
 import type { ReactNode } from "react";
-import type { BrowsedRecord } from "@/server/console/browse";
+import type { BrowsedRecord } from "@/server/admin/browse";
 import { downloadRecords } from "./record-json";
 
 interface Props {

@@ -1,7 +1,7 @@
 "use client";
 import { useEffect, useState } from "react";
 import { Empty, ErrorNote } from "@/components/ui";
-import type { BrowsedRecord } from "@/server/console/browse";
+import type { BrowsedRecord } from "@/server/admin/browse";
 import { BrowseBar } from "./browse-bar";
 import type { BrowseInput } from "./browse-url";
 import { RecordsTable } from "./records-table";

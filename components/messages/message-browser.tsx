@@ -6,7 +6,7 @@ import { ClusterPicker, clusterHref, useCluster } from "@/components/clusters/cl
 import { useCanOperate } from "@/components/roles";
 import { trpc } from "@/components/trpc";
 import { ErrorNote, PageHeader } from "@/components/ui";
-import type { BrowseResult } from "@/server/console/browse";
+import type { BrowseResult } from "@/server/admin/browse";
 import { BrowseBar } from "./browse-bar";
 import { BrowseForm } from "./browse-form";
 import { encodePositions, inputFromUrl, POSITION, previousPage, type BrowseInput } from "./browse-url";

@@ -1,7 +1,7 @@
 "use client";
 import { useState } from "react";
 import { formatBytes, formatTimestamp } from "@/components/format";
-import type { BrowsedRecord } from "@/server/console/browse";
+import type { BrowsedRecord } from "@/server/admin/browse";
 import { hexDump, prettyJson, preview, toUint8 } from "./bytes";
 import { recordJson } from "./record-json";
 

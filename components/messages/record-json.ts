@@ -1,5 +1,5 @@
 import { downloadText } from "@/components/download";
-import type { BrowsedRecord } from "@/server/console/browse";
+import type { BrowsedRecord } from "@/server/admin/browse";
 import type { Bytes } from "./bytes";
 
 /** A browsed record as JSON: text stays text, bytes that are not UTF-8 become { base64 }. */

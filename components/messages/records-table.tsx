@@ -2,7 +2,7 @@
 import { Fragment, useMemo, useState } from "react";
 import { formatBytes } from "@/components/format";
 import { Time } from "@/components/ui";
-import type { BrowsedRecord } from "@/server/console/browse";
+import type { BrowsedRecord } from "@/server/admin/browse";
 import { preview } from "./bytes";
 import { RecordDetail } from "./record-detail";
 

@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from "react";
 import { formatCount } from "@/components/format";
 import { Empty, ErrorNote } from "@/components/ui";
-import type { BrowseResult, ScanProgress } from "@/server/console/browse";
+import type { BrowseResult, ScanProgress } from "@/server/admin/browse";
 import { BrowseBar } from "./browse-bar";
 import type { BrowseInput } from "./browse-url";
 import { RecordsTable } from "./records-table";

@@ -1,6 +1,6 @@
 "use client";
 import { useState, type FormEvent } from "react";
-import { topicNameProblem } from "@/server/console/topic-name";
+import { topicNameProblem } from "@/server/admin/topic-name";
 import { formatBytes, formatDuration } from "@/components/format";
 import { trpc } from "@/components/trpc";
 import { Card, ErrorNote } from "@/components/ui";

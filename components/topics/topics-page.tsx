@@ -43,7 +43,7 @@ export function TopicsPage() {
     const needle = search.toLowerCase();
     return (list.data ?? []).filter((t) => (showInternal || !t.internal) && t.name.toLowerCase().includes(needle));
   }, [list.data, search, showInternal]);
-  const embedded = list.data?.some((t) => t.sizeBytes !== null) ?? true;
+  const sized = list.data?.some((t) => t.sizeBytes !== null) ?? true;
 
   return (
     <>
@@ -90,7 +90,7 @@ export function TopicsPage() {
             },
             { key: "partitions", header: "Partitions", align: "right", sort: (t) => t.partitions, render: (t) => t.partitions },
             { key: "records", header: "Records", align: "right", sort: (t) => t.records, render: (t) => <span title={t.records.toLocaleString()}>{formatCount(t.records)}</span> },
-            ...(embedded
+            ...(sized
               ? [
                   { key: "size", header: "Size", align: "right" as const, sort: (t: (typeof rows)[number]) => t.sizeBytes ?? 0, render: (t: (typeof rows)[number]) => (t.sizeBytes === null ? "–" : formatBytes(t.sizeBytes)) },
                   {

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { testDatabases } from "@/db/testing";
 import { startTestBroker } from "../broker/compat/harness";
-import type { BrowseResult } from "../console/browse";
-import { ClusterConnections } from "../control/clusters";
+import type { BrowseResult } from "../admin/browse";
+import { ClusterConnections } from "../admin/clusters";
 import { LoginLimiter } from "../control/login-limiter";
 import { WebAccess } from "../control/web-access";
 import { createUser, ensureAdmin, findUserByName } from "../control/users";
@@ -118,7 +118,7 @@ describe("console operations over the Kafka protocol (real brokers, PGlite)", ()
     expect(dup.code).toBe("CONFLICT");
     const badConfig = await rejects(admin.topics.create({ cluster: "embedded", name: "typo", partitions: 1, configs: { "retention.mss": "1" } }));
     expect(badConfig.code).toBe("BAD_REQUEST");
-    expect(badConfig.message).toMatch(/Check the config names and values/);
+    expect(badConfig.message).toMatch(/INVALID_CONFIG.*check the config names and values/);
 
     const list = await viewer.topics.list({ cluster: "embedded" });
     expect(list.find((t) => t.name === "orders")).toMatchObject({ partitions: 3, records: 0, retentionMs: 3600000, cleanupPolicy: "delete", internal: false });
@@ -237,6 +237,17 @@ describe("console operations over the Kafka protocol (real brokers, PGlite)", ()
     expect(audit.items[0]).toMatchObject({ actor: "otto", outcome: "ok", details: { input: { records: 6, topic: "orders" } } });
   });
 
+  it("says why a produce failed: a topic the cluster lacks (and none is created), a record the topic refuses", async () => {
+    const operator = await as("otto");
+    const missing = await rejects(operator.messages.produce({ cluster: "embedded", topic: "no-such-topic", key: null, value: "x", headers: [] }));
+    expect(missing).toMatchObject({ code: "NOT_FOUND", message: expect.stringMatching(/no-such-topic.*UNKNOWN_TOPIC_OR_PARTITION/) });
+    expect((await (await as("vera")).topics.list({ cluster: "embedded" })).some((t) => t.name === "no-such-topic")).toBe(false);
+
+    await (await as("admin")).topics.create({ cluster: "embedded", name: "small", partitions: 1, configs: { "max.message.bytes": "1000" } });
+    const big = await rejects(operator.messages.produce({ cluster: "embedded", topic: "small", key: null, value: "x".repeat(5000), headers: [] }));
+    expect(big).toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/^Cluster embedded: .*MESSAGE_TOO_LARGE.*max\.message\.bytes/) });
+  });
+
   it("follows new records with a live tail", async () => {
     const ac = new AbortController();
     const caller = await as("vera", ac.signal);
@@ -324,7 +335,18 @@ describe("console operations over the Kafka protocol (real brokers, PGlite)", ()
     await admin.topics.create({ cluster: created.id, name: "remote-only", partitions: 2 });
     await admin.messages.produce({ cluster: created.id, topic: "remote-only", key: "a", value: "hello", headers: [], partition: 1 });
     const remote = await viewer.topics.list({ cluster: created.id });
-    expect(remote.find((t) => t.name === "remote-only")).toMatchObject({ partitions: 2, records: 1, sizeBytes: null, recordsPerSec: null });
+    // Sizes come over the protocol (DescribeLogDirs) for any cluster; rates only from the embedded broker's metrics.
+    const onDisk = other.broker.logs.partitions("remote-only").reduce((n, p) => n + p.sizeBytes, 0);
+    expect(onDisk).toBeGreaterThan(0);
+    expect(remote.find((t) => t.name === "remote-only")).toMatchObject({ partitions: 2, records: 1, sizeBytes: onDisk, recordsPerSec: null });
+    const remoteTopic = await viewer.topics.get({ cluster: created.id, topic: "remote-only" });
+    expect(remoteTopic.sizeBytes).toBe(onDisk);
+    expect(remoteTopic.partitions.map((p) => p.sizeBytes)).toEqual([0, onDisk]);
+    const overview = await viewer.dashboard.overview({ cluster: created.id });
+    expect(overview.disk).toEqual(expect.arrayContaining([{ topic: "remote-only", partitions: 2, bytes: onDisk }]));
+    expect(overview.diskNote).toBeNull();
+    expect(overview.connections).toBeNull();
+    expect(overview.brokerNote).toMatch(/^Rates and connections come from the embedded broker/);
     expect((await viewer.topics.list({ cluster: "embedded" })).some((t) => t.name === "remote-only")).toBe(false);
     const p = await page(await viewer.messages.browse({ cluster: created.id, topic: "remote-only", start: { kind: "earliest" }, limit: 5 }));
     expect(p.records.map((m) => [m.partition, m.value?.data])).toEqual([[1, "hello"]]);

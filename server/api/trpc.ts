@@ -22,7 +22,7 @@ export interface Services {
   broker?: { bootstrap: string; healthy(): boolean; instance?: import("../broker/broker").Broker };
   agents?: { healthy(): boolean; flows(): number; host?: import("../agents/host").AgentHost };
   /** Kafka-protocol connections to the embedded broker and every cluster added in the console. */
-  clusters?: import("../control/clusters").ClusterConnections;
+  clusters?: import("../admin/clusters").ClusterConnections;
   /** Per-second series of the metrics registry (the dashboard's live range). */
   sampler?: import("../metrics/series").SeriesSampler;
   /** Consumer lag sampled over time, per cluster and group. */

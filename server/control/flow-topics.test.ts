@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../db/client";
 import { testDatabases } from "../../db/testing";
 import { startTestBroker } from "../broker/compat/harness";
-import { ClusterConnections } from "./clusters";
+import { ClusterConnections } from "../admin/clusters";
 import { checkFlow, checkFlowTopics, clusterTopicCatalog } from "./flows";
 
 const flowTo = (bootstrapServers: string, topic: string, sink: Record<string, unknown> = {}) => ({

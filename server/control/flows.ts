@@ -1,14 +1,12 @@
 import { and, desc, eq, inArray, max, ne } from "drizzle-orm";
-import kafkajs from "kafkajs";
 import type { Db } from "@/db/client";
 import { agents, deployments, flows, flowVersions } from "@/db/schema";
 import { flowSchema } from "../agents/flow";
 import { lookup, sinkTypes } from "../agents/registry";
 import { reportOf } from "./agent-registry";
-import { type ClusterConnections, splitServers } from "./clusters";
+import { type ClusterConnections, splitServers } from "../admin/clusters";
+import { ConfigResourceType } from "../kafka/constants";
 import { redactFlow, restoreSecrets } from "./secrets";
-
-const { ConfigResourceTypes } = kafkajs;
 
 /** One validation problem, with the path into the flow JSON (["sinks", "k1", "batchSize"]) so the designer can pin it to a node. */
 export interface FlowIssue {
@@ -112,11 +110,11 @@ export function clusterTopicCatalog(clusters: ClusterConnections): TopicCatalog 
     if (!cluster) return null;
     let timer: NodeJS.Timeout | undefined;
     const ask = async () => {
-      const admin = await clusters.admin(cluster.id);
-      const [topics, { brokers }] = await Promise.all([admin.listTopics(), admin.describeCluster()]);
-      const configs = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.BROKER, name: String(brokers[0]?.nodeId ?? 0), configNames: ["auto.create.topics.enable"] }] });
-      const value = configs.resources[0]?.configEntries.find((e) => e.configName === "auto.create.topics.enable")?.configValue;
-      return { cluster: cluster.name, topics: new Set(topics), autoCreate: value !== "false" };
+      const { admin } = await clusters.client(cluster.id);
+      const md = await admin.metadata();
+      const [configs] = await admin.describeConfigs([{ type: ConfigResourceType.BROKER, name: String(md.brokers[0]?.nodeId ?? 0), keys: ["auto.create.topics.enable"] }]);
+      const value = configs?.configs.find((e) => e.name === "auto.create.topics.enable")?.value;
+      return { cluster: cluster.name, topics: new Set(md.topics.map((t) => t.name)), autoCreate: value !== "false" };
     };
     const late = new Promise<null>((r) => (timer = setTimeout(() => r(null), TOPIC_CHECK_TIMEOUT_MS)));
     try {

@@ -4,7 +4,7 @@ import { testDatabases } from "../../db/testing";
 import { captureLogs, startTestBroker } from "../broker/compat/harness";
 import { RawClient } from "../broker/compat/raw-client";
 import { ApiKey } from "../kafka/messages";
-import { ClusterConnections, EMBEDDED_CLUSTER } from "../control/clusters";
+import { ClusterConnections, EMBEDDED_CLUSTER } from "../admin/clusters";
 import { LagSampler } from "./lag";
 
 const cleanups: (() => Promise<void>)[] = [];

@@ -1,6 +1,6 @@
-import type { ClusterConnections } from "../control/clusters";
-import { EMBEDDED_CLUSTER } from "../control/clusters";
-import { listGroups, type GroupSummary } from "../control/groups";
+import type { ClusterConnections } from "../admin/clusters";
+import { EMBEDDED_CLUSTER } from "../admin/clusters";
+import { listGroups, type GroupSummary } from "../admin/groups";
 import { logger } from "../log";
 import { RingSeries } from "./series";
 
@@ -79,8 +79,7 @@ export class LagSampler {
     let c = this.clusters.get(cluster);
     if (!c) this.clusters.set(cluster, (c = { groups: new Map(), total: new RingSeries(this.capacity), latest: null, error: null, capped: false }));
     try {
-      const admin = await this.connections.admin(cluster);
-      const groups = await listGroups(admin, await this.connections.requests(cluster));
+      const groups = await listGroups(await this.connections.client(cluster));
       const present = new Set(groups.map((g) => g.groupId));
       for (const id of c.groups.keys()) if (!present.has(id)) c.groups.delete(id);
       for (const g of groups) {

@@ -2,12 +2,12 @@ import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { clusters } from "@/db/schema";
-import { ClusterUnreachable, probeCluster, type ClusterSettings } from "../../console/cluster-test";
-import { onCluster } from "../../console/kafka-errors";
-import { EMBEDDED_CLUSTER, splitServers, type ClusterConnections } from "../../control/clusters";
+import { EMBEDDED_CLUSTER, splitServers, type ClusterConnections, type ClusterSaslMechanism, type ClusterSettings } from "../../admin/clusters";
+import { ClusterUnreachable, probeCluster } from "../../admin/connection-probe";
+import { onCluster } from "../../admin/kafka-errors";
 import { adminProcedure, router, viewerProcedure, type Context } from "../trpc";
 
-const HOST_PORT = /^[A-Za-z0-9._\-\[\]:]+:\d{1,5}$/;
+const HOST_PORT = /^[A-Za-z0-9._\-[\]:]+:\d{1,5}$/;
 
 const bootstrap = z
   .string()
@@ -40,7 +40,7 @@ async function probe(s: ClusterSettings) {
   }
 }
 
-function saslOf(mechanism: "plain" | "scram-sha-256" | "scram-sha-512" | null, username: string | null, password: string | null): ClusterSettings["sasl"] {
+function saslOf(mechanism: ClusterSaslMechanism | null, username: string | null, password: string | null): ClusterSettings["sasl"] {
   if (!mechanism) return undefined;
   if (!username) throw new TRPCError({ code: "BAD_REQUEST", message: "SASL needs a username; enter one or turn SASL off." });
   return { mechanism, username, password: password ?? "" };
@@ -64,8 +64,8 @@ export const clustersRouter = router({
   /** Brokers and controller of one cluster, asked over the protocol: the Clusters page's health column. */
   status: viewerProcedure.input(z.object({ cluster: z.string() })).query(({ ctx, input }) =>
     onCluster(input.cluster, async () => {
-      const d = await (await clusterConnections(ctx).admin(input.cluster)).describeCluster();
-      return { clusterId: d.clusterId, controller: d.controller, brokers: d.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })) };
+      const d = await (await clusterConnections(ctx).client(input.cluster)).admin.describeCluster();
+      return { clusterId: d.clusterId, controller: d.controllerId, brokers: d.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })) };
     }),
   ),
 

@@ -6,7 +6,7 @@ import { LagSampler } from "../../metrics/lag";
 import { metrics } from "../../metrics/registry";
 import { MetricRollups } from "../../metrics/rollups";
 import { SeriesSampler } from "../../metrics/series";
-import { startRouterEnv } from "./testing";
+import { startRouterEnv } from "../testing";
 
 /**
  * The dashboard router over a real broker: the broker's per-topic counters are sampled into

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { SLOT_LAG_METRIC } from "../../agents/sources/cdc-logical";
-import { EMBEDDED_CLUSTER } from "../../control/clusters";
-import { listGroups } from "../../control/groups";
+import { EMBEDDED_CLUSTER } from "../../admin/clusters";
+import { listGroups } from "../../admin/groups";
+import { diskPerTopic } from "../../admin/topics";
 import { historyByLabels, RANGES, readHistory, type HistoryRange } from "../../metrics/rollups";
 import type { SeriesSampler } from "../../metrics/series";
 import { router, viewerProcedure, type Services } from "../trpc";
@@ -26,7 +27,8 @@ function brokerFacts(services: Services, id: string) {
   return { broker: services.broker.instance, sampler: services.sampler };
 }
 
-const NOT_EMBEDDED = "Rates, disk use and connections come from the embedded broker's own metrics; for this cluster, use its monitoring (JMX, Prometheus).";
+const NOT_EMBEDDED = "Rates and connections come from the embedded broker's own metrics; for this cluster, use its monitoring (JMX, Prometheus).";
+const NO_SIZES = "This cluster does not tell the console its disk use (DescribeLogDirs needs Describe on the cluster for the console's user).";
 
 /** Sums the members of a family (or takes one topic's series) per sample time. */
 function liveSeries(sampler: SeriesSampler, metric: string, topic: string | undefined, since: number): Map<number, number> {
@@ -70,6 +72,17 @@ function liveTopics(sampler: SeriesSampler, since: number): TopicThroughput[] {
 
 const byThroughput = (a: TopicThroughput, b: TopicThroughput) => b.bytesIn + b.bytesOut - (a.bytesIn + a.bytesOut) || b.recordsIn - a.recordsIn;
 
+/** Disk use per topic over the protocol, or a note saying why the card is empty. */
+async function diskOf(services: Services, cluster: string): Promise<{ disk: Awaited<ReturnType<typeof diskPerTopic>>; diskNote: string | null }> {
+  if (!services.clusters) return { disk: null, diskNote: NO_SIZES };
+  try {
+    const disk = await diskPerTopic(await services.clusters.client(cluster));
+    return { disk, diskNote: disk ? null : NO_SIZES };
+  } catch (err) {
+    return { disk: null, diskNote: `Cannot read disk use: ${(err as Error).message}. Check the cluster on the Clusters page.` };
+  }
+}
+
 /** A per-second gauge of cumulative counts (the agents' Flume counters) turned into a rate. */
 function rateOf(points: { t: number; v: number }[]): number {
   if (points.length < 2) return 0;
@@ -94,7 +107,7 @@ export const dashboardRouter = router({
         const series = Object.fromEntries(FLOW_KEYS.map((k) => [k, liveSeries(facts.sampler, FLOWS[k], input.topic, since)])) as Record<Flow, Map<number, number>>;
         return { available: true as const, stepMs: 1000, points: mergeFlows(series), topics: liveTopics(facts.sampler, now - 60_000).sort(byThroughput) };
       }
-      const range = input.range as HistoryRange;
+      const range: HistoryRange = input.range;
       const labels = input.topic ? `topic=${input.topic}` : "";
       const db = ctx.db;
       const [history, perTopic] = await Promise.all([
@@ -125,7 +138,7 @@ export const dashboardRouter = router({
     if (!latest && s.clusters) {
       // Not sampled yet (a cluster just opened): ask the cluster now.
       try {
-        latest = { at: Date.now(), groups: await listGroups(await s.clusters.admin(input.cluster), await s.clusters.requests(input.cluster)) };
+        latest = { at: Date.now(), groups: await listGroups(await s.clusters.client(input.cluster)) };
       } catch (err) {
         lagError = `Cannot read consumer groups: ${(err as Error).message}. Check the cluster on the Clusters page.`;
       }
@@ -141,15 +154,7 @@ export const dashboardRouter = router({
     };
 
     const facts = brokerFacts(s, input.cluster);
-    const disk = facts
-      ? facts.broker.logs
-          .topics()
-          .map((t) => {
-            const parts = facts.broker.logs.partitions(t.name);
-            return { topic: t.name, partitions: parts.length, bytes: parts.reduce((n, p) => n + p.sizeBytes, 0) };
-          })
-          .sort((a, b) => b.bytes - a.bytes)
-      : null;
+    const { disk, diskNote } = await diskOf(s, input.cluster);
     const connections = facts ? { current: facts.broker.connectionCount, series: facts.sampler.points("tributary_broker_connections", {}, since) } : null;
 
     const agents: { flow: string; component: string; kind: string; agent: string; rate: number }[] = [];
@@ -171,6 +176,6 @@ export const dashboardRouter = router({
       const last = f.points.at(-1);
       if (last) cdcSlots.push({ source: f.labels.source ?? "", slot: f.labels.slot ?? "", lagBytes: last.v, stale: last.v >= STALE_SLOT_BYTES });
     }
-    return { lag, disk, connections, agents, cdcSlots, staleSlotBytes: STALE_SLOT_BYTES, brokerNote: facts ? null : NOT_EMBEDDED };
+    return { lag, disk, diskNote, connections, agents, cdcSlots, staleSlotBytes: STALE_SLOT_BYTES, brokerNote: facts ? null : NOT_EMBEDDED };
   }),
 });

@@ -1,10 +1,12 @@
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { EMBEDDED_CLUSTER } from "../../control/clusters";
-import { committedOffsets, deleteGroup, deleteTopicOffsets, describeGroup, executeReset, GroupBusyError, GroupError, listGroups, previewReset, StalePreviewError, type ResetScope } from "../../control/groups";
-import { formatOffsetsCsv, parseDuration, parseOffsetsCsv, ResetError, type ResetStrategy } from "../../control/offset-reset";
+import { EMBEDDED_CLUSTER } from "../../admin/clusters";
+import { committedOffsets, deleteGroup, deleteTopicOffsets, describeGroup, executeReset, listGroups, previewReset } from "../../admin/groups";
+import { onCluster } from "../../admin/kafka-errors";
+import { formatOffsetsCsv, parseDuration, parseOffsetsCsv, type ResetStrategy } from "../../admin/offset-reset";
+import type { KafkaClient } from "../../kafka/client";
 import { logger } from "../../log";
 import { operatorProcedure, router, viewerProcedure, type Context } from "../trpc";
+import { clusterConnections } from "./clusters";
 
 const log = logger("api.groups");
 
@@ -42,41 +44,25 @@ function toStrategy(s: StrategyInput): ResetStrategy {
   }
 }
 
-async function connect(ctx: Context, id: string) {
-  const clusters = ctx.services.clusters;
-  if (!clusters) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "This process manages no clusters; start it with `tributary start`." });
-  try {
-    const [admin, requests] = await Promise.all([clusters.admin(id), clusters.requests(id)]);
-    ctx.services.lag?.watch(id);
-    return { admin, requests };
-  } catch (err) {
-    throw new TRPCError({ code: "BAD_GATEWAY", message: `Cannot reach cluster "${id}": ${(err as Error).message}. Check it on the Clusters page.`, cause: err });
-  }
-}
-
-/** Our own errors are the user's to act on; anything else from the cluster is reported as such. */
-async function run<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof TRPCError) throw err;
-    if (err instanceof StalePreviewError) throw new TRPCError({ code: "CONFLICT", message: err.message, cause: err });
-    if (err instanceof ResetError) throw new TRPCError({ code: "BAD_REQUEST", message: err.message, cause: err });
-    if (err instanceof GroupBusyError) throw new TRPCError({ code: "CONFLICT", message: err.message, cause: err });
-    if (err instanceof GroupError) throw new TRPCError({ code: "NOT_FOUND", message: err.message, cause: err });
-    throw new TRPCError({ code: "BAD_GATEWAY", message: `The cluster refused: ${(err as Error).message}`, cause: err });
-  }
+/**
+ * Runs a group request on a cluster's client, with every failure turned into the user's error; a
+ * cluster someone looks at is sampled for lag for the next while.
+ */
+async function onGroups<T>(ctx: Context, cluster: string, fn: (client: KafkaClient) => Promise<T>): Promise<T> {
+  return onCluster(cluster, async () => {
+    const client = await clusterConnections(ctx).client(cluster);
+    ctx.services.lag?.watch(cluster);
+    return fn(client);
+  });
 }
 
 export const groupsRouter = router({
   list: viewerProcedure.input(z.object({ cluster })).query(async ({ ctx, input }) => {
-    const { admin, requests } = await connect(ctx, input.cluster);
-    return run(() => listGroups(admin, requests));
+    return onGroups(ctx, input.cluster, (client) => listGroups(client));
   }),
 
   get: viewerProcedure.input(z.object({ cluster, groupId })).query(async ({ ctx, input }) => {
-    const { admin, requests } = await connect(ctx, input.cluster);
-    return run(() => describeGroup(admin, requests, input.groupId));
+    return onGroups(ctx, input.cluster, (client) => describeGroup(client, input.groupId));
   }),
 
   /** Lag sampled over the last hour (server-side, every few seconds). */
@@ -86,8 +72,7 @@ export const groupsRouter = router({
   }),
 
   previewReset: viewerProcedure.input(z.object({ cluster, groupId, scope, strategy })).query(async ({ ctx, input }) => {
-    const { admin, requests } = await connect(ctx, input.cluster);
-    return run(() => previewReset(admin, requests, input.groupId, input.scope as ResetScope, toStrategy(input.strategy)));
+    return onGroups(ctx, input.cluster, (client) => previewReset(client, input.groupId, input.scope, toStrategy(input.strategy)));
   }),
 
   resetOffsets: operatorProcedure
@@ -104,8 +89,7 @@ export const groupsRouter = router({
     .mutation(async ({ ctx, input }) => {
     ctx.audit.targetKind = "consumer-group";
     ctx.audit.target = `${input.cluster}/${input.groupId}`;
-    const { admin, requests } = await connect(ctx, input.cluster);
-    const applied = await run(() => executeReset(admin, requests, input.groupId, input.scope as ResetScope, toStrategy(input.strategy), input.approved));
+    const applied = await onGroups(ctx, input.cluster, (client) => executeReset(client, input.groupId, input.scope, toStrategy(input.strategy), input.approved));
     ctx.audit.before = applied.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.current }));
     ctx.audit.after = applied.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.next }));
     ctx.audit.details = { totals: applied.totals };
@@ -116,24 +100,23 @@ export const groupsRouter = router({
   delete: operatorProcedure.input(z.object({ cluster, groupId })).mutation(async ({ ctx, input }) => {
     ctx.audit.targetKind = "consumer-group";
     ctx.audit.target = `${input.cluster}/${input.groupId}`;
-    const { admin, requests } = await connect(ctx, input.cluster);
-    ctx.audit.before = await run(() => committedOffsets(requests, input.groupId));
-    await run(() => deleteGroup(admin, input.groupId));
+    await onGroups(ctx, input.cluster, async (client) => {
+      ctx.audit.before = await committedOffsets(client, input.groupId);
+      await deleteGroup(client, input.groupId);
+    });
     return { deleted: input.groupId };
   }),
 
   deleteTopicOffsets: operatorProcedure.input(z.object({ cluster, groupId, topic: z.string().min(1).max(249) })).mutation(async ({ ctx, input }) => {
     ctx.audit.targetKind = "consumer-group";
     ctx.audit.target = `${input.cluster}/${input.groupId}`;
-    const { admin, requests } = await connect(ctx, input.cluster);
-    const removed = await run(() => deleteTopicOffsets(admin, requests, input.groupId, input.topic));
+    const removed = await onGroups(ctx, input.cluster, (client) => deleteTopicOffsets(client, input.groupId, input.topic));
     ctx.audit.before = removed;
     return { removed: removed.length };
   }),
 
   /** The group's committed offsets in the tool's --from-file CSV (topic,partition,offset). */
   exportOffsets: viewerProcedure.input(z.object({ cluster, groupId })).query(async ({ ctx, input }) => {
-    const { requests } = await connect(ctx, input.cluster);
-    return { csv: formatOffsetsCsv(await run(() => committedOffsets(requests, input.groupId))) };
+    return { csv: formatOffsetsCsv(await onGroups(ctx, input.cluster, (client) => committedOffsets(client, input.groupId))) };
   }),
 });

@@ -1,8 +1,8 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { browse, BrowseInputError, tail } from "../../console/browse";
-import { asUserError, onCluster } from "../../console/kafka-errors";
-import { KafkaRequests } from "../../control/kafka-requests";
+import { browse, tail } from "../../admin/browse";
+import { asUserError, onCluster } from "../../admin/kafka-errors";
+import type { ProducerRecord } from "../../kafka/client";
 import { operatorProcedure, router, viewerProcedure } from "../trpc";
 import { clusterConnections } from "./clusters";
 import { clusterInput } from "./topics";
@@ -55,6 +55,13 @@ function checkJson(value: string | null, where: string) {
   }
 }
 
+const text = (s: string | null) => (s === null ? null : Buffer.from(s));
+
+/** A record as the Produce page sends it, for the client: text as UTF-8, headers in their order. */
+function toProducerRecord(topic: string, r: z.infer<typeof recordInput>): ProducerRecord {
+  return { topic, key: text(r.key), value: text(r.value), partition: r.partition, headers: r.headers.map((h) => ({ key: h.key, value: Buffer.from(h.value) })) };
+}
+
 export const messagesRouter = router({
   /**
    * One page of records, as a subscription so a long filtered scan reports progress and stops when
@@ -71,11 +78,9 @@ export const messagesRouter = router({
       }),
     )
     .subscription(async function* ({ ctx, input, signal }) {
-      const requests = await clusterConnections(ctx).requests(input.cluster);
       try {
-        yield* browse(requests, input, signal);
+        yield* browse(await clusterConnections(ctx).client(input.cluster), input, signal);
       } catch (err) {
-        if (err instanceof BrowseInputError) throw new TRPCError({ code: "BAD_REQUEST", message: err.message, cause: err });
         throw asUserError(err, input.cluster);
       }
     }),
@@ -84,15 +89,14 @@ export const messagesRouter = router({
   tail: viewerProcedure
     .input(topicInput.extend({ partitions: z.array(z.number().int().min(0)).max(10_000).optional(), filters: filters.default({}) }))
     .subscription(async function* ({ ctx, input, signal }) {
-      const requests = new KafkaRequests(await clusterConnections(ctx).configOf(input.cluster));
+      const client = await onCluster(input.cluster, () => clusterConnections(ctx).dedicatedClient(input.cluster));
       const stop = signal ?? new AbortController().signal;
       try {
-        yield* tail(requests, input, stop);
+        yield* tail(client, input, stop);
       } catch (err) {
-        if (err instanceof BrowseInputError) throw new TRPCError({ code: "BAD_REQUEST", message: err.message, cause: err });
         throw asUserError(err, input.cluster);
       } finally {
-        await requests.close();
+        await client.close();
       }
     }),
 
@@ -110,13 +114,8 @@ export const messagesRouter = router({
     };
     checkJson(input.value, "The value");
     const producer = await onCluster(input.cluster, () => clusterConnections(ctx).producer(input.cluster));
-    const [meta] = await onCluster(input.cluster, () =>
-      producer.send({
-        topic: input.topic,
-        messages: [{ key: input.key, value: input.value, partition: input.partition, headers: Object.fromEntries(input.headers.map((h) => [h.key, h.value])) }],
-      }),
-    );
-    const result = { partition: meta.partition, offset: Number(meta.baseOffset ?? meta.offset ?? -1) };
+    const [meta] = await onCluster(input.cluster, () => producer.send([toProducerRecord(input.topic, input)]));
+    const result = { partition: meta.partition, offset: meta.offset };
     ctx.audit.after = result;
     return result;
   }),
@@ -129,12 +128,7 @@ export const messagesRouter = router({
       ctx.audit.target = `${input.cluster}/${input.topic}`;
       input.records.forEach((r, i) => checkJson(r.value, `Line ${input.firstLine + i}'s value`));
       const producer = await onCluster(input.cluster, () => clusterConnections(ctx).producer(input.cluster));
-      const metas = await onCluster(input.cluster, () =>
-        producer.send({
-          topic: input.topic,
-          messages: input.records.map((r) => ({ key: r.key, value: r.value, partition: r.partition, headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value])) })),
-        }),
-      );
+      const metas = await onCluster(input.cluster, () => producer.send(input.records.map((r) => toProducerRecord(input.topic, r))));
       ctx.audit.input = { cluster: input.cluster, topic: input.topic, records: input.records.length, firstLine: input.firstLine };
       return { produced: input.records.length, partitions: metas.map((m) => m.partition) };
     }),

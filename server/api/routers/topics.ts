@@ -1,30 +1,25 @@
 import { TRPCError } from "@trpc/server";
-import kafkajs from "kafkajs";
 import { z } from "zod";
-import { onCluster } from "../../console/kafka-errors";
-import {
-  groupsReading,
-  listTopics,
-  overridesOf,
-  topicConfigs,
-  topicPartitions,
-  topicThroughput,
-  type EmbeddedFacts,
-} from "../../console/topics";
-import { topicNameProblem } from "../../console/topic-name";
-import { EARLIEST } from "../../control/kafka-requests";
-import { EMBEDDED_CLUSTER } from "../../control/clusters";
+import { EMBEDDED_CLUSTER } from "../../admin/clusters";
+import { onCluster } from "../../admin/kafka-errors";
+import { topicNameProblem } from "../../admin/topic-name";
+import { createTopic, groupsReading, listTopics, offsetsAt, overridesOf, partitionKey, topicConfigs, topicPartitions, topicThroughput } from "../../admin/topics";
+import { ConfigResourceType } from "../../kafka/constants";
+import type { SeriesSampler } from "../../metrics/series";
 import { adminProcedure, router, viewerProcedure, type Context } from "../trpc";
 import { clusterConnections } from "./clusters";
-
-const { ConfigResourceTypes } = kafkajs;
 
 export const clusterInput = z.object({ cluster: z.string().min(1).default(EMBEDDED_CLUSTER) });
 const topicInput = clusterInput.extend({ topic: z.string().min(1).max(249) });
 
-export function embeddedFacts(ctx: Context, cluster: string): EmbeddedFacts | undefined {
-  const broker = ctx.services.broker?.instance;
-  return cluster === EMBEDDED_CLUSTER && broker ? { broker, series: ctx.services.sampler } : undefined;
+/** Per-second rates come from the embedded broker's metrics: present only when that is the cluster viewed. */
+function embeddedRates(ctx: Context, cluster: string): SeriesSampler | undefined {
+  return cluster === EMBEDDED_CLUSTER && ctx.services.broker?.instance ? ctx.services.sampler : undefined;
+}
+
+/** The cluster's shared client, with a failure to find the cluster turned into a user's error. */
+function clientOf(ctx: Context, cluster: string) {
+  return onCluster(cluster, () => clusterConnections(ctx).client(cluster));
 }
 
 const topicName = z.string().superRefine((name, c) => {
@@ -38,39 +33,35 @@ const LIVE_WINDOW_MS = 15 * 60_000;
 
 export const topicsRouter = router({
   list: viewerProcedure.input(clusterInput).query(async ({ ctx, input }) => {
-    const c = clusterConnections(ctx);
-    return onCluster(input.cluster, async () => listTopics(await c.admin(input.cluster), await c.requests(input.cluster), embeddedFacts(ctx, input.cluster)));
+    const client = await clientOf(ctx, input.cluster);
+    return onCluster(input.cluster, () => listTopics(client, embeddedRates(ctx, input.cluster)));
   }),
 
   /** Everything the topic page shows except consumer groups, which cost one request per group. */
   get: viewerProcedure.input(topicInput).query(async ({ ctx, input }) => {
-    const c = clusterConnections(ctx);
+    const client = await clientOf(ctx, input.cluster);
     return onCluster(input.cluster, async () => {
-      const facts = embeddedFacts(ctx, input.cluster);
-      const [partitions, configs] = await Promise.all([topicPartitions(await c.requests(input.cluster), input.topic, facts), topicConfigs(await c.admin(input.cluster), input.topic)]);
+      const [partitions, configs] = await Promise.all([topicPartitions(client, input.topic, { sizes: true }), topicConfigs(client, input.topic)]);
+      const sized = partitions.every((p) => p.sizeBytes !== null);
       return {
         name: input.topic,
         partitions,
         configs,
-        embedded: Boolean(facts),
         records: partitions.reduce((n, p) => n + p.records, 0),
-        sizeBytes: facts ? partitions.reduce((n, p) => n + (p.sizeBytes ?? 0), 0) : null,
+        sizeBytes: sized ? partitions.reduce((n, p) => n + (p.sizeBytes ?? 0), 0) : null,
       };
     });
   }),
 
   groups: viewerProcedure.input(topicInput).query(async ({ ctx, input }) => {
-    const c = clusterConnections(ctx);
-    return onCluster(input.cluster, async () => {
-      const partitions = await topicPartitions(await c.requests(input.cluster), input.topic, undefined);
-      return groupsReading(await c.admin(input.cluster), input.topic, partitions);
-    });
+    const client = await clientOf(ctx, input.cluster);
+    return onCluster(input.cluster, async () => groupsReading(client, input.topic, await topicPartitions(client, input.topic)));
   }),
 
   /** Per-second rates of the last 15 minutes; null for clusters other than the embedded broker. */
   throughput: viewerProcedure.input(topicInput).query(({ ctx, input }) => {
-    const facts = embeddedFacts(ctx, input.cluster);
-    return facts ? topicThroughput(facts.series, input.topic, Date.now() - LIVE_WINDOW_MS) : null;
+    const series = embeddedRates(ctx, input.cluster);
+    return series ? topicThroughput(series, input.topic, Date.now() - LIVE_WINDOW_MS) : null;
   }),
 
   create: adminProcedure
@@ -88,22 +79,10 @@ export const topicsRouter = router({
       ctx.audit.targetKind = "topic";
       ctx.audit.target = `${input.cluster}/${input.name}`;
       ctx.audit.after = { partitions: input.partitions, replicationFactor: input.replicationFactor, configs: input.configs };
-      const admin = await clusterConnections(ctx).admin(input.cluster);
-      const created = await onCluster(input.cluster, () =>
-        admin.createTopics({
-          validateOnly: input.validateOnly,
-          waitForLeaders: !input.validateOnly,
-          topics: [
-            {
-              topic: input.name,
-              numPartitions: input.partitions,
-              replicationFactor: input.replicationFactor,
-              configEntries: Object.entries(input.configs).map(([name, value]) => ({ name, value })),
-            },
-          ],
-        }),
+      const client = await clientOf(ctx, input.cluster);
+      await onCluster(input.cluster, () =>
+        createTopic(client, { name: input.name, numPartitions: input.partitions, replicationFactor: input.replicationFactor, configs: input.configs }, input.validateOnly),
       );
-      if (!created && !input.validateOnly) throw new TRPCError({ code: "CONFLICT", message: `Topic ${input.name} exists already; pick another name.` });
       return { name: input.name };
     }),
 
@@ -114,15 +93,12 @@ export const topicsRouter = router({
   alterConfigs: adminProcedure.input(topicInput.extend({ configs: configMap })).mutation(async ({ ctx, input }) => {
     ctx.audit.targetKind = "topic";
     ctx.audit.target = `${input.cluster}/${input.topic}`;
-    const admin = await clusterConnections(ctx).admin(input.cluster);
+    const client = await clientOf(ctx, input.cluster);
     return onCluster(input.cluster, async () => {
-      const before = overridesOf(await topicConfigs(admin, input.topic));
+      const before = overridesOf(await topicConfigs(client, input.topic));
       ctx.audit.before = before;
-      await admin.alterConfigs({
-        validateOnly: false,
-        resources: [{ type: ConfigResourceTypes.TOPIC, name: input.topic, configEntries: Object.entries(input.configs).map(([name, value]) => ({ name, value })) }],
-      });
-      const after = overridesOf(await topicConfigs(admin, input.topic));
+      await client.admin.alterConfigs([{ type: ConfigResourceType.TOPIC, name: input.topic, configs: input.configs }]);
+      const after = overridesOf(await topicConfigs(client, input.topic));
       ctx.audit.after = after;
       return { before, after };
     });
@@ -131,15 +107,14 @@ export const topicsRouter = router({
   addPartitions: adminProcedure.input(topicInput.extend({ count: z.number().int().min(1).max(10_000) })).mutation(async ({ ctx, input }) => {
     ctx.audit.targetKind = "topic";
     ctx.audit.target = `${input.cluster}/${input.topic}`;
-    const c = clusterConnections(ctx);
-    const requests = await c.requests(input.cluster);
+    const client = await clientOf(ctx, input.cluster);
     return onCluster(input.cluster, async () => {
-      const current = (await requests.partitions(input.topic)).length;
+      const current = (await topicPartitions(client, input.topic)).length;
       ctx.audit.before = { partitions: current };
       if (input.count <= current) {
         throw new TRPCError({ code: "BAD_REQUEST", message: `${input.topic} has ${current} partitions; Kafka can only add partitions, so enter more than ${current}.` });
       }
-      await (await c.admin(input.cluster)).createPartitions({ topicPartitions: [{ topic: input.topic, count: input.count }] });
+      await client.admin.createPartitions([{ topic: input.topic, count: input.count }]);
       ctx.audit.after = { partitions: input.count };
       return { partitions: input.count };
     });
@@ -149,11 +124,11 @@ export const topicsRouter = router({
     ctx.audit.targetKind = "topic";
     ctx.audit.target = `${input.cluster}/${input.topic}`;
     if (input.confirm !== input.topic) throw new TRPCError({ code: "BAD_REQUEST", message: `Type the topic's name (${input.topic}) to confirm the deletion.` });
-    const c = clusterConnections(ctx);
+    const client = await clientOf(ctx, input.cluster);
     return onCluster(input.cluster, async () => {
-      const partitions = await topicPartitions(await c.requests(input.cluster), input.topic, undefined);
+      const partitions = await topicPartitions(client, input.topic);
       ctx.audit.before = { partitions: partitions.length, records: partitions.reduce((n, p) => n + p.records, 0) };
-      await (await c.admin(input.cluster)).deleteTopics({ topics: [input.topic] });
+      await client.admin.deleteTopics([input.topic]);
       return { ok: true };
     });
   }),
@@ -176,10 +151,9 @@ export const topicsRouter = router({
     .mutation(async ({ ctx, input }) => {
       ctx.audit.targetKind = "topic";
       ctx.audit.target = `${input.cluster}/${input.topic}`;
-      const c = clusterConnections(ctx);
-      const requests = await c.requests(input.cluster);
+      const client = await clientOf(ctx, input.cluster);
       return onCluster(input.cluster, async () => {
-        const all = await topicPartitions(requests, input.topic, undefined);
+        const all = await topicPartitions(client, input.topic);
         const chosen = input.partitions?.length ? all.filter((p) => input.partitions!.includes(p.partition)) : all;
         const missing = input.partitions?.filter((p) => !all.some((x) => x.partition === p)) ?? [];
         if (missing.length) throw new TRPCError({ code: "BAD_REQUEST", message: `${input.topic} has no partition ${missing.join(", ")}; it has ${all.length}.` });
@@ -189,28 +163,18 @@ export const topicsRouter = router({
           const offset = input.upTo.offset;
           targets = new Map(chosen.map((p) => [p.partition, Math.min(offset, p.logEndOffset)]));
         } else {
-          const at = await requests.listOffsets([{ topic: input.topic, partitions: chosen.map((p) => p.partition) }], input.upTo.timestamp);
+          const at = await offsetsAt(client, chosen.map((p) => ({ topic: input.topic, partition: p.partition })), input.upTo.timestamp);
           // -1: no record at or after the time, so every record is older and goes.
           targets = new Map(chosen.map((p) => {
-            const o = at.get(`${input.topic}:${p.partition}`) ?? -1;
+            const o = at.get(partitionKey(input.topic, p.partition)) ?? -1;
             return [p.partition, o < 0 ? p.logEndOffset : o];
           }));
         }
         const moves = chosen.filter((p) => (targets.get(p.partition) ?? 0) > p.logStartOffset);
         ctx.audit.before = Object.fromEntries(chosen.map((p) => [p.partition, p.logStartOffset]));
-        if (moves.length) {
-          const admin = await c.admin(input.cluster);
-          // kafkajs's deleteTopicRecords looks leaders up in its cached metadata without refreshing it,
-          // so a topic created since this shared admin last loaded metadata has "no leader".
-          await admin.fetchTopicMetadata({ topics: [input.topic] });
-          await admin.deleteTopicRecords({
-            topic: input.topic,
-            partitions: moves.map((p) => ({ partition: p.partition, offset: String(targets.get(p.partition)) })),
-          });
-        }
-        const q = [{ topic: input.topic, partitions: chosen.map((p) => p.partition) }];
-        const starts = await requests.listOffsets(q, EARLIEST);
-        const after = Object.fromEntries(chosen.map((p) => [p.partition, starts.get(`${input.topic}:${p.partition}`) ?? 0]));
+        const moved = moves.length ? await client.admin.deleteRecords(moves.map((p) => ({ topic: input.topic, partition: p.partition, offset: targets.get(p.partition)! }))) : [];
+        const starts = new Map(moved.map((m) => [m.partition, m.offset]));
+        const after = Object.fromEntries(chosen.map((p) => [p.partition, starts.get(p.partition) ?? p.logStartOffset]));
         ctx.audit.after = after;
         const removed = chosen.reduce((n, p) => n + ((after[p.partition] ?? p.logStartOffset) - p.logStartOffset), 0);
         return { logStartOffsets: after, removed };

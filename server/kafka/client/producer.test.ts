@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { startTestProxy, withBrokerAndClient, type TestBroker } from "./testing";
 import { readBatchHeader, forEachBatch } from "../records/batch";
-import { eventually, kcat, startTestBroker } from "../../broker/compat/harness";
+import { captureLogs, eventually, kcat, startTestBroker } from "../../broker/compat/harness";
 import { KafkaClient, KafkaClientError, KafkaProduceError } from "./index";
 import { partitionForKey } from "./partitioner";
 import { ListOffsetsTimestamp } from "../constants";
@@ -173,5 +173,26 @@ describe("producer", () => {
     await p.close();
     const [latest] = await client.admin.listOffsets([{ topic: "keyed", partition: 0, timestamp: ListOffsetsTimestamp.LATEST }]);
     expect(latest.offset).toBeGreaterThan(0);
+  });
+});
+
+describe("producer closing", () => {
+  it("stops for good once closed after a refused batch: the producer id it would renew is nobody's any more", async () => {
+    const own = await startTestBroker();
+    const c = new KafkaClient({ bootstrap: [own.bootstrap], clientId: "closing-test" });
+    const logs = captureLogs();
+    try {
+      await c.admin.createTopics([{ name: "tiny", numPartitions: 1, configs: { "max.message.bytes": "1000" } }]);
+      const p = c.producer({ lingerMs: 0 });
+      await expect(p.send([{ topic: "tiny", value: Buffer.alloc(5000) }])).rejects.toBeInstanceOf(KafkaProduceError);
+      await p.close();
+      await c.close();
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(logs.lines.filter((l) => l.msg === "producer drain failed; retrying after a back-off")).toEqual([]);
+    } finally {
+      logs.stop();
+      await c.close();
+      await own.stop();
+    }
   });
 });

@@ -310,6 +310,8 @@ export class Producer {
   }
 
   private async drain(): Promise<void> {
+    // Closed with nothing left to deliver: a pending producer-id renewal is nobody's any more.
+    if (this.closed && this.unfinished === 0) return;
     if (this.draining) {
       this.drainAgain = true;
       return;

@@ -1,6 +1,8 @@
-import { AssignerProtocol, type Admin, type GroupDescription } from "kafkajs";
-import type { CommittedOffset, KafkaRequests } from "./kafka-requests";
+import { KafkaClientError, type CommittedOffset, type GroupDescription, type KafkaClient } from "../kafka/client";
+import { ListOffsetsTimestamp } from "../kafka/constants";
+import { ErrorCode } from "../kafka/errors";
 import { planReset, ResetError, strategyTimestamp, type PartitionState, type ResetPlan, type ResetStrategy } from "./offset-reset";
+import { offsetsAt, partitionKey } from "./topics";
 
 /**
  * Consumer groups as kafka-consumer-groups shows them, read over the Kafka protocol so the same
@@ -55,51 +57,50 @@ export function lagOf(committed: number | null, logStart: number, logEnd: number
   return Math.max(0, logEnd - Math.max(committed, logStart));
 }
 
-function decodeMembers(g: GroupDescription): GroupMember[] {
-  return g.members.map((m) => {
-    let assignment: GroupMember["assignment"] = [];
-    if (g.protocolType === "consumer" && m.memberAssignment.length > 0) {
-      const decoded = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
-      assignment = Object.entries(decoded?.assignment ?? {}).map(([topic, partitions]) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) }));
-    }
-    return { memberId: m.memberId, clientId: m.clientId, host: m.clientHost, assignment };
-  });
+function membersOf(g: GroupDescription): GroupMember[] {
+  return g.members.map((m) => ({
+    memberId: m.memberId,
+    clientId: m.clientId,
+    host: m.clientHost,
+    assignment: m.assignment.map((a) => ({ topic: a.topic, partitions: [...a.partitions].sort((x, y) => x - y) })),
+  }));
 }
 
 type Watermarks = Map<string, Map<number, { low: number; high: number }>>;
 
-async function watermarks(admin: Admin, topics: Iterable<string>, cache: Watermarks = new Map()): Promise<Watermarks> {
-  await Promise.all(
-    [...new Set(topics)]
-      .filter((t) => !cache.has(t))
-      .map(async (t) => {
-        const offsets = await admin.fetchTopicOffsets(t).catch((err: Error) => {
-          // A committed offset can outlive its topic; it then has no log to lag behind.
-          if (/does not host this topic-partition|UNKNOWN_TOPIC/i.test(err.message) || (err as { type?: string }).type === "UNKNOWN_TOPIC_OR_PARTITION") return [];
-          throw err;
-        });
-        cache.set(t, new Map(offsets.map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }])));
-      }),
-  );
+/**
+ * Log start and end of every partition of the topics: one Metadata, then two ListOffsets per
+ * leader. A committed offset can outlive its topic; such a topic has no log to lag behind.
+ */
+async function watermarks(client: KafkaClient, topics: Iterable<string>, cache: Watermarks = new Map()): Promise<Watermarks> {
+  const wanted = [...new Set(topics)].filter((t) => !cache.has(t));
+  if (wanted.length === 0) return cache;
+  const md = await client.admin.metadata(wanted);
+  const positions = md.topics.flatMap((t) => t.partitions.filter(Boolean).map((p) => ({ topic: t.name, partition: p.partition })));
+  const [low, high] = positions.length
+    ? await Promise.all([offsetsAt(client, positions, ListOffsetsTimestamp.EARLIEST), offsetsAt(client, positions, ListOffsetsTimestamp.LATEST)])
+    : [new Map<string, number>(), new Map<string, number>()];
+  for (const t of wanted) cache.set(t, new Map());
+  for (const { topic, partition } of positions) {
+    cache.get(topic)!.set(partition, { low: low.get(partitionKey(topic, partition)) ?? 0, high: high.get(partitionKey(topic, partition)) ?? 0 });
+  }
   return cache;
 }
 
 function detailOf(g: GroupDescription, committed: CommittedOffset[], marks: Watermarks): GroupDetail {
-  const members = decodeMembers(g);
+  const members = membersOf(g);
   const owner = new Map<string, GroupMember>();
-  for (const m of members) for (const a of m.assignment) for (const p of a.partitions) owner.set(`${a.topic}\u0000${p}`, m);
+  for (const m of members) for (const a of m.assignment) for (const p of a.partitions) owner.set(partitionKey(a.topic, p), m);
   const rows = new Map<string, PartitionLag>();
   const row = (topic: string, partition: number, c: number | null): PartitionLag => {
     const w = marks.get(topic)?.get(partition) ?? { low: 0, high: 0 };
-    const m = owner.get(`${topic}\u0000${partition}`);
+    const m = owner.get(partitionKey(topic, partition));
     return { topic, partition, committed: c, logStart: w.low, logEnd: w.high, lag: lagOf(c, w.low, w.high), memberId: m?.memberId ?? null, clientId: m?.clientId ?? null, host: m?.host ?? null };
   };
-  for (const c of committed) rows.set(`${c.topic}\u0000${c.partition}`, row(c.topic, c.partition, c.offset));
-  for (const key of owner.keys()) {
-    if (!rows.has(key)) {
-      const [topic, p] = key.split("\u0000");
-      rows.set(key, row(topic, Number(p), null));
-    }
+  for (const c of committed) rows.set(partitionKey(c.topic, c.partition), row(c.topic, c.partition, c.offset));
+  // Assigned partitions the group has not committed on yet.
+  for (const m of members) {
+    for (const a of m.assignment) for (const p of a.partitions) if (!rows.has(partitionKey(a.topic, p))) rows.set(partitionKey(a.topic, p), row(a.topic, p, null));
   }
   const offsets = [...rows.values()].sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
   return {
@@ -116,14 +117,14 @@ function detailOf(g: GroupDescription, committed: CommittedOffset[], marks: Wate
   };
 }
 
+const assignedTopics = (g: GroupDescription) => g.members.flatMap((m) => m.assignment.map((a) => a.topic));
+
 /** Every group of a cluster with its state and total lag, in one pass. */
-export async function listGroups(admin: Admin, requests: KafkaRequests): Promise<GroupSummary[]> {
-  const { groups } = await admin.listGroups();
-  if (groups.length === 0) return [];
-  const ids = groups.map((g) => g.groupId);
-  const { groups: described } = await admin.describeGroups(ids);
-  const committed = await Promise.all(ids.map((id) => requests.committed(id)));
-  const marks = await watermarks(admin, committed.flat().map((c) => c.topic).concat(described.flatMap((g) => decodeMembers(g).flatMap((m) => m.assignment.map((a) => a.topic)))));
+export async function listGroups(client: KafkaClient): Promise<GroupSummary[]> {
+  const ids = (await client.admin.listGroups()).map((g) => g.groupId);
+  if (ids.length === 0) return [];
+  const [described, committed] = await Promise.all([client.admin.describeGroups(ids), Promise.all(ids.map((id) => client.admin.fetchOffsets(id)))]);
+  const marks = await watermarks(client, committed.flat().map((c) => c.topic).concat(described.flatMap(assignedTopics)));
   return described
     .map((g, i) => {
       const { memberList: _m, offsets: _o, ...summary } = detailOf(g, committed[i], marks);
@@ -132,17 +133,16 @@ export async function listGroups(admin: Admin, requests: KafkaRequests): Promise
     .sort((a, b) => (a.groupId < b.groupId ? -1 : 1));
 }
 
-async function describeOne(admin: Admin, groupId: string): Promise<GroupDescription> {
-  const { groups } = await admin.describeGroups([groupId]);
-  const g = groups[0];
+async function describeOne(client: KafkaClient, groupId: string): Promise<GroupDescription> {
+  const [g] = await client.admin.describeGroups([groupId]);
   if (!g || g.state === "Dead") throw new GroupError(`No consumer group "${groupId}" on this cluster; pick one from the list.`);
   return g;
 }
 
-export async function describeGroup(admin: Admin, requests: KafkaRequests, groupId: string): Promise<GroupDetail> {
-  const g = await describeOne(admin, groupId);
-  const committed = await requests.committed(groupId);
-  const marks = await watermarks(admin, committed.map((c) => c.topic).concat(decodeMembers(g).flatMap((m) => m.assignment.map((a) => a.topic))));
+export async function describeGroup(client: KafkaClient, groupId: string): Promise<GroupDetail> {
+  const g = await describeOne(client, groupId);
+  const committed = await client.admin.fetchOffsets(groupId);
+  const marks = await watermarks(client, committed.map((c) => c.topic).concat(assignedTopics(g)));
   return detailOf(g, committed, marks);
 }
 
@@ -156,26 +156,26 @@ export interface ResetPreview extends ResetPlan {
   members: { memberId: string; clientId: string; host: string }[];
 }
 
-async function partitionStates(admin: Admin, r: KafkaRequests, groupId: string, scope: ResetScope, strategy: ResetStrategy, now: number): Promise<PartitionState[]> {
-  const committed = await r.committed(groupId);
-  const committedOf = new Map(committed.map((c) => [`${c.topic}\u0000${c.partition}`, c.offset]));
+async function partitionStates(client: KafkaClient, groupId: string, scope: ResetScope, strategy: ResetStrategy, now: number): Promise<PartitionState[]> {
+  const committed = await client.admin.fetchOffsets(groupId);
+  const committedOf = new Map(committed.map((c) => [partitionKey(c.topic, c.partition), c.offset]));
   let wanted: { topic: string; partition: number }[];
   const marks = new Map() as Watermarks;
   if (scope.kind === "all-topics" && strategy.kind === "from-file") {
     // Importing a file: its rows are the partitions to reset, whatever the group committed before.
     // A partition named twice takes its last line, as the tool reads the file.
-    wanted = [...new Map(strategy.offsets.map((o) => [`${o.topic}\u0000${o.partition}`, { topic: o.topic, partition: o.partition }])).values()];
+    wanted = [...new Map(strategy.offsets.map((o) => [partitionKey(o.topic, o.partition), { topic: o.topic, partition: o.partition }])).values()];
     if (wanted.length === 0) throw new ResetError("The file has no offsets; each line is topic,partition,offset.");
-    await watermarks(admin, wanted.map((w) => w.topic), marks);
+    await watermarks(client, wanted.map((w) => w.topic), marks);
     for (const w of wanted) {
       if (!marks.get(w.topic)?.has(w.partition)) throw new ResetError(`The file names ${w.topic}-${w.partition}, which does not exist on this cluster; fix that line.`);
     }
   } else if (scope.kind === "all-topics") {
     wanted = committed.map((c) => ({ topic: c.topic, partition: c.partition }));
     if (wanted.length === 0) throw new ResetError(`Group "${groupId}" has no committed offsets; choose a topic to reset instead of all topics.`);
-    await watermarks(admin, committed.map((c) => c.topic), marks);
+    await watermarks(client, committed.map((c) => c.topic), marks);
   } else {
-    await watermarks(admin, [scope.topic], marks);
+    await watermarks(client, [scope.topic], marks);
     const parts = marks.get(scope.topic)!;
     if (parts.size === 0) throw new ResetError(`Topic "${scope.topic}" does not exist on this cluster; check the name.`);
     const chosen = scope.partitions?.length ? scope.partitions : [...parts.keys()];
@@ -183,28 +183,20 @@ async function partitionStates(admin: Admin, r: KafkaRequests, groupId: string, 
     wanted = chosen.map((partition) => ({ topic: scope.topic, partition }));
   }
   const ts = strategyTimestamp(strategy, now);
-  const atTs = new Map<string, number>();
-  if (ts !== undefined) {
-    for (const topic of new Set(wanted.map((w) => w.topic))) {
-      for (const o of await admin.fetchTopicOffsetsByTimestamp(topic, ts)) {
-        const off = Number(o.offset);
-        if (off >= 0) atTs.set(`${topic}\u0000${o.partition}`, off);
-      }
-    }
-  }
+  // -1: no record at or after the time; the plan then goes to the log end.
+  const atTs = ts === undefined ? new Map<string, number>() : await offsetsAt(client, wanted, ts);
   return wanted.map(({ topic, partition }) => {
-    const key = `${topic}\u0000${partition}`;
+    const key = partitionKey(topic, partition);
     const w = marks.get(topic)?.get(partition) ?? { low: 0, high: 0 };
-    // kafkajs reports "no record at or after this time" as the log end, which is what the plan wants too.
-    return { topic, partition, earliest: w.low, latest: w.high, committed: committedOf.get(key), atTimestamp: atTs.get(key) };
+    const at = atTs.get(key);
+    return { topic, partition, earliest: w.low, latest: w.high, committed: committedOf.get(key), atTimestamp: at !== undefined && at >= 0 ? at : undefined };
   });
 }
 
 /** The dry run: what a reset would do, and whether the group is free to take it. */
-export async function previewReset(admin: Admin, requests: KafkaRequests, groupId: string, scope: ResetScope, strategy: ResetStrategy, now = Date.now()): Promise<ResetPreview> {
-  const { groups } = await admin.describeGroups([groupId]);
-  const g = groups[0];
-  const states = await partitionStates(admin, requests, groupId, scope, strategy, now);
+export async function previewReset(client: KafkaClient, groupId: string, scope: ResetScope, strategy: ResetStrategy, now = Date.now()): Promise<ResetPreview> {
+  const [g] = await client.admin.describeGroups([groupId]);
+  const states = await partitionStates(client, groupId, scope, strategy, now);
   return {
     groupId,
     state: g?.state === "Dead" ? "Empty" : (g?.state ?? "Empty"),
@@ -229,45 +221,46 @@ export class StalePreviewError extends ResetError {}
  * only when the group has no members (as the tool requires); returns the applied plan. With
  * `approved`, the new plan must match what the person previewed, partition for partition.
  */
-export async function executeReset(admin: Admin, requests: KafkaRequests, groupId: string, scope: ResetScope, strategy: ResetStrategy, approved?: ApprovedPlan, now = Date.now()): Promise<ResetPreview> {
-  const preview = await previewReset(admin, requests, groupId, scope, strategy, now);
+export async function executeReset(client: KafkaClient, groupId: string, scope: ResetScope, strategy: ResetStrategy, approved?: ApprovedPlan, now = Date.now()): Promise<ResetPreview> {
+  const preview = await previewReset(client, groupId, scope, strategy, now);
   if (preview.members.length > 0) throw activeMembersError(groupId, preview.state, preview.members);
   if (preview.partitions.length === 0) throw new ResetError("Nothing to reset: the scope holds no partitions.");
   if (approved) {
-    const want = new Map(approved.map((a) => [`${a.topic}\u0000${a.partition}`, a.next]));
-    const moved = preview.partitions.filter((p) => want.get(`${p.topic}\u0000${p.partition}`) !== p.next);
+    const want = new Map(approved.map((a) => [partitionKey(a.topic, a.partition), a.next]));
+    const moved = preview.partitions.filter((p) => want.get(partitionKey(p.topic, p.partition)) !== p.next);
     if (moved.length > 0 || want.size !== preview.partitions.length) {
       const names = moved.slice(0, 5).map((p) => `${p.topic}-${p.partition}`).join(", ");
       throw new StalePreviewError(`The offsets changed since the preview${names ? ` (${names})` : ""}; preview again and check the new counts before executing.`);
     }
   }
-  await requests.commit(groupId, preview.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.next })));
+  await client.admin.commitOffsets(groupId, preview.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.next })));
   return preview;
 }
 
-export async function deleteGroup(admin: Admin, groupId: string): Promise<void> {
-  const g = await describeOne(admin, groupId);
+export async function deleteGroup(client: KafkaClient, groupId: string): Promise<void> {
+  const g = await describeOne(client, groupId);
   if (g.members.length > 0) throw activeMembersError(groupId, g.state, g.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, host: m.clientHost })));
-  await admin.deleteGroups([groupId]);
+  await client.admin.deleteGroups([groupId]);
 }
 
 /** kafka-consumer-groups --delete-offsets --topic t: forget where the group was in one topic. */
-export async function deleteTopicOffsets(admin: Admin, requests: KafkaRequests, groupId: string, topic: string): Promise<CommittedOffset[]> {
-  await describeOne(admin, groupId);
-  const removed = (await requests.committed(groupId)).filter((c) => c.topic === topic);
+export async function deleteTopicOffsets(client: KafkaClient, groupId: string, topic: string): Promise<CommittedOffset[]> {
+  await describeOne(client, groupId);
+  const removed = (await client.admin.fetchOffsets(groupId)).filter((c) => c.topic === topic);
   if (removed.length === 0) throw new GroupError(`Group "${groupId}" has no committed offsets for topic "${topic}".`);
   try {
-    await requests.deleteOffsets(groupId, topic, removed.map((c) => c.partition));
+    await client.admin.deleteOffsets(groupId, topic, removed.map((c) => c.partition));
   } catch (err) {
-    if (/subscribed/i.test((err as Error).message)) {
-      throw new GroupError(`Group "${groupId}" is still subscribed to "${topic}"; stop its consumers or unsubscribe them from the topic first.`);
+    if (err instanceof KafkaClientError && err.code === ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC) {
+      throw new GroupBusyError(`Group "${groupId}" is still subscribed to "${topic}"; stop its consumers or unsubscribe them from the topic first.`);
     }
     throw err;
   }
   return removed;
 }
 
-export async function committedOffsets(requests: KafkaRequests, groupId: string): Promise<CommittedOffset[]> {
-  const rows = await requests.committed(groupId);
+/** A group's committed offsets, by topic and partition. */
+export async function committedOffsets(client: KafkaClient, groupId: string): Promise<CommittedOffset[]> {
+  const rows = await client.admin.fetchOffsets(groupId);
   return rows.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
 }

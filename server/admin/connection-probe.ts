@@ -1,14 +1,8 @@
-import { Kafka } from "kafkajs";
-import { clientConfig } from "../control/clusters";
-
-export interface ClusterSettings {
-  bootstrapServers: string[];
-  tls: boolean;
-  sasl?: { mechanism: "plain" | "scram-sha-256" | "scram-sha-512"; username: string; password: string };
-}
+import { KafkaClient } from "../kafka/client";
+import { clientConfig, type ClusterSettings } from "./clusters";
 
 export interface ClusterProbe {
-  clusterId: string;
+  clusterId: string | null;
   controller: number | null;
   brokers: { nodeId: number; host: string; port: number }[];
 }
@@ -20,20 +14,16 @@ export class ClusterUnreachable extends Error {}
  * stores a cluster, so a typo in a host or a wrong password is caught while the form is open.
  */
 export async function probeCluster(settings: ClusterSettings, timeoutMs = 8000): Promise<ClusterProbe> {
-  const kafka = new Kafka({ ...clientConfig(settings), retry: { retries: 0 } });
-  const admin = kafka.admin();
+  const client = new KafkaClient({ ...clientConfig(settings), retries: 0, connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs });
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
     });
-    const described = (async () => {
-      await admin.connect();
-      return admin.describeCluster();
-    })();
-    described.catch(() => undefined);
+    const described = client.admin.describeCluster();
+    described.catch(() => undefined); // the race below reports it
     const d = await Promise.race([described, timeout]);
-    return { clusterId: d.clusterId, controller: d.controller, brokers: d.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })) };
+    return { clusterId: d.clusterId, controller: d.controllerId >= 0 ? d.controllerId : null, brokers: d.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })) };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     throw new ClusterUnreachable(
@@ -41,6 +31,6 @@ export async function probeCluster(settings: ClusterSettings, timeoutMs = 8000):
     );
   } finally {
     clearTimeout(timer);
-    await admin.disconnect().catch(() => undefined);
+    await client.close();
   }
 }

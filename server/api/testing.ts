@@ -1,12 +1,11 @@
-import type { Database } from "@/db/client";
 import { testDatabases } from "@/db/testing";
-import { startTestBroker } from "../../broker/compat/harness";
-import { ClusterConnections } from "../../control/clusters";
-import { LoginLimiter } from "../../control/login-limiter";
-import { WebAccess } from "../../control/web-access";
-import { createUser, type UserRow } from "../../control/users";
-import { appRouter } from "../root";
-import { createCallerFactory, type Services } from "../trpc";
+import { startTestBroker } from "../broker/compat/harness";
+import { ClusterConnections } from "../admin/clusters";
+import { LoginLimiter } from "../control/login-limiter";
+import { WebAccess } from "../control/web-access";
+import { createUser, type UserRow } from "../control/users";
+import { appRouter } from "./root";
+import { createCallerFactory, type Services } from "./trpc";
 
 const callerOf = createCallerFactory(appRouter);
 
@@ -17,8 +16,8 @@ const callerOf = createCallerFactory(appRouter);
  */
 export async function startRouterEnv(brokerOpts: Parameters<typeof startTestBroker>[0] = {}) {
   const broker = await startTestBroker(brokerOpts);
-  const target = testDatabases()[0];
-  const { database, dispose } = await target.open();
+  const opened = await testDatabases()[0].open();
+  const database = opened.database;
   const clusters = new ClusterConnections(database.db, broker.bootstrap);
   const services: Services = {
     database,
@@ -32,32 +31,35 @@ export async function startRouterEnv(brokerOpts: Parameters<typeof startTestBrok
   const operator = await createUser(database.db, { username: "otto", password: "operator-password", role: "operator" });
   const viewer = await createUser(database.db, { username: "vera", password: "viewer-password", role: "viewer" });
   let n = 0;
-  const as = (user: UserRow) =>
-    callerOf({
-      services,
-      db: database.db,
-      user,
-      sessionToken: undefined,
-      requestId: `test-${++n}`,
-      clientAddress: "127.0.0.1",
-      https: false,
-      userAgent: "vitest",
-      setCookie: () => undefined,
-      audit: {},
-    });
+  const as = (user: UserRow, signal?: AbortSignal) =>
+    callerOf(
+      {
+        services,
+        db: database.db,
+        user,
+        sessionToken: undefined,
+        requestId: `test-${++n}`,
+        clientAddress: "127.0.0.1",
+        https: false,
+        userAgent: "vitest",
+        setCookie: () => undefined,
+        audit: {},
+      },
+      { signal },
+    );
   return {
     broker,
-    database: database as Database,
+    database,
     services,
     clusters,
-    /** A fresh caller per call, as each HTTP request gets its own context. */
-    operator: () => as(operator),
-    viewer: () => as(viewer),
+    /** A fresh caller per call, as each HTTP request gets its own context; the signal ends its subscriptions. */
+    operator: (signal?: AbortSignal) => as(operator, signal),
+    viewer: (signal?: AbortSignal) => as(viewer, signal),
     async stop() {
       await clusters.close();
       await broker.stop();
       await database.close();
-      await dispose();
+      await opened.dispose();
     },
   };
 }

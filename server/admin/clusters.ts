@@ -1,0 +1,167 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { clusters } from "../../db/schema";
+import type { InternalCredential } from "../broker/broker";
+import { KafkaClient, type ClientOptions, type Producer, type SaslMechanism } from "../kafka/client";
+
+/** The id of the embedded broker in every cluster list; database clusters use their row id. */
+export const EMBEDDED_CLUSTER = "embedded";
+
+/** A cluster id that names no cluster (deleted, or never added). */
+export class UnknownCluster extends Error {}
+
+/** The SASL mechanisms the Clusters page offers, as the clusters table stores them. */
+export type ClusterSaslMechanism = "plain" | "scram-sha-256" | "scram-sha-512";
+
+/** A cluster as the console sees it. The SASL password never leaves the server. */
+export interface ClusterInfo {
+  id: string;
+  name: string;
+  bootstrapServers: string[];
+  saslMechanism: ClusterSaslMechanism | null;
+  saslUsername: string | null;
+  hasPassword: boolean;
+  tls: boolean;
+  embedded: boolean;
+}
+
+/** What it takes to connect to a cluster: the Clusters page's fields. */
+export interface ClusterSettings {
+  bootstrapServers: string[];
+  tls: boolean;
+  sasl?: { mechanism: ClusterSaslMechanism; username: string; password: string };
+}
+
+interface Connection {
+  client: KafkaClient;
+  /** The Produce page's producer, made on first use: most pages only read. */
+  producer?: Producer;
+}
+
+/**
+ * One Kafka client per cluster the console manages, made on first use and shared by every page
+ * and the lag sampler. The console reaches even the embedded broker this way, so the same screens
+ * work for an Apache Kafka or Redpanda cluster.
+ */
+export class ClusterConnections {
+  private connections = new Map<string, Promise<Connection>>();
+
+  constructor(
+    private readonly db: Db,
+    /** host:port of the embedded broker, when this process runs one. */
+    private readonly embeddedBootstrap: string | undefined,
+    /** How to log in to the embedded broker when it requires SASL. */
+    private readonly embeddedCredential?: InternalCredential,
+  ) {}
+
+  async list(): Promise<ClusterInfo[]> {
+    const rows = await this.db.select().from(clusters).orderBy(clusters.name);
+    const embedded: ClusterInfo[] = this.embeddedBootstrap
+      ? [{ id: EMBEDDED_CLUSTER, name: "embedded", bootstrapServers: [this.embeddedBootstrap], saslMechanism: null, saslUsername: null, hasPassword: false, tls: false, embedded: true }]
+      : [];
+    return [
+      ...embedded,
+      ...rows.map((r) => ({
+        id: String(r.id),
+        name: r.name,
+        bootstrapServers: splitServers(r.bootstrapServers),
+        saslMechanism: r.saslMechanism,
+        saslUsername: r.saslUsername,
+        hasPassword: Boolean(r.saslPassword),
+        tls: r.tls,
+        embedded: false,
+      })),
+    ];
+  }
+
+  /** Client options for a cluster id; throws a user-facing error for an unknown one. */
+  async configOf(id: string): Promise<ClientOptions> {
+    if (id === EMBEDDED_CLUSTER) {
+      if (!this.embeddedBootstrap) throw new UnknownCluster("this process runs no embedded broker; add a cluster on the Clusters page");
+      return { ...clientConfig({ bootstrapServers: [this.embeddedBootstrap], tls: false }), sasl: this.embeddedCredential };
+    }
+    const n = Number(id);
+    const [row] = Number.isInteger(n) ? await this.db.select().from(clusters).where(eq(clusters.id, n)) : [];
+    if (!row) throw new UnknownCluster(`no cluster with id ${id}; pick one on the Clusters page`);
+    return clientConfig({
+      bootstrapServers: splitServers(row.bootstrapServers),
+      tls: row.tls,
+      sasl: row.saslMechanism && row.saslUsername ? { mechanism: row.saslMechanism, username: row.saslUsername, password: row.saslPassword ?? "" } : undefined,
+    });
+  }
+
+  /** The cluster's shared client; it connects on its first request and reconnects by itself. */
+  async client(id: string): Promise<KafkaClient> {
+    return (await this.connection(id)).client;
+  }
+
+  /**
+   * A client of its own, for a caller whose requests wait on the broker (a live tail long-polls,
+   * and a broker answers one connection's requests in order). The caller closes it.
+   */
+  async dedicatedClient(id: string): Promise<KafkaClient> {
+    return new KafkaClient(await this.configOf(id));
+  }
+
+  /** The Produce page's producer for a cluster: idempotent, and never creating a topic by a typo. */
+  async producer(id: string): Promise<Producer> {
+    const c = await this.connection(id);
+    c.producer ??= c.client.producer({ autoCreateTopics: false, lingerMs: 0 });
+    return c.producer;
+  }
+
+  private connection(id: string): Promise<Connection> {
+    let c = this.connections.get(id);
+    if (!c) {
+      const made = this.configOf(id).then((options) => ({ client: new KafkaClient(options) }));
+      c = made;
+      this.connections.set(id, made);
+      // An unknown cluster must not be cached: it may be added next.
+      made.catch(() => {
+        if (this.connections.get(id) === made) this.connections.delete(id);
+      });
+    }
+    return c;
+  }
+
+  /** Drops a cluster's client (after it was edited or deleted). */
+  async forget(id: string): Promise<void> {
+    const c = this.connections.get(id);
+    this.connections.delete(id);
+    // A cluster that was never found has nothing to close; its lookup failed for its caller.
+    const conn = await c?.catch(() => undefined);
+    if (!conn) return;
+    await conn.producer?.close();
+    await conn.client.close();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.connections.keys()].map((id) => this.forget(id)));
+  }
+}
+
+export function splitServers(s: string): string[] {
+  return s
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
+
+const SASL_MECHANISMS: Record<ClusterSaslMechanism, SaslMechanism> = { plain: "PLAIN", "scram-sha-256": "SCRAM-SHA-256", "scram-sha-512": "SCRAM-SHA-512" };
+
+/**
+ * Client settings shared by the console's connections and a Save-time connection test: short
+ * timeouts and few retries, because a person is waiting for the page.
+ */
+export function clientConfig(c: ClusterSettings): ClientOptions {
+  return {
+    clientId: "tributary-console",
+    bootstrap: c.bootstrapServers,
+    tls: c.tls,
+    sasl: c.sasl && { mechanism: SASL_MECHANISMS[c.sasl.mechanism], username: c.sasl.username, password: c.sasl.password },
+    connectTimeoutMs: 3000,
+    requestTimeoutMs: 10_000,
+    retries: 2,
+    retryBackoffMs: 200,
+  };
+}
