@@ -85,7 +85,7 @@ function refusedAsCrossSite(web: WebAccess, req: IncomingMessage, res: ServerRes
     replyRefusal(res, path, 403, `Refused: ${foreign} is not this console (${view.origins.join(" or ")}), so another site sent this request. If you use the console through a proxy, start it with --public-url set to the URL in your browser.`);
     return true;
   }
-  const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  const type = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
   if (path.startsWith("/api/trpc/") && type !== "application/json") {
     replyRefusal(res, path, 415, `Refused: send the request body as application/json (got ${type || "no content type"}).`);
     return true;

@@ -51,9 +51,9 @@ describe("a full channel is back-pressure, not loss", () => {
     let oks = 0;
     sock.on("data", (d: Buffer) => (oks += d.toString().split("OK\n").length - 1));
     sock.write(Array.from({ length: 3000 }, (_, i) => `m${i}\n`).join(""));
-    await until(() => (rt.flumeMetrics()["SOURCE.r1"]!.ChannelWriteFail as number) > 0);
+    await until(() => (rt.flumeMetrics()["SOURCE.r1"].ChannelWriteFail as number) > 0);
     await new Promise((r) => setTimeout(r, 200));
-    expect(rt.flumeMetrics()["SOURCE.r1"]!.EventAcceptedCount).toBe(100);
+    expect(rt.flumeMetrics()["SOURCE.r1"].EventAcceptedCount).toBe(100);
     expect(oks).toBe(100);
     const got: string[] = [];
     await until(async () => {
@@ -77,7 +77,7 @@ describe("a full channel is back-pressure, not loss", () => {
     }, { agent: "a1", dataDir: dir });
     await rt.start();
     cleanups.push(() => rt.stop());
-    await until(() => (rt.flumeMetrics()["SOURCE.r1"]!.ChannelWriteFail as number) > 1);
+    await until(() => (rt.flumeMetrics()["SOURCE.r1"].ChannelWriteFail as number) > 1);
     // 100 lines of 10 bytes are in the channel; the position file says exactly that.
     expect(JSON.parse(await readFile(pos, "utf8"))).toMatchObject({ files: [{ pos: 1000 }] });
     const got: string[] = [];

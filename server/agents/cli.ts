@@ -53,7 +53,7 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
       process.stderr.write(`--control needs --token (create a registration token on the console's Agents page)\n${USAGE}\n`);
       return 2;
     }
-    return runControlled({ url: args.control, token: args.token, name: args.name, dataDir: args["data-dir"]!, metricsPort: args["metrics-port"] });
+    return runControlled({ url: args.control, token: args.token, name: args.name, dataDir: args["data-dir"], metricsPort: args["metrics-port"] });
   }
   if (args["flume-conf"] && !args.name) {
     process.stderr.write(`--flume-conf needs --name (the agent name prefixing the keys)\n${USAGE}\n`);
@@ -69,7 +69,7 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
   try {
     const flowInput = await readFlow(args["flume-conf"], args.config, agent);
     parseFlow(flowInput);
-    runtime = new FlowRuntime(flowInput, { agent, dataDir: args["data-dir"]! });
+    runtime = new FlowRuntime(flowInput, { agent, dataDir: args["data-dir"] });
     await runtime.start();
     server = await serveMetrics(args["metrics-port"], () => runtime.flumeMetrics()).catch(async (e: unknown) => {
       await runtime.stop();

@@ -87,7 +87,7 @@ describe("control client", () => {
 
     // The next heartbeat carries the flow's status and Flume counters.
     expect(await client.beat()).toBe(true);
-    const sent = console.requests[1]!.body;
+    const sent = console.requests[1].body;
     expect((sent.flows as FlowStatus[])[0]).toMatchObject({ id: "f-1", version: 1, state: "running", components: { r1: { kind: "source", state: "running" } } });
     expect(sent.metrics).toMatchObject({ orders: { "SINK.k1": { EventDrainSuccessCount: 100 } } });
 

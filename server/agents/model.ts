@@ -85,6 +85,6 @@ export function statsOf(counters: ChannelCounters, size: number, capacity: numbe
 
 export function eventBytes(e: FlumeEvent): number {
   let n = e.body.length;
-  for (const k in e.headers) n += k.length + e.headers[k]!.length;
+  for (const k in e.headers) n += k.length + e.headers[k].length;
   return n;
 }

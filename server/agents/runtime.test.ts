@@ -60,7 +60,7 @@ describe("flow runtime", () => {
       sinks: { k1: { type: "null", channel: "c1", batchSize: 100 } },
     }, { agent: "a1", dataDir: await tempDir() });
     await rt.start();
-    await until(() => (rt.flumeMetrics()["SINK.k1"]!.EventDrainSuccessCount as number) === 10_000);
+    await until(() => (rt.flumeMetrics()["SINK.k1"].EventDrainSuccessCount as number) === 10_000);
     const m = rt.flumeMetrics();
     expect(m["SOURCE.r1"]).toMatchObject({ EventReceivedCount: 10_000, EventAcceptedCount: 10_000 });
     expect(m["CHANNEL.c1"]).toMatchObject({ EventPutSuccessCount: 10_000, EventTakeSuccessCount: 10_000, ChannelSize: 0, ChannelCapacity: 1000 });
@@ -71,7 +71,7 @@ describe("flow runtime", () => {
     const size = metrics.list("agent_ChannelCapacity").find((x) => x.labels.flow === "f1" && x.labels.component === "c1");
     expect(size instanceof Gauge ? size.get() : -1).toBe(1000);
     expect(renderPrometheus(metrics)).toMatch(/agent_EventDrainSuccessCount\{[^}]*flow="f1"[^}]*\} 10000/);
-    expect(rt.components().k1!.state).toBe("running");
+    expect(rt.components().k1.state).toBe("running");
     await rt.stop();
     expect(metrics.list("agent_EventDrainSuccessCount").some((x) => x.labels.flow === "f1")).toBe(false);
   });
@@ -95,11 +95,11 @@ describe("flow runtime", () => {
     await until(() => replies.length === 250 * 3);
     expect(replies).toBe("OK\n".repeat(250));
     sock.end();
-    expect(rt.flumeMetrics()["CHANNEL.c1"]!.ChannelSize).toBe(250);
+    expect(rt.flumeMetrics()["CHANNEL.c1"].ChannelSize).toBe(250);
     await rt.stop();
     const rt2 = new FlowRuntime(flow, { agent: "a1", dataDir });
     await rt2.start();
-    await until(() => rt2.flumeMetrics()["SINK.k1"]!.EventDrainSuccessCount === 250);
+    await until(() => rt2.flumeMetrics()["SINK.k1"].EventDrainSuccessCount === 250);
     await rt2.stop();
   });
 });
@@ -121,7 +121,7 @@ describe("a source that cannot start", () => {
     try {
       await expect(rt.start()).rejects.toThrow(/source web failed to start: listen EADDRINUSE/);
       expect(Object.fromEntries(Object.entries(rt.components()).map(([n, c]) => [n, c.state]))).toEqual({ c1: "stopped", k1: "stopped", r1: "stopped", web: "failed" });
-      const drained = () => rt.flumeMetrics()["SINK.k1"]!.EventDrainSuccessCount;
+      const drained = () => rt.flumeMetrics()["SINK.k1"].EventDrainSuccessCount;
       const before = drained();
       await new Promise((r) => setTimeout(r, 300));
       expect(drained()).toBe(before);

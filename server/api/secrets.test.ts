@@ -107,14 +107,14 @@ for (const target of testDatabases()) {
       const c = await vera.trpc.flows.components.query();
       const props = (list: { type: string; schema: Record<string, unknown> }[], type: string) =>
         (list.find((e) => e.type === type)!.schema as { properties: Record<string, { secret?: string }> }).properties;
-      expect(props(c.sinks, "http").token!.secret).toBe("value");
-      expect(props(c.sinks, "http").headers!.secret).toBe("values");
-      expect(props(c.sinks, "postgres").url!.secret).toBe("url");
-      expect(props(c.sources, "http").token!.secret).toBe("value");
-      expect(props(c.sources, "postgres_cdc").url!.secret).toBe("url");
+      expect(props(c.sinks, "http").token.secret).toBe("value");
+      expect(props(c.sinks, "http").headers.secret).toBe("values");
+      expect(props(c.sinks, "postgres").url.secret).toBe("url");
+      expect(props(c.sources, "http").token.secret).toBe("value");
+      expect(props(c.sources, "postgres_cdc").url.secret).toBe("url");
       // A webhook URL may carry user:password@ or ?api_key=; the rest of it stays readable.
-      expect(props(c.sinks, "http").endpoint!.secret).toBe("url");
-      expect(props(c.sinks, "http").batchSize!.secret).toBeUndefined();
+      expect(props(c.sinks, "http").endpoint.secret).toBe("url");
+      expect(props(c.sinks, "http").batchSize.secret).toBeUndefined();
     });
 
     it("shows a viewer the definition with its secrets hidden, user and host kept", async () => {
@@ -210,7 +210,7 @@ for (const target of testDatabases()) {
       expect(stored.sinks.out.token).toBe("tok-secret-2-rotated");
       expect(stored.sinks.out.headers).toEqual({ Authorization: "Basic c2VjcmV0LTM=", "X-Team": "ops-team-7", "X-New": "v" });
       const diff = await vera.trpc.flows.diff.query({ flowId, from: saved.version - 1, to: saved.version });
-      expect(diff[0]!.properties).toEqual([
+      expect(diff[0].properties).toEqual([
         { key: "token", before: HIDDEN, after: HIDDEN },
         { key: "headers", before: { Authorization: HIDDEN, "X-Team": HIDDEN }, after: { Authorization: HIDDEN, "X-Team": HIDDEN, "X-New": HIDDEN } },
       ]);
@@ -244,7 +244,7 @@ for (const target of testDatabases()) {
       await admin.trpc.flows.deploy.mutate({ flowId, version: 2, agentIds: [agentId] });
       const answer = await beat();
       expect(answer.deployments).toHaveLength(1);
-      const def = answer.deployments[0]!.definition;
+      const def = answer.deployments[0].definition;
       expect(def.sinks.db.url).toContain("pg-secret-1");
       expect(def.sinks.out.token).toBe("tok-secret-2");
       expect(def.sources.in.token).toBe("src-secret-4");

@@ -38,7 +38,7 @@ export async function createToken(db: Db, label: string, createdBy: string): Pro
   const token = `trb_${randomBytes(24).toString("base64url")}`;
   const prefix = token.slice(0, 10);
   const [row] = await db.insert(agentTokens).values({ tokenHash: hashToken(token), prefix, label, createdBy }).returning({ id: agentTokens.id });
-  return { id: row!.id, token, prefix };
+  return { id: row.id, token, prefix };
 }
 
 export async function listTokens(db: Db) {
@@ -88,7 +88,7 @@ export async function heartbeat(db: Db, token: string, req: HeartbeatRequest): P
     if (existing && (existing.embedded || existing.tokenHash)) {
       throw new AgentConflictError(`an agent named "${req.name}" is already registered; start this one with another --name`);
     }
-    const row = existing ?? (await db.insert(agents).values({ name: req.name, tokenHash: tok.tokenHash }).returning())[0]!;
+    const row = existing ?? (await db.insert(agents).values({ name: req.name, tokenHash: tok.tokenHash }).returning())[0];
     if (existing) await db.update(agents).set({ tokenHash: tok.tokenHash }).where(eq(agents.id, existing.id));
     await db.update(agentTokens).set({ agentId: row.id }).where(eq(agentTokens.id, tok.id));
     agentId = row.id;
@@ -169,7 +169,7 @@ export class EmbeddedAgent {
       .values({ name: EMBEDDED_AGENT, embedded: true, state: "online", host: hostname(), version: this.version })
       .onConflictDoUpdate({ target: agents.name, set: { embedded: true, state: "online", host: hostname(), version: this.version } })
       .returning({ id: agents.id });
-    this.id = row!.id;
+    this.id = row.id;
     await this.sync();
     this.timer = setInterval(() => {
       this.sync().catch((err) => log.error({ err }, "embedded agent sync failed"));

@@ -177,7 +177,7 @@ for (const target of testDatabases()) {
       const body = heartbeatResponse.parse(await (await beat(token, hb("gone"))).json());
       await revokeToken(database.db, id);
       const [row] = await database.db.select().from(agents).where(eq(agents.id, body.agentId));
-      expect(row!.state).toBe("revoked");
+      expect(row.state).toBe("revoked");
       const f = await createFlow(database.db, { name: "to-gone", description: "", definition: httpFlow(0), message: "", author: "op" });
       await expect(deploy(database.db, { flowId: f.id, version: 1, agentIds: [body.agentId], actor: "admin" })).rejects.toThrow(/revoked/);
     });

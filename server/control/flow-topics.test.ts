@@ -25,7 +25,7 @@ describe("flow validation against the topic sinks' clusters", () => {
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: "exists" }] });
     await admin.disconnect();
-    db = await testDatabases()[0]!.open();
+    db = await testDatabases()[0].open();
     // The strict broker is this console's embedded one; the lenient one is a cluster added on the Clusters page.
     clusters = new ClusterConnections(db.database.db, strict.bootstrap);
     const { clusters: table } = await import("../../db/schema");

@@ -245,7 +245,7 @@ export function diffFlows(a: unknown, b: unknown): ComponentDiff[] {
       else if (!y) out.push({ kind, name, change: "removed", properties: Object.entries(x).map(([key, v]) => ({ key, before: v, after: undefined })) });
       else {
         const properties = [...new Set([...Object.keys(x), ...Object.keys(y)])]
-          .filter((key) => JSON.stringify(before[name]![key]) !== JSON.stringify(after[name]![key]))
+          .filter((key) => JSON.stringify(before[name][key]) !== JSON.stringify(after[name][key]))
           .map((key) => ({ key, before: x[key], after: y[key] }));
         if (properties.length) out.push({ kind, name, change: "changed", properties });
       }

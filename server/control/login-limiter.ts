@@ -42,7 +42,7 @@ export class LoginLimiter {
 
   private wait(key: string, max: number, t: number): number {
     const recent = this.recent(key, t);
-    return recent.length >= max ? recent[recent.length - max]! + WINDOW_MS - t : 0;
+    return recent.length >= max ? recent[recent.length - max] + WINDOW_MS - t : 0;
   }
 
   private record(key: string, max: number, t: number): void {

@@ -60,7 +60,7 @@ export class WebAccess {
   /** The nearest address in X-Forwarded-For that is not one of our proxies: the client as the outermost trusted proxy saw it. */
   private forwardedClient(header: string | string[] | undefined): string | undefined {
     const hops = (Array.isArray(header) ? header.join(",") : (header ?? "")).split(",").map((h) => h.trim()).filter(Boolean);
-    for (let i = hops.length - 1; i >= 0; i--) if (!this.trusted(hops[i]) || i === 0) return plainAddress(hops[i]!);
+    for (let i = hops.length - 1; i >= 0; i--) if (!this.trusted(hops[i]) || i === 0) return plainAddress(hops[i]);
     return undefined;
   }
 

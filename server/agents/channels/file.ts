@@ -216,13 +216,13 @@ export class FileChannel implements Channel {
       try {
         if (!this.fh) throw new FileChannelError(this.name, "the channel is stopped; start it before committing");
         if (this.logBytes > this.config.checkpointBytes && this.logBytes > 2 * this.liveBytes) await this.checkpoint();
-        const buf = group.length === 1 ? group[0]!.record : Buffer.concat(group.map((g) => g.record));
+        const buf = group.length === 1 ? group[0].record : Buffer.concat(group.map((g) => g.record));
         let written = 0;
         while (written < buf.length) {
-          const { bytesWritten } = await this.fh!.write(buf, written, buf.length - written, this.logBytes + written);
+          const { bytesWritten } = await this.fh.write(buf, written, buf.length - written, this.logBytes + written);
           written += bytesWritten;
         }
-        await this.fh!.datasync();
+        await this.fh.datasync();
         this.fsyncCount++;
         this.logBytes += buf.length;
       } catch (e) {

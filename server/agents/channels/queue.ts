@@ -11,7 +11,7 @@ export class EventQueue<T> {
   }
 
   pushAll(xs: readonly T[]): void {
-    for (let i = 0; i < xs.length; i++) this.items.push(xs[i]!);
+    for (let i = 0; i < xs.length; i++) this.items.push(xs[i]);
   }
 
   shiftMany(max: number): T[] {

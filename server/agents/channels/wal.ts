@@ -22,7 +22,7 @@ export function encodeRecord(puts: readonly StoredEvent[], takes: readonly Store
   let size = 4 + 4 + takes.length * 8;
   for (const { event } of puts) {
     size += 8 + 2 + 4 + event.body.length;
-    for (const k in event.headers) size += 8 + Buffer.byteLength(k) + Buffer.byteLength(event.headers[k]!);
+    for (const k in event.headers) size += 8 + Buffer.byteLength(k) + Buffer.byteLength(event.headers[k]);
   }
   const buf = Buffer.allocUnsafe(RECORD_HEADER + size);
   let o = RECORD_HEADER;
@@ -35,7 +35,7 @@ export function encodeRecord(puts: readonly StoredEvent[], takes: readonly Store
       const kl = buf.write(k, o + 4);
       buf.writeUInt32BE(kl, o);
       o += 4 + kl;
-      const vl = buf.write(event.headers[k]!, o + 4);
+      const vl = buf.write(event.headers[k], o + 4);
       buf.writeUInt32BE(vl, o);
       o += 4 + vl;
     }

@@ -190,7 +190,7 @@ describe("Flume .properties import", () => {
         child.stderr.on("data", (d: Buffer) => {
           err += d.toString();
           const m = /metrics at (\S+)/.exec(err);
-          if (m && err.includes("running flow")) resolve(m[1]!);
+          if (m && err.includes("running flow")) resolve(m[1]);
         });
       });
       const metrics = (await (await fetch(metricsUrl)).json()) as Record<string, Record<string, number>>;

@@ -6,15 +6,15 @@ export function parseProperties(text: string): Map<string, string> {
   const out = new Map<string, string>();
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
-    let line = lines[i]!.trimStart();
+    let line = lines[i].trimStart();
     if (line === "" || line.startsWith("#") || line.startsWith("!")) continue;
-    while (/(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < lines.length) line = line.slice(0, -1) + lines[++i]!.trimStart();
+    while (/(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < lines.length) line = line.slice(0, -1) + lines[++i].trimStart();
     const m = /^((?:\\.|[^=:\s])+)\s*[=:\s]\s*(.*)$/.exec(line);
     if (!m) {
       out.set(unescape(line), "");
       continue;
     }
-    out.set(unescape(m[1]!), unescape(m[2]!.trimEnd()));
+    out.set(unescape(m[1]), unescape(m[2].trimEnd()));
   }
   return out;
 }

@@ -86,13 +86,13 @@ export function createProcessor(config: ProcessorConfig, sinks: readonly string[
         candidates(now) {
           let order: string[];
           if (config.selector === "round_robin") {
-            order = sinks.map((_, i) => sinks[(next + i) % sinks.length]!);
+            order = sinks.map((_, i) => sinks[(next + i) % sinks.length]);
             next = (next + 1) % sinks.length;
           } else {
             order = [...sinks];
             for (let i = order.length - 1; i > 0; i--) {
               const j = Math.floor(Math.random() * (i + 1));
-              [order[i], order[j]] = [order[j]!, order[i]!];
+              [order[i], order[j]] = [order[j], order[i]];
             }
           }
           return config.backoff ? order.filter((s) => !penalties.penalised(s, now)) : order;

@@ -41,7 +41,7 @@ export class DeadLetters {
     if (toFile.length > 0) await this.toFile(toFile);
     this.counters.EventDeadLetterCount += letters.length;
     // Said once per sink: a stream of oversized events must not become a stream of log lines.
-    const first = letters[0]!;
+    const first = letters[0];
     if (!this.warned) {
       this.warned = true;
       const where = toFile.length > 0 ? `dead-letter file ${this.file}` : `dead-letter topic ${this.topic!.name}`;
@@ -58,7 +58,7 @@ export class DeadLetters {
     }));
     const refused = await dlq.producer.send(new Map([[dlq.name, records]]));
     return refused.map((r) => {
-      const l = letters[records.indexOf(r.record)]!;
+      const l = letters[records.indexOf(r.record)];
       return { ...l, reason: `${l.reason}; the dead-letter topic ${dlq.name} refused it too (${r.reason})` };
     });
   }

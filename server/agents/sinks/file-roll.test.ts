@@ -22,7 +22,7 @@ it("seq → file channel → file_roll: every event in closed files, rolled by c
     }, { agent: "a1", dataDir: join(dir, "data") });
     await rt.start();
     const end = Date.now() + 20_000;
-    while ((rt.flumeMetrics()["SINK.k1"]!.EventDrainSuccessCount as number) < 2500 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    while ((rt.flumeMetrics()["SINK.k1"].EventDrainSuccessCount as number) < 2500 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
     await rt.stop();
     const files = (await readdir(join(dir, "out", "eu"))).sort();
     expect(files.every((f) => f.endsWith(".log"))).toBe(true);
@@ -53,17 +53,17 @@ it("csv with quoting, gzip members readable at every commit, and rollInterval cl
     }, { agent: "a1", dataDir: join(dir, "data") });
     await rt.start();
     const end = Date.now() + 20_000;
-    while ((rt.flumeMetrics()["SINK.k1"]!.EventDrainSuccessCount as number) < 300 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    while ((rt.flumeMetrics()["SINK.k1"].EventDrainSuccessCount as number) < 300 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
     // While open, the file is .tmp — and already a valid gzip stream of the committed batches.
     const open = (await readdir(join(dir, "out"))).filter((f) => f.endsWith(".csv.gz.tmp"));
     expect(open).toHaveLength(1);
-    expect(gunzipSync(await readFile(join(dir, "out", open[0]!))).toString().split("\r\n").filter(Boolean)).toHaveLength(300);
+    expect(gunzipSync(await readFile(join(dir, "out", open[0]))).toString().split("\r\n").filter(Boolean)).toHaveLength(300);
     // rollInterval 1 s closes it without a stop.
     while ((await readdir(join(dir, "out"))).some((f) => f.endsWith(".tmp")) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
     const files = await readdir(join(dir, "out"));
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(/^events-\d+-\d+\.csv\.gz$/);
-    const rows = gunzipSync(await readFile(join(dir, "out", files[0]!))).toString();
+    const rows = gunzipSync(await readFile(join(dir, "out", files[0]))).toString();
     expect(rows.startsWith('"say ""hi"", then\nleave",0,\r\n"say ""hi"", then\nleave",1,\r\n')).toBe(true);
     await rt.stop();
   } finally {
@@ -94,14 +94,14 @@ it("keeps an event with header tenant=../../x inside the configured directory (r
     }, { agent: "a1", dataDir: join(dir, "data") });
     await rt.start();
     const end = Date.now() + 20_000;
-    while ((rt.flumeMetrics()["SINK.k1"]!.EventDrainSuccessCount as number) < 3 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    while ((rt.flumeMetrics()["SINK.k1"].EventDrainSuccessCount as number) < 3 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
     await rt.stop();
     expect(await readdir(join(dir, "a"))).toEqual(["b"]);
     expect(await readdir(join(dir, "a", "b"))).toEqual(["out"]);
     const [sub] = await readdir(root);
     expect(sub).toBe("%2E%2E%2F%2E%2E%2Fx");
-    const [file] = await readdir(join(root, sub!));
-    expect((await readFile(join(root, sub!, file!), "utf8")).split("\n").filter(Boolean)).toEqual(["0", "1", "2"]);
+    const [file] = await readdir(join(root, sub));
+    expect((await readFile(join(root, sub, file), "utf8")).split("\n").filter(Boolean)).toEqual(["0", "1", "2"]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -50,7 +50,7 @@ const UNSAFE = /[%/\\\0]|\.\./g;
  */
 export function pathSegment(value: string): string {
   if (/^\.+$/.test(value)) return value.replaceAll(".", "%2E");
-  return value.replace(UNSAFE, (c) => SEGMENT_ESCAPES[c]!);
+  return value.replace(UNSAFE, (c) => SEGMENT_ESCAPES[c]);
 }
 
 /** Flume's path escapes, from the event's timestamp header (epoch ms) or now; rounded down to roundMs when given. */

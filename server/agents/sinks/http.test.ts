@@ -79,9 +79,9 @@ describe("http sink", () => {
     });
     await until(() => ep.accepted.length >= 200);
     expect(bodies(ep)).toEqual(range(200));
-    expect(ep.accepted[0]!.headers).toEqual({ app: "shop" });
+    expect(ep.accepted[0].headers).toEqual({ app: "shop" });
     expect(ep.requests).toBe(12);
-    await until(() => rt.flumeMetrics()["SINK.k1"]!.EventDrainSuccessCount === 200);
+    await until(() => rt.flumeMetrics()["SINK.k1"].EventDrainSuccessCount === 200);
   });
 
   it("backs off with the endpoint's error while it refuses, then delivers everything once it accepts", async () => {
@@ -94,13 +94,13 @@ describe("http sink", () => {
       channels: { c1: { type: "memory" } },
       sinks: { k1: { type: "http", channel: "c1", endpoint: ep.url, batchSize: 10, maxRetries: 0 } },
     });
-    await until(() => rt.components().k1!.state === "backing_off");
-    expect(rt.components().k1!.lastError).toMatch(/answered 400: try later; the batch stays in the channel/);
-    expect(rt.components().r1!.state).toBe("running");
+    await until(() => rt.components().k1.state === "backing_off");
+    expect(rt.components().k1.lastError).toMatch(/answered 400: try later; the batch stays in the channel/);
+    expect(rt.components().r1.state).toBe("running");
     up = true;
     await until(() => ep.accepted.length >= 30);
     expect(bodies(ep)).toEqual(range(30));
-    await until(() => rt.components().k1!.state === "running");
+    await until(() => rt.components().k1.state === "running");
   });
 });
 
@@ -170,7 +170,7 @@ describe("sink groups", () => {
     expect(b.requests).toBeGreaterThanOrEqual(1);
     expect(b.requests).toBeLessThanOrEqual(3);
     expect(a.accepted.map((x) => Number(x.body)).sort((x, y) => x - y)).toEqual(range(500));
-    expect(rt2.components().k2!.state).toBe("backing_off");
+    expect(rt2.components().k2.state).toBe("backing_off");
   });
 
   it("rejects sinks in two groups, unknown sinks and priorities for sinks outside the group", async () => {

@@ -134,7 +134,7 @@ it("learns the topic's max.message.bytes and returns only the records too large 
   } finally {
     producer.close();
   }
-  expect(await readBack(broker.bootstrap, "small-limit")).toEqual([0, 1, 3, 4].map((i) => records[i]!.value.toString()));
+  expect(await readBack(broker.bootstrap, "small-limit")).toEqual([0, 1, 3, 4].map((i) => records[i].value.toString()));
 }, 60_000);
 
 it("a topic whose max.message.bytes was lowered after the producer learned it: the refused batches are cut smaller and sent again, once", async () => {

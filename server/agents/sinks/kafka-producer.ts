@@ -109,7 +109,7 @@ class BrokerConnection {
     this.inboxBytes += d.length;
     for (;;) {
       if (this.inboxBytes < 4) return;
-      let buf = this.inbox.length === 1 ? this.inbox[0]! : Buffer.concat(this.inbox);
+      let buf = this.inbox.length === 1 ? this.inbox[0] : Buffer.concat(this.inbox);
       const size = buf.readInt32BE(0);
       if (buf.length < 4 + size) {
         this.inbox = [buf];
@@ -235,7 +235,7 @@ export class KafkaProducer {
       const maxBatchBytes = Math.min(info.maxMessageBytes, this.opts.maxRequestBytes - REQUEST_OVERHEAD - Buffer.byteLength(this.opts.clientId));
       const { batches, tooLarge: big } = splitIntoBatches(p.topic, p.partition, p.records, { batchBytes: this.opts.batchBytes, maxBatchBytes });
       for (const record of big) tooLarge.push({ topic: p.topic, record, reason: tooLargeReason(singleRecordBatchBytes(record), info.maxMessageBytes, this.opts.maxRequestBytes) });
-      const leader = info.leaders[p.partition]!;
+      const leader = info.leaders[p.partition];
       if (batches.length > 0) (byLeader.get(leader) ?? byLeader.set(leader, []).get(leader)!).push(batches);
     }
     const clientIdBytes = Buffer.byteLength(this.opts.clientId);
@@ -246,7 +246,7 @@ export class KafkaProducer {
     return [...byLeader.values()].flat()
       .map((queue) => queue.filter((b) => refused.has(b)))
       .filter((q) => q.length > 0)
-      .map((q) => ({ topic: q[0]!.topic, partition: q[0]!.partition, records: q.flatMap((b) => b.records) }));
+      .map((q) => ({ topic: q[0].topic, partition: q[0].partition, records: q.flatMap((b) => b.records) }));
   }
 
   /** After MESSAGE_TOO_LARGE: the topic's limit is described again and held below the refused batch, so the next cut is smaller. */
@@ -351,7 +351,7 @@ export class KafkaProducer {
     let next = 0;
     const worker = async () => {
       while (next < requests.length) {
-        const request = requests[next++]!;
+        const request = requests[next++];
         for (const p of await this.produce(c, request)) {
           const batch = request.find((x) => x.topic === p.topic && x.partition === p.index)!;
           if (TOO_LARGE.has(p.errorCode)) refused.push(batch);

@@ -28,7 +28,7 @@ it("logger sink: a Flume agent file with a logger sink logs each event's headers
     expect(await exit).toBe(0);
     const events = out.split("\n").filter((l) => l.includes('"msg":"event"')).map((l) => JSON.parse(l) as { headers: Record<string, string>; body: string });
     expect(events.map((e) => e.body)).toEqual(["0   ", "1   ", "2   "]);
-    expect(events[0]!.headers).toEqual({ app: "value" });
+    expect(events[0].headers).toEqual({ app: "value" });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

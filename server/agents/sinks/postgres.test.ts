@@ -49,7 +49,7 @@ describe("postgres sink", () => {
       const r = await db.sql.unsafe(`SELECT host, seq, msg FROM ${t} ORDER BY seq`);
       expect(r.map((x) => ({ ...x }))).toEqual([{ host: "a", seq: 1, msg: "first again" }, { host: "a", seq: 2, msg: "second again" }]);
       const [raw] = await db.sql.unsafe(`SELECT raw FROM ${t} WHERE seq = 1`);
-      expect(JSON.parse(raw!.raw as string)).toEqual({ meta: { seq: 1 }, text: "first again" });
+      expect(JSON.parse(raw.raw as string)).toEqual({ meta: { seq: 1 }, text: "first again" });
     } finally {
       await s.stop();
     }

@@ -140,7 +140,7 @@ export class PostgresSink implements Sink {
       run = [];
     };
     for (let i = 0; i < events.length; i++) {
-      const e = events[i]!;
+      const e = events[i];
       const env = parseJson(e, i) as { op?: unknown; before?: Row | null; after?: Row | null };
       const op = env.op;
       if (op === "t") {

@@ -43,9 +43,9 @@ describe("splitIntoBatches", () => {
     for (const [i, b] of batches.entries()) {
       expect(b.bytes).toBeLessThanOrEqual(16_384);
       // Full: the next record would not have fitted.
-      if (i < batches.length - 1) expect(encodeRecordBatch([...b.records, batches[i + 1]!.records[0]!]).length).toBeGreaterThan(16_384);
+      if (i < batches.length - 1) expect(encodeRecordBatch([...b.records, batches[i + 1].records[0]]).length).toBeGreaterThan(16_384);
     }
-    expect(batches.length).toBe(Math.ceil(10_000 / batches[0]!.records.length));
+    expect(batches.length).toBe(Math.ceil(10_000 / batches[0].records.length));
   });
 
   it("sends a record larger than batch.size alone, and sets aside only the records too large for the topic", () => {
@@ -87,14 +87,14 @@ describe("planRequests", () => {
       expect(encodedRequestBytes(r, "tributary-agent")).toBeLessThanOrEqual(100_000);
     }
     for (const q of queues) {
-      const sent = requests.flat().filter((b) => b.topic === q[0]!.topic && b.partition === q[0]!.partition);
+      const sent = requests.flat().filter((b) => b.topic === q[0].topic && b.partition === q[0].partition);
       expect(sent).toEqual(q);
     }
   });
 
   it("fills requests: with the default 1 MiB, 10,000 lines for one partition take as many requests as batches", () => {
     const queues = perPartition("t", 1, 10_000);
-    expect(planRequests(queues, 1_048_576, 15)).toHaveLength(queues[0]!.length);
+    expect(planRequests(queues, 1_048_576, 15)).toHaveLength(queues[0].length);
     const spread = perPartition("t", 60, 1000);
     const requests = planRequests(spread, 1_048_576, 15);
     expect(requests.length).toBe(Math.max(...spread.map((q) => q.length)));

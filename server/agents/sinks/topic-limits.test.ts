@@ -22,8 +22,8 @@ function runAgent(conf: string, dataDir: string): { child: ChildProcess; stdout:
   });
   let out = "";
   let err = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
   return { child, stdout: () => out, stderr: () => err, exit: new Promise((r) => child.on("exit", (code) => r(code))) };
 }
 
@@ -94,7 +94,7 @@ a1.sinks.k1.channel = c1
     let records = 0;
     let malformed = 0;
     const reader = spawnKcat(["-b", broker.bootstrap, "-C", "-t", "lines", "-o", "beginning", "-e", "-q", "-f", "%s\n"]);
-    for await (const line of createInterface({ input: reader.stdout! })) {
+    for await (const line of createInterface({ input: reader.stdout })) {
       records++;
       seen[Number(line.slice(0, 7))] = 1;
       if (line.length !== 190) malformed++;

@@ -25,7 +25,7 @@ export const SLOT_LAG_METRIC = "tributary_cdc_slot_lag_bytes";
 /** pgoutput with the column parsers replaced by the identity, so values reach cdc-types.ts as Postgres text. */
 class TextPgoutput extends PgoutputPlugin {
   override parse(buffer: Buffer): Pgoutput.Message {
-    const m = super.parse(buffer) as Pgoutput.Message;
+    const m = super.parse(buffer);
     if (m.tag === "relation") for (const c of m.columns) c.parser = (x: unknown) => x;
     return m;
   }
@@ -119,7 +119,7 @@ export class LogicalCapture implements Capture {
     const [settings] = await sql<{ wal_level: string; db: string; user: string; ok: string }[]>`
       SELECT current_setting('wal_level') AS wal_level, current_database() AS db, current_user AS user,
              (SELECT rolsuper OR rolreplication FROM pg_roles WHERE rolname = current_user) AS ok`;
-    const s = settings!;
+    const s = settings;
     this.db = s.db;
     if (s.wal_level !== "logical") throw new CdcSetupError(`the server's wal_level is ${s.wal_level}; logical mode needs wal_level=logical: set it in postgresql.conf (ALTER SYSTEM SET wal_level = logical) and restart the server`);
     if (s.ok !== "t") throw new CdcSetupError(`role ${s.user} lacks the REPLICATION attribute that logical replication needs; run ALTER ROLE ${quoteName(s.user)} WITH REPLICATION as a superuser`);

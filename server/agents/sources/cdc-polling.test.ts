@@ -38,7 +38,7 @@ describe("postgres_cdc polling modes", () => {
     const first = c.changes();
     expect(first.map((x) => x.after!.id)).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
     expect(first[0]).toMatchObject({ op: "c", before: null, after: { id: 1, name: "n1", amount: "1.50", at: "2024-01-01T00:00:01Z" }, source: { db: "test", schema: "public", table: t, lsn: null } });
-    expect(c.events[0]!.headers).toEqual({ table: `public.${t}`, op: "c", key: '{"id":1}' });
+    expect(c.events[0].headers).toEqual({ table: `public.${t}`, op: "c", key: '{"id":1}' });
     expect(JSON.parse(await readFile(join(dir, "position.json"), "utf8"))).toMatchObject({ key: "250" });
 
     await db.sql.unsafe(`INSERT INTO ${t} (name) VALUES ('late1'), ('late2')`);
@@ -106,7 +106,7 @@ describe("postgres_cdc polling modes", () => {
     try {
       await c.until((x) => x.length >= 2);
       expect(c.changes().map((x) => x.after)).toEqual([{ id: 1, kind: "KEEP" }, { id: 3, kind: "KEEP" }]);
-      expect(c.events[1]!.headers.key).toBe('{"id":3}');
+      expect(c.events[1].headers.key).toBe('{"id":3}');
     } finally {
       await source.stop();
     }
@@ -160,7 +160,7 @@ describe("postgres_cdc polling modes", () => {
     await again.start();
     try {
       await c.until((x) => x.length >= 3);
-      expect(c.changes()[2]!.after).toMatchObject({ id: 3, meta: [1] });
+      expect(c.changes()[2].after).toMatchObject({ id: 3, meta: [1] });
       expect(c.events.length).toBe(3);
     } finally {
       await again.stop();

@@ -101,11 +101,11 @@ export class PollingCapture implements Capture {
     const events: FlumeEvent[] = new Array(r.rows.length);
     const source = { ...this.sourceInfo, ts_ms: now };
     for (let i = 0; i < r.rows.length; i++) {
-      const after = decodeRow(r.columns, r.rows[i]!);
+      const after = decodeRow(r.columns, r.rows[i]);
       events[i] = changeEvent({ before: null, after, op: "c", source, ts_ms: now }, keyOf(this.keyColumns, after));
     }
     if (!(await this.deliver(events))) return false;
-    const last = r.rows[r.rows.length - 1]!;
+    const last = r.rows[r.rows.length - 1];
     this.position = { ...this.position, key: last[this.config["key.column"]!] ?? null, ts: this.config["timestamp.column"] ? last[this.config["timestamp.column"]] ?? null : null };
     await this.file.save(this.position);
     return r.rows.length === max;
@@ -159,8 +159,8 @@ export class PollingCapture implements Capture {
     const now = Date.now();
     this.seen.push({ at: now, max: r.rows[0]?.max ?? null });
     let bound: string | null = null;
-    while (this.seen.length > 1 && now - this.seen[1]!.at >= delay) this.seen.shift();
-    if (now - this.seen[0]!.at >= delay) bound = this.seen[0]!.max;
+    while (this.seen.length > 1 && now - this.seen[1].at >= delay) this.seen.shift();
+    if (now - this.seen[0].at >= delay) bound = this.seen[0].max;
     return bound;
   }
 

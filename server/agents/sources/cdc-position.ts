@@ -55,7 +55,7 @@ export function identityChanges(saved: CaptureIdentity, now: CaptureIdentity): s
 
 /** The database part of a capture's identity; a server that will not say its system identifier is known by name only. */
 export async function databaseIdentity(client: TextClient): Promise<{ name: string; identity: string }> {
-  const name = (await client.query("SELECT current_database() AS db")).rows[0]!.db!;
+  const name = (await client.query("SELECT current_database() AS db")).rows[0].db!;
   const id = await client.query("SELECT system_identifier::text AS id FROM pg_control_system()").then((r) => r.rows[0]?.id ?? null, () => null);
   return { name, identity: id ? `${id}/${name}` : name };
 }

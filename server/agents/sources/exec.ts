@@ -57,7 +57,7 @@ export class ExecSource implements Source {
   private runOnce(): Promise<number | null> {
     const [file, ...args] = this.config.shell.split(/\s+/).filter(Boolean);
     this.runs++;
-    const child = spawn(file!, [...args, this.config.command], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(file, [...args, this.config.command], { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
     let rest = "";
     let batch: FlumeEvent[] = [];
@@ -70,10 +70,10 @@ export class ExecSource implements Source {
       const events = batch;
       batch = [];
       // Back-pressure: stdout is paused until the batch is in the channels, so the command blocks on its pipe.
-      child.stdout!.pause();
-      chain = chain.then(() => this.putWithRetry(events)).finally(() => child.stdout!.resume());
+      child.stdout.pause();
+      chain = chain.then(() => this.putWithRetry(events)).finally(() => child.stdout.resume());
     };
-    child.stdout!.on("data", (chunk: Buffer) => {
+    child.stdout.on("data", (chunk: Buffer) => {
       const lines = (rest + chunk.toString("utf8")).split("\n");
       rest = lines.pop()!;
       for (const l of lines) {
@@ -83,7 +83,7 @@ export class ExecSource implements Source {
       if (batch.length > 0 && !timer) timer = setTimeout(flush, this.config.batchTimeout);
     });
     let errRest = "";
-    child.stderr!.on("data", (chunk: Buffer) => {
+    child.stderr.on("data", (chunk: Buffer) => {
       if (!this.config.logStdErr) return;
       const lines = (errRest + chunk.toString("utf8")).split("\n");
       errRest = lines.pop()!;

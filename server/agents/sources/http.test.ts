@@ -30,7 +30,7 @@ it("http source: JSON, NDJSON and text batches, bearer token, 400 on bad JSON, 5
     const got = tx.take(10);
     await tx.commit();
     expect(got.map((e) => e.body.toString())).toEqual(["x", "y", "n1", "n2", "t1"]);
-    expect(got[0]!.headers).toEqual({ a: "1" });
+    expect(got[0].headers).toEqual({ a: "1" });
     expect(rt.flumeMetrics()["SOURCE.r1"]).toMatchObject({ EventReceivedCount: 7, EventAcceptedCount: 5, ChannelWriteFail: 1 });
   } finally {
     await rt.stop();

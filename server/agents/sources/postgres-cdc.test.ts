@@ -38,13 +38,13 @@ describe("postgres_cdc logical mode", () => {
       await c.until((x) => x.length >= 5);
       const [ins, upd, ins2, del, trunc] = c.changes();
       expect(ins).toMatchObject({ op: "c", before: null, source: { db: "test", schema: "public", table: t } });
-      expect(ins!.after).toEqual({
+      expect(ins.after).toEqual({
         id: 1, big: "9007199254740993", price: "12.3400", ratio: 0.1, ok: true, name: 'a "q"',
         at: "2024-03-04T03:06:07.123456Z", local: "2024-03-04T05:06:07.5", day: "2024-03-04", doc: { a: [1, { b: null }] },
         raw: Buffer.from([0, 255, 16]).toString("base64"), tags: ["x", "y z", null], nums: [1, 2], span: "P1DT2H", uid: "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
       });
-      expect(ins!.source.lsn).toBeGreaterThan(0);
-      expect(ins!.source.txId).toBeGreaterThan(0);
+      expect(ins.source.lsn).toBeGreaterThan(0);
+      expect(ins.source.txId).toBeGreaterThan(0);
       expect(upd).toMatchObject({ op: "u", before: null, after: { id: 1, name: "b", price: "12.3400" } });
       expect(ins2).toMatchObject({ op: "c", after: { id: 2, name: null } });
       expect(del).toMatchObject({ op: "d", before: { id: 1 }, after: null });
@@ -125,7 +125,7 @@ describe("postgres_cdc logical mode", () => {
       // Per key, v only goes up by one: no update missed or applied twice across the hand-off.
       const byKey = new Map<number, number[]>();
       for (const x of ch) (byKey.get(x.after!.id as number) ?? byKey.set(x.after!.id as number, []).get(x.after!.id as number)!).push(x.after!.v as number);
-      for (const [, vs] of byKey) vs.forEach((v, i) => i > 0 && expect(v).toBe(vs[i - 1]! + 1));
+      for (const [, vs] of byKey) vs.forEach((v, i) => i > 0 && expect(v).toBe(vs[i - 1] + 1));
     } finally {
       await source.stop();
     }
@@ -196,8 +196,8 @@ describe("postgres_cdc logical mode", () => {
         const vs = seen.get(r.id)!;
         // At-least-once: a restart may send the unacknowledged tail again, but never skips a version or goes back otherwise.
         expect(new Set(vs)).toEqual(new Set(Array.from({ length: r.v + 1 }, (_, i) => i)));
-        for (let i = 1; i < vs.length; i++) expect(vs[i]).toBeLessThanOrEqual(vs[i - 1]! + 1);
-        expect(vs.filter((v, i) => i > 0 && v <= vs[i - 1]!).length).toBeLessThanOrEqual(3);
+        for (let i = 1; i < vs.length; i++) expect(vs[i]).toBeLessThanOrEqual(vs[i - 1] + 1);
+        expect(vs.filter((v, i) => i > 0 && v <= vs[i - 1]).length).toBeLessThanOrEqual(3);
         expect(vs[vs.length - 1]).toBe(r.v);
       }
       expect(c.events.length).toBeGreaterThan(100);

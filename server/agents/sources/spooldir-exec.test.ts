@@ -79,7 +79,7 @@ describe("spooldir source", () => {
     const flow = { sources: { r1: { type: "spooldir", channels: ["c1"], spoolDir: spool, pollDelay: 20, batchSize: 50 } }, channels: { c1: { type: "file", capacity: 100, transactionCapacity: 50, minimumRequiredSpace: 0 } } };
     const rt1 = new FlowRuntime({ name: "s", sinks: {}, ...flow }, { agent: "a1", dataDir: dir });
     await rt1.start();
-    await until(() => rt1.flumeMetrics()["SOURCE.r1"]!.ChannelWriteFail as number > 0);
+    await until(() => rt1.flumeMetrics()["SOURCE.r1"].ChannelWriteFail as number > 0);
     expect(rt1.channel("c1")!.size()).toBe(100);
     await rt1.stop();
     expect(await readdir(spool)).toContain("big.log");
@@ -122,7 +122,7 @@ describe("exec source", () => {
       sources: { r1: { type: "exec", channels: ["c1"], command: "seq 1 3000", batchSize: 100, batchTimeout: 10 } },
       channels: { c1: { type: "memory", capacity: 500, transactionCapacity: 100 } },
     }, dir);
-    await until(() => (rt.flumeMetrics()["SOURCE.r1"]!.ChannelWriteFail as number) > 0);
+    await until(() => (rt.flumeMetrics()["SOURCE.r1"].ChannelWriteFail as number) > 0);
     const got: string[] = [];
     await until(() => {
       got.push(...drain(rt).map((e) => e.body.toString()));
@@ -144,10 +144,10 @@ describe("source problems show in the flow's component status", () => {
         r2: { type: "exec", channels: ["c1"], command: "echo hi", shell: join(dir, "no-such-shell") },
       },
     }, dir);
-    await until(() => rt.components().r1!.state === "backing_off" && rt.components().r2!.state === "backing_off");
-    expect(rt.components().r1!.lastError).toMatch(/big\.json is \d+ bytes, over maxJsonFileBytes 100; raise it or split the file/);
-    expect(rt.components().r2!.lastError).toMatch(/cannot run .*no-such-shell echo hi: .*ENOENT.*check command and shell/);
-    expect(rt.components().c1!.state).toBe("running");
+    await until(() => rt.components().r1.state === "backing_off" && rt.components().r2.state === "backing_off");
+    expect(rt.components().r1.lastError).toMatch(/big\.json is \d+ bytes, over maxJsonFileBytes 100; raise it or split the file/);
+    expect(rt.components().r2.lastError).toMatch(/cannot run .*no-such-shell echo hi: .*ENOENT.*check command and shell/);
+    expect(rt.components().c1.state).toBe("running");
   });
 });
 

@@ -149,7 +149,7 @@ export class SpooldirSource implements Source {
     if (candidates.length === 0) return null;
     const sign = this.config.consumeOrder === "oldest" ? 1 : -1;
     candidates.sort((a, b) => sign * (a.mtime - b.mtime) || a.file.localeCompare(b.file));
-    const { file, inode } = candidates[0]!;
+    const { file, inode } = candidates[0];
     const p: Position = { file, inode, pos: 0 };
     await this.savePosition(p);
     return p;
@@ -211,7 +211,7 @@ export class SpooldirSource implements Source {
         const base = p.pos;
         for (let i = 0; i < events.length; i += this.config.batchSize) {
           const n = Math.min(this.config.batchSize, events.length - i);
-          if (!(await this.putBatch(events.slice(i, i + n), p, base + ends[i + n - 1]!))) return false;
+          if (!(await this.putBatch(events.slice(i, i + n), p, base + ends[i + n - 1]))) return false;
         }
       }
     } finally {

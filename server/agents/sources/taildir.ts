@@ -176,7 +176,7 @@ export class TaildirSource implements Source {
           return false;
         }
         this.counters.EventAcceptedCount += events.length;
-        t.pos = base + ends[i + chunk.length - 1]!;
+        t.pos = base + ends[i + chunk.length - 1];
         await this.savePositions();
       }
     }

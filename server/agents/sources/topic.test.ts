@@ -30,7 +30,7 @@ async function committed(groupId: string, topic: string): Promise<number> {
   await admin.connect();
   try {
     const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return t!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+    return t.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
   } finally {
     await admin.disconnect();
   }
@@ -60,10 +60,10 @@ it("topic → file channel → topic: every record arrives with its headers; off
   });
   const stalled = new FlowRuntime(flow({ bootstrapServers: `127.0.0.1:${deadPort}` }), { agent: "a1", dataDir: dir });
   await stalled.start();
-  await until(() => stalled.flumeMetrics()["CHANNEL.c1"]!.ChannelSize === 300);
+  await until(() => stalled.flumeMetrics()["CHANNEL.c1"].ChannelSize === 300);
   await new Promise((r) => setTimeout(r, 500));
   expect(stalled.flumeMetrics()["SOURCE.r1"]).toMatchObject({ EventAcceptedCount: 300 });
-  expect(stalled.flumeMetrics()["SOURCE.r1"]!.ChannelWriteFail).toBeGreaterThan(0);
+  expect(stalled.flumeMetrics()["SOURCE.r1"].ChannelWriteFail).toBeGreaterThan(0);
   expect(await committed("relay", "in")).toBe(300);
   await stalled.stop();
 
@@ -104,9 +104,9 @@ it("a topic source whose brokers are unreachable backs off with the reason inste
   }, { agent: "a1", dataDir: dir });
   await rt.start();
   try {
-    await until(() => rt.components().r1!.state === "backing_off");
-    expect(rt.components().r1!.lastError).toMatch(/cannot join group flume at 127\.0\.0\.1:\d+: .*retrying/);
-    expect(rt.components().k1!.state).toBe("running");
+    await until(() => rt.components().r1.state === "backing_off");
+    expect(rt.components().r1.lastError).toMatch(/cannot join group flume at 127\.0\.0\.1:\d+: .*retrying/);
+    expect(rt.components().k1.state).toBe("running");
   } finally {
     const t0 = Date.now();
     await rt.stop();

@@ -98,9 +98,9 @@ export class TopicSource implements Source {
           }
           this.counters.EventAcceptedCount += events.length;
           this.counters.AppendBatchAcceptedCount++;
-          resolveOffset(chunk[chunk.length - 1]!.offset);
+          resolveOffset(chunk[chunk.length - 1].offset);
           // Only now, after the channel commit, may the group's offset move past these records.
-          await this.consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(chunk[chunk.length - 1]!.offset) + 1n) }]);
+          await this.consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(chunk[chunk.length - 1].offset) + 1n) }]);
           await heartbeat();
         }
       },

@@ -34,10 +34,10 @@ import { adminProcedure, operatorProcedure, router, viewerProcedure, type Contex
 function componentCatalog() {
   const describe = (entries: { types: readonly string[]; schema: z.ZodObject }[]) =>
     entries.map((e) => ({
-      type: e.types[0]!,
+      type: e.types[0],
       aliases: e.types.slice(1),
       description: e.schema.description ?? "",
-      schema: z.toJSONSchema(e.schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>,
+      schema: z.toJSONSchema(e.schema, { io: "input", unrepresentable: "any" }),
     }));
   return {
     sources: describe(sourceTypes),

@@ -39,7 +39,7 @@ export async function startBrokerProcess(opts: Partial<BrokerOptions> = {}, env:
   const logs: LogLine[] = [];
   const bootstrap = await new Promise<string>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`the broker process exited with ${code} before listening`)));
-    createInterface({ input: child.stdout! }).on("line", (line) => {
+    createInterface({ input: child.stdout }).on("line", (line) => {
       const parsed = JSON.parse(line) as LogLine & { bootstrap?: string };
       if (parsed.bootstrap) resolve(parsed.bootstrap);
       else logs.push(parsed);
@@ -82,7 +82,7 @@ export async function eventually<T>(probe: () => Promise<T | undefined> | T | un
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
-    if (v !== undefined && v !== false) return v as T;
+    if (v !== undefined && v !== false) return v;
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -72,8 +72,8 @@ describe("kcat (librdkafka) against the broker", () => {
     const member = (instance: string) => {
       const child = spawnKcat(["-b", t.bootstrap, "-G", "static-group", "-X", `group.instance.id=${instance}`, "-X", "session.timeout.ms=20000", "-X", "heartbeat.interval.ms=300", "-X", "auto.offset.reset=earliest", "static-t"]);
       const stderr: string[] = [];
-      child.stderr!.setEncoding("utf8").on("data", (c: string) => stderr.push(c));
-      child.stdout!.resume();
+      child.stderr.setEncoding("utf8").on("data", (c: string) => stderr.push(c));
+      child.stdout.resume();
       return { child, assignments: () => stderr.join("").split("\n").filter((l) => l.includes("assigned:")).length };
     };
     const admin = t.kafka().admin();

@@ -12,7 +12,7 @@ function groupMember(bootstrap: string, name: string, sink: Consumed) {
   const child = spawnKcat(["-b", bootstrap, "-G", GROUP, "-X", "auto.offset.reset=earliest", "-X", "heartbeat.interval.ms=300", "-X", "session.timeout.ms=6000", "-X", "client.id=" + name, "-q", "-u", "-f", "%p %o %s\\n", "million"]);
   let tail = "";
   let count = 0;
-  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
     const lines = (tail + chunk).split("\n");
     tail = lines.pop()!;
     for (const line of lines) {
@@ -22,7 +22,7 @@ function groupMember(bootstrap: string, name: string, sink: Consumed) {
     }
   });
   const stderr: string[] = [];
-  child.stderr!.setEncoding("utf8").on("data", (c: string) => stderr.push(c));
+  child.stderr.setEncoding("utf8").on("data", (c: string) => stderr.push(c));
   return {
     child,
     get count() {

@@ -66,7 +66,7 @@ function newestByKey(rows: Seen[]): Map<string | null, number> {
 
 describe("log cleaner", () => {
   it("keeps the newest record per key with its offset, in every codec, and leaves the active segment alone", async () => {
-    let now = 1_000_000;
+    const now = 1_000_000;
     const log = PartitionLog.open(tempDir(), "c", 0, settings(), () => now);
     await fill(log, 600, 10, now, ["none", "gzip", "snappy", "lz4", "zstd"]);
     const before = await readAll(log);

@@ -206,7 +206,7 @@ export class Connection {
       // Every key we do not serve shares one series: a client must not be able to mint series.
       if (apiKey >= 0) requestMetrics(APIS.get(apiKey)?.name ?? "unknown").errors.inc();
       this.finish(slot, null);
-      this.close(err instanceof ProtocolError || err instanceof RangeError ? `malformed request (api ${apiKey} v${apiVersion}): ${(err as Error).message}` : `request failed: ${(err as Error).message}`);
+      this.close(err instanceof ProtocolError || err instanceof RangeError ? `malformed request (api ${apiKey} v${apiVersion}): ${(err).message}` : `request failed: ${(err as Error).message}`);
       if (!(err instanceof ProtocolError || err instanceof RangeError)) log.error({ err }, "request handling failed");
     }
   }

@@ -107,7 +107,7 @@ export class Handlers {
     const wanted = req.topics as Body[] | null;
     const all = wanted === null || (v === 0 && wanted.length === 0);
     const allowCreate = v < 4 || req.allowAutoTopicCreation !== false;
-    const names = all ? [] : wanted!.map((w) => (w.name as string | null) || (w.topicId ? (this.b.logs.topicById(w.topicId)?.name ?? null) : null));
+    const names = all ? [] : wanted.map((w) => (w.name as string | null) || (w.topicId ? (this.b.logs.topicById(w.topicId)?.name ?? null) : null));
     const missing = await this.ensureTopics(names.filter((n): n is string => n !== null), allowCreate);
     const describe = (name: string) => {
       const t = this.b.logs.topic(name)!;
@@ -121,7 +121,7 @@ export class Handlers {
     };
     const topics = all
       ? await mapInSlices(this.b.logs.topics(), (t) => describe(t.name))
-      : await mapInSlices(wanted!, (w, i) => {
+      : await mapInSlices(wanted, (w, i) => {
           const name = names[i];
           if (!name) return { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: w.topicId, partitions: [] };
           const err = missing.get(name);

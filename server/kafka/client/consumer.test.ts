@@ -187,7 +187,7 @@ describe("consumer", () => {
     await eventually(async () => (await ours.poll(), ours.assignment().length === 4 || undefined), 20_000, "our member owns all four");
     const child = spawnKcat(["-b", t.bootstrap, "-u", "-G", "mixed-g", "-X", "partition.assignment.strategy=cooperative-sticky", "-X", "auto.offset.reset=earliest", "-X", "session.timeout.ms=10000", "-X", "heartbeat.interval.ms=300", "-f", "%p|%s\\n", "mixed"]);
     let out = "";
-    child.stdout!.setEncoding("utf8").on("data", (s: string) => (out += s));
+    child.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
     const theirs = () => out.split("\n").filter(Boolean);
     try {
       await eventually(async () => (await ours.poll(), ours.assignment().length === 2 || undefined), 30_000, "two partitions go to kcat");

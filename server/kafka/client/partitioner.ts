@@ -11,10 +11,10 @@ export function murmur2(data: Buffer): number {
     h = Math.imul(h, m) ^ k;
   }
   const rest = data.length & 3;
-  if (rest === 3) h ^= data[n4 + 2]! << 16;
-  if (rest >= 2) h ^= data[n4 + 1]! << 8;
+  if (rest === 3) h ^= data[n4 + 2] << 16;
+  if (rest >= 2) h ^= data[n4 + 1] << 8;
   if (rest >= 1) {
-    h ^= data[n4]!;
+    h ^= data[n4];
     h = Math.imul(h, m);
   }
   h ^= h >>> 13;
