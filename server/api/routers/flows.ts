@@ -30,9 +30,17 @@ import {
 import templates from "../../control/flow-templates.json";
 import { adminProcedure, operatorProcedure, router, viewerProcedure, type Context } from "../trpc";
 
+interface CatalogEntry {
+  type: string;
+  aliases: string[];
+  description: string;
+  /** Plain JSON Schema for the designer's forms (zod's own type carries its validator, which the browser never sees). */
+  schema: Record<string, unknown>;
+}
+
 /** What the designer's palette and forms are generated from: one JSON Schema per component type. */
 function componentCatalog() {
-  const describe = (entries: { types: readonly string[]; schema: z.ZodObject }[]) =>
+  const describe = (entries: { types: readonly string[]; schema: z.ZodObject }[]): CatalogEntry[] =>
     entries.map((e) => ({
       type: e.types[0],
       aliases: e.types.slice(1),
