@@ -94,6 +94,7 @@ export async function startBroker(config: Config): Promise<Broker> {
       connectionsMaxIdleMs: config.connectionsMaxIdleMs,
       maxConnections: config.maxConnections,
       offsetsRetentionMs: config.offsetsRetentionMinutes * 60_000,
+      transactionMaxTimeoutMs: config.transactionMaxTimeoutMs,
       sasl: config.saslMechanisms.length ? { mechanisms: config.saslMechanisms, users: config.saslUsers ?? {} } : undefined,
     });
   } catch (err) {

@@ -1,12 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import { GroupCoordinator } from "./groups/coordinator";
+import { TransactionCoordinator } from "./transactions/coordinator";
+import { TransactionHandlers } from "./transactions/handlers";
 import { LogManager } from "./log/log-manager";
 import type { TopicConfigs } from "./log/configs";
 import { connectionsTotal } from "./metrics";
 import { apiVersionsList, Connection, type Dispatcher } from "./protocol/connection";
 import { Handlers } from "./protocol/handlers";
 import { ApiKey, type ApiSpec } from "../kafka/messages";
+import type { AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, DescribeTransactionsRequest, EndTxnRequest, InitProducerIdRequest, ListTransactionsRequest, TxnOffsetCommitRequest, WriteTxnMarkersRequest } from "../kafka/messages.types";
 import { RequestMemoryPool } from "./protocol/request-memory";
 import { SaslAuthenticator, SaslUsers, type Mechanism } from "./protocol/sasl";
 import { logger } from "../log";
@@ -48,6 +51,10 @@ export interface BrokerOptions {
   /** Partitions over all topics; creating more is refused with POLICY_VIOLATION. */
   maxPartitions?: number;
   topicDefaults?: TopicConfigs;
+  /** The longest transaction.timeout.ms a producer may ask for (Kafka's transaction.max.timeout.ms). */
+  transactionMaxTimeoutMs?: number;
+  /** How often transactions open past their timeout are looked for and aborted. */
+  transactionAbortIntervalMs?: number;
 }
 
 type Body = Record<string, any>;
@@ -88,6 +95,7 @@ function requestMemoryOf(opts: BrokerOptions): number {
 export class Broker {
   private connections = new Set<Connection>();
   private handlers: Handlers;
+  private txnHandlers: TransactionHandlers;
   private saslUsers: SaslUsers | undefined;
   private readonly requestMemory: RequestMemoryPool;
   readonly internalCredential: InternalCredential | undefined;
@@ -96,6 +104,7 @@ export class Broker {
     private server: Server,
     readonly logs: LogManager,
     readonly groups: GroupCoordinator,
+    readonly transactions: TransactionCoordinator,
     private opts: BrokerOptions,
     requestMemoryBytes: number,
   ) {
@@ -103,12 +112,14 @@ export class Broker {
     this.handlers = new Handlers({
       logs,
       groups,
+      transactions,
       nodeId: opts.nodeId ?? 0,
       advertisedHost: opts.advertisedHost ?? opts.host,
       advertisedPort: () => self.advertisedPort,
       autoCreateTopics: opts.autoCreateTopics ?? true,
       numPartitions: opts.numPartitions ?? 1,
     });
+    this.txnHandlers = new TransactionHandlers(transactions, groups, logs);
     if (opts.sasl?.mechanisms.length) {
       const internal = (this.internalCredential = internalCredential(opts.sasl.mechanisms));
       this.saslUsers = new SaslUsers({ ...opts.sasl.users, [internal.username]: internal.password });
@@ -128,14 +139,24 @@ export class Broker {
     const requestMemoryBytes = requestMemoryOf(opts);
     const logs = LogManager.open({ dataDir: opts.dataDir, defaults: opts.topicDefaults, maxPartitions: opts.maxPartitions });
     const groups = new GroupCoordinator({ logs, initialRebalanceDelayMs: opts.groupInitialRebalanceDelayMs, offsetsRetentionMs: opts.offsetsRetentionMs });
+    const transactions = new TransactionCoordinator({
+      logs,
+      onOffsetsMarker: (producerId, commit) => groups.offsets.completeTransaction(producerId, commit),
+      maxTimeoutMs: opts.transactionMaxTimeoutMs,
+      abortTimedOutIntervalMs: opts.transactionAbortIntervalMs,
+    });
     try {
+      // Groups first: the transactions a crash left prepared write markers to __consumer_offsets.
       await groups.start();
+      await transactions.start();
     } catch (err) {
+      transactions.close();
+      await groups.close();
       await logs.close();
       throw err;
     }
     const server = createServer();
-    const broker = new Broker(server, logs, groups, opts, requestMemoryBytes);
+    const broker = new Broker(server, logs, groups, transactions, opts, requestMemoryBytes);
     server.on("connection", (s) => broker.accept(s));
     try {
       await new Promise<void>((resolve, reject) => {
@@ -146,6 +167,7 @@ export class Broker {
         });
       });
     } catch (err) {
+      transactions.close();
       await groups.close();
       await logs.close();
       throw err;
@@ -195,6 +217,7 @@ export class Broker {
     handle: (api: ApiSpec, body: Body, info) => {
       const h = this.handlers;
       const g = this.groups;
+      const t = this.txnHandlers;
       switch (api.key) {
         case ApiKey.ApiVersions:
           return { errorCode: 0, apiKeys: apiVersionsList() };
@@ -225,7 +248,21 @@ export class Broker {
         case ApiKey.IncrementalAlterConfigs:
           return h.incrementalAlterConfigs(body, info);
         case ApiKey.InitProducerId:
-          return h.initProducerId(body, info);
+          return body.transactionalId != null ? t.initProducerId(body as InitProducerIdRequest & { transactionalId: string }, info.apiVersion) : h.initProducerId(body, info);
+        case ApiKey.AddPartitionsToTxn:
+          return t.addPartitionsToTxn(body as AddPartitionsToTxnRequest, info.apiVersion);
+        case ApiKey.AddOffsetsToTxn:
+          return t.addOffsetsToTxn(body as AddOffsetsToTxnRequest, info.apiVersion);
+        case ApiKey.EndTxn:
+          return t.endTxn(body as EndTxnRequest, info.apiVersion);
+        case ApiKey.TxnOffsetCommit:
+          return t.txnOffsetCommit(body as TxnOffsetCommitRequest);
+        case ApiKey.WriteTxnMarkers:
+          return t.writeTxnMarkers(body as WriteTxnMarkersRequest);
+        case ApiKey.DescribeTransactions:
+          return t.describeTransactions(body as DescribeTransactionsRequest);
+        case ApiKey.ListTransactions:
+          return t.listTransactions(body as ListTransactionsRequest);
         case ApiKey.DescribeCluster:
           return h.describeCluster(body, info);
         case ApiKey.DescribeLogDirs:
@@ -266,6 +303,7 @@ export class Broker {
       this.server.close(() => resolve());
       for (const c of this.connections) c.close("broker shutting down");
     });
+    this.transactions.close();
     await this.groups.close();
     await this.logs.close();
     log.info("broker stopped");

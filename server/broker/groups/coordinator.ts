@@ -519,7 +519,45 @@ export class GroupCoordinator {
     return { topics: (req.topics as Body[]).map((t, i) => ({ name: t.name, partitions: (t.partitions as Body[]).map((p, j) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i][j] })) })) };
   }
 
-  private fetchGroup(groupId: string, topics: Body[] | null) {
+  /**
+   * TxnOffsetCommit: checked as OffsetCommit is (member and generation when given), then written
+   * as part of the producer's transaction; the group sees the offsets once it commits.
+   * verify checks the producer against its transaction (the transaction coordinator's part).
+   */
+  async txnOffsetCommit(req: Body, verify: () => void): Promise<Body> {
+    const respond = (code: (topic: string, p: Body) => number) => ({ topics: (req.topics as Body[]).map((t) => ({ name: t.name, partitions: (t.partitions as Body[]).map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code(t.name, p) })) })) });
+    if (!req.groupId) return respond(() => ErrorCode.INVALID_GROUP_ID);
+    try {
+      verify();
+    } catch (err) {
+      return respond(() => (err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR));
+    }
+    const g = this.group(req.groupId, false);
+    if (req.generationId >= 0 || (req.memberId && g && g.members.size > 0)) {
+      const err = this.check(g, req.memberId, req.generationId, req.groupInstanceId);
+      if (err) return respond(() => err);
+    }
+    const now = this.clock();
+    const codeOf = (topic: string, p: Body): number => {
+      const info = this.logs.topic(topic);
+      if (!info || p.partitionIndex < 0 || p.partitionIndex >= info.partitions) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      if (p.committedMetadata != null && Buffer.byteLength(p.committedMetadata) > OFFSET_METADATA_MAX_BYTES) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
+      return ErrorCode.NONE;
+    };
+    const entries = (req.topics as Body[]).flatMap((t) =>
+      (t.partitions as Body[])
+        .filter((p) => codeOf(t.name, p) === ErrorCode.NONE)
+        .map((p) => ({ topic: t.name as string, partition: p.partitionIndex as number, value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.committedMetadata ?? null, commitTimestamp: now } })),
+    );
+    try {
+      await this.offsets.commitTransactional(req.groupId, req.producerId, req.producerEpoch, entries);
+    } catch (err) {
+      return respond(() => (err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR));
+    }
+    return respond(codeOf);
+  }
+
+  private fetchGroup(groupId: string, topics: Body[] | null, requireStable = false) {
     const list = topics
       ? topics.map((t) => ({ name: t.name as string, partitions: (t.partitionIndexes as number[]).map((p) => ({ p, c: this.offsets.get(groupId, t.name, p) })) }))
       : Object.entries(
@@ -530,15 +568,21 @@ export class GroupCoordinator {
         ).map(([name, partitions]) => ({ name, partitions }));
     return list.map((t) => ({
       name: t.name,
-      partitions: t.partitions.map(({ p, c }) => ({ partitionIndex: p, committedOffset: c?.offset ?? -1, committedLeaderEpoch: c?.leaderEpoch ?? -1, metadata: c ? c.metadata : "", errorCode: ErrorCode.NONE })),
+      partitions: t.partitions.map(({ p, c }) => ({
+        partitionIndex: p,
+        committedOffset: c?.offset ?? -1,
+        committedLeaderEpoch: c?.leaderEpoch ?? -1,
+        metadata: c ? c.metadata : "",
+        errorCode: requireStable && this.offsets.hasPending(groupId, t.name, p) ? ErrorCode.UNSTABLE_OFFSET_COMMIT : ErrorCode.NONE,
+      })),
     }));
   }
 
   async offsetFetch(req: Body, ctx: RequestContext): Promise<Body> {
     if (ctx.apiVersion >= 8) {
-      return { groups: (req.groups as Body[]).map((g) => ({ groupId: g.groupId, topics: this.fetchGroup(g.groupId, g.topics), errorCode: ErrorCode.NONE })) };
+      return { groups: (req.groups as Body[]).map((g) => ({ groupId: g.groupId, topics: this.fetchGroup(g.groupId, g.topics, req.requireStable), errorCode: ErrorCode.NONE })) };
     }
-    return { topics: this.fetchGroup(req.groupId, req.topics), errorCode: ErrorCode.NONE };
+    return { topics: this.fetchGroup(req.groupId, req.topics, req.requireStable), errorCode: ErrorCode.NONE };
   }
 
   async listGroups(req: Body, _ctx: RequestContext): Promise<Body> {

@@ -6,6 +6,7 @@ import { OFFSETS_TOPIC } from "../groups/offsets-store";
 import { TOPIC_CONFIGS } from "../log/configs";
 import { forgetTopic, partitionCounters } from "../metrics";
 import { forEachBatch } from "../../kafka/records/batch";
+import { TRANSACTION_STATE_TOPIC, type TransactionCoordinator } from "../transactions/coordinator";
 import { mapInSlices, Slices } from "./slices";
 import { logger } from "../../log";
 
@@ -16,6 +17,7 @@ type Body = Record<string, any>;
 export interface BrokerContext {
   logs: LogManager;
   groups: GroupCoordinator;
+  transactions: TransactionCoordinator;
   nodeId: number;
   advertisedHost: string;
   advertisedPort: () => number;
@@ -37,7 +39,9 @@ const RESOURCE_TOPIC = 2;
  * request's work stays bounded, and so does the time others wait for the topic metadata write.
  */
 export const MAX_TOPICS_CREATED_PER_REQUEST = 1000;
-const TRANSACTIONS_UNSUPPORTED = "transactions are not supported yet: use an idempotent producer without a transactional.id";
+/** Topics only the broker writes: their records are its group and transaction state. */
+const INTERNAL_TOPICS = new Set([OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC]);
+const READ_COMMITTED = 1;
 /** DescribeConfigs v3+ config types (Kafka's ConfigType ids) by our config kinds. */
 const CONFIG_TYPES: Record<string, number> = { boolean: 1, string: 2, int: 3, long: 5, double: 6 };
 /**
@@ -115,7 +119,7 @@ export class Handlers {
         errorCode: ErrorCode.NONE,
         name,
         topicId: t.topicId,
-        isInternal: name === OFFSETS_TOPIC,
+        isInternal: INTERNAL_TOPICS.has(name),
         partitions: Array.from({ length: t.partitions }, (_, p) => ({ errorCode: 0, partitionIndex: p, leaderId: this.b.nodeId, leaderEpoch: LEADER_EPOCH, replicaNodes: [this.b.nodeId], isrNodes: [this.b.nodeId], offlineReplicas: [] })),
       };
     };
@@ -141,22 +145,22 @@ export class Handlers {
     if (acks !== 0 && acks !== 1 && acks !== -1) {
       return { responses: (req.topicData as Body[]).map((t) => ({ name: t.name, partitionResponses: (t.partitionData as Body[]).map((p) => ({ index: p.index, errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1 })) })) };
     }
-    if (req.transactionalId != null) {
-      return { responses: (req.topicData as Body[]).map((t) => ({ name: t.name, partitionResponses: (t.partitionData as Body[]).map((p) => ({ index: p.index, errorCode: ErrorCode.INVALID_REQUEST, baseOffset: -1, errorMessage: TRANSACTIONS_UNSUPPORTED })) })) };
-    }
-    const missing = await this.ensureTopics((req.topicData as Body[]).map((t) => t.name as string).filter((n) => n !== OFFSETS_TOPIC), true);
+    const missing = await this.ensureTopics((req.topicData as Body[]).map((t) => t.name as string).filter((n) => !INTERNAL_TOPICS.has(n)), true);
     const responses = await Promise.all(
       (req.topicData as Body[]).map(async (t) => {
         // Clients must not write the broker's own offsets topic: a foreign record there would make
         // committed offsets unreadable on the next start. Kafka refuses it the same way.
-        const topicError = t.name === OFFSETS_TOPIC ? new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `${OFFSETS_TOPIC} is internal: the broker writes it; commit offsets with OffsetCommit`) : missing.get(t.name);
+        const topicError = INTERNAL_TOPICS.has(t.name) ? new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `${t.name} is internal: the broker writes it (commit offsets with OffsetCommit, transactions with EndTxn)`) : missing.get(t.name);
         const partitionResponses = await Promise.all(
           (t.partitionData as Body[]).map(async (p) => {
             if (topicError) return { index: p.index, errorCode: topicError.code, baseOffset: -1, errorMessage: topicError.message };
             try {
               const records = p.records as Buffer | null;
               if (!records || records.length === 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, "empty record set");
-              const r = await this.b.logs.partition(t.name, p.index).append(records);
+              const pl = this.b.logs.partition(t.name, p.index);
+              // Checked in the same tick as the append, so the transaction cannot end in between.
+              forEachBatch(records, (h) => h.transactional && this.b.transactions.verifyProduce(h.producerId, h.producerEpoch, t.name, p.index));
+              const r = await pl.append(records);
               const c = partitionCounters(t.name, p.index);
               c.recordsIn.inc(r.lastOffset - r.baseOffset + 1);
               c.bytesIn.inc(records.length);
@@ -210,6 +214,7 @@ export class Handlers {
   }
 
   private async readFetch(req: Body, maxBytes: number) {
+    const isolation = req.isolationLevel === READ_COMMITTED ? "read_committed" : "read_uncommitted";
     const slices = new Slices();
     let bytes = 0;
     let failed = false;
@@ -230,7 +235,7 @@ export class Handlers {
         logs.push(pl);
         try {
           const limit = Math.min(p.partitionMaxBytes as number, Math.max(0, maxBytes - bytes));
-          const r = await pl.read(p.fetchOffset, limit, bytes === 0);
+          const r = await pl.read(p.fetchOffset, limit, bytes === 0, isolation);
           bytes += r.records.length;
           if (r.records.length) {
             const c = partitionCounters(t.topic, p.partition);
@@ -239,10 +244,10 @@ export class Handlers {
             forEachBatch(r.records, (h) => (n += h.recordCount));
             c.recordsOut.inc(n);
           }
-          partitions.push({ partitionIndex: p.partition, errorCode: 0, highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset, abortedTransactions: null, records: r.records });
+          partitions.push({ partitionIndex: p.partition, errorCode: 0, highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset, abortedTransactions: r.abortedTransactions, records: r.records });
         } catch (err) {
           failed = true;
-          partitions.push({ partitionIndex: p.partition, errorCode: note(err, "fetch"), highWatermark: pl.highWatermark, lastStableOffset: pl.highWatermark, logStartOffset: pl.logStartOffset, records: NO_RECORDS });
+          partitions.push({ partitionIndex: p.partition, errorCode: note(err, "fetch"), highWatermark: pl.highWatermark, lastStableOffset: pl.lastStableOffset, logStartOffset: pl.logStartOffset, records: NO_RECORDS });
         }
       }
       responses.push({ topic: t.topic, partitions });
@@ -266,7 +271,7 @@ export class Handlers {
             continue;
           }
           let found: { offset: number; timestamp: number } | null;
-          if (ts === -1) found = { offset: pl.highWatermark, timestamp: -1 };
+          if (ts === -1) found = { offset: req.isolationLevel === READ_COMMITTED ? pl.lastStableOffset : pl.highWatermark, timestamp: -1 };
           else if (ts === -2) found = { offset: pl.logStartOffset, timestamp: -1 };
           else if (ts === -3) found = pl.maxTimestamp() ?? { offset: -1, timestamp: -1 };
           else found = (await pl.offsetForTimestamp(ts)) ?? { offset: -1, timestamp: -1 };
@@ -366,6 +371,7 @@ export class Handlers {
       try {
         if (!name) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, "no topic with this id");
         if (name === OFFSETS_TOPIC) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `${OFFSETS_TOPIC} is internal and holds every group's committed offsets; delete groups with DeleteGroups instead`);
+        if (name === TRANSACTION_STATE_TOPIC) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `${TRANSACTION_STATE_TOPIC} is internal and holds every transaction's state`);
         await this.b.logs.deleteTopic(name);
         forgetTopic(name);
         responses.push({ name, topicId: t.topicId, errorCode: 0, errorMessage: null });
@@ -476,16 +482,8 @@ export class Handlers {
     );
   }
 
-  /**
-   * Transactions do not exist yet. InitProducerId has no error message field, so the code is
-   * chosen for what clients print: INVALID_REQUEST reads "…sent to an incompatible broker. See
-   * the broker logs for more details." (Java, kafkajs) and fails at once, and the log says why.
-   */
-  async initProducerId(req: Body, info: RequestInfo): Promise<Body> {
-    if (req.transactionalId != null) {
-      log.warn({ clientId: info.clientId, client: info.clientHost, transactionalId: req.transactionalId }, TRANSACTIONS_UNSUPPORTED);
-      return { errorCode: ErrorCode.INVALID_REQUEST, producerId: -1, producerEpoch: -1 };
-    }
+  /** An idempotent producer's id; with a transactional id the transaction coordinator answers instead. */
+  async initProducerId(_req: Body, _info: RequestInfo): Promise<Body> {
     try {
       return { errorCode: 0, ...(await this.b.logs.initProducerId()) };
     } catch (err) {

@@ -1,0 +1,202 @@
+import type { Kafka, Producer } from "kafkajs";
+import { afterEach, describe, expect, it } from "vitest";
+import { ErrorCode } from "../../kafka/errors";
+import { ApiKey } from "../../kafka/messages";
+import { forEachBatch } from "../../kafka/records/batch";
+import { eventually, startTestBroker } from "./harness";
+import { RawClient } from "./raw-client";
+
+const brokers: Awaited<ReturnType<typeof startTestBroker>>[] = [];
+async function broker(opts: Parameters<typeof startTestBroker>[0] = {}) {
+  const b = await startTestBroker(opts);
+  brokers.push(b);
+  return b;
+}
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
+  for (const b of brokers.splice(0)) await b.stop().catch(() => undefined);
+});
+
+async function transactionalProducer(kafka: Kafka, transactionalId: string, timeoutMs = 60_000): Promise<Producer> {
+  const p = kafka.producer({ transactionalId, maxInFlightRequests: 1, idempotent: true, transactionTimeout: timeoutMs });
+  await p.connect();
+  closers.push(() => p.disconnect());
+  return p;
+}
+
+/** Every value a consumer group reads from topic until `count` arrived (and a little longer, so extras would show). */
+async function consumeValues(kafka: Kafka, topic: string, count: number, readUncommitted: boolean): Promise<string[]> {
+  const consumer = kafka.consumer({ groupId: `reader-${topic}-${readUncommitted}-${Math.random()}`, readUncommitted, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  closers.push(() => consumer.disconnect());
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const values: string[] = [];
+  await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value!.toString()) });
+  await eventually(() => values.length >= count, 20_000, `${count} records from ${topic}`);
+  await new Promise((r) => setTimeout(r, 500));
+  await consumer.disconnect();
+  return values.sort();
+}
+
+async function listOffset(bootstrap: string, topic: string, partition: number, isolationLevel: number): Promise<number> {
+  const raw = await RawClient.open(bootstrap);
+  try {
+    const res = await raw.request(ApiKey.ListOffsets, 5, { replicaId: -1, isolationLevel, topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: -1 }] }] });
+    return res.topics[0].partitions[0].offset;
+  } finally {
+    raw.close();
+  }
+}
+
+const values = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(3, "0")}`);
+
+describe("transactions with kafkajs", () => {
+  it("read_committed sees exactly the committed records across partitions; read_uncommitted every data record and no marker", async () => {
+    const t = await broker();
+    const kafka = t.kafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    closers.push(() => admin.disconnect());
+    await admin.createTopics({ topics: [{ topic: "txn", numPartitions: 3 }] });
+    const producer = await transactionalProducer(kafka, "commit-abort");
+
+    const send = async (prefix: string, commit: boolean) => {
+      const txn = await producer.transaction();
+      await txn.send({ topic: "txn", messages: values(prefix, 30).map((value, i) => ({ value, partition: i % 3 })) });
+      if (commit) await txn.commit();
+      else await txn.abort();
+    };
+    await send("first", true);
+    await send("aborted", false);
+    await send("second", true);
+
+    expect(await consumeValues(kafka, "txn", 60, false)).toEqual([...values("first", 30), ...values("second", 30)].sort());
+    expect(await consumeValues(kafka, "txn", 90, true)).toEqual([...values("aborted", 30), ...values("first", 30), ...values("second", 30)].sort());
+
+    // The markers are in the log (one per partition per transaction) but never handed out as records.
+    for (let p = 0; p < 3; p++) {
+      const log = t.broker.logs.partition("txn", p);
+      const { records } = await log.read(0, 1 << 20);
+      let markers = 0;
+      let data = 0;
+      forEachBatch(records, (h) => (h.control ? markers++ : (data += h.recordCount)));
+      expect({ markers, data }).toEqual({ markers: 3, data: 30 });
+      expect(log.lastStableOffset).toBe(log.highWatermark);
+    }
+  });
+
+  it("an open transaction holds the last stable offset back: read_committed ListOffsets and Fetch stop before it", async () => {
+    const t = await broker();
+    const kafka = t.kafka();
+    const plain = kafka.producer();
+    await plain.connect();
+    closers.push(() => plain.disconnect());
+    await plain.send({ topic: "lso", messages: [{ value: "before", partition: 0 }] });
+    const producer = await transactionalProducer(kafka, "lso-holder");
+    const txn = await producer.transaction();
+    await txn.send({ topic: "lso", messages: [{ value: "open", partition: 0 }] });
+    await plain.send({ topic: "lso", messages: [{ value: "after", partition: 0 }] });
+
+    expect(await listOffset(t.bootstrap, "lso", 0, 0)).toBe(3);
+    expect(await listOffset(t.bootstrap, "lso", 0, 1)).toBe(1);
+    const raw = await RawClient.open(t.bootstrap);
+    closers.push(async () => raw.close());
+    const fetch = (isolationLevel: number) =>
+      raw.request(ApiKey.Fetch, 11, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "lso", partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" });
+    const committed = (await fetch(1)).responses[0].partitions[0];
+    expect(committed.lastStableOffset).toBe(1);
+    expect(committed.highWatermark).toBe(3);
+    let last = -1;
+    forEachBatch(committed.records, (h) => (last = h.baseOffset + h.lastOffsetDelta));
+    expect(last).toBe(0);
+
+    await txn.abort();
+    expect(await listOffset(t.bootstrap, "lso", 0, 1)).toBe(4);
+    const after = (await fetch(1)).responses[0].partitions[0];
+    expect(after.abortedTransactions).toEqual([{ producerId: expect.any(Number), firstOffset: 1 }]);
+    expect(await consumeValues(kafka, "lso", 2, false)).toEqual(["after", "before"]);
+  });
+
+  it("a zombie with the old epoch is fenced: its writes and its commit are refused", async () => {
+    const t = await broker();
+    const kafka = t.kafka();
+    const zombie = await transactionalProducer(kafka, "fenced-id");
+    const zt = await zombie.transaction();
+    await zt.send({ topic: "fence", messages: [{ value: "zombie-open", partition: 0 }] });
+
+    // The new incarnation aborts the zombie's open transaction and bumps the epoch.
+    const fresh = await transactionalProducer(kafka, "fenced-id");
+    const ft = await fresh.transaction();
+    await ft.send({ topic: "fence", messages: [{ value: "fresh", partition: 0 }] });
+    await ft.commit();
+
+    await expect(zt.send({ topic: "fence", messages: [{ value: "zombie-late", partition: 0 }] })).rejects.toThrow(/epoch|fenced/i);
+    await expect(zt.commit()).rejects.toThrow();
+    expect(await consumeValues(kafka, "fence", 1, false)).toEqual(["fresh"]);
+  });
+
+  it("consume-transform-produce with sendOffsets: output and input offsets commit together, or neither", async () => {
+    const t = await broker();
+    const kafka = t.kafka();
+    const input = kafka.producer();
+    await input.connect();
+    closers.push(() => input.disconnect());
+    await input.send({ topic: "ctp-in", messages: values("in", 20).map((value) => ({ value, partition: 0 })) });
+    const producer = await transactionalProducer(kafka, "ctp");
+    const admin = kafka.admin();
+    await admin.connect();
+    closers.push(() => admin.disconnect());
+
+    const step = async (from: number, to: number, commit: boolean) => {
+      const txn = await producer.transaction();
+      await txn.send({ topic: "ctp-out", messages: values("in", 20).slice(from, to).map((v) => ({ value: v.toUpperCase(), partition: 0 })) });
+      await txn.sendOffsets({ consumerGroupId: "ctp-group", topics: [{ topic: "ctp-in", partitions: [{ partition: 0, offset: String(to) }] }] });
+      if (commit) await txn.commit();
+      else await txn.abort();
+    };
+    const committed = async () => (await admin.fetchOffsets({ groupId: "ctp-group", topics: ["ctp-in"] }))[0].partitions[0].offset;
+
+    await step(0, 10, true);
+    expect(await committed()).toBe("10");
+    await step(10, 20, false);
+    expect(await committed()).toBe("10");
+    await step(10, 20, true);
+    expect(await committed()).toBe("20");
+    expect(await consumeValues(kafka, "ctp-out", 20, false)).toEqual(values("IN", 20));
+
+    // The committed offsets (and not the aborted one) survive a restart.
+    const dataDir = t.dataDir;
+    for (const c of closers.splice(0).reverse()) await c();
+    await t.broker.close();
+    brokers.splice(brokers.indexOf(t), 1);
+    const again = await broker({ dataDir });
+    const admin2 = again.kafka().admin();
+    await admin2.connect();
+    closers.push(() => admin2.disconnect());
+    expect((await admin2.fetchOffsets({ groupId: "ctp-group", topics: ["ctp-in"] }))[0].partitions[0].offset).toBe("20");
+  });
+
+  it("a transaction open longer than transaction.timeout.ms is aborted and its producer fenced", async () => {
+    const t = await broker({ transactionAbortIntervalMs: 100 });
+    const kafka = t.kafka();
+    const producer = await transactionalProducer(kafka, "slowpoke", 500);
+    const txn = await producer.transaction();
+    await txn.send({ topic: "timeout", messages: [{ value: "never", partition: 0 }] });
+    const log = () => t.broker.logs.partition("timeout", 0);
+    await eventually(() => log().lastStableOffset === log().highWatermark && log().highWatermark === 2, 10_000, "the abort marker");
+    await expect(txn.commit()).rejects.toThrow();
+    const raw = await RawClient.open(t.bootstrap);
+    closers.push(async () => raw.close());
+    const described = await raw.request(ApiKey.DescribeTransactions, 0, { transactionalIds: ["slowpoke"] });
+    expect(described.transactionStates[0]).toMatchObject({ errorCode: 0, transactionState: "CompleteAbort", producerEpoch: 1 });
+  });
+
+  it("InitProducerId refuses a timeout above --transaction-max-timeout-ms", async () => {
+    const t = await broker({ transactionMaxTimeoutMs: 1000 });
+    const raw = await RawClient.open(t.bootstrap);
+    closers.push(async () => raw.close());
+    const res = await raw.request(ApiKey.InitProducerId, 4, { transactionalId: "too-long", transactionTimeoutMs: 5000, producerId: -1, producerEpoch: -1 });
+    expect(res.errorCode).toBe(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+  });
+});
