@@ -120,24 +120,6 @@ describe("protocol correctness found by real clients", () => {
       logs.stop();
     }
   });
-
-  it("answers InitProducerId with a transactional id with an error that says transactions are not supported yet", async () => {
-    const logs = captureLogs();
-    try {
-      const res = await c.request(ApiKey.InitProducerId, 4, { transactionalId: "tx-1", transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
-      expect(res).toMatchObject({ errorCode: 42, producerId: -1 }); // INVALID_REQUEST: "… See the broker logs for more details."
-      expect(logs.lines.find((l) => l.msg.includes("transactions are not supported yet"))).toMatchObject({ level: 40, transactionalId: "tx-1", clientId: "raw-client" });
-      const kafka = new Kafka({ brokers: [t.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 50 } });
-      const producer = kafka.producer({ transactionalId: "tx-2", maxInFlightRequests: 1, idempotent: true });
-      await producer.connect();
-      await expect(producer.transaction()).rejects.toThrow(/incompatible broker\. See the broker logs/);
-      await producer.disconnect();
-      const idempotent = await c.request(ApiKey.InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
-      expect(idempotent.errorCode).toBe(0);
-    } finally {
-      logs.stop();
-    }
-  });
 });
 
 describe("SASL PLAIN authorization id", () => {

@@ -5,6 +5,7 @@ import { ApiKey } from "../../kafka/messages";
 import { forEachBatch } from "../../kafka/records/batch";
 import { eventually, startTestBroker } from "./harness";
 import { RawClient } from "./raw-client";
+import type { DescribeTransactionsResponse, FetchResponse, InitProducerIdResponse, ListOffsetsResponse } from "../../kafka/messages.types";
 
 const brokers: Awaited<ReturnType<typeof startTestBroker>>[] = [];
 async function broker(opts: Parameters<typeof startTestBroker>[0] = {}) {
@@ -32,7 +33,7 @@ async function consumeValues(kafka: Kafka, topic: string, count: number, readUnc
   closers.push(() => consumer.disconnect());
   await consumer.subscribe({ topic, fromBeginning: true });
   const values: string[] = [];
-  await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value!.toString()) });
+  await consumer.run({ eachMessage: ({ message }) => Promise.resolve(void values.push(message.value!.toString())) });
   await eventually(() => values.length >= count, 20_000, `${count} records from ${topic}`);
   await new Promise((r) => setTimeout(r, 500));
   await consumer.disconnect();
@@ -42,7 +43,7 @@ async function consumeValues(kafka: Kafka, topic: string, count: number, readUnc
 async function listOffset(bootstrap: string, topic: string, partition: number, isolationLevel: number): Promise<number> {
   const raw = await RawClient.open(bootstrap);
   try {
-    const res = await raw.request(ApiKey.ListOffsets, 5, { replicaId: -1, isolationLevel, topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: -1 }] }] });
+    const res = (await raw.request(ApiKey.ListOffsets, 5, { replicaId: -1, isolationLevel, topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: -1 }] }] })) as ListOffsetsResponse;
     return res.topics[0].partitions[0].offset;
   } finally {
     raw.close();
@@ -101,14 +102,14 @@ describe("transactions with kafkajs", () => {
     expect(await listOffset(t.bootstrap, "lso", 0, 0)).toBe(3);
     expect(await listOffset(t.bootstrap, "lso", 0, 1)).toBe(1);
     const raw = await RawClient.open(t.bootstrap);
-    closers.push(async () => raw.close());
-    const fetch = (isolationLevel: number) =>
-      raw.request(ApiKey.Fetch, 11, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "lso", partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" });
+    closers.push(() => Promise.resolve(raw.close()));
+    const fetch = async (isolationLevel: number) =>
+      (await raw.request(ApiKey.Fetch, 11, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "lso", partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" })) as FetchResponse;
     const committed = (await fetch(1)).responses[0].partitions[0];
     expect(committed.lastStableOffset).toBe(1);
     expect(committed.highWatermark).toBe(3);
     let last = -1;
-    forEachBatch(committed.records, (h) => (last = h.baseOffset + h.lastOffsetDelta));
+    forEachBatch(committed.records!, (h) => (last = h.baseOffset + h.lastOffsetDelta));
     expect(last).toBe(0);
 
     await txn.abort();
@@ -187,16 +188,16 @@ describe("transactions with kafkajs", () => {
     await eventually(() => log().lastStableOffset === log().highWatermark && log().highWatermark === 2, 10_000, "the abort marker");
     await expect(txn.commit()).rejects.toThrow();
     const raw = await RawClient.open(t.bootstrap);
-    closers.push(async () => raw.close());
-    const described = await raw.request(ApiKey.DescribeTransactions, 0, { transactionalIds: ["slowpoke"] });
+    closers.push(() => Promise.resolve(raw.close()));
+    const described = (await raw.request(ApiKey.DescribeTransactions, 0, { transactionalIds: ["slowpoke"] })) as DescribeTransactionsResponse;
     expect(described.transactionStates[0]).toMatchObject({ errorCode: 0, transactionState: "CompleteAbort", producerEpoch: 1 });
   });
 
   it("InitProducerId refuses a timeout above --transaction-max-timeout-ms", async () => {
     const t = await broker({ transactionMaxTimeoutMs: 1000 });
     const raw = await RawClient.open(t.bootstrap);
-    closers.push(async () => raw.close());
-    const res = await raw.request(ApiKey.InitProducerId, 4, { transactionalId: "too-long", transactionTimeoutMs: 5000, producerId: -1, producerEpoch: -1 });
+    closers.push(() => Promise.resolve(raw.close()));
+    const res = (await raw.request(ApiKey.InitProducerId, 4, { transactionalId: "too-long", transactionTimeoutMs: 5000, producerId: -1, producerEpoch: -1 })) as InitProducerIdResponse;
     expect(res.errorCode).toBe(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
   });
 });

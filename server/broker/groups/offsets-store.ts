@@ -100,9 +100,9 @@ export class OffsetsStore {
 
   private addPending(producerId: number, group: string, entries: { topic: string; partition: number; value: CommittedOffset }[]): void {
     let byGroup = this.pending.get(producerId);
-    if (!byGroup) this.pending.set(producerId, (byGroup = new Map()));
+    if (!byGroup) this.pending.set(producerId, (byGroup = new Map<string, Map<string, CommittedOffset>>()));
     let g = byGroup.get(group);
-    if (!g) byGroup.set(group, (g = new Map()));
+    if (!g) byGroup.set(group, (g = new Map<string, CommittedOffset>()));
     for (const e of entries) g.set(`${e.topic}\u0000${e.partition}`, e.value);
   }
 
@@ -137,7 +137,7 @@ export class OffsetsStore {
 
   private put(group: string, topic: string, partition: number, o: CommittedOffset): void {
     let g = this.offsets.get(group);
-    if (!g) this.offsets.set(group, (g = new Map()));
+    if (!g) this.offsets.set(group, (g = new Map<string, CommittedOffset>()));
     g.set(`${topic}\u0000${partition}`, o);
   }
 

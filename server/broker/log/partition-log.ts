@@ -257,7 +257,8 @@ export class PartitionLog {
     const idempotent: { pid: number; epoch: number; firstSeq: number; lastSeq: number; base: number; last: number }[] = [];
     for (const at of positions) {
       const h = readBatchHeader(batches, at);
-      if (h.control) this.producers.checkMarker(h.producerId, h.producerEpoch);
+      // Transactional batches carry sequences in practice, but their epoch is checked even without: a fenced incarnation must not write.
+      if (h.control || h.transactional) this.producers.checkEpoch(h.producerId, h.producerEpoch);
       if (h.producerId >= 0 && h.baseSequence >= 0) {
         const lastSeq = h.baseSequence + h.lastOffsetDelta;
         const seen = this.producers.check(h.producerId, h.producerEpoch, h.baseSequence, lastSeq);

@@ -44,10 +44,10 @@ export class ProducerStates {
     return { duplicate: null };
   }
 
-  /** A marker older than the producer's epoch comes from a fenced coordinator or producer incarnation. */
-  checkMarker(producerId: number, epoch: number): void {
+  /** A marker or transactional batch older than the producer's epoch comes from a fenced incarnation. */
+  checkEpoch(producerId: number, epoch: number): void {
     const p = this.producers.get(producerId);
-    if (p && epoch < p.epoch) throw new KafkaError(ErrorCode.INVALID_PRODUCER_EPOCH, `marker epoch ${epoch} of producer ${producerId} is older than ${p.epoch}`);
+    if (p && epoch < p.epoch) throw new KafkaError(ErrorCode.INVALID_PRODUCER_EPOCH, `producer ${producerId} epoch ${epoch} is older than ${p.epoch}`);
   }
 
   /** A marker at a newer epoch (the coordinator fencing an old incarnation): batches at older epochs are refused from now on. */

@@ -5,7 +5,7 @@ import { OFFSETS_TOPIC } from "../groups/offsets-store";
 import type { LogManager } from "../log/log-manager";
 import { markerBatch } from "../log/txn-index";
 import { partitionKey, readTransactionKey, readTransactionValue, splitPartition, transactionKey, transactionValue } from "./log-format";
-import { isCompleting, TRANSACTION_STATES, transition, type TransactionMetadata, type TransactionState } from "./state";
+import { isCompleting, TRANSACTION_STATES, transition, type TransactionMetadata } from "./state";
 
 const log = logger("broker.transactions");
 
@@ -325,7 +325,7 @@ export class TransactionCoordinator {
       .filter((m) => filter.states.length === 0 || filter.states.includes(m.state))
       .filter((m) => filter.producerIds.length === 0 || filter.producerIds.includes(m.producerId))
       .filter((m) => filter.minDurationMs < 0 || (m.state === "Ongoing" && now - m.startMs > filter.minDurationMs))
-      .map((m) => ({ transactionalId: m.transactionalId, producerId: m.producerId, transactionState: m.state as TransactionState }));
+      .map((m) => ({ transactionalId: m.transactionalId, producerId: m.producerId, transactionState: m.state }));
     return { unknownStates, transactions };
   }
 }
