@@ -3,7 +3,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../kafka/errors";
 import { ApiKey } from "../../kafka/messages";
 import { forEachBatch } from "../../kafka/records/batch";
-import { eventually, startTestBroker } from "./harness";
+import { encodeRecordBatch } from "../../kafka/records/batch";
+import { TRANSACTION_STATE_TOPIC } from "../transactions/coordinator";
+import { transactionKey, transactionValue } from "../transactions/log-format";
+import { eventually, kcat, startTestBroker } from "./harness";
 import { RawClient } from "./raw-client";
 import type { DescribeTransactionsResponse, FetchResponse, InitProducerIdResponse, ListOffsetsResponse } from "../../kafka/messages.types";
 
@@ -199,5 +202,90 @@ describe("transactions with kafkajs", () => {
     closers.push(() => Promise.resolve(raw.close()));
     const res = (await raw.request(ApiKey.InitProducerId, 4, { transactionalId: "too-long", transactionTimeoutMs: 5000, producerId: -1, producerEpoch: -1 })) as InitProducerIdResponse;
     expect(res.errorCode).toBe(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+  });
+
+  it("kcat with isolation.level=read_committed reads only committed records", async () => {
+    const t = await broker();
+    const kafka = t.kafka();
+    const producer = await transactionalProducer(kafka, "for-kcat");
+    for (const [prefix, commit] of [["kept", true], ["dropped", false], ["also-kept", true]] as const) {
+      const txn = await producer.transaction();
+      await txn.send({ topic: "kcat-txn", messages: values(prefix, 5).map((value) => ({ value, partition: 0 })) });
+      if (commit) await txn.commit();
+      else await txn.abort();
+    }
+    const read = async (isolation: string) => (await kcat(["-b", t.bootstrap, "-C", "-t", "kcat-txn", "-p", "0", "-o", "beginning", "-e", "-q", "-X", `isolation.level=${isolation}`, "-f", "%s\\n"])).trim().split("\n").sort();
+    expect(await read("read_committed")).toEqual([...values("also-kept", 5), ...values("kept", 5)].sort());
+    expect(await read("read_uncommitted")).toEqual([...values("also-kept", 5), ...values("dropped", 5), ...values("kept", 5)].sort());
+  });
+
+  it("a restart keeps an open transaction open (its records stay invisible) until the next incarnation aborts it", async () => {
+    const t = await broker();
+    const kafka = t.kafka();
+    const producer = await transactionalProducer(kafka, "survivor");
+    const done = await producer.transaction();
+    await done.send({ topic: "restart", messages: [{ value: "committed", partition: 0 }] });
+    await done.commit();
+    const open = await producer.transaction();
+    await open.send({ topic: "restart", messages: [{ value: "in-flight", partition: 0 }] });
+    for (const c of closers.splice(0).reverse()) await c();
+    await t.broker.close();
+    brokers.splice(brokers.indexOf(t), 1);
+
+    const again = await broker({ dataDir: t.dataDir });
+    const raw = await RawClient.open(again.bootstrap);
+    closers.push(() => Promise.resolve(raw.close()));
+    const described = (await raw.request(ApiKey.DescribeTransactions, 0, { transactionalIds: ["survivor"] })) as DescribeTransactionsResponse;
+    expect(described.transactionStates[0]).toMatchObject({ transactionState: "Ongoing", topics: [{ topic: "restart", partitions: [0] }] });
+    expect(again.broker.logs.partition("restart", 0).lastStableOffset).toBe(2);
+    const next = await transactionalProducer(again.kafka(), "survivor");
+    const txn = await next.transaction();
+    await txn.send({ topic: "restart", messages: [{ value: "after-restart", partition: 0 }] });
+    await txn.commit();
+    expect(await consumeValues(again.kafka(), "restart", 2, false)).toEqual(["after-restart", "committed"]);
+  });
+
+  it("a transaction the coordinator had prepared to commit when it stopped is committed at the next start", async () => {
+    const t = await broker();
+    const kafka = t.kafka();
+    const setup = kafka.admin();
+    await setup.connect();
+    await setup.createTopics({ topics: [{ topic: "prepared-in" }] });
+    await setup.disconnect();
+    const producer = await transactionalProducer(kafka, "prepared");
+    const txn = await producer.transaction();
+    await txn.send({ topic: "prepared", messages: [{ value: "p0", partition: 0 }] });
+    await txn.sendOffsets({ consumerGroupId: "prepared-group", topics: [{ topic: "prepared-in", partitions: [{ partition: 0, offset: "7" }] }] });
+    const raw = await RawClient.open(t.bootstrap);
+    const state = ((await raw.request(ApiKey.DescribeTransactions, 0, { transactionalIds: ["prepared"] })) as DescribeTransactionsResponse).transactionStates[0];
+    raw.close();
+    // What a crash right after the PREPARE record leaves: the record, and no marker anywhere.
+    await t.broker.logs.partition(TRANSACTION_STATE_TOPIC, 0).append(
+      encodeRecordBatch([
+        {
+          key: transactionKey("prepared"),
+          value: transactionValue({
+            transactionalId: "prepared",
+            producerId: state.producerId,
+            producerEpoch: state.producerEpoch,
+            timeoutMs: state.transactionTimeoutMs,
+            state: "PrepareCommit",
+            partitions: new Set(state.topics.flatMap((tp) => tp.partitions.map((p) => `${tp.topic}\u0000${p}`))),
+            startMs: state.transactionStartTimeMs,
+            lastUpdateMs: Date.now(),
+          }),
+        },
+      ]),
+    );
+    for (const c of closers.splice(0).reverse()) await c();
+    await t.broker.close();
+    brokers.splice(brokers.indexOf(t), 1);
+
+    const again = await broker({ dataDir: t.dataDir });
+    expect(await consumeValues(again.kafka(), "prepared", 1, false)).toEqual(["p0"]);
+    const admin = again.kafka().admin();
+    await admin.connect();
+    closers.push(() => admin.disconnect());
+    expect((await admin.fetchOffsets({ groupId: "prepared-group", topics: ["prepared-in"] }))[0].partitions[0].offset).toBe("7");
   });
 });
