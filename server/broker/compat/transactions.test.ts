@@ -1,14 +1,13 @@
 import type { Kafka, Producer } from "kafkajs";
 import { afterEach, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../kafka/errors";
-import { ApiKey } from "../../kafka/messages";
+import { Apis } from "../../kafka/messages";
 import { forEachBatch } from "../../kafka/records/batch";
 import { encodeRecordBatch } from "../../kafka/records/batch";
 import { TRANSACTION_STATE_TOPIC } from "../transactions/coordinator";
 import { transactionKey, transactionValue } from "../transactions/log-format";
 import { eventually, kcat, startTestBroker } from "./harness";
-import { RawClient } from "./raw-client";
-import type { DescribeTransactionsResponse, FetchResponse, InitProducerIdResponse, ListOffsetsResponse } from "../../kafka/messages.types";
+import { TestConnection } from "./test-connection";
 
 const brokers: Awaited<ReturnType<typeof startTestBroker>>[] = [];
 async function broker(opts: Parameters<typeof startTestBroker>[0] = {}) {
@@ -44,9 +43,9 @@ async function consumeValues(kafka: Kafka, topic: string, count: number, readUnc
 }
 
 async function listOffset(bootstrap: string, topic: string, partition: number, isolationLevel: number): Promise<number> {
-  const raw = await RawClient.open(bootstrap);
+  const raw = await TestConnection.open(bootstrap);
   try {
-    const res = (await raw.request(ApiKey.ListOffsets, 5, { replicaId: -1, isolationLevel, topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: -1 }] }] })) as ListOffsetsResponse;
+    const res = await raw.request(Apis.ListOffsets, 5, { replicaId: -1, isolationLevel, topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: -1 }] }] });
     return res.topics[0].partitions[0].offset;
   } finally {
     raw.close();
@@ -104,10 +103,10 @@ describe("transactions with kafkajs", () => {
 
     expect(await listOffset(t.bootstrap, "lso", 0, 0)).toBe(3);
     expect(await listOffset(t.bootstrap, "lso", 0, 1)).toBe(1);
-    const raw = await RawClient.open(t.bootstrap);
+    const raw = await TestConnection.open(t.bootstrap);
     closers.push(() => Promise.resolve(raw.close()));
-    const fetch = async (isolationLevel: number) =>
-      (await raw.request(ApiKey.Fetch, 11, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "lso", partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" })) as FetchResponse;
+    const fetch = (isolationLevel: number) =>
+      raw.request(Apis.Fetch, 11, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "lso", partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" });
     const committed = (await fetch(1)).responses[0].partitions[0];
     expect(committed.lastStableOffset).toBe(1);
     expect(committed.highWatermark).toBe(3);
@@ -190,17 +189,17 @@ describe("transactions with kafkajs", () => {
     const log = () => t.broker.logs.partition("timeout", 0);
     await eventually(() => log().lastStableOffset === log().highWatermark && log().highWatermark === 2, 10_000, "the abort marker");
     await expect(txn.commit()).rejects.toThrow();
-    const raw = await RawClient.open(t.bootstrap);
+    const raw = await TestConnection.open(t.bootstrap);
     closers.push(() => Promise.resolve(raw.close()));
-    const described = (await raw.request(ApiKey.DescribeTransactions, 0, { transactionalIds: ["slowpoke"] })) as DescribeTransactionsResponse;
+    const described = await raw.request(Apis.DescribeTransactions, 0, { transactionalIds: ["slowpoke"] });
     expect(described.transactionStates[0]).toMatchObject({ errorCode: 0, transactionState: "CompleteAbort", producerEpoch: 1 });
   });
 
   it("InitProducerId refuses a timeout above --transaction-max-timeout-ms", async () => {
     const t = await broker({ transactionMaxTimeoutMs: 1000 });
-    const raw = await RawClient.open(t.bootstrap);
+    const raw = await TestConnection.open(t.bootstrap);
     closers.push(() => Promise.resolve(raw.close()));
-    const res = (await raw.request(ApiKey.InitProducerId, 4, { transactionalId: "too-long", transactionTimeoutMs: 5000, producerId: -1, producerEpoch: -1 })) as InitProducerIdResponse;
+    const res = await raw.request(Apis.InitProducerId, 4, { transactionalId: "too-long", transactionTimeoutMs: 5000, producerId: -1, producerEpoch: -1 });
     expect(res.errorCode).toBe(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
   });
 
@@ -233,9 +232,9 @@ describe("transactions with kafkajs", () => {
     brokers.splice(brokers.indexOf(t), 1);
 
     const again = await broker({ dataDir: t.dataDir });
-    const raw = await RawClient.open(again.bootstrap);
+    const raw = await TestConnection.open(again.bootstrap);
     closers.push(() => Promise.resolve(raw.close()));
-    const described = (await raw.request(ApiKey.DescribeTransactions, 0, { transactionalIds: ["survivor"] })) as DescribeTransactionsResponse;
+    const described = await raw.request(Apis.DescribeTransactions, 0, { transactionalIds: ["survivor"] });
     expect(described.transactionStates[0]).toMatchObject({ transactionState: "Ongoing", topics: [{ topic: "restart", partitions: [0] }] });
     expect(again.broker.logs.partition("restart", 0).lastStableOffset).toBe(2);
     const next = await transactionalProducer(again.kafka(), "survivor");
@@ -256,8 +255,8 @@ describe("transactions with kafkajs", () => {
     const txn = await producer.transaction();
     await txn.send({ topic: "prepared", messages: [{ value: "p0", partition: 0 }] });
     await txn.sendOffsets({ consumerGroupId: "prepared-group", topics: [{ topic: "prepared-in", partitions: [{ partition: 0, offset: "7" }] }] });
-    const raw = await RawClient.open(t.bootstrap);
-    const state = ((await raw.request(ApiKey.DescribeTransactions, 0, { transactionalIds: ["prepared"] })) as DescribeTransactionsResponse).transactionStates[0];
+    const raw = await TestConnection.open(t.bootstrap);
+    const state = (await raw.request(Apis.DescribeTransactions, 0, { transactionalIds: ["prepared"] })).transactionStates[0];
     raw.close();
     // What a crash right after the PREPARE record leaves: the record, and no marker anywhere.
     await t.broker.logs.partition(TRANSACTION_STATE_TOPIC, 0).append(
