@@ -109,6 +109,7 @@ export class TransactionCoordinator {
     return run;
   }
 
+  /** Appends the transaction's state to __transaction_state; resolves once it is durable. */
   private async persist(m: TransactionMetadata): Promise<void> {
     m.lastUpdateMs = this.clock();
     try {
@@ -216,7 +217,11 @@ export class TransactionCoordinator {
     await this.writeMarkers(m.producerId, m.producerEpoch, commit, [...m.partitions].map(splitPartition));
     const done = { ...m, partitions: new Set<string>(), startMs: m.startMs };
     transition(done, commit ? "CompleteCommit" : "CompleteAbort");
-    await this.persist(done);
+    // The COMPLETE record is written in order but not waited for: the markers are durable already,
+    // and if it is lost the next start finishes the transaction from its PREPARE record again
+    // (a second marker for a transaction no longer open changes nothing). Whatever this
+    // transactional id does next waits for its own, later record, whose durability implies this one's.
+    this.persist(done).catch((err: unknown) => log.warn({ err, transactionalId: m.transactionalId }, "writing a transaction's completion failed; the next start completes it again"));
     this.install(m, done);
     log.debug({ transactionalId: m.transactionalId, producerId: m.producerId, epoch: m.producerEpoch, commit, partitions: m.partitions.size }, "transaction completed");
   }
