@@ -1,3 +1,6 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { join } from "node:path";
 import type { Kafka, Producer } from "kafkajs";
 import { afterEach, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../kafka/errors";
@@ -287,4 +290,45 @@ describe("transactions with kafkajs", () => {
     closers.push(() => admin.disconnect());
     expect((await admin.fetchOffsets({ groupId: "prepared-group", topics: ["prepared-in"] }))[0].partitions[0].offset).toBe("7");
   });
+
+  it("a consume-transform-produce loop SIGKILLed again and again mid-transaction yields every input exactly once in the read_committed output", async () => {
+    const t = await broker();
+    const kafka = t.kafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    closers.push(() => admin.disconnect());
+    await admin.createTopics({ topics: [{ topic: "eos-in" }, { topic: "eos-out" }] });
+    const input = kafka.producer();
+    await input.connect();
+    closers.push(() => input.disconnect());
+    const inputs = values("in", 200);
+    await input.send({ topic: "eos-in", messages: inputs.map((value) => ({ value })) });
+    const committed = async () => Number((await admin.fetchOffsets({ groupId: "eos", topics: ["eos-in"] }))[0].partitions[0].offset);
+    const start = () => {
+      const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "eos-child.ts"), t.bootstrap], { stdio: ["ignore", "pipe", "inherit"] });
+      closers.push(async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill("SIGKILL");
+          await once(child, "exit");
+        }
+      });
+      return child;
+    };
+    let kills = 0;
+    for (let round = 0; round < 4; round++) {
+      const child = start();
+      const before = await committed();
+      // Kill once this incarnation has committed something, at a moment unrelated to its transactions.
+      await eventually(async () => (await committed()) > before || (await committed()) >= inputs.length, 30_000, "progress");
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 200));
+      if ((await committed()) >= inputs.length) break;
+      child.kill("SIGKILL");
+      await once(child, "exit");
+      kills++;
+    }
+    start();
+    await eventually(async () => (await committed()) >= inputs.length, 45_000, "every input processed");
+    expect(kills).toBeGreaterThan(1);
+    expect(await consumeValues(kafka, "eos-out", inputs.length, false)).toEqual(values("IN", 200));
+  }, 120_000);
 });
