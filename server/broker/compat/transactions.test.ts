@@ -332,3 +332,54 @@ describe("transactions with kafkajs", () => {
     expect(await consumeValues(kafka, "eos-out", inputs.length, false)).toEqual(values("IN", 200));
   }, 120_000);
 });
+
+describe("transaction APIs on the wire", () => {
+  it("answers each request as Kafka's coordinator does: unknown partitions, wrong state, fencing by version, markers, listing", async () => {
+    const t = await broker();
+    const c = await TestConnection.open(t.bootstrap);
+    closers.push(() => Promise.resolve(c.close()));
+    const kafka = t.kafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    closers.push(() => admin.disconnect());
+    await admin.createTopics({ topics: [{ topic: "wire", numPartitions: 2 }] });
+
+    const init = await c.request(Apis.InitProducerId, 4, { transactionalId: "wire-tx", transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+    expect(init).toMatchObject({ errorCode: 0, producerEpoch: 0 });
+    const producer = { transactionalId: "wire-tx", producerId: init.producerId, producerEpoch: init.producerEpoch };
+
+    // Nothing is added unless every partition exists.
+    const partial = await c.request(Apis.AddPartitionsToTxn, 3, { ...producer, topics: [{ name: "wire", partitions: [0, 7] }] });
+    expect(partial.resultsByTopic[0].resultsByPartition).toEqual([
+      { partitionIndex: 0, partitionErrorCode: ErrorCode.OPERATION_NOT_ATTEMPTED },
+      { partitionIndex: 7, partitionErrorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION },
+    ]);
+    expect((await c.request(Apis.EndTxn, 3, { ...producer, committed: true })).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+
+    // A transactional batch for a partition not in the transaction is refused.
+    const batch = (partitionEpoch: number) => encodeRecordBatch([{ value: Buffer.from("x") }], { producerId: producer.producerId, producerEpoch: partitionEpoch, baseSequence: 0, transactional: true });
+    const produce = (epoch: number) => c.request(Apis.Produce, 9, { transactionalId: "wire-tx", acks: -1, timeoutMs: 5000, topicData: [{ name: "wire", partitionData: [{ index: 1, records: batch(epoch) }] }] });
+    expect((await produce(0)).responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect((await c.request(Apis.AddPartitionsToTxn, 3, { ...producer, topics: [{ name: "wire", partitions: [1] }] })).resultsByTopic[0].resultsByPartition[0].partitionErrorCode).toBe(0);
+    expect((await produce(0)).responses[0].partitionResponses[0].errorCode).toBe(0);
+    const listed = await c.request(Apis.ListTransactions, 1, { stateFilters: ["Ongoing", "Nonsense"], producerIdFilters: [], durationFilter: -1 });
+    expect(listed).toMatchObject({ errorCode: 0, unknownStateFilters: ["Nonsense"], transactionStates: [{ transactionalId: "wire-tx", producerId: producer.producerId, transactionState: "Ongoing" }] });
+
+    // The next incarnation fences this one: PRODUCER_FENCED from v2, INVALID_PRODUCER_EPOCH before.
+    const next = await c.request(Apis.InitProducerId, 4, { transactionalId: "wire-tx", transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+    expect(next).toMatchObject({ errorCode: 0, producerId: producer.producerId, producerEpoch: 2 });
+    expect((await c.request(Apis.EndTxn, 3, { ...producer, committed: true })).errorCode).toBe(ErrorCode.PRODUCER_FENCED);
+    expect((await c.request(Apis.EndTxn, 1, { ...producer, committed: true })).errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    expect((await produce(0)).responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    const stale = await c.request(Apis.InitProducerId, 4, { transactionalId: "wire-tx", transactionTimeoutMs: 60_000, producerId: producer.producerId, producerEpoch: 0 });
+    expect(stale.errorCode).toBe(ErrorCode.PRODUCER_FENCED);
+    expect(t.broker.logs.partition("wire", 1).lastStableOffset).toBe(t.broker.logs.partition("wire", 1).highWatermark);
+
+    // Producers may not write markers or the broker's own topics; WriteTxnMarkers (what tools use to abort a hanging transaction) may.
+    const control = encodeRecordBatch([{ key: Buffer.from([0, 0, 0, 1]), value: Buffer.from([0, 0, 0, 0, 0, 0]) }], { producerId: producer.producerId, producerEpoch: 2, control: true });
+    const forged = await c.request(Apis.Produce, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: "wire", partitionData: [{ index: 0, records: control }] }, { name: "__transaction_state", partitionData: [{ index: 0, records: encodeRecordBatch([{ value: Buffer.from("x") }]) }] }] });
+    expect(forged.responses.map((r) => r.partitionResponses[0].errorCode)).toEqual([ErrorCode.INVALID_RECORD, ErrorCode.INVALID_TOPIC_EXCEPTION]);
+    const written = await c.request(Apis.WriteTxnMarkers, 1, { markers: [{ producerId: producer.producerId, producerEpoch: 2, transactionResult: false, topics: [{ name: "wire", partitionIndexes: [0] }], coordinatorEpoch: 0 }] });
+    expect(written.markers[0].topics[0].partitions).toEqual([{ partitionIndex: 0, errorCode: 0 }]);
+  });
+});

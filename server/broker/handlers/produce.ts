@@ -52,8 +52,8 @@ async function append(b: BrokerContext, t: ProduceTopic, p: ProduceTopic["partit
     const records = p.records;
     if (!records || records.length === 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, "empty record set");
     const pl = b.logs.partition(t.name, p.index);
-    // Checked in the same tick as the append, so the transaction cannot end in between.
-    forEachBatch(records, (h) => h.transactional && b.transactions.verifyProduce(h.producerId, h.producerEpoch, t.name, p.index));
+    // Checked in the same tick as the append, so the transaction cannot end in between; control batches are the log's to refuse.
+    forEachBatch(records, (h) => h.transactional && !h.control && b.transactions.verifyProduce(h.producerId, h.producerEpoch, t.name, p.index));
     const r = await pl.append(records);
     const c = partitionCounters(t.name, p.index);
     c.recordsIn.inc(r.lastOffset - r.baseOffset + 1);
