@@ -247,6 +247,34 @@ describe("transactions with kafkajs", () => {
     expect(await consumeValues(again.kafka(), "restart", 2, false)).toEqual(["after-restart", "committed"]);
   });
 
+  it("at start, a partition's open transaction the coordinator has no record of (its AddPartitionsToTxn record lost) is aborted and the producer fenced", async () => {
+    const t = await broker();
+    const kafka = t.kafka();
+    const producer = await transactionalProducer(kafka, "orphan");
+    const txn = await producer.transaction();
+    await txn.send({ topic: "orphan", messages: [{ value: "committed", partition: 0 }] });
+    await txn.commit();
+    const raw = await TestConnection.open(t.bootstrap);
+    const state = (await raw.request(Apis.DescribeTransactions, 0, { transactionalIds: ["orphan"] })).transactionStates[0];
+    raw.close();
+    // What a crash that lost the AddPartitionsToTxn record leaves: records of an open transaction the coordinator never recorded.
+    const pl = t.broker.logs.partition("orphan", 0);
+    await pl.append(encodeRecordBatch([{ value: Buffer.from("orphaned") }], { producerId: state.producerId, producerEpoch: state.producerEpoch, baseSequence: 1, transactional: true }));
+    expect(pl.lastStableOffset).toBeLessThan(pl.highWatermark);
+    for (const c of closers.splice(0).reverse()) await c();
+    await t.broker.close();
+    brokers.splice(brokers.indexOf(t), 1);
+
+    const again = await broker({ dataDir: t.dataDir });
+    const log = again.broker.logs.partition("orphan", 0);
+    expect(log.lastStableOffset).toBe(log.highWatermark);
+    const c = await TestConnection.open(again.bootstrap);
+    closers.push(() => Promise.resolve(c.close()));
+    expect((await c.request(Apis.DescribeTransactions, 0, { transactionalIds: ["orphan"] })).transactionStates[0]).toMatchObject({ transactionState: "CompleteAbort", producerEpoch: state.producerEpoch + 1 });
+    expect((await c.request(Apis.AddPartitionsToTxn, 3, { transactionalId: "orphan", producerId: state.producerId, producerEpoch: state.producerEpoch, topics: [{ name: "orphan", partitions: [0] }] })).resultsByTopic[0].resultsByPartition[0].partitionErrorCode).toBe(ErrorCode.PRODUCER_FENCED);
+    expect(await consumeValues(again.kafka(), "orphan", 1, false)).toEqual(["committed"]);
+  });
+
   it("a transaction the coordinator had prepared to commit when it stopped is committed at the next start", async () => {
     const t = await broker();
     const kafka = t.kafka();

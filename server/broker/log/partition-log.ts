@@ -334,6 +334,11 @@ export class PartitionLog {
     return this.txns.ongoing;
   }
 
+  /** The epoch this partition last saw from a producer (its batches or markers), or 0. */
+  producerEpoch(producerId: number): number {
+    return this.producers.producers.get(producerId)?.epoch ?? 0;
+  }
+
   /** Aborted offset ranges by producer: what the cleaner drops. */
   abortedRanges(): Map<number, [number, number][]> {
     return this.txns.abortedRanges();

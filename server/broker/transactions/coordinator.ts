@@ -88,6 +88,7 @@ export class TransactionCoordinator {
       log.info({ transactionalId: m.transactionalId, state: m.state }, "completing a transaction the last run left prepared");
       await this.serial(m.transactionalId, () => this.finish(m, m.state === "PrepareCommit"));
     }
+    await this.abortOrphans();
     const interval = this.opts.abortTimedOutIntervalMs ?? DEFAULT_ABORT_TIMED_OUT_INTERVAL_MS;
     this.timer = setInterval(() => void this.abortTimedOut().catch((err) => log.error({ err }, "aborting timed-out transactions failed")), interval);
     this.timer.unref();
@@ -177,15 +178,53 @@ export class TransactionCoordinator {
 
   /** AddPartitionsToTxn and AddOffsetsToTxn: the partitions join the open transaction (which opens if need be). */
   addPartitions(p: TxnProducer, partitions: { topic: string; partition: number }[]): Promise<void> {
-    return this.serial(p.transactionalId, async () => {
+    return this.serial(p.transactionalId, () => {
       const m = this.current(p);
       const keys = partitions.map((tp) => partitionKey(tp.topic, tp.partition));
-      if (m.state === "Ongoing" && keys.every((k) => m.partitions.has(k))) return;
+      if (m.state === "Ongoing" && keys.every((k) => m.partitions.has(k))) return Promise.resolve();
       const next = { ...m, partitions: new Set([...m.partitions, ...keys]), startMs: m.state === "Ongoing" ? m.startMs : this.clock() };
       transition(next, "Ongoing");
-      await this.persist(next);
+      // Not waited for: PREPARE comes later in the same log, so it is durable only with this
+      // record; and if a crash loses this record after the producer wrote to a partition, the
+      // next start finds that partition's open transaction unaccounted for and aborts it, fencing
+      // the producer (abortOrphans).
+      this.persist(next).catch((err: unknown) => log.warn({ err, transactionalId: m.transactionalId }, "writing a transaction's partitions failed"));
       this.install(m, next);
+      return Promise.resolve();
     });
+  }
+
+  /**
+   * Partitions holding an open transaction the coordinator has no durable record of (its
+   * AddPartitionsToTxn record was lost in a crash): the transaction is aborted there, and with it
+   * the producer's open transaction if it has one, at a bumped epoch, so the producer cannot go on
+   * to commit a transaction that lost part of its writes.
+   */
+  private async abortOrphans(): Promise<void> {
+    for (const t of this.logs.topics()) {
+      for (const pl of this.logs.partitions(t.name)) {
+        for (const producerId of [...pl.openTransactions.keys()]) {
+          const key = partitionKey(t.name, pl.partition);
+          const m = this.byProducer.get(producerId);
+          if (m?.state === "Ongoing" && m.partitions.has(key)) continue;
+          log.warn({ topic: t.name, partition: pl.partition, producerId, transactionalId: m?.transactionalId }, "aborting an open transaction whose partition the coordinator had no record of");
+          if (!m) {
+            await this.writeMarkers(producerId, pl.producerEpoch(producerId), false, [{ topic: t.name, partition: pl.partition }]);
+            continue;
+          }
+          await this.serial(m.transactionalId, async () => {
+            if (m.state !== "Ongoing") {
+              const next = { ...m, partitions: new Set<string>(), startMs: this.clock() };
+              transition(next, "Ongoing");
+              this.install(m, next);
+            }
+            const cur = this.txns.get(m.transactionalId)!;
+            cur.partitions.add(key);
+            await this.fenceAndAbort(cur);
+          });
+        }
+      }
+    }
   }
 
   /** The partition AddOffsetsToTxn adds: the __consumer_offsets partition that holds the group. */
