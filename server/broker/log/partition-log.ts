@@ -329,7 +329,7 @@ export class PartitionLog {
     return first === undefined ? this.highWatermark : Math.max(this.logStartOffset, Math.min(first, this.highWatermark));
   }
 
-  /** Producers with a transaction open here (DescribeProducers, the console). */
+  /** Producers with a transaction open here, by the offset of its first batch (the coordinator checks them at start). */
   get openTransactions(): ReadonlyMap<number, number> {
     return this.txns.ongoing;
   }
