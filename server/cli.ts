@@ -10,7 +10,7 @@ Usage: tributary <command> [flags]
 
 Commands:
   start      run everything: console + API (HTTP), broker (Kafka protocol), embedded agent
-  broker     run the broker alone (no console, no database)
+  broker     run the broker alone (no console; with --node-id it joins a cluster through --database-url)
   agent      run a standalone agent (see: tributary agent --help)
   migrate    apply database migrations and exit
   build      build the console and the server bundle (start does this when needed)
