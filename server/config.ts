@@ -180,8 +180,9 @@ export function loadConfig(flags: Record<string, string | boolean | undefined>, 
   if ((raw.saslMechanisms as string[]).length && !raw.saslUsers) {
     throw new ConfigError("--sasl-mechanisms is set but no --sasl-users (TRIBUTARY_SASL_USERS): nobody could authenticate");
   }
-  if ((raw.queuedMaxRequestBytes as number) < (raw.socketRequestMaxBytes as number)) {
-    throw new ConfigError(`--queued-max-request-bytes ${raw.queuedMaxRequestBytes} is smaller than --socket-request-max-bytes ${raw.socketRequestMaxBytes}: the largest request accepted could never be read; raise the first or lower the second`);
+  const [queued, largest] = [raw.queuedMaxRequestBytes as number, raw.socketRequestMaxBytes as number];
+  if (queued < largest) {
+    throw new ConfigError(`--queued-max-request-bytes ${queued} is smaller than --socket-request-max-bytes ${largest}: the largest request accepted could never be read; raise the first or lower the second`);
   }
   if (raw.nodeId !== undefined && !raw.databaseUrl) {
     throw new ConfigError("--node-id is set but no --database-url (DATABASE_URL): a cluster is coordinated in a Postgres server every broker reaches (the embedded PGlite is private to one process), e.g. --database-url postgres://user:pass@db:5432/tributary");
@@ -202,7 +203,7 @@ export function describeOptions(keys: (keyof Options)[] = Object.keys(options) a
   return keys
     .map((k) => {
       const s = options[k] as OptionSpec<unknown>;
-      const def = s.defaultText ?? (s.default === undefined ? "unset" : String(s.default));
+      const def = s.defaultText ?? (s.default === undefined ? "unset" : JSON.stringify(s.default).replace(/^"(.*)"$/, "$1"));
       return `  --${s.flag} <value>\n      ${s.describe}\n      env ${s.env ?? "-"}; default ${def}`;
     })
     .join("\n");
