@@ -82,6 +82,8 @@ async function run(argv: string[]): Promise<number> {
     }
     case "broker": {
       ensureDataDir(config.dataDir);
+      // A cluster's brokers share the coordination tables: whichever starts first creates them.
+      if (config.nodeId !== undefined) await (await openMigratedDatabase(config)).close();
       const broker = await startBroker(config);
       process.stdout.write(`\n  Tributary ${version} broker is running\n  Kafka bootstrap  ${broker.bootstrap}\n  Data dir         ${config.dataDir}\n\n`);
       onShutdownSignal(() => broker.close());

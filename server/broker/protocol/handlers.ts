@@ -1,6 +1,6 @@
 import { codeOf, ErrorCode, errorName, KafkaError } from "../../kafka/errors";
 import type { GroupCoordinator } from "../groups/coordinator";
-import type { LogManager, TopicRequest } from "../log/log-manager";
+import type { LogManager } from "../log/log-manager";
 import { InvalidRecordsError, type PartitionLog } from "../log/partition-log";
 import { OFFSETS_TOPIC } from "../groups/offsets-store";
 import { TOPIC_CONFIGS } from "../log/configs";
@@ -8,6 +8,7 @@ import { forgetTopic, partitionCounters } from "../metrics";
 import { forEachBatch } from "../../kafka/records/batch";
 import { mapInSlices, Slices } from "./slices";
 import { logger } from "../../log";
+import type { ClusterMember, ReplicatedTopicRequest } from "../../cluster/member";
 
 const log = logger("broker.api");
 
@@ -21,6 +22,8 @@ export interface BrokerContext {
   advertisedPort: () => number;
   autoCreateTopics: boolean;
   numPartitions: number;
+  /** Cluster mode: brokers, controller, leaders and topic creation come from the cluster. */
+  cluster?: ClusterMember;
 }
 
 export interface RequestInfo {
@@ -29,6 +32,15 @@ export interface RequestInfo {
   clientHost: string;
   /** Aborted when the connection closes, so a long poll stops waiting. */
   signal: AbortSignal;
+}
+
+/** A CreateTopics request's topic entry. */
+interface CreatableTopic {
+  name: string;
+  numPartitions: number;
+  replicationFactor: number;
+  assignments: { partitionIndex: number; brokerIds: number[] }[];
+  configs: { name: string; value: string | null }[];
 }
 
 const RESOURCE_TOPIC = 2;
@@ -55,7 +67,7 @@ function brokerConfigs(b: BrokerContext): Record<string, string> {
     "broker.id": String(b.nodeId),
     "auto.create.topics.enable": String(b.autoCreateTopics),
     "num.partitions": String(b.numPartitions),
-    "default.replication.factor": "1",
+    "default.replication.factor": String(b.cluster?.defaultReplicationFactor() ?? 1),
     "offsets.topic.replication.factor": "1",
     "advertised.listeners": `PLAINTEXT://${b.advertisedHost}:${b.advertisedPort()}`,
   };
@@ -93,12 +105,31 @@ export class Handlers {
     }
     const now = unknown.slice(0, MAX_TOPICS_CREATED_PER_REQUEST);
     for (const n of unknown.slice(MAX_TOPICS_CREATED_PER_REQUEST)) missing.set(n, new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `at most ${MAX_TOPICS_CREATED_PER_REQUEST} topics are auto-created per request; retry for the rest`));
-    const results = await this.b.logs.createTopics(now.map((name) => ({ name, partitions: this.b.numPartitions })));
+    const results = await this.createTopicsHere(now.map((name) => ({ name, partitions: this.b.numPartitions })));
     results.forEach((r, i) => {
       // Another request may have created it meanwhile: then it is there.
       if (r instanceof KafkaError && r.code !== ErrorCode.TOPIC_ALREADY_EXISTS) missing.set(now[i], r);
     });
     return missing;
+  }
+
+  /** Topics are created through the cluster when there is one, so every broker agrees on them. */
+  private createTopicsHere(requests: ReplicatedTopicRequest[], opts: { validateOnly?: boolean } = {}) {
+    return this.b.cluster ? this.b.cluster.createTopics(requests, opts) : this.b.logs.createTopics(requests, opts);
+  }
+
+  /** The brokers, controller and cluster id clients are told about: the cluster's, or this broker alone. */
+  private clusterView() {
+    const me = { nodeId: this.b.nodeId, host: this.b.advertisedHost, port: this.b.advertisedPort(), rack: null };
+    const m = this.b.cluster?.metadata();
+    return m ? { clusterId: m.clusterId, controllerId: m.controllerId, brokers: m.brokers, topics: m.topics } : { clusterId: this.b.logs.clusterId, controllerId: this.b.nodeId, brokers: [me], topics: undefined };
+  }
+
+  /** In a cluster only the partition's leader takes produce and consumer fetches; clients refresh metadata on this error. */
+  private notLeader(topic: string, partition: number): KafkaError | undefined {
+    const p = this.b.cluster?.metadata().topics.get(topic)?.partitions[partition];
+    if (!p || p.leader === this.b.nodeId) return undefined;
+    return new KafkaError(p.leader === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NOT_LEADER_OR_FOLLOWER, p.leader === -1 ? `no live in-sync replica of ${topic}-${partition} can lead` : `broker ${p.leader} leads ${topic}-${partition}, not this broker`);
   }
 
   // ---- Metadata ----
@@ -109,14 +140,19 @@ export class Handlers {
     const allowCreate = v < 4 || req.allowAutoTopicCreation !== false;
     const names = all ? [] : wanted.map((w) => (w.name as string | null) || (w.topicId ? (this.b.logs.topicById(w.topicId)?.name ?? null) : null));
     const missing = await this.ensureTopics(names.filter((n): n is string => n !== null), allowCreate);
+    const view = this.clusterView();
+    const live = new Set(view.brokers.map((b) => b.nodeId));
     const describe = (name: string) => {
       const t = this.b.logs.topic(name)!;
+      const replicated = view.topics?.get(name)?.partitions;
       return {
         errorCode: ErrorCode.NONE,
         name,
         topicId: t.topicId,
         isInternal: name === OFFSETS_TOPIC,
-        partitions: Array.from({ length: t.partitions }, (_, p) => ({ errorCode: 0, partitionIndex: p, leaderId: this.b.nodeId, leaderEpoch: LEADER_EPOCH, replicaNodes: [this.b.nodeId], isrNodes: [this.b.nodeId], offlineReplicas: [] })),
+        partitions: replicated
+          ? replicated.map((p) => ({ errorCode: p.leader === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : 0, partitionIndex: p.partition, leaderId: p.leader, leaderEpoch: p.leaderEpoch, replicaNodes: p.replicas, isrNodes: p.isr, offlineReplicas: p.replicas.filter((id) => !live.has(id)) }))
+          : Array.from({ length: t.partitions }, (_, p) => ({ errorCode: 0, partitionIndex: p, leaderId: this.b.nodeId, leaderEpoch: LEADER_EPOCH, replicaNodes: [this.b.nodeId], isrNodes: [this.b.nodeId], offlineReplicas: [] })),
       };
     };
     const topics = all
@@ -127,12 +163,7 @@ export class Handlers {
           const err = missing.get(name);
           return err ? { errorCode: note(err, "auto-create"), name, partitions: [] } : describe(name);
         });
-    return {
-      brokers: [{ nodeId: this.b.nodeId, host: this.b.advertisedHost, port: this.b.advertisedPort(), rack: null }],
-      clusterId: this.b.logs.clusterId,
-      controllerId: this.b.nodeId,
-      topics,
-    };
+    return { brokers: view.brokers, clusterId: view.clusterId, controllerId: view.controllerId, topics };
   }
 
   // ---- Produce ----
@@ -154,6 +185,8 @@ export class Handlers {
           (t.partitionData as Body[]).map(async (p) => {
             if (topicError) return { index: p.index, errorCode: topicError.code, baseOffset: -1, errorMessage: topicError.message };
             try {
+              const notLeader = this.notLeader(t.name as string, p.index as number);
+              if (notLeader) throw notLeader;
               const records = p.records as Buffer | null;
               if (!records || records.length === 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, "empty record set");
               const r = await this.b.logs.partition(t.name, p.index).append(records);
@@ -221,6 +254,8 @@ export class Handlers {
         if (slices.due) await slices.next();
         let pl: PartitionLog;
         try {
+          const notLeader = this.notLeader(t.topic as string, p.partition as number);
+          if (notLeader) throw notLeader;
           pl = this.b.logs.partition(t.topic, p.partition);
         } catch (err) {
           failed = true;
@@ -320,8 +355,8 @@ export class Handlers {
   async createTopics(req: Body, _info: RequestInfo): Promise<Body> {
     const all = req.topics as Body[];
     const checked = all.map((t, i) => (i < MAX_TOPICS_CREATED_PER_REQUEST ? this.topicRequest(t) : new KafkaError(ErrorCode.THROTTLING_QUOTA_EXCEEDED, `at most ${MAX_TOPICS_CREATED_PER_REQUEST} topics are created per request; send the rest again`)));
-    const valid = checked.filter((c): c is TopicRequest => !(c instanceof KafkaError));
-    const created = await this.b.logs.createTopics(valid, { validateOnly: req.validateOnly });
+    const valid = checked.filter((c): c is ReplicatedTopicRequest => !(c instanceof KafkaError));
+    const created = await this.createTopicsHere(valid, { validateOnly: req.validateOnly });
     let next = 0;
     return {
       topics: all.map((t, i) => {
@@ -333,7 +368,7 @@ export class Handlers {
           errorCode: 0,
           errorMessage: null,
           numPartitions: c.partitions,
-          replicationFactor: 1,
+          replicationFactor: this.b.cluster?.metadata().topics.get(c.name)?.partitions[0]?.replicas.length ?? 1,
           configs: Object.entries(c.configs).map(([name, value]) => ({ name, value, readOnly: false, configSource: 1, isSensitive: false })),
         };
       }),
@@ -341,8 +376,9 @@ export class Handlers {
   }
 
   /** A CreateTopics entry as a topic to create, after the checks only a request can fail (replication, assignments). */
-  private topicRequest(t: Body): TopicRequest | KafkaError {
+  private topicRequest(t: Body): ReplicatedTopicRequest | KafkaError {
     const assignments = t.assignments as Body[];
+    if (this.b.cluster) return this.replicatedTopicRequest(t as CreatableTopic);
     if (t.replicationFactor !== -1 && t.replicationFactor !== 1 && assignments.length === 0) {
       return new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${t.replicationFactor} larger than available brokers: 1.`);
     }
@@ -356,6 +392,19 @@ export class Handlers {
     }
     const partitions = assignments.length || (t.numPartitions === -1 ? this.b.numPartitions : t.numPartitions);
     return { name: t.name, partitions, configs: Object.fromEntries((t.configs as Body[]).map((c) => [c.name, c.value])) };
+  }
+
+  /** In a cluster the replicas are the cluster's to check (live brokers); here only the request's shape. */
+  private replicatedTopicRequest(t: CreatableTopic): ReplicatedTopicRequest | KafkaError {
+    const { assignments } = t;
+    if (assignments.length > 0 && (t.numPartitions !== -1 || t.replicationFactor !== -1)) {
+      return new KafkaError(ErrorCode.INVALID_REQUEST, "give either replica assignments or numPartitions and replicationFactor, not both (set the latter to -1)");
+    }
+    if (assignments.some((a, i) => a.partitionIndex !== i)) return new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `replica assignments must name partitions 0 to ${assignments.length - 1} in order`);
+    if (t.replicationFactor !== -1 && t.replicationFactor < 1) return new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor must be at least 1, got ${t.replicationFactor}`);
+    const configs = Object.fromEntries(t.configs.map((c) => [c.name, c.value]));
+    if (assignments.length) return { name: t.name, partitions: assignments.length, configs, assignment: assignments.map((a) => a.brokerIds) };
+    return { name: t.name, partitions: t.numPartitions === -1 ? this.b.numPartitions : t.numPartitions, configs, replicationFactor: t.replicationFactor === -1 ? undefined : t.replicationFactor };
   }
 
   async deleteTopics(req: Body, info: RequestInfo): Promise<Body> {
@@ -507,12 +556,8 @@ export class Handlers {
   }
 
   describeCluster(_req: Body, _info: RequestInfo): Body {
-    return {
-      errorCode: 0,
-      clusterId: this.b.logs.clusterId,
-      controllerId: this.b.nodeId,
-      brokers: [{ brokerId: this.b.nodeId, host: this.b.advertisedHost, port: this.b.advertisedPort(), rack: null }],
-    };
+    const view = this.clusterView();
+    return { errorCode: 0, clusterId: view.clusterId, controllerId: view.controllerId, brokers: view.brokers.map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })) };
   }
 }
 
