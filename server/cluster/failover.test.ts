@@ -60,6 +60,24 @@ describe("cluster failover through Postgres (in-process brokers, private Postgre
     }
   });
 
+  it("creates and deletes topics cluster-wide over the protocol, refusing more replicas than live brokers", async () => {
+    const client = new KafkaClient({ bootstrap: [brokers.get(3)!.bootstrap] });
+    try {
+      await client.admin.createTopics([{ name: "scratch", numPartitions: 2, replicationFactor: 2 }]);
+      for (const b of brokers.values()) await eventually(() => b.logs.topic("scratch"), 5000, "scratch on every broker");
+      const parts = brokers.get(1)!.cluster!.metadata().topics.get("scratch")!.partitions;
+      expect(parts.map((p) => p.replicas.length)).toEqual([2, 2]);
+      await expect(client.admin.createTopics([{ name: "too-wide", numPartitions: 1, replicationFactor: 4 }])).rejects.toThrow(/larger than available brokers: 3/);
+      await client.admin.deleteTopics(["scratch"]);
+      for (const b of brokers.values()) await eventually(() => (b.logs.topic("scratch") ? undefined : true), 5000, "scratch gone from every broker");
+      // Deleted for good: no broker's refresh brings it back.
+      await new Promise((r) => setTimeout(r, SESSION_MS));
+      for (const b of brokers.values()) expect(b.logs.topic("scratch")).toBeUndefined();
+    } finally {
+      await client.close();
+    }
+  });
+
   it("keeps serving with the leadership it has while Postgres is down, and elects again when it returns", async () => {
     const watcher = brokers.get(1)!;
     const before = leaderOf(watcher, "orders")!;

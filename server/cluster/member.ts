@@ -185,6 +185,30 @@ export class ClusterMember {
     });
   }
 
+  /**
+   * Deletes a topic cluster-wide: from the store, then here; the other brokers delete their copy
+   * when the change reaches them. Unknown to the cluster but present here (a topic from before the
+   * cluster), it is deleted here only.
+   */
+  async deleteTopic(name: string): Promise<void> {
+    const logs = this.logs;
+    if (!logs) throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, "this broker has not joined its cluster yet; retry");
+    let known: boolean;
+    try {
+      known = await this.store.deleteTopic(name);
+    } catch (err) {
+      this.unreachable(err);
+      throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster's coordination store is unreachable, so topics cannot be deleted now; retry (${(err as Error).message})`);
+    }
+    this.topics.delete(name);
+    try {
+      await logs.deleteTopic(name);
+    } catch (err) {
+      // Already gone here: the change reached this broker's own refresh first.
+      if (!known || !(err instanceof KafkaError && err.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)) throw err;
+    }
+  }
+
   private place(info: TopicInfo, r: ReplicatedTopicRequest): Placed | KafkaError {
     const live = this.liveness.brokers;
     if (r.assignment) {
@@ -283,16 +307,29 @@ export class ClusterMember {
 
   private async refresh(): Promise<void> {
     const liveness = await this.store.liveness();
+    const before = this.topics;
     if (liveness.metadataVersion !== this.liveness.metadataVersion) {
       this.topics = new Map((await this.store.topics()).map((t) => [t.name, t]));
     }
     this.liveness = liveness;
-    await this.reconcile();
+    await this.reconcile(before);
   }
 
-  /** Creates here the cluster's topics this broker does not have yet. */
-  private async reconcile(): Promise<void> {
+  /**
+   * Creates here the cluster's topics this broker does not have yet, and deletes the ones the
+   * cluster deleted. Only topics this broker saw in the cluster are deleted: a topic of the data
+   * dir the cluster never knew is left alone.
+   */
+  private async reconcile(before: ReadonlyMap<string, TopicState>): Promise<void> {
     const logs = this.logs!;
+    for (const name of before.keys()) {
+      if (this.topics.has(name) || !logs.topic(name) || logs.topic(name)!.topicId !== before.get(name)!.topicId) continue;
+      try {
+        await logs.deleteTopic(name);
+      } catch (err) {
+        if (!(err instanceof KafkaError && err.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)) log.error({ err, topic: name }, "cannot delete a topic the cluster deleted");
+      }
+    }
     const missing = [...this.topics.values()].filter((t) => !logs.topic(t.name) && !logs.creation(t.name));
     for (const t of this.topics.values()) {
       const local = logs.topic(t.name);

@@ -82,4 +82,23 @@ describe("cluster store (real Postgres)", () => {
     expect(t.partitions).toHaveLength(2);
     expect(t.configs).toEqual({ "cleanup.policy": "compact" });
   });
+
+  it("lets only the current leader change the ISR, once per partition epoch, and only to its replicas", async () => {
+    const s = open();
+    await s.createTopics([{ name: "isr", topicId: "isr-id", configs: {}, assignment: [[21, 22, 23]] }]);
+    const by = { leader: 21, leaderEpoch: 0, expectedPartitionEpoch: 0 };
+    const shrinks = await Promise.all([[21, 22], [21, 23], [21]].map((isr) => open().alterIsr("isr", 0, by, isr)));
+    expect(shrinks.filter(Boolean)).toHaveLength(1);
+    const [p] = (await s.topics()).find((t) => t.name === "isr")!.partitions;
+    expect(p.partitionEpoch).toBe(1);
+    // A stale leader epoch, a non-leader, a stale partition epoch and a non-replica are all refused.
+    expect(await s.alterIsr("isr", 0, { ...by, leaderEpoch: 1, expectedPartitionEpoch: 1 }, [21, 22, 23])).toBe(false);
+    expect(await s.alterIsr("isr", 0, { leader: 22, leaderEpoch: 0, expectedPartitionEpoch: 1 }, [22])).toBe(false);
+    expect(await s.alterIsr("isr", 0, by, [21, 22, 23])).toBe(false);
+    expect(await s.alterIsr("isr", 0, { ...by, expectedPartitionEpoch: 1 }, [21, 99])).toBe(false);
+    await expect(s.alterIsr("isr", 0, { ...by, expectedPartitionEpoch: 1 }, [22])).rejects.toThrow(/must include its leader 21/);
+    expect(await s.alterIsr("isr", 0, { ...by, expectedPartitionEpoch: 1 }, [21, 22, 23])).toBe(true);
+    const [expanded] = (await s.topics()).find((t) => t.name === "isr")!.partitions;
+    expect(expanded).toMatchObject({ isr: [21, 22, 23], partitionEpoch: 2, leaderEpoch: 0 });
+  });
 });

@@ -1,4 +1,4 @@
-import { and, eq, gt, sql } from "drizzle-orm";
+import { and, arrayContains, eq, gt, sql } from "drizzle-orm";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { clusterBrokers, clusterController, clusterPartitions, clusterTopicConfigs, clusterTopics } from "@/db/schema";
@@ -231,6 +231,16 @@ export class ClusterStore {
     });
   }
 
+  /** Deletes a topic with its configs and partitions; false if there was none of that name. */
+  async deleteTopic(name: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      await this.bumpMetadataVersion(tx);
+      const r = await tx.delete(clusterTopics).where(eq(clusterTopics.name, name)).returning({ name: clusterTopics.name });
+      await this.notify(tx, "topics");
+      return r.length > 0;
+    });
+  }
+
   /**
    * Applies a controller's leadership decisions under its epoch: the first statement fences (a
    * deposed controller finds no row and throws ControllerFencedError), each partition changes only
@@ -260,6 +270,36 @@ export class ClusterStore {
       }
       await this.notify(tx, "partitions");
       return applied;
+    });
+  }
+
+  /**
+   * A leader changes its partition's ISR (a follower fell behind or caught up), as Kafka's
+   * AlterPartition: only while it still leads under `leaderEpoch` and the partition epoch is the
+   * one it saw, and never to an ISR without itself. False when the leadership or the partition
+   * moved on meanwhile; the leader then re-reads the partition.
+   */
+  async alterIsr(topic: string, partition: number, by: { leader: number; leaderEpoch: number; expectedPartitionEpoch: number }, isr: number[]): Promise<boolean> {
+    if (!isr.includes(by.leader)) throw new RangeError(`the ISR of ${topic}-${partition} must include its leader ${by.leader}`);
+    return this.db.transaction(async (tx) => {
+      await this.bumpMetadataVersion(tx);
+      const r = await tx
+        .update(clusterPartitions)
+        .set({ isr, partitionEpoch: sql`${clusterPartitions.partitionEpoch} + 1` })
+        .where(
+          and(
+            eq(clusterPartitions.topic, topic),
+            eq(clusterPartitions.partition, partition),
+            eq(clusterPartitions.leader, by.leader),
+            eq(clusterPartitions.leaderEpoch, by.leaderEpoch),
+            eq(clusterPartitions.partitionEpoch, by.expectedPartitionEpoch),
+            // Only replicas of the partition can be in sync.
+            arrayContains(clusterPartitions.replicas, isr),
+          ),
+        )
+        .returning({ partition: clusterPartitions.partition });
+      await this.notify(tx, "partitions");
+      return r.length > 0;
     });
   }
 

@@ -18,6 +18,7 @@ export function registerTopicHandlers(registry: HandlerRegistry, b: BrokerContex
     const results = [];
     for (const t of req.topics) {
       try {
+        if (b.cluster) throw new KafkaError(ErrorCode.INVALID_REQUEST, "adding partitions to a topic of a cluster is not supported yet; create a topic with more partitions instead");
         await b.logs.createPartitions(t.name, t.count, req.validateOnly);
         results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
       } catch (err) {
@@ -111,7 +112,7 @@ async function deleteTopics(b: BrokerContext, req: RequestOf<"DeleteTopics">, in
     try {
       if (!name) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, "no topic with this id");
       if (name === OFFSETS_TOPIC) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `${OFFSETS_TOPIC} is internal and holds every group's committed offsets; delete groups with DeleteGroups instead`);
-      await b.logs.deleteTopic(name);
+      await (b.cluster ? b.cluster.deleteTopic(name) : b.logs.deleteTopic(name));
       forgetTopic(name);
       responses.push({ name, topicId: t.topicId, errorCode: ErrorCode.NONE, errorMessage: null });
     } catch (err) {
