@@ -3,13 +3,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Broker } from "../broker/broker";
+import { TestConnection } from "../broker/compat/test-connection";
 import { KafkaClient } from "../kafka/client";
+import { ErrorCode } from "../kafka/errors";
+import { Apis } from "../kafka/messages";
 import { ClusterMember } from "./member";
 import { ClusterStore } from "./store";
 import { startPrivatePostgres, type PrivatePostgres } from "./test-postgres";
 import { eventually, migrated } from "./test-support";
 
-const SESSION_MS = 1500;
+const SESSION_MS = 2500;
 let pg: PrivatePostgres;
 const dirs: string[] = [];
 const brokers = new Map<number, Broker>();
@@ -97,6 +100,9 @@ describe("cluster failover through Postgres (in-process brokers, private Postgre
     }
     pg.start();
     await eventually(() => ([...brokers.values()].every((b) => b.cluster!.status().store.reachable) ? true : undefined), 15_000, "every broker to reach the store again");
+    // Every lease lapsed during the outage, but every broker lived: nobody is dropped from an ISR.
+    await new Promise((r) => setTimeout(r, SESSION_MS * 2));
+    expect(leaderOf(watcher, "orders")).toEqual(before);
 
     // Elections work again: the leader of partition 0 leaves, a live ISR member takes over with a new epoch.
     const leaving = brokers.get(before.leader)!;
@@ -109,5 +115,16 @@ describe("cluster failover through Postgres (in-process brokers, private Postgre
     expect(after.leaderEpoch).toBe(before.leaderEpoch + 1);
     expect(after.isr).not.toContain(before.leader);
     expect(brokers.has(after.leader)).toBe(true);
+
+    // Clients are steered by epoch: the new leader fences the old epoch, a follower redirects.
+    const leader = await TestConnection.open(brokers.get(after.leader)!.bootstrap);
+    const ask = (c: TestConnection, currentLeaderEpoch: number) => c.request(Apis.OffsetForLeaderEpoch, 4, { replicaId: -1, topics: [{ topic: "orders", partitions: [{ partition: 0, currentLeaderEpoch, leaderEpoch: currentLeaderEpoch }] }] });
+    expect((await ask(leader, before.leaderEpoch)).topics[0].partitions[0].errorCode).toBe(ErrorCode.FENCED_LEADER_EPOCH);
+    expect((await ask(leader, after.leaderEpoch)).topics[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, leaderEpoch: after.leaderEpoch, endOffset: 0 });
+    leader.close();
+    const other = [...brokers.values()].find((b) => b.cluster!.nodeId !== after.leader)!;
+    const follower = await TestConnection.open(other.bootstrap);
+    expect((await ask(follower, after.leaderEpoch)).topics[0].partitions[0].errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    follower.close();
   }, 60_000);
 });

@@ -78,6 +78,11 @@ export class ClusterMember {
   private state: ClusterStatus["state"] = "joining";
   private store_ = { reachable: true, since: Date.now(), lastError: null as string | null };
   private readonly tickMs: number;
+  /**
+   * After a store outage every lease has lapsed by the database's clock, though the brokers lived
+   * on: elections wait one session timeout, until the live ones have renewed.
+   */
+  private electionsResumeAt = 0;
 
   constructor(
     private readonly store: ClusterStore,
@@ -114,7 +119,7 @@ export class ClusterMember {
       await sleep(Math.min(250, this.tickMs));
     }
     this.unlisten = await this.store.listen(() => this.tick());
-    await this.step();
+    await this.settle();
     this.state = "member";
     this.timer = setInterval(() => this.tick(), this.tickMs);
     log.info({ nodeId: this.opts.nodeId, incarnation: this.incarnation, listener: `${listener.host}:${listener.port}`, rack: this.opts.rack, brokers: this.liveness.brokers.map((b) => b.nodeId), controller: this.liveness.controller?.nodeId }, "joined the cluster");
@@ -176,7 +181,8 @@ export class ClusterMember {
       return planned.map((p) => (p instanceof KafkaError ? p : e));
     }
     // Read back what the store now holds (this request's topics, or the ones that won a race) and create them here.
-    await this.step();
+    await this.settle();
+    await Promise.all(accepted.flatMap((p) => logs.creation(p.info.name) ?? []));
     let next = 0;
     return planned.map((p) => {
       if (p instanceof KafkaError) return p;
@@ -225,6 +231,12 @@ export class ClusterMember {
     return { info, assignment: assignReplicas(live, info.partitions, rf, Math.floor(Math.random() * live.length)) };
   }
 
+  /** Resolves once a step that started after this call has finished. */
+  private async settle(): Promise<void> {
+    this.tick();
+    while (this.running) await this.running;
+  }
+
   /** Runs a step now, or once more right after the one running (a NOTIFY during a step is not lost). */
   private tick(): void {
     if (this.running) {
@@ -249,9 +261,10 @@ export class ClusterMember {
         log.error({ nodeId: this.opts.nodeId }, "another process registered this node id after our lease lapsed: this broker no longer takes part in the cluster; stop it");
         return;
       }
+      // Before the controller's duty, so elections right after an outage wait for the grace.
+      this.reachable();
       await this.control();
       await this.refresh();
-      this.reachable();
     } catch (err) {
       this.unreachable(err);
     }
@@ -281,6 +294,7 @@ export class ClusterMember {
 
   /** The controller's duty: every partition's leadership follows the live brokers. */
   private async elect(epoch: number): Promise<void> {
+    if (Date.now() < this.electionsResumeAt) return;
     const liveness = await this.store.liveness();
     const alive = new Set(liveness.brokers.map((b) => b.nodeId));
     const basis = `${liveness.metadataVersion}:${[...alive].join(",")}`;
@@ -344,8 +358,9 @@ export class ClusterMember {
 
   private reachable(): void {
     if (this.store_.reachable) return;
-    log.info({ downMs: Date.now() - this.store_.since }, "cluster coordination store reachable again: elections and metadata changes resume");
+    log.info({ downMs: Date.now() - this.store_.since, electionsInMs: this.opts.sessionTimeoutMs }, "cluster coordination store reachable again: metadata changes resume, elections once the live brokers have renewed their leases");
     this.store_ = { reachable: true, since: Date.now(), lastError: null };
+    this.electionsResumeAt = Date.now() + this.opts.sessionTimeoutMs;
   }
 
   private unreachable(err: unknown): void {

@@ -58,6 +58,8 @@ export interface PartitionUpdate {
 /** This controller's epoch is no longer the cluster's: another broker controls now. */
 export class ControllerFencedError extends Error {}
 
+const RECONNECT_DELAY_SECONDS = 0.2;
+
 /** A lease ending `ms` from now by the database's clock (brokers' clocks never decide liveness). */
 const leaseFor = (ms: number) => sql`now() + ${ms}::int * interval '1 millisecond'`;
 
@@ -73,9 +75,13 @@ export class ClusterStore {
     this.db = drizzle(client);
   }
 
-  /** Connections fail fast (a few seconds) so a tick never hangs past a lease on an unreachable server. */
+  /**
+   * Connections fail fast (a few seconds) so a tick never hangs past a lease on an unreachable
+   * server, and reconnect at a short fixed delay: postgres.js's default backoff grows to 20 s
+   * after an outage, which would keep a live broker from renewing its lease until others think it dead.
+   */
   static open(url: string, connectTimeoutSeconds = 3): ClusterStore {
-    return new ClusterStore(postgres(url, { max: 4, connect_timeout: connectTimeoutSeconds, idle_timeout: 60, onnotice: () => {} }));
+    return new ClusterStore(postgres(url, { max: 4, connect_timeout: connectTimeoutSeconds, backoff: () => RECONNECT_DELAY_SECONDS, idle_timeout: 60, onnotice: () => {} }));
   }
 
   /** The controller row (with the cluster id) exists from the first broker's start on. */

@@ -85,6 +85,11 @@ export function clusterView(b: BrokerContext): { clusterId: string; controllerId
   return m ?? { clusterId: b.logs.clusterId, controllerId: b.nodeId, brokers: [{ ...self(b), rack: null }], topics: undefined };
 }
 
+/** The partition's current leader epoch: the cluster's, or 0 on a single node. */
+export function leaderEpoch(b: BrokerContext, topic: string, partition: number): number {
+  return b.cluster?.metadata().topics.get(topic)?.partitions[partition]?.leaderEpoch ?? LEADER_EPOCH;
+}
+
 /** In a cluster only the partition's leader takes produce and consumer fetches; clients refresh metadata on this error. */
 export function notLeader(b: BrokerContext, topic: string, partition: number): KafkaError | undefined {
   const p = b.cluster?.metadata().topics.get(topic)?.partitions[partition];
