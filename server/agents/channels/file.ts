@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, rename, statfs, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import { defineComponent } from "../component";
 import { logger } from "../../log";
 import {
   type Channel,
@@ -272,3 +273,9 @@ export class FileChannel implements Channel {
     this.diskFree = s.bavail * s.bsize;
   }
 }
+
+export const fileChannelType = defineComponent({
+  types: ["file", "org.apache.flume.channel.file.FileChannel"],
+  schema: fileChannelSchema,
+  create: (config, ctx) => new FileChannel(ctx.name, config),
+});

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { defineComponent } from "../component";
 import {
   type Channel,
   ChannelCounters,
@@ -107,3 +108,9 @@ export class MemoryChannel implements Channel {
     };
   }
 }
+
+export const memoryChannelType = defineComponent({
+  types: ["memory", "org.apache.flume.channel.MemoryChannel"],
+  schema: memoryChannelSchema,
+  create: (config, ctx) => new MemoryChannel(ctx.name, config),
+});

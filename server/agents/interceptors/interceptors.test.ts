@@ -4,7 +4,7 @@ import type { FlumeEvent } from "../model";
 
 function create(config: Record<string, unknown>) {
   const e = lookup(interceptorTypes, String(config.type))!;
-  return e.create("i", e.schema.parse({ ...config, type: e.types[0] }), async () => {});
+  return e.create({ ...config, type: e.types[0] }, { name: "i", put: async () => {} });
 }
 /** The Flume interceptors work synchronously. */
 const run = (config: Record<string, unknown>, events: FlumeEvent[]) => create(config).intercept(events) as FlumeEvent[];

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { gzip as gzipCb } from "node:zlib";
 import { z } from "zod";
-import { type Sink, SinkCounters } from "../component";
+import { type Sink, SinkCounters, defineComponent } from "../component";
 import { logger } from "../../log";
 import type { FlumeEvent } from "../model";
 
@@ -171,3 +171,9 @@ export class FileRollSink implements Sink {
     for (const [dir, f] of this.files) if (Date.now() - f.openedAt >= limit) await this.close(dir);
   }
 }
+
+export const fileRollSinkType = defineComponent({
+  types: ["file_roll", "lake", "org.apache.flume.sink.RollingFileSink"],
+  schema: fileRollSinkSchema,
+  create: (config) => new FileRollSink(config),
+});

@@ -1,10 +1,10 @@
 import type postgres from "postgres";
 import { z } from "zod";
-import { type Sink, SinkCounters } from "../component";
+import { type Sink, SinkCounters, defineComponent } from "../component";
 import type { FlumeEvent } from "../model";
 import { secret } from "../secret";
-import { textSql } from "../sources/cdc-connect";
-import { quoteName } from "../sources/cdc-types";
+import { textSql } from "../sources/postgres-cdc/connect";
+import { quoteName } from "../sources/postgres-cdc/types";
 
 export const postgresSinkSchema = z.object({
   type: z.literal("postgres"),
@@ -269,3 +269,9 @@ function arrayLiteral(xs: unknown[], base: string): string {
   });
   return `{${items.join(",")}}`;
 }
+
+export const postgresSinkType = defineComponent({
+  types: ["postgres"],
+  schema: postgresSinkSchema,
+  create: (config) => new PostgresSink(config),
+});

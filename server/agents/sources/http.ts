@@ -1,7 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import { z } from "zod";
 import { logger } from "../../log";
-import { type BatchSink, type Source, SourceCounters } from "../component";
+import { type BatchSink, type Source, SourceCounters, defineComponent } from "../component";
 import { ChannelFullError, type FlumeEvent } from "../model";
 import { secret } from "../secret";
 
@@ -115,3 +115,9 @@ function parseBody(buf: Buffer, contentType: string): FlumeEvent[] {
     return { headers, body: Buffer.from(body) };
   });
 }
+
+export const httpSourceType = defineComponent({
+  types: ["http", "org.apache.flume.source.http.HTTPSource"],
+  schema: httpSourceSchema,
+  create: (config, ctx) => new HttpSource(config, ctx.put),
+});

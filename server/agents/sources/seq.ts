@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type BatchSink, type Source, SourceCounters } from "../component";
+import { type BatchSink, type Source, SourceCounters, defineComponent } from "../component";
 import type { FlumeEvent } from "../model";
 
 export const seqSourceSchema = z.object({
@@ -56,3 +56,9 @@ export class SeqSource implements Source {
     }
   }
 }
+
+export const seqSourceType = defineComponent({
+  types: ["seq", "org.apache.flume.source.SequenceGeneratorSource"],
+  schema: seqSourceSchema,
+  create: (config, ctx) => new SeqSource(config, ctx.put),
+});

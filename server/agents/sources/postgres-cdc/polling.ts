@@ -1,9 +1,9 @@
-import { logger } from "../../log";
-import type { FlumeEvent } from "../model";
-import { describeTable, openTextClient, type TextClient } from "./cdc-connect";
-import { type CaptureIdentity, databaseIdentity, type Position, type PositionFile } from "./cdc-position";
-import { CdcSetupError, type ChangeSource, changeEvent, decodeRow, keyOf, quoteName } from "./cdc-types";
-import type { Capture, Deliver, PostgresCdcConfig } from "./postgres-cdc";
+import { logger } from "../../../log";
+import type { FlumeEvent } from "../../model";
+import { describeTable, openTextClient, type TextClient } from "./connect";
+import { type CaptureIdentity, databaseIdentity, type Position, type PositionFile } from "./position";
+import { CdcSetupError, type ChangeSource, changeEvent, decodeRow, keyOf, quoteName } from "./types";
+import type { Capture, Deliver, PostgresCdcConfig } from "./source";
 
 const log = logger("agents.postgres_cdc.polling");
 

@@ -1,8 +1,8 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
-import { logger } from "../../log";
-import type { TextClient } from "./cdc-connect";
+import { logger } from "../../../log";
+import type { TextClient } from "./connect";
 
 const log = logger("agents.postgres_cdc");
 

@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
-import { metrics } from "../../metrics/registry";
-import type { BatchSink } from "../component";
-import { ChannelFullError } from "../model";
-import { SLOT_LAG_METRIC } from "./cdc-logical";
-import { cdcTestDb, collector, TEST_PG_URL } from "./cdc-test-db";
-import type { ChangeEnvelope } from "./cdc-types";
-import { PostgresCdcSource, postgresCdcSourceSchema } from "./postgres-cdc";
+import { metrics } from "../../../metrics/registry";
+import type { BatchSink } from "../../component";
+import { ChannelFullError } from "../../model";
+import { SLOT_LAG_METRIC } from "./logical";
+import { cdcTestDb, collector, TEST_PG_URL } from "../../testing/cdc-test-db";
+import type { ChangeEnvelope } from "./types";
+import { PostgresCdcSource, postgresCdcSourceSchema } from "./source";
 
 const db = cdcTestDb();
 afterAll(() => db.cleanup());

@@ -1,10 +1,10 @@
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
-import { Broker } from "../../broker/broker";
-import type { FlumeEvent } from "../model";
-import { FlowRuntime } from "../runtime";
-import { PostgresSink, postgresSinkSchema } from "../sinks/postgres";
-import { cdcTestDb, TEST_PG_URL } from "./cdc-test-db";
+import { Broker } from "../../../broker/broker";
+import type { FlumeEvent } from "../../model";
+import { FlowRuntime } from "../../runtime";
+import { PostgresSink, postgresSinkSchema } from "../../sinks/postgres";
+import { cdcTestDb, TEST_PG_URL } from "../../testing/cdc-test-db";
 
 /** table → postgres_cdc → channel → … → postgres sink (changes) → table, ending with identical tables. */
 const db = cdcTestDb();

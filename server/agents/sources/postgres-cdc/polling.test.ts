@@ -3,12 +3,12 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, describe, expect, it } from "vitest";
-import type { BatchSink } from "../component";
-import { parseFlow } from "../flow";
-import { importFlumeProperties } from "../flume/import";
-import { ChannelFullError } from "../model";
-import { cdcTestDb, collector, TEST_PG_URL } from "./cdc-test-db";
-import { PostgresCdcSource, postgresCdcSourceSchema } from "./postgres-cdc";
+import type { BatchSink } from "../../component";
+import { parseFlow } from "../../flow";
+import { importFlumeProperties } from "../../flume/import";
+import { ChannelFullError } from "../../model";
+import { cdcTestDb, collector, TEST_PG_URL } from "../../testing/cdc-test-db";
+import { PostgresCdcSource, postgresCdcSourceSchema } from "./source";
 
 const db = cdcTestDb();
 afterAll(() => db.cleanup());

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import postgres from "postgres";
 import type { BatchSink } from "../component";
 import type { FlumeEvent } from "../model";
-import type { ChangeEnvelope } from "./cdc-types";
+import type { ChangeEnvelope } from "../sources/postgres-cdc/types";
 
 /**
  * For the postgres_cdc tests and benchmark: the local Postgres server, uniquely named tables, slots
