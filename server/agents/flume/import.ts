@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { KAFKA_SECURITY_PROPERTIES } from "../kafka-security";
 import { channelTypes, interceptorTypes, lookup, sinkTypes, sourceTypes } from "../registry";
 import { parseProperties } from "./properties";
 
@@ -13,6 +14,12 @@ export interface FlumeImport {
   };
   /** Every key that was not carried over, with the reason. */
   unsupported: string[];
+}
+
+/** Kafka's assignor class names (or our names), comma-separated, as the topic source's assignmentStrategy. */
+function assignors(v: string): string[] {
+  const byClass: Record<string, string> = { CooperativeStickyAssignor: "cooperative-sticky", RangeAssignor: "range" };
+  return v.split(",").map((s) => s.trim()).filter(Boolean).map((s) => byClass[s.slice(s.lastIndexOf(".") + 1)] ?? s);
 }
 
 /**
@@ -39,6 +46,9 @@ const RENAMES: Record<string, Record<string, string | { to: string; value: (v: s
     "kafka.consumer.group.id": "groupId",
     "kafka.consumer.client.id": "clientId",
     "kafka.consumer.auto.offset.reset": { to: "fromBeginning", value: (v) => v.trim() === "earliest" },
+    "kafka.consumer.partition.assignment.strategy": { to: "assignmentStrategy", value: assignors },
+    // Both sides' security, under Kafka's own names.
+    ...Object.fromEntries(Object.entries(KAFKA_SECURITY_PROPERTIES).flatMap(([kafka, ours]) => [[`kafka.producer.${kafka}`, ours], [`kafka.consumer.${kafka}`, ours]])),
   },
   spooldir: { deserializer: { to: "deserializer", value: (v) => v.trim().toLowerCase() } },
   file_roll: { "sink.directory": "directory", "sink.rollInterval": "rollInterval", "sink.batchSize": "batchSize", "sink.serializer": { to: "format", value: (v) => v.trim().toLowerCase() } },
