@@ -40,6 +40,7 @@ const RENAMES: Record<string, Record<string, string | { to: string; value: (v: s
     "kafka.producer.client.id": "clientId",
     "kafka.producer.batch.size": "batchBytes",
     "kafka.producer.max.request.size": "maxRequestBytes",
+    "kafka.producer.compression.type": "compression",
     partitionIdHeader: "partitionHeader",
     // KafkaSource
     "kafka.topics": { to: "topics", value: (v) => v.split(",").map((t) => t.trim()).filter(Boolean) },
@@ -66,7 +67,6 @@ const IGNORED: Record<string, Record<string, string>> = {
   topic: {
     batchDurationMillis: "a batch is put as soon as the brokers return it",
     "kafka.producer.linger.ms": "batches are sent when the sink takes them",
-    "kafka.producer.compression.type": "records are sent uncompressed",
     useFlumeEventFormat: "headers travel as Kafka record headers",
   },
   http: {

@@ -134,3 +134,17 @@ it("a topic whose max.message.bytes was lowered after the producer learned it: t
   const got = await readBack("lowered");
   expect(got.map((v) => Number(v.split(":")[0]))).toEqual(Array.from({ length: 21 }, (_, i) => i));
 }, 60_000);
+
+it("compresses the record batches with kafka.producer.compression.type, which kcat decodes", async () => {
+  const producer = new TopicProducer(options(broker.bootstrap, { compression: "zstd" }));
+  const records = Array.from({ length: 1000 }, (_, i) => sized("zstd-out", i, 1000));
+  try {
+    expect(await producer.send(records)).toEqual([]);
+  } finally {
+    await producer.close();
+  }
+  expect(await readBack("zstd-out")).toEqual(records.map((r) => r.value!.toString()));
+  // A megabyte of repetitive values takes a small fraction of it on disk.
+  const [dir] = await admin.admin.describeLogDirs([{ topic: "zstd-out", partitions: [0] }]);
+  expect(dir.partitions[0].sizeBytes).toBeLessThan(100_000);
+}, 60_000);

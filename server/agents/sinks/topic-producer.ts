@@ -18,6 +18,7 @@ export interface TopicProducerOptions {
   acks: -1 | 0 | 1;
   /** Ask the brokers to create a topic they do not know, as the Java producer does. */
   autoCreateTopics: boolean;
+  compression?: "none" | "gzip" | "snappy" | "lz4" | "zstd";
   /** batch.size: most bytes in one record batch. */
   batchBytes: number;
   /** max.request.size: most bytes in one produce request, and so in one record. */
@@ -44,7 +45,7 @@ export class TopicProducer {
   constructor(private readonly o: TopicProducerOptions) {
     // One attempt per take: the sink runner backs off and retries the take, and says why meanwhile.
     this.client = new KafkaClient({ retries: 2, ...o.client });
-    this.producer = this.client.producer({ acks: o.acks, batchSize: o.batchBytes, maxRequestSize: o.maxRequestBytes, autoCreateTopics: o.autoCreateTopics, lingerMs: 0, deliveryTimeoutMs: DELIVERY_TIMEOUT_MS });
+    this.producer = this.client.producer({ acks: o.acks, batchSize: o.batchBytes, maxRequestSize: o.maxRequestBytes, autoCreateTopics: o.autoCreateTopics, compression: o.compression ?? "none", lingerMs: 0, deliveryTimeoutMs: DELIVERY_TIMEOUT_MS });
   }
 
   /**

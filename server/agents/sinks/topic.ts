@@ -20,6 +20,7 @@ export const topicSinkSchema = z.object({
   partitionHeader: z.string().optional().describe("Header holding the partition number to produce to."),
   batchSize: z.number().int().positive().default(100).describe("Events taken from the channel and produced in one transaction (Flume: kafka.flumeBatchSize)."),
   batchBytes: z.number().int().positive().default(16_384).describe("Most bytes in one record batch; a take is sent as as many batches as it needs (Flume: kafka.producer.batch.size)."),
+  compression: z.enum(["none", "gzip", "snappy", "lz4", "zstd"]).default("none").describe("Codec of the record batches (Flume: kafka.producer.compression.type); sizes are checked before compression, so limits hold whatever it saves."),
   maxRequestBytes: z.number().int().min(1024).default(1_048_576).describe("Most bytes in one produce request, and so in one event (Flume: kafka.producer.max.request.size)."),
   deadLetterTopic: z.string().min(1).optional().describe("Topic for events too large for their topic (one with a larger max.message.bytes). Unset, or for what it refuses too: the dead-letter file."),
   dataDir: z.string().optional().describe("Directory of the dead-letter file (dead-letters.jsonl: one JSON line per event too large to send); defaults to the flow's data directory for this sink."),
@@ -48,6 +49,7 @@ export class TopicSink implements Sink {
       client: { bootstrap, clientId: config.clientId, ...kafkaClientSecurity(config, bootstrap, local) },
       acks: config.acks === "all" ? -1 : config.acks,
       autoCreateTopics: config.allowAutoTopicCreation,
+      compression: config.compression,
       batchBytes: config.batchBytes,
       maxRequestBytes: config.maxRequestBytes,
     });
