@@ -170,7 +170,7 @@ export class FlowRuntime {
     const s = this.status.get(name);
     if (!s) return;
     s.state = state;
-    if (err !== undefined) s.lastError = err instanceof Error ? err.message : String(err);
+    if (err !== undefined) s.lastError = err instanceof Error ? err.message : JSON.stringify(err);
   }
 
   /**
@@ -317,9 +317,7 @@ export class ComponentStartError extends Error {
   }
 }
 
-const noPut: BatchSink = async () => {
-  throw new Error("channels and sinks do not put events");
-};
+const noPut: BatchSink = () => Promise.reject(new Error("channels and sinks do not put events"));
 
 async function putInto(channel: Channel, batch: FlumeEvent[]): Promise<void> {
   for (let i = 0; i < batch.length; i += channel.transactionCapacity) {

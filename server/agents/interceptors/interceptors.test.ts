@@ -44,7 +44,7 @@ describe("transform interceptor (JSONata)", () => {
       expression: 'status >= 500 ? {"path": path, "slow": ms > 500, "host": $headers.host}',
       headers: { status_class: '$string($floor(status / 100)) & "xx"' },
     }, events);
-    expect(bodies(out).map((b) => JSON.parse(b))).toEqual([{ path: "/b", slow: true, host: "web-2" }, { path: "/c", slow: false, host: "web-1" }]);
+    expect(bodies(out).map((b) => JSON.parse(b) as unknown)).toEqual([{ path: "/b", slow: true, host: "web-2" }, { path: "/c", slow: false, host: "web-1" }]);
     expect(out.map((e) => e.headers.status_class)).toEqual(["5xx", "5xx"]);
   });
 

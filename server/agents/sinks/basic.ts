@@ -37,8 +37,9 @@ export class LoggerSink implements Sink {
   }
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
-  async deliver(events: FlumeEvent[]): Promise<void> {
+  deliver(events: FlumeEvent[]): Promise<void> {
     for (const e of events) log.info({ headers: e.headers, body: e.body.subarray(0, this.config.maxBytesToLog).toString("utf8") }, "event");
+    return Promise.resolve();
   }
 }
 

@@ -96,13 +96,14 @@ export class FileRollSink implements Sink {
     this.batchSize = config.batchSize;
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
     if (this.config.rollInterval > 0) {
       this.timer = setInterval(() => {
         // Rolls run between batches, never while one is being written to the same file.
         this.busy = this.busy.then(() => this.rollExpired()).catch((e: unknown) => log.error({ err: e }, "closing an expired file failed; it stays .tmp until the next roll"));
       }, Math.min(1000, this.config.rollInterval * 1000));
     }
+    return Promise.resolve();
   }
 
   async stop(): Promise<void> {

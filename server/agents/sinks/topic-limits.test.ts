@@ -65,7 +65,7 @@ a1.sinks.k1.channel = c1
     try {
       await eventually(async () => (await highWatermark(broker, "lines")) >= LINES || undefined, 280_000, `${LINES} records in topic lines`);
       const seconds = (performance.now() - t0) / 1000;
-      annotate(`${LINES} lines delivered in ${seconds.toFixed(1)} s (agent start to the last acknowledgement): ${Math.round(LINES / seconds)} lines/s`);
+      void annotate(`${LINES} lines delivered in ${seconds.toFixed(1)} s (agent start to the last acknowledgement): ${Math.round(LINES / seconds)} lines/s`);
     } finally {
       agent.child.kill("SIGTERM");
     }
@@ -81,7 +81,7 @@ a1.sinks.k1.channel = c1
     }
     expect(malformed).toBe(0);
     expect(seen.reduce((n, s) => n + s, 0)).toBe(LINES);
-    annotate(`${records - LINES} duplicates (at-least-once)`);
+    void annotate(`${records - LINES} duplicates (at-least-once)`);
   } finally {
     await broker.stop();
     await rm(dir, { recursive: true, force: true });

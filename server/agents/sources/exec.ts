@@ -30,9 +30,10 @@ export class ExecSource implements Source {
 
   constructor(private readonly config: z.infer<typeof execSourceSchema>, private readonly put: BatchSink) {}
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
     this.running = true;
     this.loop = this.run();
+    return Promise.resolve();
   }
 
   async stop(): Promise<void> {

@@ -94,11 +94,11 @@ function parseBody(buf: Buffer, contentType: string): FlumeEvent[] {
     return buf.toString("utf8").split("\n").filter((l) => l !== "").map((l) => ({ headers: {}, body: Buffer.from(l) }));
   }
   const text = buf.toString("utf8");
-  let items: unknown[];
+  let items: unknown;
   try {
     items = contentType.startsWith("application/x-ndjson")
-      ? text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l))
-      : JSON.parse(text);
+      ? text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as unknown)
+      : (JSON.parse(text) as unknown);
   } catch (e) {
     throw new BadRequest(`body is not valid JSON: ${(e as Error).message}`);
   }

@@ -5,9 +5,9 @@ import { LineServer } from "./line-server";
 
 it("hands over lines in batches without their \\r\\n, and keeps only maxLineLength of a line however long it grows", async () => {
   const batches: string[][] = [];
-  const server = await LineServer.listen({ host: "127.0.0.1", port: 0, batchSize: 2, maxLineLength: 8 }, async (lines) => {
+  const server = await LineServer.listen({ host: "127.0.0.1", port: 0, batchSize: 2, maxLineLength: 8 }, (lines) => {
     batches.push(lines);
-    return true;
+    return Promise.resolve(true);
   });
   const socket = connect(server.port, "127.0.0.1");
   try {

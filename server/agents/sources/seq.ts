@@ -21,9 +21,10 @@ export class SeqSource implements Source {
 
   constructor(private readonly config: z.infer<typeof seqSourceSchema>, private readonly put: BatchSink) {}
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
     this.running = true;
     this.loop = this.run();
+    return Promise.resolve();
   }
 
   async stop(): Promise<void> {
@@ -35,7 +36,7 @@ export class SeqSource implements Source {
     const { totalEvents, batchSize, bodySize } = this.config;
     while (this.running && (totalEvents === 0 || this.next < totalEvents)) {
       const n = totalEvents === 0 ? batchSize : Math.min(batchSize, totalEvents - this.next);
-      const batch: FlumeEvent[] = new Array(n);
+      const batch = new Array<FlumeEvent>(n);
       for (let i = 0; i < n; i++) {
         const s = String(this.next + i);
         const body = Buffer.alloc(Math.max(bodySize, s.length), " ");

@@ -47,8 +47,9 @@ export class TopicSource implements Source {
    * Consumes in the background: brokers that are down or refuse this client make the source back
    * off with the reason (retrying every few seconds) instead of failing the flow.
    */
-  async start(): Promise<void> {
+  start(): Promise<void> {
     this.running = this.run();
+    return Promise.resolve();
   }
 
   private async run(): Promise<void> {

@@ -84,8 +84,9 @@ export function collector(): Collected {
   return {
     events,
     changes,
-    put: async (batch) => {
+    put: (batch) => {
       events.push(...batch);
+      return Promise.resolve();
     },
     async until(pred, ms = 20_000) {
       const end = Date.now() + ms;

@@ -216,7 +216,7 @@ export class LogicalCapture implements Capture {
     try {
       const exp = this.config.snapshot === "initial" ? "EXPORT_SNAPSHOT" : "NOEXPORT_SNAPSHOT";
       const r = await repl.query(`CREATE_REPLICATION_SLOT ${quoteName(this.slot)} LOGICAL pgoutput ${exp}`);
-      created = r.rows[0];
+      created = r.rows[0] as typeof created;
     } catch (e) {
       await repl.end();
       const err = e as { code?: string; message: string };

@@ -199,7 +199,7 @@ describe("postgres_cdc polling modes", () => {
     // The same capture again resumes where it was.
     await db.sql.unsafe(`INSERT INTO ${b} VALUES (301, 301)`);
     expect(await capture({ table: b, mode: "timestamp+incrementing", "key.column": "id", "timestamp.column": "at" }, 1)).toBe(1);
-    const saved = JSON.parse(await readFile(join(dataDir, "position.json"), "utf8"));
+    const saved = JSON.parse(await readFile(join(dataDir, "position.json"), "utf8")) as { capture: unknown };
     expect(saved.capture).toMatchObject({ mode: "timestamp+incrementing", tables: [`public.${b}`], keyColumn: "id", timestampColumn: "at", database: expect.stringMatching(/^\d+\/test$/) });
     // A table of the same name in another database is another capture.
     expect(await capture({ url: `pglite:${lite}`, table: a, "key.column": "id" }, 40)).toBe(40);
@@ -261,7 +261,7 @@ describe("postgres_cdc polling modes", () => {
       await c.until((x) => x.length >= 3);
       await new Promise((r) => setTimeout(r, 200));
       expect(c.changes().map((x) => x.after!.id)).toEqual([8, 9, 10]);
-      expect(JSON.parse(await readFile(join(dataDir, "position.json"), "utf8")).capture).toMatchObject({ tables: [`public.${t}`] });
+      expect((JSON.parse(await readFile(join(dataDir, "position.json"), "utf8")) as { capture: unknown }).capture).toMatchObject({ tables: [`public.${t}`] });
     } finally {
       await source.stop();
     }

@@ -98,7 +98,7 @@ export class PollingCapture implements Capture {
     const r = await this.client!.query(this.select(), this.params(max, bound));
     if (r.rows.length === 0) return false;
     const now = Date.now();
-    const events: FlumeEvent[] = new Array(r.rows.length);
+    const events = new Array<FlumeEvent>(r.rows.length);
     const source = { ...this.sourceInfo, ts_ms: now };
     for (let i = 0; i < r.rows.length; i++) {
       const after = decodeRow(r.columns, r.rows[i]);

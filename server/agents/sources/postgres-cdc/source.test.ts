@@ -136,9 +136,10 @@ describe("postgres_cdc logical mode", () => {
     await db.sql.unsafe(`CREATE TABLE ${t} (id int PRIMARY KEY)`);
     await db.sql.unsafe(`INSERT INTO ${t} SELECT g FROM generate_series(1, 1000) g`);
     let accepted = 0;
-    const stuck = await logicalSource(t, async (b) => {
-      if (accepted >= 300) throw new ChannelFullError("c1", "test");
+    const stuck = await logicalSource(t, (b) => {
+      if (accepted >= 300) return Promise.reject(new ChannelFullError("c1", "test"));
       accepted += b.length;
+      return Promise.resolve();
     }, { "batch.max.rows": 100 });
     await stuck.source.start(); // returns at once: the snapshot runs in the background
     const end = Date.now() + 20_000;
@@ -210,9 +211,9 @@ describe("postgres_cdc logical mode", () => {
     const t = db.name("refuse");
     await db.sql.unsafe(`CREATE TABLE ${t} (id int PRIMARY KEY)`);
     let refusals = 0;
-    const refused = await logicalSource(t, async () => {
+    const refused = await logicalSource(t, () => {
       refusals++;
-      throw new ChannelFullError("c1", "test");
+      return Promise.reject(new ChannelFullError("c1", "test"));
     }, { snapshot: "never" });
     await refused.source.start();
     await db.sql.unsafe(`INSERT INTO ${t} SELECT g FROM generate_series(1, 100) g`);
