@@ -233,7 +233,7 @@ describe("postgres_cdc polling modes", () => {
         "a1.channels.c1.type = memory", "a1.channels.c1.capacity = 10000", "a1.channels.c1.transactionCapacity = 1000",
         "a1.sinks.k1.type = file_roll", `a1.sinks.k1.sink.directory = ${out}`, "a1.sinks.k1.channel = c1",
       ].join("\n"));
-      const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "..", "cli-main.ts"), "--flume-conf", conf, "--name", "a1", "--data-dir", join(dir, "data")], { stdio: ["ignore", "ignore", "pipe"] });
+      const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "..", "..", "cli-main.ts"), "--flume-conf", conf, "--name", "a1", "--data-dir", join(dir, "data")], { stdio: ["ignore", "ignore", "pipe"] });
       const exit = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
       try {
         const end = Date.now() + 30_000;
