@@ -8,6 +8,8 @@ const log = logger("agents.topic-producer");
 
 /** Kafka's default max.message.bytes, assumed when a cluster will not describe a topic's configs. */
 const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+/** Bytes a record's headers and framing may add to its key and value before it is measured exactly. */
+const HEADROOM = 64 * 1024;
 /** How long a take may be retried inside the producer (leader moves, lost connections) before the sink backs off with the reason. */
 const DELIVERY_TIMEOUT_MS = 30_000;
 /** Refusals of a batch for its size: after the producer has split it down to one record, that record can never be sent. */
@@ -54,11 +56,25 @@ export class TopicProducer {
    * the whole set again (the idempotent producer drops what the brokers already have).
    */
   async send(records: ProducerRecord[]): Promise<TooLarge[]> {
+    const topics = [...new Set(records.map((r) => r.topic))];
+    await this.learnLimits(topics.filter((t) => !this.limits.has(t)));
+    // Key and value bound a record's size from below, so only records near a limit are measured exactly.
+    const smallest = Math.min(maxRecordSize(this.o.maxRequestBytes), ...topics.map((t) => this.limits.get(t)! - HEADER_SIZE));
+    try {
+      return await this.sendWithin(records, (r) => (r.value?.length ?? 0) + (r.key?.length ?? 0) + HEADROOM < smallest);
+    } catch (err) {
+      // Headers beyond the headroom: the producer refused the whole send before sending anything; measure every record.
+      if (err instanceof KafkaClientError && err.code === ErrorCode.MESSAGE_TOO_LARGE) return this.sendWithin(records, () => false);
+      throw err;
+    }
+  }
+
+  /** Sends the records that fit, returning those that cannot with the reason; `fits` skips measuring records surely small enough. */
+  private async sendWithin(records: ProducerRecord[], fits: (r: ProducerRecord) => boolean): Promise<TooLarge[]> {
     const tooLarge: TooLarge[] = [];
-    await this.learnLimits(records.filter((r) => !this.limits.has(r.topic)).map((r) => r.topic));
     const sendable = records.filter((r) => {
-      const bytes = HEADER_SIZE + recordSize(r);
-      const reason = this.tooLargeReason(r.topic, bytes);
+      if (fits(r)) return true;
+      const reason = this.tooLargeReason(r.topic, HEADER_SIZE + recordSize(r));
       if (reason) tooLarge.push({ record: r, reason });
       return !reason;
     });
