@@ -152,7 +152,7 @@ describe("SASL PLAIN authorization id", () => {
     try {
       expect((await c.request(Apis.SaslHandshake, 1, { mechanism: "PLAIN" })).errorCode).toBe(0);
       const res = await c.request(Apis.SaslAuthenticate, 2, { authBytes: Buffer.from(token) });
-      return res.errorCode as number;
+      return res.errorCode;
     } finally {
       c.close();
     }

@@ -51,7 +51,7 @@ async function join(c: TestConnection, group: string, o: JoinOpts = {}) {
 const sync = (c: TestConnection, group: string, generationId: number, memberId: string, assignments: { memberId: string; assignment: Buffer }[] = [], instanceId: string | null = null) =>
   c.request(Apis.SyncGroup, 3, { groupId: group, generationId, memberId, groupInstanceId: instanceId, assignments });
 const heartbeat = (c: TestConnection, group: string, generationId: number, memberId: string, instanceId: string | null = null) =>
-  c.request(Apis.Heartbeat, 3, { groupId: group, generationId, memberId, groupInstanceId: instanceId }).then((r) => r.errorCode as number);
+  c.request(Apis.Heartbeat, 3, { groupId: group, generationId, memberId, groupInstanceId: instanceId }).then((r) => r.errorCode);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("group coordinator", () => {
@@ -129,7 +129,7 @@ describe("group coordinator", () => {
       const lastHeartbeat = Date.now();
       await sleep(1000 + 100 - (Date.now() - lastHeartbeat));
       const deleted = await c.request(Apis.DeleteGroups, 2, { groupsNames: [group] });
-      return deleted.results[0].errorCode as number;
+      return deleted.results[0].errorCode;
     };
     expect(await Promise.all([0, 1, 2, 3].map(expireOne))).toEqual([0, 0, 0, 0]);
   });
@@ -163,7 +163,7 @@ describe("group coordinator", () => {
     const jc = join(c, "slow", o);
     await eventually(async () => ((await heartbeat(a, "slow", 1, ra.memberId)) === 27 ? true : undefined), 5000, "a told to rejoin");
     const ja = join(a, "slow", { ...o, memberId: ra.memberId });
-    const beating = setInterval(() => heartbeat(b, "slow", 1, rb.memberId).catch(() => undefined), 200);
+    const beating = setInterval(() => void heartbeat(b, "slow", 1, rb.memberId).catch(() => undefined), 200);
     const [ra2, rc] = await Promise.all([ja, jc]);
     clearInterval(beating);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1100);
@@ -179,7 +179,7 @@ describe("group coordinator", () => {
     const [a, b] = await Promise.all([member(t.bootstrap), member(t.bootstrap)]);
     const [ra, rb] = await Promise.all([join(a, "static", { instanceId: "a" }), join(b, "static", { instanceId: "b" })]);
     expect([ra.generationId, rb.generationId]).toEqual([1, 1]);
-    const ids = { a: ra.memberId as string, b: rb.memberId as string };
+    const ids = { a: ra.memberId, b: rb.memberId };
     const assignments = [
       { memberId: ids.a, assignment: Buffer.from("parts-of-a") },
       { memberId: ids.b, assignment: Buffer.from("parts-of-b") },
@@ -211,7 +211,7 @@ describe("group coordinator", () => {
     expect(rl.members).toHaveLength(2);
     const leaderSync = await l2.request(Apis.SyncGroup, 5, { groupId: "static", generationId: 1, memberId: rl.memberId, groupInstanceId: leaderInstance, protocolType: "consumer", protocolName: "range", assignments: [] });
     expect(leaderSync.assignment.toString()).toBe(`parts-of-${leaderInstance}`);
-    const other = aLeads ? { c: b2, id: rb2.memberId as string, inst: "b" } : { c: a, id: ids.a, inst: "a" };
+    const other = aLeads ? { c: b2, id: rb2.memberId, inst: "b" } : { c: a, id: ids.a, inst: "a" };
     expect(await heartbeat(other.c, "static", 1, other.id, other.inst)).toBe(0);
 
     // Once more with JoinGroup v5, which has no skipAssignment: the leader is shown its old id,
@@ -269,7 +269,7 @@ describe("group coordinator", () => {
     const c = await member(t.bootstrap);
     const commit = (group: string, generation: number, memberId: string) =>
       c.request(Apis.OffsetCommit, 8, { groupId: group, generationIdOrMemberEpoch: generation, memberId, groupInstanceId: null, topics: [{ name: "kept", partitions: [{ partitionIndex: 0, committedOffset: 5, committedLeaderEpoch: -1, committedMetadata: null }] }] });
-    const committed = async (group: string) => (await c.request(Apis.OffsetFetch, 7, { groupId: group, topics: [{ name: "kept", partitionIndexes: [0] }], requireStable: false })).topics[0].partitions[0].committedOffset as number;
+    const committed = async (group: string) => (await c.request(Apis.OffsetFetch, 7, { groupId: group, topics: [{ name: "kept", partitionIndexes: [0] }], requireStable: false })).topics[0].partitions[0].committedOffset;
     await c.request(Apis.Metadata, 9, { topics: [{ name: "kept" }], allowAutoTopicCreation: true });
 
     const m = await member(t.bootstrap);
@@ -278,7 +278,7 @@ describe("group coordinator", () => {
     expect((await commit("active", joined.generationId, joined.memberId)).topics[0].partitions[0].errorCode).toBe(0);
     expect((await commit("idle", -1, "")).topics[0].partitions[0].errorCode).toBe(0);
 
-    const beating = setInterval(() => heartbeat(m, "active", joined.generationId, joined.memberId).catch(() => undefined), 300);
+    const beating = setInterval(() => void heartbeat(m, "active", joined.generationId, joined.memberId).catch(() => undefined), 300);
     await eventually(async () => ((await committed("idle")) === -1 ? true : undefined), 6000, "idle group's offsets to expire");
     expect(await committed("active")).toBe(5); // older than the retention, but the group has a member
     clearInterval(beating);

@@ -97,7 +97,7 @@ describe("Kafka protocol edge cases over a raw socket", () => {
     const c = await TestConnection.open(t.bootstrap);
     const byName = await c.request(Apis.Metadata, 12, { topics: [{ name: "edge" }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
     expect(byName.topics[0].errorCode).toBe(0);
-    const id = byName.topics[0].topicId as string;
+    const id = byName.topics[0].topicId;
     expect(id).not.toBe("00000000-0000-0000-0000-000000000000");
     expect(byName.topics[0].partitions[0].leaderEpoch).toBe(0);
     const byId = await c.request(Apis.Metadata, 12, { topics: [{ topicId: id, name: null }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });

@@ -144,7 +144,7 @@ export class PartitionLog {
     rmSync(join(this.dir, CLEAN), { force: true });
     let cp: Checkpoint | undefined;
     try {
-      cp = JSON.parse(readFileSync(join(this.dir, CHECKPOINT), "utf8"));
+      cp = JSON.parse(readFileSync(join(this.dir, CHECKPOINT), "utf8")) as Checkpoint;
     } catch {
       cp = undefined;
     }

@@ -259,12 +259,12 @@ function walkRecordKeysAndTimes(buf: Buffer, pos: number, fn: (index: number, ti
   try {
     let p = 0;
     for (let i = 0; i < header.recordCount; i++) {
-      let len, tsDelta, keyLength;
+      let len, tsDelta;
       [len, p] = readVarint(data, p);
       const end = p + len;
       [tsDelta, p] = readVarint(data, p + 1); // after the record's attributes byte
       [, p] = readVarint(data, p); // offset delta
-      [keyLength] = readVarint(data, p);
+      const [keyLength] = readVarint(data, p);
       if (end > data.length) throw new RangeError(`record ${i} claims ${len} bytes past the batch's end`);
       fn(i, tsDelta, keyLength);
       p = end;
