@@ -4,6 +4,7 @@ import { Apis } from "../../kafka/messages";
 import { encodeRecordBatch, MAX_TIMESTAMP, rewriteCrc } from "../../kafka/records/batch";
 import { captureLogs, kcat, startTestBroker } from "./harness";
 import { TestConnection } from "./test-connection";
+import { ErrorCode } from "../../kafka/errors";
 
 /** Defects that real clients (librdkafka, Go and Java clients, monitoring tools) ran into. */
 describe("protocol correctness found by real clients", () => {
@@ -87,7 +88,7 @@ describe("protocol correctness found by real clients", () => {
       expect(described.results[0].configs[0]).toMatchObject({ name: "message.format.version", value: "3.0-IV1", isDefault: false });
       expect(described.results[0].configs[0].documentation).toMatch(/ignored/i);
       const bad = await createTopic("bad-format", { "message.format.version": "not-a-version" });
-      expect(bad.errorCode).toBe(40); // INVALID_CONFIG: the value is still checked
+      expect(bad.errorCode).toBe(ErrorCode.INVALID_CONFIG); // the value is still checked
     } finally {
       await admin.disconnect();
     }
@@ -159,7 +160,7 @@ describe("SASL PLAIN authorization id", () => {
   };
 
   it("refuses an authzid other than the user, and accepts none or the user's own", async () => {
-    expect(await plain("bob\u0000alice\u0000alice-pw")).toBe(58); // SASL_AUTHENTICATION_FAILED
+    expect(await plain("bob\u0000alice\u0000alice-pw")).toBe(ErrorCode.SASL_AUTHENTICATION_FAILED);
     expect(await plain("alice\u0000alice\u0000alice-pw")).toBe(0);
     expect(await plain("\u0000alice\u0000alice-pw")).toBe(0);
   });

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Apis } from "../../kafka/messages";
 import { eventually, startTestBroker } from "./harness";
 import { TestConnection } from "./test-connection";
+import { ErrorCode } from "../../kafka/errors";
 
 /**
  * The classic group protocol, one behaviour per test, driven over raw sockets so each step
@@ -70,7 +71,7 @@ describe("group coordinator", () => {
     const leader = ra.leader === ra.memberId ? ra : rb;
     expect(leader.members.map((m) => m.metadata.toString()).sort()).toEqual(["roundrobin", "roundrobin"]);
     // A member with no protocol in common is refused, and so is a SyncGroup naming another protocol.
-    expect((await join(c, "delayed", { protocols: ["sticky"] })).errorCode).toBe(23); // INCONSISTENT_GROUP_PROTOCOL
+    expect((await join(c, "delayed", { protocols: ["sticky"] })).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     const wrong = await a.request(Apis.SyncGroup, 5, { groupId: "delayed", generationId: 1, memberId: ra.memberId, groupInstanceId: null, protocolType: "consumer", protocolName: "range", assignments: [] });
     expect(wrong.errorCode).toBe(23);
   });
@@ -82,7 +83,7 @@ describe("group coordinator", () => {
     await sync(a, "pending", ra.generationId, ra.memberId);
     const body = (memberId: string) => ({ groupId: "pending", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId, groupInstanceId: null, protocolType: "consumer", protocols: [{ name: "range", metadata: Buffer.from("range") }] });
     const first = await b.request(Apis.JoinGroup, 5, body(""));
-    expect(first.errorCode).toBe(79); // MEMBER_ID_REQUIRED: b now holds an id but has not joined yet
+    expect(first.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED); // b now holds an id but has not joined yet
     const jc = join(c, "pending");
     await eventually(async () => ((await heartbeat(a, "pending", ra.generationId, ra.memberId)) === 27 ? true : undefined), 5000, "a told to rejoin");
     let done = false;
@@ -113,7 +114,7 @@ describe("group coordinator", () => {
     const ra2 = await join(a, "sessions", { memberId: ra.memberId, sessionTimeoutMs: 1000 });
     expect(ra2.generationId).toBe(2);
     expect(ra2.members.map((m) => m.memberId)).toEqual([ra.memberId]);
-    expect(await heartbeat(b, "sessions", 1, rb.memberId)).toBe(25); // UNKNOWN_MEMBER_ID
+    expect(await heartbeat(b, "sessions", 1, rb.memberId)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
   it("expires a static member when its session timeout ends, so DeleteGroups right after it succeeds", async () => {
@@ -171,7 +172,7 @@ describe("group coordinator", () => {
     expect([ra2.generationId, rc.generationId]).toEqual([2, 2]);
     const leader = ra2.leader === ra2.memberId ? ra2 : rc;
     expect(leader.members.map((m) => m.memberId).sort()).toEqual([ra.memberId, rc.memberId].sort());
-    expect(await heartbeat(b, "slow", 1, rb.memberId)).toBe(25); // UNKNOWN_MEMBER_ID: b was removed
+    expect(await heartbeat(b, "slow", 1, rb.memberId)).toBe(ErrorCode.UNKNOWN_MEMBER_ID); // b was removed
   });
 
   it("lets a static member (group.instance.id) restart without a rebalance and keep its assignment, fencing the old incarnation", async () => {
@@ -197,7 +198,7 @@ describe("group coordinator", () => {
     expect(synced.assignment.toString()).toBe("parts-of-b");
     // No rebalance for a; the old b is fenced.
     expect(await heartbeat(a, "static", 1, ids.a, "a")).toBe(0);
-    expect(await heartbeat(b, "static", 1, ids.b, "b")).toBe(82); // FENCED_INSTANCE_ID
+    expect(await heartbeat(b, "static", 1, ids.b, "b")).toBe(ErrorCode.FENCED_INSTANCE_ID);
     const described = await a.request(Apis.DescribeGroups, 4, { groups: ["static"], includeAuthorizedOperations: false });
     expect(described.groups[0].groupState).toBe("Stable");
     expect(described.groups[0].members.map((m) => m.groupInstanceId).sort()).toEqual(["a", "b"]);
@@ -260,7 +261,7 @@ describe("group coordinator", () => {
     const joined = await join(m, "assigned");
     await sync(m, "assigned", joined.generationId, joined.memberId);
     const refused = await c.request(Apis.OffsetCommit, 8, { groupId: "assigned", generationIdOrMemberEpoch: -1, memberId: "", groupInstanceId: null, topics: [{ name: "manual", partitions: [{ partitionIndex: 0, committedOffset: 9, committedLeaderEpoch: -1, committedMetadata: null }] }] });
-    expect(refused.topics[0].partitions[0].errorCode).toBe(25); // UNKNOWN_MEMBER_ID
+    expect(refused.topics[0].partitions[0].errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     await admin.disconnect();
   });
 

@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { KafkaError } from "../errors";
 import { decodeRecordBatch, encodeRecordBatch, HEADER_SIZE, LEADER_EPOCH, LOG_OVERHEAD, retainRecords, rewriteCrc, validateBatch } from "./batch";
+import { ErrorCode } from "../errors";
 
 const require = createRequire(import.meta.url);
 // kafkajs's own encoders (internals it ships without types): the reference for bytes the format fixes.
@@ -74,15 +75,15 @@ describe("RecordBatch v2", () => {
     };
     const crc = Buffer.from(good);
     crc[crc.length - 3] ^= 1;
-    expect(code(crc)).toBe(2); // CORRUPT_MESSAGE
+    expect(code(crc)).toBe(ErrorCode.CORRUPT_MESSAGE);
     const magic = Buffer.from(good);
     magic[16] = 1;
-    expect(code(magic)).toBe(43); // UNSUPPORTED_FOR_MESSAGE_FORMAT
+    expect(code(magic)).toBe(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT);
     const length = Buffer.from(good);
     length.writeInt32BE(good.length * 10, 8);
     expect(code(length)).toBe(2);
     expect(code(good.subarray(0, 30))).toBe(2);
-    expect(code(good, 100)).toBe(10); // MESSAGE_TOO_LARGE
+    expect(code(good, 100)).toBe(ErrorCode.MESSAGE_TOO_LARGE);
   });
 });
 
