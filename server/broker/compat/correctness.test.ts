@@ -113,10 +113,10 @@ describe("protocol correctness found by real clients", () => {
     const logs = captureLogs();
     try {
       const old = await TestConnection.open(t.bootstrap);
-      // Produce v2 (advertised, not served): api 0, v2, correlation 1, client id "raw-client".
-      await expect(old.sendRaw(Buffer.concat([Buffer.from([0, 0, 0, 2, 0, 0, 0, 1, 0, 10]), Buffer.from("raw-client"), Buffer.from([0, 1, 0, 0, 0x13, 0x88, 0, 0, 0, 0])]))).rejects.toThrow(/connection closed/);
+      // Produce v2 (advertised, not served): api 0, v2, correlation 1, client id "old-client".
+      await expect(old.sendRaw(Buffer.concat([Buffer.from([0, 0, 0, 2, 0, 0, 0, 1, 0, 10]), Buffer.from("old-client"), Buffer.from([0, 1, 0, 0, 0x13, 0x88, 0, 0, 0, 0])]))).rejects.toThrow(/connection closed/);
       const line = logs.lines.find((l) => l.msg.includes("not supported"));
-      expect(line).toMatchObject({ level: 40, clientId: "raw-client", api: "Produce", apiVersion: 2 });
+      expect(line).toMatchObject({ level: 40, clientId: "old-client", api: "Produce", apiVersion: 2 });
     } finally {
       logs.stop();
     }
