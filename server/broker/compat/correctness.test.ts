@@ -4,6 +4,7 @@ import { Apis } from "../../kafka/messages";
 import { encodeRecordBatch, MAX_TIMESTAMP, rewriteCrc } from "../../kafka/records/batch";
 import { captureLogs, kcat, startTestBroker } from "./harness";
 import { TestConnection } from "./test-connection";
+import { ErrorCode } from "../../kafka/errors";
 
 /** Defects that real clients (librdkafka, Go and Java clients, monitoring tools) ran into. */
 describe("protocol correctness found by real clients", () => {
@@ -87,7 +88,7 @@ describe("protocol correctness found by real clients", () => {
       expect(described.results[0].configs[0]).toMatchObject({ name: "message.format.version", value: "3.0-IV1", isDefault: false });
       expect(described.results[0].configs[0].documentation).toMatch(/ignored/i);
       const bad = await createTopic("bad-format", { "message.format.version": "not-a-version" });
-      expect(bad.errorCode).toBe(40); // INVALID_CONFIG: the value is still checked
+      expect(bad.errorCode).toBe(ErrorCode.INVALID_CONFIG); // the value is still checked
     } finally {
       await admin.disconnect();
     }
@@ -112,10 +113,10 @@ describe("protocol correctness found by real clients", () => {
     const logs = captureLogs();
     try {
       const old = await TestConnection.open(t.bootstrap);
-      // Produce v2 (advertised, not served): api 0, v2, correlation 1, client id "raw-client".
-      await expect(old.sendRaw(Buffer.concat([Buffer.from([0, 0, 0, 2, 0, 0, 0, 1, 0, 10]), Buffer.from("raw-client"), Buffer.from([0, 1, 0, 0, 0x13, 0x88, 0, 0, 0, 0])]))).rejects.toThrow(/connection closed/);
+      // Produce v2 (advertised, not served): api 0, v2, correlation 1, client id "old-client".
+      await expect(old.sendRaw(Buffer.concat([Buffer.from([0, 0, 0, 2, 0, 0, 0, 1, 0, 10]), Buffer.from("old-client"), Buffer.from([0, 1, 0, 0, 0x13, 0x88, 0, 0, 0, 0])]))).rejects.toThrow(/connection closed/);
       const line = logs.lines.find((l) => l.msg.includes("not supported"));
-      expect(line).toMatchObject({ level: 40, clientId: "raw-client", api: "Produce", apiVersion: 2 });
+      expect(line).toMatchObject({ level: 40, clientId: "old-client", api: "Produce", apiVersion: 2 });
     } finally {
       logs.stop();
     }
@@ -141,7 +142,7 @@ describe("SASL PLAIN authorization id", () => {
   };
 
   it("refuses an authzid other than the user, and accepts none or the user's own", async () => {
-    expect(await plain("bob\u0000alice\u0000alice-pw")).toBe(58); // SASL_AUTHENTICATION_FAILED
+    expect(await plain("bob\u0000alice\u0000alice-pw")).toBe(ErrorCode.SASL_AUTHENTICATION_FAILED);
     expect(await plain("alice\u0000alice\u0000alice-pw")).toBe(0);
     expect(await plain("\u0000alice\u0000alice-pw")).toBe(0);
   });

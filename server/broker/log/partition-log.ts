@@ -1,13 +1,15 @@
 import { existsSync, fsyncSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { DELETE_TO_HIGH_WATERMARK, ListOffsetsTimestamp, UNKNOWN_TIMESTAMP } from "../../kafka/constants";
 import { ErrorCode, KafkaError } from "../../kafka/errors";
 import { logger } from "../../log";
-import { ATTRIBUTES, BASE_OFFSET, BASE_TIMESTAMP, BATCH_LENGTH, CONTROL_BIT, decodeRecordBatch, HEADER_SIZE, keylessRecords, LAST_OFFSET_DELTA, LEADER_EPOCH, LOG_OVERHEAD, MAX_TIMESTAMP, PRODUCER_ID, readBatchHeader, RECORD_COUNT, repairMaxTimestamp, rewriteCrc, TRANSACTIONAL_BIT, validateBatch } from "../../kafka/records/batch";
+import { assignOffsets, ATTRIBUTES, BASE_OFFSET, BASE_TIMESTAMP, BATCH_LENGTH, CONTROL_BIT, decodeRecordBatch, HEADER_SIZE, keylessRecords, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAX_TIMESTAMP, PRODUCER_ID, readBatchHeader, RECORD_COUNT, repairMaxTimestamp, stampLogAppendTime, TRANSACTIONAL_BIT, validateBatch } from "../../kafka/records/batch";
 import { fsyncDirAsync, writeFileAtomic, writeFileAtomicAsync } from "./atomic";
 import { commitSwap, completeSwaps, discardCleaned } from "./cleaner-files";
 import type { LogSettings } from "./configs";
 import { FileHandles } from "./file-handles";
+import { StorageInvariantError } from "./invariants";
 import { ProducerStates, type ProducerEntry } from "./producer-state";
 import { Segment, SegmentRetiredError } from "./segment";
 import { isCommitMarker, TransactionIndex } from "./txn-index";
@@ -61,6 +63,8 @@ export class InvalidRecordsError extends KafkaError {
   static readonly RECORD_MESSAGE = "Compacted topic cannot accept a record without a key";
 }
 
+/** The only leader epoch a single broker's partitions have. */
+const PARTITION_LEADER_EPOCH = 0;
 const CHECKPOINT = "checkpoint.json";
 const CLEAN = ".clean-shutdown";
 
@@ -235,8 +239,17 @@ export class PartitionLog {
     return () => this.listeners.delete(fn);
   }
 
+  /** A broken storage invariant stops writes to this partition; returns the error to throw. */
+  private broken(err: StorageInvariantError): StorageInvariantError {
+    this.corruption ??= err.message;
+    log.error({ topic: this.topic, partition: this.partition, reason: err.message }, "storage invariant broken; refusing writes");
+    return err;
+  }
+
   private advanceHighWatermark(to: number): void {
     if (to <= this.highWatermark) return;
+    // Reads serve everything below the high watermark: past the log end they would serve bytes that are not there.
+    if (to > this.logEndOffset) throw this.broken(new StorageInvariantError(`the high watermark of ${this.topic}-${this.partition} would pass its log end (${to} > ${this.logEndOffset})`));
     this.highWatermark = to;
     for (const fn of this.listeners) fn();
   }
@@ -264,18 +277,13 @@ export class PartitionLog {
         const seen = this.producers.check(h.producerId, h.producerEpoch, h.baseSequence, lastSeq);
         if (seen.duplicate) {
           if (positions.length > 1) throw new KafkaError(ErrorCode.DUPLICATE_SEQUENCE_NUMBER, "a retried batch arrived together with new ones");
-          return { baseOffset: seen.duplicate.baseOffset, lastOffset: seen.duplicate.lastOffset, logAppendTime: s.logAppendTime ? now : -1, logStartOffset: this.logStartOffset };
+          return { baseOffset: seen.duplicate.baseOffset, lastOffset: seen.duplicate.lastOffset, logAppendTime: s.logAppendTime ? now : UNKNOWN_TIMESTAMP, logStartOffset: this.logStartOffset };
         }
         idempotent.push({ pid: h.producerId, epoch: h.producerEpoch, firstSeq: h.baseSequence, lastSeq, base: nextOffset, last: nextOffset + h.lastOffsetDelta });
       }
       // Pass 2 (same loop): assign offsets in place; only LogAppendTime changes CRC-covered bytes.
-      batches.writeBigInt64BE(BigInt(nextOffset), at + BASE_OFFSET);
-      batches.writeInt32BE(0, at + LEADER_EPOCH);
-      if (s.logAppendTime) {
-        batches.writeInt16BE(batches.readInt16BE(at + 21) | 0x08, at + 21);
-        batches.writeBigInt64BE(BigInt(now), at + MAX_TIMESTAMP);
-        rewriteCrc(batches, at, h.size);
-      }
+      assignOffsets(batches, at, nextOffset, PARTITION_LEADER_EPOCH);
+      if (s.logAppendTime) stampLogAppendTime(batches, at, h.size, now);
       if (first < 0) first = nextOffset;
       lastOffset = nextOffset + h.lastOffsetDelta;
       nextOffset = lastOffset + 1;
@@ -288,19 +296,24 @@ export class PartitionLog {
       seg = this.active;
       filePos = seg.append(batches);
     } catch (err) {
+      if (err instanceof StorageInvariantError) throw this.broken(err);
       const code = (err as NodeJS.ErrnoException).code;
       throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, code === "ENOSPC" ? "disk full: nothing was appended; free space and retry" : `write failed (${code ?? (err as Error).message}); nothing was appended`);
     }
-    for (const at of positions) {
-      const size = batches.readInt32BE(at + BATCH_LENGTH) + LOG_OVERHEAD;
-      const base = Number(batches.readBigInt64BE(at + BASE_OFFSET));
-      seg.track(base, base + batches.readInt32BE(at + LAST_OFFSET_DELTA), Number(batches.readBigInt64BE(at + MAX_TIMESTAMP)), filePos + at, size, s.indexIntervalBytes);
+    try {
+      for (const at of positions) {
+        const size = batches.readInt32BE(at + BATCH_LENGTH) + LOG_OVERHEAD;
+        const base = Number(batches.readBigInt64BE(at + BASE_OFFSET));
+        seg.track(base, base + batches.readInt32BE(at + LAST_OFFSET_DELTA), Number(batches.readBigInt64BE(at + MAX_TIMESTAMP)), filePos + at, size, s.indexIntervalBytes);
+      }
+    } catch (err) {
+      throw err instanceof StorageInvariantError ? this.broken(err) : err;
     }
     for (const b of idempotent) this.producers.record(b.pid, b.epoch, { firstSeq: b.firstSeq, lastSeq: b.lastSeq, baseOffset: b.base, lastOffset: b.last });
     for (const at of positions) this.trackTransaction(batches, at, seg.baseOffset);
 
     this.unflushed += records;
-    const result = { baseOffset: first, lastOffset, logAppendTime: s.logAppendTime ? now : -1, logStartOffset: this.logStartOffset };
+    const result = { baseOffset: first, lastOffset, logAppendTime: s.logAppendTime ? now : UNKNOWN_TIMESTAMP, logStartOffset: this.logStartOffset };
     if (this.durable) {
       await this.flush();
     } else {
@@ -362,7 +375,7 @@ export class PartitionLog {
       if (attributes & TRANSACTIONAL_BIT && Number(batches.readBigInt64BE(pos + PRODUCER_ID)) < 0) throw new KafkaError(ErrorCode.INVALID_RECORD, "a transactional batch needs the producer id InitProducerId gave");
       if (!s.logAppendTime) {
         const max = Number(batches.readBigInt64BE(pos + MAX_TIMESTAMP));
-        if (max === -1 || max < Number(batches.readBigInt64BE(pos + BASE_TIMESTAMP))) repairMaxTimestamp(batches, pos);
+        if (max === UNKNOWN_TIMESTAMP || max < Number(batches.readBigInt64BE(pos + BASE_TIMESTAMP))) repairMaxTimestamp(batches, pos);
       }
       if (s.compact && !readBatchHeader(batches, pos).control) for (const i of keylessRecords(batches, pos)) keyless.push(records + i);
       positions.push(pos);
@@ -557,8 +570,8 @@ export class PartitionLog {
     const points = this.segments.map((seg) => ({ offset: Math.max(seg.baseOffset, this.logStartOffset), time: seg.maxTimestamp >= 0 ? seg.maxTimestamp : seg.createdAt }));
     if (this.active.size > 0) points.push({ offset: this.highWatermark, time: this.clock() });
     let from = points.length - 1;
-    if (ts === -2) from = 0;
-    else if (ts !== -1) while (from >= 0 && points[from].time > ts) from--;
+    if (ts === ListOffsetsTimestamp.EARLIEST) from = 0;
+    else if (ts !== ListOffsetsTimestamp.LATEST) while (from >= 0 && points[from].time > ts) from--;
     const out: number[] = [];
     for (let i = from; i >= 0 && out.length < max; i--) out.push(points[i].offset);
     return out;
@@ -566,7 +579,7 @@ export class PartitionLog {
 
   /** DeleteRecords: moves the log start offset; whole segments below it are deleted. */
   deleteRecordsBefore(offset: number): number {
-    const target = offset === -1 ? this.highWatermark : offset;
+    const target = offset === DELETE_TO_HIGH_WATERMARK ? this.highWatermark : offset;
     if (target < 0 || target > this.highWatermark) throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `cannot delete records before ${offset}: the high watermark is ${this.highWatermark}`);
     if (target > this.logStartOffset) {
       this.logStartOffset = target;
@@ -659,9 +672,10 @@ export class PartitionLog {
   async close(): Promise<void> {
     await this.flush();
     // A partition never written to has nothing to keep: recovery of an empty directory is free,
-    // and a broker with tens of thousands of fresh partitions stops in moments.
-    if (this.segments.length === 1 && this.active.size === 0 && this.logStartOffset === 0 && this.producers.producers.size === 0 && this.txns.ongoing.size === 0) {
-      this.active.close();
+    // and a broker with tens of thousands of fresh partitions stops in moments. One found corrupt
+    // is not marked clean, so the next start validates its files again instead of trusting them.
+    if (this.corruption || (this.segments.length === 1 && this.active.size === 0 && this.logStartOffset === 0 && this.producers.producers.size === 0 && this.txns.ongoing.size === 0)) {
+      for (const seg of this.segments) seg.close();
       this.listeners.clear();
       return;
     }
