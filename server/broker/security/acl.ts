@@ -94,19 +94,20 @@ export function filterMatches(f: AclFilter, acl: Acl): boolean {
   }
 }
 
-const known = (codes: object, v: number) => Object.values(codes).includes(v);
+/** Is v one of the codes of a Kafka enumeration (AclOperation, PatternType, …)? */
+export const isCode = (codes: Record<string, number>, v: number) => Object.values(codes).includes(v);
 
 /** Throws INVALID_REQUEST, with the reason, for an ACL Kafka would not store. */
 export function validateAcl(acl: Acl): void {
   const bad = (why: string) => new KafkaError(ErrorCode.INVALID_REQUEST, why);
-  if (!known(AclResourceType, acl.resourceType) || acl.resourceType === AclResourceType.ANY || acl.resourceType === AclResourceType.UNKNOWN) throw bad(`resource type ${acl.resourceType} is not one an ACL can name (2 topic, 3 group, 4 cluster, 5 transactional id)`);
+  if (!isCode(AclResourceType, acl.resourceType) || acl.resourceType === AclResourceType.ANY || acl.resourceType === AclResourceType.UNKNOWN) throw bad(`resource type ${acl.resourceType} is not one an ACL can name (2 topic, 3 group, 4 cluster, 5 transactional id)`);
   if (!(acl.resourceType in SUPPORTED_OPERATIONS)) throw bad(`ACLs on resource type ${acl.resourceType} are not supported by this broker`);
   if (acl.patternType !== PatternType.LITERAL && acl.patternType !== PatternType.PREFIXED) throw bad(`pattern type ${acl.patternType} is not one an ACL can have (3 literal, 4 prefixed)`);
   if (acl.resourceName === "") throw bad("the resource name is empty");
   if (acl.resourceType === AclResourceType.CLUSTER && acl.resourceName !== CLUSTER_NAME) throw bad(`the cluster resource is named ${CLUSTER_NAME}, not '${acl.resourceName}'`);
   if (!/^User:.+$/.test(acl.principal)) throw bad(`principal '${acl.principal}' must be User:<name> or User:*`);
   if (acl.host === "") throw bad("the host is empty; use * for any host");
-  if (!known(AclOperation, acl.operation) || acl.operation === AclOperation.ANY || acl.operation === AclOperation.UNKNOWN) throw bad(`operation ${acl.operation} is not one an ACL can grant`);
+  if (!isCode(AclOperation, acl.operation) || acl.operation === AclOperation.ANY || acl.operation === AclOperation.UNKNOWN) throw bad(`operation ${acl.operation} is not one an ACL can grant`);
   if (acl.operation !== AclOperation.ALL && !SUPPORTED_OPERATIONS[acl.resourceType].includes(acl.operation)) throw bad(`operation ${operationName(acl.operation)} does not apply to resource type ${resourceTypeName(acl.resourceType)}`);
   if (acl.permission !== AclPermissionType.ALLOW && acl.permission !== AclPermissionType.DENY) throw bad(`permission ${acl.permission} must be 2 deny or 3 allow`);
 }

@@ -16,6 +16,8 @@ export interface SecurityState {
   /** By user name, then mechanism name (SCRAM-SHA-256, SCRAM-SHA-512). */
   scram: Record<string, Record<string, StoredScramCredential>>;
   quotas: QuotaEntry[];
+  /** `--sasl-users` has been turned into credentials once; from then on they are managed over the protocol. */
+  seeded: boolean;
 }
 
 export interface SecurityStore {
@@ -25,8 +27,6 @@ export interface SecurityStore {
   update(change: (s: SecurityState) => SecurityState): Promise<void>;
   /** Called after every change, local or (in a cluster) made elsewhere. */
   onChange(listener: (s: SecurityState) => void): void;
-  /** Whether the store had no state yet when it was opened: `--sasl-users` seeds only then. */
-  readonly fresh: boolean;
 }
 
 interface StoredFile extends SecurityState {
@@ -42,22 +42,23 @@ export class FileSecurityStore implements SecurityStore {
   private current: SecurityState;
   private listeners: ((s: SecurityState) => void)[] = [];
   private writing: Promise<void> = Promise.resolve();
-  readonly fresh: boolean;
 
-  private constructor(private path: string) {
-    this.fresh = !existsSync(path);
-    if (this.fresh) {
-      this.current = { acls: [], scram: {}, quotas: [] };
-    } else {
-      const parsed = JSON.parse(readFileSync(path, "utf8")) as StoredFile;
-      this.current = { acls: parsed.acls, scram: parsed.scram, quotas: parsed.quotas };
-    }
+  private constructor(
+    private path: string,
+    state: SecurityState,
+  ) {
+    this.current = state;
   }
 
   static open(dataDir: string): FileSecurityStore {
     mkdirSync(dataDir, { recursive: true });
-    const store = new FileSecurityStore(join(dataDir, "security.json"));
-    if (store.fresh) writeFileAtomic(store.path, store.serialize(store.current));
+    const path = join(dataDir, "security.json");
+    if (existsSync(path)) {
+      const { acls, scram, quotas, seeded } = JSON.parse(readFileSync(path, "utf8")) as StoredFile;
+      return new FileSecurityStore(path, { acls, scram, quotas, seeded });
+    }
+    const store = new FileSecurityStore(path, { acls: [], scram: {}, quotas: [], seeded: false });
+    writeFileAtomic(path, store.serialize(store.current));
     return store;
   }
 
