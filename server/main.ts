@@ -95,6 +95,7 @@ export async function startBroker(config: Config): Promise<Broker> {
       maxConnections: config.maxConnections,
       offsetsRetentionMs: config.offsetsRetentionMinutes * 60_000,
       sasl: config.saslMechanisms.length ? { mechanisms: config.saslMechanisms, users: config.saslUsers ?? {} } : undefined,
+      security: { authorizer: config.authorizer, superUsers: config.superUsers, allowEveryoneIfNoAclFound: config.allowEveryoneIfNoAclFound },
     });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

@@ -10,6 +10,7 @@ import { ApiKey, type ApiSpec } from "../kafka/messages";
 import { RequestMemoryPool } from "./protocol/request-memory";
 import { SaslAuthenticator, SaslUsers, type Mechanism } from "./protocol/sasl";
 import { logger } from "../log";
+import type { SecurityOptions } from "./security/security";
 import { metrics } from "../metrics/registry";
 
 const log = logger("broker");
@@ -48,6 +49,8 @@ export interface BrokerOptions {
   /** Partitions over all topics; creating more is refused with POLICY_VIOLATION. */
   maxPartitions?: number;
   topicDefaults?: TopicConfigs;
+  /** The authorizer, super users and allow.everyone.if.no.acl.found; ACLs, credentials and quotas live in the data dir. */
+  security?: SecurityOptions;
 }
 
 type Body = Record<string, any>;
