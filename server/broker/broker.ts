@@ -8,7 +8,9 @@ import { brokerHandlers } from "./handlers";
 import type { HandlerRegistry } from "./handlers/registry";
 import { Connection } from "./protocol/connection";
 import { RequestMemoryPool } from "./protocol/request-memory";
-import { SaslAuthenticator, SaslUsers, type Mechanism } from "./protocol/sasl";
+import { SaslAuthenticator, type Mechanism } from "./protocol/sasl";
+import { BrokerSecurity } from "./security/security";
+import { FileSecurityStore } from "./security/store";
 import { logger } from "../log";
 import type { SecurityOptions } from "./security/security";
 import { metrics } from "../metrics/registry";
@@ -89,7 +91,6 @@ function requestMemoryOf(opts: BrokerOptions): number {
 export class Broker {
   private connections = new Set<Connection>();
   private readonly handlers: HandlerRegistry;
-  private saslUsers: SaslUsers | undefined;
   private readonly requestMemory: RequestMemoryPool;
   readonly internalCredential: InternalCredential | undefined;
 
@@ -97,6 +98,7 @@ export class Broker {
     private server: Server,
     readonly logs: LogManager,
     readonly groups: GroupCoordinator,
+    readonly security: BrokerSecurity,
     private opts: BrokerOptions,
     requestMemoryBytes: number,
   ) {
@@ -108,10 +110,10 @@ export class Broker {
       advertisedPort: () => this.advertisedPort,
       autoCreateTopics: opts.autoCreateTopics ?? true,
       numPartitions: opts.numPartitions ?? 1,
-    });
+    }, security);
     if (opts.sasl?.mechanisms.length) {
       const internal = (this.internalCredential = internalCredential(opts.sasl.mechanisms));
-      this.saslUsers = new SaslUsers({ ...opts.sasl.users, [internal.username]: internal.password });
+      security.addInternalUser(internal);
     }
     this.requestMemory = new RequestMemoryPool(requestMemoryBytes);
     // Gauges read this broker's state; a broker started after another in the same process replaces them.
@@ -134,8 +136,16 @@ export class Broker {
       await logs.close();
       throw err;
     }
+    let security: BrokerSecurity;
+    try {
+      security = await BrokerSecurity.open(FileSecurityStore.open(opts.dataDir), { authorizer: "none", ...opts.security, seedUsers: opts.sasl?.users });
+    } catch (err) {
+      groups.close();
+      await logs.close();
+      throw err;
+    }
     const server = createServer();
-    const broker = new Broker(server, logs, groups, opts, requestMemoryBytes);
+    const broker = new Broker(server, logs, groups, security, opts, requestMemoryBytes);
     server.on("connection", (s) => broker.accept(s));
     try {
       await new Promise<void>((resolve, reject) => {
@@ -150,7 +160,7 @@ export class Broker {
       await logs.close();
       throw err;
     }
-    log.info({ bootstrap: broker.bootstrap, dataDir: opts.dataDir, sasl: opts.sasl?.mechanisms ?? [] }, "broker listening");
+    log.info({ bootstrap: broker.bootstrap, dataDir: opts.dataDir, sasl: opts.sasl?.mechanisms ?? [], authorizer: opts.security?.authorizer ?? "none" }, "broker listening");
     return broker;
   }
 
@@ -179,7 +189,7 @@ export class Broker {
       return;
     }
     connectionsTotal.inc();
-    const sasl = this.saslUsers && new SaslAuthenticator(this.opts.sasl!.mechanisms, this.saslUsers);
+    const sasl = this.opts.sasl?.mechanisms.length ? new SaslAuthenticator(this.opts.sasl.mechanisms, this.security) : undefined;
     const conn: Connection = new Connection(
       socket,
       this.handlers,

@@ -37,7 +37,7 @@ const records = () => encodeRecordBatch([{ key: null, value: Buffer.from("v") }]
 const topicCode = <R extends { errorCode: number }>(list: { partitions: readonly R[] }[]) => list[0].partitions[0].errorCode;
 
 const CASES: { [N in ApiName]?: Case<N> } = {
-  Produce: { api: "Produce", version: 7, body: () => ({ acks: 1, timeoutMs: 5000, topicData: [{ name: "t", partitionData: [{ index: 0, records: records() }] }] }), code: (r) => r.responses[0].partitionResponses[0].errorCode, refused: T, needs: [[Op.WRITE, Type.TOPIC, "t"]], served: [0] },
+  Produce: { api: "Produce", version: 7, body: () => ({ transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: "t", partitionData: [{ index: 0, records: records() }] }] }), code: (r) => r.responses[0].partitionResponses[0].errorCode, refused: T, needs: [[Op.WRITE, Type.TOPIC, "t"]], served: [0] },
   Fetch: { api: "Fetch", version: 11, body: () => ({ maxWaitMs: 0, minBytes: 0, isolationLevel: 0, topics: [{ topic: "t", partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1024 }] }] }), code: (r) => topicCode(r.responses), refused: T, needs: [[Op.READ, Type.TOPIC, "t"]], served: [0] },
   ListOffsets: { api: "ListOffsets", version: 5, body: () => ({ replicaId: -1, topics: [{ name: "t", partitions: [{ partitionIndex: 0, timestamp: -1 }] }] }), code: (r) => topicCode(r.topics), refused: T, needs: [[Op.DESCRIBE, Type.TOPIC, "t"]], served: [0] },
   Metadata: { api: "Metadata", version: 9, body: () => ({ topics: [{ name: "t" }], allowAutoTopicCreation: false }), code: (r) => r.topics[0].errorCode, refused: T, needs: [[Op.DESCRIBE, Type.TOPIC, "t"]], served: [0] },

@@ -144,6 +144,11 @@ export class QuotaManager {
 
   constructor(private entries: () => readonly QuotaEntry[]) {}
 
+  /** Whether any quota is set: without one, requests are not counted at all. */
+  get any(): boolean {
+    return this.entries().length > 0;
+  }
+
   /**
    * Records `value` (bytes, or ms of handling time) against the client's quota of `key` and
    * returns how long to throttle it, 0 when within its quota or when it has none.
