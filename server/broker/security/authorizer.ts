@@ -33,6 +33,8 @@ export const ALLOW_ALL: Authorizer = {
   authorizeAny: () => true,
 };
 
+const MAX_CACHED_DECISIONS = 100_000;
+
 const bits = (ops: readonly number[]) => ops.reduce((set, op) => set | (1 << op), 0);
 
 /** ACLs by resource type: literal ones by name (the * wildcard among them), prefixed ones in a list. */
@@ -51,6 +53,8 @@ interface Index {
 export class AclAuthorizer implements Authorizer {
   readonly enabled = true;
   private index = new Map<number, Index>();
+  /** Decisions since the ACLs last changed: Metadata asks about every topic on every request. */
+  private decisions = new Map<string, boolean>();
   private superUsers: Set<string>;
 
   constructor(
@@ -67,6 +71,7 @@ export class AclAuthorizer implements Authorizer {
   }
 
   setAcls(acls: readonly Acl[]): void {
+    this.decisions = new Map();
     const index = new Map<number, Index>();
     for (const acl of acls) {
       let i = index.get(acl.resourceType);
@@ -92,7 +97,14 @@ export class AclAuthorizer implements Authorizer {
 
   authorize(ctx: RequestContext, operation: number, resource: Resource): boolean {
     if (this.superUsers.has(ctx.principal)) return true;
-    return this.decide(ctx, operation, this.covering(resource));
+    const key = `${ctx.principal}\u0000${ctx.host}\u0000${operation}\u0000${resource.type}\u0000${resource.name}`;
+    const known = this.decisions.get(key);
+    if (known !== undefined) return known;
+    const allowed = this.decide(ctx, operation, this.covering(resource));
+    // Bounded: names come from clients, and a full cache starts over rather than grow.
+    if (this.decisions.size >= MAX_CACHED_DECISIONS) this.decisions.clear();
+    this.decisions.set(key, allowed);
+    return allowed;
   }
 
   private decide(ctx: RequestContext, operation: number, acls: readonly Acl[]): boolean {
