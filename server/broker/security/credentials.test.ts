@@ -69,6 +69,21 @@ describe("SCRAM credentials through the admin API", () => {
     again.close();
   });
 
+  it("makes the broker's internal user a super user that is never stored", async () => {
+    const b = await startTestBroker({ sasl, security });
+    try {
+      const internal = b.broker.internalCredential!;
+      const conn = await userConnection(b.bootstrap, internal.username, internal.password, internal.mechanism);
+      const res = await call(conn, Apis.DescribeUserScramCredentials, 0, { users: null });
+      expect(res.errorCode).toBe(0);
+      expect(res.results.map((r) => r.user)).toEqual(["admin"]);
+      conn.close();
+      expect(readFileSync(join(b.dataDir, "security.json"), "utf8")).not.toContain(internal.username);
+    } finally {
+      await b.stop();
+    }
+  });
+
   it("answers the ACL APIs with SECURITY_DISABLED without an authorizer, and serves the rest", async () => {
     const open = await startTestBroker({ sasl, security: { authorizer: "none" } });
     try {
