@@ -181,7 +181,7 @@ export function loadConfig(flags: Record<string, string | boolean | undefined>, 
     throw new ConfigError("--sasl-mechanisms is set but no --sasl-users (TRIBUTARY_SASL_USERS): nobody could authenticate");
   }
   if ((raw.queuedMaxRequestBytes as number) < (raw.socketRequestMaxBytes as number)) {
-    throw new ConfigError(`--queued-max-request-bytes ${raw.queuedMaxRequestBytes} is smaller than --socket-request-max-bytes ${raw.socketRequestMaxBytes}: the largest request accepted could never be read; raise the first or lower the second`);
+    throw new ConfigError(`--queued-max-request-bytes ${raw.queuedMaxRequestBytes as number} is smaller than --socket-request-max-bytes ${raw.socketRequestMaxBytes as number}: the largest request accepted could never be read; raise the first or lower the second`);
   }
   const kafkaPort = raw.kafkaPort as number;
   const bind = raw.bind as string;
@@ -199,7 +199,7 @@ export function describeOptions(keys: (keyof Options)[] = Object.keys(options) a
   return keys
     .map((k) => {
       const s = options[k] as OptionSpec<unknown>;
-      const def = s.defaultText ?? (s.default === undefined ? "unset" : String(s.default));
+      const def = s.defaultText ?? (s.default === undefined ? "unset" : typeof s.default === "string" ? s.default : JSON.stringify(s.default));
       return `  --${s.flag} <value>\n      ${s.describe}\n      env ${s.env ?? "-"}; default ${def}`;
     })
     .join("\n");
