@@ -111,6 +111,16 @@ describe("authorization of every API (raw protocol, SASL/SCRAM users)", () => {
     });
   }
 
+  it("Produce to a missing topic needs CREATE as well as WRITE, since the broker would create it", async () => {
+    await revokeAll(admin);
+    await grant(admin, "User:alice", [[Op.WRITE, Type.TOPIC, "fresh"]]);
+    const produce = () => call(alice, Apis.Produce, 7, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: "fresh", partitionData: [{ index: 0, records: records() }] }] });
+    expect((await produce()).responses[0].partitionResponses[0].errorCode).toBe(T);
+    await grant(admin, "User:alice", [[Op.CREATE, Type.TOPIC, "fresh"]]);
+    expect((await produce()).responses[0].partitionResponses[0].errorCode).toBe(0);
+    await revokeAll(admin);
+  });
+
   it("Metadata hides topics without DESCRIBE and says TOPIC_AUTHORIZATION_FAILED for unknown ones alike", async () => {
     await revokeAll(admin);
     await grant(admin, "User:alice", [[Op.READ, Type.TOPIC, "t"]]);

@@ -78,6 +78,8 @@ const unchanged = <T>(res: T): T => res;
 const replicaCheck = (replicaId: number): Requirement[] => (replicaId === CONSUMER_REPLICA_ID || replicaId < 0 ? [] : [cluster(Op.CLUSTER_ACTION)]);
 
 export const AUTHORIZATION: AuthorizationTable = {
+  // This broker auto-creates a topic produced to (auto.create.topics.enable), so a missing topic
+  // also needs what creating it takes.
   Produce: {
     require: (req) => (req.transactionalId === null ? [] : [{ grants: [{ operation: Op.WRITE, resource: txn(req.transactionalId) }], code: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED }]),
     refuse: (req, code) => ({ responses: req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => ({ index: p.index, errorCode: code, baseOffset: -1 })) })) }),
@@ -85,7 +87,7 @@ export const AUTHORIZATION: AuthorizationTable = {
       splitList(
         req,
         req.topicData,
-        (t) => access.may(Op.WRITE, topic(t.name)),
+        (t) => access.may(Op.WRITE, topic(t.name)) && (access.topicExists(t.name) || access.may(Op.CREATE, CLUSTER) || access.may(Op.CREATE, topic(t.name))),
         (topicData) => ({ ...req, topicData }),
         (t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => ({ index: p.index, errorCode: T_DENIED, baseOffset: -1 })) }),
         (res, refused) => ({ ...res, responses: [...res.responses, ...refused] }),
