@@ -13,6 +13,7 @@ import { BrokerSecurity } from "./security/security";
 import { FileSecurityStore } from "./security/store";
 import { logger } from "../log";
 import type { SecurityOptions } from "./security/security";
+import type { ClusterMember } from "../cluster/member";
 import { metrics } from "../metrics/registry";
 
 const log = logger("broker");
@@ -53,6 +54,8 @@ export interface BrokerOptions {
   topicDefaults?: TopicConfigs;
   /** The authorizer, super users and allow.everyone.if.no.acl.found; ACLs, credentials and quotas live in the data dir. */
   security?: SecurityOptions;
+  /** Cluster mode: the membership this broker joins once it listens, and answers metadata from. */
+  cluster?: ClusterMember;
 }
 
 /**
@@ -110,6 +113,7 @@ export class Broker {
       advertisedPort: () => this.advertisedPort,
       autoCreateTopics: opts.autoCreateTopics ?? true,
       numPartitions: opts.numPartitions ?? 1,
+      cluster: opts.cluster,
     }, security);
     if (opts.sasl?.mechanisms.length) {
       const internal = (this.internalCredential = internalCredential(opts.sasl.mechanisms));
@@ -155,7 +159,10 @@ export class Broker {
           resolve();
         });
       });
+      // Only a listening broker joins: the address it registers must already answer.
+      await opts.cluster?.join(logs, { host: opts.advertisedHost ?? opts.host, port: broker.advertisedPort });
     } catch (err) {
+      server.close();
       groups.close();
       await logs.close();
       throw err;
@@ -201,7 +208,13 @@ export class Broker {
     this.connections.add(conn);
   }
 
+  get cluster(): ClusterMember | undefined {
+    return this.opts.cluster;
+  }
+
   async close(): Promise<void> {
+    // Leave first, so the controller moves leaderships while this broker still answers.
+    await this.opts.cluster?.leave();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       for (const c of this.connections) c.close("broker shutting down");
