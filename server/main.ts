@@ -165,7 +165,7 @@ export async function startAll(config: Config): Promise<Running> {
     const broker = await startBroker(config);
     parts.push({ name: "broker", stop: () => broker.close() });
 
-    const agent = new AgentHost({ agent: "embedded", dataDir: join(config.dataDir, "agents") });
+    const agent = new AgentHost({ agent: "embedded", dataDir: join(config.dataDir, "agents"), localKafka: { bootstrap: broker.bootstrap, ...(broker.internalCredential ? { credential: broker.internalCredential } : {}) } });
     parts.push({ name: "embedded agent", stop: () => agent.close() });
     const fleet = new EmbeddedAgent(database.db, agent, version);
     await fleet.start();
