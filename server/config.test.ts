@@ -48,6 +48,14 @@ describe("config", () => {
     expect(() => loadConfig({}, { TRIBUTARY_SASL_USERS: "nopassword" })).toThrow(/TRIBUTARY_SASL_USERS \(hidden\)/);
   });
 
+  it("reads the authorizer, super users and allow.everyone.if.no.acl.found", () => {
+    expect(loadConfig({}, {})).toMatchObject({ authorizer: "none", superUsers: [], allowEveryoneIfNoAclFound: false });
+    const c = loadConfig({ authorizer: "acl", "allow-everyone-if-no-acl-found": "true" }, { TRIBUTARY_SUPER_USERS: "User:alice; User:bob" });
+    expect(c).toMatchObject({ authorizer: "acl", superUsers: ["User:alice", "User:bob"], allowEveryoneIfNoAclFound: true });
+    expect(() => loadConfig({ authorizer: "simple" }, {})).toThrow(/--authorizer "simple": must be none or acl/);
+    expect(() => loadConfig({ "super-users": "alice" }, {})).toThrow(/User:alice;User:bob/);
+  });
+
   it("takes the console's public URL and the proxies to trust, refusing what is not one", () => {
     expect(loadConfig({}, {})).toMatchObject({ publicUrl: undefined, trustedProxies: [] });
     const c = loadConfig({ "public-url": "https://Tributary.example.com/console/" }, { TRIBUTARY_TRUSTED_PROXIES: "127.0.0.1, 10.0.0.0/8,fd00::/8" });

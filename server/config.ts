@@ -118,7 +118,32 @@ export const options = {
       .transform((v) => Object.fromEntries(v.split(",").map((pair) => [pair.slice(0, pair.indexOf(":")), pair.slice(pair.indexOf(":") + 1)]))),
     secret: true,
     defaultText: "none",
-    describe: "Kafka client credentials for SASL, as user:password pairs separated by commas",
+    describe: "Kafka client users for SASL, as user:password pairs separated by commas; stored as SCRAM credentials at first start, then managed with AlterUserScramCredentials",
+  }),
+  authorizer: opt({
+    flag: "authorizer",
+    env: "TRIBUTARY_AUTHORIZER",
+    schema: z.enum(["none", "acl"], { message: "must be none or acl" }),
+    default: "none",
+    describe: "none lets every client do everything; acl checks Kafka's ACLs on every request (without SASL every client is User:ANONYMOUS)",
+  }),
+  superUsers: opt({
+    flag: "super-users",
+    env: "TRIBUTARY_SUPER_USERS",
+    schema: z
+      .string()
+      .transform((v) => v.split(";").map((p) => p.trim()).filter(Boolean))
+      .refine((list) => list.every((p) => /^User:.+$/.test(p)), "must be principals separated by semicolons, e.g. User:alice;User:bob"),
+    default: [],
+    defaultText: "none",
+    describe: "principals allowed everything whatever the ACLs say, separated by semicolons, e.g. User:admin;User:ops (Kafka's super.users)",
+  }),
+  allowEveryoneIfNoAclFound: opt({
+    flag: "allow-everyone-if-no-acl-found",
+    env: "TRIBUTARY_ALLOW_EVERYONE_IF_NO_ACL_FOUND",
+    schema: bool,
+    default: false,
+    describe: "with --authorizer acl, let everyone use a resource that no ACL names (Kafka's allow.everyone.if.no.acl.found)",
   }),
 } as const;
 
@@ -148,6 +173,9 @@ export interface Config {
   transactionMaxTimeoutMs: number;
   saslMechanisms: ("PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512")[];
   saslUsers?: Record<string, string>;
+  authorizer: "none" | "acl";
+  superUsers: string[];
+  allowEveryoneIfNoAclFound: boolean;
   nodeId?: number;
   rack?: string;
   defaultReplicationFactor?: number;

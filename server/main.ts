@@ -26,7 +26,7 @@ import { migrationsDir, projectRoot } from "./paths";
 /** A start-up failure a person can act on: printed as one line, exit code 1. */
 export class StartupError extends Error {}
 
-export const version: string = JSON.parse(readFileSync(join(projectRoot, "package.json"), "utf8")).version;
+export const version: string = (JSON.parse(readFileSync(join(projectRoot, "package.json"), "utf8")) as { version: string }).version;
 
 /** Something started that must be stopped on shutdown, in reverse order of starting. */
 interface Part {
@@ -110,6 +110,7 @@ export async function startBroker(config: Config): Promise<Broker> {
       offsetsRetentionMs: config.offsetsRetentionMinutes * 60_000,
       transactionMaxTimeoutMs: config.transactionMaxTimeoutMs,
       sasl: config.saslMechanisms.length ? { mechanisms: config.saslMechanisms, users: config.saslUsers ?? {} } : undefined,
+      security: { authorizer: config.authorizer, superUsers: config.superUsers, allowEveryoneIfNoAclFound: config.allowEveryoneIfNoAclFound },
       nodeId: config.nodeId,
       topicDefaults: { "min.insync.replicas": String(config.minInsyncReplicas), "unclean.leader.election.enable": String(config.uncleanLeaderElectionEnable) },
       cluster: clusterMember(config),
@@ -173,18 +174,18 @@ export async function startAll(config: Config): Promise<Running> {
 
     const sampler = new SeriesSampler(metrics);
     sampler.start();
-    parts.push({ name: "metrics", stop: async () => sampler.stop() });
+    parts.push({ name: "metrics", stop: () => Promise.resolve(sampler.stop()) });
 
     const clusters = new ClusterConnections(database.db, broker.bootstrap, broker.internalCredential);
     parts.push({ name: "cluster connections", stop: () => clusters.close() });
 
     const rollups = new MetricRollups(database.db, sampler);
     rollups.start();
-    parts.push({ name: "metric rollups", stop: async () => rollups.stop() });
+    parts.push({ name: "metric rollups", stop: () => Promise.resolve(rollups.stop()) });
 
     const lag = new LagSampler(clusters);
     lag.start();
-    parts.push({ name: "lag sampler", stop: async () => lag.stop() });
+    parts.push({ name: "lag sampler", stop: () => Promise.resolve(lag.stop()) });
 
     const services: Services = {
       database,

@@ -9,8 +9,11 @@ import { brokerHandlers } from "./handlers";
 import type { HandlerRegistry } from "./handlers/registry";
 import { Connection } from "./protocol/connection";
 import { RequestMemoryPool } from "./protocol/request-memory";
-import { SaslAuthenticator, SaslUsers, type Mechanism } from "./protocol/sasl";
+import { SaslAuthenticator, type Mechanism } from "./protocol/sasl";
+import { BrokerSecurity } from "./security/security";
+import { FileSecurityStore } from "./security/store";
 import { logger } from "../log";
+import type { SecurityOptions } from "./security/security";
 import type { ClusterMember } from "../cluster/member";
 import { metrics } from "../metrics/registry";
 
@@ -54,6 +57,8 @@ export interface BrokerOptions {
   transactionMaxTimeoutMs?: number;
   /** How often transactions open past their timeout are looked for and aborted. */
   transactionAbortIntervalMs?: number;
+  /** The authorizer, super users and allow.everyone.if.no.acl.found; ACLs, credentials and quotas live in the data dir. */
+  security?: SecurityOptions;
   /** Cluster mode: the membership this broker joins once it listens, and answers metadata from. */
   cluster?: ClusterMember;
 }
@@ -94,7 +99,6 @@ function requestMemoryOf(opts: BrokerOptions): number {
 export class Broker {
   private connections = new Set<Connection>();
   private readonly handlers: HandlerRegistry;
-  private saslUsers: SaslUsers | undefined;
   private readonly requestMemory: RequestMemoryPool;
   readonly internalCredential: InternalCredential | undefined;
 
@@ -103,6 +107,7 @@ export class Broker {
     readonly logs: LogManager,
     readonly groups: GroupCoordinator,
     readonly transactions: TransactionCoordinator,
+    readonly security: BrokerSecurity,
     private opts: BrokerOptions,
     requestMemoryBytes: number,
   ) {
@@ -116,10 +121,10 @@ export class Broker {
       autoCreateTopics: opts.autoCreateTopics ?? true,
       numPartitions: opts.numPartitions ?? 1,
       cluster: opts.cluster,
-    });
+    }, security);
     if (opts.sasl?.mechanisms.length) {
       const internal = (this.internalCredential = internalCredential(opts.sasl.mechanisms));
-      this.saslUsers = new SaslUsers({ ...opts.sasl.users, [internal.username]: internal.password });
+      security.addInternalUser(internal);
     }
     this.requestMemory = new RequestMemoryPool(requestMemoryBytes);
     // Gauges read this broker's state; a broker started after another in the same process replaces them.
@@ -152,8 +157,16 @@ export class Broker {
       await logs.close();
       throw err;
     }
+    let security: BrokerSecurity;
+    try {
+      security = await BrokerSecurity.open(FileSecurityStore.open(opts.dataDir), { authorizer: "none", ...opts.security, seedUsers: opts.sasl?.users });
+    } catch (err) {
+      groups.close();
+      await logs.close();
+      throw err;
+    }
     const server = createServer();
-    const broker = new Broker(server, logs, groups, transactions, opts, requestMemoryBytes);
+    const broker = new Broker(server, logs, groups, transactions, security, opts, requestMemoryBytes);
     server.on("connection", (s) => broker.accept(s));
     try {
       await new Promise<void>((resolve, reject) => {
@@ -172,7 +185,7 @@ export class Broker {
       await logs.close();
       throw err;
     }
-    log.info({ bootstrap: broker.bootstrap, dataDir: opts.dataDir, sasl: opts.sasl?.mechanisms ?? [] }, "broker listening");
+    log.info({ bootstrap: broker.bootstrap, dataDir: opts.dataDir, sasl: opts.sasl?.mechanisms ?? [], authorizer: opts.security?.authorizer ?? "none" }, "broker listening");
     return broker;
   }
 
@@ -201,7 +214,7 @@ export class Broker {
       return;
     }
     connectionsTotal.inc();
-    const sasl = this.saslUsers && new SaslAuthenticator(this.opts.sasl!.mechanisms, this.saslUsers);
+    const sasl = this.opts.sasl?.mechanisms.length ? new SaslAuthenticator(this.opts.sasl.mechanisms, this.security) : undefined;
     const conn: Connection = new Connection(
       socket,
       this.handlers,

@@ -124,3 +124,70 @@ export const NO_REPLICATION_FACTOR = -1;
 
 /** DeleteRecords' offset that means "up to the high watermark" (Kafka's DeleteRecordsRequest.HIGH_WATERMARK). */
 export const DELETE_TO_HIGH_WATERMARK = -1;
+/** The resource types of ACLs (Kafka's ResourceType); ANY only in filters. */
+export const AclResourceType = {
+  UNKNOWN: 0,
+  ANY: 1,
+  TOPIC: 2,
+  GROUP: 3,
+  /** The cluster itself; its one resource is named kafka-cluster. */
+  CLUSTER: 4,
+  TRANSACTIONAL_ID: 5,
+  DELEGATION_TOKEN: 6,
+  USER: 7,
+} as const;
+
+/** How an ACL's resource name matches (Kafka's PatternType); ANY and MATCH only in filters. */
+export const PatternType = {
+  UNKNOWN: 0,
+  /** Filters: any pattern type, with the exact name. */
+  ANY: 1,
+  /** Filters: every pattern that applies to the named resource (literal, wildcard and prefixes). */
+  MATCH: 2,
+  LITERAL: 3,
+  PREFIXED: 4,
+} as const;
+
+/** What an ACL allows or denies (Kafka's AclOperation); ANY only in filters. */
+export const AclOperation = {
+  UNKNOWN: 0,
+  ANY: 1,
+  ALL: 2,
+  READ: 3,
+  WRITE: 4,
+  CREATE: 5,
+  DELETE: 6,
+  ALTER: 7,
+  DESCRIBE: 8,
+  CLUSTER_ACTION: 9,
+  DESCRIBE_CONFIGS: 10,
+  ALTER_CONFIGS: 11,
+  IDEMPOTENT_WRITE: 12,
+  CREATE_TOKENS: 13,
+  DESCRIBE_TOKENS: 14,
+} as const;
+
+/** An ACL's permission (Kafka's AclPermissionType); ANY only in filters. */
+export const AclPermissionType = {
+  UNKNOWN: 0,
+  ANY: 1,
+  DENY: 2,
+  ALLOW: 3,
+} as const;
+
+/** The mechanisms of DescribeUserScramCredentials and AlterUserScramCredentials. */
+export const ScramMechanism = {
+  UNKNOWN: 0,
+  SCRAM_SHA_256: 1,
+  SCRAM_SHA_512: 2,
+} as const;
+
+/** DescribeClientQuotas' matchType. */
+export const QuotaMatchType = {
+  /** The entity with exactly the name given. */
+  EXACT: 0,
+  /** The default entity of the type. */
+  DEFAULT: 1,
+  /** Any entity of the type with a name (not the default). */
+  SPECIFIED: 2,
+} as const;

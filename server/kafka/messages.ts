@@ -511,6 +511,68 @@ topics []
     partitionIndex int32
     errorCode int16
 `),
+  api(29, "DescribeAcls", "0-3", "2+", `
+resourceTypeFilter int8 # The resource type to match: 1 any, 2 topic, 3 group, 4 cluster, 5 transactional id (see AclResourceType).
+resourceNameFilter string null # The resource name to match, or null for any.
+patternTypeFilter int8 1+ default=3 # How names match: 1 any, 2 match (what applies to the name), 3 literal, 4 prefixed (see PatternType).
+principalFilter string null # The principal to match, such as User:alice, or null for any.
+hostFilter string null # The host to match, or null for any.
+operation int8 # The operation to match, 1 any (see AclOperation).
+permissionType int8 # The permission to match: 1 any, 2 deny, 3 allow (see AclPermissionType).
+`, `
+throttleTimeMs int32 default=0 # How long the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+errorCode int16
+errorMessage string null default=null
+resources [] # Every resource pattern that has matching ACLs, with those ACLs.
+  resourceType int8
+  resourceName string
+  patternType int8 1+ default=3
+  acls []
+    principal string
+    host string
+    operation int8
+    permissionType int8
+`),
+  api(30, "CreateAcls", "0-3", "2+", `
+creations [] # The ACLs to create.
+  resourceType int8 # 2 topic, 3 group, 4 cluster, 5 transactional id (see AclResourceType).
+  resourceName string # The resource's name, or kafka-cluster for the cluster; * for every resource of the type.
+  resourcePatternType int8 1+ default=3 # 3 literal, 4 prefixed (see PatternType).
+  principal string # Whom the ACL is for: User:<name>, or User:* for everyone.
+  host string # The client address the ACL applies to, or * for any.
+  operation int8 # See AclOperation.
+  permissionType int8 # 2 deny, 3 allow (see AclPermissionType).
+`, `
+throttleTimeMs int32 default=0 # How long the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+results [] # One per creation, in order.
+  errorCode int16
+  errorMessage string null default=null
+`),
+  api(31, "DeleteAcls", "0-3", "2+", `
+filters [] # Every ACL matching one of these filters is deleted.
+  resourceTypeFilter int8 # See AclResourceType; 1 any.
+  resourceNameFilter string null # The resource name to match, or null for any.
+  patternTypeFilter int8 1+ default=3 # See PatternType; 1 any, 2 match.
+  principalFilter string null # The principal to match, or null for any.
+  hostFilter string null # The host to match, or null for any.
+  operation int8 # See AclOperation; 1 any.
+  permissionType int8 # See AclPermissionType; 1 any.
+`, `
+throttleTimeMs int32 default=0 # How long the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+filterResults [] # One per filter, in order.
+  errorCode int16
+  errorMessage string null default=null
+  matchingAcls [] # The ACLs the filter matched and deleted.
+    errorCode int16
+    errorMessage string null default=null
+    resourceType int8
+    resourceName string
+    patternType int8 1+ default=3
+    principal string
+    host string
+    operation int8
+    permissionType int8
+`),
   api(32, "DescribeConfigs", "0-4", "4+", `
 resources []
   resourceType int8 # The kind of resource: 2 topic, 4 broker, … (see ConfigResourceType).
@@ -637,6 +699,75 @@ topics []
   partitions []
     partitionIndex int32
     errorCode int16
+`),
+  api(48, "DescribeClientQuotas", "0-1", "1+", `
+components [] # Which quota entities to describe; all components must match.
+  entityType string # user or client-id.
+  matchType int8 # 0 exactly the name in match, 1 the default entity, 2 any named entity (see QuotaMatchType).
+  match string null # The name to match (matchType 0), else null.
+strict bool # Only entities with exactly these entity types, not those that also name others.
+`, `
+throttleTimeMs int32 default=0 # How long the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+errorCode int16
+errorMessage string null default=null
+entries [] null # The matching entities with their quotas.
+  entity []
+    entityType string # user or client-id.
+    entityName string null # The name, or null for the default entity.
+  values []
+    key string # producer_byte_rate, consumer_byte_rate or request_percentage.
+    value float64
+`),
+  api(49, "AlterClientQuotas", "0-1", "1+", `
+entries [] # The quota entities to change.
+  entity []
+    entityType string # user or client-id.
+    entityName string null # The name, or null for the default entity.
+  ops []
+    key string # producer_byte_rate, consumer_byte_rate or request_percentage.
+    value float64 # The value to set; ignored when removing.
+    remove bool # Remove the quota instead of setting it.
+validateOnly bool # Check the request without changing anything.
+`, `
+throttleTimeMs int32 default=0 # How long the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+entries [] # One per entry, in order.
+  errorCode int16
+  errorMessage string null default=null
+  entity []
+    entityType string
+    entityName string null
+`),
+  api(50, "DescribeUserScramCredentials", "0", "0+", `
+users [] null # The users to describe, or null or empty for all of them.
+  name string
+`, `
+throttleTimeMs int32 default=0 # How long the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+errorCode int16
+errorMessage string null default=null
+results [] # One per user.
+  user string
+  errorCode int16 # RESOURCE_NOT_FOUND for a user with no SCRAM credential.
+  errorMessage string null default=null
+  credentialInfos [] # The user's credentials, one per mechanism; never the secret itself.
+    mechanism int8 # 1 SCRAM-SHA-256, 2 SCRAM-SHA-512 (see ScramMechanism).
+    iterations int32
+`),
+  api(51, "AlterUserScramCredentials", "0", "0+", `
+deletions [] # The credentials to remove.
+  name string # The user name.
+  mechanism int8 # 1 SCRAM-SHA-256, 2 SCRAM-SHA-512 (see ScramMechanism).
+upsertions [] # The credentials to create or replace: the client salts and hashes, the password never travels.
+  name string # The user name.
+  mechanism int8 # 1 SCRAM-SHA-256, 2 SCRAM-SHA-512 (see ScramMechanism).
+  iterations int32 # PBKDF2 iterations the salted password was made with (4096 to 16384).
+  salt bytes # The random salt the client chose.
+  saltedPassword bytes # PBKDF2(password, salt, iterations) with the mechanism's hash.
+`, `
+throttleTimeMs int32 default=0 # How long the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+results [] # One per user named in the request.
+  user string
+  errorCode int16
+  errorMessage string null default=null
 `),
   api(60, "DescribeCluster", "0-1", "0+", `
 includeClusterAuthorizedOperations bool # Also return what the caller may do on the cluster.

@@ -2196,6 +2196,288 @@ export interface TxnOffsetCommitResponseTopicPartitionInput {
   errorCode: number;
 }
 
+/** DescribeAcls request (API key 29), versions 0-3, flexible 2+. */
+export interface DescribeAclsRequest {
+  /** The resource type to match: 1 any, 2 topic, 3 group, 4 cluster, 5 transactional id (see AclResourceType). */
+  resourceTypeFilter: number;
+  /** The resource name to match, or null for any. Nullable. */
+  resourceNameFilter: string | null;
+  /** How names match: 1 any, 2 match (what applies to the name), 3 literal, 4 prefixed (see PatternType). Versions 1+. Default 3. */
+  patternTypeFilter: number;
+  /** The principal to match, such as User:alice, or null for any. Nullable. */
+  principalFilter: string | null;
+  /** The host to match, or null for any. Nullable. */
+  hostFilter: string | null;
+  /** The operation to match, 1 any (see AclOperation). */
+  operation: number;
+  /** The permission to match: 1 any, 2 deny, 3 allow (see AclPermissionType). */
+  permissionType: number;
+}
+
+/** DescribeAcls request (API key 29), versions 0-3, flexible 2+. What encode accepts. */
+export interface DescribeAclsRequestInput {
+  /** The resource type to match: 1 any, 2 topic, 3 group, 4 cluster, 5 transactional id (see AclResourceType). */
+  resourceTypeFilter: number;
+  /** The resource name to match, or null for any. Nullable. */
+  resourceNameFilter?: string | null;
+  /** How names match: 1 any, 2 match (what applies to the name), 3 literal, 4 prefixed (see PatternType). Versions 1+. Default 3. */
+  patternTypeFilter?: number;
+  /** The principal to match, such as User:alice, or null for any. Nullable. */
+  principalFilter?: string | null;
+  /** The host to match, or null for any. Nullable. */
+  hostFilter?: string | null;
+  /** The operation to match, 1 any (see AclOperation). */
+  operation: number;
+  /** The permission to match: 1 any, 2 deny, 3 allow (see AclPermissionType). */
+  permissionType: number;
+}
+
+/** DescribeAcls response (API key 29), versions 0-3, flexible 2+. */
+export interface DescribeAclsResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs: number;
+  errorCode: number;
+  /** Nullable. Default null. */
+  errorMessage: string | null;
+  /** Every resource pattern that has matching ACLs, with those ACLs. */
+  resources: DescribeAclsResponseResource[];
+}
+
+/** DescribeAcls response (API key 29), versions 0-3, flexible 2+. What encode accepts. */
+export interface DescribeAclsResponseInput {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
+  errorCode: number;
+  /** Nullable. Default null. */
+  errorMessage?: string | null;
+  /** Every resource pattern that has matching ACLs, with those ACLs. */
+  resources: readonly DescribeAclsResponseResourceInput[];
+}
+
+/** DescribeAclsResponse.resources[]: Every resource pattern that has matching ACLs, with those ACLs. */
+export interface DescribeAclsResponseResource {
+  resourceType: number;
+  resourceName: string;
+  /** Versions 1+. Default 3. */
+  patternType: number;
+  acls: DescribeAclsResponseResourceAcl[];
+}
+
+/** DescribeAclsResponse.resources[]: Every resource pattern that has matching ACLs, with those ACLs. What encode accepts. */
+export interface DescribeAclsResponseResourceInput {
+  resourceType: number;
+  resourceName: string;
+  /** Versions 1+. Default 3. */
+  patternType?: number;
+  acls: readonly DescribeAclsResponseResourceAclInput[];
+}
+
+/** DescribeAclsResponseResource.acls[]. */
+export interface DescribeAclsResponseResourceAcl {
+  principal: string;
+  host: string;
+  operation: number;
+  permissionType: number;
+}
+
+/** DescribeAclsResponseResource.acls[]. What encode accepts. */
+export interface DescribeAclsResponseResourceAclInput {
+  principal: string;
+  host: string;
+  operation: number;
+  permissionType: number;
+}
+
+/** CreateAcls request (API key 30), versions 0-3, flexible 2+. */
+export interface CreateAclsRequest {
+  /** The ACLs to create. */
+  creations: CreateAclsRequestCreation[];
+}
+
+/** CreateAcls request (API key 30), versions 0-3, flexible 2+. What encode accepts. */
+export interface CreateAclsRequestInput {
+  /** The ACLs to create. */
+  creations: readonly CreateAclsRequestCreationInput[];
+}
+
+/** CreateAclsRequest.creations[]: The ACLs to create. */
+export interface CreateAclsRequestCreation {
+  /** 2 topic, 3 group, 4 cluster, 5 transactional id (see AclResourceType). */
+  resourceType: number;
+  /** The resource's name, or kafka-cluster for the cluster; * for every resource of the type. */
+  resourceName: string;
+  /** 3 literal, 4 prefixed (see PatternType). Versions 1+. Default 3. */
+  resourcePatternType: number;
+  /** Whom the ACL is for: User:<name>, or User:* for everyone. */
+  principal: string;
+  /** The client address the ACL applies to, or * for any. */
+  host: string;
+  /** See AclOperation. */
+  operation: number;
+  /** 2 deny, 3 allow (see AclPermissionType). */
+  permissionType: number;
+}
+
+/** CreateAclsRequest.creations[]: The ACLs to create. What encode accepts. */
+export interface CreateAclsRequestCreationInput {
+  /** 2 topic, 3 group, 4 cluster, 5 transactional id (see AclResourceType). */
+  resourceType: number;
+  /** The resource's name, or kafka-cluster for the cluster; * for every resource of the type. */
+  resourceName: string;
+  /** 3 literal, 4 prefixed (see PatternType). Versions 1+. Default 3. */
+  resourcePatternType?: number;
+  /** Whom the ACL is for: User:<name>, or User:* for everyone. */
+  principal: string;
+  /** The client address the ACL applies to, or * for any. */
+  host: string;
+  /** See AclOperation. */
+  operation: number;
+  /** 2 deny, 3 allow (see AclPermissionType). */
+  permissionType: number;
+}
+
+/** CreateAcls response (API key 30), versions 0-3, flexible 2+. */
+export interface CreateAclsResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs: number;
+  /** One per creation, in order. */
+  results: CreateAclsResponseResult[];
+}
+
+/** CreateAcls response (API key 30), versions 0-3, flexible 2+. What encode accepts. */
+export interface CreateAclsResponseInput {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
+  /** One per creation, in order. */
+  results: readonly CreateAclsResponseResultInput[];
+}
+
+/** CreateAclsResponse.results[]: One per creation, in order. */
+export interface CreateAclsResponseResult {
+  errorCode: number;
+  /** Nullable. Default null. */
+  errorMessage: string | null;
+}
+
+/** CreateAclsResponse.results[]: One per creation, in order. What encode accepts. */
+export interface CreateAclsResponseResultInput {
+  errorCode: number;
+  /** Nullable. Default null. */
+  errorMessage?: string | null;
+}
+
+/** DeleteAcls request (API key 31), versions 0-3, flexible 2+. */
+export interface DeleteAclsRequest {
+  /** Every ACL matching one of these filters is deleted. */
+  filters: DeleteAclsRequestFilter[];
+}
+
+/** DeleteAcls request (API key 31), versions 0-3, flexible 2+. What encode accepts. */
+export interface DeleteAclsRequestInput {
+  /** Every ACL matching one of these filters is deleted. */
+  filters: readonly DeleteAclsRequestFilterInput[];
+}
+
+/** DeleteAclsRequest.filters[]: Every ACL matching one of these filters is deleted. */
+export interface DeleteAclsRequestFilter {
+  /** See AclResourceType; 1 any. */
+  resourceTypeFilter: number;
+  /** The resource name to match, or null for any. Nullable. */
+  resourceNameFilter: string | null;
+  /** See PatternType; 1 any, 2 match. Versions 1+. Default 3. */
+  patternTypeFilter: number;
+  /** The principal to match, or null for any. Nullable. */
+  principalFilter: string | null;
+  /** The host to match, or null for any. Nullable. */
+  hostFilter: string | null;
+  /** See AclOperation; 1 any. */
+  operation: number;
+  /** See AclPermissionType; 1 any. */
+  permissionType: number;
+}
+
+/** DeleteAclsRequest.filters[]: Every ACL matching one of these filters is deleted. What encode accepts. */
+export interface DeleteAclsRequestFilterInput {
+  /** See AclResourceType; 1 any. */
+  resourceTypeFilter: number;
+  /** The resource name to match, or null for any. Nullable. */
+  resourceNameFilter?: string | null;
+  /** See PatternType; 1 any, 2 match. Versions 1+. Default 3. */
+  patternTypeFilter?: number;
+  /** The principal to match, or null for any. Nullable. */
+  principalFilter?: string | null;
+  /** The host to match, or null for any. Nullable. */
+  hostFilter?: string | null;
+  /** See AclOperation; 1 any. */
+  operation: number;
+  /** See AclPermissionType; 1 any. */
+  permissionType: number;
+}
+
+/** DeleteAcls response (API key 31), versions 0-3, flexible 2+. */
+export interface DeleteAclsResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs: number;
+  /** One per filter, in order. */
+  filterResults: DeleteAclsResponseFilterResult[];
+}
+
+/** DeleteAcls response (API key 31), versions 0-3, flexible 2+. What encode accepts. */
+export interface DeleteAclsResponseInput {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
+  /** One per filter, in order. */
+  filterResults: readonly DeleteAclsResponseFilterResultInput[];
+}
+
+/** DeleteAclsResponse.filterResults[]: One per filter, in order. */
+export interface DeleteAclsResponseFilterResult {
+  errorCode: number;
+  /** Nullable. Default null. */
+  errorMessage: string | null;
+  /** The ACLs the filter matched and deleted. */
+  matchingAcls: DeleteAclsResponseFilterResultMatchingAcl[];
+}
+
+/** DeleteAclsResponse.filterResults[]: One per filter, in order. What encode accepts. */
+export interface DeleteAclsResponseFilterResultInput {
+  errorCode: number;
+  /** Nullable. Default null. */
+  errorMessage?: string | null;
+  /** The ACLs the filter matched and deleted. */
+  matchingAcls: readonly DeleteAclsResponseFilterResultMatchingAclInput[];
+}
+
+/** DeleteAclsResponseFilterResult.matchingAcls[]: The ACLs the filter matched and deleted. */
+export interface DeleteAclsResponseFilterResultMatchingAcl {
+  errorCode: number;
+  /** Nullable. Default null. */
+  errorMessage: string | null;
+  resourceType: number;
+  resourceName: string;
+  /** Versions 1+. Default 3. */
+  patternType: number;
+  principal: string;
+  host: string;
+  operation: number;
+  permissionType: number;
+}
+
+/** DeleteAclsResponseFilterResult.matchingAcls[]: The ACLs the filter matched and deleted. What encode accepts. */
+export interface DeleteAclsResponseFilterResultMatchingAclInput {
+  errorCode: number;
+  /** Nullable. Default null. */
+  errorMessage?: string | null;
+  resourceType: number;
+  resourceName: string;
+  /** Versions 1+. Default 3. */
+  patternType?: number;
+  principal: string;
+  host: string;
+  operation: number;
+  permissionType: number;
+}
+
 /** DescribeConfigs request (API key 32), versions 0-4, flexible 4+. */
 export interface DescribeConfigsRequest {
   resources: DescribeConfigsRequestResource[];
@@ -2814,6 +3096,388 @@ export interface OffsetDeleteResponseTopicPartitionInput {
   errorCode: number;
 }
 
+/** DescribeClientQuotas request (API key 48), versions 0-1, flexible 1+. */
+export interface DescribeClientQuotasRequest {
+  /** Which quota entities to describe; all components must match. */
+  components: DescribeClientQuotasRequestComponent[];
+  /** Only entities with exactly these entity types, not those that also name others. */
+  strict: boolean;
+}
+
+/** DescribeClientQuotas request (API key 48), versions 0-1, flexible 1+. What encode accepts. */
+export interface DescribeClientQuotasRequestInput {
+  /** Which quota entities to describe; all components must match. */
+  components: readonly DescribeClientQuotasRequestComponentInput[];
+  /** Only entities with exactly these entity types, not those that also name others. */
+  strict: boolean;
+}
+
+/** DescribeClientQuotasRequest.components[]: Which quota entities to describe; all components must match. */
+export interface DescribeClientQuotasRequestComponent {
+  /** user or client-id. */
+  entityType: string;
+  /** 0 exactly the name in match, 1 the default entity, 2 any named entity (see QuotaMatchType). */
+  matchType: number;
+  /** The name to match (matchType 0), else null. Nullable. */
+  match: string | null;
+}
+
+/** DescribeClientQuotasRequest.components[]: Which quota entities to describe; all components must match. What encode accepts. */
+export interface DescribeClientQuotasRequestComponentInput {
+  /** user or client-id. */
+  entityType: string;
+  /** 0 exactly the name in match, 1 the default entity, 2 any named entity (see QuotaMatchType). */
+  matchType: number;
+  /** The name to match (matchType 0), else null. Nullable. */
+  match?: string | null;
+}
+
+/** DescribeClientQuotas response (API key 48), versions 0-1, flexible 1+. */
+export interface DescribeClientQuotasResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs: number;
+  errorCode: number;
+  /** Nullable. Default null. */
+  errorMessage: string | null;
+  /** The matching entities with their quotas. Nullable. */
+  entries: DescribeClientQuotasResponseEntrie[] | null;
+}
+
+/** DescribeClientQuotas response (API key 48), versions 0-1, flexible 1+. What encode accepts. */
+export interface DescribeClientQuotasResponseInput {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
+  errorCode: number;
+  /** Nullable. Default null. */
+  errorMessage?: string | null;
+  /** The matching entities with their quotas. Nullable. */
+  entries?: readonly DescribeClientQuotasResponseEntrieInput[] | null;
+}
+
+/** DescribeClientQuotasResponse.entries[]: The matching entities with their quotas. */
+export interface DescribeClientQuotasResponseEntrie {
+  entity: DescribeClientQuotasResponseEntrieEntity[];
+  values: DescribeClientQuotasResponseEntrieValue[];
+}
+
+/** DescribeClientQuotasResponse.entries[]: The matching entities with their quotas. What encode accepts. */
+export interface DescribeClientQuotasResponseEntrieInput {
+  entity: readonly DescribeClientQuotasResponseEntrieEntityInput[];
+  values: readonly DescribeClientQuotasResponseEntrieValueInput[];
+}
+
+/** DescribeClientQuotasResponseEntrie.entity[]. */
+export interface DescribeClientQuotasResponseEntrieEntity {
+  /** user or client-id. */
+  entityType: string;
+  /** The name, or null for the default entity. Nullable. */
+  entityName: string | null;
+}
+
+/** DescribeClientQuotasResponseEntrie.entity[]. What encode accepts. */
+export interface DescribeClientQuotasResponseEntrieEntityInput {
+  /** user or client-id. */
+  entityType: string;
+  /** The name, or null for the default entity. Nullable. */
+  entityName?: string | null;
+}
+
+/** DescribeClientQuotasResponseEntrie.values[]. */
+export interface DescribeClientQuotasResponseEntrieValue {
+  /** producer_byte_rate, consumer_byte_rate or request_percentage. */
+  key: string;
+  value: number;
+}
+
+/** DescribeClientQuotasResponseEntrie.values[]. What encode accepts. */
+export interface DescribeClientQuotasResponseEntrieValueInput {
+  /** producer_byte_rate, consumer_byte_rate or request_percentage. */
+  key: string;
+  value: number;
+}
+
+/** AlterClientQuotas request (API key 49), versions 0-1, flexible 1+. */
+export interface AlterClientQuotasRequest {
+  /** The quota entities to change. */
+  entries: AlterClientQuotasRequestEntrie[];
+  /** Check the request without changing anything. */
+  validateOnly: boolean;
+}
+
+/** AlterClientQuotas request (API key 49), versions 0-1, flexible 1+. What encode accepts. */
+export interface AlterClientQuotasRequestInput {
+  /** The quota entities to change. */
+  entries: readonly AlterClientQuotasRequestEntrieInput[];
+  /** Check the request without changing anything. */
+  validateOnly: boolean;
+}
+
+/** AlterClientQuotasRequest.entries[]: The quota entities to change. */
+export interface AlterClientQuotasRequestEntrie {
+  entity: AlterClientQuotasRequestEntrieEntity[];
+  ops: AlterClientQuotasRequestEntrieOp[];
+}
+
+/** AlterClientQuotasRequest.entries[]: The quota entities to change. What encode accepts. */
+export interface AlterClientQuotasRequestEntrieInput {
+  entity: readonly AlterClientQuotasRequestEntrieEntityInput[];
+  ops: readonly AlterClientQuotasRequestEntrieOpInput[];
+}
+
+/** AlterClientQuotasRequestEntrie.entity[]. */
+export interface AlterClientQuotasRequestEntrieEntity {
+  /** user or client-id. */
+  entityType: string;
+  /** The name, or null for the default entity. Nullable. */
+  entityName: string | null;
+}
+
+/** AlterClientQuotasRequestEntrie.entity[]. What encode accepts. */
+export interface AlterClientQuotasRequestEntrieEntityInput {
+  /** user or client-id. */
+  entityType: string;
+  /** The name, or null for the default entity. Nullable. */
+  entityName?: string | null;
+}
+
+/** AlterClientQuotasRequestEntrie.ops[]. */
+export interface AlterClientQuotasRequestEntrieOp {
+  /** producer_byte_rate, consumer_byte_rate or request_percentage. */
+  key: string;
+  /** The value to set; ignored when removing. */
+  value: number;
+  /** Remove the quota instead of setting it. */
+  remove: boolean;
+}
+
+/** AlterClientQuotasRequestEntrie.ops[]. What encode accepts. */
+export interface AlterClientQuotasRequestEntrieOpInput {
+  /** producer_byte_rate, consumer_byte_rate or request_percentage. */
+  key: string;
+  /** The value to set; ignored when removing. */
+  value: number;
+  /** Remove the quota instead of setting it. */
+  remove: boolean;
+}
+
+/** AlterClientQuotas response (API key 49), versions 0-1, flexible 1+. */
+export interface AlterClientQuotasResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs: number;
+  /** One per entry, in order. */
+  entries: AlterClientQuotasResponseEntrie[];
+}
+
+/** AlterClientQuotas response (API key 49), versions 0-1, flexible 1+. What encode accepts. */
+export interface AlterClientQuotasResponseInput {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
+  /** One per entry, in order. */
+  entries: readonly AlterClientQuotasResponseEntrieInput[];
+}
+
+/** AlterClientQuotasResponse.entries[]: One per entry, in order. */
+export interface AlterClientQuotasResponseEntrie {
+  errorCode: number;
+  /** Nullable. Default null. */
+  errorMessage: string | null;
+  entity: AlterClientQuotasResponseEntrieEntity[];
+}
+
+/** AlterClientQuotasResponse.entries[]: One per entry, in order. What encode accepts. */
+export interface AlterClientQuotasResponseEntrieInput {
+  errorCode: number;
+  /** Nullable. Default null. */
+  errorMessage?: string | null;
+  entity: readonly AlterClientQuotasResponseEntrieEntityInput[];
+}
+
+/** AlterClientQuotasResponseEntrie.entity[]. */
+export interface AlterClientQuotasResponseEntrieEntity {
+  entityType: string;
+  /** Nullable. */
+  entityName: string | null;
+}
+
+/** AlterClientQuotasResponseEntrie.entity[]. What encode accepts. */
+export interface AlterClientQuotasResponseEntrieEntityInput {
+  entityType: string;
+  /** Nullable. */
+  entityName?: string | null;
+}
+
+/** DescribeUserScramCredentials request (API key 50), versions 0, flexible 0+. */
+export interface DescribeUserScramCredentialsRequest {
+  /** The users to describe, or null or empty for all of them. Nullable. */
+  users: DescribeUserScramCredentialsRequestUser[] | null;
+}
+
+/** DescribeUserScramCredentials request (API key 50), versions 0, flexible 0+. What encode accepts. */
+export interface DescribeUserScramCredentialsRequestInput {
+  /** The users to describe, or null or empty for all of them. Nullable. */
+  users?: readonly DescribeUserScramCredentialsRequestUserInput[] | null;
+}
+
+/** DescribeUserScramCredentialsRequest.users[]: The users to describe, or null or empty for all of them. */
+export interface DescribeUserScramCredentialsRequestUser {
+  name: string;
+}
+
+/** DescribeUserScramCredentialsRequest.users[]: The users to describe, or null or empty for all of them. What encode accepts. */
+export interface DescribeUserScramCredentialsRequestUserInput {
+  name: string;
+}
+
+/** DescribeUserScramCredentials response (API key 50), versions 0, flexible 0+. */
+export interface DescribeUserScramCredentialsResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs: number;
+  errorCode: number;
+  /** Nullable. Default null. */
+  errorMessage: string | null;
+  /** One per user. */
+  results: DescribeUserScramCredentialsResponseResult[];
+}
+
+/** DescribeUserScramCredentials response (API key 50), versions 0, flexible 0+. What encode accepts. */
+export interface DescribeUserScramCredentialsResponseInput {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
+  errorCode: number;
+  /** Nullable. Default null. */
+  errorMessage?: string | null;
+  /** One per user. */
+  results: readonly DescribeUserScramCredentialsResponseResultInput[];
+}
+
+/** DescribeUserScramCredentialsResponse.results[]: One per user. */
+export interface DescribeUserScramCredentialsResponseResult {
+  user: string;
+  /** RESOURCE_NOT_FOUND for a user with no SCRAM credential. */
+  errorCode: number;
+  /** Nullable. Default null. */
+  errorMessage: string | null;
+  /** The user's credentials, one per mechanism; never the secret itself. */
+  credentialInfos: DescribeUserScramCredentialsResponseResultCredentialInfo[];
+}
+
+/** DescribeUserScramCredentialsResponse.results[]: One per user. What encode accepts. */
+export interface DescribeUserScramCredentialsResponseResultInput {
+  user: string;
+  /** RESOURCE_NOT_FOUND for a user with no SCRAM credential. */
+  errorCode: number;
+  /** Nullable. Default null. */
+  errorMessage?: string | null;
+  /** The user's credentials, one per mechanism; never the secret itself. */
+  credentialInfos: readonly DescribeUserScramCredentialsResponseResultCredentialInfoInput[];
+}
+
+/** DescribeUserScramCredentialsResponseResult.credentialInfos[]: The user's credentials, one per mechanism; never the secret itself. */
+export interface DescribeUserScramCredentialsResponseResultCredentialInfo {
+  /** 1 SCRAM-SHA-256, 2 SCRAM-SHA-512 (see ScramMechanism). */
+  mechanism: number;
+  iterations: number;
+}
+
+/** DescribeUserScramCredentialsResponseResult.credentialInfos[]: The user's credentials, one per mechanism; never the secret itself. What encode accepts. */
+export interface DescribeUserScramCredentialsResponseResultCredentialInfoInput {
+  /** 1 SCRAM-SHA-256, 2 SCRAM-SHA-512 (see ScramMechanism). */
+  mechanism: number;
+  iterations: number;
+}
+
+/** AlterUserScramCredentials request (API key 51), versions 0, flexible 0+. */
+export interface AlterUserScramCredentialsRequest {
+  /** The credentials to remove. */
+  deletions: AlterUserScramCredentialsRequestDeletion[];
+  /** The credentials to create or replace: the client salts and hashes, the password never travels. */
+  upsertions: AlterUserScramCredentialsRequestUpsertion[];
+}
+
+/** AlterUserScramCredentials request (API key 51), versions 0, flexible 0+. What encode accepts. */
+export interface AlterUserScramCredentialsRequestInput {
+  /** The credentials to remove. */
+  deletions: readonly AlterUserScramCredentialsRequestDeletionInput[];
+  /** The credentials to create or replace: the client salts and hashes, the password never travels. */
+  upsertions: readonly AlterUserScramCredentialsRequestUpsertionInput[];
+}
+
+/** AlterUserScramCredentialsRequest.deletions[]: The credentials to remove. */
+export interface AlterUserScramCredentialsRequestDeletion {
+  /** The user name. */
+  name: string;
+  /** 1 SCRAM-SHA-256, 2 SCRAM-SHA-512 (see ScramMechanism). */
+  mechanism: number;
+}
+
+/** AlterUserScramCredentialsRequest.deletions[]: The credentials to remove. What encode accepts. */
+export interface AlterUserScramCredentialsRequestDeletionInput {
+  /** The user name. */
+  name: string;
+  /** 1 SCRAM-SHA-256, 2 SCRAM-SHA-512 (see ScramMechanism). */
+  mechanism: number;
+}
+
+/** AlterUserScramCredentialsRequest.upsertions[]: The credentials to create or replace: the client salts and hashes, the password never travels. */
+export interface AlterUserScramCredentialsRequestUpsertion {
+  /** The user name. */
+  name: string;
+  /** 1 SCRAM-SHA-256, 2 SCRAM-SHA-512 (see ScramMechanism). */
+  mechanism: number;
+  /** PBKDF2 iterations the salted password was made with (4096 to 16384). */
+  iterations: number;
+  /** The random salt the client chose. */
+  salt: Buffer;
+  /** PBKDF2(password, salt, iterations) with the mechanism's hash. */
+  saltedPassword: Buffer;
+}
+
+/** AlterUserScramCredentialsRequest.upsertions[]: The credentials to create or replace: the client salts and hashes, the password never travels. What encode accepts. */
+export interface AlterUserScramCredentialsRequestUpsertionInput {
+  /** The user name. */
+  name: string;
+  /** 1 SCRAM-SHA-256, 2 SCRAM-SHA-512 (see ScramMechanism). */
+  mechanism: number;
+  /** PBKDF2 iterations the salted password was made with (4096 to 16384). */
+  iterations: number;
+  /** The random salt the client chose. */
+  salt: Buffer;
+  /** PBKDF2(password, salt, iterations) with the mechanism's hash. */
+  saltedPassword: Buffer;
+}
+
+/** AlterUserScramCredentials response (API key 51), versions 0, flexible 0+. */
+export interface AlterUserScramCredentialsResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs: number;
+  /** One per user named in the request. */
+  results: AlterUserScramCredentialsResponseResult[];
+}
+
+/** AlterUserScramCredentials response (API key 51), versions 0, flexible 0+. What encode accepts. */
+export interface AlterUserScramCredentialsResponseInput {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
+  /** One per user named in the request. */
+  results: readonly AlterUserScramCredentialsResponseResultInput[];
+}
+
+/** AlterUserScramCredentialsResponse.results[]: One per user named in the request. */
+export interface AlterUserScramCredentialsResponseResult {
+  user: string;
+  errorCode: number;
+  /** Nullable. Default null. */
+  errorMessage: string | null;
+}
+
+/** AlterUserScramCredentialsResponse.results[]: One per user named in the request. What encode accepts. */
+export interface AlterUserScramCredentialsResponseResultInput {
+  user: string;
+  errorCode: number;
+  /** Nullable. Default null. */
+  errorMessage?: string | null;
+}
+
 /** DescribeCluster request (API key 60), versions 0-1, flexible 0+. */
 export interface DescribeClusterRequest {
   /** Also return what the caller may do on the cluster. */
@@ -3029,6 +3693,9 @@ export interface KafkaMessages {
   EndTxn: { key: 26; request: EndTxnRequest; requestInput: EndTxnRequestInput; response: EndTxnResponse; responseInput: EndTxnResponseInput };
   WriteTxnMarkers: { key: 27; request: WriteTxnMarkersRequest; requestInput: WriteTxnMarkersRequestInput; response: WriteTxnMarkersResponse; responseInput: WriteTxnMarkersResponseInput };
   TxnOffsetCommit: { key: 28; request: TxnOffsetCommitRequest; requestInput: TxnOffsetCommitRequestInput; response: TxnOffsetCommitResponse; responseInput: TxnOffsetCommitResponseInput };
+  DescribeAcls: { key: 29; request: DescribeAclsRequest; requestInput: DescribeAclsRequestInput; response: DescribeAclsResponse; responseInput: DescribeAclsResponseInput };
+  CreateAcls: { key: 30; request: CreateAclsRequest; requestInput: CreateAclsRequestInput; response: CreateAclsResponse; responseInput: CreateAclsResponseInput };
+  DeleteAcls: { key: 31; request: DeleteAclsRequest; requestInput: DeleteAclsRequestInput; response: DeleteAclsResponse; responseInput: DeleteAclsResponseInput };
   DescribeConfigs: { key: 32; request: DescribeConfigsRequest; requestInput: DescribeConfigsRequestInput; response: DescribeConfigsResponse; responseInput: DescribeConfigsResponseInput };
   AlterConfigs: { key: 33; request: AlterConfigsRequest; requestInput: AlterConfigsRequestInput; response: AlterConfigsResponse; responseInput: AlterConfigsResponseInput };
   DescribeLogDirs: { key: 35; request: DescribeLogDirsRequest; requestInput: DescribeLogDirsRequestInput; response: DescribeLogDirsResponse; responseInput: DescribeLogDirsResponseInput };
@@ -3037,6 +3704,10 @@ export interface KafkaMessages {
   DeleteGroups: { key: 42; request: DeleteGroupsRequest; requestInput: DeleteGroupsRequestInput; response: DeleteGroupsResponse; responseInput: DeleteGroupsResponseInput };
   IncrementalAlterConfigs: { key: 44; request: IncrementalAlterConfigsRequest; requestInput: IncrementalAlterConfigsRequestInput; response: IncrementalAlterConfigsResponse; responseInput: IncrementalAlterConfigsResponseInput };
   OffsetDelete: { key: 47; request: OffsetDeleteRequest; requestInput: OffsetDeleteRequestInput; response: OffsetDeleteResponse; responseInput: OffsetDeleteResponseInput };
+  DescribeClientQuotas: { key: 48; request: DescribeClientQuotasRequest; requestInput: DescribeClientQuotasRequestInput; response: DescribeClientQuotasResponse; responseInput: DescribeClientQuotasResponseInput };
+  AlterClientQuotas: { key: 49; request: AlterClientQuotasRequest; requestInput: AlterClientQuotasRequestInput; response: AlterClientQuotasResponse; responseInput: AlterClientQuotasResponseInput };
+  DescribeUserScramCredentials: { key: 50; request: DescribeUserScramCredentialsRequest; requestInput: DescribeUserScramCredentialsRequestInput; response: DescribeUserScramCredentialsResponse; responseInput: DescribeUserScramCredentialsResponseInput };
+  AlterUserScramCredentials: { key: 51; request: AlterUserScramCredentialsRequest; requestInput: AlterUserScramCredentialsRequestInput; response: AlterUserScramCredentialsResponse; responseInput: AlterUserScramCredentialsResponseInput };
   DescribeCluster: { key: 60; request: DescribeClusterRequest; requestInput: DescribeClusterRequestInput; response: DescribeClusterResponse; responseInput: DescribeClusterResponseInput };
   DescribeTransactions: { key: 65; request: DescribeTransactionsRequest; requestInput: DescribeTransactionsRequestInput; response: DescribeTransactionsResponse; responseInput: DescribeTransactionsResponseInput };
   ListTransactions: { key: 66; request: ListTransactionsRequest; requestInput: ListTransactionsRequestInput; response: ListTransactionsResponse; responseInput: ListTransactionsResponseInput };

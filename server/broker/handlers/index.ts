@@ -9,10 +9,13 @@ import { HandlerRegistry } from "./registry";
 import { registerSaslHandlers } from "./sasl";
 import { registerTopicHandlers } from "./topics";
 import { registerTransactionHandlers } from "./transactions";
+import { SecurityGuard } from "../security/guard";
+import { registerSecurityHandlers } from "../security/handlers";
+import type { BrokerSecurity } from "../security/security";
 
 /** The broker's handler of every API declared in server/kafka/messages.ts; one without a handler is a start-up error. */
-export function brokerHandlers(b: BrokerContext): HandlerRegistry {
-  const registry = new HandlerRegistry();
+export function brokerHandlers(b: BrokerContext, security: BrokerSecurity): HandlerRegistry {
+  const registry = new HandlerRegistry(new SecurityGuard(security, b.logs));
   registerClusterHandlers(registry, b);
   registerSaslHandlers(registry);
   registerProduceHandlers(registry, b);
@@ -21,6 +24,7 @@ export function brokerHandlers(b: BrokerContext): HandlerRegistry {
   registerConfigHandlers(registry, b);
   registerGroupHandlers(registry, b);
   registerTransactionHandlers(registry, b);
+  registerSecurityHandlers(registry, security);
   const unhandled = [...APIS.values()].filter((api) => !registry.route(api.key)).map((api) => api.name);
   if (unhandled.length) throw new Error(`no broker handler for ${unhandled.join(", ")}: register one in server/broker/handlers/`);
   return registry;

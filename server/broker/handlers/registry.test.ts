@@ -14,8 +14,14 @@ import { TransactionCoordinator } from "../transactions/coordinator";
 import { LogManager } from "../log/log-manager";
 import { brokerHandlers } from "./index";
 import { HandlerRegistry, type RequestInfo } from "./registry";
+import { ANONYMOUS } from "../security/acl";
+import { SecurityGuard } from "../security/guard";
+import { BrokerSecurity } from "../security/security";
+import { FileSecurityStore } from "../security/store";
 
-const info = (apiVersion: number): RequestInfo => ({ apiVersion, clientId: "test", clientHost: "127.0.0.1", signal: new AbortController().signal, sasl: undefined });
+const info = (apiVersion: number): RequestInfo => ({ apiVersion, clientId: "test", clientHost: "127.0.0.1", signal: new AbortController().signal, sasl: undefined, principal: ANONYMOUS, throttle: () => undefined });
+const dataDir = mkdtempSync(join(tmpdir(), "tributary-handlers-"));
+const security = await BrokerSecurity.open(FileSecurityStore.open(dataDir), { authorizer: "none" });
 
 function body<N extends ApiName>(api: ApiSpec<N>, version: number, req: NoInfer<RequestInputOf<N>>): Reader {
   const w = new Writer();
@@ -24,11 +30,10 @@ function body<N extends ApiName>(api: ApiSpec<N>, version: number, req: NoInfer<
 }
 
 describe("handler registry", () => {
-  const dataDir = mkdtempSync(join(tmpdir(), "tributary-handlers-"));
   const logs = LogManager.open({ dataDir });
   const groups = new GroupCoordinator({ logs });
   const transactions = new TransactionCoordinator({ logs, onOffsetsMarker: (producerId, commit) => groups.offsets.completeTransaction(producerId, commit) });
-  const registry = brokerHandlers({ logs, groups, transactions, nodeId: 3, advertisedHost: "broker.example", advertisedPort: () => 9092, autoCreateTopics: false, numPartitions: 1 });
+  const registry = brokerHandlers({ logs, groups, transactions, nodeId: 3, advertisedHost: "broker.example", advertisedPort: () => 9092, autoCreateTopics: false, numPartitions: 1 }, security);
   afterAll(async () => {
     groups.close();
     await logs.close();
@@ -60,7 +65,7 @@ describe("handler registry", () => {
   });
 
   it("refuses a second handler for the same API", () => {
-    const own = new HandlerRegistry();
+    const own = new HandlerRegistry(new SecurityGuard(security, logs));
     own.register(Apis.Heartbeat, () => ({ errorCode: ErrorCode.NONE }));
     expect(() => own.register(Apis.Heartbeat, () => ({ errorCode: ErrorCode.NONE }))).toThrow(/Heartbeat has a handler already/);
   });

@@ -13,6 +13,15 @@ export interface RequestInfo {
   signal: AbortSignal;
   /** The connection's SASL exchange while it has not authenticated; undefined once it has, or when SASL is off. */
   sasl: SaslSession | undefined;
+  /** Who sent it: User:<name> once SASL authenticated, User:ANONYMOUS without SASL. */
+  principal: string;
+  /** Holds the connection's next requests back this long (a client over its quota). */
+  throttle(ms: number): void;
+}
+
+/** What runs a handler for a request: Kafka's authorization around it and the client's quotas after it. */
+export interface RequestGuard {
+  serve<N extends ApiName>(api: ApiSpec<N>, req: RequestOf<N>, requestBytes: number, info: RequestInfo, handler: Handler<N>): Awaitable<ResponseInputOf<N> | null>;
 }
 
 /** A connection's side of SASL: the handshake picks a mechanism, then each token is answered. */
@@ -47,13 +56,18 @@ export interface Route {
 export class HandlerRegistry {
   private readonly routes = new Map<number, Route>();
 
+  /** The guard (authorization and quotas, see security/guard.ts) every request passes before and after its handler. */
+  constructor(private readonly guard: RequestGuard) {}
+
   register<N extends ApiName>(api: ApiSpec<N>, handler: Handler<N>): void {
     if (this.routes.has(api.key)) throw new Error(`${api.name} has a handler already`);
     const reply = (version: number, res: ResponseInputOf<N> | null): Reply | null => (res === null ? null : (correlationId) => encodeResponse(api, version, correlationId, res));
+    const guard = this.guard;
     this.routes.set(api.key, {
       api,
       handle(version, body, info) {
-        const res = handler(decodeRequest(api, version, body), info);
+        const bytes = body.remaining;
+        const res = guard.serve(api, decodeRequest(api, version, body), bytes, info, handler);
         return res instanceof Promise ? res.then((r) => reply(version, r)) : reply(version, res);
       },
     });

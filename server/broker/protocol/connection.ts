@@ -12,6 +12,7 @@ import { encodeResponse } from "./encode";
 import { FrameReader } from "./frames";
 import type { RequestMemoryPool } from "./request-memory";
 import type { SaslAuthenticator } from "./sasl";
+import { ANONYMOUS, principalOf } from "../security/acl";
 
 const log = logger("broker.connection");
 const closeLog = new CloseLog(log);
@@ -48,6 +49,11 @@ export class Connection {
   /** Made when a request first asks for it (a long-poll fetch): most connections never need one. */
   private abort: AbortController | undefined;
   private rawSasl = false;
+  /** User:<name> once SASL authenticated; without SASL every client is User:ANONYMOUS, as in Kafka. */
+  private principal = ANONYMOUS;
+  /** Not read before this time (ms since epoch): the client went over a quota. */
+  private mutedUntil = 0;
+  private unmute: NodeJS.Timeout | undefined;
   readonly clientHost: string;
 
   constructor(
@@ -80,6 +86,7 @@ export class Connection {
     socket.on("error", (err) => log.debug({ err, client: this.clientHost }, "socket error"));
     socket.on("close", () => {
       this.closed = true;
+      clearTimeout(this.unmute);
       this.abort?.abort();
       this.reader.dispose();
       // Answered but unwritten requests give their memory back now; the rest when their handler ends.
@@ -110,7 +117,19 @@ export class Connection {
   }
 
   private get mayRead(): boolean {
-    return !this.closed && !this.reader.waitingForMemory && this.queue.length < this.limits.maxInFlight && !this.socket.writableNeedDrain;
+    return !this.closed && !this.reader.waitingForMemory && this.queue.length < this.limits.maxInFlight && !this.socket.writableNeedDrain && this.mutedUntil === 0;
+  }
+
+  /** Stops reading the client for ms (from now, or from the end of a throttle already running, whichever is later). */
+  private throttle(ms: number): void {
+    if (this.closed) return;
+    this.mutedUntil = Math.max(this.mutedUntil, Date.now() + ms);
+    clearTimeout(this.unmute);
+    this.unmute = setTimeout(() => {
+      this.mutedUntil = 0;
+      this.updateFlow();
+    }, this.mutedUntil - Date.now());
+    this.updateFlow();
   }
 
   /**
@@ -204,6 +223,8 @@ export class Connection {
         return signal();
       },
       sasl: this.sasl ? this.saslSession : undefined,
+      principal: this.principal,
+      throttle: (ms) => this.throttle(ms),
     };
   }
 
@@ -238,6 +259,7 @@ export class Connection {
   private authenticatedAs(principal: string): void {
     log.info({ client: this.clientHost, principal }, "SASL authenticated");
     this.sasl = undefined;
+    this.principal = principalOf(principal);
   }
 
   /** Encodes the response (a huge one in slices, see encode.ts) and queues it in its place. */

@@ -1,48 +1,13 @@
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { ErrorCode } from "../../kafka/errors";
+import { hashOf, type ScramCredential, type ScramMechanismName } from "../security/scram";
 
 export type Mechanism = "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512";
 
-interface ScramCredential {
-  salt: Buffer;
-  iterations: number;
-  storedKey: Buffer;
-  serverKey: Buffer;
-}
-
-const ITERATIONS = 4096;
-const hashOf = (m: Mechanism) => (m === "SCRAM-SHA-512" ? "sha512" : "sha256");
-
-/** SCRAM credentials derived once at start; the broker keeps no plain password for SCRAM checks. */
-export class SaslUsers {
-  private scram = new Map<string, ScramCredential>();
-  constructor(private users: Record<string, string>) {
-    for (const [user, password] of Object.entries(users)) {
-      for (const m of ["SCRAM-SHA-256", "SCRAM-SHA-512"] as const) {
-        // Text, as Kafka's salts are (random base-36 digits): some clients (kafka-ts) decode the
-        // salt to a string before deriving the key, which garbles arbitrary bytes.
-        const salt = Buffer.from(BigInt(`0x${randomBytes(17).toString("hex")}`).toString(36));
-        const salted = pbkdf2Sync(password, salt, ITERATIONS, m === "SCRAM-SHA-512" ? 64 : 32, hashOf(m));
-        const clientKey = createHmac(hashOf(m), salted).update("Client Key").digest();
-        this.scram.set(`${m}\u0000${user}`, {
-          salt,
-          iterations: ITERATIONS,
-          storedKey: createHash(hashOf(m)).update(clientKey).digest(),
-          serverKey: createHmac(hashOf(m), salted).update("Server Key").digest(),
-        });
-      }
-    }
-  }
-  checkPlain(user: string, password: string): boolean {
-    const expected = this.users[user];
-    if (expected === undefined) return false;
-    const a = Buffer.from(expected);
-    const b = Buffer.from(password);
-    return a.length === b.length && timingSafeEqual(a, b);
-  }
-  scramCredential(m: Mechanism, user: string): ScramCredential | undefined {
-    return this.scram.get(`${m}\u0000${user}`);
-  }
+/** Where SASL looks users up: SCRAM credentials, and PLAIN passwords checked against them. */
+export interface SaslUsers {
+  checkPlain(user: string, password: string): boolean;
+  scramCredential(m: ScramMechanismName, user: string): ScramCredential | undefined;
 }
 
 export interface SaslStep {
