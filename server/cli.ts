@@ -52,7 +52,7 @@ export function banner(config: Config, running: Omit<Running, "stop">): string {
     `  Database         ${database.kind === "pglite" ? "embedded PGlite at " : "Postgres server "}${database.location}`,
     running.generatedAdminPassword
       ? `  Sign in as       admin / ${running.generatedAdminPassword}  (generated on this first start; change it on the Users page)`
-      : `  Sign in as       admin, with the password printed by the first start (or TRIBUTARY_ADMIN_PASSWORD)`,
+      : `  Sign in as       admin, with the password the first start printed (or set with --admin-password)`,
     "",
   ].join("\n");
 }

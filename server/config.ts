@@ -153,7 +153,7 @@ export function loadConfig(flags: Record<string, string | boolean | undefined>, 
     throw new ConfigError("--sasl-mechanisms is set but no --sasl-users (TRIBUTARY_SASL_USERS): nobody could authenticate");
   }
   if ((raw.queuedMaxRequestBytes as number) < (raw.socketRequestMaxBytes as number)) {
-    throw new ConfigError(`--queued-max-request-bytes ${raw.queuedMaxRequestBytes} is smaller than --socket-request-max-bytes ${raw.socketRequestMaxBytes}: the largest request accepted could never be read; raise the first or lower the second`);
+    throw new ConfigError(`--queued-max-request-bytes ${raw.queuedMaxRequestBytes as number} is smaller than --socket-request-max-bytes ${raw.socketRequestMaxBytes as number}: the largest request accepted could never be read; raise the first or lower the second`);
   }
   const kafkaPort = raw.kafkaPort as number;
   const bind = raw.bind as string;
@@ -170,8 +170,8 @@ export function loadConfig(flags: Record<string, string | boolean | undefined>, 
 export function describeOptions(keys: (keyof Options)[] = Object.keys(options) as (keyof Options)[]): string {
   return keys
     .map((k) => {
-      const s = options[k] as OptionSpec<unknown>;
-      const def = s.defaultText ?? (s.default === undefined ? "unset" : String(s.default));
+      const s = options[k] as OptionSpec<string | number | boolean | string[]>;
+      const def = s.defaultText ?? (s.default === undefined ? "unset" : Array.isArray(s.default) ? s.default.join(",") || "none" : String(s.default));
       return `  --${s.flag} <value>\n      ${s.describe}\n      env ${s.env ?? "-"}; default ${def}`;
     })
     .join("\n");
