@@ -10,7 +10,7 @@ Usage: tributary <command> [flags]
 
 Commands:
   start      run everything: console + API (HTTP), broker (Kafka protocol), embedded agent
-  broker     run the broker alone (no console, no database)
+  broker     run the broker alone (no console; with --node-id it joins a cluster through --database-url)
   agent      run a standalone agent (see: tributary agent --help)
   migrate    apply database migrations and exit
   build      build the console and the server bundle (start does this when needed)
@@ -100,7 +100,11 @@ async function run(argv: string[]): Promise<number> {
     case "broker": {
       ensureDataDir(config.dataDir);
       const lock = lockDataDirForStart(config.dataDir);
-      const broker = await startBroker(config).catch(async (err: unknown) => {
+      const broker = await (async () => {
+        // A cluster's brokers share the coordination tables: whichever starts first creates them.
+        if (config.nodeId !== undefined) await (await openMigratedDatabase(config)).close();
+        return startBroker(config);
+      })().catch(async (err: unknown) => {
         await lock.stop();
         throw err;
       });

@@ -10,6 +10,7 @@ import { Connection } from "./protocol/connection";
 import { RequestMemoryPool } from "./protocol/request-memory";
 import { SaslAuthenticator, SaslUsers, type Mechanism } from "./protocol/sasl";
 import { logger } from "../log";
+import type { ClusterMember } from "../cluster/member";
 import { metrics } from "../metrics/registry";
 
 const log = logger("broker");
@@ -48,6 +49,8 @@ export interface BrokerOptions {
   /** Partitions over all topics; creating more is refused with POLICY_VIOLATION. */
   maxPartitions?: number;
   topicDefaults?: TopicConfigs;
+  /** Cluster mode: the membership this broker joins once it listens, and answers metadata from. */
+  cluster?: ClusterMember;
 }
 
 /**
@@ -105,6 +108,7 @@ export class Broker {
       advertisedPort: () => this.advertisedPort,
       autoCreateTopics: opts.autoCreateTopics ?? true,
       numPartitions: opts.numPartitions ?? 1,
+      cluster: opts.cluster,
     });
     if (opts.sasl?.mechanisms.length) {
       const internal = (this.internalCredential = internalCredential(opts.sasl.mechanisms));
@@ -142,7 +146,10 @@ export class Broker {
           resolve();
         });
       });
+      // Only a listening broker joins: the address it registers must already answer.
+      await opts.cluster?.join(logs, { host: opts.advertisedHost ?? opts.host, port: broker.advertisedPort });
     } catch (err) {
+      server.close();
       groups.close();
       await logs.close();
       throw err;
@@ -188,7 +195,13 @@ export class Broker {
     this.connections.add(conn);
   }
 
+  get cluster(): ClusterMember | undefined {
+    return this.opts.cluster;
+  }
+
   async close(): Promise<void> {
+    // Leave first, so the controller moves leaderships while this broker still answers.
+    await this.opts.cluster?.leave();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       for (const c of this.connections) c.close("broker shutting down");

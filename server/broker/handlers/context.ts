@@ -2,6 +2,8 @@ import { codeOf, ErrorCode, errorName, KafkaError } from "../../kafka/errors";
 import type { GroupCoordinator } from "../groups/coordinator";
 import type { LogManager } from "../log/log-manager";
 import { logger } from "../../log";
+import type { ClusterMember, ReplicatedTopicRequest } from "../../cluster/member";
+import type { BrokerEndpoint, TopicState } from "../../cluster/store";
 
 export const log = logger("broker.api");
 
@@ -14,6 +16,8 @@ export interface BrokerContext {
   advertisedPort: () => number;
   autoCreateTopics: boolean;
   numPartitions: number;
+  /** Cluster mode: brokers, controller, leaders and topic creation come from the cluster. */
+  cluster?: ClusterMember;
 }
 
 /** One broker, never a leader change: every partition stays at leader epoch 0. */
@@ -62,10 +66,34 @@ export async function ensureTopics(b: BrokerContext, names: string[], allowCreat
   }
   const now = unknown.slice(0, MAX_TOPICS_CREATED_PER_REQUEST);
   for (const n of unknown.slice(MAX_TOPICS_CREATED_PER_REQUEST)) missing.set(n, new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `at most ${MAX_TOPICS_CREATED_PER_REQUEST} topics are auto-created per request; retry for the rest`));
-  const results = await b.logs.createTopics(now.map((name) => ({ name, partitions: b.numPartitions })));
+  const results = await createTopics(b, now.map((name) => ({ name, partitions: b.numPartitions })));
   results.forEach((r, i) => {
     // Another request may have created it meanwhile: then it is there.
     if (r instanceof KafkaError && r.code !== ErrorCode.TOPIC_ALREADY_EXISTS) missing.set(now[i], r);
   });
   return missing;
+}
+
+/** Topics are created through the cluster when there is one, so every broker agrees on them. */
+export function createTopics(b: BrokerContext, requests: ReplicatedTopicRequest[], opts: { validateOnly?: boolean } = {}) {
+  return b.cluster ? b.cluster.createTopics(requests, opts) : b.logs.createTopics(requests, opts);
+}
+
+/** The brokers, controller and cluster id clients are told about: the cluster's, or this broker alone. */
+export function clusterView(b: BrokerContext): { clusterId: string; controllerId: number; brokers: BrokerEndpoint[]; topics: ReadonlyMap<string, TopicState> | undefined } {
+  const m = b.cluster?.metadata();
+  return m ?? { clusterId: b.logs.clusterId, controllerId: b.nodeId, brokers: [{ ...self(b), rack: null }], topics: undefined };
+}
+
+/** The partition's current leader epoch: the cluster's, or 0 on a single node. */
+export function leaderEpoch(b: BrokerContext, topic: string, partition: number): number {
+  return b.cluster?.metadata().topics.get(topic)?.partitions[partition]?.leaderEpoch ?? LEADER_EPOCH;
+}
+
+/** In a cluster only the partition's leader takes produce and consumer fetches; clients refresh metadata on this error. */
+export function notLeader(b: BrokerContext, topic: string, partition: number): KafkaError | undefined {
+  const p = b.cluster?.metadata().topics.get(topic)?.partitions[partition];
+  if (!p || p.leader === b.nodeId) return undefined;
+  if (p.leader === -1) return new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `no live in-sync replica of ${topic}-${partition} can lead`);
+  return new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `broker ${p.leader} leads ${topic}-${partition}, not this broker`);
 }

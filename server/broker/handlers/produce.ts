@@ -5,7 +5,7 @@ import type { RequestOf, ResponseInputOf } from "../../kafka/protocol";
 import { OFFSETS_TOPIC } from "../groups/offsets-store";
 import { InvalidRecordsError } from "../log/partition-log";
 import { partitionCounters } from "../metrics";
-import { ensureTopics, errorMessage, log, note, TRANSACTIONS_UNSUPPORTED, type BrokerContext } from "./context";
+import { ensureTopics, errorMessage, log, note, notLeader, TRANSACTIONS_UNSUPPORTED, type BrokerContext } from "./context";
 import type { HandlerRegistry } from "./registry";
 
 type ProduceTopic = RequestOf<"Produce">["topicData"][number];
@@ -56,6 +56,8 @@ async function produce(b: BrokerContext, req: RequestOf<"Produce">): Promise<Res
 async function append(b: BrokerContext, t: ProduceTopic, p: ProduceTopic["partitionData"][number], topicError: KafkaError | undefined): Promise<PartitionResponse> {
   if (topicError) return { index: p.index, errorCode: topicError.code, baseOffset: -1, errorMessage: topicError.message };
   try {
+    const moved = notLeader(b, t.name, p.index);
+    if (moved) throw moved;
     const records = p.records;
     if (!records || records.length === 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, "empty record set");
     const r = await b.logs.partition(t.name, p.index).append(records);
