@@ -76,6 +76,7 @@ export const options = {
   maxPartitions: opt({ flag: "max-partitions", env: "TRIBUTARY_MAX_PARTITIONS", schema: z.coerce.number().int().min(1), default: 100_000, describe: "partitions the broker holds in all, over every topic; creating more is refused with POLICY_VIOLATION" }),
   connectionsMaxIdleMs: opt({ flag: "connections-max-idle-ms", env: "TRIBUTARY_CONNECTIONS_MAX_IDLE_MS", schema: z.coerce.number().int().min(1000), default: 600_000, describe: "close Kafka connections idle this long (Kafka's connections.max.idle.ms)" }),
   maxConnections: opt({ flag: "max-connections", env: "TRIBUTARY_MAX_CONNECTIONS", schema: z.coerce.number().int().min(1), default: 10_000, describe: "Kafka client connections accepted at once; further ones are closed (Kafka's max.connections)" }),
+  transactionMaxTimeoutMs: opt({ flag: "transaction-max-timeout-ms", env: "TRIBUTARY_TRANSACTION_MAX_TIMEOUT_MS", schema: z.coerce.number().int().min(1), default: 900_000, describe: "the longest transaction.timeout.ms a transactional producer may ask for; InitProducerId asking for more gets INVALID_TRANSACTION_TIMEOUT (Kafka's transaction.max.timeout.ms)" }),
   offsetsRetentionMinutes: opt({ flag: "offsets-retention-minutes", env: "TRIBUTARY_OFFSETS_RETENTION_MINUTES", schema: z.coerce.number().int().min(1), default: 10_080, describe: "committed offsets of a group empty this long are deleted (Kafka's offsets.retention.minutes)" }),
   nodeId: opt({
     flag: "node-id",
@@ -144,6 +145,7 @@ export interface Config {
   connectionsMaxIdleMs: number;
   maxConnections: number;
   offsetsRetentionMinutes: number;
+  transactionMaxTimeoutMs: number;
   saslMechanisms: ("PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512")[];
   saslUsers?: Record<string, string>;
   nodeId?: number;

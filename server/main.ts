@@ -110,6 +110,7 @@ export async function startBroker(config: Config): Promise<Broker> {
       connectionsMaxIdleMs: config.connectionsMaxIdleMs,
       maxConnections: config.maxConnections,
       offsetsRetentionMs: config.offsetsRetentionMinutes * 60_000,
+      transactionMaxTimeoutMs: config.transactionMaxTimeoutMs,
       sasl: config.saslMechanisms.length ? { mechanisms: config.saslMechanisms, users: config.saslUsers ?? {} } : undefined,
       nodeId: config.nodeId,
       topicDefaults: { "min.insync.replicas": String(config.minInsyncReplicas), "unclean.leader.election.enable": String(config.uncleanLeaderElectionEnable) },

@@ -121,3 +121,6 @@ export const UNKNOWN_TIMESTAMP = -1;
 /** CreateTopics' numPartitions and replicationFactor when the broker's defaults (num.partitions, default.replication.factor) or the replica assignments decide. */
 export const NO_NUM_PARTITIONS = -1;
 export const NO_REPLICATION_FACTOR = -1;
+
+/** DeleteRecords' offset that means "up to the high watermark" (Kafka's DeleteRecordsRequest.HIGH_WATERMARK). */
+export const DELETE_TO_HIGH_WATERMARK = -1;

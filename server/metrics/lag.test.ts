@@ -13,7 +13,7 @@ let disposeDb: () => Promise<void>;
 beforeAll(async () => {
   const opened = await testDatabases()[0].open();
   db = opened.database;
-  disposeDb = opened.dispose;
+  disposeDb = () => opened.dispose();
 });
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();

@@ -5,6 +5,7 @@ import { APIS, ApiKey, Apis } from "../../kafka/messages";
 import { encodeRecordBatch } from "../../kafka/records/batch";
 import { eventually, kcat, startTestBroker } from "./harness";
 import { TestConnection } from "./test-connection";
+import { ErrorCode } from "../../kafka/errors";
 
 function open(bootstrap: string): Promise<Socket> {
   const [host, port] = bootstrap.split(":");
@@ -82,7 +83,7 @@ describe("bad input on the Kafka listener", () => {
     pos += 4; // topics array length
     const nameLen = response.readInt16BE(pos);
     pos += 2 + nameLen + 4 + 4; // name, partitions array length, partition index
-    expect(response.readInt16BE(pos)).toBe(2); // CORRUPT_MESSAGE
+    expect(response.readInt16BE(pos)).toBe(ErrorCode.CORRUPT_MESSAGE);
     const out = await kcat(["-b", t.bootstrap, "-C", "-t", "survivor", "-p", "0", "-o", "beginning", "-e"]);
     expect(out).not.toContain("tampered");
   });

@@ -6,10 +6,11 @@
  * <connections> <seconds>. Prints the number of frames sent as one JSON line at the end.
  */
 import { connect } from "node:net";
-import { Writer } from "../../kafka/codec";
-import { APIS, ApiKey } from "../../kafka/messages";
+import { Acks, CONSUMER_REPLICA_ID, ConfigResourceType, CoordinatorType, FetchSession, IsolationLevel, ListOffsetsTimestamp } from "../../kafka/constants";
+import { Apis, type ApiSpec } from "../../kafka/messages";
+import type { ApiName } from "../../kafka/messages.types";
+import { requestFrame, type RequestInputOf } from "../../kafka/protocol";
 import { encodeRecordBatch } from "../../kafka/records/batch";
-import { encodeStruct, isFlexible } from "../../kafka/schema";
 
 const [bootstrap, connections, seconds] = process.argv.slice(2);
 const [host, port] = bootstrap.split(":");
@@ -18,37 +19,25 @@ let seed = 7;
 const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)];
 
-const records = encodeRecordBatch([{ key: Buffer.from("k"), value: Buffer.from("fuzz") }]);
-/** Valid bodies to mutate, per API key and version. */
-const seeds: [number, number, Record<string, unknown>][] = [
-  [ApiKey.ApiVersions, 3, { clientSoftwareName: "fuzz", clientSoftwareVersion: "1" }],
-  [ApiKey.Metadata, 9, { topics: [{ name: "fuzzed" }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false }],
-  [ApiKey.Metadata, 1, { topics: [{ name: "fuzzed-old" }] }],
-  [ApiKey.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: "fuzzed", partitionData: [{ index: 0, records }] }] }],
-  [ApiKey.Fetch, 12, { replicaId: -1, maxWaitMs: 10, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "fuzzed", partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" }],
-  [ApiKey.ListOffsets, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: "fuzzed", partitions: [{ partitionIndex: 0, timestamp: -1 }] }] }],
-  [ApiKey.CreateTopics, 7, { topics: [{ name: "fuzz-created", numPartitions: 3, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false }],
-  [ApiKey.FindCoordinator, 4, { keyType: 0, coordinatorKeys: ["fuzz-group"] }],
-  [ApiKey.JoinGroup, 9, { groupId: "fuzz-group", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: "", groupInstanceId: null, protocolType: "consumer", protocols: [{ name: "range", metadata: Buffer.from("m") }], reason: null }],
-  [ApiKey.OffsetCommit, 8, { groupId: "fuzz-group", generationIdOrMemberEpoch: -1, memberId: "", groupInstanceId: null, topics: [{ name: "fuzzed", partitions: [{ partitionIndex: 0, committedOffset: 1, committedLeaderEpoch: -1, committedMetadata: null }] }] }],
-  [ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 2, resourceName: "fuzzed", configurationKeys: null }], includeSynonyms: false, includeDocumentation: false }],
-];
-
-function encode(apiKey: number, version: number, body: Record<string, unknown>): Buffer {
-  const api = APIS.get(apiKey)!;
-  const flexible = isFlexible(api.request, version);
-  const w = new Writer();
-  w.int16(apiKey);
-  w.int16(version);
-  w.int32(Math.floor(random() * 1e6));
-  w.int16(4);
-  w.bytes(Buffer.from("fuzz"));
-  if (flexible) w.uvarint(0);
-  encodeStruct(w, api.request.fields, body, version, flexible);
-  return Buffer.concat(w.frame().slice(1));
+/** A valid request (header and body, without the size) to mutate. */
+function template<N extends ApiName>(api: ApiSpec<N>, version: number, body: NoInfer<RequestInputOf<N>>): Buffer {
+  return Buffer.concat(requestFrame(api, version, Math.floor(random() * 1e6), "fuzz", body).slice(1));
 }
 
-const templates = seeds.map(([key, version, body]) => encode(key, version, body));
+const records = encodeRecordBatch([{ key: Buffer.from("k"), value: Buffer.from("fuzz") }]);
+const templates = [
+  template(Apis.ApiVersions, 3, { clientSoftwareName: "fuzz", clientSoftwareVersion: "1" }),
+  template(Apis.Metadata, 9, { topics: [{ name: "fuzzed" }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false }),
+  template(Apis.Metadata, 1, { topics: [{ name: "fuzzed-old" }] }),
+  template(Apis.Produce, 9, { transactionalId: null, acks: Acks.LEADER, timeoutMs: 1000, topicData: [{ name: "fuzzed", partitionData: [{ index: 0, records }] }] }),
+  template(Apis.Fetch, 12, { replicaId: CONSUMER_REPLICA_ID, maxWaitMs: 10, minBytes: 1, maxBytes: 1 << 20, isolationLevel: IsolationLevel.READ_UNCOMMITTED, sessionId: FetchSession.NO_SESSION_ID, sessionEpoch: FetchSession.FINAL_EPOCH, topics: [{ topic: "fuzzed", partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" }),
+  template(Apis.ListOffsets, 7, { replicaId: CONSUMER_REPLICA_ID, isolationLevel: IsolationLevel.READ_UNCOMMITTED, topics: [{ name: "fuzzed", partitions: [{ partitionIndex: 0, timestamp: ListOffsetsTimestamp.LATEST }] }] }),
+  template(Apis.CreateTopics, 7, { topics: [{ name: "fuzz-created", numPartitions: 3, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false }),
+  template(Apis.FindCoordinator, 4, { keyType: CoordinatorType.GROUP, coordinatorKeys: ["fuzz-group"] }),
+  template(Apis.JoinGroup, 9, { groupId: "fuzz-group", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: "", groupInstanceId: null, protocolType: "consumer", protocols: [{ name: "range", metadata: Buffer.from("m") }], reason: null }),
+  template(Apis.OffsetCommit, 8, { groupId: "fuzz-group", generationIdOrMemberEpoch: -1, memberId: "", groupInstanceId: null, topics: [{ name: "fuzzed", partitions: [{ partitionIndex: 0, committedOffset: 1, committedLeaderEpoch: -1, committedMetadata: null }] }] }),
+  template(Apis.DescribeConfigs, 4, { resources: [{ resourceType: ConfigResourceType.TOPIC, resourceName: "fuzzed", configurationKeys: null }], includeSynonyms: false, includeDocumentation: false }),
+];
 
 function frame(): Buffer {
   let body: Buffer;

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Apis } from "../../kafka/messages";
 import { eventually, startTestBroker } from "./harness";
 import { TestConnection } from "./test-connection";
+import { ErrorCode } from "../../kafka/errors";
 
 /**
  * The classic group protocol, one behaviour per test, driven over raw sockets so each step
@@ -51,7 +52,7 @@ async function join(c: TestConnection, group: string, o: JoinOpts = {}) {
 const sync = (c: TestConnection, group: string, generationId: number, memberId: string, assignments: { memberId: string; assignment: Buffer }[] = [], instanceId: string | null = null) =>
   c.request(Apis.SyncGroup, 3, { groupId: group, generationId, memberId, groupInstanceId: instanceId, assignments });
 const heartbeat = (c: TestConnection, group: string, generationId: number, memberId: string, instanceId: string | null = null) =>
-  c.request(Apis.Heartbeat, 3, { groupId: group, generationId, memberId, groupInstanceId: instanceId }).then((r) => r.errorCode as number);
+  c.request(Apis.Heartbeat, 3, { groupId: group, generationId, memberId, groupInstanceId: instanceId }).then((r) => r.errorCode);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("group coordinator", () => {
@@ -70,7 +71,7 @@ describe("group coordinator", () => {
     const leader = ra.leader === ra.memberId ? ra : rb;
     expect(leader.members.map((m) => m.metadata.toString()).sort()).toEqual(["roundrobin", "roundrobin"]);
     // A member with no protocol in common is refused, and so is a SyncGroup naming another protocol.
-    expect((await join(c, "delayed", { protocols: ["sticky"] })).errorCode).toBe(23); // INCONSISTENT_GROUP_PROTOCOL
+    expect((await join(c, "delayed", { protocols: ["sticky"] })).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     const wrong = await a.request(Apis.SyncGroup, 5, { groupId: "delayed", generationId: 1, memberId: ra.memberId, groupInstanceId: null, protocolType: "consumer", protocolName: "range", assignments: [] });
     expect(wrong.errorCode).toBe(23);
   });
@@ -82,7 +83,7 @@ describe("group coordinator", () => {
     await sync(a, "pending", ra.generationId, ra.memberId);
     const body = (memberId: string) => ({ groupId: "pending", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId, groupInstanceId: null, protocolType: "consumer", protocols: [{ name: "range", metadata: Buffer.from("range") }] });
     const first = await b.request(Apis.JoinGroup, 5, body(""));
-    expect(first.errorCode).toBe(79); // MEMBER_ID_REQUIRED: b now holds an id but has not joined yet
+    expect(first.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED); // b now holds an id but has not joined yet
     const jc = join(c, "pending");
     await eventually(async () => ((await heartbeat(a, "pending", ra.generationId, ra.memberId)) === 27 ? true : undefined), 5000, "a told to rejoin");
     let done = false;
@@ -113,7 +114,7 @@ describe("group coordinator", () => {
     const ra2 = await join(a, "sessions", { memberId: ra.memberId, sessionTimeoutMs: 1000 });
     expect(ra2.generationId).toBe(2);
     expect(ra2.members.map((m) => m.memberId)).toEqual([ra.memberId]);
-    expect(await heartbeat(b, "sessions", 1, rb.memberId)).toBe(25); // UNKNOWN_MEMBER_ID
+    expect(await heartbeat(b, "sessions", 1, rb.memberId)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
   it("expires a static member when its session timeout ends, so DeleteGroups right after it succeeds", async () => {
@@ -129,7 +130,7 @@ describe("group coordinator", () => {
       const lastHeartbeat = Date.now();
       await sleep(1000 + 100 - (Date.now() - lastHeartbeat));
       const deleted = await c.request(Apis.DeleteGroups, 2, { groupsNames: [group] });
-      return deleted.results[0].errorCode as number;
+      return deleted.results[0].errorCode;
     };
     expect(await Promise.all([0, 1, 2, 3].map(expireOne))).toEqual([0, 0, 0, 0]);
   });
@@ -163,7 +164,7 @@ describe("group coordinator", () => {
     const jc = join(c, "slow", o);
     await eventually(async () => ((await heartbeat(a, "slow", 1, ra.memberId)) === 27 ? true : undefined), 5000, "a told to rejoin");
     const ja = join(a, "slow", { ...o, memberId: ra.memberId });
-    const beating = setInterval(() => heartbeat(b, "slow", 1, rb.memberId).catch(() => undefined), 200);
+    const beating = setInterval(() => void heartbeat(b, "slow", 1, rb.memberId).catch(() => undefined), 200);
     const [ra2, rc] = await Promise.all([ja, jc]);
     clearInterval(beating);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1100);
@@ -171,7 +172,7 @@ describe("group coordinator", () => {
     expect([ra2.generationId, rc.generationId]).toEqual([2, 2]);
     const leader = ra2.leader === ra2.memberId ? ra2 : rc;
     expect(leader.members.map((m) => m.memberId).sort()).toEqual([ra.memberId, rc.memberId].sort());
-    expect(await heartbeat(b, "slow", 1, rb.memberId)).toBe(25); // UNKNOWN_MEMBER_ID: b was removed
+    expect(await heartbeat(b, "slow", 1, rb.memberId)).toBe(ErrorCode.UNKNOWN_MEMBER_ID); // b was removed
   });
 
   it("lets a static member (group.instance.id) restart without a rebalance and keep its assignment, fencing the old incarnation", async () => {
@@ -179,7 +180,7 @@ describe("group coordinator", () => {
     const [a, b] = await Promise.all([member(t.bootstrap), member(t.bootstrap)]);
     const [ra, rb] = await Promise.all([join(a, "static", { instanceId: "a" }), join(b, "static", { instanceId: "b" })]);
     expect([ra.generationId, rb.generationId]).toEqual([1, 1]);
-    const ids = { a: ra.memberId as string, b: rb.memberId as string };
+    const ids = { a: ra.memberId, b: rb.memberId };
     const assignments = [
       { memberId: ids.a, assignment: Buffer.from("parts-of-a") },
       { memberId: ids.b, assignment: Buffer.from("parts-of-b") },
@@ -197,7 +198,7 @@ describe("group coordinator", () => {
     expect(synced.assignment.toString()).toBe("parts-of-b");
     // No rebalance for a; the old b is fenced.
     expect(await heartbeat(a, "static", 1, ids.a, "a")).toBe(0);
-    expect(await heartbeat(b, "static", 1, ids.b, "b")).toBe(82); // FENCED_INSTANCE_ID
+    expect(await heartbeat(b, "static", 1, ids.b, "b")).toBe(ErrorCode.FENCED_INSTANCE_ID);
     const described = await a.request(Apis.DescribeGroups, 4, { groups: ["static"], includeAuthorizedOperations: false });
     expect(described.groups[0].groupState).toBe("Stable");
     expect(described.groups[0].members.map((m) => m.groupInstanceId).sort()).toEqual(["a", "b"]);
@@ -211,7 +212,7 @@ describe("group coordinator", () => {
     expect(rl.members).toHaveLength(2);
     const leaderSync = await l2.request(Apis.SyncGroup, 5, { groupId: "static", generationId: 1, memberId: rl.memberId, groupInstanceId: leaderInstance, protocolType: "consumer", protocolName: "range", assignments: [] });
     expect(leaderSync.assignment.toString()).toBe(`parts-of-${leaderInstance}`);
-    const other = aLeads ? { c: b2, id: rb2.memberId as string, inst: "b" } : { c: a, id: ids.a, inst: "a" };
+    const other = aLeads ? { c: b2, id: rb2.memberId, inst: "b" } : { c: a, id: ids.a, inst: "a" };
     expect(await heartbeat(other.c, "static", 1, other.id, other.inst)).toBe(0);
 
     // Once more with JoinGroup v5, which has no skipAssignment: the leader is shown its old id,
@@ -260,7 +261,7 @@ describe("group coordinator", () => {
     const joined = await join(m, "assigned");
     await sync(m, "assigned", joined.generationId, joined.memberId);
     const refused = await c.request(Apis.OffsetCommit, 8, { groupId: "assigned", generationIdOrMemberEpoch: -1, memberId: "", groupInstanceId: null, topics: [{ name: "manual", partitions: [{ partitionIndex: 0, committedOffset: 9, committedLeaderEpoch: -1, committedMetadata: null }] }] });
-    expect(refused.topics[0].partitions[0].errorCode).toBe(25); // UNKNOWN_MEMBER_ID
+    expect(refused.topics[0].partitions[0].errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     await admin.disconnect();
   });
 
@@ -269,7 +270,7 @@ describe("group coordinator", () => {
     const c = await member(t.bootstrap);
     const commit = (group: string, generation: number, memberId: string) =>
       c.request(Apis.OffsetCommit, 8, { groupId: group, generationIdOrMemberEpoch: generation, memberId, groupInstanceId: null, topics: [{ name: "kept", partitions: [{ partitionIndex: 0, committedOffset: 5, committedLeaderEpoch: -1, committedMetadata: null }] }] });
-    const committed = async (group: string) => (await c.request(Apis.OffsetFetch, 7, { groupId: group, topics: [{ name: "kept", partitionIndexes: [0] }], requireStable: false })).topics[0].partitions[0].committedOffset as number;
+    const committed = async (group: string) => (await c.request(Apis.OffsetFetch, 7, { groupId: group, topics: [{ name: "kept", partitionIndexes: [0] }], requireStable: false })).topics[0].partitions[0].committedOffset;
     await c.request(Apis.Metadata, 9, { topics: [{ name: "kept" }], allowAutoTopicCreation: true });
 
     const m = await member(t.bootstrap);
@@ -278,7 +279,7 @@ describe("group coordinator", () => {
     expect((await commit("active", joined.generationId, joined.memberId)).topics[0].partitions[0].errorCode).toBe(0);
     expect((await commit("idle", -1, "")).topics[0].partitions[0].errorCode).toBe(0);
 
-    const beating = setInterval(() => heartbeat(m, "active", joined.generationId, joined.memberId).catch(() => undefined), 300);
+    const beating = setInterval(() => void heartbeat(m, "active", joined.generationId, joined.memberId).catch(() => undefined), 300);
     await eventually(async () => ((await committed("idle")) === -1 ? true : undefined), 6000, "idle group's offsets to expire");
     expect(await committed("active")).toBe(5); // older than the retention, but the group has a member
     clearInterval(beating);

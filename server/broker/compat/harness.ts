@@ -100,7 +100,7 @@ export interface LogLine {
  * module's logger writes to the root logger's stream, so one tap sees them all.
  */
 export function captureLogs() {
-  const stream = (log as unknown as Record<symbol, { write(line: string): boolean }>)[pino.symbols.streamSym];
+  const stream = (log as unknown as Record<symbol, { write: (this: unknown, line: string) => boolean }>)[pino.symbols.streamSym];
   const original = stream.write;
   const lines: LogLine[] = [];
   stream.write = function (line: string) {

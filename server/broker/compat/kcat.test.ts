@@ -13,10 +13,10 @@ describe("kcat (librdkafka) against the broker", () => {
   it("lists brokers and topics with -L", async () => {
     await kcat(["-b", t.bootstrap, "-P", "-t", "listed", "-p", "0"], "x\n");
     const out = await kcat(["-b", t.bootstrap, "-L", "-J"]);
-    const meta = JSON.parse(out);
+    const meta = JSON.parse(out) as { brokers: { id: number; name: string }[]; topics: { topic: string; partitions: unknown[] }[] };
     expect(meta.brokers).toEqual([{ id: 0, name: t.bootstrap }]);
-    const topic = meta.topics.find((x: { topic: string }) => x.topic === "listed");
-    expect(topic.partitions).toHaveLength(3);
+    const topic = meta.topics.find((x) => x.topic === "listed");
+    expect(topic?.partitions).toHaveLength(3);
   });
 
   it("produces keys and headers and consumes them back from an offset", async () => {

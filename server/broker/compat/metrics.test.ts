@@ -56,7 +56,7 @@ describe("broker metrics at /metrics", () => {
     await consumer.connect();
     await consumer.subscribe({ topic: "metered", fromBeginning: true });
     let seen = 0;
-    await consumer.run({ eachMessage: async () => void seen++ });
+    await consumer.run({ eachMessage: () => { seen++; return Promise.resolve(); } });
     await eventually(() => seen >= 42, 20_000, "42 records in the group");
 
     const text = await (await fetch(url)).text();

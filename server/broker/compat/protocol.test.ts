@@ -3,6 +3,7 @@ import { encodeRecordBatch } from "../../kafka/records/batch";
 import { Apis } from "../../kafka/messages";
 import { eventually, startTestBroker } from "./harness";
 import { TestConnection } from "./test-connection";
+import { ErrorCode } from "../../kafka/errors";
 
 /** Wire-level behaviour that real clients depend on but never exercise on purpose. */
 describe("Kafka protocol edge cases over a raw socket", () => {
@@ -22,7 +23,7 @@ describe("Kafka protocol edge cases over a raw socket", () => {
     const req = Buffer.from([0, 18, 0, 99, 0, 0, 0, 7, 0, 1, 0x78, 0, 0]);
     const res = await c.sendRaw(req);
     expect(res.readInt32BE(0)).toBe(7); // response header v0: correlation id only
-    expect(res.readInt16BE(4)).toBe(35); // UNSUPPORTED_VERSION
+    expect(res.readInt16BE(4)).toBe(ErrorCode.UNSUPPORTED_VERSION);
     const n = res.readInt32BE(6); // v0 body: a classic int32-length array
     const ranges = new Map<number, [number, number]>();
     for (let i = 0; i < n; i++) {
@@ -71,7 +72,7 @@ describe("Kafka protocol edge cases over a raw socket", () => {
     expect(full.responses[0].partitions[0].highWatermark).toBe(3);
     expect((full.responses[0].partitions[0].records as Buffer).length).toBeGreaterThan(0);
     const incremental = await fetch(1234, 1);
-    expect(incremental.errorCode).toBe(70); // FETCH_SESSION_ID_NOT_FOUND
+    expect(incremental.errorCode).toBe(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
     expect(incremental.responses).toEqual([]);
     c.close();
   });
@@ -89,7 +90,7 @@ describe("Kafka protocol edge cases over a raw socket", () => {
       ]);
     }
     const fenced = await c.request(Apis.OffsetForLeaderEpoch, 4, { replicaId: -1, topics: [{ topic: "edge", partitions: [{ partition: 0, currentLeaderEpoch: 5, leaderEpoch: 5 }] }] });
-    expect(fenced.topics[0].partitions[0].errorCode).toBe(75); // UNKNOWN_LEADER_EPOCH
+    expect(fenced.topics[0].partitions[0].errorCode).toBe(ErrorCode.UNKNOWN_LEADER_EPOCH);
     c.close();
   });
 
@@ -97,13 +98,13 @@ describe("Kafka protocol edge cases over a raw socket", () => {
     const c = await TestConnection.open(t.bootstrap);
     const byName = await c.request(Apis.Metadata, 12, { topics: [{ name: "edge" }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
     expect(byName.topics[0].errorCode).toBe(0);
-    const id = byName.topics[0].topicId as string;
+    const id = byName.topics[0].topicId;
     expect(id).not.toBe("00000000-0000-0000-0000-000000000000");
     expect(byName.topics[0].partitions[0].leaderEpoch).toBe(0);
     const byId = await c.request(Apis.Metadata, 12, { topics: [{ topicId: id, name: null }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
     expect(byId.topics[0]).toMatchObject({ errorCode: 0, name: "edge", topicId: id });
     const unknown = await c.request(Apis.Metadata, 12, { topics: [{ topicId: "0123456789abcdef0123456789abcdef", name: null }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
-    expect(unknown.topics[0].errorCode).toBe(100); // UNKNOWN_TOPIC_ID
+    expect(unknown.topics[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_ID);
     c.close();
   });
 
@@ -252,11 +253,11 @@ describe("listener and topic settings", () => {
         c.request(Apis.CreateTopics, 5, { topics: [{ name, numPartitions: -1, replicationFactor: -1, assignments: brokerIds.map((ids, partitionIndex) => ({ partitionIndex, brokerIds: ids })), configs: [] }], timeoutMs: 5000, validateOnly }).then((r) => r.topics[0]);
       expect(await create("assigned", [[0], [0]])).toMatchObject({ errorCode: 0, numPartitions: 2, replicationFactor: 1 });
       expect(t.broker.logs.topic("assigned")?.partitions).toBe(2);
-      expect((await create("elsewhere", [[0], [1]])).errorCode).toBe(39); // INVALID_REPLICA_ASSIGNMENT
+      expect((await create("elsewhere", [[0], [1]])).errorCode).toBe(ErrorCode.INVALID_REPLICA_ASSIGNMENT);
       expect((await create("replicated", [[0, 1]])).errorCode).toBe(39);
       expect((await create("checked", [[0]], true)).errorCode).toBe(0);
       expect(t.broker.logs.topic("checked")).toBeUndefined(); // validate-only creates nothing
-      expect((await c.request(Apis.CreateTopics, 5, { topics: [{ name: "rf3", numPartitions: 1, replicationFactor: 3, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false })).topics[0].errorCode).toBe(38); // INVALID_REPLICATION_FACTOR
+      expect((await c.request(Apis.CreateTopics, 5, { topics: [{ name: "rf3", numPartitions: 1, replicationFactor: 3, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false })).topics[0].errorCode).toBe(ErrorCode.INVALID_REPLICATION_FACTOR);
       c.close();
     } finally {
       await t.stop();
@@ -269,12 +270,12 @@ describe("listener and topic settings", () => {
     try {
       const a = await TestConnection.open(on.bootstrap);
       const declined = await a.request(Apis.Metadata, 9, { topics: [{ name: "not-asked" }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
-      expect(declined.topics[0].errorCode).toBe(3); // UNKNOWN_TOPIC_OR_PARTITION
+      expect(declined.topics[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       const created = await a.request(Apis.Metadata, 9, { topics: [{ name: "asked" }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
       expect(created.topics[0].errorCode).toBe(0);
       expect(created.topics[0].partitions).toHaveLength(3);
       const invalid = await a.request(Apis.Metadata, 9, { topics: [{ name: "no/slashes" }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
-      expect(invalid.topics[0].errorCode).toBe(17); // INVALID_TOPIC_EXCEPTION
+      expect(invalid.topics[0].errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
       a.close();
 
       const b = await TestConnection.open(off.bootstrap);

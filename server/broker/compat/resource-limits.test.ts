@@ -226,10 +226,11 @@ describe("topic creation", () => {
   it("of 2 × 10,000 partitions in one request keeps the broker and the console answering (probes never wait 1 s)", async () => {
     const t = await startTestBroker();
     stops.push(() => t.stop());
-    const { database, dispose } = await testDatabases()[0].open();
+    const db = await testDatabases()[0].open();
+    const database = db.database;
     stops.push(async () => {
       await database.close();
-      await dispose();
+      await db.dispose();
     });
     const http = createServer(createRequestHandler({ database, version: "test", startedAt: Date.now(), loginLimiter: new LoginLimiter(), web: new WebAccess(), broker: { bootstrap: t.bootstrap, healthy: () => true, instance: t.broker } }, undefined));
     await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
@@ -268,7 +269,7 @@ describe("topic creation", () => {
     const c = await TestConnection.open(t.bootstrap);
     stops.push(() => c.close());
     const names = Array.from({ length: 2000 }, (_, i) => `auto-${i}`);
-    const metadata = () => c.request(Apis.Metadata, 9, { topics: names.map((name) => ({ name })), allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false }).then((r) => r.topics.map((x) => x.errorCode) as number[]);
+    const metadata = () => c.request(Apis.Metadata, 9, { topics: names.map((name) => ({ name })), allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false }).then((r) => r.topics.map((x) => x.errorCode));
     const first = await metadata();
     expect(first.filter((e) => e === 0)).toHaveLength(1000);
     expect(first.filter((e) => e === 5)).toHaveLength(1000); // LEADER_NOT_AVAILABLE: retriable

@@ -1,9 +1,8 @@
 import { ErrorCode } from "../../kafka/errors";
 import { Apis } from "../../kafka/messages";
 import type { RequestOf, ResponseInputOf } from "../../kafka/protocol";
-import { OFFSETS_TOPIC } from "../groups/offsets-store";
 import { mapInSlices } from "../protocol/slices";
-import { clusterView, ensureTopics, LEADER_EPOCH, note, type BrokerContext } from "./context";
+import { clusterView, ensureTopics, INTERNAL_TOPICS, LEADER_EPOCH, note, type BrokerContext } from "./context";
 import type { HandlerRegistry, RequestInfo } from "./registry";
 
 type TopicMetadata = ResponseInputOf<"Metadata">["topics"][number];
@@ -34,7 +33,7 @@ async function metadata(b: BrokerContext, req: RequestOf<"Metadata">, info: Requ
       errorCode: ErrorCode.NONE,
       name,
       topicId: t.topicId,
-      isInternal: name === OFFSETS_TOPIC,
+      isInternal: INTERNAL_TOPICS.has(name),
       partitions: replicated
         ? replicated.map((p) => ({ errorCode: p.leader === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE, partitionIndex: p.partition, leaderId: p.leader, leaderEpoch: p.leaderEpoch, replicaNodes: p.replicas, isrNodes: p.isr, offlineReplicas: p.replicas.filter((id) => !live.has(id)) }))
         : Array.from({ length: t.partitions }, (_, p) => ({ errorCode: ErrorCode.NONE, partitionIndex: p, leaderId: b.nodeId, leaderEpoch: LEADER_EPOCH, replicaNodes: [b.nodeId], isrNodes: [b.nodeId], offlineReplicas: [] })),

@@ -1,5 +1,7 @@
 import { codeOf, ErrorCode, errorName, KafkaError } from "../../kafka/errors";
 import type { GroupCoordinator } from "../groups/coordinator";
+import { OFFSETS_TOPIC } from "../groups/offsets-store";
+import { TRANSACTION_STATE_TOPIC, type TransactionCoordinator } from "../transactions/coordinator";
 import type { LogManager } from "../log/log-manager";
 import { logger } from "../../log";
 import type { ClusterMember, ReplicatedTopicRequest } from "../../cluster/member";
@@ -7,10 +9,11 @@ import type { BrokerEndpoint, TopicState } from "../../cluster/store";
 
 export const log = logger("broker.api");
 
-/** What the handlers share: the broker's logs and groups, and how it presents itself to clients. */
+/** What the handlers share: the broker's logs, groups and transactions, and how it presents itself to clients. */
 export interface BrokerContext {
   logs: LogManager;
   groups: GroupCoordinator;
+  transactions: TransactionCoordinator;
   nodeId: number;
   advertisedHost: string;
   advertisedPort: () => number;
@@ -29,7 +32,8 @@ export const LEADER_EPOCH = 0;
  */
 export const MAX_TOPICS_CREATED_PER_REQUEST = 1000;
 
-export const TRANSACTIONS_UNSUPPORTED = "transactions are not supported yet: use an idempotent producer without a transactional.id";
+/** Topics only the broker writes: their records are its group and transaction state. */
+export const INTERNAL_TOPICS: ReadonlySet<string> = new Set([OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC]);
 
 /** The text for a response's errorMessage: a Kafka error's own, or what failed unexpectedly. */
 export function errorMessage(err: unknown): string | null {

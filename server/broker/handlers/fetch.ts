@@ -1,4 +1,4 @@
-import { FetchSession, ListOffsetsTimestamp, NO_LEADER_EPOCH, UNKNOWN_OFFSET, UNKNOWN_TIMESTAMP } from "../../kafka/constants";
+import { FetchSession, IsolationLevel, ListOffsetsTimestamp, NO_LEADER_EPOCH, UNKNOWN_OFFSET, UNKNOWN_TIMESTAMP } from "../../kafka/constants";
 import { codeOf, ErrorCode, KafkaError } from "../../kafka/errors";
 import { Apis } from "../../kafka/messages";
 import type { RequestOf, ResponseInputOf } from "../../kafka/protocol";
@@ -61,6 +61,7 @@ async function fetch(b: BrokerContext, req: RequestOf<"Fetch">, info: RequestInf
 
 async function readFetch(b: BrokerContext, req: RequestOf<"Fetch">, maxBytes: number): Promise<{ response: FetchResponse; bytes: number; logs: PartitionLog[]; failed: boolean }> {
   const slices = new Slices();
+  const isolation = req.isolationLevel === IsolationLevel.READ_COMMITTED ? "read_committed" : "read_uncommitted";
   let bytes = 0;
   let failed = false;
   const logs: PartitionLog[] = [];
@@ -82,7 +83,7 @@ async function readFetch(b: BrokerContext, req: RequestOf<"Fetch">, maxBytes: nu
       logs.push(pl);
       try {
         const limit = Math.min(p.partitionMaxBytes, Math.max(0, maxBytes - bytes));
-        const r = await pl.read(p.fetchOffset, limit, bytes === 0);
+        const r = await pl.read(p.fetchOffset, limit, bytes === 0, isolation);
         bytes += r.records.length;
         if (r.records.length) {
           const c = partitionCounters(t.topic, p.partition);
@@ -91,10 +92,10 @@ async function readFetch(b: BrokerContext, req: RequestOf<"Fetch">, maxBytes: nu
           forEachBatch(r.records, (h) => (n += h.recordCount));
           c.recordsOut.inc(n);
         }
-        partitions.push({ partitionIndex: p.partition, errorCode: ErrorCode.NONE, highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset, abortedTransactions: null, records: r.records });
+        partitions.push({ partitionIndex: p.partition, errorCode: ErrorCode.NONE, highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset, abortedTransactions: r.abortedTransactions, records: r.records });
       } catch (err) {
         failed = true;
-        partitions.push({ partitionIndex: p.partition, errorCode: note(err, "fetch"), highWatermark: pl.highWatermark, lastStableOffset: pl.highWatermark, logStartOffset: pl.logStartOffset, records: NO_RECORDS });
+        partitions.push({ partitionIndex: p.partition, errorCode: note(err, "fetch"), highWatermark: pl.highWatermark, lastStableOffset: pl.lastStableOffset, logStartOffset: pl.logStartOffset, records: NO_RECORDS });
       }
     }
     responses.push({ topic: t.topic, partitions });
@@ -118,7 +119,7 @@ async function listOffsets(b: BrokerContext, req: RequestOf<"ListOffsets">, info
           continue;
         }
         let found: { offset: number; timestamp: number };
-        if (ts === ListOffsetsTimestamp.LATEST) found = { offset: pl.highWatermark, timestamp: UNKNOWN_TIMESTAMP };
+        if (ts === ListOffsetsTimestamp.LATEST) found = { offset: req.isolationLevel === IsolationLevel.READ_COMMITTED ? pl.lastStableOffset : pl.highWatermark, timestamp: UNKNOWN_TIMESTAMP };
         else if (ts === ListOffsetsTimestamp.EARLIEST) found = { offset: pl.logStartOffset, timestamp: UNKNOWN_TIMESTAMP };
         else if (ts === ListOffsetsTimestamp.MAX_TIMESTAMP) found = pl.maxTimestamp() ?? none;
         else found = (await pl.offsetForTimestamp(ts)) ?? none;

@@ -3,6 +3,7 @@ import { ErrorCode, KafkaError } from "../../kafka/errors";
 import { Apis } from "../../kafka/messages";
 import type { RequestOf, ResponseInputOf } from "../../kafka/protocol";
 import { OFFSETS_TOPIC } from "../groups/offsets-store";
+import { TRANSACTION_STATE_TOPIC } from "../transactions/coordinator";
 import type { ReplicatedTopicRequest } from "../../cluster/member";
 import { forgetTopic } from "../metrics";
 import { createTopics as createTopicsHere, errorMessage, MAX_TOPICS_CREATED_PER_REQUEST, note, type BrokerContext } from "./context";
@@ -112,6 +113,7 @@ async function deleteTopics(b: BrokerContext, req: RequestOf<"DeleteTopics">, in
     try {
       if (!name) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, "no topic with this id");
       if (name === OFFSETS_TOPIC) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `${OFFSETS_TOPIC} is internal and holds every group's committed offsets; delete groups with DeleteGroups instead`);
+      if (name === TRANSACTION_STATE_TOPIC) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `${TRANSACTION_STATE_TOPIC} is internal and holds every transaction's state`);
       await (b.cluster ? b.cluster.deleteTopic(name) : b.logs.deleteTopic(name));
       forgetTopic(name);
       responses.push({ name, topicId: t.topicId, errorCode: ErrorCode.NONE, errorMessage: null });

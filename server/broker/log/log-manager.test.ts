@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { encodeRecordBatch } from "../../kafka/records/batch";
 import { LogManager } from "./log-manager";
+import { ErrorCode } from "../../kafka/errors";
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -54,19 +55,19 @@ describe("topics", () => {
   it("validates names, partition counts and configs as Kafka does, changing nothing on error", async () => {
     const logs = LogManager.open({ dataDir: tempDir(), backgroundIntervalMs: 60_000 });
     await logs.createTopic("metrics.cpu", { partitions: 1 });
-    expect(await codeOf(() => logs.createTopic("bad name", { partitions: 1 }))).toBe(17); // INVALID_TOPIC_EXCEPTION
+    expect(await codeOf(() => logs.createTopic("bad name", { partitions: 1 }))).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
     expect(await codeOf(() => logs.createTopic("x".repeat(250), { partitions: 1 }))).toBe(17);
     expect(await codeOf(() => logs.createTopic("..", { partitions: 1 }))).toBe(17);
     expect(await codeOf(() => logs.createTopic("metrics_cpu", { partitions: 1 }))).toBe(17); // collides with metrics.cpu
-    expect(await codeOf(() => logs.createTopic("metrics.cpu", { partitions: 1 }))).toBe(36); // TOPIC_ALREADY_EXISTS
-    expect(await codeOf(() => logs.createTopic("zero", { partitions: 0 }))).toBe(37); // INVALID_PARTITIONS
-    expect(await codeOf(() => logs.createTopic("cfg", { partitions: 1, configs: { "no.such.config": "1" } }))).toBe(40); // INVALID_CONFIG
+    expect(await codeOf(() => logs.createTopic("metrics.cpu", { partitions: 1 }))).toBe(ErrorCode.TOPIC_ALREADY_EXISTS);
+    expect(await codeOf(() => logs.createTopic("zero", { partitions: 0 }))).toBe(ErrorCode.INVALID_PARTITIONS);
+    expect(await codeOf(() => logs.createTopic("cfg", { partitions: 1, configs: { "no.such.config": "1" } }))).toBe(ErrorCode.INVALID_CONFIG);
     expect(await codeOf(() => logs.createTopic("cfg", { partitions: 1, configs: { "retention.ms": "soon" } }))).toBe(40);
     expect(await codeOf(() => logs.createTopic("cfg", { partitions: 1, configs: { "cleanup.policy": "archive" } }))).toBe(40);
     expect(await codeOf(() => logs.createTopic("cfg", { partitions: 1, configs: { "min.cleanable.dirty.ratio": "1.5" } }))).toBe(40);
     expect(await codeOf(() => logs.createPartitions("metrics.cpu", 1))).toBe(37);
     expect(await codeOf(() => logs.alterConfigs("metrics.cpu", { "segment.bytes": "-5" }))).toBe(40);
-    expect(await codeOf(() => logs.alterConfigs("nope", {}))).toBe(3); // UNKNOWN_TOPIC_OR_PARTITION
+    expect(await codeOf(() => logs.alterConfigs("nope", {}))).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect(logs.topics().map((t) => t.name)).toEqual(["metrics.cpu"]);
     expect(logs.topic("metrics.cpu")!.configs).toEqual({});
     await logs.close();

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCode, KafkaError } from "../../kafka/errors";
 import { logger } from "../../log";
@@ -93,7 +92,7 @@ export class LogManager {
     this.logDir = join(dataDir, "log");
     mkdirSync(this.logDir, { recursive: true });
     const path = join(this.logDir, "topics.json");
-    this.meta = existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : { clusterId: randomBytes(16).toString("base64url").slice(0, 22), nextProducerId: 1000, topics: {} };
+    this.meta = existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as Metadata) : { clusterId: randomBytes(16).toString("base64url").slice(0, 22), nextProducerId: 1000, topics: {} };
   }
 
   static open(opts: { dataDir: string; defaults?: TopicConfigs; clock?: () => number; backgroundIntervalMs?: number; maxOpenSegments?: number; maxPartitions?: number }): LogManager {

@@ -1,9 +1,10 @@
-import { closeSync, existsSync, fdatasync, ftruncateSync, openSync, read, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fdatasync, fstatSync, ftruncateSync, openSync, read, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { ErrorCode, KafkaError } from "../../kafka/errors";
 import { BATCH_LENGTH, HEADER_SIZE, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAX_TIMESTAMP, validateBatch } from "../../kafka/records/batch";
 import type { FileHandleOwner, FileHandles } from "./file-handles";
+import { invariant } from "./invariants";
 
 const readAsync = promisify(read);
 const fdatasyncAsync = promisify(fdatasync);
@@ -185,6 +186,8 @@ export class Segment implements FileHandleOwner {
 
   /** Updates the in-memory indexes for a batch written at pos. */
   track(baseOffset: number, lastOffset: number, maxTimestamp: number, pos: number, size: number, interval: number): void {
+    // Lookups binary-search the index by offset: offsets only ever grow along the file (compaction leaves gaps, never goes back).
+    invariant(baseOffset >= this.nextOffset && lastOffset >= baseOffset, () => `segment ${this.baseOffset} got a batch of offsets ${baseOffset}-${lastOffset} after offset ${this.nextOffset - 1}`);
     if (this.idxOffsets.length === 0 || this.bytesSinceIndex >= interval) {
       this.idxOffsets.push(baseOffset - this.baseOffset);
       this.idxPositions.push(pos);
@@ -216,6 +219,10 @@ export class Segment implements FileHandleOwner {
       throw err;
     }
     this.size += buf.length;
+    // The file is opened for appending, where Linux writes at its end whatever position is asked:
+    // the index holds `pos`, so the file must have ended exactly there.
+    const fileSize = fstatSync(fd).size;
+    invariant(fileSize === this.size, () => `segment ${this.path} is ${fileSize} bytes after an append, but the log wrote it up to byte ${this.size}`);
     return pos;
   }
 

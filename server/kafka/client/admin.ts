@@ -180,7 +180,7 @@ export class Admin {
   /** Configs of topics or brokers (a broker resource's name is its node id); keys null means all. */
   async describeConfigs(resources: { type: number; name: string; keys?: string[] | null }[], o: { synonyms?: boolean; documentation?: boolean } = {}): Promise<{ type: number; name: string; configs: ConfigEntry[] }[]> {
     const out: { type: number; name: string; configs: ConfigEntry[] }[] = [];
-    for (const [conn, group] of await this.byResourceBroker(resources)) {
+    for (const [conn, group] of this.byResourceBroker(resources)) {
       const res = await this.cluster.withRetry("DescribeConfigs", async () =>
         call(await conn(), Apis.DescribeConfigs, {
           resources: group.map((r) => ({ resourceType: r.type, resourceName: r.name, configurationKeys: r.keys ?? null })),
@@ -211,7 +211,7 @@ export class Admin {
 
   /** Replaces a resource's whole config set (AlterConfigs): configs not named return to their defaults. */
   async alterConfigs(resources: { type: number; name: string; configs: Record<string, string> }[], validateOnly = false): Promise<void> {
-    for (const [conn, group] of await this.byResourceBroker(resources)) {
+    for (const [conn, group] of this.byResourceBroker(resources)) {
       const res = await call(await conn(), Apis.AlterConfigs, {
         resources: group.map((r) => ({ resourceType: r.type, resourceName: r.name, configs: Object.entries(r.configs).map(([name, value]) => ({ name, value })) })),
         validateOnly,
@@ -222,7 +222,7 @@ export class Admin {
 
   /** Changes named configs only (IncrementalAlterConfigs, KIP-339). */
   async incrementalAlterConfigs(resources: { type: number; name: string; ops: { name: string; op: keyof typeof ConfigOperation; value?: string | null }[] }[], validateOnly = false): Promise<void> {
-    for (const [conn, group] of await this.byResourceBroker(resources)) {
+    for (const [conn, group] of this.byResourceBroker(resources)) {
       const res = await call(await conn(), Apis.IncrementalAlterConfigs, {
         resources: group.map((r) => ({ resourceType: r.type, resourceName: r.name, configs: r.ops.map((c) => ({ name: c.name, configOperation: ConfigOperation[c.op], value: c.value ?? null })) })),
         validateOnly,
@@ -385,7 +385,7 @@ export class Admin {
   }
 
   /** Broker resources go to that broker, topic resources to any broker. */
-  private async byResourceBroker<T extends { type: number; name: string }>(resources: T[]): Promise<[() => Promise<BrokerConnection>, T[]][]> {
+  private byResourceBroker<T extends { type: number; name: string }>(resources: T[]): [() => Promise<BrokerConnection>, T[]][] {
     const out = new Map<string, [() => Promise<BrokerConnection>, T[]]>();
     for (const r of resources) {
       const key = r.type === ConfigResourceType.BROKER ? `broker:${r.name}` : "any";

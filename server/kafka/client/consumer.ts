@@ -136,16 +136,21 @@ export class Consumer {
     o.position = offset;
   }
 
+  private throwIfFailed(): void {
+    if (this.fatal) throw this.fatal;
+  }
+
   /**
    * Joins (or rejoins) the group when needed and fetches from every owned, unpaused partition,
    * waiting up to maxWaitMs for records. Positions move past what is returned; nothing is committed.
    */
   async poll(): Promise<ConsumedBatch[]> {
-    if (this.fatal) throw this.fatal;
+    this.throwIfFailed();
     if (this.closed) throw new Error("the consumer is closed; make a new one");
     if (this.rejoin) this.startJoin();
     if (this.owned.size === 0 && this.joining) await this.joining;
-    if (this.fatal) throw this.fatal;
+    // The join may have failed for good meanwhile.
+    this.throwIfFailed();
     let positions: { topic: string; partition: number; offset: number }[];
     let fetched: FetchedPartition[];
     try {

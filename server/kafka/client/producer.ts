@@ -177,7 +177,7 @@ export class Producer {
       throw err;
     }
     return new Promise<RecordMetadata[]>((resolve, reject) => {
-      const delivery: Delivery = { results: new Array(records.length), failures: [], batches: 0, resolve, reject };
+      const delivery: Delivery = { results: new Array<RecordMetadata | undefined>(records.length), failures: [], batches: 0, resolve, reject };
       for (const [state, positions] of byPartition) this.append(state, records, positions, delivery);
       this.schedule();
     });

@@ -172,7 +172,7 @@ describe("pipelining", () => {
 describe("version negotiation", () => {
   it("finds a coordinator with a single-key FindCoordinator on brokers before v4, then talks to it", async () => {
     const real = await startTestBroker();
-    real.broker.logs.createTopic("t", { partitions: 1 });
+    await real.broker.logs.createTopic("t", { partitions: 1 });
     const [host, port] = real.bootstrap.split(":");
     const broker = await fakeBroker([[ApiKey.ApiVersions, 0, 2], [ApiKey.FindCoordinator, 0, 2]], 2, (apiKey, version, id) =>
       apiKey === ApiKey.FindCoordinator ? responseFrame(Apis.FindCoordinator, version, id, { errorCode: 0, nodeId: 0, host, port: Number(port) }) : null,

@@ -23,7 +23,7 @@ describe("the recording proxy", () => {
     const c = await TestConnection.open(proxy.bootstrap);
     const res = await c.request(Apis.ApiVersions, version, { clientSoftwareName: "test", clientSoftwareVersion: "1" });
     c.close();
-    return { errorCode: res.errorCode as number, ranges: new Map((res.apiKeys as Range[]).map((k) => [k.apiKey, [k.minVersion, k.maxVersion]])) };
+    return { errorCode: res.errorCode, ranges: new Map((res.apiKeys as Range[]).map((k) => [k.apiKey, [k.minVersion, k.maxVersion]])) };
   };
 
   it("passes the broker's ApiVersions answer through without a cap, and records each frame with its API and version", async () => {

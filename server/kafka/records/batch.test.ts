@@ -2,12 +2,13 @@ import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { KafkaError } from "../errors";
 import { decodeRecordBatch, encodeRecordBatch, HEADER_SIZE, LEADER_EPOCH, LOG_OVERHEAD, retainRecords, rewriteCrc, validateBatch } from "./batch";
+import { ErrorCode } from "../errors";
 
 const require = createRequire(import.meta.url);
-// kafkajs's own encoders: the reference for bytes the format fixes.
-const KafkajsRecordBatch = require("kafkajs/src/protocol/recordBatch/v0").RecordBatch;
-const KafkajsRecord = require("kafkajs/src/protocol/recordBatch/record/v0");
-const Long = require("kafkajs/src/utils/long");
+// kafkajs's own encoders (internals it ships without types): the reference for bytes the format fixes.
+const KafkajsRecordBatch = (require("kafkajs/src/protocol/recordBatch/v0") as { RecordBatch: (batch: object) => Promise<{ buffer: Buffer }> }).RecordBatch;
+const KafkajsRecord = require("kafkajs/src/protocol/recordBatch/record/v0") as (record: object) => unknown;
+const Long = require("kafkajs/src/utils/long") as { fromInt: (n: number) => unknown };
 
 const records = Array.from({ length: 25 }, (_, i) => ({
   key: i % 5 === 0 ? null : Buffer.from(`key-${i}`),
@@ -19,7 +20,7 @@ const records = Array.from({ length: 25 }, (_, i) => ({
 describe("RecordBatch v2", () => {
   it("encodes byte for byte what kafkajs encodes (uncompressed)", async () => {
     const base = records[0].timestamp;
-    const theirs: Buffer = (await KafkajsRecordBatch({
+    const theirs = (await KafkajsRecordBatch({
       firstOffset: Long.fromInt(0),
       firstTimestamp: base,
       maxTimestamp: records[records.length - 1].timestamp,
@@ -43,15 +44,15 @@ describe("RecordBatch v2", () => {
       expect(header.compression).toBe(["none", "gzip", "snappy", "lz4", "zstd"].indexOf(compression));
       expect(header.recordCount).toBe(records.length);
       expect(back.map((r) => r.offset)).toEqual(records.map((_, i) => 100 + i));
-      expect(back.map((r) => [r.key?.toString() ?? null, r.value!.toString(), r.timestamp, r.headers.map((h) => `${h.key}=${h.value}`)])).toEqual(
-        records.map((r) => [r.key?.toString() ?? null, r.value.toString(), r.timestamp, r.headers.map((h) => `${h.key}=${h.value}`)]),
+      expect(back.map((r) => [r.key?.toString() ?? null, r.value!.toString(), r.timestamp, r.headers.map((h) => `${h.key}=${String(h.value)}`)])).toEqual(
+        records.map((r) => [r.key?.toString() ?? null, r.value.toString(), r.timestamp, r.headers.map((h) => `${h.key}=${String(h.value)}`)]),
       );
     });
   }
 
   it("decodes batches kafkajs compressed with gzip", async () => {
-    const { Types } = require("kafkajs/src/protocol/message/compression");
-    const theirs: Buffer = (await KafkajsRecordBatch({
+    const { Types } = require("kafkajs/src/protocol/message/compression") as { Types: { GZIP: number } };
+    const theirs = (await KafkajsRecordBatch({
       compression: Types.GZIP,
       firstTimestamp: records[0].timestamp,
       maxTimestamp: records[0].timestamp,
@@ -74,15 +75,15 @@ describe("RecordBatch v2", () => {
     };
     const crc = Buffer.from(good);
     crc[crc.length - 3] ^= 1;
-    expect(code(crc)).toBe(2); // CORRUPT_MESSAGE
+    expect(code(crc)).toBe(ErrorCode.CORRUPT_MESSAGE);
     const magic = Buffer.from(good);
     magic[16] = 1;
-    expect(code(magic)).toBe(43); // UNSUPPORTED_FOR_MESSAGE_FORMAT
+    expect(code(magic)).toBe(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT);
     const length = Buffer.from(good);
     length.writeInt32BE(good.length * 10, 8);
     expect(code(length)).toBe(2);
     expect(code(good.subarray(0, 30))).toBe(2);
-    expect(code(good, 100)).toBe(10); // MESSAGE_TOO_LARGE
+    expect(code(good, 100)).toBe(ErrorCode.MESSAGE_TOO_LARGE);
   });
 });
 

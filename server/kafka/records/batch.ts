@@ -25,9 +25,11 @@ export const HEADER_SIZE = 61;
 /** baseOffset + batchLength precede the part the length counts. */
 export const LOG_OVERHEAD = 12;
 
+/** The attributes' low three bits: the codec (see Compression). */
+const COMPRESSION_MASK = 0x07;
 const TIMESTAMP_TYPE_BIT = 0x08;
-const TRANSACTIONAL_BIT = 0x10;
-const CONTROL_BIT = 0x20;
+export const TRANSACTIONAL_BIT = 0x10;
+export const CONTROL_BIT = 0x20;
 
 export interface BatchHeader {
   baseOffset: number;
@@ -59,7 +61,7 @@ export function readBatchHeader(buf: Buffer, pos = 0): BatchHeader {
     magic: buf.readInt8(pos + MAGIC),
     crc: buf.readUInt32BE(pos + CRC),
     attributes,
-    compression: attributes & 0x07,
+    compression: attributes & COMPRESSION_MASK,
     logAppendTime: (attributes & TIMESTAMP_TYPE_BIT) !== 0,
     transactional: (attributes & TRANSACTIONAL_BIT) !== 0,
     control: (attributes & CONTROL_BIT) !== 0,
@@ -99,6 +101,19 @@ export function rewriteCrc(buf: Buffer, pos: number, size: number): void {
 }
 
 /** Calls fn for every whole batch in buf; a partial trailing batch (as a fetch may end with) is ignored. */
+/** Gives the batch at pos its place in the log: its first offset and the leader epoch that appended it (neither is under the CRC). */
+export function assignOffsets(buf: Buffer, pos: number, baseOffset: number, leaderEpoch: number): void {
+  buf.writeBigInt64BE(BigInt(baseOffset), pos + BASE_OFFSET);
+  buf.writeInt32BE(leaderEpoch, pos + LEADER_EPOCH);
+}
+
+/** Marks the batch at pos (of `size` bytes) LogAppendTime with the broker's time as its max timestamp, and rewrites its CRC. */
+export function stampLogAppendTime(buf: Buffer, pos: number, size: number, now: number): void {
+  buf.writeInt16BE(buf.readInt16BE(pos + ATTRIBUTES) | TIMESTAMP_TYPE_BIT, pos + ATTRIBUTES);
+  buf.writeBigInt64BE(BigInt(now), pos + MAX_TIMESTAMP);
+  rewriteCrc(buf, pos, size);
+}
+
 export function forEachBatch(buf: Buffer, fn: (header: BatchHeader, pos: number) => void): void {
   let pos = 0;
   while (pos + LOG_OVERHEAD <= buf.length) {
@@ -136,6 +151,8 @@ export interface EncodeOptions {
   producerEpoch?: number;
   baseSequence?: number;
   logAppendTime?: boolean;
+  /** Part of a transaction (attributes bit 4); control batches (markers) are always transactional too. */
+  transactional?: boolean;
   control?: boolean;
 }
 
@@ -191,7 +208,7 @@ export function encodeRecordBatch(records: RecordInput[], opts: EncodeOptions = 
   buf.writeInt32BE(buf.length - LOG_OVERHEAD, BATCH_LENGTH);
   buf.writeInt32BE(NO_LEADER_EPOCH, LEADER_EPOCH);
   buf.writeInt8(2, MAGIC);
-  buf.writeInt16BE(codec | (opts.logAppendTime ? TIMESTAMP_TYPE_BIT : 0) | (opts.control ? CONTROL_BIT : 0), ATTRIBUTES);
+  buf.writeInt16BE(codec | (opts.logAppendTime ? TIMESTAMP_TYPE_BIT : 0) | (opts.transactional || opts.control ? TRANSACTIONAL_BIT : 0) | (opts.control ? CONTROL_BIT : 0), ATTRIBUTES);
   buf.writeInt32BE(records.length - 1, LAST_OFFSET_DELTA);
   buf.writeBigInt64BE(BigInt(baseTimestamp), BASE_TIMESTAMP);
   buf.writeBigInt64BE(BigInt(maxTimestamp), MAX_TIMESTAMP);
@@ -259,12 +276,12 @@ function walkRecordKeysAndTimes(buf: Buffer, pos: number, fn: (index: number, ti
   try {
     let p = 0;
     for (let i = 0; i < header.recordCount; i++) {
-      let len, tsDelta, keyLength;
+      let len, tsDelta;
       [len, p] = readVarint(data, p);
       const end = p + len;
       [tsDelta, p] = readVarint(data, p + 1); // after the record's attributes byte
       [, p] = readVarint(data, p); // offset delta
-      [keyLength] = readVarint(data, p);
+      const [keyLength] = readVarint(data, p);
       if (end > data.length) throw new RangeError(`record ${i} claims ${len} bytes past the batch's end`);
       fn(i, tsDelta, keyLength);
       p = end;

@@ -58,8 +58,8 @@ describe("batches from librdkafka (kcat)", () => {
         expect(validateBatch(bytes, 0, 1 << 20)).toBe(bytes.length);
         const { records } = decodeRecordBatch(bytes);
         for (const r of records) {
-          seen.push(`${r.key}:${r.value}`);
-          expect(r.headers.map((h) => `${h.key}=${h.value}`)).toEqual(["origin=kcat", `codec=${codec}`]);
+          seen.push(`${String(r.key)}:${String(r.value)}`);
+          expect(r.headers.map((h) => `${h.key}=${String(h.value)}`)).toEqual(["origin=kcat", `codec=${codec}`]);
         }
         if (header.compression === 0) {
           expect(reencode(bytes).equals(bytes)).toBe(true);
@@ -96,7 +96,7 @@ describe("batches from kafkajs", () => {
         expect(validateBatch(bytes, 0, 1 << 20)).toBe(bytes.length);
         expect(header.producerId).toBeGreaterThanOrEqual(0); // idempotent: producer id, epoch and sequence are in the bytes
         const { records } = decodeRecordBatch(bytes);
-        for (const r of records) seen.push(`${r.key}|${r.value}|${r.timestamp}|${r.headers.map((h) => `${h.key}=${h.value}`).join(",")}`);
+        for (const r of records) seen.push(`${String(r.key)}|${String(r.value)}|${r.timestamp}|${r.headers.map((h) => `${h.key}=${String(h.value)}`).join(",")}`);
         if (name === "none") expect(reencode(bytes).equals(bytes)).toBe(true);
         else expect(decompress(header.compression, bytes.subarray(HEADER_SIZE)).equals(ourRecordBytes(bytes))).toBe(true);
       }

@@ -50,7 +50,7 @@ async function groupScenario(ctx: RunContext): Promise<void> {
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     const done = new Promise<void>((resolve) => {
-      void consumer.run({ eachMessage: async () => void (++seen >= 2 && resolve()) });
+      void consumer.run({ eachMessage: () => { if (++seen >= 2) resolve(); return Promise.resolve(); } });
     });
     await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`consumer saw ${seen} of 2 messages in 20 s`)), 20_000))]);
     await consumer.commitOffsets([{ topic, partition: 0, offset: "2" }]);

@@ -36,5 +36,5 @@ export function saslScenarios(run: (ctx: RunContext) => Promise<void>): Scenario
 /** The installed version of an npm package, read from its package.json. */
 export function packageVersion(name: string): string {
   const pkg = createRequire(import.meta.url).resolve(`${name}/package.json`);
-  return String(JSON.parse(readFileSync(pkg, "utf8")).version);
+  return String((JSON.parse(readFileSync(pkg, "utf8")) as { version: unknown }).version);
 }
