@@ -70,6 +70,12 @@ export function ResetPreview({ p, groupId, operator, execute, confirming, setCon
       <p className="hint">
         The group will re-read {formatCount(p.totals.reread)} records and skip {formatCount(p.totals.skipped)} across {p.totals.partitions} partitions.
       </p>
+      {p.untouched.length > 0 && (
+        <div className="warn-note" role="status" aria-label="Partitions left as they are">
+          Left as they are ({p.untouched.length}):{" "}
+          {p.untouched.map((u) => `${u.topic}-${u.partition}`).join(", ")}: {p.untouched[0].reason}.
+        </div>
+      )}
       {blocked && (
         <div className="warn-note" role="status">
           The group is {p.state} with {p.members.length} connected member{p.members.length === 1 ? "" : "s"}: {p.members.map((m) => `${m.clientId} (${m.host})`).join(", ")}. Stop these consumers, then preview again to execute.
