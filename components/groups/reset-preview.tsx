@@ -1,5 +1,5 @@
 "use client";
-import Link from "next/link";
+import { ClusterLink } from "@/components/clusters/cluster-link";
 import { formatCount } from "@/components/format";
 import { trpc } from "@/components/trpc";
 import { Card, ErrorNote } from "@/components/ui";
@@ -86,7 +86,7 @@ export function ResetPreview({ p, groupId, operator, execute, confirming, setCon
       ) : execute.isSuccess ? (
         <p className="success" role="status">
           Reset applied to {execute.data.totals.partitions} partitions. Restart the consumers to read from the new offsets. See it in the{" "}
-          <Link href={`/audit?action=groups.resetOffsets&target=${encodeURIComponent(groupId)}`}>audit trail</Link>.
+          <ClusterLink href={`/audit?action=groups.resetOffsets&target=${encodeURIComponent(groupId)}`}>audit trail</ClusterLink>.
         </p>
       ) : confirming ? (
         <div className="reset-actions">

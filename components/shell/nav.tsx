@@ -1,6 +1,7 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { ClusterLink } from "@/components/clusters/cluster-link";
 import { trpc } from "@/components/trpc";
 
 const AREAS = [
@@ -28,9 +29,9 @@ export function Nav() {
           const active = a.href === "/" ? path === "/" : path.startsWith(a.href);
           return (
             <li key={a.href}>
-              <Link href={a.href} className={active ? "active" : undefined} aria-current={active ? "page" : undefined}>
+              <ClusterLink href={a.href} className={active ? "active" : undefined} aria-current={active ? "page" : undefined}>
                 {a.label}
-              </Link>
+              </ClusterLink>
             </li>
           );
         })}

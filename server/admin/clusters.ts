@@ -1,11 +1,23 @@
-import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { clusters } from "../../db/schema";
 import type { InternalCredential } from "../broker/broker";
 import { KafkaClient, type ClientOptions, type Producer, type SaslMechanism } from "../kafka/client";
 
-/** The id of the embedded broker in every cluster list; database clusters use their row id. */
+/** The slug of the embedded broker in every cluster list. */
 export const EMBEDDED_CLUSTER = "embedded";
+
+/**
+ * The cluster's name as URLs and every cluster-scoped request carry it ("Prod East" → prod-east),
+ * so a link says which cluster it opens. Names whose slugs collide are refused when saved.
+ */
+export function slugOf(name: string): string {
+  return name
+    .normalize("NFKD")
+    .replace(/\p{M}/gu, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+}
 
 /** A cluster id that names no cluster (deleted, or never added). */
 export class UnknownCluster extends Error {}
@@ -15,7 +27,10 @@ export type ClusterSaslMechanism = "plain" | "scram-sha-256" | "scram-sha-512";
 
 /** A cluster as the console sees it. The SASL password never leaves the server. */
 export interface ClusterInfo {
+  /** The row to edit or delete on the Clusters page. */
   id: string;
+  /** What links and cluster-scoped requests name it by. */
+  slug: string;
   name: string;
   bootstrapServers: string[];
   saslMechanism: ClusterSaslMechanism | null;
@@ -57,12 +72,13 @@ export class ClusterConnections {
   async list(): Promise<ClusterInfo[]> {
     const rows = await this.db.select().from(clusters).orderBy(clusters.name);
     const embedded: ClusterInfo[] = this.embeddedBootstrap
-      ? [{ id: EMBEDDED_CLUSTER, name: "embedded", bootstrapServers: [this.embeddedBootstrap], saslMechanism: null, saslUsername: null, hasPassword: false, tls: false, embedded: true }]
+      ? [{ id: EMBEDDED_CLUSTER, slug: EMBEDDED_CLUSTER, name: "embedded", bootstrapServers: [this.embeddedBootstrap], saslMechanism: null, saslUsername: null, hasPassword: false, tls: false, embedded: true }]
       : [];
     return [
       ...embedded,
       ...rows.map((r) => ({
         id: String(r.id),
+        slug: slugOf(r.name),
         name: r.name,
         bootstrapServers: splitServers(r.bootstrapServers),
         saslMechanism: r.saslMechanism,
@@ -74,15 +90,15 @@ export class ClusterConnections {
     ];
   }
 
-  /** Client options for a cluster id; throws a user-facing error for an unknown one. */
+  /** Client options for a cluster slug; throws a user-facing error for an unknown one. */
   async configOf(id: string): Promise<ClientOptions> {
     if (id === EMBEDDED_CLUSTER) {
       if (!this.embeddedBootstrap) throw new UnknownCluster("this process runs no embedded broker; add a cluster on the Clusters page");
       return { ...clientConfig({ bootstrapServers: [this.embeddedBootstrap], tls: false }), sasl: this.embeddedCredential };
     }
-    const n = Number(id);
-    const [row] = Number.isInteger(n) ? await this.db.select().from(clusters).where(eq(clusters.id, n)) : [];
-    if (!row) throw new UnknownCluster(`no cluster with id ${id}; pick one on the Clusters page`);
+    // A handful of rows: comparing slugs here keeps the table free of a column derived from the name.
+    const row = (await this.db.select().from(clusters)).find((r) => slugOf(r.name) === id);
+    if (!row) throw new UnknownCluster(`no cluster named "${id}"; pick one on the Clusters page`);
     return clientConfig({
       bootstrapServers: splitServers(row.bootstrapServers),
       tls: row.tls,

@@ -3,6 +3,7 @@ import type { Admin, Consumer, Kafka, Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, clusters } from "@/db/schema";
 import { eventually, startTestBroker } from "../../broker/compat/harness";
+import { slugOf } from "../../admin/clusters";
 import { LagSampler } from "../../metrics/lag";
 import { startRouterEnv } from "../testing";
 
@@ -239,7 +240,7 @@ describe("groups router", () => {
     let cluster: string | undefined;
     try {
       const [row] = await env.database.db.insert(clusters).values({ name: "second", bootstrapServers: other.bootstrap }).returning();
-      cluster = String(row.id);
+      cluster = slugOf(row.name);
       const k = other.kafka("second-app");
       const a = k.admin();
       await a.connect();
@@ -263,6 +264,6 @@ describe("groups router", () => {
   });
 
   it("names a cluster the console does not know", async () => {
-    await expect(env.viewer().groups.list({ cluster: "42" })).rejects.toMatchObject({ code: "NOT_FOUND", message: expect.stringMatching(/no cluster with id 42; pick one on the Clusters page/) });
+    await expect(env.viewer().groups.list({ cluster: "42" })).rejects.toMatchObject({ code: "NOT_FOUND", message: expect.stringMatching(/no cluster named "42"; pick one on the Clusters page/) });
   });
 });
