@@ -47,10 +47,14 @@ export interface ClusterSettings {
   sasl?: { mechanism: ClusterSaslMechanism; username: string; password: string };
 }
 
+/** The codecs the Produce page offers, as Kafka's compression.type names them. */
+export const PRODUCE_CODECS = ["none", "gzip", "snappy", "lz4", "zstd"] as const;
+export type ProduceCodec = (typeof PRODUCE_CODECS)[number];
+
 interface Connection {
   client: KafkaClient;
-  /** The Produce page's producer, made on first use: most pages only read. */
-  producer?: Producer;
+  /** The Produce page's producers, one per codec picked, made on first use: most pages only read. */
+  producers: Map<ProduceCodec, Producer>;
 }
 
 /**
@@ -119,17 +123,18 @@ export class ClusterConnections {
     return new KafkaClient(await this.configOf(id));
   }
 
-  /** The Produce page's producer for a cluster: idempotent, and never creating a topic by a typo. */
-  async producer(id: string): Promise<Producer> {
+  /** The Produce page's producer for a cluster and codec: idempotent, and never creating a topic by a typo. */
+  async producer(id: string, compression: ProduceCodec = "none"): Promise<Producer> {
     const c = await this.connection(id);
-    c.producer ??= c.client.producer({ autoCreateTopics: false, lingerMs: 0 });
-    return c.producer;
+    let p = c.producers.get(compression);
+    if (!p) c.producers.set(compression, (p = c.client.producer({ autoCreateTopics: false, lingerMs: 0, compression })));
+    return p;
   }
 
   private connection(id: string): Promise<Connection> {
     let c = this.connections.get(id);
     if (!c) {
-      const made = this.configOf(id).then((options) => ({ client: new KafkaClient(options) }));
+      const made = this.configOf(id).then((options): Connection => ({ client: new KafkaClient(options), producers: new Map() }));
       c = made;
       this.connections.set(id, made);
       // An unknown cluster must not be cached: it may be added next.
@@ -147,7 +152,7 @@ export class ClusterConnections {
     // A cluster that was never found has nothing to close; its lookup failed for its caller.
     const conn = await c?.catch(() => undefined);
     if (!conn) return;
-    await conn.producer?.close();
+    await Promise.all([...conn.producers.values()].map((p) => p.close()));
     await conn.client.close();
   }
 
