@@ -1,6 +1,6 @@
 /**
- * Broker benchmark through the Kafka protocol: a load generator that speaks the protocol itself
- * and re-sends pre-built record batches (so the generator is not the bottleneck), against the
+ * Broker benchmark through the Kafka protocol: a load generator on the client's connection
+ * (server/kafka/client) that re-sends one pre-encoded produce body (so the generator is not the bottleneck), against the
  * broker in its own Node process. Measures produce records/s and MB/s with acks=1 and acks=all on
  * durable topics (the default: fsync before acknowledging), consume records/s, and end-to-end
  * latency at a steady 50,000 records/s. 100-byte values.
@@ -15,8 +15,13 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { RawClient } from "@/server/broker/compat/raw-client";
-import { ApiKey } from "@/server/kafka/messages";
+import { Writer } from "@/server/kafka/codec";
+import { BrokerConnection } from "@/server/kafka/client/connection";
+import { Acks, CONSUMER_REPLICA_ID, FetchSession, IsolationLevel } from "@/server/kafka/constants";
+import { ErrorCode } from "@/server/kafka/errors";
+import { Apis, type ApiSpec } from "@/server/kafka/messages";
+import type { ApiName } from "@/server/kafka/messages.types";
+import { decodeResponse, encodeRequest, type RequestInputOf, type ResponseOf } from "@/server/kafka/protocol";
 import { decodeRecordBatch, encodeRecordBatch, forEachBatch } from "@/server/kafka/records/batch";
 import { formatSummary, markdownTable } from "./lib/markdown";
 import { freePort } from "./lib/net";
@@ -81,59 +86,76 @@ async function startBroker(dataDir: string, profileDir?: string): Promise<{ boot
 /** Kafka's own default: acknowledge once in the page cache, fsync in the background. */
 const PAGE_CACHE = { "flush.messages": "9223372036854775807" };
 
-/** The fields of the responses this benchmark reads: RawClient decodes into untyped bodies. */
-interface CreateTopicsResponse {
-  topics: { errorCode: number; errorMessage: string | null }[];
-}
-interface ProduceResponse {
-  responses: { name: string; partitionResponses: { index: number; errorCode: number }[] }[];
-}
-interface FetchResponse {
-  responses: { partitions: { partitionIndex: number; errorCode: number; records: Buffer | null }[] }[];
+/** A connection of the one client; versions are the benchmark's own, fixed so runs compare. */
+function open(bootstrap: string, maxInFlight = 1): Promise<BrokerConnection> {
+  const i = bootstrap.lastIndexOf(":");
+  return BrokerConnection.open({ host: bootstrap.slice(0, i), port: Number(bootstrap.slice(i + 1)), clientId: "bench-broker", connectTimeoutMs: 10_000, requestTimeoutMs: 120_000, maxInFlight, maxResponseBytes: 256 << 20 });
 }
 
-async function createTopic(c: RawClient, name: string, partitions: number, configs: Record<string, string> = {}): Promise<void> {
-  const res = (await c.request(ApiKey.CreateTopics, 5, {
+function request<N extends ApiName>(c: BrokerConnection, api: ApiSpec<N>, version: number, body: NoInfer<RequestInputOf<N>>): Promise<ResponseOf<N>> {
+  return c.send(api, version, (w) => encodeRequest(api, version, body, w), (r) => decodeResponse(api, version, r));
+}
+
+async function createTopic(c: BrokerConnection, name: string, partitions: number, configs: Record<string, string> = {}): Promise<void> {
+  const res = await request(c, Apis.CreateTopics, 5, {
     topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }],
     timeoutMs: 30_000,
     validateOnly: false,
-  })) as CreateTopicsResponse;
+  });
   const t = res.topics[0];
-  if (t.errorCode !== 0) throw new Error(`creating ${name} failed: error ${t.errorCode} ${t.errorMessage ?? ""}`);
+  if (t.errorCode !== ErrorCode.NONE) throw new Error(`creating ${name} failed: error ${t.errorCode} ${t.errorMessage ?? ""}`);
 }
 
-async function deleteTopic(c: RawClient, name: string): Promise<void> {
-  await c.request(ApiKey.DeleteTopics, 4, { topicNames: [name], timeoutMs: 30_000 });
+async function deleteTopic(c: BrokerConnection, name: string): Promise<void> {
+  await request(c, Apis.DeleteTopics, 4, { topicNames: [name], timeoutMs: 30_000 });
 }
 
-function checkProduce(res: ProduceResponse): void {
-  for (const t of res.responses) for (const p of t.partitionResponses) if (p.errorCode !== 0) throw new Error(`produce to ${t.name}-${p.index} failed with error ${p.errorCode}`);
+function checkProduce(res: ResponseOf<"Produce">): void {
+  for (const t of res.responses) for (const p of t.partitionResponses) if (p.errorCode !== ErrorCode.NONE) throw new Error(`produce to ${t.name}-${p.index} failed with error ${p.errorCode}`);
 }
 
-/** Sends `requests` copies of one pre-built produce request, PRODUCE_IN_FLIGHT at a time; returns seconds. */
+function fetchRequest(topic: string, maxWaitMs: number, offsets: number[]): RequestInputOf<"Fetch"> {
+  return {
+    replicaId: CONSUMER_REPLICA_ID,
+    maxWaitMs,
+    minBytes: 1,
+    maxBytes: FETCH_MAX_BYTES,
+    isolationLevel: IsolationLevel.READ_UNCOMMITTED,
+    sessionId: FetchSession.NO_SESSION_ID,
+    sessionEpoch: FetchSession.FINAL_EPOCH,
+    topics: [{ topic, partitions: offsets.map((fetchOffset, partition) => ({ partition, fetchOffset, partitionMaxBytes: FETCH_PARTITION_MAX_BYTES })) }],
+    forgottenTopicsData: [],
+    rackId: "",
+  };
+}
+
+/** Sends `requests` copies of one produce body, encoded once, PRODUCE_IN_FLIGHT at a time; returns seconds. */
 async function produce(bootstrap: string, topic: string, acks: number, requests: number): Promise<number> {
-  const c = await RawClient.open(bootstrap);
+  const c = await open(bootstrap, PRODUCE_IN_FLIGHT);
   const value = Buffer.alloc(VALUE_BYTES, 0x61);
   const batch = encodeRecordBatch(Array.from({ length: RECORDS_PER_BATCH }, () => ({ value })));
-  const request = c.prebuilt(ApiKey.Produce, PRODUCE_VERSION, {
-    transactionalId: null,
-    acks,
-    timeoutMs: 30_000,
-    topicData: [{ name: topic, partitionData: Array.from({ length: PARTITIONS }, (_, index) => ({ index, records: batch })) }],
-  });
+  const encoded = new Writer();
+  encodeRequest(Apis.Produce, PRODUCE_VERSION, { transactionalId: null, acks, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: Array.from({ length: PARTITIONS }, (_, index) => ({ index, records: batch })) }] }, encoded);
+  // The record batches are large enough for the writer to pass them on without copying.
+  const body = encoded.frame().slice(1);
+  const send = () =>
+    c.send(
+      Apis.Produce,
+      PRODUCE_VERSION,
+      (w) => body.forEach((chunk) => w.bytes(chunk)),
+      (r) => decodeResponse(Apis.Produce, PRODUCE_VERSION, r),
+    );
   const started = performance.now();
   let sent = 0;
-  let failure: Error | null = null;
   await new Promise<void>((resolve, reject) => {
     let done = 0;
     const sendOne = () => {
       sent++;
-      c.sendChunks(request(c.nextCorrelationId())).then((frame) => {
+      send().then((res) => {
         try {
-          checkProduce(RawClient.decodeResponse(ApiKey.Produce, PRODUCE_VERSION, frame) as ProduceResponse);
+          checkProduce(res);
         } catch (err) {
-          failure = err as Error;
-          return reject(failure);
+          return reject(err instanceof Error ? err : new Error(String(err)));
         }
         if (++done === requests) return resolve();
         if (sent < requests) sendOne();
@@ -148,25 +170,14 @@ async function produce(bootstrap: string, topic: string, acks: number, requests:
 
 /** Reads every partition of `topic` from offset 0 until `records` records arrived, one fetch in flight (as a consumer does); returns seconds. */
 async function consume(bootstrap: string, topic: string, records: number): Promise<number> {
-  const c = await RawClient.open(bootstrap);
+  const c = await open(bootstrap);
   const offsets = new Array<number>(PARTITIONS).fill(0);
   let seen = 0;
   const started = performance.now();
   while (seen < records) {
-    const res = (await c.request(ApiKey.Fetch, FETCH_VERSION, {
-      replicaId: -1,
-      maxWaitMs: 500,
-      minBytes: 1,
-      maxBytes: FETCH_MAX_BYTES,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic, partitions: offsets.map((fetchOffset, partition) => ({ partition, fetchOffset, partitionMaxBytes: FETCH_PARTITION_MAX_BYTES })) }],
-      forgottenTopicsData: [],
-      rackId: "",
-    })) as FetchResponse;
+    const res = await request(c, Apis.Fetch, FETCH_VERSION, fetchRequest(topic, 500, offsets));
     for (const p of res.responses[0].partitions) {
-      if (p.errorCode !== 0) throw new Error(`fetch from ${topic}-${p.partitionIndex} failed with error ${p.errorCode}`);
+      if (p.errorCode !== ErrorCode.NONE) throw new Error(`fetch from ${topic}-${p.partitionIndex} failed with error ${p.errorCode}`);
       if (!p.records) continue;
       // A consumer's work per batch: where the next fetch starts and how many records it got.
       forEachBatch(p.records, (h) => {
@@ -187,8 +198,9 @@ async function consume(bootstrap: string, topic: string, records: number): Promi
  * measured per record from send to the consumer's receipt.
  */
 async function latency(bootstrap: string, topic: string, seconds: number): Promise<{ p50: number; p99: number; achievedRate: number }> {
-  const producer = await RawClient.open(bootstrap);
-  const consumer = await RawClient.open(bootstrap);
+  // The paced producer keeps as many requests in flight as its schedule needs.
+  const producer = await open(bootstrap, 64);
+  const consumer = await open(bootstrap);
   const total = Math.round(LATENCY_RATE * seconds);
   const recorder = new LatencyRecorder(total);
   let received = 0;
@@ -196,18 +208,7 @@ async function latency(bootstrap: string, topic: string, seconds: number): Promi
   let stopped = false;
   const consuming = (async () => {
     while (!stopped && received < total) {
-      const res = (await consumer.request(ApiKey.Fetch, FETCH_VERSION, {
-        replicaId: -1,
-        maxWaitMs: 100,
-        minBytes: 1,
-        maxBytes: FETCH_MAX_BYTES,
-        isolationLevel: 0,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics: [{ topic, partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: FETCH_PARTITION_MAX_BYTES }] }],
-        forgottenTopicsData: [],
-        rackId: "",
-      })) as FetchResponse;
+      const res = await request(consumer, Apis.Fetch, FETCH_VERSION, fetchRequest(topic, 100, [fetchOffset]));
       const now = performance.now();
       const records = res.responses[0].partitions[0].records;
       if (!records) continue;
@@ -239,9 +240,7 @@ async function latency(bootstrap: string, topic: string, seconds: number): Promi
         }),
       );
       acks.push(
-        producer
-          .request(ApiKey.Produce, PRODUCE_VERSION, { transactionalId: null, acks: 1, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] })
-          .then((res) => checkProduce(res as ProduceResponse)),
+        request(producer, Apis.Produce, PRODUCE_VERSION, { transactionalId: null, acks: Acks.LEADER, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] }).then(checkProduce),
       );
       sent += n;
     }
@@ -267,7 +266,7 @@ export async function runBrokerBench(opts: { quick: boolean; profileDir?: string
   const latencySeconds = opts.quick ? 3 : 10;
   const dataDir = await mkdtemp(join(os.tmpdir(), "tributary-bench-broker-"));
   const broker = await startBroker(dataDir, opts.profileDir);
-  const admin = await RawClient.open(broker.bootstrap);
+  const admin = await open(broker.bootstrap);
   const acks1: number[] = [];
   const acksAll: number[] = [];
   const consumed: number[] = [];
@@ -277,12 +276,12 @@ export async function runBrokerBench(opts: { quick: boolean; profileDir?: string
     for (let run = 0; run < runs; run++) {
       const t1 = `bench-acks1-${run}`;
       await createTopic(admin, t1, PARTITIONS);
-      acks1.push(records / (await produce(broker.bootstrap, t1, 1, requests)));
+      acks1.push(records / (await produce(broker.bootstrap, t1, Acks.LEADER, requests)));
       await deleteTopic(admin, t1);
 
       const tAll = `bench-acksall-${run}`;
       await createTopic(admin, tAll, PARTITIONS);
-      acksAll.push(records / (await produce(broker.bootstrap, tAll, -1, requests)));
+      acksAll.push(records / (await produce(broker.bootstrap, tAll, Acks.ALL, requests)));
       consumed.push(records / (await consume(broker.bootstrap, tAll, records)));
       await deleteTopic(admin, tAll);
 

@@ -4,9 +4,9 @@ import { GroupCoordinator } from "./groups/coordinator";
 import { LogManager } from "./log/log-manager";
 import type { TopicConfigs } from "./log/configs";
 import { connectionsTotal } from "./metrics";
-import { apiVersionsList, Connection, type Dispatcher } from "./protocol/connection";
-import { Handlers } from "./protocol/handlers";
-import { ApiKey, type ApiSpec } from "../kafka/messages";
+import { brokerHandlers } from "./handlers";
+import type { HandlerRegistry } from "./handlers/registry";
+import { Connection } from "./protocol/connection";
 import { RequestMemoryPool } from "./protocol/request-memory";
 import { SaslAuthenticator, SaslUsers, type Mechanism } from "./protocol/sasl";
 import { logger } from "../log";
@@ -50,8 +50,6 @@ export interface BrokerOptions {
   topicDefaults?: TopicConfigs;
 }
 
-type Body = Record<string, any>;
-
 /**
  * How this process's own clients (the console's connections, the lag sampler) log in to its
  * broker when SASL is on: a user made up at each start, known only in memory, never logged.
@@ -87,7 +85,7 @@ function requestMemoryOf(opts: BrokerOptions): number {
  */
 export class Broker {
   private connections = new Set<Connection>();
-  private handlers: Handlers;
+  private readonly handlers: HandlerRegistry;
   private saslUsers: SaslUsers | undefined;
   private readonly requestMemory: RequestMemoryPool;
   readonly internalCredential: InternalCredential | undefined;
@@ -99,13 +97,12 @@ export class Broker {
     private opts: BrokerOptions,
     requestMemoryBytes: number,
   ) {
-    const self = this;
-    this.handlers = new Handlers({
+    this.handlers = brokerHandlers({
       logs,
       groups,
       nodeId: opts.nodeId ?? 0,
       advertisedHost: opts.advertisedHost ?? opts.host,
-      advertisedPort: () => self.advertisedPort,
+      advertisedPort: () => this.advertisedPort,
       autoCreateTopics: opts.autoCreateTopics ?? true,
       numPartitions: opts.numPartitions ?? 1,
     });
@@ -146,7 +143,7 @@ export class Broker {
         });
       });
     } catch (err) {
-      await groups.close();
+      groups.close();
       await logs.close();
       throw err;
     }
@@ -182,7 +179,7 @@ export class Broker {
     const sasl = this.saslUsers && new SaslAuthenticator(this.opts.sasl!.mechanisms, this.saslUsers);
     const conn: Connection = new Connection(
       socket,
-      this.dispatcher,
+      this.handlers,
       { maxRequestBytes: this.opts.socketRequestMaxBytes ?? DEFAULT_SOCKET_REQUEST_MAX_BYTES, idleMs: this.opts.connectionsMaxIdleMs ?? 600_000, maxInFlight: MAX_IN_FLIGHT_PER_CONNECTION },
       this.requestMemory,
       sasl,
@@ -191,82 +188,12 @@ export class Broker {
     this.connections.add(conn);
   }
 
-  private dispatcher: Dispatcher = {
-    handle: (api: ApiSpec, body: Body, info) => {
-      const h = this.handlers;
-      const g = this.groups;
-      switch (api.key) {
-        case ApiKey.ApiVersions:
-          return { errorCode: 0, apiKeys: apiVersionsList() };
-        case ApiKey.Metadata:
-          return h.metadata(body, info);
-        case ApiKey.Produce:
-          return h.produce(body, info);
-        case ApiKey.Fetch:
-          return h.fetch(body, info);
-        case ApiKey.ListOffsets:
-          return h.listOffsets(body, info);
-        case ApiKey.OffsetForLeaderEpoch:
-          return h.offsetForLeaderEpoch(body, info);
-        case ApiKey.FindCoordinator:
-          return h.findCoordinator(body, info);
-        case ApiKey.CreateTopics:
-          return h.createTopics(body, info);
-        case ApiKey.DeleteTopics:
-          return h.deleteTopics(body, info);
-        case ApiKey.CreatePartitions:
-          return h.createPartitions(body, info);
-        case ApiKey.DeleteRecords:
-          return h.deleteRecords(body, info);
-        case ApiKey.DescribeConfigs:
-          return h.describeConfigs(body, info);
-        case ApiKey.AlterConfigs:
-          return h.alterConfigs(body, info);
-        case ApiKey.IncrementalAlterConfigs:
-          return h.incrementalAlterConfigs(body, info);
-        case ApiKey.InitProducerId:
-          return h.initProducerId(body, info);
-        case ApiKey.DescribeCluster:
-          return h.describeCluster(body, info);
-        case ApiKey.DescribeLogDirs:
-          return h.describeLogDirs(body, info);
-        case ApiKey.JoinGroup:
-          return g.joinGroup(body, info);
-        case ApiKey.SyncGroup:
-          return g.syncGroup(body, info);
-        case ApiKey.Heartbeat:
-          return g.heartbeat(body, info);
-        case ApiKey.LeaveGroup:
-          return g.leaveGroup(body, info);
-        case ApiKey.OffsetCommit:
-          return g.offsetCommit(body, info);
-        case ApiKey.OffsetFetch:
-          return g.offsetFetch(body, info);
-        case ApiKey.ListGroups:
-          return g.listGroups(body, info);
-        case ApiKey.DescribeGroups:
-          return g.describeGroups(body, info);
-        case ApiKey.DeleteGroups:
-          return g.deleteGroups(body, info);
-        case ApiKey.OffsetDelete:
-          return g.offsetDelete(body, info);
-        case ApiKey.SaslHandshake:
-          // Reached only when SASL is off: say which mechanisms exist (none).
-          return { errorCode: 33, mechanisms: [] };
-        case ApiKey.SaslAuthenticate:
-          return { errorCode: 34, errorMessage: "SASL is not enabled on this listener", authBytes: Buffer.alloc(0) };
-        default:
-          throw new Error(`no handler for ${api.name}`);
-      }
-    },
-  };
-
   async close(): Promise<void> {
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       for (const c of this.connections) c.close("broker shutting down");
     });
-    await this.groups.close();
+    this.groups.close();
     await this.logs.close();
     log.info("broker stopped");
   }

@@ -108,3 +108,16 @@ export const FetchSession = {
   INITIAL_EPOCH: 0,
   FINAL_EPOCH: -1,
 } as const;
+
+/**
+ * An offset the broker has none to give for: ListOffsets finding no record, a failed produce's
+ * baseOffset, a partition error's watermarks (Kafka's UNKNOWN_OFFSET and INVALID_OFFSET, both -1).
+ */
+export const UNKNOWN_OFFSET = -1;
+
+/** No timestamp: ListOffsets' answer for the special timestamps, a CreateTime topic's logAppendTime (Kafka's UNKNOWN_TIMESTAMP, RecordBatch.NO_TIMESTAMP). */
+export const UNKNOWN_TIMESTAMP = -1;
+
+/** CreateTopics' numPartitions and replicationFactor when the broker's defaults (num.partitions, default.replication.factor) or the replica assignments decide. */
+export const NO_NUM_PARTITIONS = -1;
+export const NO_REPLICATION_FACTOR = -1;

@@ -486,7 +486,7 @@ topics [] null # The topics to describe, or null for all.
   topic string
   partitions []int32
 `, `
-throttleTimeMs int32
+throttleTimeMs int32 default=0 # How long the client should wait before its next request because a quota was exceeded; 0 when not throttled.
 errorCode int16 3+
 results [] # One per log directory.
   errorCode int16

@@ -2102,6 +2102,7 @@ export interface DescribeLogDirsRequestTopicInput {
 
 /** DescribeLogDirs response (API key 35), versions 1-4, flexible 2+. */
 export interface DescribeLogDirsResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
   throttleTimeMs: number;
   /** Versions 3+. */
   errorCode: number;
@@ -2111,7 +2112,8 @@ export interface DescribeLogDirsResponse {
 
 /** DescribeLogDirs response (API key 35), versions 1-4, flexible 2+. What encode accepts. */
 export interface DescribeLogDirsResponseInput {
-  throttleTimeMs: number;
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
   /** Versions 3+. */
   errorCode?: number;
   /** One per log directory. */

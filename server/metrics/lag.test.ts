@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../db/client";
 import { testDatabases } from "../../db/testing";
 import { captureLogs, startTestBroker } from "../broker/compat/harness";
-import { RawClient } from "../broker/compat/raw-client";
-import { ApiKey } from "../kafka/messages";
+import { TestConnection } from "../broker/compat/test-connection";
+import { Apis } from "../kafka/messages";
 import { ClusterConnections, EMBEDDED_CLUSTER } from "../admin/clusters";
 import { LagSampler } from "./lag";
 
@@ -34,15 +34,15 @@ async function sampled(opts: Parameters<typeof startTestBroker>[0], maxGroupSeri
 
 /** Commits offset 0 of topic t for each group, outside any generation (as an admin tool would), over a raw connection. */
 async function commitGroups(bootstrap: string, groups: string[], plain?: { user: string; password: string }): Promise<void> {
-  const c = await RawClient.open(bootstrap);
+  const c = await TestConnection.open(bootstrap);
   try {
     if (plain) {
-      await c.request(ApiKey.SaslHandshake, 1, { mechanism: "PLAIN" });
-      expect((await c.request(ApiKey.SaslAuthenticate, 2, { authBytes: Buffer.from(`\u0000${plain.user}\u0000${plain.password}`) })).errorCode).toBe(0);
+      await c.request(Apis.SaslHandshake, 1, { mechanism: "PLAIN" });
+      expect((await c.request(Apis.SaslAuthenticate, 2, { authBytes: Buffer.from(`\u0000${plain.user}\u0000${plain.password}`) })).errorCode).toBe(0);
     }
-    await c.request(ApiKey.Metadata, 9, { topics: [{ name: "t" }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
+    await c.request(Apis.Metadata, 9, { topics: [{ name: "t" }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
     for (const groupId of groups) {
-      const res = await c.request(ApiKey.OffsetCommit, 2, { groupId, generationIdOrMemberEpoch: -1, memberId: "", retentionTimeMs: -1, topics: [{ name: "t", partitions: [{ partitionIndex: 0, committedOffset: 0, committedMetadata: null }] }] });
+      const res = await c.request(Apis.OffsetCommit, 2, { groupId, generationIdOrMemberEpoch: -1, memberId: "", retentionTimeMs: -1, topics: [{ name: "t", partitions: [{ partitionIndex: 0, committedOffset: 0, committedMetadata: null }] }] });
       expect(res.topics[0].partitions[0].errorCode).toBe(0);
     }
   } finally {

@@ -1,10 +1,10 @@
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestMetrics } from "../metrics";
-import { APIS, ApiKey } from "../../kafka/messages";
+import { APIS, ApiKey, Apis } from "../../kafka/messages";
 import { encodeRecordBatch } from "../../kafka/records/batch";
 import { eventually, kcat, startTestBroker } from "./harness";
-import { RawClient } from "./raw-client";
+import { TestConnection } from "./test-connection";
 
 function open(bootstrap: string): Promise<Socket> {
   const [host, port] = bootstrap.split(":");
@@ -117,8 +117,8 @@ describe("random request bodies for every API and version", () => {
         }
       }
       expect(sent).toBeGreaterThan(300);
-      const c = await RawClient.open(t.bootstrap);
-      expect((await c.request(ApiKey.ApiVersions, 3, { clientSoftwareName: "after", clientSoftwareVersion: "1" })).errorCode).toBe(0);
+      const c = await TestConnection.open(t.bootstrap);
+      expect((await c.request(Apis.ApiVersions, 3, { clientSoftwareName: "after", clientSoftwareVersion: "1" })).errorCode).toBe(0);
       c.close();
       const out = await kcat(["-b", t.bootstrap, "-C", "-t", "fuzzed", "-p", "0", "-o", "beginning", "-e"]);
       expect(out.trim()).toBe("kept");
@@ -163,8 +163,8 @@ describe("connection limits", () => {
       expect(await closed(extra)).toBe(true);
       held[0].destroy();
       await eventually(() => t.broker.connectionCount === 2 || undefined, 5000, "a slot to free up");
-      const c = await RawClient.open(t.bootstrap);
-      expect((await c.request(ApiKey.ApiVersions, 2, {})).errorCode).toBe(0);
+      const c = await TestConnection.open(t.bootstrap);
+      expect((await c.request(Apis.ApiVersions, 2, {})).errorCode).toBe(0);
       c.close();
       for (const s of held) s.destroy();
     } finally {
@@ -175,11 +175,11 @@ describe("connection limits", () => {
   it("closes connections idle longer than connections.max.idle.ms, but not one waiting in a long poll", async () => {
     const t = await startTestBroker({ connectionsMaxIdleMs: 400 });
     try {
-      const polling = await RawClient.open(t.bootstrap);
-      await polling.request(ApiKey.Metadata, 9, { topics: [{ name: "quiet" }], allowAutoTopicCreation: true });
+      const polling = await TestConnection.open(t.bootstrap);
+      await polling.request(Apis.Metadata, 9, { topics: [{ name: "quiet" }], allowAutoTopicCreation: true });
       const idle = await open(t.bootstrap);
       const started = Date.now();
-      const poll = polling.request(ApiKey.Fetch, 11, { replicaId: -1, maxWaitMs: 1200, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "quiet", partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" });
+      const poll = polling.request(Apis.Fetch, 11, { replicaId: -1, maxWaitMs: 1200, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "quiet", partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" });
       expect(await closed(idle, 3000)).toBe(true);
       expect(Date.now() - started).toBeLessThan(1200);
       const res = await poll; // answered at max.wait.ms, on a connection that stayed open
@@ -196,20 +196,20 @@ describe("connection limits", () => {
     try {
       const value = Buffer.alloc(1000, 0x7a);
       const big = encodeRecordBatch(Array.from({ length: 1000 }, () => ({ value })));
-      const loader = await RawClient.open(t.bootstrap);
+      const loader = await TestConnection.open(t.bootstrap);
       for (let i = 0; i < 8; i++) {
-        const res = await loader.request(ApiKey.Produce, 7, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: "heavy", partitionData: [{ index: 0, records: Buffer.from(big) }] }] });
+        const res = await loader.request(Apis.Produce, 7, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: "heavy", partitionData: [{ index: 0, records: Buffer.from(big) }] }] });
         expect(res.responses[0].partitionResponses[0].errorCode).toBe(0);
       }
       loader.close();
       // The stalled client asks for ~8 MB, 200 times over, and reads nothing back.
-      const stalled = await RawClient.open(t.bootstrap);
+      const stalled = await TestConnection.open(t.bootstrap);
       stalled.socket.pause();
-      const fetch = stalled.encodeRequest(ApiKey.Fetch, 11, { replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 16 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "heavy", partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 16 << 20 }] }], forgottenTopicsData: [], rackId: "" });
+      const fetch = () => stalled.request(Apis.Fetch, 11, { replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 16 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "heavy", partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 16 << 20 }] }], forgottenTopicsData: [], rackId: "" });
       const fetches = requestMetrics("Fetch").count;
       const before = fetches.value;
       // Their responses never get read; closing the socket at the end fails them, as expected.
-      for (let i = 0; i < 200; i++) stalled.sendFrame(fetch).catch(() => undefined);
+      for (let i = 0; i < 200; i++) fetch().catch(() => undefined);
       await new Promise((r) => setTimeout(r, 500));
       // The broker stopped reading from the stalled socket instead of buffering 200 responses.
       const handled = fetches.value - before;

@@ -1,17 +1,17 @@
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiKey } from "../../kafka/messages";
+import { Apis } from "../../kafka/messages";
 import { encodeRecordBatch, MAX_TIMESTAMP, rewriteCrc } from "../../kafka/records/batch";
 import { captureLogs, kcat, startTestBroker } from "./harness";
-import { RawClient } from "./raw-client";
+import { TestConnection } from "./test-connection";
 
 /** Defects that real clients (librdkafka, Go and Java clients, monitoring tools) ran into. */
 describe("protocol correctness found by real clients", () => {
   let t: Awaited<ReturnType<typeof startTestBroker>>;
-  let c: RawClient;
+  let c: TestConnection;
   beforeAll(async () => {
     t = await startTestBroker();
-    c = await RawClient.open(t.bootstrap);
+    c = await TestConnection.open(t.bootstrap);
   });
   afterAll(async () => {
     c.close();
@@ -19,15 +19,15 @@ describe("protocol correctness found by real clients", () => {
   });
 
   const produce = (topic: string, records: Buffer, version = 9) =>
-    c.request(ApiKey.Produce, version, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] }).then((r) => r.responses[0].partitionResponses[0]);
+    c.request(Apis.Produce, version, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] }).then((r) => r.responses[0].partitionResponses[0]);
   const createTopic = (name: string, configs: Record<string, string>) =>
-    c.request(ApiKey.CreateTopics, 5, { topics: [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }], timeoutMs: 5000, validateOnly: false }).then((r) => r.topics[0]);
+    c.request(Apis.CreateTopics, 5, { topics: [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }], timeoutMs: 5000, validateOnly: false }).then((r) => r.topics[0]);
 
   it("answers a fetch out of range with empty records, so librdkafka sees OFFSET_OUT_OF_RANGE, resets and reads", async () => {
     await kcat(["-b", t.bootstrap, "-P", "-t", "ten", "-p", "0"], Array.from({ length: 10 }, (_, i) => `r${i}`).join("\n") + "\n");
     const out = await kcat(["-b", t.bootstrap, "-C", "-t", "ten", "-p", "0", "-o", "1000000", "-X", "auto.offset.reset=earliest", "-e", "-f", "%o %s\\n"], undefined, 20_000);
     expect(out.trim().split("\n")).toEqual(Array.from({ length: 10 }, (_, i) => `${i} r${i}`));
-    const fetched = await c.request(ApiKey.Fetch, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "ten", partitions: [{ partition: 0, fetchOffset: 1_000_000, partitionMaxBytes: 1 << 20 }, { partition: 7, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" });
+    const fetched = await c.request(Apis.Fetch, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "ten", partitions: [{ partition: 0, fetchOffset: 1_000_000, partitionMaxBytes: 1 << 20 }, { partition: 7, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" });
     const [outOfRange, unknown] = fetched.responses[0].partitions;
     expect(outOfRange).toMatchObject({ errorCode: 1, highWatermark: 10, logStartOffset: 0 });
     expect(outOfRange.records).toEqual(Buffer.alloc(0));
@@ -48,7 +48,7 @@ describe("protocol correctness found by real clients", () => {
     expect((await produce("untimed", batch(hourAgo + 10_000, 0))).errorCode).toBe(0);
     const now = Date.now();
     expect((await produce("untimed", batch(now, -1))).errorCode).toBe(0);
-    const list = (timestamp: number) => c.request(ApiKey.ListOffsets, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: "untimed", partitions: [{ partitionIndex: 0, timestamp }] }] }).then((r) => r.topics[0].partitions[0]);
+    const list = (timestamp: number) => c.request(Apis.ListOffsets, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: "untimed", partitions: [{ partitionIndex: 0, timestamp }] }] }).then((r) => r.topics[0].partitions[0]);
     expect(await list(hourAgo + 1500)).toMatchObject({ errorCode: 0, offset: 2, timestamp: hourAgo + 2000 });
     expect(await list(hourAgo + 11_000)).toMatchObject({ errorCode: 0, offset: 4, timestamp: hourAgo + 11_000 });
     expect(await list(-3)).toMatchObject({ errorCode: 0, offset: 8, timestamp: now + 2000 });
@@ -83,7 +83,7 @@ describe("protocol correctness found by real clients", () => {
       const obsolete = { "message.format.version": "2.8-IV1", "message.downconversion.enable": "true", "remote.storage.enable": "false", "local.retention.ms": "-2", "leader.replication.throttled.replicas": "", "message.timestamp.after.max.ms": "3600000", "compression.zstd.level": "3" };
       await admin.createTopics({ topics: [{ topic: "legacy", configEntries: Object.entries(obsolete).map(([name, value]) => ({ name, value })) }] });
       await admin.alterConfigs({ resources: [{ type: 2, name: "legacy", configEntries: [{ name: "message.format.version", value: "3.0-IV1" }] }], validateOnly: false });
-      const described = await c.request(ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 2, resourceName: "legacy", configurationKeys: ["message.format.version"] }], includeSynonyms: false, includeDocumentation: true });
+      const described = await c.request(Apis.DescribeConfigs, 4, { resources: [{ resourceType: 2, resourceName: "legacy", configurationKeys: ["message.format.version"] }], includeSynonyms: false, includeDocumentation: true });
       expect(described.results[0].configs[0]).toMatchObject({ name: "message.format.version", value: "3.0-IV1", isDefault: false });
       expect(described.results[0].configs[0].documentation).toMatch(/ignored/i);
       const bad = await createTopic("bad-format", { "message.format.version": "not-a-version" });
@@ -94,16 +94,16 @@ describe("protocol correctness found by real clients", () => {
   });
 
   it("serves ListOffsets v0 (maxNumOffsets, the old offsets array)", async () => {
-    const old = await RawClient.open(t.bootstrap);
+    const old = await TestConnection.open(t.bootstrap);
     const v0 = (timestamp: number, maxNumOffsets: number) =>
-      old.request(ApiKey.ListOffsets, 0, { replicaId: -1, topics: [{ name: "ten", partitions: [{ partitionIndex: 0, timestamp, maxNumOffsets }] }] }).then((r) => r.topics[0].partitions[0]);
+      old.request(Apis.ListOffsets, 0, { replicaId: -1, topics: [{ name: "ten", partitions: [{ partitionIndex: 0, timestamp, maxNumOffsets }] }] }).then((r) => r.topics[0].partitions[0]);
     const end = t.broker.logs.partition("ten", 0).highWatermark;
     expect(await v0(-1, 1)).toMatchObject({ partitionIndex: 0, errorCode: 0, oldStyleOffsets: [end] });
     expect(await v0(-2, 1)).toMatchObject({ partitionIndex: 0, errorCode: 0, oldStyleOffsets: [0] });
     // Latest with room for more: the log end, then segment starts, newest first (one segment here).
     expect(await v0(-1, 10)).toMatchObject({ partitionIndex: 0, errorCode: 0, oldStyleOffsets: [end, 0] });
     expect(await v0(Date.now() - 3_600_000, 10)).toMatchObject({ partitionIndex: 0, errorCode: 0, oldStyleOffsets: [] });
-    const unknown = await old.request(ApiKey.ListOffsets, 0, { replicaId: -1, topics: [{ name: "nope", partitions: [{ partitionIndex: 0, timestamp: -1, maxNumOffsets: 1 }] }] });
+    const unknown = await old.request(Apis.ListOffsets, 0, { replicaId: -1, topics: [{ name: "nope", partitions: [{ partitionIndex: 0, timestamp: -1, maxNumOffsets: 1 }] }] });
     expect(unknown.topics[0].partitions[0]).toMatchObject({ errorCode: 3, oldStyleOffsets: [] });
     old.close();
   });
@@ -111,9 +111,9 @@ describe("protocol correctness found by real clients", () => {
   it("logs a request version outside the served range at warn with the client id", async () => {
     const logs = captureLogs();
     try {
-      const old = await RawClient.open(t.bootstrap);
+      const old = await TestConnection.open(t.bootstrap);
       // Produce v2 (advertised, not served): api 0, v2, correlation 1, client id "raw-client".
-      await expect(old.sendFrame(Buffer.concat([Buffer.from([0, 0, 0, 2, 0, 0, 0, 1, 0, 10]), Buffer.from("raw-client"), Buffer.from([0, 1, 0, 0, 0x13, 0x88, 0, 0, 0, 0])]))).rejects.toThrow(/connection closed/);
+      await expect(old.sendRaw(Buffer.concat([Buffer.from([0, 0, 0, 2, 0, 0, 0, 1, 0, 10]), Buffer.from("raw-client"), Buffer.from([0, 1, 0, 0, 0x13, 0x88, 0, 0, 0, 0])]))).rejects.toThrow(/connection closed/);
       const line = logs.lines.find((l) => l.msg.includes("not supported"));
       expect(line).toMatchObject({ level: 40, clientId: "raw-client", api: "Produce", apiVersion: 2 });
     } finally {
@@ -124,15 +124,15 @@ describe("protocol correctness found by real clients", () => {
   it("answers InitProducerId with a transactional id with an error that says transactions are not supported yet", async () => {
     const logs = captureLogs();
     try {
-      const res = await c.request(ApiKey.InitProducerId, 4, { transactionalId: "tx-1", transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+      const res = await c.request(Apis.InitProducerId, 4, { transactionalId: "tx-1", transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
       expect(res).toMatchObject({ errorCode: 42, producerId: -1 }); // INVALID_REQUEST: "… See the broker logs for more details."
-      expect(logs.lines.find((l) => l.msg.includes("transactions are not supported yet"))).toMatchObject({ level: 40, transactionalId: "tx-1", clientId: "raw-client" });
+      expect(logs.lines.find((l) => l.msg.includes("transactions are not supported yet"))).toMatchObject({ level: 40, transactionalId: "tx-1", clientId: "test" });
       const kafka = new Kafka({ brokers: [t.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 50 } });
       const producer = kafka.producer({ transactionalId: "tx-2", maxInFlightRequests: 1, idempotent: true });
       await producer.connect();
       await expect(producer.transaction()).rejects.toThrow(/incompatible broker\. See the broker logs/);
       await producer.disconnect();
-      const idempotent = await c.request(ApiKey.InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+      const idempotent = await c.request(Apis.InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
       expect(idempotent.errorCode).toBe(0);
     } finally {
       logs.stop();
@@ -148,10 +148,10 @@ describe("SASL PLAIN authorization id", () => {
   afterAll(() => t.stop());
 
   const plain = async (token: string) => {
-    const c = await RawClient.open(t.bootstrap);
+    const c = await TestConnection.open(t.bootstrap);
     try {
-      expect((await c.request(ApiKey.SaslHandshake, 1, { mechanism: "PLAIN" })).errorCode).toBe(0);
-      const res = await c.request(ApiKey.SaslAuthenticate, 2, { authBytes: Buffer.from(token) });
+      expect((await c.request(Apis.SaslHandshake, 1, { mechanism: "PLAIN" })).errorCode).toBe(0);
+      const res = await c.request(Apis.SaslAuthenticate, 2, { authBytes: Buffer.from(token) });
       return res.errorCode as number;
     } finally {
       c.close();

@@ -1,21 +1,21 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ApiKey } from "../../kafka/messages";
+import { Apis } from "../../kafka/messages";
 import { eventually, startTestBroker } from "./harness";
-import { RawClient } from "./raw-client";
+import { TestConnection } from "./test-connection";
 
 /**
  * The classic group protocol, one behaviour per test, driven over raw sockets so each step
  * (who joins when, who stops heartbeating) is under the test's control.
  */
 const brokers: Awaited<ReturnType<typeof startTestBroker>>[] = [];
-const clients: RawClient[] = [];
+const clients: TestConnection[] = [];
 async function broker(opts: Parameters<typeof startTestBroker>[0] = {}) {
   const b = await startTestBroker(opts);
   brokers.push(b);
   return b;
 }
-async function member(bootstrap: string): Promise<RawClient> {
-  const c = await RawClient.open(bootstrap);
+async function member(bootstrap: string): Promise<TestConnection> {
+  const c = await TestConnection.open(bootstrap);
   clients.push(c);
   return c;
 }
@@ -33,7 +33,7 @@ interface JoinOpts {
 }
 
 /** JoinGroup v5 (static membership); a dynamic member repeats the join with the id the broker asks it to use. */
-async function join(c: RawClient, group: string, o: JoinOpts = {}): Promise<Record<string, any>> {
+async function join(c: TestConnection, group: string, o: JoinOpts = {}) {
   const body = (memberId: string) => ({
     groupId: group,
     sessionTimeoutMs: o.sessionTimeoutMs ?? 10_000,
@@ -43,15 +43,15 @@ async function join(c: RawClient, group: string, o: JoinOpts = {}): Promise<Reco
     protocolType: "consumer",
     protocols: (o.protocols ?? ["range"]).map((name) => ({ name, metadata: Buffer.from(name) })),
   });
-  const res = await c.request(ApiKey.JoinGroup, 5, body(o.memberId ?? ""));
-  if (res.errorCode === 79) return c.request(ApiKey.JoinGroup, 5, body(res.memberId)); // MEMBER_ID_REQUIRED
+  const res = await c.request(Apis.JoinGroup, 5, body(o.memberId ?? ""));
+  if (res.errorCode === 79) return c.request(Apis.JoinGroup, 5, body(res.memberId)); // MEMBER_ID_REQUIRED
   return res;
 }
 
-const sync = (c: RawClient, group: string, generationId: number, memberId: string, assignments: { memberId: string; assignment: Buffer }[] = [], instanceId: string | null = null) =>
-  c.request(ApiKey.SyncGroup, 3, { groupId: group, generationId, memberId, groupInstanceId: instanceId, assignments });
-const heartbeat = (c: RawClient, group: string, generationId: number, memberId: string, instanceId: string | null = null) =>
-  c.request(ApiKey.Heartbeat, 3, { groupId: group, generationId, memberId, groupInstanceId: instanceId }).then((r) => r.errorCode as number);
+const sync = (c: TestConnection, group: string, generationId: number, memberId: string, assignments: { memberId: string; assignment: Buffer }[] = [], instanceId: string | null = null) =>
+  c.request(Apis.SyncGroup, 3, { groupId: group, generationId, memberId, groupInstanceId: instanceId, assignments });
+const heartbeat = (c: TestConnection, group: string, generationId: number, memberId: string, instanceId: string | null = null) =>
+  c.request(Apis.Heartbeat, 3, { groupId: group, generationId, memberId, groupInstanceId: instanceId }).then((r) => r.errorCode as number);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("group coordinator", () => {
@@ -68,10 +68,10 @@ describe("group coordinator", () => {
     expect([ra.generationId, rb.generationId]).toEqual([1, 1]);
     expect(ra.protocolName).toBe("roundrobin");
     const leader = ra.leader === ra.memberId ? ra : rb;
-    expect(leader.members.map((m: { metadata: Buffer }) => m.metadata.toString()).sort()).toEqual(["roundrobin", "roundrobin"]);
+    expect(leader.members.map((m) => m.metadata.toString()).sort()).toEqual(["roundrobin", "roundrobin"]);
     // A member with no protocol in common is refused, and so is a SyncGroup naming another protocol.
     expect((await join(c, "delayed", { protocols: ["sticky"] })).errorCode).toBe(23); // INCONSISTENT_GROUP_PROTOCOL
-    const wrong = await a.request(ApiKey.SyncGroup, 5, { groupId: "delayed", generationId: 1, memberId: ra.memberId, groupInstanceId: null, protocolType: "consumer", protocolName: "range", assignments: [] });
+    const wrong = await a.request(Apis.SyncGroup, 5, { groupId: "delayed", generationId: 1, memberId: ra.memberId, groupInstanceId: null, protocolType: "consumer", protocolName: "range", assignments: [] });
     expect(wrong.errorCode).toBe(23);
   });
 
@@ -81,7 +81,7 @@ describe("group coordinator", () => {
     const ra = await join(a, "pending");
     await sync(a, "pending", ra.generationId, ra.memberId);
     const body = (memberId: string) => ({ groupId: "pending", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId, groupInstanceId: null, protocolType: "consumer", protocols: [{ name: "range", metadata: Buffer.from("range") }] });
-    const first = await b.request(ApiKey.JoinGroup, 5, body(""));
+    const first = await b.request(Apis.JoinGroup, 5, body(""));
     expect(first.errorCode).toBe(79); // MEMBER_ID_REQUIRED: b now holds an id but has not joined yet
     const jc = join(c, "pending");
     await eventually(async () => ((await heartbeat(a, "pending", ra.generationId, ra.memberId)) === 27 ? true : undefined), 5000, "a told to rejoin");
@@ -89,7 +89,7 @@ describe("group coordinator", () => {
     const ja = join(a, "pending", { memberId: ra.memberId }).then((r) => ((done = true), r));
     await sleep(400);
     expect(done).toBe(false); // everyone known has rejoined, but b is still expected
-    const jb = b.request(ApiKey.JoinGroup, 5, body(first.memberId));
+    const jb = b.request(Apis.JoinGroup, 5, body(first.memberId));
     const results = await Promise.all([ja, jb, jc]);
     expect(results.map((r) => r.generationId)).toEqual([2, 2, 2]);
     const leader = results.find((r) => r.leader === r.memberId)!;
@@ -112,7 +112,7 @@ describe("group coordinator", () => {
     expect(Date.now() - silentSince).toBeGreaterThanOrEqual(900);
     const ra2 = await join(a, "sessions", { memberId: ra.memberId, sessionTimeoutMs: 1000 });
     expect(ra2.generationId).toBe(2);
-    expect(ra2.members.map((m: { memberId: string }) => m.memberId)).toEqual([ra.memberId]);
+    expect(ra2.members.map((m) => m.memberId)).toEqual([ra.memberId]);
     expect(await heartbeat(b, "sessions", 1, rb.memberId)).toBe(25); // UNKNOWN_MEMBER_ID
   });
 
@@ -128,7 +128,7 @@ describe("group coordinator", () => {
       expect(await heartbeat(c, group, r.generationId, r.memberId, `instance-${i}`)).toBe(0);
       const lastHeartbeat = Date.now();
       await sleep(1000 + 100 - (Date.now() - lastHeartbeat));
-      const deleted = await c.request(ApiKey.DeleteGroups, 2, { groupsNames: [group] });
+      const deleted = await c.request(Apis.DeleteGroups, 2, { groupsNames: [group] });
       return deleted.results[0].errorCode as number;
     };
     expect(await Promise.all([0, 1, 2, 3].map(expireOne))).toEqual([0, 0, 0, 0]);
@@ -170,7 +170,7 @@ describe("group coordinator", () => {
     expect([ra2.errorCode, rc.errorCode]).toEqual([0, 0]);
     expect([ra2.generationId, rc.generationId]).toEqual([2, 2]);
     const leader = ra2.leader === ra2.memberId ? ra2 : rc;
-    expect(leader.members.map((m: { memberId: string }) => m.memberId).sort()).toEqual([ra.memberId, rc.memberId].sort());
+    expect(leader.members.map((m) => m.memberId).sort()).toEqual([ra.memberId, rc.memberId].sort());
     expect(await heartbeat(b, "slow", 1, rb.memberId)).toBe(25); // UNKNOWN_MEMBER_ID: b was removed
   });
 
@@ -198,18 +198,18 @@ describe("group coordinator", () => {
     // No rebalance for a; the old b is fenced.
     expect(await heartbeat(a, "static", 1, ids.a, "a")).toBe(0);
     expect(await heartbeat(b, "static", 1, ids.b, "b")).toBe(82); // FENCED_INSTANCE_ID
-    const described = await a.request(ApiKey.DescribeGroups, 4, { groups: ["static"], includeAuthorizedOperations: false });
+    const described = await a.request(Apis.DescribeGroups, 4, { groups: ["static"], includeAuthorizedOperations: false });
     expect(described.groups[0].groupState).toBe("Stable");
-    expect(described.groups[0].members.map((m: { groupInstanceId: string }) => m.groupInstanceId).sort()).toEqual(["a", "b"]);
+    expect(described.groups[0].members.map((m) => m.groupInstanceId).sort()).toEqual(["a", "b"]);
 
     // The leader restarts too (JoinGroup v9): it is told to skip the assignment, so nothing moves.
     const leaderInstance = aLeads ? "a" : "b";
     const l2 = await member(t.bootstrap);
-    const rl = await l2.request(ApiKey.JoinGroup, 9, { groupId: "static", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: "", groupInstanceId: leaderInstance, protocolType: "consumer", protocols: [{ name: "range", metadata: Buffer.from("range") }], reason: null });
+    const rl = await l2.request(Apis.JoinGroup, 9, { groupId: "static", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: "", groupInstanceId: leaderInstance, protocolType: "consumer", protocols: [{ name: "range", metadata: Buffer.from("range") }], reason: null });
     expect(rl).toMatchObject({ errorCode: 0, generationId: 1, skipAssignment: true, protocolName: "range" });
     expect(rl.leader).toBe(rl.memberId);
     expect(rl.members).toHaveLength(2);
-    const leaderSync = await l2.request(ApiKey.SyncGroup, 5, { groupId: "static", generationId: 1, memberId: rl.memberId, groupInstanceId: leaderInstance, protocolType: "consumer", protocolName: "range", assignments: [] });
+    const leaderSync = await l2.request(Apis.SyncGroup, 5, { groupId: "static", generationId: 1, memberId: rl.memberId, groupInstanceId: leaderInstance, protocolType: "consumer", protocolName: "range", assignments: [] });
     expect(leaderSync.assignment.toString()).toBe(`parts-of-${leaderInstance}`);
     const other = aLeads ? { c: b2, id: rb2.memberId as string, inst: "b" } : { c: a, id: ids.a, inst: "a" };
     expect(await heartbeat(other.c, "static", 1, other.id, other.inst)).toBe(0);
@@ -231,10 +231,10 @@ describe("group coordinator", () => {
     await admin.createTopics({ topics: [{ topic: "manual", numPartitions: 2 }] });
     const c = await member(t.bootstrap);
     // Java's assign() + commitSync(): OffsetCommit v8 (flexible), generation -1, no member id.
-    const v8 = await c.request(ApiKey.OffsetCommit, 8, { groupId: "assigned", generationIdOrMemberEpoch: -1, memberId: "", groupInstanceId: null, topics: [{ name: "manual", partitions: [{ partitionIndex: 1, committedOffset: 42, committedLeaderEpoch: -1, committedMetadata: "by hand" }] }] });
+    const v8 = await c.request(Apis.OffsetCommit, 8, { groupId: "assigned", generationIdOrMemberEpoch: -1, memberId: "", groupInstanceId: null, topics: [{ name: "manual", partitions: [{ partitionIndex: 1, committedOffset: 42, committedLeaderEpoch: -1, committedMetadata: "by hand" }] }] });
     expect(v8.topics[0].partitions[0].errorCode).toBe(0);
     // An older client: OffsetCommit v2 with a retention time.
-    const v2 = await c.request(ApiKey.OffsetCommit, 2, { groupId: "assigned", generationIdOrMemberEpoch: -1, memberId: "", retentionTimeMs: -1, topics: [{ name: "manual", partitions: [{ partitionIndex: 0, committedOffset: 7, committedMetadata: null }] }] });
+    const v2 = await c.request(Apis.OffsetCommit, 2, { groupId: "assigned", generationIdOrMemberEpoch: -1, memberId: "", retentionTimeMs: -1, topics: [{ name: "manual", partitions: [{ partitionIndex: 0, committedOffset: 7, committedMetadata: null }] }] });
     expect(v2.topics[0].partitions[0].errorCode).toBe(0);
     const fetched = await admin.fetchOffsets({ groupId: "assigned", topics: ["manual"] });
     expect(fetched[0].partitions.sort((x, y) => x.partition - y.partition).map((p) => [p.offset, p.metadata])).toEqual([
@@ -242,7 +242,7 @@ describe("group coordinator", () => {
       ["42", "by hand"],
     ]);
     // Per partition: an unknown partition or oversized metadata is refused, the rest is kept.
-    const mixed = await c.request(ApiKey.OffsetCommit, 8, {
+    const mixed = await c.request(Apis.OffsetCommit, 8, {
       groupId: "assigned",
       generationIdOrMemberEpoch: -1,
       memberId: "",
@@ -252,14 +252,14 @@ describe("group coordinator", () => {
         { name: "no-such-topic", partitions: [{ partitionIndex: 0, committedOffset: 1, committedLeaderEpoch: -1, committedMetadata: null }] },
       ],
     });
-    expect(mixed.topics.map((t: { partitions: { errorCode: number }[] }) => t.partitions.map((p) => p.errorCode))).toEqual([[0, 3, 12], [3]]);
+    expect(mixed.topics.map((t) => t.partitions.map((p) => p.errorCode))).toEqual([[0, 3, 12], [3]]);
     const after = await admin.fetchOffsets({ groupId: "assigned", topics: ["manual"] });
     expect(after[0].partitions.sort((x, y) => x.partition - y.partition).map((p) => p.offset)).toEqual(["8", "42"]);
     // Once the group has members, a commit without a member id is refused.
     const m = await member(t.bootstrap);
     const joined = await join(m, "assigned");
     await sync(m, "assigned", joined.generationId, joined.memberId);
-    const refused = await c.request(ApiKey.OffsetCommit, 8, { groupId: "assigned", generationIdOrMemberEpoch: -1, memberId: "", groupInstanceId: null, topics: [{ name: "manual", partitions: [{ partitionIndex: 0, committedOffset: 9, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+    const refused = await c.request(Apis.OffsetCommit, 8, { groupId: "assigned", generationIdOrMemberEpoch: -1, memberId: "", groupInstanceId: null, topics: [{ name: "manual", partitions: [{ partitionIndex: 0, committedOffset: 9, committedLeaderEpoch: -1, committedMetadata: null }] }] });
     expect(refused.topics[0].partitions[0].errorCode).toBe(25); // UNKNOWN_MEMBER_ID
     await admin.disconnect();
   });
@@ -268,9 +268,9 @@ describe("group coordinator", () => {
     const t = await broker({ offsetsRetentionMs: 1500 });
     const c = await member(t.bootstrap);
     const commit = (group: string, generation: number, memberId: string) =>
-      c.request(ApiKey.OffsetCommit, 8, { groupId: group, generationIdOrMemberEpoch: generation, memberId, groupInstanceId: null, topics: [{ name: "kept", partitions: [{ partitionIndex: 0, committedOffset: 5, committedLeaderEpoch: -1, committedMetadata: null }] }] });
-    const committed = async (group: string) => (await c.request(ApiKey.OffsetFetch, 7, { groupId: group, topics: [{ name: "kept", partitionIndexes: [0] }], requireStable: false })).topics[0].partitions[0].committedOffset as number;
-    await c.request(ApiKey.Metadata, 9, { topics: [{ name: "kept" }], allowAutoTopicCreation: true });
+      c.request(Apis.OffsetCommit, 8, { groupId: group, generationIdOrMemberEpoch: generation, memberId, groupInstanceId: null, topics: [{ name: "kept", partitions: [{ partitionIndex: 0, committedOffset: 5, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+    const committed = async (group: string) => (await c.request(Apis.OffsetFetch, 7, { groupId: group, topics: [{ name: "kept", partitionIndexes: [0] }], requireStable: false })).topics[0].partitions[0].committedOffset as number;
+    await c.request(Apis.Metadata, 9, { topics: [{ name: "kept" }], allowAutoTopicCreation: true });
 
     const m = await member(t.bootstrap);
     const joined = await join(m, "active", { sessionTimeoutMs: 10_000 });
@@ -282,16 +282,16 @@ describe("group coordinator", () => {
     await eventually(async () => ((await committed("idle")) === -1 ? true : undefined), 6000, "idle group's offsets to expire");
     expect(await committed("active")).toBe(5); // older than the retention, but the group has a member
     clearInterval(beating);
-    await m.request(ApiKey.LeaveGroup, 3, { groupId: "active", members: [{ memberId: joined.memberId, groupInstanceId: null }] });
+    await m.request(Apis.LeaveGroup, 3, { groupId: "active", members: [{ memberId: joined.memberId, groupInstanceId: null }] });
     await eventually(async () => ((await committed("active")) === -1 ? true : undefined), 6000, "offsets to expire after the group became empty");
-    const groups = await c.request(ApiKey.ListGroups, 3, {});
-    expect(groups.groups.map((g: { groupId: string }) => g.groupId)).not.toContain("idle");
+    const groups = await c.request(Apis.ListGroups, 3, {});
+    expect(groups.groups.map((g) => g.groupId)).not.toContain("idle");
 
     await t.stop(true);
     brokers.splice(brokers.indexOf(t), 1);
     const again = await broker({ dataDir: t.dataDir, offsetsRetentionMs: 1500 });
     const c2 = await member(again.bootstrap);
-    const after = await c2.request(ApiKey.OffsetFetch, 7, { groupId: "active", topics: [{ name: "kept", partitionIndexes: [0] }], requireStable: false });
+    const after = await c2.request(Apis.OffsetFetch, 7, { groupId: "active", topics: [{ name: "kept", partitionIndexes: [0] }], requireStable: false });
     expect(after.topics[0].partitions[0].committedOffset).toBe(-1);
   });
 });

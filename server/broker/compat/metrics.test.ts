@@ -8,9 +8,9 @@ import { LoginLimiter } from "../../control/login-limiter";
 import { WebAccess } from "../../control/web-access";
 import { createRequestHandler } from "../../http";
 import { connect } from "node:net";
-import { ApiKey } from "../../kafka/messages";
+import { Apis } from "../../kafka/messages";
 import { eventually, kcat, startTestBroker } from "./harness";
-import { RawClient } from "./raw-client";
+import { TestConnection } from "./test-connection";
 
 /** Parses the Prometheus text into "name{labels}" → value. */
 function samples(text: string): Map<string, number> {
@@ -111,10 +111,10 @@ describe("metrics cardinality", () => {
           s.on("close", () => resolve());
         });
       }
-      const c = await RawClient.open(t.bootstrap);
+      const c = await TestConnection.open(t.bootstrap);
       for (let i = 0; i < 200; i++) {
-        await c.request(ApiKey.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: `ghost-${i}`, partitionData: [{ index: i, records: Buffer.from("x") }] }] });
-        await c.request(ApiKey.Fetch, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1024, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: `ghost-${i}`, partitions: [{ partition: i, fetchOffset: 0, partitionMaxBytes: 1024 }] }], forgottenTopicsData: [], rackId: "" });
+        await c.request(Apis.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: `ghost-${i}`, partitionData: [{ index: i, records: Buffer.from("x") }] }] });
+        await c.request(Apis.Fetch, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1024, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: `ghost-${i}`, partitions: [{ partition: i, fetchOffset: 0, partitionMaxBytes: 1024 }] }], forgottenTopicsData: [], rackId: "" });
       }
       c.close();
       const text = renderPrometheus(metrics);

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ApiKey } from "../../kafka/messages";
+import { Apis } from "../../kafka/messages";
 import { decodeRecords, encodeRecordBatch, type Record as KafkaRecord } from "../../kafka/records/batch";
 import { LogManager } from "../log/log-manager";
 import { startTestBroker } from "./harness";
-import { RawClient } from "./raw-client";
+import { TestConnection } from "./test-connection";
 
 /**
  * __consumer_offsets in Kafka's record formats, checked against the byte layout Kafka documents
@@ -36,7 +36,7 @@ class Bytes {
 }
 
 const dirs: string[] = [];
-const clients: RawClient[] = [];
+const clients: TestConnection[] = [];
 const brokers: Awaited<ReturnType<typeof startTestBroker>>[] = [];
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
@@ -47,19 +47,19 @@ afterEach(async () => {
 async function open(dataDir: string) {
   const t = await startTestBroker({ dataDir });
   brokers.push(t);
-  const c = await RawClient.open(t.bootstrap);
+  const c = await TestConnection.open(t.bootstrap);
   clients.push(c);
   return { t, c };
 }
 
-async function committed(c: RawClient, group: string, topic: string, partitions: number[]): Promise<number[]> {
-  const res = await c.request(ApiKey.OffsetFetch, 8, { groups: [{ groupId: group, topics: [{ name: topic, partitionIndexes: partitions }] }], requireStable: false });
-  return res.groups[0].topics[0].partitions.map((p: { committedOffset: number }) => p.committedOffset);
+async function committed(c: TestConnection, group: string, topic: string, partitions: number[]): Promise<number[]> {
+  const res = await c.request(Apis.OffsetFetch, 8, { groups: [{ groupId: group, topics: [{ name: topic, partitionIndexes: partitions }] }], requireStable: false });
+  return res.groups[0].topics[0].partitions.map((p) => p.committedOffset);
 }
 
-async function offsetsTopic(c: RawClient): Promise<KafkaRecord[]> {
-  const res = await c.request(ApiKey.Fetch, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 8 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "__consumer_offsets", partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 8 << 20 }] }], forgottenTopicsData: [], rackId: "" });
-  return decodeRecords(res.responses[0].partitions[0].records);
+async function offsetsTopic(c: TestConnection): Promise<KafkaRecord[]> {
+  const res = await c.request(Apis.Fetch, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 8 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "__consumer_offsets", partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 8 << 20 }] }], forgottenTopicsData: [], rackId: "" });
+  return decodeRecords(res.responses[0].partitions[0].records ?? Buffer.alloc(0));
 }
 
 describe("__consumer_offsets", () => {
@@ -92,7 +92,7 @@ describe("__consumer_offsets", () => {
     brokers.pop();
     ({ t, c } = await open(dataDir));
     expect(await committed(c, "billing", "orders", [0, 1])).toEqual([5, 8]);
-    expect((await c.request(ApiKey.DeleteGroups, 2, { groupsNames: ["billing"] })).results[0].errorCode).toBe(0);
+    expect((await c.request(Apis.DeleteGroups, 2, { groupsNames: ["billing"] })).results[0].errorCode).toBe(0);
     await t.stop(true);
     brokers.pop();
     ({ c } = await open(dataDir));
@@ -103,13 +103,13 @@ describe("__consumer_offsets", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "tributary-offsets-"));
     dirs.push(dataDir);
     const { c } = await open(dataDir);
-    await c.request(ApiKey.Metadata, 9, { topics: [{ name: "orders" }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
-    const joinGroup = (memberId: string) => c.request(ApiKey.JoinGroup, 5, { groupId: "billing", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 20_000, memberId, groupInstanceId: "inst-1", protocolType: "consumer", protocols: [{ name: "range", metadata: Buffer.from("subscription") }] });
+    await c.request(Apis.Metadata, 9, { topics: [{ name: "orders" }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
+    const joinGroup = (memberId: string) => c.request(Apis.JoinGroup, 5, { groupId: "billing", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 20_000, memberId, groupInstanceId: "inst-1", protocolType: "consumer", protocols: [{ name: "range", metadata: Buffer.from("subscription") }] });
     const joined = await joinGroup("");
     expect(joined.errorCode).toBe(0);
-    const synced = await c.request(ApiKey.SyncGroup, 3, { groupId: "billing", generationId: joined.generationId, memberId: joined.memberId, groupInstanceId: "inst-1", assignments: [{ memberId: joined.memberId, assignment: Buffer.from("assignment") }] });
+    const synced = await c.request(Apis.SyncGroup, 3, { groupId: "billing", generationId: joined.generationId, memberId: joined.memberId, groupInstanceId: "inst-1", assignments: [{ memberId: joined.memberId, assignment: Buffer.from("assignment") }] });
     expect(synced.errorCode).toBe(0);
-    const commit = await c.request(ApiKey.OffsetCommit, 8, { groupId: "billing", generationIdOrMemberEpoch: joined.generationId, memberId: joined.memberId, groupInstanceId: "inst-1", topics: [{ name: "orders", partitions: [{ partitionIndex: 0, committedOffset: 42, committedLeaderEpoch: 3, committedMetadata: "meta" }] }] });
+    const commit = await c.request(Apis.OffsetCommit, 8, { groupId: "billing", generationIdOrMemberEpoch: joined.generationId, memberId: joined.memberId, groupInstanceId: "inst-1", topics: [{ name: "orders", partitions: [{ partitionIndex: 0, committedOffset: 42, committedLeaderEpoch: 3, committedMetadata: "meta" }] }] });
     expect(commit.topics[0].partitions[0].errorCode).toBe(0);
 
     const records = await offsetsTopic(c);
@@ -128,7 +128,7 @@ describe("__consumer_offsets", () => {
     const head = { version: gv.int16(), protocolType: gv.string(), generation: gv.int32(), protocol: gv.string(), leader: gv.string(), currentStateTimestamp: gv.int64(), members: gv.int32() };
     expect(head).toMatchObject({ version: 3, protocolType: "consumer", generation: joined.generationId, protocol: "range", leader: joined.memberId, members: 1 });
     const member = { memberId: gv.string(), groupInstanceId: gv.string(), clientId: gv.string(), clientHost: gv.string(), rebalanceTimeout: gv.int32(), sessionTimeout: gv.int32(), subscription: gv.bytes().toString(), assignment: gv.bytes().toString() };
-    expect(member).toEqual({ memberId: joined.memberId, groupInstanceId: "inst-1", clientId: "raw-client", clientHost: "127.0.0.1", rebalanceTimeout: 20_000, sessionTimeout: 10_000, subscription: "subscription", assignment: "assignment" });
+    expect(member).toEqual({ memberId: joined.memberId, groupInstanceId: "inst-1", clientId: "test", clientHost: "127.0.0.1", rebalanceTimeout: 20_000, sessionTimeout: 10_000, subscription: "subscription", assignment: "assignment" });
     expect(gv.done).toBe(true);
   });
 });

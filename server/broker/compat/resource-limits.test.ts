@@ -11,11 +11,11 @@ import { testDatabases } from "../../../db/testing";
 import { LoginLimiter } from "../../control/login-limiter";
 import { WebAccess } from "../../control/web-access";
 import { createRequestHandler } from "../../http";
-import { ApiKey } from "../../kafka/messages";
+import { Apis } from "../../kafka/messages";
 import { encodeRecordBatch } from "../../kafka/records/batch";
 import { Broker } from "../broker";
 import { startBrokerProcess, startTestBroker } from "./harness";
-import { RawClient } from "./raw-client";
+import { TestConnection } from "./test-connection";
 
 const MB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -55,9 +55,9 @@ const percentile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Ma
 
 /** One record per produce, acks=1, on a topic that acknowledges from the page cache: the latency is the broker's, not the disk's. */
 async function pacedProducer(bootstrap: string, topic: string) {
-  const c = await RawClient.open(bootstrap);
+  const c = await TestConnection.open(bootstrap);
   stops.push(() => c.close());
-  const created = await c.request(ApiKey.CreateTopics, 5, { topics: [{ name: topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: "flush.messages", value: "1000000" }] }], timeoutMs: 5000, validateOnly: false });
+  const created = await c.request(Apis.CreateTopics, 5, { topics: [{ name: topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: "flush.messages", value: "1000000" }] }], timeoutMs: 5000, validateOnly: false });
   expect(created.topics[0].errorCode).toBe(0);
   const batch = encodeRecordBatch([{ value: Buffer.from("steady") }]);
   return async (intervalMs: number, durationMs: number) => {
@@ -66,7 +66,7 @@ async function pacedProducer(bootstrap: string, topic: string) {
     const until = Date.now() + durationMs;
     while (Date.now() < until) {
       const started = performance.now();
-      const res = await c.request(ApiKey.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records: Buffer.from(batch) }] }] });
+      const res = await c.request(Apis.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records: Buffer.from(batch) }] }] });
       latencies.push(performance.now() - started);
       errors.push(res.responses[0].partitionResponses[0].errorCode);
       await sleep(Math.max(0, intervalMs - (performance.now() - started)));
@@ -114,7 +114,7 @@ describe("request memory pool", () => {
   it("makes a request wait while the pool is held, and reads it as soon as memory returns", async () => {
     const t = await startTestBroker({ socketRequestMaxBytes: MB, queuedMaxRequestBytes: 2 * MB });
     stops.push(() => t.stop());
-    const c = await RawClient.open(t.bootstrap);
+    const c = await TestConnection.open(t.bootstrap);
     stops.push(() => c.close());
     const [a, b] = await Promise.all([open(t.bootstrap), open(t.bootstrap)]);
     stops.push(() => [a, b].forEach((s) => s.destroy()));
@@ -122,7 +122,7 @@ describe("request memory pool", () => {
     unfinishedFrame(b, MB, MB / 2);
     await sleep(300);
     const started = Date.now();
-    const answered = c.request(ApiKey.ApiVersions, 3, { clientSoftwareName: "waiter", clientSoftwareVersion: "1" }).then(() => Date.now() - started);
+    const answered = c.request(Apis.ApiVersions, 3, { clientSoftwareName: "waiter", clientSoftwareVersion: "1" }).then(() => Date.now() - started);
     await sleep(500);
     const { metrics } = await import("../../metrics/registry");
     expect((metrics.list("tributary_broker_connections_waiting_for_memory")[0] as { get(): number }).get()).toBe(1);
@@ -159,13 +159,13 @@ describe("request memory pool", () => {
     head.writeInt32BE(512 * 1024 + 1);
     big.write(head);
     expect(await closed(big, 3000)).toBe(true);
-    const c = await RawClient.open(t.bootstrap);
+    const c = await TestConnection.open(t.bootstrap);
     stops.push(() => c.close());
-    expect((await c.request(ApiKey.SaslHandshake, 1, { mechanism: "PLAIN" })).errorCode).toBe(0);
-    expect((await c.request(ApiKey.SaslAuthenticate, 2, { authBytes: Buffer.from("\u0000alice\u0000alice-pw") })).errorCode).toBe(0);
+    expect((await c.request(Apis.SaslHandshake, 1, { mechanism: "PLAIN" })).errorCode).toBe(0);
+    expect((await c.request(Apis.SaslAuthenticate, 2, { authBytes: Buffer.from("\u0000alice\u0000alice-pw") })).errorCode).toBe(0);
     // Authenticated, the usual limit applies: a 900 KiB produce goes through.
     const batch = encodeRecordBatch([{ value: Buffer.alloc(900 * 1024, 1) }]);
-    const res = await c.request(ApiKey.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: "after-auth", partitionData: [{ index: 0, records: batch }] }] });
+    const res = await c.request(Apis.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: "after-auth", partitionData: [{ index: 0, records: batch }] }] });
     expect(res.responses[0].partitionResponses[0].errorCode).toBe(0);
   });
 
@@ -217,9 +217,9 @@ function probing(probe: () => Promise<unknown>, intervalMs: number) {
   };
 }
 
-const createTopics = (c: RawClient, topics: { name: string; partitions: number }[]) =>
+const createTopics = (c: TestConnection, topics: { name: string; partitions: number }[]) =>
   c
-    .request(ApiKey.CreateTopics, 5, { topics: topics.map((t) => ({ name: t.name, numPartitions: t.partitions, replicationFactor: 1, assignments: [], configs: [] })), timeoutMs: 120_000, validateOnly: false })
+    .request(Apis.CreateTopics, 5, { topics: topics.map((t) => ({ name: t.name, numPartitions: t.partitions, replicationFactor: 1, assignments: [], configs: [] })), timeoutMs: 120_000, validateOnly: false })
     .then((r) => r.topics as { name: string; errorCode: number; errorMessage: string | null; numPartitions: number }[]);
 
 describe("topic creation", () => {
@@ -236,12 +236,12 @@ describe("topic creation", () => {
     stops.push(() => new Promise<void>((r) => http.close(() => r())));
     const health = `http://127.0.0.1:${(http.address() as { port: number }).port}/api/trpc/health`;
     expect((await fetch(health)).status).toBe(200);
-    const [creator, prober] = await Promise.all([RawClient.open(t.bootstrap), RawClient.open(t.bootstrap)]);
+    const [creator, prober] = await Promise.all([TestConnection.open(t.bootstrap), TestConnection.open(t.bootstrap)]);
     stops.push(() => [creator, prober].forEach((c) => c.close()));
 
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
-    const api = probing(() => prober.request(ApiKey.ApiVersions, 3, { clientSoftwareName: "probe", clientSoftwareVersion: "1" }), 50);
+    const api = probing(() => prober.request(Apis.ApiVersions, 3, { clientSoftwareName: "probe", clientSoftwareVersion: "1" }), 50);
     const healthProbe = probing(async () => expect((await fetch(health)).status).toBe(200), 50);
     const started = performance.now();
     const created = await createTopics(creator, [
@@ -265,10 +265,10 @@ describe("topic creation", () => {
   it("auto-creates at most 1,000 topics per Metadata request, and the client's retry creates the rest", async () => {
     const t = await startTestBroker();
     stops.push(() => t.stop());
-    const c = await RawClient.open(t.bootstrap);
+    const c = await TestConnection.open(t.bootstrap);
     stops.push(() => c.close());
     const names = Array.from({ length: 2000 }, (_, i) => `auto-${i}`);
-    const metadata = () => c.request(ApiKey.Metadata, 9, { topics: names.map((name) => ({ name })), allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false }).then((r) => r.topics.map((x: { errorCode: number }) => x.errorCode) as number[]);
+    const metadata = () => c.request(Apis.Metadata, 9, { topics: names.map((name) => ({ name })), allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false }).then((r) => r.topics.map((x) => x.errorCode) as number[]);
     const first = await metadata();
     expect(first.filter((e) => e === 0)).toHaveLength(1000);
     expect(first.filter((e) => e === 5)).toHaveLength(1000); // LEADER_NOT_AVAILABLE: retriable
@@ -279,7 +279,7 @@ describe("topic creation", () => {
   it("answers topics past 1,000 in one CreateTopics with THROTTLING_QUOTA_EXCEEDED, creating the first 1,000", async () => {
     const t = await startTestBroker();
     stops.push(() => t.stop());
-    const c = await RawClient.open(t.bootstrap);
+    const c = await TestConnection.open(t.bootstrap);
     stops.push(() => c.close());
     const res = await createTopics(c, Array.from({ length: 1002 }, (_, i) => ({ name: `many-${i}`, partitions: 1 })));
     expect(res.slice(0, 1000).every((r) => r.errorCode === 0)).toBe(true);
@@ -293,7 +293,7 @@ describe("topic creation", () => {
   it("refuses partitions past --max-partitions with POLICY_VIOLATION and a message, for CreateTopics, CreatePartitions and auto-creation", async () => {
     const t = await startTestBroker({ maxPartitions: 50 });
     stops.push(() => t.stop());
-    const c = await RawClient.open(t.bootstrap);
+    const c = await TestConnection.open(t.bootstrap);
     stops.push(() => c.close());
     // __consumer_offsets holds one partition already.
     const res = await createTopics(c, [
@@ -303,9 +303,9 @@ describe("topic creation", () => {
     ]);
     expect(res.map((r) => r.errorCode)).toEqual([0, 44, 0]);
     expect(res[1].errorMessage).toMatch(/needs 20 partitions, which would bring this broker to 51, over its limit of 50 \(--max-partitions\)/);
-    const grow = await c.request(ApiKey.CreatePartitions, 2, { topics: [{ name: "fits", count: 31, assignments: null }], timeoutMs: 5000, validateOnly: false });
+    const grow = await c.request(Apis.CreatePartitions, 2, { topics: [{ name: "fits", count: 31, assignments: null }], timeoutMs: 5000, validateOnly: false });
     expect(grow.results[0]).toMatchObject({ errorCode: 44, errorMessage: expect.stringMatching(/--max-partitions/) });
-    const auto = await c.request(ApiKey.Metadata, 9, { topics: [{ name: "auto" }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
+    const auto = await c.request(Apis.Metadata, 9, { topics: [{ name: "auto" }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
     expect(auto.topics[0].errorCode).toBe(44);
     expect(t.broker.logs.totalPartitions).toBe(50);
   });

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { ErrorCode, KafkaError } from "../../kafka/errors";
+import { NO_LEADER_EPOCH, UNKNOWN_OFFSET } from "../../kafka/constants";
+import { codeOf, ErrorCode } from "../../kafka/errors";
+import type { RequestOf, ResponseInputOf } from "../../kafka/protocol";
 import type { LogManager } from "../log/log-manager";
 import { logger } from "../../log";
 import { OffsetsStore, type GroupMetadata } from "./offsets-store";
@@ -18,7 +20,13 @@ export interface RequestContext {
   clientHost: string;
 }
 
-type Body = Record<string, any>;
+type JoinResponse = ResponseInputOf<"JoinGroup">;
+type SyncResponse = ResponseInputOf<"SyncGroup">;
+type Awaitable<T> = T | Promise<T>;
+/** No assignment, subscription or member metadata. */
+const EMPTY = Buffer.alloc(0);
+/** The generation of a JoinGroup refused, and of a commit from outside any group. */
+const NO_GENERATION = -1;
 
 interface Member {
   memberId: string;
@@ -31,8 +39,8 @@ interface Member {
   assignment: Buffer;
   lastSeen: number;
   /** Set while the member waits in JoinGroup / SyncGroup for the rebalance to progress. */
-  awaitingJoin?: (resp: Body) => void;
-  awaitingSync?: (resp: Body) => void;
+  awaitingJoin?: (resp: JoinResponse) => void;
+  awaitingSync?: (resp: SyncResponse) => void;
   joinVersion: number;
 }
 
@@ -92,13 +100,13 @@ export class GroupCoordinator {
     this.sweeper.unref();
   }
 
-  async close(): Promise<void> {
+  close(): void {
     clearInterval(this.sweeper);
     for (const g of this.groups.values()) {
       clearTimeout(g.rebalanceTimer);
       for (const m of g.members.values()) {
-        m.awaitingJoin?.({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, memberId: m.memberId, members: [] });
-        m.awaitingSync?.({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, assignment: Buffer.alloc(0) });
+        m.awaitingJoin?.(joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, m.memberId));
+        m.awaitingSync?.({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, assignment: EMPTY });
       }
     }
   }
@@ -135,28 +143,28 @@ export class GroupCoordinator {
 
   // ---- membership ----
 
-  async joinGroup(req: Body, ctx: RequestContext): Promise<Body> {
-    const fail = (errorCode: number, memberId = req.memberId as string) => ({ errorCode, generationId: -1, protocolName: null, leader: "", memberId, members: [] });
+  joinGroup(req: RequestOf<"JoinGroup">, ctx: RequestContext): Awaitable<JoinResponse> {
+    const fail = (errorCode: number, memberId = req.memberId) => joinError(errorCode, memberId);
     if (!req.groupId) return fail(ErrorCode.INVALID_GROUP_ID);
-    if (!req.protocolType || (req.protocols as Body[]).length === 0) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    if (!req.protocolType || req.protocols.length === 0) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     if (req.sessionTimeoutMs < 1000 || req.sessionTimeoutMs > 1_800_000) return fail(ErrorCode.INVALID_SESSION_TIMEOUT);
     const g = this.group(req.groupId, true)!;
     if (g.state === "Dead") return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     if (g.members.size > 0 && g.protocolType !== req.protocolType) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-    if (g.members.size > 0 && !(req.protocols as Body[]).some((p) => this.supportedByAll(g, p.name))) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    if (g.members.size > 0 && !req.protocols.some((p) => this.supportedByAll(g, p.name))) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
 
-    let memberId: string = req.memberId;
-    const instanceId: string | null = req.groupInstanceId ?? null;
+    let memberId = req.memberId;
+    const instanceId = req.groupInstanceId;
     if (instanceId) {
       // A static member keeps its place across restarts: its old member id is replaced, its
       // assignment kept, and a stable group is not rebalanced (KIP-345).
       const existing = [...g.members.values()].find((m) => m.groupInstanceId === instanceId);
       if (existing && memberId && existing.memberId !== memberId) return fail(ErrorCode.FENCED_INSTANCE_ID);
       if (existing && !memberId) {
-        const sameProtocols = sameProtocolList(existing.protocols, req.protocols as Body[]);
+        const sameProtocols = sameProtocolList(existing.protocols, req.protocols);
         // The old incarnation may still wait in a join or sync; it is fenced now.
-        existing.awaitingJoin?.({ errorCode: ErrorCode.FENCED_INSTANCE_ID, generationId: -1, leader: "", memberId: existing.memberId, members: [], protocolName: null });
-        existing.awaitingSync?.({ errorCode: ErrorCode.FENCED_INSTANCE_ID, assignment: Buffer.alloc(0) });
+        existing.awaitingJoin?.(joinError(ErrorCode.FENCED_INSTANCE_ID, existing.memberId));
+        existing.awaitingSync?.({ errorCode: ErrorCode.FENCED_INSTANCE_ID, assignment: EMPTY });
         g.members.delete(existing.memberId);
         memberId = `${instanceId}-${randomUUID()}`;
         const replaced: Member = { ...existing, memberId, awaitingJoin: undefined, awaitingSync: undefined, clientId: ctx.clientId, clientHost: ctx.clientHost, lastSeen: this.clock(), joinVersion: ctx.apiVersion };
@@ -190,12 +198,13 @@ export class GroupCoordinator {
       sessionTimeoutMs: req.sessionTimeoutMs,
       rebalanceTimeoutMs: req.rebalanceTimeoutMs > 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
       protocols: [],
-      assignment: Buffer.alloc(0),
+      assignment: EMPTY,
       lastSeen: this.clock(),
       joinVersion: ctx.apiVersion,
     };
-    const changed = !g.members.has(memberId) || !sameProtocolList(member.protocols, req.protocols as Body[]);
-    member.protocols = (req.protocols as Body[]).map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) }));
+    const changed = !g.members.has(memberId) || !sameProtocolList(member.protocols, req.protocols);
+    // A copy: the request's buffers are views of the frame, which is not kept.
+    member.protocols = req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) }));
     member.sessionTimeoutMs = req.sessionTimeoutMs;
     member.rebalanceTimeoutMs = req.rebalanceTimeoutMs > 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs;
     member.lastSeen = this.clock();
@@ -209,7 +218,7 @@ export class GroupCoordinator {
     if (!changed && memberId !== g.leaderId && (g.state === "Stable" || g.state === "CompletingRebalance")) {
       return this.joinResponse(g, member);
     }
-    const response = new Promise<Body>((resolve) => (member.awaitingJoin = resolve));
+    const response = new Promise<JoinResponse>((resolve) => (member.awaitingJoin = resolve));
     this.prepareRebalance(g, `member ${memberId} joined`);
     this.maybeCompleteJoin(g);
     return response;
@@ -281,17 +290,17 @@ export class GroupCoordinator {
     }
   }
 
-  private joinResponse(g: Group, m: Member): Body {
+  private joinResponse(g: Group, m: Member): JoinResponse {
     const isLeader = m.memberId === g.leaderId;
     return {
       errorCode: ErrorCode.NONE,
       generationId: g.generationId,
       protocolType: g.protocolType,
       protocolName: g.protocolName,
-      leader: g.leaderId,
+      leader: g.leaderId ?? "",
       memberId: m.memberId,
       members: isLeader
-        ? [...g.members.values()].map((x) => ({ memberId: x.memberId, groupInstanceId: x.groupInstanceId, metadata: x.protocols.find((p) => p.name === g.protocolName)?.metadata ?? Buffer.alloc(0) }))
+        ? [...g.members.values()].map((x) => ({ memberId: x.memberId, groupInstanceId: x.groupInstanceId, metadata: x.protocols.find((p) => p.name === g.protocolName)?.metadata ?? EMPTY }))
         : [],
     };
   }
@@ -308,7 +317,7 @@ export class GroupCoordinator {
     return [...votes].sort((a, b) => b[1] - a[1])[0]?.[0] ?? candidates[0];
   }
 
-  private check(g: Group | undefined, memberId: string, generationId: number, instanceId?: string | null): number {
+  private check(g: Group | undefined, memberId: string, generationId: number, instanceId: string | null): number {
     if (!g || !g.members.has(memberId)) {
       if (g && instanceId && [...g.members.values()].some((m) => m.groupInstanceId === instanceId)) return ErrorCode.FENCED_INSTANCE_ID;
       return ErrorCode.UNKNOWN_MEMBER_ID;
@@ -317,25 +326,24 @@ export class GroupCoordinator {
     return ErrorCode.NONE;
   }
 
-  async syncGroup(req: Body, _ctx: RequestContext): Promise<Body> {
+  syncGroup(req: RequestOf<"SyncGroup">): Awaitable<SyncResponse> {
     const g = this.group(req.groupId, false);
     const err = this.check(g, req.memberId, req.generationId, req.groupInstanceId);
-    const fail = (errorCode: number) => ({ errorCode, protocolType: g?.protocolType ?? null, protocolName: g?.protocolName ?? null, assignment: Buffer.alloc(0) });
+    const fail = (errorCode: number): SyncResponse => ({ errorCode, protocolType: g?.protocolType ?? null, protocolName: g?.protocolName ?? null, assignment: EMPTY });
     if (err) return fail(err);
     const group = g!;
     const member = group.members.get(req.memberId)!;
     member.lastSeen = this.clock();
     // v5+ name the protocol the member thinks it is in; a mismatch means it missed a rebalance.
-    if ((req.protocolType != null && req.protocolType !== group.protocolType) || (req.protocolName != null && group.state !== "PreparingRebalance" && req.protocolName !== group.protocolName)) {
+    if ((req.protocolType !== null && req.protocolType !== group.protocolType) || (req.protocolName !== null && group.state !== "PreparingRebalance" && req.protocolName !== group.protocolName)) {
       return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     }
     if (group.state === "PreparingRebalance") return fail(ErrorCode.REBALANCE_IN_PROGRESS);
-    const ok = () => ({ errorCode: ErrorCode.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment });
-    if (group.state === "Stable") return ok();
-    const response = new Promise<Body>((resolve) => (member.awaitingSync = resolve));
+    if (group.state === "Stable") return { errorCode: ErrorCode.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment };
+    const response = new Promise<SyncResponse>((resolve) => (member.awaitingSync = resolve));
     if (req.memberId === group.leaderId) {
-      const assignments = new Map<string, Buffer>((req.assignments as Body[]).map((a) => [a.memberId, Buffer.from(a.assignment)]));
-      for (const m of group.members.values()) m.assignment = assignments.get(m.memberId) ?? Buffer.alloc(0);
+      const assignments = new Map(req.assignments.map((a) => [a.memberId, Buffer.from(a.assignment)]));
+      for (const m of group.members.values()) m.assignment = assignments.get(m.memberId) ?? EMPTY;
       group.state = "Stable";
       log.info({ group: group.id, generation: group.generationId }, "group stable");
       this.record(group);
@@ -350,18 +358,19 @@ export class GroupCoordinator {
     return response;
   }
 
-  async heartbeat(req: Body, _ctx: RequestContext): Promise<Body> {
+  heartbeat(req: RequestOf<"Heartbeat">): ResponseInputOf<"Heartbeat"> {
     const g = this.group(req.groupId, false);
     const err = this.check(g, req.memberId, req.generationId, req.groupInstanceId);
-    if (err) return { errorCode: err };
-    g!.members.get(req.memberId)!.lastSeen = this.clock();
-    if (g!.state === "PreparingRebalance") return { errorCode: ErrorCode.REBALANCE_IN_PROGRESS };
+    if (err || !g) return { errorCode: err };
+    g.members.get(req.memberId)!.lastSeen = this.clock();
+    if (g.state === "PreparingRebalance") return { errorCode: ErrorCode.REBALANCE_IN_PROGRESS };
     return { errorCode: ErrorCode.NONE };
   }
 
-  async leaveGroup(req: Body, ctx: RequestContext): Promise<Body> {
+  leaveGroup(req: RequestOf<"LeaveGroup">, ctx: RequestContext): ResponseInputOf<"LeaveGroup"> {
     const g = this.group(req.groupId, false);
-    const leaving: Body[] = ctx.apiVersion >= 3 ? req.members : [{ memberId: req.memberId, groupInstanceId: null }];
+    // v3+ name several members (KIP-345); earlier versions the one sending.
+    const leaving = ctx.apiVersion >= 3 ? req.members : [{ memberId: req.memberId, groupInstanceId: null }];
     const results = leaving.map((l) => {
       let id: string | undefined = l.memberId;
       if (g && l.groupInstanceId) {
@@ -369,9 +378,9 @@ export class GroupCoordinator {
         if (m && l.memberId && m.memberId !== l.memberId) return { memberId: l.memberId, groupInstanceId: l.groupInstanceId, errorCode: ErrorCode.FENCED_INSTANCE_ID };
         id = m?.memberId;
       }
-      if (!g || !id || !g.members.has(id)) return { memberId: l.memberId, groupInstanceId: l.groupInstanceId ?? null, errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
+      if (!g || !id || !g.members.has(id)) return { memberId: l.memberId, groupInstanceId: l.groupInstanceId, errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
       this.removeMember(g, id, "left the group");
-      return { memberId: l.memberId, groupInstanceId: l.groupInstanceId ?? null, errorCode: ErrorCode.NONE };
+      return { memberId: l.memberId, groupInstanceId: l.groupInstanceId, errorCode: ErrorCode.NONE };
     });
     const errorCode = ctx.apiVersion < 3 ? results[0].errorCode : ErrorCode.NONE;
     return { errorCode, members: results };
@@ -381,8 +390,8 @@ export class GroupCoordinator {
     const m = g.members.get(memberId);
     if (!m) return;
     g.members.delete(memberId);
-    m.awaitingJoin?.({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, generationId: -1, leader: "", memberId, members: [], protocolName: null });
-    m.awaitingSync?.({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, assignment: Buffer.alloc(0) });
+    m.awaitingJoin?.(joinError(ErrorCode.UNKNOWN_MEMBER_ID, memberId));
+    m.awaitingSync?.({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, assignment: EMPTY });
     if (g.leaderId === memberId) g.leaderId = null;
     if (g.members.size === 0 && g.state !== "PreparingRebalance") return this.becomeEmpty(g, reason);
     this.prepareRebalance(g, `member ${memberId} ${reason}`);
@@ -418,7 +427,7 @@ export class GroupCoordinator {
         clientHost: m.clientHost,
         rebalanceTimeout: m.rebalanceTimeoutMs,
         sessionTimeout: m.sessionTimeoutMs,
-        subscription: m.protocols.find((p) => p.name === g.protocolName)?.metadata ?? Buffer.alloc(0),
+        subscription: m.protocols.find((p) => p.name === g.protocolName)?.metadata ?? EMPTY,
         assignment: m.assignment,
       })),
     };
@@ -476,52 +485,53 @@ export class GroupCoordinator {
 
   // ---- offsets ----
 
-  async offsetCommit(req: Body, ctx: RequestContext): Promise<Body> {
-    const respond = (code: number) => ({ topics: (req.topics as Body[]).map((t) => ({ name: t.name, partitions: (t.partitions as Body[]).map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) });
-    if (!req.groupId) return respond(ErrorCode.INVALID_GROUP_ID);
+  async offsetCommit(req: RequestOf<"OffsetCommit">, ctx: RequestContext): Promise<ResponseInputOf<"OffsetCommit">> {
+    const respond = (code: (topic: number, partition: number) => number) => ({ topics: req.topics.map((t, i) => ({ name: t.name, partitions: t.partitions.map((p, j) => ({ partitionIndex: p.partitionIndex, errorCode: code(i, j) })) })) });
+    const refuse = (errorCode: number) => respond(() => errorCode);
+    if (!req.groupId) return refuse(ErrorCode.INVALID_GROUP_ID);
     const g = this.group(req.groupId, false);
-    const generation = ctx.apiVersion >= 1 ? req.generationIdOrMemberEpoch : -1;
+    const generation = ctx.apiVersion >= 1 ? req.generationIdOrMemberEpoch : NO_GENERATION;
     // Commits from a consumer outside any group (manual assignment) carry generation -1 and no member.
     if (generation >= 0 || (req.memberId && g && g.members.size > 0)) {
       const err = this.check(g, req.memberId, generation, req.groupInstanceId);
-      if (err) return respond(err);
+      if (err || !g) return refuse(err);
       // While preparing a rebalance, members of the current generation may still commit: that is
       // how a consumer saves its position before giving up its partitions. Between JoinGroup and
       // SyncGroup it holds no partitions, so a commit then is refused.
-      if (g!.state === "CompletingRebalance") return respond(ErrorCode.REBALANCE_IN_PROGRESS);
-      g!.members.get(req.memberId)!.lastSeen = this.clock();
+      if (g.state === "CompletingRebalance") return refuse(ErrorCode.REBALANCE_IN_PROGRESS);
+      g.members.get(req.memberId)!.lastSeen = this.clock();
     } else if (g && g.members.size > 0) {
-      return respond(ErrorCode.UNKNOWN_MEMBER_ID);
+      return refuse(ErrorCode.UNKNOWN_MEMBER_ID);
     }
     const now = this.clock();
     // Per partition, as Kafka checks: the partition must exist and the metadata fit offset.metadata.max.bytes.
-    const codeOf = (topic: string, p: Body): number => {
+    const check = (topic: string, p: RequestOf<"OffsetCommit">["topics"][number]["partitions"][number]): number => {
       const info = this.logs.topic(topic);
       if (!info || p.partitionIndex < 0 || p.partitionIndex >= info.partitions) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-      if (p.committedMetadata != null && Buffer.byteLength(p.committedMetadata) > OFFSET_METADATA_MAX_BYTES) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
+      if (p.committedMetadata !== null && Buffer.byteLength(p.committedMetadata) > OFFSET_METADATA_MAX_BYTES) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
       return ErrorCode.NONE;
     };
-    const codes = (req.topics as Body[]).map((t) => (t.partitions as Body[]).map((p) => codeOf(t.name, p)));
-    const entries = (req.topics as Body[]).flatMap((t, i) =>
-      (t.partitions as Body[])
+    const codes = req.topics.map((t) => t.partitions.map((p) => check(t.name, p)));
+    const entries = req.topics.flatMap((t, i) =>
+      t.partitions
         .filter((_, j) => codes[i][j] === ErrorCode.NONE)
         .map((p) => ({
-          topic: t.name as string,
-          partition: p.partitionIndex as number,
-          value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.committedMetadata ?? null, commitTimestamp: now },
+          topic: t.name,
+          partition: p.partitionIndex,
+          value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestamp: now },
         })),
     );
     try {
       await this.offsets.commit(req.groupId, entries);
     } catch (err) {
-      return respond(err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR);
+      return refuse(codeOf(err));
     }
-    return { topics: (req.topics as Body[]).map((t, i) => ({ name: t.name, partitions: (t.partitions as Body[]).map((p, j) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i][j] })) })) };
+    return respond((i, j) => codes[i][j]);
   }
 
-  private fetchGroup(groupId: string, topics: Body[] | null) {
+  private fetchGroup(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null) {
     const list = topics
-      ? topics.map((t) => ({ name: t.name as string, partitions: (t.partitionIndexes as number[]).map((p) => ({ p, c: this.offsets.get(groupId, t.name, p) })) }))
+      ? topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ p, c: this.offsets.get(groupId, t.name, p) })) }))
       : Object.entries(
           this.offsets.list(groupId).reduce<Record<string, { p: number; c: ReturnType<OffsetsStore["get"]> }[]>>((acc, o) => {
             (acc[o.topic] ??= []).push({ p: o.partition, c: o.committed });
@@ -530,19 +540,20 @@ export class GroupCoordinator {
         ).map(([name, partitions]) => ({ name, partitions }));
     return list.map((t) => ({
       name: t.name,
-      partitions: t.partitions.map(({ p, c }) => ({ partitionIndex: p, committedOffset: c?.offset ?? -1, committedLeaderEpoch: c?.leaderEpoch ?? -1, metadata: c ? c.metadata : "", errorCode: ErrorCode.NONE })),
+      partitions: t.partitions.map(({ p, c }) => ({ partitionIndex: p, committedOffset: c?.offset ?? UNKNOWN_OFFSET, committedLeaderEpoch: c?.leaderEpoch ?? NO_LEADER_EPOCH, metadata: c ? c.metadata : "", errorCode: ErrorCode.NONE })),
     }));
   }
 
-  async offsetFetch(req: Body, ctx: RequestContext): Promise<Body> {
+  offsetFetch(req: RequestOf<"OffsetFetch">, ctx: RequestContext): ResponseInputOf<"OffsetFetch"> {
+    // v8+ ask for several groups at once.
     if (ctx.apiVersion >= 8) {
-      return { groups: (req.groups as Body[]).map((g) => ({ groupId: g.groupId, topics: this.fetchGroup(g.groupId, g.topics), errorCode: ErrorCode.NONE })) };
+      return { groups: req.groups.map((g) => ({ groupId: g.groupId, topics: this.fetchGroup(g.groupId, g.topics), errorCode: ErrorCode.NONE })) };
     }
     return { topics: this.fetchGroup(req.groupId, req.topics), errorCode: ErrorCode.NONE };
   }
 
-  async listGroups(req: Body, _ctx: RequestContext): Promise<Body> {
-    const filter: string[] = (req.statesFilter ?? []).map((s: string) => s.toLowerCase());
+  listGroups(req: RequestOf<"ListGroups">): ResponseInputOf<"ListGroups"> {
+    const filter = req.statesFilter.map((s) => s.toLowerCase());
     const groups = this.allGroupIds()
       .map((id) => {
         const g = this.group(id, false);
@@ -552,9 +563,9 @@ export class GroupCoordinator {
     return { errorCode: ErrorCode.NONE, groups };
   }
 
-  async describeGroups(req: Body, _ctx: RequestContext): Promise<Body> {
+  describeGroups(req: RequestOf<"DescribeGroups">): ResponseInputOf<"DescribeGroups"> {
     return {
-      groups: (req.groups as string[]).map((id) => {
+      groups: req.groups.map((id) => {
         const g = this.group(id, false);
         if (!g) return { errorCode: ErrorCode.NONE, groupId: id, groupState: this.offsets.has(id) ? "Empty" : "Dead", protocolType: "", protocolData: "", members: [] };
         return {
@@ -568,17 +579,17 @@ export class GroupCoordinator {
             groupInstanceId: m.groupInstanceId,
             clientId: m.clientId,
             clientHost: m.clientHost,
-            memberMetadata: g.state === "Stable" ? (m.protocols.find((p) => p.name === g.protocolName)?.metadata ?? Buffer.alloc(0)) : Buffer.alloc(0),
-            memberAssignment: g.state === "Stable" ? m.assignment : Buffer.alloc(0),
+            memberMetadata: g.state === "Stable" ? (m.protocols.find((p) => p.name === g.protocolName)?.metadata ?? EMPTY) : EMPTY,
+            memberAssignment: g.state === "Stable" ? m.assignment : EMPTY,
           })),
         };
       }),
     };
   }
 
-  async deleteGroups(req: Body, _ctx: RequestContext): Promise<Body> {
+  async deleteGroups(req: RequestOf<"DeleteGroups">): Promise<ResponseInputOf<"DeleteGroups">> {
     const results = [];
-    for (const id of req.groupsNames as string[]) {
+    for (const id of req.groupsNames) {
       const g = this.group(id, false);
       if (g && g.members.size > 0) {
         results.push({ groupId: id, errorCode: ErrorCode.NON_EMPTY_GROUP });
@@ -593,22 +604,22 @@ export class GroupCoordinator {
         this.groups.delete(id);
         results.push({ groupId: id, errorCode: ErrorCode.NONE });
       } catch (err) {
-        results.push({ groupId: id, errorCode: err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR });
+        results.push({ groupId: id, errorCode: codeOf(err) });
       }
     }
     return { results };
   }
 
-  async offsetDelete(req: Body, _ctx: RequestContext): Promise<Body> {
+  async offsetDelete(req: RequestOf<"OffsetDelete">): Promise<ResponseInputOf<"OffsetDelete">> {
     const g = this.group(req.groupId, false);
     if (!g && !this.offsets.has(req.groupId)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
     const subscribed = g && g.protocolType === "consumer" ? subscribedTopics(g) : new Set<string>();
     const topics = [];
     const deletes: { topic: string; partition: number; value: null }[] = [];
-    for (const t of req.topics as Body[]) {
+    for (const t of req.topics) {
       const code = subscribed.has(t.name) ? ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC : ErrorCode.NONE;
-      if (!code) for (const p of t.partitions as Body[]) deletes.push({ topic: t.name, partition: p.partitionIndex, value: null });
-      topics.push({ name: t.name, partitions: (t.partitions as Body[]).map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) });
+      if (!code) for (const p of t.partitions) deletes.push({ topic: t.name, partition: p.partitionIndex, value: null });
+      topics.push({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) });
     }
     await this.offsets.commit(req.groupId, deletes);
     return { errorCode: ErrorCode.NONE, topics };
@@ -621,8 +632,12 @@ export class GroupCoordinator {
   }
 }
 
-function sameProtocolList(known: { name: string; metadata: Buffer }[], requested: Body[]): boolean {
-  return known.length === requested.length && known.every((p, i) => p.name === requested[i].name && p.metadata.equals(requested[i].metadata as Buffer));
+function sameProtocolList(known: { name: string; metadata: Buffer }[], requested: { name: string; metadata: Buffer }[]): boolean {
+  return known.length === requested.length && known.every((p, i) => p.name === requested[i].name && p.metadata.equals(requested[i].metadata));
+}
+
+function joinError(errorCode: number, memberId: string): JoinResponse {
+  return { errorCode, generationId: NO_GENERATION, protocolName: null, leader: "", memberId, members: [] };
 }
 
 /** Topics in the members' consumer-protocol subscriptions (version int16, topics array, user data). */

@@ -86,7 +86,7 @@ export class OffsetsStore {
 
   private put(group: string, topic: string, partition: number, o: CommittedOffset): void {
     let g = this.offsets.get(group);
-    if (!g) this.offsets.set(group, (g = new Map()));
+    if (!g) this.offsets.set(group, (g = new Map<string, CommittedOffset>()));
     g.set(`${topic}\u0000${partition}`, o);
   }
 

@@ -5,10 +5,10 @@ import { ErrorCode, KafkaError } from "../../kafka/errors";
  * flush.messages defaults to 1, i.e. a produce is acknowledged only after fsync (group-committed),
  * because on a single node there is no replica to keep an acknowledged record alive.
  */
-type Kind = "long" | "int" | "double" | "boolean" | "string";
+export type ConfigKind = "long" | "int" | "double" | "boolean" | "string";
 
 interface ConfigDef {
-  kind: Kind;
+  kind: ConfigKind;
   default: string;
   min?: number;
   max?: number;

@@ -3,23 +3,18 @@ import { ErrorCode } from "../../kafka/errors";
 import { requestMetrics } from "../metrics";
 import { logger } from "../../log";
 import { ProtocolError, Reader } from "../../kafka/codec";
-import { APIS, ApiKey, type ApiSpec } from "../../kafka/messages";
+import { readRequestHeader } from "../../kafka/headers";
+import { APIS, ApiKey, Apis } from "../../kafka/messages";
+import type { ResponseInputOf } from "../../kafka/protocol";
+import type { HandlerRegistry, Reply, RequestInfo, SaslSession } from "../handlers/registry";
 import { CloseLog } from "./close-log";
+import { encodeResponse } from "./encode";
 import { FrameReader } from "./frames";
 import type { RequestMemoryPool } from "./request-memory";
 import type { SaslAuthenticator } from "./sasl";
-import { decodeStruct, isFlexible } from "../../kafka/schema";
-import { encodeResponse } from "./encode";
 
 const log = logger("broker.connection");
 const closeLog = new CloseLog(log);
-
-type Body = Record<string, any>;
-
-export interface Dispatcher {
-  /** Returns the response body, or null for a request that gets no response (Produce with acks=0). */
-  handle(api: ApiSpec, body: Body, info: { apiVersion: number; clientId: string; clientHost: string; signal: AbortSignal }): Promise<Body | null> | Body | null;
-}
 
 export interface ConnectionLimits {
   maxRequestBytes: number;
@@ -57,7 +52,7 @@ export class Connection {
 
   constructor(
     private socket: Socket,
-    private dispatcher: Dispatcher,
+    private handlers: HandlerRegistry,
     private limits: ConnectionLimits,
     private pool: RequestMemoryPool,
     private sasl: SaslAuthenticator | undefined,
@@ -153,77 +148,80 @@ export class Connection {
     this.queue.push(slot);
     let apiKey = -1;
     let apiVersion = -1;
-    let correlationId = 0;
     try {
       const r = new Reader(frame);
-      apiKey = r.int16();
-      apiVersion = r.int16();
-      correlationId = r.int32();
-      const api = APIS.get(apiKey);
-      // Header v1 carries the client id as a classic (non-compact) nullable string, even in flexible versions.
-      const idLen = r.int16();
-      const clientId = idLen < 0 ? "" : r.take(idLen).toString("utf8");
-      if (!api) throw new ProtocolError(`unknown API key ${apiKey}`);
+      const header = readRequestHeader(r);
+      apiKey = header.apiKey;
+      apiVersion = header.apiVersion;
+      const route = this.handlers.route(apiKey);
+      if (!route) throw new ProtocolError(`unknown API key ${apiKey}`);
+      const api = route.api;
       if (apiVersion < api.servedMinVersion || apiVersion > api.maxVersion) {
-        if (apiKey === ApiKey.ApiVersions) return this.answerApiVersionsFallback(slot, correlationId);
+        if (apiKey === ApiKey.ApiVersions) return this.answerApiVersionsFallback(slot, header.correlationId);
         // The client will see only a closed connection; the log is where a user learns why.
-        log.warn({ client: this.clientHost, clientId, api: api.name, apiVersion, supported: `${api.servedMinVersion}-${api.maxVersion}` }, "request version not supported; closing the connection");
+        log.warn({ client: this.clientHost, clientId: header.clientId, api: api.name, apiVersion, supported: `${api.servedMinVersion}-${api.maxVersion}` }, "request version not supported; closing the connection");
         throw new ProtocolError(`${api.name} v${apiVersion} is not supported (supported ${api.servedMinVersion}-${api.maxVersion})`);
       }
       if (!this.authenticated && apiKey !== ApiKey.ApiVersions && apiKey !== ApiKey.SaslHandshake && apiKey !== ApiKey.SaslAuthenticate) {
         throw new ProtocolError(`${api.name} before SASL authentication completed`);
       }
-      const flexible = isFlexible(api.request, apiVersion);
-      if (flexible) decodeStruct(r, [], apiVersion, true); // request header tagged fields
-      const body = decodeStruct(r, api.request.fields, apiVersion, flexible);
       const metrics = requestMetrics(api.name);
       metrics.count.inc();
       const started = performance.now();
-      const self = this;
-      const info = {
-        apiVersion,
-        clientId,
-        clientHost: this.clientHost,
-        get signal() {
-          return self.signal;
-        },
-      };
-      const respond = (res: Body | null) => {
+      const respond = (reply: Reply | null) => {
         metrics.latency.observe(performance.now() - started);
-        if (res) this.answer(slot, api, apiVersion, correlationId, res);
+        if (reply) this.answer(slot, api.name, () => reply(header.correlationId));
         else this.finish(slot, null);
       };
-      const result = this.sasl && (apiKey === ApiKey.SaslHandshake || apiKey === ApiKey.SaslAuthenticate) ? this.saslStep(apiKey, apiVersion, body) : this.dispatcher.handle(api, body, info);
+      const result = route.handle(apiVersion, r, this.requestInfo(apiVersion, header.clientId ?? ""));
       if (result instanceof Promise) {
-        result.then(respond, (err) => {
+        result.then(respond, (err: unknown) => {
           metrics.errors.inc();
           log.error({ err, api: api.name }, "request failed");
           this.finish(slot, null);
-          this.close(`${api.name} failed: ${(err as Error).message}`);
+          this.close(`${api.name} failed: ${err instanceof Error ? err.message : String(err)}`);
         });
       } else respond(result);
     } catch (err) {
       // Every key we do not serve shares one series: a client must not be able to mint series.
       if (apiKey >= 0) requestMetrics(APIS.get(apiKey)?.name ?? "unknown").errors.inc();
       this.finish(slot, null);
-      this.close(err instanceof ProtocolError || err instanceof RangeError ? `malformed request (api ${apiKey} v${apiVersion}): ${(err).message}` : `request failed: ${(err as Error).message}`);
-      if (!(err instanceof ProtocolError || err instanceof RangeError)) log.error({ err }, "request handling failed");
+      const malformed = err instanceof ProtocolError || err instanceof RangeError;
+      const reason = err instanceof Error ? err.message : String(err);
+      this.close(malformed ? `malformed request (api ${apiKey} v${apiVersion}): ${reason}` : `request failed: ${reason}`);
+      if (!malformed) log.error({ err }, "request handling failed");
     }
   }
 
-  private saslStep(apiKey: number, apiVersion: number, body: Body): Body {
-    const sasl = this.sasl!;
-    if (apiKey === ApiKey.SaslHandshake) {
-      const res = sasl.handshake(body.mechanism);
-      // Handshake v0: the tokens that follow travel as bare size-prefixed frames.
-      if (apiVersion === 0 && res.errorCode === 0) this.rawSasl = true;
-      return res;
-    }
-    const step = sasl.authenticate(body.authBytes);
-    if (step.principal) this.authenticatedAs(step.principal);
-    if (step.errorCode) setImmediate(() => this.close(`SASL authentication failed: ${step.errorMessage}`));
-    return { ...step, sessionLifetimeMs: 0 };
+  private requestInfo(apiVersion: number, clientId: string): RequestInfo {
+    const signal = () => this.signal;
+    return {
+      apiVersion,
+      clientId,
+      clientHost: this.clientHost,
+      // Most requests never look at it, so the connection's abort controller is made only for those that do.
+      get signal() {
+        return signal();
+      },
+      sasl: this.sasl ? this.saslSession : undefined,
+    };
   }
+
+  /** The SASL exchange of this connection, for the SaslHandshake and SaslAuthenticate handlers while it authenticates. */
+  private readonly saslSession: SaslSession = {
+    handshake: (mechanism, version) => {
+      const res = this.sasl!.handshake(mechanism);
+      // Handshake v0: the tokens that follow travel as bare size-prefixed frames.
+      if (version === 0 && res.errorCode === ErrorCode.NONE) this.rawSasl = true;
+      return res;
+    },
+    authenticate: (authBytes) => {
+      const step = this.sasl!.authenticate(authBytes);
+      if (step.principal) this.authenticatedAs(step.principal);
+      if (step.errorCode) setImmediate(() => this.close(`SASL authentication failed: ${step.errorMessage}`));
+      return { errorCode: step.errorCode, errorMessage: step.errorMessage, authBytes: step.authBytes, sessionLifetimeMs: 0 };
+    },
+  };
 
   private onRawSasl(frame: Buffer): void {
     const step = this.sasl!.authenticate(frame);
@@ -243,17 +241,20 @@ export class Connection {
   }
 
   /** Encodes the response (a huge one in slices, see encode.ts) and queues it in its place. */
-  private answer(slot: Slot, api: ApiSpec, version: number, correlationId: number, body: Body): void {
-    const frame = encodeResponse(api, version, correlationId, body);
-    if (!(frame instanceof Promise)) return this.finish(slot, frame);
-    frame.then(
-      (f) => this.finish(slot, f),
-      (err: Error) => {
-        log.error({ err, api: api.name }, "encoding the response failed");
-        this.finish(slot, null);
-        this.close(`${api.name} response could not be encoded: ${err.message}`);
-      },
-    );
+  private answer(slot: Slot, api: string, encode: () => Buffer[] | Promise<Buffer[]>): void {
+    const failed = (err: unknown) => {
+      log.error({ err, api }, "encoding the response failed");
+      this.finish(slot, null);
+      this.close(`${api} response could not be encoded: ${err instanceof Error ? err.message : String(err)}`);
+    };
+    let frame: Buffer[] | Promise<Buffer[]>;
+    try {
+      frame = encode();
+    } catch (err) {
+      return failed(err);
+    }
+    if (frame instanceof Promise) frame.then((f) => this.finish(slot, f), failed);
+    else this.finish(slot, frame);
   }
 
   /**
@@ -261,8 +262,9 @@ export class Connection {
    * does, only ApiVersions' own range, so the client retries at the highest version we speak.
    */
   private answerApiVersionsFallback(slot: Slot, correlationId: number): void {
-    const api = APIS.get(ApiKey.ApiVersions)!;
-    this.answer(slot, api, 0, correlationId, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: [{ apiKey: api.key, minVersion: api.minVersion, maxVersion: api.maxVersion }] });
+    const api = Apis.ApiVersions;
+    const body: ResponseInputOf<"ApiVersions"> = { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: [{ apiKey: api.key, minVersion: api.minVersion, maxVersion: api.maxVersion }] };
+    this.answer(slot, api.name, () => encodeResponse(api, 0, correlationId, body));
   }
 
   /** Writes the responses that are next in order; a request's memory returns to the pool once its response is handed to the socket. */
@@ -278,8 +280,4 @@ export class Connection {
     this.socket.uncork();
     this.updateFlow();
   }
-}
-
-export function apiVersionsList() {
-  return [...APIS.values()].map((a) => ({ apiKey: a.key, minVersion: a.minVersion, maxVersion: a.maxVersion }));
 }

@@ -1,9 +1,13 @@
 import { Writer } from "../../kafka/codec";
-import { ApiKey, type ApiSpec } from "../../kafka/messages";
+import { writeResponseHeader } from "../../kafka/headers";
+import type { ApiSpec } from "../../kafka/messages";
+import type { ApiName } from "../../kafka/messages.types";
+import type { ResponseInputOf } from "../../kafka/protocol";
 import { EncodedArray, encodeStruct, inRange, isFlexible, type Field } from "../../kafka/schema";
 import { Slices } from "./slices";
 
-type Body = Record<string, any>;
+/** A response body as the schema walk sees it: fields by name, of any declared type. */
+type Struct = Record<string, unknown>;
 
 /** Responses with more array elements than this are encoded in slices. */
 const LARGE_RESPONSE_ELEMENTS = 2000;
@@ -14,32 +18,36 @@ const LARGE_RESPONSE_ELEMENTS = 2000;
  * ListOffsets of thousands of partitions) has its arrays encoded a slice at a time, so that
  * writing a 20 MB response does not stop the broker for everyone else.
  */
-export function encodeResponse(api: ApiSpec, version: number, correlationId: number, body: Body): Buffer[] | Promise<Buffer[]> {
+export function encodeResponse<N extends ApiName>(api: ApiSpec<N>, version: number, correlationId: number, body: NoInfer<ResponseInputOf<N>>): Buffer[] | Promise<Buffer[]> {
   const flexible = isFlexible(api.response, version);
-  const full = { throttleTimeMs: 0, ...body };
-  if (elements(api.response.fields, full, version, LARGE_RESPONSE_ELEMENTS) <= LARGE_RESPONSE_ELEMENTS) return frame(api, version, correlationId, full, flexible);
-  return encodeArrays(api.response.fields, full, version, flexible, new Slices()).then(() => frame(api, version, correlationId, full, flexible));
+  // A shallow copy: slicing replaces its arrays by their encodings, and the handler's object stays as it was.
+  const struct: Struct = { ...body };
+  if (elements(api.response.fields, struct, version, LARGE_RESPONSE_ELEMENTS) <= LARGE_RESPONSE_ELEMENTS) return frame(api, version, correlationId, struct, flexible);
+  return encodeArrays(api.response.fields, struct, version, flexible, new Slices()).then(() => frame(api, version, correlationId, struct, flexible));
 }
 
-function frame(api: ApiSpec, version: number, correlationId: number, body: Body, flexible: boolean): Buffer[] {
+function frame(api: ApiSpec, version: number, correlationId: number, body: Struct, flexible: boolean): Buffer[] {
   const w = new Writer(512);
-  w.int32(correlationId);
-  // ApiVersions always answers with response header v0 so any client can read it.
-  if (flexible && api.key !== ApiKey.ApiVersions) w.uvarint(0);
+  writeResponseHeader(w, api, version, correlationId);
   encodeStruct(w, api.response.fields, body, version, flexible);
   return w.frame();
 }
 
 const structArrays = (fields: Field[], version: number) => fields.filter((f) => f.array && f.type === "struct" && inRange(f.versions, version));
 
+function items(body: Struct, f: Field): Struct[] | undefined {
+  const v = body[f.name];
+  return Array.isArray(v) ? (v as Struct[]) : undefined;
+}
+
 /** Elements in the body's arrays of structs, counted until the count passes `limit`. */
-function elements(fields: Field[], body: Body, version: number, limit: number): number {
+function elements(fields: Field[], body: Struct, version: number, limit: number): number {
   let n = 0;
   for (const f of structArrays(fields, version)) {
-    const items = body[f.name] as Body[] | null | undefined;
-    if (!Array.isArray(items)) continue;
-    n += items.length;
-    for (const item of items) {
+    const list = items(body, f);
+    if (!list) continue;
+    n += list.length;
+    for (const item of list) {
       if (n > limit) return n;
       n += elements(f.fields, item, version, limit - n);
     }
@@ -48,17 +56,18 @@ function elements(fields: Field[], body: Body, version: number, limit: number): 
 }
 
 /** Replaces every array of structs in body (innermost first) by its encoding, yielding between slices. */
-async function encodeArrays(fields: Field[], body: Body, version: number, flexible: boolean, slices: Slices): Promise<void> {
+async function encodeArrays(fields: Field[], body: Struct, version: number, flexible: boolean, slices: Slices): Promise<void> {
   for (const f of structArrays(fields, version)) {
-    const items = body[f.name] as Body[] | null | undefined;
-    if (!Array.isArray(items)) continue;
+    const list = items(body, f);
+    if (!list) continue;
     const nested = structArrays(f.fields, version).length > 0;
     const w = new Writer(4096);
-    for (const item of items) {
-      if (nested) await encodeArrays(f.fields, item, version, flexible, slices);
-      encodeStruct(w, f.fields, item, version, flexible);
+    for (const item of list) {
+      const copy = nested ? { ...item } : item;
+      if (nested) await encodeArrays(f.fields, copy, version, flexible, slices);
+      encodeStruct(w, f.fields, copy, version, flexible);
       if (slices.due) await slices.next();
     }
-    body[f.name] = new EncodedArray(items.length, w.frame().slice(1));
+    body[f.name] = new EncodedArray(list.length, w.frame().slice(1));
   }
 }

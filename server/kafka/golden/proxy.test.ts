@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBroker } from "../../broker/compat/harness";
-import { RawClient } from "../../broker/compat/raw-client";
+import { TestConnection } from "../../broker/compat/test-connection";
 import { ApiKey, Apis } from "../messages";
 import { RecordingProxy } from "./proxy";
 
@@ -20,8 +20,8 @@ describe("the recording proxy", () => {
   });
 
   const versions = async (version: number) => {
-    const c = await RawClient.open(proxy.bootstrap);
-    const res = await c.request(ApiKey.ApiVersions, version, { clientSoftwareName: "test", clientSoftwareVersion: "1" });
+    const c = await TestConnection.open(proxy.bootstrap);
+    const res = await c.request(Apis.ApiVersions, version, { clientSoftwareName: "test", clientSoftwareVersion: "1" });
     c.close();
     return { errorCode: res.errorCode as number, ranges: new Map((res.apiKeys as Range[]).map((k) => [k.apiKey, [k.minVersion, k.maxVersion]])) };
   };
@@ -48,9 +48,9 @@ describe("the recording proxy", () => {
 
   it("answers an ApiVersions request above the cap as a broker that does not know it: UNSUPPORTED_VERSION and its own range", async () => {
     proxy.cap = { version: 1 };
-    const c = await RawClient.open(proxy.bootstrap);
+    const c = await TestConnection.open(proxy.bootstrap);
     // Header v2 (ApiVersions v3): api 18, version 3, correlation 5, client id "x", no tags; body: two compact strings, no tags.
-    const res = await c.sendFrame(Buffer.from([0, 18, 0, 3, 0, 0, 0, 5, 0, 1, 0x78, 0, 2, 0x61, 2, 0x31, 0]));
+    const res = await c.sendRaw(Buffer.from([0, 18, 0, 3, 0, 0, 0, 5, 0, 1, 0x78, 0, 2, 0x61, 2, 0x31, 0]));
     c.close();
     expect(res.readInt32BE(0)).toBe(5);
     expect(res.readInt16BE(4)).toBe(35);

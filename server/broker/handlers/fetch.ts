@@ -1,0 +1,155 @@
+import { FetchSession, ListOffsetsTimestamp, NO_LEADER_EPOCH, UNKNOWN_OFFSET, UNKNOWN_TIMESTAMP } from "../../kafka/constants";
+import { codeOf, ErrorCode, KafkaError } from "../../kafka/errors";
+import { Apis } from "../../kafka/messages";
+import type { RequestOf, ResponseInputOf } from "../../kafka/protocol";
+import { forEachBatch } from "../../kafka/records/batch";
+import type { PartitionLog } from "../log/partition-log";
+import { partitionCounters } from "../metrics";
+import { Slices } from "../protocol/slices";
+import { LEADER_EPOCH, note, type BrokerContext } from "./context";
+import type { HandlerRegistry, RequestInfo } from "./registry";
+
+type FetchResponse = ResponseInputOf<"Fetch">;
+type FetchedPartition = FetchResponse["responses"][number]["partitions"][number];
+type ListedOffset = ResponseInputOf<"ListOffsets">["topics"][number]["partitions"][number];
+
+/**
+ * What an errored Fetch partition carries: empty records, not null, as Kafka answers; librdkafka
+ * 2.x rejects a whole response with a null record set and so never sees the partition's error.
+ */
+const NO_RECORDS = Buffer.alloc(0);
+
+/** Fetch, ListOffsets and OffsetForLeaderEpoch: reading partitions and finding offsets in them. */
+export function registerFetchHandlers(registry: HandlerRegistry, b: BrokerContext): void {
+  registry.register(Apis.Fetch, (req, info) => fetch(b, req, info));
+  registry.register(Apis.ListOffsets, (req, info) => listOffsets(b, req, info));
+  registry.register(Apis.OffsetForLeaderEpoch, (req) => offsetForLeaderEpoch(b, req));
+}
+
+async function fetch(b: BrokerContext, req: RequestOf<"Fetch">, info: RequestInfo): Promise<FetchResponse> {
+  // This broker keeps no fetch sessions (KIP-227): every fetch is a full one and answers with
+  // session id 0, which tells the client not to send incremental fetches. An incremental fetch
+  // (epoch > 0) names a session we never created, so it gets FETCH_SESSION_ID_NOT_FOUND and the
+  // client starts over with a full fetch, as it would after a Kafka broker evicted its session.
+  if (info.apiVersion >= 7 && req.sessionEpoch > FetchSession.INITIAL_EPOCH) {
+    return { errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: FetchSession.NO_SESSION_ID, responses: [] };
+  }
+  const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+  const minBytes = Math.max(0, req.minBytes);
+  const maxBytes = req.maxBytes > 0 ? req.maxBytes : 0x7fffffff;
+  for (;;) {
+    const { response, bytes, logs, failed } = await readFetch(b, req, maxBytes);
+    const remaining = deadline - Date.now();
+    // A partition error (offset out of range, unknown partition) is answered at once, as Kafka
+    // does, so the client can reset or refresh metadata without waiting out max.wait.ms.
+    if (bytes >= Math.max(minBytes, 1) || failed || remaining <= 0 || info.signal.aborted || logs.length === 0 || (bytes > 0 && bytes >= minBytes)) return response;
+    // Long poll: wake on the first append to any partition asked for, or at max.wait.ms.
+    await new Promise<void>((resolve) => {
+      const offs: (() => void)[] = [];
+      const done = () => {
+        clearTimeout(timer);
+        info.signal.removeEventListener("abort", done);
+        offs.forEach((off) => off());
+        resolve();
+      };
+      const timer = setTimeout(done, remaining);
+      info.signal.addEventListener("abort", done);
+      for (const l of logs) offs.push(l.onAppend(done));
+    });
+  }
+}
+
+async function readFetch(b: BrokerContext, req: RequestOf<"Fetch">, maxBytes: number): Promise<{ response: FetchResponse; bytes: number; logs: PartitionLog[]; failed: boolean }> {
+  const slices = new Slices();
+  let bytes = 0;
+  let failed = false;
+  const logs: PartitionLog[] = [];
+  const responses = [];
+  for (const t of req.topics) {
+    const partitions: FetchedPartition[] = [];
+    for (const p of t.partitions) {
+      if (slices.due) await slices.next();
+      let pl: PartitionLog;
+      try {
+        pl = b.logs.partition(t.topic, p.partition);
+      } catch (err) {
+        failed = true;
+        partitions.push({ partitionIndex: p.partition, errorCode: codeOf(err), highWatermark: UNKNOWN_OFFSET, lastStableOffset: UNKNOWN_OFFSET, logStartOffset: UNKNOWN_OFFSET, records: NO_RECORDS });
+        continue;
+      }
+      logs.push(pl);
+      try {
+        const limit = Math.min(p.partitionMaxBytes, Math.max(0, maxBytes - bytes));
+        const r = await pl.read(p.fetchOffset, limit, bytes === 0);
+        bytes += r.records.length;
+        if (r.records.length) {
+          const c = partitionCounters(t.topic, p.partition);
+          c.bytesOut.inc(r.records.length);
+          let n = 0;
+          forEachBatch(r.records, (h) => (n += h.recordCount));
+          c.recordsOut.inc(n);
+        }
+        partitions.push({ partitionIndex: p.partition, errorCode: ErrorCode.NONE, highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset, abortedTransactions: null, records: r.records });
+      } catch (err) {
+        failed = true;
+        partitions.push({ partitionIndex: p.partition, errorCode: note(err, "fetch"), highWatermark: pl.highWatermark, lastStableOffset: pl.highWatermark, logStartOffset: pl.logStartOffset, records: NO_RECORDS });
+      }
+    }
+    responses.push({ topic: t.topic, partitions });
+  }
+  return { response: { errorCode: ErrorCode.NONE, sessionId: FetchSession.NO_SESSION_ID, responses }, bytes, logs, failed };
+}
+
+async function listOffsets(b: BrokerContext, req: RequestOf<"ListOffsets">, info: RequestInfo): Promise<ResponseInputOf<"ListOffsets">> {
+  const slices = new Slices();
+  const none = { offset: UNKNOWN_OFFSET, timestamp: UNKNOWN_TIMESTAMP };
+  const topics = [];
+  for (const t of req.topics) {
+    const partitions: ListedOffset[] = [];
+    for (const p of t.partitions) {
+      if (slices.due) await slices.next();
+      try {
+        const pl = b.logs.partition(t.name, p.partitionIndex);
+        const ts = p.timestamp;
+        if (info.apiVersion === 0) {
+          partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets: pl.offsetsBefore(ts, p.maxNumOffsets) });
+          continue;
+        }
+        let found: { offset: number; timestamp: number };
+        if (ts === ListOffsetsTimestamp.LATEST) found = { offset: pl.highWatermark, timestamp: UNKNOWN_TIMESTAMP };
+        else if (ts === ListOffsetsTimestamp.EARLIEST) found = { offset: pl.logStartOffset, timestamp: UNKNOWN_TIMESTAMP };
+        else if (ts === ListOffsetsTimestamp.MAX_TIMESTAMP) found = pl.maxTimestamp() ?? none;
+        else found = (await pl.offsetForTimestamp(ts)) ?? none;
+        partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, ...found, leaderEpoch: LEADER_EPOCH });
+      } catch (err) {
+        partitions.push({ partitionIndex: p.partitionIndex, errorCode: note(err, "list offsets"), oldStyleOffsets: [], ...none });
+      }
+    }
+    topics.push({ name: t.name, partitions });
+  }
+  return { topics };
+}
+
+/**
+ * Every partition has had one leader (this broker) at epoch 0, so epoch 0 ends at the log end
+ * offset and a later epoch is unknown. Clients call this after a Metadata response carries
+ * leader epochs, to check that their position is not past a truncation.
+ */
+function offsetForLeaderEpoch(b: BrokerContext, req: RequestOf<"OffsetForLeaderEpoch">): ResponseInputOf<"OffsetForLeaderEpoch"> {
+  const unknown = { leaderEpoch: NO_LEADER_EPOCH, endOffset: UNKNOWN_OFFSET };
+  return {
+    topics: req.topics.map((t) => ({
+      topic: t.topic,
+      partitions: t.partitions.map((p) => {
+        try {
+          const pl = b.logs.partition(t.topic, p.partition);
+          if (p.currentLeaderEpoch > LEADER_EPOCH) throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH, `leader epoch ${p.currentLeaderEpoch} is newer than ${LEADER_EPOCH}`);
+          if (p.leaderEpoch > LEADER_EPOCH) return { errorCode: ErrorCode.NONE, partition: p.partition, ...unknown };
+          return { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch: LEADER_EPOCH, endOffset: pl.logEndOffset };
+        } catch (err) {
+          return { errorCode: note(err, "offset for leader epoch"), partition: p.partition, ...unknown };
+        }
+      }),
+    })),
+  };
+}

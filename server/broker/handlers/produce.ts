@@ -1,0 +1,72 @@
+import { Acks, NO_PRODUCER_EPOCH, NO_PRODUCER_ID } from "../../kafka/constants";
+import { ErrorCode, errorName, KafkaError } from "../../kafka/errors";
+import { Apis } from "../../kafka/messages";
+import type { RequestOf, ResponseInputOf } from "../../kafka/protocol";
+import { OFFSETS_TOPIC } from "../groups/offsets-store";
+import { InvalidRecordsError } from "../log/partition-log";
+import { partitionCounters } from "../metrics";
+import { ensureTopics, errorMessage, log, note, TRANSACTIONS_UNSUPPORTED, type BrokerContext } from "./context";
+import type { HandlerRegistry } from "./registry";
+
+type ProduceTopic = RequestOf<"Produce">["topicData"][number];
+type PartitionResponse = ResponseInputOf<"Produce">["responses"][number]["partitionResponses"][number];
+
+/** Produce and InitProducerId: appending records, and the ids of idempotent producers. */
+export function registerProduceHandlers(registry: HandlerRegistry, b: BrokerContext): void {
+  registry.register(Apis.Produce, (req) => produce(b, req));
+  /**
+   * Transactions do not exist yet. InitProducerId has no error message field, so the code is
+   * chosen for what clients print: INVALID_REQUEST reads "…sent to an incompatible broker. See
+   * the broker logs for more details." (Java, kafkajs) and fails at once, and the log says why.
+   */
+  registry.register(Apis.InitProducerId, async (req, info) => {
+    const refused = { producerId: NO_PRODUCER_ID, producerEpoch: NO_PRODUCER_EPOCH };
+    if (req.transactionalId !== null) {
+      log.warn({ clientId: info.clientId, client: info.clientHost, transactionalId: req.transactionalId }, TRANSACTIONS_UNSUPPORTED);
+      return { errorCode: ErrorCode.INVALID_REQUEST, ...refused };
+    }
+    try {
+      return { errorCode: ErrorCode.NONE, ...(await b.logs.initProducerId()) };
+    } catch (err) {
+      return { errorCode: note(err, "init producer id"), ...refused };
+    }
+  });
+}
+
+/** The same error for every partition of the request. */
+function refuseAll(req: RequestOf<"Produce">, errorCode: number, errorMessage: string | null = null): ResponseInputOf<"Produce"> {
+  return { responses: req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => ({ index: p.index, errorCode, baseOffset: -1, errorMessage })) })) };
+}
+
+async function produce(b: BrokerContext, req: RequestOf<"Produce">): Promise<ResponseInputOf<"Produce"> | null> {
+  if (req.acks !== Acks.NONE && req.acks !== Acks.LEADER && req.acks !== Acks.ALL) return refuseAll(req, ErrorCode.INVALID_REQUIRED_ACKS);
+  if (req.transactionalId !== null) return refuseAll(req, ErrorCode.INVALID_REQUEST, TRANSACTIONS_UNSUPPORTED);
+  const missing = await ensureTopics(b, req.topicData.map((t) => t.name).filter((n) => n !== OFFSETS_TOPIC), true);
+  const responses = await Promise.all(
+    req.topicData.map(async (t) => {
+      // Clients must not write the broker's own offsets topic: a foreign record there would make
+      // committed offsets unreadable on the next start. Kafka refuses it the same way.
+      const topicError = t.name === OFFSETS_TOPIC ? new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `${OFFSETS_TOPIC} is internal: the broker writes it; commit offsets with OffsetCommit`) : missing.get(t.name);
+      return { name: t.name, partitionResponses: await Promise.all(t.partitionData.map((p) => append(b, t, p, topicError))) };
+    }),
+  );
+  return req.acks === Acks.NONE ? null : { responses };
+}
+
+async function append(b: BrokerContext, t: ProduceTopic, p: ProduceTopic["partitionData"][number], topicError: KafkaError | undefined): Promise<PartitionResponse> {
+  if (topicError) return { index: p.index, errorCode: topicError.code, baseOffset: -1, errorMessage: topicError.message };
+  try {
+    const records = p.records;
+    if (!records || records.length === 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, "empty record set");
+    const r = await b.logs.partition(t.name, p.index).append(records);
+    const c = partitionCounters(t.name, p.index);
+    c.recordsIn.inc(r.lastOffset - r.baseOffset + 1);
+    c.bytesIn.inc(records.length);
+    return { index: p.index, errorCode: ErrorCode.NONE, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTime, logStartOffset: r.logStartOffset };
+  } catch (err) {
+    const code = note(err, "produce");
+    if (code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) log.warn({ topic: t.name, partition: p.index, error: errorName(code), reason: err instanceof Error ? err.message : String(err) }, "produce rejected");
+    const recordErrors = err instanceof InvalidRecordsError ? err.recordIndexes.map((batchIndex) => ({ batchIndex, batchIndexErrorMessage: InvalidRecordsError.RECORD_MESSAGE })) : [];
+    return { index: p.index, errorCode: code, baseOffset: -1, errorMessage: errorMessage(err), recordErrors };
+  }
+}
