@@ -3,7 +3,7 @@ import { useState, type ReactNode } from "react";
 import { jsonataPath, type PathPart } from "./json-path";
 
 /** Objects and arrays deeper than this start folded, so a large document opens readable. */
-const OPEN_DEPTH = 3;
+const OPEN_DEPTH = 5;
 
 function CopyPath({ path }: { path: PathPart[] }) {
   const [copied, setCopied] = useState(false);
