@@ -1,6 +1,7 @@
 "use client";
 import { useState, type FormEvent } from "react";
 import { formText } from "@/components/form-text";
+import "./browse-form.css";
 import { FIELDS, POSITION, QUICK_RANGES, startKindOf, toLocalInput, type StartKind } from "./browse-url";
 
 /**
@@ -86,7 +87,7 @@ export function BrowseForm({ params, cluster, partitions, onSearch }: { params: 
         <button type="submit" className="primary">
           Search
         </button>
-        <span className="segmented" role="group" aria-label="Quick time ranges">
+        <span className="segmented quick-ranges" role="group" aria-label="Quick time ranges">
           {QUICK_RANGES.map((r) => (
             <button key={r.label} type="button" onClick={() => quick(r.since(Date.now()))}>
               {r.label}
