@@ -1,7 +1,8 @@
 /**
  * Agent runtime benchmark: events/s and MB/s of 200-byte events through whole flows, and the file
  * channel's fsyncs/s (group commit shows as far fewer fsyncs than commits).
- * `npm run bench:agent [-- --quick]` prints a markdown table and writes bench/results/agent.json.
+ * `npm run bench:agent [-- --quick] [-- --runs N] [-- --only topic]` prints a markdown table and writes
+ * bench/results/agent.json; --only keeps the flows whose name contains the word (A/B runs of one path).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, mkdtemp, open, rm, writeFile } from "node:fs/promises";
@@ -179,8 +180,8 @@ async function runOnce(c: FlowCase, events: number): Promise<{ seconds: number; 
   }
 }
 
-export async function runAgentBench(opts: { quick: boolean }): Promise<AgentBenchResult> {
-  const runs = opts.quick ? 2 : 5;
+export async function runAgentBench(opts: { quick: boolean; runs?: number; only?: string }): Promise<AgentBenchResult> {
+  const runs = opts.runs ?? (opts.quick ? 2 : 5);
   const rows: AgentBenchRow[] = [];
   const broker = new BrokerProcess();
   await broker.start();
@@ -189,7 +190,7 @@ export async function runAgentBench(opts: { quick: boolean }): Promise<AgentBenc
     seqCase("seq ×4 → file → null", FILE_CHANNEL, 4),
     httpCase(broker),
     taildirCase(broker),
-  ];
+  ].filter((c) => !opts.only || c.flow.includes(opts.only));
   try {
     for (const c of cases) {
       const events = opts.quick ? c.events / 5 : c.events;
@@ -221,7 +222,12 @@ export async function runAgentBench(opts: { quick: boolean }): Promise<AgentBenc
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const result = await runAgentBench({ quick: process.argv.includes("--quick") });
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i < 0 ? undefined : process.argv[i + 1];
+  };
+  const runs = arg("--runs");
+  const result = await runAgentBench({ quick: process.argv.includes("--quick"), ...(runs ? { runs: Number(runs) } : {}), ...(arg("--only") ? { only: arg("--only") } : {}) });
   const out = join(import.meta.dirname, "results");
   await mkdir(out, { recursive: true });
   await writeFile(join(out, "agent.json"), `${JSON.stringify(result, null, 2)}\n`);

@@ -59,7 +59,7 @@ export interface BrokerBenchResult {
 }
 
 /** The broker in a child process (bench/peers/tributary-server.ts), as clients would meet it. */
-async function startBroker(dataDir: string, profileDir?: string): Promise<{ bootstrap: string; stop: () => Promise<void> }> {
+export async function startBroker(dataDir: string, profileDir?: string): Promise<{ bootstrap: string; stop: () => Promise<void> }> {
   const port = await freePort();
   const args = ["--import", "tsx"];
   if (profileDir) args.push("--cpu-prof", `--cpu-prof-dir=${profileDir}`);
@@ -87,16 +87,16 @@ async function startBroker(dataDir: string, profileDir?: string): Promise<{ boot
 const PAGE_CACHE = { "flush.messages": "9223372036854775807" };
 
 /** A connection of the one client; versions are the benchmark's own, fixed so runs compare. */
-function open(bootstrap: string, maxInFlight = 1): Promise<BrokerConnection> {
+export function open(bootstrap: string, maxInFlight = 1): Promise<BrokerConnection> {
   const i = bootstrap.lastIndexOf(":");
   return BrokerConnection.open({ host: bootstrap.slice(0, i), port: Number(bootstrap.slice(i + 1)), clientId: "bench-broker", connectTimeoutMs: 10_000, requestTimeoutMs: 120_000, maxInFlight, maxResponseBytes: 256 << 20 });
 }
 
-function request<N extends ApiName>(c: BrokerConnection, api: ApiSpec<N>, version: number, body: NoInfer<RequestInputOf<N>>): Promise<ResponseOf<N>> {
+export function request<N extends ApiName>(c: BrokerConnection, api: ApiSpec<N>, version: number, body: NoInfer<RequestInputOf<N>>): Promise<ResponseOf<N>> {
   return c.send(api, version, (w) => encodeRequest(api, version, body, w), (r) => decodeResponse(api, version, r));
 }
 
-async function createTopic(c: BrokerConnection, name: string, partitions: number, configs: Record<string, string> = {}): Promise<void> {
+export async function createTopic(c: BrokerConnection, name: string, partitions: number, configs: Record<string, string> = {}): Promise<void> {
   const res = await request(c, Apis.CreateTopics, 5, {
     topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }],
     timeoutMs: 30_000,
@@ -106,11 +106,11 @@ async function createTopic(c: BrokerConnection, name: string, partitions: number
   if (t.errorCode !== ErrorCode.NONE) throw new Error(`creating ${name} failed: error ${t.errorCode} ${t.errorMessage ?? ""}`);
 }
 
-async function deleteTopic(c: BrokerConnection, name: string): Promise<void> {
+export async function deleteTopic(c: BrokerConnection, name: string): Promise<void> {
   await request(c, Apis.DeleteTopics, 4, { topicNames: [name], timeoutMs: 30_000 });
 }
 
-function checkProduce(res: ResponseOf<"Produce">): void {
+export function checkProduce(res: ResponseOf<"Produce">): void {
   for (const t of res.responses) for (const p of t.partitionResponses) if (p.errorCode !== ErrorCode.NONE) throw new Error(`produce to ${t.name}-${p.index} failed with error ${p.errorCode}`);
 }
 

@@ -12,7 +12,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { FlowRuntime } from "@/server/agents/runtime";
-import { cdcTestDb, type CdcTestDb, TEST_PG_URL } from "@/server/agents/sources/cdc-test-db";
+import { cdcTestDb, type CdcTestDb, TEST_PG_URL } from "@/server/agents/testing/cdc-test-db";
 import { formatSummary, markdownTable } from "./lib/markdown";
 import { type Summary, summarize } from "./lib/stats";
 

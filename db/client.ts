@@ -52,6 +52,9 @@ async function openPglite(dataDir: string): Promise<Database> {
   };
 }
 
+/** Advisory lock key held while migrating, so brokers of one cluster starting together migrate one at a time. */
+const MIGRATION_LOCK = 7_311_982_014;
+
 function openPostgres(url: string): Database {
   const client = postgres(url, { max: 10, onnotice: () => {}, connect_timeout: 10 });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
@@ -59,7 +62,16 @@ function openPostgres(url: string): Database {
     db,
     kind: "postgres",
     location: redactUrl(url),
-    migrate: (migrationsFolder) => migratePostgres(db as never, { migrationsFolder }),
+    migrate: async (migrationsFolder) => {
+      // One session holds the lock and runs the migrations; ending it releases the lock even if they fail.
+      const session = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+      try {
+        await session`select pg_advisory_lock(${MIGRATION_LOCK})`;
+        await migratePostgres(drizzlePostgres(session), { migrationsFolder });
+      } finally {
+        await session.end({ timeout: 5 });
+      }
+    },
     ping: async () => {
       await client`select 1`;
     },

@@ -1,7 +1,9 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
   boolean,
+  check,
   doublePrecision,
   index,
   integer,
@@ -186,4 +188,77 @@ export const deployments = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex("deployments_flow_agent_idx").on(t.flowId, t.agentId)],
+);
+
+/**
+ * Cluster coordination (brokers started with --node-id). Every change is a conditional update in a
+ * transaction (compare-and-set on an epoch or incarnation); times are the database's clock, so the
+ * brokers' clocks never decide who is alive. See docs/architecture.md, "Cluster mode".
+ */
+export const clusterBrokers = pgTable("cluster_brokers", {
+  nodeId: integer("node_id").primaryKey(),
+  host: text("host").notNull(),
+  port: integer("port").notNull(),
+  rack: text("rack"),
+  /** Bumped by every registration: a process whose renewal names an older one has been replaced. */
+  incarnation: bigint("incarnation", { mode: "number" }).notNull().default(1),
+  leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true }).notNull(),
+  registeredAt: timestamp("registered_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * One row: the cluster's id, who controls it under which epoch (the fence every controller write
+ * checks) until when, and the metadata version. Every metadata write updates this row first, so
+ * writes are serialized and a deposed controller's transaction finds its epoch gone.
+ */
+export const clusterController = pgTable(
+  "cluster_controller",
+  {
+    id: integer("id").primaryKey().default(1),
+    clusterId: text("cluster_id").notNull(),
+    nodeId: integer("node_id"),
+    epoch: bigint("epoch", { mode: "number" }).notNull().default(0),
+    leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true }),
+    /** Bumped with every change of topics, configs or partitions, so brokers re-read those only when it moved. */
+    metadataVersion: bigint("metadata_version", { mode: "number" }).notNull().default(0),
+  },
+  (t) => [check("cluster_controller_single_row", sql`${t.id} = 1`)],
+);
+
+export const clusterTopics = pgTable("cluster_topics", {
+  name: text("name").primaryKey(),
+  topicId: text("topic_id").notNull().unique(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Topic config overrides (defaults are each broker's flags). */
+export const clusterTopicConfigs = pgTable(
+  "cluster_topic_configs",
+  {
+    topic: text("topic")
+      .notNull()
+      .references(() => clusterTopics.name, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    value: text("value").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.topic, t.name] })],
+);
+
+export const clusterPartitions = pgTable(
+  "cluster_partitions",
+  {
+    topic: text("topic")
+      .notNull()
+      .references(() => clusterTopics.name, { onDelete: "cascade" }),
+    partition: integer("partition").notNull(),
+    /** Replica node ids, the preferred leader first. */
+    replicas: integer("replicas").array().notNull(),
+    /** -1 while no replica can lead (offline). */
+    leader: integer("leader").notNull(),
+    leaderEpoch: integer("leader_epoch").notNull().default(0),
+    isr: integer("isr").array().notNull(),
+    /** Bumped by every change of the row (leader, ISR, replicas): the compare-and-set token. */
+    partitionEpoch: integer("partition_epoch").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.topic, t.partition] })],
 );

@@ -10,7 +10,7 @@ Usage: tributary <command> [flags]
 
 Commands:
   start      run everything: console + API (HTTP), broker (Kafka protocol), embedded agent
-  broker     run the broker alone (no console, no database)
+  broker     run the broker alone (no console; with --node-id it joins a cluster through --database-url)
   agent      run a standalone agent (see: tributary agent --help)
   migrate    apply database migrations and exit
   build      build the console and the server bundle (start does this when needed)
@@ -82,6 +82,8 @@ async function run(argv: string[]): Promise<number> {
     }
     case "broker": {
       ensureDataDir(config.dataDir);
+      // A cluster's brokers share the coordination tables: whichever starts first creates them.
+      if (config.nodeId !== undefined) await (await openMigratedDatabase(config)).close();
       const broker = await startBroker(config);
       process.stdout.write(`\n  Tributary ${version} broker is running\n  Kafka bootstrap  ${broker.bootstrap}\n  Data dir         ${config.dataDir}\n\n`);
       onShutdownSignal(() => broker.close());

@@ -57,4 +57,15 @@ describe("config", () => {
     expect(() => loadConfig({ "trusted-proxies": "proxy.local" }, {})).toThrow(/--trusted-proxies "proxy.local": must be addresses or CIDR ranges/);
     expect(() => loadConfig({ "trusted-proxies": "10.0.0.0/33" }, {})).toThrow(/CIDR/);
   });
+
+  it("joins a cluster only with a node id and a Postgres server, with Kafka's replication defaults", () => {
+    const single = loadConfig({}, {});
+    expect(single.nodeId).toBeUndefined();
+    expect(single).toMatchObject({ minInsyncReplicas: 1, replicaLagTimeMaxMs: 30_000, uncleanLeaderElectionEnable: false, offsetsTopicReplicationFactor: 3, brokerSessionTimeoutMs: 6000 });
+    const c = loadConfig({ "node-id": "2", rack: "eu-1a", "unclean-leader-election-enable": "true" }, { DATABASE_URL: "postgres://db/tributary", TRIBUTARY_DEFAULT_REPLICATION_FACTOR: "2" });
+    expect(c).toMatchObject({ nodeId: 2, rack: "eu-1a", defaultReplicationFactor: 2, uncleanLeaderElectionEnable: true });
+    expect(() => loadConfig({ "node-id": "1" }, {})).toThrow(/--node-id is set but no --database-url .*Postgres server/);
+    expect(() => loadConfig({ "node-id": "-1" }, { DATABASE_URL: "postgres://db/x" })).toThrow(/--node-id "-1"/);
+    expect(() => loadConfig({ "broker-session-timeout-ms": "10" }, {})).toThrow(/--broker-session-timeout-ms/);
+  });
 });

@@ -76,7 +76,28 @@ export const options = {
   maxPartitions: opt({ flag: "max-partitions", env: "TRIBUTARY_MAX_PARTITIONS", schema: z.coerce.number().int().min(1), default: 100_000, describe: "partitions the broker holds in all, over every topic; creating more is refused with POLICY_VIOLATION" }),
   connectionsMaxIdleMs: opt({ flag: "connections-max-idle-ms", env: "TRIBUTARY_CONNECTIONS_MAX_IDLE_MS", schema: z.coerce.number().int().min(1000), default: 600_000, describe: "close Kafka connections idle this long (Kafka's connections.max.idle.ms)" }),
   maxConnections: opt({ flag: "max-connections", env: "TRIBUTARY_MAX_CONNECTIONS", schema: z.coerce.number().int().min(1), default: 10_000, describe: "Kafka client connections accepted at once; further ones are closed (Kafka's max.connections)" }),
+  transactionMaxTimeoutMs: opt({ flag: "transaction-max-timeout-ms", env: "TRIBUTARY_TRANSACTION_MAX_TIMEOUT_MS", schema: z.coerce.number().int().min(1), default: 900_000, describe: "the longest transaction.timeout.ms a transactional producer may ask for; InitProducerId asking for more gets INVALID_TRANSACTION_TIMEOUT (Kafka's transaction.max.timeout.ms)" }),
   offsetsRetentionMinutes: opt({ flag: "offsets-retention-minutes", env: "TRIBUTARY_OFFSETS_RETENTION_MINUTES", schema: z.coerce.number().int().min(1), default: 10_080, describe: "committed offsets of a group empty this long are deleted (Kafka's offsets.retention.minutes)" }),
+  nodeId: opt({
+    flag: "node-id",
+    env: "TRIBUTARY_NODE_ID",
+    schema: z.coerce.number().int().min(0).max(2_147_483_647),
+    defaultText: "none (a single node, no cluster)",
+    describe: "this broker's id in a cluster (Kafka's node.id); with it the broker joins the cluster coordinated in --database-url, which must be a Postgres server",
+  }),
+  rack: opt({ flag: "rack", env: "TRIBUTARY_RACK", schema: z.string().min(1).max(255), defaultText: "none", describe: "rack (or zone) of this broker; replicas of a partition are spread over racks (Kafka's broker.rack)" }),
+  defaultReplicationFactor: opt({
+    flag: "default-replication-factor",
+    env: "TRIBUTARY_DEFAULT_REPLICATION_FACTOR",
+    schema: z.coerce.number().int().min(1).max(32),
+    defaultText: "1 alone; in a cluster 3, or every live broker when fewer",
+    describe: "replicas of a topic created without a replication factor, auto-created ones included (Kafka's default.replication.factor)",
+  }),
+  minInsyncReplicas: opt({ flag: "min-insync-replicas", env: "TRIBUTARY_MIN_INSYNC_REPLICAS", schema: z.coerce.number().int().min(1).max(32), default: 1, describe: "default of the topic config min.insync.replicas: in-sync replicas an acks=all write needs" }),
+  replicaLagTimeMaxMs: opt({ flag: "replica-lag-time-max-ms", env: "TRIBUTARY_REPLICA_LAG_TIME_MAX_MS", schema: z.coerce.number().int().min(100), default: 30_000, describe: "a follower not caught up for this long leaves the ISR (Kafka's replica.lag.time.max.ms)" }),
+  uncleanLeaderElectionEnable: opt({ flag: "unclean-leader-election-enable", env: "TRIBUTARY_UNCLEAN_LEADER_ELECTION_ENABLE", schema: bool, default: false, describe: "when no in-sync replica is alive, elect an out-of-sync one (losing what it lacks) instead of leaving the partition offline (Kafka's unclean.leader.election.enable)" }),
+  offsetsTopicReplicationFactor: opt({ flag: "offsets-topic-replication-factor", env: "TRIBUTARY_OFFSETS_TOPIC_REPLICATION_FACTOR", schema: z.coerce.number().int().min(1).max(32), default: 3, describe: "replicas of __consumer_offsets, capped by the live brokers when it is created (Kafka's offsets.topic.replication.factor)" }),
+  brokerSessionTimeoutMs: opt({ flag: "broker-session-timeout-ms", env: "TRIBUTARY_BROKER_SESSION_TIMEOUT_MS", schema: z.coerce.number().int().min(1000).max(300_000), default: 6000, describe: "a broker whose lease in the database is not renewed for this long is dead and loses its leaderships (Kafka's broker.session.timeout.ms)" }),
   saslMechanisms: opt({
     flag: "sasl-mechanisms",
     env: "TRIBUTARY_SASL_MECHANISMS",
@@ -124,8 +145,17 @@ export interface Config {
   connectionsMaxIdleMs: number;
   maxConnections: number;
   offsetsRetentionMinutes: number;
+  transactionMaxTimeoutMs: number;
   saslMechanisms: ("PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512")[];
   saslUsers?: Record<string, string>;
+  nodeId?: number;
+  rack?: string;
+  defaultReplicationFactor?: number;
+  minInsyncReplicas: number;
+  replicaLagTimeMaxMs: number;
+  uncleanLeaderElectionEnable: boolean;
+  offsetsTopicReplicationFactor: number;
+  brokerSessionTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -152,8 +182,12 @@ export function loadConfig(flags: Record<string, string | boolean | undefined>, 
   if ((raw.saslMechanisms as string[]).length && !raw.saslUsers) {
     throw new ConfigError("--sasl-mechanisms is set but no --sasl-users (TRIBUTARY_SASL_USERS): nobody could authenticate");
   }
-  if ((raw.queuedMaxRequestBytes as number) < (raw.socketRequestMaxBytes as number)) {
-    throw new ConfigError(`--queued-max-request-bytes ${raw.queuedMaxRequestBytes} is smaller than --socket-request-max-bytes ${raw.socketRequestMaxBytes}: the largest request accepted could never be read; raise the first or lower the second`);
+  const [queued, largest] = [raw.queuedMaxRequestBytes as number, raw.socketRequestMaxBytes as number];
+  if (queued < largest) {
+    throw new ConfigError(`--queued-max-request-bytes ${queued} is smaller than --socket-request-max-bytes ${largest}: the largest request accepted could never be read; raise the first or lower the second`);
+  }
+  if (raw.nodeId !== undefined && !raw.databaseUrl) {
+    throw new ConfigError("--node-id is set but no --database-url (DATABASE_URL): a cluster is coordinated in a Postgres server every broker reaches (the embedded PGlite is private to one process), e.g. --database-url postgres://user:pass@db:5432/tributary");
   }
   const kafkaPort = raw.kafkaPort as number;
   const bind = raw.bind as string;
@@ -171,7 +205,7 @@ export function describeOptions(keys: (keyof Options)[] = Object.keys(options) a
   return keys
     .map((k) => {
       const s = options[k] as OptionSpec<unknown>;
-      const def = s.defaultText ?? (s.default === undefined ? "unset" : String(s.default));
+      const def = s.defaultText ?? (s.default === undefined ? "unset" : JSON.stringify(s.default).replace(/^"(.*)"$/, "$1"));
       return `  --${s.flag} <value>\n      ${s.describe}\n      env ${s.env ?? "-"}; default ${def}`;
     })
     .join("\n");

@@ -10,9 +10,6 @@ import { describe, expect, it } from "vitest";
  */
 const ROOT = join(import.meta.dirname, "..");
 
-/** The topic source consumes with kafkajs until the agents move onto the client; remove this entry then. */
-const NOT_MOVED_YET = "server/agents/";
-
 /**
  * Helpers only tests and test tooling import (the bundle check below proves the product does not
  * reach them): the compatibility harness, and the golden-frame capture's kafkajs client.
@@ -38,7 +35,7 @@ describe("kafkajs stays out of the product", () => {
 
   it("is imported under server/ only by tests and test fixtures", () => {
     const importers = sources(join(ROOT, "server")).filter((f) => IMPORTS_KAFKAJS.test(readFileSync(join(ROOT, f), "utf8")));
-    const allowed = (f: string) => f.endsWith(".test.ts") || TEST_FIXTURES.includes(f) || f.startsWith(NOT_MOVED_YET);
+    const allowed = (f: string) => f.endsWith(".test.ts") || TEST_FIXTURES.includes(f);
     expect(importers.filter((f) => !allowed(f))).toEqual([]);
     // The check must see the imports it allows, or it proves nothing.
     expect(importers).toContain("server/broker/compat/harness.ts");
@@ -50,6 +47,6 @@ describe("kafkajs stays out of the product", () => {
     const importers = Object.entries(out.metafile.inputs)
       .filter(([, input]) => input.imports.some((i) => i.path === "kafkajs" || i.path.startsWith("kafkajs/")))
       .map(([path]) => path);
-    expect(importers.filter((f) => !f.startsWith(NOT_MOVED_YET))).toEqual([]);
+    expect(importers).toEqual([]);
   });
 });

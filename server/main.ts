@@ -11,6 +11,8 @@ import { startSessionPurge } from "./control/sessions";
 import { ensureAdmin } from "./control/users";
 import { openDatabase, type Database } from "@/db/client";
 import { Broker } from "./broker/broker";
+import { ClusterJoinError, ClusterMember } from "./cluster/member";
+import { ClusterStore } from "./cluster/store";
 import { AgentHost } from "./agents/host";
 import { ensureConsoleBuilt } from "./build";
 import { createRequestHandler } from "./http";
@@ -76,6 +78,18 @@ function listen(server: Server, port: number, host: string, what: string, flag: 
   });
 }
 
+/** With --node-id, the broker's membership of the cluster coordinated in the --database-url server. */
+function clusterMember(config: Config): ClusterMember | undefined {
+  if (config.nodeId === undefined || !config.databaseUrl) return undefined;
+  return new ClusterMember(ClusterStore.open(config.databaseUrl), {
+    nodeId: config.nodeId,
+    rack: config.rack,
+    sessionTimeoutMs: config.brokerSessionTimeoutMs,
+    uncleanLeaderElection: config.uncleanLeaderElectionEnable,
+    defaultReplicationFactor: config.defaultReplicationFactor,
+  });
+}
+
 /** Starts the broker on the configured listener; a taken port fails the start with one line. */
 export async function startBroker(config: Config): Promise<Broker> {
   try {
@@ -94,9 +108,14 @@ export async function startBroker(config: Config): Promise<Broker> {
       connectionsMaxIdleMs: config.connectionsMaxIdleMs,
       maxConnections: config.maxConnections,
       offsetsRetentionMs: config.offsetsRetentionMinutes * 60_000,
+      transactionMaxTimeoutMs: config.transactionMaxTimeoutMs,
       sasl: config.saslMechanisms.length ? { mechanisms: config.saslMechanisms, users: config.saslUsers ?? {} } : undefined,
+      nodeId: config.nodeId,
+      topicDefaults: { "min.insync.replicas": String(config.minInsyncReplicas), "unclean.leader.election.enable": String(config.uncleanLeaderElectionEnable) },
+      cluster: clusterMember(config),
     });
   } catch (err) {
+    if (err instanceof ClusterJoinError) throw new StartupError(err.message);
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE") throw new StartupError(`Kafka port ${config.kafkaPort} on ${config.bind} is already in use; stop the other process or set --kafka-port`);
     if (code === "EACCES") throw new StartupError(`no permission to bind Kafka port ${config.kafkaPort}; pick a port above 1024 with --kafka-port`);
@@ -146,7 +165,7 @@ export async function startAll(config: Config): Promise<Running> {
     const broker = await startBroker(config);
     parts.push({ name: "broker", stop: () => broker.close() });
 
-    const agent = new AgentHost({ agent: "embedded", dataDir: join(config.dataDir, "agents") });
+    const agent = new AgentHost({ agent: "embedded", dataDir: join(config.dataDir, "agents"), localKafka: { bootstrap: broker.bootstrap, ...(broker.internalCredential ? { credential: broker.internalCredential } : {}) } });
     parts.push({ name: "embedded agent", stop: () => agent.close() });
     const fleet = new EmbeddedAgent(database.db, agent, version);
     await fleet.start();

@@ -47,7 +47,7 @@ describe("a full channel is back-pressure, not loss", () => {
     await rt.start();
     cleanups.push(() => rt.stop());
     const sock = connect((rt.source("r1") as NetcatSource).port, "127.0.0.1");
-    cleanups.push(async () => void sock.destroy());
+    cleanups.push(() => Promise.resolve(void sock.destroy()));
     let oks = 0;
     sock.on("data", (d: Buffer) => (oks += d.toString().split("OK\n").length - 1));
     sock.write(Array.from({ length: 3000 }, (_, i) => `m${i}\n`).join(""));

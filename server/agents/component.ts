@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import type { Channel, FlumeEvent } from "./model";
+import type { LocalKafka } from "./kafka-security";
+import type { FlumeEvent } from "./model";
 
 /** Flume's source counters. */
 export class SourceCounters {
@@ -55,17 +56,28 @@ export interface Selector {
   select(event: FlumeEvent): { required: readonly string[]; optional: readonly string[] };
 }
 
-export interface ComponentSpec<S extends z.ZodType, T> {
-  /** Our type name, then Flume's aliases and class names that mean the same component. */
-  types: readonly string[];
-  schema: S;
-  create(name: string, config: z.infer<S>, ctx: CreateContext): T;
+export interface CreateContext {
+  /** The component's name in its flow. */
+  name: string;
+  /** Where a source's batches go; other kinds are given one that refuses. */
+  put: BatchSink;
+  /** The embedded broker, when the flow runs in the console's own agent (topic source and sink sign in to it). */
+  localKafka?: LocalKafka;
 }
 
-export interface CreateContext {
-  /** Per-flow working directory for components that keep state (position files, channel logs). */
-  dataDir: string;
-  put: BatchSink;
-  channel?: Channel;
-  channels: readonly string[];
+/** One component type: its names, the schema that validates its properties, and how it is made. */
+export interface ComponentDefinition<T> {
+  /** Our type name, then Flume's aliases and class names that mean the same component. */
+  readonly types: readonly string[];
+  readonly schema: z.ZodObject;
+  /** Validates the properties against the schema (defaults applied) and makes the component. */
+  create(props: unknown, ctx: CreateContext): T;
+}
+
+/**
+ * Declares a component type in the module that implements it; create() receives the config as
+ * its schema outputs it, so each component is typed by its own schema.
+ */
+export function defineComponent<S extends z.ZodObject, T>(d: { types: readonly string[]; schema: S; create(config: z.output<S>, ctx: CreateContext): T }): ComponentDefinition<T> {
+  return { types: d.types, schema: d.schema, create: (props, ctx) => d.create(d.schema.parse(props), ctx) };
 }

@@ -9,7 +9,7 @@ import type { AgentHost } from "./host";
 
 const log = logger("agents.control");
 
-const VERSION: string = JSON.parse(readFileSync(join(projectRoot, "package.json"), "utf8")).version;
+const VERSION = (JSON.parse(readFileSync(join(projectRoot, "package.json"), "utf8")) as { version: string }).version;
 
 /** Until the console has answered once, heartbeats go this far apart. */
 const DEFAULT_INTERVAL_MS = 5000;

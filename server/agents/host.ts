@@ -1,6 +1,6 @@
 import { logger } from "../log";
 import type { Deployment } from "./control-protocol";
-import { FlowRuntime, type ComponentStatus } from "./runtime";
+import { FlowRuntime, type ComponentStatus, type FlowRuntimeOptions } from "./runtime";
 
 const log = logger("agents.host");
 
@@ -34,7 +34,7 @@ export class AgentHost {
   /** Deploys to one flow run one after another; two at once would race on its channels' files. */
   private queue = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly opts: { agent: string; dataDir: string }) {}
+  constructor(private readonly opts: FlowRuntimeOptions) {}
 
   get name(): string {
     return this.opts.agent;

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { startTestBroker } from "../broker/compat/harness";
+import { createTopics, readTopics } from "./testing/topics";
 
 /**
  * A taildir → file channel → `sink` flow in a child agent, killed with SIGKILL repeatedly while
@@ -81,23 +82,13 @@ it("taildir → file channel → file_roll loses no line across repeated SIGKILL
 it("taildir → file channel → topic on the real broker loses no line across repeated SIGKILLs and rotations", async () => {
   const dir = await mkdtemp(join(tmpdir(), "tributary-agent-kill-topic-"));
   const broker = await startTestBroker();
-  const admin = broker.kafka("admin").admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: "lines", numPartitions: 3 }] });
-  await admin.disconnect();
-  const seen = new Set<string>();
-  const consumer = broker.kafka("check").consumer({ groupId: "kill-check" });
+  await createTopics(broker.bootstrap, [{ name: "lines", numPartitions: 3 }]);
   try {
-    await consumer.connect();
-    await consumer.subscribe({ topics: ["lines"], fromBeginning: true });
-    await consumer.run({ eachBatch: async ({ batch }) => {
-      for (const m of batch.messages) seen.add(m.value!.toString());
-    } });
-    const { missing, lines } = await killRepeatedly(dir, { type: "topic", bootstrapServers: broker.bootstrap, topic: "lines" }, async () => seen);
+    const seen = async () => new Set((await readTopics(broker.bootstrap, ["lines"])).map((r) => r.value!.toString()));
+    const { missing, lines } = await killRepeatedly(dir, { type: "topic", bootstrapServers: broker.bootstrap, topic: "lines" }, seen);
     expect(lines).toBe(4000);
     expect(missing).toEqual([]);
   } finally {
-    await consumer.disconnect();
     await broker.stop();
     await rm(dir, { recursive: true, force: true });
   }

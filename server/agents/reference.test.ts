@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { expect, it } from "vitest";
-import { REFERENCE_FILE, componentCatalog, renderReference } from "./reference";
+import { componentCatalog } from "./catalog";
+import { REFERENCE_FILE, renderReference } from "./reference";
 import { channelTypes, interceptorTypes, sinkTypes, sourceTypes } from "./registry";
 
 it("docs/agent-components.md is the reference rendered from the current schemas (regenerate: npx tsx server/agents/reference.ts)", async () => {
@@ -12,11 +13,14 @@ it("docs/agent-components.md is the reference rendered from the current schemas 
 
 it("the component catalog gives forms each property's JSON schema, default and whether it is required", () => {
   const catalog = componentCatalog();
-  const http = catalog.sinks.find((t) => t.types[0] === "http")!;
-  expect(http.types).toContain("org.apache.flume.sink.http.HttpSink");
+  const http = catalog.sinks.find((t) => t.type === "http")!;
+  expect(http.aliases).toContain("org.apache.flume.sink.http.HttpSink");
   expect(http.properties.find((p) => p.name === "endpoint")).toMatchObject({ required: true, schema: { type: "string", format: "uri" } });
   expect(http.properties.find((p) => p.name === "format")).toMatchObject({ required: false, default: "json", schema: { enum: ["json", "ndjson", "text"] } });
   expect(http.properties.some((p) => p.name === "channel" || p.name === "type")).toBe(false);
-  const failover = catalog.processors.find((t) => t.types[0] === "failover")!;
+  const failover = catalog.sinkgroups.find((t) => t.type === "failover")!;
   expect(failover.properties.map((p) => p.name)).toEqual(["priority", "maxpenalty"]);
+  // The designer's forms take the whole config's JSON Schema; secrets carry their mark there.
+  const topic = catalog.sinks.find((t) => t.type === "topic")!;
+  expect(topic.schema).toMatchObject({ type: "object", properties: { saslJaasConfig: { secret: "value" }, securityProtocol: { enum: ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] } } });
 });

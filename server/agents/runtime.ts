@@ -1,8 +1,9 @@
 import { join } from "node:path";
 import { logger } from "../log";
 import { metrics } from "../metrics/registry";
-import type { BatchSink, Interceptor, Sink, Source } from "./component";
+import type { BatchSink, CreateContext, Interceptor, Sink, Source } from "./component";
 import { type FlowConfig, parseFlow } from "./flow";
+import type { LocalKafka } from "./kafka-security";
 import type { Channel, FlumeEvent } from "./model";
 import { channelTypes, interceptorTypes, lookup, sinkTypes, sourceTypes } from "./registry";
 import { type SinkProcessor, createProcessor } from "./processors/processors";
@@ -32,6 +33,8 @@ export interface FlowRuntimeOptions {
   agent: string;
   /** Base directory for state; a component without its own dataDir keeps its files in <dataDir>/<flow>/<component>. */
   dataDir: string;
+  /** The embedded broker, for a flow in the console's own agent. */
+  localKafka?: LocalKafka;
 }
 
 /** Runs one flow: channels first, then sinks, then sources; stops in the reverse order. */
@@ -68,7 +71,7 @@ export class FlowRuntime {
     for (const [name, c] of Object.entries(f.channels)) {
       const entry = lookup(channelTypes, c.type)!;
       const props = { dataDir: join(this.opts.dataDir, f.name, name), ...c, type: entry.types[0] };
-      const ch = entry.create(name, entry.schema.parse(props), noPut);
+      const ch = entry.create(props, this.context(name, noPut));
       await ch.start();
       this.channels.set(name, ch);
       this.status.set(name, { kind: "channel", state: "running", lastError: null });
@@ -76,7 +79,7 @@ export class FlowRuntime {
     this.running = true;
     for (const [name, s] of Object.entries(f.sinks)) {
       const entry = lookup(sinkTypes, s.type)!;
-      const sink = entry.create(name, entry.schema.parse({ dataDir: join(this.opts.dataDir, f.name, name), ...s, type: entry.types[0] }), noPut);
+      const sink = entry.create({ dataDir: join(this.opts.dataDir, f.name, name), ...s, type: entry.types[0] }, this.context(name, noPut));
       await sink.start();
       this.sinks.set(name, { sink, channel: this.channels.get(s.channel)! });
       this.status.set(name, { kind: "sink", state: "running", lastError: null });
@@ -89,10 +92,10 @@ export class FlowRuntime {
       const { interceptors, selector, ...props } = s;
       const chain: Interceptor[] = interceptors.map((ic) => {
         const e = lookup(interceptorTypes, ic.type)!;
-        return e.create(name, e.schema.parse({ ...ic, type: e.types[0] }), noPut);
+        return e.create({ ...ic, type: e.types[0] }, this.context(name, noPut));
       });
       const put = this.channelProcessor(name, chain, createSelector(selector, s.channels));
-      const src = entry.create(name, entry.schema.parse({ dataDir: join(this.opts.dataDir, f.name, name), ...props, type: entry.types[0] }), put);
+      const src = entry.create({ dataDir: join(this.opts.dataDir, f.name, name), ...props, type: entry.types[0] }, this.context(name, put));
       try {
         await src.start();
       } catch (e) {
@@ -103,6 +106,10 @@ export class FlowRuntime {
       this.sources.set(name, src);
       this.status.set(name, { kind: "source", state: "running", lastError: null });
     }
+  }
+
+  private context(name: string, put: BatchSink): CreateContext {
+    return { name, put, ...(this.opts.localKafka ? { localKafka: this.opts.localKafka } : {}) };
   }
 
   /** Sources stop first so nothing new arrives, sinks drain what they can, then channels close (a file channel keeps the rest). */
@@ -163,7 +170,7 @@ export class FlowRuntime {
     const s = this.status.get(name);
     if (!s) return;
     s.state = state;
-    if (err !== undefined) s.lastError = err instanceof Error ? err.message : String(err);
+    if (err !== undefined) s.lastError = err instanceof Error ? err.message : JSON.stringify(err);
   }
 
   /**
@@ -310,9 +317,7 @@ export class ComponentStartError extends Error {
   }
 }
 
-const noPut: BatchSink = async () => {
-  throw new Error("channels and sinks do not put events");
-};
+const noPut: BatchSink = () => Promise.reject(new Error("channels and sinks do not put events"));
 
 async function putInto(channel: Channel, batch: FlumeEvent[]): Promise<void> {
   for (let i = 0; i < batch.length; i += channel.transactionCapacity) {

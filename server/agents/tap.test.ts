@@ -40,7 +40,7 @@ describe("channel tap", () => {
     expect(ch.size()).toBe(37);
   });
 
-  it("replaces a tap whose channel was redeployed", async () => {
+  it("replaces a tap whose channel was redeployed", () => {
     const a = new MemoryChannel("c1", memoryChannelSchema.parse({ type: "memory" }));
     const b = new MemoryChannel("c1", memoryChannelSchema.parse({ type: "memory" }));
     const taps = new TapRegistry();

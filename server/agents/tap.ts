@@ -32,8 +32,9 @@ export class ChannelTap {
 
   constructor(readonly channel: Channel) {
     this.hadOwnBegin = Object.prototype.hasOwnProperty.call(channel, "begin");
-    this.original = channel.begin;
-    const begin = this.original.bind(channel);
+    // Bound, so that putting it back (when it was the channel's own) keeps its `this`.
+    this.original = channel.begin.bind(channel);
+    const begin = this.original;
     channel.begin = (): Transaction => {
       const tx = begin();
       const puts: FlumeEvent[] = [];

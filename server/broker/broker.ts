@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import { GroupCoordinator } from "./groups/coordinator";
+import { TransactionCoordinator } from "./transactions/coordinator";
 import { LogManager } from "./log/log-manager";
 import type { TopicConfigs } from "./log/configs";
 import { connectionsTotal } from "./metrics";
@@ -10,6 +11,7 @@ import { Connection } from "./protocol/connection";
 import { RequestMemoryPool } from "./protocol/request-memory";
 import { SaslAuthenticator, SaslUsers, type Mechanism } from "./protocol/sasl";
 import { logger } from "../log";
+import type { ClusterMember } from "../cluster/member";
 import { metrics } from "../metrics/registry";
 
 const log = logger("broker");
@@ -48,6 +50,12 @@ export interface BrokerOptions {
   /** Partitions over all topics; creating more is refused with POLICY_VIOLATION. */
   maxPartitions?: number;
   topicDefaults?: TopicConfigs;
+  /** The longest transaction.timeout.ms a producer may ask for (Kafka's transaction.max.timeout.ms). */
+  transactionMaxTimeoutMs?: number;
+  /** How often transactions open past their timeout are looked for and aborted. */
+  transactionAbortIntervalMs?: number;
+  /** Cluster mode: the membership this broker joins once it listens, and answers metadata from. */
+  cluster?: ClusterMember;
 }
 
 /**
@@ -94,17 +102,20 @@ export class Broker {
     private server: Server,
     readonly logs: LogManager,
     readonly groups: GroupCoordinator,
+    readonly transactions: TransactionCoordinator,
     private opts: BrokerOptions,
     requestMemoryBytes: number,
   ) {
     this.handlers = brokerHandlers({
       logs,
       groups,
+      transactions,
       nodeId: opts.nodeId ?? 0,
       advertisedHost: opts.advertisedHost ?? opts.host,
       advertisedPort: () => this.advertisedPort,
       autoCreateTopics: opts.autoCreateTopics ?? true,
       numPartitions: opts.numPartitions ?? 1,
+      cluster: opts.cluster,
     });
     if (opts.sasl?.mechanisms.length) {
       const internal = (this.internalCredential = internalCredential(opts.sasl.mechanisms));
@@ -125,14 +136,24 @@ export class Broker {
     const requestMemoryBytes = requestMemoryOf(opts);
     const logs = LogManager.open({ dataDir: opts.dataDir, defaults: opts.topicDefaults, maxPartitions: opts.maxPartitions });
     const groups = new GroupCoordinator({ logs, initialRebalanceDelayMs: opts.groupInitialRebalanceDelayMs, offsetsRetentionMs: opts.offsetsRetentionMs });
+    const transactions = new TransactionCoordinator({
+      logs,
+      onOffsetsMarker: (producerId, commit) => groups.offsets.completeTransaction(producerId, commit),
+      maxTimeoutMs: opts.transactionMaxTimeoutMs,
+      abortTimedOutIntervalMs: opts.transactionAbortIntervalMs,
+    });
     try {
+      // Groups first: the transactions a crash left prepared write markers to __consumer_offsets.
       await groups.start();
+      await transactions.start();
     } catch (err) {
+      transactions.close();
+      groups.close();
       await logs.close();
       throw err;
     }
     const server = createServer();
-    const broker = new Broker(server, logs, groups, opts, requestMemoryBytes);
+    const broker = new Broker(server, logs, groups, transactions, opts, requestMemoryBytes);
     server.on("connection", (s) => broker.accept(s));
     try {
       await new Promise<void>((resolve, reject) => {
@@ -142,7 +163,11 @@ export class Broker {
           resolve();
         });
       });
+      // Only a listening broker joins: the address it registers must already answer.
+      await opts.cluster?.join(logs, { host: opts.advertisedHost ?? opts.host, port: broker.advertisedPort });
     } catch (err) {
+      transactions.close();
+      server.close();
       groups.close();
       await logs.close();
       throw err;
@@ -188,11 +213,18 @@ export class Broker {
     this.connections.add(conn);
   }
 
+  get cluster(): ClusterMember | undefined {
+    return this.opts.cluster;
+  }
+
   async close(): Promise<void> {
+    // Leave first, so the controller moves leaderships while this broker still answers.
+    await this.opts.cluster?.leave();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       for (const c of this.connections) c.close("broker shutting down");
     });
+    this.transactions.close();
     this.groups.close();
     await this.logs.close();
     log.info("broker stopped");

@@ -408,9 +408,9 @@ topics []
     lowWatermark int64 # The partition's first offset after the deletion.
     errorCode int16
 `),
-  api(22, "InitProducerId", "0-4", "2+", `
+  api(22, "InitProducerId", "0-5", "2+", `
 transactionalId string null # The producer's transactional id, or null for an idempotent producer without transactions.
-transactionTimeoutMs int32 # How long a transaction may stay open before the coordinator aborts it.
+transactionTimeoutMs int32 # How long a transaction may stay open before the coordinator aborts it (at most the broker's transaction.max.timeout.ms).
 producerId int64 3+ default=-1 # The id the producer has, to bump its epoch; -1 for a new producer.
 producerEpoch int16 3+ default=-1 # The epoch the producer has, to bump it; -1 for a new producer.
 `, `
@@ -436,6 +436,80 @@ topics []
     partition int32
     leaderEpoch int32 1+ default=-1 # The highest epoch at or below the one asked for, or -1.
     endOffset int64 # The offset after the last record of that epoch, or -1.
+`),
+  api(24, "AddPartitionsToTxn", "0-3", "3+", `
+transactionalId string # The transaction to add the partitions to (Kafka's V3AndBelowTransactionalId; v4+ batches transactions for brokers).
+producerId int64 # The producer id the transactional id has.
+producerEpoch int16 # The producer's epoch; an older one is fenced.
+topics []
+  name string
+  partitions []int32 # The partitions the producer is about to write to in this transaction.
+`, `
+throttleTimeMs int32 default=0 # How long the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+resultsByTopic []
+  name string
+  resultsByPartition []
+    partitionIndex int32
+    partitionErrorCode int16
+`),
+  api(25, "AddOffsetsToTxn", "0-4", "3+", `
+transactionalId string
+producerId int64
+producerEpoch int16
+groupId string # The group whose offsets the transaction will commit (TxnOffsetCommit follows).
+`, `
+throttleTimeMs int32 default=0 # How long the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+errorCode int16
+`),
+  api(26, "EndTxn", "0-4", "3+", `
+transactionalId string
+producerId int64
+producerEpoch int16
+committed bool # true commits the transaction, false aborts it.
+`, `
+throttleTimeMs int32 default=0 # How long the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+errorCode int16
+`),
+  api(27, "WriteTxnMarkers", "0-1", "1+", `
+markers []
+  producerId int64
+  producerEpoch int16 # The epoch the marker carries; a partition refuses markers older than its producer's epoch.
+  transactionResult bool # true a COMMIT marker, false an ABORT marker.
+  topics []
+    name string
+    partitionIndexes []int32
+  coordinatorEpoch int32 # The epoch of the coordinator that writes the markers.
+`, `
+markers []
+  producerId int64
+  topics []
+    name string
+    partitions []
+      partitionIndex int32
+      errorCode int16
+`),
+  api(28, "TxnOffsetCommit", "0-4", "3+", `
+transactionalId string
+groupId string
+producerId int64
+producerEpoch int16
+generationId int32 3+ default=-1 # The consumer's generation, or -1 for a commit from outside the group's generations.
+memberId string 3+ default= # The member's id, or empty.
+groupInstanceId string 3+ null default=null # The static member's group.instance.id, or null.
+topics []
+  name string
+  partitions []
+    partitionIndex int32
+    committedOffset int64 # The next offset the group will consume, visible to the group once the transaction commits.
+    committedLeaderEpoch int32 2+ default=-1 # The leader epoch of the last consumed record, or -1.
+    committedMetadata string null # Text the client stores with the offset.
+`, `
+throttleTimeMs int32 default=0 # How long the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+topics []
+  name string
+  partitions []
+    partitionIndex int32
+    errorCode int16
 `),
   api(32, "DescribeConfigs", "0-4", "4+", `
 resources []
@@ -580,6 +654,35 @@ brokers []
   port int32
   rack string null default=null
 clusterAuthorizedOperations int32 default=-2147483648 # A bit set of the operations the caller may do on the cluster; -2147483648 when not asked for.
+`),
+  api(65, "DescribeTransactions", "0", "0+", `
+transactionalIds []string
+`, `
+throttleTimeMs int32 default=0 # How long the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+transactionStates []
+  errorCode int16
+  transactionalId string
+  transactionState string # Kafka's state name: Empty, Ongoing, PrepareCommit, PrepareAbort, CompleteCommit, CompleteAbort, PrepareEpochFence.
+  transactionTimeoutMs int32
+  transactionStartTimeMs int64 # When the open transaction began, or -1.
+  producerId int64
+  producerEpoch int16
+  topics [] # The partitions in the transaction.
+    topic string
+    partitions []int32
+`),
+  api(66, "ListTransactions", "0-1", "0+", `
+stateFilters []string # Only transactions in these states; empty for all.
+producerIdFilters []int64 # Only transactions of these producer ids; empty for all.
+durationFilter int64 1+ default=-1 # Only transactions open longer than this many milliseconds; -1 for all.
+`, `
+throttleTimeMs int32 default=0 # How long the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+errorCode int16
+unknownStateFilters []string # The filters that name no state.
+transactionStates []
+  transactionalId string
+  producerId int64
+  transactionState string
 `),
 ];
 

@@ -1728,11 +1728,11 @@ export interface DeleteRecordsResponseTopicPartitionInput {
   errorCode: number;
 }
 
-/** InitProducerId request (API key 22), versions 0-4, flexible 2+. */
+/** InitProducerId request (API key 22), versions 0-5, flexible 2+. */
 export interface InitProducerIdRequest {
   /** The producer's transactional id, or null for an idempotent producer without transactions. Nullable. */
   transactionalId: string | null;
-  /** How long a transaction may stay open before the coordinator aborts it. */
+  /** How long a transaction may stay open before the coordinator aborts it (at most the broker's transaction.max.timeout.ms). */
   transactionTimeoutMs: number;
   /** The id the producer has, to bump its epoch; -1 for a new producer. Versions 3+. Default -1. */
   producerId: number;
@@ -1740,11 +1740,11 @@ export interface InitProducerIdRequest {
   producerEpoch: number;
 }
 
-/** InitProducerId request (API key 22), versions 0-4, flexible 2+. What encode accepts. */
+/** InitProducerId request (API key 22), versions 0-5, flexible 2+. What encode accepts. */
 export interface InitProducerIdRequestInput {
   /** The producer's transactional id, or null for an idempotent producer without transactions. Nullable. */
   transactionalId?: string | null;
-  /** How long a transaction may stay open before the coordinator aborts it. */
+  /** How long a transaction may stay open before the coordinator aborts it (at most the broker's transaction.max.timeout.ms). */
   transactionTimeoutMs: number;
   /** The id the producer has, to bump its epoch; -1 for a new producer. Versions 3+. Default -1. */
   producerId?: number;
@@ -1752,7 +1752,7 @@ export interface InitProducerIdRequestInput {
   producerEpoch?: number;
 }
 
-/** InitProducerId response (API key 22), versions 0-4, flexible 2+. */
+/** InitProducerId response (API key 22), versions 0-5, flexible 2+. */
 export interface InitProducerIdResponse {
   /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
   throttleTimeMs: number;
@@ -1763,7 +1763,7 @@ export interface InitProducerIdResponse {
   producerEpoch: number;
 }
 
-/** InitProducerId response (API key 22), versions 0-4, flexible 2+. What encode accepts. */
+/** InitProducerId response (API key 22), versions 0-5, flexible 2+. What encode accepts. */
 export interface InitProducerIdResponseInput {
   /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
   throttleTimeMs?: number;
@@ -1862,6 +1862,338 @@ export interface OffsetForLeaderEpochResponseTopicPartitionInput {
   leaderEpoch?: number;
   /** The offset after the last record of that epoch, or -1. */
   endOffset: number;
+}
+
+/** AddPartitionsToTxn request (API key 24), versions 0-3, flexible 3+. */
+export interface AddPartitionsToTxnRequest {
+  /** The transaction to add the partitions to (Kafka's V3AndBelowTransactionalId; v4+ batches transactions for brokers). */
+  transactionalId: string;
+  /** The producer id the transactional id has. */
+  producerId: number;
+  /** The producer's epoch; an older one is fenced. */
+  producerEpoch: number;
+  topics: AddPartitionsToTxnRequestTopic[];
+}
+
+/** AddPartitionsToTxn request (API key 24), versions 0-3, flexible 3+. What encode accepts. */
+export interface AddPartitionsToTxnRequestInput {
+  /** The transaction to add the partitions to (Kafka's V3AndBelowTransactionalId; v4+ batches transactions for brokers). */
+  transactionalId: string;
+  /** The producer id the transactional id has. */
+  producerId: number;
+  /** The producer's epoch; an older one is fenced. */
+  producerEpoch: number;
+  topics: readonly AddPartitionsToTxnRequestTopicInput[];
+}
+
+/** AddPartitionsToTxnRequest.topics[]. */
+export interface AddPartitionsToTxnRequestTopic {
+  name: string;
+  /** The partitions the producer is about to write to in this transaction. */
+  partitions: number[];
+}
+
+/** AddPartitionsToTxnRequest.topics[]. What encode accepts. */
+export interface AddPartitionsToTxnRequestTopicInput {
+  name: string;
+  /** The partitions the producer is about to write to in this transaction. */
+  partitions: readonly number[];
+}
+
+/** AddPartitionsToTxn response (API key 24), versions 0-3, flexible 3+. */
+export interface AddPartitionsToTxnResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs: number;
+  resultsByTopic: AddPartitionsToTxnResponseResultsByTopic[];
+}
+
+/** AddPartitionsToTxn response (API key 24), versions 0-3, flexible 3+. What encode accepts. */
+export interface AddPartitionsToTxnResponseInput {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
+  resultsByTopic: readonly AddPartitionsToTxnResponseResultsByTopicInput[];
+}
+
+/** AddPartitionsToTxnResponse.resultsByTopic[]. */
+export interface AddPartitionsToTxnResponseResultsByTopic {
+  name: string;
+  resultsByPartition: AddPartitionsToTxnResponseResultsByTopicResultsByPartition[];
+}
+
+/** AddPartitionsToTxnResponse.resultsByTopic[]. What encode accepts. */
+export interface AddPartitionsToTxnResponseResultsByTopicInput {
+  name: string;
+  resultsByPartition: readonly AddPartitionsToTxnResponseResultsByTopicResultsByPartitionInput[];
+}
+
+/** AddPartitionsToTxnResponseResultsByTopic.resultsByPartition[]. */
+export interface AddPartitionsToTxnResponseResultsByTopicResultsByPartition {
+  partitionIndex: number;
+  partitionErrorCode: number;
+}
+
+/** AddPartitionsToTxnResponseResultsByTopic.resultsByPartition[]. What encode accepts. */
+export interface AddPartitionsToTxnResponseResultsByTopicResultsByPartitionInput {
+  partitionIndex: number;
+  partitionErrorCode: number;
+}
+
+/** AddOffsetsToTxn request (API key 25), versions 0-4, flexible 3+. */
+export interface AddOffsetsToTxnRequest {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  /** The group whose offsets the transaction will commit (TxnOffsetCommit follows). */
+  groupId: string;
+}
+
+/** AddOffsetsToTxn request (API key 25), versions 0-4, flexible 3+. What encode accepts. */
+export interface AddOffsetsToTxnRequestInput {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  /** The group whose offsets the transaction will commit (TxnOffsetCommit follows). */
+  groupId: string;
+}
+
+/** AddOffsetsToTxn response (API key 25), versions 0-4, flexible 3+. */
+export interface AddOffsetsToTxnResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs: number;
+  errorCode: number;
+}
+
+/** AddOffsetsToTxn response (API key 25), versions 0-4, flexible 3+. What encode accepts. */
+export interface AddOffsetsToTxnResponseInput {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
+  errorCode: number;
+}
+
+/** EndTxn request (API key 26), versions 0-4, flexible 3+. */
+export interface EndTxnRequest {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  /** true commits the transaction, false aborts it. */
+  committed: boolean;
+}
+
+/** EndTxn request (API key 26), versions 0-4, flexible 3+. What encode accepts. */
+export interface EndTxnRequestInput {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  /** true commits the transaction, false aborts it. */
+  committed: boolean;
+}
+
+/** EndTxn response (API key 26), versions 0-4, flexible 3+. */
+export interface EndTxnResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs: number;
+  errorCode: number;
+}
+
+/** EndTxn response (API key 26), versions 0-4, flexible 3+. What encode accepts. */
+export interface EndTxnResponseInput {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
+  errorCode: number;
+}
+
+/** WriteTxnMarkers request (API key 27), versions 0-1, flexible 1+. */
+export interface WriteTxnMarkersRequest {
+  markers: WriteTxnMarkersRequestMarker[];
+}
+
+/** WriteTxnMarkers request (API key 27), versions 0-1, flexible 1+. What encode accepts. */
+export interface WriteTxnMarkersRequestInput {
+  markers: readonly WriteTxnMarkersRequestMarkerInput[];
+}
+
+/** WriteTxnMarkersRequest.markers[]. */
+export interface WriteTxnMarkersRequestMarker {
+  producerId: number;
+  /** The epoch the marker carries; a partition refuses markers older than its producer's epoch. */
+  producerEpoch: number;
+  /** true a COMMIT marker, false an ABORT marker. */
+  transactionResult: boolean;
+  topics: WriteTxnMarkersRequestMarkerTopic[];
+  /** The epoch of the coordinator that writes the markers. */
+  coordinatorEpoch: number;
+}
+
+/** WriteTxnMarkersRequest.markers[]. What encode accepts. */
+export interface WriteTxnMarkersRequestMarkerInput {
+  producerId: number;
+  /** The epoch the marker carries; a partition refuses markers older than its producer's epoch. */
+  producerEpoch: number;
+  /** true a COMMIT marker, false an ABORT marker. */
+  transactionResult: boolean;
+  topics: readonly WriteTxnMarkersRequestMarkerTopicInput[];
+  /** The epoch of the coordinator that writes the markers. */
+  coordinatorEpoch: number;
+}
+
+/** WriteTxnMarkersRequestMarker.topics[]. */
+export interface WriteTxnMarkersRequestMarkerTopic {
+  name: string;
+  partitionIndexes: number[];
+}
+
+/** WriteTxnMarkersRequestMarker.topics[]. What encode accepts. */
+export interface WriteTxnMarkersRequestMarkerTopicInput {
+  name: string;
+  partitionIndexes: readonly number[];
+}
+
+/** WriteTxnMarkers response (API key 27), versions 0-1, flexible 1+. */
+export interface WriteTxnMarkersResponse {
+  markers: WriteTxnMarkersResponseMarker[];
+}
+
+/** WriteTxnMarkers response (API key 27), versions 0-1, flexible 1+. What encode accepts. */
+export interface WriteTxnMarkersResponseInput {
+  markers: readonly WriteTxnMarkersResponseMarkerInput[];
+}
+
+/** WriteTxnMarkersResponse.markers[]. */
+export interface WriteTxnMarkersResponseMarker {
+  producerId: number;
+  topics: WriteTxnMarkersResponseMarkerTopic[];
+}
+
+/** WriteTxnMarkersResponse.markers[]. What encode accepts. */
+export interface WriteTxnMarkersResponseMarkerInput {
+  producerId: number;
+  topics: readonly WriteTxnMarkersResponseMarkerTopicInput[];
+}
+
+/** WriteTxnMarkersResponseMarker.topics[]. */
+export interface WriteTxnMarkersResponseMarkerTopic {
+  name: string;
+  partitions: WriteTxnMarkersResponseMarkerTopicPartition[];
+}
+
+/** WriteTxnMarkersResponseMarker.topics[]. What encode accepts. */
+export interface WriteTxnMarkersResponseMarkerTopicInput {
+  name: string;
+  partitions: readonly WriteTxnMarkersResponseMarkerTopicPartitionInput[];
+}
+
+/** WriteTxnMarkersResponseMarkerTopic.partitions[]. */
+export interface WriteTxnMarkersResponseMarkerTopicPartition {
+  partitionIndex: number;
+  errorCode: number;
+}
+
+/** WriteTxnMarkersResponseMarkerTopic.partitions[]. What encode accepts. */
+export interface WriteTxnMarkersResponseMarkerTopicPartitionInput {
+  partitionIndex: number;
+  errorCode: number;
+}
+
+/** TxnOffsetCommit request (API key 28), versions 0-4, flexible 3+. */
+export interface TxnOffsetCommitRequest {
+  transactionalId: string;
+  groupId: string;
+  producerId: number;
+  producerEpoch: number;
+  /** The consumer's generation, or -1 for a commit from outside the group's generations. Versions 3+. Default -1. */
+  generationId: number;
+  /** The member's id, or empty. Versions 3+. Default "". */
+  memberId: string;
+  /** The static member's group.instance.id, or null. Versions 3+. Nullable. Default null. */
+  groupInstanceId: string | null;
+  topics: TxnOffsetCommitRequestTopic[];
+}
+
+/** TxnOffsetCommit request (API key 28), versions 0-4, flexible 3+. What encode accepts. */
+export interface TxnOffsetCommitRequestInput {
+  transactionalId: string;
+  groupId: string;
+  producerId: number;
+  producerEpoch: number;
+  /** The consumer's generation, or -1 for a commit from outside the group's generations. Versions 3+. Default -1. */
+  generationId?: number;
+  /** The member's id, or empty. Versions 3+. Default "". */
+  memberId?: string;
+  /** The static member's group.instance.id, or null. Versions 3+. Nullable. Default null. */
+  groupInstanceId?: string | null;
+  topics: readonly TxnOffsetCommitRequestTopicInput[];
+}
+
+/** TxnOffsetCommitRequest.topics[]. */
+export interface TxnOffsetCommitRequestTopic {
+  name: string;
+  partitions: TxnOffsetCommitRequestTopicPartition[];
+}
+
+/** TxnOffsetCommitRequest.topics[]. What encode accepts. */
+export interface TxnOffsetCommitRequestTopicInput {
+  name: string;
+  partitions: readonly TxnOffsetCommitRequestTopicPartitionInput[];
+}
+
+/** TxnOffsetCommitRequestTopic.partitions[]. */
+export interface TxnOffsetCommitRequestTopicPartition {
+  partitionIndex: number;
+  /** The next offset the group will consume, visible to the group once the transaction commits. */
+  committedOffset: number;
+  /** The leader epoch of the last consumed record, or -1. Versions 2+. Default -1. */
+  committedLeaderEpoch: number;
+  /** Text the client stores with the offset. Nullable. */
+  committedMetadata: string | null;
+}
+
+/** TxnOffsetCommitRequestTopic.partitions[]. What encode accepts. */
+export interface TxnOffsetCommitRequestTopicPartitionInput {
+  partitionIndex: number;
+  /** The next offset the group will consume, visible to the group once the transaction commits. */
+  committedOffset: number;
+  /** The leader epoch of the last consumed record, or -1. Versions 2+. Default -1. */
+  committedLeaderEpoch?: number;
+  /** Text the client stores with the offset. Nullable. */
+  committedMetadata?: string | null;
+}
+
+/** TxnOffsetCommit response (API key 28), versions 0-4, flexible 3+. */
+export interface TxnOffsetCommitResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs: number;
+  topics: TxnOffsetCommitResponseTopic[];
+}
+
+/** TxnOffsetCommit response (API key 28), versions 0-4, flexible 3+. What encode accepts. */
+export interface TxnOffsetCommitResponseInput {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
+  topics: readonly TxnOffsetCommitResponseTopicInput[];
+}
+
+/** TxnOffsetCommitResponse.topics[]. */
+export interface TxnOffsetCommitResponseTopic {
+  name: string;
+  partitions: TxnOffsetCommitResponseTopicPartition[];
+}
+
+/** TxnOffsetCommitResponse.topics[]. What encode accepts. */
+export interface TxnOffsetCommitResponseTopicInput {
+  name: string;
+  partitions: readonly TxnOffsetCommitResponseTopicPartitionInput[];
+}
+
+/** TxnOffsetCommitResponseTopic.partitions[]. */
+export interface TxnOffsetCommitResponseTopicPartition {
+  partitionIndex: number;
+  errorCode: number;
+}
+
+/** TxnOffsetCommitResponseTopic.partitions[]. What encode accepts. */
+export interface TxnOffsetCommitResponseTopicPartitionInput {
+  partitionIndex: number;
+  errorCode: number;
 }
 
 /** DescribeConfigs request (API key 32), versions 0-4, flexible 4+. */
@@ -2550,6 +2882,126 @@ export interface DescribeClusterResponseBrokerInput {
   rack?: string | null;
 }
 
+/** DescribeTransactions request (API key 65), versions 0, flexible 0+. */
+export interface DescribeTransactionsRequest {
+  transactionalIds: string[];
+}
+
+/** DescribeTransactions request (API key 65), versions 0, flexible 0+. What encode accepts. */
+export interface DescribeTransactionsRequestInput {
+  transactionalIds: readonly string[];
+}
+
+/** DescribeTransactions response (API key 65), versions 0, flexible 0+. */
+export interface DescribeTransactionsResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs: number;
+  transactionStates: DescribeTransactionsResponseTransactionState[];
+}
+
+/** DescribeTransactions response (API key 65), versions 0, flexible 0+. What encode accepts. */
+export interface DescribeTransactionsResponseInput {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
+  transactionStates: readonly DescribeTransactionsResponseTransactionStateInput[];
+}
+
+/** DescribeTransactionsResponse.transactionStates[]. */
+export interface DescribeTransactionsResponseTransactionState {
+  errorCode: number;
+  transactionalId: string;
+  /** Kafka's state name: Empty, Ongoing, PrepareCommit, PrepareAbort, CompleteCommit, CompleteAbort, PrepareEpochFence. */
+  transactionState: string;
+  transactionTimeoutMs: number;
+  /** When the open transaction began, or -1. */
+  transactionStartTimeMs: number;
+  producerId: number;
+  producerEpoch: number;
+  /** The partitions in the transaction. */
+  topics: DescribeTransactionsResponseTransactionStateTopic[];
+}
+
+/** DescribeTransactionsResponse.transactionStates[]. What encode accepts. */
+export interface DescribeTransactionsResponseTransactionStateInput {
+  errorCode: number;
+  transactionalId: string;
+  /** Kafka's state name: Empty, Ongoing, PrepareCommit, PrepareAbort, CompleteCommit, CompleteAbort, PrepareEpochFence. */
+  transactionState: string;
+  transactionTimeoutMs: number;
+  /** When the open transaction began, or -1. */
+  transactionStartTimeMs: number;
+  producerId: number;
+  producerEpoch: number;
+  /** The partitions in the transaction. */
+  topics: readonly DescribeTransactionsResponseTransactionStateTopicInput[];
+}
+
+/** DescribeTransactionsResponseTransactionState.topics[]: The partitions in the transaction. */
+export interface DescribeTransactionsResponseTransactionStateTopic {
+  topic: string;
+  partitions: number[];
+}
+
+/** DescribeTransactionsResponseTransactionState.topics[]: The partitions in the transaction. What encode accepts. */
+export interface DescribeTransactionsResponseTransactionStateTopicInput {
+  topic: string;
+  partitions: readonly number[];
+}
+
+/** ListTransactions request (API key 66), versions 0-1, flexible 0+. */
+export interface ListTransactionsRequest {
+  /** Only transactions in these states; empty for all. */
+  stateFilters: string[];
+  /** Only transactions of these producer ids; empty for all. */
+  producerIdFilters: number[];
+  /** Only transactions open longer than this many milliseconds; -1 for all. Versions 1+. Default -1. */
+  durationFilter: number;
+}
+
+/** ListTransactions request (API key 66), versions 0-1, flexible 0+. What encode accepts. */
+export interface ListTransactionsRequestInput {
+  /** Only transactions in these states; empty for all. */
+  stateFilters: readonly string[];
+  /** Only transactions of these producer ids; empty for all. */
+  producerIdFilters: readonly number[];
+  /** Only transactions open longer than this many milliseconds; -1 for all. Versions 1+. Default -1. */
+  durationFilter?: number;
+}
+
+/** ListTransactions response (API key 66), versions 0-1, flexible 0+. */
+export interface ListTransactionsResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs: number;
+  errorCode: number;
+  /** The filters that name no state. */
+  unknownStateFilters: string[];
+  transactionStates: ListTransactionsResponseTransactionState[];
+}
+
+/** ListTransactions response (API key 66), versions 0-1, flexible 0+. What encode accepts. */
+export interface ListTransactionsResponseInput {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
+  errorCode: number;
+  /** The filters that name no state. */
+  unknownStateFilters: readonly string[];
+  transactionStates: readonly ListTransactionsResponseTransactionStateInput[];
+}
+
+/** ListTransactionsResponse.transactionStates[]. */
+export interface ListTransactionsResponseTransactionState {
+  transactionalId: string;
+  producerId: number;
+  transactionState: string;
+}
+
+/** ListTransactionsResponse.transactionStates[]. What encode accepts. */
+export interface ListTransactionsResponseTransactionStateInput {
+  transactionalId: string;
+  producerId: number;
+  transactionState: string;
+}
+
 /** Every API by Kafka's name: its key and the decoded and input shapes of its request and response. */
 export interface KafkaMessages {
   Produce: { key: 0; request: ProduceRequest; requestInput: ProduceRequestInput; response: ProduceResponse; responseInput: ProduceResponseInput };
@@ -2572,6 +3024,11 @@ export interface KafkaMessages {
   DeleteRecords: { key: 21; request: DeleteRecordsRequest; requestInput: DeleteRecordsRequestInput; response: DeleteRecordsResponse; responseInput: DeleteRecordsResponseInput };
   InitProducerId: { key: 22; request: InitProducerIdRequest; requestInput: InitProducerIdRequestInput; response: InitProducerIdResponse; responseInput: InitProducerIdResponseInput };
   OffsetForLeaderEpoch: { key: 23; request: OffsetForLeaderEpochRequest; requestInput: OffsetForLeaderEpochRequestInput; response: OffsetForLeaderEpochResponse; responseInput: OffsetForLeaderEpochResponseInput };
+  AddPartitionsToTxn: { key: 24; request: AddPartitionsToTxnRequest; requestInput: AddPartitionsToTxnRequestInput; response: AddPartitionsToTxnResponse; responseInput: AddPartitionsToTxnResponseInput };
+  AddOffsetsToTxn: { key: 25; request: AddOffsetsToTxnRequest; requestInput: AddOffsetsToTxnRequestInput; response: AddOffsetsToTxnResponse; responseInput: AddOffsetsToTxnResponseInput };
+  EndTxn: { key: 26; request: EndTxnRequest; requestInput: EndTxnRequestInput; response: EndTxnResponse; responseInput: EndTxnResponseInput };
+  WriteTxnMarkers: { key: 27; request: WriteTxnMarkersRequest; requestInput: WriteTxnMarkersRequestInput; response: WriteTxnMarkersResponse; responseInput: WriteTxnMarkersResponseInput };
+  TxnOffsetCommit: { key: 28; request: TxnOffsetCommitRequest; requestInput: TxnOffsetCommitRequestInput; response: TxnOffsetCommitResponse; responseInput: TxnOffsetCommitResponseInput };
   DescribeConfigs: { key: 32; request: DescribeConfigsRequest; requestInput: DescribeConfigsRequestInput; response: DescribeConfigsResponse; responseInput: DescribeConfigsResponseInput };
   AlterConfigs: { key: 33; request: AlterConfigsRequest; requestInput: AlterConfigsRequestInput; response: AlterConfigsResponse; responseInput: AlterConfigsResponseInput };
   DescribeLogDirs: { key: 35; request: DescribeLogDirsRequest; requestInput: DescribeLogDirsRequestInput; response: DescribeLogDirsResponse; responseInput: DescribeLogDirsResponseInput };
@@ -2581,6 +3038,8 @@ export interface KafkaMessages {
   IncrementalAlterConfigs: { key: 44; request: IncrementalAlterConfigsRequest; requestInput: IncrementalAlterConfigsRequestInput; response: IncrementalAlterConfigsResponse; responseInput: IncrementalAlterConfigsResponseInput };
   OffsetDelete: { key: 47; request: OffsetDeleteRequest; requestInput: OffsetDeleteRequestInput; response: OffsetDeleteResponse; responseInput: OffsetDeleteResponseInput };
   DescribeCluster: { key: 60; request: DescribeClusterRequest; requestInput: DescribeClusterRequestInput; response: DescribeClusterResponse; responseInput: DescribeClusterResponseInput };
+  DescribeTransactions: { key: 65; request: DescribeTransactionsRequest; requestInput: DescribeTransactionsRequestInput; response: DescribeTransactionsResponse; responseInput: DescribeTransactionsResponseInput };
+  ListTransactions: { key: 66; request: ListTransactionsRequest; requestInput: ListTransactionsRequestInput; response: ListTransactionsResponse; responseInput: ListTransactionsResponseInput };
 }
 
 export type ApiName = keyof KafkaMessages;

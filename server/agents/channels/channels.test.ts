@@ -26,15 +26,15 @@ async function put(ch: Channel, from: number, n: number): Promise<void> {
   await tx.commit();
 }
 
-async function makeChannels(): Promise<Array<[string, () => Promise<Channel>]>> {
+function makeChannels(): Array<[string, () => Promise<Channel>]> {
   return [
-    ["memory", async () => new MemoryChannel("m", memoryChannelSchema.parse({ type: "memory", capacity: 10, transactionCapacity: 5 }))],
+    ["memory", () => Promise.resolve(new MemoryChannel("m", memoryChannelSchema.parse({ type: "memory", capacity: 10, transactionCapacity: 5 })))],
     ["file", async () => new FileChannel("f", fileChannelSchema.parse({ type: "file", dataDir: await tempDir(), capacity: 10, transactionCapacity: 5, minimumRequiredSpace: 0 }))],
   ];
 }
 
-describe("channel transactions", async () => {
-  for (const [kind, make] of await makeChannels()) {
+describe("channel transactions", () => {
+  for (const [kind, make] of makeChannels()) {
     it(`${kind}: puts are visible only after commit; rolled-back takes come back first, in order`, async () => {
       const ch = await make();
       await ch.start();
@@ -131,7 +131,7 @@ describe("file channel", () => {
     const takeTried = new Set<number>();
     let next = 0;
     for (let round = 0; round < 5; round++) {
-      const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "kill-child.ts"), dataDir, String(next)], { stdio: ["ignore", "pipe", "inherit"] });
+      const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "..", "testing", "file-channel-kill-child.ts"), dataDir, String(next)], { stdio: ["ignore", "pipe", "inherit"] });
       let buf = "";
       let lines = 0;
       await new Promise<void>((resolve, reject) => {

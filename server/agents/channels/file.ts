@@ -1,17 +1,10 @@
 import { mkdir, open, readFile, rename, statfs, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import { defineComponent } from "../component";
 import { logger } from "../../log";
-import {
-  type Channel,
-  ChannelCounters,
-  ChannelFullError,
-  type Transaction,
-  TransactionCapacityError,
-  TransactionStateError,
-  statsOf,
-} from "../model";
-import { EventQueue } from "./queue";
+import { type Channel, ChannelFullError, type Transaction, statsOf } from "../model";
+import { ChannelTransactions } from "./transactions";
 import { type StoredEvent, encodeRecord, replay } from "./wal";
 
 const log = logger("agents.file-channel");
@@ -46,15 +39,13 @@ export class FileChannelError extends Error {
 
 export class FileChannel implements Channel {
   readonly transactionCapacity: number;
-  private readonly queue = new EventQueue<StoredEvent>();
-  private readonly counters = new ChannelCounters();
+  private readonly tx: ChannelTransactions<StoredEvent>;
   /** Every committed event whose take has not committed: what a checkpoint must keep. */
   private readonly live = new Map<number, StoredEvent>();
   private fh: FileHandle | null = null;
   private logBytes = 0;
   private liveBytes = 0;
   private nextSeq = 1;
-  private reserved = 0;
   private pendingPuts = 0;
   private pending: PendingWrite[] = [];
   private writing: Promise<void> | null = null;
@@ -70,6 +61,7 @@ export class FileChannel implements Channel {
     if (!config.dataDir) throw new FileChannelError(name, "dataDir is required");
     this.config = { ...config, dataDir: config.dataDir };
     this.transactionCapacity = config.transactionCapacity;
+    this.tx = new ChannelTransactions(name, config.transactionCapacity, (event) => ({ seq: 0, event }), (s) => s.event);
   }
 
   private get logPath(): string {
@@ -92,7 +84,7 @@ export class FileChannel implements Channel {
     for (const [seq, event] of live) {
       const s = { seq, event };
       this.live.set(seq, s);
-      this.queue.pushAll([s]);
+      this.tx.queue.pushAll([s]);
       this.liveBytes += event.body.length;
     }
     this.nextSeq = maxSeq + 1;
@@ -110,95 +102,42 @@ export class FileChannel implements Channel {
   }
 
   size(): number {
-    return this.queue.length + this.reserved;
+    return this.tx.size();
   }
 
   stats() {
-    return statsOf(this.counters, this.size(), this.config.capacity);
+    return statsOf(this.tx.counters, this.size(), this.config.capacity);
   }
 
   begin(): Transaction {
-    let puts: StoredEvent[] = [];
-    let takes: StoredEvent[] = [];
-    let open = true;
-    let committing = false;
-    const ch = this;
-    const check = (what: string) => {
-      if (!open || committing) throw new TransactionStateError(ch.name, `${what} on a ${open ? "committing" : "closed"} transaction`);
-    };
-    return {
-      put(events) {
-        check("put");
-        if (puts.length + events.length > ch.transactionCapacity) {
-          throw new TransactionCapacityError(ch.name, puts.length + events.length, ch.transactionCapacity);
+    return this.tx.begin(async (puts, takes, settle) => {
+      if (this.failure) throw this.failure;
+      if (puts.length > 0) {
+        const size = this.size() + this.pendingPuts;
+        if (size + puts.length > this.config.capacity) throw new ChannelFullError(this.name, `${size} of ${this.config.capacity} events`);
+        await this.checkDisk(false);
+        if (this.diskFree < this.config.minimumRequiredSpace) {
+          throw new ChannelFullError(this.name, `${this.diskFree} bytes free on the disk of ${this.config.dataDir}, minimumRequiredSpace is ${this.config.minimumRequiredSpace}`);
         }
-        ch.counters.EventPutAttemptCount += events.length;
-        for (const event of events) puts.push({ seq: 0, event });
-      },
-      take(max) {
-        check("take");
-        ch.counters.EventTakeAttemptCount++;
-        const got = ch.queue.shiftMany(Math.min(max, ch.transactionCapacity - takes.length));
-        ch.reserved += got.length;
-        for (const s of got) takes.push(s);
-        return got.map((s) => s.event);
-      },
-      async commit() {
-        check("commit");
-        if (puts.length === 0 && takes.length === 0) {
-          open = false;
-          return;
-        }
-        if (ch.failure) throw ch.failure;
-        if (puts.length > 0) {
-          const size = ch.size() + ch.pendingPuts;
-          if (size + puts.length > ch.config.capacity) {
-            throw new ChannelFullError(ch.name, `${size} of ${ch.config.capacity} events`);
+        for (const p of puts) p.seq = this.nextSeq++;
+      }
+      this.pendingPuts += puts.length;
+      try {
+        await this.append(encodeRecord(puts, takes), () => {
+          for (const p of puts) {
+            this.live.set(p.seq, p);
+            this.liveBytes += p.event.body.length;
           }
-          await ch.checkDisk(false);
-          if (ch.diskFree < ch.config.minimumRequiredSpace) {
-            throw new ChannelFullError(ch.name, `${ch.diskFree} bytes free on the disk of ${ch.config.dataDir}, minimumRequiredSpace is ${ch.config.minimumRequiredSpace}`);
+          for (const t of takes) {
+            this.live.delete(t.seq);
+            this.liveBytes -= t.event.body.length;
           }
-          for (const p of puts) p.seq = ch.nextSeq++;
-        }
-        committing = true;
-        const myPuts = puts;
-        const myTakes = takes;
-        ch.pendingPuts += myPuts.length;
-        try {
-          await ch.append(encodeRecord(myPuts, myTakes), () => {
-            ch.pendingPuts -= myPuts.length;
-            for (const p of myPuts) {
-              ch.live.set(p.seq, p);
-              ch.liveBytes += p.event.body.length;
-            }
-            ch.queue.pushAll(myPuts);
-            ch.counters.EventPutSuccessCount += myPuts.length;
-            for (const t of myTakes) {
-              ch.live.delete(t.seq);
-              ch.liveBytes -= t.event.body.length;
-            }
-            ch.reserved -= myTakes.length;
-            ch.counters.EventTakeSuccessCount += myTakes.length;
-          });
-        } catch (e) {
-          ch.pendingPuts -= myPuts.length;
-          committing = false;
-          throw e;
-        }
-        open = false;
-        puts = [];
-        takes = [];
-      },
-      rollback() {
-        if (!open || committing) return;
-        open = false;
-        ch.reserved -= takes.length;
-        ch.queue.unshiftAll(takes);
-        puts = [];
-        takes = [];
-      },
-    };
+          settle();
+        });
+      } finally {
+        this.pendingPuts -= puts.length;
+      }
+    });
   }
 
   /** Queues a record for the next group write; resolves after the fsync that made it durable. */
@@ -272,3 +211,9 @@ export class FileChannel implements Channel {
     this.diskFree = s.bavail * s.bsize;
   }
 }
+
+export const fileChannelType = defineComponent({
+  types: ["file", "org.apache.flume.channel.file.FileChannel"],
+  schema: fileChannelSchema,
+  create: (config, ctx) => new FileChannel(ctx.name, config),
+});

@@ -109,6 +109,27 @@ describe("Flume .properties import", () => {
     expect(f.sinkgroups.g1).toEqual({ sinks: ["k1", "k2"], processor: { type: "load_balance", selector: "random", backoff: true, "selector.maxTimeOut": 10000 } });
   });
 
+  it("maps the Kafka clients' security, compression and assignor properties of a KafkaSource and a KafkaSink", () => {
+    const jaas = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="agent" password="pw";';
+    const { flow, unsupported } = importFlumeProperties([
+      "a1.sources = r1", "a1.channels = c1", "a1.sinks = k1",
+      "a1.sources.r1.type = org.apache.flume.source.kafka.KafkaSource", "a1.sources.r1.channels = c1",
+      "a1.sources.r1.kafka.bootstrap.servers = b1:9093", "a1.sources.r1.kafka.topics = orders",
+      "a1.sources.r1.kafka.consumer.partition.assignment.strategy = org.apache.kafka.clients.consumer.RangeAssignor,org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+      "a1.sources.r1.kafka.consumer.security.protocol = SASL_SSL", "a1.sources.r1.kafka.consumer.sasl.mechanism = SCRAM-SHA-512",
+      `a1.sources.r1.kafka.consumer.sasl.jaas.config = ${jaas}`, "a1.sources.r1.kafka.consumer.ssl.truststore.location = /etc/kafka/ca.pem",
+      "a1.sources.r1.kafka.consumer.ssl.truststore.type = PEM",
+      "a1.channels.c1.type = memory",
+      "a1.sinks.k1.type = org.apache.flume.sink.kafka.KafkaSink", "a1.sinks.k1.channel = c1", "a1.sinks.k1.kafka.bootstrap.servers = b1:9093", "a1.sinks.k1.kafka.topic = t",
+      "a1.sinks.k1.kafka.producer.security.protocol = SSL", "a1.sinks.k1.kafka.producer.ssl.keystore.location = /etc/kafka/client.pem",
+      "a1.sinks.k1.kafka.producer.compression.type = zstd",
+    ].join("\n"), "a1");
+    expect(unsupported).toEqual([]);
+    const f = parseFlow(flow);
+    expect(f.sources.r1).toMatchObject({ assignmentStrategy: ["range", "cooperative-sticky"], securityProtocol: "SASL_SSL", saslMechanism: "SCRAM-SHA-512", saslJaasConfig: jaas, sslTruststoreLocation: "/etc/kafka/ca.pem" });
+    expect(f.sinks.k1).toMatchObject({ securityProtocol: "SSL", sslKeystoreLocation: "/etc/kafka/client.pem", compression: "zstd" });
+  });
+
   it("maps spooldir and exec sources written as in the user guide", () => {
     const { flow, unsupported } = importFlumeProperties([
       "agent-1.channels = ch-1", "agent-1.sources = src-1 src-2", "agent-1.sinks = k1",

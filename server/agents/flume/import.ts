@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { KAFKA_SECURITY_PROPERTIES } from "../kafka-security";
 import { channelTypes, interceptorTypes, lookup, sinkTypes, sourceTypes } from "../registry";
 import { parseProperties } from "./properties";
 
@@ -13,6 +14,12 @@ export interface FlumeImport {
   };
   /** Every key that was not carried over, with the reason. */
   unsupported: string[];
+}
+
+/** Kafka's assignor class names (or our names), comma-separated, as the topic source's assignmentStrategy. */
+function assignors(v: string): string[] {
+  const byClass: Record<string, string> = { CooperativeStickyAssignor: "cooperative-sticky", RangeAssignor: "range" };
+  return v.split(",").map((s) => s.trim()).filter(Boolean).map((s) => byClass[s.slice(s.lastIndexOf(".") + 1)] ?? s);
 }
 
 /**
@@ -33,12 +40,16 @@ const RENAMES: Record<string, Record<string, string | { to: string; value: (v: s
     "kafka.producer.client.id": "clientId",
     "kafka.producer.batch.size": "batchBytes",
     "kafka.producer.max.request.size": "maxRequestBytes",
+    "kafka.producer.compression.type": "compression",
     partitionIdHeader: "partitionHeader",
     // KafkaSource
     "kafka.topics": { to: "topics", value: (v) => v.split(",").map((t) => t.trim()).filter(Boolean) },
     "kafka.consumer.group.id": "groupId",
     "kafka.consumer.client.id": "clientId",
     "kafka.consumer.auto.offset.reset": { to: "fromBeginning", value: (v) => v.trim() === "earliest" },
+    "kafka.consumer.partition.assignment.strategy": { to: "assignmentStrategy", value: assignors },
+    // Both sides' security, under Kafka's own names.
+    ...Object.fromEntries(Object.entries(KAFKA_SECURITY_PROPERTIES).flatMap(([kafka, ours]) => [[`kafka.producer.${kafka}`, ours], [`kafka.consumer.${kafka}`, ours]])),
   },
   spooldir: { deserializer: { to: "deserializer", value: (v) => v.trim().toLowerCase() } },
   file_roll: { "sink.directory": "directory", "sink.rollInterval": "rollInterval", "sink.batchSize": "batchSize", "sink.serializer": { to: "format", value: (v) => v.trim().toLowerCase() } },
@@ -56,7 +67,6 @@ const IGNORED: Record<string, Record<string, string>> = {
   topic: {
     batchDurationMillis: "a batch is put as soon as the brokers return it",
     "kafka.producer.linger.ms": "batches are sent when the sink takes them",
-    "kafka.producer.compression.type": "records are sent uncompressed",
     useFlumeEventFormat: "headers travel as Kafka record headers",
   },
   http: {

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { z } from "zod";
-import type { Interceptor } from "../component";
+import { type Interceptor, defineComponent } from "../component";
 
 export const timestampInterceptorSchema = z.object({
   type: z.literal("timestamp"),
@@ -57,3 +57,27 @@ export function removeHeaderInterceptor(c: z.infer<typeof removeHeaderIntercepto
     },
   };
 }
+
+export const timestampInterceptorType = defineComponent({
+  types: ["timestamp", "org.apache.flume.interceptor.TimestampInterceptor$Builder"],
+  schema: timestampInterceptorSchema,
+  create: (config) => timestampInterceptor(config),
+});
+
+export const hostInterceptorType = defineComponent({
+  types: ["host", "org.apache.flume.interceptor.HostInterceptor$Builder"],
+  schema: hostInterceptorSchema,
+  create: (config) => hostInterceptor(config),
+});
+
+export const staticInterceptorType = defineComponent({
+  types: ["static", "org.apache.flume.interceptor.StaticInterceptor$Builder"],
+  schema: staticInterceptorSchema,
+  create: (config) => staticInterceptor(config),
+});
+
+export const removeHeaderInterceptorType = defineComponent({
+  types: ["remove_header", "org.apache.flume.interceptor.RemoveHeaderInterceptor$Builder"],
+  schema: removeHeaderInterceptorSchema,
+  create: (config) => removeHeaderInterceptor(config),
+});

@@ -4,7 +4,7 @@ import type { FlumeEvent } from "../model";
 
 function create(config: Record<string, unknown>) {
   const e = lookup(interceptorTypes, String(config.type))!;
-  return e.create("i", e.schema.parse({ ...config, type: e.types[0] }), async () => {});
+  return e.create({ ...config, type: e.types[0] }, { name: "i", put: async () => {} });
 }
 /** The Flume interceptors work synchronously. */
 const run = (config: Record<string, unknown>, events: FlumeEvent[]) => create(config).intercept(events) as FlumeEvent[];
@@ -44,7 +44,7 @@ describe("transform interceptor (JSONata)", () => {
       expression: 'status >= 500 ? {"path": path, "slow": ms > 500, "host": $headers.host}',
       headers: { status_class: '$string($floor(status / 100)) & "xx"' },
     }, events);
-    expect(bodies(out).map((b) => JSON.parse(b))).toEqual([{ path: "/b", slow: true, host: "web-2" }, { path: "/c", slow: false, host: "web-1" }]);
+    expect(bodies(out).map((b) => JSON.parse(b) as unknown)).toEqual([{ path: "/b", slow: true, host: "web-2" }, { path: "/c", slow: false, host: "web-1" }]);
     expect(out.map((e) => e.headers.status_class)).toEqual(["5xx", "5xx"]);
   });
 

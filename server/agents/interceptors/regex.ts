@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import type { Interceptor } from "../component";
+import { type Interceptor, defineComponent } from "../component";
 
 export const regexFilterInterceptorSchema = z.object({
   type: z.literal("regex_filter"),
@@ -62,3 +62,27 @@ export function uuidInterceptor(c: z.infer<typeof uuidInterceptorSchema>): Inter
     },
   };
 }
+
+export const regexFilterInterceptorType = defineComponent({
+  types: ["regex_filter", "org.apache.flume.interceptor.RegexFilteringInterceptor$Builder"],
+  schema: regexFilterInterceptorSchema,
+  create: (config) => regexFilterInterceptor(config),
+});
+
+export const regexExtractorInterceptorType = defineComponent({
+  types: ["regex_extractor", "org.apache.flume.interceptor.RegexExtractorInterceptor$Builder"],
+  schema: regexExtractorInterceptorSchema,
+  create: (config) => regexExtractorInterceptor(config),
+});
+
+export const searchReplaceInterceptorType = defineComponent({
+  types: ["search_replace", "org.apache.flume.interceptor.SearchAndReplaceInterceptor$Builder"],
+  schema: searchReplaceInterceptorSchema,
+  create: (config) => searchReplaceInterceptor(config),
+});
+
+export const uuidInterceptorType = defineComponent({
+  types: ["uuid", "org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder"],
+  schema: uuidInterceptorSchema,
+  create: (config) => uuidInterceptor(config),
+});

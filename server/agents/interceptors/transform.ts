@@ -1,7 +1,7 @@
 import jsonata from "jsonata";
 import { z } from "zod";
 import { logger } from "../../log";
-import type { Interceptor } from "../component";
+import { type Interceptor, defineComponent } from "../component";
 import type { FlumeEvent } from "../model";
 
 const log = logger("agents.transform");
@@ -61,3 +61,9 @@ export function transformInterceptor(c: z.infer<typeof transformInterceptorSchem
     },
   };
 }
+
+export const transformInterceptorType = defineComponent({
+  types: ["transform"],
+  schema: transformInterceptorSchema,
+  create: (config) => transformInterceptor(config),
+});

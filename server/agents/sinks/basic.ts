@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { logger } from "../../log";
-import { type Sink, SinkCounters } from "../component";
+import { type Sink, SinkCounters, defineComponent } from "../component";
 import type { FlumeEvent } from "../model";
 
 const log = logger("agents.logger-sink");
@@ -37,7 +37,20 @@ export class LoggerSink implements Sink {
   }
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
-  async deliver(events: FlumeEvent[]): Promise<void> {
+  deliver(events: FlumeEvent[]): Promise<void> {
     for (const e of events) log.info({ headers: e.headers, body: e.body.subarray(0, this.config.maxBytesToLog).toString("utf8") }, "event");
+    return Promise.resolve();
   }
 }
+
+export const nullSinkType = defineComponent({
+  types: ["null", "org.apache.flume.sink.NullSink"],
+  schema: nullSinkSchema,
+  create: (config) => new NullSink(config),
+});
+
+export const loggerSinkType = defineComponent({
+  types: ["logger", "org.apache.flume.sink.LoggerSink"],
+  schema: loggerSinkSchema,
+  create: (config) => new LoggerSink(config),
+});

@@ -1,7 +1,8 @@
 import { mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { logger } from "../../log";
-import type { KafkaProducer, TooLarge } from "./kafka-producer";
+import type { ProducerRecord } from "../../kafka/client";
+import type { TopicProducer, TooLarge } from "./topic-producer";
 
 const log = logger("agents.dead-letters");
 
@@ -31,7 +32,7 @@ export class DeadLetters {
   constructor(
     private readonly sink: string,
     private readonly file: string,
-    private readonly topic: { name: string; producer: KafkaProducer } | null,
+    private readonly topic: { name: string; producer: TopicProducer } | null,
     /** The sink's Flume-style counter of events sent to a dead-letter destination. */
     private readonly counters: { EventDeadLetterCount: number },
   ) {}
@@ -45,18 +46,19 @@ export class DeadLetters {
     if (!this.warned) {
       this.warned = true;
       const where = toFile.length > 0 ? `dead-letter file ${this.file}` : `dead-letter topic ${this.topic!.name}`;
-      log.warn({ sink: this.sink, topic: first.topic, reason: first.reason, destination: where }, `an event too large for its topic went to the ${where}; further ones are counted in EventDeadLetterCount without another log line`);
+      log.warn({ sink: this.sink, topic: first.record.topic, reason: first.reason, destination: where }, `an event too large for its topic went to the ${where}; further ones are counted in EventDeadLetterCount without another log line`);
     }
   }
 
   /** Produces the letters to the dead-letter topic; returns those it refuses too, saying so in their reason. */
-  private async toTopic(letters: TooLarge[], dlq: { name: string; producer: KafkaProducer }): Promise<TooLarge[]> {
-    const records = letters.map((l) => ({
+  private async toTopic(letters: TooLarge[], dlq: { name: string; producer: TopicProducer }): Promise<TooLarge[]> {
+    const records: ProducerRecord[] = letters.map((l) => ({
+      topic: dlq.name,
       key: l.record.key,
       value: l.record.value,
-      headers: [...l.record.headers, { key: DEAD_LETTER_TOPIC_HEADER, value: Buffer.from(l.topic) }, { key: DEAD_LETTER_REASON_HEADER, value: Buffer.from(l.reason) }],
+      headers: [...(l.record.headers ?? []), { key: DEAD_LETTER_TOPIC_HEADER, value: Buffer.from(l.record.topic) }, { key: DEAD_LETTER_REASON_HEADER, value: Buffer.from(l.reason) }],
     }));
-    const refused = await dlq.producer.send(new Map([[dlq.name, records]]));
+    const refused = await dlq.producer.send(records);
     return refused.map((r) => {
       const l = letters[records.indexOf(r.record)];
       return { ...l, reason: `${l.reason}; the dead-letter topic ${dlq.name} refused it too (${r.reason})` };
@@ -68,11 +70,11 @@ export class DeadLetters {
     const text = letters.map((l) => {
       const line: DeadLetterLine = {
         time,
-        topic: l.topic,
+        topic: l.record.topic,
         reason: l.reason,
         key: l.record.key?.toString("utf8") ?? null,
-        headers: Object.fromEntries(l.record.headers.map((h) => [h.key, h.value?.toString("utf8") ?? ""])),
-        body: l.record.value.toString("base64"),
+        headers: Object.fromEntries((l.record.headers ?? []).map((h) => [h.key, h.value?.toString("utf8") ?? ""])),
+        body: l.record.value?.toString("base64") ?? "",
       };
       return `${JSON.stringify(line)}\n`;
     }).join("");

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { gzip as gzipCb } from "node:zlib";
 import { z } from "zod";
-import { type Sink, SinkCounters } from "../component";
+import { type Sink, SinkCounters, defineComponent } from "../component";
 import { logger } from "../../log";
 import type { FlumeEvent } from "../model";
 
@@ -96,13 +96,14 @@ export class FileRollSink implements Sink {
     this.batchSize = config.batchSize;
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
     if (this.config.rollInterval > 0) {
       this.timer = setInterval(() => {
         // Rolls run between batches, never while one is being written to the same file.
         this.busy = this.busy.then(() => this.rollExpired()).catch((e: unknown) => log.error({ err: e }, "closing an expired file failed; it stays .tmp until the next roll"));
       }, Math.min(1000, this.config.rollInterval * 1000));
     }
+    return Promise.resolve();
   }
 
   async stop(): Promise<void> {
@@ -171,3 +172,9 @@ export class FileRollSink implements Sink {
     for (const [dir, f] of this.files) if (Date.now() - f.openedAt >= limit) await this.close(dir);
   }
 }
+
+export const fileRollSinkType = defineComponent({
+  types: ["file_roll", "lake", "org.apache.flume.sink.RollingFileSink"],
+  schema: fileRollSinkSchema,
+  create: (config) => new FileRollSink(config),
+});

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type Sink, SinkCounters } from "../component";
+import { type Sink, SinkCounters, defineComponent } from "../component";
 import { secret } from "../secret";
 import type { FlumeEvent } from "../model";
 
@@ -80,3 +80,9 @@ function encode(events: FlumeEvent[], format: "json" | "ndjson" | "text"): strin
   const objs = events.map((e) => ({ headers: e.headers, body: e.body.toString("utf8") }));
   return format === "json" ? JSON.stringify(objs) : objs.map((o) => `${JSON.stringify(o)}\n`).join("");
 }
+
+export const httpSinkType = defineComponent({
+  types: ["http", "org.apache.flume.sink.http.HttpSink"],
+  schema: httpSinkSchema,
+  create: (config) => new HttpSink(config),
+});

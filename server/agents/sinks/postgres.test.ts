@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { FlumeEvent } from "../model";
-import { cdcTestDb, TEST_PG_URL } from "../sources/cdc-test-db";
+import { cdcTestDb, TEST_PG_URL } from "../testing/cdc-test-db";
 import { PostgresSink, postgresSinkSchema } from "./postgres";
 
 const db = cdcTestDb();

@@ -1,10 +1,10 @@
 import type postgres from "postgres";
 import { z } from "zod";
-import { type Sink, SinkCounters } from "../component";
+import { type Sink, SinkCounters, defineComponent } from "../component";
 import type { FlumeEvent } from "../model";
 import { secret } from "../secret";
-import { textSql } from "../sources/cdc-connect";
-import { quoteName } from "../sources/cdc-types";
+import { textSql } from "../sources/postgres-cdc/connect";
+import { quoteName } from "../sources/postgres-cdc/types";
 
 export const postgresSinkSchema = z.object({
   type: z.literal("postgres"),
@@ -55,10 +55,11 @@ export class PostgresSink implements Sink {
     this.table = quoteName(config.table);
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
     // Values go as text with the driver's serializers off: postgres.js would otherwise re-encode
     // them by the parameter types the server infers (JSON twice, booleans from strings wrongly).
     this.sql = textSql(this.config.url, 1);
+    return Promise.resolve();
   }
 
   async stop(): Promise<void> {
@@ -151,7 +152,7 @@ export class PostgresSink implements Sink {
       const kind = op === "c" || op === "u" || op === "r" ? "upsert" : op === "d" ? "delete" : null;
       if (!kind) throw new BadEventError(`event ${i} of the batch: op ${JSON.stringify(op)} is not one of c, u, d, r, t; is this a change event from postgres_cdc?`);
       const row = kind === "upsert" ? env.after : env.before;
-      if (typeof row !== "object" || row === null) throw new BadEventError(`event ${i} of the batch: op ${op} without ${kind === "upsert" ? "after" : "before"}`);
+      if (typeof row !== "object" || row === null) throw new BadEventError(`event ${i} of the batch: op ${JSON.stringify(op)} without ${kind === "upsert" ? "after" : "before"}`);
       if (keys.length === 0) keys = this.keysOf(e, i);
       if (kind === "delete") {
         // Before images without every key column (replica identity) take the key from the event key.
@@ -256,8 +257,8 @@ function scalar(v: unknown, base: string): Value {
   if (base === "bytea") return `\\x${(typeof v === "string" ? Buffer.from(v, "base64") : Buffer.from(JSON.stringify(v))).toString("hex")}`;
   if (base === "json" || base === "jsonb") return JSON.stringify(v);
   if (typeof v === "boolean") return v ? "t" : "f";
-  if (typeof v === "object") return JSON.stringify(v);
-  return String(v);
+  if (typeof v === "string") return v;
+  return typeof v === "number" || typeof v === "bigint" ? String(v) : JSON.stringify(v);
 }
 
 function arrayLiteral(xs: unknown[], base: string): string {
@@ -269,3 +270,9 @@ function arrayLiteral(xs: unknown[], base: string): string {
   });
   return `{${items.join(",")}}`;
 }
+
+export const postgresSinkType = defineComponent({
+  types: ["postgres"],
+  schema: postgresSinkSchema,
+  create: (config) => new PostgresSink(config),
+});

@@ -1,11 +1,12 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { expect, it } from "vitest";
 import { eventually, kcat, spawnKcat, startTestBroker } from "../../broker/compat/harness";
+import { ListOffsetsTimestamp } from "../../kafka/constants";
+import { KafkaClient } from "../../kafka/client";
+import { freePort, runAgent } from "../testing/agent-process";
 import type { DeadLetterLine } from "./dead-letters";
 
 /**
@@ -15,37 +16,16 @@ import type { DeadLetterLine } from "./dead-letters";
 
 type TestBroker = Awaited<ReturnType<typeof startTestBroker>>;
 
-function runAgent(conf: string, dataDir: string): { child: ChildProcess; stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "..", "cli-main.ts"), "--flume-conf", conf, "--name", "a1", "--data-dir", dataDir, "--metrics-port", "0"], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, TRIBUTARY_LOG_LEVEL: "info" },
-  });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  return { child, stdout: () => out, stderr: () => err, exit: new Promise((r) => child.on("exit", (code) => r(code))) };
-}
-
 async function highWatermark(broker: TestBroker, topic: string): Promise<number> {
-  const admin = broker.kafka("hw").admin();
-  await admin.connect();
+  const client = new KafkaClient({ bootstrap: [broker.bootstrap], clientId: "hw" });
   try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((n, o) => n + Number(o.high), 0);
+    const ends = await client.admin.listOffsets([{ topic, partition: 0, timestamp: ListOffsetsTimestamp.LATEST }]);
+    return ends.reduce((n, o) => n + o.offset, 0);
   } catch {
     return 0;
   } finally {
-    await admin.disconnect();
+    await client.close();
   }
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise<void>((r) => probe.close(() => r()));
-  return port;
 }
 
 it("tails a 1,000,000-line file of 190-byte lines with kafka.flumeBatchSize = 10000 through a file channel: every line arrives", async ({ annotate }) => {
@@ -85,7 +65,7 @@ a1.sinks.k1.channel = c1
     try {
       await eventually(async () => (await highWatermark(broker, "lines")) >= LINES || undefined, 280_000, `${LINES} records in topic lines`);
       const seconds = (performance.now() - t0) / 1000;
-      annotate(`${LINES} lines delivered in ${seconds.toFixed(1)} s (agent start to the last acknowledgement): ${Math.round(LINES / seconds)} lines/s`);
+      void annotate(`${LINES} lines delivered in ${seconds.toFixed(1)} s (agent start to the last acknowledgement): ${Math.round(LINES / seconds)} lines/s`);
     } finally {
       agent.child.kill("SIGTERM");
     }
@@ -101,7 +81,7 @@ a1.sinks.k1.channel = c1
     }
     expect(malformed).toBe(0);
     expect(seen.reduce((n, s) => n + s, 0)).toBe(LINES);
-    annotate(`${records - LINES} duplicates (at-least-once)`);
+    void annotate(`${records - LINES} duplicates (at-least-once)`);
   } finally {
     await broker.stop();
     await rm(dir, { recursive: true, force: true });

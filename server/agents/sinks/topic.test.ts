@@ -3,7 +3,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
+import { eventually } from "../../broker/compat/harness";
 import { FlowRuntime } from "../runtime";
+import { createTopics, readTopics } from "../testing/topics";
 
 it("a topic sink whose brokers are unreachable backs off with its error while the flow keeps running and the events stay in the channel", async () => {
   // A port that was just free: nothing listens there.
@@ -37,10 +39,7 @@ it("produces to the real broker with key and partition from headers, the event's
   const { startTestBroker } = await import("../../broker/compat/harness");
   const broker = await startTestBroker();
   const dir = await mkdtemp(join(tmpdir(), "tributary-topic-sink-"));
-  const admin = broker.kafka("admin").admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: "main", numPartitions: 3 }, { topic: "other", numPartitions: 1 }] });
-  await admin.disconnect();
+  await createTopics(broker.bootstrap, [{ name: "main", numPartitions: 3 }, { name: "other", numPartitions: 1 }]);
   const rt = new FlowRuntime({
     name: "t",
     sources: {
@@ -50,24 +49,18 @@ it("produces to the real broker with key and partition from headers, the event's
     channels: { c1: { type: "memory" } },
     sinks: { k1: { type: "topic", channel: "c1", bootstrapServers: broker.bootstrap, topic: "main", keyHeader: "user", partitionHeader: "p" } },
   }, { agent: "a1", dataDir: dir });
-  const got: { topic: string; partition: number; key: string | undefined; value: string; headers: Record<string, string> }[] = [];
-  const consumer = broker.kafka("c").consumer({ groupId: "topic-sink-check" });
   try {
     await rt.start();
-    await consumer.connect();
-    await consumer.subscribe({ topics: ["main", "other"], fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ topic, partition, message }) => {
-      got.push({ topic, partition, key: message.key?.toString(), value: message.value!.toString(), headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])) });
-    } });
-    const end = Date.now() + 30_000;
-    while (got.length < 35 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    const got = (await eventually(async () => {
+      const records = await readTopics(broker.bootstrap, ["main", "other"]);
+      return records.length >= 35 ? records : undefined;
+    }, 30_000, "35 records")).map((r) => ({ topic: r.topic, partition: r.partition, key: r.key?.toString(), value: r.value!.toString(), headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value?.toString() ?? ""])) }));
     const main = got.filter((g) => g.topic === "main");
     expect(main).toHaveLength(30);
     expect(main.every((g) => g.partition === 2 && g.key === "u-7" && g.headers.user === "u-7")).toBe(true);
     expect(main.map((g) => Number(g.value)).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
     expect(got.filter((g) => g.topic === "other")).toHaveLength(5);
   } finally {
-    await consumer.disconnect();
     await rt.stop();
     await broker.stop();
     await rm(dir, { recursive: true, force: true });
@@ -78,10 +71,7 @@ it("with a dead-letter topic, an event too large for its topic goes there with t
   const { startTestBroker, kcat } = await import("../../broker/compat/harness");
   const broker = await startTestBroker();
   const dir = await mkdtemp(join(tmpdir(), "tributary-topic-sink-"));
-  const admin = broker.kafka("admin").admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: "dl-main" }, { topic: "dl-dlq", configEntries: [{ name: "max.message.bytes", value: "5000000" }] }] });
-  await admin.disconnect();
+  await createTopics(broker.bootstrap, [{ name: "dl-main" }, { name: "dl-dlq", configs: { "max.message.bytes": "5000000" } }]);
   const rt = new FlowRuntime({
     name: "t",
     sources: {},

@@ -1,10 +1,11 @@
 import { join } from "node:path";
 import { z } from "zod";
-import { type Sink, SinkCounters } from "../component";
+import type { ProducerRecord } from "../../kafka/client";
+import { type Sink, SinkCounters, defineComponent } from "../component";
+import { type LocalKafka, kafkaClientSecurity, kafkaSecuritySchema } from "../kafka-security";
 import type { FlumeEvent } from "../model";
 import { DeadLetters } from "./dead-letters";
-import { KafkaProducer } from "./kafka-producer";
-import type { ProducerRecord } from "./produce-batches";
+import { TopicProducer } from "./topic-producer";
 
 export const topicSinkSchema = z.object({
   type: z.literal("topic"),
@@ -19,16 +20,15 @@ export const topicSinkSchema = z.object({
   partitionHeader: z.string().optional().describe("Header holding the partition number to produce to."),
   batchSize: z.number().int().positive().default(100).describe("Events taken from the channel and produced in one transaction (Flume: kafka.flumeBatchSize)."),
   batchBytes: z.number().int().positive().default(16_384).describe("Most bytes in one record batch; a take is sent as as many batches as it needs (Flume: kafka.producer.batch.size)."),
+  compression: z.enum(["none", "gzip", "snappy", "lz4", "zstd"]).default("none").describe("Codec of the record batches (Flume: kafka.producer.compression.type); sizes are checked before compression, so limits hold whatever it saves."),
   maxRequestBytes: z.number().int().min(1024).default(1_048_576).describe("Most bytes in one produce request, and so in one event (Flume: kafka.producer.max.request.size)."),
   deadLetterTopic: z.string().min(1).optional().describe("Topic for events too large for their topic (one with a larger max.message.bytes). Unset, or for what it refuses too: the dead-letter file."),
   dataDir: z.string().optional().describe("Directory of the dead-letter file (dead-letters.jsonl: one JSON line per event too large to send); defaults to the flow's data directory for this sink."),
   clientId: z.string().default("tributary-agent").describe("Client id sent to the brokers."),
+  ...kafkaSecuritySchema.shape,
 }).describe("Produces events to a topic over the Kafka protocol; the take commits only after the brokers acknowledged the batch. An event too large for its topic goes to a dead-letter topic or file instead of blocking the channel, counted in EventDeadLetterCount.");
 
 export type TopicSinkConfig = z.infer<typeof topicSinkSchema>;
-
-/** How long the leaders may take to acknowledge a batch (Kafka's request timeout for acks). */
-const PRODUCE_TIMEOUT_MS = 30_000;
 
 /** Flume's sink counters, and the events that went to a dead-letter destination. */
 export class TopicSinkCounters extends SinkCounters {
@@ -38,19 +38,18 @@ export class TopicSinkCounters extends SinkCounters {
 export class TopicSink implements Sink {
   readonly counters = new TopicSinkCounters();
   readonly batchSize: number;
-  private readonly producer: KafkaProducer;
+  private readonly producer: TopicProducer;
   private readonly deadLetters: DeadLetters;
 
-  constructor(name: string, private readonly config: TopicSinkConfig) {
+  constructor(name: string, private readonly config: TopicSinkConfig, local?: LocalKafka) {
     if (!config.dataDir) throw new Error(`topic sink ${name}: set dataDir, the directory for its dead-letter file`);
     this.batchSize = config.batchSize;
-    const acks = config.acks === "all" ? -1 : config.acks;
-    this.producer = new KafkaProducer({
-      bootstrap: config.bootstrapServers.split(",").map((s) => s.trim()),
-      clientId: config.clientId,
-      acks,
-      timeoutMs: PRODUCE_TIMEOUT_MS,
-      allowAutoTopicCreation: config.allowAutoTopicCreation,
+    const bootstrap = config.bootstrapServers.split(",").map((s) => s.trim());
+    this.producer = new TopicProducer({
+      client: { bootstrap, clientId: config.clientId, ...kafkaClientSecurity(config, bootstrap, local) },
+      acks: config.acks === "all" ? -1 : config.acks,
+      autoCreateTopics: config.allowAutoTopicCreation,
+      compression: config.compression,
       batchBytes: config.batchBytes,
       maxRequestBytes: config.maxRequestBytes,
     });
@@ -62,22 +61,31 @@ export class TopicSink implements Sink {
   async start(): Promise<void> {}
 
   async stop(): Promise<void> {
-    this.producer.close();
+    await this.producer.close();
   }
 
   /** Produces the batch in requests within the limits; resolves after the leaders' acknowledgement and the dead letters' write. */
   async deliver(events: FlumeEvent[]): Promise<void> {
-    const byTopic = new Map<string, ProducerRecord[]>();
     const { allowTopicOverride, topicHeader, keyHeader, partitionHeader } = this.config;
-    for (const e of events) {
-      const topic = (allowTopicOverride ? e.headers[topicHeader] : undefined) ?? this.config.topic;
+    const records: ProducerRecord[] = events.map((e) => {
       const key = e.headers[keyHeader];
-      const ph = partitionHeader ? e.headers[partitionHeader] : undefined;
-      const headers = Object.entries(e.headers).map(([k, v]) => ({ key: k, value: Buffer.from(v) }));
-      const rec: ProducerRecord = { key: key === undefined ? null : Buffer.from(key), value: e.body, headers, ...(ph !== undefined ? { partition: Number(ph) } : {}) };
-      (byTopic.get(topic) ?? byTopic.set(topic, []).get(topic)!).push(rec);
-    }
-    const tooLarge = await this.producer.send(byTopic);
+      const ph = partitionHeader ? Number(e.headers[partitionHeader]) : NaN;
+      return {
+        topic: (allowTopicOverride ? e.headers[topicHeader] : undefined) ?? this.config.topic,
+        key: key === undefined ? null : Buffer.from(key),
+        value: e.body,
+        headers: Object.entries(e.headers).map(([k, v]) => ({ key: k, value: Buffer.from(v) })),
+        // A header that holds no partition number leaves the choice to the key, as Flume's KafkaSink does.
+        ...(Number.isInteger(ph) ? { partition: ph } : {}),
+      };
+    });
+    const tooLarge = await this.producer.send(records);
     if (tooLarge.length > 0) await this.deadLetters.put(tooLarge);
   }
 }
+
+export const topicSinkType = defineComponent({
+  types: ["topic", "org.apache.flume.sink.kafka.KafkaSink"],
+  schema: topicSinkSchema,
+  create: (config, ctx) => new TopicSink(ctx.name, config, ctx.localKafka),
+});

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { z } from "zod";
 import { logger } from "../../log";
-import { type BatchSink, type Source, SourceCounters } from "../component";
+import { type BatchSink, type Source, SourceCounters, defineComponent } from "../component";
+import { putWithBackoff } from "./put-with-backoff";
 import type { FlumeEvent } from "../model";
 
 const log = logger("agents.exec");
@@ -18,9 +19,6 @@ export const execSourceSchema = z.object({
   batchTimeout: z.number().int().positive().default(3000).describe("Milliseconds a partial batch waits for more lines before it is put."),
 }).describe("Runs a command and turns each line it prints into an event. While the channel is full the command's output is not read, so it blocks rather than loses lines; lines the command printed before the agent died are lost, as in Flume.");
 
-/** Wait after a refused batch before offering it again. */
-const RETRY_MS = 50;
-
 export class ExecSource implements Source {
   readonly counters = new SourceCounters();
   private running = false;
@@ -32,9 +30,10 @@ export class ExecSource implements Source {
 
   constructor(private readonly config: z.infer<typeof execSourceSchema>, private readonly put: BatchSink) {}
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
     this.running = true;
     this.loop = this.run();
+    return Promise.resolve();
   }
 
   async stop(): Promise<void> {
@@ -104,23 +103,13 @@ export class ExecSource implements Source {
   }
 
   private async putWithRetry(events: FlumeEvent[]): Promise<void> {
-    this.counters.EventReceivedCount += events.length;
-    this.counters.AppendBatchReceivedCount++;
-    for (;;) {
-      try {
-        await this.put(events);
-        break;
-      } catch (e) {
-        this.counters.ChannelWriteFail++;
-        if (!this.running) {
-          log.warn({ lost: events.length, command: this.config.command }, "agent stopping with a batch the channel refused; its lines are lost, as with Flume's exec source");
-          return;
-        }
-        log.debug({ err: e }, "exec batch refused; retrying");
-        await new Promise((r) => setTimeout(r, RETRY_MS));
-      }
-    }
-    this.counters.EventAcceptedCount += events.length;
-    this.counters.AppendBatchAcceptedCount++;
+    if (await putWithBackoff(this.put, events, this.counters, () => this.running)) return;
+    log.warn({ lost: events.length, command: this.config.command }, "agent stopping with a batch the channel refused; its lines are lost, as with Flume's exec source");
   }
 }
+
+export const execSourceType = defineComponent({
+  types: ["exec", "org.apache.flume.source.ExecSource"],
+  schema: execSourceSchema,
+  create: (config, ctx) => new ExecSource(config, ctx.put),
+});

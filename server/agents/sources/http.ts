@@ -1,7 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import { z } from "zod";
 import { logger } from "../../log";
-import { type BatchSink, type Source, SourceCounters } from "../component";
+import { type BatchSink, type Source, SourceCounters, defineComponent } from "../component";
 import { ChannelFullError, type FlumeEvent } from "../model";
 import { secret } from "../secret";
 
@@ -94,11 +94,11 @@ function parseBody(buf: Buffer, contentType: string): FlumeEvent[] {
     return buf.toString("utf8").split("\n").filter((l) => l !== "").map((l) => ({ headers: {}, body: Buffer.from(l) }));
   }
   const text = buf.toString("utf8");
-  let items: unknown[];
+  let items: unknown;
   try {
     items = contentType.startsWith("application/x-ndjson")
-      ? text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l))
-      : JSON.parse(text);
+      ? text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as unknown)
+      : (JSON.parse(text) as unknown);
   } catch (e) {
     throw new BadRequest(`body is not valid JSON: ${(e as Error).message}`);
   }
@@ -115,3 +115,9 @@ function parseBody(buf: Buffer, contentType: string): FlumeEvent[] {
     return { headers, body: Buffer.from(body) };
   });
 }
+
+export const httpSourceType = defineComponent({
+  types: ["http", "org.apache.flume.source.http.HTTPSource"],
+  schema: httpSourceSchema,
+  create: (config, ctx) => new HttpSource(config, ctx.put),
+});

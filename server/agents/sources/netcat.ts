@@ -1,10 +1,9 @@
-import { type Server, type Socket, createServer } from "node:net";
+import type { Socket } from "node:net";
 import { z } from "zod";
-import { logger } from "../../log";
-import { type BatchSink, type Source, SourceCounters } from "../component";
+import { type BatchSink, type Source, SourceCounters, defineComponent } from "../component";
 import type { FlumeEvent } from "../model";
-
-const log = logger("agents.netcat");
+import { LineServer } from "./line-server";
+import { putWithBackoff } from "./put-with-backoff";
 
 export const netcatSourceSchema = z.object({
   type: z.literal("netcat"),
@@ -16,73 +15,34 @@ export const netcatSourceSchema = z.object({
   batchSize: z.number().int().positive().default(100).describe("Most lines put into the channels in one transaction."),
 }).describe("Accepts newline-separated text over TCP, one event per line.");
 
-/** Wait after a refused batch before offering it again; the socket stays paused meanwhile. */
-const RETRY_MS = 50;
-
 export class NetcatSource implements Source {
   readonly counters = new SourceCounters();
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  private stopping = false;
+  private server: LineServer | null = null;
   port = 0;
 
   constructor(private readonly config: z.infer<typeof netcatSourceSchema>, private readonly put: BatchSink) {}
 
   async start(): Promise<void> {
-    this.server = createServer((s) => this.serve(s));
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once("error", reject);
-      this.server!.listen(this.config.port, this.config.bind, () => resolve());
-    });
-    const addr = this.server.address();
-    this.port = typeof addr === "object" && addr ? addr.port : this.config.port;
+    const max = this.config["max-line-length"];
+    this.server = await LineServer.listen({ host: this.config.bind, port: this.config.port, batchSize: this.config.batchSize, maxLineLength: max }, (lines, socket) => this.accept(lines, socket));
+    this.port = this.server.port;
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
-    for (const s of this.sockets) s.end();
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    await this.server?.close();
   }
 
-  private serve(socket: Socket): void {
-    this.sockets.add(socket);
-    let rest = "";
-    let busy = Promise.resolve();
-    socket.on("close", () => this.sockets.delete(socket));
-    socket.on("error", (e) => log.debug({ err: e }, "netcat client error"));
-    socket.on("data", (chunk: Buffer) => {
-      const parts = (rest + chunk.toString("utf8")).split("\n");
-      rest = parts.pop()!;
-      if (parts.length === 0) return;
-      // TCP back-pressure: stop reading while the lines are being put, resume once accepted.
-      socket.pause();
-      busy = busy.then(() => this.accept(socket, parts)).finally(() => {
-        if (!socket.destroyed) socket.resume();
-      });
-    });
-  }
-
-  private async accept(socket: Socket, lines: string[]): Promise<void> {
+  private async accept(lines: string[], socket: Socket): Promise<boolean> {
     const max = this.config["max-line-length"];
-    for (let i = 0; i < lines.length; i += this.config.batchSize) {
-      const batch: FlumeEvent[] = lines.slice(i, i + this.config.batchSize).map((l) => ({
-        headers: {},
-        body: Buffer.from(l.endsWith("\r") ? l.slice(0, -1) : l).subarray(0, max),
-      }));
-      this.counters.EventReceivedCount += batch.length;
-      for (;;) {
-        try {
-          await this.put(batch);
-          break;
-        } catch (e) {
-          if (this.stopping || socket.destroyed) return;
-          this.counters.ChannelWriteFail++;
-          log.debug({ err: e }, "netcat batch refused; retrying");
-          await new Promise((r) => setTimeout(r, RETRY_MS));
-        }
-      }
-      this.counters.EventAcceptedCount += batch.length;
-      if (this.config["ack-every-event"] && !socket.destroyed) socket.write("OK\n".repeat(batch.length));
-    }
+    const batch: FlumeEvent[] = lines.map((l) => ({ headers: {}, body: Buffer.from(l).subarray(0, max) }));
+    if (!(await putWithBackoff(this.put, batch, this.counters, () => !this.server!.closing && !socket.destroyed))) return false;
+    if (this.config["ack-every-event"] && !socket.destroyed) socket.write("OK\n".repeat(batch.length));
+    return true;
   }
 }
+
+export const netcatSourceType = defineComponent({
+  types: ["netcat", "org.apache.flume.source.NetcatSource"],
+  schema: netcatSourceSchema,
+  create: (config, ctx) => new NetcatSource(config, ctx.put),
+});

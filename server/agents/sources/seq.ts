@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type BatchSink, type Source, SourceCounters } from "../component";
+import { type BatchSink, type Source, SourceCounters, defineComponent } from "../component";
 import type { FlumeEvent } from "../model";
 
 export const seqSourceSchema = z.object({
@@ -21,9 +21,10 @@ export class SeqSource implements Source {
 
   constructor(private readonly config: z.infer<typeof seqSourceSchema>, private readonly put: BatchSink) {}
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
     this.running = true;
     this.loop = this.run();
+    return Promise.resolve();
   }
 
   async stop(): Promise<void> {
@@ -35,7 +36,7 @@ export class SeqSource implements Source {
     const { totalEvents, batchSize, bodySize } = this.config;
     while (this.running && (totalEvents === 0 || this.next < totalEvents)) {
       const n = totalEvents === 0 ? batchSize : Math.min(batchSize, totalEvents - this.next);
-      const batch: FlumeEvent[] = new Array(n);
+      const batch = new Array<FlumeEvent>(n);
       for (let i = 0; i < n; i++) {
         const s = String(this.next + i);
         const body = Buffer.alloc(Math.max(bodySize, s.length), " ");
@@ -56,3 +57,9 @@ export class SeqSource implements Source {
     }
   }
 }
+
+export const seqSourceType = defineComponent({
+  types: ["seq", "org.apache.flume.source.SequenceGeneratorSource"],
+  schema: seqSourceSchema,
+  create: (config, ctx) => new SeqSource(config, ctx.put),
+});

@@ -68,7 +68,7 @@ describe("spooldir source", () => {
     await writeFile(join(spool, "3.json"), "{oops");
     const rt = await start({ sources: { r1: { type: "spooldir", channels: ["c1"], spoolDir: spool, deserializer: "json", deletePolicy: "immediate", pollDelay: 20 } } }, dir);
     await until(async () => (await readdir(spool)).sort().join() === ".flumespool,3.json.INVALID");
-    expect(drain(rt).map((e) => JSON.parse(e.body.toString()))).toEqual([{ id: 1 }, { id: 2, tags: ["x"] }, { id: 3 }, { id: 4 }]);
+    expect(drain(rt).map((e) => JSON.parse(e.body.toString()) as unknown)).toEqual([{ id: 1 }, { id: 2, tags: ["x"] }, { id: 3 }, { id: 4 }]);
   });
 
   it("resumes inside a file after a restart, and keeps its place while the channel is full", async () => {

@@ -2,7 +2,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "nod
 import { join } from "node:path";
 import { z } from "zod";
 import { logger } from "../../log";
-import { type BatchSink, type Source, SourceCounters } from "../component";
+import { type BatchSink, type Source, SourceCounters, defineComponent } from "../component";
 import type { FlumeEvent } from "../model";
 
 const log = logger("agents.spooldir");
@@ -241,3 +241,9 @@ export class SpooldirSource implements Source {
     return true;
   }
 }
+
+export const spooldirSourceType = defineComponent({
+  types: ["spooldir", "org.apache.flume.source.SpoolDirectorySource"],
+  schema: spooldirSourceSchema,
+  create: (config, ctx) => new SpooldirSource(config, ctx.put),
+});

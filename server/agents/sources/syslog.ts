@@ -1,8 +1,10 @@
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
-import { type Server, type Socket, createServer } from "node:net";
+import type { Socket } from "node:net";
 import { z } from "zod";
 import { logger } from "../../log";
-import { type BatchSink, type Source, SourceCounters } from "../component";
+import { type BatchSink, type Source, SourceCounters, defineComponent } from "../component";
+import { LineServer } from "./line-server";
+import { putWithBackoff } from "./put-with-backoff";
 import { parseSyslog } from "./syslog-parse";
 
 const log = logger("agents.syslog");
@@ -24,68 +26,29 @@ export const syslogUdpSourceSchema = z.object({
   ...common,
 }).describe("Syslog over UDP, one message per datagram (RFC 3164 or 5424). UDP cannot push back: messages arriving while the channel is full are counted in ChannelWriteFail and dropped.");
 
-/** Wait after a refused batch before offering it again; the connection stays paused meanwhile. */
-const RETRY_MS = 50;
+/** Longest syslog line kept; RFC 5425 receivers must take 2,048 octets and should take 8,192. */
+const MAX_LINE_LENGTH = 65_536;
 
 export class SyslogTcpSource implements Source {
   readonly counters = new SourceCounters();
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  private stopping = false;
+  private server: LineServer | null = null;
   port = 0;
 
   constructor(private readonly config: z.infer<typeof syslogTcpSourceSchema>, private readonly put: BatchSink) {}
 
   async start(): Promise<void> {
-    this.server = createServer((s) => this.serve(s));
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once("error", reject);
-      this.server!.listen(this.config.port, this.config.host, () => resolve());
-    });
-    this.port = (this.server.address() as { port: number }).port;
+    this.server = await LineServer.listen({ host: this.config.host, port: this.config.port, batchSize: this.config.batchSize, maxLineLength: MAX_LINE_LENGTH }, (lines, socket) => this.accept(lines, socket));
+    this.port = this.server.port;
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
-    for (const s of this.sockets) s.end();
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    await this.server?.close();
   }
 
-  private serve(socket: Socket): void {
-    this.sockets.add(socket);
-    let rest = "";
-    let busy = Promise.resolve();
-    socket.on("close", () => this.sockets.delete(socket));
-    socket.on("error", (e) => log.debug({ err: e }, "syslog client error"));
-    socket.on("data", (chunk: Buffer) => {
-      const parts = (rest + chunk.toString("utf8")).split("\n");
-      rest = parts.pop()!;
-      if (parts.length === 0) return;
-      socket.pause();
-      busy = busy.then(() => this.accept(socket, parts)).finally(() => {
-        if (!socket.destroyed) socket.resume();
-      });
-    });
-  }
-
-  private async accept(socket: Socket, lines: string[]): Promise<void> {
-    const msgs = lines.map((l) => l.replace(/\r$/, "")).filter((l) => l !== "");
-    for (let i = 0; i < msgs.length; i += this.config.batchSize) {
-      const batch = msgs.slice(i, i + this.config.batchSize).map((l) => parseSyslog(l));
-      this.counters.EventReceivedCount += batch.length;
-      for (;;) {
-        try {
-          await this.put(batch);
-          break;
-        } catch (e) {
-          if (this.stopping || socket.destroyed) return;
-          this.counters.ChannelWriteFail++;
-          log.debug({ err: e }, "syslog batch refused; retrying");
-          await new Promise((r) => setTimeout(r, RETRY_MS));
-        }
-      }
-      this.counters.EventAcceptedCount += batch.length;
-    }
+  private async accept(lines: string[], socket: Socket): Promise<boolean> {
+    const batch = lines.filter((l) => l !== "").map((l) => parseSyslog(l));
+    if (batch.length === 0) return true;
+    return putWithBackoff(this.put, batch, this.counters, () => !this.server!.closing && !socket.destroyed);
   }
 }
 
@@ -119,3 +82,15 @@ export class SyslogUdpSource implements Source {
     await new Promise<void>((r) => (this.socket ? this.socket.close(() => r()) : r()));
   }
 }
+
+export const syslogTcpSourceType = defineComponent({
+  types: ["syslogtcp", "org.apache.flume.source.SyslogTcpSource"],
+  schema: syslogTcpSourceSchema,
+  create: (config, ctx) => new SyslogTcpSource(config, ctx.put),
+});
+
+export const syslogUdpSourceType = defineComponent({
+  types: ["syslogudp", "org.apache.flume.source.SyslogUDPSource"],
+  schema: syslogUdpSourceSchema,
+  create: (config, ctx) => new SyslogUdpSource(config, ctx.put),
+});

@@ -2,7 +2,7 @@ import { type FileHandle, open, readdir, rename, readFile, stat, writeFile } fro
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 import { logger } from "../../log";
-import { type BatchSink, type Source, SourceCounters } from "../component";
+import { type BatchSink, type Source, SourceCounters, defineComponent } from "../component";
 import type { FlumeEvent } from "../model";
 
 const log = logger("agents.taildir");
@@ -195,3 +195,9 @@ function sameGroups(a: Record<string, string>, b: Record<string, string>): boole
   const ka = Object.keys(a);
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
+
+export const taildirSourceType = defineComponent({
+  types: ["taildir", "org.apache.flume.source.taildir.TaildirSource"],
+  schema: taildirSourceSchema,
+  create: (config, ctx) => new TaildirSource(config, ctx.put),
+});

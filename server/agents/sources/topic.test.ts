@@ -3,8 +3,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startTestBroker } from "../../broker/compat/harness";
+import { eventually, startTestBroker } from "../../broker/compat/harness";
 import { FlowRuntime } from "../runtime";
+import { committed, createTopics, produce, readTopics } from "../testing/topics";
 
 let broker: Awaited<ReturnType<typeof startTestBroker>>;
 let dir: string;
@@ -17,34 +18,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error("condition not reached in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function committed(groupId: string, topic: string): Promise<number> {
-  const admin = broker.kafka("admin").admin();
-  await admin.connect();
-  try {
-    const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return t.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 it("topic → file channel → topic: every record arrives with its headers; offsets are committed only for records the channel took", async () => {
-  const admin = broker.kafka("admin").admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: "in", numPartitions: 2 }, { topic: "out", numPartitions: 1 }] });
-  await admin.disconnect();
-  const producer = broker.kafka("p").producer();
-  await producer.connect();
-  await producer.send({ topic: "in", messages: Array.from({ length: 1000 }, (_, i) => ({ key: `k${i % 7}`, value: `v${i}`, headers: { app: "shop" } })) });
-  await producer.disconnect();
+  await createTopics(broker.bootstrap, [{ name: "in", numPartitions: 2 }, { name: "out", numPartitions: 1 }]);
+  await produce(broker.bootstrap, Array.from({ length: 1000 }, (_, i) => ({ topic: "in", key: Buffer.from(`k${i % 7}`), value: Buffer.from(`v${i}`), headers: [{ key: "app", value: Buffer.from("shop") }] })));
 
   // A port nothing listens on: the sink fails, the channel fills, the source must stop committing.
   const srv = createServer();
@@ -60,33 +36,25 @@ it("topic → file channel → topic: every record arrives with its headers; off
   });
   const stalled = new FlowRuntime(flow({ bootstrapServers: `127.0.0.1:${deadPort}` }), { agent: "a1", dataDir: dir });
   await stalled.start();
-  await until(() => stalled.flumeMetrics()["CHANNEL.c1"].ChannelSize === 300);
+  await eventually(() => stalled.flumeMetrics()["CHANNEL.c1"].ChannelSize === 300 || undefined, 30_000, "a full channel");
   await new Promise((r) => setTimeout(r, 500));
   expect(stalled.flumeMetrics()["SOURCE.r1"]).toMatchObject({ EventAcceptedCount: 300 });
   expect(stalled.flumeMetrics()["SOURCE.r1"].ChannelWriteFail).toBeGreaterThan(0);
-  expect(await committed("relay", "in")).toBe(300);
+  expect(await committed(broker.bootstrap, "relay", "in")).toBe(300);
   await stalled.stop();
 
   // Restarted with a working sink: the file channel's 300 go out, and the group resumes after them.
   const rt = new FlowRuntime(flow({ bootstrapServers: broker.bootstrap }), { agent: "a1", dataDir: dir });
   await rt.start();
-  const seen = new Map<string, { key: string | undefined; headers: Record<string, string> }>();
-  const consumer = broker.kafka("c").consumer({ groupId: "check" });
-  await consumer.connect();
-  await consumer.subscribe({ topics: ["out"], fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-      seen.set(message.value!.toString(), { key: message.key?.toString(), headers });
-    },
-  });
   try {
-    await until(() => seen.size >= 1000);
+    const seen = await eventually(async () => {
+      const got = new Map((await readTopics(broker.bootstrap, ["out"])).map((r) => [r.value!.toString(), { key: r.key?.toString(), headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value?.toString() ?? ""])) }]));
+      return got.size >= 1000 ? got : undefined;
+    }, 30_000, "1000 records in out");
     expect([...seen.keys()].sort()).toEqual(Array.from({ length: 1000 }, (_, i) => `v${i}`).sort());
     expect(seen.get("v8")).toMatchObject({ key: "k1", headers: { app: "shop", topic: "in", key: "k1", partition: expect.stringMatching(/^[01]$/) } });
-    await until(async () => (await committed("relay", "in")) === 1000);
+    await eventually(async () => (await committed(broker.bootstrap, "relay", "in")) === 1000 || undefined, 30_000, "1000 committed");
   } finally {
-    await consumer.disconnect();
     await rt.stop();
   }
 }, 90_000);
@@ -104,7 +72,7 @@ it("a topic source whose brokers are unreachable backs off with the reason inste
   }, { agent: "a1", dataDir: dir });
   await rt.start();
   try {
-    await until(() => rt.components().r1.state === "backing_off");
+    await eventually(() => rt.components().r1.state === "backing_off" || undefined, 30_000, "the source to back off");
     expect(rt.components().r1.lastError).toMatch(/cannot join group flume at 127\.0\.0\.1:\d+: .*retrying/);
     expect(rt.components().k1.state).toBe("running");
   } finally {
@@ -116,12 +84,7 @@ it("a topic source whose brokers are unreachable backs off with the reason inste
 
 it("a topic source retargeted to another topic or cluster reads it from the start, and resumes each where it was: positions are the cluster's committed offsets per group, topic and partition", async () => {
   const other = await startTestBroker();
-  const produce = async (b: typeof broker, topic: string, from: number, n: number) => {
-    const p = b.kafka("p").producer();
-    await p.connect();
-    await p.send({ topic, messages: Array.from({ length: n }, (_, i) => ({ value: `${topic}-${from + i}` })) });
-    await p.disconnect();
-  };
+  const produceTo = (b: typeof broker, topic: string, from: number, n: number) => produce(b.bootstrap, Array.from({ length: n }, (_, i) => ({ topic, value: Buffer.from(`${topic}-${from + i}`) })));
   const consume = async (b: typeof broker, topics: string[], want: number) => {
     const rt = new FlowRuntime({
       name: "retarget",
@@ -131,7 +94,7 @@ it("a topic source retargeted to another topic or cluster reads it from the star
     }, { agent: "a1", dataDir: dir });
     await rt.start();
     try {
-      await until(() => rt.channel("c1")!.size() >= want);
+      await eventually(() => rt.channel("c1")!.size() >= want || undefined, 30_000, `${want} events in the channel`);
       await new Promise((r) => setTimeout(r, 500));
       const tx = rt.channel("c1")!.begin();
       const got = tx.take(1000).map((e) => e.body.toString());
@@ -142,13 +105,13 @@ it("a topic source retargeted to another topic or cluster reads it from the star
     }
   };
   try {
-    await produce(broker, "ra", 0, 10);
-    await produce(broker, "rb", 0, 5);
-    await produce(other, "ra", 100, 3);
+    await produceTo(broker, "ra", 0, 10);
+    await produceTo(broker, "rb", 0, 5);
+    await produceTo(other, "ra", 100, 3);
     expect(await consume(broker, ["ra"], 10)).toHaveLength(10);
     expect(await consume(broker, ["rb"], 5)).toEqual(["rb-0", "rb-1", "rb-2", "rb-3", "rb-4"]);
     expect(await consume(other, ["ra"], 3)).toEqual(["ra-100", "ra-101", "ra-102"]);
-    await produce(broker, "ra", 10, 2);
+    await produceTo(broker, "ra", 10, 2);
     expect(await consume(broker, ["ra"], 2)).toEqual(["ra-10", "ra-11"]);
   } finally {
     await other.stop();

@@ -1,6 +1,6 @@
 import type { Kafka, Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SLOT_LAG_METRIC } from "../../agents/sources/cdc-logical";
+import { SLOT_LAG_METRIC } from "../../agents/sources/postgres-cdc/logical";
 import { eventually } from "../../broker/compat/harness";
 import { LagSampler } from "../../metrics/lag";
 import { metrics } from "../../metrics/registry";

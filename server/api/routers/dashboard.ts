@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { SLOT_LAG_METRIC } from "../../agents/sources/cdc-logical";
+import { SLOT_LAG_METRIC } from "../../agents/sources/postgres-cdc/logical";
 import { EMBEDDED_CLUSTER } from "../../admin/clusters";
 import { listGroups } from "../../admin/groups";
 import { diskPerTopic } from "../../admin/topics";

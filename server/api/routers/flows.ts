@@ -1,11 +1,9 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { componentCatalog } from "../../agents/catalog";
 import { flowSchema } from "../../agents/flow";
 import { exportFlumeProperties } from "../../agents/flume/export";
 import { importFlumeProperties } from "../../agents/flume/import";
-import { defaultProcessorSchema, failoverProcessorSchema, loadBalanceProcessorSchema } from "../../agents/processors/processors";
-import { channelTypes, interceptorTypes, sinkTypes, sourceTypes } from "../../agents/registry";
-import { multiplexingSelectorSchema, replicatingSelectorSchema } from "../../agents/selectors/selectors";
 import { agentNames, listAgents } from "../../control/agent-registry";
 import {
   checkFlow,
@@ -29,40 +27,6 @@ import {
 } from "../../control/flows";
 import templates from "../../control/flow-templates.json";
 import { adminProcedure, operatorProcedure, router, viewerProcedure, type Context } from "../trpc";
-
-interface CatalogEntry {
-  type: string;
-  aliases: string[];
-  description: string;
-  /** Plain JSON Schema for the designer's forms (zod's own type carries its validator, which the browser never sees). */
-  schema: Record<string, unknown>;
-}
-
-/** What the designer's palette and forms are generated from: one JSON Schema per component type. */
-function componentCatalog() {
-  const describe = (entries: { types: readonly string[]; schema: z.ZodObject }[]): CatalogEntry[] =>
-    entries.map((e) => ({
-      type: e.types[0],
-      aliases: e.types.slice(1),
-      description: e.schema.description ?? "",
-      schema: z.toJSONSchema(e.schema, { io: "input", unrepresentable: "any" }),
-    }));
-  return {
-    sources: describe(sourceTypes),
-    interceptors: describe(interceptorTypes),
-    channels: describe(channelTypes),
-    sinks: describe(sinkTypes),
-    selectors: describe([
-      { types: ["replicating"], schema: replicatingSelectorSchema },
-      { types: ["multiplexing"], schema: multiplexingSelectorSchema },
-    ]),
-    sinkgroups: describe([
-      { types: ["failover"], schema: failoverProcessorSchema },
-      { types: ["load_balance"], schema: loadBalanceProcessorSchema },
-      { types: ["default"], schema: defaultProcessorSchema },
-    ]),
-  };
-}
 
 /** Our control errors become tRPC errors with the same message, which already says what to do. */
 async function mapped<T>(fn: () => Promise<T>): Promise<T> {
@@ -101,6 +65,7 @@ const flowName = z.string().min(1).max(100).regex(/^[a-zA-Z0-9._-]+$/, "use lett
 const id = z.number().int().positive();
 
 export const flowsRouter = router({
+  // What the designer's palette and forms are generated from: one JSON Schema per component type.
   components: viewerProcedure.query(() => componentCatalog()),
   templates: viewerProcedure.query(({ ctx }) => {
     // Templates name a local broker; point them at this console's embedded one when there is one.

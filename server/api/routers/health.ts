@@ -11,7 +11,9 @@ export const healthProcedure = publicProcedure.query(async ({ ctx }) => {
   }
   const broker = s.broker ? { ok: s.broker.healthy(), bootstrap: s.broker.bootstrap } : { ok: false, bootstrap: null };
   const agents = s.agents ? { ok: s.agents.healthy(), flows: s.agents.flows() } : { ok: false, flows: 0 };
-  const status = database.ok && broker.ok && agents.ok ? "ok" : "degraded";
+  // Cluster mode: membership and whether the coordination store is reachable (null on a single node).
+  const cluster = s.broker?.instance?.cluster?.status() ?? null;
+  const status = database.ok && broker.ok && agents.ok && (cluster?.store.reachable ?? true) ? "ok" : "degraded";
   return {
     status,
     version: s.version,
@@ -19,5 +21,6 @@ export const healthProcedure = publicProcedure.query(async ({ ctx }) => {
     database,
     broker,
     agents,
+    cluster,
   } as const;
 });

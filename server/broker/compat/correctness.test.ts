@@ -120,24 +120,6 @@ describe("protocol correctness found by real clients", () => {
       logs.stop();
     }
   });
-
-  it("answers InitProducerId with a transactional id with an error that says transactions are not supported yet", async () => {
-    const logs = captureLogs();
-    try {
-      const res = await c.request(Apis.InitProducerId, 4, { transactionalId: "tx-1", transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
-      expect(res).toMatchObject({ errorCode: 42, producerId: -1 }); // INVALID_REQUEST: "… See the broker logs for more details."
-      expect(logs.lines.find((l) => l.msg.includes("transactions are not supported yet"))).toMatchObject({ level: 40, transactionalId: "tx-1", clientId: "test" });
-      const kafka = new Kafka({ brokers: [t.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 50 } });
-      const producer = kafka.producer({ transactionalId: "tx-2", maxInFlightRequests: 1, idempotent: true });
-      await producer.connect();
-      await expect(producer.transaction()).rejects.toThrow(/incompatible broker\. See the broker logs/);
-      await producer.disconnect();
-      const idempotent = await c.request(Apis.InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
-      expect(idempotent.errorCode).toBe(0);
-    } finally {
-      logs.stop();
-    }
-  });
 });
 
 describe("SASL PLAIN authorization id", () => {
@@ -152,7 +134,7 @@ describe("SASL PLAIN authorization id", () => {
     try {
       expect((await c.request(Apis.SaslHandshake, 1, { mechanism: "PLAIN" })).errorCode).toBe(0);
       const res = await c.request(Apis.SaslAuthenticate, 2, { authBytes: Buffer.from(token) });
-      return res.errorCode as number;
+      return res.errorCode;
     } finally {
       c.close();
     }

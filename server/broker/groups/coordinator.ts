@@ -529,7 +529,46 @@ export class GroupCoordinator {
     return respond((i, j) => codes[i][j]);
   }
 
-  private fetchGroup(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null) {
+  /**
+   * TxnOffsetCommit: checked as OffsetCommit is (member and generation when given), then written
+   * as part of the producer's transaction; the group sees the offsets once it commits.
+   * verify checks the producer against its transaction (the transaction coordinator's part).
+   */
+  async txnOffsetCommit(req: RequestOf<"TxnOffsetCommit">, verify: () => void): Promise<ResponseInputOf<"TxnOffsetCommit">> {
+    type Partition = RequestOf<"TxnOffsetCommit">["topics"][number]["partitions"][number];
+    const respond = (code: (topic: string, p: Partition) => number) => ({ topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code(t.name, p) })) })) });
+    if (!req.groupId) return respond(() => ErrorCode.INVALID_GROUP_ID);
+    try {
+      verify();
+    } catch (err) {
+      return respond(() => codeOf(err));
+    }
+    const g = this.group(req.groupId, false);
+    if (req.generationId >= 0 || (req.memberId && g && g.members.size > 0)) {
+      const err = this.check(g, req.memberId, req.generationId, req.groupInstanceId);
+      if (err) return respond(() => err);
+    }
+    const now = this.clock();
+    const check = (topic: string, p: Partition): number => {
+      const info = this.logs.topic(topic);
+      if (!info || p.partitionIndex < 0 || p.partitionIndex >= info.partitions) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      if (p.committedMetadata !== null && Buffer.byteLength(p.committedMetadata) > OFFSET_METADATA_MAX_BYTES) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
+      return ErrorCode.NONE;
+    };
+    const entries = req.topics.flatMap((t) =>
+      t.partitions
+        .filter((p) => check(t.name, p) === ErrorCode.NONE)
+        .map((p) => ({ topic: t.name, partition: p.partitionIndex, value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestamp: now } })),
+    );
+    try {
+      await this.offsets.commitTransactional(req.groupId, req.producerId, req.producerEpoch, entries);
+    } catch (err) {
+      return respond(() => codeOf(err));
+    }
+    return respond(check);
+  }
+
+  private fetchGroup(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, requireStable: boolean) {
     const list = topics
       ? topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ p, c: this.offsets.get(groupId, t.name, p) })) }))
       : Object.entries(
@@ -540,16 +579,23 @@ export class GroupCoordinator {
         ).map(([name, partitions]) => ({ name, partitions }));
     return list.map((t) => ({
       name: t.name,
-      partitions: t.partitions.map(({ p, c }) => ({ partitionIndex: p, committedOffset: c?.offset ?? UNKNOWN_OFFSET, committedLeaderEpoch: c?.leaderEpoch ?? NO_LEADER_EPOCH, metadata: c ? c.metadata : "", errorCode: ErrorCode.NONE })),
+      partitions: t.partitions.map(({ p, c }) => ({
+        partitionIndex: p,
+        committedOffset: c?.offset ?? UNKNOWN_OFFSET,
+        committedLeaderEpoch: c?.leaderEpoch ?? NO_LEADER_EPOCH,
+        metadata: c ? c.metadata : "",
+        // A commit waiting for its transaction's marker: a consumer that asks for stable offsets retries.
+        errorCode: requireStable && this.offsets.hasPending(groupId, t.name, p) ? ErrorCode.UNSTABLE_OFFSET_COMMIT : ErrorCode.NONE,
+      })),
     }));
   }
 
   offsetFetch(req: RequestOf<"OffsetFetch">, ctx: RequestContext): ResponseInputOf<"OffsetFetch"> {
     // v8+ ask for several groups at once.
     if (ctx.apiVersion >= 8) {
-      return { groups: req.groups.map((g) => ({ groupId: g.groupId, topics: this.fetchGroup(g.groupId, g.topics), errorCode: ErrorCode.NONE })) };
+      return { groups: req.groups.map((g) => ({ groupId: g.groupId, topics: this.fetchGroup(g.groupId, g.topics, req.requireStable), errorCode: ErrorCode.NONE })) };
     }
-    return { topics: this.fetchGroup(req.groupId, req.topics), errorCode: ErrorCode.NONE };
+    return { topics: this.fetchGroup(req.groupId, req.topics, req.requireStable), errorCode: ErrorCode.NONE };
   }
 
   listGroups(req: RequestOf<"ListGroups">): ResponseInputOf<"ListGroups"> {

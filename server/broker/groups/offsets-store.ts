@@ -1,7 +1,8 @@
 import { ErrorCode, KafkaError } from "../../kafka/errors";
-import { decodeRecords, encodeRecordBatch, type RecordInput } from "../../kafka/records/batch";
+import { decodeRecordBatch, encodeRecordBatch, forEachBatch, type EncodeOptions, type RecordInput } from "../../kafka/records/batch";
 import { logger } from "../../log";
 import type { LogManager } from "../log/log-manager";
+import { isCommitMarker } from "../log/txn-index";
 import { groupKey, groupValue, offsetKey, offsetValue, readGroupValue, readKey, readOffsetValue, type CommittedOffset, type GroupMetadata } from "./offsets-format";
 
 export type { CommittedOffset, GroupMetadata } from "./offsets-format";
@@ -29,6 +30,8 @@ interface LegacyKey {
 export class OffsetsStore {
   private offsets = new Map<string, Map<string, CommittedOffset>>();
   private metadata = new Map<string, GroupMetadata>();
+  /** Offsets committed in open transactions (TxnOffsetCommit): producer id → group → partition → offset, visible only after the COMMIT marker. */
+  private pending = new Map<number, Map<string, Map<string, CommittedOffset>>>();
 
   constructor(private logs: LogManager) {}
 
@@ -42,10 +45,15 @@ export class OffsetsStore {
     while (offset < partition.highWatermark) {
       const { records } = await partition.read(offset, 4 << 20);
       if (records.length === 0) break;
-      for (const r of decodeRecords(records)) {
-        offset = r.offset + 1;
-        if (r.key) this.apply(r.key, r.value, legacy);
-      }
+      forEachBatch(records, (h, pos) => {
+        offset = h.baseOffset + h.lastOffsetDelta + 1;
+        if (h.control) return this.completeTransaction(h.producerId, isCommitMarker(records, pos));
+        for (const r of decodeRecordBatch(records, pos).records) {
+          if (!r.key) continue;
+          if (h.transactional) this.stage(h.producerId, r.key, r.value);
+          else this.apply(r.key, r.value, legacy);
+        }
+      });
     }
     if (legacy.size) await this.migrate(legacy);
   }
@@ -84,6 +92,49 @@ export class OffsetsStore {
     log.info({ records: legacy.size }, "migrated committed offsets from the JSON format to Kafka's __consumer_offsets format");
   }
 
+  /** A transactional offset commit read back at start: pending until its marker (or the coordinator's abort). */
+  private stage(producerId: number, key: Buffer, value: Buffer | null): void {
+    const k = readKey(key);
+    if (k?.kind === "offset" && value) this.addPending(producerId, k.group, [{ topic: k.topic, partition: k.partition, value: readOffsetValue(value) }]);
+  }
+
+  private addPending(producerId: number, group: string, entries: { topic: string; partition: number; value: CommittedOffset }[]): void {
+    let byGroup = this.pending.get(producerId);
+    if (!byGroup) this.pending.set(producerId, (byGroup = new Map<string, Map<string, CommittedOffset>>()));
+    let g = byGroup.get(group);
+    if (!g) byGroup.set(group, (g = new Map<string, CommittedOffset>()));
+    for (const e of entries) g.set(`${e.topic}\u0000${e.partition}`, e.value);
+  }
+
+  /** A COMMIT or ABORT marker for the producer reached __consumer_offsets: its transaction's offsets become the group's, or vanish. */
+  completeTransaction(producerId: number, commit: boolean): void {
+    const byGroup = this.pending.get(producerId);
+    this.pending.delete(producerId);
+    if (!byGroup || !commit) return;
+    for (const [group, offsets] of byGroup) {
+      for (const [k, o] of offsets) {
+        const at = k.lastIndexOf("\u0000");
+        this.put(group, k.slice(0, at), Number(k.slice(at + 1)), o);
+      }
+    }
+  }
+
+  /** Whether a transaction still holds offsets of the group's partition that OffsetFetch with requireStable must wait for. */
+  hasPending(group: string, topic: string, partition: number): boolean {
+    for (const byGroup of this.pending.values()) if (byGroup.get(group)?.has(`${topic}\u0000${partition}`)) return true;
+    return false;
+  }
+
+  /** TxnOffsetCommit: written as the producer's transactional batch, pending until the transaction's marker. */
+  async commitTransactional(group: string, producerId: number, producerEpoch: number, entries: { topic: string; partition: number; value: CommittedOffset }[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.append(
+      entries.map((e) => ({ key: offsetKey(group, e.topic, e.partition), value: offsetValue(e.value) })),
+      { producerId, producerEpoch, transactional: true },
+    );
+    this.addPending(producerId, group, entries);
+  }
+
   private put(group: string, topic: string, partition: number, o: CommittedOffset): void {
     let g = this.offsets.get(group);
     if (!g) this.offsets.set(group, (g = new Map<string, CommittedOffset>()));
@@ -96,10 +147,10 @@ export class OffsetsStore {
     if (g && g.size === 0) this.offsets.delete(group);
   }
 
-  private async append(records: RecordInput[]): Promise<void> {
+  private async append(records: RecordInput[], opts: EncodeOptions = {}): Promise<void> {
     if (records.length === 0) return;
     const batches: Buffer[] = [];
-    for (let i = 0; i < records.length; i += RECORDS_PER_BATCH) batches.push(encodeRecordBatch(records.slice(i, i + RECORDS_PER_BATCH)));
+    for (let i = 0; i < records.length; i += RECORDS_PER_BATCH) batches.push(encodeRecordBatch(records.slice(i, i + RECORDS_PER_BATCH), opts));
     try {
       await this.logs.partition(OFFSETS_TOPIC, 0).append(batches.length === 1 ? batches[0] : Buffer.concat(batches));
     } catch (err) {

@@ -43,7 +43,7 @@ function brokerConfigs(b: BrokerContext): Record<string, string> {
     "broker.id": String(b.nodeId),
     "auto.create.topics.enable": String(b.autoCreateTopics),
     "num.partitions": String(b.numPartitions),
-    "default.replication.factor": "1",
+    "default.replication.factor": String(b.cluster?.defaultReplicationFactor() ?? 1),
     "offsets.topic.replication.factor": "1",
     "advertised.listeners": `PLAINTEXT://${b.advertisedHost}:${b.advertisedPort()}`,
   };

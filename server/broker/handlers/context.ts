@@ -1,19 +1,26 @@
 import { codeOf, ErrorCode, errorName, KafkaError } from "../../kafka/errors";
 import type { GroupCoordinator } from "../groups/coordinator";
+import { OFFSETS_TOPIC } from "../groups/offsets-store";
+import { TRANSACTION_STATE_TOPIC, type TransactionCoordinator } from "../transactions/coordinator";
 import type { LogManager } from "../log/log-manager";
 import { logger } from "../../log";
+import type { ClusterMember, ReplicatedTopicRequest } from "../../cluster/member";
+import type { BrokerEndpoint, TopicState } from "../../cluster/store";
 
 export const log = logger("broker.api");
 
-/** What the handlers share: the broker's logs and groups, and how it presents itself to clients. */
+/** What the handlers share: the broker's logs, groups and transactions, and how it presents itself to clients. */
 export interface BrokerContext {
   logs: LogManager;
   groups: GroupCoordinator;
+  transactions: TransactionCoordinator;
   nodeId: number;
   advertisedHost: string;
   advertisedPort: () => number;
   autoCreateTopics: boolean;
   numPartitions: number;
+  /** Cluster mode: brokers, controller, leaders and topic creation come from the cluster. */
+  cluster?: ClusterMember;
 }
 
 /** One broker, never a leader change: every partition stays at leader epoch 0. */
@@ -25,7 +32,8 @@ export const LEADER_EPOCH = 0;
  */
 export const MAX_TOPICS_CREATED_PER_REQUEST = 1000;
 
-export const TRANSACTIONS_UNSUPPORTED = "transactions are not supported yet: use an idempotent producer without a transactional.id";
+/** Topics only the broker writes: their records are its group and transaction state. */
+export const INTERNAL_TOPICS: ReadonlySet<string> = new Set([OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC]);
 
 /** The text for a response's errorMessage: a Kafka error's own, or what failed unexpectedly. */
 export function errorMessage(err: unknown): string | null {
@@ -62,10 +70,34 @@ export async function ensureTopics(b: BrokerContext, names: string[], allowCreat
   }
   const now = unknown.slice(0, MAX_TOPICS_CREATED_PER_REQUEST);
   for (const n of unknown.slice(MAX_TOPICS_CREATED_PER_REQUEST)) missing.set(n, new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `at most ${MAX_TOPICS_CREATED_PER_REQUEST} topics are auto-created per request; retry for the rest`));
-  const results = await b.logs.createTopics(now.map((name) => ({ name, partitions: b.numPartitions })));
+  const results = await createTopics(b, now.map((name) => ({ name, partitions: b.numPartitions })));
   results.forEach((r, i) => {
     // Another request may have created it meanwhile: then it is there.
     if (r instanceof KafkaError && r.code !== ErrorCode.TOPIC_ALREADY_EXISTS) missing.set(now[i], r);
   });
   return missing;
+}
+
+/** Topics are created through the cluster when there is one, so every broker agrees on them. */
+export function createTopics(b: BrokerContext, requests: ReplicatedTopicRequest[], opts: { validateOnly?: boolean } = {}) {
+  return b.cluster ? b.cluster.createTopics(requests, opts) : b.logs.createTopics(requests, opts);
+}
+
+/** The brokers, controller and cluster id clients are told about: the cluster's, or this broker alone. */
+export function clusterView(b: BrokerContext): { clusterId: string; controllerId: number; brokers: BrokerEndpoint[]; topics: ReadonlyMap<string, TopicState> | undefined } {
+  const m = b.cluster?.metadata();
+  return m ?? { clusterId: b.logs.clusterId, controllerId: b.nodeId, brokers: [{ ...self(b), rack: null }], topics: undefined };
+}
+
+/** The partition's current leader epoch: the cluster's, or 0 on a single node. */
+export function leaderEpoch(b: BrokerContext, topic: string, partition: number): number {
+  return b.cluster?.metadata().topics.get(topic)?.partitions[partition]?.leaderEpoch ?? LEADER_EPOCH;
+}
+
+/** In a cluster only the partition's leader takes produce and consumer fetches; clients refresh metadata on this error. */
+export function notLeader(b: BrokerContext, topic: string, partition: number): KafkaError | undefined {
+  const p = b.cluster?.metadata().topics.get(topic)?.partitions[partition];
+  if (!p || p.leader === b.nodeId) return undefined;
+  if (p.leader === -1) return new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `no live in-sync replica of ${topic}-${partition} can lead`);
+  return new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `broker ${p.leader} leads ${topic}-${partition}, not this broker`);
 }

@@ -1,4 +1,4 @@
-import { FetchSession, ListOffsetsTimestamp, NO_LEADER_EPOCH, UNKNOWN_OFFSET, UNKNOWN_TIMESTAMP } from "../../kafka/constants";
+import { FetchSession, IsolationLevel, ListOffsetsTimestamp, NO_LEADER_EPOCH, UNKNOWN_OFFSET, UNKNOWN_TIMESTAMP } from "../../kafka/constants";
 import { codeOf, ErrorCode, KafkaError } from "../../kafka/errors";
 import { Apis } from "../../kafka/messages";
 import type { RequestOf, ResponseInputOf } from "../../kafka/protocol";
@@ -6,7 +6,7 @@ import { forEachBatch } from "../../kafka/records/batch";
 import type { PartitionLog } from "../log/partition-log";
 import { partitionCounters } from "../metrics";
 import { Slices } from "../protocol/slices";
-import { LEADER_EPOCH, note, type BrokerContext } from "./context";
+import { LEADER_EPOCH, leaderEpoch, note, notLeader, type BrokerContext } from "./context";
 import type { HandlerRegistry, RequestInfo } from "./registry";
 
 type FetchResponse = ResponseInputOf<"Fetch">;
@@ -61,6 +61,7 @@ async function fetch(b: BrokerContext, req: RequestOf<"Fetch">, info: RequestInf
 
 async function readFetch(b: BrokerContext, req: RequestOf<"Fetch">, maxBytes: number): Promise<{ response: FetchResponse; bytes: number; logs: PartitionLog[]; failed: boolean }> {
   const slices = new Slices();
+  const isolation = req.isolationLevel === IsolationLevel.READ_COMMITTED ? "read_committed" : "read_uncommitted";
   let bytes = 0;
   let failed = false;
   const logs: PartitionLog[] = [];
@@ -71,6 +72,8 @@ async function readFetch(b: BrokerContext, req: RequestOf<"Fetch">, maxBytes: nu
       if (slices.due) await slices.next();
       let pl: PartitionLog;
       try {
+        const moved = notLeader(b, t.topic, p.partition);
+        if (moved) throw moved;
         pl = b.logs.partition(t.topic, p.partition);
       } catch (err) {
         failed = true;
@@ -80,7 +83,7 @@ async function readFetch(b: BrokerContext, req: RequestOf<"Fetch">, maxBytes: nu
       logs.push(pl);
       try {
         const limit = Math.min(p.partitionMaxBytes, Math.max(0, maxBytes - bytes));
-        const r = await pl.read(p.fetchOffset, limit, bytes === 0);
+        const r = await pl.read(p.fetchOffset, limit, bytes === 0, isolation);
         bytes += r.records.length;
         if (r.records.length) {
           const c = partitionCounters(t.topic, p.partition);
@@ -89,10 +92,10 @@ async function readFetch(b: BrokerContext, req: RequestOf<"Fetch">, maxBytes: nu
           forEachBatch(r.records, (h) => (n += h.recordCount));
           c.recordsOut.inc(n);
         }
-        partitions.push({ partitionIndex: p.partition, errorCode: ErrorCode.NONE, highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset, abortedTransactions: null, records: r.records });
+        partitions.push({ partitionIndex: p.partition, errorCode: ErrorCode.NONE, highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset, abortedTransactions: r.abortedTransactions, records: r.records });
       } catch (err) {
         failed = true;
-        partitions.push({ partitionIndex: p.partition, errorCode: note(err, "fetch"), highWatermark: pl.highWatermark, lastStableOffset: pl.highWatermark, logStartOffset: pl.logStartOffset, records: NO_RECORDS });
+        partitions.push({ partitionIndex: p.partition, errorCode: note(err, "fetch"), highWatermark: pl.highWatermark, lastStableOffset: pl.lastStableOffset, logStartOffset: pl.logStartOffset, records: NO_RECORDS });
       }
     }
     responses.push({ topic: t.topic, partitions });
@@ -116,11 +119,11 @@ async function listOffsets(b: BrokerContext, req: RequestOf<"ListOffsets">, info
           continue;
         }
         let found: { offset: number; timestamp: number };
-        if (ts === ListOffsetsTimestamp.LATEST) found = { offset: pl.highWatermark, timestamp: UNKNOWN_TIMESTAMP };
+        if (ts === ListOffsetsTimestamp.LATEST) found = { offset: req.isolationLevel === IsolationLevel.READ_COMMITTED ? pl.lastStableOffset : pl.highWatermark, timestamp: UNKNOWN_TIMESTAMP };
         else if (ts === ListOffsetsTimestamp.EARLIEST) found = { offset: pl.logStartOffset, timestamp: UNKNOWN_TIMESTAMP };
         else if (ts === ListOffsetsTimestamp.MAX_TIMESTAMP) found = pl.maxTimestamp() ?? none;
         else found = (await pl.offsetForTimestamp(ts)) ?? none;
-        partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, ...found, leaderEpoch: LEADER_EPOCH });
+        partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, ...found, leaderEpoch: leaderEpoch(b, t.name, p.partitionIndex) });
       } catch (err) {
         partitions.push({ partitionIndex: p.partitionIndex, errorCode: note(err, "list offsets"), oldStyleOffsets: [], ...none });
       }
@@ -133,7 +136,9 @@ async function listOffsets(b: BrokerContext, req: RequestOf<"ListOffsets">, info
 /**
  * Every partition has had one leader (this broker) at epoch 0, so epoch 0 ends at the log end
  * offset and a later epoch is unknown. Clients call this after a Metadata response carries
- * leader epochs, to check that their position is not past a truncation.
+ * leader epochs, to check that their position is not past a truncation. In a cluster the epoch is
+ * the partition's current one; the log keeps no history of earlier epochs yet (records are not
+ * replicated, so there is nothing to truncate), so every epoch up to it ends at the log end.
  */
 function offsetForLeaderEpoch(b: BrokerContext, req: RequestOf<"OffsetForLeaderEpoch">): ResponseInputOf<"OffsetForLeaderEpoch"> {
   const unknown = { leaderEpoch: NO_LEADER_EPOCH, endOffset: UNKNOWN_OFFSET };
@@ -142,10 +147,14 @@ function offsetForLeaderEpoch(b: BrokerContext, req: RequestOf<"OffsetForLeaderE
       topic: t.topic,
       partitions: t.partitions.map((p) => {
         try {
+          const moved = notLeader(b, t.topic, p.partition);
+          if (moved) throw moved;
           const pl = b.logs.partition(t.topic, p.partition);
-          if (p.currentLeaderEpoch > LEADER_EPOCH) throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH, `leader epoch ${p.currentLeaderEpoch} is newer than ${LEADER_EPOCH}`);
-          if (p.leaderEpoch > LEADER_EPOCH) return { errorCode: ErrorCode.NONE, partition: p.partition, ...unknown };
-          return { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch: LEADER_EPOCH, endOffset: pl.logEndOffset };
+          const epoch = leaderEpoch(b, t.topic, p.partition);
+          if (p.currentLeaderEpoch > epoch) throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH, `leader epoch ${p.currentLeaderEpoch} is newer than ${epoch}`);
+          if (p.currentLeaderEpoch !== NO_LEADER_EPOCH && p.currentLeaderEpoch < epoch) throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${p.currentLeaderEpoch} is older than the current ${epoch}; refresh metadata`);
+          if (p.leaderEpoch > epoch) return { errorCode: ErrorCode.NONE, partition: p.partition, ...unknown };
+          return { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch: epoch === LEADER_EPOCH ? LEADER_EPOCH : p.leaderEpoch, endOffset: pl.logEndOffset };
         } catch (err) {
           return { errorCode: note(err, "offset for leader epoch"), partition: p.partition, ...unknown };
         }

@@ -2,10 +2,11 @@ import { Acks, NO_PRODUCER_EPOCH, NO_PRODUCER_ID } from "../../kafka/constants";
 import { ErrorCode, errorName, KafkaError } from "../../kafka/errors";
 import { Apis } from "../../kafka/messages";
 import type { RequestOf, ResponseInputOf } from "../../kafka/protocol";
-import { OFFSETS_TOPIC } from "../groups/offsets-store";
+import { forEachBatch } from "../../kafka/records/batch";
 import { InvalidRecordsError } from "../log/partition-log";
 import { partitionCounters } from "../metrics";
-import { ensureTopics, errorMessage, log, note, TRANSACTIONS_UNSUPPORTED, type BrokerContext } from "./context";
+import { ensureTopics, errorMessage, INTERNAL_TOPICS, log, note, notLeader, type BrokerContext } from "./context";
+import { initTransactionalProducer } from "./transactions";
 import type { HandlerRegistry } from "./registry";
 
 type ProduceTopic = RequestOf<"Produce">["topicData"][number];
@@ -14,17 +15,10 @@ type PartitionResponse = ResponseInputOf<"Produce">["responses"][number]["partit
 /** Produce and InitProducerId: appending records, and the ids of idempotent producers. */
 export function registerProduceHandlers(registry: HandlerRegistry, b: BrokerContext): void {
   registry.register(Apis.Produce, (req) => produce(b, req));
-  /**
-   * Transactions do not exist yet. InitProducerId has no error message field, so the code is
-   * chosen for what clients print: INVALID_REQUEST reads "…sent to an incompatible broker. See
-   * the broker logs for more details." (Java, kafkajs) and fails at once, and the log says why.
-   */
+  /** An idempotent producer's id here; with a transactional id the transaction coordinator answers. */
   registry.register(Apis.InitProducerId, async (req, info) => {
     const refused = { producerId: NO_PRODUCER_ID, producerEpoch: NO_PRODUCER_EPOCH };
-    if (req.transactionalId !== null) {
-      log.warn({ clientId: info.clientId, client: info.clientHost, transactionalId: req.transactionalId }, TRANSACTIONS_UNSUPPORTED);
-      return { errorCode: ErrorCode.INVALID_REQUEST, ...refused };
-    }
+    if (req.transactionalId !== null) return initTransactionalProducer(b.transactions, { ...req, transactionalId: req.transactionalId }, info.apiVersion);
     try {
       return { errorCode: ErrorCode.NONE, ...(await b.logs.initProducerId()) };
     } catch (err) {
@@ -40,13 +34,12 @@ function refuseAll(req: RequestOf<"Produce">, errorCode: number, errorMessage: s
 
 async function produce(b: BrokerContext, req: RequestOf<"Produce">): Promise<ResponseInputOf<"Produce"> | null> {
   if (req.acks !== Acks.NONE && req.acks !== Acks.LEADER && req.acks !== Acks.ALL) return refuseAll(req, ErrorCode.INVALID_REQUIRED_ACKS);
-  if (req.transactionalId !== null) return refuseAll(req, ErrorCode.INVALID_REQUEST, TRANSACTIONS_UNSUPPORTED);
-  const missing = await ensureTopics(b, req.topicData.map((t) => t.name).filter((n) => n !== OFFSETS_TOPIC), true);
+  const missing = await ensureTopics(b, req.topicData.map((t) => t.name).filter((n) => !INTERNAL_TOPICS.has(n)), true);
   const responses = await Promise.all(
     req.topicData.map(async (t) => {
-      // Clients must not write the broker's own offsets topic: a foreign record there would make
-      // committed offsets unreadable on the next start. Kafka refuses it the same way.
-      const topicError = t.name === OFFSETS_TOPIC ? new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `${OFFSETS_TOPIC} is internal: the broker writes it; commit offsets with OffsetCommit`) : missing.get(t.name);
+      // Clients must not write the broker's own topics: a foreign record there would make committed
+      // offsets or transaction state unreadable on the next start. Kafka refuses it the same way.
+      const topicError = INTERNAL_TOPICS.has(t.name) ? new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `${t.name} is internal: the broker writes it (commit offsets with OffsetCommit, transactions with EndTxn)`) : missing.get(t.name);
       return { name: t.name, partitionResponses: await Promise.all(t.partitionData.map((p) => append(b, t, p, topicError))) };
     }),
   );
@@ -56,9 +49,14 @@ async function produce(b: BrokerContext, req: RequestOf<"Produce">): Promise<Res
 async function append(b: BrokerContext, t: ProduceTopic, p: ProduceTopic["partitionData"][number], topicError: KafkaError | undefined): Promise<PartitionResponse> {
   if (topicError) return { index: p.index, errorCode: topicError.code, baseOffset: -1, errorMessage: topicError.message };
   try {
+    const moved = notLeader(b, t.name, p.index);
+    if (moved) throw moved;
     const records = p.records;
     if (!records || records.length === 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, "empty record set");
-    const r = await b.logs.partition(t.name, p.index).append(records);
+    const pl = b.logs.partition(t.name, p.index);
+    // Checked in the same tick as the append, so the transaction cannot end in between; control batches are the log's to refuse.
+    forEachBatch(records, (h) => h.transactional && !h.control && b.transactions.verifyProduce(h.producerId, h.producerEpoch, t.name, p.index));
+    const r = await pl.append(records);
     const c = partitionCounters(t.name, p.index);
     c.recordsIn.inc(r.lastOffset - r.baseOffset + 1);
     c.bytesIn.inc(records.length);

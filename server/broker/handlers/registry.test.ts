@@ -10,6 +10,7 @@ import { APIS, Apis, type ApiSpec } from "../../kafka/messages";
 import type { ApiName } from "../../kafka/messages.types";
 import { decodeResponse, encodeRequest, type RequestInputOf } from "../../kafka/protocol";
 import { GroupCoordinator } from "../groups/coordinator";
+import { TransactionCoordinator } from "../transactions/coordinator";
 import { LogManager } from "../log/log-manager";
 import { brokerHandlers } from "./index";
 import { HandlerRegistry, type RequestInfo } from "./registry";
@@ -26,7 +27,8 @@ describe("handler registry", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "tributary-handlers-"));
   const logs = LogManager.open({ dataDir });
   const groups = new GroupCoordinator({ logs });
-  const registry = brokerHandlers({ logs, groups, nodeId: 3, advertisedHost: "broker.example", advertisedPort: () => 9092, autoCreateTopics: false, numPartitions: 1 });
+  const transactions = new TransactionCoordinator({ logs, onOffsetsMarker: (producerId, commit) => groups.offsets.completeTransaction(producerId, commit) });
+  const registry = brokerHandlers({ logs, groups, transactions, nodeId: 3, advertisedHost: "broker.example", advertisedPort: () => 9092, autoCreateTopics: false, numPartitions: 1 });
   afterAll(async () => {
     groups.close();
     await logs.close();

@@ -3,9 +3,10 @@ import { ErrorCode, KafkaError } from "../../kafka/errors";
 import { Apis } from "../../kafka/messages";
 import type { RequestOf, ResponseInputOf } from "../../kafka/protocol";
 import { OFFSETS_TOPIC } from "../groups/offsets-store";
-import type { TopicRequest } from "../log/log-manager";
+import { TRANSACTION_STATE_TOPIC } from "../transactions/coordinator";
+import type { ReplicatedTopicRequest } from "../../cluster/member";
 import { forgetTopic } from "../metrics";
-import { errorMessage, MAX_TOPICS_CREATED_PER_REQUEST, note, type BrokerContext } from "./context";
+import { createTopics as createTopicsHere, errorMessage, MAX_TOPICS_CREATED_PER_REQUEST, note, type BrokerContext } from "./context";
 import type { HandlerRegistry, RequestInfo } from "./registry";
 
 type NewTopic = RequestOf<"CreateTopics">["topics"][number];
@@ -18,6 +19,7 @@ export function registerTopicHandlers(registry: HandlerRegistry, b: BrokerContex
     const results = [];
     for (const t of req.topics) {
       try {
+        if (b.cluster) throw new KafkaError(ErrorCode.INVALID_REQUEST, "adding partitions to a topic of a cluster is not supported yet; create a topic with more partitions instead");
         await b.logs.createPartitions(t.name, t.count, req.validateOnly);
         results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
       } catch (err) {
@@ -49,8 +51,8 @@ export function registerTopicHandlers(registry: HandlerRegistry, b: BrokerContex
  */
 async function createTopics(b: BrokerContext, req: RequestOf<"CreateTopics">): Promise<ResponseInputOf<"CreateTopics">> {
   const checked = req.topics.map((t, i) => (i < MAX_TOPICS_CREATED_PER_REQUEST ? topicRequest(b, t) : new KafkaError(ErrorCode.THROTTLING_QUOTA_EXCEEDED, `at most ${MAX_TOPICS_CREATED_PER_REQUEST} topics are created per request; send the rest again`)));
-  const valid = checked.filter((c): c is TopicRequest => !(c instanceof KafkaError));
-  const created = await b.logs.createTopics(valid, { validateOnly: req.validateOnly });
+  const valid = checked.filter((c): c is ReplicatedTopicRequest => !(c instanceof KafkaError));
+  const created = await createTopicsHere(b, valid, { validateOnly: req.validateOnly });
   let next = 0;
   return {
     topics: req.topics.map((t, i) => {
@@ -63,7 +65,7 @@ async function createTopics(b: BrokerContext, req: RequestOf<"CreateTopics">): P
         errorCode: ErrorCode.NONE,
         errorMessage: null,
         numPartitions: c.partitions,
-        replicationFactor: 1,
+        replicationFactor: b.cluster?.metadata().topics.get(c.name)?.partitions[0]?.replicas.length ?? 1,
         configs: Object.entries(c.configs).map(([name, value]) => ({ name, value, readOnly: false, configSource: ConfigSource.TOPIC_CONFIG, isSensitive: false })),
       };
     }),
@@ -71,8 +73,9 @@ async function createTopics(b: BrokerContext, req: RequestOf<"CreateTopics">): P
 }
 
 /** A CreateTopics entry as a topic to create, after the checks only a request can fail (replication, assignments). */
-function topicRequest(b: BrokerContext, t: NewTopic): TopicRequest | KafkaError {
+function topicRequest(b: BrokerContext, t: NewTopic): ReplicatedTopicRequest | KafkaError {
   const assignments = t.assignments;
+  if (b.cluster) return replicatedTopicRequest(b, t);
   if (t.replicationFactor !== NO_REPLICATION_FACTOR && t.replicationFactor !== 1 && assignments.length === 0) {
     return new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${t.replicationFactor} larger than available brokers: 1.`);
   }
@@ -88,6 +91,19 @@ function topicRequest(b: BrokerContext, t: NewTopic): TopicRequest | KafkaError 
   return { name: t.name, partitions, configs: Object.fromEntries(t.configs.map((c) => [c.name, c.value])) };
 }
 
+/** In a cluster the replicas are the cluster's to check (live brokers); here only the request's shape. */
+function replicatedTopicRequest(b: BrokerContext, t: NewTopic): ReplicatedTopicRequest | KafkaError {
+  const { assignments } = t;
+  if (assignments.length > 0 && (t.numPartitions !== NO_NUM_PARTITIONS || t.replicationFactor !== NO_REPLICATION_FACTOR)) {
+    return new KafkaError(ErrorCode.INVALID_REQUEST, "give either replica assignments or numPartitions and replicationFactor, not both (set the latter to -1)");
+  }
+  if (assignments.some((a, i) => a.partitionIndex !== i)) return new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `replica assignments must name partitions 0 to ${assignments.length - 1} in order`);
+  if (t.replicationFactor !== NO_REPLICATION_FACTOR && t.replicationFactor < 1) return new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor must be at least 1, got ${t.replicationFactor}`);
+  const configs = Object.fromEntries(t.configs.map((c) => [c.name, c.value]));
+  if (assignments.length) return { name: t.name, partitions: assignments.length, configs, assignment: assignments.map((a) => a.brokerIds) };
+  return { name: t.name, partitions: t.numPartitions === NO_NUM_PARTITIONS ? b.numPartitions : t.numPartitions, configs, replicationFactor: t.replicationFactor === NO_REPLICATION_FACTOR ? undefined : t.replicationFactor };
+}
+
 async function deleteTopics(b: BrokerContext, req: RequestOf<"DeleteTopics">, info: RequestInfo): Promise<ResponseInputOf<"DeleteTopics">> {
   // v6 names topics by name or id; earlier versions by name only.
   const targets: { name: string | null; topicId?: string }[] = info.apiVersion >= 6 ? req.topics : req.topicNames.map((name) => ({ name }));
@@ -97,7 +113,8 @@ async function deleteTopics(b: BrokerContext, req: RequestOf<"DeleteTopics">, in
     try {
       if (!name) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, "no topic with this id");
       if (name === OFFSETS_TOPIC) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `${OFFSETS_TOPIC} is internal and holds every group's committed offsets; delete groups with DeleteGroups instead`);
-      await b.logs.deleteTopic(name);
+      if (name === TRANSACTION_STATE_TOPIC) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `${TRANSACTION_STATE_TOPIC} is internal and holds every transaction's state`);
+      await (b.cluster ? b.cluster.deleteTopic(name) : b.logs.deleteTopic(name));
       forgetTopic(name);
       responses.push({ name, topicId: t.topicId, errorCode: ErrorCode.NONE, errorMessage: null });
     } catch (err) {

@@ -61,12 +61,18 @@ export class LogCleaner {
     this.stopped = true;
   }
 
-  /** Closed segments old enough for min.compaction.lag.ms: the cleaner's whole range. */
+  /**
+   * Closed segments old enough for min.compaction.lag.ms and below the last stable offset: the
+   * cleaner's whole range. An open transaction's records are never compacted, since whether they
+   * count depends on the marker still to come.
+   */
   private cleanable(p: PartitionLog, now: number): Segment[] {
     const lag = p.logSettings.minCompactionLagMs;
+    const stable = p.lastStableOffset;
     const out: Segment[] = [];
     for (const seg of p.closedSegments()) {
       if (lag > 0 && seg.maxTimestamp > now - lag) break;
+      if (seg.nextOffset > stable) break;
       out.push(seg);
     }
     return out;
@@ -93,11 +99,15 @@ export class LogCleaner {
     if (!overdue && this.dirtyRatio(p, now) < s.minCleanableDirtyRatio) return null;
 
     // Pass 1: the latest offset of every key in the dirty segments (as many segments as the map holds).
+    // Aborted transactions' records never count: an aborted write must not hide the committed value before it.
+    const abortedRanges = p.abortedRanges();
+    const aborted = (h: { transactional: boolean; producerId: number; baseOffset: number }) => h.transactional && !!abortedRanges.get(h.producerId)?.some(([first, last]) => h.baseOffset >= first && h.baseOffset <= last);
     const latest = new Map<string, number>();
     let end = firstDirty;
     while (end < cleanable.length && (end === firstDirty || latest.size < this.maxKeys)) {
       for await (const { buf, at } of batchesOf(cleanable[end])) {
-        if (readBatchHeader(buf, at).control) continue;
+        const h = readBatchHeader(buf, at);
+        if (h.control || aborted(h)) continue;
         for (const r of decodeRecordBatch(buf, at).records) if (r.key) latest.set(r.key.toString("latin1"), r.offset);
         if (this.stopped) return null;
       }
@@ -124,8 +134,9 @@ export class LogCleaner {
           for await (const { buf, at, size } of batchesOf(seg)) {
             const h = readBatchHeader(buf, at);
             let batch = buf.subarray(at, at + size);
+            // Markers stay: a read_committed reader needs the ABORT marker to end an aborted transaction it was told about.
             if (!h.control) {
-              const r = retainRecords(buf, at, keep);
+              const r = retainRecords(buf, at, aborted(h) ? () => false : keep);
               removed += r.removed;
               const isLast = lastInGroup && h.baseOffset + h.lastOffsetDelta === seg.nextOffset - 1;
               // An emptied batch stays only where offsets or producer state need its header.

@@ -47,6 +47,8 @@ export const DEFAULT_MAX_PARTITIONS = 100_000;
 
 export interface TopicRequest {
   name: string;
+  /** Given when the topic already has an id elsewhere (a cluster's store); otherwise a new one. */
+  topicId?: string;
   partitions: number;
   configs?: Record<string, string | null>;
 }
@@ -257,7 +259,7 @@ export class LogManager {
     this.reservePartitions(partitions, `topic '${name}'`, acceptedPartitions);
     // Taken from here on, so later topics of this request and concurrent requests see the name.
     this.normalized.set(normalized, name);
-    return { name, topicId: randomUUID(), partitions, configs };
+    return { name, topicId: r.topicId ?? randomUUID(), partitions, configs };
   }
 
   /** Checks the broker-wide partition limit, counting creations under way and earlier topics of the same request. */

@@ -3,13 +3,14 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCode, KafkaError } from "../../kafka/errors";
 import { logger } from "../../log";
-import { BASE_OFFSET, BASE_TIMESTAMP, BATCH_LENGTH, decodeRecordBatch, HEADER_SIZE, keylessRecords, LAST_OFFSET_DELTA, LEADER_EPOCH, LOG_OVERHEAD, MAX_TIMESTAMP, readBatchHeader, RECORD_COUNT, repairMaxTimestamp, rewriteCrc, validateBatch } from "../../kafka/records/batch";
+import { ATTRIBUTES, BASE_OFFSET, BASE_TIMESTAMP, BATCH_LENGTH, CONTROL_BIT, decodeRecordBatch, HEADER_SIZE, keylessRecords, LAST_OFFSET_DELTA, LEADER_EPOCH, LOG_OVERHEAD, MAX_TIMESTAMP, PRODUCER_ID, readBatchHeader, RECORD_COUNT, repairMaxTimestamp, rewriteCrc, TRANSACTIONAL_BIT, validateBatch } from "../../kafka/records/batch";
 import { fsyncDirAsync, writeFileAtomic, writeFileAtomicAsync } from "./atomic";
 import { commitSwap, completeSwaps, discardCleaned } from "./cleaner-files";
 import type { LogSettings } from "./configs";
 import { FileHandles } from "./file-handles";
 import { ProducerStates, type ProducerEntry } from "./producer-state";
 import { Segment, SegmentRetiredError } from "./segment";
+import { isCommitMarker, TransactionIndex } from "./txn-index";
 
 const log = logger("broker.log");
 
@@ -27,7 +28,12 @@ export interface ReadResult {
   highWatermark: number;
   logStartOffset: number;
   lastStableOffset: number;
+  /** read_committed only: the aborted transactions within the records returned. */
+  abortedTransactions: { producerId: number; firstOffset: number }[] | null;
 }
+
+/** Kafka's isolation levels: read everything up to the high watermark, or only committed data up to the last stable offset. */
+export type IsolationLevel = "read_uncommitted" | "read_committed";
 
 interface Checkpoint {
   logStartOffset: number;
@@ -36,6 +42,8 @@ interface Checkpoint {
   /** Producer state as of producerOffset; batches after it are replayed from the log. */
   producers: [number, ProducerEntry][];
   producerOffset: number;
+  /** Open transactions (producer id, first offset) as of producerOffset. */
+  transactions?: [number, number][];
   /** The cleaner's first dirty offset: everything below it was compacted at least once. */
   cleanedTo?: number;
 }
@@ -66,6 +74,7 @@ const CLEAN = ".clean-shutdown";
 export class PartitionLog {
   private segments: Segment[] = [];
   private producers = new ProducerStates();
+  private txns: TransactionIndex;
   private listeners = new Set<() => void>();
   private flushing: Promise<void> | null = null;
   private nextFlush: Promise<void> | null = null;
@@ -92,6 +101,7 @@ export class PartitionLog {
     readonly handles: FileHandles,
   ) {
     this.lastFlushAt = clock();
+    this.txns = new TransactionIndex(dir);
   }
 
   /** handles: the broker-wide open-file limit the log's segments share (a private one when omitted). */
@@ -144,7 +154,7 @@ export class PartitionLog {
     rmSync(join(this.dir, CLEAN), { force: true });
     let cp: Checkpoint | undefined;
     try {
-      cp = JSON.parse(readFileSync(join(this.dir, CHECKPOINT), "utf8"));
+      cp = JSON.parse(readFileSync(join(this.dir, CHECKPOINT), "utf8")) as Checkpoint;
     } catch {
       cp = undefined;
     }
@@ -182,15 +192,25 @@ export class PartitionLog {
     this.rebuildProducers(cp && cp.producerOffset <= this.logEndOffset ? cp : undefined);
   }
 
-  /** Producer state from the snapshot, then every idempotent batch after it. */
+  /**
+   * Producer state and open transactions from the snapshot, then every producer's batch after it;
+   * the aborted-transaction index is kept up to the snapshot and rebuilt from the log after it.
+   */
   private rebuildProducers(cp: Checkpoint | undefined): void {
     this.producers = cp ? ProducerStates.fromJSON(cp.producers) : new ProducerStates();
     const from = cp ? cp.producerOffset : this.logStartOffset;
+    this.txns.load(from, cp?.transactions ?? []);
     for (const seg of this.segments) {
       if (seg.nextOffset <= from) continue;
       let pos = seg.lookup(from);
       while (pos + HEADER_SIZE <= seg.size) {
         const header = readBatchHeader(seg.readSyncAt(pos, HEADER_SIZE));
+        if (header.producerId >= 0 && header.baseOffset >= from && header.control) {
+          this.producers.fence(header.producerId, header.producerEpoch);
+          this.txns.end(header.producerId, isCommitMarker(seg.readSyncAt(pos, header.size), 0), header.baseOffset);
+        } else if (header.producerId >= 0 && header.baseOffset >= from && header.transactional) {
+          this.txns.begin(header.producerId, header.baseOffset);
+        }
         if (header.producerId >= 0 && header.baseOffset >= from && header.baseSequence >= 0) {
           this.producers.record(header.producerId, header.producerEpoch, {
             firstSeq: header.baseSequence,
@@ -202,6 +222,7 @@ export class PartitionLog {
         pos += header.size;
       }
     }
+    if (from < this.logEndOffset) this.txns.rewrite(this.segments.map((seg) => seg.baseOffset));
   }
 
   updateSettings(settings: LogSettings): void {
@@ -224,11 +245,11 @@ export class PartitionLog {
    * Appends the record batches of one produce request for this partition. Every batch is
    * validated before anything is written; offsets are assigned by rewriting each batch's header.
    */
-  async append(batches: Buffer): Promise<AppendResult> {
+  async append(batches: Buffer, origin: "client" | "coordinator" = "client"): Promise<AppendResult> {
     if (this.corruption) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, this.corruption);
     const s = this.settings;
     // Pass 1: validate; then find duplicates of an idempotent producer's retried batches.
-    const { positions, records } = this.validateBatches(batches);
+    const { positions, records } = this.validateBatches(batches, origin);
     const now = this.clock();
     let first = -1;
     let lastOffset = -1;
@@ -236,6 +257,8 @@ export class PartitionLog {
     const idempotent: { pid: number; epoch: number; firstSeq: number; lastSeq: number; base: number; last: number }[] = [];
     for (const at of positions) {
       const h = readBatchHeader(batches, at);
+      // Transactional batches carry sequences in practice, but their epoch is checked even without: a fenced incarnation must not write.
+      if (h.control || h.transactional) this.producers.checkEpoch(h.producerId, h.producerEpoch);
       if (h.producerId >= 0 && h.baseSequence >= 0) {
         const lastSeq = h.baseSequence + h.lastOffsetDelta;
         const seen = this.producers.check(h.producerId, h.producerEpoch, h.baseSequence, lastSeq);
@@ -274,6 +297,7 @@ export class PartitionLog {
       seg.track(base, base + batches.readInt32BE(at + LAST_OFFSET_DELTA), Number(batches.readBigInt64BE(at + MAX_TIMESTAMP)), filePos + at, size, s.indexIntervalBytes);
     }
     for (const b of idempotent) this.producers.record(b.pid, b.epoch, { firstSeq: b.firstSeq, lastSeq: b.lastSeq, baseOffset: b.base, lastOffset: b.last });
+    for (const at of positions) this.trackTransaction(batches, at, seg.baseOffset);
 
     this.unflushed += records;
     const result = { baseOffset: first, lastOffset, logAppendTime: s.logAppendTime ? now : -1, logStartOffset: this.logStartOffset };
@@ -286,12 +310,46 @@ export class PartitionLog {
     return result;
   }
 
+  /** Open transactions and the aborted index follow each transactional batch and marker as it is appended. */
+  private trackTransaction(batches: Buffer, at: number, segmentBase: number): void {
+    if ((batches.readInt16BE(at + ATTRIBUTES) & TRANSACTIONAL_BIT) === 0) return;
+    const h = readBatchHeader(batches, at);
+    if (!h.control) return this.txns.begin(h.producerId, h.baseOffset);
+    this.producers.fence(h.producerId, h.producerEpoch);
+    const aborted = this.txns.end(h.producerId, isCommitMarker(batches, at), h.baseOffset);
+    if (aborted) this.txns.persist(aborted, segmentBase);
+  }
+
+  /**
+   * The offset below which no transaction is open (Kafka's LSO): read_committed consumers read up
+   * to it, and the cleaner compacts only below it.
+   */
+  get lastStableOffset(): number {
+    const first = this.txns.firstUnstableOffset();
+    return first === undefined ? this.highWatermark : Math.max(this.logStartOffset, Math.min(first, this.highWatermark));
+  }
+
+  /** Producers with a transaction open here, by the offset of its first batch (the coordinator checks them at start). */
+  get openTransactions(): ReadonlyMap<number, number> {
+    return this.txns.ongoing;
+  }
+
+  /** The epoch this partition last saw from a producer (its batches or markers), or 0. */
+  producerEpoch(producerId: number): number {
+    return this.producers.producers.get(producerId)?.epoch ?? 0;
+  }
+
+  /** Aborted offset ranges by producer: what the cleaner drops. */
+  abortedRanges(): Map<number, [number, number][]> {
+    return this.txns.abortedRanges();
+  }
+
   /**
    * Checks every batch of a produce request before anything is written: framing, CRC and size,
    * a usable max timestamp (computed when the producer left it out), and on compacted topics a
    * key on every record. Only those two repairs look at records, and only when needed.
    */
-  private validateBatches(batches: Buffer): { positions: number[]; records: number } {
+  private validateBatches(batches: Buffer, origin: "client" | "coordinator"): { positions: number[]; records: number } {
     const s = this.settings;
     const positions: number[] = [];
     const keyless: number[] = [];
@@ -299,6 +357,9 @@ export class PartitionLog {
     let records = 0;
     while (pos < batches.length) {
       const size = validateBatch(batches, pos, s.maxMessageBytes);
+      const attributes = batches.readInt16BE(pos + ATTRIBUTES);
+      if (attributes & CONTROL_BIT && origin === "client") throw new KafkaError(ErrorCode.INVALID_RECORD, "control batches (transaction markers) are written by the transaction coordinator; a producer may not send them");
+      if (attributes & TRANSACTIONAL_BIT && Number(batches.readBigInt64BE(pos + PRODUCER_ID)) < 0) throw new KafkaError(ErrorCode.INVALID_RECORD, "a transactional batch needs the producer id InitProducerId gave");
       if (!s.logAppendTime) {
         const max = Number(batches.readBigInt64BE(pos + MAX_TIMESTAMP));
         if (max === -1 || max < Number(batches.readBigInt64BE(pos + BASE_TIMESTAMP))) repairMaxTimestamp(batches, pos);
@@ -409,10 +470,10 @@ export class PartitionLog {
    * Whole batches from offset up to maxBytes (at least one batch when minOneBatch, as Kafka
    * serves a first batch larger than the limit so consumers can always progress).
    */
-  async read(offset: number, maxBytes: number, minOneBatch = true): Promise<ReadResult> {
+  async read(offset: number, maxBytes: number, minOneBatch = true, isolation: IsolationLevel = "read_uncommitted"): Promise<ReadResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.readOnce(offset, maxBytes, minOneBatch);
+        return await this.readOnce(offset, maxBytes, minOneBatch, isolation);
       } catch (err) {
         // The cleaner swapped a segment under this read: the segment list is current again now.
         if (!(err instanceof SegmentRetiredError) || attempt === 3) throw err;
@@ -420,12 +481,20 @@ export class PartitionLog {
     }
   }
 
-  private async readOnce(offset: number, maxBytes: number, minOneBatch: boolean): Promise<ReadResult> {
-    const result = (records: Buffer): ReadResult => ({ records, highWatermark: this.highWatermark, logStartOffset: this.logStartOffset, lastStableOffset: this.highWatermark });
+  private async readOnce(offset: number, maxBytes: number, minOneBatch: boolean, isolation: IsolationLevel): Promise<ReadResult> {
+    const committed = isolation === "read_committed";
+    const lso = this.lastStableOffset;
+    const result = (records: Buffer, end = offset): ReadResult => ({
+      records,
+      highWatermark: this.highWatermark,
+      logStartOffset: this.logStartOffset,
+      lastStableOffset: lso,
+      abortedTransactions: committed ? this.txns.collect(offset, end) : null,
+    });
     if (offset < this.logStartOffset || offset > this.logEndOffset) {
       throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} is outside [${this.logStartOffset}, ${this.logEndOffset}] of ${this.topic}-${this.partition}`);
     }
-    const hw = this.highWatermark;
+    const hw = committed ? lso : this.highWatermark;
     if (offset >= hw) return result(Buffer.alloc(0));
     for (let i = this.segmentFor(offset); i < this.segments.length; i++) {
       const seg = this.segments[i];
@@ -437,14 +506,16 @@ export class PartitionLog {
         if (!minOneBatch) return result(Buffer.alloc(0));
         buf = await seg.readAt(start, firstSize);
       }
-      // Cut to whole batches below the high watermark.
+      // Cut to whole batches below the high watermark (read_committed: the last stable offset).
       let end = 0;
+      let next = offset;
       while (end + HEADER_SIZE <= buf.length) {
         const size = buf.readInt32BE(end + BATCH_LENGTH) + LOG_OVERHEAD;
         if (end + size > buf.length || Number(buf.readBigInt64BE(end + BASE_OFFSET)) >= hw) break;
+        next = Number(buf.readBigInt64BE(end + BASE_OFFSET)) + buf.readInt32BE(end + LAST_OFFSET_DELTA) + 1;
         end += size;
       }
-      return result(buf.subarray(0, end));
+      return result(buf.subarray(0, end), next);
     }
     return result(Buffer.alloc(0));
   }
@@ -510,6 +581,7 @@ export class PartitionLog {
     while (this.segments.length > 1 && shouldDrop(this.segments[0], this.segments[1])) {
       const seg = this.segments.shift()!;
       seg.delete();
+      this.txns.dropSegment(seg.baseOffset, this.segments[0].baseOffset);
       dropped++;
     }
     if (dropped) this.logStartOffset = Math.max(this.logStartOffset, this.segments[0].baseOffset);
@@ -555,6 +627,7 @@ export class PartitionLog {
       return false;
     }
     commitSwap(this.dir, old, cleaned);
+    this.txns.mergeSegments(old.map((seg) => seg.baseOffset), old[old.length - 1].nextOffset);
     this.segments.splice(at, old.length, cleaned);
     return true;
   }
@@ -572,6 +645,7 @@ export class PartitionLog {
       recoveryPoint: this.recoveryPoint,
       producers: clean ? this.producers.toJSON() : [],
       producerOffset: clean ? this.logEndOffset : this.logStartOffset,
+      transactions: clean ? [...this.txns.ongoing] : [],
       cleanedTo: this.cleanedTo,
     };
     return JSON.stringify(cp);
@@ -586,7 +660,7 @@ export class PartitionLog {
     await this.flush();
     // A partition never written to has nothing to keep: recovery of an empty directory is free,
     // and a broker with tens of thousands of fresh partitions stops in moments.
-    if (this.segments.length === 1 && this.active.size === 0 && this.logStartOffset === 0 && this.producers.producers.size === 0) {
+    if (this.segments.length === 1 && this.active.size === 0 && this.logStartOffset === 0 && this.producers.producers.size === 0 && this.txns.ongoing.size === 0) {
       this.active.close();
       this.listeners.clear();
       return;

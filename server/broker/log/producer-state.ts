@@ -44,6 +44,18 @@ export class ProducerStates {
     return { duplicate: null };
   }
 
+  /** A marker or transactional batch older than the producer's epoch comes from a fenced incarnation. */
+  checkEpoch(producerId: number, epoch: number): void {
+    const p = this.producers.get(producerId);
+    if (p && epoch < p.epoch) throw new KafkaError(ErrorCode.INVALID_PRODUCER_EPOCH, `producer ${producerId} epoch ${epoch} is older than ${p.epoch}`);
+  }
+
+  /** A marker at a newer epoch (the coordinator fencing an old incarnation): batches at older epochs are refused from now on. */
+  fence(producerId: number, epoch: number): void {
+    const p = this.producers.get(producerId);
+    if (!p || epoch > p.epoch) this.producers.set(producerId, { epoch, batches: [] });
+  }
+
   record(producerId: number, epoch: number, meta: BatchMeta): void {
     let p = this.producers.get(producerId);
     if (!p || epoch > p.epoch) {

@@ -26,8 +26,8 @@ export const HEADER_SIZE = 61;
 export const LOG_OVERHEAD = 12;
 
 const TIMESTAMP_TYPE_BIT = 0x08;
-const TRANSACTIONAL_BIT = 0x10;
-const CONTROL_BIT = 0x20;
+export const TRANSACTIONAL_BIT = 0x10;
+export const CONTROL_BIT = 0x20;
 
 export interface BatchHeader {
   baseOffset: number;
@@ -136,6 +136,8 @@ export interface EncodeOptions {
   producerEpoch?: number;
   baseSequence?: number;
   logAppendTime?: boolean;
+  /** Part of a transaction (attributes bit 4); control batches (markers) are always transactional too. */
+  transactional?: boolean;
   control?: boolean;
 }
 
@@ -191,7 +193,7 @@ export function encodeRecordBatch(records: RecordInput[], opts: EncodeOptions = 
   buf.writeInt32BE(buf.length - LOG_OVERHEAD, BATCH_LENGTH);
   buf.writeInt32BE(NO_LEADER_EPOCH, LEADER_EPOCH);
   buf.writeInt8(2, MAGIC);
-  buf.writeInt16BE(codec | (opts.logAppendTime ? TIMESTAMP_TYPE_BIT : 0) | (opts.control ? CONTROL_BIT : 0), ATTRIBUTES);
+  buf.writeInt16BE(codec | (opts.logAppendTime ? TIMESTAMP_TYPE_BIT : 0) | (opts.transactional || opts.control ? TRANSACTIONAL_BIT : 0) | (opts.control ? CONTROL_BIT : 0), ATTRIBUTES);
   buf.writeInt32BE(records.length - 1, LAST_OFFSET_DELTA);
   buf.writeBigInt64BE(BigInt(baseTimestamp), BASE_TIMESTAMP);
   buf.writeBigInt64BE(BigInt(maxTimestamp), MAX_TIMESTAMP);

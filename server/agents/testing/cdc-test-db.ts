@@ -4,7 +4,7 @@ import { join } from "node:path";
 import postgres from "postgres";
 import type { BatchSink } from "../component";
 import type { FlumeEvent } from "../model";
-import type { ChangeEnvelope } from "./cdc-types";
+import type { ChangeEnvelope } from "../sources/postgres-cdc/types";
 
 /**
  * For the postgres_cdc tests and benchmark: the local Postgres server, uniquely named tables, slots
@@ -84,8 +84,9 @@ export function collector(): Collected {
   return {
     events,
     changes,
-    put: async (batch) => {
+    put: (batch) => {
       events.push(...batch);
+      return Promise.resolve();
     },
     async until(pred, ms = 20_000) {
       const end = Date.now() + ms;

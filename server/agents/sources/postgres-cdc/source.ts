@@ -1,14 +1,13 @@
 import { join } from "node:path";
 import { z } from "zod";
-import { logger } from "../../log";
-import { type BatchSink, type Source, SourceCounters } from "../component";
-import type { FlumeEvent } from "../model";
-import { LogicalCapture } from "./cdc-logical";
-import { PollingCapture } from "./cdc-polling";
-import { PositionFile } from "./cdc-position";
-import { secret } from "../secret";
+import { type BatchSink, type Source, SourceCounters, defineComponent } from "../../component";
+import { putWithBackoff } from "../put-with-backoff";
+import type { FlumeEvent } from "../../model";
+import { LogicalCapture } from "./logical";
+import { PollingCapture } from "./polling";
+import { PositionFile } from "./position";
+import { secret } from "../../secret";
 
-const log = logger("agents.postgres_cdc");
 
 const identifier = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
@@ -52,9 +51,6 @@ export interface Capture {
   stop(): Promise<void>;
 }
 
-/** Back-off between attempts to put a batch that the channel refused. */
-const PUT_RETRY_MS = 100;
-
 export class PostgresCdcSource implements Source {
   readonly counters = new SourceCounters();
   private capture: Capture | null = null;
@@ -88,25 +84,16 @@ export class PostgresCdcSource implements Source {
    * Puts a batch, retrying while the channel refuses it. Resolves true once committed, false when
    * the source stopped first (the position must then stay where it was).
    */
-  private async deliver(events: FlumeEvent[]): Promise<boolean> {
-    this.counters.EventReceivedCount += events.length;
-    this.counters.AppendBatchReceivedCount++;
-    for (let attempt = 0; this.running; attempt++) {
-      try {
-        await this.put(events);
-        this.counters.EventAcceptedCount += events.length;
-        this.counters.AppendBatchAcceptedCount++;
-        return true;
-      } catch (e) {
-        this.counters.ChannelWriteFail++;
-        // A full channel is routine back-pressure; say so once per batch, not on every retry.
-        log[attempt === 0 ? "warn" : "debug"]({ source: this.name, err: e, events: events.length }, "channel refused a change batch; retrying");
-        await new Promise((r) => setTimeout(r, PUT_RETRY_MS));
-      }
-    }
-    return false;
+  private deliver(events: FlumeEvent[]): Promise<boolean> {
+    return putWithBackoff(this.put, events, this.counters, () => this.running);
   }
 }
 
 /** Delivers a batch of change events; false when the source stopped before the channel took it. */
 export type Deliver = (events: FlumeEvent[]) => Promise<boolean>;
+
+export const postgresCdcSourceType = defineComponent({
+  types: ["postgres_cdc"],
+  schema: postgresCdcSourceSchema,
+  create: (config, ctx) => new PostgresCdcSource(ctx.name, config, ctx.put),
+});

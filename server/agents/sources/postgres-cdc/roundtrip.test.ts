@@ -1,10 +1,10 @@
-import { Kafka, logLevel } from "kafkajs";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
-import { Broker } from "../../broker/broker";
-import type { FlumeEvent } from "../model";
-import { FlowRuntime } from "../runtime";
-import { PostgresSink, postgresSinkSchema } from "../sinks/postgres";
-import { cdcTestDb, TEST_PG_URL } from "./cdc-test-db";
+import { Broker } from "../../../broker/broker";
+import { KafkaClient } from "../../../kafka/client";
+import type { FlumeEvent } from "../../model";
+import { FlowRuntime } from "../../runtime";
+import { PostgresSink, postgresSinkSchema } from "../../sinks/postgres";
+import { cdcTestDb, TEST_PG_URL } from "../../testing/cdc-test-db";
 
 /** table → postgres_cdc → channel → … → postgres sink (changes) → table, ending with identical tables. */
 const db = cdcTestDb();
@@ -63,11 +63,8 @@ describe("postgres_cdc round trip", () => {
     const dir = await db.tempDir();
     const broker = await Broker.start({ dataDir: `${dir}/broker`, host: "127.0.0.1", port: 0 });
     const topic = db.name("changes");
-    const kafka = new Kafka({ clientId: "cdc-test", brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }] });
-    await admin.disconnect();
+    const kafka = new KafkaClient({ clientId: "cdc-test", bootstrap: [broker.bootstrap] });
+    await kafka.admin.createTopics([{ name: topic, numPartitions: 3 }]);
     const flow = new FlowRuntime({
       name: "capture",
       sources: { pg: { type: "postgres_cdc", channels: ["c1"], url: TEST_PG_URL, mode: "logical", table: from, slot: slotName(), publication: db.name("pub"), "batch.max.rows": 200 } },
@@ -76,25 +73,26 @@ describe("postgres_cdc round trip", () => {
     }, { agent: "a1", dataDir: dir });
     const sink = new PostgresSink(postgresSinkSchema.parse({ type: "postgres", channel: "c1", url: TEST_PG_URL, table: to, mode: "changes" }));
     await sink.start();
-    const consumer = kafka.consumer({ groupId: db.name("group") });
+    const consumer = kafka.consumer({ groupId: db.name("group"), topics: [topic], autoOffsetReset: "earliest" });
+    let consuming = true;
+    // Keys partition the topic, so each row's changes stay in order within its partition.
+    const applying = (async () => {
+      while (consuming) {
+        for (const batch of await consumer.poll()) {
+          const events: FlumeEvent[] = batch.records.map((r) => ({ headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value?.toString() ?? ""])), body: r.value! }));
+          await sink.deliver(events);
+        }
+      }
+    })();
     try {
       await flow.start();
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      // Keys partition the topic, so each row's changes stay in order within its partition.
-      await consumer.run({
-        eachBatch: async ({ batch }) => {
-          const events: FlumeEvent[] = batch.messages.map((m) => ({
-            headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])),
-            body: m.value!,
-          }));
-          await sink.deliver(events);
-        },
-      });
       await mutate(from);
       await untilEqual(from, to);
     } finally {
-      await consumer.disconnect();
+      consuming = false;
+      await consumer.close();
+      await applying.catch(() => undefined);
+      await kafka.close();
       await flow.stop();
       await sink.stop();
       await broker.close();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeText, formatLsn, keyOf, parseLsn } from "./cdc-types";
+import { decodeText, formatLsn, keyOf, parseLsn } from "./types";
 
 describe("Postgres text → JSON values", () => {
   it("keeps what JSON cannot hold exactly as text", () => {

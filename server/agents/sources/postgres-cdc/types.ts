@@ -1,5 +1,5 @@
 import { parse as parseArray } from "postgres-array";
-import type { FlumeEvent } from "../model";
+import type { FlumeEvent } from "../../model";
 
 /**
  * Change events in Debezium's envelope, and the text → JSON mapping of Postgres values shared by

@@ -1,10 +1,10 @@
 import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
-import { CdcSetupError, DRIVER_PARSED_OIDS, TEXT_SESSION } from "./cdc-types";
+import { CdcSetupError, DRIVER_PARSED_OIDS, TEXT_SESSION } from "./types";
 
 /**
  * Connections that return every value as Postgres's text output, with the column type OIDs, so the
- * capture maps types itself (cdc-types.ts) the same way in every mode and on every driver.
+ * capture maps types itself (types.ts) the same way in every mode and on every driver.
  */
 
 export interface TextResult {

@@ -1,8 +1,8 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
-import { logger } from "../../log";
-import type { TextClient } from "./cdc-connect";
+import { logger } from "../../../log";
+import type { TextClient } from "./connect";
 
 const log = logger("agents.postgres_cdc");
 
@@ -47,7 +47,7 @@ export type Position = z.infer<typeof positionSchema>;
 
 /** "table: public.a → public.b" for each field in which two captures differ. */
 export function identityChanges(saved: CaptureIdentity, now: CaptureIdentity): string[] {
-  const show = (v: unknown) => (Array.isArray(v) ? v.join(",") || "(none)" : v === null ? "(none)" : String(v));
+  const show = (v: unknown) => (Array.isArray(v) ? v.join(",") || "(none)" : v === null || v === undefined ? "(none)" : typeof v === "string" || typeof v === "number" ? String(v) : JSON.stringify(v));
   return (Object.keys(now) as (keyof CaptureIdentity)[])
     .filter((k) => show(saved[k]) !== show(now[k]))
     .map((k) => `${k}: ${show(saved[k])} → ${show(now[k])}`);

@@ -1,13 +1,13 @@
 import pg from "pg";
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from "pg-logical-replication";
 import type postgres from "postgres";
-import { logger } from "../../log";
-import { metrics } from "../../metrics/registry";
-import type { FlumeEvent } from "../model";
-import { describeTable, sqlClient, type TableInfo, textSql } from "./cdc-connect";
-import { databaseIdentity, type Position, type PositionFile } from "./cdc-position";
-import { CdcSetupError, type ChangeEnvelope, changeEvent, decodeRow, formatLsn, keyOf, parseLsn, quoteName, type Row, TEXT_SESSION } from "./cdc-types";
-import type { Capture, Deliver, PostgresCdcConfig } from "./postgres-cdc";
+import { logger } from "../../../log";
+import { metrics } from "../../../metrics/registry";
+import type { FlumeEvent } from "../../model";
+import { describeTable, sqlClient, type TableInfo, textSql } from "./connect";
+import { databaseIdentity, type Position, type PositionFile } from "./position";
+import { CdcSetupError, type ChangeEnvelope, changeEvent, decodeRow, formatLsn, keyOf, parseLsn, quoteName, type Row, TEXT_SESSION } from "./types";
+import type { Capture, Deliver, PostgresCdcConfig } from "./source";
 
 const log = logger("agents.postgres_cdc.logical");
 
@@ -22,7 +22,7 @@ const SLOT_BUSY_WAIT_MS = 10_000;
 
 export const SLOT_LAG_METRIC = "tributary_cdc_slot_lag_bytes";
 
-/** pgoutput with the column parsers replaced by the identity, so values reach cdc-types.ts as Postgres text. */
+/** pgoutput with the column parsers replaced by the identity, so values reach types.ts as Postgres text. */
 class TextPgoutput extends PgoutputPlugin {
   override parse(buffer: Buffer): Pgoutput.Message {
     const m = super.parse(buffer);
@@ -216,7 +216,7 @@ export class LogicalCapture implements Capture {
     try {
       const exp = this.config.snapshot === "initial" ? "EXPORT_SNAPSHOT" : "NOEXPORT_SNAPSHOT";
       const r = await repl.query(`CREATE_REPLICATION_SLOT ${quoteName(this.slot)} LOGICAL pgoutput ${exp}`);
-      created = r.rows[0];
+      created = r.rows[0] as typeof created;
     } catch (e) {
       await repl.end();
       const err = e as { code?: string; message: string };

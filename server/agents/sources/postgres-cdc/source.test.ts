@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
-import { metrics } from "../../metrics/registry";
-import type { BatchSink } from "../component";
-import { ChannelFullError } from "../model";
-import { SLOT_LAG_METRIC } from "./cdc-logical";
-import { cdcTestDb, collector, TEST_PG_URL } from "./cdc-test-db";
-import type { ChangeEnvelope } from "./cdc-types";
-import { PostgresCdcSource, postgresCdcSourceSchema } from "./postgres-cdc";
+import { metrics } from "../../../metrics/registry";
+import type { BatchSink } from "../../component";
+import { ChannelFullError } from "../../model";
+import { SLOT_LAG_METRIC } from "./logical";
+import { cdcTestDb, collector, TEST_PG_URL } from "../../testing/cdc-test-db";
+import type { ChangeEnvelope } from "./types";
+import { PostgresCdcSource, postgresCdcSourceSchema } from "./source";
 
 const db = cdcTestDb();
 afterAll(() => db.cleanup());
@@ -136,9 +136,10 @@ describe("postgres_cdc logical mode", () => {
     await db.sql.unsafe(`CREATE TABLE ${t} (id int PRIMARY KEY)`);
     await db.sql.unsafe(`INSERT INTO ${t} SELECT g FROM generate_series(1, 1000) g`);
     let accepted = 0;
-    const stuck = await logicalSource(t, async (b) => {
-      if (accepted >= 300) throw new ChannelFullError("c1", "test");
+    const stuck = await logicalSource(t, (b) => {
+      if (accepted >= 300) return Promise.reject(new ChannelFullError("c1", "test"));
       accepted += b.length;
+      return Promise.resolve();
     }, { "batch.max.rows": 100 });
     await stuck.source.start(); // returns at once: the snapshot runs in the background
     const end = Date.now() + 20_000;
@@ -210,9 +211,9 @@ describe("postgres_cdc logical mode", () => {
     const t = db.name("refuse");
     await db.sql.unsafe(`CREATE TABLE ${t} (id int PRIMARY KEY)`);
     let refusals = 0;
-    const refused = await logicalSource(t, async () => {
+    const refused = await logicalSource(t, () => {
       refusals++;
-      throw new ChannelFullError("c1", "test");
+      return Promise.reject(new ChannelFullError("c1", "test"));
     }, { snapshot: "never" });
     await refused.source.start();
     await db.sql.unsafe(`INSERT INTO ${t} SELECT g FROM generate_series(1, 100) g`);

@@ -3,7 +3,7 @@
  * "P <n>" after each put commit resolves; concurrent consumers take, print "t <n>" before and "T <n>" after each take
  * commit resolves. The parent kills it with SIGKILL at random moments and checks the log on restart.
  */
-import { FileChannel, fileChannelSchema } from "./file";
+import { FileChannel, fileChannelSchema } from "../channels/file";
 
 const [dataDir, startAt] = process.argv.slice(2);
 const ch = new FileChannel("c1", fileChannelSchema.parse({ type: "file", dataDir, minimumRequiredSpace: 0, checkpointBytes: 256 * 1024 }));

@@ -3,12 +3,12 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, describe, expect, it } from "vitest";
-import type { BatchSink } from "../component";
-import { parseFlow } from "../flow";
-import { importFlumeProperties } from "../flume/import";
-import { ChannelFullError } from "../model";
-import { cdcTestDb, collector, TEST_PG_URL } from "./cdc-test-db";
-import { PostgresCdcSource, postgresCdcSourceSchema } from "./postgres-cdc";
+import type { BatchSink } from "../../component";
+import { parseFlow } from "../../flow";
+import { importFlumeProperties } from "../../flume/import";
+import { ChannelFullError } from "../../model";
+import { cdcTestDb, collector, TEST_PG_URL } from "../../testing/cdc-test-db";
+import { PostgresCdcSource, postgresCdcSourceSchema } from "./source";
 
 const db = cdcTestDb();
 afterAll(() => db.cleanup());
@@ -199,7 +199,7 @@ describe("postgres_cdc polling modes", () => {
     // The same capture again resumes where it was.
     await db.sql.unsafe(`INSERT INTO ${b} VALUES (301, 301)`);
     expect(await capture({ table: b, mode: "timestamp+incrementing", "key.column": "id", "timestamp.column": "at" }, 1)).toBe(1);
-    const saved = JSON.parse(await readFile(join(dataDir, "position.json"), "utf8"));
+    const saved = JSON.parse(await readFile(join(dataDir, "position.json"), "utf8")) as { capture: unknown };
     expect(saved.capture).toMatchObject({ mode: "timestamp+incrementing", tables: [`public.${b}`], keyColumn: "id", timestampColumn: "at", database: expect.stringMatching(/^\d+\/test$/) });
     // A table of the same name in another database is another capture.
     expect(await capture({ url: `pglite:${lite}`, table: a, "key.column": "id" }, 40)).toBe(40);
@@ -233,7 +233,7 @@ describe("postgres_cdc polling modes", () => {
         "a1.channels.c1.type = memory", "a1.channels.c1.capacity = 10000", "a1.channels.c1.transactionCapacity = 1000",
         "a1.sinks.k1.type = file_roll", `a1.sinks.k1.sink.directory = ${out}`, "a1.sinks.k1.channel = c1",
       ].join("\n"));
-      const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "..", "cli-main.ts"), "--flume-conf", conf, "--name", "a1", "--data-dir", join(dir, "data")], { stdio: ["ignore", "ignore", "pipe"] });
+      const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "..", "..", "cli-main.ts"), "--flume-conf", conf, "--name", "a1", "--data-dir", join(dir, "data")], { stdio: ["ignore", "ignore", "pipe"] });
       const exit = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
       try {
         const end = Date.now() + 30_000;
@@ -261,7 +261,7 @@ describe("postgres_cdc polling modes", () => {
       await c.until((x) => x.length >= 3);
       await new Promise((r) => setTimeout(r, 200));
       expect(c.changes().map((x) => x.after!.id)).toEqual([8, 9, 10]);
-      expect(JSON.parse(await readFile(join(dataDir, "position.json"), "utf8")).capture).toMatchObject({ tables: [`public.${t}`] });
+      expect((JSON.parse(await readFile(join(dataDir, "position.json"), "utf8")) as { capture: unknown }).capture).toMatchObject({ tables: [`public.${t}`] });
     } finally {
       await source.stop();
     }

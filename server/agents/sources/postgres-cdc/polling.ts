@@ -1,9 +1,9 @@
-import { logger } from "../../log";
-import type { FlumeEvent } from "../model";
-import { describeTable, openTextClient, type TextClient } from "./cdc-connect";
-import { type CaptureIdentity, databaseIdentity, type Position, type PositionFile } from "./cdc-position";
-import { CdcSetupError, type ChangeSource, changeEvent, decodeRow, keyOf, quoteName } from "./cdc-types";
-import type { Capture, Deliver, PostgresCdcConfig } from "./postgres-cdc";
+import { logger } from "../../../log";
+import type { FlumeEvent } from "../../model";
+import { describeTable, openTextClient, type TextClient } from "./connect";
+import { type CaptureIdentity, databaseIdentity, type Position, type PositionFile } from "./position";
+import { CdcSetupError, type ChangeSource, changeEvent, decodeRow, keyOf, quoteName } from "./types";
+import type { Capture, Deliver, PostgresCdcConfig } from "./source";
 
 const log = logger("agents.postgres_cdc.polling");
 
@@ -98,7 +98,7 @@ export class PollingCapture implements Capture {
     const r = await this.client!.query(this.select(), this.params(max, bound));
     if (r.rows.length === 0) return false;
     const now = Date.now();
-    const events: FlumeEvent[] = new Array(r.rows.length);
+    const events = new Array<FlumeEvent>(r.rows.length);
     const source = { ...this.sourceInfo, ts_ms: now };
     for (let i = 0; i < r.rows.length; i++) {
       const after = decodeRow(r.columns, r.rows[i]);

@@ -1,0 +1,250 @@
+/**
+ * Transactions benchmark: transactional produce (KIP-98: AddPartitionsToTxn, Produce, EndTxn per
+ * transaction) with 100-record and 1,000-record transactions, and a read_committed consumer of
+ * what they wrote, next to non-transactional acks=all produce of the same request shape and a
+ * read_uncommitted consumer, all against one broker in its own process in the same run.
+ * 100-byte values, durable topics (fsync before acknowledging), PRODUCERS producers at once.
+ *
+ * `npm run bench:txn [-- --quick] [-- --profile]` prints a markdown table and writes
+ * bench/results/txn.json (txn-quick.json with --quick); --profile writes the broker's CPU profile
+ * to bench/results/profiles/.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { BrokerConnection } from "@/server/kafka/client/connection";
+import { Acks, CONSUMER_REPLICA_ID, FetchSession, IsolationLevel } from "@/server/kafka/constants";
+import { ErrorCode } from "@/server/kafka/errors";
+import { Apis } from "@/server/kafka/messages";
+import { BASE_SEQUENCE, encodeRecordBatch, forEachBatch, PRODUCER_EPOCH, PRODUCER_ID, rewriteCrc } from "@/server/kafka/records/batch";
+import { checkProduce, createTopic, deleteTopic, open, request, startBroker } from "./broker";
+import { formatSummary, markdownTable } from "./lib/markdown";
+import { type Summary, summarize } from "./lib/stats";
+
+const VALUE_BYTES = 100;
+const PARTITIONS = 4;
+/**
+ * Transactional producers at once, each with its own connection and one transaction at a time;
+ * the baseline keeps as many produce requests in flight. A transaction waits for three fsyncs in a
+ * row (its records, PREPARE, the markers) where a produce waits for one, so at low concurrency the
+ * ratio measures fsync latency; with more producers the group commits share them.
+ */
+const PRODUCERS = 8;
+const MANY_PRODUCERS = 32;
+const PRODUCE_VERSION = 9;
+const FETCH_VERSION = 12;
+const RESULTS_DIR = fileURLToPath(new URL("./results/", import.meta.url));
+
+export interface TxnBenchResult {
+  machine: string;
+  runs: number;
+  settings: string;
+  rows: { name: string; records: number; recordsPerSecond: Summary }[];
+  ratio1000: Summary;
+  ratioMany: Summary;
+  markdown: string;
+}
+
+/** A batch of n records, written once; per request only its producer fields and sequence change (and so its CRC). */
+function batchTemplate(n: number): Buffer {
+  const value = Buffer.alloc(VALUE_BYTES, 0x61);
+  return encodeRecordBatch(
+    Array.from({ length: n }, () => ({ value })),
+    { producerId: 0, producerEpoch: 0, baseSequence: 0, transactional: true },
+  );
+}
+
+function stamp(template: Buffer, producerId: number, epoch: number, sequence: number): Buffer {
+  const b = Buffer.from(template);
+  b.writeBigInt64BE(BigInt(producerId), PRODUCER_ID);
+  b.writeInt16BE(epoch, PRODUCER_EPOCH);
+  b.writeInt32BE(sequence, BASE_SEQUENCE);
+  rewriteCrc(b, 0, b.length);
+  return b;
+}
+
+/** One transactional producer writing `transactions` transactions of `size` records spread over the partitions. */
+async function transactionalProducer(c: BrokerConnection, topic: string, transactionalId: string, size: number, transactions: number): Promise<void> {
+  const init = await request(c, Apis.InitProducerId, 4, { transactionalId, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+  if (init.errorCode !== ErrorCode.NONE) throw new Error(`InitProducerId failed with error ${init.errorCode}`);
+  const { producerId, producerEpoch } = init;
+  const template = batchTemplate(size / PARTITIONS);
+  const sequences = new Array<number>(PARTITIONS).fill(0);
+  const partitions = Array.from({ length: PARTITIONS }, (_, i) => i);
+  for (let i = 0; i < transactions; i++) {
+    const added = await request(c, Apis.AddPartitionsToTxn, 3, { transactionalId, producerId, producerEpoch, topics: [{ name: topic, partitions }] });
+    for (const t of added.resultsByTopic) for (const p of t.resultsByPartition) if (p.partitionErrorCode !== ErrorCode.NONE) throw new Error(`AddPartitionsToTxn failed with error ${p.partitionErrorCode}`);
+    const partitionData = partitions.map((index) => {
+      const records = stamp(template, producerId, producerEpoch, sequences[index]);
+      sequences[index] += size / PARTITIONS;
+      return { index, records };
+    });
+    checkProduce(await request(c, Apis.Produce, PRODUCE_VERSION, { transactionalId, acks: Acks.ALL, timeoutMs: 30_000, topicData: [{ name: topic, partitionData }] }));
+    const ended = await request(c, Apis.EndTxn, 3, { transactionalId, producerId, producerEpoch, committed: true });
+    if (ended.errorCode !== ErrorCode.NONE) throw new Error(`EndTxn failed with error ${ended.errorCode}`);
+  }
+}
+
+/** PRODUCERS transactional producers at once; returns seconds. */
+async function produceTransactions(bootstrap: string, topic: string, size: number, total: number, run: number, producers: number): Promise<number> {
+  const conns = await Promise.all(Array.from({ length: producers }, () => open(bootstrap)));
+  const perProducer = Math.ceil(total / size / producers);
+  const started = performance.now();
+  await Promise.all(conns.map((c, i) => transactionalProducer(c, topic, `bench-${size}-${run}-${producers}-${i}`, size, perProducer)));
+  const seconds = (performance.now() - started) / 1000;
+  for (const c of conns) c.close();
+  return seconds;
+}
+
+/** The non-transactional baseline: produce requests of the same shape (size records over the partitions), acks=all, `inFlight` at once. */
+async function producePlain(bootstrap: string, topic: string, size: number, total: number, inFlight: number): Promise<number> {
+  const c = await open(bootstrap, inFlight);
+  const value = Buffer.alloc(VALUE_BYTES, 0x61);
+  const batch = encodeRecordBatch(Array.from({ length: size / PARTITIONS }, () => ({ value })));
+  const body = { transactionalId: null, acks: Acks.ALL, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: Array.from({ length: PARTITIONS }, (_, index) => ({ index, records: batch })) }] };
+  const requests = total / size;
+  let sent = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (sent < requests) {
+        sent++;
+        checkProduce(await request(c, Apis.Produce, PRODUCE_VERSION, body));
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  c.close();
+  return seconds;
+}
+
+/** Reads every partition from 0 until `records` data records arrived (markers are not records); returns seconds. */
+async function consume(bootstrap: string, topic: string, records: number, isolationLevel: number): Promise<number> {
+  const c = await open(bootstrap);
+  const offsets = new Array<number>(PARTITIONS).fill(0);
+  let seen = 0;
+  const started = performance.now();
+  while (seen < records) {
+    const res = await request(c, Apis.Fetch, FETCH_VERSION, {
+      replicaId: CONSUMER_REPLICA_ID,
+      maxWaitMs: 500,
+      minBytes: 1,
+      maxBytes: 32 << 20,
+      isolationLevel,
+      sessionId: FetchSession.NO_SESSION_ID,
+      sessionEpoch: FetchSession.FINAL_EPOCH,
+      topics: [{ topic, partitions: offsets.map((fetchOffset, partition) => ({ partition, fetchOffset, partitionMaxBytes: 8 << 20 })) }],
+      forgottenTopicsData: [],
+      rackId: "",
+    });
+    for (const p of res.responses[0].partitions) {
+      if (p.errorCode !== ErrorCode.NONE) throw new Error(`fetch from ${topic}-${p.partitionIndex} failed with error ${p.errorCode}`);
+      if (p.abortedTransactions?.length) throw new Error("every transaction committed, yet the fetch lists aborted ones");
+      if (!p.records) continue;
+      forEachBatch(p.records, (h) => {
+        if (!h.control) seen += h.recordCount;
+        offsets[p.partitionIndex] = h.baseOffset + h.lastOffsetDelta + 1;
+      });
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  c.close();
+  if (seen !== records) throw new Error(`consumed ${seen} records, expected ${records}`);
+  return seconds;
+}
+
+export async function runTxnBench(opts: { quick: boolean; profileDir?: string }): Promise<TxnBenchResult> {
+  const runs = opts.quick ? 2 : 3;
+  const total100 = opts.quick ? 64_000 : 160_000;
+  const total1000 = opts.quick ? 160_000 : 480_000;
+  const dataDir = await mkdtemp(join(os.tmpdir(), "tributary-bench-txn-"));
+  const broker = await startBroker(dataDir, opts.profileDir);
+  const admin = await open(broker.bootstrap);
+  const m = { plain1000: [] as number[], txn1000: [] as number[], txn100: [] as number[], plain100: [] as number[], consumePlain: [] as number[], consumeCommitted: [] as number[], ratio: [] as number[], plainMany: [] as number[], txnMany: [] as number[], ratioMany: [] as number[] };
+  try {
+    for (let run = 0; run < runs; run++) {
+      const plain = `bench-plain-${run}`;
+      await createTopic(admin, plain, PARTITIONS);
+      m.plain1000.push(total1000 / (await producePlain(broker.bootstrap, plain, 1000, total1000, PRODUCERS)));
+      m.consumePlain.push(total1000 / (await consume(broker.bootstrap, plain, total1000, IsolationLevel.READ_UNCOMMITTED)));
+      await deleteTopic(admin, plain);
+
+      const txn = `bench-txn1000-${run}`;
+      await createTopic(admin, txn, PARTITIONS);
+      m.txn1000.push(total1000 / (await produceTransactions(broker.bootstrap, txn, 1000, total1000, run, PRODUCERS)));
+      m.consumeCommitted.push(total1000 / (await consume(broker.bootstrap, txn, total1000, IsolationLevel.READ_COMMITTED)));
+      await deleteTopic(admin, txn);
+      m.ratio.push(m.txn1000[run] / m.plain1000[run]);
+
+      const plainSmall = `bench-plain100-${run}`;
+      await createTopic(admin, plainSmall, PARTITIONS);
+      m.plain100.push(total100 / (await producePlain(broker.bootstrap, plainSmall, 100, total100, PRODUCERS)));
+      await deleteTopic(admin, plainSmall);
+      const small = `bench-txn100-${run}`;
+      await createTopic(admin, small, PARTITIONS);
+      m.txn100.push(total100 / (await produceTransactions(broker.bootstrap, small, 100, total100, run, PRODUCERS)));
+      await deleteTopic(admin, small);
+
+      const plainMany = `bench-plain-many-${run}`;
+      await createTopic(admin, plainMany, PARTITIONS);
+      m.plainMany.push(total1000 / (await producePlain(broker.bootstrap, plainMany, 1000, total1000, MANY_PRODUCERS)));
+      await deleteTopic(admin, plainMany);
+      const txnMany = `bench-txn-many-${run}`;
+      await createTopic(admin, txnMany, PARTITIONS);
+      m.txnMany.push(total1000 / (await produceTransactions(broker.bootstrap, txnMany, 1000, total1000, run, MANY_PRODUCERS)));
+      await deleteTopic(admin, txnMany);
+      m.ratioMany.push(m.txnMany[run] / m.plainMany[run]);
+      process.stderr.write(
+        `run ${run + 1}/${runs}: acks=all 1000/request ${Math.round(m.plain1000[run])}/s, txn 1000 ${Math.round(m.txn1000[run])}/s (${Math.round(m.ratio[run] * 100)} %), ` +
+          `acks=all 100/request ${Math.round(m.plain100[run])}/s, txn 100 ${Math.round(m.txn100[run])}/s, consume ${Math.round(m.consumePlain[run])}/s, read_committed ${Math.round(m.consumeCommitted[run])}/s, ` +
+          `${MANY_PRODUCERS} at once: acks=all ${Math.round(m.plainMany[run])}/s, txn 1000 ${Math.round(m.txnMany[run])}/s (${Math.round(m.ratioMany[run] * 100)} %)\n`,
+      );
+    }
+  } finally {
+    admin.close();
+    await broker.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  const rows = [
+    { name: `produce, acks=all, 1,000 records per request, ${PRODUCERS} in flight — records/s`, records: total1000, recordsPerSecond: summarize(m.plain1000) },
+    { name: `transactional produce, 1,000-record transactions, ${PRODUCERS} producers — records/s`, records: total1000, recordsPerSecond: summarize(m.txn1000) },
+    { name: `produce, acks=all, 100 records per request, ${PRODUCERS} in flight — records/s`, records: total100, recordsPerSecond: summarize(m.plain100) },
+    { name: `transactional produce, 100-record transactions, ${PRODUCERS} producers — records/s`, records: total100, recordsPerSecond: summarize(m.txn100) },
+    { name: `produce, acks=all, 1,000 records per request, ${MANY_PRODUCERS} in flight — records/s`, records: total1000, recordsPerSecond: summarize(m.plainMany) },
+    { name: `transactional produce, 1,000-record transactions, ${MANY_PRODUCERS} producers — records/s`, records: total1000, recordsPerSecond: summarize(m.txnMany) },
+    { name: "consume, read_uncommitted (non-transactional topic) — records/s", records: total1000, recordsPerSecond: summarize(m.consumePlain) },
+    { name: "consume, read_committed (transactional topic) — records/s", records: total1000, recordsPerSecond: summarize(m.consumeCommitted) },
+  ];
+  const ratio1000 = summarize(m.ratio.map((r) => r * 100));
+  const ratioMany = summarize(m.ratioMany.map((r) => r * 100));
+  const markdown = markdownTable(
+    ["measure (100-byte values, durable topics, 4 partitions)", "result", "target"],
+    [
+      ...rows.map((r) => [r.name, formatSummary(r.recordsPerSecond), ""]),
+      [`1,000-record transactions as % of acks=all, ${PRODUCERS} at once (same run)`, formatSummary(ratio1000, " %"), "≥ 70 %"],
+      [`1,000-record transactions as % of acks=all, ${MANY_PRODUCERS} at once (same run)`, formatSummary(ratioMany, " %"), "≥ 70 %"],
+    ],
+    ["left", "right", "right"],
+  );
+  return {
+    machine: `${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} cores, Node ${process.version}`,
+    runs,
+    settings: `${PRODUCERS} (and ${MANY_PRODUCERS}) transactional producers at once, one transaction each at a time (AddPartitionsToTxn v3, Produce v${PRODUCE_VERSION} acks=all with one batch per partition, EndTxn v3 commit); the baseline keeps as many produce requests of the same shape in flight on one connection; consumers: one Fetch v${FETCH_VERSION} in flight`,
+    rows,
+    ratio1000,
+    ratioMany,
+    markdown,
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const profileDir = process.argv.includes("--profile") ? join(RESULTS_DIR, "profiles") : undefined;
+  if (profileDir) await mkdir(profileDir, { recursive: true });
+  const quick = process.argv.includes("--quick");
+  const result = await runTxnBench({ quick, profileDir });
+  await mkdir(RESULTS_DIR, { recursive: true });
+  await writeFile(join(RESULTS_DIR, quick ? "txn-quick.json" : "txn.json"), `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${result.markdown}\n\n${result.runs} runs; median (min–max). ${result.machine}. ${result.settings}\n`);
+  process.exit(0);
+}

@@ -1,0 +1,60 @@
+import { KafkaClient, type NewTopic, type ProducerRecord } from "../../kafka/client";
+import { ListOffsetsTimestamp } from "../../kafka/constants";
+import type { Record as KafkaRecord } from "../../kafka/records/batch";
+
+export interface ReadRecord extends KafkaRecord {
+  topic: string;
+  partition: number;
+}
+
+/** Every record of the topics now, from the start of each partition to its end: what a test checks a flow wrote. */
+export async function readTopics(bootstrap: string, topics: string[]): Promise<ReadRecord[]> {
+  const client = new KafkaClient({ bootstrap: [bootstrap], clientId: "test-reader" });
+  try {
+    const md = await client.cluster.refreshMetadata(topics);
+    const partitions = md.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
+    const ends = await client.admin.listOffsets(partitions.map((p) => ({ ...p, timestamp: ListOffsetsTimestamp.LATEST })));
+    const out: ReadRecord[] = [];
+    for (const end of ends) {
+      for (let offset = 0; offset < end.offset; ) {
+        const [f] = await client.fetch([{ topic: end.topic, partition: end.partition, offset }], { maxWaitMs: 0 });
+        for (const r of f.records) out.push({ ...r, topic: end.topic, partition: end.partition });
+        if (f.nextOffset <= offset) break;
+        offset = f.nextOffset;
+      }
+    }
+    return out;
+  } finally {
+    await client.close();
+  }
+}
+
+export async function createTopics(bootstrap: string, topics: NewTopic[]): Promise<void> {
+  const client = new KafkaClient({ bootstrap: [bootstrap], clientId: "test-admin" });
+  try {
+    await client.admin.createTopics(topics);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Produces the records with the one client (acks all), for a test's input. */
+export async function produce(bootstrap: string, records: ProducerRecord[]): Promise<void> {
+  const client = new KafkaClient({ bootstrap: [bootstrap], clientId: "test-producer" });
+  try {
+    await client.producer().send(records);
+  } finally {
+    await client.close();
+  }
+}
+
+/** The sum of a group's committed offsets on a topic (-1, none, counts as 0). */
+export async function committed(bootstrap: string, groupId: string, topic: string): Promise<number> {
+  const client = new KafkaClient({ bootstrap: [bootstrap], clientId: "test-admin" });
+  try {
+    const offsets = await client.admin.fetchOffsets(groupId);
+    return offsets.filter((o) => o.topic === topic).reduce((n, o) => n + Math.max(0, o.offset), 0);
+  } finally {
+    await client.close();
+  }
+}

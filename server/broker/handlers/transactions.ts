@@ -1,0 +1,105 @@
+import { codeOf, ErrorCode, KafkaError } from "../../kafka/errors";
+import { Apis } from "../../kafka/messages";
+import type { RequestOf, ResponseInputOf } from "../../kafka/protocol";
+import type { TransactionCoordinator } from "../transactions/coordinator";
+import { partitionKey } from "../transactions/log-format";
+import { log, type BrokerContext } from "./context";
+import type { HandlerRegistry } from "./registry";
+
+/** The first version of each API that knows PRODUCER_FENCED (KIP-588); older clients get INVALID_PRODUCER_EPOCH, which they treat alike. */
+const PRODUCER_FENCED_SINCE = { InitProducerId: 4, AddPartitionsToTxn: 2, AddOffsetsToTxn: 2, EndTxn: 2 } as const;
+
+function errorFor(err: unknown, api: keyof typeof PRODUCER_FENCED_SINCE, version: number): number {
+  if (!(err instanceof KafkaError)) log.error({ err }, `${api} failed`);
+  const code = codeOf(err);
+  return code === ErrorCode.PRODUCER_FENCED && version < PRODUCER_FENCED_SINCE[api] ? ErrorCode.INVALID_PRODUCER_EPOCH : code;
+}
+
+/** InitProducerId with a transactional id (the Produce handlers register the API and pass these requests on). */
+export async function initTransactionalProducer(txns: TransactionCoordinator, req: RequestOf<"InitProducerId"> & { transactionalId: string }, version: number): Promise<ResponseInputOf<"InitProducerId">> {
+  try {
+    return { errorCode: ErrorCode.NONE, ...(await txns.initProducerId(req.transactionalId, req.transactionTimeoutMs, { producerId: req.producerId, producerEpoch: req.producerEpoch })) };
+  } catch (err) {
+    return { errorCode: errorFor(err, "InitProducerId", version), producerId: -1, producerEpoch: -1 };
+  }
+}
+
+/** The transaction APIs (KIP-98), answered by the transaction coordinator, and by the group coordinator for offsets. */
+export function registerTransactionHandlers(registry: HandlerRegistry, b: BrokerContext): void {
+  const txns = b.transactions;
+  const exists = (topic: string, partition: number) => {
+    const info = b.logs.topic(topic);
+    return !!info && partition >= 0 && partition < info.partitions;
+  };
+
+  /**
+   * Partitions that do not exist fail with UNKNOWN_TOPIC_OR_PARTITION and the others with
+   * OPERATION_NOT_ATTEMPTED, as in Kafka: none is added unless all can be.
+   */
+  registry.register(Apis.AddPartitionsToTxn, async (req, info) => {
+    const unknown = new Set<string>();
+    for (const t of req.topics) for (const p of t.partitions) if (!exists(t.name, p)) unknown.add(partitionKey(t.name, p));
+    const answer = (code: (topic: string, p: number) => number) => ({
+      resultsByTopic: req.topics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: code(t.name, p) })) })),
+    });
+    if (unknown.size) return answer((t, p) => (unknown.has(partitionKey(t, p)) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED));
+    try {
+      await txns.addPartitions(req, req.topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition }))));
+      return answer(() => ErrorCode.NONE);
+    } catch (err) {
+      const code = errorFor(err, "AddPartitionsToTxn", info.apiVersion);
+      return answer(() => code);
+    }
+  });
+
+  registry.register(Apis.AddOffsetsToTxn, async (req, info) => {
+    if (!req.groupId) return { errorCode: ErrorCode.INVALID_GROUP_ID };
+    try {
+      await txns.addPartitions(req, [txns.offsetsPartition(req.groupId)]);
+      return { errorCode: ErrorCode.NONE };
+    } catch (err) {
+      return { errorCode: errorFor(err, "AddOffsetsToTxn", info.apiVersion) };
+    }
+  });
+
+  registry.register(Apis.EndTxn, async (req, info) => {
+    try {
+      await txns.endTxn(req, req.committed);
+      return { errorCode: ErrorCode.NONE };
+    } catch (err) {
+      return { errorCode: errorFor(err, "EndTxn", info.apiVersion) };
+    }
+  });
+
+  registry.register(Apis.TxnOffsetCommit, (req) => b.groups.txnOffsetCommit(req, () => txns.verifyOffsetCommit(req, req.groupId)));
+
+  /**
+   * Between brokers in Kafka; on one broker the coordinator writes its markers in-process, and
+   * this serves tools that abort a hanging transaction by writing its marker.
+   */
+  registry.register(Apis.WriteTxnMarkers, async (req) => {
+    const markers = [];
+    for (const m of req.markers) {
+      const partitions = m.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
+      let codes: Map<string, number>;
+      try {
+        codes = await txns.writeMarkers(m.producerId, m.producerEpoch, m.transactionResult, partitions);
+      } catch (err) {
+        const code = codeOf(err);
+        codes = new Map(partitions.map((tp) => [partitionKey(tp.topic, tp.partition), code]));
+      }
+      markers.push({
+        producerId: m.producerId,
+        topics: m.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, errorCode: codes.get(partitionKey(t.name, p)) ?? ErrorCode.NONE })) })),
+      });
+    }
+    return { markers };
+  });
+
+  registry.register(Apis.DescribeTransactions, (req) => ({ transactionStates: txns.describe(req.transactionalIds) }));
+
+  registry.register(Apis.ListTransactions, (req) => {
+    const { unknownStates, transactions } = txns.list({ states: req.stateFilters, producerIds: req.producerIdFilters, minDurationMs: req.durationFilter });
+    return { errorCode: ErrorCode.NONE, unknownStateFilters: unknownStates, transactionStates: transactions };
+  });
+}

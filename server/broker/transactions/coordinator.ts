@@ -1,0 +1,375 @@
+import { ErrorCode, KafkaError } from "../../kafka/errors";
+import { decodeRecordBatch, encodeRecordBatch, forEachBatch } from "../../kafka/records/batch";
+import { logger } from "../../log";
+import { OFFSETS_TOPIC } from "../groups/offsets-store";
+import type { LogManager } from "../log/log-manager";
+import { markerBatch } from "../log/txn-index";
+import { partitionKey, readTransactionKey, readTransactionValue, splitPartition, transactionKey, transactionValue } from "./log-format";
+import { isCompleting, TRANSACTION_STATES, transition, type TransactionMetadata } from "./state";
+
+const log = logger("broker.transactions");
+
+export const TRANSACTION_STATE_TOPIC = "__transaction_state";
+/** Kafka's transaction.max.timeout.ms. */
+export const DEFAULT_TRANSACTION_MAX_TIMEOUT_MS = 900_000;
+/** Kafka's transaction.abort.timed.out.transaction.cleanup.interval.ms. */
+export const DEFAULT_ABORT_TIMED_OUT_INTERVAL_MS = 10_000;
+/** Epochs are int16; at the last one the producer gets a new id instead (Kafka does the same). */
+const MAX_EPOCH = 32766;
+/** One broker is the only coordinator there has been. */
+const COORDINATOR_EPOCH = 0;
+
+/** A producer's view of a marker written to one of its partitions: the group coordinator materialises or drops pending offsets on it. */
+export type MarkerListener = (producerId: number, commit: boolean) => void;
+
+export interface TransactionCoordinatorOptions {
+  logs: LogManager;
+  /** Told when a marker lands in __consumer_offsets, so transactional offset commits become visible or vanish. */
+  onOffsetsMarker: MarkerListener;
+  maxTimeoutMs?: number;
+  abortTimedOutIntervalMs?: number;
+  clock?: () => number;
+}
+
+/** A request's producer: its transactional id, producer id and epoch. */
+export interface TxnProducer {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+}
+
+/**
+ * Kafka's transaction coordinator (KIP-98) for one broker: it owns every transactional id, keeps
+ * each one's state in memory and in the compacted topic __transaction_state (Kafka's record
+ * format), and writes the COMMIT/ABORT markers to the transaction's partitions in-process, as the
+ * leader of them all. Each transactional id's requests run one at a time, and a request that ends
+ * a transaction answers only once every marker is durable, so a client that sees its commit
+ * succeed reads its records committed everywhere.
+ */
+export class TransactionCoordinator {
+  private txns = new Map<string, TransactionMetadata>();
+  private byProducer = new Map<number, TransactionMetadata>();
+  private queues = new Map<string, Promise<unknown>>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly logs: LogManager;
+  private readonly clock: () => number;
+  readonly maxTimeoutMs: number;
+
+  constructor(private readonly opts: TransactionCoordinatorOptions) {
+    this.logs = opts.logs;
+    this.clock = opts.clock ?? Date.now;
+    this.maxTimeoutMs = opts.maxTimeoutMs ?? DEFAULT_TRANSACTION_MAX_TIMEOUT_MS;
+  }
+
+  /** Loads __transaction_state, then finishes every transaction a crash left between its PREPARE record and its markers. */
+  async start(): Promise<void> {
+    if (!this.logs.topic(TRANSACTION_STATE_TOPIC)) {
+      await this.logs.createTopic(TRANSACTION_STATE_TOPIC, { partitions: 1, configs: { "cleanup.policy": "compact", "segment.bytes": String(100 << 20) } });
+    }
+    const p = this.logs.partition(TRANSACTION_STATE_TOPIC, 0);
+    let offset = p.logStartOffset;
+    while (offset < p.highWatermark) {
+      const { records } = await p.read(offset, 4 << 20);
+      if (records.length === 0) break;
+      forEachBatch(records, (h, pos) => {
+        offset = h.baseOffset + h.lastOffsetDelta + 1;
+        if (h.control) return;
+        for (const r of decodeRecordBatch(records, pos).records) {
+          const id = r.key && readTransactionKey(r.key);
+          if (!id) continue;
+          if (r.value) this.txns.set(id, readTransactionValue(id, r.value));
+          else this.txns.delete(id);
+        }
+      });
+    }
+    for (const m of this.txns.values()) this.byProducer.set(m.producerId, m);
+    for (const m of this.txns.values()) {
+      if (!isCompleting(m.state)) continue;
+      log.info({ transactionalId: m.transactionalId, state: m.state }, "completing a transaction the last run left prepared");
+      await this.serial(m.transactionalId, () => this.finish(m, m.state === "PrepareCommit"));
+    }
+    await this.abortOrphans();
+    const interval = this.opts.abortTimedOutIntervalMs ?? DEFAULT_ABORT_TIMED_OUT_INTERVAL_MS;
+    this.timer = setInterval(() => void this.abortTimedOut().catch((err) => log.error({ err }, "aborting timed-out transactions failed")), interval);
+    this.timer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Runs fn after every earlier request of the same transactional id. */
+  private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(id) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.queues.set(id, tail);
+    void tail.then(() => {
+      if (this.queues.get(id) === tail) this.queues.delete(id);
+    });
+    return run;
+  }
+
+  /** Appends the transaction's state to __transaction_state; resolves once it is durable. */
+  private async persist(m: TransactionMetadata): Promise<void> {
+    m.lastUpdateMs = this.clock();
+    try {
+      await this.logs.partition(TRANSACTION_STATE_TOPIC, 0).append(encodeRecordBatch([{ key: transactionKey(m.transactionalId), value: transactionValue(m) }]));
+    } catch (err) {
+      throw err instanceof KafkaError ? new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `the transaction log could not be written: ${err.message}`) : err;
+    }
+  }
+
+  /**
+   * InitProducerId with a transactional id: a new producer id for a new id, else the next epoch,
+   * which fences every older incarnation. An open transaction of the previous incarnation is
+   * aborted first (its epoch bumped, so its late writes are refused), as Kafka does.
+   */
+  initProducerId(transactionalId: string, timeoutMs: number, expected: { producerId: number; producerEpoch: number }): Promise<{ producerId: number; producerEpoch: number }> {
+    if (!transactionalId) throw new KafkaError(ErrorCode.INVALID_REQUEST, "transactional id must not be empty");
+    if (!(timeoutMs > 0) || timeoutMs > this.maxTimeoutMs) throw new KafkaError(ErrorCode.INVALID_TRANSACTION_TIMEOUT, `transaction.timeout.ms ${timeoutMs} must be between 1 and the broker's transaction.max.timeout.ms ${this.maxTimeoutMs}`);
+    return this.serial(transactionalId, async () => {
+      let m = this.txns.get(transactionalId);
+      if (!m) {
+        const { producerId } = await this.logs.initProducerId();
+        m = { transactionalId, producerId, producerEpoch: 0, timeoutMs, state: "Empty", partitions: new Set(), startMs: -1, lastUpdateMs: this.clock() };
+        await this.persist(m);
+        this.txns.set(transactionalId, m);
+        this.byProducer.set(producerId, m);
+        return { producerId, producerEpoch: 0 };
+      }
+      if (isCompleting(m.state)) throw new KafkaError(ErrorCode.CONCURRENT_TRANSACTIONS, `transaction ${transactionalId} is completing`);
+      if (expected.producerId >= 0 && (expected.producerId !== m.producerId || expected.producerEpoch !== m.producerEpoch)) {
+        throw new KafkaError(ErrorCode.PRODUCER_FENCED, `producer ${expected.producerId} epoch ${expected.producerEpoch} is not the current incarnation of ${transactionalId}`);
+      }
+      if (m.state === "Ongoing") {
+        await this.fenceAndAbort(m);
+        m = this.txns.get(transactionalId)!;
+      }
+      const next = { ...m, timeoutMs, state: m.state, partitions: new Set<string>(), startMs: -1 };
+      if (m.producerEpoch >= MAX_EPOCH) {
+        next.producerId = (await this.logs.initProducerId()).producerId;
+        next.producerEpoch = 0;
+      } else {
+        next.producerEpoch = m.producerEpoch + 1;
+      }
+      transition(next, "Empty");
+      await this.persist(next);
+      this.install(m, next);
+      return { producerId: next.producerId, producerEpoch: next.producerEpoch };
+    });
+  }
+
+  /** Replaces a transaction's metadata once its new state is durable. */
+  private install(old: TransactionMetadata, next: TransactionMetadata): void {
+    this.txns.set(next.transactionalId, next);
+    if (old.producerId !== next.producerId) this.byProducer.delete(old.producerId);
+    this.byProducer.set(next.producerId, next);
+  }
+
+  /** Checks a request's producer against the transaction, as Kafka's coordinator does. */
+  private current(p: TxnProducer): TransactionMetadata {
+    const m = this.txns.get(p.transactionalId);
+    if (!m || m.producerId !== p.producerId) throw new KafkaError(ErrorCode.INVALID_PRODUCER_ID_MAPPING, `producer ${p.producerId} is not the producer of transactional id ${p.transactionalId}; call InitProducerId first`);
+    if (m.producerEpoch !== p.producerEpoch) throw new KafkaError(ErrorCode.PRODUCER_FENCED, `epoch ${p.producerEpoch} of ${p.transactionalId} is fenced by epoch ${m.producerEpoch}`);
+    if (isCompleting(m.state)) throw new KafkaError(ErrorCode.CONCURRENT_TRANSACTIONS, `transaction ${p.transactionalId} is completing`);
+    return m;
+  }
+
+  /** AddPartitionsToTxn and AddOffsetsToTxn: the partitions join the open transaction (which opens if need be). */
+  addPartitions(p: TxnProducer, partitions: { topic: string; partition: number }[]): Promise<void> {
+    return this.serial(p.transactionalId, () => {
+      const m = this.current(p);
+      const keys = partitions.map((tp) => partitionKey(tp.topic, tp.partition));
+      if (m.state === "Ongoing" && keys.every((k) => m.partitions.has(k))) return Promise.resolve();
+      const next = { ...m, partitions: new Set([...m.partitions, ...keys]), startMs: m.state === "Ongoing" ? m.startMs : this.clock() };
+      transition(next, "Ongoing");
+      // Not waited for: PREPARE comes later in the same log, so it is durable only with this
+      // record; and if a crash loses this record after the producer wrote to a partition, the
+      // next start finds that partition's open transaction unaccounted for and aborts it, fencing
+      // the producer (abortOrphans).
+      this.persist(next).catch((err: unknown) => log.warn({ err, transactionalId: m.transactionalId }, "writing a transaction's partitions failed"));
+      this.install(m, next);
+      return Promise.resolve();
+    });
+  }
+
+  /**
+   * Partitions holding an open transaction the coordinator has no durable record of (its
+   * AddPartitionsToTxn record was lost in a crash): the transaction is aborted there, and with it
+   * the producer's open transaction if it has one, at a bumped epoch, so the producer cannot go on
+   * to commit a transaction that lost part of its writes.
+   */
+  private async abortOrphans(): Promise<void> {
+    for (const t of this.logs.topics()) {
+      for (const pl of this.logs.partitions(t.name)) {
+        for (const producerId of [...pl.openTransactions.keys()]) {
+          const key = partitionKey(t.name, pl.partition);
+          const m = this.byProducer.get(producerId);
+          if (m?.state === "Ongoing" && m.partitions.has(key)) continue;
+          log.warn({ topic: t.name, partition: pl.partition, producerId, transactionalId: m?.transactionalId }, "aborting an open transaction whose partition the coordinator had no record of");
+          if (!m) {
+            await this.writeMarkers(producerId, pl.producerEpoch(producerId), false, [{ topic: t.name, partition: pl.partition }]);
+            continue;
+          }
+          await this.serial(m.transactionalId, async () => {
+            if (m.state !== "Ongoing") {
+              const next = { ...m, partitions: new Set<string>(), startMs: this.clock() };
+              transition(next, "Ongoing");
+              this.install(m, next);
+            }
+            const cur = this.txns.get(m.transactionalId)!;
+            cur.partitions.add(key);
+            await this.fenceAndAbort(cur);
+          });
+        }
+      }
+    }
+  }
+
+  /** The partition AddOffsetsToTxn adds: the __consumer_offsets partition that holds the group. */
+  offsetsPartition(_groupId: string): { topic: string; partition: number } {
+    return { topic: OFFSETS_TOPIC, partition: 0 };
+  }
+
+  /** EndTxn: commit or abort; a retry of the request that already ended the transaction succeeds again. */
+  endTxn(p: TxnProducer, commit: boolean): Promise<void> {
+    return this.serial(p.transactionalId, async () => {
+      const m = this.current(p);
+      if (m.state === "Ongoing") return this.finish(m, commit);
+      if ((m.state === "CompleteCommit" && commit) || (m.state === "CompleteAbort" && !commit)) return;
+      throw new KafkaError(ErrorCode.INVALID_TXN_STATE, `cannot ${commit ? "commit" : "abort"} transaction ${p.transactionalId} in state ${m.state}`);
+    });
+  }
+
+  /**
+   * PREPARE to the log, markers to every partition, COMPLETE to the log. The PREPARE record is
+   * the commit point: after a crash the next start finishes the transaction from it.
+   */
+  private async finish(m: TransactionMetadata, commit: boolean): Promise<void> {
+    if (!isCompleting(m.state)) {
+      transition(m, commit ? "PrepareCommit" : "PrepareAbort");
+      await this.persist(m);
+    } else if (m.state === "PrepareEpochFence") {
+      transition(m, "PrepareAbort");
+    }
+    await this.writeMarkers(m.producerId, m.producerEpoch, commit, [...m.partitions].map(splitPartition));
+    const done = { ...m, partitions: new Set<string>(), startMs: m.startMs };
+    transition(done, commit ? "CompleteCommit" : "CompleteAbort");
+    // The COMPLETE record is written in order but not waited for: the markers are durable already,
+    // and if it is lost the next start finishes the transaction from its PREPARE record again
+    // (a second marker for a transaction no longer open changes nothing). Whatever this
+    // transactional id does next waits for its own, later record, whose durability implies this one's.
+    this.persist(done).catch((err: unknown) => log.warn({ err, transactionalId: m.transactionalId }, "writing a transaction's completion failed; the next start completes it again"));
+    this.install(m, done);
+    log.debug({ transactionalId: m.transactionalId, producerId: m.producerId, epoch: m.producerEpoch, commit, partitions: m.partitions.size }, "transaction completed");
+  }
+
+  /**
+   * Aborts the open transaction of a producer being replaced (or that timed out) at a bumped
+   * epoch, so the partitions refuse the old incarnation's writes from the marker on.
+   */
+  private async fenceAndAbort(m: TransactionMetadata): Promise<void> {
+    if (m.producerEpoch >= MAX_EPOCH) return this.finish(m, false);
+    transition(m, "PrepareEpochFence");
+    m.producerEpoch++;
+    this.byProducer.set(m.producerId, m);
+    await this.persist(m);
+    await this.finish(m, false);
+  }
+
+  /** Appends one marker to each partition, in parallel; a partition deleted meanwhile has nothing to mark. */
+  async writeMarkers(producerId: number, producerEpoch: number, commit: boolean, partitions: { topic: string; partition: number }[]): Promise<Map<string, number>> {
+    const codes = new Map<string, number>();
+    await Promise.all(
+      partitions.map(async ({ topic, partition }) => {
+        const key = partitionKey(topic, partition);
+        try {
+          await this.logs.partition(topic, partition).append(markerBatch(producerId, producerEpoch, commit, COORDINATOR_EPOCH), "coordinator");
+          if (topic === OFFSETS_TOPIC) this.opts.onOffsetsMarker(producerId, commit);
+          codes.set(key, ErrorCode.NONE);
+        } catch (err) {
+          if (!(err instanceof KafkaError)) throw err;
+          if (err.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+            log.warn({ topic, partition, producerId }, "a transaction's partition no longer exists; no marker written");
+          } else if (err.code !== ErrorCode.INVALID_PRODUCER_EPOCH) {
+            throw err;
+          }
+          codes.set(key, err.code);
+        }
+      }),
+    );
+    return codes;
+  }
+
+  /**
+   * Produce of a transactional batch: the producer must be its transactional id's current
+   * incarnation, with the partition added to its open transaction (Kafka 3.6+ verifies this too).
+   */
+  verifyProduce(producerId: number, producerEpoch: number, topic: string, partition: number): void {
+    const m = this.byProducer.get(producerId);
+    if (!m) throw new KafkaError(ErrorCode.INVALID_PRODUCER_ID_MAPPING, `producer id ${producerId} belongs to no transactional id`);
+    if (producerEpoch !== m.producerEpoch) throw new KafkaError(ErrorCode.INVALID_PRODUCER_EPOCH, `producer ${producerId} epoch ${producerEpoch} is fenced by epoch ${m.producerEpoch}`);
+    if (m.state !== "Ongoing" || !m.partitions.has(partitionKey(topic, partition))) {
+      throw new KafkaError(ErrorCode.INVALID_TXN_STATE, `${topic}-${partition} is not part of an open transaction of ${m.transactionalId}; AddPartitionsToTxn must come first`);
+    }
+  }
+
+  /** TxnOffsetCommit: the producer must be current with the group's offsets partition in its open transaction. */
+  verifyOffsetCommit(p: TxnProducer, groupId: string): void {
+    const m = this.txns.get(p.transactionalId);
+    if (!m || m.producerId !== p.producerId) throw new KafkaError(ErrorCode.INVALID_PRODUCER_ID_MAPPING, `producer ${p.producerId} is not the producer of ${p.transactionalId}`);
+    if (m.producerEpoch !== p.producerEpoch) throw new KafkaError(ErrorCode.INVALID_PRODUCER_EPOCH, `epoch ${p.producerEpoch} of ${p.transactionalId} is fenced by epoch ${m.producerEpoch}`);
+    const { topic, partition } = this.offsetsPartition(groupId);
+    if (m.state !== "Ongoing" || !m.partitions.has(partitionKey(topic, partition))) throw new KafkaError(ErrorCode.INVALID_TXN_STATE, `AddOffsetsToTxn for group ${groupId} must come before TxnOffsetCommit`);
+  }
+
+  /** Aborts (with an epoch bump that fences the producer) every transaction open longer than its transaction.timeout.ms. */
+  async abortTimedOut(): Promise<number> {
+    const now = this.clock();
+    const expired = [...this.txns.values()].filter((m) => m.state === "Ongoing" && now - m.startMs > m.timeoutMs);
+    for (const m of expired) {
+      await this.serial(m.transactionalId, async () => {
+        const cur = this.txns.get(m.transactionalId);
+        if (!cur || cur.state !== "Ongoing" || now - cur.startMs <= cur.timeoutMs) return;
+        log.info({ transactionalId: cur.transactionalId, producerId: cur.producerId, epoch: cur.producerEpoch, openMs: now - cur.startMs, timeoutMs: cur.timeoutMs }, "aborting a transaction open longer than its transaction.timeout.ms");
+        await this.fenceAndAbort(cur);
+      });
+    }
+    return expired.length;
+  }
+
+  describe(ids: string[]): { errorCode: number; transactionalId: string; transactionState: string; transactionTimeoutMs: number; transactionStartTimeMs: number; producerId: number; producerEpoch: number; topics: { topic: string; partitions: number[] }[] }[] {
+    return ids.map((id) => {
+      const m = this.txns.get(id);
+      if (!m) return { errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, transactionalId: id, transactionState: "", transactionTimeoutMs: 0, transactionStartTimeMs: -1, producerId: -1, producerEpoch: -1, topics: [] };
+      const topics = new Map<string, number[]>();
+      for (const k of m.partitions) {
+        const { topic, partition } = splitPartition(k);
+        topics.set(topic, [...(topics.get(topic) ?? []), partition]);
+      }
+      return {
+        errorCode: ErrorCode.NONE,
+        transactionalId: id,
+        transactionState: m.state,
+        transactionTimeoutMs: m.timeoutMs,
+        transactionStartTimeMs: m.state === "Ongoing" ? m.startMs : -1,
+        producerId: m.producerId,
+        producerEpoch: m.producerEpoch,
+        topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+      };
+    });
+  }
+
+  list(filter: { states: string[]; producerIds: number[]; minDurationMs: number }): { unknownStates: string[]; transactions: { transactionalId: string; producerId: number; transactionState: string }[] } {
+    const known = new Set<string>(TRANSACTION_STATES);
+    const unknownStates = filter.states.filter((s) => !known.has(s));
+    const now = this.clock();
+    const transactions = [...this.txns.values()]
+      .filter((m) => filter.states.length === 0 || filter.states.includes(m.state))
+      .filter((m) => filter.producerIds.length === 0 || filter.producerIds.includes(m.producerId))
+      .filter((m) => filter.minDurationMs < 0 || (m.state === "Ongoing" && now - m.startMs > filter.minDurationMs))
+      .map((m) => ({ transactionalId: m.transactionalId, producerId: m.producerId, transactionState: m.state }));
+    return { unknownStates, transactions };
+  }
+}

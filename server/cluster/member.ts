@@ -1,0 +1,375 @@
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { LogManager, TopicInfo, TopicRequest } from "../broker/log/log-manager";
+import { ErrorCode, KafkaError } from "../kafka/errors";
+import { logger } from "../log";
+import { assignReplicas } from "./assignment";
+import { electLeader } from "./election";
+import { ClusterStore, ControllerFencedError, type BrokerEndpoint, type Liveness, type PartitionUpdate, type TopicState } from "./store";
+
+const log = logger("cluster");
+
+export interface MemberOptions {
+  nodeId: number;
+  rack?: string;
+  /** A lease not renewed for this long lapses (broker.session.timeout.ms). */
+  sessionTimeoutMs: number;
+  /** Broker default of unclean.leader.election.enable; a topic's own config wins. */
+  uncleanLeaderElection: boolean;
+  /** default.replication.factor; unset: 3, or every live broker when fewer. */
+  defaultReplicationFactor?: number;
+}
+
+/** A CreateTopics entry in a cluster: a replication factor, or replicas chosen by the client. */
+export interface ReplicatedTopicRequest extends TopicRequest {
+  replicationFactor?: number;
+  assignment?: number[][];
+}
+
+/** What the broker answers Metadata and DescribeCluster from: the last picture read from the store. */
+export interface ClusterMetadata {
+  clusterId: string;
+  /** -1 while no broker holds a live controller lease. */
+  controllerId: number;
+  brokers: BrokerEndpoint[];
+  topics: ReadonlyMap<string, TopicState>;
+}
+
+/** The coordination state for the console and health checks. */
+export interface ClusterStatus {
+  nodeId: number;
+  state: "joining" | "member" | "replaced" | "left";
+  store: { reachable: boolean; since: number; lastError: string | null };
+  controllerId: number;
+  controllerEpoch: number | null;
+  liveBrokers: number;
+}
+
+/** A start-up refusal a person can act on (another live process holds the node id). */
+export class ClusterJoinError extends Error {}
+
+const DEFAULT_REPLICATION_FACTOR = 3;
+
+/** A topic that passed the checks, with its replicas. */
+interface Placed {
+  info: TopicInfo;
+  assignment: number[][];
+}
+
+/**
+ * This broker's membership in a cluster coordinated through Postgres: it registers and renews
+ * its lease, competes for the controller role, runs the controller's elections while it holds
+ * it, and keeps the metadata cache (LISTEN/NOTIFY for promptness, a tick as the bound). When the
+ * store is unreachable it keeps the last picture, so leaders keep serving; it logs the outage
+ * once and its end once.
+ */
+export class ClusterMember {
+  private liveness: Liveness = { clusterId: "", controller: null, metadataVersion: -1, brokers: [] };
+  private topics = new Map<string, TopicState>();
+  private incarnation: number | undefined;
+  private controllerEpoch: number | undefined;
+  /** What the controller last elected from, to skip re-reading when nothing changed. */
+  private electedFrom = "";
+  private logs: LogManager | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
+  private running: Promise<void> | undefined;
+  private rerun = false;
+  private state: ClusterStatus["state"] = "joining";
+  private store_ = { reachable: true, since: Date.now(), lastError: null as string | null };
+  private readonly tickMs: number;
+  /**
+   * After a store outage every lease has lapsed by the database's clock, though the brokers lived
+   * on: elections wait one session timeout, until the live ones have renewed.
+   */
+  private electionsResumeAt = 0;
+
+  constructor(
+    private readonly store: ClusterStore,
+    private readonly opts: MemberOptions,
+  ) {
+    // Several renewals per session: one lost or slow round trip never lapses a lease.
+    this.tickMs = Math.max(100, Math.floor(opts.sessionTimeoutMs / 6));
+  }
+
+  get nodeId(): number {
+    return this.opts.nodeId;
+  }
+
+  /**
+   * Registers under the node id and reads the cluster. A lapsed registration of the same id (this
+   * broker killed and restarted) is taken over; one still renewed by a live process after a whole
+   * session timeout is refused with ClusterJoinError.
+   */
+  async join(logs: LogManager, listener: { host: string; port: number }): Promise<void> {
+    this.logs = logs;
+    await this.store.ensureCluster(randomBytes(16).toString("base64url").slice(0, 22));
+    const endpoint: BrokerEndpoint = { nodeId: this.opts.nodeId, host: listener.host, port: listener.port, rack: this.opts.rack ?? null };
+    const deadline = Date.now() + this.opts.sessionTimeoutMs + this.tickMs;
+    for (;;) {
+      const incarnation = await this.store.register(endpoint, this.opts.sessionTimeoutMs);
+      if (incarnation !== null) {
+        this.incarnation = incarnation;
+        break;
+      }
+      if (Date.now() > deadline) {
+        const h = await this.store.holder(this.opts.nodeId);
+        throw new ClusterJoinError(`node id ${this.opts.nodeId} belongs to a live broker${h ? ` at ${h.host}:${h.port}` : ""} that keeps renewing its lease; give this broker another --node-id, or stop the other one`);
+      }
+      await sleep(Math.min(250, this.tickMs));
+    }
+    this.unlisten = await this.store.listen(() => this.tick());
+    await this.settle();
+    this.state = "member";
+    this.timer = setInterval(() => this.tick(), this.tickMs);
+    log.info({ nodeId: this.opts.nodeId, incarnation: this.incarnation, listener: `${listener.host}:${listener.port}`, rack: this.opts.rack, brokers: this.liveness.brokers.map((b) => b.nodeId), controller: this.liveness.controller?.nodeId }, "joined the cluster");
+  }
+
+  /** Controlled leave: gives up the controller role and ends the lease now, so the others move leaderships at once. */
+  async leave(): Promise<void> {
+    clearInterval(this.timer);
+    await this.unlisten?.().catch(() => {});
+    await this.running;
+    try {
+      if (this.controllerEpoch !== undefined) await this.store.resignController(this.opts.nodeId, this.controllerEpoch);
+      if (this.incarnation !== undefined && this.state === "member") await this.store.expire(this.opts.nodeId, this.incarnation);
+    } catch (err) {
+      log.warn({ err }, "could not tell the cluster this broker leaves; its lease lapses by itself after the session timeout");
+    }
+    this.state = "left";
+    await this.store.close();
+  }
+
+  metadata(): ClusterMetadata {
+    return { clusterId: this.liveness.clusterId, controllerId: this.liveness.controller?.nodeId ?? -1, brokers: this.liveness.brokers, topics: this.topics };
+  }
+
+  status(): ClusterStatus {
+    return {
+      nodeId: this.opts.nodeId,
+      state: this.state,
+      store: { ...this.store_ },
+      controllerId: this.liveness.controller?.nodeId ?? -1,
+      controllerEpoch: this.controllerEpoch ?? null,
+      liveBrokers: this.liveness.brokers.length,
+    };
+  }
+
+  defaultReplicationFactor(): number {
+    return this.opts.defaultReplicationFactor ?? Math.max(1, Math.min(DEFAULT_REPLICATION_FACTOR, this.liveness.brokers.length));
+  }
+
+  /**
+   * Creates topics cluster-wide: checked as a single broker checks them, replicas placed over the
+   * live brokers (rack-aware), written to the store in one transaction, then created here (the
+   * other brokers create theirs when the change reaches them).
+   */
+  async createTopics(requests: ReplicatedTopicRequest[], opts: { validateOnly?: boolean } = {}): Promise<(TopicInfo | KafkaError)[]> {
+    const logs = this.logs;
+    if (!logs) throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, "this broker has not joined its cluster yet; retry");
+    const checked = await logs.createTopics(requests, { validateOnly: true });
+    const planned = checked.map((c, i) => (c instanceof KafkaError ? c : this.place(c, requests[i])));
+    if (opts.validateOnly) return planned.map((p) => (p instanceof KafkaError ? p : p.info));
+    const accepted = planned.filter((p): p is Placed => !(p instanceof KafkaError));
+    if (!accepted.length) return planned.map((p) => (p instanceof KafkaError ? p : p.info));
+    let created: boolean[];
+    try {
+      created = await this.store.createTopics(accepted.map((p) => ({ name: p.info.name, topicId: p.info.topicId, configs: p.info.configs, assignment: p.assignment })));
+    } catch (err) {
+      this.unreachable(err);
+      const e = new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster's coordination store is unreachable, so topics cannot be created now; retry (${(err as Error).message})`);
+      return planned.map((p) => (p instanceof KafkaError ? p : e));
+    }
+    // Read back what the store now holds (this request's topics, or the ones that won a race) and create them here.
+    await this.settle();
+    await Promise.all(accepted.flatMap((p) => logs.creation(p.info.name) ?? []));
+    let next = 0;
+    return planned.map((p) => {
+      if (p instanceof KafkaError) return p;
+      if (!created[next++]) return new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${p.info.name}' already exists.`);
+      return logs.topic(p.info.name) ?? new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `topic '${p.info.name}' was created in the cluster but not on this broker; see its log`);
+    });
+  }
+
+  /**
+   * Deletes a topic cluster-wide: from the store, then here; the other brokers delete their copy
+   * when the change reaches them. Unknown to the cluster but present here (a topic from before the
+   * cluster), it is deleted here only.
+   */
+  async deleteTopic(name: string): Promise<void> {
+    const logs = this.logs;
+    if (!logs) throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, "this broker has not joined its cluster yet; retry");
+    let known: boolean;
+    try {
+      known = await this.store.deleteTopic(name);
+    } catch (err) {
+      this.unreachable(err);
+      throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster's coordination store is unreachable, so topics cannot be deleted now; retry (${(err as Error).message})`);
+    }
+    this.topics.delete(name);
+    try {
+      await logs.deleteTopic(name);
+    } catch (err) {
+      // Already gone here: the change reached this broker's own refresh first.
+      if (!known || !(err instanceof KafkaError && err.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)) throw err;
+    }
+  }
+
+  private place(info: TopicInfo, r: ReplicatedTopicRequest): Placed | KafkaError {
+    const live = this.liveness.brokers;
+    if (r.assignment) {
+      const ids = new Set(live.map((b) => b.nodeId));
+      for (const [i, replicas] of r.assignment.entries()) {
+        if (!replicas.length || new Set(replicas).size !== replicas.length) return new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `partition ${i} needs distinct replicas, got [${replicas.join(", ")}]`);
+        const unknown = replicas.find((id) => !ids.has(id));
+        if (unknown !== undefined) return new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `partition ${i} is assigned to broker ${unknown}, which is not a live broker of this cluster (live: ${[...ids].join(", ")})`);
+      }
+      return { info, assignment: r.assignment };
+    }
+    const rf = r.replicationFactor ?? this.defaultReplicationFactor();
+    if (rf > live.length) return new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${rf} larger than available brokers: ${live.length}.`);
+    return { info, assignment: assignReplicas(live, info.partitions, rf, Math.floor(Math.random() * live.length)) };
+  }
+
+  /** Resolves once a step that started after this call has finished. */
+  private async settle(): Promise<void> {
+    this.tick();
+    while (this.running) await this.running;
+  }
+
+  /** Runs a step now, or once more right after the one running (a NOTIFY during a step is not lost). */
+  private tick(): void {
+    if (this.running) {
+      this.rerun = true;
+      return;
+    }
+    this.running = (async () => {
+      do {
+        this.rerun = false;
+        await this.step();
+      } while (this.rerun && this.state !== "left");
+    })().finally(() => (this.running = undefined));
+  }
+
+  /** Renew the lease, act as controller when it is ours, refresh the cache. Never throws. */
+  private async step(): Promise<void> {
+    if (this.state === "replaced" || this.state === "left" || this.incarnation === undefined) return;
+    try {
+      if (!(await this.store.renew(this.opts.nodeId, this.incarnation, this.opts.sessionTimeoutMs))) {
+        this.state = "replaced";
+        clearInterval(this.timer);
+        log.error({ nodeId: this.opts.nodeId }, "another process registered this node id after our lease lapsed: this broker no longer takes part in the cluster; stop it");
+        return;
+      }
+      // Before the controller's duty, so elections right after an outage wait for the grace.
+      this.reachable();
+      await this.control();
+      await this.refresh();
+    } catch (err) {
+      this.unreachable(err);
+    }
+  }
+
+  private async control(): Promise<void> {
+    const me = this.opts.nodeId;
+    if (this.controllerEpoch !== undefined && !(await this.store.renewController(me, this.controllerEpoch, this.opts.sessionTimeoutMs))) {
+      log.warn({ epoch: this.controllerEpoch }, "controller lease lost; another broker may control now");
+      this.controllerEpoch = undefined;
+    }
+    if (this.controllerEpoch === undefined) {
+      const epoch = await this.store.acquireController(me, this.incarnation!, this.opts.sessionTimeoutMs);
+      if (epoch === null) return;
+      this.controllerEpoch = epoch;
+      this.electedFrom = "";
+      log.info({ epoch }, "became the controller");
+    }
+    try {
+      await this.elect(this.controllerEpoch);
+    } catch (err) {
+      if (!(err instanceof ControllerFencedError)) throw err;
+      log.warn({ epoch: this.controllerEpoch }, "controller epoch fenced; another broker controls now");
+      this.controllerEpoch = undefined;
+    }
+  }
+
+  /** The controller's duty: every partition's leadership follows the live brokers. */
+  private async elect(epoch: number): Promise<void> {
+    if (Date.now() < this.electionsResumeAt) return;
+    const liveness = await this.store.liveness();
+    const alive = new Set(liveness.brokers.map((b) => b.nodeId));
+    const basis = `${liveness.metadataVersion}:${[...alive].join(",")}`;
+    if (basis === this.electedFrom) return;
+    const topics = await this.store.topics();
+    const updates: PartitionUpdate[] = [];
+    for (const t of topics) {
+      const unclean = (t.configs["unclean.leader.election.enable"] ?? String(this.opts.uncleanLeaderElection)) === "true";
+      for (const p of t.partitions) {
+        const change = electLeader(p, alive, unclean);
+        if (change) updates.push({ topic: t.name, partition: p.partition, expectedPartitionEpoch: p.partitionEpoch, change });
+      }
+    }
+    if (updates.length) {
+      const applied = await this.store.applyLeadership({ nodeId: this.opts.nodeId, epoch }, updates);
+      const offline = updates.filter((u) => u.change.leader === -1).length;
+      log.info({ epoch, alive: [...alive], changed: applied, stale: updates.length - applied, offline }, "controller moved partition leadership to live brokers");
+      // The version moved with our own write: elect again next tick from what the store now holds.
+      this.electedFrom = "";
+      return;
+    }
+    this.electedFrom = basis;
+  }
+
+  private async refresh(): Promise<void> {
+    const liveness = await this.store.liveness();
+    const before = this.topics;
+    if (liveness.metadataVersion !== this.liveness.metadataVersion) {
+      this.topics = new Map((await this.store.topics()).map((t) => [t.name, t]));
+    }
+    this.liveness = liveness;
+    await this.reconcile(before);
+  }
+
+  /**
+   * Creates here the cluster's topics this broker does not have yet, and deletes the ones the
+   * cluster deleted. Only topics this broker saw in the cluster are deleted: a topic of the data
+   * dir the cluster never knew is left alone.
+   */
+  private async reconcile(before: ReadonlyMap<string, TopicState>): Promise<void> {
+    const logs = this.logs!;
+    for (const name of before.keys()) {
+      if (this.topics.has(name) || !logs.topic(name) || logs.topic(name)!.topicId !== before.get(name)!.topicId) continue;
+      try {
+        await logs.deleteTopic(name);
+      } catch (err) {
+        if (!(err instanceof KafkaError && err.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)) log.error({ err, topic: name }, "cannot delete a topic the cluster deleted");
+      }
+    }
+    const missing = [...this.topics.values()].filter((t) => !logs.topic(t.name) && !logs.creation(t.name));
+    for (const t of this.topics.values()) {
+      const local = logs.topic(t.name);
+      if (local && local.topicId !== t.topicId) log.warn({ topic: t.name, local: local.topicId, cluster: t.topicId }, "a topic of this name exists in the data dir from before this cluster; its id differs from the cluster's");
+    }
+    if (!missing.length) return;
+    const results = await logs.createTopics(missing.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.length, configs: t.configs })));
+    results.forEach((r, i) => {
+      if (r instanceof KafkaError && r.code !== ErrorCode.TOPIC_ALREADY_EXISTS) log.error({ topic: missing[i].name, error: r.message }, "cannot create a cluster topic on this broker");
+    });
+  }
+
+  private reachable(): void {
+    if (this.store_.reachable) return;
+    log.info({ downMs: Date.now() - this.store_.since, electionsInMs: this.opts.sessionTimeoutMs }, "cluster coordination store reachable again: metadata changes resume, elections once the live brokers have renewed their leases");
+    this.store_ = { reachable: true, since: Date.now(), lastError: null };
+    this.electionsResumeAt = Date.now() + this.opts.sessionTimeoutMs;
+  }
+
+  private unreachable(err: unknown): void {
+    const message = (err as Error).message;
+    if (this.store_.reachable) {
+      log.error({ err }, "cluster coordination store unreachable: serving with the leadership known; elections and metadata changes wait until it returns");
+      this.store_ = { reachable: false, since: Date.now(), lastError: message };
+    } else {
+      this.store_.lastError = message;
+    }
+  }
+}

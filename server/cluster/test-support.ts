@@ -1,0 +1,46 @@
+import { randomBytes } from "node:crypto";
+import postgres from "postgres";
+import { openDatabase } from "@/db/client";
+import { migrationsDir } from "@/server/paths";
+import { startPrivatePostgres, type PrivatePostgres } from "./test-postgres";
+
+/**
+ * A fresh, migrated database for one test file: on the server named by TEST_DATABASE_URL (dropped
+ * afterwards), or on a private server when none is named.
+ */
+export async function clusterDatabase(): Promise<{ url: string; dispose(): Promise<void> }> {
+  const server = process.env.TEST_DATABASE_URL;
+  let own: PrivatePostgres | undefined;
+  const base = server ?? (own = await startPrivatePostgres()).url;
+  const name = `tributary_cluster_${randomBytes(6).toString("hex")}`;
+  const admin = postgres(base, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  await migrated(url.toString());
+  return {
+    url: url.toString(),
+    dispose: async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+      own?.dispose();
+    },
+  };
+}
+
+export async function migrated(url: string): Promise<void> {
+  const database = await openDatabase({ url, dataDir: "/nonexistent" });
+  await database.migrate(migrationsDir);
+  await database.close();
+}
+
+/** Polls until `probe` returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000, what = "condition"): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
