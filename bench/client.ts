@@ -95,10 +95,11 @@ function kafkajs(bootstrap: string): ClientUnderTest {
       await new Promise<void>((resolve, reject) => {
         consumer
           .run({
-            eachBatch: async ({ batch }) => {
+            eachBatch: ({ batch }) => {
               first ||= performance.now();
               n += batch.messages.length;
               if (n >= RECORDS) resolve();
+              return Promise.resolve();
             },
           })
           .catch(reject);

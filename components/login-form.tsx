@@ -1,40 +1,31 @@
-"use client";
-import { useSearchParams } from "next/navigation";
-import { useState, type FormEvent } from "react";
-import { trpc } from "./trpc";
-import { ErrorNote } from "./ui";
-
-/** Only same-site paths: a crafted ?next= must not send a user elsewhere after login. */
-function safeNext(next: string | null): string {
-  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
-}
-
-export function LoginForm() {
-  const params = useSearchParams();
-  const [username, setUsername] = useState("");
-  const [password, setPassword] = useState("");
-  const login = trpc.auth.login.useMutation({ onSuccess: () => window.location.assign(safeNext(params.get("next"))) });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    login.mutate({ username, password });
-  };
+/**
+ * A plain HTML form posted to /login, so signing in works before (or without) the console's
+ * JavaScript; the server answers with a redirect either to the page asked for or back here with
+ * the reason it refused.
+ */
+export function LoginForm({ next, error, username }: { next: string; error?: string; username?: string }) {
   return (
-    <form className="card login" onSubmit={submit}>
+    <form className="card login" method="post" action="/login">
       <h1>Tributary</h1>
       <p className="muted">Sign in to the console.</p>
+      <input type="hidden" name="next" value={next} />
       <label>
         Username
-        <input name="username" autoComplete="username" autoFocus required value={username} onChange={(e) => setUsername(e.target.value)} />
+        <input name="username" autoComplete="username" autoFocus={!username} required maxLength={100} defaultValue={username} />
       </label>
       <label>
         Password
-        <input name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        <input name="password" type="password" autoComplete="current-password" autoFocus={Boolean(username)} required maxLength={1000} />
       </label>
-      <ErrorNote error={login.error} />
-      <button type="submit" className="primary" disabled={login.isPending}>
-        {login.isPending ? "Signing in…" : "Sign in"}
+      {error && (
+        <div className="error-note" role="alert">
+          {error}
+        </div>
+      )}
+      <button type="submit" className="primary">
+        Sign in
       </button>
-      <p className="hint muted">First start? The admin password was printed once in the server&apos;s output.</p>
+      <p className="hint muted">First start? The admin password was printed in the server&apos;s output.</p>
     </form>
   );
 }

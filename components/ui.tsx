@@ -6,7 +6,7 @@ export function PageHeader({ title, subtitle, actions }: { title: string; subtit
   return (
     <header className="page-header">
       <div>
-        <h1>{title}</h1>
+        <h1 title={title}>{title}</h1>
         {subtitle && <p className="muted">{subtitle}</p>}
       </div>
       {actions && <div className="actions">{actions}</div>}
@@ -31,13 +31,22 @@ export function Loading({ label = "Loading…" }: { label?: string }) {
   );
 }
 
-/** An error a user can act on: what went wrong, and a retry when the caller offers one. */
-export function ErrorNote({ error, retry }: { error: { message: string } | null | undefined; retry?: () => void }) {
+/**
+ * Answers the same request would get again (bad input, no permission, not found, a conflict):
+ * offering "Try again" on them would only repeat the failure.
+ */
+const PERMANENT_STATUSES = new Set([400, 401, 403, 404, 409, 412, 413, 415, 422]);
+
+type ShownError = { message: string; data?: { httpStatus?: number } | null };
+
+/** An error a user can act on: what went wrong, and a retry when the caller offers one and it can help. */
+export function ErrorNote({ error, retry }: { error: ShownError | null | undefined; retry?: () => void }) {
   if (!error) return null;
+  const retryable = !PERMANENT_STATUSES.has(error.data?.httpStatus ?? 0);
   return (
     <div className="error-note" role="alert">
       <span>{error.message}</span>
-      {retry && (
+      {retry && retryable && (
         <button type="button" className="link" onClick={retry}>
           Try again
         </button>

@@ -1,8 +1,9 @@
 "use client";
 import { useState, type FormEvent } from "react";
 import { formText } from "./form-text";
+import { useIsAdmin } from "./roles";
 import { trpc } from "./trpc";
-import { DataTable, ErrorNote, Loading, PageHeader, Time } from "./ui";
+import { DataTable, Empty, ErrorNote, Loading, PageHeader, Time } from "./ui";
 
 const ROLES = ["viewer", "operator", "admin"] as const;
 type Role = (typeof ROLES)[number];
@@ -14,11 +15,20 @@ const ROLE_HELP: Record<Role, string> = {
 
 export function UsersAdmin() {
   const utils = trpc.useUtils();
-  const list = trpc.users.list.useQuery();
   const me = trpc.auth.me.useQuery();
+  const isAdmin = useIsAdmin();
+  const list = trpc.users.list.useQuery(undefined, { enabled: isAdmin });
   const refresh = () => utils.users.list.invalidate();
   const update = trpc.users.update.useMutation({ onSuccess: refresh });
   const [resetFor, setResetFor] = useState<{ id: number; username: string } | null>(null);
+  if (me.data && !isAdmin) {
+    return (
+      <>
+        <PageHeader title="Users" subtitle="Who may sign in, and what each role may do." />
+        <Empty>Only admins manage users; you are signed in as {me.data.role}. Ask an admin to change a role or reset a password.</Empty>
+      </>
+    );
+  }
   return (
     <>
       <PageHeader title="Users" subtitle="Who may sign in, and what each role may do." />

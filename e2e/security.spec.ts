@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { APIRequestContext } from "@playwright/test";
-import { E2E } from "../playwright.config";
+import { E2E } from "@/playwright.config";
 import { expect, freePort, login, snapshot, test } from "./fixtures";
 
 const CONSOLE = `http://127.0.0.1:${E2E.httpPort}`;

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { projectRoot } from "./paths";
 
 /** Newest modification time of any file under the given project paths. */
@@ -29,22 +30,33 @@ export function consoleBuildIsStale(): boolean {
 }
 
 /**
- * Runs `next build` in a child process (the event loop stays free to answer "starting" meanwhile);
- * rejects with a pointer to the output when it fails.
+ * Runs `next build` in a child process (the event loop stays free to answer "starting" meanwhile),
+ * passing its output through line by line to `onLine` and to stderr; rejects with a pointer to the
+ * output when it fails. Aborting the signal ends the build at once (a stop during the first start).
  */
-export function buildConsole(): Promise<void> {
+export function buildConsole(opts: { onLine?: (line: string) => void; signal?: AbortSignal } = {}): Promise<void> {
+  opts.signal?.throwIfAborted();
   process.stderr.write("Building the console (first start, or its sources changed); this takes a minute or two…\n");
   const child = spawn(process.execPath, [join(projectRoot, "node_modules", "next", "dist", "bin", "next"), "build"], {
     cwd: projectRoot,
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
   });
-  return new Promise((resolve, reject) => {
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
+      process.stderr.write(`${line}\n`);
+      opts.onLine?.(line);
+    });
+  }
+  const stop = () => child.kill("SIGTERM");
+  opts.signal?.addEventListener("abort", stop, { once: true });
+  return new Promise<void>((resolve, reject) => {
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error("the console build failed; see the output above"))));
+    child.on("exit", (code) => {
+      opts.signal?.removeEventListener("abort", stop);
+      if (opts.signal?.aborted) reject(opts.signal.reason as Error);
+      else if (code === 0) resolve();
+      else reject(new Error("the console build failed; see the output above"));
+    });
   });
-}
-
-export async function ensureConsoleBuilt(): Promise<void> {
-  if (consoleBuildIsStale()) await buildConsole();
 }

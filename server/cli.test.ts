@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -140,7 +141,10 @@ describe("tributary command line", () => {
         "a1.sinks.k1.channel = c1",
       ].join("\n"),
     );
-    const r = await tributary(["agent", "--flume-conf", conf, "--name", "a1", "--data-dir", join(dir, "data")], {}, async (child) => {
+    const r = await tributary(["agent", "--flume-conf", conf, "--name", "a1", "--data-dir", join(dir, "data")], {}, (child) => {
+      void feedAndStop(child);
+    });
+    async function feedAndStop(child: ReturnType<typeof spawn>) {
       const conn = await connectWhenUp(port);
       conn.end("hello from flume\nsecond line\n");
       await eventually(() => {
@@ -149,7 +153,7 @@ describe("tributary command line", () => {
         return text.includes("second line") ? text : undefined;
       }).catch(() => undefined);
       child.kill("SIGTERM");
-    });
+    }
     expect(r.code).toBe(0);
     const text = readdirSync(out).map((f) => readFileSync(join(out, f), "utf8")).join("");
     expect(text).toContain("hello from flume\nsecond line\n");
@@ -201,6 +205,15 @@ describe("start-up failures exit at once with code 1", { timeout: 120_000 }, () 
     expect(r).toMatchObject({ code: 1, stderr: `tributary: cannot start: Kafka port ${port} on 127.0.0.1 is already in use; stop the other process or set --kafka-port\n` });
   });
 
+  it("start and broker: the data dir in use by another live process", async () => {
+    const dir = tempDir();
+    // This test process stands in for the running Tributary that holds the data dir.
+    writeFileSync(join(dir, "tributary.lock"), `${process.pid}\n`);
+    const message = `tributary: cannot start: data dir ${dir} is in use by another Tributary (pid ${process.pid}); stop it first or pick another --data-dir (if no such process runs, delete ${join(dir, "tributary.lock")})\n`;
+    expect(await failsFast(["start", "--data-dir", dir, "--http-port", "0", "--kafka-port", "0", "--admin-password", "long-enough-1"])).toMatchObject({ code: 1, stderr: message });
+    expect(await failsFast(["broker", "--data-dir", dir, "--kafka-port", "0"])).toMatchObject({ code: 1, stderr: message });
+  });
+
   it("broker: the Kafka port taken", async () => {
     const port = await takenPort();
     const r = await failsFast(["broker", "--data-dir", tempDir(), "--kafka-port", String(port)]);
@@ -245,3 +258,43 @@ describe("start-up failures exit at once with code 1", { timeout: 120_000 }, () 
   });
 });
 
+/** GET / as a browser asks for it; undefined while nothing listens. */
+function browse(port: number): Promise<{ status: number; body: string } | undefined> {
+  return new Promise((resolve) => {
+    request({ host: "127.0.0.1", port, path: "/", headers: { accept: "text/html" } }, (res) => {
+      let body = "";
+      res.on("data", (c: Buffer) => (body += c.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    })
+      .on("error", () => resolve(undefined))
+      .end();
+  });
+}
+
+describe("a start in progress", { timeout: 120_000 }, () => {
+  it("answers on its HTTP port at once with a page saying what it does, and stops promptly on SIGTERM", async () => {
+    const port = await freePort();
+    let child: ReturnType<typeof spawn> | undefined;
+    const done = tributary(["start", "--data-dir", tempDir(), "--http-port", String(port), "--kafka-port", "0", "--admin-password", "long-enough-1"], {}, (c) => (child = c));
+    let answer: { status: number; body: string } | undefined;
+    for (const until = Date.now() + 30_000; !answer && Date.now() < until; ) {
+      answer = await browse(port);
+      if (!answer) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(answer).toMatchObject({ status: 503, body: expect.stringContaining("Tributary is starting") as unknown });
+    // Past the database (whose creation is left to finish, so a stop never leaves it half made),
+    // the console is built or loaded: the slow part a stop must not wait for.
+    // (A start that finished meanwhile is stopped all the same.)
+    while (answer?.status !== 503 || !/Building the console|Loading the console/.test(answer.body)) {
+      await new Promise((r) => setTimeout(r, 50));
+      answer = (await browse(port)) ?? answer;
+      if (answer && answer.status !== 503) break;
+    }
+    const signalled = Date.now();
+    child!.kill("SIGTERM");
+    const r = await done;
+    expect(Date.now() - signalled).toBeLessThan(15_000);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain("cannot start");
+  });
+});

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { buildConsole } from "./build";
 import { ConfigError, describeOptions, loadConfig, options, type Config } from "./config";
 import { log } from "./log";
-import { ensureDataDir, onShutdownSignal, openMigratedDatabase, startAll, startBroker, StartupError, version } from "./main";
+import { ensureDataDir, lockDataDirForStart, onShutdownSignal, openMigratedDatabase, startAll, startBroker, StartupError, version, type Running } from "./main";
 
 const HELP = `tributary ${version} — a Kafka-compatible broker, a Flume-style agent runtime and a web console in one process.
 
@@ -37,14 +37,22 @@ function parseFlags(argv: string[]): Record<string, string | boolean | undefined
   return values;
 }
 
-function banner(config: Config, httpUrl: string, kafkaBootstrap: string, databaseLocation: string, databaseKind: string): string {
+/**
+ * The last thing a start prints, so it must carry what a first-time user needs to sign in: the
+ * generated admin password again (the first print scrolled away under the build's output).
+ */
+export function banner(config: Config, running: Omit<Running, "stop">): string {
+  const { database } = running;
   return [
     "",
     `  Tributary ${version} is running`,
-    `  Console          ${httpUrl}`,
-    `  Kafka bootstrap  ${kafkaBootstrap}`,
+    `  Console          ${running.httpUrl}`,
+    `  Kafka bootstrap  ${running.kafkaBootstrap}`,
     `  Data dir         ${config.dataDir}`,
-    `  Database         ${databaseKind === "pglite" ? "embedded PGlite at " : "Postgres server "}${databaseLocation}`,
+    `  Database         ${database.kind === "pglite" ? "embedded PGlite at " : "Postgres server "}${database.location}`,
+    running.generatedAdminPassword
+      ? `  Sign in as       admin / ${running.generatedAdminPassword}  (generated on this first start; change it on the Users page)`
+      : `  Sign in as       admin, with the password the first start printed (or set with --admin-password)`,
     "",
   ].join("\n");
 }
@@ -74,19 +82,34 @@ async function run(argv: string[]): Promise<number> {
 
   switch (command) {
     case "start": {
-      const running = await startAll(config);
-      const { database } = running;
-      process.stdout.write(banner(config, running.httpUrl, running.kafkaBootstrap, database.location, database.kind) + "\n");
-      onShutdownSignal(running.stop);
+      // A stop requested while starting (the first start builds the console for minutes) ends the
+      // start at once and stops what it had started; the signal handler then exits.
+      const starting = new AbortController();
+      const started = startAll(config, starting.signal);
+      onShutdownSignal(() => {
+        starting.abort(new StartupError("stopped while starting"));
+        return started.then((running) => running.stop(), () => undefined);
+      });
+      try {
+        process.stdout.write(banner(config, await started) + "\n");
+      } catch (err) {
+        if (!starting.signal.aborted) throw err;
+      }
       return -1;
     }
     case "broker": {
       ensureDataDir(config.dataDir);
-      // A cluster's brokers share the coordination tables: whichever starts first creates them.
-      if (config.nodeId !== undefined) await (await openMigratedDatabase(config)).close();
-      const broker = await startBroker(config);
+      const lock = lockDataDirForStart(config.dataDir);
+      const broker = await (async () => {
+        // A cluster's brokers share the coordination tables: whichever starts first creates them.
+        if (config.nodeId !== undefined) await (await openMigratedDatabase(config)).close();
+        return startBroker(config);
+      })().catch(async (err: unknown) => {
+        await lock.stop();
+        throw err;
+      });
       process.stdout.write(`\n  Tributary ${version} broker is running\n  Kafka bootstrap  ${broker.bootstrap}\n  Data dir         ${config.dataDir}\n\n`);
-      onShutdownSignal(() => broker.close());
+      onShutdownSignal(() => broker.close().finally(() => lock.stop()));
       return -1;
     }
     case "build": {
@@ -121,7 +144,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exit(2);
     }
     log.fatal({ err }, "tributary failed");
-    process.stderr.write(`tributary: ${(err as Error).stack ?? err}\n`);
+    process.stderr.write(`tributary: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);
   }
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { appRouter } from "./api/root";
-import type { Context, Services } from "./api/trpc";
+import { createCallerFactory, type Context, type Services } from "./api/trpc";
 import { HEARTBEAT_PATH, heartbeatRequest } from "./agents/control-protocol";
 import { AgentAuthError, AgentConflictError, heartbeat } from "./control/agent-registry";
 import { parseCookies, resolveSession, SESSION_COOKIE } from "./control/sessions";
@@ -53,6 +54,51 @@ async function handleHeartbeat(services: Services, req: IncomingMessage, res: Se
     if (err instanceof AgentAuthError) return replyJson(res, 401, { error: err.message });
     if (err instanceof AgentConflictError) return replyJson(res, 409, { error: err.message });
     throw err;
+  }
+}
+
+/** A sign-in form carries a name, a password and where to go next; anything longer is not one. */
+const MAX_LOGIN_FORM_BYTES = 8 * 1024;
+
+const callerOf = createCallerFactory(appRouter);
+
+/** Only same-site paths: a crafted ?next= must not send a user elsewhere after signing in. */
+export function safeNext(next: string | null | undefined): string {
+  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
+}
+
+function redirect(res: ServerResponse, location: string): void {
+  res.writeHead(303, { location });
+  res.end();
+}
+
+/**
+ * POST /login: the sign-in page's HTML form, which works without JavaScript. It runs the same
+ * auth.login procedure as the API (limiter, audit, cookie) and answers with a redirect: to the page
+ * asked for, or back to the form with the reason.
+ */
+async function handleLoginForm(services: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > MAX_LOGIN_FORM_BYTES) {
+      res.writeHead(413, { "content-type": "text/plain" });
+      res.end(`A sign-in form is under ${MAX_LOGIN_FORM_BYTES} bytes.`);
+      return;
+    }
+    chunks.push(c);
+  }
+  const form = new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+  const next = safeNext(form.get("next"));
+  const username = form.get("username") ?? "";
+  try {
+    await callerOf(await createContext(services, req, res)).auth.login({ username, password: form.get("password") ?? "" });
+    redirect(res, next);
+  } catch (err) {
+    if (!(err instanceof TRPCError) || err.code === "INTERNAL_SERVER_ERROR") throw err;
+    const message = err.code === "BAD_REQUEST" ? "Enter a username and a password." : err.message;
+    redirect(res, `/login?${new URLSearchParams({ error: message, username, next }).toString()}`);
   }
 }
 
@@ -172,6 +218,10 @@ export function createRequestHandler(services: Services, nextHandler: NextHandle
     if (!nextHandler) {
       res.writeHead(404, { "content-type": "text/plain" });
       res.end("Not found: this process serves no console (started without it).");
+      return;
+    }
+    if (path === "/login" && req.method === "POST") {
+      handleLoginForm(services, req, res).catch(fail);
       return;
     }
     if (isPublicPath(path)) {

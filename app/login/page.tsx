@@ -1,15 +1,17 @@
 import type { Metadata } from "next";
-import { Suspense } from "react";
 import { LoginForm } from "@/components/login-form";
 
 export const metadata: Metadata = { title: "Sign in" };
 
-export default function LoginPage() {
+type Params = Record<string, string | string[] | undefined>;
+
+const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+
+export default async function LoginPage({ searchParams }: { searchParams: Promise<Params> }) {
+  const params = await searchParams;
   return (
     <div className="login-page">
-      <Suspense>
-        <LoginForm />
-      </Suspense>
+      <LoginForm next={one(params.next) ?? "/"} error={one(params.error)} username={one(params.username)} />
     </div>
   );
 }

@@ -11,6 +11,10 @@ import type { Snapshot } from "./use-history";
 const nodeTypes = { component: ComponentNodeView };
 export const DRAG_MIME = "application/x-tributary-component";
 
+/** The largest a new node is drawn (its CSS max-width and a typical height), and the gap kept from the canvas edge. */
+const NODE_BOX = { width: 230, height: 90 };
+const EDGE_MARGIN = 8;
+
 /** The drawing surface: drop components from the palette, connect, move, select and delete them. */
 export function Canvas({ graph, issues, warnings, live, deployed, fitOnOpen }: { graph: Graph; issues: NodeIssue[]; warnings: NodeIssue[]; live: LiveView; deployed: boolean; fitOnOpen: boolean }) {
   const { history, nodes, edges, selectedId, select, addNode, remove, connect } = graph;
@@ -51,7 +55,11 @@ export function Canvas({ graph, issues, warnings, live, deployed, fitOnOpen }: {
       const raw = e.dataTransfer.getData(DRAG_MIME);
       if (!raw) return;
       const { kind, type } = JSON.parse(raw) as { kind: NodeKind; type: string };
-      addNode(kind, type, screenToFlowPosition({ x: e.clientX - 80, y: e.clientY - 30 }));
+      // The node's top-left corner sits so the whole node stays inside the canvas, however near its edge it was dropped.
+      const box = e.currentTarget.getBoundingClientRect();
+      const x = Math.min(Math.max(e.clientX - 80, box.left + EDGE_MARGIN), box.right - NODE_BOX.width - EDGE_MARGIN);
+      const y = Math.min(Math.max(e.clientY - 30, box.top + EDGE_MARGIN), box.bottom - NODE_BOX.height - EDGE_MARGIN);
+      addNode(kind, type, screenToFlowPosition({ x: Math.max(x, box.left), y: Math.max(y, box.top) }));
     },
     [addNode, screenToFlowPosition],
   );

@@ -63,6 +63,9 @@ function Designer({ catalog, flow, initial, defaultName, tab, setTab }: { catalo
   const { nodes, edges, history } = graph;
   const [importing, setImporting] = useState(false);
   const [unsupported, setUnsupported] = useState<string[] | null>(null);
+  // Folding the palette or the side panel gives the canvas room on narrow screens; hidden, not unmounted, so a half-filled form survives.
+  const [paletteShown, setPaletteShown] = useState(true);
+  const [sideShown, setSideShown] = useState(true);
 
   const { definition, issues: graphIssues } = useMemo(() => toFlow(nodes, edges), [nodes, edges]);
   const saved = useMemo(() => toFlow(initial.nodes, initial.edges).definition, [initial]);
@@ -87,9 +90,17 @@ function Designer({ catalog, flow, initial, defaultName, tab, setTab }: { catalo
       <ErrorNote error={draft.error} />
       {unsupported && <ImportReport unsupported={unsupported} onDismiss={() => setUnsupported(null)} />}
       {importing && <ImportDialog onCancel={() => setImporting(false)} onImported={onImported} />}
-      <div className="designer-body">
-        <Palette catalog={catalog} mime={DRAG_MIME} onAdd={addFromPalette} />
+      <div className={`designer-body${canEdit && paletteShown ? "" : " no-palette"}${sideShown ? "" : " no-side"}`}>
+        {canEdit && <Palette catalog={catalog} mime={DRAG_MIME} onAdd={addFromPalette} />}
         <Canvas graph={graph} issues={issues} warnings={warnings} live={view} deployed={deployed} fitOnOpen={initial.nodes.length > 0} />
+        {canEdit && (
+          <button type="button" className="panel-toggle palette-toggle" aria-expanded={paletteShown} onClick={() => setPaletteShown((v) => !v)}>
+            {paletteShown ? "‹ Hide components" : "Components ›"}
+          </button>
+        )}
+        <button type="button" className="panel-toggle side-toggle" aria-expanded={sideShown} onClick={() => setSideShown((v) => !v)}>
+          {sideShown ? "Hide panel ›" : "‹ Panel"}
+        </button>
         <SidePanel tab={tab} setTab={setTab} flowId={flowId} savedVersion={savedVersion} graph={graph} catalog={catalog} issues={issues} live={view} rollout={rollout} role={role} undeployable={undeployable} />
       </div>
     </div>

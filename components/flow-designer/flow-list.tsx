@@ -1,6 +1,7 @@
 "use client";
 import "./flow-designer.css";
 import Link from "next/link";
+import { useCanOperate } from "@/components/roles";
 import { trpc } from "@/components/trpc";
 import { Card, DataTable, ErrorNote, Loading, PageHeader, Time } from "@/components/ui";
 
@@ -8,15 +9,18 @@ import { Card, DataTable, ErrorNote, Loading, PageHeader, Time } from "@/compone
 export function FlowList() {
   const flows = trpc.flows.list.useQuery(undefined, { refetchInterval: 5000 });
   const templates = trpc.flows.templates.useQuery();
+  const canEdit = useCanOperate();
   return (
     <>
       <PageHeader
         title="Flows"
         subtitle="Sources → channels → sinks, drawn, validated, versioned and deployed to agents."
         actions={
-          <Link href="/flows/new" className="button primary">
-            New flow
-          </Link>
+          canEdit && (
+            <Link href="/flows/new" className="button primary">
+              New flow
+            </Link>
+          )
         }
       />
       <ErrorNote error={flows.error} retry={() => void flows.refetch()} />
@@ -47,7 +51,7 @@ export function FlowList() {
             <Card key={t.id} title={t.title}>
               <p className="muted">{t.description}</p>
               {t.issues.length > 0 && <p className="hint">Needs component types this build lacks: {t.issues.map((i) => i.message.match(/unknown (\w+) type "([^"]+)"/)).filter((m) => m !== null).map((m) => `${m[2]} (${m[1]})`).join(", ")}.</p>}
-              <Link href={`/flows/new?template=${t.id}`}>Use this template</Link>
+              {canEdit && <Link href={`/flows/new?template=${t.id}`}>Use this template</Link>}
             </Card>
           ))}
         </div>

@@ -1,6 +1,7 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { useState } from "react";
 import { trpc } from "@/components/trpc";
 
 const AREAS = [
@@ -14,21 +15,31 @@ const AREAS = [
   { href: "/users", label: "Users", admin: true },
 ];
 
+/**
+ * The console's navigation: a sidebar on wide screens; below 1,100 px a top bar whose menu button
+ * opens the list, so pages keep the full width.
+ */
 export function Nav() {
   const path = usePathname();
+  const [open, setOpen] = useState(false);
   const me = trpc.auth.me.useQuery();
   const logout = trpc.auth.logout.useMutation({ onSuccess: () => window.location.assign("/login") });
   return (
-    <nav className="sidebar" aria-label="Console">
-      <Link href="/" className="brand">
-        Tributary
-      </Link>
-      <ul>
+    <nav className={open ? "sidebar open" : "sidebar"} aria-label="Console">
+      <div className="bar">
+        <Link href="/" className="brand">
+          Tributary
+        </Link>
+        <button type="button" className="nav-toggle" aria-expanded={open} aria-controls="console-areas" onClick={() => setOpen((o) => !o)}>
+          {open ? "Close menu" : "Menu"}
+        </button>
+      </div>
+      <ul id="console-areas">
         {AREAS.filter((a) => !a.admin || me.data?.role === "admin").map((a) => {
           const active = a.href === "/" ? path === "/" : path.startsWith(a.href);
           return (
             <li key={a.href}>
-              <Link href={a.href} className={active ? "active" : undefined} aria-current={active ? "page" : undefined}>
+              <Link href={a.href} className={active ? "active" : undefined} aria-current={active ? "page" : undefined} onClick={() => setOpen(false)}>
                 {a.label}
               </Link>
             </li>

@@ -83,7 +83,7 @@ export function TopicsPage() {
               sort: (t) => t.name,
               render: (t) => (
                 <>
-                  <Link href={clusterHref(`/topics/${encodeURIComponent(t.name)}`, cluster)}>{t.name}</Link>
+                  <Link href={clusterHref(`/topics/${encodeURIComponent(t.name)}`, cluster)} className="truncate" title={t.name}>{t.name}</Link>
                   {t.internal && <span className="badge">internal</span>}
                 </>
               ),

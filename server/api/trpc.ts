@@ -3,6 +3,7 @@ import { ZodError } from "zod";
 import type { Database, Db } from "@/db/client";
 import type { Role } from "@/db/schema";
 import { writeAudit } from "../control/audit";
+import { InvalidInputError } from "../invalid-input";
 import { redactDetails } from "../control/secrets";
 import type { LoginLimiter } from "../control/login-limiter";
 import type { UserRow } from "../control/users";
@@ -99,9 +100,58 @@ const audited = t.middleware(async ({ ctx, type, path, next, getRawInput }) => {
   return result;
 });
 
+/**
+ * Postgres's "data exception" class (SQLSTATE 22: a number out of range for its column, text that is
+ * not a valid value of its type): a value the user sent that the database cannot hold.
+ */
+function postgresDataException(err: unknown): Error | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^22[0-9A-Z]{3}$/.test(code)) return e;
+  }
+  return undefined;
+}
+
+/** The 400 for an error that is the user's to fix; any other error is returned as it is. */
+function asBadRequest(err: unknown): unknown {
+  const cause = err instanceof TRPCError && err.code === "INTERNAL_SERVER_ERROR" ? err.cause : err;
+  if (cause instanceof InvalidInputError || cause instanceof ZodError) return new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
+  const data = postgresDataException(cause);
+  if (data) return new TRPCError({ code: "BAD_REQUEST", message: `Invalid value: ${data.message}.`, cause });
+  return err;
+}
+
+async function* badInputIs400InStream(source: AsyncIterable<unknown>): AsyncGenerator<unknown> {
+  try {
+    yield* source;
+  } catch (err) {
+    throw asBadRequest(err);
+  }
+}
+
+/**
+ * Input the schema let through can still be unusable (a Flume file with no agent in it, a stored
+ * definition parsed against what the user sent): that is the user's to fix, so it answers 400 with
+ * the reason, for every procedure, rather than the 500 tRPC gives any error it does not know.
+ * Subscriptions fail while they stream, so their stream is mapped too.
+ */
+const badInputIs400 = t.middleware(async ({ type, next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const mapped = asBadRequest(result.error);
+    if (mapped !== result.error) throw mapped;
+    return result;
+  }
+  const data: unknown = result.data;
+  if (type === "subscription" && typeof data === "object" && data !== null && Symbol.asyncIterator in data) {
+    return { ...result, data: badInputIs400InStream(data as AsyncIterable<unknown>) };
+  }
+  return result;
+});
+
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(audited);
+export const publicProcedure = t.procedure.use(audited).use(badInputIs400);
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 

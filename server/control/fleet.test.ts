@@ -17,7 +17,9 @@ import { createToken, EmbeddedAgent, listAgents, markOffline, OFFLINE_AFTER_MS, 
 import { checkFlow, createFlow, deploy, diffFlows, FlowInvalidError, rollbackTo, rollout, saveVersion, setDesired, getVersion, DeployConflictError } from "./flows";
 import templates from "./flow-templates.json";
 
-const httpFlow = (port: number, capacity = 100) => ({
+type Components = Record<string, Record<string, unknown>>;
+
+const httpFlow = (port: number, capacity = 100): { sources: Components; channels: Components; sinks: Components } => ({
   sources: { in: { type: "http", port, bind: "127.0.0.1", channels: ["c"] } },
   channels: { c: { type: "memory", capacity, transactionCapacity: 50 } },
   sinks: { out: { type: "null", channel: "c", batchSize: 10 } },
@@ -34,7 +36,9 @@ for (const target of testDatabases()) {
     let dataDir: string;
 
     beforeAll(async () => {
-      ({ database, dispose } = await target.open());
+      const opened = await target.open();
+      database = opened.database;
+      dispose = () => opened.dispose();
       dataDir = mkdtempSync(join(tmpdir(), "tributary-fleet-"));
       host = new AgentHost({ agent: "embedded", dataDir });
       fleet = new EmbeddedAgent(database.db, host, "test");
@@ -135,7 +139,7 @@ for (const target of testDatabases()) {
 
     it("keeps versions, diffs them and rolls back by saving the old definition as the newest", async () => {
       const f = await createFlow(database.db, { name: "versions", description: "", definition: httpFlow(0), message: "v1", author: "alice" });
-      const next = httpFlow(0, 1000) as Record<string, any>;
+      const next = httpFlow(0, 1000);
       next.sinks.log = { type: "logger", channel: "c" };
       delete next.sinks.out;
       await saveVersion(database.db, { flowId: f.id, definition: next, message: "v2", author: "bob" });
@@ -155,13 +159,13 @@ for (const target of testDatabases()) {
     });
 
     it("rejects an invalid flow on save with issues that name the component", async () => {
-      const bad = httpFlow(0) as Record<string, any>;
+      const bad = httpFlow(0);
       bad.sinks.out.batchSize = 500; // over the channel's transactionCapacity of 50
       bad.sinks.out.channel = "c";
       bad.sources.second = { type: "http", port: 7000, channels: ["c"] };
       bad.sources.third = { type: "http", port: 7000, channels: ["c"] };
       bad.sinks.orphan = { type: "topic", channel: "missing" };
-      const err = await createFlow(database.db, { name: "bad", description: "", definition: bad, message: "", author: "op" }).catch((e) => e);
+      const err = await createFlow(database.db, { name: "bad", description: "", definition: bad, message: "", author: "op" }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(FlowInvalidError);
       const paths = (err as FlowInvalidError).issues.map((i) => i.path.join("."));
       expect(paths).toEqual(expect.arrayContaining(["sinks.out.batchSize", "sources.third.port", "sinks.orphan.channel", "sinks.orphan.topic"]));

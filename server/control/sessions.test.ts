@@ -15,7 +15,9 @@ for (const target of testDatabases()) {
     let database: Database;
     let dispose: () => Promise<void>;
     beforeAll(async () => {
-      ({ database, dispose } = await target.open());
+      const opened = await target.open();
+      database = opened.database;
+      dispose = () => opened.dispose();
     });
     afterAll(async () => {
       await database?.close();

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { KAFKA_SECURITY_PROPERTIES } from "../kafka-security";
 import { channelTypes, interceptorTypes, lookup, sinkTypes, sourceTypes } from "../registry";
+import { InvalidInputError } from "../../invalid-input";
 import { parseProperties } from "./properties";
 
 export interface FlumeImport {
@@ -88,7 +89,7 @@ export function importFlumeProperties(text: string, agent: string): FlumeImport 
   const prefix = `${agent}.`;
   const own = new Map<string, string>();
   for (const [k, v] of props) if (k.startsWith(prefix)) own.set(k.slice(prefix.length), v);
-  if (own.size === 0) throw new Error(`no properties for agent "${agent}" (expected keys starting with "${prefix}"); check --name`);
+  if (own.size === 0) throw new InvalidInputError(`no properties for agent "${agent}" (expected keys starting with "${prefix}"); check --name`);
   const list = (k: string) => (own.get(k) ?? "").split(/\s+/).filter(Boolean);
   const used = new Set<string>(["sources", "channels", "sinks", "sinkgroups"]);
   const under = (base: string) => {
