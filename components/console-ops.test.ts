@@ -65,10 +65,11 @@ describe("record display", () => {
     expect(dump).toBe("00000000  00 01 ff" + " ".repeat(47 - 8) + "  ...");
     expect(hexDump(toUint8({ data: "ab", encoding: "utf8" }))).toMatch(/61 62 .* ab$/);
   });
-  it("pretty-prints JSON and previews binary by size", () => {
+  it("pretty-prints JSON and previews bytes that are not UTF-8 in hex", () => {
     expect(prettyJson('{"a":[1]}')).toBe('{\n  "a": [\n    1\n  ]\n}');
     expect(prettyJson("{nope")).toBeUndefined();
-    expect(preview({ data: "AAH/", encoding: "base64" })).toBe("<3 bytes binary>");
+    expect(preview({ data: "AAH/", encoding: "base64" })).toBe("00 01 ff (3 bytes, not UTF-8)");
+    expect(preview({ data: "AAH/AAH/", encoding: "base64" }, 9)).toBe("00 01 ff … (6 bytes, not UTF-8)");
     expect(preview(null)).toBe("null");
     expect(preview({ data: "x".repeat(200), encoding: "utf8" }, 10)).toBe("xxxxxxxxxx…");
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatCount, formatDuration, formatRate, timeAgo } from "./format";
+import { formatBytes, formatCount, formatDuration, formatRate, formatTimestamp, timeAgo, zoneLabel } from "./format";
 
 describe("human numbers", () => {
   it("scales counts with SI prefixes", () => {
@@ -24,5 +24,12 @@ describe("human numbers", () => {
     expect(timeAgo(now - 5 * 60_000, now)).toBe("5 min ago");
     expect(formatDuration(26 * 3600_000)).toBe("26 h 0 min");
     expect(formatDuration(3 * 86400_000)).toBe("3 d 0 h");
+  });
+
+  it("writes every time one way, naming its zone", () => {
+    const at = Date.UTC(2026, 4, 1, 14, 3, 7, 250);
+    expect(formatTimestamp(at, "utc")).toBe("2026-05-01 14:03:07.250 UTC");
+    expect(formatTimestamp(at, "local")).toMatch(/^2026-05-0[12] \d\d:\d3:07\.250 UTC[+-]\d\d:\d\d$/);
+    expect(zoneLabel("utc")).toBe("UTC");
   });
 });

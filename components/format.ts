@@ -54,8 +54,24 @@ export function timeAgo(at: Date | string | number, now = Date.now()): string {
   return `${formatDuration(ms)} ago`;
 }
 
-export function formatTimestamp(at: Date | string | number): string {
+/** Where the console shows times: the browser's zone, or UTC to compare with server logs. */
+export type TimeZone = "local" | "utc";
+
+/** The zone's name as it follows every time: "UTC" or the local offset ("UTC+01:00"). */
+export function zoneLabel(zone: TimeZone, at: Date | string | number = Date.now()): string {
+  if (zone === "utc") return "UTC";
+  const off = -new Date(at).getTimezoneOffset();
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `UTC${off < 0 ? "-" : "+"}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
+}
+
+/** The console's one time format: 2026-05-01 14:03:07.250 UTC, with the zone always named. */
+export function formatTimestamp(at: Date | string | number, zone: TimeZone = "local"): string {
   const d = new Date(at);
   const pad = (n: number, w = 2) => String(n).padStart(w, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  const [y, mo, day, h, mi, sec, ms] =
+    zone === "utc"
+      ? [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()]
+      : [d.getFullYear(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds(), d.getMilliseconds()];
+  return `${y}-${pad(mo + 1)}-${pad(day)} ${pad(h)}:${pad(mi)}:${pad(sec)}.${pad(ms, 3)} ${zoneLabel(zone, d)}`;
 }

@@ -1,6 +1,7 @@
 "use client";
 import { useMemo, useState, type ReactNode } from "react";
 import { formatTimestamp, timeAgo } from "./format";
+import { useTimeZone } from "./time-zone";
 
 export function PageHeader({ title, subtitle, actions }: { title: string; subtitle?: ReactNode; actions?: ReactNode }) {
   return (
@@ -59,10 +60,11 @@ export function Empty({ children }: { children: ReactNode }) {
   return <div className="empty">{children}</div>;
 }
 
-/** A relative time with the exact time on hover. */
+/** A relative time with the exact time, in the chosen zone, on hover. */
 export function Time({ at }: { at: string | number | Date }) {
+  const zone = useTimeZone();
   return (
-    <time dateTime={new Date(at).toISOString()} title={formatTimestamp(at)}>
+    <time dateTime={new Date(at).toISOString()} title={formatTimestamp(at, zone)}>
       {timeAgo(at)}
     </time>
   );

@@ -14,7 +14,7 @@ import { openDatabase, type Database } from "./client";
  */
 export interface TestDatabase {
   name: string;
-  open(): Promise<{ database: Database; reopen(): Promise<Database>; dispose(): Promise<void> }>;
+  open: () => Promise<{ database: Database; reopen: () => Promise<Database>; dispose: () => Promise<void> }>;
 }
 
 export function testDatabases(): TestDatabase[] {

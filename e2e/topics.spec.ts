@@ -220,7 +220,7 @@ test("a second Tributary broker is added on the Clusters page and managed with t
     await snapshot(page, "clusters");
 
     await row.getByRole("link", { name: "second" }).click();
-    await expect(page).toHaveURL(/\/topics\?cluster=\d+/);
+    await expect(page).toHaveURL(/\/topics\?cluster=second$/);
     await expect(page.getByRole("link", { name: "remote-events" })).toBeVisible();
     await expect(page.getByRole("link", { name: "orders" })).toHaveCount(0);
     await snapshot(page, "topics-second-cluster");
@@ -230,11 +230,26 @@ test("a second Tributary broker is added on the Clusters page and managed with t
     await expect(page.getByText("this cluster does not report them")).toBeVisible();
     const topicUrl = page.url();
     await page.getByRole("link", { name: "Browse messages" }).click();
-    await expect(page).toHaveURL(/cluster=\d+/);
+    await expect(page).toHaveURL(/cluster=second/);
     const rows = page.getByRole("table", { name: "Records" }).locator("tbody tr.clickable");
     await expect(rows).toHaveCount(2);
     await expect(rows.first()).toContainText("first remote");
     await snapshot(page, "messages-second-cluster");
+
+    // The navigation keeps the picked cluster: its groups, not the embedded broker's.
+    await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Consumer groups" }).click();
+    await expect(page).toHaveURL(/\/groups\?cluster=second$/);
+    await expect(page.getByText(/on second/)).toBeVisible();
+    await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Topics" }).click();
+    await expect(page).toHaveURL(/\/topics\?cluster=second$/);
+    await expect(page.getByRole("link", { name: "remote-events" })).toBeVisible();
+    // A link naming no cluster says so, with the clusters there are.
+    await page.goto("/groups?cluster=nowhere");
+    await expect(page.getByRole("heading", { name: "Cluster not found" })).toBeVisible();
+    await expect(page.getByRole("alert")).toContainText("no cluster named nowhere");
+    await snapshot(page, "cluster-not-found");
+    await page.getByRole("link", { name: "second" }).click();
+    await expect(page).toHaveURL(/\?cluster=second$/);
 
     // Switching the picker back shows the embedded broker's topics.
     await page.getByLabel("Cluster", { exact: true }).selectOption("embedded");
@@ -247,7 +262,7 @@ test("a second Tributary broker is added on the Clusters page and managed with t
     await expect(del).toBeDisabled();
     await page.getByLabel("Type the topic name to confirm").fill("remote-events");
     await del.click();
-    await expect(page).toHaveURL(/\/topics\?cluster=\d+$/);
+    await expect(page).toHaveURL(/\/topics\?cluster=second$/);
     await expect(page.getByText("No topics yet")).toBeVisible();
     expect(await kcat(["-L", "-b", `127.0.0.1:${port}`])).not.toContain("remote-events");
 

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { Suspense } from "react";
+import { ClusterScope } from "@/components/clusters/cluster-scope";
 import { Dashboard } from "@/components/dashboard/dashboard";
 
 export const metadata: Metadata = { title: "Dashboard" };
@@ -7,7 +8,9 @@ export const metadata: Metadata = { title: "Dashboard" };
 export default function DashboardPage() {
   return (
     <Suspense>
-      <Dashboard />
+      <ClusterScope>
+        <Dashboard />
+      </ClusterScope>
     </Suspense>
   );
 }

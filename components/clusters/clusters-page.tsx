@@ -8,12 +8,13 @@ import { trpc } from "@/components/trpc";
 import { Card, DataTable, ErrorNote, Loading, PageHeader, StatusDot } from "@/components/ui";
 import { useIsAdmin } from "@/components/roles";
 import { clusterHref } from "./cluster-picker";
+import "./clusters.css";
 
 type Cluster = inferRouterOutputs<AppRouter>["clusters"]["list"][number];
 type Mechanism = "plain" | "scram-sha-256" | "scram-sha-512";
 
-function Health({ id }: { id: string }) {
-  const s = trpc.clusters.status.useQuery({ cluster: id }, { retry: false, refetchInterval: 15_000 });
+function Health({ cluster }: { cluster: string }) {
+  const s = trpc.clusters.status.useQuery({ cluster }, { retry: false, refetchInterval: 15_000 });
   if (s.isPending) return <span className="muted">checking…</span>;
   if (s.error) return <span title={s.error.message}><StatusDot ok={false} label="unreachable" /></span>;
   return <StatusDot ok label={`${s.data.brokers.length} broker${s.data.brokers.length === 1 ? "" : "s"}`} />;
@@ -56,39 +57,50 @@ function ClusterForm({ editing, onDone }: { editing: Cluster | null; onDone: (ms
     <Card title={editing ? `Edit ${editing.name}` : "Add a cluster"}>
       {/* A failed save shows through the mutation's error state below; the rejection itself carries nothing more. */}
       <form className="form-grid" onSubmit={(e) => void submit(e).catch(() => undefined)}>
-        <label>
-          Name
-          <input name="name" required defaultValue={editing?.name} placeholder="production" />
-        </label>
-        <label>
-          Bootstrap servers
-          <input name="bootstrap" aria-label="Bootstrap servers" required defaultValue={editing?.bootstrapServers.join(",")} placeholder="kafka-1:9092,kafka-2:9092" />
-          <span className="hint muted">host:port, separated by commas</span>
-        </label>
-        <label className="check">
-          <input type="checkbox" name="tls" defaultChecked={editing?.tls} /> TLS
-        </label>
-        <label>
-          SASL
-          <select aria-label="SASL mechanism" value={sasl} onChange={(e) => setSasl(e.target.value as Mechanism | "")}>
-            <option value="">none</option>
-            <option value="plain">PLAIN</option>
-            <option value="scram-sha-256">SCRAM-SHA-256</option>
-            <option value="scram-sha-512">SCRAM-SHA-512</option>
-          </select>
-        </label>
-        {sasl && (
-          <>
-            <label>
-              SASL username
-              <input name="username" required defaultValue={editing?.saslUsername ?? ""} autoComplete="off" />
-            </label>
-            <label>
-              SASL password
-              <input name="password" type="password" autoComplete="new-password" placeholder={editing?.hasPassword ? "unchanged" : ""} />
-            </label>
-          </>
-        )}
+        <fieldset className="cluster-group wide">
+          <legend>Connection</legend>
+          <label>
+            Name
+            <input name="name" aria-label="Name" required defaultValue={editing?.name} placeholder="production" />
+            <span className="hint muted">links name the cluster by it (Prod East → ?cluster=prod-east)</span>
+          </label>
+          <label>
+            Bootstrap servers
+            <input name="bootstrap" aria-label="Bootstrap servers" required defaultValue={editing?.bootstrapServers.join(",")} placeholder="kafka-1:9092,kafka-2:9092" />
+            <span className="hint muted">host:port, separated by commas</span>
+          </label>
+        </fieldset>
+        <fieldset className="cluster-group">
+          <legend>TLS</legend>
+          <label className="check">
+            <input type="checkbox" name="tls" defaultChecked={editing?.tls} /> Encrypt with TLS
+          </label>
+          <span className="hint muted">the brokers&apos; certificates are checked against the system&apos;s trusted authorities</span>
+        </fieldset>
+        <fieldset className="cluster-group">
+          <legend>SASL</legend>
+          <label>
+            Mechanism
+            <select aria-label="SASL mechanism" value={sasl} onChange={(e) => setSasl(e.target.value as Mechanism | "")}>
+              <option value="">none</option>
+              <option value="plain">PLAIN</option>
+              <option value="scram-sha-256">SCRAM-SHA-256</option>
+              <option value="scram-sha-512">SCRAM-SHA-512</option>
+            </select>
+          </label>
+          {sasl && (
+            <>
+              <label>
+                SASL username
+                <input name="username" required defaultValue={editing?.saslUsername ?? ""} autoComplete="off" />
+              </label>
+              <label>
+                SASL password
+                <input name="password" type="password" autoComplete="new-password" placeholder={editing?.hasPassword ? "unchanged" : ""} />
+              </label>
+            </>
+          )}
+        </fieldset>
         <div className="actions wide">
           <button
             type="button"
@@ -158,7 +170,8 @@ export function ClustersPage() {
           rowKey={(c) => c.id}
           empty="No clusters yet."
           columns={[
-            { key: "name", header: "Name", sort: (c) => c.name, render: (c) => <Link href={clusterHref("/topics", c.id)}>{c.name}</Link> },
+            { key: "name", header: "Name", sort: (c) => c.name, render: (c) => <Link href={clusterHref("/topics", c.slug)}>{c.name}</Link> },
+            { key: "slug", header: "In links", sort: (c) => c.slug, render: (c) => <code>?cluster={c.slug}</code> },
             { key: "bootstrap", header: "Bootstrap servers", render: (c) => <code>{c.bootstrapServers.join(", ")}</code> },
             {
               key: "security",
@@ -170,7 +183,7 @@ export function ClustersPage() {
                 </span>
               ),
             },
-            { key: "health", header: "Health", render: (c) => <Health id={c.id} /> },
+            { key: "health", header: "Health", render: (c) => <Health cluster={c.slug} /> },
             {
               key: "actions",
               header: "",

@@ -1,6 +1,6 @@
 "use client";
+import { ClusterLink } from "@/components/clusters/cluster-link";
 import type { inferRouterOutputs } from "@trpc/server";
-import Link from "next/link";
 import { TimeChart } from "@/components/charts/time-chart";
 import { formatBytes, formatCount, formatRate } from "@/components/format";
 import { Card, DataTable, ErrorNote, Loading } from "@/components/ui";
@@ -89,7 +89,7 @@ export function AgentRatesCard({ o }: { o?: Overview }) {
           rowKey={(r) => `${r.agent}/${r.flow}/${r.kind}/${r.component}`}
           empty={
             <>
-              No flows running. <Link href="/flows">Design a flow</Link>.
+              No flows running. <ClusterLink href="/flows">Design a flow</ClusterLink>.
             </>
           }
           columns={[

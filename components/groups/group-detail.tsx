@@ -13,6 +13,18 @@ import { downloadText } from "@/components/download";
 import { GroupState } from "./state";
 import "./groups.css";
 
+/** A partition the group never committed on: where a consumer would start, by its auto.offset.reset. */
+function NoOffset({ logStart, logEnd }: { logStart: number; logEnd: number }) {
+  return (
+    <span className="no-offset" title="The group has no committed offset here; its lag counts every record from the log start.">
+      no offset
+      <small className="muted">
+        earliest → {logStart.toLocaleString()} · latest → {logEnd.toLocaleString()}
+      </small>
+    </span>
+  );
+}
+
 export function GroupDetail({ groupId }: { groupId: string }) {
   const cluster = useCluster();
   const router = useRouter();
@@ -113,7 +125,7 @@ export function GroupDetail({ groupId }: { groupId: string }) {
             </Card>
             <Card title="Partitions">
               <div className="stat">{g.partitions}</div>
-              <p className="hint muted">with offsets or assigned</p>
+              <p className="hint muted">{g.noOffset ? `${g.noOffset} without a committed offset` : "all with committed offsets"}</p>
             </Card>
           </div>
 
@@ -135,10 +147,10 @@ export function GroupDetail({ groupId }: { groupId: string }) {
               columns={[
                 { key: "topic", header: "Topic", sort: (r) => r.topic, render: (r) => r.topic },
                 { key: "partition", header: "Partition", align: "right", sort: (r) => r.partition, render: (r) => r.partition },
-                { key: "committed", header: "Committed", align: "right", sort: (r) => r.committed ?? -1, render: (r) => (r.committed === null ? <span className="muted">none</span> : r.committed.toLocaleString()) },
+                { key: "committed", header: "Committed", align: "right", sort: (r) => r.committed ?? -1, render: (r) => (r.committed === null ? <NoOffset logStart={r.logStart} logEnd={r.logEnd} /> : r.committed.toLocaleString()) },
                 { key: "start", header: "Log start", align: "right", sort: (r) => r.logStart, render: (r) => r.logStart.toLocaleString() },
                 { key: "end", header: "Log end", align: "right", sort: (r) => r.logEnd, render: (r) => r.logEnd.toLocaleString() },
-                { key: "lag", header: "Lag", align: "right", sort: (r) => r.lag ?? -1, render: (r) => (r.lag === null ? <span className="muted">–</span> : <span title={r.lag.toLocaleString()}>{formatCount(r.lag)}</span>) },
+                { key: "lag", header: "Lag", align: "right", sort: (r) => r.lag, render: (r) => <span title={r.lag.toLocaleString()}>{formatCount(r.lag)}</span> },
                 { key: "client", header: "Client id", sort: (r) => r.clientId ?? "", render: (r) => r.clientId ?? <span className="muted">unassigned</span> },
                 { key: "host", header: "Host", sort: (r) => r.host ?? "", render: (r) => r.host ?? "" },
               ]}

@@ -58,7 +58,18 @@ export function GroupList() {
             { key: "members", header: "Members", align: "right", sort: (g) => g.members, render: (g) => g.members },
             { key: "assignor", header: "Assignor", sort: (g) => g.assignor, render: (g) => g.assignor || <span className="muted">–</span> },
             { key: "topics", header: "Topics", sort: (g) => g.topics.join(","), render: (g) => (g.topics.length ? g.topics.join(", ") : <span className="muted">none</span>) },
-            { key: "partitions", header: "Partitions", align: "right", sort: (g) => g.partitions, render: (g) => g.partitions },
+            {
+              key: "partitions",
+              header: "Partitions",
+              align: "right",
+              sort: (g) => g.partitions,
+              render: (g) => (
+                <>
+                  {g.partitions}
+                  {g.noOffset > 0 && <small className="muted"> ({g.noOffset} no offset)</small>}
+                </>
+              ),
+            },
             { key: "lag", header: "Lag", align: "right", sort: (g) => g.lag, render: (g) => <span title={`${g.lag.toLocaleString()} records`}>{formatCount(g.lag)}</span> },
           ]}
         />

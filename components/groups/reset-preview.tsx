@@ -1,5 +1,5 @@
 "use client";
-import Link from "next/link";
+import { ClusterLink } from "@/components/clusters/cluster-link";
 import { formatCount } from "@/components/format";
 import { trpc } from "@/components/trpc";
 import { Card, ErrorNote } from "@/components/ui";
@@ -70,6 +70,12 @@ export function ResetPreview({ p, groupId, operator, execute, confirming, setCon
       <p className="hint">
         The group will re-read {formatCount(p.totals.reread)} records and skip {formatCount(p.totals.skipped)} across {p.totals.partitions} partitions.
       </p>
+      {p.untouched.length > 0 && (
+        <div className="warn-note" role="status" aria-label="Partitions left as they are">
+          Left as they are ({p.untouched.length}):{" "}
+          {p.untouched.map((u) => `${u.topic}-${u.partition}`).join(", ")}: {p.untouched[0].reason}.
+        </div>
+      )}
       {blocked && (
         <div className="warn-note" role="status">
           The group is {p.state} with {p.members.length} connected member{p.members.length === 1 ? "" : "s"}: {p.members.map((m) => `${m.clientId} (${m.host})`).join(", ")}. Stop these consumers, then preview again to execute.
@@ -80,7 +86,7 @@ export function ResetPreview({ p, groupId, operator, execute, confirming, setCon
       ) : execute.isSuccess ? (
         <p className="success" role="status">
           Reset applied to {execute.data.totals.partitions} partitions. Restart the consumers to read from the new offsets. See it in the{" "}
-          <Link href={`/audit?action=groups.resetOffsets&target=${encodeURIComponent(groupId)}`}>audit trail</Link>.
+          <ClusterLink href={`/audit?action=groups.resetOffsets&target=${encodeURIComponent(groupId)}`}>audit trail</ClusterLink>.
         </p>
       ) : confirming ? (
         <div className="reset-actions">

@@ -14,10 +14,12 @@ interface Props {
   live: boolean;
   /** Absent while the search in the link is malformed. */
   onToggleLive?: () => void;
+  /** A live tail's pause switch: records keep arriving but the table holds still. */
+  paused?: { on: boolean; toggle: () => void };
 }
 
 /** The bar above the records: status, paging, download, and the live tail switch. */
-export function BrowseBar({ status, topic, records, onPrevious, onNext, live, onToggleLive }: Props) {
+export function BrowseBar({ status, topic, records, onPrevious, onNext, live, onToggleLive, paused }: Props) {
   return (
     <div className="browse-bar">
       {status}
@@ -31,6 +33,11 @@ export function BrowseBar({ status, topic, records, onPrevious, onNext, live, on
       <button type="button" disabled={records.length === 0} onClick={() => downloadRecords(records, `${topic}-${Date.now()}.jsonl`)}>
         Download JSON lines
       </button>
+      {paused && (
+        <button type="button" aria-pressed={paused.on} onClick={paused.toggle}>
+          {paused.on ? "Resume" : "Pause"}
+        </button>
+      )}
       <button type="button" className={live ? "primary" : undefined} aria-pressed={live} onClick={onToggleLive} disabled={!onToggleLive}>
         {live ? "Stop live tail" : "Live tail"}
       </button>

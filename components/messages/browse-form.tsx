@@ -1,7 +1,8 @@
 "use client";
 import { useState, type FormEvent } from "react";
 import { formText } from "@/components/form-text";
-import { FIELDS, startKindOf, toLocalInput, type StartKind } from "./browse-url";
+import "./browse-form.css";
+import { FIELDS, POSITION, QUICK_RANGES, startKindOf, toLocalInput, type StartKind } from "./browse-url";
 
 /**
  * The search: partitions, where to start, page size and the filters. It starts from the URL (so
@@ -24,6 +25,14 @@ export function BrowseForm({ params, cluster, partitions, onSearch }: { params: 
     onSearch(next);
   };
   const initial = (name: string) => params.get(name) ?? "";
+  // A quick range keeps the rest of the search and starts it at a time, in epoch ms like Kafka's timestamps.
+  const quick = (since: number) => {
+    const next = new URLSearchParams(params);
+    next.delete(POSITION);
+    next.set("start", "timestamp");
+    next.set("at", String(since));
+    onSearch(next);
+  };
   return (
     <form className="browse-form card" onSubmit={submit}>
       <label>
@@ -78,6 +87,13 @@ export function BrowseForm({ params, cluster, partitions, onSearch }: { params: 
         <button type="submit" className="primary">
           Search
         </button>
+        <span className="segmented quick-ranges" role="group" aria-label="Quick time ranges">
+          {QUICK_RANGES.map((r) => (
+            <button key={r.label} type="button" onClick={() => quick(r.since(Date.now()))}>
+              {r.label}
+            </button>
+          ))}
+        </span>
       </div>
     </form>
   );

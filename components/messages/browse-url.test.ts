@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodePositions, encodePositions, inputFromUrl, previousPage } from "./browse-url";
+import { decodePositions, encodePositions, inputFromUrl, previousPage, QUICK_RANGES, toLocalInput } from "./browse-url";
 
 const parse = (q: string) => inputFromUrl(new URLSearchParams(q), "embedded", "orders");
 
@@ -15,6 +15,9 @@ describe("message browser URL", () => {
     });
     expect(parse("").input).toMatchObject({ partitions: undefined, start: { kind: "earliest" }, limit: 50 });
     expect(parse("start=timestamp&at=2024-05-01T10:00:00.000Z").input?.start).toEqual({ kind: "timestamp", timestamp: Date.parse("2024-05-01T10:00:00.000Z") });
+    // Epoch milliseconds, as Kafka writes timestamps, work in a link too.
+    expect(parse("start=timestamp&at=1714557600000").input?.start).toEqual({ kind: "timestamp", timestamp: 1714557600000 });
+    expect(toLocalInput("1714557600000")).toBe(toLocalInput("2024-05-01T10:00:00.000Z"));
   });
 
   it("says what is wrong in a link instead of scanning", () => {
@@ -32,5 +35,10 @@ describe("message browser URL", () => {
 
   it("steps back a page's worth per partition, never before the log start", () => {
     expect(previousPage({ "0": 100, "1": 30 }, { "0": 0, "1": 20 }, 50)).toEqual({ "0": 75, "1": 20 });
+  });
+
+  it("starts quick ranges where they say", () => {
+    const now = new Date(2026, 4, 1, 14, 30).getTime();
+    expect(QUICK_RANGES.map((r) => now - r.since(now))).toEqual([15 * 60_000, 3_600_000, 86_400_000, (14 * 60 + 30) * 60_000]);
   });
 });

@@ -15,9 +15,22 @@ export const POSITION = "pos";
 
 export const startKindOf = (params: URLSearchParams): StartKind => (params.get("start") ?? "earliest") as StartKind;
 
-/** An ISO time as a datetime-local input wants it, in the browser's zone. */
-export function toLocalInput(iso: string): string {
-  const d = new Date(iso);
+/** A time in the link: epoch milliseconds (as Kafka timestamps are) or an ISO-8601 time. */
+export function timeOf(at: string): number {
+  return /^\d+$/.test(at) ? Number(at) : new Date(at).getTime();
+}
+
+/** The quick ranges: where "last 15 min" or "today" starts, as epoch milliseconds. */
+export const QUICK_RANGES = [
+  { label: "Last 15 min", since: (now: number) => now - 15 * 60_000 },
+  { label: "Last hour", since: (now: number) => now - 3_600_000 },
+  { label: "Last 24 h", since: (now: number) => now - 86_400_000 },
+  { label: "Today", since: (now: number) => new Date(now).setHours(0, 0, 0, 0) },
+] as const;
+
+/** A link's time as a datetime-local input wants it, in the browser's zone. */
+export function toLocalInput(at: string): string {
+  const d = new Date(timeOf(at));
   if (Number.isNaN(d.getTime())) return "";
   const pad = (n: number) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
@@ -50,7 +63,7 @@ function startOf(params: URLSearchParams): BrowseInput["start"] | string {
   }
   if (kind === "offset") return /^\d+$/.test(at) ? { kind: "offset", offset: Number(at) } : "Offset: enter a whole number.";
   if (kind === "timestamp") {
-    const ts = new Date(at).getTime();
+    const ts = timeOf(at);
     return !at || Number.isNaN(ts) ? "Timestamp: pick a date and time." : { kind: "timestamp", timestamp: ts };
   }
   return { kind: kind === "latest" ? "latest" : "earliest" };

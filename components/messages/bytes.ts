@@ -26,20 +26,31 @@ export function hexDump(bytes: Uint8Array, max = 64 * 1024): string {
   return lines.join("\n");
 }
 
-/** Pretty JSON when the text parses as a JSON object or array, else undefined. */
-export function prettyJson(text: string): string | undefined {
+/** The value parsed, when the text is a JSON object or array; else undefined (shown as text). */
+export function parsedJson(text: string): { value: unknown } | undefined {
   const t = text.trim();
   if (!(t.startsWith("{") || t.startsWith("["))) return undefined;
   try {
-    return JSON.stringify(JSON.parse(t), null, 2);
+    return { value: JSON.parse(t) as unknown };
   } catch {
     return undefined; // looks like JSON but is not: shown as text
   }
 }
 
+/** Pretty JSON when the text parses as a JSON object or array, else undefined. */
+export function prettyJson(text: string): string | undefined {
+  const j = parsedJson(text);
+  return j && JSON.stringify(j.value, null, 2);
+}
+
 export function preview(b: Bytes | null, max = 120): string {
   if (b === null) return "null";
-  if (b.encoding === "base64") return `<${toUint8(b).length} bytes binary>`;
+  if (b.encoding === "base64") {
+    // Not UTF-8: the first bytes in hex, as the record detail shows them whole.
+    const bytes = toUint8(b);
+    const shown = Array.from(bytes.subarray(0, Math.max(1, Math.floor(max / 3))), (x) => x.toString(16).padStart(2, "0")).join(" ");
+    return `${shown}${bytes.length * 3 > max ? " …" : ""} (${bytes.length} bytes, not UTF-8)`;
+  }
   const one = b.data.replace(/\s+/g, " ");
   return one.length > max ? `${one.slice(0, max)}…` : one;
 }

@@ -72,6 +72,10 @@ function Upload({ cluster, topic }: { cluster: string; topic: string }) {
   );
 }
 
+/** Kafka's compression.type values: the batch the record goes in is compressed with the codec picked. */
+const CODECS = ["none", "gzip", "snappy", "lz4", "zstd"] as const;
+type Codec = (typeof CODECS)[number];
+
 export function ProducePage({ topic }: { topic: string }) {
   const cluster = useCluster();
   const canProduce = useCanOperate();
@@ -80,11 +84,13 @@ export function ProducePage({ topic }: { topic: string }) {
   const [value, setValue] = useState("");
   const [headers, setHeaders] = useState<{ key: string; value: string }[]>([]);
   const [partition, setPartition] = useState("");
+  const [tombstone, setTombstone] = useState(false);
+  const [compression, setCompression] = useState<Codec>("none");
   const [sent, setSent] = useState<string[]>([]);
   const produce = trpc.messages.produce.useMutation({
-    onSuccess: (r) => setSent((s) => [`Produced to partition ${r.partition} at offset ${r.offset}.`, ...s].slice(0, 5)),
+    onSuccess: (r, v) => setSent((s) => [`Produced ${v.value === null ? "a tombstone " : ""}to partition ${r.partition} at offset ${r.offset}${v.compression === "none" ? "" : ` (${v.compression})`}.`, ...s].slice(0, 5)),
   });
-  const problem = jsonProblem(value);
+  const problem = tombstone ? undefined : jsonProblem(value);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -93,9 +99,10 @@ export function ProducePage({ topic }: { topic: string }) {
       cluster,
       topic,
       key: key === "" ? null : key,
-      value,
+      value: tombstone ? null : value,
       headers: headers.filter((h) => h.key.trim()),
       partition: partition === "" ? undefined : Number(partition),
+      compression,
     });
   };
 
@@ -137,10 +144,23 @@ export function ProducePage({ topic }: { topic: string }) {
                 ))}
               </select>
             </label>
+            <label>
+              Compression
+              <select value={compression} onChange={(e) => setCompression(e.target.value as Codec)} aria-label="Compression">
+                {CODECS.map((c) => (
+                  <option key={c} value={c}>
+                    {c}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="check">
+              <input type="checkbox" checked={tombstone} onChange={(e) => setTombstone(e.target.checked)} /> Tombstone (null value)
+            </label>
           </div>
           <label>
             Value
-            <textarea rows={8} value={value} onChange={(e) => setValue(e.target.value)} aria-label="Value" aria-invalid={Boolean(problem)} placeholder='{"hello": "world"} or any text' className="mono" />
+            <textarea rows={8} disabled={tombstone} value={tombstone ? "" : value} onChange={(e) => setValue(e.target.value)} aria-label="Value" aria-invalid={Boolean(problem)} placeholder={tombstone ? "null: deletes the key from a compacted topic" : '{"hello": "world"} or any text'} className="mono" />
             {problem ? <span className="hint error-text">Looks like JSON but does not parse: {problem}</span> : value.trim() && jsonProblem(value) === undefined && /^[[{]/.test(value.trim()) ? <span className="hint success">Valid JSON</span> : null}
           </label>
           <div>

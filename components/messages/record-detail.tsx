@@ -1,43 +1,47 @@
 "use client";
 import { useState } from "react";
 import { formatBytes, formatTimestamp } from "@/components/format";
+import { useTimeZone } from "@/components/time-zone";
 import type { BrowsedRecord } from "@/server/admin/browse";
-import { hexDump, prettyJson, preview, toUint8 } from "./bytes";
+import { hexDump, parsedJson, preview, toUint8 } from "./bytes";
+import { JsonTree } from "./json-tree";
 import { recordJson } from "./record-json";
+import "./json-tree.css";
 
-/** One record opened: its value as JSON, text or hex, its headers, and a copy of the whole record. */
-export function RecordDetail({ r }: { r: BrowsedRecord }) {
-  const pretty = r.value?.encoding === "utf8" ? prettyJson(r.value.data) : undefined;
-  const [mode, setMode] = useState<"json" | "text" | "hex">(pretty ? "json" : r.value?.encoding === "base64" ? "hex" : "text");
+function CopyButton({ text, label }: { text: string; label: string }) {
   const [copied, setCopied] = useState(false);
-  const shown = r.value === null ? "null" : mode === "hex" ? hexDump(toUint8(r.value)) : mode === "json" && pretty ? pretty : r.value.encoding === "utf8" ? r.value.data : hexDump(toUint8(r.value));
+  return (
+    <button type="button" onClick={() => void navigator.clipboard.writeText(text).then(() => setCopied(true), () => setCopied(false))}>
+      {copied ? "Copied" : label}
+    </button>
+  );
+}
+
+/** One record opened: its value as a JSON tree, text or hex, its headers, and copies of the record (and of binary values as base64). */
+export function RecordDetail({ r }: { r: BrowsedRecord }) {
+  const zone = useTimeZone();
+  const json = r.value?.encoding === "utf8" ? parsedJson(r.value.data) : undefined;
+  const [mode, setMode] = useState<"json" | "text" | "hex">(json ? "json" : r.value?.encoding === "base64" ? "hex" : "text");
+  // Bytes that are not UTF-8 have no text to show: hex in either mode.
+  const shown = r.value === null ? "null" : mode === "hex" || r.value.encoding === "base64" ? hexDump(toUint8(r.value)) : r.value.data;
   return (
     <div className="record-detail">
       <div className="actions">
         <div role="tablist" aria-label="Value format" className="segmented">
           {(["json", "text", "hex"] as const).map((m) => (
-            <button key={m} type="button" role="tab" aria-selected={mode === m} className={mode === m ? "on" : undefined} disabled={m === "json" && !pretty} onClick={() => setMode(m)}>
+            <button key={m} type="button" role="tab" aria-selected={mode === m} className={mode === m ? "on" : undefined} disabled={m === "json" && !json} onClick={() => setMode(m)}>
               {m === "json" ? "JSON" : m === "text" ? "Text" : "Hex"}
             </button>
           ))}
         </div>
-        <button
-          type="button"
-          onClick={() =>
-            void navigator.clipboard.writeText(JSON.stringify(recordJson(r), null, 2)).then(
-              () => setCopied(true),
-              () => setCopied(false),
-            )
-          }
-        >
-          {copied ? "Copied" : "Copy record"}
-        </button>
+        <CopyButton text={JSON.stringify(recordJson(r), null, 2)} label="Copy record" />
+        {r.value?.encoding === "base64" && <CopyButton text={r.value.data} label="Copy value as base64" />}
         <span className="muted">
-          partition {r.partition} · offset {r.offset} · {formatTimestamp(r.timestamp)} · {formatBytes(r.size)}
+          partition {r.partition} · offset {r.offset} · {formatTimestamp(r.timestamp, zone)} · {formatBytes(r.size)}
           {r.truncated ? " · value cut for display" : ""}
         </span>
       </div>
-      <pre aria-label="Record value">{shown}</pre>
+      {mode === "json" && json ? <JsonTree value={json.value} label="Record value" /> : <pre aria-label="Record value">{shown}</pre>}
       {r.headers.length > 0 && (
         <table className="data compact" aria-label="Headers">
           <thead>

@@ -1,7 +1,7 @@
 "use client";
 import { Fragment, useMemo, useState } from "react";
 import { formatBytes } from "@/components/format";
-import { Time } from "@/components/ui";
+import { Timestamp } from "@/components/time-zone";
 import type { BrowsedRecord } from "@/server/admin/browse";
 import { preview } from "./bytes";
 import { RecordDetail } from "./record-detail";
@@ -46,7 +46,7 @@ export function RecordsTable({ records }: { records: BrowsedRecord[] }) {
                 <td className="num">{r.partition}</td>
                 <td className="num">{r.offset}</td>
                 <td className="nowrap">
-                  <Time at={r.timestamp} />
+                  <Timestamp at={r.timestamp} />
                 </td>
                 <td className="key">
                   <code>{preview(r.key, 40)}</code>

@@ -1,7 +1,7 @@
 "use client";
-import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useState } from "react";
+import { ClusterLink } from "@/components/clusters/cluster-link";
 import { trpc } from "@/components/trpc";
 
 const AREAS = [
@@ -27,9 +27,9 @@ export function Nav() {
   return (
     <nav className={open ? "sidebar open" : "sidebar"} aria-label="Console">
       <div className="bar">
-        <Link href="/" className="brand">
+        <ClusterLink href="/" className="brand">
           Tributary
-        </Link>
+        </ClusterLink>
         <button type="button" className="nav-toggle" aria-expanded={open} aria-controls="console-areas" onClick={() => setOpen((o) => !o)}>
           {open ? "Close menu" : "Menu"}
         </button>
@@ -39,9 +39,9 @@ export function Nav() {
           const active = a.href === "/" ? path === "/" : path.startsWith(a.href);
           return (
             <li key={a.href}>
-              <Link href={a.href} className={active ? "active" : undefined} aria-current={active ? "page" : undefined} onClick={() => setOpen(false)}>
+              <ClusterLink href={a.href} className={active ? "active" : undefined} aria-current={active ? "page" : undefined} onClick={() => setOpen(false)}>
                 {a.label}
-              </Link>
+              </ClusterLink>
             </li>
           );
         })}

@@ -46,8 +46,8 @@ export function Groups({ cluster, topic }: { cluster: string; topic: string }) {
           { key: "group", header: "Group", sort: (g) => g.groupId, render: (g) => <Link href={clusterHref(`/groups/${encodeURIComponent(g.groupId)}`, cluster)}>{g.groupId}</Link> },
           { key: "state", header: "State", sort: (g) => g.state, render: (g) => g.state },
           { key: "members", header: "Members", align: "right", sort: (g) => g.members, render: (g) => g.members },
-          { key: "parts", header: "Partitions", align: "right", render: (g) => g.partitions.length },
-          { key: "lag", header: "Lag", align: "right", sort: (g) => g.lag, render: (g) => <span title={g.partitions.map((p) => `p${p.partition}: ${p.lag}`).join(", ")}>{formatCount(g.lag)}</span> },
+          { key: "parts", header: "Committed on", align: "right", render: (g) => `${g.partitions.filter((p) => p.committed !== null).length} of ${g.partitions.length}` },
+          { key: "lag", header: "Lag", align: "right", sort: (g) => g.lag, render: (g) => <span title={g.partitions.map((p) => `p${p.partition}: ${p.lag}${p.committed === null ? " (no offset)" : ""}`).join(", ")}>{formatCount(g.lag)}</span> },
         ]}
       />
       {q.data.truncated && <p className="hint muted">Only the first 200 groups of the cluster were checked.</p>}

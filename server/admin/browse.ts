@@ -283,29 +283,35 @@ export async function* browse(client: KafkaClient, req: BrowseRequest, signal?: 
   const { first, lo, hi } = await startPositions(client, req, chosen);
   const filter = filterCounter(req.filters);
   const rounds = new FetchRounds(client, req.topic);
+  // pos: just after the last record consumed (where the next page starts); fetchAt: where the next fetch reads.
   const pos = new Map(first);
+  const fetchAt = new Map(first);
   const total = Math.min(req.scanLimit, chosen.reduce((n, p) => n + (hi(p) - pos.get(p)!), 0));
   const records: BrowsedRecord[] = [];
+  const queues = new Map<number, { records: KafkaRecord[]; at: number }>();
+  const hasMore = (p: number) => queues.has(p) || fetchAt.get(p)! < hi(p);
   let scanned = 0;
   let stoppedBy: BrowseResult["stoppedBy"] = "end";
 
-  scan: while (true) {
-    const open = chosen.filter((p) => pos.get(p)! < hi(p));
-    if (open.length === 0) break;
+  scan: while (chosen.some(hasMore)) {
     if (signal?.aborted) {
       stoppedBy = "cancelled";
       break;
     }
-    // Each partition's records up to the end seen at the start. One that returns none below its
-    // end moves past what it read (control batches), or is finished when it read nothing.
-    const queues = new Map<number, { records: KafkaRecord[]; at: number; nextOffset: number }>();
-    for (const [p, r] of await rounds.next(new Map(open.map((p) => [p, pos.get(p)!])), 0)) {
+    // Refill the partitions whose fetched records are used up, up to the ends seen at the start.
+    // One that returns none below its end moves past what it read (control batches), or is
+    // finished when it read nothing.
+    const dry = chosen.filter((p) => !queues.has(p) && fetchAt.get(p)! < hi(p));
+    for (const [p, r] of await rounds.next(new Map(dry.map((p) => [p, fetchAt.get(p)!])), 0)) {
       const rs = r.records.filter((x) => x.offset < hi(p));
-      if (rs.length) queues.set(p, { records: rs, at: 0, nextOffset: Math.min(r.nextOffset, hi(p)) });
-      else pos.set(p, r.nextOffset > pos.get(p)! ? Math.min(r.nextOffset, hi(p)) : hi(p));
+      const moved = r.nextOffset > fetchAt.get(p)! ? Math.min(r.nextOffset, hi(p)) : hi(p);
+      fetchAt.set(p, rs.length ? Math.min(r.nextOffset, hi(p)) : moved);
+      if (rs.length) queues.set(p, { records: rs, at: 0 });
+      else pos.set(p, moved);
     }
-    // Merge by timestamp so a page over several partitions reads in time order.
-    while (queues.size) {
+    // Merge by timestamp while every partition with records left has some at hand: a partition
+    // that ran dry is fetched again first, so another's later records never overtake its own.
+    while (queues.size && chosen.every((p) => queues.has(p) || fetchAt.get(p)! >= hi(p))) {
       let pick = -1;
       let best = Infinity;
       for (const [p, q] of queues) {
@@ -319,7 +325,8 @@ export async function* browse(client: KafkaClient, req: BrowseRequest, signal?: 
       pos.set(pick, r.offset + 1);
       if (q.at === q.records.length) {
         queues.delete(pick);
-        pos.set(pick, Math.max(r.offset + 1, q.nextOffset));
+        // Past the control batches after the last record, too.
+        pos.set(pick, fetchAt.get(pick)!);
       }
       scanned++;
       if (!filter.matches || (await filter.matches(r))) records.push(toBrowsed(pick, r));

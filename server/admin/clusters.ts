@@ -1,11 +1,23 @@
-import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { clusters } from "../../db/schema";
 import type { InternalCredential } from "../broker/broker";
 import { KafkaClient, type ClientOptions, type Producer, type SaslMechanism } from "../kafka/client";
 
-/** The id of the embedded broker in every cluster list; database clusters use their row id. */
+/** The slug of the embedded broker in every cluster list. */
 export const EMBEDDED_CLUSTER = "embedded";
+
+/**
+ * The cluster's name as URLs and every cluster-scoped request carry it ("Prod East" → prod-east),
+ * so a link says which cluster it opens. Names whose slugs collide are refused when saved.
+ */
+export function slugOf(name: string): string {
+  return name
+    .normalize("NFKD")
+    .replace(/\p{M}/gu, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+}
 
 /** A cluster id that names no cluster (deleted, or never added). */
 export class UnknownCluster extends Error {}
@@ -15,7 +27,10 @@ export type ClusterSaslMechanism = "plain" | "scram-sha-256" | "scram-sha-512";
 
 /** A cluster as the console sees it. The SASL password never leaves the server. */
 export interface ClusterInfo {
+  /** The row to edit or delete on the Clusters page. */
   id: string;
+  /** What links and cluster-scoped requests name it by. */
+  slug: string;
   name: string;
   bootstrapServers: string[];
   saslMechanism: ClusterSaslMechanism | null;
@@ -32,10 +47,14 @@ export interface ClusterSettings {
   sasl?: { mechanism: ClusterSaslMechanism; username: string; password: string };
 }
 
+/** The codecs the Produce page offers, as Kafka's compression.type names them. */
+export const PRODUCE_CODECS = ["none", "gzip", "snappy", "lz4", "zstd"] as const;
+export type ProduceCodec = (typeof PRODUCE_CODECS)[number];
+
 interface Connection {
   client: KafkaClient;
-  /** The Produce page's producer, made on first use: most pages only read. */
-  producer?: Producer;
+  /** The Produce page's producers, one per codec picked, made on first use: most pages only read. */
+  producers: Map<ProduceCodec, Producer>;
 }
 
 /**
@@ -57,12 +76,13 @@ export class ClusterConnections {
   async list(): Promise<ClusterInfo[]> {
     const rows = await this.db.select().from(clusters).orderBy(clusters.name);
     const embedded: ClusterInfo[] = this.embeddedBootstrap
-      ? [{ id: EMBEDDED_CLUSTER, name: "embedded", bootstrapServers: [this.embeddedBootstrap], saslMechanism: null, saslUsername: null, hasPassword: false, tls: false, embedded: true }]
+      ? [{ id: EMBEDDED_CLUSTER, slug: EMBEDDED_CLUSTER, name: "embedded", bootstrapServers: [this.embeddedBootstrap], saslMechanism: null, saslUsername: null, hasPassword: false, tls: false, embedded: true }]
       : [];
     return [
       ...embedded,
       ...rows.map((r) => ({
         id: String(r.id),
+        slug: slugOf(r.name),
         name: r.name,
         bootstrapServers: splitServers(r.bootstrapServers),
         saslMechanism: r.saslMechanism,
@@ -74,15 +94,15 @@ export class ClusterConnections {
     ];
   }
 
-  /** Client options for a cluster id; throws a user-facing error for an unknown one. */
+  /** Client options for a cluster slug; throws a user-facing error for an unknown one. */
   async configOf(id: string): Promise<ClientOptions> {
     if (id === EMBEDDED_CLUSTER) {
       if (!this.embeddedBootstrap) throw new UnknownCluster("this process runs no embedded broker; add a cluster on the Clusters page");
       return { ...clientConfig({ bootstrapServers: [this.embeddedBootstrap], tls: false }), sasl: this.embeddedCredential };
     }
-    const n = Number(id);
-    const [row] = Number.isInteger(n) ? await this.db.select().from(clusters).where(eq(clusters.id, n)) : [];
-    if (!row) throw new UnknownCluster(`no cluster with id ${id}; pick one on the Clusters page`);
+    // A handful of rows: comparing slugs here keeps the table free of a column derived from the name.
+    const row = (await this.db.select().from(clusters)).find((r) => slugOf(r.name) === id);
+    if (!row) throw new UnknownCluster(`no cluster named "${id}"; pick one on the Clusters page`);
     return clientConfig({
       bootstrapServers: splitServers(row.bootstrapServers),
       tls: row.tls,
@@ -103,17 +123,18 @@ export class ClusterConnections {
     return new KafkaClient(await this.configOf(id));
   }
 
-  /** The Produce page's producer for a cluster: idempotent, and never creating a topic by a typo. */
-  async producer(id: string): Promise<Producer> {
+  /** The Produce page's producer for a cluster and codec: idempotent, and never creating a topic by a typo. */
+  async producer(id: string, compression: ProduceCodec = "none"): Promise<Producer> {
     const c = await this.connection(id);
-    c.producer ??= c.client.producer({ autoCreateTopics: false, lingerMs: 0 });
-    return c.producer;
+    let p = c.producers.get(compression);
+    if (!p) c.producers.set(compression, (p = c.client.producer({ autoCreateTopics: false, lingerMs: 0, compression })));
+    return p;
   }
 
   private connection(id: string): Promise<Connection> {
     let c = this.connections.get(id);
     if (!c) {
-      const made = this.configOf(id).then((options) => ({ client: new KafkaClient(options) }));
+      const made = this.configOf(id).then((options): Connection => ({ client: new KafkaClient(options), producers: new Map() }));
       c = made;
       this.connections.set(id, made);
       // An unknown cluster must not be cached: it may be added next.
@@ -131,7 +152,7 @@ export class ClusterConnections {
     // A cluster that was never found has nothing to close; its lookup failed for its caller.
     const conn = await c?.catch(() => undefined);
     if (!conn) return;
-    await conn.producer?.close();
+    await Promise.all([...conn.producers.values()].map((p) => p.close()));
     await conn.client.close();
   }
 

@@ -24,19 +24,22 @@ export interface GroupSummary {
   assignor: string;
   members: number;
   topics: string[];
-  /** Sum of per-partition lag; a partition without a committed offset adds nothing. */
+  /** Sum of per-partition lag; a partition without a committed offset counts its records from the log start. */
   lag: number;
   partitions: number;
+  /** Partitions of the group's topics it has never committed on. */
+  noOffset: number;
 }
 
 export interface PartitionLag {
   topic: string;
   partition: number;
+  /** Null: the group has not committed here; its consumer starts where its auto.offset.reset says (log start or end). */
   committed: number | null;
   logStart: number;
   logEnd: number;
-  /** Records between the committed offset and the log end, counted from the log start at least. */
-  lag: number | null;
+  /** Records between the committed offset (or, without one, the log start) and the log end. */
+  lag: number;
   memberId: string | null;
   clientId: string | null;
   host: string | null;
@@ -51,10 +54,13 @@ export class GroupError extends Error {}
 /** The group still has members, so it cannot be reset or deleted. */
 export class GroupBusyError extends GroupError {}
 
-/** Lag clamped at the log start: records deleted by retention are not lag anybody can read. */
-export function lagOf(committed: number | null, logStart: number, logEnd: number): number | null {
-  if (committed === null) return null;
-  return Math.max(0, logEnd - Math.max(committed, logStart));
+/**
+ * Lag clamped at the log start: records deleted by retention are not lag anybody can read. A
+ * partition the group never committed on lags by all its records: nobody has read them, and a
+ * consumer with auto.offset.reset=earliest would.
+ */
+export function lagOf(committed: number | null, logStart: number, logEnd: number): number {
+  return Math.max(0, logEnd - Math.max(committed ?? logStart, logStart));
 }
 
 function membersOf(g: GroupDescription): GroupMember[] {
@@ -98,7 +104,10 @@ function detailOf(g: GroupDescription, committed: CommittedOffset[], marks: Wate
     return { topic, partition, committed: c, logStart: w.low, logEnd: w.high, lag: lagOf(c, w.low, w.high), memberId: m?.memberId ?? null, clientId: m?.clientId ?? null, host: m?.host ?? null };
   };
   for (const c of committed) rows.set(partitionKey(c.topic, c.partition), row(c.topic, c.partition, c.offset));
-  // Assigned partitions the group has not committed on yet.
+  // Every partition of the topics the group reads, committed on or not, assigned or not.
+  for (const topic of groupTopics(g, committed)) {
+    for (const p of marks.get(topic)?.keys() ?? []) if (!rows.has(partitionKey(topic, p))) rows.set(partitionKey(topic, p), row(topic, p, null));
+  }
   for (const m of members) {
     for (const a of m.assignment) for (const p of a.partitions) if (!rows.has(partitionKey(a.topic, p))) rows.set(partitionKey(a.topic, p), row(a.topic, p, null));
   }
@@ -111,20 +120,24 @@ function detailOf(g: GroupDescription, committed: CommittedOffset[], marks: Wate
     members: members.length,
     memberList: members,
     topics: [...new Set(offsets.map((o) => o.topic))].sort(),
-    lag: offsets.reduce((n, o) => n + (o.lag ?? 0), 0),
+    lag: offsets.reduce((n, o) => n + o.lag, 0),
     partitions: offsets.length,
+    noOffset: offsets.filter((o) => o.committed === null).length,
     offsets,
   };
 }
 
-const assignedTopics = (g: GroupDescription) => g.members.flatMap((m) => m.assignment.map((a) => a.topic));
+/** The topics a group has committed offsets in or is assigned partitions of. */
+function groupTopics(g: GroupDescription | undefined, committed: CommittedOffset[]): string[] {
+  return [...new Set(committed.map((c) => c.topic).concat((g?.members ?? []).flatMap((m) => m.assignment.map((a) => a.topic))))];
+}
 
 /** Every group of a cluster with its state and total lag, in one pass. */
 export async function listGroups(client: KafkaClient): Promise<GroupSummary[]> {
   const ids = (await client.admin.listGroups()).map((g) => g.groupId);
   if (ids.length === 0) return [];
   const [described, committed] = await Promise.all([client.admin.describeGroups(ids), Promise.all(ids.map((id) => client.admin.fetchOffsets(id)))]);
-  const marks = await watermarks(client, committed.flat().map((c) => c.topic).concat(described.flatMap(assignedTopics)));
+  const marks = await watermarks(client, described.flatMap((g, i) => groupTopics(g, committed[i])));
   return described
     .map((g, i) => {
       const { memberList: _m, offsets: _o, ...summary } = detailOf(g, committed[i], marks);
@@ -142,7 +155,7 @@ async function describeOne(client: KafkaClient, groupId: string): Promise<GroupD
 export async function describeGroup(client: KafkaClient, groupId: string): Promise<GroupDetail> {
   const g = await describeOne(client, groupId);
   const committed = await client.admin.fetchOffsets(groupId);
-  const marks = await watermarks(client, committed.map((c) => c.topic).concat(assignedTopics(g)));
+  const marks = await watermarks(client, groupTopics(g, committed));
   return detailOf(g, committed, marks);
 }
 
@@ -156,7 +169,7 @@ export interface ResetPreview extends ResetPlan {
   members: { memberId: string; clientId: string; host: string }[];
 }
 
-async function partitionStates(client: KafkaClient, groupId: string, scope: ResetScope, strategy: ResetStrategy, now: number): Promise<PartitionState[]> {
+async function partitionStates(client: KafkaClient, group: GroupDescription | undefined, groupId: string, scope: ResetScope, strategy: ResetStrategy, now: number): Promise<PartitionState[]> {
   const committed = await client.admin.fetchOffsets(groupId);
   const committedOf = new Map(committed.map((c) => [partitionKey(c.topic, c.partition), c.offset]));
   let wanted: { topic: string; partition: number }[];
@@ -171,9 +184,13 @@ async function partitionStates(client: KafkaClient, groupId: string, scope: Rese
       if (!marks.get(w.topic)?.has(w.partition)) throw new ResetError(`The file names ${w.topic}-${w.partition}, which does not exist on this cluster; fix that line.`);
     }
   } else if (scope.kind === "all-topics") {
-    wanted = committed.map((c) => ({ topic: c.topic, partition: c.partition }));
-    if (wanted.length === 0) throw new ResetError(`Group "${groupId}" has no committed offsets; choose a topic to reset instead of all topics.`);
-    await watermarks(client, committed.map((c) => c.topic), marks);
+    // Every partition of the group's topics: those it never committed on lag too, and a reset covers them.
+    const topics = groupTopics(group, committed);
+    if (topics.length === 0) throw new ResetError(`Group "${groupId}" has no committed offsets and no assigned partitions; choose a topic to reset instead of all topics.`);
+    await watermarks(client, topics, marks);
+    wanted = topics.flatMap((topic) => [...(marks.get(topic)?.keys() ?? [])].map((partition) => ({ topic, partition })));
+    // A committed offset can outlive its topic; it stays in scope, as the tool keeps it.
+    for (const c of committed) if (!marks.get(c.topic)?.has(c.partition)) wanted.push({ topic: c.topic, partition: c.partition });
   } else {
     await watermarks(client, [scope.topic], marks);
     const parts = marks.get(scope.topic)!;
@@ -196,7 +213,7 @@ async function partitionStates(client: KafkaClient, groupId: string, scope: Rese
 /** The dry run: what a reset would do, and whether the group is free to take it. */
 export async function previewReset(client: KafkaClient, groupId: string, scope: ResetScope, strategy: ResetStrategy, now = Date.now()): Promise<ResetPreview> {
   const [g] = await client.admin.describeGroups([groupId]);
-  const states = await partitionStates(client, groupId, scope, strategy, now);
+  const states = await partitionStates(client, g, groupId, scope, strategy, now);
   return {
     groupId,
     state: g?.state === "Dead" ? "Empty" : (g?.state ?? "Empty"),
@@ -224,7 +241,9 @@ export class StalePreviewError extends ResetError {}
 export async function executeReset(client: KafkaClient, groupId: string, scope: ResetScope, strategy: ResetStrategy, approved?: ApprovedPlan, now = Date.now()): Promise<ResetPreview> {
   const preview = await previewReset(client, groupId, scope, strategy, now);
   if (preview.members.length > 0) throw activeMembersError(groupId, preview.state, preview.members);
-  if (preview.partitions.length === 0) throw new ResetError("Nothing to reset: the scope holds no partitions.");
+  if (preview.partitions.length === 0) {
+    throw new ResetError(preview.untouched.length ? `Nothing to reset: ${preview.untouched[0].reason} on any partition in scope.` : "Nothing to reset: the scope holds no partitions.");
+  }
   if (approved) {
     const want = new Map(approved.map((a) => [partitionKey(a.topic, a.partition), a.next]));
     const moved = preview.partitions.filter((p) => want.get(partitionKey(p.topic, p.partition)) !== p.next);

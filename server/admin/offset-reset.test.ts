@@ -11,16 +11,17 @@ describe("offset reset planning", () => {
   it("to-earliest counts the records re-read, sorted by topic and partition", () => {
     const plan = planReset({ kind: "to-earliest" }, parts);
     expect(plan.partitions).toEqual([
-      { topic: "audit", partition: 0, current: null, next: 10, reread: 10, skipped: 0 },
+      { topic: "audit", partition: 0, current: null, next: 10, reread: 0, skipped: 0 },
       { topic: "orders", partition: 0, current: 1000, next: 0, reread: 1000, skipped: 0 },
       { topic: "orders", partition: 1, current: 400, next: 100, reread: 300, skipped: 0 },
     ]);
-    expect(plan.totals).toEqual({ partitions: 3, reread: 1310, skipped: 0 });
+    expect(plan.totals).toEqual({ partitions: 3, reread: 1300, skipped: 0 });
+    expect(plan.untouched).toEqual([]);
   });
 
-  it("to-latest counts the records skipped", () => {
+  it("to-latest counts the records skipped; a partition without an offset skips from its log start", () => {
     const plan = planReset({ kind: "to-latest" }, parts);
-    expect(plan.partitions.map((p) => [p.next, p.skipped])).toEqual([[20, 0], [1000, 0], [500, 100]]);
+    expect(plan.partitions.map((p) => [p.next, p.skipped])).toEqual([[20, 10], [1000, 0], [500, 100]]);
   });
 
   it("to-offset and shift-by clamp into [earliest, latest]", () => {
@@ -30,14 +31,17 @@ describe("offset reset planning", () => {
     expect(planReset({ kind: "shift-by", by: 10_000 }, parts.slice(0, 2)).partitions.map((p) => p.next)).toEqual([1000, 500]);
   });
 
-  it("refuses to shift a partition without a committed offset", () => {
-    expect(() => planReset({ kind: "shift-by", by: 1 }, parts)).toThrow(ResetError);
-    expect(() => planReset({ kind: "shift-by", by: 1 }, parts)).toThrow(/audit-0/);
+  it("shift-by leaves a partition without a committed offset untouched and plans the others", () => {
+    const plan = planReset({ kind: "shift-by", by: 1 }, parts);
+    expect(plan.partitions.map((p) => [p.topic, p.partition, p.next])).toEqual([["orders", 0, 1000], ["orders", 1, 401]]);
+    expect(plan.untouched).toEqual([{ topic: "audit", partition: 0, reason: expect.stringMatching(/no committed offset to shift from/) }]);
+    expect(plan.totals.partitions).toBe(2);
   });
 
-  it("to-current keeps committed offsets", () => {
+  it("to-current keeps committed offsets and commits none where there is none", () => {
     const plan = planReset({ kind: "to-current" }, parts);
-    expect(plan.partitions.map((p) => p.next)).toEqual([20, 1000, 400]);
+    expect(plan.partitions.map((p) => p.next)).toEqual([1000, 400]);
+    expect(plan.untouched.map((p) => `${p.topic}-${p.partition}`)).toEqual(["audit-0"]);
     expect(plan.totals).toMatchObject({ reread: 0, skipped: 0 });
   });
 

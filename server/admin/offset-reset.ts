@@ -45,8 +45,16 @@ export interface PlannedReset {
   skipped: number;
 }
 
+/** A partition in scope the strategy leaves as it is, and why. */
+export interface UntouchedPartition {
+  topic: string;
+  partition: number;
+  reason: string;
+}
+
 export interface ResetPlan {
   partitions: PlannedReset[];
+  untouched: UntouchedPartition[];
   totals: { partitions: number; reread: number; skipped: number };
 }
 
@@ -61,21 +69,20 @@ export function strategyTimestamp(s: ResetStrategy, now: number): number | undef
   return undefined;
 }
 
-function target(s: ResetStrategy, p: PartitionState, fromFile: Map<string, number>): number {
+/** The new offset, or the reason the partition keeps its state (a strategy relative to a committed offset the group has not got). */
+function target(s: ResetStrategy, p: PartitionState, fromFile: Map<string, number>): number | string {
   switch (s.kind) {
     case "to-earliest":
       return p.earliest;
     case "to-latest":
       return p.latest;
     case "to-current":
-      // As the tool does: a partition without a committed offset stays where a new consumer would start reading.
-      return p.committed ?? p.latest;
+      // Committing an offset where there is none would change where the consumer starts.
+      return p.committed ?? "no committed offset to keep";
     case "to-offset":
       return clamp(s.offset, p.earliest, p.latest);
     case "shift-by":
-      if (p.committed === undefined) {
-        throw new ResetError(`Cannot shift ${p.topic}-${p.partition}: the group has no committed offset there; use to-offset or to-earliest instead.`);
-      }
+      if (p.committed === undefined) return "no committed offset to shift from; reset it to-earliest, to-offset or to-datetime";
       return clamp(p.committed + s.by, p.earliest, p.latest);
     case "to-datetime":
     case "by-duration":
@@ -89,25 +96,25 @@ function target(s: ResetStrategy, p: PartitionState, fromFile: Map<string, numbe
   }
 }
 
+const byPartition = (a: { topic: string; partition: number }, b: { topic: string; partition: number }) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1);
+
 export function planReset(strategy: ResetStrategy, partitions: PartitionState[]): ResetPlan {
   const fromFile = new Map(strategy.kind === "from-file" ? strategy.offsets.map((o) => [`${o.topic}\u0000${o.partition}`, o.offset] as const) : []);
-  const planned = partitions
-    .map((p): PlannedReset => {
-      const next = target(strategy, p, fromFile);
-      // Without a committed offset the group would start at the latest offset (auto.offset.reset=latest).
-      const from = clamp(p.committed ?? p.latest, p.earliest, p.latest);
-      return {
-        topic: p.topic,
-        partition: p.partition,
-        current: p.committed ?? null,
-        next,
-        reread: Math.max(0, from - next),
-        skipped: Math.max(0, next - from),
-      };
-    })
-    .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+  const planned: PlannedReset[] = [];
+  const untouched: UntouchedPartition[] = [];
+  for (const p of [...partitions].sort(byPartition)) {
+    const next = target(strategy, p, fromFile);
+    if (typeof next === "string") {
+      untouched.push({ topic: p.topic, partition: p.partition, reason: next });
+      continue;
+    }
+    // Without a committed offset the group's lag counts from the log start, so the counts do too.
+    const from = clamp(p.committed ?? p.earliest, p.earliest, p.latest);
+    planned.push({ topic: p.topic, partition: p.partition, current: p.committed ?? null, next, reread: Math.max(0, from - next), skipped: Math.max(0, next - from) });
+  }
   return {
     partitions: planned,
+    untouched,
     totals: {
       partitions: planned.length,
       reread: planned.reduce((n, p) => n + p.reread, 0),

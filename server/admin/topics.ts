@@ -205,7 +205,8 @@ export interface GroupReading {
   state: string;
   members: number;
   lag: number;
-  partitions: { partition: number; committed: number; lag: number }[];
+  /** Every partition of the topic; committed is null where the group never committed. */
+  partitions: { partition: number; committed: number | null; lag: number }[];
 }
 
 /** The largest number of groups whose offsets the topic page asks for; more are listed as a note. */
@@ -227,10 +228,11 @@ export async function groupsReading(client: KafkaClient, topic: string, partitio
   return {
     truncated: listed.length > ids.length,
     groups: reading.map((r) => {
-      const ps = r.committed.map((c) => {
-        const part = byPartition.get(c.partition);
-        const lag = part ? Math.max(0, part.logEndOffset - Math.max(c.offset, part.logStartOffset)) : 0;
-        return { partition: c.partition, committed: c.offset, lag };
+      // Every partition: one the group never committed on lags by all its records, as on the group's page.
+      const committed = new Map(r.committed.map((c) => [c.partition, c.offset]));
+      const ps = [...byPartition.values()].map((part) => {
+        const c = committed.get(part.partition) ?? null;
+        return { partition: part.partition, committed: c, lag: Math.max(0, part.logEndOffset - Math.max(c ?? part.logStartOffset, part.logStartOffset)) };
       });
       const g = info.get(r.groupId);
       return { groupId: r.groupId, state: g?.state ?? "Unknown", members: g?.members.length ?? 0, lag: ps.reduce((n, p) => n + p.lag, 0), partitions: ps };

@@ -106,4 +106,21 @@ describe("compressed topics in the console", () => {
     expect((err as TRPCError).message).not.toMatch(/cluster refused/i);
     expect((err as TRPCError).message).toMatch(/could not decode the records of z-corrupt.*gzip/i);
   });
+
+  it.each(CODECS)("%s: the Produce page's records go in batches compressed with the codec picked, tombstones included", async (codec) => {
+    const topic = `produced-${codec}`;
+    const admin = env.broker.kafka("setup").admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+    await admin.disconnect();
+    const operator = env.operator();
+    await operator.messages.produce({ cluster: "embedded", topic, key: "k", value: compressible(codec), headers: [], compression: codec });
+    await operator.messages.produce({ cluster: "embedded", topic, key: "k", value: null, headers: [], compression: codec });
+    expect(await codecsOnDisk(topic)).toEqual([codec, codec]);
+    const got = await page(await env.viewer().messages.browse({ cluster: "embedded", topic, start: { kind: "earliest" } }));
+    expect(got.records.map((r) => [r.key?.data, r.value?.data ?? null])).toEqual([
+      ["k", compressible(codec)],
+      ["k", null],
+    ]);
+  });
 });

@@ -288,10 +288,12 @@ describe("console operations over the Kafka protocol (real brokers, PGlite)", ()
     const viewer = await as("vera");
     const { groups } = await viewer.topics.groups({ cluster: "embedded", topic: "orders" });
     const billing = groups.find((g) => g.groupId === "billing")!;
-    const end = (await viewer.topics.get({ cluster: "embedded", topic: "orders" })).partitions[1].logEndOffset;
+    const parts = (await viewer.topics.get({ cluster: "embedded", topic: "orders" })).partitions;
+    const end = parts[1].logEndOffset;
     expect(end).toBeGreaterThan(10);
-    expect(billing.partitions).toEqual([{ partition: 1, committed: 4, lag: end - 4 }]);
-    expect(billing).toMatchObject({ lag: end - 4, state: "Empty", members: 0 });
+    // The partitions it never committed on lag by all their records.
+    expect(billing.partitions).toEqual(parts.map((p) => (p.partition === 1 ? { partition: 1, committed: 4, lag: end - 4 } : { partition: p.partition, committed: null, lag: p.logEndOffset - p.logStartOffset })));
+    expect(billing).toMatchObject({ lag: parts.reduce((n, p) => n + (p.partition === 1 ? end - 4 : p.logEndOffset - p.logStartOffset), 0), state: "Empty", members: 0 });
   });
 
   it("purges up to an offset and up to a time with DeleteRecords", async () => {
@@ -332,31 +334,31 @@ describe("console operations over the Kafka protocol (real brokers, PGlite)", ()
     expect(list.map((c) => c.name)).toEqual(["embedded", "second"]);
     expect(JSON.stringify(list)).not.toMatch(/saslPassword/);
 
-    await admin.topics.create({ cluster: created.id, name: "remote-only", partitions: 2 });
-    await admin.messages.produce({ cluster: created.id, topic: "remote-only", key: "a", value: "hello", headers: [], partition: 1 });
-    const remote = await viewer.topics.list({ cluster: created.id });
+    await admin.topics.create({ cluster: created.slug, name: "remote-only", partitions: 2 });
+    await admin.messages.produce({ cluster: created.slug, topic: "remote-only", key: "a", value: "hello", headers: [], partition: 1 });
+    const remote = await viewer.topics.list({ cluster: created.slug });
     // Sizes come over the protocol (DescribeLogDirs) for any cluster; rates only from the embedded broker's metrics.
     const onDisk = other.broker.logs.partitions("remote-only").reduce((n, p) => n + p.sizeBytes, 0);
     expect(onDisk).toBeGreaterThan(0);
     expect(remote.find((t) => t.name === "remote-only")).toMatchObject({ partitions: 2, records: 1, sizeBytes: onDisk, recordsPerSec: null });
-    const remoteTopic = await viewer.topics.get({ cluster: created.id, topic: "remote-only" });
+    const remoteTopic = await viewer.topics.get({ cluster: created.slug, topic: "remote-only" });
     expect(remoteTopic.sizeBytes).toBe(onDisk);
     expect(remoteTopic.partitions.map((p) => p.sizeBytes)).toEqual([0, onDisk]);
-    const overview = await viewer.dashboard.overview({ cluster: created.id });
+    const overview = await viewer.dashboard.overview({ cluster: created.slug });
     expect(overview.disk).toEqual(expect.arrayContaining([{ topic: "remote-only", partitions: 2, bytes: onDisk }]));
     expect(overview.diskNote).toBeNull();
     expect(overview.connections).toBeNull();
     expect(overview.brokerNote).toMatch(/^Rates and connections come from the embedded broker/);
     expect((await viewer.topics.list({ cluster: "embedded" })).some((t) => t.name === "remote-only")).toBe(false);
-    const p = await page(await viewer.messages.browse({ cluster: created.id, topic: "remote-only", start: { kind: "earliest" }, limit: 5 }));
+    const p = await page(await viewer.messages.browse({ cluster: created.slug, topic: "remote-only", start: { kind: "earliest" }, limit: 5 }));
     expect(p.records.map((m) => [m.partition, m.value?.data])).toEqual([[1, "hello"]]);
 
     await admin.clusters.delete({ id: created.id });
     expect((await viewer.clusters.list()).map((c) => c.name)).toEqual(["embedded"]);
-    const down = await rejects(viewer.topics.list({ cluster: created.id }));
+    const down = await rejects(viewer.topics.list({ cluster: created.slug }));
     expect(down.code).toBe("NOT_FOUND");
-    expect(down.message).toMatch(/no cluster with id/);
-    expect((await rejects(viewer.clusters.status({ cluster: created.id }))).code).toBe("NOT_FOUND");
+    expect(down.message).toMatch(/no cluster named "second"/);
+    expect((await rejects(viewer.clusters.status({ cluster: created.slug }))).code).toBe("NOT_FOUND");
   });
 
   it("says a cluster is down when it is, and recovers when it is back", async () => {
@@ -365,7 +367,7 @@ describe("console operations over the Kafka protocol (real brokers, PGlite)", ()
     const dataDir = flaky.dataDir;
     try {
       const admin = await as("admin");
-      const { id } = await admin.clusters.create({ name: "flaky", bootstrapServers: flaky.bootstrap, tls: false, saslMechanism: null, saslUsername: null });
+      const { slug: id } = await admin.clusters.create({ name: "flaky", bootstrapServers: flaky.bootstrap, tls: false, saslMechanism: null, saslUsername: null });
       await admin.topics.create({ cluster: id, name: "survivor", partitions: 1 });
       await admin.messages.produce({ cluster: id, topic: "survivor", key: null, value: "kept", headers: [] });
       await flaky.stop(true);
@@ -392,8 +394,14 @@ describe("console operations over the Kafka protocol (real brokers, PGlite)", ()
       const row = (await admin.clusters.list()).find((c) => c.id === id)!;
       expect(row).toMatchObject({ saslMechanism: "plain", saslUsername: "alice", hasPassword: true });
       expect(JSON.stringify(row)).not.toContain("alice-secret");
-      await admin.clusters.update({ ...base, id, name: "secured-renamed" });
-      expect((await admin.topics.list({ cluster: id })).length).toBeGreaterThanOrEqual(0);
+      await admin.clusters.update({ ...base, id, name: "Secured Renamed" });
+      // Links follow the new name; the old one names no cluster any more.
+      expect((await admin.topics.list({ cluster: "secured-renamed" })).length).toBeGreaterThanOrEqual(0);
+      expect((await rejects(admin.topics.list({ cluster: "secured" }))).code).toBe("NOT_FOUND");
+      // Another name that would link the same way is refused.
+      const clash = await rejects(admin.clusters.create({ ...base, name: "secured renamed", saslPassword: "alice-secret" }));
+      expect(clash.message).toMatch(/links as "secured-renamed" too/);
+      expect((await rejects(admin.clusters.create({ ...base, name: "Embedded!", saslPassword: "alice-secret" }))).code).toBe("CONFLICT");
       const audit = await admin.audit.list({ action: "clusters.create" });
       expect(JSON.stringify(audit.items)).not.toContain("alice-secret");
     } finally {

@@ -14,7 +14,7 @@ import type { Services } from "./trpc";
 /** A console HTTP server on an ephemeral port; pages answer "page" so redirects are visible. */
 async function serve(database: Database, web: WebAccess, limiter = new LoginLimiter()): Promise<{ base: string; close(): Promise<void> }> {
   const services: Services = { database, version: "test", startedAt: Date.now(), loginLimiter: limiter, web };
-  const server: Server = createServer(createRequestHandler(services, async (_req, res) => void res.end("page")));
+  const server: Server = createServer(createRequestHandler(services, (_req, res) => Promise.resolve(void res.end("page"))));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { base, close: () => new Promise<void>((r) => server.close(() => r())) };
@@ -78,7 +78,7 @@ for (const target of testDatabases()) {
           body: formBody,
         });
         expect(res.status).toBe(415);
-        expect(JSON.parse(res.text).error.message).toMatch(/application\/json/);
+        expect((JSON.parse(res.text) as { error: { message: string } }).error.message).toMatch(/application\/json/);
         expect(await tokenCount()).toBe(before);
       });
 
@@ -127,7 +127,7 @@ for (const target of testDatabases()) {
           body: JSON.stringify({ name: "a1", host: "h", version: "1", flows: [], metrics: {} }),
         });
         expect(res.status).toBe(401);
-        expect(JSON.parse(res.text).error).toMatch(/unknown registration token/);
+        expect((JSON.parse(res.text) as { error: string }).error).toMatch(/unknown registration token/);
       });
 
       it("accepts the public URL's origin when the console sits behind a proxy", async () => {

@@ -23,7 +23,7 @@ export class ConsoleClient {
     readonly base: string,
     readonly opts: { localAddress?: string; headers?: Record<string, string> } = {},
   ) {
-    this.trpc = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${base}/api/trpc`, fetch: (url, init) => this.fetch(String(url), init) })] });
+    this.trpc = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${base}/api/trpc`, fetch: (url, init) => this.fetch(typeof url === "string" ? url : url instanceof URL ? url.href : url.url, init) })] });
   }
 
   raw(method: string, path: string, init: { headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {

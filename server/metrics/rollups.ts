@@ -45,7 +45,7 @@ export function minuteRows(sampler: SeriesSampler, minute: number) {
       if (pts.length === 0) continue;
       const key = labelKey(s.labels.topic === undefined ? s.labels : { topic: s.labels.topic });
       let member = members.get(key);
-      if (!member) members.set(key, (member = new Map()));
+      if (!member) members.set(key, (member = new Map<number, number>()));
       for (const p of pts) {
         total.set(p.t, (total.get(p.t) ?? 0) + p.v);
         member.set(p.t, (member.get(p.t) ?? 0) + p.v);

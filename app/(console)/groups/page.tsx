@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { Suspense } from "react";
+import { ClusterScope } from "@/components/clusters/cluster-scope";
 import { GroupList } from "@/components/groups/group-list";
 
 export const metadata: Metadata = { title: "Consumer groups" };
@@ -7,7 +8,9 @@ export const metadata: Metadata = { title: "Consumer groups" };
 export default function GroupsPage() {
   return (
     <Suspense>
-      <GroupList />
+      <ClusterScope>
+        <GroupList />
+      </ClusterScope>
     </Suspense>
   );
 }

@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { clusters } from "@/db/schema";
-import { EMBEDDED_CLUSTER, splitServers, type ClusterConnections, type ClusterSaslMechanism, type ClusterSettings } from "../../admin/clusters";
+import { EMBEDDED_CLUSTER, slugOf, splitServers, type ClusterConnections, type ClusterSaslMechanism, type ClusterSettings } from "../../admin/clusters";
 import { ClusterUnreachable, probeCluster } from "../../admin/connection-probe";
 import { onCluster } from "../../admin/kafka-errors";
 import { adminProcedure, router, viewerProcedure, type Context } from "../trpc";
@@ -16,7 +16,7 @@ const bootstrap = z
   .refine((s) => splitServers(s).length > 0 && splitServers(s).every((h) => HOST_PORT.test(h)), "use host:port, separated by commas");
 
 const settings = z.object({
-  name: z.string().trim().min(1, "give the cluster a name").max(64),
+  name: z.string().trim().min(1, "give the cluster a name").max(64).refine((n) => slugOf(n) !== "", "use at least one letter or digit in the name: links name the cluster by it"),
   bootstrapServers: bootstrap,
   tls: z.boolean(),
   saslMechanism: z.enum(["plain", "scram-sha-256", "scram-sha-512"]).nullable(),
@@ -44,6 +44,15 @@ function saslOf(mechanism: ClusterSaslMechanism | null, username: string | null,
   if (!mechanism) return undefined;
   if (!username) throw new TRPCError({ code: "BAD_REQUEST", message: "SASL needs a username; enter one or turn SASL off." });
   return { mechanism, username, password: password ?? "" };
+}
+
+/** Refuses a name whose slug is the embedded broker's or another cluster's: links would open the wrong one. */
+async function requireFreeSlug(ctx: Context, name: string, except?: number): Promise<void> {
+  const slug = slugOf(name);
+  if (slug === EMBEDDED_CLUSTER) throw new TRPCError({ code: "CONFLICT", message: `"${name}" would be linked as "${EMBEDDED_CLUSTER}", the built-in broker; pick another name.` });
+  const rows = await ctx.db.select({ id: clusters.id, name: clusters.name }).from(clusters);
+  const taken = rows.find((r) => r.id !== except && slugOf(r.name) === slug);
+  if (taken) throw new TRPCError({ code: "CONFLICT", message: `A cluster named ${taken.name} exists and links as "${slug}" too; pick another name or edit that one.` });
 }
 
 /** A cluster row's settings as saved on create and on edit. */
@@ -84,9 +93,7 @@ export const clustersRouter = router({
   create: adminProcedure.input(settings).mutation(async ({ ctx, input }) => {
     ctx.audit.targetKind = "cluster";
     ctx.audit.target = input.name;
-    if (input.name === EMBEDDED_CLUSTER) throw new TRPCError({ code: "CONFLICT", message: `"${EMBEDDED_CLUSTER}" names the built-in broker; pick another name.` });
-    const [dup] = await ctx.db.select({ id: clusters.id }).from(clusters).where(eq(clusters.name, input.name));
-    if (dup) throw new TRPCError({ code: "CONFLICT", message: `A cluster named ${input.name} exists; pick another name or edit that one.` });
+    await requireFreeSlug(ctx, input.name);
     const sasl = saslOf(input.saslMechanism, input.saslUsername, input.saslPassword ?? null);
     const probed = await probe({ bootstrapServers: splitServers(input.bootstrapServers), tls: input.tls, sasl });
     const [row] = await ctx.db
@@ -94,7 +101,7 @@ export const clustersRouter = router({
       .values(storedSettings(input, sasl))
       .returning({ id: clusters.id });
     ctx.audit.after = { bootstrapServers: input.bootstrapServers, tls: input.tls, saslMechanism: sasl?.mechanism ?? null, saslUsername: sasl?.username ?? null };
-    return { id: String(row.id), brokers: probed.brokers.length, clusterId: probed.clusterId };
+    return { id: String(row.id), slug: slugOf(input.name), brokers: probed.brokers.length, clusterId: probed.clusterId };
   }),
 
   update: adminProcedure.input(settings.extend({ id: z.string() })).mutation(async ({ ctx, input }) => {
@@ -103,6 +110,7 @@ export const clustersRouter = router({
     const id = Number(input.id);
     const [row] = Number.isInteger(id) ? await ctx.db.select().from(clusters).where(eq(clusters.id, id)) : [];
     if (!row) throw new TRPCError({ code: "NOT_FOUND", message: `No cluster with id ${input.id}; it may have been deleted. Reload the page.` });
+    await requireFreeSlug(ctx, input.name, id);
     const sasl = saslOf(input.saslMechanism, input.saslUsername, input.saslPassword ?? row.saslPassword);
     await probe({ bootstrapServers: splitServers(input.bootstrapServers), tls: input.tls, sasl });
     ctx.audit.before = { name: row.name, bootstrapServers: row.bootstrapServers, tls: row.tls, saslMechanism: row.saslMechanism, saslUsername: row.saslUsername };
@@ -111,8 +119,8 @@ export const clustersRouter = router({
       .set(storedSettings(input, sasl))
       .where(eq(clusters.id, id));
     ctx.audit.after = { name: input.name, bootstrapServers: input.bootstrapServers, tls: input.tls, saslMechanism: sasl?.mechanism ?? null, saslUsername: sasl?.username ?? null, passwordChanged: input.saslPassword !== undefined };
-    await clusterConnections(ctx).forget(input.id);
-    return { ok: true };
+    await clusterConnections(ctx).forget(slugOf(row.name));
+    return { ok: true, slug: slugOf(input.name) };
   }),
 
   delete: adminProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
@@ -123,7 +131,7 @@ export const clustersRouter = router({
     if (!row) throw new TRPCError({ code: "NOT_FOUND", message: `No cluster with id ${input.id}; it may have been deleted already.` });
     ctx.audit.target = row.name;
     ctx.audit.before = { name: row.name, bootstrapServers: row.bootstrapServers, tls: row.tls, saslMechanism: row.saslMechanism, saslUsername: row.saslUsername };
-    await clusterConnections(ctx).forget(input.id);
+    await clusterConnections(ctx).forget(slugOf(row.name));
     return { ok: true };
   }),
 });

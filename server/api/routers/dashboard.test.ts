@@ -81,7 +81,7 @@ describe("dashboard router", () => {
     await c.connect();
     await c.subscribe({ topic: "clicks", fromBeginning: true });
     let seen = 0;
-    await c.run({ autoCommitInterval: 50, eachMessage: async () => void seen++ });
+    await c.run({ autoCommitInterval: 50, eachMessage: () => Promise.resolve(void seen++) });
     await eventually(() => seen >= 100, 20_000, "100 clicks read");
     await eventually(async () => ((await env.viewer().groups.get({ groupId: "readers" })).lag === 0 ? true : undefined));
     await c.disconnect();

@@ -3,6 +3,7 @@ import type { Admin, Consumer, Kafka, Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, clusters } from "@/db/schema";
 import { eventually, startTestBroker } from "../../broker/compat/harness";
+import { slugOf } from "../../admin/clusters";
 import { LagSampler } from "../../metrics/lag";
 import { startRouterEnv } from "../testing";
 
@@ -25,7 +26,7 @@ describe("groups router", () => {
     const c: Consumer = kafka.consumer({ groupId: "billing", maxWaitTimeInMs: 100, heartbeatInterval: 300, sessionTimeout: 10_000 });
     await c.connect();
     await c.subscribe({ topic: "orders", fromBeginning: true });
-    await c.run({ autoCommitInterval: 100, eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
+    await c.run({ autoCommitInterval: 100, eachMessage: ({ message }) => Promise.resolve(void seen.push(message.value!.toString())) });
     await eventually(() => seen.length >= until, 20_000, `${until} records`);
     return { consumer: c, seen };
   }
@@ -52,7 +53,7 @@ describe("groups router", () => {
     const { consumer } = await consume(10);
     // Wait for the commits of all ten records, then add three the consumer will also read.
     await eventually(async () => ((await env.viewer().groups.get({ groupId: "billing" })).offsets.reduce((n, o) => n + (o.committed ?? 0), 0) === 10 ? true : undefined));
-    await consumer.pause([{ topic: "orders" }]);
+    consumer.pause([{ topic: "orders" }]);
     await produce(0, 3, "c");
 
     const list = await env.viewer().groups.list({});
@@ -114,8 +115,9 @@ describe("groups router", () => {
 
   it("plans every strategy and scope with the tool's rules", async () => {
     await eventually(async () => ((await env.viewer().groups.get({ groupId: "billing" })).members === 0 ? true : undefined));
-    const preview = (scope: any, strategy: any) => env.viewer().groups.previewReset({ groupId: "billing", scope, strategy });
-    const next = async (scope: any, strategy: any) => (await preview(scope, strategy)).partitions.map((p) => p.next);
+    type Input = Parameters<ReturnType<typeof env.viewer>["groups"]["previewReset"]>[0];
+    const preview = (scope: Input["scope"], strategy: Input["strategy"]) => env.viewer().groups.previewReset({ groupId: "billing", scope, strategy });
+    const next = async (scope: Input["scope"], strategy: Input["strategy"]) => (await preview(scope, strategy)).partitions.map((p) => p.next);
 
     expect(await next({ kind: "topic", topic: "orders", partitions: [1] }, { kind: "to-offset", offset: 2 })).toEqual([2]);
     expect(await next({ kind: "topic", topic: "orders" }, { kind: "shift-by", by: -5 })).toEqual([4, 0]);
@@ -198,12 +200,47 @@ describe("groups router", () => {
     expect(offsetsRow.details.before).toHaveLength(2);
   });
 
+  it("counts every partition of the group's topics: those without a committed offset lag by all their records, and resets handle them", async () => {
+    await admin.createTopics({ topics: [{ topic: "wide", numPartitions: 6 }] });
+    await producer.send({ topic: "wide", messages: Array.from({ length: 30 }, (_, i) => ({ value: `w${i}`, partition: i % 6 })) });
+    await admin.setOffsets({ groupId: "partial", topic: "wide", partitions: [0, 1, 2, 3].map((partition) => ({ partition, offset: "2" })) });
+
+    const summary = (await env.viewer().groups.list({})).find((g) => g.groupId === "partial")!;
+    expect(summary).toMatchObject({ partitions: 6, noOffset: 2, lag: 4 * 3 + 2 * 5 });
+    const detail = await env.viewer().groups.get({ groupId: "partial" });
+    expect(detail.offsets.map((o) => [o.partition, o.committed, o.logStart, o.logEnd, o.lag])).toEqual([
+      [0, 2, 0, 5, 3],
+      [1, 2, 0, 5, 3],
+      [2, 2, 0, 5, 3],
+      [3, 2, 0, 5, 3],
+      [4, null, 0, 5, 5],
+      [5, null, 0, 5, 5],
+    ]);
+    const { groups } = await env.viewer().topics.groups({ topic: "wide" });
+    expect(groups.find((g) => g.groupId === "partial")).toMatchObject({ lag: 22, partitions: expect.arrayContaining([{ partition: 5, committed: null, lag: 5 }]) });
+
+    // Shifting needs a committed offset: the partitions without one are listed, the others planned.
+    const shifted = await env.viewer().groups.previewReset({ groupId: "partial", scope: { kind: "all-topics" }, strategy: { kind: "shift-by", by: -1 } });
+    expect(shifted.partitions.map((p) => [p.partition, p.next])).toEqual([[0, 1], [1, 1], [2, 1], [3, 1]]);
+    expect(shifted.untouched.map((u) => u.partition)).toEqual([4, 5]);
+    // To the end covers every partition, and the skipped count is the lag that goes away.
+    const latest = await env.operator().groups.resetOffsets({ groupId: "partial", scope: { kind: "all-topics" }, strategy: { kind: "to-latest" } });
+    expect(latest.totals).toEqual({ partitions: 6, reread: 0, skipped: 22 });
+    expect(await env.viewer().groups.get({ groupId: "partial" })).toMatchObject({ lag: 0, noOffset: 0, partitions: 6 });
+
+    const lag = new LagSampler(env.clusters, 60_000);
+    await admin.deleteGroups(["partial"]);
+    await admin.setOffsets({ groupId: "partial", topic: "wide", partitions: [{ partition: 0, offset: "5" }] });
+    await lag.sample("embedded", 5000);
+    expect(lag.groupSeries("embedded", "partial")).toEqual([{ t: 5000, v: 25 }]);
+  });
+
   it("manages a second Kafka-protocol cluster added to the console the same way", async () => {
     const other = await startTestBroker();
     let cluster: string | undefined;
     try {
       const [row] = await env.database.db.insert(clusters).values({ name: "second", bootstrapServers: other.bootstrap }).returning();
-      cluster = String(row.id);
+      cluster = slugOf(row.name);
       const k = other.kafka("second-app");
       const a = k.admin();
       await a.connect();
@@ -227,6 +264,6 @@ describe("groups router", () => {
   });
 
   it("names a cluster the console does not know", async () => {
-    await expect(env.viewer().groups.list({ cluster: "42" })).rejects.toMatchObject({ code: "NOT_FOUND", message: expect.stringMatching(/no cluster with id 42; pick one on the Clusters page/) });
+    await expect(env.viewer().groups.list({ cluster: "42" })).rejects.toMatchObject({ code: "NOT_FOUND", message: expect.stringMatching(/no cluster named "42"; pick one on the Clusters page/) });
   });
 });

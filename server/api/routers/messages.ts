@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { browse, tail } from "../../admin/browse";
+import { PRODUCE_CODECS } from "../../admin/clusters";
 import { asUserError, onCluster } from "../../admin/kafka-errors";
 import type { ProducerRecord } from "../../kafka/client";
 import { operatorProcedure, router, viewerProcedure } from "../trpc";
@@ -100,7 +101,8 @@ export const messagesRouter = router({
       }
     }),
 
-  produce: operatorProcedure.input(topicInput.extend(recordInput.shape)).mutation(async ({ ctx, input }) => {
+  /** One record; a null value is a tombstone (deletes its key from a compacted topic). */
+  produce: operatorProcedure.input(topicInput.extend(recordInput.shape).extend({ compression: z.enum(PRODUCE_CODECS).default("none") })).mutation(async ({ ctx, input }) => {
     ctx.audit.targetKind = "topic";
     ctx.audit.target = `${input.cluster}/${input.topic}`;
     // The trail keeps what identifies the record; a large value is cut so the audit table stays small.
@@ -110,10 +112,11 @@ export const messagesRouter = router({
       key: input.key,
       partition: input.partition,
       headers: input.headers.map((h) => h.key),
+      compression: input.compression,
       value: input.value && input.value.length > AUDITED_VALUE_CHARS ? `${input.value.slice(0, AUDITED_VALUE_CHARS)}… (${input.value.length} characters)` : input.value,
     };
     checkJson(input.value, "The value");
-    const producer = await onCluster(input.cluster, () => clusterConnections(ctx).producer(input.cluster));
+    const producer = await onCluster(input.cluster, () => clusterConnections(ctx).producer(input.cluster, input.compression));
     const [meta] = await onCluster(input.cluster, () => producer.send([toProducerRecord(input.topic, input)]));
     const result = { partition: meta.partition, offset: meta.offset };
     ctx.audit.after = result;

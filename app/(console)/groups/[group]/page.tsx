@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { Suspense } from "react";
+import { ClusterScope } from "@/components/clusters/cluster-scope";
 import { GroupDetail } from "@/components/groups/group-detail";
 import { groupParam } from "@/components/groups/state";
 
@@ -13,7 +14,9 @@ export default async function GroupPage({ params }: Params) {
   const groupId = groupParam((await params).group);
   return (
     <Suspense>
-      <GroupDetail groupId={groupId} />
+      <ClusterScope>
+        <GroupDetail groupId={groupId} />
+      </ClusterScope>
     </Suspense>
   );
 }

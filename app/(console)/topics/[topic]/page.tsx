@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { Suspense } from "react";
+import { ClusterScope } from "@/components/clusters/cluster-scope";
 import { TopicPage } from "@/components/topics/topic-page";
 
 export async function generateMetadata({ params }: { params: Promise<{ topic: string }> }): Promise<Metadata> {
@@ -9,7 +10,9 @@ export async function generateMetadata({ params }: { params: Promise<{ topic: st
 export default async function Page({ params }: { params: Promise<{ topic: string }> }) {
   return (
     <Suspense>
-      <TopicPage topic={decodeURIComponent((await params).topic)} />
+      <ClusterScope>
+        <TopicPage topic={decodeURIComponent((await params).topic)} />
+      </ClusterScope>
     </Suspense>
   );
 }

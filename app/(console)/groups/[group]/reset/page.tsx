@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { Suspense } from "react";
+import { ClusterScope } from "@/components/clusters/cluster-scope";
 import { ResetOffsets } from "@/components/groups/reset-offsets";
 import { groupParam } from "@/components/groups/state";
 
@@ -13,7 +14,9 @@ export default async function ResetOffsetsPage({ params }: Params) {
   const groupId = groupParam((await params).group);
   return (
     <Suspense>
-      <ResetOffsets groupId={groupId} />
+      <ClusterScope>
+        <ResetOffsets groupId={groupId} />
+      </ClusterScope>
     </Suspense>
   );
 }
