@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AclOperation as Op, AclPermissionType, AclResourceType as Type, ConfigResourceType, PatternType } from "../../kafka/constants";
+import { AclOperation as Op, AclPermissionType, AclResourceType as Type, ConfigResourceType, CoordinatorType, PatternType } from "../../kafka/constants";
 import { ErrorCode, errorName } from "../../kafka/errors";
 import { Apis } from "../../kafka/messages";
 import type { ApiName } from "../../kafka/messages.types";
@@ -19,6 +19,11 @@ import { call, grant, revokeAll, userConnection, type UserConnection } from "./t
 const T = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
 const G = ErrorCode.GROUP_AUTHORIZATION_FAILED;
 const C = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+const X = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+
+/** The transaction "tx" the admin opened in beforeAll; the transaction cases run in the order a producer sends them. */
+const producer = { producerId: -1, producerEpoch: -1 };
+const tx = () => ({ transactionalId: "tx", ...producer });
 
 interface Case<N extends ApiName> {
   api: N;
@@ -67,11 +72,17 @@ const CASES: { [N in ApiName]?: Case<N> } = {
   DescribeUserScramCredentials: { api: "DescribeUserScramCredentials", version: 0, body: () => ({ users: null }), code: (r) => r.errorCode, refused: C, needs: [[Op.DESCRIBE, Type.CLUSTER, "kafka-cluster"]], served: [0] },
   AlterUserScramCredentials: { api: "AlterUserScramCredentials", version: 0, body: () => ({ deletions: [{ name: "nobody", mechanism: 1 }], upsertions: [] }), code: (r) => r.results[0].errorCode, refused: C, needs: [[Op.ALTER, Type.CLUSTER, "kafka-cluster"]], served: [ErrorCode.RESOURCE_NOT_FOUND] },
   DescribeClientQuotas: { api: "DescribeClientQuotas", version: 0, body: () => ({ components: [], strict: false }), code: (r) => r.errorCode, refused: C, needs: [[Op.DESCRIBE_CONFIGS, Type.CLUSTER, "kafka-cluster"]], served: [0] },
+  AddPartitionsToTxn: { api: "AddPartitionsToTxn", version: 3, body: () => ({ ...tx(), topics: [{ name: "t", partitions: [0] }] }), code: (r) => r.resultsByTopic[0].resultsByPartition[0].partitionErrorCode, refused: X, needs: [[Op.WRITE, Type.TRANSACTIONAL_ID, "tx"], [Op.WRITE, Type.TOPIC, "t"]], served: [0] },
+  AddOffsetsToTxn: { api: "AddOffsetsToTxn", version: 3, body: () => ({ ...tx(), groupId: "g" }), code: (r) => r.errorCode, refused: X, needs: [[Op.WRITE, Type.TRANSACTIONAL_ID, "tx"], [Op.READ, Type.GROUP, "g"]], served: [0] },
+  TxnOffsetCommit: { api: "TxnOffsetCommit", version: 3, body: () => ({ ...tx(), groupId: "g", topics: [{ name: "t", partitions: [{ partitionIndex: 0, committedOffset: 0 }] }] }), code: (r) => topicCode(r.topics), refused: X, needs: [[Op.WRITE, Type.TRANSACTIONAL_ID, "tx"], [Op.READ, Type.GROUP, "g"], [Op.READ, Type.TOPIC, "t"]], served: [0] },
+  EndTxn: { api: "EndTxn", version: 3, body: () => ({ ...tx(), committed: true }), code: (r) => r.errorCode, refused: X, needs: [[Op.WRITE, Type.TRANSACTIONAL_ID, "tx"]], served: [0] },
+  WriteTxnMarkers: { api: "WriteTxnMarkers", version: 1, body: () => ({ markers: [{ ...producer, transactionResult: false, topics: [{ name: "t", partitionIndexes: [0] }], coordinatorEpoch: 0 }] }), code: (r) => topicCode(r.markers[0].topics), refused: C, needs: [[Op.CLUSTER_ACTION, Type.CLUSTER, "kafka-cluster"]] },
+  DescribeTransactions: { api: "DescribeTransactions", version: 0, body: () => ({ transactionalIds: ["tx"] }), code: (r) => r.transactionStates[0].errorCode, refused: X, needs: [[Op.DESCRIBE, Type.TRANSACTIONAL_ID, "tx"]], served: [0] },
   AlterClientQuotas: { api: "AlterClientQuotas", version: 0, body: () => ({ entries: [{ entity: [{ entityType: "user", entityName: "nobody" }], ops: [{ key: "producer_byte_rate", value: 1024, remove: false }] }], validateOnly: true }), code: (r) => r.entries[0].errorCode, refused: C, needs: [[Op.ALTER_CONFIGS, Type.CLUSTER, "kafka-cluster"]], served: [0] },
 };
 
 /** APIs whose rule only hides or annotates (no refusal code of their own): tested below on what they show. */
-const FILTER_ONLY: ApiName[] = ["ListGroups", "DescribeCluster"];
+const FILTER_ONLY: ApiName[] = ["ListGroups", "DescribeCluster", "ListTransactions"];
 
 describe("authorization of every API (raw protocol, SASL/SCRAM users)", () => {
   let t: Awaited<ReturnType<typeof startTestBroker>>;
@@ -86,6 +97,9 @@ describe("authorization of every API (raw protocol, SASL/SCRAM users)", () => {
     expect(made.topics.map((x) => x.errorCode)).toEqual([0, 0, 0]);
     const committed = await call(admin, Apis.OffsetCommit, 7, { groupId: "g", generationIdOrMemberEpoch: -1, memberId: "", topics: [{ name: "t", partitions: [{ partitionIndex: 0, committedOffset: 0, committedMetadata: null }] }] });
     expect(topicCode(committed.topics)).toBe(0);
+    const init = await call(admin, Apis.InitProducerId, 3, { transactionalId: "tx", transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 });
+    expect(init.errorCode).toBe(0);
+    Object.assign(producer, { producerId: init.producerId, producerEpoch: init.producerEpoch });
   });
   afterAll(async () => {
     admin?.close();
@@ -141,6 +155,44 @@ describe("authorization of every API (raw protocol, SASL/SCRAM users)", () => {
     expect((await call(alice, Apis.ListGroups, 3, {})).groups.map((g) => g.groupId)).toEqual(["g"]);
     const some = await call(alice, Apis.DescribeCluster, 0, { includeClusterAuthorizedOperations: true });
     expect(some.clusterAuthorizedOperations).toBe(1 << Op.CREATE);
+    await revokeAll(admin);
+  });
+
+  it("InitProducerId and FindCoordinator for a transactional id need WRITE and DESCRIBE on it", async () => {
+    await revokeAll(admin);
+    const init = () => call(alice, Apis.InitProducerId, 3, { transactionalId: "alice-tx", transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 });
+    const find = () => call(alice, Apis.FindCoordinator, 3, { key: "alice-tx", keyType: CoordinatorType.TRANSACTION });
+    expect((await init()).errorCode).toBe(X);
+    expect((await find()).errorCode).toBe(X);
+    await grant(admin, "User:alice", [[Op.DESCRIBE, Type.TRANSACTIONAL_ID, "alice-tx"]]);
+    expect((await find()).errorCode).toBe(0);
+    expect((await init()).errorCode).toBe(X);
+    await grant(admin, "User:alice", [[Op.WRITE, Type.TRANSACTIONAL_ID, "alice-tx"]]);
+    expect((await init()).errorCode).toBe(0);
+    await revokeAll(admin);
+  });
+
+  it("AddPartitionsToTxn adds nothing unless every topic is writable; TxnOffsetCommit refuses unreadable topics alone", async () => {
+    await revokeAll(admin);
+    await grant(admin, "User:alice", [[Op.WRITE, Type.TRANSACTIONAL_ID, "tx"], [Op.READ, Type.GROUP, "g"], [Op.WRITE, Type.TOPIC, "t"], [Op.READ, Type.TOPIC, "t"], [Op.WRITE, Type.TOPIC, "missing"]]);
+    const add = await call(alice, Apis.AddPartitionsToTxn, 3, { ...tx(), topics: [{ name: "t", partitions: [0] }, { name: "victim", partitions: [0] }, { name: "missing", partitions: [0] }] });
+    expect(add.resultsByTopic.map((r) => [r.name, r.resultsByPartition[0].partitionErrorCode])).toEqual([["t", ErrorCode.OPERATION_NOT_ATTEMPTED], ["victim", T], ["missing", ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]);
+    const described = await call(admin, Apis.DescribeTransactions, 0, { transactionalIds: ["tx"] });
+    expect(described.transactionStates[0].topics).toEqual([]);
+
+    expect((await call(alice, Apis.AddOffsetsToTxn, 3, { ...tx(), groupId: "g" })).errorCode).toBe(0);
+    const commit = await call(alice, Apis.TxnOffsetCommit, 3, { ...tx(), groupId: "g", topics: ["t", "victim"].map((name) => ({ name, partitions: [{ partitionIndex: 0, committedOffset: 1 }] })) });
+    expect(commit.topics.map((r) => [r.name, r.partitions[0].errorCode])).toEqual([["t", 0], ["victim", T]]);
+    expect((await call(alice, Apis.EndTxn, 3, { ...tx(), committed: false })).errorCode).toBe(0);
+    await revokeAll(admin);
+  });
+
+  it("ListTransactions lists only the transactional ids the principal may DESCRIBE", async () => {
+    await revokeAll(admin);
+    const listed = async () => (await call(alice, Apis.ListTransactions, 1, { stateFilters: [], producerIdFilters: [], durationFilter: -1 })).transactionStates.map((s) => s.transactionalId);
+    expect(await listed()).toEqual([]);
+    await grant(admin, "User:alice", [[Op.DESCRIBE, Type.TRANSACTIONAL_ID, "tx"]]);
+    expect(await listed()).toEqual(["tx"]);
     await revokeAll(admin);
   });
 });

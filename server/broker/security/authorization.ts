@@ -9,7 +9,8 @@ import { CLUSTER, type Resource } from "./acl";
  * `require` lists whole-request checks, each passing when any of its grants holds, and the first
  * that fails answers the request with `refuse`; `split` takes the resources the principal may not
  * touch out of the request, the handler serves the rest, and `finish` puts the refused ones back
- * with their error and hides or annotates what the principal may not see. An API missing here
+ * with their error and hides or annotates what the principal may not see, or answers the request
+ * itself when Kafka serves none of it unless all may be (AddPartitionsToTxn). An API missing here
  * needs no authorization (ApiVersions, SASL).
  */
 
@@ -30,10 +31,7 @@ interface Requirement {
   code: number;
 }
 
-export interface Split<N extends ApiName> {
-  request: RequestOf<N>;
-  finish(response: ResponseInputOf<N>): ResponseInputOf<N>;
-}
+export type Split<N extends ApiName> = { request: RequestOf<N>; finish(response: ResponseInputOf<N>): ResponseInputOf<N> } | { answer: ResponseInputOf<N> };
 
 export interface Rule<N extends ApiName> {
   require?(req: RequestOf<N>, version: number): Requirement[];
@@ -48,6 +46,7 @@ const group = (name: string): Resource => ({ type: Type.GROUP, name });
 const txn = (name: string): Resource => ({ type: Type.TRANSACTIONAL_ID, name });
 const cluster = (operation: number): Requirement => ({ grants: [{ operation, resource: CLUSTER }], code: ErrorCode.CLUSTER_AUTHORIZATION_FAILED });
 const onGroup = (operation: number, name: string): Requirement => ({ grants: [{ operation, resource: group(name) }], code: ErrorCode.GROUP_AUTHORIZATION_FAILED });
+const onTxn = (operation: number, name: string): Requirement => ({ grants: [{ operation, resource: txn(name) }], code: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED });
 const T_DENIED = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
 const G_DENIED = ErrorCode.GROUP_AUTHORIZATION_FAILED;
 const C_DENIED = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
@@ -81,7 +80,7 @@ export const AUTHORIZATION: AuthorizationTable = {
   // This broker auto-creates a topic produced to (auto.create.topics.enable), so a missing topic
   // also needs what creating it takes.
   Produce: {
-    require: (req) => (req.transactionalId === null ? [] : [{ grants: [{ operation: Op.WRITE, resource: txn(req.transactionalId) }], code: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED }]),
+    require: (req) => (req.transactionalId === null ? [] : [onTxn(Op.WRITE, req.transactionalId)]),
     refuse: (req, code) => ({ responses: req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => ({ index: p.index, errorCode: code, baseOffset: -1 })) })) }),
     split: (req, access) =>
       splitList(
@@ -244,7 +243,7 @@ export const AUTHORIZATION: AuthorizationTable = {
   },
   // An idempotent producer needs IDEMPOTENT_WRITE on the cluster or WRITE on some topic (KIP-679).
   InitProducerId: {
-    require: (req) => [req.transactionalId === null ? { grants: [{ operation: Op.IDEMPOTENT_WRITE, resource: CLUSTER }, { operation: Op.WRITE, anyOf: Type.TOPIC }], code: C_DENIED } : { grants: [{ operation: Op.WRITE, resource: txn(req.transactionalId) }], code: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED }],
+    require: (req) => [req.transactionalId === null ? { grants: [{ operation: Op.IDEMPOTENT_WRITE, resource: CLUSTER }, { operation: Op.WRITE, anyOf: Type.TOPIC }], code: C_DENIED } : onTxn(Op.WRITE, req.transactionalId)],
     refuse: (_req, code) => ({ errorCode: code, producerId: -1, producerEpoch: -1 }),
   },
   FindCoordinator: {
@@ -344,6 +343,53 @@ export const AUTHORIZATION: AuthorizationTable = {
         (res, refused) => ({ ...res, topics: [...res.topics, ...refused] }),
       ),
   },
+  // A transaction is only touched by who may WRITE its transactional id.
+  AddPartitionsToTxn: {
+    require: (req) => [onTxn(Op.WRITE, req.transactionalId)],
+    refuse: (req, code) => ({ resultsByTopic: req.topics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: code })) })) }),
+    // No partition is added unless the principal may WRITE every topic: the refused ones say why
+    // and, as in Kafka, an authorized missing topic says it is missing and the rest were not attempted.
+    split: (req, access) => {
+      const writable = (name: string) => access.may(Op.WRITE, topic(name));
+      if (req.topics.every((t) => writable(t.name))) return { request: req, finish: unchanged };
+      const code = (name: string) => (!writable(name) ? T_DENIED : access.topicExists(name) ? ErrorCode.OPERATION_NOT_ATTEMPTED : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      return { answer: { resultsByTopic: req.topics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: code(t.name) })) })) } };
+    },
+  },
+  AddOffsetsToTxn: { require: (req) => [onTxn(Op.WRITE, req.transactionalId), onGroup(Op.READ, req.groupId)], refuse: (_req, code) => ({ errorCode: code }) },
+  EndTxn: { require: (req) => [onTxn(Op.WRITE, req.transactionalId)], refuse: (_req, code) => ({ errorCode: code }) },
+  TxnOffsetCommit: {
+    require: (req) => [onTxn(Op.WRITE, req.transactionalId), onGroup(Op.READ, req.groupId)],
+    refuse: (req, code) => ({ topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) }),
+    split: (req, access) =>
+      splitList(
+        req,
+        req.topics,
+        (t) => access.may(Op.READ, topic(t.name)),
+        (topics) => ({ ...req, topics }),
+        (t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: T_DENIED })) }),
+        (res, refused) => ({ ...res, topics: [...res.topics, ...refused] }),
+      ),
+  },
+  // Between brokers in Kafka, so only for principals trusted with the cluster's own actions.
+  WriteTxnMarkers: {
+    require: () => [cluster(Op.CLUSTER_ACTION)],
+    refuse: (req, code) => ({ markers: req.markers.map((m) => ({ producerId: m.producerId, topics: m.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode: code })) })) })) }),
+  },
+  DescribeTransactions: {
+    split: (req, access) =>
+      splitList(
+        req,
+        req.transactionalIds,
+        (id) => access.may(Op.DESCRIBE, txn(id)),
+        (transactionalIds) => ({ ...req, transactionalIds }),
+        (transactionalId) => ({ errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, transactionalId, transactionState: "", transactionTimeoutMs: 0, transactionStartTimeMs: -1, producerId: -1, producerEpoch: -1, topics: [] }),
+        (res, refused) => ({ ...res, transactionStates: [...res.transactionStates, ...refused] }),
+      ),
+  },
+  ListTransactions: {
+    split: (req, access) => ({ request: req, finish: (res) => ({ ...res, transactionStates: res.transactionStates.filter((s) => access.may(Op.DESCRIBE, txn(s.transactionalId))) }) }),
+  },
   DescribeCluster: {
     split: (req, access) => ({ request: req, finish: (res) => (req.includeClusterAuthorizedOperations ? { ...res, clusterAuthorizedOperations: access.operations(CLUSTER) } : res) }),
   },
@@ -364,7 +410,7 @@ export const AUTHORIZATION: AuthorizationTable = {
 };
 
 function coordinatorCheck(keyType: number, key: string): Requirement {
-  return keyType === CoordinatorType.TRANSACTION ? { grants: [{ operation: Op.DESCRIBE, resource: txn(key) }], code: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED } : onGroup(Op.DESCRIBE, key);
+  return keyType === CoordinatorType.TRANSACTION ? onTxn(Op.DESCRIBE, key) : onGroup(Op.DESCRIBE, key);
 }
 
 /** Topic configs need the operation on the topic; broker configs on the cluster. */
@@ -386,6 +432,7 @@ export function authorizeRequest<N extends ApiName>(name: N, req: RequestOf<N>, 
   }
   if (!rule.split) return handle(req);
   const split = rule.split(req, access, version);
+  if ("answer" in split) return split.answer;
   const res = handle(split.request);
   const finish = (r: ResponseInputOf<N> | null) => r && split.finish(r);
   return res instanceof Promise ? res.then(finish) : finish(res);

@@ -50,4 +50,36 @@ describe("kafkajs with ACLs", () => {
     await expect(admin.createAcls({ acl: [{ resourceType: AclResourceTypes.TOPIC, resourceName: "x", resourcePatternType: ResourcePatternTypes.LITERAL, principal: "User:app", host: "*", operation: AclOperationTypes.ALL, permissionType: AclPermissionTypes.ALLOW }] })).rejects.toThrow(/Cluster authorization failed|CLUSTER_AUTHORIZATION_FAILED|not authorized/i);
     await admin.disconnect();
   });
+
+  it("refuses a transactional producer without WRITE on its transactional id, and commits with it", async () => {
+    const admin = kafka("admin").admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: "payments", numPartitions: 1 }] });
+    const allow = (resourceType: AclResourceTypes, resourceName: string, operation: AclOperationTypes) => ({ resourceType, resourceName, resourcePatternType: ResourcePatternTypes.LITERAL, principal: "User:app", host: "*", operation, permissionType: AclPermissionTypes.ALLOW });
+    await admin.createAcls({ acl: [allow(AclResourceTypes.TOPIC, "payments", AclOperationTypes.WRITE)] });
+
+    const transactional = () => kafka("app").producer({ transactionalId: "payments-tx", idempotent: true, maxInFlightRequests: 1 });
+    // Without DESCRIBE the coordinator lookup is refused, which kafkajs reports as no coordinator found.
+    const unseen = transactional();
+    await unseen.connect();
+    await expect(unseen.transaction()).rejects.toThrow(/coordinator/i);
+    await unseen.disconnect();
+
+    await admin.createAcls({ acl: [allow(AclResourceTypes.TRANSACTIONAL_ID, "payments-tx", AclOperationTypes.DESCRIBE)] });
+    const refused = transactional();
+    await refused.connect();
+    await expect(refused.transaction()).rejects.toThrow(/Transactional Id authorization failed/);
+    await refused.disconnect();
+
+    await admin.createAcls({ acl: [allow(AclResourceTypes.TRANSACTIONAL_ID, "payments-tx", AclOperationTypes.WRITE)] });
+    const served = transactional();
+    await served.connect();
+    const txn = await served.transaction();
+    await txn.send({ topic: "payments", messages: [{ value: "paid" }] });
+    await txn.commit();
+    await served.disconnect();
+    // The record and its COMMIT marker.
+    expect(await admin.fetchTopicOffsets("payments")).toEqual([expect.objectContaining({ partition: 0, high: "2" })]);
+    await admin.disconnect();
+  });
 });
