@@ -1,6 +1,32 @@
 import { request } from "node:http";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
+import type { AnyTRPCProcedure, inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "./root";
+
+type Outputs = inferRouterOutputs<AppRouter>;
+type Procedures = AppRouter["_def"]["record"];
+
+/** A procedure's name as it appears in the URL ("health", "audit.list"). */
+export type ProcedurePath = {
+  [K in keyof Outputs]: Procedures[K] extends AnyTRPCProcedure ? K : `${K}.${keyof Outputs[K] & string}`;
+}[keyof Outputs];
+
+type OutputOf<P extends ProcedurePath> = P extends `${infer R}.${infer Q}`
+  ? R extends keyof Outputs
+    ? Q extends keyof Outputs[R]
+      ? Outputs[R][Q]
+      : never
+    : never
+  : P extends keyof Outputs
+    ? Outputs[P]
+    : never;
+
+/** A call as tRPC's HTTP wire format answers it: `data` on success, the error envelope otherwise. */
+export interface WireResult<T> {
+  status: number;
+  data: T | undefined;
+  error: { message: string; data: { code: string } } | undefined;
+}
 
 export interface RawResponse {
   status: number;
@@ -49,6 +75,26 @@ export class ConsoleClient {
     this.lastSetCookie = ([] as string[]).concat(res.headers["set-cookie"] ?? []);
     if (this.lastSetCookie[0]) this.cookie = this.lastSetCookie[0].split(";")[0]!;
     return new Response(res.text, { status: res.status, headers: { "content-type": String(res.headers["content-type"] ?? "application/json") } });
+  }
+
+  /** A query sent as the browser sends it, with the input untyped so tests can send bad input. */
+  query<P extends ProcedurePath>(path: P, input?: unknown): Promise<WireResult<OutputOf<P>>> {
+    return this.wire("GET", path, input);
+  }
+
+  mutate<P extends ProcedurePath>(path: P, input?: unknown): Promise<WireResult<OutputOf<P>>> {
+    return this.wire("POST", path, input);
+  }
+
+  private async wire<T>(method: "GET" | "POST", path: ProcedurePath, input: unknown): Promise<WireResult<T>> {
+    const query = method === "GET" && input !== undefined ? `?input=${encodeURIComponent(JSON.stringify(input))}` : "";
+    const res = await this.fetch(`${this.base}/api/trpc/${path}${query}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: method === "POST" ? JSON.stringify(input ?? null) : undefined,
+    });
+    const body = (await res.json()) as { result?: { data: T }; error?: WireResult<T>["error"] };
+    return { status: res.status, data: body.result?.data, error: body.error };
   }
 
   async login(username: string, password: string): Promise<this> {

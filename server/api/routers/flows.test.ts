@@ -12,31 +12,7 @@ import { LoginLimiter } from "../../control/login-limiter";
 import { WebAccess } from "../../control/web-access";
 import { createUser, ensureAdmin } from "../../control/users";
 import { createRequestHandler } from "../../http";
-
-/** The browser's side of tRPC over HTTP, with a cookie jar. */
-class Client {
-  cookie = "";
-  constructor(readonly base: string) {}
-  private async call(method: "GET" | "POST", path: string, input?: unknown) {
-    const url = method === "GET" ? `${this.base}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input ?? null))}` : `${this.base}/api/trpc/${path}`;
-    const res = await fetch(url, { method, headers: { "content-type": "application/json", cookie: this.cookie }, body: method === "POST" ? JSON.stringify(input ?? null) : undefined });
-    const set = res.headers.get("set-cookie");
-    if (set) this.cookie = set.split(";")[0]!;
-    const body = (await res.json()) as { result?: { data: unknown }; error?: { message: string; data: { code: string } } };
-    return { data: body.result?.data as any, error: body.error };
-  }
-  query(path: string, input?: unknown) {
-    return this.call("GET", path, input);
-  }
-  mutate(path: string, input?: unknown) {
-    return this.call("POST", path, input);
-  }
-  async login(username: string, password: string) {
-    const r = await this.mutate("auth.login", { username, password });
-    if (r.error) throw new Error(r.error.message);
-    return this;
-  }
-}
+import { ConsoleClient } from "../test-client";
 
 const flow = {
   sources: { r1: { type: "seq", totalEvents: 10, channels: ["c1"] } },
@@ -77,38 +53,40 @@ for (const target of testDatabases()) {
     });
 
     it("serves every component type's schema as JSON Schema for the palette and forms", async () => {
-      const vera = await new Client(base).login("vera", "viewer-password");
+      const vera = await new ConsoleClient(base).login("vera", "viewer-password");
       const r = await vera.query("flows.components");
-      const http = r.data.sources.find((s: { type: string }) => s.type === "http");
-      expect(http.aliases).toContain("org.apache.flume.source.http.HTTPSource");
-      expect(http.schema.properties.port).toMatchObject({ type: "integer", description: "HTTP port to listen on." });
-      expect(http.schema.required).toContain("port");
-      expect(r.data.channels.map((c: { type: string }) => c.type)).toEqual(["memory", "file"]);
-      expect(r.data.selectors.map((c: { type: string }) => c.type)).toEqual(["replicating", "multiplexing"]);
-      expect(r.data.interceptors.length).toBeGreaterThan(0);
-      expect(r.data.sinkgroups.map((c: { type: string }) => c.type)).toEqual(["failover", "load_balance", "default"]);
-      const lb = r.data.sinkgroups.find((c: { type: string }) => c.type === "load_balance");
-      expect(lb.schema.properties.selector).toMatchObject({ enum: ["round_robin", "random"], default: "round_robin" });
-      expect(r.data.sinkgroups[0].schema.properties.priority.additionalProperties).toMatchObject({ type: "integer" });
+      const http = r.data?.sources.find((s) => s.type === "http");
+      expect(http?.aliases).toContain("org.apache.flume.source.http.HTTPSource");
+      expect(http?.schema).toMatchObject({
+        properties: { port: { type: "integer", description: "HTTP port to listen on." } },
+        required: expect.arrayContaining(["port"]),
+      });
+      expect(r.data?.channels.map((c) => c.type)).toEqual(["memory", "file"]);
+      expect(r.data?.selectors.map((c) => c.type)).toEqual(["replicating", "multiplexing"]);
+      expect(r.data?.interceptors.length).toBeGreaterThan(0);
+      expect(r.data?.sinkgroups.map((c) => c.type)).toEqual(["failover", "load_balance", "default"]);
+      const lb = r.data?.sinkgroups.find((c) => c.type === "load_balance");
+      expect(lb?.schema).toMatchObject({ properties: { selector: { enum: ["round_robin", "random"], default: "round_robin" } } });
+      expect(r.data?.sinkgroups[0]?.schema).toMatchObject({ properties: { priority: { additionalProperties: { type: "integer" } } } });
     });
 
     it("lets viewers read, operators save and stop, and only admins deploy — each attempt audited", async () => {
-      const vera = await new Client(base).login("vera", "viewer-password");
-      const olga = await new Client(base).login("olga", "operator-password");
-      const admin = await new Client(base).login("admin", "admin-password");
+      const vera = await new ConsoleClient(base).login("vera", "viewer-password");
+      const olga = await new ConsoleClient(base).login("olga", "operator-password");
+      const admin = await new ConsoleClient(base).login("admin", "admin-password");
 
       expect((await vera.mutate("flows.create", { name: "seq-flow", definition: flow })).error?.data.code).toBe("FORBIDDEN");
       const created = await olga.mutate("flows.create", { name: "seq-flow", definition: flow });
       expect(created.error).toBeUndefined();
-      const flowId = created.data.id as number;
+      const flowId = created.data!.id;
       expect((await olga.mutate("flows.create", { name: "seq-flow", definition: flow })).error?.message).toMatch(/exists already/);
 
       const agents = await vera.query("agents.list");
-      const embedded = agents.data.find((a: { embedded: boolean }) => a.embedded);
-      const denied = await olga.mutate("flows.deploy", { flowId, version: 1, agentIds: [embedded.id] });
+      const embedded = agents.data?.find((a) => a.embedded);
+      const denied = await olga.mutate("flows.deploy", { flowId, version: 1, agentIds: [embedded?.id] });
       expect(denied.error?.data.code).toBe("FORBIDDEN");
 
-      const ok = await admin.mutate("flows.deploy", { flowId, version: 1, agentIds: [embedded.id] });
+      const ok = await admin.mutate("flows.deploy", { flowId, version: 1, agentIds: [embedded?.id] });
       expect(ok.data).toEqual({ targets: ["embedded"] });
       expect(host.status()).toEqual([expect.objectContaining({ id: String(flowId), version: 1, state: "running" })]);
       const rollout = await vera.query("flows.rollout", { flowId });
@@ -118,12 +96,12 @@ for (const target of testDatabases()) {
       expect(host.status()).toEqual([]);
 
       const audit = await admin.query("audit.list", { action: "flows.deploy" });
-      expect(audit.data.items.map((i: { actor: string; outcome: string }) => `${i.actor}:${i.outcome}`)).toEqual(["admin:ok", "olga:denied"]);
-      expect(audit.data.items[0]).toMatchObject({ targetKind: "flow", target: String(flowId), details: { version: 1, agents: ["embedded"] } });
+      expect(audit.data?.items.map((i) => `${i.actor}:${i.outcome}`)).toEqual(["admin:ok", "olga:denied"]);
+      expect(audit.data?.items[0]).toMatchObject({ targetKind: "flow", target: String(flowId), details: { version: 1, agents: ["embedded"] } });
     });
 
     it("refuses to save an invalid flow and names each problem", async () => {
-      const olga = await new Client(base).login("olga", "operator-password");
+      const olga = await new ConsoleClient(base).login("olga", "operator-password");
       const r = await olga.mutate("flows.create", { name: "broken", definition: { ...flow, sinks: { k1: { type: "null", channel: "nope" } } } });
       expect(r.error?.data.code).toBe("BAD_REQUEST");
       expect(r.error?.message).toMatch(/sinks\.k1\.channel: channel "nope" is not defined/);
