@@ -14,7 +14,7 @@ const ROOT = join(import.meta.dirname, "..");
  * Helpers only tests and test tooling import (the bundle check below proves the product does not
  * reach them): the compatibility harness, and the golden-frame capture's kafkajs client.
  */
-const TEST_FIXTURES = ["server/broker/compat/harness.ts", "server/kafka/golden/clients/kafkajs.ts"];
+const TEST_FIXTURES = ["server/broker/compat/harness.ts", "server/broker/compat/eos-child.ts", "server/kafka/golden/clients/kafkajs.ts"];
 
 const IMPORTS_KAFKAJS = /(?:from\s+|\bimport\s*\(?\s*|\brequire\s*\(\s*)["']kafkajs(?:\/[^"']*)?["']/;
 

@@ -110,7 +110,7 @@ export function clusterTopicCatalog(clusters: ClusterConnections): TopicCatalog 
     if (!cluster) return null;
     let timer: NodeJS.Timeout | undefined;
     const ask = async () => {
-      const { admin } = await clusters.client(cluster.id);
+      const { admin } = await clusters.client(cluster.slug);
       const md = await admin.metadata();
       const [configs] = await admin.describeConfigs([{ type: ConfigResourceType.BROKER, name: String(md.brokers[0]?.nodeId ?? 0), keys: ["auto.create.topics.enable"] }]);
       const value = configs?.configs.find((e) => e.name === "auto.create.topics.enable")?.value;
