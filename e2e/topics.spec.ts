@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -246,7 +247,7 @@ test("a second Tributary broker is added on the Clusters page and managed with t
     // A link naming no cluster says so, with the clusters there are.
     await page.goto("/groups?cluster=nowhere");
     await expect(page.getByRole("heading", { name: "Cluster not found" })).toBeVisible();
-    await expect(page.getByRole("alert")).toContainText("no cluster named nowhere");
+    await expect(page.getByRole("main").getByRole("alert")).toContainText("no cluster named nowhere");
     await snapshot(page, "cluster-not-found");
     await page.getByRole("link", { name: "second" }).click();
     await expect(page).toHaveURL(/\?cluster=second$/);
@@ -280,7 +281,11 @@ test("a second Tributary broker is added on the Clusters page and managed with t
     await expect(page.getByRole("cell", { name: "clusters.delete" })).toBeVisible();
     await expect(page.getByRole("cell", { name: "clusters.update" })).toBeVisible();
   } finally {
-    second?.kill("SIGTERM");
+    // The broker's directory goes only once the broker has stopped writing to it.
+    if (second && second.exitCode === null) {
+      second.kill("SIGTERM");
+      await once(second, "exit");
+    }
     rmSync(dir, { recursive: true, force: true });
   }
 });
