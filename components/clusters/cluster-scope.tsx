@@ -4,6 +4,7 @@ import { trpc } from "@/components/trpc";
 import { Card, ErrorNote, PageHeader } from "@/components/ui";
 import { clusterHref, useCluster } from "./cluster-picker";
 import Link from "next/link";
+import { usePathname } from "next/navigation";
 
 /**
  * A page about one cluster's topics or groups; a link naming a cluster the console does not know
@@ -11,6 +12,8 @@ import Link from "next/link";
  */
 export function ClusterScope({ children }: { children: ReactNode }) {
   const cluster = useCluster();
+  // The same page on another cluster is what someone who followed a stale link most likely wants.
+  const path = usePathname();
   const list = trpc.clusters.list.useQuery();
   if (list.error) return <ErrorNote error={list.error} retry={() => void list.refetch()} />;
   if (!list.data || list.data.some((c) => c.slug === cluster)) return children;
@@ -25,7 +28,7 @@ export function ClusterScope({ children }: { children: ReactNode }) {
         <ul>
           {list.data.map((c) => (
             <li key={c.slug}>
-              <Link href={clusterHref("/", c.slug)}>{c.name}</Link>
+              <Link href={clusterHref(path, c.slug)}>{c.name}</Link>
             </li>
           ))}
         </ul>
