@@ -45,6 +45,9 @@ export interface ClusterStatus {
   liveBrokers: number;
 }
 
+/** Told the cluster's topics after each refresh that changed them (leaders, ISR, epochs, topics added or gone). */
+export type MetadataListener = (now: ReadonlyMap<string, TopicState>, before: ReadonlyMap<string, TopicState>) => void;
+
 /** A start-up refusal a person can act on (another live process holds the node id). */
 export class ClusterJoinError extends Error {}
 
@@ -78,6 +81,7 @@ export class ClusterMember {
   private state: ClusterStatus["state"] = "joining";
   private store_ = { reachable: true, since: Date.now(), lastError: null as string | null };
   private readonly tickMs: number;
+  private readonly listeners = new Set<MetadataListener>();
   /**
    * After a store outage every lease has lapsed by the database's clock, though the brokers lived
    * on: elections wait one session timeout, until the live ones have renewed.
@@ -138,6 +142,15 @@ export class ClusterMember {
     }
     this.state = "left";
     await this.store.close();
+  }
+
+  /**
+   * Calls `listener` after every refresh that read new topic metadata, once reconciled with the
+   * data dir (topics the cluster created exist here by then). Returns the unsubscribe.
+   */
+  onMetadata(listener: MetadataListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   metadata(): ClusterMetadata {
@@ -327,6 +340,14 @@ export class ClusterMember {
     }
     this.liveness = liveness;
     await this.reconcile(before);
+    if (this.topics === before) return;
+    for (const listener of this.listeners) {
+      try {
+        listener(this.topics, before);
+      } catch (err) {
+        log.error({ err }, "a cluster metadata listener failed");
+      }
+    }
   }
 
   /**
