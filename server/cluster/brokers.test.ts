@@ -1,11 +1,10 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectRoot } from "@/server/paths";
+import { tempDirs } from "@/server/testing/temp-dir";
+import { freePort } from "@/server/testing/tributary-process";
 import { clusterDatabase, eventually } from "./test-support";
 
 const run = promisify(execFile);
@@ -19,21 +18,12 @@ interface KcatMetadata {
 }
 
 let db: Awaited<ReturnType<typeof clusterDatabase>>;
-const dirs: string[] = [];
+const tempDir = tempDirs("broker");
 const processes = new Map<number, { child: ChildProcess; port: number }>();
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((r) => probe.close(r));
-  return port;
-}
 
 async function brokerArgs(nodeId: number): Promise<{ args: string[]; port: number }> {
   const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), `tributary-broker-${nodeId}-`));
-  dirs.push(dataDir);
+  const dataDir = tempDir();
   const args = ["broker", "--node-id", String(nodeId), "--database-url", db.url, "--kafka-port", String(port), "--advertised-listener", `127.0.0.1:${port}`, "--data-dir", dataDir, "--broker-session-timeout-ms", String(SESSION_MS)];
   return { args, port };
 }
@@ -67,7 +57,6 @@ afterAll(async () => {
       await exited;
     }
   }
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
   await db.dispose();
 });
 
