@@ -116,6 +116,7 @@ export async function startBroker(config: Config): Promise<Broker> {
       nodeId: config.nodeId,
       topicDefaults: { "min.insync.replicas": String(config.minInsyncReplicas), "unclean.leader.election.enable": String(config.uncleanLeaderElectionEnable) },
       cluster: clusterMember(config),
+      replicaLagTimeMaxMs: config.replicaLagTimeMaxMs,
     });
   } catch (err) {
     if (err instanceof ClusterJoinError) throw new StartupError(err.message);

@@ -15,6 +15,7 @@ import { FileSecurityStore } from "./security/store";
 import { logger } from "../log";
 import type { SecurityOptions } from "./security/security";
 import type { ClusterMember } from "../cluster/member";
+import { ReplicaManager } from "../cluster/replication/manager";
 import { metrics } from "../metrics/registry";
 
 const log = logger("broker");
@@ -30,6 +31,8 @@ const MEMORY_WAITERS_GAUGE = "tributary_broker_connections_waiting_for_memory";
 export const DEFAULT_SOCKET_REQUEST_MAX_BYTES = 100 * 1024 * 1024;
 export const DEFAULT_QUEUED_MAX_REQUEST_BYTES = 256 * 1024 * 1024;
 const GROUPS_GAUGE = "tributary_broker_groups";
+/** Kafka's replica.lag.time.max.ms default. */
+const DEFAULT_REPLICA_LAG_TIME_MAX_MS = 30_000;
 
 export interface BrokerOptions {
   dataDir: string;
@@ -61,6 +64,8 @@ export interface BrokerOptions {
   security?: SecurityOptions;
   /** Cluster mode: the membership this broker joins once it listens, and answers metadata from. */
   cluster?: ClusterMember;
+  /** Cluster mode: replica.lag.time.max.ms (a follower not caught up for this long leaves the ISR). */
+  replicaLagTimeMaxMs?: number;
 }
 
 /**
@@ -101,6 +106,7 @@ export class Broker {
   private readonly handlers: HandlerRegistry;
   private readonly requestMemory: RequestMemoryPool;
   readonly internalCredential: InternalCredential | undefined;
+  private readonly replication: ReplicaManager | undefined;
 
   private constructor(
     private server: Server,
@@ -111,6 +117,7 @@ export class Broker {
     private opts: BrokerOptions,
     requestMemoryBytes: number,
   ) {
+    this.replication = opts.cluster && new ReplicaManager(opts.cluster, logs, { replicaLagTimeMaxMs: opts.replicaLagTimeMaxMs ?? DEFAULT_REPLICA_LAG_TIME_MAX_MS });
     this.handlers = brokerHandlers({
       logs,
       groups,
@@ -121,6 +128,7 @@ export class Broker {
       autoCreateTopics: opts.autoCreateTopics ?? true,
       numPartitions: opts.numPartitions ?? 1,
       cluster: opts.cluster,
+      replication: this.replication,
     }, security);
     if (opts.sasl?.mechanisms.length) {
       const internal = (this.internalCredential = internalCredential(opts.sasl.mechanisms));
@@ -178,6 +186,7 @@ export class Broker {
       });
       // Only a listening broker joins: the address it registers must already answer.
       await opts.cluster?.join(logs, { host: opts.advertisedHost ?? opts.host, port: broker.advertisedPort });
+      broker.replication?.start();
     } catch (err) {
       transactions.close();
       server.close();
@@ -231,7 +240,9 @@ export class Broker {
   }
 
   async close(): Promise<void> {
-    // Leave first, so the controller moves leaderships while this broker still answers.
+    // Produces waiting for replicas are answered NOT_LEADER_OR_FOLLOWER (their producers retry at the
+    // next leader); then leave, so the controller moves leaderships while this broker still answers.
+    await this.replication?.stop();
     await this.opts.cluster?.leave();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());

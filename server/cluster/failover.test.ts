@@ -7,6 +7,7 @@ import { TestConnection } from "../broker/compat/test-connection";
 import { KafkaClient } from "../kafka/client";
 import { ErrorCode } from "../kafka/errors";
 import { Apis } from "../kafka/messages";
+import { encodeRecordBatch } from "../kafka/records/batch";
 import { ClusterMember } from "./member";
 import { ClusterStore } from "./store";
 import { startPrivatePostgres, type PrivatePostgres } from "./test-postgres";
@@ -81,28 +82,37 @@ describe("cluster failover through Postgres (in-process brokers, private Postgre
     }
   });
 
-  it("keeps serving with the leadership it has while Postgres is down, and elects again when it returns", async () => {
+  it("keeps serving reads with the leadership it has while Postgres is down, takes writes again and elects again when it returns", async () => {
     const watcher = brokers.get(1)!;
     const before = leaderOf(watcher, "orders")!;
+    const client = new KafkaClient({ bootstrap: [watcher.bootstrap] });
+    const [first] = await client.producer().send([{ topic: "orders", partition: 0, value: Buffer.from("before the outage") }]);
+    expect(first.offset).toBe(0);
     pg.stop();
     await eventually(() => ([...brokers.values()].every((b) => !b.cluster!.status().store.reachable) ? true : undefined), 10_000, "every broker to see the store unreachable");
     // Past a whole session: nobody was elected meanwhile, the cached leadership stands.
     await new Promise((r) => setTimeout(r, SESSION_MS * 2));
     expect(leaderOf(watcher, "orders")).toEqual(before);
     expect(watcher.cluster!.metadata().brokers).toHaveLength(3);
-    // Clients still write to the leaders they know.
-    const client = new KafkaClient({ bootstrap: [watcher.bootstrap] });
-    try {
-      const [written] = await client.producer().send([{ topic: "orders", partition: 0, value: Buffer.from("during the outage") }]);
-      expect(written.offset).toBe(0);
-    } finally {
-      await client.close();
-    }
+    // Clients still read from the leaders they know; a leader whose lease lapsed acknowledges no
+    // write, since the others may have replaced it where it cannot see.
+    const leaderConn = await TestConnection.open(brokers.get(before.leader)!.bootstrap);
+    const fetched = await leaderConn.request(Apis.Fetch, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "orders", partitions: [{ partition: 0, currentLeaderEpoch: before.leaderEpoch, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" });
+    expect(fetched.responses[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, highWatermark: 1 });
+    const refused = await leaderConn.request(Apis.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: "orders", partitionData: [{ index: 0, records: encodeRecordBatch([{ value: Buffer.from("during the outage") }]) }] }] });
+    expect(refused.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    leaderConn.close();
     pg.start();
     await eventually(() => ([...brokers.values()].every((b) => b.cluster!.status().store.reachable) ? true : undefined), 15_000, "every broker to reach the store again");
     // Every lease lapsed during the outage, but every broker lived: nobody is dropped from an ISR.
     await new Promise((r) => setTimeout(r, SESSION_MS * 2));
     expect(leaderOf(watcher, "orders")).toEqual(before);
+    try {
+      const [written] = await client.producer().send([{ topic: "orders", partition: 0, value: Buffer.from("after the outage") }]);
+      expect(written.offset).toBe(1);
+    } finally {
+      await client.close();
+    }
 
     // Elections work again: the leader of partition 0 leaves, a live ISR member takes over with a new epoch.
     const leaving = brokers.get(before.leader)!;
@@ -120,7 +130,8 @@ describe("cluster failover through Postgres (in-process brokers, private Postgre
     const leader = await TestConnection.open(brokers.get(after.leader)!.bootstrap);
     const ask = (c: TestConnection, currentLeaderEpoch: number) => c.request(Apis.OffsetForLeaderEpoch, 4, { replicaId: -1, topics: [{ topic: "orders", partitions: [{ partition: 0, currentLeaderEpoch, leaderEpoch: currentLeaderEpoch }] }] });
     expect((await ask(leader, before.leaderEpoch)).topics[0].partitions[0].errorCode).toBe(ErrorCode.FENCED_LEADER_EPOCH);
-    expect((await ask(leader, after.leaderEpoch)).topics[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, leaderEpoch: after.leaderEpoch, endOffset: 0 });
+    // Both records were replicated before they were acknowledged: the new leader has them.
+    expect((await ask(leader, after.leaderEpoch)).topics[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, leaderEpoch: after.leaderEpoch, endOffset: 2 });
     leader.close();
     const other = [...brokers.values()].find((b) => b.cluster!.nodeId !== after.leader)!;
     const follower = await TestConnection.open(other.bootstrap);

@@ -87,6 +87,8 @@ export class ClusterMember {
    * on: elections wait one session timeout, until the live ones have renewed.
    */
   private electionsResumeAt = 0;
+  /** When the last step that renewed the lease and re-read the store began, by this broker's clock. */
+  private confirmedAt = 0;
 
   constructor(
     private readonly store: ClusterStore,
@@ -151,6 +153,28 @@ export class ClusterMember {
   onMetadata(listener: MetadataListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Whether this broker's lease is live by its own clock: renewed, and the store re-read, less than
+   * a session timeout ago. A broker paused or cut off past that may have lost its leaderships
+   * without knowing, so it must not acknowledge writes as a leader until a step confirms them.
+   */
+  leaseCurrent(): boolean {
+    return this.state === "member" && Date.now() - this.confirmedAt < this.opts.sessionTimeoutMs;
+  }
+
+  /**
+   * A leader changes its partition's ISR, as Kafka's AlterPartition: conditional on the leader
+   * epoch and partition epoch it last read; the store is re-read afterwards. False when the
+   * partition had moved on (the fresh picture then says how).
+   */
+  async alterIsr(topic: string, partition: number, isr: number[]): Promise<boolean> {
+    const p = this.topics.get(topic)?.partitions[partition];
+    if (!p || p.leader !== this.opts.nodeId) return false;
+    const applied = await this.store.alterIsr(topic, partition, { leader: p.leader, leaderEpoch: p.leaderEpoch, expectedPartitionEpoch: p.partitionEpoch }, isr);
+    await this.settle();
+    return applied;
   }
 
   metadata(): ClusterMetadata {
@@ -267,6 +291,7 @@ export class ClusterMember {
   /** Renew the lease, act as controller when it is ours, refresh the cache. Never throws. */
   private async step(): Promise<void> {
     if (this.state === "replaced" || this.state === "left" || this.incarnation === undefined) return;
+    const startedAt = Date.now();
     try {
       if (!(await this.store.renew(this.opts.nodeId, this.incarnation, this.opts.sessionTimeoutMs))) {
         this.state = "replaced";
@@ -278,6 +303,7 @@ export class ClusterMember {
       this.reachable();
       await this.control();
       await this.refresh();
+      this.confirmedAt = startedAt;
     } catch (err) {
       this.unreachable(err);
     }

@@ -6,6 +6,7 @@ import type { LogManager } from "../log/log-manager";
 import { logger } from "../../log";
 import type { ClusterMember, ReplicatedTopicRequest } from "../../cluster/member";
 import type { BrokerEndpoint, TopicState } from "../../cluster/store";
+import type { ReplicaManager } from "../../cluster/replication/manager";
 
 export const log = logger("broker.api");
 
@@ -21,6 +22,8 @@ export interface BrokerContext {
   numPartitions: number;
   /** Cluster mode: brokers, controller, leaders and topic creation come from the cluster. */
   cluster?: ClusterMember;
+  /** Cluster mode: the partitions this broker leads and follows. */
+  replication?: ReplicaManager;
 }
 
 /** One broker, never a leader change: every partition stays at leader epoch 0. */
@@ -92,6 +95,16 @@ export function clusterView(b: BrokerContext): { clusterId: string; controllerId
 /** The partition's current leader epoch: the cluster's, or 0 on a single node. */
 export function leaderEpoch(b: BrokerContext, topic: string, partition: number): number {
   return b.cluster?.metadata().topics.get(topic)?.partitions[partition]?.leaderEpoch ?? LEADER_EPOCH;
+}
+
+/**
+ * A leader whose cluster lease lapsed by its own clock (paused, or cut off from the store past the
+ * session timeout) may have been replaced without knowing it: it acknowledges no write until a
+ * renewal and a fresh read of the store confirm its leadership. Reads of what is committed go on.
+ */
+export function fencedLeader(b: BrokerContext, topic: string, partition: number): KafkaError | undefined {
+  if (!b.cluster || b.cluster.leaseCurrent()) return undefined;
+  return new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `this broker's cluster lease lapsed; it takes writes to ${topic}-${partition} again once it has renewed it and re-read the cluster`);
 }
 
 /** In a cluster only the partition's leader takes produce and consumer fetches; clients refresh metadata on this error. */

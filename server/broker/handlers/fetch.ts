@@ -3,7 +3,7 @@ import { codeOf, ErrorCode, KafkaError } from "../../kafka/errors";
 import { Apis } from "../../kafka/messages";
 import type { RequestOf, ResponseInputOf } from "../../kafka/protocol";
 import { forEachBatch } from "../../kafka/records/batch";
-import type { PartitionLog } from "../log/partition-log";
+import type { PartitionLog, ReadLimit } from "../log/partition-log";
 import { partitionCounters } from "../metrics";
 import { Slices } from "../protocol/slices";
 import { LEADER_EPOCH, leaderEpoch, note, notLeader, type BrokerContext } from "./context";
@@ -43,7 +43,8 @@ async function fetch(b: BrokerContext, req: RequestOf<"Fetch">, info: RequestInf
     // A partition error (offset out of range, unknown partition) is answered at once, as Kafka
     // does, so the client can reset or refresh metadata without waiting out max.wait.ms.
     if (bytes >= Math.max(minBytes, 1) || failed || remaining <= 0 || info.signal.aborted || logs.length === 0 || (bytes > 0 && bytes >= minBytes)) return response;
-    // Long poll: wake on the first append to any partition asked for, or at max.wait.ms.
+    // Long poll: wake on the first append to any partition asked for (a consumer: once the high
+    // watermark moves; a follower: once the log end does), or at max.wait.ms.
     await new Promise<void>((resolve) => {
       const offs: (() => void)[] = [];
       const done = () => {
@@ -54,14 +55,15 @@ async function fetch(b: BrokerContext, req: RequestOf<"Fetch">, info: RequestInf
       };
       const timer = setTimeout(done, remaining);
       info.signal.addEventListener("abort", done);
-      for (const l of logs) offs.push(l.onAppend(done));
+      for (const l of logs) offs.push(req.replicaId >= 0 ? l.onLogEnd(done) : l.onAppend(done));
     });
   }
 }
 
 async function readFetch(b: BrokerContext, req: RequestOf<"Fetch">, maxBytes: number): Promise<{ response: FetchResponse; bytes: number; logs: PartitionLog[]; failed: boolean }> {
   const slices = new Slices();
-  const isolation = req.isolationLevel === IsolationLevel.READ_COMMITTED ? "read_committed" : "read_uncommitted";
+  const follower = req.replicaId >= 0;
+  const isolation: ReadLimit = follower ? "replica" : req.isolationLevel === IsolationLevel.READ_COMMITTED ? "read_committed" : "read_uncommitted";
   let bytes = 0;
   let failed = false;
   const logs: PartitionLog[] = [];
@@ -74,7 +76,10 @@ async function readFetch(b: BrokerContext, req: RequestOf<"Fetch">, maxBytes: nu
       try {
         const moved = notLeader(b, t.topic, p.partition);
         if (moved) throw moved;
+        checkLeaderEpoch(b, t.topic, p.partition, p.currentLeaderEpoch);
         pl = b.logs.partition(t.topic, p.partition);
+        // A follower fetches from its log end: that is how far it has the leader's records.
+        if (follower) b.replication?.followerFetched(t.topic, p.partition, req.replicaId, p.fetchOffset);
       } catch (err) {
         failed = true;
         partitions.push({ partitionIndex: p.partition, errorCode: codeOf(err), highWatermark: UNKNOWN_OFFSET, lastStableOffset: UNKNOWN_OFFSET, logStartOffset: UNKNOWN_OFFSET, records: NO_RECORDS });
@@ -101,6 +106,18 @@ async function readFetch(b: BrokerContext, req: RequestOf<"Fetch">, maxBytes: nu
     responses.push({ topic: t.topic, partitions });
   }
   return { response: { errorCode: ErrorCode.NONE, sessionId: FetchSession.NO_SESSION_ID, responses }, bytes, logs, failed };
+}
+
+/**
+ * A fetcher's idea of the leader epoch against the partition's: an older one is a deposed
+ * leader's follower or a stale client (FENCED_LEADER_EPOCH), a newer one a change this broker has
+ * not read yet (UNKNOWN_LEADER_EPOCH); -1 skips the check.
+ */
+function checkLeaderEpoch(b: BrokerContext, topic: string, partition: number, current: number): void {
+  if (current === NO_LEADER_EPOCH || !b.cluster) return;
+  const epoch = leaderEpoch(b, topic, partition);
+  if (current < epoch) throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${current} of ${topic}-${partition} is older than the current ${epoch}; refresh metadata`);
+  if (current > epoch) throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH, `leader epoch ${current} of ${topic}-${partition} is newer than ${epoch}, which this broker knows`);
 }
 
 async function listOffsets(b: BrokerContext, req: RequestOf<"ListOffsets">, info: RequestInfo): Promise<ResponseInputOf<"ListOffsets">> {
@@ -134,11 +151,11 @@ async function listOffsets(b: BrokerContext, req: RequestOf<"ListOffsets">, info
 }
 
 /**
- * Every partition has had one leader (this broker) at epoch 0, so epoch 0 ends at the log end
- * offset and a later epoch is unknown. Clients call this after a Metadata response carries
- * leader epochs, to check that their position is not past a truncation. In a cluster the epoch is
- * the partition's current one; the log keeps no history of earlier epochs yet (records are not
- * replicated, so there is nothing to truncate), so every epoch up to it ends at the log end.
+ * Answered from the partition's leader-epoch cache: the largest epoch at or below the one asked
+ * for and the offset where it ends (the next epoch's start, or the log end for the latest).
+ * Followers ask it before fetching under a new leader epoch, to truncate what the leader never
+ * had; clients, to check that their position is not past such a truncation. A log from before the
+ * cache (or never written) has had one epoch, which ends at its log end.
  */
 function offsetForLeaderEpoch(b: BrokerContext, req: RequestOf<"OffsetForLeaderEpoch">): ResponseInputOf<"OffsetForLeaderEpoch"> {
   const unknown = { leaderEpoch: NO_LEADER_EPOCH, endOffset: UNKNOWN_OFFSET };
@@ -154,7 +171,9 @@ function offsetForLeaderEpoch(b: BrokerContext, req: RequestOf<"OffsetForLeaderE
           if (p.currentLeaderEpoch > epoch) throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH, `leader epoch ${p.currentLeaderEpoch} is newer than ${epoch}`);
           if (p.currentLeaderEpoch !== NO_LEADER_EPOCH && p.currentLeaderEpoch < epoch) throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${p.currentLeaderEpoch} is older than the current ${epoch}; refresh metadata`);
           if (p.leaderEpoch > epoch) return { errorCode: ErrorCode.NONE, partition: p.partition, ...unknown };
-          return { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch: epoch === LEADER_EPOCH ? LEADER_EPOCH : p.leaderEpoch, endOffset: pl.logEndOffset };
+          if (!pl.epochs.latest) return { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch: epoch === LEADER_EPOCH ? LEADER_EPOCH : p.leaderEpoch, endOffset: pl.logEndOffset };
+          const found = pl.epochs.endOffsetFor(p.leaderEpoch, pl.logEndOffset);
+          return { errorCode: ErrorCode.NONE, partition: p.partition, ...(found ? { leaderEpoch: found.epoch, endOffset: found.endOffset } : unknown) };
         } catch (err) {
           return { errorCode: note(err, "offset for leader epoch"), partition: p.partition, ...unknown };
         }

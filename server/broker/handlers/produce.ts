@@ -5,7 +5,7 @@ import type { RequestOf, ResponseInputOf } from "../../kafka/protocol";
 import { forEachBatch } from "../../kafka/records/batch";
 import { InvalidRecordsError } from "../log/partition-log";
 import { partitionCounters } from "../metrics";
-import { ensureTopics, errorMessage, INTERNAL_TOPICS, log, note, notLeader, type BrokerContext } from "./context";
+import { ensureTopics, errorMessage, fencedLeader, INTERNAL_TOPICS, log, note, notLeader, type BrokerContext } from "./context";
 import { initTransactionalProducer } from "./transactions";
 import type { HandlerRegistry } from "./registry";
 
@@ -40,23 +40,27 @@ async function produce(b: BrokerContext, req: RequestOf<"Produce">): Promise<Res
       // Clients must not write the broker's own topics: a foreign record there would make committed
       // offsets or transaction state unreadable on the next start. Kafka refuses it the same way.
       const topicError = INTERNAL_TOPICS.has(t.name) ? new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `${t.name} is internal: the broker writes it (commit offsets with OffsetCommit, transactions with EndTxn)`) : missing.get(t.name);
-      return { name: t.name, partitionResponses: await Promise.all(t.partitionData.map((p) => append(b, t, p, topicError))) };
+      return { name: t.name, partitionResponses: await Promise.all(t.partitionData.map((p) => append(b, req, t, p, topicError))) };
     }),
   );
   return req.acks === Acks.NONE ? null : { responses };
 }
 
-async function append(b: BrokerContext, t: ProduceTopic, p: ProduceTopic["partitionData"][number], topicError: KafkaError | undefined): Promise<PartitionResponse> {
+async function append(b: BrokerContext, req: RequestOf<"Produce">, t: ProduceTopic, p: ProduceTopic["partitionData"][number], topicError: KafkaError | undefined): Promise<PartitionResponse> {
   if (topicError) return { index: p.index, errorCode: topicError.code, baseOffset: -1, errorMessage: topicError.message };
   try {
-    const moved = notLeader(b, t.name, p.index);
+    const moved = notLeader(b, t.name, p.index) ?? fencedLeader(b, t.name, p.index);
     if (moved) throw moved;
     const records = p.records;
     if (!records || records.length === 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, "empty record set");
     const pl = b.logs.partition(t.name, p.index);
+    const replicated = req.acks === Acks.ALL ? b.replication : undefined;
+    replicated?.checkInsync(t.name, p.index, pl);
     // Checked in the same tick as the append, so the transaction cannot end in between; control batches are the log's to refuse.
     forEachBatch(records, (h) => h.transactional && !h.control && b.transactions.verifyProduce(h.producerId, h.producerEpoch, t.name, p.index));
     const r = await pl.append(records);
+    // acks=all: answered once every in-sync replica has the records (the high watermark passed them).
+    await replicated?.awaitReplicated(t.name, p.index, pl, r.lastOffset, req.timeoutMs);
     const c = partitionCounters(t.name, p.index);
     c.recordsIn.inc(r.lastOffset - r.baseOffset + 1);
     c.bytesIn.inc(records.length);

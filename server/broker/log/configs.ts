@@ -42,7 +42,7 @@ export const TOPIC_CONFIGS: Record<string, ConfigDef> = {
   "min.compaction.lag.ms": { kind: "long", default: "0", min: 0, doc: "records younger than this are not compacted" },
   "max.compaction.lag.ms": { kind: "long", default: LONG_MAX, min: 1, doc: "compact records at the latest after this long" },
   "compression.type": { kind: "string", default: "producer", oneOf: ["producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"], doc: "stored as the producer sent it (producer); other values are accepted for compatibility" },
-  "min.insync.replicas": { kind: "int", default: "1", min: 1, doc: "single node: always 1 replica in sync" },
+  "min.insync.replicas": { kind: "int", default: "1", min: 1, doc: "in-sync replicas an acks=all write needs (a cluster); a single node is always its own 1" },
   "unclean.leader.election.enable": { kind: "boolean", default: "false", doc: "no effect on a single node" },
   "file.delete.delay.ms": { kind: "long", default: "60000", min: 0, doc: "accepted for compatibility; files are deleted at once" },
   "preallocate": { kind: "boolean", default: "false", doc: "accepted for compatibility" },
@@ -130,6 +130,8 @@ export interface LogSettings {
   minCleanableDirtyRatio: number;
   minCompactionLagMs: number;
   maxCompactionLagMs: number;
+  /** In a cluster: in-sync replicas an acks=all write needs. */
+  minInsyncReplicas: number;
 }
 
 export function logSettings(c: TopicConfigs): LogSettings {
@@ -151,6 +153,7 @@ export function logSettings(c: TopicConfigs): LogSettings {
     minCleanableDirtyRatio: Number(c["min.cleanable.dirty.ratio"]),
     minCompactionLagMs: num("min.compaction.lag.ms"),
     maxCompactionLagMs: num("max.compaction.lag.ms"),
+    minInsyncReplicas: num("min.insync.replicas"),
   };
 }
 

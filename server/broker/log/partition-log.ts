@@ -1,4 +1,4 @@
-import { existsSync, fsyncSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, fsyncSync, ftruncateSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DELETE_TO_HIGH_WATERMARK, ListOffsetsTimestamp, UNKNOWN_TIMESTAMP } from "../../kafka/constants";
@@ -9,10 +9,11 @@ import { fsyncDirAsync, writeFileAtomic, writeFileAtomicAsync } from "./atomic";
 import { commitSwap, completeSwaps, discardCleaned } from "./cleaner-files";
 import type { LogSettings } from "./configs";
 import { FileHandles } from "./file-handles";
-import { StorageInvariantError } from "./invariants";
+import { invariant, StorageInvariantError } from "./invariants";
 import { ProducerStates, type ProducerEntry } from "./producer-state";
 import { Segment, SegmentRetiredError } from "./segment";
 import { isCommitMarker, TransactionIndex } from "./txn-index";
+import { LeaderEpochCache } from "./leader-epochs";
 
 const log = logger("broker.log");
 
@@ -36,6 +37,9 @@ export interface ReadResult {
 
 /** Kafka's isolation levels: read everything up to the high watermark, or only committed data up to the last stable offset. */
 export type IsolationLevel = "read_uncommitted" | "read_committed";
+
+/** How far a read may go: a consumer's isolation level, or a follower's "replica", which reads to the log end. */
+export type ReadLimit = IsolationLevel | typeof READ_TO_LOG_END;
 
 interface Checkpoint {
   logStartOffset: number;
@@ -65,6 +69,7 @@ export class InvalidRecordsError extends KafkaError {
 
 /** The only leader epoch a single broker's partitions have. */
 const PARTITION_LEADER_EPOCH = 0;
+const READ_TO_LOG_END = "replica";
 const CHECKPOINT = "checkpoint.json";
 const CLEAN = ".clean-shutdown";
 
@@ -80,6 +85,19 @@ export class PartitionLog {
   private producers = new ProducerStates();
   private txns: TransactionIndex;
   private listeners = new Set<() => void>();
+  /** Followers' long polls: told of every append, before the high watermark moves. */
+  private logEndListeners = new Set<() => void>();
+  /** Where this log's high watermark would be on its own: the last flushed offset (or the log end without flush.messages=1). */
+  private localHighWatermark = 0;
+  /**
+   * Cluster mode: how far the other replicas allow the high watermark (a leader: the lowest log end
+   * of its in-sync followers; a follower: the leader's high watermark). Undefined on a single node,
+   * whose high watermark is its own.
+   */
+  private replicatedTo: number | undefined;
+  /** The leader epoch stamped on batches this broker appends as leader. */
+  leaderEpoch = PARTITION_LEADER_EPOCH;
+  readonly epochs: LeaderEpochCache;
   private flushing: Promise<void> | null = null;
   private nextFlush: Promise<void> | null = null;
   private unflushed = 0;
@@ -106,6 +124,7 @@ export class PartitionLog {
   ) {
     this.lastFlushAt = clock();
     this.txns = new TransactionIndex(dir);
+    this.epochs = new LeaderEpochCache(dir);
   }
 
   /** handles: the broker-wide open-file limit the log's segments share (a private one when omitted). */
@@ -190,6 +209,8 @@ export class PartitionLog {
     if (this.segments.length === 0) this.segments.push(Segment.create(this.dir, cp?.logStartOffset ?? 0, this.clock(), this.handles));
     this.logStartOffset = Math.max(this.segments[0].baseOffset, Math.min(cp?.logStartOffset ?? 0, this.logEndOffset));
     this.highWatermark = this.logEndOffset;
+    this.localHighWatermark = this.logEndOffset;
+    this.epochs.load(this.logEndOffset);
     this.recoveryPoint = this.logEndOffset;
     this.flushedTo = this.logEndOffset;
     this.cleanedTo = Math.min(cp?.cleanedTo ?? 0, this.logEndOffset);
@@ -246,12 +267,34 @@ export class PartitionLog {
     return err;
   }
 
-  private advanceHighWatermark(to: number): void {
+  /** Calls fn after every append, before its records are replicated or flushed (followers' fetches wait on this). */
+  onLogEnd(fn: () => void): () => void {
+    this.logEndListeners.add(fn);
+    return () => this.logEndListeners.delete(fn);
+  }
+
+  private advanceHighWatermark(local: number): void {
+    if (local > this.localHighWatermark) this.localHighWatermark = local;
+    const to = this.replicatedTo === undefined ? this.localHighWatermark : Math.min(this.localHighWatermark, this.replicatedTo);
     if (to <= this.highWatermark) return;
     // Reads serve everything below the high watermark: past the log end they would serve bytes that are not there.
     if (to > this.logEndOffset) throw this.broken(new StorageInvariantError(`the high watermark of ${this.topic}-${this.partition} would pass its log end (${to} > ${this.logEndOffset})`));
     this.highWatermark = to;
     for (const fn of this.listeners) fn();
+  }
+
+  /**
+   * Cluster mode: the high watermark the replicas allow (see replicatedTo); it never passes what
+   * this log has flushed itself, and never moves back.
+   */
+  replicatedHighWatermark(to: number): void {
+    this.replicatedTo = to;
+    this.advanceHighWatermark(this.localHighWatermark);
+  }
+
+  /** This log's own high watermark, before the replicas' limit: what a leader counts as its own log end. */
+  get localEnd(): number {
+    return this.localHighWatermark;
   }
 
   /**
@@ -282,13 +325,38 @@ export class PartitionLog {
         idempotent.push({ pid: h.producerId, epoch: h.producerEpoch, firstSeq: h.baseSequence, lastSeq, base: nextOffset, last: nextOffset + h.lastOffsetDelta });
       }
       // Pass 2 (same loop): assign offsets in place; only LogAppendTime changes CRC-covered bytes.
-      assignOffsets(batches, at, nextOffset, PARTITION_LEADER_EPOCH);
+      assignOffsets(batches, at, nextOffset, this.leaderEpoch);
       if (s.logAppendTime) stampLogAppendTime(batches, at, h.size, now);
       if (first < 0) first = nextOffset;
       lastOffset = nextOffset + h.lastOffsetDelta;
       nextOffset = lastOffset + 1;
     }
 
+    const seg = this.write(batches, positions, now);
+    for (const b of idempotent) this.producers.record(b.pid, b.epoch, { firstSeq: b.firstSeq, lastSeq: b.lastSeq, baseOffset: b.base, lastOffset: b.last });
+    for (const at of positions) this.trackTransaction(batches, at, seg.baseOffset);
+    this.epochs.assign(this.leaderEpoch, first);
+
+    this.unflushed += records;
+    const result = { baseOffset: first, lastOffset, logAppendTime: s.logAppendTime ? now : UNKNOWN_TIMESTAMP, logStartOffset: this.logStartOffset };
+    return this.appended(result);
+  }
+
+  /** After an append: followers are told, then the records become durable (and visible) per flush.messages. */
+  private async appended<T>(result: T): Promise<T> {
+    const s = this.settings;
+    for (const fn of this.logEndListeners) fn();
+    if (this.durable) {
+      await this.flush();
+    } else {
+      this.advanceHighWatermark(this.logEndOffset);
+      if (this.unflushed >= s.flushMessages) void this.flush().catch((err) => log.error({ err, topic: this.topic }, "flush failed"));
+    }
+    return result;
+  }
+
+  /** Writes whole batches (offsets already in their headers) to the active segment, rolling first when due, and indexes them. */
+  private write(batches: Buffer, positions: number[], now: number): Segment {
     let seg: Segment;
     let filePos: number;
     try {
@@ -304,23 +372,98 @@ export class PartitionLog {
       for (const at of positions) {
         const size = batches.readInt32BE(at + BATCH_LENGTH) + LOG_OVERHEAD;
         const base = Number(batches.readBigInt64BE(at + BASE_OFFSET));
-        seg.track(base, base + batches.readInt32BE(at + LAST_OFFSET_DELTA), Number(batches.readBigInt64BE(at + MAX_TIMESTAMP)), filePos + at, size, s.indexIntervalBytes);
+        seg.track(base, base + batches.readInt32BE(at + LAST_OFFSET_DELTA), Number(batches.readBigInt64BE(at + MAX_TIMESTAMP)), filePos + at, size, this.settings.indexIntervalBytes);
       }
     } catch (err) {
       throw err instanceof StorageInvariantError ? this.broken(err) : err;
     }
-    for (const b of idempotent) this.producers.record(b.pid, b.epoch, { firstSeq: b.firstSeq, lastSeq: b.lastSeq, baseOffset: b.base, lastOffset: b.last });
-    for (const at of positions) this.trackTransaction(batches, at, seg.baseOffset);
+    return seg;
+  }
 
-    this.unflushed += records;
-    const result = { baseOffset: first, lastOffset, logAppendTime: s.logAppendTime ? now : UNKNOWN_TIMESTAMP, logStartOffset: this.logStartOffset };
-    if (this.durable) {
-      await this.flush();
-    } else {
-      this.advanceHighWatermark(this.logEndOffset);
-      if (this.unflushed >= s.flushMessages) void this.flush().catch((err) => log.error({ err, topic: this.topic }, "flush failed"));
+  /**
+   * A follower's append: the leader's batches byte for byte (offsets, leader epochs, timestamps,
+   * CRCs), after the same framing and CRC checks, continuing at this log's end. A trailing partial
+   * batch (a size-limited fetch) is left for the next fetch. Producer state, transactions and the
+   * leader-epoch cache follow the batches, so this replica can lead with them.
+   */
+  async appendReplica(batches: Buffer): Promise<{ lastOffset: number }> {
+    if (this.corruption) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, this.corruption);
+    const positions: number[] = [];
+    let pos = 0;
+    let next = this.logEndOffset;
+    while (pos + HEADER_SIZE <= batches.length && pos + batches.readInt32BE(pos + BATCH_LENGTH) + LOG_OVERHEAD <= batches.length) {
+      const size = validateBatch(batches, pos, Math.max(this.settings.maxMessageBytes, this.settings.segmentBytes));
+      const base = Number(batches.readBigInt64BE(pos + BASE_OFFSET));
+      // Compaction on the leader may leave gaps, never overlaps: an earlier offset means the logs diverged.
+      invariant(base >= next, () => `the leader sent ${this.topic}-${this.partition} a batch at offset ${base}, below this replica's log end ${next}`);
+      positions.push(pos);
+      next = base + batches.readInt32BE(pos + LAST_OFFSET_DELTA) + 1;
+      pos += size;
     }
-    return result;
+    if (!positions.length) return { lastOffset: this.logEndOffset - 1 };
+    const slice = pos === batches.length ? batches : batches.subarray(0, pos);
+    const seg = this.write(slice, positions, this.clock());
+    let records = 0;
+    for (const at of positions) {
+      const h = readBatchHeader(slice, at);
+      records += h.lastOffsetDelta + 1;
+      if (h.producerId >= 0 && h.baseSequence >= 0 && !h.control) {
+        this.producers.record(h.producerId, h.producerEpoch, { firstSeq: h.baseSequence, lastSeq: h.baseSequence + h.lastOffsetDelta, baseOffset: h.baseOffset, lastOffset: h.baseOffset + h.lastOffsetDelta });
+      }
+      this.trackTransaction(slice, at, seg.baseOffset);
+      this.epochs.assign(h.partitionLeaderEpoch, h.baseOffset);
+    }
+    this.unflushed += records;
+    return this.appended({ lastOffset: next - 1 });
+  }
+
+  /**
+   * A follower cuts its log back to `offset` (where it and a new leader agree), at a batch
+   * boundary: the batch holding `offset` goes too. Below the log start the log restarts empty at
+   * `offset`. Producer state and the transaction index are rebuilt from what remains.
+   */
+  async truncateTo(offset: number): Promise<void> {
+    if (offset >= this.logEndOffset) return;
+    if (offset <= this.logStartOffset) return this.startAt(Math.max(offset, 0));
+    while (this.flushing) await this.flushing.catch(() => {});
+    while (this.segments.length > 1 && this.active.baseOffset >= offset) this.segments.pop()!.delete();
+    const seg = this.active;
+    const at = await this.findBatch(seg, offset);
+    if (at >= 0) {
+      ftruncateSync(seg.fd, at);
+      seg.close();
+      seg.deleteIndexes();
+      this.segments[this.segments.length - 1] = Segment.open(this.dir, seg.baseOffset, this.handles, { validate: true, maxBatchBytes: Math.max(this.settings.maxMessageBytes, this.settings.segmentBytes), indexIntervalBytes: this.settings.indexIntervalBytes }).segment;
+    }
+    this.truncated();
+  }
+
+  /** A follower whose log the leader's log start passed (or that must drop all of it) starts over, empty, at `offset`. */
+  async startAt(offset: number): Promise<void> {
+    while (this.flushing) await this.flushing.catch(() => {});
+    for (const seg of this.segments) seg.delete();
+    this.segments = [Segment.create(this.dir, offset, this.clock(), this.handles)];
+    this.logStartOffset = offset;
+    this.highWatermark = offset;
+    this.localHighWatermark = offset;
+    this.flushedTo = offset;
+    this.recoveryPoint = offset;
+    this.cleanedTo = offset;
+    this.truncated();
+  }
+
+  /** After a truncation: the bookkeeping that follows the log end goes back with it. */
+  private truncated(): void {
+    const end = this.logEndOffset;
+    this.highWatermark = Math.min(this.highWatermark, end);
+    this.localHighWatermark = Math.min(this.localHighWatermark, end);
+    this.flushedTo = Math.min(this.flushedTo, end);
+    this.recoveryPoint = Math.min(this.recoveryPoint, end);
+    this.cleanedTo = Math.min(this.cleanedTo, end);
+    this.epochs.truncateFrom(end);
+    this.rebuildProducers(undefined);
+    this.writeCheckpoint();
+    log.info({ topic: this.topic, partition: this.partition, to: end }, "truncated to the leader's log");
   }
 
   /** Open transactions and the aborted index follow each transactional batch and marker as it is appended. */
@@ -483,7 +626,7 @@ export class PartitionLog {
    * Whole batches from offset up to maxBytes (at least one batch when minOneBatch, as Kafka
    * serves a first batch larger than the limit so consumers can always progress).
    */
-  async read(offset: number, maxBytes: number, minOneBatch = true, isolation: IsolationLevel = "read_uncommitted"): Promise<ReadResult> {
+  async read(offset: number, maxBytes: number, minOneBatch = true, isolation: ReadLimit = "read_uncommitted"): Promise<ReadResult> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.readOnce(offset, maxBytes, minOneBatch, isolation);
@@ -494,7 +637,7 @@ export class PartitionLog {
     }
   }
 
-  private async readOnce(offset: number, maxBytes: number, minOneBatch: boolean, isolation: IsolationLevel): Promise<ReadResult> {
+  private async readOnce(offset: number, maxBytes: number, minOneBatch: boolean, isolation: ReadLimit): Promise<ReadResult> {
     const committed = isolation === "read_committed";
     const lso = this.lastStableOffset;
     const result = (records: Buffer, end = offset): ReadResult => ({
@@ -507,7 +650,7 @@ export class PartitionLog {
     if (offset < this.logStartOffset || offset > this.logEndOffset) {
       throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} is outside [${this.logStartOffset}, ${this.logEndOffset}] of ${this.topic}-${this.partition}`);
     }
-    const hw = committed ? lso : this.highWatermark;
+    const hw = committed ? lso : isolation === READ_TO_LOG_END ? this.logEndOffset : this.highWatermark;
     if (offset >= hw) return result(Buffer.alloc(0));
     for (let i = this.segmentFor(offset); i < this.segments.length; i++) {
       const seg = this.segments[i];
