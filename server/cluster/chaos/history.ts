@@ -54,7 +54,7 @@ export function checkHistory(acks: readonly Ack[], live: readonly Read[], final:
     if (after !== undefined && r.offset <= after) violations.push({ kind: "non-monotonic", partition: r.partition, offset: r.offset, after });
     lastOffset.set(r.partition, r.offset);
     let log = logs.get(r.partition);
-    if (!log) logs.set(r.partition, (log = new Map()));
+    if (!log) logs.set(r.partition, (log = new Map<number, string>()));
     log.set(r.offset, r.value);
     const places = placesOf.get(r.value);
     if (places) places.push({ partition: r.partition, offset: r.offset });
