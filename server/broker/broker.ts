@@ -11,7 +11,7 @@ import { Connection } from "./protocol/connection";
 import { RequestMemoryPool } from "./protocol/request-memory";
 import { SaslAuthenticator, type Mechanism } from "./protocol/sasl";
 import { BrokerSecurity } from "./security/security";
-import { FileSecurityStore } from "./security/store";
+import { FileSecurityStore, type SecurityStore } from "./security/store";
 import { logger } from "../log";
 import type { SecurityOptions } from "./security/security";
 import type { ClusterMember } from "../cluster/member";
@@ -57,8 +57,10 @@ export interface BrokerOptions {
   transactionMaxTimeoutMs?: number;
   /** How often transactions open past their timeout are looked for and aborted. */
   transactionAbortIntervalMs?: number;
-  /** The authorizer, super users and allow.everyone.if.no.acl.found; ACLs, credentials and quotas live in the data dir. */
+  /** The authorizer, super users and allow.everyone.if.no.acl.found. */
   security?: SecurityOptions;
+  /** Where ACLs, credentials and quotas live: the data dir's security.json unless given (a cluster's Postgres). */
+  openSecurityStore?: () => Promise<SecurityStore>;
   /** Cluster mode: the membership this broker joins once it listens, and answers metadata from. */
   cluster?: ClusterMember;
 }
@@ -158,9 +160,12 @@ export class Broker {
       throw err;
     }
     let security: BrokerSecurity;
+    let store: SecurityStore | undefined;
     try {
-      security = await BrokerSecurity.open(FileSecurityStore.open(opts.dataDir), { authorizer: "none", ...opts.security, seedUsers: opts.sasl?.users });
+      store = opts.openSecurityStore ? await opts.openSecurityStore() : FileSecurityStore.open(opts.dataDir);
+      security = await BrokerSecurity.open(store, { authorizer: "none", ...opts.security, seedUsers: opts.sasl?.users });
     } catch (err) {
+      await store?.close().catch(() => undefined);
       groups.close();
       await logs.close();
       throw err;
@@ -182,6 +187,7 @@ export class Broker {
       transactions.close();
       server.close();
       groups.close();
+      await security.close();
       await logs.close();
       throw err;
     }
@@ -239,6 +245,7 @@ export class Broker {
     });
     this.transactions.close();
     this.groups.close();
+    await this.security.close();
     await this.logs.close();
     log.info("broker stopped");
   }

@@ -53,16 +53,24 @@ export class BrokerSecurity {
     const security = new BrokerSecurity(store, opts);
     const seed = opts.seedUsers ?? {};
     if (!store.state.seeded && Object.keys(seed).length) {
+      let seededHere = false;
       await store.update((s) => {
+        // Another broker of the cluster may have seeded meanwhile: its credentials stand.
+        if (s.seeded) return s;
+        seededHere = true;
         const scram = { ...s.scram };
         for (const [user, password] of Object.entries(seed)) scram[user] = Object.fromEntries(SCRAM_MECHANISMS.map((m) => [m, storeCredential(credentialFromPassword(m, password))]));
         return { ...s, scram, seeded: true };
       });
-      log.info({ users: Object.keys(seed).length }, "SASL users from --sasl-users stored as SCRAM credentials; from now on manage them with AlterUserScramCredentials");
+      if (seededHere) log.info({ users: Object.keys(seed).length }, "SASL users from --sasl-users stored as SCRAM credentials; from now on manage them with AlterUserScramCredentials");
     } else if (Object.keys(seed).length) {
       log.info("--sasl-users was applied at first start; stored credentials are used (manage them with AlterUserScramCredentials)");
     }
     return security;
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
   }
 
   private apply(s: SecurityState): void {

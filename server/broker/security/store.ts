@@ -27,6 +27,8 @@ export interface SecurityStore {
   update(change: (s: SecurityState) => SecurityState): Promise<void>;
   /** Called after every change, local or (in a cluster) made elsewhere. */
   onChange(listener: (s: SecurityState) => void): void;
+  /** Settles once pending changes are stored and nothing more is read. */
+  close(): Promise<void>;
 }
 
 interface StoredFile extends SecurityState {
@@ -85,6 +87,10 @@ export class FileSecurityStore implements SecurityStore {
     // A failed change must not block the ones after it.
     this.writing = next.catch(() => undefined);
     return next;
+  }
+
+  async close(): Promise<void> {
+    await this.writing;
   }
 
   private serialize(s: SecurityState): string {
