@@ -317,3 +317,13 @@ export const clusterClientQuotas = pgTable("cluster_client_quotas", {
   entity: jsonb("entity").$type<{ user?: string | null; clientId?: string | null }>().primaryKey(),
   values: jsonb("values").$type<Record<string, number>>().notNull(),
 });
+
+/**
+ * Each broker's internal user (its console, lag sampler and embedded agents connect to every
+ * broker), replaced at each start: SCRAM credentials by mechanism, never the password.
+ */
+export const clusterInternalUsers = pgTable("cluster_internal_users", {
+  nodeId: integer("node_id").primaryKey(),
+  username: text("username").notNull().unique(),
+  credentials: jsonb("credentials").$type<Record<string, { salt: string; iterations: number; storedKey: string; serverKey: string }>>().notNull(),
+});

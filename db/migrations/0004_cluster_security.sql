@@ -14,6 +14,13 @@ CREATE TABLE "cluster_client_quotas" (
 	"values" jsonb NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "cluster_internal_users" (
+	"node_id" integer PRIMARY KEY NOT NULL,
+	"username" text NOT NULL,
+	"credentials" jsonb NOT NULL,
+	CONSTRAINT "cluster_internal_users_username_unique" UNIQUE("username")
+);
+--> statement-breakpoint
 CREATE TABLE "cluster_scram_credentials" (
 	"username" text NOT NULL,
 	"mechanism" text NOT NULL,

@@ -174,6 +174,8 @@ export class Broker {
     const broker = new Broker(server, logs, groups, transactions, security, opts, requestMemoryBytes);
     server.on("connection", (s) => broker.accept(s));
     try {
+      // This process's clients reach every broker of a cluster, so each must know its internal user.
+      if (opts.cluster) await security.shareInternalUser(opts.cluster.nodeId);
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
         server.listen(opts.port, opts.host, () => {

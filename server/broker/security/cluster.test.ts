@@ -95,6 +95,7 @@ describe("ACLs, SCRAM credentials and quotas shared by a cluster's brokers", () 
     }
 
     // Both restart with new data dirs and another --sasl-users: what the cluster stored stands.
+    const oldInternal = one.internalCredential!;
     await stop(one);
     await stop(two);
     [one, two] = await Promise.all([startBroker(1, { admin: "other-pw" }), startBroker(2, { admin: "other-pw" })]);
@@ -104,6 +105,16 @@ describe("ACLs, SCRAM credentials and quotas shared by a cluster's brokers", () 
     try {
       const acls = await call(admin, Apis.DescribeAcls, 1, { resourceTypeFilter: Type.ANY, resourceNameFilter: null, patternTypeFilter: PatternType.ANY, principalFilter: "User:bob", hostFilter: null, operation: Op.ANY, permissionType: AclPermissionType.ANY });
       expect(acls.resources).toEqual([{ resourceType: Type.TOPIC, resourceName: "bobs", patternType: PatternType.LITERAL, acls: [{ principal: "User:bob", host: "*", operation: Op.CREATE, permissionType: AclPermissionType.ALLOW }] }]);
+
+      // Broker 1's internal user (its console, lag sampler, agents) is a super user on broker 2; the one of its last start is gone.
+      const internal = one.internalCredential!;
+      const asInternal = await userConnection(two.bootstrap, internal.username, internal.password, internal.mechanism);
+      const described = await call(asInternal, Apis.DescribeAcls, 1, { resourceTypeFilter: Type.ANY, resourceNameFilter: null, patternTypeFilter: PatternType.ANY, principalFilter: null, hostFilter: null, operation: Op.ANY, permissionType: AclPermissionType.ANY });
+      expect(described.errorCode).toBe(ErrorCode.NONE);
+      asInternal.close();
+      await expect(userConnection(two.bootstrap, oldInternal.username, oldInternal.password, oldInternal.mechanism)).rejects.toThrow(/Invalid username or password/);
+      const users = await call(admin, Apis.DescribeUserScramCredentials, 0, { users: null });
+      expect(users.results.map((r) => r.user)).toEqual(["admin", "bob"]);
 
       // A deleted user is refused on the other broker as soon as it is gone.
       await call(admin, Apis.AlterUserScramCredentials, 0, { deletions: [{ name: "bob", mechanism: ScramMechanism.SCRAM_SHA_512 }], upsertions: [] });

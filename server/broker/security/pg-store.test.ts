@@ -37,14 +37,14 @@ describe("security metadata in the cluster's Postgres", () => {
     await a.update((s) => ({ ...s, acls: [acl("orders")], scram: { bob: { "SCRAM-SHA-256": credential } }, quotas: [{ entity: { user: null }, values: { producer_byte_rate: 1024 } }] }));
     await eventually(() => (b.state.acls.length ? true : undefined), 5000, "the ACL on the other store");
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(b.state).toEqual({ acls: [acl("orders")], scram: { bob: { "SCRAM-SHA-256": credential } }, quotas: [{ entity: { user: null }, values: { producer_byte_rate: 1024 } }], seeded: false });
+    expect(b.state).toEqual({ acls: [acl("orders")], scram: { bob: { "SCRAM-SHA-256": credential } }, quotas: [{ entity: { user: null }, values: { producer_byte_rate: 1024 } }], seeded: false, internal: {} });
     expect(seen.at(-1)).toEqual(b.state);
 
     // Changes and removals, and a reopened store reads what is stored.
     await b.update((s) => ({ ...s, acls: [acl("payments")], scram: {}, quotas: [{ entity: { clientId: "app" }, values: { producer_byte_rate: 2048 } }], seeded: true }));
     await eventually(() => (names(a.state)[0] === "payments" ? true : undefined), 5000, "the change on the first store");
     const reopened = await open();
-    expect(reopened.state).toEqual({ acls: [acl("payments")], scram: {}, quotas: [{ entity: { clientId: "app" }, values: { producer_byte_rate: 2048 } }], seeded: true });
+    expect(reopened.state).toEqual({ acls: [acl("payments")], scram: {}, quotas: [{ entity: { clientId: "app" }, values: { producer_byte_rate: 2048 } }], seeded: true, internal: {} });
   });
 
   it("never loses a change when brokers change the metadata at the same time", async () => {

@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import { clusterAcls, clusterClientQuotas, clusterScramCredentials, clusterSecurity } from "@/db/schema";
+import { clusterAcls, clusterClientQuotas, clusterInternalUsers, clusterScramCredentials, clusterSecurity } from "@/db/schema";
 import { ErrorCode, KafkaError } from "../../kafka/errors";
 import { logger } from "../../log";
 import { aclKey, type Acl } from "./acl";
@@ -170,7 +170,9 @@ async function readRows(tx: Tx, seeded: boolean): Promise<SecurityState> {
   const scram: SecurityState["scram"] = {};
   for (const { username, mechanism, ...c } of await tx.select().from(clusterScramCredentials)) (scram[username] ??= {})[mechanism] = c;
   const quotas: QuotaEntry[] = (await tx.select().from(clusterClientQuotas)).map((q) => ({ entity: q.entity, values: q.values }));
-  return { acls, scram, quotas, seeded };
+  const internal: SecurityState["internal"] = {};
+  for (const { nodeId, username, credentials } of await tx.select().from(clusterInternalUsers)) internal[nodeId] = { username, credentials };
+  return { acls, scram, quotas, seeded, internal };
 }
 
 async function write(tx: Tx, before: SecurityState, after: SecurityState): Promise<void> {
@@ -196,5 +198,12 @@ async function write(tx: Tx, before: SecurityState, after: SecurityState): Promi
   for (const q of quotas.written) {
     const entity = canonicalEntity(q.entity);
     await tx.insert(clusterClientQuotas).values({ entity, values: q.values }).onConflictDoUpdate({ target: clusterClientQuotas.entity, set: { values: q.values } });
+  }
+
+  const logins = (s: SecurityState) => Object.entries(s.internal).map(([nodeId, l]) => ({ nodeId: Number(nodeId), ...l }));
+  const internal = diff(logins(before), logins(after), (l) => String(l.nodeId));
+  for (const l of internal.removed) await tx.delete(clusterInternalUsers).where(eq(clusterInternalUsers.nodeId, l.nodeId));
+  for (const l of internal.written) {
+    await tx.insert(clusterInternalUsers).values(l).onConflictDoUpdate({ target: clusterInternalUsers.nodeId, set: { username: l.username, credentials: l.credentials } });
   }
 }
