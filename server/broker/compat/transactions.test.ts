@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import type { Kafka, Producer } from "kafkajs";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ErrorCode } from "../../kafka/errors";
 import { Apis } from "../../kafka/messages";
 import { forEachBatch } from "../../kafka/records/batch";
@@ -118,7 +118,8 @@ describe("transactions with kafkajs", () => {
     expect(last).toBe(0);
 
     await txn.abort();
-    expect(await listOffset(t.bootstrap, "lso", 0, 1)).toBe(4);
+    // EndTxn answers once the ABORT marker is written; the marker's own offset becomes readable with its flush a few milliseconds on.
+    await vi.waitFor(async () => expect(await listOffset(t.bootstrap, "lso", 0, 1)).toBe(4), { timeout: 5_000, interval: 20 });
     const after = (await fetch(1)).responses[0].partitions[0];
     expect(after.abortedTransactions).toEqual([{ producerId: expect.any(Number), firstOffset: 1 }]);
     expect(await consumeValues(kafka, "lso", 2, false)).toEqual(["after", "before"]);
@@ -273,6 +274,48 @@ describe("transactions with kafkajs", () => {
     expect((await c.request(Apis.DescribeTransactions, 0, { transactionalIds: ["orphan"] })).transactionStates[0]).toMatchObject({ transactionState: "CompleteAbort", producerEpoch: state.producerEpoch + 1 });
     expect((await c.request(Apis.AddPartitionsToTxn, 3, { transactionalId: "orphan", producerId: state.producerId, producerEpoch: state.producerEpoch, topics: [{ name: "orphan", partitions: [0] }] })).resultsByTopic[0].resultsByPartition[0].partitionErrorCode).toBe(ErrorCode.PRODUCER_FENCED);
     expect(await consumeValues(again.kafka(), "orphan", 1, false)).toEqual(["committed"]);
+  });
+
+  it("completing a prepared transaction at start leaves the next transaction's data behind its marker alone: that one is aborted", async () => {
+    const t = await broker();
+    const kafka = t.kafka();
+    const producer = await transactionalProducer(kafka, "overtaken");
+    const first = await producer.transaction();
+    await first.send({ topic: "overtaken", messages: [{ value: "first", partition: 0 }] });
+    const preparedEnd = t.broker.logs.partition("overtaken", 0).logEndOffset;
+    await first.commit();
+    const second = await producer.transaction();
+    await second.send({ topic: "overtaken", messages: [{ value: "second", partition: 0 }] });
+    const raw = await TestConnection.open(t.bootstrap);
+    const state = (await raw.request(Apis.DescribeTransactions, 0, { transactionalIds: ["overtaken"] })).transactionStates[0];
+    raw.close();
+    // What a crash can leave: the first transaction's PREPARE as the id's last durable record (the
+    // records after it lost), while the second transaction's data, behind the first's marker, survived.
+    await t.broker.logs.partition(TRANSACTION_STATE_TOPIC, 0).append(
+      encodeRecordBatch([
+        {
+          key: transactionKey("overtaken"),
+          value: transactionValue({
+            transactionalId: "overtaken",
+            producerId: state.producerId,
+            producerEpoch: state.producerEpoch,
+            timeoutMs: state.transactionTimeoutMs,
+            state: "PrepareCommit",
+            partitions: new Set(["overtaken\u00000"]),
+            preparedEnds: new Map([["overtaken\u00000", preparedEnd]]),
+            startMs: state.transactionStartTimeMs,
+            lastUpdateMs: Date.now(),
+          }),
+        },
+      ]),
+    );
+    for (const c of closers.splice(0).reverse()) await c();
+    await t.broker.close();
+    brokers.splice(brokers.indexOf(t), 1);
+
+    const again = await broker({ dataDir: t.dataDir });
+    expect(await consumeValues(again.kafka(), "overtaken", 1, false)).toEqual(["first"]);
+    expect(again.broker.logs.partition("overtaken", 0).openTransactions.size).toBe(0);
   });
 
   it("a transaction the coordinator had prepared to commit when it stopped is committed at the next start", async () => {
