@@ -1,34 +1,16 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import { createServer as createTcpServer, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../db/client";
 import { testDatabases } from "../../db/testing";
 import { AgentHost } from "../agents/host";
-import { EmbeddedAgent } from "../control/agent-registry";
 import { writeAudit } from "../control/audit";
 import { getVersion } from "../control/flows";
-import { LoginLimiter } from "../control/login-limiter";
-import { createUser, ensureAdmin } from "../control/users";
-import { WebAccess } from "../control/web-access";
-import { createRequestHandler } from "../http";
 import { ConsoleClient, failure } from "./test-client";
+import { createTestUsers, startConsoleServer, type ConsoleServer } from "@/server/testing/console-server";
+import { freePort } from "@/server/testing/tributary-process";
 
 const HIDDEN = "********";
 /** Every secret in the flow below; none may appear in anything a reader gets back. */
 const SECRETS = ["src-secret-4", "pg-secret-1", "tok-secret-2", "c2VjcmV0LTM=", "ops-team-7", "jaas-secret-5"];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createTcpServer().once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const flowWith = (port: number) => ({
   sources: { in: { type: "http", bind: "127.0.0.1", port, token: "src-secret-4", channels: ["c1"] } },
@@ -64,12 +46,9 @@ async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 1
 for (const target of testDatabases()) {
   describe(`secrets in flows on ${target.name}`, () => {
     let database: Database;
-    let dispose: () => Promise<void>;
-    let server: Server;
+    let env: ConsoleServer;
     let base: string;
-    let fleet: EmbeddedAgent;
     let host: AgentHost;
-    let dir: string;
     let port: number;
     let flowId: number;
     let vera: ConsoleClient;
@@ -77,31 +56,16 @@ for (const target of testDatabases()) {
     let admin: ConsoleClient;
 
     beforeAll(async () => {
-      ({ database, dispose } = await target.open());
-      dir = mkdtempSync(join(tmpdir(), "tributary-secrets-"));
-      host = new AgentHost({ agent: "embedded", dataDir: dir });
-      fleet = new EmbeddedAgent(database.db, host, "test");
-      await fleet.start();
-      await ensureAdmin(database.db, "admin-password");
-      await createUser(database.db, { username: "olga", password: "operator-password", role: "operator" });
-      await createUser(database.db, { username: "vera", password: "viewer-password", role: "viewer" });
-      server = createServer(createRequestHandler({ database, version: "test", startedAt: Date.now(), loginLimiter: new LoginLimiter(), web: new WebAccess(), fleet }, undefined));
-      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      env = await startConsoleServer(target);
+      ({ database, host, base } = env);
+      await createTestUsers(database.db);
       vera = await new ConsoleClient(base).login("vera", "viewer-password");
       olga = await new ConsoleClient(base).login("olga", "operator-password");
       admin = await new ConsoleClient(base).login("admin", "admin-password");
       port = await freePort();
       flowId = (await olga.trpc.flows.create.mutate({ name: "with-secrets", definition: flowWith(port) })).id;
     });
-    afterAll(async () => {
-      await fleet?.stop();
-      await host?.close();
-      await new Promise<void>((r) => server.close(() => r()));
-      await database?.close();
-      await dispose?.();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    afterAll(() => env?.close());
 
     it("marks secret properties in the JSON Schema the designer renders", async () => {
       const c = await vera.trpc.flows.components.query();

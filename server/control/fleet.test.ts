@@ -1,8 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
@@ -10,12 +5,10 @@ import { agents, deployments } from "@/db/schema";
 import { testDatabases } from "@/db/testing";
 import { heartbeatResponse } from "../agents/control-protocol";
 import { AgentHost } from "../agents/host";
-import { createRequestHandler } from "../http";
-import { LoginLimiter } from "./login-limiter";
-import { WebAccess } from "./web-access";
 import { createToken, EmbeddedAgent, listAgents, markOffline, OFFLINE_AFTER_MS, revokeToken } from "./agent-registry";
 import { checkFlow, createFlow, deploy, diffFlows, FlowInvalidError, rollbackTo, rollout, saveVersion, setDesired, getVersion, DeployConflictError } from "./flows";
 import templates from "./flow-templates.json";
+import { startConsoleServer, type ConsoleServer } from "@/server/testing/console-server";
 
 type Components = Record<string, Record<string, unknown>>;
 
@@ -28,33 +21,16 @@ const httpFlow = (port: number, capacity = 100): { sources: Components; channels
 for (const target of testDatabases()) {
   describe(`agent fleet on ${target.name}`, () => {
     let database: Database;
-    let dispose: () => Promise<void>;
-    let server: Server;
+    let env: ConsoleServer;
     let base: string;
     let host: AgentHost;
     let fleet: EmbeddedAgent;
-    let dataDir: string;
 
     beforeAll(async () => {
-      const opened = await target.open();
-      database = opened.database;
-      dispose = () => opened.dispose();
-      dataDir = mkdtempSync(join(tmpdir(), "tributary-fleet-"));
-      host = new AgentHost({ agent: "embedded", dataDir });
-      fleet = new EmbeddedAgent(database.db, host, "test");
-      await fleet.start();
-      server = createServer(createRequestHandler({ database, version: "test", startedAt: Date.now(), loginLimiter: new LoginLimiter(), web: new WebAccess(), fleet }, undefined));
-      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      env = await startConsoleServer(target);
+      ({ database, host, fleet, base } = env);
     });
-    afterAll(async () => {
-      await fleet.stop();
-      await host.close();
-      await new Promise<void>((r) => server.close(() => r()));
-      await database.close();
-      await dispose();
-      rmSync(dataDir, { recursive: true, force: true });
-    });
+    afterAll(() => env.close());
 
     const beat = (token: string, body: unknown) =>
       fetch(`${base}/api/agent/v1/heartbeat`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });

@@ -1,18 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { testDatabases } from "@/db/testing";
 import { AgentHost } from "../../agents/host";
-import { EmbeddedAgent } from "../../control/agent-registry";
-import { LoginLimiter } from "../../control/login-limiter";
-import { WebAccess } from "../../control/web-access";
-import { createUser, ensureAdmin } from "../../control/users";
-import { createRequestHandler } from "../../http";
 import { ConsoleClient } from "../test-client";
+import { createTestUsers, startConsoleServer, type ConsoleServer } from "@/server/testing/console-server";
 
 const flow = {
   sources: { r1: { type: "seq", totalEvents: 10, channels: ["c1"] } },
@@ -23,34 +14,16 @@ const flow = {
 for (const target of testDatabases()) {
   describe(`flows API on ${target.name}`, () => {
     let database: Database;
-    let dispose: () => Promise<void>;
-    let server: Server;
+    let env: ConsoleServer;
     let base: string;
-    let fleet: EmbeddedAgent;
     let host: AgentHost;
-    let dir: string;
 
     beforeAll(async () => {
-      ({ database, dispose } = await target.open());
-      dir = mkdtempSync(join(tmpdir(), "tributary-flows-api-"));
-      host = new AgentHost({ agent: "embedded", dataDir: dir });
-      fleet = new EmbeddedAgent(database.db, host, "test");
-      await fleet.start();
-      await ensureAdmin(database.db, "admin-password");
-      await createUser(database.db, { username: "olga", password: "operator-password", role: "operator" });
-      await createUser(database.db, { username: "vera", password: "viewer-password", role: "viewer" });
-      server = createServer(createRequestHandler({ database, version: "test", startedAt: Date.now(), loginLimiter: new LoginLimiter(), web: new WebAccess(), fleet }, undefined));
-      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      env = await startConsoleServer(target);
+      ({ database, host, base } = env);
+      await createTestUsers(database.db);
     });
-    afterAll(async () => {
-      await fleet.stop();
-      await host.close();
-      await new Promise<void>((r) => server.close(() => r()));
-      await database.close();
-      await dispose();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    afterAll(() => env.close());
 
     it("serves every component type's schema as JSON Schema for the palette and forms", async () => {
       const vera = await new ConsoleClient(base).login("vera", "viewer-password");
