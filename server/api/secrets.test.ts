@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../../db/client";
 import { testDatabases } from "../../db/testing";
-import { AgentHost } from "../agents/host";
 import { writeAudit } from "../control/audit";
 import { getVersion } from "../control/flows";
 import { ConsoleClient, failure } from "./test-client";
@@ -45,10 +43,7 @@ async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 1
 
 for (const target of testDatabases()) {
   describe(`secrets in flows on ${target.name}`, () => {
-    let database: Database;
     let env: ConsoleServer;
-    let base: string;
-    let host: AgentHost;
     let port: number;
     let flowId: number;
     let vera: ConsoleClient;
@@ -57,11 +52,10 @@ for (const target of testDatabases()) {
 
     beforeAll(async () => {
       env = await startConsoleServer(target);
-      ({ database, host, base } = env);
-      await createTestUsers(database.db);
-      vera = await new ConsoleClient(base).login("vera", "viewer-password");
-      olga = await new ConsoleClient(base).login("olga", "operator-password");
-      admin = await new ConsoleClient(base).login("admin", "admin-password");
+      await createTestUsers(env.database.db);
+      vera = await new ConsoleClient(env.base).login("vera", "viewer-password");
+      olga = await new ConsoleClient(env.base).login("olga", "operator-password");
+      admin = await new ConsoleClient(env.base).login("admin", "admin-password");
       port = await freePort();
       flowId = (await olga.trpc.flows.create.mutate({ name: "with-secrets", definition: flowWith(port) })).id;
     });
@@ -126,7 +120,7 @@ for (const target of testDatabases()) {
     });
 
     it("hides secrets in audit rows written before they were marked", async () => {
-      await writeAudit(database.db, { actor: "olga", action: "flows.save", outcome: "ok", requestId: "old", details: { input: { flowId, definition: flowWith(port), message: "old row" } } });
+      await writeAudit(env.database.db, { actor: "olga", action: "flows.save", outcome: "ok", requestId: "old", details: { input: { flowId, definition: flowWith(port), message: "old row" } } });
       const audit = await vera.trpc.audit.list.query({ action: "flows.save" });
       expect(audit.items.some((i) => (i.details.input as { message?: string }).message === "old row")).toBe(true);
       expectNoSecret("an old audit row", audit);
@@ -150,7 +144,7 @@ for (const target of testDatabases()) {
       const shown = (await vera.trpc.flows.version.query({ flowId })).definition as FlowDef;
       const edited = { ...shown, sinks: { ...shown.sinks, out: { ...shown.sinks.out, batchSize: 50 } } };
       const saved = await olga.trpc.flows.save.mutate({ flowId, definition: edited, message: "bigger batches" });
-      const stored = (await getVersion(database.db, flowId, saved.version)).definition as FlowDef;
+      const stored = (await getVersion(env.database.db, flowId, saved.version)).definition as FlowDef;
       expect(stored.sinks.db.url).toBe("postgres://writer:pg-secret-1@127.0.0.1:1/app?sslmode=disable");
       expect(stored.sinks.out).toMatchObject({ token: "tok-secret-2", headers: { Authorization: "Basic c2VjcmV0LTM=", "X-Team": "ops-team-7" }, batchSize: 50 });
       expect(stored.sources.in.token).toBe("src-secret-4");
@@ -161,7 +155,7 @@ for (const target of testDatabases()) {
       // The redeployed version still runs with the real token.
       const embedded = (await admin.trpc.agents.list.query()).find((a) => a.embedded)!;
       await admin.trpc.flows.deploy.mutate({ flowId, version: saved.version, agentIds: [embedded.id] });
-      expect(host.status().find((f) => f.id === String(flowId))?.version).toBe(saved.version);
+      expect(env.host.status().find((f) => f.id === String(flowId))?.version).toBe(saved.version);
       expect(await eventually(() => postEvent(port, "src-secret-4"), (s) => s === 200)).toBe(200);
       expect(await postEvent(port, HIDDEN)).toBe(401);
     });
@@ -170,7 +164,7 @@ for (const target of testDatabases()) {
       const shown = (await vera.trpc.flows.version.query({ flowId })).definition as FlowDef;
       const edited = { ...shown, sinks: { ...shown.sinks, out: { ...shown.sinks.out, token: "tok-secret-2-rotated", headers: { ...shown.sinks.out.headers, "X-New": "v" } } } };
       const saved = await olga.trpc.flows.save.mutate({ flowId, definition: edited, message: "rotate the token" });
-      const stored = (await getVersion(database.db, flowId, saved.version)).definition as FlowDef;
+      const stored = (await getVersion(env.database.db, flowId, saved.version)).definition as FlowDef;
       expect(stored.sinks.out.token).toBe("tok-secret-2-rotated");
       expect(stored.sinks.out.headers).toEqual({ Authorization: "Basic c2VjcmV0LTM=", "X-Team": "ops-team-7", "X-New": "v" });
       const diff = await vera.trpc.flows.diff.query({ flowId, from: saved.version - 1, to: saved.version });
@@ -197,7 +191,7 @@ for (const target of testDatabases()) {
     it("sends a standalone agent the real values in its heartbeat answer", async () => {
       const { token } = await admin.trpc.agents.createToken.mutate({ label: "edge" });
       const beat = async () => {
-        const res = await fetch(`${base}/api/agent/v1/heartbeat`, {
+        const res = await fetch(`${env.base}/api/agent/v1/heartbeat`, {
           method: "POST",
           headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
           body: JSON.stringify({ name: "edge", host: "edge-host", version: "test", flows: [], metrics: {} }),

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "@/db/client";
 import { testDatabases } from "@/db/testing";
-import { AgentHost } from "../../agents/host";
 import { ConsoleClient } from "../test-client";
 import { createTestUsers, startConsoleServer, type ConsoleServer } from "@/server/testing/console-server";
 
@@ -13,20 +11,16 @@ const flow = {
 
 for (const target of testDatabases()) {
   describe(`flows API on ${target.name}`, () => {
-    let database: Database;
     let env: ConsoleServer;
-    let base: string;
-    let host: AgentHost;
 
     beforeAll(async () => {
       env = await startConsoleServer(target);
-      ({ database, host, base } = env);
-      await createTestUsers(database.db);
+      await createTestUsers(env.database.db);
     });
     afterAll(() => env.close());
 
     it("serves every component type's schema as JSON Schema for the palette and forms", async () => {
-      const vera = await new ConsoleClient(base).login("vera", "viewer-password");
+      const vera = await new ConsoleClient(env.base).login("vera", "viewer-password");
       const r = await vera.query("flows.components");
       const http = r.data?.sources.find((s) => s.type === "http");
       expect(http?.aliases).toContain("org.apache.flume.source.http.HTTPSource");
@@ -44,9 +38,9 @@ for (const target of testDatabases()) {
     });
 
     it("lets viewers read, operators save and stop, and only admins deploy — each attempt audited", async () => {
-      const vera = await new ConsoleClient(base).login("vera", "viewer-password");
-      const olga = await new ConsoleClient(base).login("olga", "operator-password");
-      const admin = await new ConsoleClient(base).login("admin", "admin-password");
+      const vera = await new ConsoleClient(env.base).login("vera", "viewer-password");
+      const olga = await new ConsoleClient(env.base).login("olga", "operator-password");
+      const admin = await new ConsoleClient(env.base).login("admin", "admin-password");
 
       expect((await vera.mutate("flows.create", { name: "seq-flow", definition: flow })).error?.data.code).toBe("FORBIDDEN");
       const created = await olga.mutate("flows.create", { name: "seq-flow", definition: flow });
@@ -61,12 +55,12 @@ for (const target of testDatabases()) {
 
       const ok = await admin.mutate("flows.deploy", { flowId, version: 1, agentIds: [embedded?.id] });
       expect(ok.data).toEqual({ targets: ["embedded"] });
-      expect(host.status()).toEqual([expect.objectContaining({ id: String(flowId), version: 1, state: "running" })]);
+      expect(env.host.status()).toEqual([expect.objectContaining({ id: String(flowId), version: 1, state: "running" })]);
       const rollout = await vera.query("flows.rollout", { flowId });
       expect(rollout.data).toEqual([expect.objectContaining({ agent: "embedded", version: 1, state: "running" })]);
 
       expect((await olga.mutate("flows.stop", { flowId })).error).toBeUndefined();
-      expect(host.status()).toEqual([]);
+      expect(env.host.status()).toEqual([]);
 
       const audit = await admin.query("audit.list", { action: "flows.deploy" });
       expect(audit.data?.items.map((i) => `${i.actor}:${i.outcome}`)).toEqual(["admin:ok", "olga:denied"]);
@@ -74,7 +68,7 @@ for (const target of testDatabases()) {
     });
 
     it("refuses to save an invalid flow and names each problem", async () => {
-      const olga = await new ConsoleClient(base).login("olga", "operator-password");
+      const olga = await new ConsoleClient(env.base).login("olga", "operator-password");
       const r = await olga.mutate("flows.create", { name: "broken", definition: { ...flow, sinks: { k1: { type: "null", channel: "nope" } } } });
       expect(r.error?.data.code).toBe("BAD_REQUEST");
       expect(r.error?.message).toMatch(/sinks\.k1\.channel: channel "nope" is not defined/);
