@@ -20,7 +20,9 @@ for (const target of testDatabases()) {
   describe(`agent fleet on ${target.name}`, () => {
     let env: ConsoleServer;
 
-    beforeAll(async () => void (env = await startConsoleServer(target)));
+    beforeAll(async () => {
+      env = await startConsoleServer(target);
+    });
     afterAll(() => env.close());
 
     const beat = (token: string, body: unknown) =>
