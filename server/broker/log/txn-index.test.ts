@@ -48,6 +48,16 @@ async function readCommitted(log: PartitionLog): Promise<string[]> {
   return out;
 }
 
+/** Twelve rounds on one key: producer 1 commits a write, producer 2 aborts one. */
+async function committedThenAborted(log: PartitionLog, pad: string): Promise<void> {
+  for (let round = 0; round < 12; round++) {
+    await log.append(txnBatch(1, [`committed-${round}-${pad}`], () => "key"));
+    await log.append(marker(1, true), "coordinator");
+    await log.append(txnBatch(2, [`aborted-${round}-${pad}`], () => "key"));
+    await log.append(marker(2, false), "coordinator");
+  }
+}
+
 describe("transactions in the partition log", () => {
   it("holds the last stable offset at an open transaction's first offset and lists aborted ones for read_committed", async () => {
     const log = PartitionLog.open(tempDir(), "t", 0, settings());
@@ -138,12 +148,7 @@ describe("transactions in the partition log", () => {
     const dir = tempDir();
     const log = PartitionLog.open(dir, "t", 0, settings({ "cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.01", "segment.bytes": "2048" }));
     const pad = "z".repeat(150);
-    for (let round = 0; round < 12; round++) {
-      await log.append(txnBatch(1, [`committed-${round}-${pad}`], () => "key"));
-      await log.append(marker(1, true), "coordinator");
-      await log.append(txnBatch(2, [`aborted-${round}-${pad}`], () => "key"));
-      await log.append(marker(2, false), "coordinator");
-    }
+    await committedThenAborted(log, pad);
     // A transaction still open: its records and everything after stay as they are.
     await log.append(txnBatch(3, [`open-${pad}`], () => "key"));
     for (let i = 0; i < 10; i++) await log.append(plainBatch([`filler-${i}-${pad}`], () => `f${i}`));
@@ -176,12 +181,7 @@ describe("transactions in the partition log", () => {
     let now = 1_000_000;
     const log = PartitionLog.open(dir, "t", 0, settings({ "cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.01", "segment.bytes": "2048", "delete.retention.ms": "1000" }), () => now);
     const pad = "z".repeat(150);
-    for (let round = 0; round < 12; round++) {
-      await log.append(txnBatch(1, [`committed-${round}-${pad}`], () => "key"));
-      await log.append(marker(1, true), "coordinator");
-      await log.append(txnBatch(2, [`aborted-${round}-${pad}`], () => "key"));
-      await log.append(marker(2, false), "coordinator");
-    }
+    await committedThenAborted(log, pad);
     const filler = async (from: number) => {
       for (let i = from; i < from + 12; i++) await log.append(plainBatch([`filler-${i}-${pad}`], () => `f${i}`));
     };
