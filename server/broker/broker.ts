@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import { GroupCoordinator } from "./groups/coordinator";
+import { followOffsetsLeadership } from "./groups/cluster-coordinators";
 import { TransactionCoordinator } from "./transactions/coordinator";
 import { LogManager } from "./log/log-manager";
 import type { TopicConfigs } from "./log/configs";
@@ -101,6 +102,7 @@ export class Broker {
   private readonly handlers: HandlerRegistry;
   private readonly requestMemory: RequestMemoryPool;
   readonly internalCredential: InternalCredential | undefined;
+  private unfollowOffsets: (() => void) | undefined;
 
   private constructor(
     private server: Server,
@@ -149,7 +151,8 @@ export class Broker {
     });
     try {
       // Groups first: the transactions a crash left prepared write markers to __consumer_offsets.
-      await groups.start();
+      // In a cluster a broker coordinates only the groups of the offsets partitions it leads, known once it has joined.
+      await groups.start({ followLeadership: opts.cluster !== undefined });
       await transactions.start();
     } catch (err) {
       transactions.close();
@@ -178,6 +181,7 @@ export class Broker {
       });
       // Only a listening broker joins: the address it registers must already answer.
       await opts.cluster?.join(logs, { host: opts.advertisedHost ?? opts.host, port: broker.advertisedPort });
+      if (opts.cluster) broker.unfollowOffsets = followOffsetsLeadership(opts.cluster, groups);
     } catch (err) {
       transactions.close();
       server.close();
@@ -232,6 +236,7 @@ export class Broker {
 
   async close(): Promise<void> {
     // Leave first, so the controller moves leaderships while this broker still answers.
+    this.unfollowOffsets?.();
     await this.opts.cluster?.leave();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());

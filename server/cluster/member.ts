@@ -18,6 +18,10 @@ export interface MemberOptions {
   uncleanLeaderElection: boolean;
   /** default.replication.factor; unset: 3, or every live broker when fewer. */
   defaultReplicationFactor?: number;
+  /** offsets.topic.replication.factor (3): replicas of __consumer_offsets, capped by the live brokers at its creation. */
+  offsetsTopicReplicationFactor?: number;
+  /** offsets.topic.num.partitions (50): fixed once the topic exists, since every group's place depends on it. */
+  offsetsTopicNumPartitions?: number;
 }
 
 /** A CreateTopics entry in a cluster: a replication factor, or replicas chosen by the client. */
@@ -52,6 +56,9 @@ export type MetadataListener = (now: ReadonlyMap<string, TopicState>, before: Re
 export class ClusterJoinError extends Error {}
 
 const DEFAULT_REPLICATION_FACTOR = 3;
+/** Kafka's defaults of offsets.topic.replication.factor and offsets.topic.num.partitions. */
+const OFFSETS_TOPIC_REPLICATION_FACTOR = 3;
+const OFFSETS_TOPIC_NUM_PARTITIONS = 50;
 
 /** A topic that passed the checks, with its replicas. */
 interface Placed {
@@ -170,6 +177,12 @@ export class ClusterMember {
 
   defaultReplicationFactor(): number {
     return this.opts.defaultReplicationFactor ?? Math.max(1, Math.min(DEFAULT_REPLICATION_FACTOR, this.liveness.brokers.length));
+  }
+
+  /** How __consumer_offsets is created now: its partition count, and its replication factor capped by the live brokers. */
+  offsetsTopicPlacement(): { partitions: number; replicationFactor: number } {
+    const rf = this.opts.offsetsTopicReplicationFactor ?? OFFSETS_TOPIC_REPLICATION_FACTOR;
+    return { partitions: this.opts.offsetsTopicNumPartitions ?? OFFSETS_TOPIC_NUM_PARTITIONS, replicationFactor: Math.max(1, Math.min(rf, this.liveness.brokers.length)) };
   }
 
   /**
