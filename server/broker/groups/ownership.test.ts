@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../kafka/errors";
 import type { RequestOf } from "../../kafka/protocol";
 import { LogManager } from "../log/log-manager";
+import { TransactionCoordinator } from "../transactions/coordinator";
 import { GroupCoordinator } from "./coordinator";
 import { coordinatorPartition } from "./coordinator-partition";
 import { OFFSETS_TOPIC } from "./offsets-store";
@@ -75,6 +76,13 @@ describe("group coordinator ownership of __consumer_offsets partitions", () => {
     await groups.coordinate(new Set([partitionOf(A), partitionOf(B)]));
     expect(committed(A)).toBe(7);
     expect(groups.listGroups({ statesFilter: [] }).groups.map((g) => g.groupId).sort()).toEqual([A, B].sort());
+  });
+
+  it("adds the group's own __consumer_offsets partition to a transaction (AddOffsetsToTxn), where its TxnOffsetCommit is written", () => {
+    const txns = new TransactionCoordinator({ logs, onOffsetsMarker: () => {} });
+    expect(txns.offsetsPartition(A)).toEqual({ topic: OFFSETS_TOPIC, partition: partitionOf(A) });
+    expect(groups.offsets.partitionFor(A)).toBe(partitionOf(A));
+    expect(partitionOf(A)).not.toBe(partitionOf(B));
   });
 
   it("answers COORDINATOR_LOAD_IN_PROGRESS while a partition is being read", async () => {
