@@ -114,6 +114,13 @@ describe("group coordinators on the cluster (three in-process brokers)", () => {
       const send = (from: number, to: number) => producer.send({ topic: "shipments", messages: Array.from({ length: to - from }, (_, i) => ({ key: String(from + i), value: `r${from + i}` })) });
       await send(0, 50);
       await eventually(() => (seen.size === 50 ? true : undefined), 20_000, "the first 50 records consumed");
+      const kafkaAdmin = kafka.admin();
+      await kafkaAdmin.connect();
+      await eventually(async () => {
+        const [t] = await kafkaAdmin.fetchOffsets({ groupId: group, topics: ["shipments"] });
+        return t.partitions.reduce((n, p) => n + Number(p.offset), 0) === 50 ? true : undefined;
+      }, 20_000, "the group's commits of all 50");
+      await kafkaAdmin.disconnect();
 
       const stopping = brokers.get(before.nodeId)!;
       brokers.delete(before.nodeId);
