@@ -1,6 +1,7 @@
 import { ErrorCode, KafkaError } from "../../kafka/errors";
 import { decodeRecordBatch, encodeRecordBatch, forEachBatch } from "../../kafka/records/batch";
 import { logger } from "../../log";
+import { coordinatorPartition } from "../groups/coordinator-partition";
 import { OFFSETS_TOPIC } from "../groups/offsets-store";
 import type { LogManager } from "../log/log-manager";
 import type { PartitionLog } from "../log/partition-log";
@@ -266,8 +267,8 @@ export class TransactionCoordinator {
   }
 
   /** The partition AddOffsetsToTxn adds: the __consumer_offsets partition that holds the group. */
-  offsetsPartition(_groupId: string): { topic: string; partition: number } {
-    return { topic: OFFSETS_TOPIC, partition: 0 };
+  offsetsPartition(groupId: string): { topic: string; partition: number } {
+    return { topic: OFFSETS_TOPIC, partition: coordinatorPartition(groupId, this.logs.topic(OFFSETS_TOPIC)?.partitions ?? 1) };
   }
 
   /** EndTxn: commit or abort; a retry of the request that already ended the transaction succeeds again. */
