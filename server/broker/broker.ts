@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import { GroupCoordinator } from "./groups/coordinator";
 import { followOffsetsLeadership } from "./groups/cluster-coordinators";
+import { OFFSETS_TOPIC } from "./groups/offsets-store";
 import { TransactionCoordinator } from "./transactions/coordinator";
 import { LogManager } from "./log/log-manager";
 import type { TopicConfigs } from "./log/configs";
@@ -34,6 +35,8 @@ export const DEFAULT_QUEUED_MAX_REQUEST_BYTES = 256 * 1024 * 1024;
 const GROUPS_GAUGE = "tributary_broker_groups";
 /** Kafka's replica.lag.time.max.ms default. */
 const DEFAULT_REPLICA_LAG_TIME_MAX_MS = 30_000;
+/** Kafka's offsets.commit.timeout.ms: how long a commit waits for the offsets partition's replicas. */
+const OFFSETS_COMMIT_TIMEOUT_MS = 5_000;
 
 export interface BrokerOptions {
   dataDir: string;
@@ -122,6 +125,10 @@ export class Broker {
     requestMemoryBytes: number,
   ) {
     this.replication = opts.cluster && new ReplicaManager(opts.cluster, logs, { replicaLagTimeMaxMs: opts.replicaLagTimeMaxMs ?? DEFAULT_REPLICA_LAG_TIME_MAX_MS });
+    const replication = this.replication;
+    if (replication) {
+      groups.offsets.awaitReplicas = (p, lastOffset) => replication.awaitReplicated(OFFSETS_TOPIC, p, logs.partition(OFFSETS_TOPIC, p), lastOffset, OFFSETS_COMMIT_TIMEOUT_MS);
+    }
     this.handlers = brokerHandlers({
       logs,
       groups,

@@ -116,11 +116,11 @@ describe("group coordinators on the cluster (three in-process brokers)", () => {
       await eventually(() => (seen.size === 50 ? true : undefined), 20_000, "the first 50 records consumed");
       const kafkaAdmin = kafka.admin();
       await kafkaAdmin.connect();
-      await eventually(async () => {
+      const committed = async () => {
         const [t] = await kafkaAdmin.fetchOffsets({ groupId: group, topics: ["shipments"] });
-        return t.partitions.reduce((n, p) => n + Number(p.offset), 0) === 50 ? true : undefined;
-      }, 20_000, "the group's commits of all 50");
-      await kafkaAdmin.disconnect();
+        return t.partitions.reduce((n, p) => n + Number(p.offset), 0);
+      };
+      await eventually(async () => ((await committed()) === 50 ? true : undefined), 20_000, "the group's commits of all 50");
 
       const stopping = brokers.get(before.nodeId)!;
       brokers.delete(before.nodeId);
@@ -130,6 +130,9 @@ describe("group coordinators on the cluster (three in-process brokers)", () => {
         return c.errorCode === ErrorCode.NONE && c.nodeId !== before.nodeId ? c : undefined;
       }, 15_000, "a new coordinator");
       expect(others).toContain(after.nodeId);
+      // No committed offset is lost: the offsets partition was replicated before each commit was answered.
+      expect(await eventually(() => committed().catch(() => undefined), 15_000, "the new coordinator's committed offsets")).toBe(50);
+      await kafkaAdmin.disconnect();
 
       await send(50, 100);
       await eventually(() => (seen.size === 100 ? true : undefined), 30_000, "the next 50 records consumed after the coordinator moved");

@@ -32,11 +32,25 @@ interface LegacyKey {
  * placement); in a cluster a broker holds only the groups of the partitions it leads, loaded when
  * leadership arrives and dropped when it leaves.
  */
+/** A failed offsets write as the group APIs answer it (Kafka's mapping): retriable, at the coordinator. */
+function coordinatorError(err: unknown): KafkaError {
+  if (!(err instanceof KafkaError)) return new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, (err as Error).message);
+  if (err.code === ErrorCode.NOT_LEADER_OR_FOLLOWER) return new KafkaError(ErrorCode.NOT_COORDINATOR, err.message);
+  if (err.code === ErrorCode.NOT_ENOUGH_REPLICAS || err.code === ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND) return new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, err.message);
+  return err;
+}
+
 export class OffsetsStore {
   private offsets = new Map<string, Map<string, CommittedOffset>>();
   private metadata = new Map<string, GroupMetadata>();
   /** Offsets committed in open transactions (TxnOffsetCommit): producer id → group → partition → offset, visible only after the COMMIT marker. */
   private pending = new Map<number, Map<string, Map<string, CommittedOffset>>>();
+
+  /**
+   * In a cluster: resolves once every in-sync replica has the offsets partition up to `lastOffset`
+   * (Kafka writes offsets with acks=all), so a commit survives its coordinator's failover.
+   */
+  awaitReplicas: ((partition: number, lastOffset: number) => Promise<void>) | undefined;
 
   constructor(private logs: LogManager) {}
 
@@ -54,15 +68,16 @@ export class OffsetsStore {
   }
 
   /**
-   * Reads one partition's groups and offsets from this broker's log, up to its high watermark
-   * (what every in-sync replica has): a new leader of the partition starts from there.
+   * Reads one partition's groups and offsets from this broker's log, up to its log end: a new
+   * leader's log is the partition's from now on (followers truncate to it), while its high
+   * watermark still trails the old leader's by a fetch.
    */
   async loadPartition(p: number): Promise<void> {
     const partition = this.logs.partition(OFFSETS_TOPIC, p);
     const legacy = new Map<string, LegacyKey>();
     let offset = partition.logStartOffset;
-    while (offset < partition.highWatermark) {
-      const { records } = await partition.read(offset, 4 << 20);
+    while (offset < partition.logEndOffset) {
+      const { records } = await partition.read(offset, 4 << 20, true, "replica");
       if (records.length === 0) break;
       forEachBatch(records, (h, pos) => {
         offset = h.baseOffset + h.lastOffsetDelta + 1;
@@ -183,9 +198,10 @@ export class OffsetsStore {
     const batches: Buffer[] = [];
     for (let i = 0; i < records.length; i += RECORDS_PER_BATCH) batches.push(encodeRecordBatch(records.slice(i, i + RECORDS_PER_BATCH), opts));
     try {
-      await this.logs.partition(OFFSETS_TOPIC, p).append(batches.length === 1 ? batches[0] : Buffer.concat(batches));
+      const { lastOffset } = await this.logs.partition(OFFSETS_TOPIC, p).append(batches.length === 1 ? batches[0] : Buffer.concat(batches));
+      await this.awaitReplicas?.(p, lastOffset);
     } catch (err) {
-      throw err instanceof KafkaError ? err : new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, (err as Error).message);
+      throw coordinatorError(err);
     }
   }
 
