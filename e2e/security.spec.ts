@@ -1,13 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
-import type { APIRequestContext, Page } from "@playwright/test";
+import type { APIRequestContext } from "@playwright/test";
 import { E2E } from "@/playwright.config";
-import { expect, freePort, login, snapshot, test } from "./fixtures";
+import { expect, freePort, login, screenshots, snapshot, test, waitForPort } from "./fixtures";
 
 const CONSOLE = `http://127.0.0.1:${E2E.httpPort}`;
 
@@ -114,28 +113,6 @@ test.describe("console security", () => {
     expect((await post("********")).status).toBe(401);
   });
 });
-
-async function waitForPort(port: number, timeoutMs = 30_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, "127.0.0.1", () => (s.end(), resolve(true)));
-      s.on("error", () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`nothing listens on ${port}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** The page at both widths the console is built for, kept with the test results to be looked at. */
-async function screenshots(page: Page, name: string) {
-  for (const width of [1440, 1024]) {
-    await page.setViewportSize({ width, height: 900 });
-    await page.screenshot({ path: `test-results/screenshots/${name}-${width}.png`, fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
 
 test.describe("Kafka security pages", () => {
   let broker: ChildProcess | undefined;

@@ -1,4 +1,5 @@
 import { AclOperation, AclPermissionType, AclResourceType, PatternType } from "@/server/kafka/constants";
+import type { AclBinding } from "@/server/kafka/client/security-admin";
 import { formatBytesRate } from "@/components/format";
 
 /** Kafka's names for the wire codes, as kafka-acls.sh prints them. */
@@ -19,15 +20,7 @@ export const patternTypeName = (c: number) => nameOf(PATTERN_TYPES, c);
 export const operationName = (c: number) => nameOf(OPERATIONS, c);
 export const permissionName = (c: number) => nameOf(PERMISSIONS, c);
 
-export interface Binding {
-  resourceType: number;
-  resourceName: string;
-  patternType: number;
-  principal: string;
-  host: string;
-  operation: number;
-  permission: number;
-}
+export type Binding = AclBinding;
 
 /** One line an operator reads: "ALLOW User:bob READ on TOPIC orders (LITERAL) from *". */
 export const bindingText = (b: Binding) => `${permissionName(b.permission)} ${b.principal} ${operationName(b.operation)} on ${resourceTypeName(b.resourceType)} ${b.resourceName} (${patternTypeName(b.patternType)}) from ${b.host}`;

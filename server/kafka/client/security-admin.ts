@@ -4,31 +4,16 @@ import { ErrorCode } from "../errors";
 import { Apis, type ApiSpec } from "../messages";
 import type { ApiName } from "../messages.types";
 import type { RequestInputOf, ResponseOf } from "../protocol";
+import type { Acl, AclFilter } from "../../broker/security/acl";
 import type { Cluster } from "./cluster";
 import { check, KafkaClientError } from "./errors";
 import { call } from "./protocol";
 
-/** One ACL binding, in Kafka's wire codes. */
-export interface AclBinding {
-  resourceType: number;
-  resourceName: string;
-  patternType: number;
-  principal: string;
-  host: string;
-  operation: number;
-  permission: number;
-}
+/** One ACL binding, in Kafka's wire codes: the broker's own model, which is Kafka's. */
+export type AclBinding = Acl;
 
 /** What DescribeAcls and DeleteAcls match: null names and the ANY codes match everything. */
-export interface AclBindingFilter {
-  resourceType: number;
-  resourceName: string | null;
-  patternType: number;
-  principal: string | null;
-  host: string | null;
-  operation: number;
-  permission: number;
-}
+export type AclBindingFilter = AclFilter;
 
 export const MATCH_ALL_ACLS: AclBindingFilter = { resourceType: AclResourceType.ANY, resourceName: null, patternType: PatternType.ANY, principal: null, host: null, operation: AclOperation.ANY, permission: AclPermissionType.ANY };
 
