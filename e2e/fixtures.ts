@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo } from "node:net";
+import { connect as connectTcp, createServer, type AddressInfo } from "node:net";
 import { expect, test as base, type Locator, type Page } from "@playwright/test";
 import { E2E } from "@/playwright.config";
 
@@ -13,6 +13,29 @@ export async function login(page: Page, username = "admin", password = E2E.admin
 /** Full-page screenshots kept with the test results, one per page visited, for people to look at. */
 export async function snapshot(page: Page, name: string) {
   await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
+}
+
+/** The page at both widths the console is built for, kept with the test results to be looked at. */
+export async function screenshots(page: Page, name: string) {
+  for (const width of [1440, 1024]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: `test-results/screenshots/${name}-${width}.png`, fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+/** Waits until something accepts connections on the loopback port (a broker started by the test). */
+export async function waitForPort(port: number, timeoutMs = 30_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connectTcp(port, "127.0.0.1", () => (s.end(), resolve(true)));
+      s.on("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > until) throw new Error(`nothing listens on ${port}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** A loopback port nothing listens on now, for a flow's HTTP source. */

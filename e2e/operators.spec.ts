@@ -2,11 +2,10 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
-import type { Page } from "@playwright/test";
 import { E2E } from "@/playwright.config";
 import { forEachBatch } from "@/server/kafka/records/batch";
 import { codecName } from "@/server/kafka/records/compression";
-import { expect, login, test } from "./fixtures";
+import { expect, login, screenshots, test } from "./fixtures";
 
 const bootstrap = `127.0.0.1:${E2E.kafkaPort}`;
 const kafka = new Kafka({ brokers: [bootstrap], clientId: "e2e-operators", logLevel: logLevel.NOTHING });
@@ -23,15 +22,6 @@ async function codecsOnDisk(topic: string): Promise<string[]> {
   const out: string[] = [];
   forEachBatch(await readFile(join(E2E.dataDir, "log", `${topic}-0`, "00000000000000000000.log")), (h) => out.push(codecName(h.compression)));
   return out;
-}
-
-/** The page at both widths the console is built for, kept with the test results to be looked at. */
-async function screenshots(page: Page, name: string) {
-  for (const width of [1440, 1024]) {
-    await page.setViewportSize({ width, height: 900 });
-    await page.screenshot({ path: `test-results/screenshots/${name}-${width}.png`, fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
 }
 
 test("a group's lag counts the partitions it never committed on, and a shift leaves them be", async ({ page }) => {

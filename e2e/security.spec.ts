@@ -1,8 +1,12 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { APIRequestContext } from "@playwright/test";
 import { E2E } from "@/playwright.config";
-import { expect, freePort, login, snapshot, test } from "./fixtures";
+import { expect, freePort, login, screenshots, snapshot, test, waitForPort } from "./fixtures";
 
 const CONSOLE = `http://127.0.0.1:${E2E.httpPort}`;
 
@@ -107,5 +111,85 @@ test.describe("console security", () => {
     const post = (bearer: string) => fetch(`http://127.0.0.1:${port}/`, { method: "POST", headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" }, body: JSON.stringify([{ headers: {}, body: "x" }]) });
     expect((await post(secretToken)).status).toBe(200);
     expect((await post("********")).status).toBe(401);
+  });
+});
+
+test.describe("Kafka security pages", () => {
+  let broker: ChildProcess | undefined;
+  let dir: string;
+  let port: number;
+  test.beforeAll(async () => {
+    port = await freePort();
+    dir = mkdtempSync(join(tmpdir(), "tributary-acl-"));
+    broker = spawn("node", ["bin/tributary.mjs", "broker", "--kafka-port", String(port), "--data-dir", dir, "--log-level", "warn", "--authorizer", "acl", "--super-users", "User:admin", "--sasl-mechanisms", "SCRAM-SHA-512", "--sasl-users", "admin:acl-admin-pw"], { stdio: "ignore" });
+    await waitForPort(port);
+  });
+  test.afterAll(() => {
+    broker?.kill("SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the embedded broker without an authorizer says so; on an ACL cluster an admin adds and checks an ACL, a SCRAM user and a quota", async ({ page }) => {
+    await login(page);
+    await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Security" }).click();
+    await expect(page.getByRole("heading", { name: "Security" })).toBeVisible();
+    await expect(page.getByRole("note")).toContainText("does not serve ACLs");
+    await expect(page.getByRole("note")).toContainText("SECURITY_DISABLED");
+
+    await page.goto("/clusters");
+    await page.getByRole("button", { name: "Add cluster" }).click();
+    await page.getByLabel("Name", { exact: true }).fill("secured");
+    await page.getByLabel("Bootstrap servers").fill(`127.0.0.1:${port}`);
+    await page.getByLabel("SASL mechanism").selectOption("scram-sha-512");
+    await page.getByLabel("SASL username").fill("admin");
+    await page.getByLabel("SASL password").fill("acl-admin-pw");
+    await page.getByRole("button", { name: "Add cluster" }).last().click();
+    await expect(page.getByText(/Added secured/)).toBeVisible();
+
+    await page.goto("/security?cluster=secured");
+    await expect(page.getByText("No ACLs: only super users")).toBeVisible();
+
+    // An ACL: previewed, then applied.
+    const form = page.getByRole("form", { name: "Add an ACL" });
+    await form.getByLabel("Principal").fill("User:bob");
+    await form.getByLabel("Resource name").fill("orders-");
+    await form.getByLabel("Pattern").selectOption({ label: "PREFIXED" });
+    await form.getByRole("button", { name: "Preview ACL" }).click();
+    const preview = page.getByRole("alertdialog", { name: "Add this ACL?" });
+    await expect(preview).toContainText("ALLOW User:bob READ on TOPIC orders- (PREFIXED) from *");
+    await preview.getByRole("button", { name: "Apply" }).click();
+    await expect(page.getByRole("row", { name: /User:bob.*ALLOW.*READ.*TOPIC orders-/ })).toBeVisible();
+
+    // What can bob do on orders-eu?
+    await page.getByLabel("Principal to check").fill("User:bob");
+    await page.getByLabel("Topic to check").fill("orders-eu");
+    await page.getByRole("button", { name: "Check" }).click();
+    const result = page.getByTestId("access-result");
+    await expect(result.locator(".allowed")).toHaveText(["✓ READ", "✓ DESCRIBE"]);
+    await expect(result).toContainText("Decided by 1 ACL");
+
+    // A SCRAM user, then a quota.
+    const users = page.getByRole("form", { name: "Add a user or change a password" });
+    await users.getByLabel("User name").fill("bob");
+    await users.getByLabel("Password").fill("bob-password");
+    await users.getByRole("button", { name: "Preview" }).click();
+    await page.getByRole("alertdialog", { name: "Add the user bob?" }).getByRole("button", { name: "Apply" }).click();
+    await expect(page.getByRole("row", { name: /bob\s*SCRAM-SHA-512 \(8,192 iterations\)/ })).toBeVisible();
+
+    const quotas = page.getByRole("form", { name: "Set quotas" });
+    await quotas.getByLabel("User", { exact: true }).fill("bob");
+    await quotas.getByLabel("Produce bytes/s").fill("1048576");
+    await quotas.getByRole("button", { name: "Preview quotas" }).click();
+    const quotaPreview = page.getByRole("alertdialog", { name: "Set the quotas of user bob?" });
+    await expect(quotaPreview).toContainText("Produce bytes/s: 1.00 MiB/s");
+    await quotaPreview.getByRole("button", { name: "Apply" }).click();
+    await expect(page.getByRole("row", { name: /user bob/ })).toContainText("1.00 MiB/s");
+    await screenshots(page, "security");
+
+    // Each change is in the audit trail.
+    await page.goto("/audit");
+    await expect(page.getByText("security.createAcl")).toBeVisible();
+    await expect(page.getByText("security.setPassword")).toBeVisible();
+    await expect(page.getByText("security.setQuota")).toBeVisible();
   });
 });

@@ -1,11 +1,10 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { E2E } from "@/playwright.config";
-import { expect, login, snapshot, test } from "./fixtures";
+import { expect, login, snapshot, test, waitForPort } from "./fixtures";
 
 const bootstrap = `127.0.0.1:${E2E.kafkaPort}`;
 
@@ -14,19 +13,6 @@ function kcat(args: string[], input?: string): Promise<string> {
     const child = execFile("kcat", args, { timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(`kcat failed: ${err.message}\n${stderr}`)) : resolve(stdout)));
     if (input !== undefined) child.stdin!.end(input);
   });
-}
-
-async function waitForPort(port: number, timeoutMs = 30_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, "127.0.0.1", () => (s.end(), resolve(true)));
-      s.on("error", () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`nothing listens on ${port}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** A datetime-local input's value for a moment, in the browser's (= this machine's) zone. */

@@ -11,6 +11,7 @@ const AREAS = [
   { href: "/flows", label: "Flows" },
   { href: "/agents", label: "Agents" },
   { href: "/clusters", label: "Clusters" },
+  { href: "/security", label: "Security" },
   { href: "/audit", label: "Audit trail" },
   { href: "/users", label: "Users", admin: true },
 ];

@@ -9,6 +9,7 @@ import { healthProcedure } from "./routers/health";
 import { messagesRouter } from "./routers/messages";
 import { topicsRouter } from "./routers/topics";
 import { usersRouter } from "./routers/users";
+import { securityRouter } from "./routers/security";
 import { router } from "./trpc";
 
 export const appRouter = router({
@@ -23,6 +24,7 @@ export const appRouter = router({
   messages: messagesRouter,
   flows: flowsRouter,
   agents: agentsRouter,
+  security: securityRouter,
 });
 
 export type AppRouter = typeof appRouter;
