@@ -10,11 +10,14 @@
  * its records) by default; --page-cache uses Kafka's flush default. Postgres: TEST_DATABASE_URL,
  * else a private server.
  */
+import { mkdtempSync, rmSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { clusterDatabase, eventually } from "@/server/cluster/test-support";
-import { kcatMetadata, ProcessCluster } from "@/server/cluster/test-processes";
+import { BrokerCluster } from "@/server/testing/broker-cluster";
+import { kcatMetadata } from "@/server/testing/kcat";
 import { KafkaClient } from "@/server/kafka/client";
 import { Writer } from "@/server/kafka/codec";
 import type { BrokerConnection } from "@/server/kafka/client/connection";
@@ -48,17 +51,19 @@ interface PartitionLeader {
   leader: number;
 }
 
-async function leaders(cluster: ProcessCluster, not?: number): Promise<PartitionLeader[] | undefined> {
-  const asked = [...cluster.brokers.values()].find((b) => b.nodeId !== not)!;
-  const parts = (await kcatMetadata(asked.port, TOPIC))?.topics[0]?.partitions;
-  if (!parts || parts.length !== PARTITIONS || parts.some((p) => p.leader < 1 || p.leader === not || p.isrs.length !== 3)) return undefined;
+const IDS = [1, 2, 3];
+
+async function leaders(cluster: BrokerCluster): Promise<PartitionLeader[] | undefined> {
+  const asked = IDS.find((id) => cluster.isUp(id))!;
+  const parts = (await kcatMetadata(cluster.port(asked), TOPIC))?.topics[0]?.partitions;
+  if (!parts || parts.length !== PARTITIONS || parts.some((p) => p.leader < 1 || p.isrs.length !== 3)) return undefined;
   return parts.map((p) => ({ partition: p.partition, leader: p.leader }));
 }
 
-const portOf = (cluster: ProcessCluster, id: number) => `127.0.0.1:${cluster.brokers.get(id)!.port}`;
+const portOf = (cluster: BrokerCluster, id: number) => `127.0.0.1:${cluster.port(id)}`;
 
 /** One pre-encoded acks=all produce body per partition leader, sent PRODUCE_IN_FLIGHT at a time on each; returns records/s. */
-async function produce(cluster: ProcessCluster, layout: PartitionLeader[]): Promise<number> {
+async function produce(cluster: BrokerCluster, layout: PartitionLeader[]): Promise<number> {
   const batch = encodeRecordBatch(Array.from({ length: RECORDS_PER_BATCH }, () => ({ value: Buffer.alloc(VALUE_BYTES, 0x61) })));
   const started = performance.now();
   await Promise.all(
@@ -83,7 +88,7 @@ async function produce(cluster: ProcessCluster, layout: PartitionLeader[]): Prom
 }
 
 /** Reads every partition from its leader up to the high watermark; returns records/s. */
-async function consume(cluster: ProcessCluster, layout: PartitionLeader[]): Promise<number> {
+async function consume(cluster: BrokerCluster, layout: PartitionLeader[]): Promise<number> {
   const total = PARTITIONS * REQUESTS_PER_PARTITION * RECORDS_PER_BATCH;
   const started = performance.now();
   let seen = 0;
@@ -109,7 +114,7 @@ async function consume(cluster: ProcessCluster, layout: PartitionLeader[]): Prom
 }
 
 /** acks=all produce-to-ack latency of batches sent every LATENCY_TICK_MS at LATENCY_RATE records/s to partition 0. */
-async function latency(cluster: ProcessCluster, layout: PartitionLeader[]): Promise<{ p50: number; p99: number; rate: number }> {
+async function latency(cluster: BrokerCluster, layout: PartitionLeader[]): Promise<{ p50: number; p99: number; rate: number }> {
   const perTick = Math.round((LATENCY_RATE * LATENCY_TICK_MS) / 1000);
   const c: BrokerConnection = await open(portOf(cluster, layout[0].leader), 32);
   const batch = encodeRecordBatch(Array.from({ length: perTick }, () => ({ value: Buffer.alloc(VALUE_BYTES, 0x62) })));
@@ -136,10 +141,10 @@ async function latency(cluster: ProcessCluster, layout: PartitionLeader[]): Prom
 }
 
 /** SIGKILL the leader of partition 0 under a producer writing one record at a time; ms from the kill to the first ack after it. */
-async function failover(cluster: ProcessCluster): Promise<number> {
+async function failover(cluster: BrokerCluster): Promise<number> {
   const layout = await eventually(() => leaders(cluster), 30_000, "every partition led and in sync");
   const victim = layout[0].leader;
-  const client = new KafkaClient({ bootstrap: [...cluster.brokers.values()].filter((b) => b.nodeId !== victim).map((b) => `127.0.0.1:${b.port}`), requestTimeoutMs: 5000 });
+  const client = new KafkaClient({ bootstrap: IDS.filter((id) => id !== victim).map((id) => portOf(cluster, id)), requestTimeoutMs: 5000 });
   const producer = client.producer({ acks: Acks.ALL });
   let killedAt = 0;
   let recovered = 0;
@@ -155,22 +160,24 @@ async function failover(cluster: ProcessCluster): Promise<number> {
   })();
   await new Promise((r) => setTimeout(r, 500));
   killedAt = performance.now();
-  await cluster.signal(victim, "SIGKILL");
+  await cluster.kill(victim);
   await eventually(() => (recovered ? true : undefined), 60_000, "a write acknowledged after the kill");
   stop = true;
   await writing;
   await client.close();
-  await cluster.start(victim);
+  cluster.restart(victim);
   return recovered;
 }
 
 async function main(): Promise<void> {
   const db = await clusterDatabase();
-  await ProcessCluster.build();
-  const cluster = new ProcessCluster({ databaseUrl: db.url, sessionTimeoutMs: SESSION_MS });
+  const dirs: string[] = [];
+  const dataDir = () => {
+    dirs.push(mkdtempSync(join(os.tmpdir(), "tributary-bench-cluster-")));
+    return dirs[dirs.length - 1];
+  };
+  const cluster = await BrokerCluster.start({ nodeIds: IDS, databaseUrl: db.url, sessionTimeoutMs: SESSION_MS, dataDir });
   try {
-    for (const id of [1, 2, 3]) await cluster.start(id);
-    await eventually(async () => ((await kcatMetadata(cluster.brokers.get(1)!.port))?.brokers.length === 3 ? true : undefined), 30_000, "three live brokers");
     const admin = new KafkaClient({ bootstrap: [portOf(cluster, 1)] });
     await admin.admin.createTopics([{ name: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3, configs: { "min.insync.replicas": "2", ...(pageCache ? { "flush.messages": "9223372036854775807" } : {}) } }]);
     await admin.close();
@@ -196,8 +203,9 @@ async function main(): Promise<void> {
     await writeFile(`${RESULTS_DIR}cluster${pageCache ? "-page-cache" : ""}${quick ? "-quick" : ""}.json`, JSON.stringify(result, null, 2) + "\n");
     console.log(markdown);
   } finally {
-    await cluster.stopAll();
+    await cluster.close();
     await db.dispose();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
 }
 

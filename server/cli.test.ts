@@ -1,38 +1,16 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect, createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { projectRoot } from "./paths";
+import { eventually } from "@/server/testing/eventually";
+import { tempDirs } from "@/server/testing/temp-dir";
+import { freePort, runTributaryToExit } from "@/server/testing/tributary-process";
 
-/** Runs the real `tributary` binary, as a user would, and collects its exit code and output. */
-function tributary(
-  args: string[],
-  env: Record<string, string> = {},
-  onStart?: (child: ReturnType<typeof spawn>) => void,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(projectRoot, "bin", "tributary.mjs"), ...args], {
-      env: { ...process.env, TRIBUTARY_LOG_LEVEL: "warn", ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-    onStart?.(child);
-  });
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((r) => probe.close(r));
-  return port;
-}
+/** The real `tributary` binary run to its end, as a user would, quiet but for warnings. */
+const tributary = (args: string[], env: Record<string, string> = {}, onStart?: (child: ChildProcess) => void) =>
+  runTributaryToExit(args, { TRIBUTARY_LOG_LEVEL: "warn", ...env }, onStart);
 
 /** The agent's source is up once its port accepts connections. */
 async function connectWhenUp(port: number, timeoutMs = 15_000) {
@@ -49,23 +27,7 @@ async function connectWhenUp(port: number, timeoutMs = 15_000) {
   }
 }
 
-async function eventually<T>(probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const made: string[] = [];
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), "tributary-cli-"));
-  made.push(dir);
-  return dir;
-};
-afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = tempDirs("cli");
 
 describe("tributary command line", () => {
   it("documents every command and flag in --help", async () => {
@@ -144,7 +106,7 @@ describe("tributary command line", () => {
     const r = await tributary(["agent", "--flume-conf", conf, "--name", "a1", "--data-dir", join(dir, "data")], {}, (child) => {
       void feedAndStop(child);
     });
-    async function feedAndStop(child: ReturnType<typeof spawn>) {
+    async function feedAndStop(child: ChildProcess) {
       const conn = await connectWhenUp(port);
       conn.end("hello from flume\nsecond line\n");
       await eventually(() => {
@@ -274,7 +236,7 @@ function browse(port: number): Promise<{ status: number; body: string } | undefi
 describe("a start in progress", { timeout: 120_000 }, () => {
   it("answers on its HTTP port at once with a page saying what it does, and stops promptly on SIGTERM", async () => {
     const port = await freePort();
-    let child: ReturnType<typeof spawn> | undefined;
+    let child: ChildProcess | undefined;
     const done = tributary(["start", "--data-dir", tempDir(), "--http-port", String(port), "--kafka-port", "0", "--admin-password", "long-enough-1"], {}, (c) => (child = c));
     let answer: { status: number; body: string } | undefined;
     for (const until = Date.now() + 30_000; !answer && Date.now() < until; ) {

@@ -1,17 +1,11 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DataDirLockedError, lockDataDir } from "./data-dir-lock";
+import { tempDirs } from "@/server/testing/temp-dir";
 
-const dirs: string[] = [];
-const dataDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "tributary-lock-"));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const dataDir = tempDirs("lock");
 
 describe("the data dir lock", () => {
   it("holds this process's pid and is gone once released", () => {

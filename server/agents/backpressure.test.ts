@@ -1,32 +1,22 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { type Server, createServer } from "node:http";
-import { connect, createServer as createNetServer } from "node:net";
-import { tmpdir } from "node:os";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { AgentHost } from "./host";
 import type { FlumeEvent } from "./model";
 import { FlowRuntime } from "./runtime";
 import type { NetcatSource } from "./sources/netcat";
+import { eventually } from "@/server/testing/eventually";
+import { tempDirs } from "@/server/testing/temp-dir";
+import { freePort } from "@/server/testing/tributary-process";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), "tributary-bp-"));
-  cleanups.push(() => rm(d, { recursive: true, force: true }));
-  return d;
-}
-
-async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error("condition not reached in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const tempDir = tempDirs("bp");
 
 async function drain(rt: FlowRuntime, into: string[]): Promise<void> {
   const tx = rt.channel("c1")!.begin();
@@ -37,7 +27,7 @@ async function drain(rt: FlowRuntime, into: string[]): Promise<void> {
 
 describe("a full channel is back-pressure, not loss", () => {
   it("netcat stops reading and acknowledging while the channel is full, and continues in order once it drains", async () => {
-    const dir = await tempDir();
+    const dir = tempDir();
     const rt = new FlowRuntime({
       name: "nc",
       sources: { r1: { type: "netcat", bind: "127.0.0.1", port: 0, channels: ["c1"], batchSize: 50 } },
@@ -51,21 +41,21 @@ describe("a full channel is back-pressure, not loss", () => {
     let oks = 0;
     sock.on("data", (d: Buffer) => (oks += d.toString().split("OK\n").length - 1));
     sock.write(Array.from({ length: 3000 }, (_, i) => `m${i}\n`).join(""));
-    await until(() => (rt.flumeMetrics()["SOURCE.r1"].ChannelWriteFail as number) > 0);
+    await eventually(() => (rt.flumeMetrics()["SOURCE.r1"].ChannelWriteFail as number) > 0);
     await new Promise((r) => setTimeout(r, 200));
     expect(rt.flumeMetrics()["SOURCE.r1"].EventAcceptedCount).toBe(100);
     expect(oks).toBe(100);
     const got: string[] = [];
-    await until(async () => {
+    await eventually(async () => {
       await drain(rt, got);
       return got.length >= 3000;
     });
     expect(got).toEqual(Array.from({ length: 3000 }, (_, i) => `m${i}`));
-    await until(() => oks === 3000);
+    await eventually(() => oks === 3000);
   });
 
   it("taildir stays at its recorded position while the channel is full", async () => {
-    const dir = await tempDir();
+    const dir = tempDir();
     const file = join(dir, "app.log");
     await writeFile(file, Array.from({ length: 1000 }, (_, i) => `line-${String(i).padStart(4, "0")}\n`).join(""));
     const pos = join(dir, "pos.json");
@@ -77,11 +67,11 @@ describe("a full channel is back-pressure, not loss", () => {
     }, { agent: "a1", dataDir: dir });
     await rt.start();
     cleanups.push(() => rt.stop());
-    await until(() => (rt.flumeMetrics()["SOURCE.r1"].ChannelWriteFail as number) > 1);
+    await eventually(() => (rt.flumeMetrics()["SOURCE.r1"].ChannelWriteFail as number) > 1);
     // 100 lines of 10 bytes are in the channel; the position file says exactly that.
     expect(JSON.parse(await readFile(pos, "utf8"))).toMatchObject({ files: [{ pos: 1000 }] });
     const got: string[] = [];
-    await until(async () => {
+    await eventually(async () => {
       await drain(rt, got);
       return got.length >= 1000;
     });
@@ -91,7 +81,7 @@ describe("a full channel is back-pressure, not loss", () => {
 
 describe("applying a new version", () => {
   it("loses no event: the file channel carries what the old version left to the new one, and the http source's clients retry across the switch", async () => {
-    const dir = await tempDir();
+    const dir = tempDir();
     // The endpoint refuses at first, so events pile up in the file channel across the redeploys.
     const received: { headers: Record<string, string>; body: string }[] = [];
     let accepting = false;
@@ -108,10 +98,7 @@ describe("applying a new version", () => {
       endpoint.closeAllConnections();
       endpoint.close(() => r());
     }));
-    const free = createNetServer();
-    await new Promise<void>((r) => free.listen(0, "127.0.0.1", () => r()));
-    const port = (free.address() as { port: number }).port;
-    await new Promise<void>((r) => free.close(() => r()));
+    const port = await freePort();
 
     const flow = (version: number) => ({
       name: "ingest",
@@ -134,15 +121,20 @@ describe("applying a new version", () => {
         else await new Promise((r) => setTimeout(r, 20));
       }
     })();
-    await until(() => sent >= 200);
+    // Counted from now, not from zero: on a busy machine the client may already be far ahead.
+    const accepted = (more: number) => {
+      const target = sent + more;
+      return eventually(() => sent >= target, 20_000, `${more} more events accepted`);
+    };
+    await accepted(200);
     await host.deploy("f", 2, flow(2));
-    await until(() => sent >= 400);
+    await accepted(200);
     await host.deploy("f", 3, flow(3));
-    await until(() => sent >= 600);
+    await accepted(200);
     stop = true;
     await client;
     accepting = true;
-    await until(() => new Set(received.map((r) => r.body)).size >= sent, 30_000);
+    await eventually(() => new Set(received.map((r) => r.body)).size >= sent, 30_000);
     const numbers = [...new Set(received.map((r) => Number(r.body)))].sort((a, b) => a - b);
     expect(numbers).toEqual(Array.from({ length: sent }, (_, i) => i));
     // Events put under each version kept that version's header.

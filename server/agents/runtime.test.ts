@@ -1,32 +1,15 @@
 import { connect, createServer } from "node:net";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FlowConfigError, parseFlow } from "./flow";
 import { FlowRuntime } from "./runtime";
 import { AgentHost } from "./host";
 import type { NetcatSource } from "./sources/netcat";
 import { Counter, Gauge, metrics } from "../metrics/registry";
 import { renderPrometheus } from "../metrics/prometheus";
+import { eventually } from "@/server/testing/eventually";
+import { tempDirs } from "@/server/testing/temp-dir";
 
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), "tributary-flow-"));
-  dirs.push(d);
-  return d;
-}
-
-async function until(cond: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not reached in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const tempDir = tempDirs("flow");
 
 describe("flow schema", () => {
   it("names the component and property of every problem", () => {
@@ -58,9 +41,9 @@ describe("flow runtime", () => {
       sources: { r1: { type: "seq", channels: ["c1"], totalEvents: 10_000, batchSize: 100, interceptors: [{ type: "static", key: "k", value: "v" }] } },
       channels: { c1: { type: "memory", capacity: 1000, transactionCapacity: 100 } },
       sinks: { k1: { type: "null", channel: "c1", batchSize: 100 } },
-    }, { agent: "a1", dataDir: await tempDir() });
+    }, { agent: "a1", dataDir: tempDir() });
     await rt.start();
-    await until(() => (rt.flumeMetrics()["SINK.k1"].EventDrainSuccessCount as number) === 10_000);
+    await eventually(() => (rt.flumeMetrics()["SINK.k1"].EventDrainSuccessCount as number) === 10_000);
     const m = rt.flumeMetrics();
     expect(m["SOURCE.r1"]).toMatchObject({ EventReceivedCount: 10_000, EventAcceptedCount: 10_000 });
     expect(m["CHANNEL.c1"]).toMatchObject({ EventPutSuccessCount: 10_000, EventTakeSuccessCount: 10_000, ChannelSize: 0, ChannelCapacity: 1000 });
@@ -77,7 +60,7 @@ describe("flow runtime", () => {
   });
 
   it("netcat → file channel: replies OK per line, and a restart keeps undrained events", async () => {
-    const dataDir = await tempDir();
+    const dataDir = tempDir();
     const flow = {
       name: "nc",
       sources: { r1: { type: "netcat", bind: "127.0.0.1", port: 0, channels: ["c1"] } },
@@ -92,14 +75,14 @@ describe("flow runtime", () => {
     let replies = "";
     sock.on("data", (d) => (replies += d.toString()));
     sock.write(Array.from({ length: 250 }, (_, i) => `line ${i}`).join("\n") + "\n");
-    await until(() => replies.length === 250 * 3);
+    await eventually(() => replies.length === 250 * 3);
     expect(replies).toBe("OK\n".repeat(250));
     sock.end();
     expect(rt.flumeMetrics()["CHANNEL.c1"].ChannelSize).toBe(250);
     await rt.stop();
     const rt2 = new FlowRuntime(flow, { agent: "a1", dataDir });
     await rt2.start();
-    await until(() => rt2.flumeMetrics()["SINK.k1"].EventDrainSuccessCount === 250);
+    await eventually(() => rt2.flumeMetrics()["SINK.k1"].EventDrainSuccessCount === 250);
     await rt2.stop();
   });
 });
@@ -117,7 +100,7 @@ describe("a source that cannot start", () => {
       },
       channels: { c1: { type: "memory", capacity: 1000 } },
       sinks: { k1: { type: "null", channel: "c1" } },
-    }, { agent: "a1", dataDir: await tempDir() });
+    }, { agent: "a1", dataDir: tempDir() });
     try {
       await expect(rt.start()).rejects.toThrow(/source web failed to start: listen EADDRINUSE/);
       expect(Object.fromEntries(Object.entries(rt.components()).map(([n, c]) => [n, c.state]))).toEqual({ c1: "stopped", k1: "stopped", r1: "stopped", web: "failed" });
@@ -131,7 +114,7 @@ describe("a source that cannot start", () => {
   });
 
   it("fails its flow with the component named and what to do, and the agent reports it while other flows run", async () => {
-    const dataDir = await tempDir();
+    const dataDir = tempDir();
     const taken = createServer();
     await new Promise<void>((r) => taken.listen(0, "127.0.0.1", () => r()));
     const port = (taken.address() as { port: number }).port;

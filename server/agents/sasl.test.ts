@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { eventually, startTestBroker } from "../broker/compat/harness";
 import { KafkaClient } from "../kafka/client";
 import { FlowRuntime } from "./runtime";
-import { type TributaryProcess, freePort, runAgent, runTributary } from "./testing/agent-process";
+import { type TributaryProcess, freePort, runAgent, runTributary } from "@/server/testing/tributary-process";
 
 /**
  * The topic source and sink against a broker that requires SASL: started as an operator starts

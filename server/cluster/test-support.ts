@@ -5,11 +5,10 @@ import { migrationsDir } from "@/server/paths";
 import { startPrivatePostgres, type PrivatePostgres } from "./test-postgres";
 
 /**
- * A fresh, migrated database for one test file: on the server named by TEST_DATABASE_URL (dropped
- * afterwards), or on a private server when none is named.
+ * A fresh, migrated database for one test file or run: on `server` (TEST_DATABASE_URL by default;
+ * dropped afterwards), or on a private server when none is named.
  */
-export async function clusterDatabase(): Promise<{ url: string; dispose(): Promise<void> }> {
-  const server = process.env.TEST_DATABASE_URL;
+export async function clusterDatabase(server = process.env.TEST_DATABASE_URL): Promise<{ url: string; dispose(): Promise<void> }> {
   let own: PrivatePostgres | undefined;
   const base = server ?? (own = await startPrivatePostgres()).url;
   const name = `tributary_cluster_${randomBytes(6).toString("hex")}`;

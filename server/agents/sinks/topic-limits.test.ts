@@ -6,7 +6,7 @@ import { expect, it } from "vitest";
 import { eventually, kcat, spawnKcat, startTestBroker } from "../../broker/compat/harness";
 import { ListOffsetsTimestamp } from "../../kafka/constants";
 import { KafkaClient } from "../../kafka/client";
-import { freePort, runAgent } from "../testing/agent-process";
+import { freePort, runAgent } from "@/server/testing/tributary-process";
 import type { DeadLetterLine } from "./dead-letters";
 
 /**

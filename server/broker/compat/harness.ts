@@ -9,6 +9,8 @@ import pino from "pino";
 import { log } from "../../log";
 import { Broker, type BrokerOptions } from "../broker";
 
+export { eventually } from "@/server/testing/eventually";
+
 /** A real broker on an ephemeral port in a temp data dir, for tests that speak the Kafka protocol to it. */
 export async function startTestBroker(opts: Partial<BrokerOptions> = {}) {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "tributary-broker-"));
@@ -76,16 +78,6 @@ export function kcat(args: string[], input?: string, timeoutMs = 30_000): Promis
 
 export function spawnKcat(args: string[]) {
   return spawn("kcat", args, { stdio: ["pipe", "pipe", "pipe"] });
-}
-
-export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, what = "condition"): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 export interface LogLine {

@@ -1,22 +1,16 @@
 import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodeRecords, encodeRecordBatch, forEachBatch, type RecordInput } from "../../kafka/records/batch";
 import type { CompressionName } from "../../kafka/records/compression";
 import { LogCleaner } from "./cleaner";
 import { effectiveConfigs, logSettings, type TopicConfigs } from "./configs";
 import { LogManager } from "./log-manager";
 import { PartitionLog } from "./partition-log";
+import { tempDirs } from "@/server/testing/temp-dir";
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "tributary-cleaner-"));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = tempDirs("cleaner");
 
 const settings = (c: TopicConfigs = {}) =>
   logSettings(effectiveConfigs({ "cleanup.policy": "compact", "segment.bytes": String(4096), "index.interval.bytes": "256", "delete.retention.ms": "1000", ...c }));

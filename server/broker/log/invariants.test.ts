@@ -1,7 +1,6 @@
-import { appendFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../kafka/errors";
 import { decodeRecords, encodeRecordBatch } from "../../kafka/records/batch";
 import { effectiveConfigs, logSettings } from "./configs";
@@ -9,14 +8,9 @@ import { FileHandles } from "./file-handles";
 import { StorageInvariantError } from "./invariants";
 import { PartitionLog } from "./partition-log";
 import { Segment } from "./segment";
+import { tempDirs } from "@/server/testing/temp-dir";
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "tributary-invariants-"));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = tempDirs("invariants");
 
 const settings = () => logSettings(effectiveConfigs({ "flush.messages": "1" }));
 const batch = (value: string) => encodeRecordBatch([{ key: Buffer.from("k"), value: Buffer.from(value) }]);

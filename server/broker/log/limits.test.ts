@@ -1,21 +1,15 @@
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodeRecords, encodeRecordBatch } from "../../kafka/records/batch";
 import { effectiveConfigs, logSettings } from "./configs";
 import { LogManager } from "./log-manager";
 import { PartitionLog } from "./partition-log";
+import { tempDirs } from "@/server/testing/temp-dir";
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "tributary-limits-"));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = tempDirs("limits");
 
 const openFds = () => readdirSync("/proc/self/fd").length;
 

@@ -1,18 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { encodeRecordBatch } from "../../kafka/records/batch";
 import { LogManager } from "./log-manager";
 import { ErrorCode } from "../../kafka/errors";
+import { tempDirs } from "@/server/testing/temp-dir";
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "tributary-topics-"));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = tempDirs("topics");
 
 const codeOf = async (fn: () => Promise<unknown>) => {
   try {

@@ -1,19 +1,13 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodeRecords, encodeRecordBatch, forEachBatch } from "../../kafka/records/batch";
 import { effectiveConfigs, logSettings, type TopicConfigs } from "./configs";
 import { PartitionLog } from "./partition-log";
+import { tempDirs } from "@/server/testing/temp-dir";
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "tributary-log-"));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = tempDirs("log");
 
 const settings = (c: TopicConfigs = {}) => logSettings(effectiveConfigs({ "segment.bytes": String(16 * 1024), "index.interval.bytes": "1024", ...c }));
 const batchOf = (values: string[], opts: Parameters<typeof encodeRecordBatch>[1] = {}, timestamp?: number) =>

@@ -1,21 +1,15 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, statSync, truncateSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../kafka/errors";
 import { decodeRecordBatch, encodeRecordBatch, forEachBatch } from "../../kafka/records/batch";
 import { LogCleaner } from "./cleaner";
 import { effectiveConfigs, logSettings, type TopicConfigs } from "./configs";
 import { PartitionLog } from "./partition-log";
 import { markerBatch } from "./txn-index";
+import { tempDirs } from "@/server/testing/temp-dir";
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "tributary-txn-"));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = tempDirs("txn");
 
 const settings = (c: TopicConfigs = {}) => logSettings(effectiveConfigs({ "segment.bytes": String(4096), "index.interval.bytes": "256", ...c }));
 const txnBatch = (producerId: number, values: string[], key = (i: number) => `k${i}`) =>

@@ -8,35 +8,38 @@ import { Acks } from "../../kafka/constants";
 import { ErrorCode } from "../../kafka/errors";
 import { Apis } from "../../kafka/messages";
 import { encodeRecordBatch } from "../../kafka/records/batch";
+import { BrokerCluster } from "@/server/testing/broker-cluster";
+import { kcatMetadata, run, type KcatPartition } from "@/server/testing/kcat";
+import { tempDirs } from "@/server/testing/temp-dir";
 import { clusterDatabase, eventually } from "../test-support";
-import { kcatMetadata, ProcessCluster, run, type KcatPartition } from "../test-processes";
 
 const SESSION_MS = 3000;
 const LAG_MS = 1500;
 let db: Awaited<ReturnType<typeof clusterDatabase>>;
-let cluster: ProcessCluster;
+let cluster: BrokerCluster;
+const IDS = [1, 2, 3];
+const tempDir = tempDirs("replication");
 
 beforeAll(async () => {
   db = await clusterDatabase();
-  await ProcessCluster.build();
-  cluster = new ProcessCluster({ databaseUrl: db.url, sessionTimeoutMs: SESSION_MS, args: ["--replica-lag-time-max-ms", String(LAG_MS)], proxied: true });
-  for (const id of [1, 2, 3]) await cluster.start(id);
-  await eventually(async () => ((await kcatMetadata(cluster.brokers.get(1)!.port))?.brokers.length === 3 ? true : undefined), 30_000, "three live brokers");
+  cluster = await BrokerCluster.start({ nodeIds: IDS, databaseUrl: db.url, sessionTimeoutMs: SESSION_MS, dataDir: tempDir, args: ["--replica-lag-time-max-ms", String(LAG_MS)], proxied: true });
 }, 60_000);
 
 afterAll(async () => {
-  await cluster?.stopAll();
+  await cluster?.close();
   await db?.dispose();
 });
 
+const bootstrap = () => cluster.bootstrap().join(",");
+
 /** Partition 0 of a topic as a live broker other than `not` sees it. */
 async function partitionOf(topic: string, not?: number): Promise<KcatPartition | undefined> {
-  const asked = [...cluster.brokers.values()].find((b) => b.nodeId !== not)!;
-  return (await kcatMetadata(asked.port, topic))?.topics[0]?.partitions[0];
+  const asked = IDS.find((id) => id !== not && cluster.isUp(id))!;
+  return (await kcatMetadata(cluster.port(asked), topic))?.topics[0]?.partitions[0];
 }
 
 async function createTopic(name: string): Promise<KcatPartition> {
-  const client = new KafkaClient({ bootstrap: [`127.0.0.1:${cluster.brokers.get(1)!.port}`] });
+  const client = new KafkaClient({ bootstrap: [`127.0.0.1:${cluster.port(1)}`] });
   try {
     await client.admin.createTopics([{ name, numPartitions: 1, replicationFactor: 3, configs: { "min.insync.replicas": "2" } }]);
   } finally {
@@ -50,7 +53,7 @@ async function createTopic(name: string): Promise<KcatPartition> {
 
 /** A broker's segment files of partition 0, concatenated. */
 function segments(nodeId: number, topic: string): Buffer {
-  const dir = join(cluster.brokers.get(nodeId)!.dataDir, "log", `${topic}-0`);
+  const dir = join(cluster.dataDir(nodeId), "log", `${topic}-0`);
   return Buffer.concat(
     readdirSync(dir)
       .filter((f) => f.endsWith(".log"))
@@ -60,7 +63,7 @@ function segments(nodeId: number, topic: string): Buffer {
 }
 
 async function consumeAll(topic: string): Promise<string[]> {
-  const { stdout } = await run("kcat", ["-C", "-b", cluster.bootstrap, "-t", topic, "-p", "0", "-o", "beginning", "-e", "-q", "-f", "%s\\n"]);
+  const { stdout } = await run("kcat", ["-C", "-b", bootstrap(), "-t", topic, "-p", "0", "-o", "beginning", "-e", "-q", "-f", "%s\\n"]);
   return stdout.split("\n").filter(Boolean);
 }
 
@@ -71,7 +74,7 @@ describe("replication across `tributary broker` processes (RF=3, min.insync.repl
   it("SIGKILL of the leader during idempotent acks=all production by kcat: every record read back exactly once, in order; the restarted broker catches up byte-identical and rejoins the ISR", async () => {
     const topic = "payments";
     const { leader } = await createTopic(topic);
-    const kcat = spawn("kcat", ["-P", "-b", cluster.bootstrap, "-t", topic, "-p", "0", "-X", "enable.idempotence=true", "-X", "acks=all", "-X", "linger.ms=5", "-X", "message.timeout.ms=60000"], { stdio: ["pipe", "ignore", "pipe"] });
+    const kcat = spawn("kcat", ["-P", "-b", bootstrap(), "-t", topic, "-p", "0", "-X", "enable.idempotence=true", "-X", "acks=all", "-X", "linger.ms=5", "-X", "message.timeout.ms=60000"], { stdio: ["pipe", "ignore", "pipe"] });
     let stderr = "";
     kcat.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => kcat.once("exit", r));
@@ -80,14 +83,14 @@ describe("replication across `tributary broker` processes (RF=3, min.insync.repl
       const lines = Array.from({ length: 100 }, (_, i) => `m-${String(round * 100 + i).padStart(6, "0")}`);
       sent.push(...lines);
       kcat.stdin.write(lines.join("\n") + "\n");
-      if (round === 10) await cluster.signal(leader, "SIGKILL");
+      if (round === 10) await cluster.kill(leader);
       await new Promise((r) => setTimeout(r, 100));
     }
     kcat.stdin.end();
     expect(await exited, stderr).toBe(0);
     expect(await consumeAll(topic)).toEqual(sent);
 
-    await cluster.start(leader);
+    cluster.restart(leader);
     const back = await eventually(async () => {
       const p = await partitionOf(topic);
       return p && p.isrs.some((r) => r.id === leader) ? p : undefined;
@@ -99,22 +102,22 @@ describe("replication across `tributary broker` processes (RF=3, min.insync.repl
     const topic = "stopped";
     const { leader, isrs } = await createTopic(topic);
     const followers = isrs.map((r) => r.id).filter((id) => id !== leader);
-    const old = await TestConnection.open(`127.0.0.1:${cluster.brokers.get(leader)!.port}`);
+    const old = await TestConnection.open(`127.0.0.1:${cluster.port(leader)}`);
     try {
       expect((await produceRaw(old, topic, Acks.ALL, "replicated")).errorCode).toBe(ErrorCode.NONE);
-      // Followers paused for less than the lease and the lag time: the leader alone takes an acks=1 write.
-      for (const f of followers) await cluster.signal(f, "SIGSTOP");
+      // The followers' link to the leader cut for less than the lag time: the leader alone takes an acks=1 write.
+      cluster.proxy(leader).set({ kind: "drop" });
       expect((await produceRaw(old, topic, Acks.LEADER, "only on the old leader")).errorCode).toBe(ErrorCode.NONE);
-      await cluster.signal(leader, "SIGSTOP");
-      for (const f of followers) await cluster.signal(f, "SIGCONT");
+      cluster.pause(leader);
+      cluster.proxy(leader).set({ kind: "pass" });
       // Sent while it is stopped: read when it resumes, past its lease.
-      const late = produceRaw(old, topic, Acks.LEADER, "sent to the stopped leader");
+      const late = produceRaw(old, topic, Acks.LEADER, "sent to the stopped leader").catch((err: Error) => err);
 
       const moved = await eventually(async () => {
         const p = await partitionOf(topic, leader);
         return p && p.leader !== leader && p.leader > 0 ? p : undefined;
       }, SESSION_MS * 5, "a new leader");
-      const client = new KafkaClient({ bootstrap: [`127.0.0.1:${cluster.brokers.get(moved.leader)!.port}`] });
+      const client = new KafkaClient({ bootstrap: [`127.0.0.1:${cluster.port(moved.leader)}`] });
       try {
         const acked = await client.producer({ acks: Acks.ALL }).send(Array.from({ length: 20 }, (_, i) => ({ topic, partition: 0, value: Buffer.from(`new leader ${i}`) })));
         expect(acked[0].offset).toBe(1);
@@ -122,12 +125,13 @@ describe("replication across `tributary broker` processes (RF=3, min.insync.repl
         await client.close();
       }
 
-      await cluster.signal(leader, "SIGCONT");
-      expect((await late).errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      cluster.resume(leader);
+      expect(await late).toMatchObject({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER });
       await eventually(() => (segments(leader, topic).equals(segments(moved.leader, topic)) ? true : undefined), 15_000, "the old leader's log equal to the new leader's");
       expect(await consumeAll(topic)).toEqual(["replicated", ...Array.from({ length: 20 }, (_, i) => `new leader ${i}`)]);
       await eventually(async () => ((await partitionOf(topic))?.isrs.some((r) => r.id === leader) ? true : undefined), 15_000, "the old leader back in the ISR");
     } finally {
+      cluster.resume(leader);
       old.close();
     }
   }, 60_000);
@@ -135,8 +139,8 @@ describe("replication across `tributary broker` processes (RF=3, min.insync.repl
   it("links cut by a TCP proxy: the ISR shrinks to the leader, acks=all gets NOT_ENOUGH_REPLICAS (before and after the append), healed it expands; a slow link only slows acks", async () => {
     const topic = "links";
     const { leader } = await createTopic(topic);
-    const proxy = cluster.brokers.get(leader)!.proxy!;
-    const conn = await TestConnection.open(`127.0.0.1:${cluster.brokers.get(leader)!.port}`);
+    const proxy = cluster.proxy(leader);
+    const conn = await TestConnection.open(`127.0.0.1:${cluster.port(leader)}`);
     const isr = async () => (await partitionOf(topic))?.isrs.map((r) => r.id).sort();
     try {
       // Followers' fetches reach the leader, its answers never reach them: they stop advancing.

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
-import { projectRoot } from "../../paths";
+import { projectRoot } from "@/server/paths";
 
-export { freePort } from "../../../bench/lib/net";
+export { freePort } from "@/bench/lib/net";
 
 /** The project's own command, as an operator runs it: `tributary <args>` in a child process. */
 export interface TributaryProcess {
@@ -22,6 +22,18 @@ export function runTributary(args: string[], env: Record<string, string> = {}): 
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (err += d.toString()));
   return { child, stdout: () => out, stderr: () => err, exit: new Promise((r) => child.on("exit", (code) => r(code))) };
+}
+
+/** `tributary <args>` run to its end, as from a shell: its exit code and all it printed. */
+export async function runTributaryToExit(
+  args: string[],
+  env: Record<string, string> = {},
+  onStart?: (child: ChildProcess) => void,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const p = runTributary(args, env);
+  onStart?.(p.child);
+  const code = await p.exit;
+  return { code, stdout: p.stdout(), stderr: p.stderr() };
 }
 
 /** `tributary agent --flume-conf <conf>` with agent a1, its state in dataDir and metrics on a free port. */

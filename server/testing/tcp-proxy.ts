@@ -13,12 +13,12 @@ export class TcpProxy {
 
   private constructor(
     private readonly server: Server,
-    private target: number,
+    private readonly target: number,
   ) {
     server.on("connection", (client) => this.accept(client));
   }
 
-  static async start(target = 0): Promise<TcpProxy> {
+  static async start(target: number): Promise<TcpProxy> {
     const server = createServer();
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     return new TcpProxy(server, target);
@@ -26,11 +26,6 @@ export class TcpProxy {
 
   get port(): number {
     return (this.server.address() as { port: number }).port;
-  }
-
-  /** The broker restarted on another port. */
-  retarget(port: number): void {
-    this.target = port;
   }
 
   /** Changes the mode; going back to "pass" resets the connections, so peers reconnect at once. */
