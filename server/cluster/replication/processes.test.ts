@@ -100,8 +100,7 @@ describe("replication across `tributary broker` processes (RF=3, min.insync.repl
 
   it("SIGSTOP of the leader past its lease: a new leader takes writes; resumed, the old one acknowledges nothing, truncates what only it had and catches up byte-identical", async () => {
     const topic = "stopped";
-    const { leader, isrs } = await createTopic(topic);
-    const followers = isrs.map((r) => r.id).filter((id) => id !== leader);
+    const { leader } = await createTopic(topic);
     const old = await TestConnection.open(`127.0.0.1:${cluster.port(leader)}`);
     try {
       expect((await produceRaw(old, topic, Acks.ALL, "replicated")).errorCode).toBe(ErrorCode.NONE);
