@@ -87,7 +87,7 @@ async function transactionalProducer(c: BrokerConnection, topic: string, transac
 }
 
 /** PRODUCERS transactional producers at once; returns seconds. */
-async function produceTransactions(bootstrap: string, topic: string, size: number, total: number, run: number, producers: number): Promise<number> {
+export async function produceTransactions(bootstrap: string, topic: string, size: number, total: number, run: number, producers: number): Promise<number> {
   const conns = await Promise.all(Array.from({ length: producers }, () => open(bootstrap)));
   const perProducer = Math.ceil(total / size / producers);
   const started = performance.now();
@@ -98,7 +98,7 @@ async function produceTransactions(bootstrap: string, topic: string, size: numbe
 }
 
 /** The non-transactional baseline: produce requests of the same shape (size records over the partitions), acks=all, `inFlight` at once. */
-async function producePlain(bootstrap: string, topic: string, size: number, total: number, inFlight: number): Promise<number> {
+export async function producePlain(bootstrap: string, topic: string, size: number, total: number, inFlight: number): Promise<number> {
   const c = await open(bootstrap, inFlight);
   const value = Buffer.alloc(VALUE_BYTES, 0x61);
   const batch = encodeRecordBatch(Array.from({ length: size / PARTITIONS }, () => ({ value })));

@@ -262,3 +262,68 @@ export const clusterPartitions = pgTable(
   },
   (t) => [primaryKey({ columns: [t.topic, t.partition] })],
 );
+
+/**
+ * The cluster's security metadata (brokers started with --node-id): ACLs, SCRAM credentials and
+ * client quotas, the same state a single node keeps in <data dir>/security.json. Every change
+ * locks and bumps `cluster_security.version` first, so changes from different brokers apply one at
+ * a time and each broker re-reads only when the version moved.
+ */
+export const clusterSecurity = pgTable(
+  "cluster_security",
+  {
+    id: integer("id").primaryKey().default(1),
+    version: bigint("version", { mode: "number" }).notNull().default(0),
+    /** `--sasl-users` has been stored once; later starts of any broker never seed again. */
+    seeded: boolean("seeded").notNull().default(false),
+  },
+  (t) => [check("cluster_security_single_row", sql`${t.id} = 1`)],
+);
+
+/** One Kafka ACL binding; codes are Kafka's (resource, pattern, operation and permission types). */
+export const clusterAcls = pgTable(
+  "cluster_acls",
+  {
+    resourceType: integer("resource_type").notNull(),
+    resourceName: text("resource_name").notNull(),
+    patternType: integer("pattern_type").notNull(),
+    principal: text("principal").notNull(),
+    host: text("host").notNull(),
+    operation: integer("operation").notNull(),
+    permission: integer("permission").notNull(),
+  },
+  (t) => [primaryKey({ name: "cluster_acls_pk", columns: [t.resourceType, t.resourceName, t.patternType, t.principal, t.host, t.operation, t.permission] })],
+);
+
+/** Salt, iterations and keys (base64), never a password. */
+export const clusterScramCredentials = pgTable(
+  "cluster_scram_credentials",
+  {
+    username: text("username").notNull(),
+    mechanism: text("mechanism").notNull(),
+    salt: text("salt").notNull(),
+    iterations: integer("iterations").notNull(),
+    storedKey: text("stored_key").notNull(),
+    serverKey: text("server_key").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.username, t.mechanism] })],
+);
+
+/**
+ * A quota entity ({"user": "alice"}, {"user": null} for the default user, {"user": …, "clientId": …})
+ * with its values ({"producer_byte_rate": 1048576}); whether a key is present is part of the entity.
+ */
+export const clusterClientQuotas = pgTable("cluster_client_quotas", {
+  entity: jsonb("entity").$type<{ user?: string | null; clientId?: string | null }>().primaryKey(),
+  values: jsonb("values").$type<Record<string, number>>().notNull(),
+});
+
+/**
+ * Each broker's internal user (its console, lag sampler and embedded agents connect to every
+ * broker), replaced at each start: SCRAM credentials by mechanism, never the password.
+ */
+export const clusterInternalUsers = pgTable("cluster_internal_users", {
+  nodeId: integer("node_id").primaryKey(),
+  username: text("username").notNull().unique(),
+  credentials: jsonb("credentials").$type<Record<string, { salt: string; iterations: number; storedKey: string; serverKey: string }>>().notNull(),
+});

@@ -13,6 +13,7 @@ import { openDatabase, type Database } from "@/db/client";
 import { Broker } from "./broker/broker";
 import { ClusterJoinError, ClusterMember } from "./cluster/member";
 import { ClusterStore } from "./cluster/store";
+import { PgSecurityStore } from "./broker/security/pg-store";
 import { AgentHost } from "./agents/host";
 import { buildConsole, consoleBuildIsStale } from "./build";
 import { DataDirLockedError, lockDataDir } from "./data-dir-lock";
@@ -92,6 +93,13 @@ function clusterMember(config: Config): ClusterMember | undefined {
   });
 }
 
+/** A cluster's ACLs, credentials and quotas live with its metadata, so every broker applies the same; a single node keeps them in its data dir. */
+function securityStoreOf(config: Config): (() => Promise<PgSecurityStore>) | undefined {
+  const url = config.databaseUrl;
+  if (config.nodeId === undefined || !url) return undefined;
+  return () => PgSecurityStore.open(url);
+}
+
 /** Starts the broker on the configured listener; a taken port fails the start with one line. */
 export async function startBroker(config: Config): Promise<Broker> {
   try {
@@ -117,6 +125,7 @@ export async function startBroker(config: Config): Promise<Broker> {
       topicDefaults: { "min.insync.replicas": String(config.minInsyncReplicas), "unclean.leader.election.enable": String(config.uncleanLeaderElectionEnable) },
       cluster: clusterMember(config),
       replicaLagTimeMaxMs: config.replicaLagTimeMaxMs,
+      openSecurityStore: securityStoreOf(config),
     });
   } catch (err) {
     if (err instanceof ClusterJoinError) throw new StartupError(err.message);

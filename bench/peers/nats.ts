@@ -1,17 +1,5 @@
 import { connect, createInbox, StorageType, type NatsConnection, type JsMsg } from "nats";
-import {
-  ConsumeCount,
-  LatencyCollector,
-  makeValue,
-  pacedSend,
-  packageVersion,
-  pidOf,
-  PeerUnavailableError,
-  timed,
-  Window,
-  type PeerSystem,
-  type Workload,
-} from "./workload";
+import { ConsumeCount, LatencyCollector, makeValue, pacedSend, packageVersion, pidOf, PeerUnavailableError, timed, Window, type PeerSystem, type Workload } from "./workload";
 
 const SERVER = "127.0.0.1:4222";
 /** Publishes awaiting their PubAck; enough to keep the server busy without an unbounded backlog. */

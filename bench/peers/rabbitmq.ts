@@ -1,18 +1,5 @@
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from "amqplib";
-import {
-  ConsumeCount,
-  LatencyCollector,
-  makeValue,
-  pacedSend,
-  packageVersion,
-  pidOf,
-  PeerUnavailableError,
-  timed,
-  Window,
-  type PeerSystem,
-  type PhaseResult,
-  type Workload,
-} from "./workload";
+import { ConsumeCount, LatencyCollector, makeValue, pacedSend, packageVersion, pidOf, PeerUnavailableError, timed, Window, type PeerSystem, type PhaseResult, type Workload } from "./workload";
 
 const URL = "amqp://guest:guest@127.0.0.1:5672";
 /** Publishes awaiting their confirm. */

@@ -1,17 +1,5 @@
 import { Redis } from "ioredis";
-import {
-  ConsumeCount,
-  LatencyCollector,
-  makeValue,
-  pacedSend,
-  packageVersion,
-  pidOf,
-  PeerUnavailableError,
-  timed,
-  Window,
-  type PeerSystem,
-  type Workload,
-} from "./workload";
+import { ConsumeCount, LatencyCollector, makeValue, pacedSend, packageVersion, pidOf, PeerUnavailableError, timed, Window, type PeerSystem, type Workload } from "./workload";
 
 const HOST = "127.0.0.1";
 const PORT = 6379;

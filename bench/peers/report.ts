@@ -2,16 +2,10 @@ import { formatEnvironment, type Environment } from "../lib/environment";
 import { formatNumber, formatSummary, markdownTable } from "../lib/markdown";
 import type { Summary } from "../lib/stats";
 import { barChartSvg, type Panel } from "../lib/svg";
-import { VALUE_BYTES, type Workload } from "./workload";
+import { VALUE_BYTES, type PeerSystem, type Workload } from "./workload";
 
 /** One system's figures, each a summary over the runs; null where every run of it failed. */
-export interface SystemResult {
-  id: string;
-  name: string;
-  client: string;
-  server: string;
-  durability: string;
-  settings: string;
+export interface SystemResult extends Pick<PeerSystem, "id" | "name" | "client" | "server" | "durability" | "settings"> {
   /** Set when the system could not be reached or started: the reason it was skipped. */
   skipped?: string;
   /** Messages of failed runs, so nothing is silently dropped. */

@@ -5,6 +5,7 @@
  * --cpu-prof write its profile).
  */
 import { Broker } from "@/server/broker/broker";
+import { closeOnSigterm } from "@/server/testing/broker-process";
 
 const [dataDir, portArg] = process.argv.slice(2);
 if (!dataDir || !portArg) {
@@ -15,12 +16,4 @@ if (!dataDir || !portArg) {
 const broker = await Broker.start({ dataDir, host: "127.0.0.1", port: Number(portArg) });
 process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid })}\n`);
 
-process.once("SIGTERM", () => {
-  broker.close().then(
-    () => process.exit(0),
-    (err: Error) => {
-      process.stderr.write(`broker stop failed: ${err.stack ?? err.message}\n`);
-      process.exit(1);
-    },
-  );
-});
+closeOnSigterm(broker);

@@ -8,6 +8,7 @@ import { KafkaClient } from "../kafka/client";
 import { startTestProxy } from "../kafka/client/testing";
 import { kafkaClientSecurity, kafkaSecuritySchema } from "./kafka-security";
 import { FlowRuntime } from "./runtime";
+import { expectDelivered } from "./testing/topics";
 
 const parse = (c: Record<string, unknown>) => kafkaSecuritySchema.parse(c);
 
@@ -68,9 +69,7 @@ describe("a topic sink over TLS", () => {
     const reader = new KafkaClient({ bootstrap: [proxy.address], tls: { ca: await readFile(join(dir, "ca.pem"), "utf8") } });
     await rt.start();
     try {
-      await eventually(() => (rt.flumeMetrics()["SINK.k1"].EventDrainSuccessCount as number) >= 20 || undefined, 30_000, "20 events delivered");
-      const [f] = await reader.fetch([{ topic: "tls-out", partition: 0, offset: 0 }]);
-      expect(f.records).toHaveLength(20);
+      await expectDelivered(rt, reader, "tls-out", 20);
     } finally {
       await rt.stop();
       await reader.close();

@@ -6,6 +6,7 @@ import { eventually, startTestBroker } from "../broker/compat/harness";
 import { KafkaClient } from "../kafka/client";
 import { FlowRuntime } from "./runtime";
 import { type TributaryProcess, freePort, runAgent, runTributary } from "@/server/testing/tributary-process";
+import { expectDelivered } from "./testing/topics";
 
 /**
  * The topic source and sink against a broker that requires SASL: started as an operator starts
@@ -110,9 +111,7 @@ it("a topic sink without a login of its own signs in to the embedded broker with
   const reader = new KafkaClient({ bootstrap: [embedded.bootstrap], sasl: credential });
   await rt.start();
   try {
-    await eventually(() => (rt.flumeMetrics()["SINK.k1"].EventDrainSuccessCount as number) >= 10 || undefined, 30_000, "10 events delivered");
-    const [f] = await reader.fetch([{ topic: "local", partition: 0, offset: 0 }]);
-    expect(f.records).toHaveLength(10);
+    await expectDelivered(rt, reader, "local", 10);
   } finally {
     await rt.stop();
     await reader.close();

@@ -1,34 +1,14 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import { createServer as createTcpServer, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../../db/client";
 import { testDatabases } from "../../db/testing";
-import { AgentHost } from "../agents/host";
-import { EmbeddedAgent } from "../control/agent-registry";
 import { writeAudit } from "../control/audit";
 import { getVersion } from "../control/flows";
-import { LoginLimiter } from "../control/login-limiter";
-import { createUser, ensureAdmin } from "../control/users";
-import { WebAccess } from "../control/web-access";
-import { createRequestHandler } from "../http";
 import { ConsoleClient, failure } from "./test-client";
+import { createTestUsers, startConsoleServer, type ConsoleServer } from "@/server/testing/console-server";
+import { freePort } from "@/server/testing/tributary-process";
 
 const HIDDEN = "********";
 /** Every secret in the flow below; none may appear in anything a reader gets back. */
 const SECRETS = ["src-secret-4", "pg-secret-1", "tok-secret-2", "c2VjcmV0LTM=", "ops-team-7", "jaas-secret-5"];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createTcpServer().once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const flowWith = (port: number) => ({
   sources: { in: { type: "http", bind: "127.0.0.1", port, token: "src-secret-4", channels: ["c1"] } },
@@ -63,13 +43,7 @@ async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 1
 
 for (const target of testDatabases()) {
   describe(`secrets in flows on ${target.name}`, () => {
-    let database: Database;
-    let dispose: () => Promise<void>;
-    let server: Server;
-    let base: string;
-    let fleet: EmbeddedAgent;
-    let host: AgentHost;
-    let dir: string;
+    let env: ConsoleServer;
     let port: number;
     let flowId: number;
     let vera: ConsoleClient;
@@ -77,31 +51,15 @@ for (const target of testDatabases()) {
     let admin: ConsoleClient;
 
     beforeAll(async () => {
-      ({ database, dispose } = await target.open());
-      dir = mkdtempSync(join(tmpdir(), "tributary-secrets-"));
-      host = new AgentHost({ agent: "embedded", dataDir: dir });
-      fleet = new EmbeddedAgent(database.db, host, "test");
-      await fleet.start();
-      await ensureAdmin(database.db, "admin-password");
-      await createUser(database.db, { username: "olga", password: "operator-password", role: "operator" });
-      await createUser(database.db, { username: "vera", password: "viewer-password", role: "viewer" });
-      server = createServer(createRequestHandler({ database, version: "test", startedAt: Date.now(), loginLimiter: new LoginLimiter(), web: new WebAccess(), fleet }, undefined));
-      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      vera = await new ConsoleClient(base).login("vera", "viewer-password");
-      olga = await new ConsoleClient(base).login("olga", "operator-password");
-      admin = await new ConsoleClient(base).login("admin", "admin-password");
+      env = await startConsoleServer(target);
+      await createTestUsers(env.database.db);
+      vera = await new ConsoleClient(env.base).login("vera", "viewer-password");
+      olga = await new ConsoleClient(env.base).login("olga", "operator-password");
+      admin = await new ConsoleClient(env.base).login("admin", "admin-password");
       port = await freePort();
       flowId = (await olga.trpc.flows.create.mutate({ name: "with-secrets", definition: flowWith(port) })).id;
     });
-    afterAll(async () => {
-      await fleet?.stop();
-      await host?.close();
-      await new Promise<void>((r) => server.close(() => r()));
-      await database?.close();
-      await dispose?.();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    afterAll(() => env?.close());
 
     it("marks secret properties in the JSON Schema the designer renders", async () => {
       const c = await vera.trpc.flows.components.query();
@@ -162,7 +120,7 @@ for (const target of testDatabases()) {
     });
 
     it("hides secrets in audit rows written before they were marked", async () => {
-      await writeAudit(database.db, { actor: "olga", action: "flows.save", outcome: "ok", requestId: "old", details: { input: { flowId, definition: flowWith(port), message: "old row" } } });
+      await writeAudit(env.database.db, { actor: "olga", action: "flows.save", outcome: "ok", requestId: "old", details: { input: { flowId, definition: flowWith(port), message: "old row" } } });
       const audit = await vera.trpc.audit.list.query({ action: "flows.save" });
       expect(audit.items.some((i) => (i.details.input as { message?: string }).message === "old row")).toBe(true);
       expectNoSecret("an old audit row", audit);
@@ -186,7 +144,7 @@ for (const target of testDatabases()) {
       const shown = (await vera.trpc.flows.version.query({ flowId })).definition as FlowDef;
       const edited = { ...shown, sinks: { ...shown.sinks, out: { ...shown.sinks.out, batchSize: 50 } } };
       const saved = await olga.trpc.flows.save.mutate({ flowId, definition: edited, message: "bigger batches" });
-      const stored = (await getVersion(database.db, flowId, saved.version)).definition as FlowDef;
+      const stored = (await getVersion(env.database.db, flowId, saved.version)).definition as FlowDef;
       expect(stored.sinks.db.url).toBe("postgres://writer:pg-secret-1@127.0.0.1:1/app?sslmode=disable");
       expect(stored.sinks.out).toMatchObject({ token: "tok-secret-2", headers: { Authorization: "Basic c2VjcmV0LTM=", "X-Team": "ops-team-7" }, batchSize: 50 });
       expect(stored.sources.in.token).toBe("src-secret-4");
@@ -197,7 +155,7 @@ for (const target of testDatabases()) {
       // The redeployed version still runs with the real token.
       const embedded = (await admin.trpc.agents.list.query()).find((a) => a.embedded)!;
       await admin.trpc.flows.deploy.mutate({ flowId, version: saved.version, agentIds: [embedded.id] });
-      expect(host.status().find((f) => f.id === String(flowId))?.version).toBe(saved.version);
+      expect(env.host.status().find((f) => f.id === String(flowId))?.version).toBe(saved.version);
       expect(await eventually(() => postEvent(port, "src-secret-4"), (s) => s === 200)).toBe(200);
       expect(await postEvent(port, HIDDEN)).toBe(401);
     });
@@ -206,7 +164,7 @@ for (const target of testDatabases()) {
       const shown = (await vera.trpc.flows.version.query({ flowId })).definition as FlowDef;
       const edited = { ...shown, sinks: { ...shown.sinks, out: { ...shown.sinks.out, token: "tok-secret-2-rotated", headers: { ...shown.sinks.out.headers, "X-New": "v" } } } };
       const saved = await olga.trpc.flows.save.mutate({ flowId, definition: edited, message: "rotate the token" });
-      const stored = (await getVersion(database.db, flowId, saved.version)).definition as FlowDef;
+      const stored = (await getVersion(env.database.db, flowId, saved.version)).definition as FlowDef;
       expect(stored.sinks.out.token).toBe("tok-secret-2-rotated");
       expect(stored.sinks.out.headers).toEqual({ Authorization: "Basic c2VjcmV0LTM=", "X-Team": "ops-team-7", "X-New": "v" });
       const diff = await vera.trpc.flows.diff.query({ flowId, from: saved.version - 1, to: saved.version });
@@ -233,7 +191,7 @@ for (const target of testDatabases()) {
     it("sends a standalone agent the real values in its heartbeat answer", async () => {
       const { token } = await admin.trpc.agents.createToken.mutate({ label: "edge" });
       const beat = async () => {
-        const res = await fetch(`${base}/api/agent/v1/heartbeat`, {
+        const res = await fetch(`${env.base}/api/agent/v1/heartbeat`, {
           method: "POST",
           headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
           body: JSON.stringify({ name: "edge", host: "edge-host", version: "test", flows: [], metrics: {} }),

@@ -11,7 +11,7 @@ import { Connection } from "./protocol/connection";
 import { RequestMemoryPool } from "./protocol/request-memory";
 import { SaslAuthenticator, type Mechanism } from "./protocol/sasl";
 import { BrokerSecurity } from "./security/security";
-import { FileSecurityStore } from "./security/store";
+import { FileSecurityStore, type SecurityStore } from "./security/store";
 import { logger } from "../log";
 import type { SecurityOptions } from "./security/security";
 import type { ClusterMember } from "../cluster/member";
@@ -60,8 +60,10 @@ export interface BrokerOptions {
   transactionMaxTimeoutMs?: number;
   /** How often transactions open past their timeout are looked for and aborted. */
   transactionAbortIntervalMs?: number;
-  /** The authorizer, super users and allow.everyone.if.no.acl.found; ACLs, credentials and quotas live in the data dir. */
+  /** The authorizer, super users and allow.everyone.if.no.acl.found. */
   security?: SecurityOptions;
+  /** Where ACLs, credentials and quotas live: the data dir's security.json unless given (a cluster's Postgres). */
+  openSecurityStore?: () => Promise<SecurityStore>;
   /** Cluster mode: the membership this broker joins once it listens, and answers metadata from. */
   cluster?: ClusterMember;
   /** Cluster mode: replica.lag.time.max.ms (a follower not caught up for this long leaves the ISR). */
@@ -166,9 +168,12 @@ export class Broker {
       throw err;
     }
     let security: BrokerSecurity;
+    let store: SecurityStore | undefined;
     try {
-      security = await BrokerSecurity.open(FileSecurityStore.open(opts.dataDir), { authorizer: "none", ...opts.security, seedUsers: opts.sasl?.users });
+      store = opts.openSecurityStore ? await opts.openSecurityStore() : FileSecurityStore.open(opts.dataDir);
+      security = await BrokerSecurity.open(store, { authorizer: "none", ...opts.security, seedUsers: opts.sasl?.users });
     } catch (err) {
+      await store?.close().catch(() => undefined);
       groups.close();
       await logs.close();
       throw err;
@@ -177,6 +182,8 @@ export class Broker {
     const broker = new Broker(server, logs, groups, transactions, security, opts, requestMemoryBytes);
     server.on("connection", (s) => broker.accept(s));
     try {
+      // This process's clients reach every broker of a cluster, so each must know its internal user.
+      if (opts.cluster) await security.shareInternalUser(opts.cluster.nodeId);
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
         server.listen(opts.port, opts.host, () => {
@@ -191,6 +198,7 @@ export class Broker {
       transactions.close();
       server.close();
       groups.close();
+      await security.close();
       await logs.close();
       throw err;
     }
@@ -250,6 +258,7 @@ export class Broker {
     });
     this.transactions.close();
     this.groups.close();
+    await this.security.close();
     await this.logs.close();
     log.info("broker stopped");
   }

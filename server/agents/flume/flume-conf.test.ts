@@ -1,10 +1,12 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { connect, createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { eventually, kcat, startTestBroker } from "../../broker/compat/harness";
+import { tempDirs } from "@/server/testing/temp-dir";
+
+const tempDir = tempDirs("flume-conf");
 
 /**
  * The acceptance case: an unchanged Flume agent file (netcat → file channel → KafkaSink, written
@@ -12,7 +14,7 @@ import { eventually, kcat, startTestBroker } from "../../broker/compat/harness";
  * broker; kcat reads the lines back.
  */
 it("runs a Flume netcat → file channel → KafkaSink config against the broker, read back with kcat", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "tributary-flume-conf-"));
+  const dir = tempDir();
   const broker = await startTestBroker();
   try {
     const admin = broker.kafka("admin").admin();
@@ -84,7 +86,6 @@ a1.sinks.k1.channel = c1
     expect(await exit).toBe(0);
   } finally {
     await broker.stop();
-    await rm(dir, { recursive: true, force: true });
   }
 }, 90_000);
 
@@ -93,7 +94,7 @@ a1.sinks.k1.channel = c1
  * same unchanged file must deliver here to a topic nobody created.
  */
 it("a Flume KafkaSink config naming a topic that does not exist yet delivers to it, the broker creating it", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "tributary-flume-conf-"));
+  const dir = tempDir();
   const broker = await startTestBroker();
   try {
     const conf = join(dir, "flume.properties");
@@ -124,6 +125,5 @@ a1.sinks.k1.channel = c1
     expect(await exit).toBe(0);
   } finally {
     await broker.stop();
-    await rm(dir, { recursive: true, force: true });
   }
 }, 90_000);

@@ -1,11 +1,13 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseFlow } from "../flow";
 import { exportFlumeProperties } from "./export";
 import { importFlumeProperties } from "./import";
+import { tempDirs } from "@/server/testing/temp-dir";
+
+const tempDir = tempDirs("agent-cli");
 
 // Written as in the Flume user guide: a netcat source with interceptors and a multiplexing selector.
 const GUIDE_CONF = `
@@ -195,33 +197,29 @@ describe("Flume .properties import", () => {
   });
 
   it("runs with tributary agent --flume-conf and stops cleanly on SIGTERM", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "tributary-agent-cli-"));
-    try {
-      const conf = join(dir, "agent.properties");
-      await writeFile(conf, [
-        "a1.sources = r1", "a1.channels = c1", "a1.sinks = k1",
-        "a1.sources.r1.type = netcat", "a1.sources.r1.bind = 127.0.0.1", "a1.sources.r1.port = 0", "a1.sources.r1.channels = c1",
-        "a1.channels.c1.type = file", "a1.channels.c1.minimumRequiredSpace = 0",
-        "a1.sinks.k1.type = null", "a1.sinks.k1.channel = c1", "",
-      ].join("\n"));
-      const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "..", "cli-main.ts"), "--flume-conf", conf, "--name", "a1", "--data-dir", join(dir, "data"), "--metrics-port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
-      let err = "";
-      const metricsUrl = await new Promise<string>((resolve, reject) => {
-        child.on("exit", (code) => reject(new Error(`agent exited ${code}: ${err}`)));
-        child.stderr.on("data", (d: Buffer) => {
-          err += d.toString();
-          const m = /metrics at (\S+)/.exec(err);
-          if (m && err.includes("running flow")) resolve(m[1]);
-        });
+    const dir = tempDir();
+    const conf = join(dir, "agent.properties");
+    await writeFile(conf, [
+      "a1.sources = r1", "a1.channels = c1", "a1.sinks = k1",
+      "a1.sources.r1.type = netcat", "a1.sources.r1.bind = 127.0.0.1", "a1.sources.r1.port = 0", "a1.sources.r1.channels = c1",
+      "a1.channels.c1.type = file", "a1.channels.c1.minimumRequiredSpace = 0",
+      "a1.sinks.k1.type = null", "a1.sinks.k1.channel = c1", "",
+    ].join("\n"));
+    const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "..", "cli-main.ts"), "--flume-conf", conf, "--name", "a1", "--data-dir", join(dir, "data"), "--metrics-port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    const metricsUrl = await new Promise<string>((resolve, reject) => {
+      child.on("exit", (code) => reject(new Error(`agent exited ${code}: ${err}`)));
+      child.stderr.on("data", (d: Buffer) => {
+        err += d.toString();
+        const m = /metrics at (\S+)/.exec(err);
+        if (m && err.includes("running flow")) resolve(m[1]);
       });
-      const metrics = (await (await fetch(metricsUrl)).json()) as Record<string, Record<string, number>>;
-      expect(Object.keys(metrics).sort()).toEqual(["CHANNEL.c1", "SINK.k1", "SOURCE.r1"]);
-      expect(metrics["CHANNEL.c1"]).toMatchObject({ ChannelCapacity: 1_000_000, ChannelSize: 0 });
-      const exit = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-      child.kill("SIGTERM");
-      expect(await exit).toBe(0);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
+    const metrics = (await (await fetch(metricsUrl)).json()) as Record<string, Record<string, number>>;
+    expect(Object.keys(metrics).sort()).toEqual(["CHANNEL.c1", "SINK.k1", "SOURCE.r1"]);
+    expect(metrics["CHANNEL.c1"]).toMatchObject({ ChannelCapacity: 1_000_000, ChannelSize: 0 });
+    const exit = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    child.kill("SIGTERM");
+    expect(await exit).toBe(0);
   }, 60_000);
 });

@@ -58,26 +58,10 @@ export function removeHeaderInterceptor(c: z.infer<typeof removeHeaderIntercepto
   };
 }
 
-export const timestampInterceptorType = defineComponent({
-  types: ["timestamp", "org.apache.flume.interceptor.TimestampInterceptor$Builder"],
-  schema: timestampInterceptorSchema,
-  create: (config) => timestampInterceptor(config),
-});
+export const timestampInterceptorType = defineComponent({ types: ["timestamp", "org.apache.flume.interceptor.TimestampInterceptor$Builder"], schema: timestampInterceptorSchema, create: timestampInterceptor });
 
-export const hostInterceptorType = defineComponent({
-  types: ["host", "org.apache.flume.interceptor.HostInterceptor$Builder"],
-  schema: hostInterceptorSchema,
-  create: (config) => hostInterceptor(config),
-});
+export const hostInterceptorType = defineComponent({ types: ["host", "org.apache.flume.interceptor.HostInterceptor$Builder"], schema: hostInterceptorSchema, create: hostInterceptor });
 
-export const staticInterceptorType = defineComponent({
-  types: ["static", "org.apache.flume.interceptor.StaticInterceptor$Builder"],
-  schema: staticInterceptorSchema,
-  create: (config) => staticInterceptor(config),
-});
+export const staticInterceptorType = defineComponent({ types: ["static", "org.apache.flume.interceptor.StaticInterceptor$Builder"], schema: staticInterceptorSchema, create: staticInterceptor });
 
-export const removeHeaderInterceptorType = defineComponent({
-  types: ["remove_header", "org.apache.flume.interceptor.RemoveHeaderInterceptor$Builder"],
-  schema: removeHeaderInterceptorSchema,
-  create: (config) => removeHeaderInterceptor(config),
-});
+export const removeHeaderInterceptorType = defineComponent({ types: ["remove_header", "org.apache.flume.interceptor.RemoveHeaderInterceptor$Builder"], schema: removeHeaderInterceptorSchema, create: removeHeaderInterceptor });

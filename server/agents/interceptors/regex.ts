@@ -63,26 +63,10 @@ export function uuidInterceptor(c: z.infer<typeof uuidInterceptorSchema>): Inter
   };
 }
 
-export const regexFilterInterceptorType = defineComponent({
-  types: ["regex_filter", "org.apache.flume.interceptor.RegexFilteringInterceptor$Builder"],
-  schema: regexFilterInterceptorSchema,
-  create: (config) => regexFilterInterceptor(config),
-});
+export const regexFilterInterceptorType = defineComponent({ types: ["regex_filter", "org.apache.flume.interceptor.RegexFilteringInterceptor$Builder"], schema: regexFilterInterceptorSchema, create: regexFilterInterceptor });
 
-export const regexExtractorInterceptorType = defineComponent({
-  types: ["regex_extractor", "org.apache.flume.interceptor.RegexExtractorInterceptor$Builder"],
-  schema: regexExtractorInterceptorSchema,
-  create: (config) => regexExtractorInterceptor(config),
-});
+export const regexExtractorInterceptorType = defineComponent({ types: ["regex_extractor", "org.apache.flume.interceptor.RegexExtractorInterceptor$Builder"], schema: regexExtractorInterceptorSchema, create: regexExtractorInterceptor });
 
-export const searchReplaceInterceptorType = defineComponent({
-  types: ["search_replace", "org.apache.flume.interceptor.SearchAndReplaceInterceptor$Builder"],
-  schema: searchReplaceInterceptorSchema,
-  create: (config) => searchReplaceInterceptor(config),
-});
+export const searchReplaceInterceptorType = defineComponent({ types: ["search_replace", "org.apache.flume.interceptor.SearchAndReplaceInterceptor$Builder"], schema: searchReplaceInterceptorSchema, create: searchReplaceInterceptor });
 
-export const uuidInterceptorType = defineComponent({
-  types: ["uuid", "org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder"],
-  schema: uuidInterceptorSchema,
-  create: (config) => uuidInterceptor(config),
-});
+export const uuidInterceptorType = defineComponent({ types: ["uuid", "org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder"], schema: uuidInterceptorSchema, create: uuidInterceptor });

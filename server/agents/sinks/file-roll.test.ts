@@ -1,9 +1,11 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { FlowRuntime } from "../runtime";
 import { expandPath } from "./file-roll";
+import { tempDirs } from "@/server/testing/temp-dir";
+
+const tempDir = tempDirs("file-roll");
 
 it("expands Flume's escapes from the timestamp header", () => {
   const ts = new Date(2024, 2, 5, 7, 8, 9).getTime();
@@ -12,26 +14,22 @@ it("expands Flume's escapes from the timestamp header", () => {
 });
 
 it("seq → file channel → file_roll: every event in closed files, rolled by count, per header directory", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "tributary-file-roll-"));
-  try {
-    const rt = new FlowRuntime({
-      name: "roll",
-      sources: { r1: { type: "seq", channels: ["c1"], totalEvents: 2500, batchSize: 100, interceptors: [{ type: "static", key: "region", value: "eu" }] } },
-      channels: { c1: { type: "file", minimumRequiredSpace: 0, transactionCapacity: 1000 } },
-      sinks: { k1: { type: "file_roll", channel: "c1", directory: join(dir, "out", "%{region}"), rollCount: 1000, rollInterval: 0, batchSize: 500 } },
-    }, { agent: "a1", dataDir: join(dir, "data") });
-    await rt.start();
-    const end = Date.now() + 20_000;
-    while ((rt.flumeMetrics()["SINK.k1"].EventDrainSuccessCount as number) < 2500 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-    await rt.stop();
-    const files = (await readdir(join(dir, "out", "eu"))).sort();
-    expect(files.every((f) => f.endsWith(".log"))).toBe(true);
-    expect(files).toHaveLength(3);
-    const lines = (await Promise.all(files.map((f) => readFile(join(dir, "out", "eu", f), "utf8")))).join("").split("\n").filter(Boolean);
-    expect(lines.map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 2500 }, (_, i) => i));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const dir = tempDir();
+  const rt = new FlowRuntime({
+    name: "roll",
+    sources: { r1: { type: "seq", channels: ["c1"], totalEvents: 2500, batchSize: 100, interceptors: [{ type: "static", key: "region", value: "eu" }] } },
+    channels: { c1: { type: "file", minimumRequiredSpace: 0, transactionCapacity: 1000 } },
+    sinks: { k1: { type: "file_roll", channel: "c1", directory: join(dir, "out", "%{region}"), rollCount: 1000, rollInterval: 0, batchSize: 500 } },
+  }, { agent: "a1", dataDir: join(dir, "data") });
+  await rt.start();
+  const end = Date.now() + 20_000;
+  while ((rt.flumeMetrics()["SINK.k1"].EventDrainSuccessCount as number) < 2500 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+  await rt.stop();
+  const files = (await readdir(join(dir, "out", "eu"))).sort();
+  expect(files.every((f) => f.endsWith(".log"))).toBe(true);
+  expect(files).toHaveLength(3);
+  const lines = (await Promise.all(files.map((f) => readFile(join(dir, "out", "eu", f), "utf8")))).join("").split("\n").filter(Boolean);
+  expect(lines.map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 2500 }, (_, i) => i));
 }, 60_000);
 
 it("rounds the timestamp down for the escapes (round, roundValue, roundUnit)", () => {
@@ -43,32 +41,28 @@ it("rounds the timestamp down for the escapes (round, roundValue, roundUnit)", (
 
 it("csv with quoting, gzip members readable at every commit, and rollInterval closing .tmp files into final names", async () => {
   const { gunzipSync } = await import("node:zlib");
-  const dir = await mkdtemp(join(tmpdir(), "tributary-file-roll-"));
-  try {
-    const rt = new FlowRuntime({
-      name: "csv",
-      sources: { r1: { type: "seq", channels: ["c1"], totalEvents: 300, batchSize: 50, interceptors: [{ type: "static", key: "note", value: 'say "hi", then\nleave' }] } },
-      channels: { c1: { type: "memory" } },
-      sinks: { k1: { type: "file_roll", channel: "c1", directory: join(dir, "out"), format: "csv", columns: ["note", "body", "missing"], gzip: true, rollInterval: 1, batchSize: 50 } },
-    }, { agent: "a1", dataDir: join(dir, "data") });
-    await rt.start();
-    const end = Date.now() + 20_000;
-    while ((rt.flumeMetrics()["SINK.k1"].EventDrainSuccessCount as number) < 300 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-    // While open, the file is .tmp — and already a valid gzip stream of the committed batches.
-    const open = (await readdir(join(dir, "out"))).filter((f) => f.endsWith(".csv.gz.tmp"));
-    expect(open).toHaveLength(1);
-    expect(gunzipSync(await readFile(join(dir, "out", open[0]))).toString().split("\r\n").filter(Boolean)).toHaveLength(300);
-    // rollInterval 1 s closes it without a stop.
-    while ((await readdir(join(dir, "out"))).some((f) => f.endsWith(".tmp")) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-    const files = await readdir(join(dir, "out"));
-    expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(/^events-\d+-\d+\.csv\.gz$/);
-    const rows = gunzipSync(await readFile(join(dir, "out", files[0]))).toString();
-    expect(rows.startsWith('"say ""hi"", then\nleave",0,\r\n"say ""hi"", then\nleave",1,\r\n')).toBe(true);
-    await rt.stop();
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const dir = tempDir();
+  const rt = new FlowRuntime({
+    name: "csv",
+    sources: { r1: { type: "seq", channels: ["c1"], totalEvents: 300, batchSize: 50, interceptors: [{ type: "static", key: "note", value: 'say "hi", then\nleave' }] } },
+    channels: { c1: { type: "memory" } },
+    sinks: { k1: { type: "file_roll", channel: "c1", directory: join(dir, "out"), format: "csv", columns: ["note", "body", "missing"], gzip: true, rollInterval: 1, batchSize: 50 } },
+  }, { agent: "a1", dataDir: join(dir, "data") });
+  await rt.start();
+  const end = Date.now() + 20_000;
+  while ((rt.flumeMetrics()["SINK.k1"].EventDrainSuccessCount as number) < 300 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+  // While open, the file is .tmp — and already a valid gzip stream of the committed batches.
+  const open = (await readdir(join(dir, "out"))).filter((f) => f.endsWith(".csv.gz.tmp"));
+  expect(open).toHaveLength(1);
+  expect(gunzipSync(await readFile(join(dir, "out", open[0]))).toString().split("\r\n").filter(Boolean)).toHaveLength(300);
+  // rollInterval 1 s closes it without a stop.
+  while ((await readdir(join(dir, "out"))).some((f) => f.endsWith(".tmp")) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  const files = await readdir(join(dir, "out"));
+  expect(files).toHaveLength(1);
+  expect(files[0]).toMatch(/^events-\d+-\d+\.csv\.gz$/);
+  const rows = gunzipSync(await readFile(join(dir, "out", files[0]))).toString();
+  expect(rows.startsWith('"say ""hi"", then\nleave",0,\r\n"say ""hi"", then\nleave",1,\r\n')).toBe(true);
+  await rt.stop();
 }, 60_000);
 
 it("escapes /, \\, .. and NUL in header values so a path cannot leave its directory", () => {
@@ -83,26 +77,22 @@ it("escapes /, \\, .. and NUL in header values so a path cannot leave its direct
 });
 
 it("keeps an event with header tenant=../../x inside the configured directory (real files)", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "tributary-file-roll-escape-"));
-  try {
-    const root = join(dir, "a", "b", "out");
-    const rt = new FlowRuntime({
-      name: "escape",
-      sources: { r1: { type: "seq", channels: ["c1"], totalEvents: 3, batchSize: 3, interceptors: [{ type: "static", key: "tenant", value: "../../x" }] } },
-      channels: { c1: { type: "memory" } },
-      sinks: { k1: { type: "file_roll", channel: "c1", directory: join(root, "%{tenant}"), rollCount: 3, rollInterval: 0, batchSize: 3 } },
-    }, { agent: "a1", dataDir: join(dir, "data") });
-    await rt.start();
-    const end = Date.now() + 20_000;
-    while ((rt.flumeMetrics()["SINK.k1"].EventDrainSuccessCount as number) < 3 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-    await rt.stop();
-    expect(await readdir(join(dir, "a"))).toEqual(["b"]);
-    expect(await readdir(join(dir, "a", "b"))).toEqual(["out"]);
-    const [sub] = await readdir(root);
-    expect(sub).toBe("%2E%2E%2F%2E%2E%2Fx");
-    const [file] = await readdir(join(root, sub));
-    expect((await readFile(join(root, sub, file), "utf8")).split("\n").filter(Boolean)).toEqual(["0", "1", "2"]);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const dir = tempDir();
+  const root = join(dir, "a", "b", "out");
+  const rt = new FlowRuntime({
+    name: "escape",
+    sources: { r1: { type: "seq", channels: ["c1"], totalEvents: 3, batchSize: 3, interceptors: [{ type: "static", key: "tenant", value: "../../x" }] } },
+    channels: { c1: { type: "memory" } },
+    sinks: { k1: { type: "file_roll", channel: "c1", directory: join(root, "%{tenant}"), rollCount: 3, rollInterval: 0, batchSize: 3 } },
+  }, { agent: "a1", dataDir: join(dir, "data") });
+  await rt.start();
+  const end = Date.now() + 20_000;
+  while ((rt.flumeMetrics()["SINK.k1"].EventDrainSuccessCount as number) < 3 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+  await rt.stop();
+  expect(await readdir(join(dir, "a"))).toEqual(["b"]);
+  expect(await readdir(join(dir, "a", "b"))).toEqual(["out"]);
+  const [sub] = await readdir(root);
+  expect(sub).toBe("%2E%2E%2F%2E%2E%2Fx");
+  const [file] = await readdir(join(root, sub));
+  expect((await readFile(join(root, sub, file), "utf8")).split("\n").filter(Boolean)).toEqual(["0", "1", "2"]);
 }, 60_000);

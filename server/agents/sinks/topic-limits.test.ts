@@ -1,5 +1,4 @@
-import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { open, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { expect, it } from "vitest";
@@ -8,6 +7,9 @@ import { ListOffsetsTimestamp } from "../../kafka/constants";
 import { KafkaClient } from "../../kafka/client";
 import { freePort, runAgent } from "@/server/testing/tributary-process";
 import type { DeadLetterLine } from "./dead-letters";
+import { tempDirs } from "@/server/testing/temp-dir";
+
+const tempDir = tempDirs("topic-limits");
 
 /**
  * The topic sink under takes bigger than a broker accepts in one batch, through the real agent
@@ -30,7 +32,7 @@ async function highWatermark(broker: TestBroker, topic: string): Promise<number>
 
 it("tails a 1,000,000-line file of 190-byte lines with kafka.flumeBatchSize = 10000 through a file channel: every line arrives", async ({ annotate }) => {
   const LINES = 1_000_000;
-  const dir = await mkdtemp(join(tmpdir(), "tributary-topic-limits-"));
+  const dir = tempDir();
   const broker = await startTestBroker();
   try {
     // Line i is its number, zero-padded, then padding to 190 bytes.
@@ -84,12 +86,11 @@ a1.sinks.k1.channel = c1
     void annotate(`${records - LINES} duplicates (at-least-once)`);
   } finally {
     await broker.stop();
-    await rm(dir, { recursive: true, force: true });
   }
 }, 360_000);
 
 it("an event too large for the topic goes to the dead-letter file, counted and logged once, while the rest keeps flowing", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "tributary-topic-limits-"));
+  const dir = tempDir();
   const broker = await startTestBroker();
   try {
     const port = await freePort();
@@ -146,6 +147,5 @@ a1.sinks.k1.channel = c1
     expect(await agent.exit).toBe(0);
   } finally {
     await broker.stop();
-    await rm(dir, { recursive: true, force: true });
   }
 }, 120_000);

@@ -4,6 +4,7 @@ import { logger } from "../../log";
 import { type BatchSink, type Source, SourceCounters, defineComponent } from "../component";
 import { ChannelFullError, type FlumeEvent } from "../model";
 import { secret } from "../secret";
+import { putOnce } from "./put-with-backoff";
 
 const log = logger("agents.http-source");
 
@@ -73,18 +74,13 @@ export class HttpSource implements Source {
     } catch (e) {
       return reply(400, (e as Error).message);
     }
-    this.counters.EventReceivedCount += events.length;
-    this.counters.AppendBatchReceivedCount++;
     try {
-      await this.put(events);
+      await putOnce(this.put, events, this.counters);
     } catch (e) {
-      this.counters.ChannelWriteFail++;
       if (e instanceof ChannelFullError) return reply(503, e.message, { "retry-after": String(this.config.retryAfterSeconds) });
       log.warn({ err: e }, "http batch not accepted");
       return reply(500, (e as Error).message);
     }
-    this.counters.EventAcceptedCount += events.length;
-    this.counters.AppendBatchAcceptedCount++;
     reply(200, `accepted ${events.length}`);
   }
 }

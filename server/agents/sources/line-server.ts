@@ -1,5 +1,8 @@
 import { type Server, type Socket, createServer } from "node:net";
 import { logger } from "../../log";
+import { type BatchSink, type Source, SourceCounters } from "../component";
+import type { FlumeEvent } from "../model";
+import { putWithBackoff } from "./put-with-backoff";
 
 const log = logger("agents.line-server");
 
@@ -77,5 +80,34 @@ export class LineServer {
           if (!socket.destroyed) socket.resume();
         });
     });
+  }
+}
+
+/**
+ * A source behind one LineServer (netcat, syslog over TCP): listens at start, closes at stop, and
+ * hands each batch of a connection's lines to `accept`.
+ */
+export abstract class LineServerSource implements Source {
+  readonly counters = new SourceCounters();
+  private server: LineServer | null = null;
+  port = 0;
+
+  constructor(protected readonly put: BatchSink) {}
+
+  protected abstract listenOptions(): LineServerOptions;
+  protected abstract accept(lines: string[], socket: Socket): Promise<boolean>;
+
+  async start(): Promise<void> {
+    this.server = await LineServer.listen(this.listenOptions(), (lines, socket) => this.accept(lines, socket));
+    this.port = this.server.port;
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.close();
+  }
+
+  /** Offers the batch until the channels take it, while this source runs and the client is connected. */
+  protected putWhileConnected(events: FlumeEvent[], socket: Socket): Promise<boolean> {
+    return putWithBackoff(this.put, events, this.counters, () => !this.server!.closing && !socket.destroyed);
   }
 }

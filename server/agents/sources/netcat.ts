@@ -1,9 +1,8 @@
 import type { Socket } from "node:net";
 import { z } from "zod";
-import { type BatchSink, type Source, SourceCounters, defineComponent } from "../component";
+import { type BatchSink, defineComponent } from "../component";
 import type { FlumeEvent } from "../model";
-import { LineServer } from "./line-server";
-import { putWithBackoff } from "./put-with-backoff";
+import { LineServerSource, type LineServerOptions } from "./line-server";
 
 export const netcatSourceSchema = z.object({
   type: z.literal("netcat"),
@@ -15,27 +14,19 @@ export const netcatSourceSchema = z.object({
   batchSize: z.number().int().positive().default(100).describe("Most lines put into the channels in one transaction."),
 }).describe("Accepts newline-separated text over TCP, one event per line.");
 
-export class NetcatSource implements Source {
-  readonly counters = new SourceCounters();
-  private server: LineServer | null = null;
-  port = 0;
-
-  constructor(private readonly config: z.infer<typeof netcatSourceSchema>, private readonly put: BatchSink) {}
-
-  async start(): Promise<void> {
-    const max = this.config["max-line-length"];
-    this.server = await LineServer.listen({ host: this.config.bind, port: this.config.port, batchSize: this.config.batchSize, maxLineLength: max }, (lines, socket) => this.accept(lines, socket));
-    this.port = this.server.port;
+export class NetcatSource extends LineServerSource {
+  constructor(private readonly config: z.infer<typeof netcatSourceSchema>, put: BatchSink) {
+    super(put);
   }
 
-  async stop(): Promise<void> {
-    await this.server?.close();
+  protected listenOptions(): LineServerOptions {
+    return { host: this.config.bind, port: this.config.port, batchSize: this.config.batchSize, maxLineLength: this.config["max-line-length"] };
   }
 
-  private async accept(lines: string[], socket: Socket): Promise<boolean> {
+  protected async accept(lines: string[], socket: Socket): Promise<boolean> {
     const max = this.config["max-line-length"];
     const batch: FlumeEvent[] = lines.map((l) => ({ headers: {}, body: Buffer.from(l).subarray(0, max) }));
-    if (!(await putWithBackoff(this.put, batch, this.counters, () => !this.server!.closing && !socket.destroyed))) return false;
+    if (!(await this.putWhileConnected(batch, socket))) return false;
     if (this.config["ack-every-event"] && !socket.destroyed) socket.write("OK\n".repeat(batch.length));
     return true;
   }

@@ -31,3 +31,20 @@ export async function putWithBackoff(put: BatchSink, events: FlumeEvent[], count
     }
   }
 }
+
+/**
+ * One offer of a batch, with Flume's source counters kept; the channels' refusal is rethrown for
+ * the caller to answer (a 503 to its client, staying at its file position).
+ */
+export async function putOnce(put: BatchSink, events: FlumeEvent[], counters: SourceCounters): Promise<void> {
+  counters.EventReceivedCount += events.length;
+  counters.AppendBatchReceivedCount++;
+  try {
+    await put(events);
+  } catch (err) {
+    counters.ChannelWriteFail++;
+    throw err;
+  }
+  counters.EventAcceptedCount += events.length;
+  counters.AppendBatchAcceptedCount++;
+}

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { logger } from "../../log";
 import { type BatchSink, type Source, SourceCounters, defineComponent } from "../component";
 import type { FlumeEvent } from "../model";
+import { putOnce } from "./put-with-backoff";
 
 const log = logger("agents.spooldir");
 
@@ -164,17 +165,12 @@ export class SpooldirSource implements Source {
 
   /** Puts one batch and records the position after it; false when the channel refused it. */
   private async putBatch(events: FlumeEvent[], p: Position, pos: number): Promise<boolean> {
-    this.counters.EventReceivedCount += events.length;
-    this.counters.AppendBatchReceivedCount++;
     try {
-      await this.put(events);
+      await putOnce(this.put, events, this.counters);
     } catch (e) {
-      this.counters.ChannelWriteFail++;
       log.debug({ err: e }, "spooldir batch refused; staying at the position");
       return false;
     }
-    this.counters.EventAcceptedCount += events.length;
-    this.counters.AppendBatchAcceptedCount++;
     p.pos = pos;
     await this.savePosition(p);
     return true;

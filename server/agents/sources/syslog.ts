@@ -3,8 +3,7 @@ import type { Socket } from "node:net";
 import { z } from "zod";
 import { logger } from "../../log";
 import { type BatchSink, type Source, SourceCounters, defineComponent } from "../component";
-import { LineServer } from "./line-server";
-import { putWithBackoff } from "./put-with-backoff";
+import { LineServerSource, type LineServerOptions } from "./line-server";
 import { parseSyslog } from "./syslog-parse";
 
 const log = logger("agents.syslog");
@@ -29,26 +28,19 @@ export const syslogUdpSourceSchema = z.object({
 /** Longest syslog line kept; RFC 5425 receivers must take 2,048 octets and should take 8,192. */
 const MAX_LINE_LENGTH = 65_536;
 
-export class SyslogTcpSource implements Source {
-  readonly counters = new SourceCounters();
-  private server: LineServer | null = null;
-  port = 0;
-
-  constructor(private readonly config: z.infer<typeof syslogTcpSourceSchema>, private readonly put: BatchSink) {}
-
-  async start(): Promise<void> {
-    this.server = await LineServer.listen({ host: this.config.host, port: this.config.port, batchSize: this.config.batchSize, maxLineLength: MAX_LINE_LENGTH }, (lines, socket) => this.accept(lines, socket));
-    this.port = this.server.port;
+export class SyslogTcpSource extends LineServerSource {
+  constructor(private readonly config: z.infer<typeof syslogTcpSourceSchema>, put: BatchSink) {
+    super(put);
   }
 
-  async stop(): Promise<void> {
-    await this.server?.close();
+  protected listenOptions(): LineServerOptions {
+    return { host: this.config.host, port: this.config.port, batchSize: this.config.batchSize, maxLineLength: MAX_LINE_LENGTH };
   }
 
-  private async accept(lines: string[], socket: Socket): Promise<boolean> {
+  protected async accept(lines: string[], socket: Socket): Promise<boolean> {
     const batch = lines.filter((l) => l !== "").map((l) => parseSyslog(l));
     if (batch.length === 0) return true;
-    return putWithBackoff(this.put, batch, this.counters, () => !this.server!.closing && !socket.destroyed);
+    return this.putWhileConnected(batch, socket);
   }
 }
 

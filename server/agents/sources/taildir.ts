@@ -4,6 +4,7 @@ import { z } from "zod";
 import { logger } from "../../log";
 import { type BatchSink, type Source, SourceCounters, defineComponent } from "../component";
 import type { FlumeEvent } from "../model";
+import { putOnce } from "./put-with-backoff";
 
 const log = logger("agents.taildir");
 
@@ -167,15 +168,12 @@ export class TaildirSource implements Source {
       for (let i = 0; i < lines.length; i += this.config.batchSize) {
         const chunk = lines.slice(i, i + this.config.batchSize);
         const events: FlumeEvent[] = chunk.map((body) => ({ headers: this.config.fileHeader ? { [this.config.fileHeaderKey]: t.path } : {}, body }));
-        this.counters.EventReceivedCount += events.length;
         try {
-          await this.put(events);
+          await putOnce(this.put, events, this.counters);
         } catch (e) {
-          this.counters.ChannelWriteFail++;
           log.debug({ err: e }, "taildir batch refused; staying at the position");
           return false;
         }
-        this.counters.EventAcceptedCount += events.length;
         t.pos = base + ends[i + chunk.length - 1];
         await this.savePositions();
       }

@@ -1,4 +1,7 @@
+import { expect } from "vitest";
+import { eventually } from "@/server/testing/eventually";
 import { KafkaClient, type NewTopic, type ProducerRecord } from "../../kafka/client";
+import type { FlowRuntime } from "../runtime";
 import { ListOffsetsTimestamp } from "../../kafka/constants";
 import type { Record as KafkaRecord } from "../../kafka/records/batch";
 
@@ -57,4 +60,11 @@ export async function committed(bootstrap: string, groupId: string, topic: strin
   } finally {
     await client.close();
   }
+}
+
+/** Waits until the flow's sink k1 delivered `count` events, then checks they are all in partition 0 of `topic`, read through `reader`. */
+export async function expectDelivered(rt: FlowRuntime, reader: KafkaClient, topic: string, count: number): Promise<void> {
+  await eventually(() => (rt.flumeMetrics()["SINK.k1"].EventDrainSuccessCount as number) >= count || undefined, 30_000, `${count} events delivered`);
+  const [f] = await reader.fetch([{ topic, partition: 0, offset: 0 }]);
+  expect(f.records).toHaveLength(count);
 }

@@ -1,18 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "@/db/client";
 import { testDatabases } from "@/db/testing";
-import { AgentHost } from "../../agents/host";
-import { EmbeddedAgent } from "../../control/agent-registry";
-import { LoginLimiter } from "../../control/login-limiter";
-import { WebAccess } from "../../control/web-access";
-import { createUser, ensureAdmin } from "../../control/users";
-import { createRequestHandler } from "../../http";
 import { ConsoleClient } from "../test-client";
+import { createTestUsers, startConsoleServer, type ConsoleServer } from "@/server/testing/console-server";
 
 const flow = {
   sources: { r1: { type: "seq", totalEvents: 10, channels: ["c1"] } },
@@ -22,38 +11,16 @@ const flow = {
 
 for (const target of testDatabases()) {
   describe(`flows API on ${target.name}`, () => {
-    let database: Database;
-    let dispose: () => Promise<void>;
-    let server: Server;
-    let base: string;
-    let fleet: EmbeddedAgent;
-    let host: AgentHost;
-    let dir: string;
+    let env: ConsoleServer;
 
     beforeAll(async () => {
-      ({ database, dispose } = await target.open());
-      dir = mkdtempSync(join(tmpdir(), "tributary-flows-api-"));
-      host = new AgentHost({ agent: "embedded", dataDir: dir });
-      fleet = new EmbeddedAgent(database.db, host, "test");
-      await fleet.start();
-      await ensureAdmin(database.db, "admin-password");
-      await createUser(database.db, { username: "olga", password: "operator-password", role: "operator" });
-      await createUser(database.db, { username: "vera", password: "viewer-password", role: "viewer" });
-      server = createServer(createRequestHandler({ database, version: "test", startedAt: Date.now(), loginLimiter: new LoginLimiter(), web: new WebAccess(), fleet }, undefined));
-      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      env = await startConsoleServer(target);
+      await createTestUsers(env.database.db);
     });
-    afterAll(async () => {
-      await fleet.stop();
-      await host.close();
-      await new Promise<void>((r) => server.close(() => r()));
-      await database.close();
-      await dispose();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    afterAll(() => env.close());
 
     it("serves every component type's schema as JSON Schema for the palette and forms", async () => {
-      const vera = await new ConsoleClient(base).login("vera", "viewer-password");
+      const vera = await new ConsoleClient(env.base).login("vera", "viewer-password");
       const r = await vera.query("flows.components");
       const http = r.data?.sources.find((s) => s.type === "http");
       expect(http?.aliases).toContain("org.apache.flume.source.http.HTTPSource");
@@ -71,9 +38,9 @@ for (const target of testDatabases()) {
     });
 
     it("lets viewers read, operators save and stop, and only admins deploy — each attempt audited", async () => {
-      const vera = await new ConsoleClient(base).login("vera", "viewer-password");
-      const olga = await new ConsoleClient(base).login("olga", "operator-password");
-      const admin = await new ConsoleClient(base).login("admin", "admin-password");
+      const vera = await new ConsoleClient(env.base).login("vera", "viewer-password");
+      const olga = await new ConsoleClient(env.base).login("olga", "operator-password");
+      const admin = await new ConsoleClient(env.base).login("admin", "admin-password");
 
       expect((await vera.mutate("flows.create", { name: "seq-flow", definition: flow })).error?.data.code).toBe("FORBIDDEN");
       const created = await olga.mutate("flows.create", { name: "seq-flow", definition: flow });
@@ -88,12 +55,12 @@ for (const target of testDatabases()) {
 
       const ok = await admin.mutate("flows.deploy", { flowId, version: 1, agentIds: [embedded?.id] });
       expect(ok.data).toEqual({ targets: ["embedded"] });
-      expect(host.status()).toEqual([expect.objectContaining({ id: String(flowId), version: 1, state: "running" })]);
+      expect(env.host.status()).toEqual([expect.objectContaining({ id: String(flowId), version: 1, state: "running" })]);
       const rollout = await vera.query("flows.rollout", { flowId });
       expect(rollout.data).toEqual([expect.objectContaining({ agent: "embedded", version: 1, state: "running" })]);
 
       expect((await olga.mutate("flows.stop", { flowId })).error).toBeUndefined();
-      expect(host.status()).toEqual([]);
+      expect(env.host.status()).toEqual([]);
 
       const audit = await admin.query("audit.list", { action: "flows.deploy" });
       expect(audit.data?.items.map((i) => `${i.actor}:${i.outcome}`)).toEqual(["admin:ok", "olga:denied"]);
@@ -101,7 +68,7 @@ for (const target of testDatabases()) {
     });
 
     it("refuses to save an invalid flow and names each problem", async () => {
-      const olga = await new ConsoleClient(base).login("olga", "operator-password");
+      const olga = await new ConsoleClient(env.base).login("olga", "operator-password");
       const r = await olga.mutate("flows.create", { name: "broken", definition: { ...flow, sinks: { k1: { type: "null", channel: "nope" } } } });
       expect(r.error?.data.code).toBe("BAD_REQUEST");
       expect(r.error?.message).toMatch(/sinks\.k1\.channel: channel "nope" is not defined/);

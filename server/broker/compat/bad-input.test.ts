@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestMetrics } from "../metrics";
 import { APIS, ApiKey, Apis } from "../../kafka/messages";
 import { encodeRecordBatch } from "../../kafka/records/batch";
-import { eventually, kcat, startTestBroker } from "./harness";
+import { closedWithin, eventually, kcat, startTestBroker } from "./harness";
 import { TestConnection } from "./test-connection";
 import { ErrorCode } from "../../kafka/errors";
 
@@ -12,17 +12,6 @@ function open(bootstrap: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = connect(Number(port), host, () => resolve(s));
     s.once("error", reject);
-  });
-}
-
-function closed(s: Socket, timeoutMs = 5000): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (s.destroyed) return resolve(true);
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    s.once("close", () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
   });
 }
 
@@ -39,14 +28,14 @@ describe("bad input on the Kafka listener", () => {
     const size = Buffer.alloc(4);
     size.writeInt32BE(50 * 1024 * 1024);
     s.write(size);
-    expect(await closed(s)).toBe(true);
+    expect(await closedWithin(s)).toBe(true);
   });
 
   it("closes a connection that sends garbage or a truncated request, and keeps serving others", async () => {
     const idle = await open(t.bootstrap); // another client, connected throughout
     const garbage = await open(t.bootstrap);
     garbage.write(Buffer.from([0, 0, 0, 8, 0xff, 0xee, 0xdd, 0xcc, 1, 2, 3, 4]));
-    expect(await closed(garbage)).toBe(true);
+    expect(await closedWithin(garbage)).toBe(true);
 
     // A Produce v3 header that ends before its body.
     const truncated = await open(t.bootstrap);
@@ -54,7 +43,7 @@ describe("bad input on the Kafka listener", () => {
     const frame = Buffer.concat([Buffer.alloc(4), body]);
     frame.writeInt32BE(body.length);
     truncated.write(frame);
-    expect(await closed(truncated)).toBe(true);
+    expect(await closedWithin(truncated)).toBe(true);
 
     expect(idle.destroyed).toBe(false);
     await kcat(["-b", t.bootstrap, "-P", "-t", "survivor", "-p", "0"], "after\n");
@@ -161,7 +150,7 @@ describe("connection limits", () => {
       const held = await Promise.all([open(t.bootstrap), open(t.bootstrap), open(t.bootstrap)]);
       await eventually(() => t.broker.connectionCount === 3 || undefined, 5000, "three connections");
       const extra = await open(t.bootstrap);
-      expect(await closed(extra)).toBe(true);
+      expect(await closedWithin(extra)).toBe(true);
       held[0].destroy();
       await eventually(() => t.broker.connectionCount === 2 || undefined, 5000, "a slot to free up");
       const c = await TestConnection.open(t.bootstrap);
@@ -181,12 +170,12 @@ describe("connection limits", () => {
       const idle = await open(t.bootstrap);
       const started = Date.now();
       const poll = polling.request(Apis.Fetch, 11, { replicaId: -1, maxWaitMs: 1200, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "quiet", partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" });
-      expect(await closed(idle, 3000)).toBe(true);
+      expect(await closedWithin(idle, 3000)).toBe(true);
       expect(Date.now() - started).toBeLessThan(1200);
       const res = await poll; // answered at max.wait.ms, on a connection that stayed open
       expect(res.errorCode).toBe(0);
       expect(Date.now() - started).toBeGreaterThanOrEqual(1100);
-      expect(await closed(polling.socket, 3000)).toBe(true); // and closed once idle afterwards
+      expect(await closedWithin(polling.socket, 3000)).toBe(true); // and closed once idle afterwards
     } finally {
       await t.stop();
     }

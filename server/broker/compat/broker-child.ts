@@ -8,6 +8,7 @@
 import { metrics } from "../../metrics/registry";
 import { SeriesSampler } from "../../metrics/series";
 import { Broker, type BrokerOptions } from "../broker";
+import { closeOnSigterm } from "@/server/testing/broker-process";
 
 const [dataDir, json] = process.argv.slice(2);
 const opts = JSON.parse(json ?? "{}") as Partial<BrokerOptions>;
@@ -15,12 +16,4 @@ const broker = await Broker.start({ host: "127.0.0.1", port: 0, groupInitialReba
 // Sampled every second, as in `tributary start`: its cost grows with the series clients create.
 new SeriesSampler(metrics).start();
 process.stdout.write(`${JSON.stringify({ bootstrap: broker.bootstrap })}\n`);
-process.once("SIGTERM", () => {
-  broker.close().then(
-    () => process.exit(0),
-    (err: Error) => {
-      process.stderr.write(`broker stop failed: ${err.stack ?? err.message}\n`);
-      process.exit(1);
-    },
-  );
-});
+closeOnSigterm(broker);

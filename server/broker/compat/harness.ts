@@ -1,6 +1,7 @@
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import type { Socket } from "node:net";
 import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -105,4 +106,16 @@ export function captureLogs() {
       stream.write = original;
     },
   };
+}
+
+/** Whether the broker closed the socket within `timeoutMs` (false if it is still open then). */
+export function closedWithin(s: Socket, timeoutMs = 5000): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (s.destroyed) return resolve(true);
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    s.once("close", () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
 }

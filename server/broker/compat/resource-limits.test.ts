@@ -14,7 +14,7 @@ import { createRequestHandler } from "../../http";
 import { Apis } from "../../kafka/messages";
 import { encodeRecordBatch } from "../../kafka/records/batch";
 import { Broker } from "../broker";
-import { startBrokerProcess, startTestBroker } from "./harness";
+import { closedWithin, startBrokerProcess, startTestBroker } from "./harness";
 import { TestConnection } from "./test-connection";
 
 const MB = 1024 * 1024;
@@ -99,17 +99,6 @@ describe("request memory", () => {
   }, 90_000);
 });
 
-function closed(s: Socket, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (s.destroyed) return resolve(true);
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    s.once("close", () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
 describe("request memory pool", () => {
   it("makes a request wait while the pool is held, and reads it as soon as memory returns", async () => {
     const t = await startTestBroker({ socketRequestMaxBytes: MB, queuedMaxRequestBytes: 2 * MB });
@@ -144,7 +133,7 @@ describe("request memory pool", () => {
     s.write(head);
     const trickle = setInterval(() => s.write(Buffer.alloc(1)), 200);
     const started = Date.now();
-    const wasClosed = await closed(s, 6000);
+    const wasClosed = await closedWithin(s, 6000);
     clearInterval(trickle);
     expect(wasClosed).toBe(true);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
@@ -158,7 +147,7 @@ describe("request memory pool", () => {
     const head = Buffer.alloc(4);
     head.writeInt32BE(512 * 1024 + 1);
     big.write(head);
-    expect(await closed(big, 3000)).toBe(true);
+    expect(await closedWithin(big, 3000)).toBe(true);
     const c = await TestConnection.open(t.bootstrap);
     stops.push(() => c.close());
     expect((await c.request(Apis.SaslHandshake, 1, { mechanism: "PLAIN" })).errorCode).toBe(0);

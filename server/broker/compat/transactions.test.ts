@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import type { Kafka, Producer } from "kafkajs";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ErrorCode } from "../../kafka/errors";
 import { Apis } from "../../kafka/messages";
 import { forEachBatch } from "../../kafka/records/batch";
@@ -24,18 +24,28 @@ afterEach(async () => {
   for (const b of brokers.splice(0)) await b.stop().catch(() => undefined);
 });
 
-async function transactionalProducer(kafka: Kafka, transactionalId: string, timeoutMs = 60_000): Promise<Producer> {
-  const p = kafka.producer({ transactionalId, maxInFlightRequests: 1, idempotent: true, transactionTimeout: timeoutMs });
-  await p.connect();
-  closers.push(() => p.disconnect());
-  return p;
+/** A kafkajs client connected now and disconnected after the test. */
+async function connected<T extends { connect(): Promise<void>; disconnect(): Promise<void> }>(client: T): Promise<T> {
+  await client.connect();
+  closers.push(() => client.disconnect());
+  return client;
+}
+
+function transactionalProducer(kafka: Kafka, transactionalId: string, timeoutMs = 60_000): Promise<Producer> {
+  return connected(kafka.producer({ transactionalId, maxInFlightRequests: 1, idempotent: true, transactionTimeout: timeoutMs }));
+}
+
+/** One transaction of `records` on partition 0 of `topic`, committed or aborted. */
+async function transact(producer: Producer, topic: string, records: string[], commit = true): Promise<void> {
+  const txn = await producer.transaction();
+  await txn.send({ topic, messages: records.map((value) => ({ value, partition: 0 })) });
+  if (commit) await txn.commit();
+  else await txn.abort();
 }
 
 /** Every value a consumer group reads from topic until `count` arrived (and a little longer, so extras would show). */
 async function consumeValues(kafka: Kafka, topic: string, count: number, readUncommitted: boolean): Promise<string[]> {
-  const consumer = kafka.consumer({ groupId: `reader-${topic}-${readUncommitted}-${Math.random()}`, readUncommitted, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  closers.push(() => consumer.disconnect());
+  const consumer = await connected(kafka.consumer({ groupId: `reader-${topic}-${readUncommitted}-${Math.random()}`, readUncommitted, maxWaitTimeInMs: 100 }));
   await consumer.subscribe({ topic, fromBeginning: true });
   const values: string[] = [];
   await consumer.run({ eachMessage: ({ message }) => Promise.resolve(void values.push(message.value!.toString())) });
@@ -61,9 +71,7 @@ describe("transactions with kafkajs", () => {
   it("read_committed sees exactly the committed records across partitions; read_uncommitted every data record and no marker", async () => {
     const t = await broker();
     const kafka = t.kafka();
-    const admin = kafka.admin();
-    await admin.connect();
-    closers.push(() => admin.disconnect());
+    const admin = await connected(kafka.admin());
     await admin.createTopics({ topics: [{ topic: "txn", numPartitions: 3 }] });
     const producer = await transactionalProducer(kafka, "commit-abort");
 
@@ -95,9 +103,7 @@ describe("transactions with kafkajs", () => {
   it("an open transaction holds the last stable offset back: read_committed ListOffsets and Fetch stop before it", async () => {
     const t = await broker();
     const kafka = t.kafka();
-    const plain = kafka.producer();
-    await plain.connect();
-    closers.push(() => plain.disconnect());
+    const plain = await connected(kafka.producer());
     await plain.send({ topic: "lso", messages: [{ value: "before", partition: 0 }] });
     const producer = await transactionalProducer(kafka, "lso-holder");
     const txn = await producer.transaction();
@@ -118,7 +124,8 @@ describe("transactions with kafkajs", () => {
     expect(last).toBe(0);
 
     await txn.abort();
-    expect(await listOffset(t.bootstrap, "lso", 0, 1)).toBe(4);
+    // EndTxn answers once the ABORT marker is written; the marker's own offset becomes readable with its flush a few milliseconds on.
+    await vi.waitFor(async () => expect(await listOffset(t.bootstrap, "lso", 0, 1)).toBe(4), { timeout: 5_000, interval: 20 });
     const after = (await fetch(1)).responses[0].partitions[0];
     expect(after.abortedTransactions).toEqual([{ producerId: expect.any(Number), firstOffset: 1 }]);
     expect(await consumeValues(kafka, "lso", 2, false)).toEqual(["after", "before"]);
@@ -133,9 +140,7 @@ describe("transactions with kafkajs", () => {
 
     // The new incarnation aborts the zombie's open transaction and bumps the epoch.
     const fresh = await transactionalProducer(kafka, "fenced-id");
-    const ft = await fresh.transaction();
-    await ft.send({ topic: "fence", messages: [{ value: "fresh", partition: 0 }] });
-    await ft.commit();
+    await transact(fresh, "fence", ["fresh"]);
 
     await expect(zt.send({ topic: "fence", messages: [{ value: "zombie-late", partition: 0 }] })).rejects.toThrow(/epoch|fenced/i);
     await expect(zt.commit()).rejects.toThrow();
@@ -145,14 +150,10 @@ describe("transactions with kafkajs", () => {
   it("consume-transform-produce with sendOffsets: output and input offsets commit together, or neither", async () => {
     const t = await broker();
     const kafka = t.kafka();
-    const input = kafka.producer();
-    await input.connect();
-    closers.push(() => input.disconnect());
+    const input = await connected(kafka.producer());
     await input.send({ topic: "ctp-in", messages: values("in", 20).map((value) => ({ value, partition: 0 })) });
     const producer = await transactionalProducer(kafka, "ctp");
-    const admin = kafka.admin();
-    await admin.connect();
-    closers.push(() => admin.disconnect());
+    const admin = await connected(kafka.admin());
 
     const step = async (from: number, to: number, commit: boolean) => {
       const txn = await producer.transaction();
@@ -177,9 +178,7 @@ describe("transactions with kafkajs", () => {
     await t.broker.close();
     brokers.splice(brokers.indexOf(t), 1);
     const again = await broker({ dataDir });
-    const admin2 = again.kafka().admin();
-    await admin2.connect();
-    closers.push(() => admin2.disconnect());
+    const admin2 = await connected(again.kafka().admin());
     expect((await admin2.fetchOffsets({ groupId: "ctp-group", topics: ["ctp-in"] }))[0].partitions[0].offset).toBe("20");
   });
 
@@ -211,10 +210,7 @@ describe("transactions with kafkajs", () => {
     const kafka = t.kafka();
     const producer = await transactionalProducer(kafka, "for-kcat");
     for (const [prefix, commit] of [["kept", true], ["dropped", false], ["also-kept", true]] as const) {
-      const txn = await producer.transaction();
-      await txn.send({ topic: "kcat-txn", messages: values(prefix, 5).map((value) => ({ value, partition: 0 })) });
-      if (commit) await txn.commit();
-      else await txn.abort();
+      await transact(producer, "kcat-txn", values(prefix, 5), commit);
     }
     const read = async (isolation: string) => (await kcat(["-b", t.bootstrap, "-C", "-t", "kcat-txn", "-p", "0", "-o", "beginning", "-e", "-q", "-X", `isolation.level=${isolation}`, "-f", "%s\\n"])).trim().split("\n").sort();
     expect(await read("read_committed")).toEqual([...values("also-kept", 5), ...values("kept", 5)].sort());
@@ -225,9 +221,7 @@ describe("transactions with kafkajs", () => {
     const t = await broker();
     const kafka = t.kafka();
     const producer = await transactionalProducer(kafka, "survivor");
-    const done = await producer.transaction();
-    await done.send({ topic: "restart", messages: [{ value: "committed", partition: 0 }] });
-    await done.commit();
+    await transact(producer, "restart", ["committed"]);
     const open = await producer.transaction();
     await open.send({ topic: "restart", messages: [{ value: "in-flight", partition: 0 }] });
     for (const c of closers.splice(0).reverse()) await c();
@@ -241,9 +235,7 @@ describe("transactions with kafkajs", () => {
     expect(described.transactionStates[0]).toMatchObject({ transactionState: "Ongoing", topics: [{ topic: "restart", partitions: [0] }] });
     expect(again.broker.logs.partition("restart", 0).lastStableOffset).toBe(2);
     const next = await transactionalProducer(again.kafka(), "survivor");
-    const txn = await next.transaction();
-    await txn.send({ topic: "restart", messages: [{ value: "after-restart", partition: 0 }] });
-    await txn.commit();
+    await transact(next, "restart", ["after-restart"]);
     expect(await consumeValues(again.kafka(), "restart", 2, false)).toEqual(["after-restart", "committed"]);
   });
 
@@ -251,9 +243,7 @@ describe("transactions with kafkajs", () => {
     const t = await broker();
     const kafka = t.kafka();
     const producer = await transactionalProducer(kafka, "orphan");
-    const txn = await producer.transaction();
-    await txn.send({ topic: "orphan", messages: [{ value: "committed", partition: 0 }] });
-    await txn.commit();
+    await transact(producer, "orphan", ["committed"]);
     const raw = await TestConnection.open(t.bootstrap);
     const state = (await raw.request(Apis.DescribeTransactions, 0, { transactionalIds: ["orphan"] })).transactionStates[0];
     raw.close();
@@ -273,6 +263,48 @@ describe("transactions with kafkajs", () => {
     expect((await c.request(Apis.DescribeTransactions, 0, { transactionalIds: ["orphan"] })).transactionStates[0]).toMatchObject({ transactionState: "CompleteAbort", producerEpoch: state.producerEpoch + 1 });
     expect((await c.request(Apis.AddPartitionsToTxn, 3, { transactionalId: "orphan", producerId: state.producerId, producerEpoch: state.producerEpoch, topics: [{ name: "orphan", partitions: [0] }] })).resultsByTopic[0].resultsByPartition[0].partitionErrorCode).toBe(ErrorCode.PRODUCER_FENCED);
     expect(await consumeValues(again.kafka(), "orphan", 1, false)).toEqual(["committed"]);
+  });
+
+  it("completing a prepared transaction at start leaves the next transaction's data behind its marker alone: that one is aborted", async () => {
+    const t = await broker();
+    const kafka = t.kafka();
+    const producer = await transactionalProducer(kafka, "overtaken");
+    const first = await producer.transaction();
+    await first.send({ topic: "overtaken", messages: [{ value: "first", partition: 0 }] });
+    const preparedEnd = t.broker.logs.partition("overtaken", 0).logEndOffset;
+    await first.commit();
+    const second = await producer.transaction();
+    await second.send({ topic: "overtaken", messages: [{ value: "second", partition: 0 }] });
+    const raw = await TestConnection.open(t.bootstrap);
+    const state = (await raw.request(Apis.DescribeTransactions, 0, { transactionalIds: ["overtaken"] })).transactionStates[0];
+    raw.close();
+    // What a crash can leave: the first transaction's PREPARE as the id's last durable record (the
+    // records after it lost), while the second transaction's data, behind the first's marker, survived.
+    await t.broker.logs.partition(TRANSACTION_STATE_TOPIC, 0).append(
+      encodeRecordBatch([
+        {
+          key: transactionKey("overtaken"),
+          value: transactionValue({
+            transactionalId: "overtaken",
+            producerId: state.producerId,
+            producerEpoch: state.producerEpoch,
+            timeoutMs: state.transactionTimeoutMs,
+            state: "PrepareCommit",
+            partitions: new Set(["overtaken\u00000"]),
+            preparedEnds: new Map([["overtaken\u00000", preparedEnd]]),
+            startMs: state.transactionStartTimeMs,
+            lastUpdateMs: Date.now(),
+          }),
+        },
+      ]),
+    );
+    for (const c of closers.splice(0).reverse()) await c();
+    await t.broker.close();
+    brokers.splice(brokers.indexOf(t), 1);
+
+    const again = await broker({ dataDir: t.dataDir });
+    expect(await consumeValues(again.kafka(), "overtaken", 1, false)).toEqual(["first"]);
+    expect(again.broker.logs.partition("overtaken", 0).openTransactions.size).toBe(0);
   });
 
   it("a transaction the coordinator had prepared to commit when it stopped is committed at the next start", async () => {
@@ -313,22 +345,16 @@ describe("transactions with kafkajs", () => {
 
     const again = await broker({ dataDir: t.dataDir });
     expect(await consumeValues(again.kafka(), "prepared", 1, false)).toEqual(["p0"]);
-    const admin = again.kafka().admin();
-    await admin.connect();
-    closers.push(() => admin.disconnect());
+    const admin = await connected(again.kafka().admin());
     expect((await admin.fetchOffsets({ groupId: "prepared-group", topics: ["prepared-in"] }))[0].partitions[0].offset).toBe("7");
   });
 
   it("a consume-transform-produce loop SIGKILLed again and again mid-transaction yields every input exactly once in the read_committed output", async () => {
     const t = await broker();
     const kafka = t.kafka();
-    const admin = kafka.admin();
-    await admin.connect();
-    closers.push(() => admin.disconnect());
+    const admin = await connected(kafka.admin());
     await admin.createTopics({ topics: [{ topic: "eos-in" }, { topic: "eos-out" }] });
-    const input = kafka.producer();
-    await input.connect();
-    closers.push(() => input.disconnect());
+    const input = await connected(kafka.producer());
     const inputs = values("in", 200);
     await input.send({ topic: "eos-in", messages: inputs.map((value) => ({ value })) });
     const committed = async () => Number((await admin.fetchOffsets({ groupId: "eos", topics: ["eos-in"] }))[0].partitions[0].offset);
@@ -367,9 +393,7 @@ describe("transaction APIs on the wire", () => {
     const c = await TestConnection.open(t.bootstrap);
     closers.push(() => Promise.resolve(c.close()));
     const kafka = t.kafka();
-    const admin = kafka.admin();
-    await admin.connect();
-    closers.push(() => admin.disconnect());
+    const admin = await connected(kafka.admin());
     await admin.createTopics({ topics: [{ topic: "wire", numPartitions: 2 }] });
 
     const init = await c.request(Apis.InitProducerId, 4, { transactionalId: "wire-tx", transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });

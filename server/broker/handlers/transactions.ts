@@ -83,7 +83,7 @@ export function registerTransactionHandlers(registry: HandlerRegistry, b: Broker
       const partitions = m.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
       let codes: Map<string, number>;
       try {
-        codes = await txns.writeMarkers(m.producerId, m.producerEpoch, m.transactionResult, partitions);
+        codes = await txns.writeMarkers(m.producerId, m.producerEpoch, m.transactionResult, partitions).durable;
       } catch (err) {
         const code = codeOf(err);
         codes = new Map(partitions.map((tp) => [partitionKey(tp.topic, tp.partition), code]));

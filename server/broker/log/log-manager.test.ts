@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { encodeRecordBatch } from "../../kafka/records/batch";
-import { LogManager } from "./log-manager";
+import { LogManager, PRODUCER_ID_BLOCK_SIZE } from "./log-manager";
 import { ErrorCode } from "../../kafka/errors";
 import { tempDirs } from "@/server/testing/temp-dir";
 
@@ -65,5 +65,35 @@ describe("topics", () => {
     expect(logs.topics().map((t) => t.name)).toEqual(["metrics.cpu"]);
     expect(logs.topic("metrics.cpu")!.configs).toEqual({});
     await logs.close();
+  });
+});
+
+describe("producer ids", () => {
+  const reservedEnd = (dataDir: string) => (JSON.parse(readFileSync(join(dataDir, "log", "topics.json"), "utf8")) as { nextProducerId: number }).nextProducerId;
+
+  it("are reserved a block at a time: one topics.json write per 1,000 ids, and a restart never hands one out again", async () => {
+    const dataDir = tempDir();
+    const logs = LogManager.open({ dataDir, backgroundIntervalMs: 60_000 });
+    const first = (await logs.initProducerId()).producerId;
+    expect(reservedEnd(dataDir)).toBe(first + PRODUCER_ID_BLOCK_SIZE);
+    const seen = new Set([first]);
+    for (let i = 1; i < PRODUCER_ID_BLOCK_SIZE; i++) seen.add((await logs.initProducerId()).producerId);
+    // The whole first block was handed out without writing again.
+    expect(reservedEnd(dataDir)).toBe(first + PRODUCER_ID_BLOCK_SIZE);
+    // Asked for at once, past the block: the callers share the next block's write, and no id repeats.
+    const burst = await Promise.all(Array.from({ length: 1500 }, () => logs.initProducerId()));
+    for (const { producerId, producerEpoch } of burst) {
+      expect(producerEpoch).toBe(0);
+      seen.add(producerId);
+    }
+    expect(seen.size).toBe(2500);
+    expect(reservedEnd(dataDir)).toBe(first + 3 * PRODUCER_ID_BLOCK_SIZE);
+    await logs.close();
+
+    const again = LogManager.open({ dataDir, backgroundIntervalMs: 60_000 });
+    const afterRestart = (await again.initProducerId()).producerId;
+    expect(afterRestart).toBe(first + 3 * PRODUCER_ID_BLOCK_SIZE);
+    expect(seen.has(afterRestart)).toBe(false);
+    await again.close();
   });
 });

@@ -22,6 +22,7 @@ export interface TopicInfo {
 
 interface Metadata {
   clusterId: string;
+  /** The first producer id not yet reserved: every id below it may have been handed out. */
   nextProducerId: number;
   topics: Record<string, { topicId: string; partitions: number; configs: TopicConfigs }>;
 }
@@ -35,6 +36,13 @@ export interface ConfigEntry {
   sensitive: boolean;
   doc: string;
 }
+
+/**
+ * Producer ids reserved per write of topics.json, as Kafka's controller hands out blocks of 1,000:
+ * a burst of InitProducerId (every idempotent producer asks once) costs one durable write, and a
+ * restart skips what was left of the block instead of reusing it.
+ */
+export const PRODUCER_ID_BLOCK_SIZE = 1000;
 
 /** Partitions closed at once at shutdown. */
 const CLOSE_CONCURRENCY = 16;
@@ -74,6 +82,8 @@ export class LogManager {
   /** Partitions promised to creations under way, so concurrent requests cannot pass the limit together. */
   private partitionsPending = 0;
   private saved: Promise<void> = Promise.resolve();
+  /** The next producer id to hand out, and the end of the block reserved on disk for it. */
+  private producerIds: { next: number; reservedEnd: number; reserving?: Promise<void> };
   private timer: NodeJS.Timeout | undefined;
   private cleaning: Promise<void> | null = null;
   private cleaner: LogCleaner;
@@ -93,6 +103,7 @@ export class LogManager {
     mkdirSync(this.logDir, { recursive: true });
     const path = join(this.logDir, "topics.json");
     this.meta = existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as Metadata) : { clusterId: randomBytes(16).toString("base64url").slice(0, 22), nextProducerId: 1000, topics: {} };
+    this.producerIds = { next: this.meta.nextProducerId, reservedEnd: this.meta.nextProducerId };
   }
 
   static open(opts: { dataDir: string; defaults?: TopicConfigs; clock?: () => number; backgroundIntervalMs?: number; maxOpenSegments?: number; maxPartitions?: number }): LogManager {
@@ -381,11 +392,26 @@ export class LogManager {
     }));
   }
 
-  /** A new producer id for InitProducerId, persisted before it is handed out so ids are never reused after a restart. */
+  /** A new producer id for InitProducerId, from a block reserved on disk before any id in it is handed out, so none is reused after a restart. */
   async initProducerId(): Promise<{ producerId: number; producerEpoch: number }> {
-    const producerId = this.meta.nextProducerId++;
-    await this.persist();
+    const producerId = this.producerIds.next++;
+    while (producerId >= this.producerIds.reservedEnd) await this.reserveProducerIds();
     return { producerId, producerEpoch: 0 };
+  }
+
+  /** Persists the next block's end; callers that ran past the current block wait on the same write. */
+  private reserveProducerIds(): Promise<void> {
+    this.producerIds.reserving ??= (async () => {
+      const end = this.meta.nextProducerId + PRODUCER_ID_BLOCK_SIZE;
+      this.meta.nextProducerId = end;
+      try {
+        await this.persist();
+        this.producerIds.reservedEnd = end;
+      } finally {
+        this.producerIds.reserving = undefined;
+      }
+    })();
+    return this.producerIds.reserving;
   }
 
   private background(): void {

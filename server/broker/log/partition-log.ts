@@ -303,8 +303,10 @@ export class PartitionLog {
   /**
    * Appends the record batches of one produce request for this partition. Every batch is
    * validated before anything is written; offsets are assigned by rewriting each batch's header.
+   * flush=false (the transaction coordinator's markers and records, whose durability it arranges)
+   * resolves once written, leaving a durable topic's fdatasync to the next group commit.
    */
-  async append(batches: Buffer, origin: "client" | "coordinator" = "client"): Promise<AppendResult> {
+  async append(batches: Buffer, origin: "client" | "coordinator" = "client", flush = true): Promise<AppendResult> {
     if (this.corruption) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, this.corruption);
     // A record written here but not on the leader would make this replica's log diverge from it.
     if (this.following) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.topic}-${this.partition} is led by another broker; write there`);
@@ -344,15 +346,18 @@ export class PartitionLog {
 
     this.unflushed += records;
     const result = { baseOffset: first, lastOffset, logAppendTime: s.logAppendTime ? now : UNKNOWN_TIMESTAMP, logStartOffset: this.logStartOffset };
-    return this.appended(result);
+    return this.appended(result, flush);
   }
 
-  /** After an append: followers are told, then the records become durable (and visible) per flush.messages. */
-  private async appended<T>(result: T): Promise<T> {
+  /**
+   * After an append: followers are told, then the records become durable (and visible) per
+   * flush.messages; flush=false leaves a durable topic's fdatasync to the next group commit.
+   */
+  private async appended<T>(result: T, flush = true): Promise<T> {
     const s = this.settings;
     for (const fn of this.logEndListeners) fn();
     if (this.durable) {
-      await this.flush();
+      if (flush) await this.flush();
     } else {
       this.advanceHighWatermark(this.logEndOffset);
       if (this.unflushed >= s.flushMessages) void this.flush().catch((err) => log.error({ err, topic: this.topic }, "flush failed"));

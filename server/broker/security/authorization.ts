@@ -76,6 +76,21 @@ const unchanged = <T>(res: T): T => res;
 /** A follower's request needs CLUSTER_ACTION on the cluster; a consumer's is checked per topic. */
 const replicaCheck = (replicaId: number): Requirement[] => (replicaId === CONSUMER_REPLICA_ID || replicaId < 0 ? [] : [cluster(Op.CLUSTER_ACTION)]);
 
+/** AlterConfigs and IncrementalAlterConfigs check the same: `operation` on each resource, the refused ones answered after the served. */
+function configRule<N extends "AlterConfigs" | "IncrementalAlterConfigs">(operation: number): Rule<N> {
+  return {
+    split: (req, access) =>
+      splitList(
+        req,
+        req.resources,
+        (r) => configAllowed(access, operation, r),
+        (resources) => ({ ...req, resources }),
+        (r) => ({ errorCode: configDenied(r), errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName }),
+        (res, refused) => ({ ...res, responses: [...res.responses, ...refused] }),
+      ),
+  };
+}
+
 export const AUTHORIZATION: AuthorizationTable = {
   // This broker auto-creates a topic produced to (auto.create.topics.enable), so a missing topic
   // also needs what creating it takes.
@@ -219,28 +234,8 @@ export const AUTHORIZATION: AuthorizationTable = {
         (res, refused) => ({ ...res, results: [...res.results, ...refused] }),
       ),
   },
-  AlterConfigs: {
-    split: (req, access) =>
-      splitList(
-        req,
-        req.resources,
-        (r) => configAllowed(access, Op.ALTER_CONFIGS, r),
-        (resources) => ({ ...req, resources }),
-        (r) => ({ errorCode: configDenied(r), errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName }),
-        (res, refused) => ({ ...res, responses: [...res.responses, ...refused] }),
-      ),
-  },
-  IncrementalAlterConfigs: {
-    split: (req, access) =>
-      splitList(
-        req,
-        req.resources,
-        (r) => configAllowed(access, Op.ALTER_CONFIGS, r),
-        (resources) => ({ ...req, resources }),
-        (r) => ({ errorCode: configDenied(r), errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName }),
-        (res, refused) => ({ ...res, responses: [...res.responses, ...refused] }),
-      ),
-  },
+  AlterConfigs: configRule(Op.ALTER_CONFIGS),
+  IncrementalAlterConfigs: configRule(Op.ALTER_CONFIGS),
   // An idempotent producer needs IDEMPOTENT_WRITE on the cluster or WRITE on some topic (KIP-679).
   InitProducerId: {
     require: (req) => [req.transactionalId === null ? { grants: [{ operation: Op.IDEMPOTENT_WRITE, resource: CLUSTER }, { operation: Op.WRITE, anyOf: Type.TOPIC }], code: C_DENIED } : onTxn(Op.WRITE, req.transactionalId)],

@@ -65,9 +65,9 @@ export class AclAuthorizer implements Authorizer {
     this.setAcls(acls);
   }
 
-  /** The internal principal of this process is added here, so it is never written to any store. */
-  addSuperUser(principal: string): void {
-    this.superUsers.add(principal);
+  /** The brokers' internal principals: super users besides --super-users, replaced as a whole when the cluster's set changes. */
+  setInternalSuperUsers(principals: readonly string[]): void {
+    this.superUsers = new Set([...this.opts.superUsers, ...principals]);
   }
 
   setAcls(acls: readonly Acl[]): void {

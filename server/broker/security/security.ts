@@ -37,7 +37,9 @@ export class BrokerSecurity {
   readonly authorizer: Authorizer;
   readonly quotas: QuotaManager;
   private scram = new Map<string, ScramCredential>();
-  private internal: { user: InternalUser; credentials: Map<ScramMechanismName, ScramCredential> } | undefined;
+  private own: { user: InternalUser; credentials: Map<ScramMechanismName, ScramCredential> } | undefined;
+  /** Every internal user this broker accepts (its own and, in a cluster, the other brokers'), by name then mechanism. */
+  private internal = new Map<string, Map<string, ScramCredential>>();
 
   private constructor(
     private store: SecurityStore,
@@ -53,34 +55,64 @@ export class BrokerSecurity {
     const security = new BrokerSecurity(store, opts);
     const seed = opts.seedUsers ?? {};
     if (!store.state.seeded && Object.keys(seed).length) {
+      let seededHere = false;
       await store.update((s) => {
+        // Another broker of the cluster may have seeded meanwhile: its credentials stand.
+        if (s.seeded) return s;
+        seededHere = true;
         const scram = { ...s.scram };
         for (const [user, password] of Object.entries(seed)) scram[user] = Object.fromEntries(SCRAM_MECHANISMS.map((m) => [m, storeCredential(credentialFromPassword(m, password))]));
         return { ...s, scram, seeded: true };
       });
-      log.info({ users: Object.keys(seed).length }, "SASL users from --sasl-users stored as SCRAM credentials; from now on manage them with AlterUserScramCredentials");
+      if (seededHere) log.info({ users: Object.keys(seed).length }, "SASL users from --sasl-users stored as SCRAM credentials; from now on manage them with AlterUserScramCredentials");
     } else if (Object.keys(seed).length) {
       log.info("--sasl-users was applied at first start; stored credentials are used (manage them with AlterUserScramCredentials)");
     }
     return security;
   }
 
+  close(): Promise<void> {
+    return this.store.close();
+  }
+
   private apply(s: SecurityState): void {
     if (this.authorizer instanceof AclAuthorizer) this.authorizer.setAcls(s.acls);
+    this.applyInternal(s);
     const scram = new Map<string, ScramCredential>();
     for (const [user, byMechanism] of Object.entries(s.scram)) for (const [m, c] of Object.entries(byMechanism)) scram.set(`${m}\u0000${user}`, loadCredential(c));
     this.scram = scram;
   }
 
-  /** Makes the process's own user known to SASL and a super user; it is never stored. */
+  /** Makes the process's own user known to SASL and a super user; only a cluster's brokers share it (see shareInternalUser). */
   addInternalUser(user: InternalUser): void {
-    this.internal = { user, credentials: new Map(SCRAM_MECHANISMS.map((m) => [m, credentialFromPassword(m, user.password)])) };
-    if (this.authorizer instanceof AclAuthorizer) this.authorizer.addSuperUser(principalOf(user.username));
+    this.own = { user, credentials: new Map(SCRAM_MECHANISMS.map((m) => [m, credentialFromPassword(m, user.password)])) };
+    this.applyInternal(this.store.state);
+  }
+
+  /**
+   * In a cluster this process's clients reach every broker (a partition's leader may be any), so
+   * its internal user is stored, as SCRAM credentials, under its node id: replacing the one of its
+   * previous start, and accepted as a super user by every broker.
+   */
+  async shareInternalUser(nodeId: number): Promise<void> {
+    const own = this.own;
+    if (!own) return;
+    const login = { username: own.user.username, credentials: Object.fromEntries([...own.credentials].map(([m, c]) => [m, storeCredential(c)])) };
+    await this.store.update((s) => ({ ...s, internal: { ...s.internal, [nodeId]: login } }));
+  }
+
+  private applyInternal(s: SecurityState): void {
+    const internal = new Map<string, Map<string, ScramCredential>>();
+    for (const login of Object.values(s.internal)) internal.set(login.username, new Map(Object.entries(login.credentials).map(([m, c]) => [m, loadCredential(c)])));
+    if (this.own) internal.set(this.own.user.username, this.own.credentials);
+    this.internal = internal;
+    if (this.authorizer instanceof AclAuthorizer) this.authorizer.setInternalSuperUsers([...internal.keys()].map(principalOf));
   }
 
   // ---- SASL ----
   scramCredential(m: ScramMechanismName, user: string): ScramCredential | undefined {
-    if (this.internal?.user.username === user) return this.internal.credentials.get(m);
+    const internal = this.internal.get(user);
+    if (internal) return internal.get(m);
     return this.scram.get(`${m}\u0000${user}`);
   }
 
@@ -223,7 +255,7 @@ export class BrokerSecurity {
       if (!u.name) fail(u.name, ErrorCode.UNACCEPTABLE_CREDENTIAL, "the user name is empty");
       else if (!m) fail(u.name, ErrorCode.UNSUPPORTED_SASL_MECHANISM, `unknown SCRAM mechanism ${u.mechanism} (1 SCRAM-SHA-256, 2 SCRAM-SHA-512)`);
       else if (seen.has(`${m}\u0000${u.name}`)) fail(u.name, ErrorCode.DUPLICATE_RESOURCE, `a credential of ${u.name} for ${m} is changed twice in one request`);
-      else if (this.internal?.user.username === u.name) fail(u.name, ErrorCode.UNACCEPTABLE_CREDENTIAL, "this name is the broker's internal user");
+      else if (this.internal.has(u.name)) fail(u.name, ErrorCode.UNACCEPTABLE_CREDENTIAL, "this name is the broker's internal user");
       else {
         try {
           upsertions.push({ user: u.name, m, credential: credentialFromSaltedPassword(m, u.salt, u.saltedPassword, u.iterations) });

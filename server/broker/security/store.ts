@@ -18,6 +18,17 @@ export interface SecurityState {
   quotas: QuotaEntry[];
   /** `--sasl-users` has been turned into credentials once; from then on they are managed over the protocol. */
   seeded: boolean;
+  /**
+   * By node id, the internal user of each broker of a cluster (its console, lag sampler and agents
+   * connect to every broker); a single node keeps its own in memory only, so this stays empty.
+   */
+  internal: Record<string, InternalLogin>;
+}
+
+/** A broker's internal user as the other brokers check it: SCRAM credentials, never the password. */
+export interface InternalLogin {
+  username: string;
+  credentials: Record<string, StoredScramCredential>;
 }
 
 export interface SecurityStore {
@@ -27,6 +38,8 @@ export interface SecurityStore {
   update(change: (s: SecurityState) => SecurityState): Promise<void>;
   /** Called after every change, local or (in a cluster) made elsewhere. */
   onChange(listener: (s: SecurityState) => void): void;
+  /** Settles once pending changes are stored and nothing more is read. */
+  close(): Promise<void>;
 }
 
 interface StoredFile extends SecurityState {
@@ -54,10 +67,10 @@ export class FileSecurityStore implements SecurityStore {
     mkdirSync(dataDir, { recursive: true });
     const path = join(dataDir, "security.json");
     if (existsSync(path)) {
-      const { acls, scram, quotas, seeded } = JSON.parse(readFileSync(path, "utf8")) as StoredFile;
-      return new FileSecurityStore(path, { acls, scram, quotas, seeded });
+      const { acls, scram, quotas, seeded, internal } = JSON.parse(readFileSync(path, "utf8")) as Partial<StoredFile>;
+      return new FileSecurityStore(path, { acls: acls ?? [], scram: scram ?? {}, quotas: quotas ?? [], seeded: seeded ?? false, internal: internal ?? {} });
     }
-    const store = new FileSecurityStore(path, { acls: [], scram: {}, quotas: [], seeded: false });
+    const store = new FileSecurityStore(path, { acls: [], scram: {}, quotas: [], seeded: false, internal: {} });
     writeFileAtomic(path, store.serialize(store.current));
     return store;
   }
@@ -85,6 +98,10 @@ export class FileSecurityStore implements SecurityStore {
     // A failed change must not block the ones after it.
     this.writing = next.catch(() => undefined);
     return next;
+  }
+
+  async close(): Promise<void> {
+    await this.writing;
   }
 
   private serialize(s: SecurityState): string {

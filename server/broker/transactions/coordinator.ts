@@ -1,8 +1,10 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { ErrorCode, KafkaError } from "../../kafka/errors";
 import { decodeRecordBatch, encodeRecordBatch, forEachBatch } from "../../kafka/records/batch";
 import { logger } from "../../log";
 import { OFFSETS_TOPIC } from "../groups/offsets-store";
 import type { LogManager } from "../log/log-manager";
+import type { PartitionLog } from "../log/partition-log";
 import { markerBatch } from "../log/txn-index";
 import { partitionKey, readTransactionKey, readTransactionValue, splitPartition, transactionKey, transactionValue } from "./log-format";
 import { isCompleting, TRANSACTION_STATES, transition, type TransactionMetadata } from "./state";
@@ -18,6 +20,8 @@ export const DEFAULT_ABORT_TIMED_OUT_INTERVAL_MS = 10_000;
 const MAX_EPOCH = 32766;
 /** One broker is the only coordinator there has been. */
 const COORDINATOR_EPOCH = 0;
+/** How long a marker may wait for another write's fdatasync before its partition is flushed for it. */
+const MARKER_FLUSH_MS = 5;
 
 /** A producer's view of a marker written to one of its partitions: the group coordinator materialises or drops pending offsets on it. */
 export type MarkerListener = (producerId: number, commit: boolean) => void;
@@ -50,6 +54,10 @@ export class TransactionCoordinator {
   private txns = new Map<string, TransactionMetadata>();
   private byProducer = new Map<number, TransactionMetadata>();
   private queues = new Map<string, Promise<unknown>>();
+  /** Per transactional id, what its next __transaction_state record must wait for (see persist). */
+  private written = new Map<string, Promise<void>>();
+  /** Per partition, the deferred flush that will make its latest markers durable (see flushSoon). */
+  private dueFlushes = new Map<PartitionLog, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private readonly logs: LogManager;
   private readonly clock: () => number;
@@ -86,7 +94,7 @@ export class TransactionCoordinator {
     for (const m of this.txns.values()) {
       if (!isCompleting(m.state)) continue;
       log.info({ transactionalId: m.transactionalId, state: m.state }, "completing a transaction the last run left prepared");
-      await this.serial(m.transactionalId, () => this.finish(m, m.state === "PrepareCommit"));
+      await this.serial(m.transactionalId, () => this.finish(m, m.state === "PrepareCommit", m.preparedEnds));
     }
     await this.abortOrphans();
     const interval = this.opts.abortTimedOutIntervalMs ?? DEFAULT_ABORT_TIMED_OUT_INTERVAL_MS;
@@ -110,14 +118,47 @@ export class TransactionCoordinator {
     return run;
   }
 
-  /** Appends the transaction's state to __transaction_state; resolves once it is durable. */
-  private async persist(m: TransactionMetadata): Promise<void> {
+  /**
+   * Appends the transaction's state to __transaction_state; resolves once it is durable, or with
+   * flush=false once written (a later record's group commit makes it durable: the log keeps its
+   * order through a crash). The record goes in after whatever its transactional id wrote before is
+   * in place: at once, or, after a transaction's markers, once they are durable, so a restart
+   * never reads a later state of the id while one of those markers is lost (it would then never
+   * be written again).
+   */
+  private persist(m: TransactionMetadata, flush = true): Promise<void> {
     m.lastUpdateMs = this.clock();
-    try {
-      await this.logs.partition(TRANSACTION_STATE_TOPIC, 0).append(encodeRecordBatch([{ key: transactionKey(m.transactionalId), value: transactionValue(m) }]));
-    } catch (err) {
-      throw err instanceof KafkaError ? new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `the transaction log could not be written: ${err.message}`) : err;
-    }
+    const batch = encodeRecordBatch([{ key: transactionKey(m.transactionalId), value: transactionValue(m) }]);
+    const write = () =>
+      this.logs
+        .partition(TRANSACTION_STATE_TOPIC, 0)
+        .append(batch, "client", flush)
+        .then(
+          () => undefined,
+          (err: unknown) => {
+            throw err instanceof KafkaError ? new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `the transaction log could not be written: ${err.message}`) : err;
+          },
+        );
+    const before = this.written.get(m.transactionalId);
+    if (!before) return write();
+    let durable: Promise<void> = Promise.resolve();
+    const appended = before.then(() => {
+      durable = write();
+      durable.catch(() => undefined);
+    });
+    this.after(m.transactionalId, appended);
+    return appended.then(() => durable);
+  }
+
+  /** Later records of the id go in only once `step` resolves; a failed step stops them all (until a restart). */
+  private after(id: string, step: Promise<void>): void {
+    this.written.set(id, step);
+    step.then(
+      () => {
+        if (this.written.get(id) === step) this.written.delete(id);
+      },
+      () => undefined,
+    );
   }
 
   /**
@@ -184,11 +225,11 @@ export class TransactionCoordinator {
       if (m.state === "Ongoing" && keys.every((k) => m.partitions.has(k))) return Promise.resolve();
       const next = { ...m, partitions: new Set([...m.partitions, ...keys]), startMs: m.state === "Ongoing" ? m.startMs : this.clock() };
       transition(next, "Ongoing");
-      // Not waited for: PREPARE comes later in the same log, so it is durable only with this
-      // record; and if a crash loses this record after the producer wrote to a partition, the
-      // next start finds that partition's open transaction unaccounted for and aborts it, fencing
-      // the producer (abortOrphans).
-      this.persist(next).catch((err: unknown) => log.warn({ err, transactionalId: m.transactionalId }, "writing a transaction's partitions failed"));
+      // Neither flushed nor waited for: PREPARE comes later in the same log, so it is durable
+      // only with this record; and if a crash loses this record after the producer wrote to a
+      // partition, the next start finds that partition's open transaction unaccounted for and
+      // aborts it, fencing the producer (abortOrphans).
+      this.persist(next, false).catch((err: unknown) => log.warn({ err, transactionalId: m.transactionalId }, "writing a transaction's partitions failed"));
       this.install(m, next);
       return Promise.resolve();
     });
@@ -209,7 +250,7 @@ export class TransactionCoordinator {
           if (m?.state === "Ongoing" && m.partitions.has(key)) continue;
           log.warn({ topic: t.name, partition: pl.partition, producerId, transactionalId: m?.transactionalId }, "aborting an open transaction whose partition the coordinator had no record of");
           if (!m) {
-            await this.writeMarkers(producerId, pl.producerEpoch(producerId), false, [{ topic: t.name, partition: pl.partition }]);
+            await this.writeMarkers(producerId, pl.producerEpoch(producerId), false, [{ topic: t.name, partition: pl.partition }]).durable;
             continue;
           }
           await this.serial(m.transactionalId, async () => {
@@ -244,25 +285,66 @@ export class TransactionCoordinator {
 
   /**
    * PREPARE to the log, markers to every partition, COMPLETE to the log. The PREPARE record is
-   * the commit point: after a crash the next start finishes the transaction from it.
+   * the commit point (as in Kafka, EndTxn answers once it is durable): after a crash the next
+   * start finishes the transaction from it. The markers are appended before the answer, so the
+   * producer's next transaction follows them in every log, and made durable with the group commit
+   * of whatever each partition writes next; only a marker to __consumer_offsets is waited for, so
+   * offsets committed in the transaction are visible to the group once EndTxn answers. The
+   * COMPLETE record and every later record of the id go in once all markers are durable.
    */
-  private async finish(m: TransactionMetadata, commit: boolean): Promise<void> {
+  private async finish(m: TransactionMetadata, commit: boolean, ends?: Map<string, number>): Promise<void> {
     if (!isCompleting(m.state)) {
       transition(m, commit ? "PrepareCommit" : "PrepareAbort");
+      m.preparedEnds = this.endOffsets(m.partitions);
       await this.persist(m);
     } else if (m.state === "PrepareEpochFence") {
       transition(m, "PrepareAbort");
     }
-    await this.writeMarkers(m.producerId, m.producerEpoch, commit, [...m.partitions].map(splitPartition));
-    const done = { ...m, partitions: new Set<string>(), startMs: m.startMs };
+    const partitions = [...m.partitions].filter((k) => !ends || this.needsMarker(m.producerId, k, ends.get(k))).map(splitPartition);
+    const { appended, durable } = this.writeMarkers(m.producerId, m.producerEpoch, commit, partitions);
+    await appended;
+    const done: TransactionMetadata = { ...m, partitions: new Set<string>(), startMs: m.startMs, preparedEnds: undefined };
     transition(done, commit ? "CompleteCommit" : "CompleteAbort");
-    // The COMPLETE record is written in order but not waited for: the markers are durable already,
-    // and if it is lost the next start finishes the transaction from its PREPARE record again
-    // (a second marker for a transaction no longer open changes nothing). Whatever this
-    // transactional id does next waits for its own, later record, whose durability implies this one's.
-    this.persist(done).catch((err: unknown) => log.warn({ err, transactionalId: m.transactionalId }, "writing a transaction's completion failed; the next start completes it again"));
     this.install(m, done);
+    const markersDurable = durable.then(
+      () => undefined,
+      (err: unknown) => {
+        // Nothing more is written for this id; the next start completes the transaction from its PREPARE record.
+        log.error({ err, transactionalId: m.transactionalId }, "a transaction's markers could not be made durable; its transactional id waits for a restart");
+        if (this.txns.get(m.transactionalId) === done) this.install(done, m);
+        throw err;
+      },
+    );
+    this.after(m.transactionalId, markersDurable);
+    markersDurable.catch(() => undefined);
+    this.persist(done, false).catch((err: unknown) => log.warn({ err, transactionalId: m.transactionalId }, "writing a transaction's completion failed; the next start completes it again"));
+    if (partitions.some((tp) => tp.topic === OFFSETS_TOPIC)) await markersDurable;
     log.debug({ transactionalId: m.transactionalId, producerId: m.producerId, epoch: m.producerEpoch, commit, partitions: m.partitions.size }, "transaction completed");
+  }
+
+  /** Each partition's log end offset (a partition deleted meanwhile has none). */
+  private endOffsets(partitions: Set<string>): Map<string, number> {
+    const ends = new Map<string, number>();
+    for (const k of partitions) {
+      const { topic, partition } = splitPartition(k);
+      const info = this.logs.topic(topic);
+      if (info && partition < info.partitions) ends.set(k, this.logs.partition(topic, partition).logEndOffset);
+    }
+    return ends;
+  }
+
+  /**
+   * At start, completing a prepared transaction: a partition needs its marker unless the
+   * producer's open transaction there began at or after the log end the PREPARE record noted —
+   * that is a later transaction's data, behind this one's marker, which is therefore durable.
+   */
+  private needsMarker(producerId: number, key: string, preparedEnd: number | undefined): boolean {
+    if (preparedEnd === undefined || preparedEnd < 0) return true;
+    const { topic, partition } = splitPartition(key);
+    const info = this.logs.topic(topic);
+    if (!info || partition >= info.partitions) return true;
+    const first = this.logs.partition(topic, partition).openTransactions.get(producerId);
+    return first === undefined || first < preparedEnd;
   }
 
   /**
@@ -272,34 +354,69 @@ export class TransactionCoordinator {
   private async fenceAndAbort(m: TransactionMetadata): Promise<void> {
     if (m.producerEpoch >= MAX_EPOCH) return this.finish(m, false);
     transition(m, "PrepareEpochFence");
+    m.preparedEnds = this.endOffsets(m.partitions);
     m.producerEpoch++;
     this.byProducer.set(m.producerId, m);
     await this.persist(m);
     await this.finish(m, false);
   }
 
-  /** Appends one marker to each partition, in parallel; a partition deleted meanwhile has nothing to mark. */
-  async writeMarkers(producerId: number, producerEpoch: number, commit: boolean, partitions: { topic: string; partition: number }[]): Promise<Map<string, number>> {
+  /**
+   * Appends one marker to each partition: `appended` resolves once all are in the logs, `durable`
+   * once all are flushed, with each partition's outcome. A partition deleted meanwhile has nothing
+   * to mark; one whose producer epoch is newer already refused this producer.
+   */
+  writeMarkers(producerId: number, producerEpoch: number, commit: boolean, partitions: { topic: string; partition: number }[]): { appended: Promise<void>; durable: Promise<Map<string, number>> } {
     const codes = new Map<string, number>();
-    await Promise.all(
-      partitions.map(async ({ topic, partition }) => {
-        const key = partitionKey(topic, partition);
-        try {
-          await this.logs.partition(topic, partition).append(markerBatch(producerId, producerEpoch, commit, COORDINATOR_EPOCH), "coordinator");
-          if (topic === OFFSETS_TOPIC) this.opts.onOffsetsMarker(producerId, commit);
-          codes.set(key, ErrorCode.NONE);
-        } catch (err) {
-          if (!(err instanceof KafkaError)) throw err;
-          if (err.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
-            log.warn({ topic, partition, producerId }, "a transaction's partition no longer exists; no marker written");
-          } else if (err.code !== ErrorCode.INVALID_PRODUCER_EPOCH) {
-            throw err;
-          }
-          codes.set(key, err.code);
+    const appends = partitions.map(({ topic, partition }) => {
+      const key = partitionKey(topic, partition);
+      const refused = (err: unknown) => {
+        if (!(err instanceof KafkaError)) throw err;
+        if (err.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+          log.warn({ topic, partition, producerId }, "a transaction's partition no longer exists; no marker written");
+        } else if (err.code !== ErrorCode.INVALID_PRODUCER_EPOCH) {
+          throw err;
         }
-      }),
-    );
-    return codes;
+        codes.set(key, err.code);
+      };
+      let pl: PartitionLog;
+      try {
+        pl = this.logs.partition(topic, partition);
+      } catch (err) {
+        refused(err);
+        return { appended: Promise.resolve(), durable: Promise.resolve() };
+      }
+      const target = pl;
+      // Written within append's first, synchronous step; the promise settles once it is written.
+      const written = target.append(markerBatch(producerId, producerEpoch, commit, COORDINATOR_EPOCH), "coordinator", false);
+      const flushed = written.then(() => (topic === OFFSETS_TOPIC ? target.flush() : this.flushSoon(target))).then(() => {
+        if (topic === OFFSETS_TOPIC) this.opts.onOffsetsMarker(producerId, commit);
+        codes.set(key, ErrorCode.NONE);
+      }, refused);
+      return { appended: written.then(() => undefined, () => undefined), durable: flushed };
+    });
+    return { appended: Promise.all(appends.map((a) => a.appended)).then(() => undefined), durable: Promise.all(appends.map((a) => a.durable)).then(() => codes) };
+  }
+
+  /**
+   * A partition's fdatasync within MARKER_FLUSH_MS: a marker rides along with the data its
+   * producer's next transaction writes there, which flushes anyway; the timer covers a partition
+   * nothing else is written to. Until then the marker sits just past the high watermark, while the
+   * data it commits is readable already (the commit is durable in the PREPARE record).
+   */
+  private flushSoon(pl: PartitionLog): Promise<void> {
+    let due = this.dueFlushes.get(pl);
+    if (!due) {
+      due = delay(MARKER_FLUSH_MS).then(() => {
+        this.dueFlushes.delete(pl);
+        // A topic deleted meanwhile has no marker left to keep.
+        const info = this.logs.topic(pl.topic);
+        if (!info || pl.partition >= info.partitions || this.logs.partition(pl.topic, pl.partition) !== pl) return;
+        return pl.flush();
+      });
+      this.dueFlushes.set(pl, due);
+    }
+    return due;
   }
 
   /**

@@ -6,7 +6,9 @@ import type { TransactionMetadata, TransactionState } from "./state";
  * The record formats of __transaction_state, as Kafka writes them (its TransactionLogKey and
  * TransactionLogValue message files), so tools that read the topic understand ours. Keys and
  * values start with an int16 version; we write key v0 and value v0, and read value v1 too (its
- * producer-id hand-over fields are tagged, so v0 readers and we can skip them).
+ * producer-id hand-over fields are tagged, so v0 readers and we can skip them). A prepared
+ * transaction is written as value v1 with one tagged field of our own, the partitions' log end
+ * offsets at prepare time (in transactionPartitions order); readers that do not know the tag skip it.
  */
 const KEY = parseFields(`
 transactionalId string
@@ -25,11 +27,13 @@ transactionPartitions [] null
 transactionLastUpdateTimestampMs int64
 transactionStartTimestampMs int64
 clientTransactionVersion int16 tag=2 default=0
+preparedEndOffsets []int64 tag=100 null default=null
 `);
 
 const KEY_VERSION = 0;
 const VALUE_VERSION = 0;
 const FIRST_FLEXIBLE_VALUE = 1;
+const PREPARED_VALUE_VERSION = 1;
 
 /** Kafka's status ids in the log, in its order. */
 const STATUS_IDS: TransactionState[] = ["Empty", "Ongoing", "PrepareCommit", "PrepareAbort", "CompleteCommit", "CompleteAbort", "Dead", "PrepareEpochFence"];
@@ -60,14 +64,17 @@ export function transactionValue(m: TransactionMetadata): Buffer {
     if (!l) byTopic.set(topic, (l = []));
     l.push(partition);
   }
-  return encode(VALUE_VERSION, VALUE, {
+  const transactionPartitions = [...byTopic].map(([topic, partitionIds]) => ({ topic, partitionIds }));
+  const ends = m.preparedEnds;
+  return encode(ends ? PREPARED_VALUE_VERSION : VALUE_VERSION, VALUE, {
     producerId: m.producerId,
     producerEpoch: m.producerEpoch,
     transactionTimeoutMs: m.timeoutMs,
     transactionStatus: STATUS_IDS.indexOf(m.state),
-    transactionPartitions: [...byTopic].map(([topic, partitionIds]) => ({ topic, partitionIds })),
+    transactionPartitions,
     transactionLastUpdateTimestampMs: m.lastUpdateMs,
     transactionStartTimestampMs: m.startMs,
+    preparedEndOffsets: ends ? transactionPartitions.flatMap((t) => t.partitionIds.map((p) => ends.get(partitionKey(t.topic, p)) ?? -1)) : null,
   });
 }
 
@@ -79,6 +86,7 @@ interface StoredValue {
   transactionPartitions: { topic: string; partitionIds: number[] }[] | null;
   transactionLastUpdateTimestampMs: number;
   transactionStartTimestampMs: number;
+  preparedEndOffsets: number[] | null;
 }
 
 export function readTransactionValue(transactionalId: string, value: Buffer): TransactionMetadata {
@@ -87,15 +95,18 @@ export function readTransactionValue(transactionalId: string, value: Buffer): Tr
   const v = decodeStruct(r, VALUE, version, version >= FIRST_FLEXIBLE_VALUE) as unknown as StoredValue;
   const state = STATUS_IDS[v.transactionStatus];
   if (!state) throw new Error(`transaction ${transactionalId} has unknown status ${v.transactionStatus}`);
+  const keys = (v.transactionPartitions ?? []).flatMap((t) => t.partitionIds.map((p) => partitionKey(t.topic, p)));
+  const ends = v.preparedEndOffsets;
   return {
     transactionalId,
     producerId: v.producerId,
     producerEpoch: v.producerEpoch,
     timeoutMs: v.transactionTimeoutMs,
     state,
-    partitions: new Set((v.transactionPartitions ?? []).flatMap((t) => t.partitionIds.map((p) => partitionKey(t.topic, p)))),
+    partitions: new Set(keys),
     lastUpdateMs: v.transactionLastUpdateTimestampMs,
     startMs: v.transactionStartTimestampMs,
+    ...(ends && ends.length === keys.length ? { preparedEnds: new Map(keys.map((k, i) => [k, ends[i]])) } : {}),
   };
 }
 

@@ -17,6 +17,12 @@ export interface TransactionMetadata {
   /** When the open transaction began (its first AddPartitionsToTxn), or -1. */
   startMs: number;
   lastUpdateMs: number;
+  /**
+   * PrepareCommit/PrepareAbort only: each partition's log end offset when the transaction
+   * prepared, so a restart completing it marks only data written before that point (a later
+   * transaction's data may already follow this one's marker there).
+   */
+  preparedEnds?: Map<string, number>;
 }
 
 /** The states each state may be entered from, as Kafka's coordinator allows. */

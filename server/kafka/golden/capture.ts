@@ -18,7 +18,7 @@ import { kafkajsClient } from "./clients/kafkajs";
 import { kafkaPythonClient } from "./clients/kafka-python";
 import { kafkaTsClient } from "./clients/kafka-ts";
 import { kcatClient } from "./clients/kcat";
-import { SASL_USERS, type Client, type Scenario } from "./clients/scenario";
+import { SASL_USER, SASL_USERS, type Client, type Scenario } from "./clients/scenario";
 import { writeCoverage } from "./coverage";
 import { fixturesFrom, readFixtures, writeFixtures, type GoldenFixture } from "./fixtures";
 import { RecordingProxy, type Cap, type Capture } from "./proxy";
@@ -36,6 +36,8 @@ async function startBehindProxy(sasl: boolean): Promise<{ proxy: RecordingProxy;
     numPartitions: 1,
     groupInitialRebalanceDelayMs: 0,
     sasl: sasl ? { mechanisms: ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"], users: SASL_USERS } : undefined,
+    // The ACL APIs answer SECURITY_DISABLED without an authorizer; the capturing user may do everything.
+    security: sasl ? { authorizer: "acl", superUsers: [`User:${SASL_USER.username}`] } : undefined,
   });
   proxy.upstream = broker.address();
   return { proxy, broker, dataDir };

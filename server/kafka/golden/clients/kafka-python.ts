@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { saslScenarios, type Client, type RunContext } from "./scenario";
+import { SASL_USER, saslScenarios, type Client, type RunContext } from "./scenario";
 
 // Debian's python3-kafka is installed for the system Python, not for another python3 on the PATH.
 const PYTHON = "/usr/bin/python3";
@@ -29,6 +29,7 @@ export function kafkaPythonClient(): Client {
     name: `kafka-python ${kafkaPythonVersion()}`,
     scenarios: [
       ...["admin", "produce and consume in a group"].map((name) => ({ name, run: (ctx: RunContext) => kafkaPython(name, ctx) })),
+      { name: "acls", sasl: { mechanism: "SCRAM-SHA-256", ...SASL_USER }, run: (ctx: RunContext) => kafkaPython("acls", ctx) },
       ...saslScenarios((ctx) => kafkaPython("metadata", ctx)),
     ],
   };

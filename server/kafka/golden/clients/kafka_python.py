@@ -2,7 +2,8 @@
 import sys
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import ConfigResource, ConfigResourceType, NewPartitions, NewTopic
+from kafka.admin import (ACL, ACLFilter, ACLOperation, ACLPermissionType, ACLResourcePatternType, ConfigResource, ConfigResourceType,
+                         NewPartitions, NewTopic, ResourcePattern, ResourcePatternFilter, ResourceType)
 
 scenario, bootstrap, prefix = sys.argv[1:4]
 common = {"bootstrap_servers": bootstrap, "client_id": "golden", "request_timeout_ms": 40000}
@@ -51,10 +52,20 @@ def produce_and_consume():
     a.close()
 
 
+def acls():
+    a = KafkaAdminClient(**common)
+    name = prefix + "-py-acl"
+    acl = ACL("User:" + name, "*", ACLOperation.READ, ACLPermissionType.ALLOW, ResourcePattern(ResourceType.TOPIC, name, ACLResourcePatternType.LITERAL))
+    a.create_acls([acl])
+    a.describe_acls(ACLFilter(None, None, ACLOperation.ANY, ACLPermissionType.ANY, ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY)))
+    a.delete_acls([ACLFilter(acl.principal, "*", ACLOperation.READ, ACLPermissionType.ALLOW, ResourcePatternFilter(ResourceType.TOPIC, name, ACLResourcePatternType.LITERAL))])
+    a.close()
+
+
 def metadata():
     c = KafkaConsumer(**common)
     c.topics()
     c.close()
 
 
-{"admin": admin, "produce and consume in a group": produce_and_consume, "metadata": metadata}[scenario]()
+{"admin": admin, "produce and consume in a group": produce_and_consume, "acls": acls, "metadata": metadata}[scenario]()

@@ -1,4 +1,4 @@
-import { CompressionTypes, Kafka, logLevel, type SASLOptions } from "kafkajs";
+import { type Admin, CompressionTypes, Kafka, logLevel, type SASLOptions } from "kafkajs";
 import { packageVersion, SASL_USER, saslScenarios, type Client, type RunContext } from "./scenario";
 
 function kafkajs(ctx: RunContext): Kafka {
@@ -6,10 +6,19 @@ function kafkajs(ctx: RunContext): Kafka {
   return new Kafka({ brokers: [ctx.bootstrap], clientId: "golden", logLevel: logLevel.NOTHING, sasl, retry: { retries: 2, initialRetryTime: 100 }, connectionTimeout: 5_000, requestTimeout: 10_000 });
 }
 
-async function adminScenario(ctx: RunContext): Promise<void> {
+/** A connected admin client for a scenario, disconnected however the scenario ends. */
+async function withAdmin(ctx: RunContext, use: (admin: Admin) => Promise<void>): Promise<void> {
   const admin = kafkajs(ctx).admin();
   await admin.connect();
   try {
+    await use(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function adminScenario(ctx: RunContext): Promise<void> {
+  await withAdmin(ctx, async (admin) => {
     const topic = `${ctx.prefix}-js-admin`;
     await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: "retention.ms", value: "3600000" }] }], waitForLeaders: true });
     await admin.createPartitions({ topicPartitions: [{ topic, count: 2 }] });
@@ -21,9 +30,7 @@ async function adminScenario(ctx: RunContext): Promise<void> {
     await admin.describeCluster();
     await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: "-1" }] });
     await admin.deleteTopics({ topics: [topic] });
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 /** Two records, one of them gzipped, through an idempotent producer. */
@@ -57,18 +64,55 @@ async function groupScenario(ctx: RunContext): Promise<void> {
   } finally {
     await consumer.disconnect();
   }
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  await withAdmin(ctx, async (admin) => {
     await admin.listGroups();
     await admin.describeGroups([groupId]);
     await admin.fetchOffsets({ groupId, topics: [topic] });
     await admin.resetOffsets({ groupId, topic, earliest: true });
     await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: "1" }] });
     await admin.deleteGroups([groupId]);
+  });
+}
+
+/** A transactional producer: one transaction with records and group offsets committed, one aborted. */
+async function transactionScenario(ctx: RunContext): Promise<void> {
+  const topic = `${ctx.prefix}-js-txn`;
+  const producer = kafkajs(ctx).producer({ transactionalId: topic, idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    const committed = await producer.transaction();
+    await committed.send({ topic, messages: [{ key: "k", value: "in a transaction" }] });
+    await committed.sendOffsets({ consumerGroupId: `${topic}-group`, topics: [{ topic, partitions: [{ partition: 0, offset: "1" }] }] });
+    await committed.commit();
+    const aborted = await producer.transaction();
+    await aborted.send({ topic, messages: [{ value: "never read committed" }] });
+    await aborted.abort();
   } finally {
-    await admin.disconnect();
+    await producer.disconnect();
   }
+  // Other scenarios list every group: the ones left behind would swell their captured answers.
+  await withAdmin(ctx, (admin) => admin.deleteGroups([`${topic}-group`]).then(() => undefined));
+}
+
+// Kafka's ACL enum values: kafkajs declares them as enums, but its CommonJS build does not expose them to an ES import.
+const { ANY, TOPIC, LITERAL, READ, ALLOW } = { ANY: 1, TOPIC: 2, LITERAL: 3, READ: 3, ALLOW: 3 };
+
+/** As a super user on the broker with the ACL authorizer: an ACL created, described and deleted. */
+async function aclScenario(ctx: RunContext): Promise<void> {
+  await withAdmin(ctx, async (admin) => {
+    const acl = {
+      resourceType: TOPIC,
+      resourceName: `${ctx.prefix}-js-acl`,
+      resourcePatternType: LITERAL,
+      principal: `User:${ctx.prefix}-js`,
+      host: "*",
+      operation: READ,
+      permissionType: ALLOW,
+    };
+    await admin.createAcls({ acl: [acl] });
+    await admin.describeAcls({ resourceType: ANY, resourcePatternType: ANY, operation: ANY, permissionType: ANY });
+    await admin.deleteAcls({ filters: [acl] });
+  });
 }
 
 export function kafkajsClient(): Client {
@@ -78,12 +122,9 @@ export function kafkajsClient(): Client {
       { name: "admin", run: adminScenario },
       { name: "idempotent producer", run: (ctx) => produceTwo(ctx, `${ctx.prefix}-js`) },
       { name: "group consumer and group admin", run: groupScenario },
-      ...saslScenarios(async (ctx) => {
-        const admin = kafkajs(ctx).admin();
-        await admin.connect();
-        await admin.listTopics();
-        await admin.disconnect();
-      }),
+      { name: "transactional producer", run: transactionScenario },
+      { name: "ACL admin", sasl: { mechanism: "SCRAM-SHA-256", ...SASL_USER }, run: aclScenario },
+      ...saslScenarios((ctx) => withAdmin(ctx, async (admin) => void (await admin.listTopics()))),
     ],
   };
 }
