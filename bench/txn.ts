@@ -26,12 +26,15 @@ const VALUE_BYTES = 100;
 const PARTITIONS = 4;
 /**
  * Transactional producers at once, each with its own connection and one transaction at a time;
- * the baseline keeps as many produce requests in flight. A transaction waits for three fsyncs in a
- * row (its records, PREPARE, the markers) where a produce waits for one, so at low concurrency the
- * ratio measures fsync latency; with more producers the group commits share them.
+ * the baseline keeps as many produce requests in flight. A transaction waits for two fsyncs in a
+ * row (its records, PREPARE; the markers ride the next write) and two more round trips where a
+ * produce waits for one fsync, so at low concurrency the ratio measures fsync latency; with more
+ * producers the group commits share them.
  */
 const PRODUCERS = 8;
 const MANY_PRODUCERS = 32;
+/** Alternations of non-transactional and transactional produce per measurement. */
+const SLICES = 4;
 const PRODUCE_VERSION = 9;
 const FETCH_VERSION = 12;
 const RESULTS_DIR = fileURLToPath(new URL("./results/", import.meta.url));
@@ -87,7 +90,7 @@ async function transactionalProducer(c: BrokerConnection, topic: string, transac
 }
 
 /** PRODUCERS transactional producers at once; returns seconds. */
-export async function produceTransactions(bootstrap: string, topic: string, size: number, total: number, run: number, producers: number): Promise<number> {
+async function produceTransactions(bootstrap: string, topic: string, size: number, total: number, run: number, producers: number): Promise<number> {
   const conns = await Promise.all(Array.from({ length: producers }, () => open(bootstrap)));
   const perProducer = Math.ceil(total / size / producers);
   const started = performance.now();
@@ -98,7 +101,7 @@ export async function produceTransactions(bootstrap: string, topic: string, size
 }
 
 /** The non-transactional baseline: produce requests of the same shape (size records over the partitions), acks=all, `inFlight` at once. */
-export async function producePlain(bootstrap: string, topic: string, size: number, total: number, inFlight: number): Promise<number> {
+async function producePlain(bootstrap: string, topic: string, size: number, total: number, inFlight: number): Promise<number> {
   const c = await open(bootstrap, inFlight);
   const value = Buffer.alloc(VALUE_BYTES, 0x61);
   const batch = encodeRecordBatch(Array.from({ length: size / PARTITIONS }, () => ({ value })));
@@ -156,45 +159,53 @@ async function consume(bootstrap: string, topic: string, records: number, isolat
 
 export async function runTxnBench(opts: { quick: boolean; profileDir?: string }): Promise<TxnBenchResult> {
   const runs = opts.quick ? 2 : 3;
+  // Each slice of a total is whole transactions for every producer (8 and 32 of them).
   const total100 = opts.quick ? 64_000 : 160_000;
-  const total1000 = opts.quick ? 160_000 : 480_000;
+  const total1000 = opts.quick ? 128_000 : 512_000;
   const dataDir = await mkdtemp(join(os.tmpdir(), "tributary-bench-txn-"));
   const broker = await startBroker(dataDir, opts.profileDir);
   const admin = await open(broker.bootstrap);
   const m = { plain1000: [] as number[], txn1000: [] as number[], txn100: [] as number[], plain100: [] as number[], consumePlain: [] as number[], consumeCommitted: [] as number[], ratio: [] as number[], plainMany: [] as number[], txnMany: [] as number[], ratioMany: [] as number[] };
+  /**
+   * Non-transactional and transactional produce in alternating slices into one topic each, so
+   * whatever else loads the machine meanwhile weighs on both alike; returns records/s of each.
+   */
+  const alternate = async (name: string, size: number, total: number, run: number, producers: number) => {
+    const plainTopic = `bench-plain${name}-${run}`;
+    const txnTopic = `bench-txn${name}-${run}`;
+    await createTopic(admin, plainTopic, PARTITIONS);
+    await createTopic(admin, txnTopic, PARTITIONS);
+    let plainSeconds = 0;
+    let txnSeconds = 0;
+    for (let slice = 0; slice < SLICES; slice++) {
+      plainSeconds += await producePlain(broker.bootstrap, plainTopic, size, total / SLICES, producers);
+      txnSeconds += await produceTransactions(broker.bootstrap, txnTopic, size, total / SLICES, run * SLICES + slice, producers);
+    }
+    return { plain: total / plainSeconds, txn: total / txnSeconds, plainTopic, txnTopic };
+  };
   try {
     for (let run = 0; run < runs; run++) {
-      const plain = `bench-plain-${run}`;
-      await createTopic(admin, plain, PARTITIONS);
-      m.plain1000.push(total1000 / (await producePlain(broker.bootstrap, plain, 1000, total1000, PRODUCERS)));
-      m.consumePlain.push(total1000 / (await consume(broker.bootstrap, plain, total1000, IsolationLevel.READ_UNCOMMITTED)));
-      await deleteTopic(admin, plain);
+      const big = await alternate("1000", 1000, total1000, run, PRODUCERS);
+      m.plain1000.push(big.plain);
+      m.txn1000.push(big.txn);
+      m.ratio.push(big.txn / big.plain);
+      m.consumePlain.push(total1000 / (await consume(broker.bootstrap, big.plainTopic, total1000, IsolationLevel.READ_UNCOMMITTED)));
+      m.consumeCommitted.push(total1000 / (await consume(broker.bootstrap, big.txnTopic, total1000, IsolationLevel.READ_COMMITTED)));
+      await deleteTopic(admin, big.plainTopic);
+      await deleteTopic(admin, big.txnTopic);
 
-      const txn = `bench-txn1000-${run}`;
-      await createTopic(admin, txn, PARTITIONS);
-      m.txn1000.push(total1000 / (await produceTransactions(broker.bootstrap, txn, 1000, total1000, run, PRODUCERS)));
-      m.consumeCommitted.push(total1000 / (await consume(broker.bootstrap, txn, total1000, IsolationLevel.READ_COMMITTED)));
-      await deleteTopic(admin, txn);
-      m.ratio.push(m.txn1000[run] / m.plain1000[run]);
+      const small = await alternate("100", 100, total100, run, PRODUCERS);
+      m.plain100.push(small.plain);
+      m.txn100.push(small.txn);
+      await deleteTopic(admin, small.plainTopic);
+      await deleteTopic(admin, small.txnTopic);
 
-      const plainSmall = `bench-plain100-${run}`;
-      await createTopic(admin, plainSmall, PARTITIONS);
-      m.plain100.push(total100 / (await producePlain(broker.bootstrap, plainSmall, 100, total100, PRODUCERS)));
-      await deleteTopic(admin, plainSmall);
-      const small = `bench-txn100-${run}`;
-      await createTopic(admin, small, PARTITIONS);
-      m.txn100.push(total100 / (await produceTransactions(broker.bootstrap, small, 100, total100, run, PRODUCERS)));
-      await deleteTopic(admin, small);
-
-      const plainMany = `bench-plain-many-${run}`;
-      await createTopic(admin, plainMany, PARTITIONS);
-      m.plainMany.push(total1000 / (await producePlain(broker.bootstrap, plainMany, 1000, total1000, MANY_PRODUCERS)));
-      await deleteTopic(admin, plainMany);
-      const txnMany = `bench-txn-many-${run}`;
-      await createTopic(admin, txnMany, PARTITIONS);
-      m.txnMany.push(total1000 / (await produceTransactions(broker.bootstrap, txnMany, 1000, total1000, run, MANY_PRODUCERS)));
-      await deleteTopic(admin, txnMany);
-      m.ratioMany.push(m.txnMany[run] / m.plainMany[run]);
+      const many = await alternate("many", 1000, total1000, run, MANY_PRODUCERS);
+      m.plainMany.push(many.plain);
+      m.txnMany.push(many.txn);
+      m.ratioMany.push(many.txn / many.plain);
+      await deleteTopic(admin, many.plainTopic);
+      await deleteTopic(admin, many.txnTopic);
       process.stderr.write(
         `run ${run + 1}/${runs}: acks=all 1000/request ${Math.round(m.plain1000[run])}/s, txn 1000 ${Math.round(m.txn1000[run])}/s (${Math.round(m.ratio[run] * 100)} %), ` +
           `acks=all 100/request ${Math.round(m.plain100[run])}/s, txn 100 ${Math.round(m.txn100[run])}/s, consume ${Math.round(m.consumePlain[run])}/s, read_committed ${Math.round(m.consumeCommitted[run])}/s, ` +
@@ -230,7 +241,7 @@ export async function runTxnBench(opts: { quick: boolean; profileDir?: string })
   return {
     machine: `${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} cores, Node ${process.version}`,
     runs,
-    settings: `${PRODUCERS} (and ${MANY_PRODUCERS}) transactional producers at once, one transaction each at a time (AddPartitionsToTxn v3, Produce v${PRODUCE_VERSION} acks=all with one batch per partition, EndTxn v3 commit); the baseline keeps as many produce requests of the same shape in flight on one connection; consumers: one Fetch v${FETCH_VERSION} in flight`,
+    settings: `${PRODUCERS} (and ${MANY_PRODUCERS}) transactional producers at once, one transaction each at a time (AddPartitionsToTxn v3, Produce v${PRODUCE_VERSION} acks=all with one batch per partition, EndTxn v3 commit); the baseline keeps as many produce requests of the same shape in flight on one connection, the two alternating in ${SLICES} slices per measurement; consumers: one Fetch v${FETCH_VERSION} in flight`,
     rows,
     ratio1000,
     ratioMany,

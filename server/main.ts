@@ -90,6 +90,8 @@ function clusterMember(config: Config): ClusterMember | undefined {
     sessionTimeoutMs: config.brokerSessionTimeoutMs,
     uncleanLeaderElection: config.uncleanLeaderElectionEnable,
     defaultReplicationFactor: config.defaultReplicationFactor,
+    offsetsTopicReplicationFactor: config.offsetsTopicReplicationFactor,
+    offsetsTopicNumPartitions: config.offsetsTopicNumPartitions,
   });
 }
 

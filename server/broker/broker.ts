@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import { GroupCoordinator } from "./groups/coordinator";
+import { followOffsetsLeadership } from "./groups/cluster-coordinators";
 import { TransactionCoordinator } from "./transactions/coordinator";
 import { LogManager } from "./log/log-manager";
 import type { TopicConfigs } from "./log/configs";
@@ -109,6 +110,7 @@ export class Broker {
   private readonly requestMemory: RequestMemoryPool;
   readonly internalCredential: InternalCredential | undefined;
   private readonly replication: ReplicaManager | undefined;
+  private unfollowOffsets: (() => void) | undefined;
 
   private constructor(
     private server: Server,
@@ -159,7 +161,8 @@ export class Broker {
     });
     try {
       // Groups first: the transactions a crash left prepared write markers to __consumer_offsets.
-      await groups.start();
+      // In a cluster a broker coordinates only the groups of the offsets partitions it leads, known once it has joined.
+      await groups.start({ followLeadership: opts.cluster !== undefined });
       await transactions.start();
     } catch (err) {
       transactions.close();
@@ -194,6 +197,7 @@ export class Broker {
       // Only a listening broker joins: the address it registers must already answer.
       await opts.cluster?.join(logs, { host: opts.advertisedHost ?? opts.host, port: broker.advertisedPort });
       broker.replication?.start();
+      if (opts.cluster) broker.unfollowOffsets = followOffsetsLeadership(opts.cluster, groups);
     } catch (err) {
       transactions.close();
       server.close();
@@ -250,6 +254,7 @@ export class Broker {
   async close(): Promise<void> {
     // Produces waiting for replicas are answered NOT_LEADER_OR_FOLLOWER (their producers retry at the
     // next leader); then leave, so the controller moves leaderships while this broker still answers.
+    this.unfollowOffsets?.();
     await this.replication?.stop();
     await this.opts.cluster?.leave();
     await new Promise<void>((resolve) => {

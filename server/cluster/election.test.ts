@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { electLeader } from "./election";
+import { electLeader, electPreferred, electUnclean } from "./election";
 
 const alive = (...ids: number[]) => new Set(ids);
 
@@ -29,5 +29,22 @@ describe("leader election", () => {
     expect(electLeader({ replicas: [1, 2, 3], leader: 1, leaderEpoch: 4, isr: [1] }, alive(3), true)).toEqual({ leader: 3, isr: [3], leaderEpochBump: true });
     expect(electLeader({ replicas: [1, 2, 3], leader: -1, leaderEpoch: 5, isr: [1] }, alive(2), true)).toEqual({ leader: 2, isr: [2], leaderEpochBump: true });
     expect(electLeader({ replicas: [1, 2], leader: 1, leaderEpoch: 4, isr: [1] }, alive(), true)).toEqual({ leader: -1, isr: [1], leaderEpochBump: true });
+  });
+});
+
+describe("elections an operator asks for", () => {
+  const moved = { replicas: [1, 2, 3], leader: 2, leaderEpoch: 5, isr: [2, 3, 1] };
+  it("preferred: the first replica leads again only when alive and in sync", () => {
+    expect(electPreferred(moved, alive(1, 2, 3))).toEqual({ leader: 1, isr: [2, 3, 1], leaderEpochBump: true });
+    expect(electPreferred({ ...moved, leader: 1 }, alive(1, 2, 3))).toBe("ELECTION_NOT_NEEDED");
+    expect(electPreferred({ ...moved, isr: [2, 3] }, alive(1, 2, 3))).toBe("PREFERRED_LEADER_NOT_AVAILABLE");
+    expect(electPreferred(moved, alive(2, 3))).toBe("PREFERRED_LEADER_NOT_AVAILABLE");
+  });
+
+  it("unclean: only without a live leader, a live ISR member first, else the first live replica", () => {
+    expect(electUnclean(moved, alive(1, 2, 3))).toBe("ELECTION_NOT_NEEDED");
+    expect(electUnclean({ ...moved, leader: -1, isr: [2] }, alive(1, 3))).toEqual({ leader: 1, isr: [1], leaderEpochBump: true });
+    expect(electUnclean({ ...moved, leader: -1, isr: [2, 3] }, alive(1, 3))).toEqual({ leader: 3, isr: [3], leaderEpochBump: true });
+    expect(electUnclean({ ...moved, leader: -1, isr: [2] }, alive(4))).toBe("ELIGIBLE_LEADERS_NOT_AVAILABLE");
   });
 });

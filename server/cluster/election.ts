@@ -35,3 +35,28 @@ export function electLeader(p: PartitionLeadership, alive: ReadonlySet<number>, 
   // Offline: keep the last ISR (the dead leader among it) so its return brings the partition back cleanly.
   return { leader: -1, isr: p.isr.length ? p.isr : [p.leader], leaderEpochBump: true };
 }
+
+/** Why an election asked for by an operator (ElectLeaders) changes nothing, as a Kafka error code name. */
+export type ElectionRefusal = "ELECTION_NOT_NEEDED" | "PREFERRED_LEADER_NOT_AVAILABLE" | "ELIGIBLE_LEADERS_NOT_AVAILABLE";
+
+/**
+ * A preferred leader election: the first replica leads again (after it was away and came back),
+ * provided it is alive and in the ISR, so nothing acknowledged is lost.
+ */
+export function electPreferred(p: PartitionLeadership, alive: ReadonlySet<number>): LeadershipChange | ElectionRefusal {
+  const preferred = p.replicas[0];
+  if (p.leader === preferred) return "ELECTION_NOT_NEEDED";
+  if (preferred === undefined || !alive.has(preferred) || !p.isr.includes(preferred)) return "PREFERRED_LEADER_NOT_AVAILABLE";
+  return { leader: preferred, isr: p.isr.filter((id) => alive.has(id)), leaderEpochBump: true };
+}
+
+/**
+ * An unclean election asked for by an operator: only for a partition without a live leader; a
+ * live ISR member is still preferred, else the first live replica leads, accepting what it lacks
+ * as lost (whatever the topic's unclean.leader.election.enable says).
+ */
+export function electUnclean(p: PartitionLeadership, alive: ReadonlySet<number>): LeadershipChange | ElectionRefusal {
+  if (p.leader !== -1 && alive.has(p.leader)) return "ELECTION_NOT_NEEDED";
+  const change = electLeader(p, alive, true);
+  return change && change.leader !== -1 ? change : "ELIGIBLE_LEADERS_NOT_AVAILABLE";
+}

@@ -4,8 +4,8 @@ import type { LogManager, TopicInfo, TopicRequest } from "../broker/log/log-mana
 import { ErrorCode, KafkaError } from "../kafka/errors";
 import { logger } from "../log";
 import { assignReplicas } from "./assignment";
-import { electLeader } from "./election";
-import { ClusterStore, ControllerFencedError, type BrokerEndpoint, type Liveness, type PartitionUpdate, type TopicState } from "./store";
+import { electLeader, electPreferred, electUnclean, type ElectionRefusal } from "./election";
+import { ClusterStore, ControllerFencedError, type BrokerEndpoint, type Liveness, type PartitionState, type PartitionUpdate, type TopicState } from "./store";
 
 const log = logger("cluster");
 
@@ -18,6 +18,10 @@ export interface MemberOptions {
   uncleanLeaderElection: boolean;
   /** default.replication.factor; unset: 3, or every live broker when fewer. */
   defaultReplicationFactor?: number;
+  /** offsets.topic.replication.factor (3): replicas of __consumer_offsets, capped by the live brokers at its creation. */
+  offsetsTopicReplicationFactor?: number;
+  /** offsets.topic.num.partitions (50): fixed once the topic exists, since every group's place depends on it. */
+  offsetsTopicNumPartitions?: number;
 }
 
 /** A CreateTopics entry in a cluster: a replication factor, or replicas chosen by the client. */
@@ -48,10 +52,19 @@ export interface ClusterStatus {
 /** Told the cluster's topics after each refresh that changed them (leaders, ISR, epochs, topics added or gone). */
 export type MetadataListener = (now: ReadonlyMap<string, TopicState>, before: ReadonlyMap<string, TopicState>) => void;
 
+function refusalMessage(why: ElectionRefusal, topic: string, p: PartitionState): string {
+  if (why === "ELECTION_NOT_NEEDED") return `broker ${p.leader} already leads ${topic}-${p.partition}`;
+  if (why === "PREFERRED_LEADER_NOT_AVAILABLE") return `the preferred leader ${p.replicas[0]} of ${topic}-${p.partition} is not alive or not in the ISR [${p.isr.join(", ")}]`;
+  return `no live replica of ${topic}-${p.partition} (replicas [${p.replicas.join(", ")}]) can lead`;
+}
+
 /** A start-up refusal a person can act on (another live process holds the node id). */
 export class ClusterJoinError extends Error {}
 
 const DEFAULT_REPLICATION_FACTOR = 3;
+/** Kafka's defaults of offsets.topic.replication.factor and offsets.topic.num.partitions. */
+const OFFSETS_TOPIC_REPLICATION_FACTOR = 3;
+const OFFSETS_TOPIC_NUM_PARTITIONS = 50;
 
 /** A topic that passed the checks, with its replicas. */
 interface Placed {
@@ -221,6 +234,12 @@ export class ClusterMember {
     return this.opts.defaultReplicationFactor ?? Math.max(1, Math.min(DEFAULT_REPLICATION_FACTOR, this.liveness.brokers.length));
   }
 
+  /** How __consumer_offsets is created now: its partition count, and its replication factor capped by the live brokers. */
+  offsetsTopicPlacement(): { partitions: number; replicationFactor: number } {
+    const rf = this.opts.offsetsTopicReplicationFactor ?? OFFSETS_TOPIC_REPLICATION_FACTOR;
+    return { partitions: this.opts.offsetsTopicNumPartitions ?? OFFSETS_TOPIC_NUM_PARTITIONS, replicationFactor: Math.max(1, Math.min(rf, this.liveness.brokers.length)) };
+  }
+
   /**
    * Creates topics cluster-wide: checked as a single broker checks them, replicas placed over the
    * live brokers (rack-aware), written to the store in one transaction, then created here (the
@@ -275,6 +294,98 @@ export class ClusterMember {
       // Already gone here: the change reached this broker's own refresh first.
       if (!known || !(err instanceof KafkaError && err.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)) throw err;
     }
+  }
+
+  /**
+   * Grows a topic cluster-wide to `total` partitions (CreatePartitions): the new partitions get the
+   * replicas given, or as many as the topic's first partition has, placed over the live brokers;
+   * written to the store, then made here (the others make theirs when the change reaches them).
+   */
+  async createPartitions(name: string, total: number, assignment: number[][] | null, validateOnly: boolean): Promise<void> {
+    const logs = this.logs;
+    if (!logs) throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, "this broker has not joined its cluster yet; retry");
+    const topic = this.topics.get(name);
+    if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist in the cluster`);
+    const from = topic.partitions.length;
+    if (total <= from) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${from} partitions, which is higher than or equal to the requested ${total}.`);
+    // The local checks (partition limits), without creating anything yet.
+    await logs.createPartitions(name, total, true);
+    const added = total - from;
+    let placed: number[][];
+    if (assignment) {
+      if (assignment.length !== added) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${added} but ${assignment.length} assignments provided.`);
+      const checked = this.place({ name, topicId: topic.topicId, partitions: added, configs: topic.configs }, { name, partitions: added, assignment });
+      if (checked instanceof KafkaError) throw checked;
+      placed = checked.assignment;
+    } else {
+      const rf = topic.partitions[0]?.replicas.length ?? this.defaultReplicationFactor();
+      const live = this.liveness.brokers;
+      if (rf > live.length) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${rf} larger than available brokers: ${live.length}.`);
+      placed = assignReplicas(live, added, rf, from);
+    }
+    if (validateOnly) return;
+    let applied: boolean;
+    try {
+      applied = await this.store.addPartitions(name, from, placed);
+    } catch (err) {
+      this.unreachable(err);
+      throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster's coordination store is unreachable, so partitions cannot be added now; retry (${(err as Error).message})`);
+    }
+    if (!applied) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic '${name}' changed meanwhile (deleted, or grown by another request); describe it and retry`);
+    await this.settle();
+  }
+
+  /**
+   * ElectLeaders: preferred or unclean elections of the given partitions (null: every partition
+   * of every topic), decided on a fresh read of the store and applied by compare-and-set on each
+   * partition epoch. Per partition: null when elected, or why not (a Kafka error).
+   */
+  async electLeaders(type: "preferred" | "unclean", wanted: { topic: string; partitions: number[] }[] | null): Promise<{ topic: string; partition: number; error: KafkaError | null }[]> {
+    let topics: TopicState[];
+    let alive: Set<number>;
+    try {
+      [topics, alive] = await Promise.all([this.store.topics(), this.store.liveness().then((l) => new Set(l.brokers.map((b) => b.nodeId)))]);
+    } catch (err) {
+      this.unreachable(err);
+      throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster's coordination store is unreachable, so no election can run now; retry (${(err as Error).message})`);
+    }
+    const byName = new Map(topics.map((t) => [t.name, t]));
+    const targets = wanted ?? topics.map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.partition) }));
+    const results: { topic: string; partition: number; error: KafkaError | null }[] = [];
+    const updates: PartitionUpdate[] = [];
+    const pending: number[] = [];
+    for (const t of targets) {
+      for (const partition of t.partitions) {
+        const p = byName.get(t.topic)?.partitions[partition];
+        if (!p) {
+          results.push({ topic: t.topic, partition, error: new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${t.topic}-${partition} does not exist`) });
+          continue;
+        }
+        const decision = type === "preferred" ? electPreferred(p, alive) : electUnclean(p, alive);
+        if (typeof decision === "string") {
+          results.push({ topic: t.topic, partition, error: new KafkaError(ErrorCode[decision], refusalMessage(decision, t.topic, p)) });
+          continue;
+        }
+        pending.push(results.length);
+        results.push({ topic: t.topic, partition, error: null });
+        updates.push({ topic: t.topic, partition, expectedPartitionEpoch: p.partitionEpoch, change: decision });
+      }
+    }
+    if (!updates.length) return results;
+    let applied: boolean[];
+    try {
+      applied = await this.store.applyElections(updates);
+    } catch (err) {
+      this.unreachable(err);
+      throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster's coordination store is unreachable, so no election can run now; retry (${(err as Error).message})`);
+    }
+    applied.forEach((ok, i) => {
+      const r = results[pending[i]];
+      if (!ok) r.error = new KafkaError(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, `${r.topic}-${r.partition} changed while its election was decided; retry`);
+    });
+    log.info({ type, elected: updates.filter((_, i) => applied[i]).map((u) => `${u.topic}-${u.partition}→${u.change.leader}`) }, "leader election asked for by an operator");
+    await this.settle();
+    return results;
   }
 
   private place(info: TopicInfo, r: ReplicatedTopicRequest): Placed | KafkaError {
@@ -414,6 +525,15 @@ export class ClusterMember {
         await logs.deleteTopic(name);
       } catch (err) {
         if (!(err instanceof KafkaError && err.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)) log.error({ err, topic: name }, "cannot delete a topic the cluster deleted");
+      }
+    }
+    for (const t of this.topics.values()) {
+      const local = logs.topic(t.name);
+      if (!local || local.topicId !== t.topicId || local.partitions >= t.partitions.length) continue;
+      try {
+        await logs.createPartitions(t.name, t.partitions.length);
+      } catch (err) {
+        log.error({ err, topic: t.name, partitions: t.partitions.length }, "cannot add a cluster topic's new partitions on this broker");
       }
     }
     const missing = [...this.topics.values()].filter((t) => !logs.topic(t.name) && !logs.creation(t.name));

@@ -237,6 +237,23 @@ export class ClusterStore {
     });
   }
 
+  /**
+   * Adds partitions to a topic, numbered on from `fromPartitions`, each led by its first replica.
+   * Applies only if the topic still has exactly `fromPartitions` partitions (two concurrent
+   * requests cannot both add partition N); false otherwise, or when the topic is gone.
+   */
+  async addPartitions(topic: string, fromPartitions: number, assignment: number[][]): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      await this.bumpMetadataVersion(tx);
+      const [row] = await tx.select({ n: sql<number>`count(*)::int` }).from(clusterPartitions).where(eq(clusterPartitions.topic, topic));
+      const exists = await tx.select({ name: clusterTopics.name }).from(clusterTopics).where(eq(clusterTopics.name, topic));
+      if (!exists.length || row.n !== fromPartitions) return false;
+      await tx.insert(clusterPartitions).values(assignment.map((replicas, i) => ({ topic, partition: fromPartitions + i, replicas, leader: replicas[0], isr: replicas })));
+      await this.notify(tx, "topics");
+      return true;
+    });
+  }
+
   /** Deletes a topic with its configs and partitions; false if there was none of that name. */
   async deleteTopic(name: string): Promise<boolean> {
     return this.db.transaction(async (tx) => {
@@ -273,6 +290,28 @@ export class ClusterStore {
           .where(and(eq(clusterPartitions.topic, u.topic), eq(clusterPartitions.partition, u.partition), eq(clusterPartitions.partitionEpoch, u.expectedPartitionEpoch)))
           .returning({ partition: clusterPartitions.partition });
         applied += r.length;
+      }
+      await this.notify(tx, "partitions");
+      return applied;
+    });
+  }
+
+  /**
+   * Applies elections an operator asked for (ElectLeaders), each only if its partition epoch is
+   * still the one the decision saw; the controller's own elections follow the same rule, so the
+   * two never both change one partition epoch. Returns, per update, whether it applied.
+   */
+  async applyElections(updates: PartitionUpdate[]): Promise<boolean[]> {
+    return this.db.transaction(async (tx) => {
+      await this.bumpMetadataVersion(tx);
+      const applied: boolean[] = [];
+      for (const u of updates) {
+        const r = await tx
+          .update(clusterPartitions)
+          .set({ leader: u.change.leader, isr: u.change.isr, partitionEpoch: sql`${clusterPartitions.partitionEpoch} + 1`, leaderEpoch: sql`${clusterPartitions.leaderEpoch} + 1` })
+          .where(and(eq(clusterPartitions.topic, u.topic), eq(clusterPartitions.partition, u.partition), eq(clusterPartitions.partitionEpoch, u.expectedPartitionEpoch)))
+          .returning({ partition: clusterPartitions.partition });
+        applied.push(r.length > 0);
       }
       await this.notify(tx, "partitions");
       return applied;

@@ -35,6 +35,12 @@ export const CoordinatorType = {
   TRANSACTION: 1,
 } as const;
 
+/** ElectLeaders' electionType. */
+export const ElectionType = {
+  PREFERRED: 0,
+  UNCLEAN: 1,
+} as const;
+
 /** The resourceType of DescribeConfigs, AlterConfigs and IncrementalAlterConfigs (Kafka's ConfigResource.Type). */
 export const ConfigResourceType = {
   UNKNOWN: 0,

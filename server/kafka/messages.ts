@@ -668,6 +668,22 @@ results []
   groupId string
   errorCode int16
 `),
+  api(43, "ElectLeaders", "0-2", "2+", `
+electionType int8 1+ # 0 preferred (the first replica leads again), 1 unclean (a live replica out of the ISR leads when no ISR member is alive); see ElectionType. v0 is preferred.
+topicPartitions [] null # The partitions to elect leaders of; null for every partition.
+  topic string
+  partitions []int32
+timeoutMs int32 default=60000 # How long to wait for the elections.
+`, `
+throttleTimeMs int32 default=0 # How long the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+errorCode int16 1+ # An error of the whole request, such as CLUSTER_AUTHORIZATION_FAILED.
+replicaElectionResults []
+  topic string
+  partitionResult []
+    partitionId int32
+    errorCode int16 # ELECTION_NOT_NEEDED when the wanted leader already leads, ELIGIBLE_LEADERS_NOT_AVAILABLE when none can.
+    errorMessage string null
+`),
   api(44, "IncrementalAlterConfigs", "0-1", "1+", `
 resources []
   resourceType int8 # The kind of resource: 2 topic, 4 broker, … (see ConfigResourceType).

@@ -2940,6 +2940,86 @@ export interface DeleteGroupsResponseResultInput {
   errorCode: number;
 }
 
+/** ElectLeaders request (API key 43), versions 0-2, flexible 2+. */
+export interface ElectLeadersRequest {
+  /** 0 preferred (the first replica leads again), 1 unclean (a live replica out of the ISR leads when no ISR member is alive); see ElectionType. v0 is preferred. Versions 1+. */
+  electionType: number;
+  /** The partitions to elect leaders of; null for every partition. Nullable. */
+  topicPartitions: ElectLeadersRequestTopicPartition[] | null;
+  /** How long to wait for the elections. Default 60000. */
+  timeoutMs: number;
+}
+
+/** ElectLeaders request (API key 43), versions 0-2, flexible 2+. What encode accepts. */
+export interface ElectLeadersRequestInput {
+  /** 0 preferred (the first replica leads again), 1 unclean (a live replica out of the ISR leads when no ISR member is alive); see ElectionType. v0 is preferred. Versions 1+. */
+  electionType?: number;
+  /** The partitions to elect leaders of; null for every partition. Nullable. */
+  topicPartitions?: readonly ElectLeadersRequestTopicPartitionInput[] | null;
+  /** How long to wait for the elections. Default 60000. */
+  timeoutMs?: number;
+}
+
+/** ElectLeadersRequest.topicPartitions[]: The partitions to elect leaders of; null for every partition. */
+export interface ElectLeadersRequestTopicPartition {
+  topic: string;
+  partitions: number[];
+}
+
+/** ElectLeadersRequest.topicPartitions[]: The partitions to elect leaders of; null for every partition. What encode accepts. */
+export interface ElectLeadersRequestTopicPartitionInput {
+  topic: string;
+  partitions: readonly number[];
+}
+
+/** ElectLeaders response (API key 43), versions 0-2, flexible 2+. */
+export interface ElectLeadersResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs: number;
+  /** An error of the whole request, such as CLUSTER_AUTHORIZATION_FAILED. Versions 1+. */
+  errorCode: number;
+  replicaElectionResults: ElectLeadersResponseReplicaElectionResult[];
+}
+
+/** ElectLeaders response (API key 43), versions 0-2, flexible 2+. What encode accepts. */
+export interface ElectLeadersResponseInput {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
+  /** An error of the whole request, such as CLUSTER_AUTHORIZATION_FAILED. Versions 1+. */
+  errorCode?: number;
+  replicaElectionResults: readonly ElectLeadersResponseReplicaElectionResultInput[];
+}
+
+/** ElectLeadersResponse.replicaElectionResults[]. */
+export interface ElectLeadersResponseReplicaElectionResult {
+  topic: string;
+  partitionResult: ElectLeadersResponseReplicaElectionResultPartitionResult[];
+}
+
+/** ElectLeadersResponse.replicaElectionResults[]. What encode accepts. */
+export interface ElectLeadersResponseReplicaElectionResultInput {
+  topic: string;
+  partitionResult: readonly ElectLeadersResponseReplicaElectionResultPartitionResultInput[];
+}
+
+/** ElectLeadersResponseReplicaElectionResult.partitionResult[]. */
+export interface ElectLeadersResponseReplicaElectionResultPartitionResult {
+  partitionId: number;
+  /** ELECTION_NOT_NEEDED when the wanted leader already leads, ELIGIBLE_LEADERS_NOT_AVAILABLE when none can. */
+  errorCode: number;
+  /** Nullable. */
+  errorMessage: string | null;
+}
+
+/** ElectLeadersResponseReplicaElectionResult.partitionResult[]. What encode accepts. */
+export interface ElectLeadersResponseReplicaElectionResultPartitionResultInput {
+  partitionId: number;
+  /** ELECTION_NOT_NEEDED when the wanted leader already leads, ELIGIBLE_LEADERS_NOT_AVAILABLE when none can. */
+  errorCode: number;
+  /** Nullable. */
+  errorMessage?: string | null;
+}
+
 /** IncrementalAlterConfigs request (API key 44), versions 0-1, flexible 1+. */
 export interface IncrementalAlterConfigsRequest {
   resources: IncrementalAlterConfigsRequestResource[];
@@ -3702,6 +3782,7 @@ export interface KafkaMessages {
   SaslAuthenticate: { key: 36; request: SaslAuthenticateRequest; requestInput: SaslAuthenticateRequestInput; response: SaslAuthenticateResponse; responseInput: SaslAuthenticateResponseInput };
   CreatePartitions: { key: 37; request: CreatePartitionsRequest; requestInput: CreatePartitionsRequestInput; response: CreatePartitionsResponse; responseInput: CreatePartitionsResponseInput };
   DeleteGroups: { key: 42; request: DeleteGroupsRequest; requestInput: DeleteGroupsRequestInput; response: DeleteGroupsResponse; responseInput: DeleteGroupsResponseInput };
+  ElectLeaders: { key: 43; request: ElectLeadersRequest; requestInput: ElectLeadersRequestInput; response: ElectLeadersResponse; responseInput: ElectLeadersResponseInput };
   IncrementalAlterConfigs: { key: 44; request: IncrementalAlterConfigsRequest; requestInput: IncrementalAlterConfigsRequestInput; response: IncrementalAlterConfigsResponse; responseInput: IncrementalAlterConfigsResponseInput };
   OffsetDelete: { key: 47; request: OffsetDeleteRequest; requestInput: OffsetDeleteRequestInput; response: OffsetDeleteResponse; responseInput: OffsetDeleteResponseInput };
   DescribeClientQuotas: { key: 48; request: DescribeClientQuotasRequest; requestInput: DescribeClientQuotasRequestInput; response: DescribeClientQuotasResponse; responseInput: DescribeClientQuotasResponseInput };

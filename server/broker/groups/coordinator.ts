@@ -85,6 +85,17 @@ export class GroupCoordinator {
   private readonly clock: () => number;
 
   private readonly logs: LogManager;
+  /**
+   * The __consumer_offsets partitions whose groups this broker coordinates; undefined on a single
+   * broker, which coordinates every group.
+   */
+  private owned: Set<number> | undefined;
+  /** Partitions being loaded: their groups get COORDINATOR_LOAD_IN_PROGRESS meanwhile. */
+  private readonly loading = new Set<number>();
+  /** Partitions are loaded one after another; one lost while loading ends unloaded. */
+  private transitions: Promise<void> = Promise.resolve();
+  /** The offsets partitions this broker leads, as last told. */
+  private led = new Set<number>();
 
   constructor(opts: { logs: LogManager; clock?: () => number; initialRebalanceDelayMs?: number; offsetsRetentionMs?: number }) {
     this.logs = opts.logs;
@@ -94,8 +105,13 @@ export class GroupCoordinator {
     this.offsetsRetentionMs = opts.offsetsRetentionMs ?? 7 * 24 * 3600_000;
   }
 
-  async start(): Promise<void> {
-    await this.offsets.load();
+  /**
+   * A single broker loads every group now; in a cluster (`followLeadership`) none until
+   * `coordinate` says which offsets partitions this broker leads.
+   */
+  async start(opts: { followLeadership?: boolean } = {}): Promise<void> {
+    if (opts.followLeadership) this.owned = new Set();
+    else await this.offsets.load();
     this.sweeper = setInterval(() => this.sweep(), 250);
     this.sweeper.unref();
   }
@@ -109,6 +125,67 @@ export class GroupCoordinator {
         m.awaitingSync?.({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, assignment: EMPTY });
       }
     }
+  }
+
+  /**
+   * Whether this broker answers for the group: NONE, NOT_COORDINATOR (another broker leads its
+   * offsets partition; the client asks FindCoordinator again) or COORDINATOR_LOAD_IN_PROGRESS
+   * (leadership arrived and the partition is being read; the client retries).
+   */
+  coordinatorError(groupId: string): number {
+    if (!this.owned) return ErrorCode.NONE;
+    const p = this.offsets.partitionFor(groupId);
+    if (this.loading.has(p)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    return this.owned.has(p) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR;
+  }
+
+  /**
+   * Follows the leadership of __consumer_offsets: loads the partitions this broker now leads from
+   * its own log, and drops the groups of those it no longer leads (their waiting members are told
+   * NOT_COORDINATOR, find the new coordinator and rejoin there). Resolves once applied.
+   */
+  coordinate(led: ReadonlySet<number>): Promise<void> {
+    const owned = this.owned;
+    if (!owned) return Promise.resolve();
+    // At once: a partition lost stops being served now, one gained answers "loading" until read.
+    this.led = new Set(led);
+    for (const p of [...owned]) if (!led.has(p)) this.resign(owned, p);
+    const gained = [...led].filter((p) => !owned.has(p) && !this.loading.has(p));
+    for (const p of gained) this.loading.add(p);
+    const next = this.transitions.then(async () => {
+      for (const p of gained) {
+        try {
+          await this.offsets.loadPartition(p);
+          // Lost again while it was read: what was read goes.
+          if (!this.led.has(p)) this.offsets.unloadPartition(p);
+          else {
+            owned.add(p);
+            log.info({ partition: p, groups: this.offsets.groups().filter((g) => this.offsets.partitionFor(g) === p).length }, "coordinating the groups of a __consumer_offsets partition this broker now leads");
+          }
+        } catch (err) {
+          log.error({ err, partition: p }, "cannot load a __consumer_offsets partition this broker leads; its groups get NOT_COORDINATOR");
+        } finally {
+          this.loading.delete(p);
+        }
+      }
+    });
+    this.transitions = next.catch(() => {});
+    return next;
+  }
+
+  private resign(owned: Set<number>, p: number): void {
+    owned.delete(p);
+    for (const g of [...this.groups.values()]) {
+      if (this.offsets.partitionFor(g.id) !== p) continue;
+      clearTimeout(g.rebalanceTimer);
+      for (const m of g.members.values()) {
+        m.awaitingJoin?.(joinError(ErrorCode.NOT_COORDINATOR, m.memberId));
+        m.awaitingSync?.({ errorCode: ErrorCode.NOT_COORDINATOR, assignment: EMPTY });
+      }
+      this.groups.delete(g.id);
+    }
+    this.offsets.unloadPartition(p);
+    log.info({ partition: p }, "stopped coordinating the groups of a __consumer_offsets partition another broker leads now");
   }
 
   /**

@@ -3,6 +3,7 @@ import { decodeRecordBatch, encodeRecordBatch, forEachBatch, type EncodeOptions,
 import { logger } from "../../log";
 import type { LogManager } from "../log/log-manager";
 import { isCommitMarker } from "../log/txn-index";
+import { coordinatorPartition } from "./coordinator-partition";
 import { groupKey, groupValue, offsetKey, offsetValue, readGroupValue, readKey, readOffsetValue, type CommittedOffset, type GroupMetadata } from "./offsets-format";
 
 export type { CommittedOffset, GroupMetadata } from "./offsets-format";
@@ -10,6 +11,8 @@ export type { CommittedOffset, GroupMetadata } from "./offsets-format";
 export const OFFSETS_TOPIC = "__consumer_offsets";
 
 const log = logger("broker.groups");
+/** Compacted (the latest offset per key is what counts), in large segments. */
+export const OFFSETS_TOPIC_CONFIGS: Record<string, string> = { "cleanup.policy": "compact", "segment.bytes": String(100 << 20) };
 /** Records per batch written to the offsets topic, so no batch nears its max.message.bytes. */
 const RECORDS_PER_BATCH = 500;
 /** Keys written by brokers before Kafka's binary format, read at start and migrated. */
@@ -25,7 +28,9 @@ interface LegacyKey {
  * Committed offsets and group metadata live in the internal compacted topic __consumer_offsets,
  * in Kafka's binary record formats (offsets-format.ts): one record per group/topic/partition and
  * one per group, a tombstone on delete. Commit rates never touch Postgres, and a restart reloads
- * the state by reading the topic once.
+ * the state by reading the topic once. A group lives in the partition its id hashes to (Kafka's
+ * placement); in a cluster a broker holds only the groups of the partitions it leads, loaded when
+ * leadership arrives and dropped when it leaves.
  */
 export class OffsetsStore {
   private offsets = new Map<string, Map<string, CommittedOffset>>();
@@ -35,11 +40,25 @@ export class OffsetsStore {
 
   constructor(private logs: LogManager) {}
 
+  /** A single broker: creates the topic on first start (one partition) and loads every partition. */
   async load(): Promise<void> {
     if (!this.logs.topic(OFFSETS_TOPIC)) {
-      await this.logs.createTopic(OFFSETS_TOPIC, { partitions: 1, configs: { "cleanup.policy": "compact", "segment.bytes": String(100 << 20) } });
+      await this.logs.createTopic(OFFSETS_TOPIC, { partitions: 1, configs: OFFSETS_TOPIC_CONFIGS });
     }
-    const partition = this.logs.partition(OFFSETS_TOPIC, 0);
+    for (let p = 0; p < this.logs.topic(OFFSETS_TOPIC)!.partitions; p++) await this.loadPartition(p);
+  }
+
+  /** The partition holding a group's records. */
+  partitionFor(group: string): number {
+    return coordinatorPartition(group, this.logs.topic(OFFSETS_TOPIC)?.partitions ?? 1);
+  }
+
+  /**
+   * Reads one partition's groups and offsets from this broker's log, up to its high watermark
+   * (what every in-sync replica has): a new leader of the partition starts from there.
+   */
+  async loadPartition(p: number): Promise<void> {
+    const partition = this.logs.partition(OFFSETS_TOPIC, p);
     const legacy = new Map<string, LegacyKey>();
     let offset = partition.logStartOffset;
     while (offset < partition.highWatermark) {
@@ -55,7 +74,18 @@ export class OffsetsStore {
         }
       });
     }
-    if (legacy.size) await this.migrate(legacy);
+    if (legacy.size) await this.migrate(p, legacy);
+  }
+
+  /** Forgets the groups of a partition this broker no longer leads: its new leader answers for them. */
+  unloadPartition(p: number): void {
+    const mine = (group: string) => this.partitionFor(group) === p;
+    for (const group of [...this.offsets.keys()]) if (mine(group)) this.offsets.delete(group);
+    for (const group of [...this.metadata.keys()]) if (mine(group)) this.metadata.delete(group);
+    for (const [producerId, byGroup] of this.pending) {
+      for (const group of [...byGroup.keys()]) if (mine(group)) byGroup.delete(group);
+      if (byGroup.size === 0) this.pending.delete(producerId);
+    }
   }
 
   private apply(key: Buffer, value: Buffer | null, legacy: Map<string, LegacyKey>): void {
@@ -81,14 +111,14 @@ export class OffsetsStore {
    * compaction removes them: otherwise a JSON record could outlive a later binary tombstone of
    * the same partition and bring a deleted offset back.
    */
-  private async migrate(legacy: Map<string, LegacyKey>): Promise<void> {
+  private async migrate(p: number, legacy: Map<string, LegacyKey>): Promise<void> {
     const records: RecordInput[] = [];
     for (const [raw, k] of legacy) {
       records.push({ key: Buffer.from(raw), value: null });
       const o = this.get(k.g, k.t, k.p);
       if (o) records.push({ key: offsetKey(k.g, k.t, k.p), value: offsetValue(o) });
     }
-    await this.append(records);
+    await this.append(p, records);
     log.info({ records: legacy.size }, "migrated committed offsets from the JSON format to Kafka's __consumer_offsets format");
   }
 
@@ -129,6 +159,7 @@ export class OffsetsStore {
   async commitTransactional(group: string, producerId: number, producerEpoch: number, entries: { topic: string; partition: number; value: CommittedOffset }[]): Promise<void> {
     if (entries.length === 0) return;
     await this.append(
+      this.partitionFor(group),
       entries.map((e) => ({ key: offsetKey(group, e.topic, e.partition), value: offsetValue(e.value) })),
       { producerId, producerEpoch, transactional: true },
     );
@@ -147,12 +178,12 @@ export class OffsetsStore {
     if (g && g.size === 0) this.offsets.delete(group);
   }
 
-  private async append(records: RecordInput[], opts: EncodeOptions = {}): Promise<void> {
+  private async append(p: number, records: RecordInput[], opts: EncodeOptions = {}): Promise<void> {
     if (records.length === 0) return;
     const batches: Buffer[] = [];
     for (let i = 0; i < records.length; i += RECORDS_PER_BATCH) batches.push(encodeRecordBatch(records.slice(i, i + RECORDS_PER_BATCH), opts));
     try {
-      await this.logs.partition(OFFSETS_TOPIC, 0).append(batches.length === 1 ? batches[0] : Buffer.concat(batches));
+      await this.logs.partition(OFFSETS_TOPIC, p).append(batches.length === 1 ? batches[0] : Buffer.concat(batches));
     } catch (err) {
       throw err instanceof KafkaError ? err : new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, (err as Error).message);
     }
@@ -160,7 +191,7 @@ export class OffsetsStore {
 
   /** Writes the commits durably first; only then do fetches see them. */
   async commit(group: string, entries: { topic: string; partition: number; value: CommittedOffset | null }[]): Promise<void> {
-    await this.append(entries.map((e) => ({ key: offsetKey(group, e.topic, e.partition), value: e.value && offsetValue(e.value) })));
+    await this.append(this.partitionFor(group), entries.map((e) => ({ key: offsetKey(group, e.topic, e.partition), value: e.value && offsetValue(e.value) })));
     for (const e of entries) {
       if (e.value) this.put(group, e.topic, e.partition, e.value);
       else this.remove(group, e.topic, e.partition);
@@ -169,7 +200,7 @@ export class OffsetsStore {
 
   /** Records a group's generation, protocol and members (on every change of state, as Kafka does). */
   async writeGroup(group: string, metadata: GroupMetadata): Promise<void> {
-    await this.append([{ key: groupKey(group), value: groupValue(metadata) }]);
+    await this.append(this.partitionFor(group), [{ key: groupKey(group), value: groupValue(metadata) }]);
     this.metadata.set(group, metadata);
   }
 
@@ -177,7 +208,7 @@ export class OffsetsStore {
   async deleteGroup(group: string): Promise<void> {
     const records: RecordInput[] = this.list(group).map((o) => ({ key: offsetKey(group, o.topic, o.partition), value: null }));
     if (this.metadata.has(group)) records.push({ key: groupKey(group), value: null });
-    await this.append(records);
+    await this.append(this.partitionFor(group), records);
     this.offsets.delete(group);
     this.metadata.delete(group);
   }

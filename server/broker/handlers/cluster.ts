@@ -1,16 +1,18 @@
-import { ErrorCode } from "../../kafka/errors";
+import { ElectionType } from "../../kafka/constants";
+import { ErrorCode, KafkaError } from "../../kafka/errors";
 import { Apis } from "../../kafka/messages";
 import type { RequestOf, ResponseInputOf } from "../../kafka/protocol";
 import { mapInSlices } from "../protocol/slices";
-import { clusterView, ensureTopics, INTERNAL_TOPICS, LEADER_EPOCH, note, type BrokerContext } from "./context";
+import { clusterView, ensureTopics, errorMessage, INTERNAL_TOPICS, LEADER_EPOCH, note, type BrokerContext } from "./context";
 import type { HandlerRegistry, RequestInfo } from "./registry";
 
 type TopicMetadata = ResponseInputOf<"Metadata">["topics"][number];
 
-/** ApiVersions, Metadata and DescribeCluster: what the cluster is and what it speaks. */
+/** ApiVersions, Metadata, DescribeCluster and ElectLeaders: what the cluster is, what it speaks, who leads. */
 export function registerClusterHandlers(registry: HandlerRegistry, b: BrokerContext): void {
   registry.register(Apis.ApiVersions, () => ({ errorCode: ErrorCode.NONE, apiKeys: registry.apiVersions() }));
   registry.register(Apis.Metadata, (req, info) => metadata(b, req, info));
+  registry.register(Apis.ElectLeaders, (req, info) => electLeaders(b, req, info));
   registry.register(Apis.DescribeCluster, () => {
     const view = clusterView(b);
     return { errorCode: ErrorCode.NONE, clusterId: view.clusterId, controllerId: view.controllerId, brokers: view.brokers.map((x) => ({ brokerId: x.nodeId, host: x.host, port: x.port, rack: x.rack })) };
@@ -48,4 +50,36 @@ async function metadata(b: BrokerContext, req: RequestOf<"Metadata">, info: Requ
         return err ? { errorCode: note(err, "auto-create"), name, partitions: [] } : describe(name);
       });
   return { brokers: view.brokers.map((x) => ({ nodeId: x.nodeId, host: x.host, port: x.port, rack: x.rack })), clusterId: view.clusterId, controllerId: view.controllerId, topics };
+}
+
+/**
+ * ElectLeaders, answered by any broker (Kafka sends it to the controller; here every broker
+ * decides on the store and applies by compare-and-set). A single broker leads every partition
+ * already: ELECTION_NOT_NEEDED.
+ */
+async function electLeaders(b: BrokerContext, req: RequestOf<"ElectLeaders">, info: RequestInfo): Promise<ResponseInputOf<"ElectLeaders">> {
+  const type = info.apiVersion >= 1 ? req.electionType : ElectionType.PREFERRED;
+  const wanted = req.topicPartitions?.map((t) => ({ topic: t.topic, partitions: t.partitions })) ?? null;
+  const group = (results: { topic: string; partition: number; error: KafkaError | null }[]): ResponseInputOf<"ElectLeaders"> => {
+    const byTopic = new Map<string, { partitionId: number; errorCode: number; errorMessage: string | null }[]>();
+    for (const r of results) {
+      if (!byTopic.has(r.topic)) byTopic.set(r.topic, []);
+      byTopic.get(r.topic)!.push({ partitionId: r.partition, errorCode: r.error ? note(r.error, "elect leaders") : ErrorCode.NONE, errorMessage: r.error?.message ?? null });
+    }
+    return { errorCode: ErrorCode.NONE, replicaElectionResults: [...byTopic].map(([topic, partitionResult]) => ({ topic, partitionResult })) };
+  };
+  if (type !== ElectionType.PREFERRED && type !== ElectionType.UNCLEAN) return { errorCode: ErrorCode.INVALID_REQUEST, replicaElectionResults: [] };
+  if (!b.cluster) {
+    const all = wanted ?? b.logs.topics().map((t) => ({ topic: t.name, partitions: Array.from({ length: t.partitions }, (_, p) => p) }));
+    return group(all.flatMap((t) => t.partitions.map((partition) => {
+      const exists = partition >= 0 && partition < (b.logs.topic(t.topic)?.partitions ?? 0);
+      return { topic: t.topic, partition, error: exists ? new KafkaError(ErrorCode.ELECTION_NOT_NEEDED, `broker ${b.nodeId} is the only replica and leads ${t.topic}-${partition}`) : new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${t.topic}-${partition} does not exist`) };
+    })));
+  }
+  try {
+    return group(await b.cluster.electLeaders(type === ElectionType.PREFERRED ? "preferred" : "unclean", wanted));
+  } catch (err) {
+    const code = note(err, "elect leaders");
+    return { errorCode: code, replicaElectionResults: (wanted ?? []).map((t) => ({ topic: t.topic, partitionResult: t.partitions.map((partitionId) => ({ partitionId, errorCode: code, errorMessage: errorMessage(err) })) })) };
+  }
 }

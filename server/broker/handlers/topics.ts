@@ -19,8 +19,10 @@ export function registerTopicHandlers(registry: HandlerRegistry, b: BrokerContex
     const results = [];
     for (const t of req.topics) {
       try {
-        if (b.cluster) throw new KafkaError(ErrorCode.INVALID_REQUEST, "adding partitions to a topic of a cluster is not supported yet; create a topic with more partitions instead");
-        await b.logs.createPartitions(t.name, t.count, req.validateOnly);
+        // Every group's place is its id's hash modulo the partition count: more partitions would lose them.
+        if (t.name === OFFSETS_TOPIC) throw new KafkaError(ErrorCode.INVALID_REQUEST, `${OFFSETS_TOPIC} keeps its partition count: each group lives in the partition its id hashes to`);
+        if (b.cluster) await b.cluster.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, req.validateOnly);
+        else await b.logs.createPartitions(t.name, t.count, req.validateOnly);
         results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
       } catch (err) {
         results.push({ name: t.name, errorCode: note(err, "create partitions"), errorMessage: errorMessage(err) });
@@ -124,9 +126,14 @@ async function deleteTopics(b: BrokerContext, req: RequestOf<"DeleteTopics">, in
   return { responses };
 }
 
-/** The one log directory and the bytes of every (asked) partition in it; a single node has no replica lag. */
+/**
+ * The one log directory and the bytes of every (asked) partition in it: in a cluster only the
+ * partitions this broker holds a replica of. Lag is not known here (offsetLag 0).
+ */
 function describeLogDirs(b: BrokerContext, req: RequestOf<"DescribeLogDirs">): ResponseInputOf<"DescribeLogDirs"> {
   const logs = b.logs;
+  const replicated = b.cluster?.metadata().topics;
+  const holds = (topic: string, partition: number) => !replicated?.has(topic) || (replicated.get(topic)!.partitions[partition]?.replicas.includes(b.nodeId) ?? false);
   const wanted = req.topics ?? logs.topics().map((t) => ({ topic: t.name, partitions: logs.partitions(t.name).map((p) => p.partition) }));
   const topics = wanted
     .filter((t) => logs.topic(t.topic))
@@ -134,7 +141,7 @@ function describeLogDirs(b: BrokerContext, req: RequestOf<"DescribeLogDirs">): R
       name: t.topic,
       partitions: logs
         .partitions(t.topic)
-        .filter((p) => t.partitions.includes(p.partition))
+        .filter((p) => t.partitions.includes(p.partition) && holds(t.topic, p.partition))
         .map((p) => ({ partitionIndex: p.partition, partitionSize: p.sizeBytes, offsetLag: 0, isFutureKey: false })),
     }));
   return { errorCode: ErrorCode.NONE, results: [{ errorCode: ErrorCode.NONE, logDir: logs.logDir, topics }] };

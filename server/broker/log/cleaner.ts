@@ -1,15 +1,33 @@
 import { setImmediate as yieldToAppends } from "node:timers/promises";
 import { logger } from "../../log";
-import { BATCH_LENGTH, decodeRecordBatch, HEADER_SIZE, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAX_TIMESTAMP, readBatchHeader, retainRecords } from "../../kafka/records/batch";
+import { ATTRIBUTES, BASE_TIMESTAMP, BATCH_LENGTH, decodeRecordBatch, HEADER_SIZE, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAX_TIMESTAMP, readBatchHeader, retainRecords, rewriteCrc } from "../../kafka/records/batch";
 import { discardCleaned } from "./cleaner-files";
 import type { PartitionLog } from "./partition-log";
 import { Segment, SegmentRetiredError } from "./segment";
+import { isCommitMarker } from "./txn-index";
 
 const log = logger("broker.cleaner");
 
 /** Keys the cleaner's offset map holds in one pass (Kafka's log.cleaner.dedupe.buffer.size, counted in keys). */
 export const DEFAULT_MAX_CLEANER_KEYS = 1_000_000;
 const READ_CHUNK = 1 << 20;
+
+/** KIP-534: attribute bit 6 says the batch's base timestamp is the time from which the cleaner may drop it. */
+const DELETE_HORIZON_BIT = 0x40;
+
+/** The delete horizon the cleaner stamped on a batch, or null. */
+function deleteHorizon(batch: Buffer): number | null {
+  return batch.readInt16BE(ATTRIBUTES) & DELETE_HORIZON_BIT ? Number(batch.readBigInt64BE(BASE_TIMESTAMP)) : null;
+}
+
+/** A copy of a marker batch that may be dropped from `horizon` on. */
+function withDeleteHorizon(batch: Buffer, horizon: number): Buffer {
+  const b = Buffer.from(batch);
+  b.writeInt16BE(b.readInt16BE(ATTRIBUTES) | DELETE_HORIZON_BIT, ATTRIBUTES);
+  b.writeBigInt64BE(BigInt(horizon), BASE_TIMESTAMP);
+  rewriteCrc(b, 0, b.length);
+  return b;
+}
 
 /** The broker is shutting down: the cleaner drops its unfinished replacement. */
 class CleaningStopped extends Error {}
@@ -123,25 +141,37 @@ export class LogCleaner {
       return r.value !== null || r.timestamp >= tombstoneHorizon;
     };
 
-    // Pass 2: rewrite groups of neighbouring segments that fit in one segment together.
+    // Pass 2: rewrite groups of neighbouring segments that fit in one segment together. The range
+    // starts at the log's first segment, so every batch of a transaction it ends is seen before its
+    // marker: producers whose transaction still has a batch in the cleaned log.
+    const withData = new Set<number>();
     const result: CleanResult = { segmentsBefore: range.length, segmentsAfter: 0, bytesBefore: 0, bytesAfter: 0, recordsRemoved: 0, cleanedTo };
     for (const group of this.groups(range, s.segmentBytes)) {
       const cleaned = Segment.create(p.dir, group[0].baseOffset, group[0].createdAt, p.handles, ".log.cleaned");
       let removed = 0;
+      const droppedAborts: { producerId: number; lastOffset: number }[] = [];
       try {
         for (const [i, seg] of group.entries()) {
           const lastInGroup = i === group.length - 1;
           for await (const { buf, at, size } of batchesOf(seg)) {
             const h = readBatchHeader(buf, at);
             let batch = buf.subarray(at, at + size);
-            // Markers stay: a read_committed reader needs the ABORT marker to end an aborted transaction it was told about.
-            if (!h.control) {
+            const isLast = lastInGroup && h.baseOffset + h.lastOffsetDelta === seg.nextOffset - 1;
+            // An emptied batch, or a marker, stays where offsets or producer state need its header.
+            const needed = isLast || (h.producerId >= 0 && p.isProducerStateBatch(h.producerId, h.baseOffset));
+            if (h.control) {
+              const marker = this.marker(batch, withData.delete(h.producerId), needed, now, s.deleteRetentionMs);
+              if (!marker) {
+                if (!isCommitMarker(batch, 0)) droppedAborts.push({ producerId: h.producerId, lastOffset: h.baseOffset });
+                continue;
+              }
+              batch = marker;
+            } else {
               const r = retainRecords(buf, at, aborted(h) ? () => false : keep);
               removed += r.removed;
-              const isLast = lastInGroup && h.baseOffset + h.lastOffsetDelta === seg.nextOffset - 1;
-              // An emptied batch stays only where offsets or producer state need its header.
-              if (r.kept === 0 && !isLast && !(h.producerId >= 0 && p.isProducerStateBatch(h.producerId, h.baseOffset))) continue;
+              if (r.kept === 0 && !needed) continue;
               batch = r.batch;
+              if (h.transactional) withData.add(h.producerId);
             }
             const pos = cleaned.append(batch);
             cleaned.track(h.baseOffset, h.baseOffset + batch.readInt32BE(LAST_OFFSET_DELTA), Number(batch.readBigInt64BE(MAX_TIMESTAMP)), pos, batch.length, s.indexIntervalBytes);
@@ -157,7 +187,7 @@ export class LogCleaner {
         throw err;
       }
       result.bytesBefore += group.reduce((n, seg) => n + seg.size, 0);
-      if (!p.replaceSegments(group, cleaned)) return null;
+      if (!p.replaceSegments(group, cleaned, droppedAborts)) return null;
       result.bytesAfter += cleaned.size;
       result.recordsRemoved += removed;
       result.segmentsAfter++;
@@ -165,6 +195,20 @@ export class LogCleaner {
     p.markCleaned(cleanedTo);
     log.info({ topic: p.topic, partition: p.partition, ...result }, "compacted");
     return result;
+  }
+
+  /**
+   * A transaction's marker as the cleaned log keeps it, or null to drop it, as Kafka's cleaner does:
+   * while any batch of the transaction is left the marker stays (a read_committed reader needs it
+   * to end the transaction, a restart to close it). Once none is, the first pass stamps a delete
+   * horizon delete.retention.ms away, so a reader that already read the data still meets the
+   * marker, and a pass after the horizon drops it — unless the log needs its header (`needed`).
+   */
+  private marker(batch: Buffer, withData: boolean, needed: boolean, now: number, deleteRetentionMs: number): Buffer | null {
+    if (withData) return batch;
+    const horizon = deleteHorizon(batch);
+    if (horizon === null) return withDeleteHorizon(batch, now + deleteRetentionMs);
+    return horizon <= now && !needed ? null : batch;
   }
 
   /** Kafka groups small neighbours so compaction does not leave a trail of tiny segments. */

@@ -784,8 +784,9 @@ export class PartitionLog {
    * Puts a cleaned segment in place of the contiguous closed segments it was made from, through
    * swap files so a crash at any step leaves either the old segments or the new one. Returns false
    * (and discards the cleaned file) when retention or DeleteRecords removed any of them meanwhile.
+   * droppedAborts: the ABORT markers the cleaner removed, whose aborted-index entries go with them.
    */
-  replaceSegments(old: readonly Segment[], cleaned: Segment): boolean {
+  replaceSegments(old: readonly Segment[], cleaned: Segment, droppedAborts: { producerId: number; lastOffset: number }[] = []): boolean {
     const at = this.segments.indexOf(old[0]);
     const intact = at >= 0 && at + old.length < this.segments.length && old.every((seg, i) => this.segments[at + i] === seg);
     if (!intact) {
@@ -793,7 +794,7 @@ export class PartitionLog {
       return false;
     }
     commitSwap(this.dir, old, cleaned);
-    this.txns.mergeSegments(old.map((seg) => seg.baseOffset), old[old.length - 1].nextOffset);
+    this.txns.mergeSegments(old.map((seg) => seg.baseOffset), old[old.length - 1].nextOffset, droppedAborts);
     this.segments.splice(at, old.length, cleaned);
     return true;
   }

@@ -42,6 +42,16 @@ async function readCommitted(log: PartitionLog): Promise<string[]> {
   return out;
 }
 
+/** Twelve rounds on one key: producer 1 commits a write, producer 2 aborts one. */
+async function committedThenAborted(log: PartitionLog, pad: string): Promise<void> {
+  for (let round = 0; round < 12; round++) {
+    await log.append(txnBatch(1, [`committed-${round}-${pad}`], () => "key"));
+    await log.append(marker(1, true), "coordinator");
+    await log.append(txnBatch(2, [`aborted-${round}-${pad}`], () => "key"));
+    await log.append(marker(2, false), "coordinator");
+  }
+}
+
 describe("transactions in the partition log", () => {
   it("holds the last stable offset at an open transaction's first offset and lists aborted ones for read_committed", async () => {
     const log = PartitionLog.open(tempDir(), "t", 0, settings());
@@ -132,12 +142,7 @@ describe("transactions in the partition log", () => {
     const dir = tempDir();
     const log = PartitionLog.open(dir, "t", 0, settings({ "cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.01", "segment.bytes": "2048" }));
     const pad = "z".repeat(150);
-    for (let round = 0; round < 12; round++) {
-      await log.append(txnBatch(1, [`committed-${round}-${pad}`], () => "key"));
-      await log.append(marker(1, true), "coordinator");
-      await log.append(txnBatch(2, [`aborted-${round}-${pad}`], () => "key"));
-      await log.append(marker(2, false), "coordinator");
-    }
+    await committedThenAborted(log, pad);
     // A transaction still open: its records and everything after stay as they are.
     await log.append(txnBatch(3, [`open-${pad}`], () => "key"));
     for (let i = 0; i < 10; i++) await log.append(plainBatch([`filler-${i}-${pad}`], () => `f${i}`));
@@ -163,5 +168,64 @@ describe("transactions in the partition log", () => {
     expect(markers).toBe(24);
     await log.append(marker(3, true), "coordinator");
     expect((await readCommitted(log)).filter((v) => v.startsWith("open"))).toHaveLength(1);
+  });
+
+  it("compaction removes a transaction's marker only once none of its batches is left and delete.retention.ms has passed, dropping its aborted-index entry with it", async () => {
+    const dir = tempDir();
+    let now = 1_000_000;
+    const log = PartitionLog.open(dir, "t", 0, settings({ "cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.01", "segment.bytes": "2048", "delete.retention.ms": "1000" }), () => now);
+    const pad = "z".repeat(150);
+    await committedThenAborted(log, pad);
+    const filler = async (from: number) => {
+      for (let i = from; i < from + 12; i++) await log.append(plainBatch([`filler-${i}-${pad}`], () => `f${i}`));
+    };
+    await filler(0);
+    /** Every marker, and whether a batch of its transaction is still before it. */
+    const markers = async () => {
+      const out: { offset: number; producerId: number; withData: boolean }[] = [];
+      const open = new Set<number>();
+      for (let offset = 0; offset < log.highWatermark; ) {
+        const { records } = await log.read(offset, 1 << 22);
+        const start = offset;
+        forEachBatch(records, (h) => {
+          if (h.control) out.push({ offset: h.baseOffset, producerId: h.producerId, withData: open.delete(h.producerId) });
+          else if (h.transactional) open.add(h.producerId);
+          offset = h.baseOffset + h.lastOffsetDelta + 1;
+        });
+        if (offset === start) break;
+      }
+      return out;
+    };
+    // Every aborted-index entry ends at an ABORT marker that is still in the log.
+    const consistent = async () => {
+      const at = new Set((await markers()).map((m) => `${m.producerId}:${m.offset}`));
+      for (const [pid, ranges] of log.abortedRanges()) for (const [, last] of ranges) expect(at.has(`${pid}:${last}`)).toBe(true);
+    };
+
+    expect(await new LogCleaner(() => now, 1000).clean(log)).not.toBeNull();
+    // First pass: the aborted data and the overwritten commits are gone, their markers only stamped.
+    expect((await markers()).length).toBe(24);
+    expect((await readCommitted(log)).filter((v) => !v.startsWith("filler"))).toEqual([`committed-11-${pad}`]);
+    await consistent();
+
+    now += 1_001;
+    await filler(12);
+    expect(await new LogCleaner(() => now, 1000).clean(log)).not.toBeNull();
+    const left = await markers();
+    // Markers stay only for transactions with a batch left: the commit whose record is the key's
+    // newest, and those whose emptied batches keep the producers' last sequences (or a segment's last offset).
+    expect(left.length).toBeLessThan(12);
+    const lastOffsets = new Set(log.closedSegments().map((seg) => seg.nextOffset - 1));
+    expect(left.filter((m) => !m.withData && !lastOffsets.has(m.offset))).toEqual([]);
+    expect(left.some((m) => m.producerId === 1)).toBe(true);
+    expect((await readCommitted(log)).filter((v) => !v.startsWith("filler"))).toEqual([`committed-11-${pad}`]);
+    expect([...log.abortedRanges().values()].flat().length).toBeLessThanOrEqual(left.filter((m) => m.producerId === 2).length);
+    await consistent();
+
+    // A crash: the reopened log rebuilds its transactions from the cleaned segments and finds none open.
+    const again = PartitionLog.open(dir, "t", 0, settings({ "cleanup.policy": "compact" }), () => now);
+    expect(again.openTransactions.size).toBe(0);
+    expect(again.lastStableOffset).toBe(again.highWatermark);
+    expect((await readCommitted(again)).filter((v) => !v.startsWith("filler"))).toEqual([`committed-11-${pad}`]);
   });
 });

@@ -142,8 +142,16 @@ export class TransactionIndex {
     rmSync(this.file(base), { force: true });
   }
 
-  /** The cleaner put one segment at bases[0] in place of all of bases: one index file for all of their entries. */
-  mergeSegments(bases: number[], end: number): void {
+  /**
+   * The cleaner put one segment at bases[0] in place of all of bases: one index file for all of
+   * their entries but those of the ABORT markers it dropped (a reader told of an aborted
+   * transaction skips its producer until the marker, which must therefore exist).
+   */
+  mergeSegments(bases: number[], end: number, droppedAborts: { producerId: number; lastOffset: number }[] = []): void {
+    if (droppedAborts.length) {
+      const dropped = new Set(droppedAborts.map((d) => `${d.producerId}:${d.lastOffset}`));
+      this.aborted = this.aborted.filter((e) => !dropped.has(`${e.producerId}:${e.lastOffset}`));
+    }
     const entries = this.aborted.filter((e) => e.lastOffset >= bases[0] && e.lastOffset < end);
     this.write(bases[0], entries);
     for (const b of bases.slice(1)) rmSync(this.file(b), { force: true });

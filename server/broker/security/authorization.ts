@@ -388,6 +388,10 @@ export const AUTHORIZATION: AuthorizationTable = {
   DescribeCluster: {
     split: (req, access) => ({ request: req, finish: (res) => (req.includeClusterAuthorizedOperations ? { ...res, clusterAuthorizedOperations: access.operations(CLUSTER) } : res) }),
   },
+  ElectLeaders: {
+    require: () => [cluster(Op.ALTER)],
+    refuse: (req, code) => ({ errorCode: code, replicaElectionResults: (req.topicPartitions ?? []).map((t) => ({ topic: t.topic, partitionResult: t.partitions.map((partitionId) => ({ partitionId, errorCode: code, errorMessage: "not authorized to elect leaders (needs ALTER on the cluster)" })) })) }),
+  },
   DescribeLogDirs: {
     require: () => [cluster(Op.DESCRIBE)],
     refuse: (_req, code, v) => (v >= 3 ? { throttleTimeMs: 0, errorCode: code, results: [] } : { throttleTimeMs: 0, results: [] }),

@@ -1,7 +1,7 @@
-import { setTimeout as delay } from "node:timers/promises";
 import { ErrorCode, KafkaError } from "../../kafka/errors";
 import { decodeRecordBatch, encodeRecordBatch, forEachBatch } from "../../kafka/records/batch";
 import { logger } from "../../log";
+import { coordinatorPartition } from "../groups/coordinator-partition";
 import { OFFSETS_TOPIC } from "../groups/offsets-store";
 import type { LogManager } from "../log/log-manager";
 import type { PartitionLog } from "../log/partition-log";
@@ -56,8 +56,6 @@ export class TransactionCoordinator {
   private queues = new Map<string, Promise<unknown>>();
   /** Per transactional id, what its next __transaction_state record must wait for (see persist). */
   private written = new Map<string, Promise<void>>();
-  /** Per partition, the deferred flush that will make its latest markers durable (see flushSoon). */
-  private dueFlushes = new Map<PartitionLog, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private readonly logs: LogManager;
   private readonly clock: () => number;
@@ -269,8 +267,8 @@ export class TransactionCoordinator {
   }
 
   /** The partition AddOffsetsToTxn adds: the __consumer_offsets partition that holds the group. */
-  offsetsPartition(_groupId: string): { topic: string; partition: number } {
-    return { topic: OFFSETS_TOPIC, partition: 0 };
+  offsetsPartition(groupId: string): { topic: string; partition: number } {
+    return { topic: OFFSETS_TOPIC, partition: coordinatorPartition(groupId, this.logs.topic(OFFSETS_TOPIC)?.partitions ?? 1) };
   }
 
   /** EndTxn: commit or abort; a retry of the request that already ended the transaction succeeds again. */
@@ -389,7 +387,7 @@ export class TransactionCoordinator {
       const target = pl;
       // Written within append's first, synchronous step; the promise settles once it is written.
       const written = target.append(markerBatch(producerId, producerEpoch, commit, COORDINATOR_EPOCH), "coordinator", false);
-      const flushed = written.then(() => (topic === OFFSETS_TOPIC ? target.flush() : this.flushSoon(target))).then(() => {
+      const flushed = written.then((r) => (topic === OFFSETS_TOPIC ? target.flush() : this.markerFlushed(target, r.baseOffset))).then(() => {
         if (topic === OFFSETS_TOPIC) this.opts.onOffsetsMarker(producerId, commit);
         codes.set(key, ErrorCode.NONE);
       }, refused);
@@ -399,24 +397,34 @@ export class TransactionCoordinator {
   }
 
   /**
-   * A partition's fdatasync within MARKER_FLUSH_MS: a marker rides along with the data its
-   * producer's next transaction writes there, which flushes anyway; the timer covers a partition
-   * nothing else is written to. Until then the marker sits just past the high watermark, while the
-   * data it commits is readable already (the commit is durable in the PREPARE record).
+   * Resolves once the marker at `offset` is flushed: with the partition's next group commit (a
+   * marker rides along with the data its producer's next transaction writes there, which flushes
+   * anyway), or a flush MARKER_FLUSH_MS on if nothing else is written there. Until then the marker
+   * sits at the high watermark, while the data it commits is readable already (the decision is
+   * durable in the PREPARE record). The high watermark of a durable topic is its flushed offset.
    */
-  private flushSoon(pl: PartitionLog): Promise<void> {
-    let due = this.dueFlushes.get(pl);
-    if (!due) {
-      due = delay(MARKER_FLUSH_MS).then(() => {
-        this.dueFlushes.delete(pl);
+  private markerFlushed(pl: PartitionLog, offset: number): Promise<void> {
+    if (pl.highWatermark > offset) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const settle = (err?: Error) => {
+        unsubscribe();
+        clearTimeout(timer);
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+      const unsubscribe = pl.onAppend(() => {
+        if (pl.highWatermark > offset) settle();
+      });
+      const timer = setTimeout(() => {
         // A topic deleted meanwhile has no marker left to keep.
         const info = this.logs.topic(pl.topic);
-        if (!info || pl.partition >= info.partitions || this.logs.partition(pl.topic, pl.partition) !== pl) return;
-        return pl.flush();
-      });
-      this.dueFlushes.set(pl, due);
-    }
-    return due;
+        if (!info || pl.partition >= info.partitions || this.logs.partition(pl.topic, pl.partition) !== pl) return settle();
+        pl.flush().then(
+          () => settle(),
+          (err: unknown) => settle(err instanceof Error ? err : new Error(`flushing ${pl.topic}-${pl.partition} failed`)),
+        );
+      }, MARKER_FLUSH_MS);
+    });
   }
 
   /**
