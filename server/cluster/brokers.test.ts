@@ -1,21 +1,14 @@
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectRoot } from "@/server/paths";
 import { tempDirs } from "@/server/testing/temp-dir";
 import { freePort } from "@/server/testing/tributary-process";
+import { kcatMetadata, run } from "@/server/testing/kcat";
 import { clusterDatabase, eventually } from "./test-support";
 
-const run = promisify(execFile);
 const bin = join(projectRoot, "bin", "tributary.mjs");
 const SESSION_MS = 2000;
-
-interface KcatMetadata {
-  controllerid: number;
-  brokers: { id: number; name: string }[];
-  topics: { topic: string; partitions: { partition: number; leader: number; replicas: { id: number }[]; isrs: { id: number }[] }[] }[];
-}
 
 let db: Awaited<ReturnType<typeof clusterDatabase>>;
 const tempDir = tempDirs("broker");
@@ -29,15 +22,6 @@ async function brokerArgs(nodeId: number): Promise<{ args: string[]; port: numbe
 }
 
 const env = { ...process.env, TRIBUTARY_LOG_LEVEL: "warn" };
-
-async function kcatMetadata(port: number, topic?: string): Promise<KcatMetadata | undefined> {
-  try {
-    const { stdout } = await run("kcat", ["-b", `127.0.0.1:${port}`, "-L", "-J", "-m", "3", ...(topic ? ["-t", topic] : [])]);
-    return JSON.parse(stdout) as KcatMetadata;
-  } catch {
-    return undefined;
-  }
-}
 
 beforeAll(async () => {
   db = await clusterDatabase();

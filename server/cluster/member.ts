@@ -144,19 +144,44 @@ export class ClusterMember {
     log.info({ nodeId: this.opts.nodeId, incarnation: this.incarnation, listener: `${listener.host}:${listener.port}`, rack: this.opts.rack, brokers: this.liveness.brokers.map((b) => b.nodeId), controller: this.liveness.controller?.nodeId }, "joined the cluster");
   }
 
-  /** Controlled leave: gives up the controller role and ends the lease now, so the others move leaderships at once. */
+  /**
+   * Controlled shutdown: ends the lease now, and before going waits (up to a session timeout) until
+   * the controller has moved this broker's leaderships to other in-sync replicas, electing them
+   * itself when it is the controller, so producers find a leader at once. Then gives up the
+   * controller role.
+   */
   async leave(): Promise<void> {
     clearInterval(this.timer);
     await this.unlisten?.().catch(() => {});
     await this.running;
     try {
+      if (this.incarnation !== undefined && this.state === "member") {
+        await this.store.expire(this.opts.nodeId, this.incarnation);
+        await this.handOverLeaderships();
+      }
       if (this.controllerEpoch !== undefined) await this.store.resignController(this.opts.nodeId, this.controllerEpoch);
-      if (this.incarnation !== undefined && this.state === "member") await this.store.expire(this.opts.nodeId, this.incarnation);
     } catch (err) {
       log.warn({ err }, "could not tell the cluster this broker leaves; its lease lapses by itself after the session timeout");
     }
     this.state = "left";
     await this.store.close();
+  }
+
+  private async handOverLeaderships(): Promise<void> {
+    const me = this.opts.nodeId;
+    const until = Date.now() + this.opts.sessionTimeoutMs;
+    for (;;) {
+      if (this.controllerEpoch !== undefined) {
+        this.electedFrom = "";
+        await this.elect(this.controllerEpoch).catch((err: unknown) => {
+          if (!(err instanceof ControllerFencedError)) throw err;
+          this.controllerEpoch = undefined;
+        });
+      }
+      const movable = (await this.store.topics()).some((t) => t.partitions.some((p) => p.leader === me && p.isr.some((id) => id !== me)));
+      if (!movable || Date.now() > until) return;
+      await sleep(100);
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { KafkaClient } from "@/server/kafka/client";
 import { eventually } from "./eventually";
+import { TcpProxy } from "./tcp-proxy";
 import { freePort, runTributary, runTributaryToExit, type TributaryProcess } from "./tributary-process";
 
 export interface BrokerClusterOptions {
@@ -13,6 +14,8 @@ export interface BrokerClusterOptions {
   /** More `tributary broker` flags for every broker. */
   args?: readonly string[];
   logLevel?: string;
+  /** A TCP proxy in front of each broker, advertised in its place, so tests can cut or slow the links to it. */
+  proxied?: boolean;
 }
 
 interface Node {
@@ -21,6 +24,7 @@ interface Node {
   dataDir: string;
   process: TributaryProcess | undefined;
   paused: boolean;
+  proxy: TcpProxy | undefined;
 }
 
 /**
@@ -36,7 +40,10 @@ export class BrokerCluster {
 
   static async start(o: BrokerClusterOptions): Promise<BrokerCluster> {
     const nodes = new Map<number, Node>();
-    for (const nodeId of o.nodeIds) nodes.set(nodeId, { nodeId, port: await freePort(), dataDir: o.dataDir(), process: undefined, paused: false });
+    for (const nodeId of o.nodeIds) {
+      const port = await freePort();
+      nodes.set(nodeId, { nodeId, port, dataDir: o.dataDir(), process: undefined, paused: false, proxy: o.proxied ? await TcpProxy.start(port) : undefined });
+    }
     const cluster = new BrokerCluster(o, nodes);
     // Bundle the server once, so the brokers started together do not all build it.
     await runTributaryToExit(["--version"]);
@@ -57,6 +64,17 @@ export class BrokerCluster {
 
   port(nodeId: number): number {
     return this.node(nodeId).port;
+  }
+
+  /** The proxy in front of a broker (proxied clusters only). */
+  proxy(nodeId: number): TcpProxy {
+    const p = this.node(nodeId).proxy;
+    if (!p) throw new Error(`broker ${nodeId} has no proxy: start the cluster with proxied: true`);
+    return p;
+  }
+
+  dataDir(nodeId: number): string {
+    return this.node(nodeId).dataDir;
   }
 
   /** Running and not paused. */
@@ -111,11 +129,12 @@ export class BrokerCluster {
   async close(): Promise<void> {
     for (const n of this.nodes.values()) if (n.paused) this.resume(n.nodeId);
     await Promise.all([...this.nodes.keys()].map((id) => this.terminate(id, 10_000)));
+    await Promise.all([...this.nodes.values()].flatMap((n) => (n.proxy ? [n.proxy.close()] : [])));
   }
 
   private launch(nodeId: number): void {
     const n = this.node(nodeId);
-    const args = ["broker", "--node-id", String(nodeId), "--database-url", this.o.databaseUrl, "--kafka-port", String(n.port), "--advertised-listener", `127.0.0.1:${n.port}`, "--data-dir", n.dataDir, "--broker-session-timeout-ms", String(this.o.sessionTimeoutMs), ...(this.o.args ?? [])];
+    const args = ["broker", "--node-id", String(nodeId), "--database-url", this.o.databaseUrl, "--kafka-port", String(n.port), "--advertised-listener", `127.0.0.1:${n.proxy?.port ?? n.port}`, "--data-dir", n.dataDir, "--broker-session-timeout-ms", String(this.o.sessionTimeoutMs), ...(this.o.args ?? [])];
     n.process = runTributary(args, { TRIBUTARY_LOG_LEVEL: this.o.logLevel ?? "warn" });
     n.paused = false;
   }

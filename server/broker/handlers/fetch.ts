@@ -129,6 +129,8 @@ async function listOffsets(b: BrokerContext, req: RequestOf<"ListOffsets">, info
     for (const p of t.partitions) {
       if (slices.due) await slices.next();
       try {
+        const moved = notLeader(b, t.name, p.partitionIndex);
+        if (moved) throw moved;
         const pl = b.logs.partition(t.name, p.partitionIndex);
         const ts = p.timestamp;
         if (info.apiVersion === 0) {

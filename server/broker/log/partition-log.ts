@@ -78,7 +78,8 @@ const CLEAN = ".clean-shutdown";
  * (so offsets and file positions advance together, in one tick); durability comes from fdatasync,
  * shared by every append waiting at the time (group commit). Consumers see records up to the
  * high watermark, which on a durable topic is the last flushed offset — so nothing a consumer
- * read can vanish in a crash.
+ * read can vanish in a crash. In a cluster the replicas also bound it (replicatedHighWatermark),
+ * and followers append the leader's batches as they are (appendReplica) and truncate to it.
  */
 export class PartitionLog {
   private segments: Segment[] = [];
@@ -97,6 +98,8 @@ export class PartitionLog {
   private replicatedTo: number | undefined;
   /** The leader epoch stamped on batches this broker appends as leader. */
   leaderEpoch = PARTITION_LEADER_EPOCH;
+  /** Cluster mode: another broker leads; only its batches (appendReplica) may be written here. */
+  following = false;
   readonly epochs: LeaderEpochCache;
   private flushing: Promise<void> | null = null;
   private nextFlush: Promise<void> | null = null;
@@ -305,6 +308,8 @@ export class PartitionLog {
    */
   async append(batches: Buffer, origin: "client" | "coordinator" = "client", flush = true): Promise<AppendResult> {
     if (this.corruption) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, this.corruption);
+    // A record written here but not on the leader would make this replica's log diverge from it.
+    if (this.following) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.topic}-${this.partition} is led by another broker; write there`);
     const s = this.settings;
     // Pass 1: validate; then find duplicates of an idempotent producer's retried batches.
     const { positions, records } = this.validateBatches(batches, origin);

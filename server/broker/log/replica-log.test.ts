@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { ErrorCode } from "../../kafka/errors";
 import { encodeRecordBatch, readBatchHeader } from "../../kafka/records/batch";
 import { effectiveConfigs, logSettings } from "./configs";
 import { StorageInvariantError } from "./invariants";
@@ -89,6 +90,9 @@ describe("partition log as a replica", () => {
     expect(log.logEndOffset).toBe(5);
     await log.append(batch(1, "still writable"));
     expect(log.logEndOffset).toBe(6);
+    // A follower's log takes only the leader's batches: a local write would make it diverge.
+    log.following = true;
+    await expect(log.append(batch(1, "local"))).rejects.toMatchObject({ code: ErrorCode.NOT_LEADER_OR_FOLLOWER });
   });
 
   it("truncates to an offset at a batch boundary across segments, dropping epochs and producer state past it, and appends again", async () => {

@@ -41,6 +41,7 @@ export class LeaderPartition {
     // Kafka's rule: at the start of a leadership every follower counts as just caught up.
     for (const id of state.replicas) if (id !== me) this.followers.set(id, { logEndOffset: -1, lastCaughtUpAt: now, lastFetchAt: now, leaderEndAtLastFetch: -1 });
     log.leaderEpoch = state.leaderEpoch;
+    log.following = false;
     // The new epoch starts at the log end now, so a follower truncating to it cuts exactly what this leader lacks.
     log.epochs.assign(state.leaderEpoch, log.logEndOffset);
     this.offHighWatermark = log.onAppend(() => this.wake());

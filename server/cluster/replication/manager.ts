@@ -140,6 +140,7 @@ export class ReplicaManager {
     this.stopFollowing(topic, p.partition);
     // A follower's high watermark is the leader's: it stops moving by this log's own appends.
     pl.replicatedHighWatermark(pl.highWatermark);
+    pl.following = true;
     this.fetcher(p.leader).add({ topic, partition: p.partition, leaderEpoch: p.leaderEpoch, log: pl, mustTruncate: true, retryAt: 0 });
     log.info({ topic, partition: p.partition, leader: p.leader, leaderEpoch: p.leaderEpoch, logEndOffset: pl.logEndOffset }, "following");
   }

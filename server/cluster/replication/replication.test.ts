@@ -129,4 +129,35 @@ describe("replication between brokers of a cluster (in-process brokers, one Post
     expect(brokers.get(followerId)!.logs.partition("strict", 0).logEndOffset).toBe(leaderEnd());
     expect(segmentBytes(brokers.get(followerId)!, "strict").equals(segmentBytes(leader, "strict"))).toBe(true);
   }, 60_000);
+
+  it("a broker shutting down hands its leaderships to in-sync followers before it goes, so producers keep writing", async () => {
+    // The follower restarted above rejoins this partition's ISR too.
+    const before = await eventually(() => (stateOf("ledger").isr.length === 3 ? stateOf("ledger") : undefined), 10_000, "ledger fully in sync");
+    const leaving = brokers.get(before.leader)!;
+    const leavingDir = leaving.logs.partition("ledger", 0).dir.replace(/\/log\/ledger-0$/, "");
+    brokers.delete(before.leader);
+    const client = new KafkaClient({ bootstrap: [...brokers.values()].map((b) => b.bootstrap) });
+    try {
+      const producer = client.producer({ acks: Acks.ALL });
+      await producer.send([{ topic: "ledger", partition: 0, value: Buffer.from("before the handover") }]);
+      await leaving.close();
+      // The store already names another leader: nobody waited for a lease to lapse.
+      const store = ClusterStore.open(db.url, 1);
+      try {
+        const now = (await store.topics()).find((t) => t.name === "ledger")!.partitions[0];
+        expect(now.leader).not.toBe(before.leader);
+        expect(before.isr).toContain(now.leader);
+        expect(now.leaderEpoch).toBe(before.leaderEpoch + 1);
+      } finally {
+        await store.close();
+      }
+      const started = Date.now();
+      const [after] = await producer.send([{ topic: "ledger", partition: 0, value: Buffer.from("after the handover") }]);
+      expect(Date.now() - started).toBeLessThan(SESSION_MS);
+      expect(after.offset).toBeGreaterThan(0);
+    } finally {
+      await client.close();
+      await startBroker(before.leader, leavingDir);
+    }
+  }, 60_000);
 });
