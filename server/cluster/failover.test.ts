@@ -94,13 +94,16 @@ describe("cluster failover through Postgres (in-process brokers, private Postgre
     await new Promise((r) => setTimeout(r, SESSION_MS * 2));
     expect(leaderOf(watcher, "orders")).toEqual(before);
     expect(watcher.cluster!.metadata().brokers).toHaveLength(3);
-    // Clients still read from the leaders they know; a leader whose lease lapsed acknowledges no
-    // write, since the others may have replaced it where it cannot see.
+    // Clients still read from the leaders they know, and acks=all writes go on (the followers
+    // still fetch); a leader whose lease lapsed takes no acks=1 write, since the others may have
+    // replaced it where it cannot see.
     const leaderConn = await TestConnection.open(brokers.get(before.leader)!.bootstrap);
     const fetched = await leaderConn.request(Apis.Fetch, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "orders", partitions: [{ partition: 0, currentLeaderEpoch: before.leaderEpoch, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" });
     expect(fetched.responses[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, highWatermark: 1 });
     const refused = await leaderConn.request(Apis.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: "orders", partitionData: [{ index: 0, records: encodeRecordBatch([{ value: Buffer.from("during the outage") }]) }] }] });
     expect(refused.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    const replicated = await leaderConn.request(Apis.Produce, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: "orders", partitionData: [{ index: 0, records: encodeRecordBatch([{ value: Buffer.from("during the outage") }]) }] }] });
+    expect(replicated.responses[0].partitionResponses[0]).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 1 });
     leaderConn.close();
     pg.start();
     await eventually(() => ([...brokers.values()].every((b) => b.cluster!.status().store.reachable) ? true : undefined), 15_000, "every broker to reach the store again");
@@ -109,7 +112,7 @@ describe("cluster failover through Postgres (in-process brokers, private Postgre
     expect(leaderOf(watcher, "orders")).toEqual(before);
     try {
       const [written] = await client.producer().send([{ topic: "orders", partition: 0, value: Buffer.from("after the outage") }]);
-      expect(written.offset).toBe(1);
+      expect(written.offset).toBe(2);
     } finally {
       await client.close();
     }
@@ -130,8 +133,8 @@ describe("cluster failover through Postgres (in-process brokers, private Postgre
     const leader = await TestConnection.open(brokers.get(after.leader)!.bootstrap);
     const ask = (c: TestConnection, currentLeaderEpoch: number) => c.request(Apis.OffsetForLeaderEpoch, 4, { replicaId: -1, topics: [{ topic: "orders", partitions: [{ partition: 0, currentLeaderEpoch, leaderEpoch: currentLeaderEpoch }] }] });
     expect((await ask(leader, before.leaderEpoch)).topics[0].partitions[0].errorCode).toBe(ErrorCode.FENCED_LEADER_EPOCH);
-    // Both records were replicated before they were acknowledged: the new leader has them.
-    expect((await ask(leader, after.leaderEpoch)).topics[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, leaderEpoch: after.leaderEpoch, endOffset: 2 });
+    // The three records were replicated before they were acknowledged: the new leader has them.
+    expect((await ask(leader, after.leaderEpoch)).topics[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, leaderEpoch: after.leaderEpoch, endOffset: 3 });
     leader.close();
     const other = [...brokers.values()].find((b) => b.cluster!.nodeId !== after.leader)!;
     const follower = await TestConnection.open(other.bootstrap);

@@ -99,8 +99,11 @@ export function leaderEpoch(b: BrokerContext, topic: string, partition: number):
 
 /**
  * A leader whose cluster lease lapsed by its own clock (paused, or cut off from the store past the
- * session timeout) may have been replaced without knowing it: it acknowledges no write until a
- * renewal and a fresh read of the store confirm its leadership. Reads of what is committed go on.
+ * session timeout) may have been replaced without knowing it: it takes no acks=1 write until a
+ * renewal and a fresh read of the store confirm its leadership. acks=all writes need no lease:
+ * they are answered only once the in-sync followers fetched them, and a replaced leader's
+ * followers fetch from the new one, so its high watermark stands still. That keeps acks=all
+ * writes flowing through a Postgres outage, when nobody can have been elected.
  */
 export function fencedLeader(b: BrokerContext, topic: string, partition: number): KafkaError | undefined {
   if (!b.cluster || b.cluster.leaseCurrent()) return undefined;

@@ -49,7 +49,7 @@ async function produce(b: BrokerContext, req: RequestOf<"Produce">): Promise<Res
 async function append(b: BrokerContext, req: RequestOf<"Produce">, t: ProduceTopic, p: ProduceTopic["partitionData"][number], topicError: KafkaError | undefined): Promise<PartitionResponse> {
   if (topicError) return { index: p.index, errorCode: topicError.code, baseOffset: -1, errorMessage: topicError.message };
   try {
-    const moved = notLeader(b, t.name, p.index) ?? fencedLeader(b, t.name, p.index);
+    const moved = notLeader(b, t.name, p.index) ?? (req.acks === Acks.ALL ? undefined : fencedLeader(b, t.name, p.index));
     if (moved) throw moved;
     const records = p.records;
     if (!records || records.length === 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, "empty record set");

@@ -76,7 +76,8 @@ export class ReplicaManager {
    * acks=all after the append: resolves when every in-sync replica has the records up to
    * `lastOffset`; NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below min.insync.replicas
    * meanwhile, REQUEST_TIMED_OUT at the request's timeout, NOT_LEADER_OR_FOLLOWER when the
-   * leadership ended or this broker's lease lapsed.
+   * leadership ended. No lease check: the followers that advanced the high watermark hold the
+   * records, and a leader replaced behind its back has no followers left to advance it.
    */
   async awaitReplicated(topic: string, partition: number, pl: PartitionLog, lastOffset: number, timeoutMs: number): Promise<void> {
     const l = this.led.get(key(topic, partition));
@@ -86,7 +87,6 @@ export class ReplicaManager {
     }
     const error = await l.awaitReplicated(lastOffset, timeoutMs);
     if (error) throw error;
-    if (!this.cluster.leaseCurrent()) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `this broker's cluster lease lapsed before the write to ${topic}-${partition} was confirmed; retry`);
     const min = pl.logSettings.minInsyncReplicas;
     if (l.isr.length < min) throw new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, `the records are written, but the ISR of ${topic}-${partition} shrank to [${l.isr.join(", ")}], below min.insync.replicas ${min}`);
   }

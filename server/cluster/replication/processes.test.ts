@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestConnection } from "../../broker/compat/test-connection";
 import { KafkaClient } from "../../kafka/client";
 import { Acks } from "../../kafka/constants";
-import { ErrorCode } from "../../kafka/errors";
+import { ErrorCode, errorName } from "../../kafka/errors";
 import { Apis } from "../../kafka/messages";
 import { encodeRecordBatch } from "../../kafka/records/batch";
 import { BrokerCluster } from "@/server/testing/broker-cluster";
@@ -111,6 +111,7 @@ describe("replication across `tributary broker` processes (RF=3, min.insync.repl
       cluster.proxy(leader).set({ kind: "pass" });
       // Sent while it is stopped: read when it resumes, past its lease.
       const late = produceRaw(old, topic, Acks.LEADER, "sent to the stopped leader").catch((err: Error) => err);
+      const lateReplicated = produceRaw(old, topic, Acks.ALL, "sent to the stopped leader, acks=all").catch((err: Error) => err);
 
       const moved = await eventually(async () => {
         const p = await partitionOf(topic, leader);
@@ -126,6 +127,9 @@ describe("replication across `tributary broker` processes (RF=3, min.insync.repl
 
       cluster.resume(leader);
       expect(await late).toMatchObject({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER });
+      // acks=all needs no lease: its followers fetch from the new leader, so it is never acknowledged.
+      const answer = await lateReplicated;
+      expect(answer instanceof Error ? answer.message : errorName(answer.errorCode)).not.toBe(errorName(ErrorCode.NONE));
       await eventually(() => (segments(leader, topic).equals(segments(moved.leader, topic)) ? true : undefined), 15_000, "the old leader's log equal to the new leader's");
       expect(await consumeAll(topic)).toEqual(["replicated", ...Array.from({ length: 20 }, (_, i) => `new leader ${i}`)]);
       await eventually(async () => ((await partitionOf(topic))?.isrs.some((r) => r.id === leader) ? true : undefined), 15_000, "the old leader back in the ISR");
