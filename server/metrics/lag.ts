@@ -141,7 +141,7 @@ export class LagSampler {
       c.minute = null;
       await this.write(cluster, done);
     }
-    const m = (c.minute ??= { at, last: new Map(), max: new Map() });
+    const m = (c.minute ??= { at, last: new Map<string, number>(), max: new Map<string, number>() });
     for (const [id, lag] of values) {
       m.last.set(id, lag);
       m.max.set(id, Math.max(lag, m.max.get(id) ?? lag));
