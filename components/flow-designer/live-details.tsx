@@ -5,6 +5,7 @@ import { formatCount } from "@/components/format";
 import { trpc } from "@/components/trpc";
 import { ErrorNote } from "@/components/ui";
 import { plural } from "./component-node";
+import { ErrorHistory } from "./error-history";
 import { fillLevel, type NodeLive, type RatePoint } from "./live";
 
 /** Where a tap looks: a channel, and whether at what goes into it or what its sinks take out. */
@@ -47,9 +48,9 @@ export function LiveDetails({ live, chart }: { live: NodeLive; chart: RatePoint[
           </LineChart>
         </ResponsiveContainer>
       </div>
-      <h4>Recent errors</h4>
+      <h4>Errors now</h4>
       {live.errors.length === 0 ? (
-        <p className="muted">None.</p>
+        <p className="muted">None{live.history.length ? ": it recovered." : "."}</p>
       ) : (
         <ul className="issue-list">
           {live.errors.map((e) => (
@@ -59,6 +60,7 @@ export function LiveDetails({ live, chart }: { live: NodeLive; chart: RatePoint[
           ))}
         </ul>
       )}
+      <ErrorHistory entries={live.history} />
     </div>
   );
 }

@@ -10,7 +10,7 @@ import { ClusterConnections } from "../admin/clusters";
 import { LoginLimiter } from "../control/login-limiter";
 import { WebAccess } from "../control/web-access";
 import { createUser, ensureAdmin, findUserByName } from "../control/users";
-import { MIN_SPAN_MS } from "../metrics/offset-rates";
+import { MIN_SPAN_MS } from "../metrics/growth-rates";
 import { metrics } from "../metrics/registry";
 import { SeriesSampler } from "../metrics/series";
 import { appRouter } from "./root";

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { OffsetRates } from "./offset-rates";
+import { GrowthRates } from "./growth-rates";
 
 const ends = (o: Record<string, number>) => new Map(Object.entries(o));
 
-describe("rates from log-end offsets", () => {
+describe("rates of growing totals (log-end offsets, delivered events)", () => {
   it("needs two reads some seconds apart, then answers records per second per topic and cluster", () => {
-    const r = new OffsetRates();
+    const r = new GrowthRates();
     expect(r.observe("prod", 10_000, ends({ orders: 100 }))).toEqual(new Map([["orders", null]]));
     // Too close to the first read to say anything.
     expect(r.observe("prod", 11_000, ends({ orders: 110 })).get("orders")).toBeNull();
@@ -26,7 +26,7 @@ describe("rates from log-end offsets", () => {
   });
 
   it("forgets reads too old to say what happens now, and a topic whose offsets went back", () => {
-    const r = new OffsetRates();
+    const r = new GrowthRates();
     r.observe("prod", 0, ends({ orders: 500 }));
     expect(r.observe("prod", 600_000, ends({ orders: 900 })).get("orders")).toBeNull();
     expect(r.observe("prod", 610_000, ends({ orders: 3 })).get("orders")).toBeNull();
