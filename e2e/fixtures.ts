@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { createServer, type AddressInfo } from "node:net";
 import { expect, test as base, type Locator, type Page } from "@playwright/test";
 import { E2E } from "@/playwright.config";
@@ -13,6 +14,23 @@ export async function login(page: Page, username = "admin", password = E2E.admin
 /** Full-page screenshots kept with the test results, one per page visited, for people to look at. */
 export async function snapshot(page: Page, name: string) {
   await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
+}
+
+/** The page at both widths the console is built for, kept with the test results to be looked at. */
+export async function screenshots(page: Page, name: string) {
+  for (const width of [1440, 1024]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: `test-results/screenshots/${name}-${width}.png`, fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+/** Produces lines with kcat, as an operator's own tool would: `args` name the topic and anything else (-p, -z, -K). */
+export function kcat(args: string[], lines: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = execFile("kcat", ["-P", "-b", `127.0.0.1:${E2E.kafkaPort}`, ...args], { timeout: 30_000 }, (err, _out, stderr) => (err ? reject(new Error(`kcat failed: ${err.message}\n${stderr}`)) : resolve()));
+    child.stdin!.end(lines.join("\n") + "\n");
+  });
 }
 
 /** A loopback port nothing listens on now, for a flow's HTTP source. */
