@@ -100,6 +100,7 @@ test("a sink that recovered shows healthy, its error in a history; the flows lis
     await call(page, "flows.deploy", { flowId: id, version: 1, agentIds: [agents.find((a) => a.embedded)!.id] });
 
     await page.goto(`/flows/${id}`);
+    await page.getByRole("tab", { name: "Deploy" }).click();
     const rollout = page.getByTestId("rollout-embedded");
     await expect(rollout).toContainText(/answered 500/, { timeout: 30_000 });
     refusing = false;
