@@ -109,6 +109,8 @@ test("a sink that recovered shows healthy, its error in a history; the flows lis
     const history = rollout.getByTestId("error-history");
     await history.locator("summary").click();
     await expect(history).toContainText(/k1.*answered 500/);
+    await screenshots(page, "ops-flow-rollout-recovered");
+    await page.getByRole("tab", { name: "Component" }).click();
     await page.getByTestId("node-sink-k1").click();
     await expect(page.getByTestId("node-panel")).toContainText("None: it recovered.");
     await expect(page.getByTestId("node-sink-k1")).not.toHaveClass(/has-errors/);

@@ -39,6 +39,11 @@ function tickFormatter(spanMs: number, zone: TimeZone) {
   };
 }
 
+/** Five ticks over a fixed range; recharts picks a single one for a time domain it was given. */
+function evenTicks({ from, to }: { from: number; to: number }): number[] {
+  return Array.from({ length: 5 }, (_, i) => Math.round(from + ((to - from) * i) / 4));
+}
+
 /**
  * A time series chart: lines over a time axis, values in the unit's human format. Animations are
  * off so live updates redraw at once.
@@ -67,7 +72,7 @@ export function TimeChart<T extends { t: number }>({
       <ResponsiveContainer width="100%" height={height}>
         <LineChart data={data} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e5e7eb" />
-          <XAxis dataKey="t" type="number" scale="time" domain={range ? [range.from, range.to] : ["dataMin", "dataMax"]} allowDataOverflow tick={tick(tickFormatter(span, zone), "middle")} minTickGap={40} />
+          <XAxis dataKey="t" type="number" scale="time" domain={range ? [range.from, range.to] : ["dataMin", "dataMax"]} ticks={range ? evenTicks(range) : undefined} allowDataOverflow tick={tick(tickFormatter(span, zone), "middle")} minTickGap={40} />
           <YAxis tick={tick(format, "end")} width={84} allowDecimals={false} />
           <Tooltip labelFormatter={(t) => formatTimestamp(Number(t), zone)} formatter={(v) => format(Number(v))} isAnimationActive={false} />
           {lines.length > 1 && <Legend iconType="plainline" wrapperStyle={{ fontSize: 12 }} />}

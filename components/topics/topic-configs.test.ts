@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseWithUnit } from "./topic-configs";
+import { controlOf, parseWithUnit } from "./topic-configs";
 
 describe("config values with units", () => {
   it("reads durations and sizes as people write them, as the numbers Kafka stores", () => {
@@ -18,5 +18,15 @@ describe("config values with units", () => {
     expect(parseWithUnit("ms", "7 days")).toEqual({ value: "604800000" });
     expect(parseWithUnit("ms", "2 fortnights")).toEqual({ error: expect.stringMatching(/"2 fortnights" is not a duration; write e.g. 7d/) });
     expect(parseWithUnit("bytes", "lots")).toEqual({ error: expect.stringMatching(/not a size; write e.g. 1 GiB/) });
+  });
+});
+
+describe("config controls", () => {
+  it("picks the control by the config's type", () => {
+    expect(controlOf("cleanup.policy")).toEqual({ kind: "enum", choices: ["delete", "compact", "compact,delete"] });
+    expect(controlOf("unclean.leader.election.enable")).toEqual({ kind: "boolean" });
+    expect(controlOf("retention.ms")).toEqual({ kind: "ms" });
+    expect(controlOf("segment.bytes")).toEqual({ kind: "bytes" });
+    expect(controlOf("min.insync.replicas")).toEqual({ kind: "text" });
   });
 });

@@ -87,3 +87,21 @@ export function parseWithUnit(kind: "ms" | "bytes", text: string): { value: stri
   if (!Number.isSafeInteger(Math.round(n))) return { error: `"${text.trim()}" is too large` };
   return { value: String(Math.round(n)) };
 }
+
+/** How a topic config is edited: its values' type, as Kafka's topic-level config reference gives them. */
+export type ConfigControl = { kind: "enum"; choices: string[] } | { kind: "boolean" } | { kind: "ms" } | { kind: "bytes" } | { kind: "text" };
+
+const ENUMS: Record<string, string[]> = {
+  "cleanup.policy": ["delete", "compact", "compact,delete"],
+  "compression.type": ["producer", "uncompressed", "zstd", "lz4", "snappy", "gzip"],
+  "message.timestamp.type": ["CreateTime", "LogAppendTime"],
+};
+const BOOLEANS = new Set(["unclean.leader.election.enable", "preallocate", "message.downconversion.enable", "remote.storage.enable"]);
+
+export function controlOf(name: string): ConfigControl {
+  if (ENUMS[name]) return { kind: "enum", choices: ENUMS[name] };
+  if (BOOLEANS.has(name)) return { kind: "boolean" };
+  if (name.endsWith(".ms")) return { kind: "ms" };
+  if (name.endsWith(".bytes")) return { kind: "bytes" };
+  return { kind: "text" };
+}
