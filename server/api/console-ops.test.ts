@@ -275,8 +275,11 @@ describe("console operations over the Kafka protocol (real brokers, PGlite)", ()
     expect(r.after).toEqual({ "retention.ms": "7200000", "max.message.bytes": "2000000" });
     const audit = await admin.audit.list({ action: "topics.alterConfigs" });
     expect(audit.items[0]).toMatchObject({ outcome: "ok", target: "embedded/orders", details: { before: r.before, after: r.after } });
-    const bad = await rejects(admin.topics.alterConfigs({ cluster: "embedded", topic: "orders", configs: { "retention.ms": "soon" } }));
+    const bad = await rejects(admin.topics.alterConfigs({ cluster: "embedded", topic: "orders", configs: { "retention.ms": "soon", "segment.bytes": "1073741824" } }));
     expect(bad.code).toBe("BAD_REQUEST");
+    // The rejected key, by name, and not the one that was fine.
+    expect(bad.message).toMatch(/retention\.ms/);
+    expect(bad.message).not.toMatch(/segment\.bytes/);
 
     expect((await rejects(admin.topics.addPartitions({ cluster: "embedded", topic: "orders", count: 2 }))).message).toMatch(/can only add partitions/);
     await admin.topics.addPartitions({ cluster: "embedded", topic: "orders", count: 4 });
