@@ -63,6 +63,34 @@ test("topics list sizes and rates sort by any column; the Clusters page shows he
   await expect(page.getByRole("columnheader", { name: /Rate in/ })).toBeVisible();
   await screenshots(page, "ops-topics");
 
+  // Creating: durations and sizes take units, and a value that is neither says what it expected.
+  await page.getByRole("button", { name: "Create topic" }).click();
+  await page.getByLabel("Topic name").fill("ops-created");
+  await page.getByLabel("retention.ms").fill("3 days");
+  await expect(page.getByText("3 d (259200000).")).toBeVisible();
+  await page.getByLabel("retention.bytes").fill("lots");
+  await expect(page.getByText(/"lots" is not a size; write e\.g\. 1 GiB/)).toBeVisible();
+  await expect(page.locator("form").getByRole("button", { name: "Create topic" })).toBeDisabled();
+  await page.getByLabel("retention.bytes").fill("1 GiB");
+  await screenshots(page, "ops-topic-create");
+  await page.locator("form").getByRole("button", { name: "Create topic" }).click();
+  await expect(page.getByRole("heading", { name: "ops-created" })).toBeVisible();
+  await expect(page.getByRole("row", { name: /^retention\.bytes/ })).toContainText("1.00 GiB");
+
+  // Editing: a select for an enum, units for a duration, and the review shows the default it replaces.
+  await page.getByRole("button", { name: "Edit configs" }).click();
+  await expect(page.getByLabel("Value of cleanup.policy")).toHaveJSProperty("tagName", "SELECT");
+  await expect(page.getByRole("switch", { name: "Value of preallocate" })).not.toBeChecked();
+  await page.getByLabel("Value of segment.ms").fill("2d");
+  await expect(page.getByText("= 172800000")).toBeVisible();
+  await page.getByRole("button", { name: /Review changes/ }).click();
+  const diff = page.getByRole("table", { name: "Config changes" });
+  await expect(diff.getByRole("row", { name: /segment\.ms/ }).locator("td.before")).toContainText(/default \d+/);
+  await expect(diff.getByRole("row", { name: /segment\.ms/ }).locator("td.after")).toContainText("172800000");
+  await screenshots(page, "ops-config-review");
+  await page.getByRole("button", { name: "Apply changes" }).click();
+  await expect(page.getByText("Saved 1 change(s).")).toBeVisible();
+
   await page.goto("/clusters");
   const embedded = page.getByRole("row", { name: /embedded/ });
   await expect(embedded).toContainText("healthy");

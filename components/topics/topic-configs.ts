@@ -96,7 +96,7 @@ const ENUMS: Record<string, string[]> = {
   "compression.type": ["producer", "uncompressed", "zstd", "lz4", "snappy", "gzip"],
   "message.timestamp.type": ["CreateTime", "LogAppendTime"],
 };
-const BOOLEANS = new Set(["unclean.leader.election.enable", "preallocate", "message.downconversion.enable", "remote.storage.enable"]);
+const BOOLEANS = new Set(["unclean.leader.election.enable", "preallocate", "message.downconversion.enable", "remote.storage.enable", "remote.log.copy.disable", "remote.log.delete.on.disable"]);
 
 export function controlOf(name: string): ConfigControl {
   if (ENUMS[name]) return { kind: "enum", choices: ENUMS[name] };
