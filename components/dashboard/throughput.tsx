@@ -82,7 +82,7 @@ function RateCard({ label, topic, points, range, keys, format, live, emptyNote =
           ]}
         />
       )}
-      <p className="muted chart-note">Out counts consumers only: the console&apos;s own browsing, searches and downloads are the dashed line.</p>
+      {points.length > 0 && <p className="muted chart-note">Out counts consumers only: the console&apos;s own browsing, searches and downloads are the dashed line.</p>}
     </Card>
   );
 }
