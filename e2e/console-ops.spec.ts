@@ -51,7 +51,7 @@ test("the dashboard counts the console's own search as console reads, not consum
   await screenshots(page, "ops-dashboard-live");
 });
 
-test("topics list sizes and rates sort by any column; the Clusters page shows health and brokers", async ({ page }) => {
+test("topics list sizes and rates sort by any column; the Clusters page shows health and broker count", async ({ page }) => {
   await kcat(["-t", "ops-small"], ["a", "b"]);
   await kcat(["-t", "ops-large"], Array.from({ length: 2000 }, (_, i) => `large-${i}-${"x".repeat(200)}`));
   await login(page);
@@ -96,8 +96,7 @@ test("topics list sizes and rates sort by any column; the Clusters page shows he
 
   await page.goto("/clusters");
   const embedded = page.getByRole("row", { name: /embedded/ });
-  await expect(embedded).toContainText("healthy");
-  await expect(embedded.getByRole("cell").nth(5)).toHaveText("1");
+  await expect(embedded).toContainText("healthy · 1 broker");
   await screenshots(page, "ops-clusters");
 });
 

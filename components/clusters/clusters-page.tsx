@@ -16,33 +16,27 @@ type Mechanism = "plain" | "scram-sha-256" | "scram-sha-512";
 
 type Status = inferRouterOutputs<AppRouter>["clusters"]["status"];
 
-/** One status check per row, shared by the row's health and brokers cells (same query key, one request). */
-function useStatus(cluster: string) {
-  return trpc.clusters.status.useQuery({ cluster }, { retry: false, refetchInterval: 15_000 });
-}
-
 function healthText(s: Status): string {
   if (s.health === "offline partitions") return `${formatCount(s.offlinePartitions)} partition${s.offlinePartitions === 1 ? "" : "s"} without a leader`;
   if (s.health === "under-replicated") return `${formatCount(s.underReplicated)} partition${s.underReplicated === 1 ? "" : "s"} under-replicated`;
   return "healthy";
 }
 
+/** The cluster's health as Kafka tells it (partitions without a leader or short of replicas) and its brokers, checked every 15 s. */
 function Health({ cluster }: { cluster: string }) {
-  const s = useStatus(cluster);
+  const s = trpc.clusters.status.useQuery({ cluster }, { retry: false, refetchInterval: 15_000 });
   if (s.isPending) return <span className="muted">checking…</span>;
   if (s.error) return <span title={s.error.message}><StatusDot ok={false} label="unreachable" /></span>;
+  const b = s.data.brokers;
+  const title = [
+    `${formatCount(s.data.topics)} topics, ${formatCount(s.data.partitions)} partitions; answered in ${Math.round(s.data.latencyMs)} ms`,
+    ...b.map((x) => `broker ${x.nodeId}: ${x.host}:${x.port}${x.nodeId === s.data.controller ? " (controller)" : ""}`),
+  ].join("\n");
   return (
-    <span title={`${formatCount(s.data.topics)} topics, ${formatCount(s.data.partitions)} partitions; answered in ${Math.round(s.data.latencyMs)} ms`}>
-      <StatusDot ok={s.data.health === "healthy"} label={healthText(s.data)} />
+    <span title={title}>
+      <StatusDot ok={s.data.health === "healthy"} label={`${healthText(s.data)} · ${formatCount(b.length)} broker${b.length === 1 ? "" : "s"}`} />
     </span>
   );
-}
-
-function Brokers({ cluster }: { cluster: string }) {
-  const s = useStatus(cluster);
-  if (s.isPending || s.error) return <span className="muted">–</span>;
-  const b = s.data.brokers;
-  return <span title={b.map((x) => `${x.nodeId}: ${x.host}:${x.port}${x.nodeId === s.data.controller ? " (controller)" : ""}`).join("\n")}>{formatCount(b.length)}</span>;
 }
 
 function ClusterForm({ editing, onDone }: { editing: Cluster | null; onDone: (msg: string) => void }) {
@@ -210,7 +204,6 @@ export function ClustersPage() {
               ),
             },
             { key: "health", header: "Health", render: (c) => <Health cluster={c.slug} /> },
-            { key: "brokers", header: "Brokers", align: "right", render: (c) => <Brokers cluster={c.slug} /> },
             {
               key: "actions",
               header: "",
