@@ -84,6 +84,7 @@ async function main() {
     }
     await client.close();
     const lag = new LagSampler(env.clusters, 60_000);
+    lag.persistTo(env.database.db);
     env.services.lag = lag;
 
     const viewer = env.viewer;
@@ -114,9 +115,13 @@ async function main() {
       viewer().groups.previewReset({ groupId: "group-1", scope: { kind: "all-topics" }, strategy: { kind: "to-datetime", at: new Date(Date.now() - 60_000).toISOString() } }),
     );
     await measure("dashboard.throughput (15 min live)", () => viewer().dashboard.throughput({ range: "15m" }));
+    await measure("dashboard.throughput (24 h from rollups)", () => viewer().dashboard.throughput({ range: "24h" }));
     // Before the lag sampler's first pass the overview lists the groups itself: the page's worst case.
     await measure("dashboard.overview", () => viewer().dashboard.overview({}));
     await measure("lag sampler pass", () => lag.sample("embedded"));
+    await measure("groups.lagHistory (one group)", () => viewer().groups.lagHistory({ groupId: "group-1" }));
+    await measure("clusters.status", () => viewer().clusters.status({ cluster: "embedded" }));
+    await measure("flows.list", () => viewer().flows.list());
 
     const environment = await captureEnvironment(env.broker.dataDir);
     const table = markdownTable(

@@ -152,6 +152,23 @@ export const metricRollups = pgTable(
   (t) => [primaryKey({ columns: [t.metric, t.labels, t.minute] }), index("metric_rollups_minute_idx").on(t.minute)],
 );
 
+/**
+ * Consumer lag history, so lag charts survive a restart: one row per group per minute per cluster
+ * (server/metrics/lag.ts), the group's lag at the minute's last sample and the most it was behind.
+ */
+export const lagRollups = pgTable(
+  "lag_rollups",
+  {
+    cluster: text("cluster").notNull(),
+    /** The consumer group, or "" for the total over the cluster's groups. */
+    groupId: text("group_id").notNull(),
+    minute: timestamp("minute", { withTimezone: true }).notNull(),
+    last: doublePrecision("last").notNull(),
+    max: doublePrecision("max").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cluster, t.groupId, t.minute] }), index("lag_rollups_minute_idx").on(t.minute)],
+);
+
 // --- Agent fleet: registration tokens and deployments -------------------------------------------
 
 /** A registration token lets one standalone agent heartbeat; only its SHA-256 is kept. */

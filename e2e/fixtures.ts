@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { connect as connectTcp, createServer, type AddressInfo } from "node:net";
 import { expect, test as base, type Locator, type Page } from "@playwright/test";
 import { E2E } from "@/playwright.config";
@@ -36,6 +37,14 @@ export async function waitForPort(port: number, timeoutMs = 30_000) {
     if (Date.now() > until) throw new Error(`nothing listens on ${port}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** Produces lines with kcat, as an operator's own tool would: `args` name the topic and anything else (-p, -z, -K). */
+export function kcat(args: string[], lines: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = execFile("kcat", ["-P", "-b", `127.0.0.1:${E2E.kafkaPort}`, ...args], { timeout: 30_000 }, (err, _out, stderr) => (err ? reject(new Error(`kcat failed: ${err.message}\n${stderr}`)) : resolve()));
+    child.stdin!.end(lines.join("\n") + "\n");
+  });
 }
 
 /** A loopback port nothing listens on now, for a flow's HTTP source. */

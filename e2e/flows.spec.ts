@@ -93,7 +93,7 @@ test.describe.serial("flow designer", () => {
     await expect(page.getByTestId("live-channel-c1")).toContainText("% full");
     await page.getByRole("tab", { name: "Component" }).click();
     await sink.click();
-    await expect(page.getByTestId("node-panel")).toContainText("Recent errors");
+    await expect(page.getByTestId("node-panel")).toContainText("Errors now");
     await expect(page.getByTestId("node-panel").locator(".live-chart")).toBeVisible();
     await snapshot(page, "flow-designer-live");
 

@@ -214,7 +214,7 @@ test("a second Tributary broker is added on the Clusters page and managed with t
 
     await page.getByRole("link", { name: "remote-events" }).click();
     await expect(page.getByRole("heading", { name: "remote-events" })).toBeVisible();
-    await expect(page.getByText("this cluster does not report them")).toBeVisible();
+    await expect(page.getByText(/records per second, measured from its log-end offsets/)).toBeVisible();
     const topicUrl = page.url();
     await page.getByRole("link", { name: "Browse messages" }).click();
     await expect(page).toHaveURL(/cluster=second/);

@@ -233,6 +233,7 @@ export async function startAll(config: Config, signal?: AbortSignal): Promise<Ru
     parts.push({ name: "metric rollups", stop: () => Promise.resolve(rollups.stop()) });
 
     const lag = new LagSampler(clusters);
+    lag.persistTo(database.db);
     lag.start();
     parts.push({ name: "lag sampler", stop: () => Promise.resolve(lag.stop()) });
 

@@ -7,6 +7,23 @@ export interface ChartLine {
   key: string;
   label: string;
   color: string;
+  /** Drawn dashed: a series shown for comparison, not one of the chart's own. */
+  dashed?: boolean;
+}
+
+/**
+ * One line of text per tick: recharts wraps a tick's words to the space between ticks, which
+ * splits "1.28 k rec/s" or "12/1 14h" over two lines.
+ */
+function tick(format: (v: number) => string, anchor: "middle" | "end") {
+  function Tick({ x, y, payload }: { x?: number | string; y?: number | string; payload?: { value: number } }) {
+    return (
+      <text x={x} y={y} dy={anchor === "middle" ? 12 : 4} textAnchor={anchor} fontSize={11} fill="#6b7280" className="chart-tick">
+        {payload ? format(payload.value) : ""}
+      </text>
+    );
+  }
+  return Tick;
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");
@@ -22,6 +39,11 @@ function tickFormatter(spanMs: number, zone: TimeZone) {
   };
 }
 
+/** Five ticks over a fixed range; recharts picks a single one for a time domain it was given. */
+function evenTicks({ from, to }: { from: number; to: number }): number[] {
+  return Array.from({ length: 5 }, (_, i) => Math.round(from + ((to - from) * i) / 4));
+}
+
 /**
  * A time series chart: lines over a time axis, values in the unit's human format. Animations are
  * off so live updates redraw at once.
@@ -32,6 +54,7 @@ export function TimeChart<T extends { t: number }>({
   format,
   height = 220,
   label,
+  range,
 }: {
   data: T[];
   lines: ChartLine[];
@@ -39,20 +62,22 @@ export function TimeChart<T extends { t: number }>({
   height?: number;
   /** Names the chart for screen readers and tests. */
   label: string;
+  /** The time axis from and to (ms epoch), so a range runs up to now even when its last point is older. */
+  range?: { from: number; to: number };
 }) {
   const zone = useTimeZone();
-  const span = data.length > 1 ? data[data.length - 1].t - data[0].t : 0;
+  const span = range ? range.to - range.from : data.length > 1 ? data[data.length - 1].t - data[0].t : 0;
   return (
-    <div className="time-chart" role="img" aria-label={label} data-points={data.length}>
+    <div className="time-chart" role="img" aria-label={label} data-points={data.length} data-to={range?.to}>
       <ResponsiveContainer width="100%" height={height}>
         <LineChart data={data} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e5e7eb" />
-          <XAxis dataKey="t" type="number" scale="time" domain={["dataMin", "dataMax"]} tickFormatter={tickFormatter(span, zone)} tick={{ fontSize: 11 }} minTickGap={40} />
-          <YAxis tickFormatter={(v: number) => format(v)} tick={{ fontSize: 11 }} width={78} allowDecimals={false} />
+          <XAxis dataKey="t" type="number" scale="time" domain={range ? [range.from, range.to] : ["dataMin", "dataMax"]} ticks={range ? evenTicks(range) : undefined} allowDataOverflow tick={tick(tickFormatter(span, zone), "middle")} minTickGap={40} />
+          <YAxis tick={tick(format, "end")} width={84} allowDecimals={false} />
           <Tooltip labelFormatter={(t) => formatTimestamp(Number(t), zone)} formatter={(v) => format(Number(v))} isAnimationActive={false} />
           {lines.length > 1 && <Legend iconType="plainline" wrapperStyle={{ fontSize: 12 }} />}
           {lines.map((l) => (
-            <Line key={l.key} type="linear" dataKey={l.key} name={l.label} stroke={l.color} dot={false} strokeWidth={1.6} isAnimationActive={false} />
+            <Line key={l.key} type="linear" dataKey={l.key} name={l.label} stroke={l.color} strokeDasharray={l.dashed ? "4 3" : undefined} dot={false} strokeWidth={1.6} isAnimationActive={false} />
           ))}
         </LineChart>
       </ResponsiveContainer>

@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { formText } from "@/components/form-text";
+import { formatCount } from "@/components/format";
 import { trpc } from "@/components/trpc";
 import { Card, DataTable, ErrorNote, Loading, PageHeader, StatusDot } from "@/components/ui";
 import { useIsAdmin } from "@/components/roles";
@@ -13,11 +14,29 @@ import "./clusters.css";
 type Cluster = inferRouterOutputs<AppRouter>["clusters"]["list"][number];
 type Mechanism = "plain" | "scram-sha-256" | "scram-sha-512";
 
+type Status = inferRouterOutputs<AppRouter>["clusters"]["status"];
+
+function healthText(s: Status): string {
+  if (s.health === "offline partitions") return `${formatCount(s.offlinePartitions)} partition${s.offlinePartitions === 1 ? "" : "s"} without a leader`;
+  if (s.health === "under-replicated") return `${formatCount(s.underReplicated)} partition${s.underReplicated === 1 ? "" : "s"} under-replicated`;
+  return "healthy";
+}
+
+/** The cluster's health as Kafka tells it (partitions without a leader or short of replicas) and its brokers, checked every 15 s. */
 function Health({ cluster }: { cluster: string }) {
   const s = trpc.clusters.status.useQuery({ cluster }, { retry: false, refetchInterval: 15_000 });
   if (s.isPending) return <span className="muted">checking…</span>;
   if (s.error) return <span title={s.error.message}><StatusDot ok={false} label="unreachable" /></span>;
-  return <StatusDot ok label={`${s.data.brokers.length} broker${s.data.brokers.length === 1 ? "" : "s"}`} />;
+  const b = s.data.brokers;
+  const title = [
+    `${formatCount(s.data.topics)} topics, ${formatCount(s.data.partitions)} partitions; answered in ${Math.round(s.data.latencyMs)} ms`,
+    ...b.map((x) => `broker ${x.nodeId}: ${x.host}:${x.port}${x.nodeId === s.data.controller ? " (controller)" : ""}`),
+  ].join("\n");
+  return (
+    <span title={title}>
+      <StatusDot ok={s.data.health === "healthy"} label={`${healthText(s.data)} · ${formatCount(b.length)} broker${b.length === 1 ? "" : "s"}`} />
+    </span>
+  );
 }
 
 function ClusterForm({ editing, onDone }: { editing: Cluster | null; onDone: (msg: string) => void }) {
@@ -172,10 +191,11 @@ export function ClustersPage() {
           columns={[
             { key: "name", header: "Name", sort: (c) => c.name, render: (c) => <Link href={clusterHref("/topics", c.slug)}>{c.name}</Link> },
             { key: "slug", header: "In links", sort: (c) => c.slug, render: (c) => <code>?cluster={c.slug}</code> },
-            { key: "bootstrap", header: "Bootstrap servers", render: (c) => <code>{c.bootstrapServers.join(", ")}</code> },
+            { key: "bootstrap", header: "Bootstrap servers", sort: (c) => c.bootstrapServers.join(","), render: (c) => <code>{c.bootstrapServers.join(", ")}</code> },
             {
               key: "security",
               header: "Security",
+              sort: (c) => `${c.tls ? 1 : 0}${c.saslMechanism ?? ""}`,
               render: (c) => (
                 <span>
                   {c.tls ? "TLS" : "plaintext"}

@@ -18,6 +18,7 @@ export type Throughput = inferRouterOutputs<AppRouter>["dashboard"]["throughput"
 
 const IN = "#2563eb";
 const OUT = "#16a34a";
+const CONSOLE = "#9ca3af";
 
 /** The time range and the topic the charts show, and where their numbers come from. */
 export function RangeToolbar({ range, topic, t, onRange, onTopic }: { range: Range; topic?: string; t?: Throughput; onRange: (r: Range) => void; onTopic: (topic: string | undefined) => void }) {
@@ -47,10 +48,12 @@ export function RangeToolbar({ range, topic, t, onRange, onTopic }: { range: Ran
 type Available = Extract<Throughput, { available: true }>;
 type Point = Available["points"][number];
 
-/** One rate over the range, in and out, with the latest values while live. */
-function RateCard({ label, topic, points, keys, format, live, emptyNote = "" }: { label: string; topic?: string; points: Point[]; keys: [Exclude<keyof Point, "t">, Exclude<keyof Point, "t">]; format: (v: number) => string; live: boolean; emptyNote?: string }) {
+type Key = Exclude<keyof Point, "t">;
+
+/** One rate over the range, in and out, with the latest values while live. "out" is consumers only; the console's own scans are their own line. */
+function RateCard({ label, topic, points, range, keys, format, live, emptyNote = "" }: { label: string; topic?: string; points: Point[]; range: { from: number; to: number }; keys: [Key, Key, Key]; format: (v: number) => string; live: boolean; emptyNote?: string }) {
   const last = points.at(-1);
-  const [inKey, outKey] = keys;
+  const [inKey, outKey, consoleKey] = keys;
   return (
     <Card>
       <div className="card-head">
@@ -60,15 +63,26 @@ function RateCard({ label, topic, points, keys, format, live, emptyNote = "" }: 
         </h2>
         {live && last && (
           <span className="muted">
-            in {format(last[inKey])} · out {format(last[outKey])}
+            in {format(last[inKey])} · out {format(last[outKey])} · console reads {format(last[consoleKey])}
           </span>
         )}
       </div>
       {points.length === 0 ? (
         <Empty>No data in this range yet{emptyNote}.</Empty>
       ) : (
-        <TimeChart label={label} data={points} format={format} lines={[{ key: inKey, label: "in", color: IN }, { key: outKey, label: "out", color: OUT }]} />
+        <TimeChart
+          label={label}
+          data={points}
+          range={range}
+          format={format}
+          lines={[
+            { key: inKey, label: "in", color: IN },
+            { key: outKey, label: "out (consumers)", color: OUT },
+            { key: consoleKey, label: "console reads", color: CONSOLE, dashed: true },
+          ]}
+        />
       )}
+      {points.length > 0 && <p className="muted chart-note">Out counts consumers only: the console&apos;s own browsing, searches and downloads are the dashed line.</p>}
     </Card>
   );
 }
@@ -78,8 +92,8 @@ export function ThroughputCharts({ t, range, topic }: { t: Available; range: Ran
   const live = range === "15m";
   return (
     <div className="grid cards-2">
-      <RateCard label="Records per second" topic={topic} points={t.points} keys={["recordsIn", "recordsOut"]} format={(v) => formatRate(v)} live={live} emptyNote={live ? "" : ": history is rolled up once a minute"} />
-      <RateCard label="Bytes per second" topic={topic} points={t.points} keys={["bytesIn", "bytesOut"]} format={formatBytesRate} live={live} />
+      <RateCard label="Records per second" topic={topic} points={t.points} range={t} keys={["recordsIn", "recordsOut", "consoleRecords"]} format={(v) => formatRate(v)} live={live} emptyNote={live ? "" : ": history is rolled up once a minute"} />
+      <RateCard label="Bytes per second" topic={topic} points={t.points} range={t} keys={["bytesIn", "bytesOut", "consoleBytes"]} format={formatBytesRate} live={live} />
     </div>
   );
 }
@@ -109,6 +123,7 @@ export function TopTopics({ t, range, onPick }: { t?: Throughput; range: Range; 
             { key: "ro", header: "Out", align: "right", sort: (r) => r.recordsOut, render: (r) => formatRate(r.recordsOut) },
             { key: "bi", header: "Bytes in", align: "right", sort: (r) => r.bytesIn, render: (r) => formatBytesRate(r.bytesIn) },
             { key: "bo", header: "Bytes out", align: "right", sort: (r) => r.bytesOut, render: (r) => formatBytesRate(r.bytesOut) },
+            { key: "cr", header: "Console reads", align: "right", sort: (r) => r.consoleRecords, render: (r) => formatRate(r.consoleRecords) },
           ]}
         />
       ) : (

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { trpc } from "@/components/trpc";
 import { ErrorNote, Loading, Time } from "@/components/ui";
 import type { AppRouter } from "@/server/api/root";
+import { ErrorHistory } from "./error-history";
 
 export type Rollout = inferRouterOutputs<AppRouter>["flows"]["rollout"];
 
@@ -72,6 +73,7 @@ export function DeployPanel({ flowId, latest, rollout, canDeploy, canOperate, bl
                 <span className={`badge ${r.state === "running" ? "ok" : r.state === "failed" || r.state === "offline" ? "error" : ""}`}>{r.state}</span>
               </div>
               {r.error && <div className="error-text small">{r.error}</div>}
+              <ErrorHistory entries={Object.entries(r.components).flatMap(([component, c]) => (c.errors ?? []).map((e) => ({ where: component, ...e })))} />
               <small className="muted">
                 by {r.deployedBy} · <Time at={r.updatedAt} />
               </small>

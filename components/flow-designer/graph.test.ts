@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkFlow } from "@/server/control/flows";
-import { fromFlow, pinIssues, toFlow, type FlowDefinition } from "./graph";
+import { emptyFlowProblem, fromFlow, pinIssues, toFlow, type FlowDefinition } from "./graph";
 
 const flow: FlowDefinition = {
   sources: { r1: { type: "http", port: 8080, channels: ["c1", "c2"], interceptors: [{ type: "host" }, { type: "timestamp", headerName: "ts" }], selector: { type: "multiplexing", header: "h", mapping: { a: ["c1"] }, default: ["c2"] } } },
@@ -106,5 +106,14 @@ describe("designer graph", () => {
         { nodeId: g1.id, property: "priority", message: 'sink "k3" is not in this group' },
       ]),
     );
+  });
+});
+
+describe("an empty flow", () => {
+  it("is not valid: it parses, but there is nothing to run", () => {
+    const empty: FlowDefinition = { sources: {}, channels: {}, sinks: {} };
+    expect(checkFlow({ name: "nothing", ...empty }).filter((i) => !i.warning)).toEqual([]);
+    expect(emptyFlowProblem(empty)).toMatch(/^Empty: drag a source, a channel and a sink/);
+    expect(emptyFlowProblem({ ...empty, channels: { c1: { type: "memory" } } })).toBeNull();
   });
 });

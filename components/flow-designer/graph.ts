@@ -42,6 +42,13 @@ export interface FlowDefinition {
   layout?: Record<string, { x: number; y: number }>;
 }
 
+/** Why a flow moves nothing, or null: an empty canvas parses without errors, but it is not a flow to save or deploy. */
+export function emptyFlowProblem(d: FlowDefinition): string | null {
+  const missing = (["sources", "channels", "sinks"] as const).filter((k) => Object.keys(d[k]).length === 0);
+  if (missing.length < 3) return null;
+  return "Empty: drag a source, a channel and a sink onto the canvas";
+}
+
 export interface NodeIssue {
   /** Node the problem belongs to; null for a problem of the whole flow. */
   nodeId: string | null;

@@ -1,10 +1,11 @@
 "use client";
 import { useState } from "react";
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { TimeChart } from "@/components/charts/time-chart";
 import { formatCount } from "@/components/format";
 import { trpc } from "@/components/trpc";
 import { ErrorNote } from "@/components/ui";
 import { plural } from "./component-node";
+import { ErrorHistory } from "./error-history";
 import { fillLevel, type NodeLive, type RatePoint } from "./live";
 
 /** Where a tap looks: a channel, and whether at what goes into it or what its sinks take out. */
@@ -35,21 +36,12 @@ export function LiveDetails({ live, chart }: { live: NodeLive; chart: RatePoint[
         <dt>State</dt>
         <dd>{live.state ?? "–"}</dd>
       </dl>
-      <div className="live-chart" aria-label="events per second">
-        <ResponsiveContainer width="100%" height={140}>
-          <LineChart data={chart.map((p) => ({ ...p, time: new Date(p.t).toLocaleTimeString() }))}>
-            <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="time" hide />
-            <YAxis width={40} tickFormatter={(v: number) => formatCount(v)} />
-            <Tooltip formatter={(v) => `${formatCount(Number(v))}/s`} />
-            <Line type="monotone" dataKey="in" stroke="#1f6feb" dot={false} isAnimationActive={false} />
-            <Line type="monotone" dataKey="out" stroke="#1a7f37" dot={false} isAnimationActive={false} />
-          </LineChart>
-        </ResponsiveContainer>
+      <div className="live-chart">
+        <TimeChart label="events per second" data={chart} height={140} format={(v) => `${formatCount(v)}/s`} lines={[{ key: "in", label: "in", color: "#1f6feb" }, { key: "out", label: "out", color: "#1a7f37" }]} />
       </div>
-      <h4>Recent errors</h4>
+      <h4>Errors now</h4>
       {live.errors.length === 0 ? (
-        <p className="muted">None.</p>
+        <p className="muted">None{live.history.length ? ": it recovered." : "."}</p>
       ) : (
         <ul className="issue-list">
           {live.errors.map((e) => (
@@ -59,6 +51,7 @@ export function LiveDetails({ live, chart }: { live: NodeLive; chart: RatePoint[
           ))}
         </ul>
       )}
+      <ErrorHistory entries={live.history} />
     </div>
   );
 }

@@ -19,6 +19,14 @@ describe("live numbers", () => {
     expect(liveStats("interceptor", "host", s(2000, 0, 0), undefined)).toBeNull();
   });
 
+  it("shows a recovered sink without a current error, its past errors in the history", () => {
+    const recovered = [{ agent: "edge-1", state: "running", at: 2000, counters: {}, components: { k1: { kind: "sink", state: "running", lastError: null, errors: [{ message: "broker down", firstAt: 1000, lastAt: 1500, count: 3 }] } } }];
+    expect(liveStats("sink", "k1", recovered, undefined)).toMatchObject({ state: "running", errors: [], history: [{ where: "edge-1", message: "broker down", count: 3 }] });
+    // An agent older than the history reports only its current error.
+    const old = [{ agent: "edge-2", state: "running", at: 2000, counters: {}, components: { k1: { kind: "sink", state: "backing_off", lastError: "broker down" } } }];
+    expect(liveStats("sink", "k1", old, undefined)).toMatchObject({ errors: [{ agent: "edge-2", message: "broker down" }], history: [] });
+  });
+
   it("advances the view once per sample: rates for the nodes drawn, one chart point each, history capped", () => {
     const node = (id: string, kind: GraphNode["data"]["kind"], name: string): GraphNode => ({ id, position: { x: 0, y: 0 }, data: { kind, name, type: "x", props: {} } });
     const nodes = [node("n1", "source", "r1"), node("n2", "interceptor", "host")];

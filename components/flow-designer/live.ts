@@ -1,3 +1,4 @@
+import type { HistoryEntry } from "./error-history";
 import type { GraphNode, NodeKind } from "./graph";
 
 /** One agent's report about a flow, as the flows.live query returns it. */
@@ -5,7 +6,8 @@ export interface AgentLive {
   agent: string;
   state: string;
   counters: Record<string, Record<string, number | string>>;
-  components: Record<string, { kind: string; state: string; lastError: string | null }>;
+  /** `errors` is absent from agents older than the error history. */
+  components: Record<string, { kind: string; state: string; lastError: string | null; errors?: { message: string; firstAt: number; lastAt: number; count: number }[] }>;
   at: number;
 }
 
@@ -22,7 +24,10 @@ export interface NodeLive {
   /** Sinks only: events set aside as too large for their topic since the flow started, summed over agents. */
   deadLetters: number;
   state: string | null;
+  /** Errors the component has now (cleared when it is healthy again). */
   errors: { agent: string; message: string }[];
+  /** Every error it had since the flow started, per agent. */
+  history: HistoryEntry[];
 }
 
 /** Kept per node for its chart: the last few minutes of rates. */
@@ -90,12 +95,14 @@ export function liveStats(kind: NodeKind, name: string, now: AgentLive[], before
   let deadLetters = 0;
   let state: string | null = null;
   const errors: NodeLive["errors"] = [];
+  const history: HistoryEntry[] = [];
   for (const a of now) {
     const c = a.counters[key];
     const comp = a.components[name];
     if (comp) {
       state = state === "failed" ? state : comp.state;
       if (comp.lastError) errors.push({ agent: a.agent, message: comp.lastError });
+      for (const e of comp.errors ?? []) history.push({ where: a.agent, ...e });
     }
     if (!c) continue;
     total += num(c[outName]);
@@ -113,7 +120,7 @@ export function liveStats(kind: NodeKind, name: string, now: AgentLive[], before
     outRate += delta(outName) / dt;
     if (kind === "source") refused += delta("ChannelWriteFail");
   }
-  return { inRate, outRate, total, fill, refused, deadLetters, state, errors };
+  return { inRate, outRate, total, fill, refused, deadLetters, state, errors, history };
 }
 
 /** NiFi's colouring of a queue: green while there is room, yellow from 60 %, red from 85 %. */

@@ -1,7 +1,7 @@
 "use client";
 import { downloadText } from "@/components/download";
 import { trpc } from "@/components/trpc";
-import type { FlowDefinition } from "./graph";
+import { emptyFlowProblem, type FlowDefinition } from "./graph";
 import type { Draft } from "./use-draft";
 import type { History } from "./use-history";
 
@@ -23,8 +23,9 @@ export function Toolbar({ flow, draft, history, definition, problems, validating
     downloadText(`${flowName}-v${savedVersion}.properties`, text, "text/plain");
   };
   const exportJson = () => downloadText(`${flowName ?? (name || "flow")}.json`, JSON.stringify({ ...definition, name: flowName ?? name }, null, 2), "application/json");
-  const blocked = !canEdit || problems > 0 || validating || draft.saving || (isNew ? !name : !dirty || !draft.message);
-  const why = !canEdit ? "Operators and admins save flows" : problems ? "Fix the problems marked on the canvas first" : !isNew && !draft.message ? "Say what changed" : undefined;
+  const empty = emptyFlowProblem(definition);
+  const blocked = !canEdit || problems > 0 || !!empty || validating || draft.saving || (isNew ? !name : !dirty || !draft.message);
+  const why = !canEdit ? "Operators and admins save flows" : problems ? "Fix the problems marked on the canvas first" : empty ? empty : !isNew && !draft.message ? "Say what changed" : undefined;
 
   return (
     <div className="designer-toolbar">
@@ -53,8 +54,8 @@ export function Toolbar({ flow, draft, history, definition, problems, validating
         Export .properties
       </button>
       <span className="spacer" />
-      <span className={`validity ${problems ? "bad" : "ok"}`} role="status" data-testid="validity">
-        {validating ? "Checking…" : problems ? `${problems} problem${problems === 1 ? "" : "s"} to fix` : "Valid"}
+      <span className={`validity ${problems ? "bad" : empty ? "empty" : "ok"}`} role="status" data-testid="validity">
+        {validating ? "Checking…" : problems ? `${problems} problem${problems === 1 ? "" : "s"} to fix` : (empty ?? "Valid")}
       </span>
       <input aria-label="Version message" placeholder={isNew ? "First version" : "What changed?"} value={draft.message} onChange={(e) => draft.setMessage(e.target.value)} />
       <button type="button" className="primary" disabled={blocked} title={why} onClick={() => void draft.save().catch(() => undefined)}>

@@ -1,5 +1,4 @@
 "use client";
-import { TimeZoneToggle } from "@/components/time-zone";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useMemo, useRef, useState } from "react";
@@ -66,7 +65,6 @@ export function MessageBrowser({ topic }: { topic: string }) {
         }
         actions={
           <>
-            <TimeZoneToggle />
             <ClusterPicker />
             {canProduce && (
               <Link className="button" href={clusterHref(`/topics/${encodeURIComponent(topic)}/produce`, cluster)}>

@@ -1,7 +1,9 @@
 "use client";
 import { usePathname } from "next/navigation";
 import { useState } from "react";
+import "@/components/charts/charts.css";
 import { ClusterLink } from "@/components/clusters/cluster-link";
+import { TimeZoneToggle } from "@/components/time-zone";
 import { trpc } from "@/components/trpc";
 
 const AREAS = [
@@ -58,6 +60,10 @@ export function Nav() {
             </button>
           </>
         )}
+        {/* Every time on every page follows this choice, so it lives with the navigation. */}
+        <span className="zone-choice">
+          Times in <TimeZoneToggle />
+        </span>
       </div>
     </nav>
   );

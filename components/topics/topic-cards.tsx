@@ -1,32 +1,31 @@
 "use client";
 import Link from "next/link";
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { TimeChart } from "@/components/charts/time-chart";
 import { clusterHref } from "@/components/clusters/cluster-picker";
 import { formatCount, formatRate } from "@/components/format";
 import { trpc } from "@/components/trpc";
 import { DataTable, Empty, ErrorNote, Loading } from "@/components/ui";
 
-/** The topic's produce and consume rates over the last minutes. */
+/** The topic's produce and consume rates over the last 15 minutes; "out" is consumers only, the console's own reads are their own line. */
 export function Throughput({ cluster, topic }: { cluster: string; topic: string }) {
-  const q = trpc.topics.throughput.useQuery({ cluster, topic }, { refetchInterval: 2000 });
+  const q = trpc.dashboard.throughput.useQuery({ cluster, topic, range: "15m" }, { refetchInterval: 2000 });
   if (q.isPending) return <Loading />;
   if (q.error) return <ErrorNote error={q.error} retry={() => void q.refetch()} />;
-  if (q.data === null) return <Empty>Rates come from the embedded broker's metrics; this cluster does not report them over the Kafka protocol.</Empty>;
-  const data = q.data.map((p) => ({ ...p, time: new Date(p.t).toLocaleTimeString() }));
-  if (data.length === 0) return <Empty>No samples yet; the chart fills in once a second.</Empty>;
+  if (!q.data.available) return <Empty>{q.data.reason} The topics list shows this cluster&apos;s records per second, measured from its log-end offsets.</Empty>;
+  if (q.data.points.length === 0) return <Empty>No samples yet; the chart fills in once a second.</Empty>;
   return (
     <div className="chart" data-testid="throughput-chart">
-      <ResponsiveContainer width="100%" height={220}>
-        <LineChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" stroke="#e3e6eb" />
-          <XAxis dataKey="time" minTickGap={60} fontSize={11} />
-          <YAxis tickFormatter={(v: number) => formatCount(v)} fontSize={11} width={48} />
-          <Tooltip formatter={(v, name) => [formatRate(Number(v)), name]} />
-          <Legend />
-          <Line type="linear" dataKey="recordsIn" name="records in/s" stroke="#1f6feb" dot={false} isAnimationActive={false} />
-          <Line type="linear" dataKey="recordsOut" name="records out/s" stroke="#1a7f37" dot={false} isAnimationActive={false} />
-        </LineChart>
-      </ResponsiveContainer>
+      <TimeChart
+        label="Records per second"
+        data={q.data.points}
+        range={q.data}
+        format={(v) => formatRate(v)}
+        lines={[
+          { key: "recordsIn", label: "in", color: "#1f6feb" },
+          { key: "recordsOut", label: "out (consumers)", color: "#1a7f37" },
+          { key: "consoleRecords", label: "console reads", color: "#9ca3af", dashed: true },
+        ]}
+      />
     </div>
   );
 }

@@ -5,7 +5,7 @@ import type { AppRouter } from "@/server/api/root";
 import { formatBytes, formatDuration } from "@/components/format";
 import { trpc } from "@/components/trpc";
 import { Card, ErrorNote } from "@/components/ui";
-import { describeValue, diffOverrides } from "./topic-configs";
+import { controlOf, describeValue, diffOverrides, parseWithUnit } from "./topic-configs";
 
 type ConfigRow = inferRouterOutputs<AppRouter>["topics"]["get"]["configs"][number];
 
@@ -22,6 +22,76 @@ function Value({ name, value }: { name: string; value: string | null }) {
   );
 }
 
+/** A config's value in the review: an unset one shows the default it falls back to, when the cluster said. */
+function ReviewValue({ name, value, fallback }: { name: string; value: string | null; fallback: string | null }) {
+  if (value !== null) return <Value name={name} value={value} />;
+  return (
+    <span>
+      <span className="muted">default</span>
+      {fallback !== null && (
+        <>
+          {" "}
+          <Value name={name} value={fallback} />
+        </>
+      )}
+    </span>
+  );
+}
+
+/** The control for one config while editing: a select for enums, a switch for booleans, units for durations and sizes. */
+function ConfigInput({ row, value, onChange }: { row: ConfigRow; value: string; onChange: (v: string) => void }) {
+  const control = controlOf(row.name);
+  const label = `Value of ${row.name}`;
+  const fallback = row.override ? null : row.value;
+  if (control.kind === "enum") {
+    return (
+      <select aria-label={label} value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">default{fallback ? ` (${fallback})` : ""}</option>
+        {control.choices.map((c) => (
+          <option key={c} value={c}>
+            {c}
+          </option>
+        ))}
+      </select>
+    );
+  }
+  if (control.kind === "boolean") {
+    const on = (value || fallback) === "true";
+    return (
+      <span className="config-switch">
+        <label className="check">
+          <input type="checkbox" role="switch" aria-label={label} checked={on} onChange={(e) => onChange(String(e.target.checked))} /> {on ? "on" : "off"}
+        </label>
+        {value !== "" && (
+          <button type="button" className="link" onClick={() => onChange("")}>
+            back to default{fallback ? ` (${fallback})` : ""}
+          </button>
+        )}
+      </span>
+    );
+  }
+  const parsed = value.trim() && (control.kind === "ms" || control.kind === "bytes") ? parseWithUnit(control.kind, value) : null;
+  return (
+    <span className="config-unit">
+      <input aria-label={label} value={value} aria-invalid={Boolean(parsed && "error" in parsed)} placeholder={fallback === null ? "" : `default: ${describeValue(row.name, fallback, fmt) ?? fallback}`} onChange={(e) => onChange(e.target.value)} />
+      {parsed && ("error" in parsed ? <span className="hint error-text">{parsed.error}</span> : parsed.value !== value.trim() && <span className="hint muted">= {parsed.value}</span>)}
+    </span>
+  );
+}
+
+/** The draft as Kafka values: units read; null when a field does not parse. */
+function draftValues(draft: Record<string, string>): Record<string, string> | null {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(draft)) {
+    if (v.trim() === "") continue;
+    const control = controlOf(k);
+    const p = control.kind === "ms" || control.kind === "bytes" ? parseWithUnit(control.kind, v) : { value: v.trim() };
+    if ("error" in p) return null;
+    out[k] = p.value;
+  }
+  return out;
+}
+
 export function TopicConfigs({ cluster, topic, configs, editable }: { cluster: string; topic: string; configs: ConfigRow[]; editable: boolean }) {
   const overrides = useMemo(() => Object.fromEntries(configs.filter((c) => c.override && c.value !== null).map((c) => [c.name, c.value as string])), [configs]);
   const [draft, setDraft] = useState<Record<string, string> | null>(null);
@@ -36,8 +106,11 @@ export function TopicConfigs({ cluster, topic, configs, editable }: { cluster: s
       await utils.topics.get.invalidate({ cluster, topic });
     },
   });
-  const desired = draft ? Object.fromEntries(Object.entries(draft).filter(([, v]) => v.trim() !== "").map(([k, v]) => [k, v.trim()])) : overrides;
+  const parsedDraft = draft ? draftValues(draft) : overrides;
+  const desired = parsedDraft ?? overrides;
   const changes = diffOverrides(overrides, desired);
+  // What an unset config falls back to, as DescribeConfigs reported it (known for the configs not overridden now).
+  const defaults = useMemo(() => new Map(configs.filter((c) => !c.override).map((c) => [c.name, c.value])), [configs]);
 
   return (
     <Card
@@ -74,10 +147,10 @@ export function TopicConfigs({ cluster, topic, configs, editable }: { cluster: s
                       <code>{c.name}</code>
                     </td>
                     <td className="before">
-                      <Value name={c.name} value={c.before} />
+                      <ReviewValue name={c.name} value={c.before} fallback={defaults.get(c.name) ?? null} />
                     </td>
                     <td className="after">
-                      <Value name={c.name} value={c.after} />
+                      <ReviewValue name={c.name} value={c.after} fallback={defaults.get(c.name) ?? null} />
                     </td>
                   </tr>
                 ))}
@@ -113,12 +186,7 @@ export function TopicConfigs({ cluster, topic, configs, editable }: { cluster: s
                   </td>
                   <td>
                     {draft && !c.readOnly ? (
-                      <input
-                        aria-label={`Value of ${c.name}`}
-                        value={draft[c.name] ?? ""}
-                        placeholder={c.override ? "" : `default: ${c.value ?? ""}`}
-                        onChange={(e) => setDraft({ ...draft, [c.name]: e.target.value })}
-                      />
+                      <ConfigInput row={c} value={draft[c.name] ?? ""} onChange={(v) => setDraft({ ...draft, [c.name]: v })} />
                     ) : c.sensitive ? (
                       <span className="muted">hidden</span>
                     ) : (
@@ -134,7 +202,7 @@ export function TopicConfigs({ cluster, topic, configs, editable }: { cluster: s
           {draft && (
             <div className="actions sticky-actions">
               <span className="muted">Empty a field to return it to the cluster's default.</span>
-              <button type="button" className="primary" onClick={() => setReview(true)}>
+              <button type="button" className="primary" disabled={parsedDraft === null} title={parsedDraft === null ? "Fix the values marked in red first" : undefined} onClick={() => setReview(true)}>
                 Review changes ({changes.length})
               </button>
               <button type="button" onClick={() => (setDraft(null), alter.reset())}>

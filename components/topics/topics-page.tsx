@@ -91,17 +91,20 @@ export function TopicsPage() {
             { key: "partitions", header: "Partitions", align: "right", sort: (t) => t.partitions, render: (t) => t.partitions },
             { key: "records", header: "Records", align: "right", sort: (t) => t.records, render: (t) => <span title={t.records.toLocaleString()}>{formatCount(t.records)}</span> },
             ...(sized
-              ? [
-                  { key: "size", header: "Size", align: "right" as const, sort: (t: (typeof rows)[number]) => t.sizeBytes ?? 0, render: (t: (typeof rows)[number]) => (t.sizeBytes === null ? "–" : formatBytes(t.sizeBytes)) },
-                  {
-                    key: "rate",
-                    header: "Rate in",
-                    align: "right" as const,
-                    sort: (t: (typeof rows)[number]) => t.recordsPerSec ?? 0,
-                    render: (t: (typeof rows)[number]) => (t.recordsPerSec === null ? "–" : <span title={formatBytesRate(t.bytesPerSec ?? 0)}>{formatRate(t.recordsPerSec)}</span>),
-                  },
-                ]
+              ? [{ key: "size", header: "Size", align: "right" as const, sort: (t: (typeof rows)[number]) => t.sizeBytes ?? 0, render: (t: (typeof rows)[number]) => (t.sizeBytes === null ? "–" : <span title={`${t.sizeBytes.toLocaleString()} bytes`}>{formatBytes(t.sizeBytes)}</span>) }]
               : []),
+            {
+              key: "rate",
+              header: "Rate in",
+              align: "right",
+              sort: (t) => t.recordsPerSec ?? -1,
+              render: (t) =>
+                t.recordsPerSec === null ? (
+                  <span className="muted" title={t.rateFrom === "offsets" ? "Measured from log-end offsets between two reads of this list; shown from the next refresh." : undefined}>–</span>
+                ) : (
+                  <span title={t.rateFrom === "metrics" ? `${formatBytesRate(t.bytesPerSec ?? 0)}, from the broker's metrics` : "From the growth of log-end offsets since the last refresh"}>{formatRate(t.recordsPerSec)}</span>
+                ),
+            },
             { key: "retention", header: "Retention", sort: (t) => (t.cleanupPolicy === "compact" ? Infinity : t.retentionMs ?? 0), render: (t) => retention(t.retentionMs, t.cleanupPolicy) },
           ]}
         />

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { withBrokerAndClient, type TestBroker } from "../kafka/client/testing";
 import type { KafkaClient } from "../kafka/client";
+import { CONSOLE_READS } from "../metrics/console-reads";
+import { Counter, metrics } from "../metrics/registry";
 import { browse, FetchRounds, type BrowseResult } from "./browse";
 
 let t: TestBroker;
@@ -52,5 +54,27 @@ describe("browsing all partitions", () => {
     // The next page goes on where this one stopped, in time order too.
     const next = await lastPage(browse(client, { topic: "mixed", start: { kind: "positions", positions: page.next }, limit: 50, filters: {}, scanLimit: 1000 }));
     expect(next.records.map((r) => r.timestamp)).toEqual(Array.from({ length: 30 }, (_, i) => t0 + 50 + i));
+  });
+});
+
+describe("console reads", () => {
+  const sum = (name: string, topic: string) => metrics.list(name).reduce((n, m) => n + (m.labels.topic === topic && m instanceof Counter ? m.value : 0), 0);
+
+  it("counts a scan of the embedded broker exactly as the broker counts it out, and another cluster's not at all", async () => {
+    await client.admin.createTopics([{ name: "metered", numPartitions: 3 }]);
+    const p = client.producer({ compression: "gzip" });
+    await p.send(Array.from({ length: 90 }, (_, i) => ({ topic: "metered", partition: i % 3, value: Buffer.from(`{"n":${i}}`) })));
+    await p.close();
+    const req = { topic: "metered", start: { kind: "earliest" as const }, limit: 500, filters: { text: "no such text" }, scanLimit: 1000 };
+
+    const outBefore = [sum("tributary_broker_records_out_total", "metered"), sum("tributary_broker_bytes_out_total", "metered")];
+    const page = await lastPage(browse(client, { ...req, cluster: "embedded" }));
+    expect(page.scanned).toBe(90);
+    const out = [sum("tributary_broker_records_out_total", "metered") - outBefore[0], sum("tributary_broker_bytes_out_total", "metered") - outBefore[1]];
+    expect(out[0]).toBe(90);
+    expect([sum(CONSOLE_READS.records, "metered"), sum(CONSOLE_READS.bytes, "metered")]).toEqual(out);
+
+    await lastPage(browse(client, { ...req, cluster: "prod-east" }));
+    expect(sum(CONSOLE_READS.records, "metered")).toBe(90);
   });
 });

@@ -4,6 +4,8 @@ import { KafkaClientError, type KafkaClient } from "../kafka/client";
 import { ListOffsetsTimestamp } from "../kafka/constants";
 import { ErrorCode } from "../kafka/errors";
 import type { Header, Record as KafkaRecord } from "../kafka/records/batch";
+import { countConsoleRead } from "../metrics/console-reads";
+import { EMBEDDED_CLUSTER } from "./clusters";
 import { offsetsAt, partitionKey, partitionsOf, TopicNotFound } from "./topics";
 
 /** Where a browse starts in each chosen partition. `positions` is what paging sends back. */
@@ -26,6 +28,8 @@ export interface Filters {
 }
 
 export interface BrowseRequest {
+  /** The cluster read; reads of the embedded broker are counted apart from its consumers' traffic. */
+  cluster?: string;
   topic: string;
   partitions?: number[];
   start: StartAt;
@@ -179,6 +183,7 @@ export class FetchRounds {
   constructor(
     private readonly client: KafkaClient,
     private readonly topic: string,
+    private readonly cluster?: string,
   ) {}
 
   async next(positions: Map<number, number>, maxWaitMs: number): Promise<Map<number, Round>> {
@@ -186,6 +191,7 @@ export class FetchRounds {
     const out = new Map<number, Round>();
     let retry: KafkaClientError | undefined;
     for (const f of fetched) {
+      if (this.cluster === EMBEDDED_CLUSTER) countConsoleRead(f.topic, f.partition, f.wire);
       if (f.errorCode === ErrorCode.NONE) out.set(f.partition, { records: f.records, nextOffset: f.nextOffset });
       else if (f.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) out.set(f.partition, { records: [], nextOffset: await this.inRange(f.partition, positions.get(f.partition)!) });
       else {
@@ -282,7 +288,7 @@ export async function* browse(client: KafkaClient, req: BrowseRequest, signal?: 
   const chosen = await choosePartitions(client, req.topic, req.partitions);
   const { first, lo, hi } = await startPositions(client, req, chosen);
   const filter = filterCounter(req.filters);
-  const rounds = new FetchRounds(client, req.topic);
+  const rounds = new FetchRounds(client, req.topic, req.cluster);
   // pos: just after the last record consumed (where the next page starts); fetchAt: where the next fetch reads.
   const pos = new Map(first);
   const fetchAt = new Map(first);
@@ -367,14 +373,14 @@ export async function* browse(client: KafkaClient, req: BrowseRequest, signal?: 
  */
 export async function* tail(
   client: KafkaClient,
-  req: { topic: string; partitions?: number[]; filters: Filters },
+  req: { cluster?: string; topic: string; partitions?: number[]; filters: Filters },
   signal: AbortSignal,
 ): AsyncGenerator<{ records: BrowsedRecord[]; filterErrors: number; firstFilterError: string | null }> {
   const chosen = await choosePartitions(client, req.topic, req.partitions);
   const ends = await offsetsAt(client, chosen.map((partition) => ({ topic: req.topic, partition })), ListOffsetsTimestamp.LATEST);
   const pos = new Map(chosen.map((p) => [p, ends.get(partitionKey(req.topic, p)) ?? 0]));
   const filter = filterCounter(req.filters);
-  const rounds = new FetchRounds(client, req.topic);
+  const rounds = new FetchRounds(client, req.topic, req.cluster);
   while (!signal.aborted) {
     const out: BrowsedRecord[] = [];
     for (const [p, r] of await rounds.next(pos, 1000)) {

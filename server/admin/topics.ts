@@ -17,6 +17,8 @@ export interface TopicRow {
   sizeBytes: number | null;
   recordsPerSec: number | null;
   bytesPerSec: number | null;
+  /** Where the rates come from: the embedded broker's metrics, or the growth of log-end offsets between two reads of the list. */
+  rateFrom: "metrics" | "offsets";
   retentionMs: number | null;
   cleanupPolicy: string | null;
 }
@@ -84,13 +86,17 @@ function lastRate(series: SeriesSampler, metric: string, topic: string): number 
   return pts.length ? pts[pts.length - 1].v : 0;
 }
 
+/** Rates for the topics list: the embedded broker's own metrics, or one read of log-end offsets to measure against the last. */
+export type TopicRates = { kind: "metrics"; series: SeriesSampler } | { kind: "offsets"; observe: (ends: Map<string, number>) => Map<string, number | null> };
+
 /**
  * Every topic with its partition count, record count (end − start over partitions), size,
- * retention and, on the embedded broker (whose metrics are in `series`), current rate: one
+ * retention and current rate (from the embedded broker's metrics, or measured from log-end
+ * offsets between this read and an earlier one for any other cluster): one
  * Metadata, two ListOffsets per leader, one DescribeConfigs and one DescribeLogDirs per broker,
  * whatever the number of topics.
  */
-export async function listTopics(client: KafkaClient, series: SeriesSampler | undefined): Promise<TopicRow[]> {
+export async function listTopics(client: KafkaClient, rates: TopicRates): Promise<TopicRow[]> {
   const topics = (await client.admin.metadata()).topics;
   if (topics.length === 0) return [];
   const positions = topics.flatMap((t) => t.partitions.filter(Boolean).map((p) => ({ topic: t.name, partition: p.partition })));
@@ -101,6 +107,8 @@ export async function listTopics(client: KafkaClient, series: SeriesSampler | un
     replicaSizes(client, null),
   ]);
   const cfg = new Map(configs.map((r) => [r.name, new Map(r.configs.map((e) => [e.name, e.value]))]));
+  const endOf = (t: (typeof topics)[number]) => t.partitions.filter(Boolean).reduce((n, p) => n + (ends.get(partitionKey(t.name, p.partition)) ?? 0), 0);
+  const measured = rates.kind === "offsets" ? rates.observe(new Map(topics.map((t) => [t.name, endOf(t)]))) : null;
   return topics
     .map((t) => {
       const parts = t.partitions.filter(Boolean);
@@ -113,8 +121,9 @@ export async function listTopics(client: KafkaClient, series: SeriesSampler | un
         partitions: parts.length,
         records,
         sizeBytes: sizes && parts.reduce((n, p) => n + (partitionSize(sizes, t.name, p) ?? 0), 0),
-        recordsPerSec: series ? lastRate(series, "tributary_broker_records_in_total", t.name) : null,
-        bytesPerSec: series ? lastRate(series, "tributary_broker_bytes_in_total", t.name) : null,
+        recordsPerSec: rates.kind === "metrics" ? lastRate(rates.series, "tributary_broker_records_in_total", t.name) : (measured?.get(t.name) ?? null),
+        bytesPerSec: rates.kind === "metrics" ? lastRate(rates.series, "tributary_broker_bytes_in_total", t.name) : null,
+        rateFrom: rates.kind,
         retentionMs: retention == null ? null : Number(retention),
         cleanupPolicy: c?.get("cleanup.policy") ?? null,
       };
@@ -238,25 +247,6 @@ export async function groupsReading(client: KafkaClient, topic: string, partitio
       return { groupId: r.groupId, state: g?.state ?? "Unknown", members: g?.members.length ?? 0, lag: ps.reduce((n, p) => n + p.lag, 0), partitions: ps };
     }),
   };
-}
-
-export interface ThroughputPoint {
-  t: number;
-  recordsIn: number;
-  recordsOut: number;
-  bytesIn: number;
-  bytesOut: number;
-}
-
-/** The last 15 minutes of a topic's per-second rates, from the embedded broker's metrics. */
-export function topicThroughput(series: SeriesSampler | undefined, topic: string, since: number): ThroughputPoint[] | null {
-  if (!series) return null;
-  const get = (m: string) => series.sum(`tributary_broker_${m}_total`, { topic }, since);
-  const rin = get("records_in");
-  const rout = new Map(get("records_out").map((p) => [p.t, p.v]));
-  const bin = new Map(get("bytes_in").map((p) => [p.t, p.v]));
-  const bout = new Map(get("bytes_out").map((p) => [p.t, p.v]));
-  return rin.map((p) => ({ t: p.t, recordsIn: p.v, recordsOut: rout.get(p.t) ?? 0, bytesIn: bin.get(p.t) ?? 0, bytesOut: bout.get(p.t) ?? 0 }));
 }
 
 /** Current topic-level overrides: what a config edit starts from and what the audit's "before" shows. */

@@ -13,10 +13,35 @@ const log = logger("agents.runtime");
 
 export type ComponentState = "running" | "backing_off" | "failed" | "stopped";
 
+/** One error a component had, and how often it repeated back to back. */
+export interface PastError {
+  message: string;
+  firstAt: number;
+  lastAt: number;
+  count: number;
+}
+
 export interface ComponentStatus {
   kind: "source" | "channel" | "sink";
   state: ComponentState;
+  /** The error the component has now; null once it is healthy again. */
   lastError: string | null;
+  /** Its errors since the flow started, oldest first, kept after it recovers: what the console's error history shows. */
+  errors: PastError[];
+}
+
+/** Errors kept per component; a flapping sink repeats one entry rather than filling this. */
+export const ERROR_HISTORY = 10;
+
+function remember(errors: PastError[], message: string, at = Date.now()): void {
+  const last = errors.at(-1);
+  if (last?.message === message) {
+    last.lastAt = at;
+    last.count++;
+    return;
+  }
+  errors.push({ message, firstAt: at, lastAt: at, count: 1 });
+  if (errors.length > ERROR_HISTORY) errors.splice(0, errors.length - ERROR_HISTORY);
 }
 
 /** Sink back-off after a failed delivery doubles up to this, as Flume's SinkRunner does. */
@@ -74,7 +99,7 @@ export class FlowRuntime {
       const ch = entry.create(props, this.context(name, noPut));
       await ch.start();
       this.channels.set(name, ch);
-      this.status.set(name, { kind: "channel", state: "running", lastError: null });
+      this.status.set(name, { kind: "channel", state: "running", lastError: null, errors: [] });
     }
     this.running = true;
     for (const [name, s] of Object.entries(f.sinks)) {
@@ -82,7 +107,7 @@ export class FlowRuntime {
       const sink = entry.create({ dataDir: join(this.opts.dataDir, f.name, name), ...s, type: entry.types[0] }, this.context(name, noPut));
       await sink.start();
       this.sinks.set(name, { sink, channel: this.channels.get(s.channel)! });
-      this.status.set(name, { kind: "sink", state: "running", lastError: null });
+      this.status.set(name, { kind: "sink", state: "running", lastError: null, errors: [] });
     }
     const grouped = new Set(Object.values(f.sinkgroups).flatMap((g) => g.sinks));
     for (const g of Object.values(f.sinkgroups)) this.runners.push(this.runSinkGroup(g.sinks, createProcessor(g.processor, g.sinks)));
@@ -100,11 +125,11 @@ export class FlowRuntime {
         await src.start();
       } catch (e) {
         const err = new ComponentStartError(`source ${name}`, e);
-        this.status.set(name, { kind: "source", state: "failed", lastError: err.message });
+        this.status.set(name, { kind: "source", state: "failed", lastError: err.message, errors: [{ message: err.message, firstAt: Date.now(), lastAt: Date.now(), count: 1 }] });
         throw err;
       }
       this.sources.set(name, src);
-      this.status.set(name, { kind: "source", state: "running", lastError: null });
+      this.status.set(name, { kind: "source", state: "running", lastError: null, errors: [] });
     }
   }
 
@@ -147,12 +172,17 @@ export class FlowRuntime {
     return this.sources.get(name);
   }
 
-  /** Each component's state; a source reporting a problem shows as backing off with it. */
+  /**
+   * Each component's state; a source reporting a problem shows as backing off with it. A source's
+   * problem joins its history when it is seen here (sources keep only their current one).
+   */
   components(): Record<string, ComponentStatus> {
     const out: Record<string, ComponentStatus> = {};
     for (const [name, s] of this.status) {
       const problem = s.kind === "source" && s.state === "running" ? this.sources.get(name)?.lastError : null;
-      out[name] = problem ? { kind: "source", state: "backing_off", lastError: problem } : { ...s };
+      if (problem && s.errors.at(-1)?.message !== problem) remember(s.errors, problem);
+      const errors = s.errors.map((e) => ({ ...e }));
+      out[name] = problem ? { kind: "source", state: "backing_off", lastError: problem, errors } : { ...s, errors };
     }
     return out;
   }
@@ -170,7 +200,13 @@ export class FlowRuntime {
     const s = this.status.get(name);
     if (!s) return;
     s.state = state;
-    if (err !== undefined) s.lastError = err instanceof Error ? err.message : JSON.stringify(err);
+    if (err !== undefined) {
+      s.lastError = err instanceof Error ? err.message : JSON.stringify(err);
+      remember(s.errors, s.lastError);
+    } else if (state === "running") {
+      // Healthy again: the error is history now, not the component's state.
+      s.lastError = null;
+    }
   }
 
   /**

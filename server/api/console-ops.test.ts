@@ -10,6 +10,7 @@ import { ClusterConnections } from "../admin/clusters";
 import { LoginLimiter } from "../control/login-limiter";
 import { WebAccess } from "../control/web-access";
 import { createUser, ensureAdmin, findUserByName } from "../control/users";
+import { MIN_SPAN_MS } from "../metrics/growth-rates";
 import { metrics } from "../metrics/registry";
 import { SeriesSampler } from "../metrics/series";
 import { appRouter } from "./root";
@@ -274,8 +275,11 @@ describe("console operations over the Kafka protocol (real brokers, PGlite)", ()
     expect(r.after).toEqual({ "retention.ms": "7200000", "max.message.bytes": "2000000" });
     const audit = await admin.audit.list({ action: "topics.alterConfigs" });
     expect(audit.items[0]).toMatchObject({ outcome: "ok", target: "embedded/orders", details: { before: r.before, after: r.after } });
-    const bad = await rejects(admin.topics.alterConfigs({ cluster: "embedded", topic: "orders", configs: { "retention.ms": "soon" } }));
+    const bad = await rejects(admin.topics.alterConfigs({ cluster: "embedded", topic: "orders", configs: { "retention.ms": "soon", "segment.bytes": "1073741824" } }));
     expect(bad.code).toBe("BAD_REQUEST");
+    // The rejected key, by name, and not the one that was fine.
+    expect(bad.message).toMatch(/retention\.ms/);
+    expect(bad.message).not.toMatch(/segment\.bytes/);
 
     expect((await rejects(admin.topics.addPartitions({ cluster: "embedded", topic: "orders", count: 2 }))).message).toMatch(/can only add partitions/);
     await admin.topics.addPartitions({ cluster: "embedded", topic: "orders", count: 4 });
@@ -335,17 +339,29 @@ describe("console operations over the Kafka protocol (real brokers, PGlite)", ()
 
     const created = await admin.clusters.create({ name: "second", bootstrapServers: other.bootstrap, tls: false, saslMechanism: null, saslUsername: null });
     expect(created.brokers).toBe(1);
+    expect(await viewer.clusters.status({ cluster: created.slug })).toMatchObject({ health: "healthy", brokers: [{ nodeId: expect.any(Number) }], offlinePartitions: 0, underReplicated: 0, latencyMs: expect.any(Number) });
     const list = await viewer.clusters.list();
     expect(list.map((c) => c.name)).toEqual(["embedded", "second"]);
     expect(JSON.stringify(list)).not.toMatch(/saslPassword/);
 
     await admin.topics.create({ cluster: created.slug, name: "remote-only", partitions: 2 });
+    await admin.topics.create({ cluster: created.slug, name: "remote-rate", partitions: 1 });
     await admin.messages.produce({ cluster: created.slug, topic: "remote-only", key: "a", value: "hello", headers: [], partition: 1 });
     const remote = await viewer.topics.list({ cluster: created.slug });
-    // Sizes come over the protocol (DescribeLogDirs) for any cluster; rates only from the embedded broker's metrics.
+    // Sizes come over the protocol (DescribeLogDirs) for any cluster; rates from log-end offsets between two reads of the list.
     const onDisk = other.broker.logs.partitions("remote-only").reduce((n, p) => n + p.sizeBytes, 0);
     expect(onDisk).toBeGreaterThan(0);
-    expect(remote.find((t) => t.name === "remote-only")).toMatchObject({ partitions: 2, records: 1, sizeBytes: onDisk, recordsPerSec: null });
+    expect(remote.find((t) => t.name === "remote-only")).toMatchObject({ partitions: 2, records: 1, sizeBytes: onDisk, recordsPerSec: null, rateFrom: "offsets" });
+    const listedAt = Date.now();
+    await admin.messages.produceBatch({ cluster: created.slug, topic: "remote-rate", records: Array.from({ length: 40 }, (_, i) => ({ key: null, value: `r${i}`, headers: [] })) });
+    await new Promise((r) => setTimeout(r, MIN_SPAN_MS + 100));
+    const later = (await viewer.topics.list({ cluster: created.slug })).find((t) => t.name === "remote-rate")!;
+    const listed = await viewer.topics.list({ cluster: created.slug });
+    expect(await viewer.clusters.status({ cluster: created.slug })).toMatchObject({ topics: listed.length, partitions: listed.reduce((n, t) => n + t.partitions, 0) });
+    // 40 records over the time between the two reads, whatever the machine's load made that.
+    expect(later.recordsPerSec).toBeGreaterThan(0);
+    expect(later.recordsPerSec).toBeLessThanOrEqual((40 * 1000) / MIN_SPAN_MS);
+    expect(later.recordsPerSec! * ((Date.now() - listedAt) / 1000)).toBeGreaterThanOrEqual(40 - 1e-6);
     const remoteTopic = await viewer.topics.get({ cluster: created.slug, topic: "remote-only" });
     expect(remoteTopic.sizeBytes).toBe(onDisk);
     expect(remoteTopic.partitions.map((p) => p.sizeBytes)).toEqual([0, onDisk]);

@@ -5,7 +5,8 @@ import { captureLogs, startTestBroker } from "../broker/compat/harness";
 import { TestConnection } from "../broker/compat/test-connection";
 import { Apis } from "../kafka/messages";
 import { ClusterConnections, EMBEDDED_CLUSTER } from "../admin/clusters";
-import { LagSampler } from "./lag";
+import { lagRollups } from "../../db/schema";
+import { LagSampler, TOTAL } from "./lag";
 
 const cleanups: (() => Promise<void>)[] = [];
 let db: Database;
@@ -29,7 +30,7 @@ async function sampled(opts: Parameters<typeof startTestBroker>[0], maxGroupSeri
   cleanups.push(() => t.stop());
   const clusters = new ClusterConnections(db.db, t.bootstrap, t.broker.internalCredential);
   cleanups.push(() => clusters.close());
-  return { t, lag: new LagSampler(clusters, 60_000, 60, maxGroupSeries) };
+  return { t, clusters, lag: new LagSampler(clusters, 60_000, 60, maxGroupSeries) };
 }
 
 /** Commits offset 0 of topic t for each group, outside any generation (as an admin tool would), over a raw connection. */
@@ -77,8 +78,42 @@ describe("lag sampler", () => {
     const groups = ["g1", "g2", "g3", "g4", "g5"];
     await commitGroups(t.bootstrap, groups);
     await lag.sample(EMBEDDED_CLUSTER, 1000);
-    expect(groups.map((g) => lag.groupSeries(EMBEDDED_CLUSTER, g).length)).toEqual([1, 1, 1, 0, 0]);
+    expect(await Promise.all(groups.map(async (g) => (await lag.history(EMBEDDED_CLUSTER, g, 0)).length))).toEqual([1, 1, 1, 0, 0]);
     expect(lag.latest(EMBEDDED_CLUSTER)?.groups).toHaveLength(5);
-    expect(lag.totalSeries(EMBEDDED_CLUSTER)).toEqual([{ t: 1000, v: 0 }]);
+    expect(await lag.history(EMBEDDED_CLUSTER, TOTAL, 0)).toEqual([{ t: 1000, v: 0 }]);
+  });
+
+  it("keeps each minute's lag in Postgres, so a restarted console still charts the time before it", async () => {
+    const { t, lag, clusters } = await sampled({});
+    await commitGroups(t.bootstrap, ["billing"]);
+    const client = await clusters.client(EMBEDDED_CLUSTER);
+    const produce = async (n: number) => {
+      const p = client.producer();
+      await p.send(Array.from({ length: n }, (_, i) => ({ topic: "t", partition: 0, value: Buffer.from(`r${i}`) })));
+      await p.close();
+    };
+    lag.persistTo(db.db);
+    const m = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
+    await produce(3);
+    await lag.sample(EMBEDDED_CLUSTER, m + 1000);
+    await produce(4);
+    await lag.sample(EMBEDDED_CLUSTER, m + 30_000);
+    await produce(1);
+    // Not yet written: the minute is not over.
+    expect(await db.db.select().from(lagRollups)).toEqual([]);
+    await lag.sample(EMBEDDED_CLUSTER, m + 61_000);
+
+    const rows = await db.db.select().from(lagRollups);
+    expect(rows.map((r) => [r.groupId, r.minute.getTime(), r.last, r.max]).sort()).toEqual([
+      ["", m, 7, 7],
+      ["billing", m, 7, 7],
+    ]);
+    const restarted = new LagSampler(clusters, 60_000);
+    restarted.persistTo(db.db);
+    expect(await restarted.history(EMBEDDED_CLUSTER, "billing", m - 60_000)).toEqual([{ t: m + 59_999, v: 7 }]);
+    expect(await restarted.history(EMBEDDED_CLUSTER, TOTAL, m - 60_000)).toEqual([{ t: m + 59_999, v: 7 }]);
+    // Samples since the restart follow the stored minutes.
+    await restarted.sample(EMBEDDED_CLUSTER, Date.now());
+    expect((await restarted.history(EMBEDDED_CLUSTER, "billing", m - 60_000)).map((p) => p.v)).toEqual([7, 8]);
   });
 });

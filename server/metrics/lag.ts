@@ -1,3 +1,6 @@
+import { and, eq, gte, lt, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { lagRollups } from "@/db/schema";
 import type { ClusterConnections } from "../admin/clusters";
 import { EMBEDDED_CLUSTER } from "../admin/clusters";
 import { listGroups, type GroupSummary } from "../admin/groups";
@@ -8,6 +11,8 @@ const log = logger("metrics.lag");
 
 /** An hour of lag history at the default 10-second interval. */
 export const LAG_POINTS = 360;
+/** What the lag charts show: the last hour. */
+export const LAG_HISTORY_MS = 3_600_000;
 /** A cluster nobody has looked at for this long is no longer sampled (the embedded one always is). */
 const WATCH_MS = 15 * 60_000;
 /**
@@ -16,12 +21,26 @@ const WATCH_MS = 15 * 60_000;
  */
 export const MAX_GROUP_SERIES = 1000;
 
+const MINUTE = 60_000;
+/** Lag history in Postgres is kept as long as metric rollups: a day past the dashboard's longest range. */
+const KEEP_MS = 8 * 86_400_000;
+/** The key of the total over a cluster's groups in the rollups (no group is named ""). */
+export const TOTAL = "";
+
+/** The minute being sampled: each series' last and highest lag so far (TOTAL for the total). */
+interface MinuteLag {
+  at: number;
+  last: Map<string, number>;
+  max: Map<string, number>;
+}
+
 interface ClusterLag {
   groups: Map<string, RingSeries>;
   total: RingSeries;
   latest: { at: number; groups: GroupSummary[] } | null;
   error: string | null;
   capped: boolean;
+  minute: MinuteLag | null;
 }
 
 /**
@@ -33,6 +52,8 @@ export class LagSampler {
   private readonly watched = new Map<string, number>([[EMBEDDED_CLUSTER, Infinity]]);
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  private db: Db | undefined;
+  private lastPrune = 0;
 
   constructor(
     private readonly connections: ClusterConnections,
@@ -51,6 +72,14 @@ export class LagSampler {
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /**
+   * Keeps each finished minute's lag in Postgres, so lag charts survive a restart (the rings are
+   * memory only). A restart loses at most the minute in progress.
+   */
+  persistTo(db: Db): void {
+    this.db = db;
   }
 
   /** Marks a cluster as looked at, so it is sampled for the next while. */
@@ -77,7 +106,7 @@ export class LagSampler {
 
   async sample(cluster: string, now = Date.now()): Promise<void> {
     let c = this.clusters.get(cluster);
-    if (!c) this.clusters.set(cluster, (c = { groups: new Map(), total: new RingSeries(this.capacity), latest: null, error: null, capped: false }));
+    if (!c) this.clusters.set(cluster, (c = { groups: new Map(), total: new RingSeries(this.capacity), latest: null, error: null, capped: false, minute: null }));
     try {
       const groups = await listGroups(await this.connections.client(cluster));
       const present = new Set(groups.map((g) => g.groupId));
@@ -92,21 +121,69 @@ export class LagSampler {
         if (!s) c.groups.set(g.groupId, (s = new RingSeries(this.capacity)));
         s.push(now, g.lag);
       }
-      c.total.push(now, groups.reduce((n, g) => n + g.lag, 0));
+      const total = groups.reduce((n, g) => n + g.lag, 0);
+      c.total.push(now, total);
       c.latest = { at: now, groups };
       c.error = null;
+      await this.rollUp(cluster, c, now, [...groups.filter((g) => c.groups.has(g.groupId)).map((g): [string, number] => [g.groupId, g.lag]), [TOTAL, total]]);
     } catch (err) {
       c.error = (err as Error).message;
       log.warn({ err, cluster }, "lag sampling failed");
     }
   }
 
-  groupSeries(cluster: string, groupId: string): { t: number; v: number }[] {
-    return this.clusters.get(cluster)?.groups.get(groupId)?.points() ?? [];
+  /** Adds a sample to its minute; the first sample of a new minute writes the one before. */
+  private async rollUp(cluster: string, c: ClusterLag, now: number, values: [string, number][]): Promise<void> {
+    if (!this.db) return;
+    const at = Math.floor(now / MINUTE) * MINUTE;
+    if (c.minute && c.minute.at !== at) {
+      const done = c.minute;
+      c.minute = null;
+      await this.write(cluster, done);
+    }
+    const m = (c.minute ??= { at, last: new Map<string, number>(), max: new Map<string, number>() });
+    for (const [id, lag] of values) {
+      m.last.set(id, lag);
+      m.max.set(id, Math.max(lag, m.max.get(id) ?? lag));
+    }
   }
 
-  totalSeries(cluster: string): { t: number; v: number }[] {
-    return this.clusters.get(cluster)?.total.points() ?? [];
+  private async write(cluster: string, m: MinuteLag): Promise<void> {
+    const db = this.db!;
+    const rows = [...m.last].map(([groupId, last]) => ({ cluster, groupId, minute: new Date(m.at), last, max: m.max.get(groupId) ?? last }));
+    try {
+      await db
+        .insert(lagRollups)
+        .values(rows)
+        .onConflictDoUpdate({ target: [lagRollups.cluster, lagRollups.groupId, lagRollups.minute], set: { last: sql`excluded.last`, max: sql`greatest(${lagRollups.max}, excluded.max)` } });
+      if (m.at - this.lastPrune > 3_600_000) {
+        await db.delete(lagRollups).where(lt(lagRollups.minute, new Date(m.at - KEEP_MS)));
+        this.lastPrune = m.at;
+      }
+    } catch (err) {
+      // The live ring still has the minute; only its history after a restart is missing.
+      log.error({ err, cluster }, "writing lag history failed");
+    }
+  }
+
+  /**
+   * A group's lag (or the TOTAL's) since `since`: the minutes kept in Postgres up to where the
+   * live ring starts, then the ring's samples. After a restart the ring is empty and the minutes
+   * before it are still there.
+   */
+  async history(cluster: string, groupId: string, since: number): Promise<{ t: number; v: number }[]> {
+    const c = this.clusters.get(cluster);
+    // The ring holds the last hour of samples whatever `since`.
+    const ring = c ? ((groupId === TOTAL ? c.total : c.groups.get(groupId))?.points() ?? []) : [];
+    if (!this.db) return ring;
+    const until = ring[0]?.t ?? Date.now();
+    const rows = await this.db
+      .select({ minute: lagRollups.minute, last: lagRollups.last })
+      .from(lagRollups)
+      .where(and(eq(lagRollups.cluster, cluster), eq(lagRollups.groupId, groupId), gte(lagRollups.minute, new Date(since)), lt(lagRollups.minute, new Date(until - MINUTE))))
+      .orderBy(lagRollups.minute);
+    // A minute's row stands for its last sample, at the minute's end.
+    return [...rows.map((r) => ({ t: r.minute.getTime() + MINUTE - 1, v: r.last })), ...ring];
   }
 
   latest(cluster: string): { at: number; groups: GroupSummary[] } | null {

@@ -2,6 +2,7 @@ import { and, eq, gte, lt, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { metricRollups } from "@/db/schema";
 import { logger } from "../log";
+import { CONSOLE_READS } from "./console-reads";
 import { labelKey } from "./registry";
 import type { SeriesSampler } from "./series";
 
@@ -14,6 +15,8 @@ export const ROLLED_UP = [
   "tributary_broker_bytes_in_total",
   "tributary_broker_bytes_out_total",
   "tributary_broker_connections",
+  CONSOLE_READS.records,
+  CONSOLE_READS.bytes,
 ] as const;
 
 export const RANGES = { "1h": { ms: 3_600_000, stepS: 60 }, "24h": { ms: 86_400_000, stepS: 600 }, "7d": { ms: 7 * 86_400_000, stepS: 3600 } } as const;

@@ -101,6 +101,10 @@ describe("http sink", () => {
     await until(() => ep.accepted.length >= 30);
     expect(bodies(ep)).toEqual(range(30));
     await until(() => rt.components().k1.state === "running");
+    // Recovered: no current error, and what it was is kept in its history.
+    const k1 = rt.components().k1;
+    expect(k1.lastError).toBeNull();
+    expect(k1.errors.at(-1)).toMatchObject({ message: expect.stringMatching(/answered 400/), count: expect.any(Number) });
   });
 });
 

@@ -73,8 +73,25 @@ export const clustersRouter = router({
   /** Brokers and controller of one cluster, asked over the protocol: the Clusters page's health column. */
   status: viewerProcedure.input(z.object({ cluster: z.string() })).query(({ ctx, input }) =>
     onCluster(input.cluster, async () => {
-      const d = await (await clusterConnections(ctx).client(input.cluster)).admin.describeCluster();
-      return { clusterId: d.clusterId, controller: d.controllerId, brokers: d.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })) };
+      const client = await clusterConnections(ctx).client(input.cluster);
+      const started = performance.now();
+      const [d, md] = await Promise.all([client.admin.describeCluster(), client.admin.metadata()]);
+      const latencyMs = performance.now() - started;
+      const partitions = md.topics.flatMap((t) => t.partitions.filter(Boolean));
+      // Kafka's own health signals: partitions nobody leads cannot be read or written; those short of replicas can lose data.
+      const offlinePartitions = partitions.filter((p) => p.leader < 0).length;
+      const underReplicated = partitions.filter((p) => p.leader >= 0 && p.isr.length < p.replicas.length).length;
+      return {
+        clusterId: d.clusterId,
+        controller: d.controllerId,
+        brokers: d.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })),
+        topics: md.topics.length,
+        partitions: partitions.length,
+        offlinePartitions,
+        underReplicated,
+        latencyMs,
+        health: offlinePartitions > 0 ? ("offline partitions" as const) : underReplicated > 0 ? ("under-replicated" as const) : ("healthy" as const),
+      };
     }),
   ),
 

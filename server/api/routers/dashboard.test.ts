@@ -27,7 +27,7 @@ describe("dashboard router", () => {
     kafka = env.broker.kafka("dashboard-test");
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: "clicks", numPartitions: 1 }, { topic: "views", numPartitions: 1 }] });
+    await admin.createTopics({ topics: [{ topic: "clicks", numPartitions: 1 }, { topic: "views", numPartitions: 1 }, { topic: "scanned", numPartitions: 2 }] });
     await admin.disconnect();
     producer = kafka.producer();
     await producer.connect();
@@ -74,6 +74,38 @@ describe("dashboard router", () => {
     expect(clicks.points).toHaveLength(1);
     expect(clicks.points[0].recordsIn).toBe(100);
     expect(hour.topics.map((t) => t.topic)).toEqual(["clicks", "views"]);
+  });
+
+  it("counts the console's own scans as console reads, apart from what consumers read", async () => {
+    await producer.send({ topic: "scanned", messages: Array.from({ length: 40 }, (_, i) => ({ value: `{"n":${i}}` })) });
+    const c = kafka.consumer({ groupId: "scanned-readers", maxWaitTimeInMs: 100 });
+    await c.connect();
+    await c.subscribe({ topic: "scanned", fromBeginning: true });
+    let seen = 0;
+    await c.run({ eachMessage: () => Promise.resolve(void seen++) });
+    await eventually(() => seen >= 40, 20_000, "40 records read by the consumer");
+    await c.disconnect();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteGroups(["scanned-readers"]);
+    await admin.disconnect();
+    const t0 = Date.now();
+    sampler.sample(t0);
+    // A JSONata search reads the whole topic twice over: all console reads, none of it consumer traffic.
+    for (let i = 0; i < 2; i++) {
+      for await (const x of await env.viewer().messages.browse({ cluster: "embedded", topic: "scanned", start: { kind: "earliest" }, limit: 10, filters: { jsonata: "n > 1000" } })) void x;
+    }
+    sampler.sample(t0 + 1000);
+    const live = await env.viewer().dashboard.throughput({ range: "15m", topic: "scanned" });
+    const second = live.points.find((p) => p.t === t0 + 1000)!;
+    expect(second).toMatchObject({ consoleRecords: 80, recordsOut: 0 });
+    expect(second.consoleBytes).toBeGreaterThan(80 * 7);
+    expect(second.bytesOut).toBe(0);
+    // The consumer's earlier reads stay "out".
+    expect(live.points.reduce((n, p) => n + p.recordsOut, 0)).toBeGreaterThanOrEqual(40);
+    // The range runs up to now whatever the last sample.
+    expect(live.to - live.from).toBe(15 * 60_000);
+    expect(live.to).toBeGreaterThanOrEqual(t0);
   });
 
   it("shows disk per topic, connections, and total lag with the most lagging groups", async () => {

@@ -3,6 +3,8 @@ import { SLOT_LAG_METRIC } from "../../agents/sources/postgres-cdc/logical";
 import { EMBEDDED_CLUSTER } from "../../admin/clusters";
 import { listGroups } from "../../admin/groups";
 import { diskPerTopic } from "../../admin/topics";
+import { CONSOLE_READS } from "../../metrics/console-reads";
+import { LAG_HISTORY_MS, TOTAL } from "../../metrics/lag";
 import { historyByLabels, RANGES, readHistory, type HistoryRange } from "../../metrics/rollups";
 import type { SeriesSampler } from "../../metrics/series";
 import { router, viewerProcedure, type Services } from "../trpc";
@@ -14,6 +16,8 @@ const FLOWS = {
   recordsOut: "tributary_broker_records_out_total",
   bytesIn: "tributary_broker_bytes_in_total",
   bytesOut: "tributary_broker_bytes_out_total",
+  consoleRecords: CONSOLE_READS.records,
+  consoleBytes: CONSOLE_READS.bytes,
 } as const;
 type Flow = keyof typeof FLOWS;
 const FLOW_KEYS = Object.keys(FLOWS) as Flow[];
@@ -47,11 +51,25 @@ function mergeFlows(series: Record<Flow, Map<number, number> | { t: number; v: n
     const entries: [number, number][] = s instanceof Map ? [...s] : s.map((p) => [p.t, p.v]);
     for (const [t, v] of entries) {
       let row = byT.get(t);
-      if (!row) byT.set(t, (row = { t, recordsIn: 0, recordsOut: 0, bytesIn: 0, bytesOut: 0 }));
+      if (!row) byT.set(t, (row = { t, ...NO_FLOW }));
       row[k] = v;
     }
   }
-  return [...byT.values()].sort((a, b) => a.t - b.t);
+  return [...byT.values()].map(consumersOnly).sort((a, b) => a.t - b.t);
+}
+
+const NO_FLOW: Record<Flow, number> = { recordsIn: 0, recordsOut: 0, bytesIn: 0, bytesOut: 0, consoleRecords: 0, consoleBytes: 0 };
+const NO_HISTORY: Record<Flow, { t: number; v: number }[]> = { recordsIn: [], recordsOut: [], bytesIn: [], bytesOut: [], consoleRecords: [], consoleBytes: [] };
+
+/**
+ * The broker counts the console's own scans in "out"; taken off here so "out" is what consumers
+ * read. The two are sampled in the same pass, but a fetch can land either side of a sample, so a
+ * second may read a little under zero: shown as 0.
+ */
+function consumersOnly<T extends Record<Flow, number>>(row: T): T {
+  row.recordsOut = Math.max(0, row.recordsOut - row.consoleRecords);
+  row.bytesOut = Math.max(0, row.bytesOut - row.consoleBytes);
+  return row;
 }
 
 /** Per-topic average rates over the last `windowMs` of the live rings. */
@@ -62,12 +80,12 @@ function liveTopics(sampler: SeriesSampler, since: number): TopicThroughput[] {
       const topic = s.labels.topic;
       if (!topic || s.points.length === 0) continue;
       let row = topics.get(topic);
-      if (!row) topics.set(topic, (row = { topic, recordsIn: 0, recordsOut: 0, bytesIn: 0, bytesOut: 0 }));
+      if (!row) topics.set(topic, (row = { topic, ...NO_FLOW }));
       // A topic is the sum of its partitions.
       row[k] += s.points.reduce((n, p) => n + p.v, 0) / s.points.length;
     }
   }
-  return [...topics.values()];
+  return [...topics.values()].map(consumersOnly);
 }
 
 const byThroughput = (a: TopicThroughput, b: TopicThroughput) => b.bytesIn + b.bytesOut - (a.bytesIn + a.bytesOut) || b.recordsIn - a.recordsIn;
@@ -100,12 +118,12 @@ export const dashboardRouter = router({
     .input(z.object({ cluster, range: z.enum(["15m", "1h", "24h", "7d"]).default("15m"), topic: z.string().min(1).max(249).optional() }))
     .query(async ({ ctx, input }) => {
       const facts = brokerFacts(ctx.services, input.cluster);
-      if (!facts) return { available: false as const, reason: NOT_EMBEDDED, stepMs: 0, points: [], topics: [] };
+      if (!facts) return { available: false as const, reason: NOT_EMBEDDED, stepMs: 0, from: 0, to: 0, points: [], topics: [] };
       const now = Date.now();
       if (input.range === "15m") {
         const since = now - 15 * 60_000;
         const series = Object.fromEntries(FLOW_KEYS.map((k) => [k, liveSeries(facts.sampler, FLOWS[k], input.topic, since)])) as Record<Flow, Map<number, number>>;
-        return { available: true as const, stepMs: 1000, points: mergeFlows(series), topics: liveTopics(facts.sampler, now - 60_000).sort(byThroughput) };
+        return { available: true as const, stepMs: 1000, from: since, to: now, points: mergeFlows(series), topics: liveTopics(facts.sampler, now - 60_000).sort(byThroughput) };
       }
       const range: HistoryRange = input.range;
       const labels = input.topic ? `topic=${input.topic}` : "";
@@ -119,12 +137,14 @@ export const dashboardRouter = router({
         for (const [key, v] of perTopic[i]) {
           const topic = key.replace(/^topic=/, "");
           let row = topics.get(topic);
-          if (!row) topics.set(topic, (row = { topic, recordsIn: 0, recordsOut: 0, bytesIn: 0, bytesOut: 0 }));
+          if (!row) topics.set(topic, (row = { topic, ...NO_FLOW }));
           row[k] = v;
         }
       });
-      const series: Record<Flow, { t: number; v: number }[]> = { recordsIn: history[0], recordsOut: history[1], bytesIn: history[2], bytesOut: history[3] };
-      return { available: true as const, stepMs: RANGES[range].stepS * 1000, points: mergeFlows(series), topics: [...topics.values()].sort(byThroughput) };
+      const series = { ...NO_HISTORY };
+      FLOW_KEYS.forEach((k, i) => (series[k] = history[i]));
+      const from = now - RANGES[range].ms;
+      return { available: true as const, stepMs: RANGES[range].stepS * 1000, from, to: now, points: mergeFlows(series), topics: [...topics.values()].map(consumersOnly).sort(byThroughput) };
     }),
 
   /** Lag, disk, connections and agents at a glance. */
@@ -150,7 +170,7 @@ export const dashboardRouter = router({
       total: groups.reduce((n, g) => n + g.lag, 0),
       groups: groups.length,
       top: [...groups].sort((a, b) => b.lag - a.lag).slice(0, 5).map((g) => ({ groupId: g.groupId, lag: g.lag, state: g.state, members: g.members })),
-      series: s.lag?.totalSeries(input.cluster) ?? [],
+      series: (await s.lag?.history(input.cluster, TOTAL, Date.now() - LAG_HISTORY_MS)) ?? [],
     };
 
     const facts = brokerFacts(s, input.cluster);

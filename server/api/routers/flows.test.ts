@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "@/db/testing";
+import { MIN_SPAN_MS } from "../../metrics/growth-rates";
 import { ConsoleClient } from "../test-client";
 import { createTestUsers, startConsoleServer, type ConsoleServer } from "@/server/testing/console-server";
 
@@ -65,6 +66,27 @@ for (const target of testDatabases()) {
       const audit = await admin.query("audit.list", { action: "flows.deploy" });
       expect(audit.data?.items.map((i) => `${i.actor}:${i.outcome}`)).toEqual(["admin:ok", "olga:denied"]);
       expect(audit.data?.items[0]).toMatchObject({ targetKind: "flow", target: String(flowId), details: { version: 1, agents: ["embedded"] } });
+    });
+
+    it("lists each deployment's version against the latest, its state, and the events per second it delivers", async () => {
+      const olga = await new ConsoleClient(env.base).login("olga", "operator-password");
+      const admin = await new ConsoleClient(env.base).login("admin", "admin-password");
+      const flowId = (await olga.mutate("flows.create", { name: "drifting", definition: flow })).data!.id;
+      const embedded = (await admin.query("agents.list")).data!.find((a) => a.embedded)!;
+      expect((await admin.mutate("flows.deploy", { flowId, version: 1, agentIds: [embedded.id] })).error).toBeUndefined();
+      expect((await olga.mutate("flows.save", { flowId, definition: { ...flow, channels: { c1: { type: "memory", capacity: 500 } } }, message: "bigger channel" })).error).toBeUndefined();
+
+      const row = async () => (await olga.query("flows.list")).data!.find((f) => f.name === "drifting")!;
+      const first = await row();
+      expect(first).toMatchObject({ latest: 2, running: 1, deployments: [{ agent: "embedded", version: 1, behind: 1, desired: "running", state: "running", error: null, eventsPerSec: null }] });
+      await new Promise((r) => setTimeout(r, MIN_SPAN_MS + 100));
+      // The ten events were delivered before the first read: a known rate of nothing.
+      expect((await row()).deployments[0].eventsPerSec).toBe(0);
+
+      expect((await admin.mutate("flows.deploy", { flowId, version: 2, agentIds: [embedded.id] })).error).toBeUndefined();
+      expect((await row()).deployments[0]).toMatchObject({ version: 2, behind: 0 });
+      expect((await olga.mutate("flows.stop", { flowId })).error).toBeUndefined();
+      expect((await row()).deployments[0]).toMatchObject({ desired: "stopped", state: "stopped", eventsPerSec: null });
     });
 
     it("refuses to save an invalid flow and names each problem", async () => {

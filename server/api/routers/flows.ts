@@ -26,6 +26,7 @@ import {
   setDesired,
 } from "../../control/flows";
 import templates from "../../control/flow-templates.json";
+import { GrowthRates } from "../../metrics/growth-rates";
 import { adminProcedure, operatorProcedure, router, viewerProcedure, type Context } from "../trpc";
 
 /** Our control errors become tRPC errors with the same message, which already says what to do. */
@@ -61,6 +62,26 @@ function tapTarget(ctx: Context, input: z.infer<typeof tapInput>) {
   return { fleet, key: `${input.flowId}/${input.channel}`, channel };
 }
 
+type Agents = Awaited<ReturnType<typeof listAgents>>;
+type RolloutRow = Awaited<ReturnType<typeof rollout>>[number];
+
+/** A deployment's Flume counters and when they were read: the embedded agent's now, a standalone agent's from its last heartbeat. */
+function reportedCounters(ctx: Context, flowName: string, r: RolloutRow, agents: Agents) {
+  const host = ctx.services.fleet?.host;
+  const a = agents.find((x) => x.id === r.agentId);
+  const counters = r.embedded && host ? host.metrics()[flowName] : a?.metrics[flowName];
+  return { counters: counters ?? {}, at: r.embedded ? Date.now() : (a?.lastHeartbeatAt?.getTime() ?? 0) };
+}
+
+/** Events each deployment's sinks delivered, between reads of the flows list. */
+const deliveryRates = new GrowthRates();
+
+function delivered(counters: Record<string, Record<string, number | string>>): number {
+  let n = 0;
+  for (const [key, c] of Object.entries(counters)) if (key.startsWith("SINK.") && typeof c.EventDrainSuccessCount === "number") n += c.EventDrainSuccessCount;
+  return n;
+}
+
 const flowName = z.string().min(1).max(100).regex(/^[a-zA-Z0-9._-]+$/, "use letters, digits, dot, dash or underscore");
 const id = z.number().int().positive();
 
@@ -75,7 +96,21 @@ export const flowsRouter = router({
       return { ...t, flow, issues: checkFlow({ name: "template", ...flow }) };
     });
   }),
-  list: viewerProcedure.query(({ ctx }) => listFlows(ctx.db)),
+  /** Every flow, and per deployment: its version against the latest (drift), its state and the events per second its sinks deliver. */
+  list: viewerProcedure.query(async ({ ctx }) => {
+    const [list, agents] = await Promise.all([listFlows(ctx.db), listAgents(ctx.db)]);
+    return Promise.all(
+      list.map(async (f) => {
+        const rows = await rollout(ctx.db, f.id);
+        const deployments = rows.map((r) => {
+          const { counters, at } = reportedCounters(ctx, f.name, r, agents);
+          const rate = r.state === "running" ? (deliveryRates.observe(`${f.id}/${r.agentId}`, at, new Map([["delivered", delivered(counters)]])).get("delivered") ?? null) : null;
+          return { agent: r.agent, version: r.version, behind: f.latest - r.version, desired: r.desired, state: r.state, error: r.error, eventsPerSec: rate };
+        });
+        return { ...f, deployments };
+      }),
+    );
+  }),
   get: viewerProcedure.input(z.object({ id })).query(({ ctx, input }) => mapped(() => getFlow(ctx.db, input.id))),
   version: viewerProcedure
     .input(z.object({ flowId: id, version: z.number().int().positive().optional() }))
@@ -208,10 +243,9 @@ export const flowsRouter = router({
     return {
       at: Date.now(),
       agents: rows.map((r) => {
-        const a = agents.find((x) => x.id === r.agentId);
-        const counters = r.embedded && host ? host.metrics()[flow.name] : a?.metrics[flow.name];
+        const { counters, at } = reportedCounters(ctx, flow.name, r, agents);
         const components = r.embedded && host ? (host.status().find((f) => f.id === String(input.flowId))?.components ?? {}) : r.components;
-        return { agent: r.agent, state: r.state, version: r.version, counters: counters ?? {}, components, at: r.embedded ? Date.now() : (a?.lastHeartbeatAt?.getTime() ?? 0) };
+        return { agent: r.agent, state: r.state, version: r.version, counters, components, at };
       }),
     };
   }),

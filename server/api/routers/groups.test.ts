@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, clusters } from "@/db/schema";
 import { eventually, startTestBroker } from "../../broker/compat/harness";
 import { slugOf } from "../../admin/clusters";
-import { LagSampler } from "../../metrics/lag";
+import { LagSampler, TOTAL } from "../../metrics/lag";
 import { startRouterEnv } from "../testing";
 
 /**
@@ -181,7 +181,7 @@ describe("groups router", () => {
       { t: 1000, v: 4 },
       { t: 2000, v: 6 },
     ]);
-    expect(lag.totalSeries("embedded").at(-1)).toEqual({ t: 2000, v: 6 });
+    expect((await lag.history("embedded", TOTAL, 0)).at(-1)).toEqual({ t: 2000, v: 6 });
   });
 
   it("deletes a topic's offsets and then the group, each audited", async () => {
@@ -232,7 +232,7 @@ describe("groups router", () => {
     await admin.deleteGroups(["partial"]);
     await admin.setOffsets({ groupId: "partial", topic: "wide", partitions: [{ partition: 0, offset: "5" }] });
     await lag.sample("embedded", 5000);
-    expect(lag.groupSeries("embedded", "partial")).toEqual([{ t: 5000, v: 25 }]);
+    expect(await lag.history("embedded", "partial", 0)).toEqual([{ t: 5000, v: 25 }]);
   });
 
   it("manages a second Kafka-protocol cluster added to the console the same way", async () => {

@@ -5,6 +5,7 @@ import { onCluster } from "../../admin/kafka-errors";
 import { formatOffsetsCsv, parseDuration, parseOffsetsCsv, type ResetStrategy } from "../../admin/offset-reset";
 import type { KafkaClient } from "../../kafka/client";
 import { logger } from "../../log";
+import { LAG_HISTORY_MS } from "../../metrics/lag";
 import { operatorProcedure, router, viewerProcedure, type Context } from "../trpc";
 import { clusterConnections } from "./clusters";
 
@@ -65,10 +66,10 @@ export const groupsRouter = router({
     return onGroups(ctx, input.cluster, (client) => describeGroup(client, input.groupId));
   }),
 
-  /** Lag sampled over the last hour (server-side, every few seconds). */
-  lagHistory: viewerProcedure.input(z.object({ cluster, groupId })).query(({ ctx, input }) => {
+  /** Lag over the last hour: sampled server-side every few seconds, by the minute from Postgres before this process started. */
+  lagHistory: viewerProcedure.input(z.object({ cluster, groupId })).query(async ({ ctx, input }) => {
     ctx.services.lag?.watch(input.cluster);
-    return ctx.services.lag?.groupSeries(input.cluster, input.groupId) ?? [];
+    return (await ctx.services.lag?.history(input.cluster, input.groupId, Date.now() - LAG_HISTORY_MS)) ?? [];
   }),
 
   previewReset: viewerProcedure.input(z.object({ cluster, groupId, scope, strategy })).query(async ({ ctx, input }) => {

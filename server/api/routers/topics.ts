@@ -3,18 +3,22 @@ import { z } from "zod";
 import { EMBEDDED_CLUSTER } from "../../admin/clusters";
 import { onCluster } from "../../admin/kafka-errors";
 import { topicNameProblem } from "../../admin/topic-name";
-import { createTopic, groupsReading, listTopics, offsetsAt, overridesOf, partitionKey, topicConfigs, topicPartitions, topicThroughput } from "../../admin/topics";
+import { createTopic, groupsReading, listTopics, offsetsAt, overridesOf, partitionKey, topicConfigs, topicPartitions, type TopicRates } from "../../admin/topics";
 import { ConfigResourceType } from "../../kafka/constants";
-import type { SeriesSampler } from "../../metrics/series";
+import { GrowthRates } from "../../metrics/growth-rates";
 import { adminProcedure, router, viewerProcedure, type Context } from "../trpc";
 import { clusterConnections } from "./clusters";
 
 export const clusterInput = z.object({ cluster: z.string().min(1).default(EMBEDDED_CLUSTER) });
 const topicInput = clusterInput.extend({ topic: z.string().min(1).max(249) });
 
-/** Per-second rates come from the embedded broker's metrics: present only when that is the cluster viewed. */
-function embeddedRates(ctx: Context, cluster: string): SeriesSampler | undefined {
-  return cluster === EMBEDDED_CLUSTER && ctx.services.broker?.instance ? ctx.services.sampler : undefined;
+/** Log-end offsets of other clusters' topics, as the topics list last read them. */
+const offsetRates = new GrowthRates();
+
+/** The embedded broker's own metrics when that is the cluster viewed; for any other, log-end offsets measured between reads of the list. */
+function ratesOf(ctx: Context, cluster: string): TopicRates {
+  const series = cluster === EMBEDDED_CLUSTER && ctx.services.broker?.instance ? ctx.services.sampler : undefined;
+  return series ? { kind: "metrics", series } : { kind: "offsets", observe: (ends) => offsetRates.observe(cluster, Date.now(), ends) };
 }
 
 /** The cluster's shared client, with a failure to find the cluster turned into a user's error. */
@@ -29,12 +33,10 @@ const topicName = z.string().superRefine((name, c) => {
 
 const configMap = z.record(z.string().min(1), z.string());
 
-const LIVE_WINDOW_MS = 15 * 60_000;
-
 export const topicsRouter = router({
   list: viewerProcedure.input(clusterInput).query(async ({ ctx, input }) => {
     const client = await clientOf(ctx, input.cluster);
-    return onCluster(input.cluster, () => listTopics(client, embeddedRates(ctx, input.cluster)));
+    return onCluster(input.cluster, () => listTopics(client, ratesOf(ctx, input.cluster)));
   }),
 
   /** Everything the topic page shows except consumer groups, which cost one request per group. */
@@ -56,12 +58,6 @@ export const topicsRouter = router({
   groups: viewerProcedure.input(topicInput).query(async ({ ctx, input }) => {
     const client = await clientOf(ctx, input.cluster);
     return onCluster(input.cluster, async () => groupsReading(client, input.topic, await topicPartitions(client, input.topic)));
-  }),
-
-  /** Per-second rates of the last 15 minutes; null for clusters other than the embedded broker. */
-  throughput: viewerProcedure.input(topicInput).query(({ ctx, input }) => {
-    const series = embeddedRates(ctx, input.cluster);
-    return series ? topicThroughput(series, input.topic, Date.now() - LIVE_WINDOW_MS) : null;
   }),
 
   create: adminProcedure

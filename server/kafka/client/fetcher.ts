@@ -36,6 +36,11 @@ export interface FetchedPartition {
   records: Record[];
   /** Where the next fetch starts: past every whole batch read, control and aborted ones included. */
   nextOffset: number;
+  /**
+   * What the broker served for this partition, as its "out" counters count it: record-set bytes,
+   * and records of every batch in them (control batches and records before the offset included).
+   */
+  wire: { bytes: number; records: number };
 }
 
 type FetchResponse = ResponseOf<"Fetch">;
@@ -91,11 +96,19 @@ async function fetchFrom(cluster: Cluster, node: number, positions: FetchPositio
     for (const p of t.partitions) {
       if (STALE_LEADER.has(p.errorCode)) cluster.invalidate(t.topic);
       const from = wanted.get(`${t.topic}\u0000${p.partitionIndex}`) ?? 0;
-      const decoded = p.errorCode === ErrorCode.NONE && p.records ? decodeBatches(p.records, from, p.abortedTransactions ?? []) : { records: [], nextOffset: from };
-      out.push({ topic: t.topic, partition: p.partitionIndex, errorCode: p.errorCode, highWatermark: p.highWatermark, lastStableOffset: p.lastStableOffset, logStartOffset: p.logStartOffset, ...decoded });
+      const served = p.errorCode === ErrorCode.NONE && p.records ? p.records : undefined;
+      const decoded = served ? decodeBatches(served, from, p.abortedTransactions ?? []) : { records: [], nextOffset: from };
+      out.push({ topic: t.topic, partition: p.partitionIndex, errorCode: p.errorCode, highWatermark: p.highWatermark, lastStableOffset: p.lastStableOffset, logStartOffset: p.logStartOffset, ...decoded, wire: wireSize(served) });
     }
   }
   return out;
+}
+
+function wireSize(records: Buffer | undefined): { bytes: number; records: number } {
+  if (!records?.length) return { bytes: 0, records: 0 };
+  let n = 0;
+  forEachBatch(records, (h) => (n += h.recordCount));
+  return { bytes: records.length, records: n };
 }
 
 /**
