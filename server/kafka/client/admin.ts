@@ -310,16 +310,13 @@ export class Admin {
 
   /** Every group of the cluster: groups live on their coordinators, so every broker is asked. */
   async listGroups(): Promise<GroupListing[]> {
-    const md = await this.metadata([]);
-    const lists = await Promise.all(
-      md.brokers.map(async (b) => {
-        const res = await call(await this.cluster.broker(b.nodeId), Apis.ListGroups, { statesFilter: [] });
-        check(res.errorCode, `ListGroups on broker ${b.nodeId}`);
-        return res.groups;
-      }),
-    );
+    const listed = await this.onEveryBroker(async (conn, nodeId) => {
+      const res = await call(conn, Apis.ListGroups, { statesFilter: [] });
+      check(res.errorCode, `ListGroups on broker ${nodeId}`);
+      return res.groups;
+    });
     const seen = new Map<string, GroupListing>();
-    for (const g of lists.flat()) seen.set(g.groupId, { groupId: g.groupId, protocolType: g.protocolType, state: g.groupState });
+    for (const g of listed) seen.set(g.groupId, { groupId: g.groupId, protocolType: g.protocolType, state: g.groupState });
     return [...seen.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : 1));
   }
 
@@ -410,16 +407,13 @@ export class Admin {
    * coordinators, so every broker is asked. `states` empty means all states.
    */
   async listTransactions(states: string[] = []): Promise<TransactionListing[]> {
-    const md = await this.metadata([]);
-    const lists = await Promise.all(
-      md.brokers.map(async (b) => {
-        const res = await call(await this.cluster.broker(b.nodeId), Apis.ListTransactions, { stateFilters: states, producerIdFilters: [], durationFilter: -1 });
-        check(res.errorCode, `ListTransactions on broker ${b.nodeId}`);
-        return res.transactionStates;
-      }),
-    );
+    const listed = await this.onEveryBroker(async (conn, nodeId) => {
+      const res = await call(conn, Apis.ListTransactions, { stateFilters: states, producerIdFilters: [], durationFilter: -1 });
+      check(res.errorCode, `ListTransactions on broker ${nodeId}`);
+      return res.transactionStates;
+    });
     const seen = new Map<string, TransactionListing>();
-    for (const t of lists.flat()) seen.set(t.transactionalId, { transactionalId: t.transactionalId, producerId: t.producerId, state: t.transactionState });
+    for (const t of listed) seen.set(t.transactionalId, { transactionalId: t.transactionalId, producerId: t.producerId, state: t.transactionState });
     return [...seen.values()].sort((a, b) => (a.transactionalId < b.transactionalId ? -1 : 1));
   }
 
@@ -452,6 +446,12 @@ export class Admin {
         ),
       ),
     );
+  }
+
+  /** One request to each broker of the cluster at once, for what lives on every broker (groups, transactions). */
+  private async onEveryBroker<T>(fn: (conn: BrokerConnection, nodeId: number) => Promise<T[]>): Promise<T[]> {
+    const md = await this.metadata([]);
+    return (await Promise.all(md.brokers.map(async (b) => fn(await this.cluster.broker(b.nodeId), b.nodeId)))).flat();
   }
 
   private onController<N extends ApiName>(what: string, api: ApiSpec<N>, body: NoInfer<RequestInputOf<N>>): Promise<ResponseOf<N>> {
