@@ -1,6 +1,7 @@
 import type { Kafka, Producer, Transaction } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KafkaClient } from "../../kafka/client";
+import { ErrorCode } from "../../kafka/errors";
 import { openTransactions } from "../../admin/transactions";
 import { startRouterEnv } from "../testing";
 
@@ -55,5 +56,21 @@ describe("transactions router", () => {
   it("says so when the cluster does not serve ListTransactions/DescribeTransactions", async () => {
     const old = { admin: { servesTransactionApis: () => Promise.resolve(false) } } as unknown as KafkaClient;
     expect(await openTransactions(old)).toEqual({ supported: false });
+  });
+
+  it("drops an id that expired between ListTransactions and DescribeTransactions, and lists the oldest first", async () => {
+    const described = (transactionalId: string, errorCode: number, startTimeMs: number) => ({ transactionalId, errorCode, state: "Ongoing", producerId: 7, producerEpoch: 2, timeoutMs: 60_000, startTimeMs, partitions: [] });
+    const racing = {
+      admin: {
+        servesTransactionApis: () => Promise.resolve(true),
+        listTransactions: () => Promise.resolve([{ transactionalId: "gone" }, { transactionalId: "young" }, { transactionalId: "old" }]),
+        describeTransactions: () => Promise.resolve([described("gone", ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, -1), described("young", 0, 9_000), described("old", 0, 1_000)]),
+      },
+    } as unknown as KafkaClient;
+    const view = await openTransactions(racing, 10_000);
+    expect(view.supported && view.transactions.map((t) => [t.transactionalId, t.ageMs])).toEqual([
+      ["old", 9_000],
+      ["young", 1_000],
+    ]);
   });
 });
