@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from "react";
 import { formText } from "@/components/form-text";
 import "./browse-form.css";
-import { FIELDS, POSITION, QUICK_RANGES, startKindOf, toLocalInput, type StartKind } from "./browse-url";
+import { FIELDS, isolationOf, POSITION, QUICK_RANGES, startKindOf, toLocalInput, type StartKind } from "./browse-url";
 
 /**
  * The search: partitions, where to start, page size and the filters. It starts from the URL (so
@@ -20,6 +20,8 @@ export function BrowseForm({ params, cluster, partitions, onSearch }: { params: 
       let v = formText(f, k).trim();
       // Times go into the link as UTC, so a shared link means the same instant everywhere.
       if (k === "at" && startKind === "timestamp" && v) v = new Date(v).toISOString();
+      // read_committed is the default, so links to it stay short.
+      if (k === "iso" && v !== "uncommitted") continue;
       if (v) next.set(k, v);
     }
     onSearch(next);
@@ -63,6 +65,13 @@ export function BrowseForm({ params, cluster, partitions, onSearch }: { params: 
       <label>
         Page size
         <input name="limit" type="number" min={1} max={500} aria-label="Page size" defaultValue={params.get("limit") ?? "50"} />
+      </label>
+      <label title="read_committed stops at the last stable offset and hides aborted transactions; read_uncommitted reads to the high watermark. Commit and abort markers are never shown.">
+        Isolation
+        <select name="iso" aria-label="Isolation" defaultValue={isolationOf(params) === "read_uncommitted" ? "uncommitted" : "committed"}>
+          <option value="committed">read_committed</option>
+          <option value="uncommitted">read_uncommitted</option>
+        </select>
       </label>
       <label>
         Key

@@ -11,6 +11,7 @@ describe("message browser URL", () => {
       partitions: [0, 2],
       start: { kind: "offset", offset: 42 },
       limit: 500,
+      isolation: "read_committed",
       filters: { key: "k1", header: { name: "trace", value: undefined }, text: "paid", jsonata: "amount>1" },
     });
     expect(parse("").input).toMatchObject({ partitions: undefined, start: { kind: "earliest" }, limit: 50 });
@@ -18,6 +19,12 @@ describe("message browser URL", () => {
     // Epoch milliseconds, as Kafka writes timestamps, work in a link too.
     expect(parse("start=timestamp&at=1714557600000").input?.start).toEqual({ kind: "timestamp", timestamp: 1714557600000 });
     expect(toLocalInput("1714557600000")).toBe(toLocalInput("2024-05-01T10:00:00.000Z"));
+  });
+
+  it("reads read_committed unless the link asks for read_uncommitted", () => {
+    expect(parse("").input?.isolation).toBe("read_committed");
+    expect(parse("iso=uncommitted").input?.isolation).toBe("read_uncommitted");
+    expect(parse("iso=bogus").input?.isolation).toBe("read_committed");
   });
 
   it("says what is wrong in a link instead of scanning", () => {

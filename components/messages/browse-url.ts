@@ -9,11 +9,14 @@ export type BrowseInput = inferRouterInputs<AppRouter>["messages"]["browse"];
 export type StartKind = "earliest" | "latest" | "offset" | "timestamp";
 
 /** The query-string fields the search form writes. */
-export const FIELDS = ["p", "start", "at", "limit", "key", "hname", "hval", "text", "expr"] as const;
+export const FIELDS = ["p", "start", "at", "limit", "iso", "key", "hname", "hval", "text", "expr"] as const;
 /** Where each partition's page starts: written by paging, dropped by a new search. */
 export const POSITION = "pos";
 
 export const startKindOf = (params: URLSearchParams): StartKind => (params.get("start") ?? "earliest") as StartKind;
+
+/** `iso=uncommitted` reads to the high watermark, open and aborted transactions included; anything else is read_committed. */
+export const isolationOf = (params: URLSearchParams): BrowseInput["isolation"] => (params.get("iso") === "uncommitted" ? "read_uncommitted" : "read_committed");
 
 /** A time in the link: epoch milliseconds (as Kafka timestamps are) or an ISO-8601 time. */
 export function timeOf(at: string): number {
@@ -84,6 +87,7 @@ export function inputFromUrl(params: URLSearchParams, cluster: string, topic: st
       partitions,
       start,
       limit,
+      isolation: isolationOf(params),
       filters: {
         key: params.get("key") || undefined,
         header: hname ? { name: hname, value: params.get("hval") || undefined } : undefined,

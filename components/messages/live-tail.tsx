@@ -19,9 +19,9 @@ export function LiveTail({ input, onStop }: { input: BrowseInput; onStop: () => 
   const pausedRef = useRef(false);
   const [error, setError] = useState<{ message: string } | null>(null);
   useEffect(() => {
-    const { cluster, topic, partitions, filters } = input;
+    const { cluster, topic, partitions, filters, isolation } = input;
     const sub = subscriptions.messages.tail.subscribe(
-      { cluster, topic, partitions, filters },
+      { cluster, topic, partitions, filters, isolation },
       {
         onData: (ev) => {
           const add = (prev: BrowsedRecord[]) => [...ev.records.slice().reverse(), ...prev].slice(0, LIVE_CAP);

@@ -10,6 +10,7 @@ const AREAS = [
   { href: "/", label: "Dashboard" },
   { href: "/topics", label: "Topics" },
   { href: "/groups", label: "Consumer groups" },
+  { href: "/transactions", label: "Transactions" },
   { href: "/flows", label: "Flows" },
   { href: "/agents", label: "Agents" },
   { href: "/clusters", label: "Clusters" },

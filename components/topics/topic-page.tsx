@@ -8,6 +8,7 @@ import { Card, DataTable, ErrorNote, Loading, PageHeader } from "@/components/ui
 import { AdminActions } from "./topic-admin";
 import { Groups, Throughput } from "./topic-cards";
 import { TopicConfigs } from "./topic-configs-card";
+import "./partitions.css";
 
 export function TopicPage({ topic }: { topic: string }) {
   const cluster = useCluster();
@@ -67,7 +68,21 @@ export function TopicPage({ topic }: { topic: string }) {
               columns={[
                 { key: "p", header: "Partition", align: "right", sort: (p) => p.partition, render: (p) => p.partition },
                 { key: "start", header: "Log start", align: "right", sort: (p) => p.logStartOffset, render: (p) => p.logStartOffset.toLocaleString() },
-                { key: "end", header: "Log end", align: "right", sort: (p) => p.logEndOffset, render: (p) => p.logEndOffset.toLocaleString() },
+                { key: "end", header: "High watermark", align: "right", sort: (p) => p.logEndOffset, render: (p) => p.logEndOffset.toLocaleString() },
+                {
+                  key: "lso",
+                  header: "Last stable",
+                  align: "right",
+                  sort: (p) => p.lastStableOffset,
+                  render: (p) =>
+                    p.lastStableOffset < p.logEndOffset ? (
+                      <span className="lso-behind" title={`An open transaction holds read_committed consumers ${(p.logEndOffset - p.lastStableOffset).toLocaleString()} records behind the high watermark`}>
+                        {p.lastStableOffset.toLocaleString()}
+                      </span>
+                    ) : (
+                      p.lastStableOffset.toLocaleString()
+                    ),
+                },
                 { key: "records", header: "Records", align: "right", sort: (p) => p.records, render: (p) => formatCount(p.records) },
                 { key: "size", header: "Size", align: "right", sort: (p) => p.sizeBytes ?? 0, render: (p) => (p.sizeBytes === null ? "–" : formatBytes(p.sizeBytes)) },
                 { key: "leader", header: "Leader", align: "right", sort: (p) => p.leader, render: (p) => p.leader },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { withBrokerAndClient, type TestBroker } from "../kafka/client/testing";
 import type { KafkaClient } from "../kafka/client";
+import { IsolationLevel } from "../kafka/constants";
 import { CONSOLE_READS } from "../metrics/console-reads";
 import { Counter, metrics } from "../metrics/registry";
 import { browse, FetchRounds, type BrowseResult } from "./browse";
@@ -18,7 +19,7 @@ describe("fetch rounds", () => {
     await client.admin.deleteRecords([{ topic: "purged", partition: 0, offset: 6 }]);
     expect(t.broker.logs.partition("purged", 0).logStartOffset).toBe(6);
 
-    const rounds = new FetchRounds(client, "purged");
+    const rounds = new FetchRounds(client, "purged", IsolationLevel.READ_COMMITTED);
     const round = await rounds.next(new Map([[0, 2], [1, 25]]), 0);
     expect(round.get(0)).toEqual({ records: [], nextOffset: 6 });
     expect(round.get(1)).toEqual({ records: [], nextOffset: 10 });

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import jsonata from "jsonata";
 import { KafkaClientError, type KafkaClient } from "../kafka/client";
-import { ListOffsetsTimestamp } from "../kafka/constants";
+import { IsolationLevel, ListOffsetsTimestamp } from "../kafka/constants";
 import { ErrorCode } from "../kafka/errors";
 import type { Header, Record as KafkaRecord } from "../kafka/records/batch";
 import { countConsoleRead } from "../metrics/console-reads";
@@ -27,10 +27,21 @@ export interface Filters {
   jsonata?: string;
 }
 
+/**
+ * read_committed reads up to the last stable offset and leaves out aborted transactions' records;
+ * read_uncommitted reads to the high watermark, open and aborted transactions included. Control
+ * batches (commit and abort markers) are never shown.
+ */
+export type Isolation = "read_committed" | "read_uncommitted";
+
+export const isolationLevelOf = (i: Isolation | undefined): number => (i === "read_uncommitted" ? IsolationLevel.READ_UNCOMMITTED : IsolationLevel.READ_COMMITTED);
+
 export interface BrowseRequest {
   /** The cluster read; reads of the embedded broker are counted apart from its consumers' traffic. */
   cluster?: string;
   topic: string;
+  /** Default read_committed, as a consumer of transactional producers should read. */
+  isolation?: Isolation;
   partitions?: number[];
   start: StartAt;
   limit: number;
@@ -183,6 +194,7 @@ export class FetchRounds {
   constructor(
     private readonly client: KafkaClient,
     private readonly topic: string,
+    private readonly isolationLevel: number,
     private readonly cluster?: string,
   ) {}
 
@@ -209,6 +221,7 @@ export class FetchRounds {
     try {
       return await this.client.fetch([...positions].map(([partition, offset]) => ({ topic: this.topic, partition, offset })), {
         maxWaitMs,
+        isolationLevel: this.isolationLevel,
         maxPartitionBytes: FETCH_BYTES_PER_PARTITION,
         maxBytes: FETCH_BYTES_PER_PARTITION * positions.size,
       });
@@ -225,7 +238,7 @@ export class FetchRounds {
 
   private async inRange(partition: number, offset: number): Promise<number> {
     const at = [{ topic: this.topic, partition }];
-    const [lo, hi] = await Promise.all([offsetsAt(this.client, at, ListOffsetsTimestamp.EARLIEST), offsetsAt(this.client, at, ListOffsetsTimestamp.LATEST)]);
+    const [lo, hi] = await Promise.all([offsetsAt(this.client, at, ListOffsetsTimestamp.EARLIEST), offsetsAt(this.client, at, ListOffsetsTimestamp.LATEST, this.isolationLevel)]);
     const start = [...lo.values()][0] ?? 0;
     return offset < start ? start : ([...hi.values()][0] ?? start);
   }
@@ -253,9 +266,10 @@ function filterCounter(filters: Filters) {
 /** Where each chosen partition's page starts, from the log's ends and the requested start. */
 async function startPositions(client: KafkaClient, req: BrowseRequest, chosen: number[]) {
   const at = chosen.map((partition) => ({ topic: req.topic, partition }));
+  // The end a scan reads to: the last stable offset for read_committed, the high watermark otherwise.
   const [starts, ends, byTime] = await Promise.all([
     offsetsAt(client, at, ListOffsetsTimestamp.EARLIEST),
-    offsetsAt(client, at, ListOffsetsTimestamp.LATEST),
+    offsetsAt(client, at, ListOffsetsTimestamp.LATEST, isolationLevelOf(req.isolation)),
     req.start.kind === "timestamp" ? offsetsAt(client, at, req.start.timestamp) : undefined,
   ]);
   const lo = (p: number) => starts.get(partitionKey(req.topic, p)) ?? 0;
@@ -288,7 +302,7 @@ export async function* browse(client: KafkaClient, req: BrowseRequest, signal?: 
   const chosen = await choosePartitions(client, req.topic, req.partitions);
   const { first, lo, hi } = await startPositions(client, req, chosen);
   const filter = filterCounter(req.filters);
-  const rounds = new FetchRounds(client, req.topic, req.cluster);
+  const rounds = new FetchRounds(client, req.topic, isolationLevelOf(req.isolation), req.cluster);
   // pos: just after the last record consumed (where the next page starts); fetchAt: where the next fetch reads.
   const pos = new Map(first);
   const fetchAt = new Map(first);
@@ -373,14 +387,15 @@ export async function* browse(client: KafkaClient, req: BrowseRequest, signal?: 
  */
 export async function* tail(
   client: KafkaClient,
-  req: { cluster?: string; topic: string; partitions?: number[]; filters: Filters },
+  req: { cluster?: string; topic: string; partitions?: number[]; filters: Filters; isolation?: Isolation },
   signal: AbortSignal,
 ): AsyncGenerator<{ records: BrowsedRecord[]; filterErrors: number; firstFilterError: string | null }> {
   const chosen = await choosePartitions(client, req.topic, req.partitions);
-  const ends = await offsetsAt(client, chosen.map((partition) => ({ topic: req.topic, partition })), ListOffsetsTimestamp.LATEST);
+  const level = isolationLevelOf(req.isolation);
+  const ends = await offsetsAt(client, chosen.map((partition) => ({ topic: req.topic, partition })), ListOffsetsTimestamp.LATEST, level);
   const pos = new Map(chosen.map((p) => [p, ends.get(partitionKey(req.topic, p)) ?? 0]));
   const filter = filterCounter(req.filters);
-  const rounds = new FetchRounds(client, req.topic, req.cluster);
+  const rounds = new FetchRounds(client, req.topic, level, req.cluster);
   while (!signal.aborted) {
     const out: BrowsedRecord[] = [];
     for (const [p, r] of await rounds.next(pos, 1000)) {

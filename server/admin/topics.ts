@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { TOPIC_CONFIGS } from "../broker/log/configs";
 import { KafkaClientError, type KafkaClient, type NewTopic, type PartitionInfo } from "../kafka/client";
-import { ConfigResourceType, ConfigSource, ListOffsetsTimestamp } from "../kafka/constants";
+import { ConfigResourceType, ConfigSource, IsolationLevel, ListOffsetsTimestamp } from "../kafka/constants";
 import { ErrorCode } from "../kafka/errors";
 import type { SeriesSampler } from "../metrics/series";
 
@@ -27,8 +27,8 @@ export interface TopicRow {
 export const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 /** Offsets of many partitions at one timestamp (or EARLIEST / LATEST): one ListOffsets per leader. */
-export async function offsetsAt(client: KafkaClient, partitions: { topic: string; partition: number }[], timestamp: number): Promise<Map<string, number>> {
-  const listed = await client.admin.listOffsets(partitions.map((p) => ({ ...p, timestamp })));
+export async function offsetsAt(client: KafkaClient, partitions: { topic: string; partition: number }[], timestamp: number, isolationLevel: number = IsolationLevel.READ_COMMITTED): Promise<Map<string, number>> {
+  const listed = await client.admin.listOffsets(partitions.map((p) => ({ ...p, timestamp })), isolationLevel);
   return new Map(listed.map((o) => [partitionKey(o.topic, o.partition), o.offset]));
 }
 
@@ -174,7 +174,10 @@ export interface PartitionRow {
   replicas: number[];
   isr: number[];
   logStartOffset: number;
+  /** The high watermark: where a read_uncommitted consumer stops. */
   logEndOffset: number;
+  /** The last stable offset: where read_committed consumers stop; below the high watermark while a transaction is open. */
+  lastStableOffset: number;
   records: number;
   /** The leader replica's bytes; null when not asked for or the cluster does not tell. */
   sizeBytes: number | null;
@@ -184,15 +187,17 @@ export interface PartitionRow {
 export async function topicPartitions(client: KafkaClient, topic: string, o: { sizes?: boolean } = {}): Promise<PartitionRow[]> {
   const parts = await partitionsOf(client, topic);
   const positions = parts.map((p) => ({ topic, partition: p.partition }));
-  const [starts, ends, sizes] = await Promise.all([
+  const [starts, ends, stable, sizes] = await Promise.all([
     offsetsAt(client, positions, ListOffsetsTimestamp.EARLIEST),
-    offsetsAt(client, positions, ListOffsetsTimestamp.LATEST),
+    offsetsAt(client, positions, ListOffsetsTimestamp.LATEST, IsolationLevel.READ_UNCOMMITTED),
+    offsetsAt(client, positions, ListOffsetsTimestamp.LATEST, IsolationLevel.READ_COMMITTED),
     o.sizes ? replicaSizes(client, [{ topic, partitions: parts.map((p) => p.partition) }]) : null,
   ]);
   return parts.map((p) => {
     const start = starts.get(partitionKey(topic, p.partition)) ?? 0;
     const end = ends.get(partitionKey(topic, p.partition)) ?? 0;
-    return { partition: p.partition, leader: p.leader, replicas: p.replicas, isr: p.isr, logStartOffset: start, logEndOffset: end, records: Math.max(0, end - start), sizeBytes: partitionSize(sizes, topic, p) };
+    const lso = stable.get(partitionKey(topic, p.partition)) ?? end;
+    return { partition: p.partition, leader: p.leader, replicas: p.replicas, isr: p.isr, logStartOffset: start, logEndOffset: end, lastStableOffset: lso, records: Math.max(0, end - start), sizeBytes: partitionSize(sizes, topic, p) };
   });
 }
 

@@ -10,6 +10,7 @@ import { messagesRouter } from "./routers/messages";
 import { topicsRouter } from "./routers/topics";
 import { usersRouter } from "./routers/users";
 import { securityRouter } from "./routers/security";
+import { transactionsRouter } from "./routers/transactions";
 import { router } from "./trpc";
 
 export const appRouter = router({
@@ -25,6 +26,7 @@ export const appRouter = router({
   flows: flowsRouter,
   agents: agentsRouter,
   security: securityRouter,
+  transactions: transactionsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -23,6 +23,8 @@ const start = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("positions"), positions: z.record(z.string(), z.number().int().min(0)) }),
 ]);
 
+const isolation = z.enum(["read_committed", "read_uncommitted"]).default("read_committed");
+
 /** Limits on one browse: a page is small, a filtered scan bounded. */
 export const MAX_PAGE = 500;
 export const MAX_SCAN = 1_000_000;
@@ -75,6 +77,7 @@ export const messagesRouter = router({
         start,
         limit: z.number().int().min(1).max(MAX_PAGE).default(50),
         filters: filters.default({}),
+        isolation,
         scanLimit: z.number().int().min(1).max(MAX_SCAN).default(DEFAULT_SCAN),
       }),
     )
@@ -88,7 +91,7 @@ export const messagesRouter = router({
 
   /** New records as they arrive, until the browser unsubscribes. */
   tail: viewerProcedure
-    .input(topicInput.extend({ partitions: z.array(z.number().int().min(0)).max(10_000).optional(), filters: filters.default({}) }))
+    .input(topicInput.extend({ partitions: z.array(z.number().int().min(0)).max(10_000).optional(), filters: filters.default({}), isolation }))
     .subscription(async function* ({ ctx, input, signal }) {
       const client = await onCluster(input.cluster, () => clusterConnections(ctx).dedicatedClient(input.cluster));
       const stop = signal ?? new AbortController().signal;

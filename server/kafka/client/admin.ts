@@ -1,10 +1,10 @@
 import { ZERO_UUID } from "../codec";
-import { ConfigOperation, ConfigResourceType, ConfigSource, CONSUMER_REPLICA_ID, IsolationLevel, NO_LEADER_EPOCH } from "../constants";
+import { ConfigOperation, ConfigResourceType, ConfigSource, CONSUMER_REPLICA_ID, CoordinatorType, IsolationLevel, NO_LEADER_EPOCH } from "../constants";
 import { ErrorCode } from "../errors";
 import { ApiKey, Apis, type ApiSpec } from "../messages";
 import type { ApiName } from "../messages.types";
 import type { RequestInputOf, ResponseOf } from "../protocol";
-import { STALE_LEADER, type Cluster, type MetadataSnapshot } from "./cluster";
+import { STALE_COORDINATOR, STALE_LEADER, type Cluster, type MetadataSnapshot } from "./cluster";
 import type { BrokerConnection } from "./connection";
 import { KafkaClientError, check } from "./errors";
 import { decodeAssignment, type TopicPartitions } from "./group-protocol";
@@ -75,6 +75,25 @@ export interface LogDirDescription {
   totalBytes: number;
   usableBytes: number;
   partitions: { topic: string; partition: number; sizeBytes: number; offsetLag: number; future: boolean }[];
+}
+
+export interface TransactionListing {
+  transactionalId: string;
+  producerId: number;
+  /** Kafka's state name: Empty, Ongoing, PrepareCommit, PrepareAbort, CompleteCommit, CompleteAbort, PrepareEpochFence. */
+  state: string;
+}
+
+export interface TransactionDescription {
+  transactionalId: string;
+  errorCode: number;
+  state: string;
+  producerId: number;
+  producerEpoch: number;
+  timeoutMs: number;
+  /** When the open transaction began (epoch ms), or -1. */
+  startTimeMs: number;
+  partitions: TopicPartitions[];
 }
 
 export interface CommittedOffset extends TopicPartitionOffset {
@@ -291,16 +310,13 @@ export class Admin {
 
   /** Every group of the cluster: groups live on their coordinators, so every broker is asked. */
   async listGroups(): Promise<GroupListing[]> {
-    const md = await this.metadata([]);
-    const lists = await Promise.all(
-      md.brokers.map(async (b) => {
-        const res = await call(await this.cluster.broker(b.nodeId), Apis.ListGroups, { statesFilter: [] });
-        check(res.errorCode, `ListGroups on broker ${b.nodeId}`);
-        return res.groups;
-      }),
-    );
+    const listed = await this.onEveryBroker(async (conn, nodeId) => {
+      const res = await call(conn, Apis.ListGroups, { statesFilter: [] });
+      check(res.errorCode, `ListGroups on broker ${nodeId}`);
+      return res.groups;
+    });
     const seen = new Map<string, GroupListing>();
-    for (const g of lists.flat()) seen.set(g.groupId, { groupId: g.groupId, protocolType: g.protocolType, state: g.groupState });
+    for (const g of listed) seen.set(g.groupId, { groupId: g.groupId, protocolType: g.protocolType, state: g.groupState });
     return [...seen.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : 1));
   }
 
@@ -378,6 +394,64 @@ export class Admin {
       check(res.errorCode, `deleting offsets of group ${groupId}`);
       for (const t of res.topics) for (const p of t.partitions) check(p.errorCode, `deleting the offset of group ${groupId} for ${t.name}-${p.partitionIndex}`);
     });
+  }
+
+  /** Whether the cluster answers ListTransactions and DescribeTransactions (Kafka 3.0+, KIP-664). */
+  async servesTransactionApis(): Promise<boolean> {
+    const conn = await this.cluster.any();
+    return conn.supports(ApiKey.ListTransactions) && conn.supports(ApiKey.DescribeTransactions);
+  }
+
+  /**
+   * Every transactional id of the cluster (ListTransactions, KIP-664): ids live on their
+   * coordinators, so every broker is asked. `states` empty means all states.
+   */
+  async listTransactions(states: string[] = []): Promise<TransactionListing[]> {
+    const listed = await this.onEveryBroker(async (conn, nodeId) => {
+      const res = await call(conn, Apis.ListTransactions, { stateFilters: states, producerIdFilters: [], durationFilter: -1 });
+      check(res.errorCode, `ListTransactions on broker ${nodeId}`);
+      return res.transactionStates;
+    });
+    const seen = new Map<string, TransactionListing>();
+    for (const t of listed) seen.set(t.transactionalId, { transactionalId: t.transactionalId, producerId: t.producerId, state: t.transactionState });
+    return [...seen.values()].sort((a, b) => (a.transactionalId < b.transactionalId ? -1 : 1));
+  }
+
+  /** Transactions' producer, state, start and partitions (DescribeTransactions on each id's transaction coordinator). */
+  async describeTransactions(transactionalIds: string[]): Promise<TransactionDescription[]> {
+    return Promise.all(
+      transactionalIds.map((id) =>
+        this.cluster.withRetry(
+          `DescribeTransactions ${id}`,
+          async () => {
+            const res = await call(await this.cluster.coordinator(id, CoordinatorType.TRANSACTION), Apis.DescribeTransactions, { transactionalIds: [id] });
+            const t = res.transactionStates[0];
+            if (!t) throw new KafkaClientError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `DescribeTransactions ${id}`, { detail: "empty answer" });
+            // Not found: the id expired between the listing and this call; the caller drops it.
+            if (t.errorCode !== ErrorCode.TRANSACTIONAL_ID_NOT_FOUND) check(t.errorCode, `describing transaction ${id}`);
+            return {
+              transactionalId: t.transactionalId,
+              errorCode: t.errorCode,
+              state: t.transactionState,
+              producerId: t.producerId,
+              producerEpoch: t.producerEpoch,
+              timeoutMs: t.transactionTimeoutMs,
+              startTimeMs: t.transactionStartTimeMs,
+              partitions: t.topics.map((p) => ({ topic: p.topic, partitions: [...p.partitions].sort((a, b) => a - b) })),
+            };
+          },
+          (err) => {
+            if (STALE_COORDINATOR.has(err.code)) this.cluster.forgetCoordinator(id, CoordinatorType.TRANSACTION);
+          },
+        ),
+      ),
+    );
+  }
+
+  /** One request to each broker of the cluster at once, for what lives on every broker (groups, transactions). */
+  private async onEveryBroker<T>(fn: (conn: BrokerConnection, nodeId: number) => Promise<T[]>): Promise<T[]> {
+    const md = await this.metadata([]);
+    return (await Promise.all(md.brokers.map(async (b) => fn(await this.cluster.broker(b.nodeId), b.nodeId)))).flat();
   }
 
   private onController<N extends ApiName>(what: string, api: ApiSpec<N>, body: NoInfer<RequestInputOf<N>>): Promise<ResponseOf<N>> {
