@@ -17,7 +17,7 @@ export function ClusterHealthCard({ cluster }: { cluster: string }) {
       ) : h ? (
         <div data-testid="cluster-health">
           <StatusDot ok={h.offline === 0 && h.underReplicated === 0 && h.controllerId >= 0} label={h.offline ? "partitions offline" : h.underReplicated ? "under-replicated" : h.controllerId < 0 ? "no controller" : "healthy"} />
-          <dl className="member-facts">
+          <dl className="member-facts health">
             <div>
               <dt>Brokers up</dt>
               <dd>{formatCount(h.brokers.length)}</dd>
