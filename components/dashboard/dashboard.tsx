@@ -1,6 +1,7 @@
 "use client";
 import "@/components/charts/charts.css";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { ClusterHealthCard } from "@/components/brokers/cluster-health-card";
 import { useCluster } from "@/components/clusters/cluster-picker";
 import { formatDuration } from "@/components/format";
 import { trpc } from "@/components/trpc";
@@ -50,6 +51,7 @@ export function Dashboard() {
         <LagCard o={o} error={overview.error} retry={() => void overview.refetch()} cluster={cluster} />
       </div>
       <div className="grid cards-3">
+        <ClusterHealthCard cluster={cluster} />
         <DiskCard o={o} />
         <ConnectionsCard o={o} />
         {o && o.cdcSlots.length > 0 && <CdcSlotsCard o={o} />}

@@ -8,6 +8,7 @@ import { trpc } from "@/components/trpc";
 
 const AREAS = [
   { href: "/", label: "Dashboard" },
+  { href: "/brokers", label: "Brokers" },
   { href: "/topics", label: "Topics" },
   { href: "/groups", label: "Consumer groups" },
   { href: "/transactions", label: "Transactions" },

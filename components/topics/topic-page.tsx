@@ -5,6 +5,7 @@ import { formatBytes, formatCount, formatTimestamp } from "@/components/format";
 import { useCanOperate, useIsAdmin } from "@/components/roles";
 import { trpc } from "@/components/trpc";
 import { Card, DataTable, ErrorNote, Loading, PageHeader } from "@/components/ui";
+import { PartitionIsr, ReplicationSummary } from "@/components/brokers/partition-health";
 import { AdminActions } from "./topic-admin";
 import { Groups, Throughput } from "./topic-cards";
 import { TopicConfigs } from "./topic-configs-card";
@@ -62,6 +63,7 @@ export function TopicPage({ topic }: { topic: string }) {
             <Throughput cluster={cluster} topic={topic} />
           </Card>
           <Card title="Partitions">
+            <ReplicationSummary partitions={t.partitions} />
             <DataTable
               rows={t.partitions}
               rowKey={(p) => p.partition}
@@ -85,8 +87,9 @@ export function TopicPage({ topic }: { topic: string }) {
                 },
                 { key: "records", header: "Records", align: "right", sort: (p) => p.records, render: (p) => formatCount(p.records) },
                 { key: "size", header: "Size", align: "right", sort: (p) => p.sizeBytes ?? 0, render: (p) => (p.sizeBytes === null ? "–" : formatBytes(p.sizeBytes)) },
-                { key: "leader", header: "Leader", align: "right", sort: (p) => p.leader, render: (p) => p.leader },
-                { key: "replicas", header: "Replicas (ISR)", render: (p) => `${p.replicas.join(", ")} (${p.isr.join(", ")})` },
+                { key: "leader", header: "Leader", align: "right", sort: (p) => p.leader, render: (p) => (p.leader < 0 ? <span className="badge error">offline</span> : p.leader) },
+                { key: "replicas", header: "Replicas", sort: (p) => p.replicas.join(","), render: (p) => p.replicas.join(", ") },
+                { key: "isr", header: "In sync (ISR)", sort: (p) => p.isr.length - p.replicas.length, render: (p) => <PartitionIsr p={p} /> },
                 {
                   key: "browse",
                   header: "",

@@ -1,5 +1,6 @@
 import { agentsRouter } from "./routers/agents";
 import { auditRouter } from "./routers/audit";
+import { brokersRouter } from "./routers/brokers";
 import { authRouter } from "./routers/auth";
 import { dashboardRouter } from "./routers/dashboard";
 import { groupsRouter } from "./routers/groups";
@@ -19,6 +20,7 @@ export const appRouter = router({
   users: usersRouter,
   audit: auditRouter,
   groups: groupsRouter,
+  brokers: brokersRouter,
   dashboard: dashboardRouter,
   clusters: clustersRouter,
   topics: topicsRouter,

@@ -207,6 +207,9 @@ export class Cluster {
     });
     this.clusterId = res.clusterId;
     this.controllerId = res.controllerId;
+    // The answer names every live broker: one that left must drop out, or requests sent to every
+    // broker (DescribeLogDirs, ListGroups) keep failing on it.
+    this.brokers.clear();
     for (const b of res.brokers) this.brokers.set(b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack });
     const now = Date.now();
     const out: TopicInfo[] = [];
