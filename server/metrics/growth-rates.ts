@@ -36,3 +36,16 @@ export class GrowthRates {
     return out;
   }
 }
+
+/**
+ * One GrowthRates per console database: scopes are row ids and cluster slugs, which another
+ * database (another console in the same process, as in tests) reuses for other things.
+ */
+export function ratesPerDatabase(): (db: object) => GrowthRates {
+  const byDatabase = new WeakMap<object, GrowthRates>();
+  return (db) => {
+    let rates = byDatabase.get(db);
+    if (!rates) byDatabase.set(db, (rates = new GrowthRates()));
+    return rates;
+  };
+}

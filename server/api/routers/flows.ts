@@ -26,7 +26,7 @@ import {
   setDesired,
 } from "../../control/flows";
 import templates from "../../control/flow-templates.json";
-import { GrowthRates } from "../../metrics/growth-rates";
+import { ratesPerDatabase } from "../../metrics/growth-rates";
 import { adminProcedure, operatorProcedure, router, viewerProcedure, type Context } from "../trpc";
 
 /** Our control errors become tRPC errors with the same message, which already says what to do. */
@@ -74,7 +74,7 @@ function reportedCounters(ctx: Context, flowName: string, r: RolloutRow, agents:
 }
 
 /** Events each deployment's sinks delivered, between reads of the flows list. */
-const deliveryRates = new GrowthRates();
+const deliveryRates = ratesPerDatabase();
 
 function delivered(counters: Record<string, Record<string, number | string>>): number {
   let n = 0;
@@ -104,7 +104,7 @@ export const flowsRouter = router({
         const rows = await rollout(ctx.db, f.id);
         const deployments = rows.map((r) => {
           const { counters, at } = reportedCounters(ctx, f.name, r, agents);
-          const rate = r.state === "running" ? (deliveryRates.observe(`${f.id}/${r.agentId}`, at, new Map([["delivered", delivered(counters)]])).get("delivered") ?? null) : null;
+          const rate = r.state === "running" ? (deliveryRates(ctx.db).observe(`${f.id}/${r.agentId}`, at, new Map([["delivered", delivered(counters)]])).get("delivered") ?? null) : null;
           return { agent: r.agent, version: r.version, behind: f.latest - r.version, desired: r.desired, state: r.state, error: r.error, eventsPerSec: rate };
         });
         return { ...f, deployments };

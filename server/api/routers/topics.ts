@@ -5,7 +5,7 @@ import { onCluster } from "../../admin/kafka-errors";
 import { topicNameProblem } from "../../admin/topic-name";
 import { createTopic, groupsReading, listTopics, offsetsAt, overridesOf, partitionKey, topicConfigs, topicPartitions, type TopicRates } from "../../admin/topics";
 import { ConfigResourceType } from "../../kafka/constants";
-import { GrowthRates } from "../../metrics/growth-rates";
+import { ratesPerDatabase } from "../../metrics/growth-rates";
 import { adminProcedure, router, viewerProcedure, type Context } from "../trpc";
 import { clusterConnections } from "./clusters";
 
@@ -13,12 +13,12 @@ export const clusterInput = z.object({ cluster: z.string().min(1).default(EMBEDD
 const topicInput = clusterInput.extend({ topic: z.string().min(1).max(249) });
 
 /** Log-end offsets of other clusters' topics, as the topics list last read them. */
-const offsetRates = new GrowthRates();
+const offsetRates = ratesPerDatabase();
 
 /** The embedded broker's own metrics when that is the cluster viewed; for any other, log-end offsets measured between reads of the list. */
 function ratesOf(ctx: Context, cluster: string): TopicRates {
   const series = cluster === EMBEDDED_CLUSTER && ctx.services.broker?.instance ? ctx.services.sampler : undefined;
-  return series ? { kind: "metrics", series } : { kind: "offsets", observe: (ends) => offsetRates.observe(cluster, Date.now(), ends) };
+  return series ? { kind: "metrics", series } : { kind: "offsets", observe: (ends) => offsetRates(ctx.db).observe(cluster, Date.now(), ends) };
 }
 
 /** The cluster's shared client, with a failure to find the cluster turned into a user's error. */
