@@ -27,6 +27,12 @@ interface Tracked {
   path: string;
   pos: number;
   fh: FileHandle | null;
+  /**
+   * Polls in a row whose listing missed the file. A file renamed while a listing runs can be
+   * missed once (readdir saw the old name, stat found the new file there), so its position is
+   * forgotten only when the next listing misses it too.
+   */
+  unseen: number;
 }
 
 /** One file's entry in the position file, as Flume writes it. */
@@ -48,7 +54,7 @@ export class TaildirSource implements Source {
   constructor(private readonly config: z.infer<typeof taildirSourceSchema>, private readonly put: BatchSink) {}
 
   async start(): Promise<void> {
-    for (const p of await this.loadPositions()) this.tracked.set(p.inode, { inode: p.inode, path: p.file, pos: p.pos, fh: null });
+    for (const p of await this.loadPositions()) this.tracked.set(p.inode, { inode: p.inode, path: p.file, pos: p.pos, fh: null, unseen: 0 });
     this.running = true;
     this.loop = this.run();
   }
@@ -118,17 +124,21 @@ export class TaildirSource implements Source {
     for (const [inode, { path }] of seen) {
       let t = this.tracked.get(inode);
       if (!t) {
-        t = { inode, path, pos: 0, fh: null };
+        t = { inode, path, pos: 0, fh: null, unseen: 0 };
         this.tracked.set(inode, t);
       }
       t.path = path;
+      t.unseen = 0;
     }
     // Files rotated out of the pattern are read to their end through the handle kept open, then dropped.
     for (const t of [...this.tracked.values()].sort((a, b) => (seen.has(a.inode) ? 1 : 0) - (seen.has(b.inode) ? 1 : 0))) {
       if (!this.running) return;
       if (!t.fh) {
         if (!seen.has(t.inode)) {
-          this.tracked.delete(t.inode);
+          if (++t.unseen > 1) {
+            this.tracked.delete(t.inode);
+            await this.savePositions();
+          }
           continue;
         }
         t.fh = await open(t.path, "r");
@@ -137,7 +147,8 @@ export class TaildirSource implements Source {
       if (!done) return;
       if (!seen.has(t.inode)) {
         await t.fh.close();
-        this.tracked.delete(t.inode);
+        t.fh = null;
+        t.unseen = 1;
         await this.savePositions();
       }
     }
