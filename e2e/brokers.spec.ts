@@ -12,7 +12,7 @@ function kcatProduce(topic: string, lines: string[]): Promise<void> {
 }
 
 test("the brokers page, the topic's replication and the dashboard's cluster health", async ({ page }) => {
-  await kcatProduce("ledger", Array.from({ length: 300 }, (_, i) => `entry-${i}-${"x".repeat(40)}`));
+  await kcatProduce("brokers-ledger", Array.from({ length: 300 }, (_, i) => `entry-${i}-${"x".repeat(40)}`));
   await login(page);
 
   await page.getByRole("link", { name: "Brokers" }).click();
@@ -28,8 +28,8 @@ test("the brokers page, the topic's replication and the dashboard's cluster heal
   await expect(page.getByTestId("offline")).toHaveText("0");
   await screenshots(page, "brokers");
 
-  await page.goto("/topics/ledger");
-  await expect(page.getByRole("heading", { name: "ledger" })).toBeVisible();
+  await page.goto("/topics/brokers-ledger");
+  await expect(page.getByRole("heading", { name: "brokers-ledger" })).toBeVisible();
   await expect(page.getByRole("columnheader", { name: "In sync (ISR)" })).toBeVisible();
   await expect(page.getByText("Every partition has its full ISR and a leader.")).toBeVisible();
   await screenshots(page, "topic-replication");
