@@ -15,7 +15,7 @@ test("the brokers page, the topic's replication and the dashboard's cluster heal
   await kcatProduce("brokers-ledger", Array.from({ length: 300 }, (_, i) => `entry-${i}-${"x".repeat(40)}`));
   await login(page);
 
-  await page.getByRole("link", { name: "Brokers" }).click();
+  await page.getByRole("link", { name: "Brokers", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Brokers", level: 1 })).toBeVisible();
   await expect(page.getByText(/1 broker on embedded/)).toBeVisible();
   const row = page.getByRole("row").filter({ has: page.getByTestId(/^broker-\d+$/) });
