@@ -24,6 +24,42 @@ afterEach(async () => {
   for (const b of brokers.splice(0)) await b.stop().catch(() => undefined);
 });
 
+type TestBroker = Awaited<ReturnType<typeof startTestBroker>>;
+
+/** Stops a broker as a crash would leave its data dir (clients closed first), and starts a new one on it. */
+async function restart(t: TestBroker): Promise<TestBroker> {
+  for (const c of closers.splice(0).reverse()) await c();
+  await t.broker.close();
+  brokers.splice(brokers.indexOf(t), 1);
+  return broker({ dataDir: t.dataDir });
+}
+
+/** The coordinator's state of one transactional id, as DescribeTransactions answers it. */
+async function describeTransaction(t: TestBroker, transactionalId: string) {
+  const raw = await TestConnection.open(t.bootstrap);
+  try {
+    return (await raw.request(Apis.DescribeTransactions, 0, { transactionalIds: [transactionalId] })).transactionStates[0];
+  } finally {
+    raw.close();
+  }
+}
+
+/** What a crash right after a PREPARE record leaves in __transaction_state: that record as the id's last. */
+async function writePrepareCommit(t: TestBroker, state: Awaited<ReturnType<typeof describeTransaction>>, preparedEnds?: Map<string, number>): Promise<void> {
+  const value = transactionValue({
+    transactionalId: state.transactionalId,
+    producerId: state.producerId,
+    producerEpoch: state.producerEpoch,
+    timeoutMs: state.transactionTimeoutMs,
+    state: "PrepareCommit",
+    partitions: new Set(state.topics.flatMap((tp) => tp.partitions.map((p) => `${tp.topic}\u0000${p}`))),
+    ...(preparedEnds ? { preparedEnds } : {}),
+    startMs: state.transactionStartTimeMs,
+    lastUpdateMs: Date.now(),
+  });
+  await t.broker.logs.partition(TRANSACTION_STATE_TOPIC, 0).append(encodeRecordBatch([{ key: transactionKey(state.transactionalId), value }]));
+}
+
 /** A kafkajs client connected now and disconnected after the test. */
 async function connected<T extends { connect(): Promise<void>; disconnect(): Promise<void> }>(client: T): Promise<T> {
   await client.connect();
@@ -173,11 +209,7 @@ describe("transactions with kafkajs", () => {
     expect(await consumeValues(kafka, "ctp-out", 20, false)).toEqual(values("IN", 20));
 
     // The committed offsets (and not the aborted one) survive a restart.
-    const dataDir = t.dataDir;
-    for (const c of closers.splice(0).reverse()) await c();
-    await t.broker.close();
-    brokers.splice(brokers.indexOf(t), 1);
-    const again = await broker({ dataDir });
+    const again = await restart(t);
     const admin2 = await connected(again.kafka().admin());
     expect((await admin2.fetchOffsets({ groupId: "ctp-group", topics: ["ctp-in"] }))[0].partitions[0].offset).toBe("20");
   });
@@ -224,11 +256,8 @@ describe("transactions with kafkajs", () => {
     await transact(producer, "restart", ["committed"]);
     const open = await producer.transaction();
     await open.send({ topic: "restart", messages: [{ value: "in-flight", partition: 0 }] });
-    for (const c of closers.splice(0).reverse()) await c();
-    await t.broker.close();
-    brokers.splice(brokers.indexOf(t), 1);
 
-    const again = await broker({ dataDir: t.dataDir });
+    const again = await restart(t);
     const raw = await TestConnection.open(again.bootstrap);
     closers.push(() => Promise.resolve(raw.close()));
     const described = await raw.request(Apis.DescribeTransactions, 0, { transactionalIds: ["survivor"] });
@@ -244,18 +273,13 @@ describe("transactions with kafkajs", () => {
     const kafka = t.kafka();
     const producer = await transactionalProducer(kafka, "orphan");
     await transact(producer, "orphan", ["committed"]);
-    const raw = await TestConnection.open(t.bootstrap);
-    const state = (await raw.request(Apis.DescribeTransactions, 0, { transactionalIds: ["orphan"] })).transactionStates[0];
-    raw.close();
+    const state = await describeTransaction(t, "orphan");
     // What a crash that lost the AddPartitionsToTxn record leaves: records of an open transaction the coordinator never recorded.
     const pl = t.broker.logs.partition("orphan", 0);
     await pl.append(encodeRecordBatch([{ value: Buffer.from("orphaned") }], { producerId: state.producerId, producerEpoch: state.producerEpoch, baseSequence: 1, transactional: true }));
     expect(pl.lastStableOffset).toBeLessThan(pl.highWatermark);
-    for (const c of closers.splice(0).reverse()) await c();
-    await t.broker.close();
-    brokers.splice(brokers.indexOf(t), 1);
 
-    const again = await broker({ dataDir: t.dataDir });
+    const again = await restart(t);
     const log = again.broker.logs.partition("orphan", 0);
     expect(log.lastStableOffset).toBe(log.highWatermark);
     const c = await TestConnection.open(again.bootstrap);
@@ -275,34 +299,12 @@ describe("transactions with kafkajs", () => {
     await first.commit();
     const second = await producer.transaction();
     await second.send({ topic: "overtaken", messages: [{ value: "second", partition: 0 }] });
-    const raw = await TestConnection.open(t.bootstrap);
-    const state = (await raw.request(Apis.DescribeTransactions, 0, { transactionalIds: ["overtaken"] })).transactionStates[0];
-    raw.close();
+    const state = await describeTransaction(t, "overtaken");
     // What a crash can leave: the first transaction's PREPARE as the id's last durable record (the
     // records after it lost), while the second transaction's data, behind the first's marker, survived.
-    await t.broker.logs.partition(TRANSACTION_STATE_TOPIC, 0).append(
-      encodeRecordBatch([
-        {
-          key: transactionKey("overtaken"),
-          value: transactionValue({
-            transactionalId: "overtaken",
-            producerId: state.producerId,
-            producerEpoch: state.producerEpoch,
-            timeoutMs: state.transactionTimeoutMs,
-            state: "PrepareCommit",
-            partitions: new Set(["overtaken\u00000"]),
-            preparedEnds: new Map([["overtaken\u00000", preparedEnd]]),
-            startMs: state.transactionStartTimeMs,
-            lastUpdateMs: Date.now(),
-          }),
-        },
-      ]),
-    );
-    for (const c of closers.splice(0).reverse()) await c();
-    await t.broker.close();
-    brokers.splice(brokers.indexOf(t), 1);
+    await writePrepareCommit(t, state, new Map([["overtaken\u00000", preparedEnd]]));
 
-    const again = await broker({ dataDir: t.dataDir });
+    const again = await restart(t);
     expect(await consumeValues(again.kafka(), "overtaken", 1, false)).toEqual(["first"]);
     expect(again.broker.logs.partition("overtaken", 0).openTransactions.size).toBe(0);
   });
@@ -318,32 +320,11 @@ describe("transactions with kafkajs", () => {
     const txn = await producer.transaction();
     await txn.send({ topic: "prepared", messages: [{ value: "p0", partition: 0 }] });
     await txn.sendOffsets({ consumerGroupId: "prepared-group", topics: [{ topic: "prepared-in", partitions: [{ partition: 0, offset: "7" }] }] });
-    const raw = await TestConnection.open(t.bootstrap);
-    const state = (await raw.request(Apis.DescribeTransactions, 0, { transactionalIds: ["prepared"] })).transactionStates[0];
-    raw.close();
+    const state = await describeTransaction(t, "prepared");
     // What a crash right after the PREPARE record leaves: the record, and no marker anywhere.
-    await t.broker.logs.partition(TRANSACTION_STATE_TOPIC, 0).append(
-      encodeRecordBatch([
-        {
-          key: transactionKey("prepared"),
-          value: transactionValue({
-            transactionalId: "prepared",
-            producerId: state.producerId,
-            producerEpoch: state.producerEpoch,
-            timeoutMs: state.transactionTimeoutMs,
-            state: "PrepareCommit",
-            partitions: new Set(state.topics.flatMap((tp) => tp.partitions.map((p) => `${tp.topic}\u0000${p}`))),
-            startMs: state.transactionStartTimeMs,
-            lastUpdateMs: Date.now(),
-          }),
-        },
-      ]),
-    );
-    for (const c of closers.splice(0).reverse()) await c();
-    await t.broker.close();
-    brokers.splice(brokers.indexOf(t), 1);
+    await writePrepareCommit(t, state);
 
-    const again = await broker({ dataDir: t.dataDir });
+    const again = await restart(t);
     expect(await consumeValues(again.kafka(), "prepared", 1, false)).toEqual(["p0"]);
     const admin = await connected(again.kafka().admin());
     expect((await admin.fetchOffsets({ groupId: "prepared-group", topics: ["prepared-in"] }))[0].partitions[0].offset).toBe("7");
