@@ -4,7 +4,7 @@ import { ErrorCode } from "../errors";
 import { ApiKey, Apis, type ApiSpec } from "../messages";
 import type { ApiName } from "../messages.types";
 import type { RequestInputOf, ResponseOf } from "../protocol";
-import { STALE_COORDINATOR, STALE_LEADER, type Cluster, type MetadataSnapshot } from "./cluster";
+import { DEFAULT_LANE, STALE_LEADER, type Cluster, type MetadataSnapshot } from "./cluster";
 import type { BrokerConnection } from "./connection";
 import { KafkaClientError, check } from "./errors";
 import { decodeAssignment, type TopicPartitions } from "./group-protocol";
@@ -421,10 +421,11 @@ export class Admin {
   async describeTransactions(transactionalIds: string[]): Promise<TransactionDescription[]> {
     return Promise.all(
       transactionalIds.map((id) =>
-        this.cluster.withRetry(
+        this.cluster.onCoordinator(
+          id,
           `DescribeTransactions ${id}`,
-          async () => {
-            const res = await call(await this.cluster.coordinator(id, CoordinatorType.TRANSACTION), Apis.DescribeTransactions, { transactionalIds: [id] });
+          async (conn) => {
+            const res = await call(conn, Apis.DescribeTransactions, { transactionalIds: [id] });
             const t = res.transactionStates[0];
             if (!t) throw new KafkaClientError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `DescribeTransactions ${id}`, { detail: "empty answer" });
             // Not found: the id expired between the listing and this call; the caller drops it.
@@ -440,9 +441,8 @@ export class Admin {
               partitions: t.topics.map((p) => ({ topic: p.topic, partitions: [...p.partitions].sort((a, b) => a - b) })),
             };
           },
-          (err) => {
-            if (STALE_COORDINATOR.has(err.code)) this.cluster.forgetCoordinator(id, CoordinatorType.TRANSACTION);
-          },
+          DEFAULT_LANE,
+          CoordinatorType.TRANSACTION,
         ),
       ),
     );

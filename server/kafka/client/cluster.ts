@@ -312,10 +312,13 @@ export class Cluster {
     this.coordinators.delete(`${type}:${key}`);
   }
 
-  /** Runs fn against a group's coordinator, finding it again (and retrying) when it moved or is loading. */
-  onCoordinator<T>(groupId: string, what: string, fn: (conn: BrokerConnection) => Promise<T>, lane: Lane = DEFAULT_LANE): Promise<T> {
-    return this.withRetry(what, async () => fn(await this.coordinator(groupId, CoordinatorType.GROUP, lane)), (err) => {
-      if (STALE_COORDINATOR.has(err.code)) this.forgetCoordinator(groupId);
+  /**
+   * Runs fn against the coordinator of a group (or, with CoordinatorType.TRANSACTION, of a
+   * transactional id), finding it again (and retrying) when it moved or is loading.
+   */
+  onCoordinator<T>(key: string, what: string, fn: (conn: BrokerConnection) => Promise<T>, lane: Lane = DEFAULT_LANE, type: number = CoordinatorType.GROUP): Promise<T> {
+    return this.withRetry(what, async () => fn(await this.coordinator(key, type, lane)), (err) => {
+      if (STALE_COORDINATOR.has(err.code)) this.forgetCoordinator(key, type);
     });
   }
 
