@@ -1,18 +1,10 @@
-import { execFile } from "node:child_process";
 import { E2E } from "@/playwright.config";
-import { expect, login, screenshots, test } from "./fixtures";
+import { expect, kcat, login, screenshots, test } from "./fixtures";
 
 const bootstrap = `127.0.0.1:${E2E.kafkaPort}`;
 
-function kcatProduce(topic: string, lines: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = execFile("kcat", ["-P", "-b", bootstrap, "-t", topic], { timeout: 30_000 }, (err, _out, stderr) => (err ? reject(new Error(`kcat failed: ${err.message}\n${stderr}`)) : resolve()));
-    child.stdin!.end(lines.join("\n") + "\n");
-  });
-}
-
 test("the brokers page, the topic's replication and the dashboard's cluster health", async ({ page }) => {
-  await kcatProduce("brokers-ledger", Array.from({ length: 300 }, (_, i) => `entry-${i}-${"x".repeat(40)}`));
+  await kcat(["-t", "brokers-ledger"], Array.from({ length: 300 }, (_, i) => `entry-${i}-${"x".repeat(40)}`));
   await login(page);
 
   await page.getByRole("link", { name: "Brokers", exact: true }).click();
