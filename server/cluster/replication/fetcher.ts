@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { PartitionLog } from "../../broker/log/partition-log";
 import { BrokerConnection } from "../../kafka/client/connection";
-import { call } from "../../kafka/client/protocol";
+import { byTopic, call } from "../../kafka/client/protocol";
 import { FetchSession, UNKNOWN_OFFSET } from "../../kafka/constants";
 import { ErrorCode, errorName } from "../../kafka/errors";
 import { Apis } from "../../kafka/messages";
@@ -134,19 +134,20 @@ export class ReplicaFetcher {
 
   /** OffsetForLeaderEpoch for this log's latest epoch; the log is cut to where it and the leader agree. */
   private async truncate(conn: BrokerConnection, list: FollowedPartition[]): Promise<void> {
-    const asked = list.map((p) => ({ p, latest: p.log.epochs.latest }));
-    const withEpoch = asked.filter((a) => a.latest !== undefined);
-    for (const a of asked) if (!a.latest) a.p.mustTruncate = false;
-    if (!withEpoch.length) return;
-    const byTopic = new Map<string, typeof withEpoch>();
-    for (const a of withEpoch) byTopic.set(a.p.topic, [...(byTopic.get(a.p.topic) ?? []), a]);
+    const asked = new Map<string, { p: FollowedPartition; epoch: number }>();
+    for (const p of list) {
+      const latest = p.log.epochs.latest;
+      if (latest) asked.set(key(p.topic, p.partition), { p, epoch: latest.epoch });
+      else p.mustTruncate = false;
+    }
+    if (!asked.size) return;
     const res = await call(conn, Apis.OffsetForLeaderEpoch, {
       replicaId: this.opts.nodeId,
-      topics: [...byTopic].map(([topic, items]) => ({ topic, partitions: items.map((a) => ({ partition: a.p.partition, currentLeaderEpoch: a.p.leaderEpoch, leaderEpoch: a.latest!.epoch })) })),
+      topics: [...byTopic([...asked.values()].map((a) => ({ topic: a.p.topic, ...a })))].map(([topic, items]) => ({ topic, partitions: items.map((a) => ({ partition: a.p.partition, currentLeaderEpoch: a.p.leaderEpoch, leaderEpoch: a.epoch })) })),
     });
     for (const t of res.topics) {
       for (const r of t.partitions) {
-        const a = byTopic.get(t.topic)?.find((x) => x.p.partition === r.partition);
+        const a = asked.get(key(t.topic, r.partition));
         if (!a) continue;
         if (r.errorCode !== ErrorCode.NONE) {
           a.p.retryAt = Date.now() + RETRY_MS;
@@ -164,8 +165,7 @@ export class ReplicaFetcher {
 
   private async fetch(conn: BrokerConnection, list: FollowedPartition[]): Promise<void> {
     if (!list.length) return;
-    const byTopic = new Map<string, FollowedPartition[]>();
-    for (const p of list) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p]);
+    const fetching = new Set(list);
     const res = await call(
       conn,
       Apis.Fetch,
@@ -177,7 +177,7 @@ export class ReplicaFetcher {
         isolationLevel: 0,
         sessionId: FetchSession.NO_SESSION_ID,
         sessionEpoch: FetchSession.FINAL_EPOCH,
-        topics: [...byTopic].map(([topic, items]) => ({
+        topics: [...byTopic(list)].map(([topic, items]) => ({
           topic,
           partitions: items.map((p) => ({ partition: p.partition, currentLeaderEpoch: p.leaderEpoch, fetchOffset: p.log.logEndOffset, logStartOffset: p.log.logStartOffset, partitionMaxBytes: this.opts.partitionMaxBytes })),
         })),
@@ -191,7 +191,7 @@ export class ReplicaFetcher {
       for (const r of t.partitions) {
         const p = this.partitions.get(key(t.topic, r.partitionIndex));
         // Moved to another leader or epoch while the fetch was under way: what came back is not its.
-        if (!p || !list.includes(p)) continue;
+        if (!p || !fetching.has(p)) continue;
         if (r.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
           // Retention or DeleteRecords on the leader passed this log's end: start over at the leader's log start.
           if (r.logStartOffset > p.log.logEndOffset) await p.log.startAt(r.logStartOffset);

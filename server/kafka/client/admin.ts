@@ -8,7 +8,7 @@ import { DEFAULT_LANE, STALE_LEADER, type Cluster, type MetadataSnapshot } from 
 import type { BrokerConnection } from "./connection";
 import { KafkaClientError, check } from "./errors";
 import { decodeAssignment, type TopicPartitions } from "./group-protocol";
-import { call } from "./protocol";
+import { byTopic, call } from "./protocol";
 
 export interface NewTopic {
   name: string;
@@ -99,16 +99,6 @@ export interface TransactionDescription {
 export interface CommittedOffset extends TopicPartitionOffset {
   leaderEpoch: number;
   metadata: string | null;
-}
-
-function byTopic<T extends { topic: string; partition: number }>(items: T[]): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const it of items) {
-    const list = out.get(it.topic);
-    if (list) list.push(it);
-    else out.set(it.topic, [it]);
-  }
-  return out;
 }
 
 function throwFirst(what: string, rows: { name: string | null; errorCode: number; errorMessage: string | null }[]): void {

@@ -5,7 +5,7 @@ import type { ResponseOf } from "../protocol";
 import { decodeRecordBatch, forEachBatch, type Record } from "../records/batch";
 import { STALE_LEADER, type Cluster, type Lane } from "./cluster";
 import { KafkaClientError } from "./errors";
-import { call } from "./protocol";
+import { byTopic, call } from "./protocol";
 
 export interface FetchPosition {
   topic: string;
@@ -60,14 +60,8 @@ export async function fetchRecords(cluster: Cluster, positions: FetchPosition[],
 }
 
 async function fetchFrom(cluster: Cluster, node: number, positions: FetchPosition[], o: Required<FetchOptions>, lane: Lane): Promise<FetchedPartition[]> {
-  const byTopic = new Map<string, FetchPosition[]>();
-  for (const p of positions) {
-    const list = byTopic.get(p.topic);
-    if (list) list.push(p);
-    else byTopic.set(p.topic, [p]);
-  }
   const topics = await Promise.all(
-    [...byTopic].map(async ([topic, list]) => {
+    [...byTopic(positions)].map(async ([topic, list]) => {
       const info = await cluster.requireTopic(topic);
       return {
         topic,
@@ -86,7 +80,7 @@ async function fetchFrom(cluster: Cluster, node: number, positions: FetchPositio
     );
   } catch (err) {
     // A leader we cannot reach may have handed its partitions on.
-    if (err instanceof KafkaClientError && err.code === ErrorCode.NETWORK_EXCEPTION) for (const t of byTopic.keys()) cluster.invalidate(t);
+    if (err instanceof KafkaClientError && err.code === ErrorCode.NETWORK_EXCEPTION) for (const t of topics) cluster.invalidate(t.topic);
     throw err;
   }
   if (res.errorCode !== ErrorCode.NONE) throw new KafkaClientError(res.errorCode, `Fetch from broker ${node}`);
