@@ -159,6 +159,9 @@ export class Broker {
   static async start(opts: BrokerOptions): Promise<Broker> {
     const requestMemoryBytes = requestMemoryOf(opts);
     const logs = LogManager.open({ dataDir: opts.dataDir, defaults: opts.topicDefaults, maxPartitions: opts.maxPartitions });
+    const cluster = opts.cluster;
+    // Producer ids name producers on every broker a client writes to: in a cluster they must not repeat between brokers.
+    if (cluster) logs.useProducerIdBlocks(() => cluster.producerIdBlock());
     const groups = new GroupCoordinator({ logs, initialRebalanceDelayMs: opts.groupInitialRebalanceDelayMs, offsetsRetentionMs: opts.offsetsRetentionMs });
     const transactions = new TransactionCoordinator({
       logs,
