@@ -92,8 +92,11 @@ export class ReplicaFetcher {
       const due = [...this.partitions.values()].filter((p) => p.retryAt <= now);
       if (!due.length) {
         await new Promise<void>((resolve) => {
-          this.wakeUp = resolve;
-          setTimeout(resolve, RETRY_MS);
+          const idle = setTimeout(resolve, RETRY_MS);
+          this.wakeUp = () => {
+            clearTimeout(idle);
+            resolve();
+          };
         });
         this.wakeUp = undefined;
         continue;
