@@ -119,6 +119,21 @@ describe("brokers router on a Tributary cluster", () => {
     expect(h.member).toMatchObject({ nodeId: 1, state: "member", leaseCurrent: true, storeReachable: true, storeError: null });
   });
 
+  it("measures topic rates over the whole cluster: records appended on the other broker count too", async () => {
+    const ledByTwo = await eventually(() => env.broker.broker.cluster!.metadata().topics.get("replicated")?.partitions.find((p) => p.leader === 2), 10_000, "a partition of replicated led by broker 2");
+    const rateOf = async () => (await env.viewer().topics.list({})).find((t) => t.name === "replicated")!;
+    await rateOf();
+    const producer = env.broker.kafka("brokers-cluster-test").producer();
+    await producer.connect();
+    await producer.send({ topic: "replicated", messages: Array.from({ length: 200 }, (_, i) => ({ value: `r${i}`, partition: ledByTwo.partition })) });
+    await producer.disconnect();
+    await new Promise((r) => setTimeout(r, 4500));
+    const row = await rateOf();
+    // This broker's own metrics saw none of these appends: broker 2 leads the partition.
+    expect(row.recordsPerSec).toBeGreaterThan(10);
+    expect(row.bytesPerSec).toBeNull();
+  }, 30_000);
+
   it("counts under-replicated partitions once a broker is gone", async () => {
     await second!.close();
     second = undefined;
