@@ -8,6 +8,8 @@ import { ClusterMember } from "../../cluster/member";
 import { ClusterStore } from "../../cluster/store";
 import { clusterDatabase, eventually } from "../../cluster/test-support";
 import type { MetadataSnapshot, PartitionInfo } from "../../kafka/client";
+import { metrics } from "../../metrics/registry";
+import { SeriesSampler } from "../../metrics/series";
 import { startRouterEnv } from "../testing";
 
 const part = (partition: number, leader: number, replicas: number[], isr: number[]): PartitionInfo => ({ partition, leader, leaderEpoch: 0, replicas, isr, offline: [], errorCode: 0 });
@@ -121,6 +123,10 @@ describe("brokers router on a Tributary cluster", () => {
 
   it("measures topic rates over the whole cluster: records appended on the other broker count too", async () => {
     const ledByTwo = await eventually(() => env.broker.broker.cluster!.metadata().topics.get("replicated")?.partitions.find((p) => p.leader === 2), 10_000, "a partition of replicated led by broker 2");
+    // The console's sampler of this process's metrics, as `tributary start` runs it.
+    const sampler = new SeriesSampler(metrics);
+    sampler.start(200);
+    env.services.sampler = sampler;
     const rateOf = async () => (await env.viewer().topics.list({})).find((t) => t.name === "replicated")!;
     await rateOf();
     const producer = env.broker.kafka("brokers-cluster-test").producer();
@@ -132,6 +138,8 @@ describe("brokers router on a Tributary cluster", () => {
     // This broker's own metrics saw none of these appends: broker 2 leads the partition.
     expect(row.recordsPerSec).toBeGreaterThan(10);
     expect(row.bytesPerSec).toBeNull();
+    sampler.stop();
+    env.services.sampler = undefined;
   }, 30_000);
 
   it("counts under-replicated partitions once a broker is gone", async () => {
