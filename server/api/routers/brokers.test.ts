@@ -138,6 +138,9 @@ describe("brokers router on a Tributary cluster", () => {
     // This broker's own metrics saw none of these appends: broker 2 leads the partition.
     expect(row.recordsPerSec).toBeGreaterThan(10);
     expect(row.bytesPerSec).toBeNull();
+    // The dashboard's charts come from this node's metrics: it says so.
+    const charts = await env.viewer().dashboard.throughput({});
+    expect(charts.available && charts.scope).toMatch(/^Broker 1's share of the cluster/);
     sampler.stop();
     env.services.sampler = undefined;
   }, 30_000);
