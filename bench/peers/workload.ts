@@ -301,3 +301,26 @@ export class Window {
     if (this.failure) throw this.failure;
   }
 }
+
+/**
+ * What a peer's probe() sets up and its phases use: the client connection (a phase run without a
+ * successful probe() fails saying so), the server's pid for CPU sampling, and fresh names for the
+ * stream, queue or key each phase creates and deletes.
+ */
+export class PeerClient<C> {
+  client: C | null = null;
+  serverPid: number | null = null;
+  private seq = 0;
+
+  constructor(private readonly system: string) {}
+
+  use(): C {
+    if (!this.client) throw new Error(`${this.system}: probe() must succeed before running`);
+    return this.client;
+  }
+
+  /** tributary-bench-<pid>-<n>, with `separator` where a system does not allow dashes. */
+  scratchName(separator = "-"): string {
+    return ["tributary", "bench", process.pid, this.seq++].join(separator);
+  }
+}

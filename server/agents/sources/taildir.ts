@@ -2,7 +2,8 @@ import { type FileHandle, open, readdir, rename, readFile, stat, writeFile } fro
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 import { logger } from "../../log";
-import { type BatchSink, type Source, SourceCounters, defineComponent } from "../component";
+import { type BatchSink, defineComponent } from "../component";
+import { LoopSource } from "./loop-source";
 import type { FlumeEvent } from "../model";
 import { putOnce } from "./put-with-backoff";
 
@@ -44,19 +45,17 @@ const positionFileSchema = z.union([
   z.array(entrySchema).transform((files) => ({ filegroups: null, files })),
 ]);
 
-export class TaildirSource implements Source {
-  readonly counters = new SourceCounters();
+export class TaildirSource extends LoopSource {
   private readonly tracked = new Map<number, Tracked>();
-  private running = false;
   lastError: string | null = null;
-  private loop: Promise<void> | null = null;
 
-  constructor(private readonly config: z.infer<typeof taildirSourceSchema>, private readonly put: BatchSink) {}
+  constructor(private readonly config: z.infer<typeof taildirSourceSchema>, private readonly put: BatchSink) {
+    super();
+  }
 
-  async start(): Promise<void> {
+  override async start(): Promise<void> {
     for (const p of await this.loadPositions()) this.tracked.set(p.inode, { inode: p.inode, path: p.file, pos: p.pos, fh: null, unseen: 0 });
-    this.running = true;
-    this.loop = this.run();
+    await super.start();
   }
 
   /**
@@ -83,13 +82,12 @@ export class TaildirSource implements Source {
     return kept;
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
+  override async stop(): Promise<void> {
+    await super.stop();
     for (const t of this.tracked.values()) await t.fh?.close();
   }
 
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     while (this.running) {
       try {
         await this.pollOnce();
