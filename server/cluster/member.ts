@@ -47,6 +47,8 @@ export interface ClusterStatus {
   controllerId: number;
   controllerEpoch: number | null;
   liveBrokers: number;
+  /** When a step last renewed this broker's lease and re-read the store, by its clock; null before the first. */
+  confirmedAt: number | null;
 }
 
 /** Told the cluster's topics after each refresh that changed them (leaders, ISR, epochs, topics added or gone). */
@@ -237,6 +239,7 @@ export class ClusterMember {
       controllerId: this.liveness.controller?.nodeId ?? -1,
       controllerEpoch: this.controllerEpoch ?? null,
       liveBrokers: this.liveness.brokers.length,
+      confirmedAt: this.confirmedAt || null,
     };
   }
 

@@ -119,6 +119,9 @@ describe("brokers router on a Tributary cluster", () => {
     expect(h.brokers.filter((b) => b.controller)).toHaveLength(1);
     expect(h.brokers.every((b) => b.replicas >= 2)).toBe(true);
     expect(h.member).toMatchObject({ nodeId: 1, state: "member", leaseCurrent: true, storeReachable: true, storeError: null });
+    // Renewed several times a session, so a live lease is never older than one.
+    expect(h.member?.leaseAgeMs).toBeGreaterThanOrEqual(0);
+    expect(h.member?.leaseAgeMs).toBeLessThan(SESSION_MS);
   });
 
   it("measures topic rates over the whole cluster: records appended on the other broker count too", async () => {
