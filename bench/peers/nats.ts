@@ -1,5 +1,5 @@
 import { connect, createInbox, StorageType, type NatsConnection, type JsMsg } from "nats";
-import { ConsumeCount, LatencyCollector, makeValue, pacedSend, packageVersion, pidOf, PeerUnavailableError, timed, Window, PeerClient, type PeerSystem, type Workload } from "./workload";
+import { ConsumeCount, LatencyCollector, makeValue, packageVersion, pidOf, PeerUnavailableError, timed, Window, PeerClient, type PeerSystem, type Workload } from "./workload";
 
 const SERVER = "127.0.0.1:4222";
 /** Publishes awaiting their PubAck; enough to keep the server busy without an unbounded backlog. */
@@ -117,11 +117,7 @@ export function natsJetStream(): PeerSystem {
         const consumer = await peer.use().jetstream().consumers.get(name);
         const messages = await consumer.consume({ max_messages: PULL_BATCH, callback: (m: JsMsg) => collector.onValue(m.data) });
         try {
-          const p = publisher(subject);
-          collector.begin();
-          await pacedSend(w, (values) => p.send(values));
-          await p.finish();
-          return await collector.result(DRAIN_TIMEOUT_MS);
+          return await collector.pacedRun(publisher(subject), DRAIN_TIMEOUT_MS);
         } finally {
           await messages.close();
         }

@@ -1,5 +1,5 @@
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from "amqplib";
-import { ConsumeCount, LatencyCollector, makeValue, pacedSend, packageVersion, pidOf, PeerUnavailableError, timed, Window, PeerClient, type PeerSystem, type PhaseResult, type Workload } from "./workload";
+import { ConsumeCount, LatencyCollector, makeValue, packageVersion, pidOf, PeerUnavailableError, timed, Window, PeerClient, type PeerSystem, type PhaseResult, type Workload } from "./workload";
 
 const URL = "amqp://guest:guest@127.0.0.1:5672";
 /** Publishes awaiting their confirm. */
@@ -130,14 +130,9 @@ export function rabbitmqStream(): PeerSystem {
     async latency(w: Workload) {
       return withQueue(async (queue) => {
         const collector = new LatencyCollector(w);
-        const total = Math.round((w.latencyRate * w.latencyMs) / 1000);
-        const c = await consumer(queue, total, (v) => collector.onValue(v));
+        const c = await consumer(queue, collector.total, (v) => collector.onValue(v));
         try {
-          const p = await publisher(queue);
-          collector.begin();
-          await pacedSend(w, (values) => p.send(values));
-          await p.finish();
-          return await collector.result(DRAIN_TIMEOUT_MS);
+          return await collector.pacedRun(await publisher(queue), DRAIN_TIMEOUT_MS);
         } finally {
           await c.close();
         }

@@ -219,9 +219,22 @@ export class LatencyCollector {
     this.finished = new Promise((resolve) => (this.done = resolve));
   }
 
+  /** Records the run sends: the workload's rate over its duration. */
+  get total(): number {
+    return this.recorder.capacity;
+  }
+
   /** Call right before the paced producer starts. */
   begin(): void {
     this.measureFrom = performance.now() + this.w.warmupMs;
+  }
+
+  /** The timed part of every latency run: the clock starts, `p` sends at the workload's pace, then every record must arrive. */
+  async pacedRun(p: { send(values: Buffer[]): Promise<void>; finish(): Promise<void> }, timeoutMs: number): Promise<LatencyResult> {
+    this.begin();
+    await pacedSend(this.w, (values) => p.send(values));
+    await p.finish();
+    return this.result(timeoutMs);
   }
 
   onValue(value: Uint8Array): void {

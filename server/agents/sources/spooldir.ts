@@ -4,6 +4,7 @@ import { z } from "zod";
 import { logger } from "../../log";
 import { type BatchSink, defineComponent } from "../component";
 import { LoopSource } from "./loop-source";
+import { readPositionFile } from "./position-file";
 import type { FlumeEvent } from "../model";
 import { putOnce } from "./put-with-backoff";
 
@@ -108,16 +109,8 @@ export class SpooldirSource extends LoopSource {
 
   /** The tracked position, unless it was written for another spool directory or deserializer (then the file starts afresh). */
   private async loadPosition(): Promise<Position | null> {
-    let text: string;
-    try {
-      text = await readFile(this.trackerFile, "utf8");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-      throw e;
-    }
-    const parsed = positionSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) throw new Error(`spooldir: ${this.trackerFile} is not a position file (${parsed.error.issues[0]?.message}); delete it to ingest the current file from its start`);
-    const p = parsed.data;
+    const p = await readPositionFile(this.trackerFile, positionSchema, (reason) => `spooldir: ${this.trackerFile} is not a position file (${reason}); delete it to ingest the current file from its start`);
+    if (!p) return null;
     // A tracker from before captures were recorded is taken as this one's.
     if (!p.capture || (p.capture.dir === this.dir && p.capture.deserializer === this.config.deserializer)) return p;
     log.warn({ tracker: this.trackerFile, was: p.capture, now: { spoolDir: this.config.spoolDir, deserializer: this.config.deserializer }, file: p.file, pos: p.pos },

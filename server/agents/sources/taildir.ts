@@ -1,9 +1,10 @@
-import { type FileHandle, open, readdir, rename, readFile, stat, writeFile } from "node:fs/promises";
+import { type FileHandle, open, readdir, rename, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 import { logger } from "../../log";
 import { type BatchSink, defineComponent } from "../component";
 import { LoopSource } from "./loop-source";
+import { readPositionFile } from "./position-file";
 import type { FlumeEvent } from "../model";
 import { putOnce } from "./put-with-backoff";
 
@@ -64,16 +65,9 @@ export class TaildirSource extends LoopSource {
    * same file — since an inode alone may have been reused by another file; the rest start afresh.
    */
   private async loadPositions(): Promise<z.infer<typeof entrySchema>[]> {
-    let text: string;
-    try {
-      text = await readFile(this.config.positionFile, "utf8");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw e;
-    }
-    const parsed = positionFileSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) throw new Error(`taildir: ${this.config.positionFile} is not a position file (${parsed.error.issues[0]?.message}); delete it to read every file from its start`);
-    const { filegroups, files } = parsed.data;
+    const saved = await readPositionFile(this.config.positionFile, positionFileSchema, (reason) => `taildir: ${this.config.positionFile} is not a position file (${reason}); delete it to read every file from its start`);
+    if (!saved) return [];
+    const { filegroups, files } = saved;
     if (filegroups === null || sameGroups(filegroups, this.config.filegroups)) return files;
     const kept: z.infer<typeof entrySchema>[] = [];
     for (const f of files) if ((await stat(f.file).catch(() => null))?.ino === f.inode) kept.push(f);
