@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { LogManager, TopicInfo, TopicRequest } from "../broker/log/log-manager";
+import { PRODUCER_ID_BLOCK_SIZE, type LogManager, type TopicInfo, type TopicRequest } from "../broker/log/log-manager";
 import { ErrorCode, KafkaError } from "../kafka/errors";
 import { logger } from "../log";
 import { assignReplicas } from "./assignment";
@@ -215,6 +215,16 @@ export class ClusterMember {
     const applied = await this.store.alterIsr(topic, partition, { leader: p.leader, leaderEpoch: p.leaderEpoch, expectedPartitionEpoch: p.partitionEpoch }, isr);
     await this.settle();
     return applied;
+  }
+
+  /** The first id of a block of PRODUCER_ID_BLOCK_SIZE producer ids unique across the cluster. */
+  async producerIdBlock(): Promise<number> {
+    try {
+      return (await this.store.producerIdBlock()) * PRODUCER_ID_BLOCK_SIZE;
+    } catch (err) {
+      this.unreachable(err);
+      throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster's coordination store is unreachable, so no producer id can be handed out now; retry (${(err as Error).message})`);
+    }
   }
 
   metadata(): ClusterMetadata {
