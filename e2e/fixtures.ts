@@ -39,11 +39,14 @@ export async function waitForPort(port: number, timeoutMs = 30_000) {
   }
 }
 
-/** Produces lines with kcat, as an operator's own tool would: `args` name the topic and anything else (-p, -z, -K). */
-export function kcat(args: string[], lines: string[]): Promise<void> {
+/**
+ * Produces lines with kcat, as an operator's own tool would: `args` name the topic and anything else
+ * (-p, -z, -K, -H). A Buffer goes in as it is, for bytes that are not UTF-8.
+ */
+export function kcat(args: string[], lines: string[] | Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = execFile("kcat", ["-P", "-b", `127.0.0.1:${E2E.kafkaPort}`, ...args], { timeout: 30_000 }, (err, _out, stderr) => (err ? reject(new Error(`kcat failed: ${err.message}\n${stderr}`)) : resolve()));
-    child.stdin!.end(lines.join("\n") + "\n");
+    child.stdin!.end(Buffer.isBuffer(lines) ? lines : lines.join("\n") + "\n");
   });
 }
 

@@ -3,7 +3,7 @@ import { useState } from "react";
 import { formatBytes, formatTimestamp } from "@/components/format";
 import { useTimeZone } from "@/components/time-zone";
 import type { BrowsedRecord } from "@/server/admin/browse";
-import { hexDump, parsedJson, preview, toUint8 } from "./bytes";
+import { hexDump, parsedJson, prettyJson, toUint8, type Bytes } from "./bytes";
 import { JsonTree } from "./json-tree";
 import { recordJson } from "./record-json";
 
@@ -14,6 +14,26 @@ function CopyButton({ text, label }: { text: string; label: string }) {
       {copied ? "Copied" : label}
     </button>
   );
+}
+
+/**
+ * A key or header value in full: JSON pretty-printed, text as it is, and bytes that are not UTF-8
+ * as hex with a copy of the exact bytes as base64 (hex alone is awkward to paste into a tool).
+ */
+function BytesValue({ b, name, what }: { b: Bytes | null; name: string; what: string }) {
+  if (b === null) return <code className="muted">null</code>;
+  if (b.encoding === "base64") {
+    return (
+      <>
+        <pre className="bytes-hex" aria-label={name}>
+          {hexDump(toUint8(b))}
+        </pre>
+        <CopyButton text={b.data} label={`Copy ${what} as base64`} />
+      </>
+    );
+  }
+  const pretty = prettyJson(b.data);
+  return pretty ? <pre aria-label={name}>{pretty}</pre> : <code aria-label={name}>{b.data}</code>;
 }
 
 /** One record opened: its value as a JSON tree, text or hex, its headers, and copies of the record (and of binary values as base64). */
@@ -41,6 +61,12 @@ export function RecordDetail({ r }: { r: BrowsedRecord }) {
         </span>
       </div>
       {mode === "json" && json ? <JsonTree value={json.value} label="Record value" /> : <pre aria-label="Record value">{shown}</pre>}
+      <dl className="record-key">
+        <dt>Key</dt>
+        <dd>
+          <BytesValue b={r.key} name="Record key" what="key" />
+        </dd>
+      </dl>
       {r.headers.length > 0 && (
         <table className="data compact" aria-label="Headers">
           <thead>
@@ -56,7 +82,7 @@ export function RecordDetail({ r }: { r: BrowsedRecord }) {
                   <code>{h.key}</code>
                 </td>
                 <td>
-                  <code>{preview(h.value, 400)}</code>
+                  <BytesValue b={h.value} name={`Record header ${h.key}`} what={`header ${h.key}`} />
                 </td>
               </tr>
             ))}
