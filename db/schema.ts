@@ -284,6 +284,9 @@ export const clusterPartitions = pgTable(
     isr: integer("isr").array().notNull(),
     /** Bumped by every change of the row (leader, ISR, replicas): the compare-and-set token. */
     partitionEpoch: integer("partition_epoch").notNull().default(0),
+    /** A reassignment in progress: replicas added (catching up) and to be removed once every target replica is in the ISR. */
+    addingReplicas: integer("adding_replicas").array().notNull().default([]),
+    removingReplicas: integer("removing_replicas").array().notNull().default([]),
   },
   (t) => [primaryKey({ columns: [t.topic, t.partition] })],
 );

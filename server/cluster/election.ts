@@ -12,6 +12,8 @@ export interface LeadershipChange {
   isr: number[];
   /** A new leader (or none) starts a new leader epoch; an ISR change alone does not. */
   leaderEpochBump: boolean;
+  /** A reassignment's new replica set (reassignment.ts); absent when the replicas stay. */
+  reassignment?: { replicas: number[]; addingReplicas: number[]; removingReplicas: number[] };
 }
 
 /**

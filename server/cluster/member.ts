@@ -5,6 +5,7 @@ import { ErrorCode, KafkaError } from "../kafka/errors";
 import { logger } from "../log";
 import { assignReplicas } from "./assignment";
 import { electLeader, electPreferred, electUnclean, type ElectionRefusal } from "./election";
+import { cancelReassignment, completeReassignment, reassigning, startReassignment } from "./reassignment";
 import { ClusterStore, ControllerFencedError, type BrokerEndpoint, type Liveness, type PartitionState, type PartitionUpdate, type TopicState } from "./store";
 
 const log = logger("cluster");
@@ -401,6 +402,74 @@ export class ClusterMember {
     return results;
   }
 
+  /**
+   * AlterPartitionReassignments: per partition, target replicas to move to (null: cancel the one in
+   * progress), decided on a fresh read of the store and applied by compare-and-set on each partition
+   * epoch. The controller completes each once its target replicas are in sync. Per partition: null
+   * when started (or cancelled), or why not.
+   */
+  async reassign(wanted: { topic: string; partition: number; replicas: number[] | null }[]): Promise<(KafkaError | null)[]> {
+    const unreachable = (err: unknown) => {
+      this.unreachable(err);
+      return new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster's coordination store is unreachable, so no reassignment can start now; retry (${(err as Error).message})`);
+    };
+    let topics: TopicState[];
+    let alive: Set<number>;
+    try {
+      [topics, alive] = await Promise.all([this.store.topics(), this.store.liveness().then((l) => new Set(l.brokers.map((b) => b.nodeId)))]);
+    } catch (err) {
+      throw unreachable(err);
+    }
+    const byName = new Map(topics.map((t) => [t.name, t]));
+    const results: (KafkaError | null)[] = [];
+    const updates: PartitionUpdate[] = [];
+    const pending: number[] = [];
+    for (const w of wanted) {
+      const p = byName.get(w.topic)?.partitions[w.partition];
+      if (!p) {
+        results.push(new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${w.topic}-${w.partition} does not exist`));
+        continue;
+      }
+      const decision = w.replicas === null ? cancelReassignment(p, alive) : startReassignment(p, w.replicas, alive, alive);
+      if (decision instanceof KafkaError) {
+        results.push(decision);
+        continue;
+      }
+      pending.push(results.length);
+      results.push(null);
+      updates.push({ topic: w.topic, partition: w.partition, expectedPartitionEpoch: p.partitionEpoch, change: decision });
+    }
+    if (!updates.length) return results;
+    let applied: boolean[];
+    try {
+      applied = await this.store.applyReassignments(updates);
+    } catch (err) {
+      throw unreachable(err);
+    }
+    applied.forEach((ok, i) => {
+      if (!ok) results[pending[i]] = new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `${updates[i].topic}-${updates[i].partition} changed while its reassignment was decided; retry`);
+    });
+    log.info({ reassigned: updates.filter((_, i) => applied[i]).map((u) => `${u.topic}-${u.partition}→[${u.change.reassignment!.replicas.join(",")}] +[${u.change.reassignment!.addingReplicas.join(",")}] -[${u.change.reassignment!.removingReplicas.join(",")}]`) }, "partition reassignment asked for by an operator");
+    await this.settle();
+    return results;
+  }
+
+  /** ListPartitionReassignments: the reassignments in progress, from a fresh read of the store (null: of every partition). */
+  async listReassignments(wanted: { topic: string; partitions: number[] }[] | null): Promise<{ topic: string; partition: PartitionState }[]> {
+    let topics: TopicState[];
+    try {
+      topics = await this.store.topics();
+    } catch (err) {
+      this.unreachable(err);
+      throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster's coordination store is unreachable, so reassignments cannot be listed now; retry (${(err as Error).message})`);
+    }
+    const byName = new Map(topics.map((t) => [t.name, t]));
+    const candidates = wanted
+      ? wanted.flatMap((w) => w.partitions.flatMap((i) => { const p = byName.get(w.topic)?.partitions[i]; return p ? [{ topic: w.topic, partition: p }] : []; }))
+      : topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
+    return candidates.filter((c) => reassigning(c.partition));
+  }
+
   private place(info: TopicInfo, r: ReplicatedTopicRequest): Placed | KafkaError {
     const live = this.liveness.brokers;
     if (r.assignment) {
@@ -492,14 +561,16 @@ export class ClusterMember {
     for (const t of topics) {
       const unclean = (t.configs["unclean.leader.election.enable"] ?? String(this.opts.uncleanLeaderElection)) === "true";
       for (const p of t.partitions) {
-        const change = electLeader(p, alive, unclean);
+        // A leadership to repair first; a reassignment whose target replicas are all in sync completes.
+        const change = electLeader(p, alive, unclean) ?? completeReassignment(p, alive);
         if (change) updates.push({ topic: t.name, partition: p.partition, expectedPartitionEpoch: p.partitionEpoch, change });
       }
     }
     if (updates.length) {
       const applied = await this.store.applyLeadership({ nodeId: this.opts.nodeId, epoch }, updates);
       const offline = updates.filter((u) => u.change.leader === -1).length;
-      log.info({ epoch, alive: [...alive], changed: applied, stale: updates.length - applied, offline }, "controller moved partition leadership to live brokers");
+      const reassigned = updates.filter((u) => u.change.reassignment).map((u) => `${u.topic}-${u.partition}→[${u.change.reassignment!.replicas.join(",")}]`);
+      log.info({ epoch, alive: [...alive], changed: applied, stale: updates.length - applied, offline, ...(reassigned.length ? { reassigned } : {}) }, "controller moved partition leadership to live brokers");
       // The version moved with our own write: elect again next tick from what the store now holds.
       this.electedFrom = "";
       return;

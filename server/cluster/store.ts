@@ -21,6 +21,9 @@ export interface LiveBroker extends BrokerEndpoint {
 export interface PartitionState extends PartitionLeadership {
   partition: number;
   partitionEpoch: number;
+  /** The reassignment in progress (empty when none): replicas catching up, and replicas to drop once every target replica is in sync. */
+  addingReplicas: number[];
+  removingReplicas: number[];
 }
 
 export interface TopicState {
@@ -216,7 +219,7 @@ export class ClusterStore {
         const byName = new Map<string, TopicState>(topics.map((t) => [t.name, { name: t.name, topicId: t.topicId, configs: {}, partitions: [] }]));
         for (const c of configs) byName.get(c.topic)!.configs[c.name] = c.value;
         for (const p of partitions) {
-          byName.get(p.topic)!.partitions.push({ partition: p.partition, replicas: p.replicas, leader: p.leader, leaderEpoch: p.leaderEpoch, isr: p.isr, partitionEpoch: p.partitionEpoch });
+          byName.get(p.topic)!.partitions.push({ partition: p.partition, replicas: p.replicas, leader: p.leader, leaderEpoch: p.leaderEpoch, isr: p.isr, partitionEpoch: p.partitionEpoch, addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas });
         }
         return [...byName.values()];
       },
@@ -292,6 +295,7 @@ export class ClusterStore {
             isr: u.change.isr,
             partitionEpoch: sql`${clusterPartitions.partitionEpoch} + 1`,
             ...(u.change.leaderEpochBump ? { leaderEpoch: sql`${clusterPartitions.leaderEpoch} + 1` } : {}),
+            ...u.change.reassignment,
           })
           .where(and(eq(clusterPartitions.topic, u.topic), eq(clusterPartitions.partition, u.partition), eq(clusterPartitions.partitionEpoch, u.expectedPartitionEpoch)))
           .returning({ partition: clusterPartitions.partition });
@@ -315,6 +319,33 @@ export class ClusterStore {
         const r = await tx
           .update(clusterPartitions)
           .set({ leader: u.change.leader, isr: u.change.isr, partitionEpoch: sql`${clusterPartitions.partitionEpoch} + 1`, leaderEpoch: sql`${clusterPartitions.leaderEpoch} + 1` })
+          .where(and(eq(clusterPartitions.topic, u.topic), eq(clusterPartitions.partition, u.partition), eq(clusterPartitions.partitionEpoch, u.expectedPartitionEpoch)))
+          .returning({ partition: clusterPartitions.partition });
+        applied.push(r.length > 0);
+      }
+      await this.notify(tx, "partitions");
+      return applied;
+    });
+  }
+
+  /**
+   * Starts or cancels reassignments an operator asked for (AlterPartitionReassignments), each only
+   * if its partition epoch is still the one the decision saw. Returns, per update, whether it applied.
+   */
+  async applyReassignments(updates: PartitionUpdate[]): Promise<boolean[]> {
+    return this.db.transaction(async (tx) => {
+      await this.bumpMetadataVersion(tx);
+      const applied: boolean[] = [];
+      for (const u of updates) {
+        const r = await tx
+          .update(clusterPartitions)
+          .set({
+            leader: u.change.leader,
+            isr: u.change.isr,
+            partitionEpoch: sql`${clusterPartitions.partitionEpoch} + 1`,
+            ...(u.change.leaderEpochBump ? { leaderEpoch: sql`${clusterPartitions.leaderEpoch} + 1` } : {}),
+            ...u.change.reassignment,
+          })
           .where(and(eq(clusterPartitions.topic, u.topic), eq(clusterPartitions.partition, u.partition), eq(clusterPartitions.partitionEpoch, u.expectedPartitionEpoch)))
           .returning({ partition: clusterPartitions.partition });
         applied.push(r.length > 0);

@@ -701,6 +701,41 @@ responses []
   resourceType int8
   resourceName string
 `),
+  api(45, "AlterPartitionReassignments", "0", "0+", `
+timeoutMs int32 default=60000 # How long to wait for the request to complete.
+topics []
+  name string
+  partitions []
+    partitionIndex int32
+    replicas []int32 null # The target replicas, the preferred leader first; null to cancel the reassignment in progress.
+`, `
+throttleTimeMs int32 default=0 # How long the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+errorCode int16 # An error of the whole request, such as CLUSTER_AUTHORIZATION_FAILED.
+errorMessage string null
+responses []
+  name string
+  partitions []
+    partitionIndex int32
+    errorCode int16 # INVALID_REPLICA_ASSIGNMENT, UNKNOWN_TOPIC_OR_PARTITION, NO_REASSIGNMENT_IN_PROGRESS on a cancel of none.
+    errorMessage string null
+`),
+  api(46, "ListPartitionReassignments", "0", "0+", `
+timeoutMs int32 default=60000 # How long to wait for the request to complete.
+topics [] null # The partitions to list; null for every reassignment in progress.
+  name string
+  partitionIndexes []int32
+`, `
+throttleTimeMs int32 default=0 # How long the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+errorCode int16
+errorMessage string null
+topics []
+  name string
+  partitions []
+    partitionIndex int32
+    replicas []int32 # The current replicas: the target ones and those still to be removed.
+    addingReplicas []int32 # Replicas being added (catching up).
+    removingReplicas []int32 # Replicas to drop once every target replica is in the ISR.
+`),
   api(47, "OffsetDelete", "0", "none", `
 groupId string
 topics []

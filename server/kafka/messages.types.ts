@@ -3102,6 +3102,180 @@ export interface IncrementalAlterConfigsResponseResponseInput {
   resourceName: string;
 }
 
+/** AlterPartitionReassignments request (API key 45), versions 0, flexible 0+. */
+export interface AlterPartitionReassignmentsRequest {
+  /** How long to wait for the request to complete. Default 60000. */
+  timeoutMs: number;
+  topics: AlterPartitionReassignmentsRequestTopic[];
+}
+
+/** AlterPartitionReassignments request (API key 45), versions 0, flexible 0+. What encode accepts. */
+export interface AlterPartitionReassignmentsRequestInput {
+  /** How long to wait for the request to complete. Default 60000. */
+  timeoutMs?: number;
+  topics: readonly AlterPartitionReassignmentsRequestTopicInput[];
+}
+
+/** AlterPartitionReassignmentsRequest.topics[]. */
+export interface AlterPartitionReassignmentsRequestTopic {
+  name: string;
+  partitions: AlterPartitionReassignmentsRequestTopicPartition[];
+}
+
+/** AlterPartitionReassignmentsRequest.topics[]. What encode accepts. */
+export interface AlterPartitionReassignmentsRequestTopicInput {
+  name: string;
+  partitions: readonly AlterPartitionReassignmentsRequestTopicPartitionInput[];
+}
+
+/** AlterPartitionReassignmentsRequestTopic.partitions[]. */
+export interface AlterPartitionReassignmentsRequestTopicPartition {
+  partitionIndex: number;
+  /** The target replicas, the preferred leader first; null to cancel the reassignment in progress. Nullable. */
+  replicas: number[] | null;
+}
+
+/** AlterPartitionReassignmentsRequestTopic.partitions[]. What encode accepts. */
+export interface AlterPartitionReassignmentsRequestTopicPartitionInput {
+  partitionIndex: number;
+  /** The target replicas, the preferred leader first; null to cancel the reassignment in progress. Nullable. */
+  replicas?: readonly number[] | null;
+}
+
+/** AlterPartitionReassignments response (API key 45), versions 0, flexible 0+. */
+export interface AlterPartitionReassignmentsResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs: number;
+  /** An error of the whole request, such as CLUSTER_AUTHORIZATION_FAILED. */
+  errorCode: number;
+  /** Nullable. */
+  errorMessage: string | null;
+  responses: AlterPartitionReassignmentsResponseResponse[];
+}
+
+/** AlterPartitionReassignments response (API key 45), versions 0, flexible 0+. What encode accepts. */
+export interface AlterPartitionReassignmentsResponseInput {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
+  /** An error of the whole request, such as CLUSTER_AUTHORIZATION_FAILED. */
+  errorCode: number;
+  /** Nullable. */
+  errorMessage?: string | null;
+  responses: readonly AlterPartitionReassignmentsResponseResponseInput[];
+}
+
+/** AlterPartitionReassignmentsResponse.responses[]. */
+export interface AlterPartitionReassignmentsResponseResponse {
+  name: string;
+  partitions: AlterPartitionReassignmentsResponseResponsePartition[];
+}
+
+/** AlterPartitionReassignmentsResponse.responses[]. What encode accepts. */
+export interface AlterPartitionReassignmentsResponseResponseInput {
+  name: string;
+  partitions: readonly AlterPartitionReassignmentsResponseResponsePartitionInput[];
+}
+
+/** AlterPartitionReassignmentsResponseResponse.partitions[]. */
+export interface AlterPartitionReassignmentsResponseResponsePartition {
+  partitionIndex: number;
+  /** INVALID_REPLICA_ASSIGNMENT, UNKNOWN_TOPIC_OR_PARTITION, NO_REASSIGNMENT_IN_PROGRESS on a cancel of none. */
+  errorCode: number;
+  /** Nullable. */
+  errorMessage: string | null;
+}
+
+/** AlterPartitionReassignmentsResponseResponse.partitions[]. What encode accepts. */
+export interface AlterPartitionReassignmentsResponseResponsePartitionInput {
+  partitionIndex: number;
+  /** INVALID_REPLICA_ASSIGNMENT, UNKNOWN_TOPIC_OR_PARTITION, NO_REASSIGNMENT_IN_PROGRESS on a cancel of none. */
+  errorCode: number;
+  /** Nullable. */
+  errorMessage?: string | null;
+}
+
+/** ListPartitionReassignments request (API key 46), versions 0, flexible 0+. */
+export interface ListPartitionReassignmentsRequest {
+  /** How long to wait for the request to complete. Default 60000. */
+  timeoutMs: number;
+  /** The partitions to list; null for every reassignment in progress. Nullable. */
+  topics: ListPartitionReassignmentsRequestTopic[] | null;
+}
+
+/** ListPartitionReassignments request (API key 46), versions 0, flexible 0+. What encode accepts. */
+export interface ListPartitionReassignmentsRequestInput {
+  /** How long to wait for the request to complete. Default 60000. */
+  timeoutMs?: number;
+  /** The partitions to list; null for every reassignment in progress. Nullable. */
+  topics?: readonly ListPartitionReassignmentsRequestTopicInput[] | null;
+}
+
+/** ListPartitionReassignmentsRequest.topics[]: The partitions to list; null for every reassignment in progress. */
+export interface ListPartitionReassignmentsRequestTopic {
+  name: string;
+  partitionIndexes: number[];
+}
+
+/** ListPartitionReassignmentsRequest.topics[]: The partitions to list; null for every reassignment in progress. What encode accepts. */
+export interface ListPartitionReassignmentsRequestTopicInput {
+  name: string;
+  partitionIndexes: readonly number[];
+}
+
+/** ListPartitionReassignments response (API key 46), versions 0, flexible 0+. */
+export interface ListPartitionReassignmentsResponse {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs: number;
+  errorCode: number;
+  /** Nullable. */
+  errorMessage: string | null;
+  topics: ListPartitionReassignmentsResponseTopic[];
+}
+
+/** ListPartitionReassignments response (API key 46), versions 0, flexible 0+. What encode accepts. */
+export interface ListPartitionReassignmentsResponseInput {
+  /** How long the client should wait before its next request because a quota was exceeded; 0 when not throttled. Default 0. */
+  throttleTimeMs?: number;
+  errorCode: number;
+  /** Nullable. */
+  errorMessage?: string | null;
+  topics: readonly ListPartitionReassignmentsResponseTopicInput[];
+}
+
+/** ListPartitionReassignmentsResponse.topics[]. */
+export interface ListPartitionReassignmentsResponseTopic {
+  name: string;
+  partitions: ListPartitionReassignmentsResponseTopicPartition[];
+}
+
+/** ListPartitionReassignmentsResponse.topics[]. What encode accepts. */
+export interface ListPartitionReassignmentsResponseTopicInput {
+  name: string;
+  partitions: readonly ListPartitionReassignmentsResponseTopicPartitionInput[];
+}
+
+/** ListPartitionReassignmentsResponseTopic.partitions[]. */
+export interface ListPartitionReassignmentsResponseTopicPartition {
+  partitionIndex: number;
+  /** The current replicas: the target ones and those still to be removed. */
+  replicas: number[];
+  /** Replicas being added (catching up). */
+  addingReplicas: number[];
+  /** Replicas to drop once every target replica is in the ISR. */
+  removingReplicas: number[];
+}
+
+/** ListPartitionReassignmentsResponseTopic.partitions[]. What encode accepts. */
+export interface ListPartitionReassignmentsResponseTopicPartitionInput {
+  partitionIndex: number;
+  /** The current replicas: the target ones and those still to be removed. */
+  replicas: readonly number[];
+  /** Replicas being added (catching up). */
+  addingReplicas: readonly number[];
+  /** Replicas to drop once every target replica is in the ISR. */
+  removingReplicas: readonly number[];
+}
+
 /** OffsetDelete request (API key 47), versions 0, flexible none. */
 export interface OffsetDeleteRequest {
   groupId: string;
@@ -3784,6 +3958,8 @@ export interface KafkaMessages {
   DeleteGroups: { key: 42; request: DeleteGroupsRequest; requestInput: DeleteGroupsRequestInput; response: DeleteGroupsResponse; responseInput: DeleteGroupsResponseInput };
   ElectLeaders: { key: 43; request: ElectLeadersRequest; requestInput: ElectLeadersRequestInput; response: ElectLeadersResponse; responseInput: ElectLeadersResponseInput };
   IncrementalAlterConfigs: { key: 44; request: IncrementalAlterConfigsRequest; requestInput: IncrementalAlterConfigsRequestInput; response: IncrementalAlterConfigsResponse; responseInput: IncrementalAlterConfigsResponseInput };
+  AlterPartitionReassignments: { key: 45; request: AlterPartitionReassignmentsRequest; requestInput: AlterPartitionReassignmentsRequestInput; response: AlterPartitionReassignmentsResponse; responseInput: AlterPartitionReassignmentsResponseInput };
+  ListPartitionReassignments: { key: 46; request: ListPartitionReassignmentsRequest; requestInput: ListPartitionReassignmentsRequestInput; response: ListPartitionReassignmentsResponse; responseInput: ListPartitionReassignmentsResponseInput };
   OffsetDelete: { key: 47; request: OffsetDeleteRequest; requestInput: OffsetDeleteRequestInput; response: OffsetDeleteResponse; responseInput: OffsetDeleteResponseInput };
   DescribeClientQuotas: { key: 48; request: DescribeClientQuotasRequest; requestInput: DescribeClientQuotasRequestInput; response: DescribeClientQuotasResponse; responseInput: DescribeClientQuotasResponseInput };
   AlterClientQuotas: { key: 49; request: AlterClientQuotasRequest; requestInput: AlterClientQuotasRequestInput; response: AlterClientQuotasResponse; responseInput: AlterClientQuotasResponseInput };

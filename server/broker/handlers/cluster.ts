@@ -1,3 +1,4 @@
+import type { PartitionState } from "../../cluster/store";
 import { ElectionType } from "../../kafka/constants";
 import { ErrorCode, KafkaError } from "../../kafka/errors";
 import { Apis } from "../../kafka/messages";
@@ -8,11 +9,13 @@ import type { HandlerRegistry, RequestInfo } from "./registry";
 
 type TopicMetadata = ResponseInputOf<"Metadata">["topics"][number];
 
-/** ApiVersions, Metadata, DescribeCluster and ElectLeaders: what the cluster is, what it speaks, who leads. */
+/** ApiVersions, Metadata, DescribeCluster, ElectLeaders and the partition reassignments: what the cluster is, what it speaks, who leads. */
 export function registerClusterHandlers(registry: HandlerRegistry, b: BrokerContext): void {
   registry.register(Apis.ApiVersions, () => ({ errorCode: ErrorCode.NONE, apiKeys: registry.apiVersions() }));
   registry.register(Apis.Metadata, (req, info) => metadata(b, req, info));
   registry.register(Apis.ElectLeaders, (req, info) => electLeaders(b, req, info));
+  registry.register(Apis.AlterPartitionReassignments, (req) => alterReassignments(b, req));
+  registry.register(Apis.ListPartitionReassignments, (req) => listReassignments(b, req));
   registry.register(Apis.DescribeCluster, () => {
     const view = clusterView(b);
     return { errorCode: ErrorCode.NONE, clusterId: view.clusterId, controllerId: view.controllerId, brokers: view.brokers.map((x) => ({ brokerId: x.nodeId, host: x.host, port: x.port, rack: x.rack })) };
@@ -82,4 +85,53 @@ async function electLeaders(b: BrokerContext, req: RequestOf<"ElectLeaders">, in
     const code = note(err, "elect leaders");
     return { errorCode: code, replicaElectionResults: (wanted ?? []).map((t) => ({ topic: t.topic, partitionResult: t.partitions.map((partitionId) => ({ partitionId, errorCode: code, errorMessage: errorMessage(err) })) })) };
   }
+}
+
+/**
+ * AlterPartitionReassignments, answered by any broker (decided on the store, applied by
+ * compare-and-set; the controller completes each). A single broker has no other broker to move a
+ * replica to: its own id as the target changes nothing, any other is INVALID_REPLICA_ASSIGNMENT.
+ */
+async function alterReassignments(b: BrokerContext, req: RequestOf<"AlterPartitionReassignments">): Promise<ResponseInputOf<"AlterPartitionReassignments">> {
+  const wanted = req.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas })));
+  let results: (KafkaError | null)[];
+  if (b.cluster) {
+    try {
+      results = await b.cluster.reassign(wanted);
+    } catch (err) {
+      const code = note(err, "alter partition reassignments");
+      return { errorCode: code, errorMessage: errorMessage(err), responses: [] };
+    }
+  } else {
+    results = wanted.map((w) => {
+      if (w.partition < 0 || w.partition >= (b.logs.topic(w.topic)?.partitions ?? 0)) return new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${w.topic}-${w.partition} does not exist`);
+      if (w.replicas === null) return new KafkaError(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, "no reassignment of this partition is in progress");
+      if (w.replicas.length === 1 && w.replicas[0] === b.nodeId) return null;
+      return new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `broker ${b.nodeId} runs alone (no cluster configured): its partitions cannot move to [${w.replicas.join(", ")}]`);
+    });
+  }
+  const byTopic = new Map<string, { partitionIndex: number; errorCode: number; errorMessage: string | null }[]>();
+  wanted.forEach((w, i) => {
+    const e = results[i];
+    if (!byTopic.has(w.topic)) byTopic.set(w.topic, []);
+    byTopic.get(w.topic)!.push({ partitionIndex: w.partition, errorCode: e ? note(e, "alter partition reassignments") : ErrorCode.NONE, errorMessage: e?.message ?? null });
+  });
+  return { errorCode: ErrorCode.NONE, errorMessage: null, responses: [...byTopic].map(([name, partitions]) => ({ name, partitions })) };
+}
+
+/** ListPartitionReassignments: the reassignments in progress (a single broker never has one). */
+async function listReassignments(b: BrokerContext, req: RequestOf<"ListPartitionReassignments">): Promise<ResponseInputOf<"ListPartitionReassignments">> {
+  if (!b.cluster) return { errorCode: ErrorCode.NONE, errorMessage: null, topics: [] };
+  let found: { topic: string; partition: PartitionState }[];
+  try {
+    found = await b.cluster.listReassignments(req.topics?.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })) ?? null);
+  } catch (err) {
+    return { errorCode: note(err, "list partition reassignments"), errorMessage: errorMessage(err), topics: [] };
+  }
+  const byTopic = new Map<string, { partitionIndex: number; replicas: number[]; addingReplicas: number[]; removingReplicas: number[] }[]>();
+  for (const { topic, partition: p } of found) {
+    if (!byTopic.has(topic)) byTopic.set(topic, []);
+    byTopic.get(topic)!.push({ partitionIndex: p.partition, replicas: p.replicas, addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas });
+  }
+  return { errorCode: ErrorCode.NONE, errorMessage: null, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) };
 }

@@ -392,6 +392,14 @@ export const AUTHORIZATION: AuthorizationTable = {
     require: () => [cluster(Op.ALTER)],
     refuse: (req, code) => ({ errorCode: code, replicaElectionResults: (req.topicPartitions ?? []).map((t) => ({ topic: t.topic, partitionResult: t.partitions.map((partitionId) => ({ partitionId, errorCode: code, errorMessage: "not authorized to elect leaders (needs ALTER on the cluster)" })) })) }),
   },
+  AlterPartitionReassignments: {
+    require: () => [cluster(Op.ALTER)],
+    refuse: (_req, code) => ({ errorCode: code, errorMessage: "not authorized to reassign partitions (needs ALTER on the cluster)", responses: [] }),
+  },
+  ListPartitionReassignments: {
+    require: () => [cluster(Op.DESCRIBE)],
+    refuse: (_req, code) => ({ errorCode: code, errorMessage: "not authorized to list partition reassignments (needs DESCRIBE on the cluster)", topics: [] }),
+  },
   DescribeLogDirs: {
     require: () => [cluster(Op.DESCRIBE)],
     refuse: (_req, code, v) => (v >= 3 ? { throttleTimeMs: 0, errorCode: code, results: [] } : { throttleTimeMs: 0, results: [] }),

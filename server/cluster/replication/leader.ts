@@ -58,6 +58,10 @@ export class LeaderPartition {
 
   /** The store's newer picture of the partition (same leader epoch): ISR and partition epoch. */
   update(state: PartitionState): void {
+    // A reassignment changes the replicas within a leader epoch: replicas added start out of sync
+    // (they join the ISR once caught up), replicas removed are no longer tracked.
+    for (const id of state.replicas) if (id !== this.me && !this.followers.has(id)) this.followers.set(id, { logEndOffset: -1, lastCaughtUpAt: 0, lastFetchAt: 0, leaderEndAtLastFetch: -1 });
+    for (const id of this.followers.keys()) if (!state.replicas.includes(id)) this.followers.delete(id);
     this.state = state;
     this.alterInFlight = false;
     this.updateHighWatermark();

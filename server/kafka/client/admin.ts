@@ -67,6 +67,15 @@ export interface GroupDescription {
   members: GroupMemberDescription[];
 }
 
+export interface PartitionReassignment {
+  topic: string;
+  partition: number;
+  /** The current replicas: the target ones, then those still to be removed. */
+  replicas: number[];
+  addingReplicas: number[];
+  removingReplicas: number[];
+}
+
 export interface LogDirDescription {
   nodeId: number;
   logDir: string;
@@ -184,6 +193,27 @@ export class Admin {
     });
     throwFirst("adding partitions to", res.results);
     for (const t of topics) this.cluster.invalidate(t.topic);
+  }
+
+  /**
+   * Moves partitions to target replicas (the preferred leader first); null replicas cancel the
+   * reassignment in progress. Returns once the reassignments started: the controller completes
+   * each when its target replicas are in sync (listPartitionReassignments shows the ones left).
+   */
+  async alterPartitionReassignments(reassignments: { topic: string; partition: number; replicas: number[] | null }[], timeoutMs = 30_000): Promise<void> {
+    const res = await this.onController("AlterPartitionReassignments", Apis.AlterPartitionReassignments, {
+      timeoutMs,
+      topics: [...byTopic(reassignments)].map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p.partition, replicas: p.replicas })) })),
+    });
+    check(res.errorCode, "AlterPartitionReassignments", res.errorMessage);
+    for (const t of res.responses) throwFirst(`reassigning ${t.name}`, t.partitions.map((p) => ({ name: `partition ${p.partitionIndex}`, errorCode: p.errorCode, errorMessage: p.errorMessage })));
+  }
+
+  /** The reassignments in progress (of the named partitions, or all): current replicas and those being added and removed. */
+  async listPartitionReassignments(topics: { topic: string; partitions: number[] }[] | null = null, timeoutMs = 30_000): Promise<PartitionReassignment[]> {
+    const res = await this.onController("ListPartitionReassignments", Apis.ListPartitionReassignments, { timeoutMs, topics: topics?.map((t) => ({ name: t.topic, partitionIndexes: t.partitions })) ?? null });
+    check(res.errorCode, "ListPartitionReassignments", res.errorMessage);
+    return res.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas })));
   }
 
   /** Configs of topics or brokers (a broker resource's name is its node id); keys null means all. */

@@ -1,0 +1,2 @@
+ALTER TABLE "cluster_partitions" ADD COLUMN "adding_replicas" integer[] DEFAULT '{}' NOT NULL;--> statement-breakpoint
+ALTER TABLE "cluster_partitions" ADD COLUMN "removing_replicas" integer[] DEFAULT '{}' NOT NULL;
