@@ -116,59 +116,54 @@ const topicSinks = (bootstrap: string, topic: string) => Object.fromEntries(Arra
   `k${i}`, { type: "topic", channel: "c1", bootstrapServers: bootstrap, topic, batchSize: 1000 },
 ]));
 
+/** A flow into topic sinks, 500,000 events a run; each run writes to a topic of its own. */
+function topicCase(broker: BrokerProcess, flow: string, run: (events: number, dataDir: string, topic: string) => ReturnType<FlowCase["run"]>): FlowCase {
+  return { flow, events: 500_000, run: async (events, dataDir) => run(events, dataDir, await freshTopic(broker)) };
+}
+
 function httpCase(broker: BrokerProcess): FlowCase {
-  return {
-    flow: "http → file → topic",
-    events: 500_000,
-    async run(events, dataDir) {
-      const topic = await freshTopic(broker);
-      const perRequest = 1000;
-      const line = `${JSON.stringify({ body: "x".repeat(EVENT_BYTES) })}\n`;
-      const payload = line.repeat(perRequest);
-      return timeFlow({
-        sources: { r1: { type: "http", bind: "127.0.0.1", port: 0, channels: ["c1"] } },
-        channels: { c1: FILE_CHANNEL },
-        sinks: topicSinks(broker.bootstrap, topic),
-      }, events, dataDir, async (rt) => {
-        const url = `http://127.0.0.1:${(rt.source("r1") as HttpSource).port}/`;
-        let left = Math.floor(events / perRequest);
-        // Four clients posting NDJSON batches, retrying on 503 as a well-behaved client does.
-        await Promise.all(Array.from({ length: 4 }, async () => {
-          while (left > 0) {
-            left--;
-            for (;;) {
-              const res = await fetch(url, { method: "POST", body: payload, headers: { "content-type": "application/x-ndjson" } });
-              await res.arrayBuffer();
-              if (res.status === 200) break;
-              if (res.status !== 503) throw new Error(`http source answered ${res.status}`);
-              await new Promise((r) => setTimeout(r, 10));
-            }
+  return topicCase(broker, "http → file → topic", async (events, dataDir, topic) => {
+    const perRequest = 1000;
+    const line = `${JSON.stringify({ body: "x".repeat(EVENT_BYTES) })}\n`;
+    const payload = line.repeat(perRequest);
+    return timeFlow({
+      sources: { r1: { type: "http", bind: "127.0.0.1", port: 0, channels: ["c1"] } },
+      channels: { c1: FILE_CHANNEL },
+      sinks: topicSinks(broker.bootstrap, topic),
+    }, events, dataDir, async (rt) => {
+      const url = `http://127.0.0.1:${(rt.source("r1") as HttpSource).port}/`;
+      let left = Math.floor(events / perRequest);
+      // Four clients posting NDJSON batches, retrying on 503 as a well-behaved client does.
+      await Promise.all(Array.from({ length: 4 }, async () => {
+        while (left > 0) {
+          left--;
+          for (;;) {
+            const res = await fetch(url, { method: "POST", body: payload, headers: { "content-type": "application/x-ndjson" } });
+            await res.arrayBuffer();
+            if (res.status === 200) break;
+            if (res.status !== 503) throw new Error(`http source answered ${res.status}`);
+            await new Promise((r) => setTimeout(r, 10));
           }
-        }));
-      });
-    },
-  };
+        }
+      }));
+    });
+  });
 }
 
 function taildirCase(broker: BrokerProcess): FlowCase {
-  return {
-    flow: "taildir → file → topic",
-    events: 500_000,
-    async run(events, dataDir) {
-      const topic = await freshTopic(broker);
-      // The log is written before the flow starts: the agent catches up with a backlog, the case where throughput matters.
-      await mkdir(join(dataDir, "logs"), { recursive: true });
-      const fh = await open(join(dataDir, "logs", "app.log"), "w");
-      const chunk = Buffer.from(`${"y".repeat(EVENT_BYTES - 1)}\n`.repeat(10_000));
-      for (let i = 0; i < events / 10_000; i++) await fh.write(chunk);
-      await fh.close();
-      return timeFlow({
-        sources: { r1: { type: "taildir", channels: ["c1"], filegroups: { f1: join(dataDir, "logs", "app\\.log") }, positionFile: join(dataDir, "pos.json"), batchSize: 1000 } },
-        channels: { c1: FILE_CHANNEL },
-        sinks: topicSinks(broker.bootstrap, topic),
-      }, events, dataDir);
-    },
-  };
+  return topicCase(broker, "taildir → file → topic", async (events, dataDir, topic) => {
+    // The log is written before the flow starts: the agent catches up with a backlog, the case where throughput matters.
+    await mkdir(join(dataDir, "logs"), { recursive: true });
+    const fh = await open(join(dataDir, "logs", "app.log"), "w");
+    const chunk = Buffer.from(`${"y".repeat(EVENT_BYTES - 1)}\n`.repeat(10_000));
+    for (let i = 0; i < events / 10_000; i++) await fh.write(chunk);
+    await fh.close();
+    return timeFlow({
+      sources: { r1: { type: "taildir", channels: ["c1"], filegroups: { f1: join(dataDir, "logs", "app\\.log") }, positionFile: join(dataDir, "pos.json"), batchSize: 1000 } },
+      channels: { c1: FILE_CHANNEL },
+      sinks: topicSinks(broker.bootstrap, topic),
+    }, events, dataDir);
+  });
 }
 
 async function runOnce(c: FlowCase, events: number): Promise<{ seconds: number; fsyncs: number | null }> {

@@ -2,8 +2,9 @@
  * Cluster benchmark: three `tributary broker` processes sharing one Postgres, a topic of three
  * partitions (one led by each broker) with replication factor 3 and min.insync.replicas=2, 100-byte
  * records, acks=all. Measures produce and consume records/s, produce-to-ack latency at a fixed
- * rate, and failover: SIGKILL the leader of a partition while a producer writes to it, and time
- * from the kill to the first write acknowledged after it (the broker restarted between rounds).
+ * rate, and failover: SIGKILL the leader of a partition while a producer writes to it and a
+ * consumer reads it, and time from the kill to the first write acknowledged after it and to the
+ * first records a fetch sent after it returns (the broker restarted between rounds).
  *
  * `npm run bench:cluster [-- --quick] [-- --page-cache]` prints a markdown table and writes
  * bench/results/cluster[-page-cache][-quick].json. Durable topics (fsync before a replica counts
@@ -21,7 +22,7 @@ import { kcatMetadata } from "@/server/testing/kcat";
 import { KafkaClient } from "@/server/kafka/client";
 import { Writer } from "@/server/kafka/codec";
 import type { BrokerConnection } from "@/server/kafka/client/connection";
-import { Acks, CONSUMER_REPLICA_ID, FetchSession, IsolationLevel } from "@/server/kafka/constants";
+import { Acks, CONSUMER_REPLICA_ID, FetchSession, IsolationLevel, ListOffsetsTimestamp } from "@/server/kafka/constants";
 import { ErrorCode } from "@/server/kafka/errors";
 import { Apis } from "@/server/kafka/messages";
 import { decodeResponse, encodeRequest } from "@/server/kafka/protocol";
@@ -38,10 +39,10 @@ const RECORDS_PER_BATCH = 1000;
 const PARTITIONS = 3;
 const PRODUCE_IN_FLIGHT = 8;
 const REQUESTS_PER_PARTITION = quick ? 100 : 400;
-const LATENCY_RATE = 10_000;
+const LATENCY_RATE = 50_000;
 const LATENCY_SECONDS = quick ? 3 : 10;
 const LATENCY_TICK_MS = 10;
-const FAILOVERS = quick ? 2 : 5;
+const FAILOVERS = quick ? 2 : 20;
 const SESSION_MS = 2000;
 const RESULTS_DIR = fileURLToPath(new URL("./results/", import.meta.url));
 const TOPIC = "bench-rf3";
@@ -140,34 +141,60 @@ async function latency(cluster: BrokerCluster, layout: PartitionLeader[]): Promi
   return { p50: s.p50, p99: s.p99, rate: (ticks * perTick) / ((performance.now() - started) / 1000) };
 }
 
-/** SIGKILL the leader of partition 0 under a producer writing one record at a time; ms from the kill to the first ack after it. */
-async function failover(cluster: BrokerCluster): Promise<number> {
+interface Failover {
+  /** ms from the kill to the first write acknowledged after it. */
+  produce: number;
+  /** ms from the kill to the first records returned by a fetch sent after it. */
+  consume: number;
+}
+
+/** SIGKILL the leader of partition 0 under a producer writing one record at a time and a consumer tailing it. */
+async function failover(cluster: BrokerCluster): Promise<Failover> {
   const layout = await eventually(() => leaders(cluster), 30_000, "every partition led and in sync");
   const victim = layout[0].leader;
   const client = new KafkaClient({ bootstrap: IDS.filter((id) => id !== victim).map((id) => portOf(cluster, id)), requestTimeoutMs: 5000 });
   const producer = client.producer({ acks: Acks.ALL });
   let killedAt = 0;
-  let recovered = 0;
+  const recovered: Failover = { produce: 0, consume: 0 };
   let stop = false;
   const writing = (async () => {
     while (!stop) {
       const sentAt = performance.now();
       await producer.send([{ topic: TOPIC, partition: 0, value: Buffer.alloc(VALUE_BYTES, 0x63) }]);
       // Only a write sent after the kill shows the new leader: one in flight may have been acknowledged by the old one.
-      if (killedAt && sentAt > killedAt && !recovered) recovered = performance.now() - killedAt;
+      if (killedAt && sentAt > killedAt && !recovered.produce) recovered.produce = performance.now() - killedAt;
       await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  const reading = (async () => {
+    const [end] = await client.admin.listOffsets([{ topic: TOPIC, partition: 0, timestamp: ListOffsetsTimestamp.LATEST }], IsolationLevel.READ_UNCOMMITTED);
+    let offset = end.offset;
+    while (!stop) {
+      const sentAt = performance.now();
+      const [p] = await client.fetch([{ topic: TOPIC, partition: 0, offset }], { maxWaitMs: 100, isolationLevel: IsolationLevel.READ_UNCOMMITTED }).catch(() => []);
+      if (!p || p.errorCode !== ErrorCode.NONE) {
+        await new Promise((r) => setTimeout(r, 20));
+        continue;
+      }
+      offset = p.nextOffset;
+      if (killedAt && sentAt > killedAt && p.records.length && !recovered.consume) recovered.consume = performance.now() - killedAt;
     }
   })();
   await new Promise((r) => setTimeout(r, 500));
   killedAt = performance.now();
   await cluster.kill(victim);
-  await eventually(() => (recovered ? true : undefined), 60_000, "a write acknowledged after the kill");
+  await eventually(() => (recovered.produce && recovered.consume ? true : undefined), 60_000, "a write acknowledged and records read after the kill");
   stop = true;
-  await writing;
+  await Promise.all([writing, reading]);
   await client.close();
   cluster.restart(victim);
   return recovered;
 }
+
+const seconds = (ms: number[]) => {
+  const sorted = [...ms].sort((a, b) => a - b);
+  return `${(sorted[0] / 1000).toFixed(2)} / ${(median(sorted) / 1000).toFixed(2)} / ${(sorted[sorted.length - 1] / 1000).toFixed(2)} s`;
+};
 
 async function main(): Promise<void> {
   const db = await clusterDatabase();
@@ -185,16 +212,16 @@ async function main(): Promise<void> {
     const produced = await produce(cluster, layout);
     const consumed = await consume(cluster, layout);
     const lat = await latency(cluster, layout);
-    const failovers: number[] = [];
+    const failovers: Failover[] = [];
     for (let i = 0; i < FAILOVERS; i++) failovers.push(await failover(cluster));
-    const sorted = [...failovers].sort((a, b) => a - b);
     const markdown = markdownTable(
       ["measure", "result"],
       [
         ["produce, acks=all RF=3, 100-byte records", `${formatNumber(produced)} records/s`],
         ["consume from the leaders", `${formatNumber(consumed)} records/s`],
         [`acks=all latency at ${formatNumber(LATENCY_RATE)} records/s (p50 / p99)`, `${lat.p50.toFixed(1)} / ${lat.p99.toFixed(1)} ms (achieved ${formatNumber(lat.rate)} records/s)`],
-        [`failover, SIGKILL of the leader → first acked write (${FAILOVERS} rounds, min / median / max)`, `${(sorted[0] / 1000).toFixed(2)} / ${(median(sorted) / 1000).toFixed(2)} / ${(sorted[sorted.length - 1] / 1000).toFixed(2)} s`],
+        [`failover, SIGKILL of the leader → first acked write (${FAILOVERS} rounds, min / median / max)`, seconds(failovers.map((f) => f.produce))],
+        [`failover, SIGKILL of the leader → consumer reading again (${FAILOVERS} rounds, min / median / max)`, seconds(failovers.map((f) => f.consume))],
       ],
       ["left", "right"],
     );

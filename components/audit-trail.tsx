@@ -3,6 +3,7 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { Fragment, useState, type FormEvent } from "react";
 import { formText } from "./form-text";
 import { formatTimestamp } from "./format";
+import { JsonTree } from "./messages/json-tree";
 import { trpc } from "./trpc";
 import { Empty, ErrorNote, Loading, PageHeader, Time } from "./ui";
 
@@ -97,7 +98,7 @@ export function AuditTrail() {
                       <p className="muted">
                         {formatTimestamp(r.at)} · request {r.requestId}
                       </p>
-                      <pre>{JSON.stringify(r.details, null, 2)}</pre>
+                      <JsonTree value={r.details} label="Event details" />
                     </td>
                   </tr>
                 )}

@@ -85,6 +85,8 @@ export interface Column<T> {
   /** The value sorted on; columns without one are not sortable. */
   sort?: (row: T) => string | number;
   align?: "right";
+  /** What the column means, shown on hovering its header, for values a name alone would leave unclear. */
+  title?: string;
 }
 
 /** A table whose sortable headers are buttons, so sorting works from the keyboard too. */
@@ -106,7 +108,7 @@ export function DataTable<T>({ rows, columns, rowKey, empty }: { rows: T[]; colu
       <thead>
         <tr>
           {columns.map((c) => (
-            <th key={c.key} className={c.align === "right" ? "num" : undefined} aria-sort={sort?.key === c.key ? (sort.dir === 1 ? "ascending" : "descending") : undefined}>
+            <th key={c.key} className={c.align === "right" ? "num" : undefined} title={c.title} aria-sort={sort?.key === c.key ? (sort.dir === 1 ? "ascending" : "descending") : undefined}>
               {c.sort ? (
                 <button type="button" className="th-sort" onClick={() => setSort((s) => ({ key: c.key, dir: s?.key === c.key && s.dir === 1 ? -1 : 1 }))}>
                   {c.header}

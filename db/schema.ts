@@ -8,6 +8,7 @@ import {
   index,
   integer,
   jsonb,
+  pgSequence,
   pgTable,
   primaryKey,
   serial,
@@ -222,6 +223,13 @@ export const clusterBrokers = pgTable("cluster_brokers", {
   leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true }).notNull(),
   registeredAt: timestamp("registered_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Blocks of producer ids for InitProducerId, as Kafka's controller hands them out
+ * (AllocateProducerIds): block n holds ids n × 1,000 … n × 1,000 + 999, so ids are unique across
+ * the brokers of a cluster and never reused. Block 0 is skipped, as a single broker's ids start at 1,000.
+ */
+export const clusterProducerIdBlocks = pgSequence("cluster_producer_id_blocks", { startWith: 1, minValue: 1 });
 
 /**
  * One row: the cluster's id, who controls it under which epoch (the fence every controller write

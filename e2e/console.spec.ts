@@ -58,11 +58,36 @@ test("an admin manages users and every change lands in the audit trail", async (
   await expect(events.filter({ hasText: "users.create" }).filter({ hasText: "error" })).toHaveCount(1);
   await expect(events.filter({ hasText: "users.update" })).toHaveCount(2);
 
-  // The role change records before and after.
+  // The role change records before and after, as a JSON tree whose objects fold.
   await events.filter({ hasText: "users.update" }).last().click();
-  await expect(page.locator("tr.details pre")).toContainText('"role": "operator"');
-  await expect(page.locator("tr.details pre")).toContainText('"role": "viewer"');
+  const details = page.getByRole("tree", { name: "Event details" });
+  await expect(details).toContainText('"role": "operator"');
+  await expect(details).toContainText('"role": "viewer"');
   await snapshot(page, "audit");
+  const top = details.locator("details.json-node").first();
+  await top.locator("summary").first().click();
+  await expect(top).not.toHaveAttribute("open");
+  await expect(top.locator(".json-children").first()).toBeHidden();
+  await expect(top.locator(".json-folded").first()).toBeVisible();
+});
+
+test("an audit event whose details hold NUL is still written, the NUL shown as \\u0000", async ({ page }) => {
+  await login(page);
+  // Sent from the console's own page, as its client would. The name is refused, and the audit row
+  // for the refusal carries the raw input, NUL and all, which Postgres would refuse as it stands.
+  const status = await page.evaluate(() =>
+    fetch("/api/trpc/users.create", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "nul\u0000name", password: "nul-password", role: "viewer" }),
+    }).then((r) => r.status),
+  );
+  expect(status).toBeGreaterThanOrEqual(400);
+  await page.goto("/audit?action=users.create&outcome=error");
+  // Newest first: the refusal just made.
+  await page.locator("table.audit tbody tr").filter({ hasText: "users.create" }).first().click();
+  await expect(page.getByRole("tree", { name: "Event details" })).toContainText('"nul\\\\u0000name"');
+  await snapshot(page, "audit-nul");
 });
 
 test("a viewer sees no admin pages and an attempted admin call is denied and audited", async ({ page, browser }) => {

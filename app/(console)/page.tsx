@@ -1,16 +1,7 @@
 import type { Metadata } from "next";
-import { Suspense } from "react";
-import { ClusterScope } from "@/components/clusters/cluster-scope";
+import { clusterPage } from "@/components/clusters/cluster-page";
 import { Dashboard } from "@/components/dashboard/dashboard";
 
 export const metadata: Metadata = { title: "Dashboard" };
 
-export default function DashboardPage() {
-  return (
-    <Suspense>
-      <ClusterScope>
-        <Dashboard />
-      </ClusterScope>
-    </Suspense>
-  );
-}
+export default clusterPage(Dashboard);

@@ -1,5 +1,5 @@
 import { connect, createInbox, StorageType, type NatsConnection, type JsMsg } from "nats";
-import { ConsumeCount, LatencyCollector, makeValue, pacedSend, packageVersion, pidOf, PeerUnavailableError, timed, Window, type PeerSystem, type Workload } from "./workload";
+import { ConsumeCount, LatencyCollector, makeValue, packageVersion, pidOf, PeerUnavailableError, timed, Window, PeerClient, type PeerSystem, type Workload } from "./workload";
 
 const SERVER = "127.0.0.1:4222";
 /** Publishes awaiting their PubAck; enough to keep the server busy without an unbounded backlog. */
@@ -14,19 +14,12 @@ const DRAIN_TIMEOUT_MS = 60_000;
  * on one subscription, so there is no per-message promise and no round trip per message.
  */
 export function natsJetStream(): PeerSystem {
-  let nc: NatsConnection | null = null;
-  let streamSeq = 0;
-  let serverPid: number | null = null;
-
-  const conn = (): NatsConnection => {
-    if (!nc) throw new Error("NATS: probe() must succeed before running");
-    return nc;
-  };
+  const peer = new PeerClient<NatsConnection>("NATS");
 
   async function withStream<T>(work: (name: string, subject: string) => Promise<T>): Promise<T> {
-    const name = `tributary_bench_${process.pid}_${streamSeq++}`;
+    const name = peer.scratchName("_");
     const subject = `${name}.records`;
-    const jsm = await conn().jetstreamManager();
+    const jsm = await peer.use().jetstreamManager();
     // max_age etc. left at defaults; file storage with one replica is JetStream's durable single-node setup.
     await jsm.streams.add({ name, subjects: [subject], storage: StorageType.File, num_replicas: 1 });
     try {
@@ -38,7 +31,7 @@ export function natsJetStream(): PeerSystem {
 
   /** Publishes values with a reply inbox; resolves once every PubAck is in. */
   function publisher(subject: string) {
-    const c = conn();
+    const c = peer.use();
     const inbox = createInbox();
     const window = new Window(PUBLISH_WINDOW);
     let acked = 0;
@@ -82,15 +75,15 @@ export function natsJetStream(): PeerSystem {
     settings: `async publish with reply inbox, ${PUBLISH_WINDOW} unacknowledged in flight; ordered pull consumer, ${PULL_BATCH} messages per pull`,
 
     async probe() {
-      serverPid = await pidOf("nats-server");
+      peer.serverPid = await pidOf("nats-server");
       try {
-        nc = await connect({ servers: SERVER, timeout: 3_000, reconnect: false });
-        const jsm = await nc.jetstreamManager();
+        peer.client = await connect({ servers: SERVER, timeout: 3_000, reconnect: false });
+        const jsm = await peer.client.jetstreamManager();
         await jsm.getAccountInfo();
-        this.server = `nats-server ${nc.info?.version ?? "(version unknown)"}`;
+        this.server = `nats-server ${peer.client.info?.version ?? "(version unknown)"}`;
       } catch (err) {
-        await nc?.close().catch(() => {});
-        nc = null;
+        await peer.client?.close().catch(() => {});
+        peer.client = null;
         throw new PeerUnavailableError(`NATS JetStream at ${SERVER} not reachable: ${(err as Error).message}`);
       }
     },
@@ -103,9 +96,9 @@ export function natsJetStream(): PeerSystem {
           const p = publisher(subject);
           await p.send(values);
           await p.finish();
-        }, serverPid);
+        }, peer.serverPid);
         const consume = await timed(async () => {
-          const consumer = await conn().jetstream().consumers.get(name);
+          const consumer = await peer.use().jetstream().consumers.get(name);
           const count = new ConsumeCount(w.records, "NATS");
           const messages = await consumer.consume({ max_messages: PULL_BATCH, callback: (m: JsMsg) => count.one(m.data.length) });
           try {
@@ -113,7 +106,7 @@ export function natsJetStream(): PeerSystem {
           } finally {
             await messages.close();
           }
-        }, serverPid);
+        }, peer.serverPid);
         return { produce, consume };
       });
     },
@@ -121,14 +114,10 @@ export function natsJetStream(): PeerSystem {
     async latency(w: Workload) {
       return withStream(async (name, subject) => {
         const collector = new LatencyCollector(w);
-        const consumer = await conn().jetstream().consumers.get(name);
+        const consumer = await peer.use().jetstream().consumers.get(name);
         const messages = await consumer.consume({ max_messages: PULL_BATCH, callback: (m: JsMsg) => collector.onValue(m.data) });
         try {
-          const p = publisher(subject);
-          collector.begin();
-          await pacedSend(w, (values) => p.send(values));
-          await p.finish();
-          return await collector.result(DRAIN_TIMEOUT_MS);
+          return await collector.pacedRun(publisher(subject), DRAIN_TIMEOUT_MS);
         } finally {
           await messages.close();
         }
@@ -136,8 +125,8 @@ export function natsJetStream(): PeerSystem {
     },
 
     async close() {
-      await nc?.drain();
-      nc = null;
+      await peer.client?.drain();
+      peer.client = null;
     },
   };
 }

@@ -1,5 +1,5 @@
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from "amqplib";
-import { ConsumeCount, LatencyCollector, makeValue, pacedSend, packageVersion, pidOf, PeerUnavailableError, timed, Window, type PeerSystem, type PhaseResult, type Workload } from "./workload";
+import { ConsumeCount, LatencyCollector, makeValue, packageVersion, pidOf, PeerUnavailableError, timed, Window, PeerClient, type PeerSystem, type PhaseResult, type Workload } from "./workload";
 
 const URL = "amqp://guest:guest@127.0.0.1:5672";
 /** Publishes awaiting their confirm. */
@@ -16,18 +16,11 @@ const DRAIN_TIMEOUT_MS = 60_000;
  * and its client are faster, but AMQP 0.9.1 is what the server here offers without plugins.
  */
 export function rabbitmqStream(): PeerSystem {
-  let conn: ChannelModel | null = null;
-  let queueSeq = 0;
-  let serverPid: number | null = null;
-
-  const connection = (): ChannelModel => {
-    if (!conn) throw new Error("RabbitMQ: probe() must succeed before running");
-    return conn;
-  };
+  const peer = new PeerClient<ChannelModel>("RabbitMQ");
 
   async function withQueue<T>(work: (queue: string) => Promise<T>): Promise<T> {
-    const queue = `tributary-bench-${process.pid}-${queueSeq++}`;
-    const admin = await connection().createChannel();
+    const queue = peer.scratchName();
+    const admin = await peer.use().createChannel();
     await admin.assertQueue(queue, { durable: true, arguments: { "x-queue-type": "stream" } });
     try {
       return await work(queue);
@@ -38,7 +31,7 @@ export function rabbitmqStream(): PeerSystem {
   }
 
   async function publisher(queue: string) {
-    const ch = await connection().createConfirmChannel();
+    const ch = await peer.use().createConfirmChannel();
     const window = new Window(CONFIRM_WINDOW);
     const onConfirm = (err: unknown) => (err ? window.fail(new Error(`RabbitMQ nacked a publish: ${err instanceof Error ? err.message : JSON.stringify(err)}`)) : window.release());
     return {
@@ -57,7 +50,7 @@ export function rabbitmqStream(): PeerSystem {
 
   /** Reads the stream from its first offset, acknowledging in bulk, until `count` deliveries arrived. */
   async function consumer(queue: string, count: number, onValue: (v: Buffer) => void) {
-    const ch: Channel = await connection().createChannel();
+    const ch: Channel = await peer.use().createChannel();
     await ch.prefetch(PREFETCH);
     let received = 0;
     let done: () => void = () => {};
@@ -92,15 +85,15 @@ export function rabbitmqStream(): PeerSystem {
     settings: `confirm channel, ${CONFIRM_WINDOW} unconfirmed in flight; consumer prefetch ${PREFETCH}, multiple-ack every ${ACK_EVERY}`,
 
     async probe() {
-      serverPid = await pidOf("beam.smp");
+      peer.serverPid = await pidOf("beam.smp");
       try {
-        conn = await amqp.connect(URL, { timeout: 3_000 });
-        this.server = `RabbitMQ ${String(conn.connection.serverProperties.version ?? "(version unknown)")}`;
-        conn.on("error", () => {
+        peer.client = await amqp.connect(URL, { timeout: 3_000 });
+        this.server = `RabbitMQ ${String(peer.client.connection.serverProperties.version ?? "(version unknown)")}`;
+        peer.client.on("error", () => {
           // Errors also reject the pending operation that caused them, which reports them.
         });
       } catch (err) {
-        conn = null;
+        peer.client = null;
         throw new PeerUnavailableError(`RabbitMQ at ${URL.replace(/\/\/.*@/, "//")} not reachable: ${(err as Error).message}`);
       }
       try {
@@ -118,7 +111,7 @@ export function rabbitmqStream(): PeerSystem {
           const p = await publisher(queue);
           await p.send(values);
           await p.finish();
-        }, serverPid);
+        }, peer.serverPid);
         let c: Awaited<ReturnType<typeof consumer>> | undefined;
         let consume: PhaseResult;
         try {
@@ -126,7 +119,7 @@ export function rabbitmqStream(): PeerSystem {
             const count = new ConsumeCount(w.records, "RabbitMQ");
             c = await consumer(queue, w.records, (v) => count.one(v.length));
             await count.finished;
-          }, serverPid);
+          }, peer.serverPid);
         } finally {
           await c?.close();
         }
@@ -137,14 +130,9 @@ export function rabbitmqStream(): PeerSystem {
     async latency(w: Workload) {
       return withQueue(async (queue) => {
         const collector = new LatencyCollector(w);
-        const total = Math.round((w.latencyRate * w.latencyMs) / 1000);
-        const c = await consumer(queue, total, (v) => collector.onValue(v));
+        const c = await consumer(queue, collector.total, (v) => collector.onValue(v));
         try {
-          const p = await publisher(queue);
-          collector.begin();
-          await pacedSend(w, (values) => p.send(values));
-          await p.finish();
-          return await collector.result(DRAIN_TIMEOUT_MS);
+          return await collector.pacedRun(await publisher(queue), DRAIN_TIMEOUT_MS);
         } finally {
           await c.close();
         }
@@ -152,8 +140,8 @@ export function rabbitmqStream(): PeerSystem {
     },
 
     async close() {
-      await conn?.close();
-      conn = null;
+      await peer.client?.close();
+      peer.client = null;
     },
   };
 }

@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { ConsumeCount, LatencyCollector, makeValue, pacedSend, packageVersion, pidOf, PeerUnavailableError, timed, Window, type PeerSystem, type Workload } from "./workload";
+import { ConsumeCount, LatencyCollector, makeValue, packageVersion, pidOf, PeerUnavailableError, timed, Window, type PeerSystem, type Workload } from "./workload";
 
 const HOST = "127.0.0.1";
 const PORT = 6379;
@@ -125,16 +125,9 @@ export function redisStreams(): PeerSystem {
       const blockingReader = clients[1] ?? (await client());
       return withKey(async (key) => {
         const collector = new LatencyCollector(w);
-        const total = Math.round((w.latencyRate * w.latencyMs) / 1000);
         let stopped = false;
-        const reading = reader(blockingReader, key, total, true, (v) => collector.onValue(v), () => stopped);
-        const producing = (async () => {
-          const p = producer(r, key);
-          collector.begin();
-          await pacedSend(w, (values) => p.send(values));
-          await p.finish();
-          return collector.result(DRAIN_TIMEOUT_MS);
-        })();
+        const reading = reader(blockingReader, key, collector.total, true, (v) => collector.onValue(v), () => stopped);
+        const producing = collector.pacedRun(producer(r, key), DRAIN_TIMEOUT_MS);
         try {
           const [, result] = await Promise.all([reading, producing]);
           return result;

@@ -219,9 +219,22 @@ export class LatencyCollector {
     this.finished = new Promise((resolve) => (this.done = resolve));
   }
 
+  /** Records the run sends: the workload's rate over its duration. */
+  get total(): number {
+    return this.recorder.capacity;
+  }
+
   /** Call right before the paced producer starts. */
   begin(): void {
     this.measureFrom = performance.now() + this.w.warmupMs;
+  }
+
+  /** The timed part of every latency run: the clock starts, `p` sends at the workload's pace, then every record must arrive. */
+  async pacedRun(p: { send(values: Buffer[]): Promise<void>; finish(): Promise<void> }, timeoutMs: number): Promise<LatencyResult> {
+    this.begin();
+    await pacedSend(this.w, (values) => p.send(values));
+    await p.finish();
+    return this.result(timeoutMs);
   }
 
   onValue(value: Uint8Array): void {
@@ -299,5 +312,28 @@ export class Window {
       if (this.failure) throw this.failure;
     }
     if (this.failure) throw this.failure;
+  }
+}
+
+/**
+ * What a peer's probe() sets up and its phases use: the client connection (a phase run without a
+ * successful probe() fails saying so), the server's pid for CPU sampling, and fresh names for the
+ * stream, queue or key each phase creates and deletes.
+ */
+export class PeerClient<C> {
+  client: C | null = null;
+  serverPid: number | null = null;
+  private seq = 0;
+
+  constructor(private readonly system: string) {}
+
+  use(): C {
+    if (!this.client) throw new Error(`${this.system}: probe() must succeed before running`);
+    return this.client;
+  }
+
+  /** tributary-bench-<pid>-<n>, with `separator` where a system does not allow dashes. */
+  scratchName(separator = "-"): string {
+    return ["tributary", "bench", process.pid, this.seq++].join(separator);
   }
 }

@@ -32,12 +32,13 @@ export function AgentsPage() {
             columns={[
               { key: "name", header: "Agent", sort: (a) => a.name, render: (a) => <span data-testid={`agent-${a.name}`}>{a.name}{a.embedded && <span className="badge"> embedded</span>}</span> },
               { key: "host", header: "Host", sort: (a) => a.host ?? "", render: (a) => a.host ?? "–" },
-              { key: "version", header: "Version", render: (a) => a.version ?? "–" },
+              { key: "version", header: "Version", sort: (a) => a.version ?? "", render: (a) => a.version ?? "–" },
               { key: "heartbeat", header: "Last heartbeat", sort: (a) => String(a.lastHeartbeatAt ?? ""), render: (a) => (a.lastHeartbeatAt ? <Time at={a.lastHeartbeatAt} /> : "never") },
               { key: "state", header: "State", sort: (a) => a.state, render: (a) => <span className={`badge ${a.state === "online" ? "ok" : a.state === "revoked" ? "denied" : "error"}`} data-testid={`state-${a.name}`}>{a.state}</span> },
               {
                 key: "flows",
                 header: "Flows running",
+                sort: (a) => a.flows.length,
                 render: (a) =>
                   a.flows.length === 0 ? (
                     <span className="muted">{a.deployed ? `${a.deployed} deployed, none reported yet` : "none"}</span>
@@ -52,7 +53,7 @@ export function AgentsPage() {
                     </ul>
                   ),
               },
-              { key: "rate", header: "Events in", align: "right", render: (a) => (rates.has(a.id) ? formatRate(rates.get(a.id) ?? 0, "events") : "–") },
+              { key: "rate", header: "Events in", align: "right", sort: (a) => rates.get(a.id) ?? -1, render: (a) => (rates.has(a.id) ? formatRate(rates.get(a.id) ?? 0, "events") : "–") },
             ]}
           />
         )
@@ -99,10 +100,10 @@ function Tokens() {
             rowKey={(t) => t.id}
             empty="No tokens yet."
             columns={[
-              { key: "prefix", header: "Token", render: (t) => <code>{t.prefix}…</code> },
-              { key: "label", header: "Label", render: (t) => t.label || <span className="muted">–</span> },
-              { key: "agent", header: "Agent", render: (t) => t.agent ?? <span className="muted">not used yet</span> },
-              { key: "created", header: "Created", render: (t) => <><Time at={t.createdAt} /> by {t.createdBy}</> },
+              { key: "prefix", header: "Token", sort: (t) => t.prefix, render: (t) => <code>{t.prefix}…</code> },
+              { key: "label", header: "Label", sort: (t) => t.label, render: (t) => t.label || <span className="muted">–</span> },
+              { key: "agent", header: "Agent", sort: (t) => t.agent ?? "", render: (t) => t.agent ?? <span className="muted">not used yet</span> },
+              { key: "created", header: "Created", sort: (t) => String(t.createdAt), render: (t) => <><Time at={t.createdAt} /> by {t.createdBy}</> },
               {
                 key: "state",
                 header: "",

@@ -116,6 +116,10 @@ function MemberCard({ m, at }: { m: NonNullable<Health["member"]>; at: number })
           <dt>Lease</dt>
           <dd>
             <StatusDot ok={m.leaseCurrent} label={m.leaseCurrent ? "current" : "lapsed: not acknowledging writes as leader"} />
+            <span className="muted" data-testid="lease-age">
+              {" "}
+              {m.leaseAgeMs === null ? "never renewed" : `renewed ${formatSeconds(m.leaseAgeMs)} ago`}
+            </span>
           </dd>
         </div>
         <div>
@@ -132,4 +136,9 @@ function MemberCard({ m, at }: { m: NonNullable<Health["member"]>; at: number })
       </dl>
     </Card>
   );
+}
+
+/** Sub-second detail, since leases renew several times a session timeout (a few seconds). */
+function formatSeconds(ms: number): string {
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : formatDuration(ms);
 }

@@ -91,10 +91,13 @@ function RateCard({ label, topic, points, range, keys, format, live, emptyNote =
 export function ThroughputCharts({ t, range, topic }: { t: Available; range: Range; topic?: string }) {
   const live = range === "15m";
   return (
-    <div className="grid cards-2">
-      <RateCard label="Records per second" topic={topic} points={t.points} range={t} keys={["recordsIn", "recordsOut", "consoleRecords"]} format={(v) => formatRate(v)} live={live} emptyNote={live ? "" : ": history is rolled up once a minute"} />
-      <RateCard label="Bytes per second" topic={topic} points={t.points} range={t} keys={["bytesIn", "bytesOut", "consoleBytes"]} format={formatBytesRate} live={live} />
-    </div>
+    <>
+      {t.scope && <p className="muted">{t.scope}</p>}
+      <div className="grid cards-2">
+        <RateCard label="Records per second" topic={topic} points={t.points} range={t} keys={["recordsIn", "recordsOut", "consoleRecords"]} format={(v) => formatRate(v)} live={live} emptyNote={live ? "" : ": history is rolled up once a minute"} />
+        <RateCard label="Bytes per second" topic={topic} points={t.points} range={t} keys={["bytesIn", "bytesOut", "consoleBytes"]} format={formatBytesRate} live={live} />
+      </div>
+    </>
   );
 }
 

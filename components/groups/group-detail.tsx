@@ -9,6 +9,7 @@ import { canOperate } from "@/components/roles";
 import { formatCount } from "@/components/format";
 import { trpc } from "@/components/trpc";
 import { Card, DataTable, Empty, ErrorNote, Loading, PageHeader, Time } from "@/components/ui";
+import { LAG_TITLE, LOG_END_TITLE } from "./lag";
 import { downloadText } from "@/components/download";
 import { GroupState } from "./state";
 import "./groups.css";
@@ -149,8 +150,8 @@ export function GroupDetail({ groupId }: { groupId: string }) {
                 { key: "partition", header: "Partition", align: "right", sort: (r) => r.partition, render: (r) => r.partition },
                 { key: "committed", header: "Committed", align: "right", sort: (r) => r.committed ?? -1, render: (r) => (r.committed === null ? <NoOffset logStart={r.logStart} logEnd={r.logEnd} /> : r.committed.toLocaleString()) },
                 { key: "start", header: "Log start", align: "right", sort: (r) => r.logStart, render: (r) => r.logStart.toLocaleString() },
-                { key: "end", header: "Log end", align: "right", sort: (r) => r.logEnd, render: (r) => r.logEnd.toLocaleString() },
-                { key: "lag", header: "Lag", align: "right", sort: (r) => r.lag, render: (r) => <span title={r.lag.toLocaleString()}>{formatCount(r.lag)}</span> },
+                { key: "end", header: "Log end", title: LOG_END_TITLE, align: "right", sort: (r) => r.logEnd, render: (r) => r.logEnd.toLocaleString() },
+                { key: "lag", header: "Lag", title: LAG_TITLE, align: "right", sort: (r) => r.lag, render: (r) => <span title={r.lag.toLocaleString()}>{formatCount(r.lag)}</span> },
                 { key: "client", header: "Client id", sort: (r) => r.clientId ?? "", render: (r) => r.clientId ?? <span className="muted">unassigned</span> },
                 { key: "host", header: "Host", sort: (r) => r.host ?? "", render: (r) => r.host ?? "" },
               ]}
@@ -168,7 +169,7 @@ export function GroupDetail({ groupId }: { groupId: string }) {
                   { key: "member", header: "Member id", sort: (m) => m.memberId, render: (m) => <code>{m.memberId}</code> },
                   { key: "client", header: "Client id", sort: (m) => m.clientId, render: (m) => m.clientId },
                   { key: "host", header: "Host", sort: (m) => m.host, render: (m) => m.host },
-                  { key: "assignment", header: "Assigned partitions", render: (m) => m.assignment.map((a) => `${a.topic}: ${a.partitions.join(", ")}`).join(" · ") || "–" },
+                  { key: "assignment", header: "Assigned partitions", sort: (m) => m.assignment.reduce((n, a) => n + a.partitions.length, 0), render: (m) => m.assignment.map((a) => `${a.topic}: ${a.partitions.join(", ")}`).join(" · ") || "–" },
                 ]}
               />
             )}

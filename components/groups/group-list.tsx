@@ -5,6 +5,7 @@ import { clusterHref, useCluster } from "@/components/clusters/cluster-picker";
 import { formatCount } from "@/components/format";
 import { trpc } from "@/components/trpc";
 import { DataTable, Empty, ErrorNote, Loading, PageHeader, Time } from "@/components/ui";
+import { LAG_TITLE } from "./lag";
 import { GroupState } from "./state";
 import "./groups.css";
 
@@ -70,7 +71,7 @@ export function GroupList() {
                 </>
               ),
             },
-            { key: "lag", header: "Lag", align: "right", sort: (g) => g.lag, render: (g) => <span title={`${g.lag.toLocaleString()} records`}>{formatCount(g.lag)}</span> },
+            { key: "lag", header: "Lag", title: LAG_TITLE, align: "right", sort: (g) => g.lag, render: (g) => <span title={`${g.lag.toLocaleString()} records`}>{formatCount(g.lag)}</span> },
           ]}
         />
       )}

@@ -1,6 +1,8 @@
 "use client";
 import { useState, type ReactNode } from "react";
 import { jsonataPath, type PathPart } from "./json-path";
+// With the component, so every page that shows a tree (records, the audit trail) gets its styles.
+import "./json-tree.css";
 
 /** Objects and arrays deeper than this start folded, so a large document opens readable. */
 const OPEN_DEPTH = 5;

@@ -6,7 +6,6 @@ import type { BrowsedRecord } from "@/server/admin/browse";
 import { hexDump, parsedJson, preview, toUint8 } from "./bytes";
 import { JsonTree } from "./json-tree";
 import { recordJson } from "./record-json";
-import "./json-tree.css";
 
 function CopyButton({ text, label }: { text: string; label: string }) {
   const [copied, setCopied] = useState(false);

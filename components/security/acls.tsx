@@ -65,8 +65,8 @@ export function AclsCard({ cluster, acls, admin }: { cluster: string; acls: Bind
           { key: "permission", header: "Permission", sort: (a) => a.permission, render: (a) => <span className={`badge ${a.permission === AclPermissionType.DENY ? "deny" : "allow"}`}>{permissionName(a.permission)}</span> },
           { key: "operation", header: "Operation", sort: (a) => operationName(a.operation), render: (a) => operationName(a.operation) },
           { key: "resource", header: "Resource", sort: (a) => `${a.resourceType} ${a.resourceName}`, render: (a) => `${resourceTypeName(a.resourceType)} ${a.resourceName}` },
-          { key: "pattern", header: "Pattern", render: (a) => patternTypeName(a.patternType) },
-          { key: "host", header: "Host", render: (a) => a.host },
+          { key: "pattern", header: "Pattern", sort: (a) => patternTypeName(a.patternType), render: (a) => patternTypeName(a.patternType) },
+          { key: "host", header: "Host", sort: (a) => a.host, render: (a) => a.host },
           ...(admin
             ? [{ key: "actions", header: "", render: (a: Binding) => (
                 <div className="row-actions">

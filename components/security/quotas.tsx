@@ -61,7 +61,7 @@ export function QuotasCard({ cluster, quotas, admin }: { cluster: string; quotas
         empty="No client quotas: every client may use the broker at full speed."
         columns={[
           { key: "entity", header: "Entity", sort: (q) => entityText(q.entity), render: (q) => entityText(q.entity) },
-          ...QUOTA_KEYS.map((k) => ({ key: k, header: LABELS[k], align: "right" as const, render: (q: Quota) => (q.values[k] === undefined ? <span className="muted">–</span> : quotaText(k, q.values[k])) })),
+          ...QUOTA_KEYS.map((k) => ({ key: k, header: LABELS[k], align: "right" as const, sort: (q: Quota) => q.values[k] ?? -1, render: (q: Quota) => (q.values[k] === undefined ? <span className="muted">–</span> : quotaText(k, q.values[k])) })),
           ...(admin
             ? [{ key: "actions", header: "", render: (q: Quota) => (
                 <div className="row-actions">

@@ -42,7 +42,7 @@ export function UsersCard({ cluster, users, admin }: { cluster: string; users: S
         empty="No SCRAM users."
         columns={[
           { key: "user", header: "User", sort: (u) => u.user, render: (u) => u.user },
-          { key: "mechanisms", header: "Mechanisms", render: (u) => u.mechanisms.map((m) => `${m.mechanism} (${m.iterations.toLocaleString()} iterations)`).join(", ") },
+          { key: "mechanisms", header: "Mechanisms", sort: (u) => u.mechanisms.map((m) => m.mechanism).join(","), render: (u) => u.mechanisms.map((m) => `${m.mechanism} (${m.iterations.toLocaleString()} iterations)`).join(", ") },
           ...(admin
             ? [{ key: "actions", header: "", render: (u: ScramUser) => (
                 <div className="row-actions">

@@ -28,6 +28,8 @@ export interface MemberState {
   storeSince: number;
   storeError: string | null;
   controllerEpoch: number | null;
+  /** How long ago the lease was last renewed, as of this answer (by the broker's clock, so the browser's never skews it); null before the first renewal. */
+  leaseAgeMs: number | null;
 }
 
 export interface ClusterHealth {
@@ -114,7 +116,7 @@ export async function clusterHealth(client: KafkaClient, member: MemberView | un
     ...summarise({ ...md, brokers: cluster.brokers }, cluster.controllerId, disk.sizes),
     diskNote: disk.note,
     member: s
-      ? { nodeId: s.nodeId, state: s.state, leaseCurrent: s.leaseCurrent, storeReachable: s.store.reachable, storeSince: s.store.since, storeError: s.store.lastError, controllerEpoch: s.controllerEpoch }
+      ? { nodeId: s.nodeId, state: s.state, leaseCurrent: s.leaseCurrent, storeReachable: s.store.reachable, storeSince: s.store.since, storeError: s.store.lastError, controllerEpoch: s.controllerEpoch, leaseAgeMs: s.confirmedAt === null ? null : Math.max(0, Date.now() - s.confirmedAt) }
       : null,
   };
 }

@@ -109,12 +109,9 @@ it("a topic sink without a login of its own signs in to the embedded broker with
     sinks: { k1: { type: "topic", channel: "c1", bootstrapServers: embedded.bootstrap, topic: "local" } },
   }, { agent: "embedded", dataDir: join(dir, "embedded"), localKafka: { bootstrap: embedded.bootstrap, credential } });
   const reader = new KafkaClient({ bootstrap: [embedded.bootstrap], sasl: credential });
-  await rt.start();
   try {
     await expectDelivered(rt, reader, "local", 10);
   } finally {
-    await rt.stop();
-    await reader.close();
     await embedded.stop();
   }
 }, 60_000);

@@ -128,7 +128,12 @@ export class Broker {
     private opts: BrokerOptions,
     requestMemoryBytes: number,
   ) {
-    this.replication = opts.cluster && new ReplicaManager(opts.cluster, logs, { replicaLagTimeMaxMs: opts.replicaLagTimeMaxMs ?? DEFAULT_REPLICA_LAG_TIME_MAX_MS });
+    if (opts.sasl?.mechanisms.length) {
+      const internal = (this.internalCredential = internalCredential(opts.sasl.mechanisms));
+      security.addInternalUser(internal);
+    }
+    // Followers log in as this broker's internal user: every broker of the cluster accepts it (shareInternalUser).
+    this.replication = opts.cluster && new ReplicaManager(opts.cluster, logs, { replicaLagTimeMaxMs: opts.replicaLagTimeMaxMs ?? DEFAULT_REPLICA_LAG_TIME_MAX_MS, sasl: this.internalCredential });
     const replication = this.replication;
     this.markers = opts.cluster && new TxnMarkerSender(opts.cluster);
     if (replication) {
@@ -152,10 +157,6 @@ export class Broker {
       cluster: opts.cluster,
       replication: this.replication,
     }, security);
-    if (opts.sasl?.mechanisms.length) {
-      const internal = (this.internalCredential = internalCredential(opts.sasl.mechanisms));
-      security.addInternalUser(internal);
-    }
     this.requestMemory = new RequestMemoryPool(requestMemoryBytes);
     // Gauges read this broker's state; a broker started after another in the same process replaces them.
     for (const gauge of [CONNECTIONS_GAUGE, GROUPS_GAUGE, REQUEST_MEMORY_GAUGE, MEMORY_WAITERS_GAUGE]) metrics.remove(gauge, {});
@@ -170,6 +171,9 @@ export class Broker {
   static async start(opts: BrokerOptions): Promise<Broker> {
     const requestMemoryBytes = requestMemoryOf(opts);
     const logs = LogManager.open({ dataDir: opts.dataDir, defaults: opts.topicDefaults, maxPartitions: opts.maxPartitions });
+    const cluster = opts.cluster;
+    // Producer ids name producers on every broker a client writes to: in a cluster they must not repeat between brokers.
+    if (cluster) logs.useProducerIdBlocks(() => cluster.producerIdBlock());
     const groups = new GroupCoordinator({ logs, initialRebalanceDelayMs: opts.groupInitialRebalanceDelayMs, offsetsRetentionMs: opts.offsetsRetentionMs });
     const transactions = new TransactionCoordinator({
       logs,

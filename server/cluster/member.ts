@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { LogManager, TopicInfo, TopicRequest } from "../broker/log/log-manager";
+import { PRODUCER_ID_BLOCK_SIZE, type LogManager, type TopicInfo, type TopicRequest } from "../broker/log/log-manager";
 import { ErrorCode, KafkaError } from "../kafka/errors";
 import { logger } from "../log";
 import { assignReplicas } from "./assignment";
@@ -51,6 +51,8 @@ export interface ClusterStatus {
   controllerId: number;
   controllerEpoch: number | null;
   liveBrokers: number;
+  /** When a step last renewed this broker's lease and re-read the store, by its clock; null before the first. */
+  confirmedAt: number | null;
 }
 
 /** Told the cluster's topics after each refresh that changed them (leaders, ISR, epochs, topics added or gone). */
@@ -221,6 +223,16 @@ export class ClusterMember {
     return applied;
   }
 
+  /** The first id of a block of PRODUCER_ID_BLOCK_SIZE producer ids unique across the cluster. */
+  async producerIdBlock(): Promise<number> {
+    try {
+      return (await this.store.producerIdBlock()) * PRODUCER_ID_BLOCK_SIZE;
+    } catch (err) {
+      this.unreachable(err);
+      throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster's coordination store is unreachable, so no producer id can be handed out now; retry (${(err as Error).message})`);
+    }
+  }
+
   metadata(): ClusterMetadata {
     return { clusterId: this.liveness.clusterId, controllerId: this.liveness.controller?.nodeId ?? -1, brokers: this.liveness.brokers, topics: this.topics };
   }
@@ -233,6 +245,7 @@ export class ClusterMember {
       controllerId: this.liveness.controller?.nodeId ?? -1,
       controllerEpoch: this.controllerEpoch ?? null,
       liveBrokers: this.liveness.brokers.length,
+      confirmedAt: this.confirmedAt || null,
     };
   }
 

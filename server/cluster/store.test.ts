@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LogManager, PRODUCER_ID_BLOCK_SIZE } from "../broker/log/log-manager";
+import { tempDirs } from "../testing/temp-dir";
 import { clusterDatabase } from "./test-support";
 import { ClusterStore, ControllerFencedError } from "./store";
 
@@ -20,6 +22,8 @@ afterAll(async () => {
   await db.dispose();
 });
 
+const tempDir = tempDirs("store");
+
 const endpoint = (nodeId: number) => ({ nodeId, host: "127.0.0.1", port: 9000 + nodeId, rack: null });
 
 describe("cluster store (real Postgres)", () => {
@@ -35,6 +39,21 @@ describe("cluster store (real Postgres)", () => {
     // The replaced incarnation can no longer renew: it learns it was replaced.
     expect(await a.renew(51, 1, 60_000)).toBe(false);
     expect(await b.renew(51, 2, 60_000)).toBe(true);
+  });
+
+  it("shares out producer ids in blocks no two brokers get: thousands asked for at once on two brokers never repeat", async () => {
+    const brokers = [open(), open()].map((store) => {
+      const logs = LogManager.open({ dataDir: tempDir(), backgroundIntervalMs: 60_000 });
+      logs.useProducerIdBlocks(async () => (await store.producerIdBlock()) * PRODUCER_ID_BLOCK_SIZE);
+      return logs;
+    });
+    try {
+      const ids = (await Promise.all(brokers.flatMap((logs) => Array.from({ length: 2500 }, () => logs.initProducerId())))).map((p) => p.producerId);
+      expect(new Set(ids).size).toBe(5000);
+      expect(Math.min(...ids)).toBeGreaterThanOrEqual(PRODUCER_ID_BLOCK_SIZE);
+    } finally {
+      await Promise.all(brokers.map((logs) => logs.close()));
+    }
   });
 
   it("lets exactly one of many brokers racing for the controller role win", async () => {

@@ -1,7 +1,7 @@
 import { and, arrayContains, eq, gt, sql } from "drizzle-orm";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import { clusterBrokers, clusterController, clusterPartitions, clusterTopicConfigs, clusterTopics } from "@/db/schema";
+import { clusterBrokers, clusterController, clusterPartitions, clusterProducerIdBlocks, clusterTopicConfigs, clusterTopics } from "@/db/schema";
 import type { PartitionLeadership, LeadershipChange } from "./election";
 
 /** The channel every metadata or membership change is announced on (delivered at commit). */
@@ -108,6 +108,12 @@ export class ClusterStore {
       return r;
     });
     return rows[0]?.incarnation ?? null;
+  }
+
+  /** The number of a block of producer ids no broker of the cluster has had (see clusterProducerIdBlocks). */
+  async producerIdBlock(): Promise<number> {
+    const [row] = await this.db.execute<{ block: string }>(sql`select nextval(${clusterProducerIdBlocks.seqName}) as block`);
+    return Number(row.block);
   }
 
   /** Who holds a node id, for the message refusing a second process. */

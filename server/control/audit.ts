@@ -15,7 +15,26 @@ export interface AuditEvent {
 }
 
 export async function writeAudit(db: Db, e: AuditEvent): Promise<void> {
-  await db.insert(auditEvents).values({ ...e, details: e.details ?? {} });
+  const row = withoutNul({ ...e, details: e.details ?? {} }) as AuditEvent & { details: Record<string, unknown> };
+  await db.insert(auditEvents).values(row);
+}
+
+/**
+ * Postgres refuses NUL in text and in jsonb strings ("unsupported Unicode escape sequence"), and
+ * details carry whatever a caller typed (a record key, a topic filter). Writing the six characters
+ * `\u0000` instead keeps what was sent readable in the trail, rather than losing the event.
+ */
+function isPlain(v: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function withoutNul(v: unknown): unknown {
+  if (typeof v === "string") return v.replaceAll("\0", "\\u0000");
+  if (Array.isArray(v)) return v.map(withoutNul);
+  // Only plain objects are rebuilt: a Date or Buffer keeps its own JSON form.
+  if (v !== null && typeof v === "object" && isPlain(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [withoutNul(k), withoutNul(x)]));
+  return v;
 }
 
 export interface AuditQuery {

@@ -10,39 +10,30 @@ export class Reader {
   private need(n: number): void {
     if (this.pos + n > this.buf.length) throw new ProtocolError(`request truncated: needed ${n} bytes at ${this.pos}, frame has ${this.buf.length}`);
   }
+  /** Claims the next n bytes of the frame, returning where they start. */
+  private advance(n: number): number {
+    this.need(n);
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
   int8(): number {
-    this.need(1);
-    return this.buf.readInt8(this.pos++);
+    return this.buf.readInt8(this.advance(1));
   }
   int16(): number {
-    this.need(2);
-    const v = this.buf.readInt16BE(this.pos);
-    this.pos += 2;
-    return v;
+    return this.buf.readInt16BE(this.advance(2));
   }
   uint16(): number {
-    this.need(2);
-    const v = this.buf.readUInt16BE(this.pos);
-    this.pos += 2;
-    return v;
+    return this.buf.readUInt16BE(this.advance(2));
   }
   int32(): number {
-    this.need(4);
-    const v = this.buf.readInt32BE(this.pos);
-    this.pos += 4;
-    return v;
+    return this.buf.readInt32BE(this.advance(4));
   }
   int64(): number {
-    this.need(8);
-    const v = Number(this.buf.readBigInt64BE(this.pos));
-    this.pos += 8;
-    return v;
+    return Number(this.buf.readBigInt64BE(this.advance(8)));
   }
   float64(): number {
-    this.need(8);
-    const v = this.buf.readDoubleBE(this.pos);
-    this.pos += 8;
-    return v;
+    return this.buf.readDoubleBE(this.advance(8));
   }
   uvarint(): number {
     let v = 0;
@@ -59,10 +50,8 @@ export class Reader {
   /** A slice of the frame (no copy): record batches are appended straight from it. */
   take(n: number): Buffer {
     if (n < 0) throw new ProtocolError(`negative length ${n}`);
-    this.need(n);
-    const b = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return b;
+    const at = this.advance(n);
+    return this.buf.subarray(at, at + n);
   }
   uuid(): string {
     const b = this.take(16).toString("hex");
@@ -100,34 +89,36 @@ export class Writer {
       this.pos = 0;
     }
   }
+  /** Claims the next n bytes of the current chunk, returning where they start; read this.buf only after, as room() may replace it. */
+  private claim(n: number): number {
+    this.room(n);
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
   int8(v: number): void {
-    this.room(1);
-    this.buf.writeInt8(v, this.pos++);
+    const at = this.claim(1);
+    this.buf.writeInt8(v, at);
   }
   int16(v: number): void {
-    this.room(2);
-    this.buf.writeInt16BE(v, this.pos);
-    this.pos += 2;
+    const at = this.claim(2);
+    this.buf.writeInt16BE(v, at);
   }
   uint16(v: number): void {
-    this.room(2);
-    this.buf.writeUInt16BE(v, this.pos);
-    this.pos += 2;
+    const at = this.claim(2);
+    this.buf.writeUInt16BE(v, at);
   }
   int32(v: number): void {
-    this.room(4);
-    this.buf.writeInt32BE(v, this.pos);
-    this.pos += 4;
+    const at = this.claim(4);
+    this.buf.writeInt32BE(v, at);
   }
   int64(v: number): void {
-    this.room(8);
-    this.buf.writeBigInt64BE(BigInt(v), this.pos);
-    this.pos += 8;
+    const at = this.claim(8);
+    this.buf.writeBigInt64BE(BigInt(v), at);
   }
   float64(v: number): void {
-    this.room(8);
-    this.buf.writeDoubleBE(v, this.pos);
-    this.pos += 8;
+    const at = this.claim(8);
+    this.buf.writeDoubleBE(v, at);
   }
   uvarint(v: number): void {
     this.room(uvarintSize(v));

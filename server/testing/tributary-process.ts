@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { projectRoot } from "@/server/paths";
+import { eventually } from "./eventually";
 
 export { freePort } from "@/bench/lib/net";
 
-/** The project's own command, as an operator runs it: `tributary <args>` in a child process. */
+/** A child process of the project's own command (`tributary <args>`, as an operator runs it) or of the agent's entry point. */
 export interface TributaryProcess {
   child: ChildProcess;
   stdout: () => string;
@@ -13,7 +14,19 @@ export interface TributaryProcess {
 }
 
 export function runTributary(args: string[], env: Record<string, string> = {}): TributaryProcess {
-  const child = spawn(process.execPath, [join(projectRoot, "bin", "tributary.mjs"), ...args], {
+  return runNode([join(projectRoot, "bin", "tributary.mjs"), ...args], env);
+}
+
+/**
+ * The agent's own entry point (server/agents/cli-main.ts under tsx) with `args`: the agent from the
+ * sources as they are, without the bundle `tributary` builds first.
+ */
+export function runAgentMain(args: string[]): TributaryProcess {
+  return runNode(["--import", "tsx", join(projectRoot, "server", "agents", "cli-main.ts"), ...args]);
+}
+
+function runNode(args: string[], env: Record<string, string> = {}): TributaryProcess {
+  const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, TRIBUTARY_LOG_LEVEL: "info", ...env },
   });
@@ -39,4 +52,22 @@ export async function runTributaryToExit(
 /** `tributary agent --flume-conf <conf>` with agent a1, its state in dataDir and metrics on a free port. */
 export function runAgent(conf: string, dataDir: string): TributaryProcess {
   return runTributary(["agent", "--flume-conf", conf, "--name", "a1", "--data-dir", dataDir, "--metrics-port", "0"]);
+}
+
+/** The metrics URL of an agent started with --metrics-port, once it logs that its flow runs. */
+export function agentMetricsUrl(agent: TributaryProcess): Promise<string> {
+  return eventually(() => (agent.stderr().includes("running flow") ? /metrics at (\S+)/.exec(agent.stderr())?.[1] : undefined), 30_000, "agent start");
+}
+
+/** Runs `body` while the agent runs, then stops it as an operator does (SIGTERM); rejects unless it then exits 0. */
+export async function whileRunning<T>(agent: TributaryProcess, body: () => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await body();
+  } finally {
+    agent.child.kill("SIGTERM");
+  }
+  const code = await agent.exit;
+  if (code !== 0) throw new Error(`the agent exited with ${code} on SIGTERM: ${agent.stderr()}`);
+  return result;
 }

@@ -1,16 +1,7 @@
 import type { Metadata } from "next";
-import { Suspense } from "react";
-import { ClusterScope } from "@/components/clusters/cluster-scope";
+import { clusterPage } from "@/components/clusters/cluster-page";
 import { GroupList } from "@/components/groups/group-list";
 
 export const metadata: Metadata = { title: "Consumer groups" };
 
-export default function GroupsPage() {
-  return (
-    <Suspense>
-      <ClusterScope>
-        <GroupList />
-      </ClusterScope>
-    </Suspense>
-  );
-}
+export default clusterPage(GroupList);

@@ -1,10 +1,10 @@
-import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { eventually, kcat, startTestBroker } from "../../broker/compat/harness";
 import { tempDirs } from "@/server/testing/temp-dir";
+import { agentMetricsUrl, freePort, runAgentMain, whileRunning } from "@/server/testing/tributary-process";
 
 const tempDir = tempDirs("flume-conf");
 
@@ -21,10 +21,7 @@ it("runs a Flume netcat → file channel → KafkaSink config against the broker
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: "weblogs", numPartitions: 1 }] });
     await admin.disconnect();
-    const probe = createServer();
-    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
-    const port = (probe.address() as { port: number }).port;
-    await new Promise<void>((r) => probe.close(() => r()));
+    const port = await freePort();
     const conf = join(dir, "flume.properties");
     await writeFile(conf, `
 # Name the components on this agent
@@ -58,13 +55,10 @@ a1.sinks.k1.kafka.producer.acks = 1
 a1.sources.r1.channels = c1
 a1.sinks.k1.channel = c1
 `);
-    const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "..", "cli-main.ts"), "--flume-conf", conf, "--name", "a1", "--metrics-port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
-    const exit = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-    let err = "";
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    try {
-      const metricsUrl = await eventually(() => err.includes("running flow") ? /metrics at (\S+)/.exec(err)?.[1] : undefined, 30_000, "agent start");
-      expect(err).toMatch(/checkpointDir: ignored/);
+    const agent = runAgentMain(["--flume-conf", conf, "--name", "a1", "--metrics-port", "0"]);
+    await whileRunning(agent, async () => {
+      const metricsUrl = await agentMetricsUrl(agent);
+      expect(agent.stderr()).toMatch(/checkpointDir: ignored/);
       const sock = connect(port, "127.0.0.1");
       let acks = "";
       sock.on("data", (d: Buffer) => (acks += d.toString()));
@@ -80,10 +74,7 @@ a1.sinks.k1.channel = c1
       expect(metrics["SOURCE.r1"]).toMatchObject({ EventAcceptedCount: 100 });
       expect(lines.map((l) => l.slice(l.indexOf(" ") + 1))).toEqual(Array.from({ length: 100 }, (_, i) => `GET /page/${i}`));
       expect(lines[0]).toMatch(/^datacenter=NEW_YORK /);
-    } finally {
-      child.kill("SIGTERM");
-    }
-    expect(await exit).toBe(0);
+    });
   } finally {
     await broker.stop();
   }
@@ -111,18 +102,13 @@ a1.sinks.k1.kafka.topic = created-by-first-send
 a1.sinks.k1.kafka.bootstrap.servers = ${broker.bootstrap}
 a1.sinks.k1.channel = c1
 `);
-    const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "..", "cli-main.ts"), "--flume-conf", conf, "--name", "a1", "--data-dir", join(dir, "data")], { stdio: ["ignore", "ignore", "pipe"] });
-    const exit = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-    try {
+    await whileRunning(runAgentMain(["--flume-conf", conf, "--name", "a1", "--data-dir", join(dir, "data")]), async () => {
       const out = await eventually(async () => {
         const text = await kcat(["-b", broker.bootstrap, "-C", "-t", "created-by-first-send", "-o", "beginning", "-e", "-q"]).catch(() => "");
         return text.trim().split("\n").length >= 50 ? text : undefined;
       }, 30_000, "50 records in created-by-first-send");
       expect(out.trim().split("\n").map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
-    } finally {
-      child.kill("SIGTERM");
-    }
-    expect(await exit).toBe(0);
+    });
   } finally {
     await broker.stop();
   }

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -6,6 +5,7 @@ import { parseFlow } from "../flow";
 import { exportFlumeProperties } from "./export";
 import { importFlumeProperties } from "./import";
 import { tempDirs } from "@/server/testing/temp-dir";
+import { agentMetricsUrl, runAgentMain, whileRunning } from "@/server/testing/tributary-process";
 
 const tempDir = tempDirs("agent-cli");
 
@@ -205,21 +205,11 @@ describe("Flume .properties import", () => {
       "a1.channels.c1.type = file", "a1.channels.c1.minimumRequiredSpace = 0",
       "a1.sinks.k1.type = null", "a1.sinks.k1.channel = c1", "",
     ].join("\n"));
-    const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "..", "cli-main.ts"), "--flume-conf", conf, "--name", "a1", "--data-dir", join(dir, "data"), "--metrics-port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
-    let err = "";
-    const metricsUrl = await new Promise<string>((resolve, reject) => {
-      child.on("exit", (code) => reject(new Error(`agent exited ${code}: ${err}`)));
-      child.stderr.on("data", (d: Buffer) => {
-        err += d.toString();
-        const m = /metrics at (\S+)/.exec(err);
-        if (m && err.includes("running flow")) resolve(m[1]);
-      });
+    const agent = runAgentMain(["--flume-conf", conf, "--name", "a1", "--data-dir", join(dir, "data"), "--metrics-port", "0"]);
+    await whileRunning(agent, async () => {
+      const metrics = (await (await fetch(await agentMetricsUrl(agent))).json()) as Record<string, Record<string, number>>;
+      expect(Object.keys(metrics).sort()).toEqual(["CHANNEL.c1", "SINK.k1", "SOURCE.r1"]);
+      expect(metrics["CHANNEL.c1"]).toMatchObject({ ChannelCapacity: 1_000_000, ChannelSize: 0 });
     });
-    const metrics = (await (await fetch(metricsUrl)).json()) as Record<string, Record<string, number>>;
-    expect(Object.keys(metrics).sort()).toEqual(["CHANNEL.c1", "SINK.k1", "SOURCE.r1"]);
-    expect(metrics["CHANNEL.c1"]).toMatchObject({ ChannelCapacity: 1_000_000, ChannelSize: 0 });
-    const exit = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-    child.kill("SIGTERM");
-    expect(await exit).toBe(0);
   }, 60_000);
 });

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { logger } from "../../log";
-import { type Sink, SinkCounters, defineComponent } from "../component";
+import { defineComponent } from "../component";
 import type { FlumeEvent } from "../model";
+import { StatelessSink } from "./stateless-sink";
 
 const log = logger("agents.logger-sink");
 
@@ -11,14 +12,7 @@ export const nullSinkSchema = z.object({
   batchSize: z.number().int().positive().default(100).describe("Most events taken in one transaction."),
 }).describe("Discards events; for tests and benchmarks.");
 
-export class NullSink implements Sink {
-  readonly counters = new SinkCounters();
-  readonly batchSize: number;
-  constructor(config: z.infer<typeof nullSinkSchema>) {
-    this.batchSize = config.batchSize;
-  }
-  async start(): Promise<void> {}
-  async stop(): Promise<void> {}
+export class NullSink extends StatelessSink {
   async deliver(): Promise<void> {}
 }
 
@@ -29,14 +23,10 @@ export const loggerSinkSchema = z.object({
   maxBytesToLog: z.number().int().positive().default(16).describe("Body bytes shown per event, as in Flume."),
 }).describe("Logs each event's headers and the start of its body at info level.");
 
-export class LoggerSink implements Sink {
-  readonly counters = new SinkCounters();
-  readonly batchSize: number;
+export class LoggerSink extends StatelessSink {
   constructor(private readonly config: z.infer<typeof loggerSinkSchema>) {
-    this.batchSize = config.batchSize;
+    super(config);
   }
-  async start(): Promise<void> {}
-  async stop(): Promise<void> {}
   deliver(events: FlumeEvent[]): Promise<void> {
     for (const e of events) log.info({ headers: e.headers, body: e.body.subarray(0, this.config.maxBytesToLog).toString("utf8") }, "event");
     return Promise.resolve();

@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { type Sink, SinkCounters, defineComponent } from "../component";
+import { defineComponent } from "../component";
 import { secret } from "../secret";
 import type { FlumeEvent } from "../model";
+import { StatelessSink } from "./stateless-sink";
 
 export const httpSinkSchema = z.object({
   type: z.literal("http"),
@@ -25,16 +26,10 @@ export class HttpSinkError extends Error {
   }
 }
 
-export class HttpSink implements Sink {
-  readonly counters = new SinkCounters();
-  readonly batchSize: number;
-
+export class HttpSink extends StatelessSink {
   constructor(private readonly config: z.infer<typeof httpSinkSchema>) {
-    this.batchSize = config.batchSize;
+    super(config);
   }
-
-  async start(): Promise<void> {}
-  async stop(): Promise<void> {}
 
   async deliver(events: FlumeEvent[]): Promise<void> {
     const body = encode(events, this.config.format);

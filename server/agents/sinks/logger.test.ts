@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { eventually } from "@/server/testing/eventually";
 import { tempDirs } from "@/server/testing/temp-dir";
+import { runAgentMain, whileRunning } from "@/server/testing/tributary-process";
 
 const tempDir = tempDirs("logger-sink");
 
@@ -17,17 +17,9 @@ it("logger sink: a Flume agent file with a logger sink logs each event's headers
     "a1.channels.c1.type = memory",
     "a1.sinks.k1.type = logger", "a1.sinks.k1.maxBytesToLog = 4", "a1.sinks.k1.channel = c1", "",
   ].join("\n"));
-  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "..", "cli-main.ts"), "--flume-conf", conf, "--name", "a1", "--data-dir", join(dir, "data")], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, TRIBUTARY_LOG_LEVEL: "info" },
-  });
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-  await eventually(() => (out.match(/"msg":"event"/g) ?? []).length >= 3, 30_000, "three events logged");
-  child.kill("SIGTERM");
-  expect(await exit).toBe(0);
-  const events = out.split("\n").filter((l) => l.includes('"msg":"event"')).map((l) => JSON.parse(l) as { headers: Record<string, string>; body: string });
+  const agent = runAgentMain(["--flume-conf", conf, "--name", "a1", "--data-dir", join(dir, "data")]);
+  await whileRunning(agent, () => eventually(() => (agent.stdout().match(/"msg":"event"/g) ?? []).length >= 3, 30_000, "three events logged"));
+  const events = agent.stdout().split("\n").filter((l) => l.includes('"msg":"event"')).map((l) => JSON.parse(l) as { headers: Record<string, string>; body: string });
   expect(events.map((e) => e.body)).toEqual(["0   ", "1   ", "2   "]);
   expect(events[0].headers).toEqual({ app: "value" });
 }, 60_000);

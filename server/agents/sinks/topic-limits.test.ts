@@ -5,7 +5,7 @@ import { expect, it } from "vitest";
 import { eventually, kcat, spawnKcat, startTestBroker } from "../../broker/compat/harness";
 import { ListOffsetsTimestamp } from "../../kafka/constants";
 import { KafkaClient } from "../../kafka/client";
-import { freePort, runAgent } from "@/server/testing/tributary-process";
+import { agentMetricsUrl, freePort, runAgent, whileRunning } from "@/server/testing/tributary-process";
 import type { DeadLetterLine } from "./dead-letters";
 import { tempDirs } from "@/server/testing/temp-dir";
 
@@ -63,15 +63,11 @@ a1.sinks.k1.kafka.flumeBatchSize = 10000
 a1.sinks.k1.channel = c1
 `);
     const t0 = performance.now();
-    const agent = runAgent(conf, join(dir, "data"));
-    try {
+    await whileRunning(runAgent(conf, join(dir, "data")), async () => {
       await eventually(async () => (await highWatermark(broker, "lines")) >= LINES || undefined, 280_000, `${LINES} records in topic lines`);
       const seconds = (performance.now() - t0) / 1000;
       void annotate(`${LINES} lines delivered in ${seconds.toFixed(1)} s (agent start to the last acknowledgement): ${Math.round(LINES / seconds)} lines/s`);
-    } finally {
-      agent.child.kill("SIGTERM");
-    }
-    expect(await agent.exit).toBe(0);
+    });
     const seen = new Uint8Array(LINES);
     let records = 0;
     let malformed = 0;
@@ -110,8 +106,8 @@ a1.sinks.k1.kafka.bootstrap.servers = ${broker.bootstrap}
 a1.sinks.k1.channel = c1
 `);
     const agent = runAgent(conf, join(dir, "data"));
-    try {
-      const metricsUrl = await eventually(() => (agent.stderr().includes("running flow") ? /metrics at (\S+)/.exec(agent.stderr())?.[1] : undefined), 30_000, "agent start");
+    await whileRunning(agent, async () => {
+      const metricsUrl = await agentMetricsUrl(agent);
       const huge = (c: string) => c.repeat(2 * 1024 * 1024);
       const posts = [
         Array.from({ length: 50 }, (_, i) => `small ${i}`).join("\n"),
@@ -141,10 +137,7 @@ a1.sinks.k1.channel = c1
       expect(letters.map((l) => Buffer.from(l.body, "base64").toString())).toEqual([huge("a"), huge("b")]);
       expect(letters[0]).toMatchObject({ topic: "mixed", reason: expect.stringMatching(/^a record batch of 2097\d+ bytes exceeds the topic's max\.message\.bytes 1048588$/) });
       expect(agent.stdout().split("\n").filter((l) => l.includes("too large for its topic"))).toHaveLength(1);
-    } finally {
-      agent.child.kill("SIGTERM");
-    }
-    expect(await agent.exit).toBe(0);
+    });
   } finally {
     await broker.stop();
   }

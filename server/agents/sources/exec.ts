@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { z } from "zod";
 import { logger } from "../../log";
-import { type BatchSink, type Source, SourceCounters, defineComponent } from "../component";
+import { type BatchSink, defineComponent } from "../component";
+import { LoopSource } from "./loop-source";
 import { putWithBackoff } from "./put-with-backoff";
 import type { FlumeEvent } from "../model";
 
@@ -19,30 +20,24 @@ export const execSourceSchema = z.object({
   batchTimeout: z.number().int().positive().default(3000).describe("Milliseconds a partial batch waits for more lines before it is put."),
 }).describe("Runs a command and turns each line it prints into an event. While the channel is full the command's output is not read, so it blocks rather than loses lines; lines the command printed before the agent died are lost, as in Flume.");
 
-export class ExecSource implements Source {
-  readonly counters = new SourceCounters();
-  private running = false;
+export class ExecSource extends LoopSource {
   private child: ChildProcess | null = null;
-  private loop: Promise<void> | null = null;
   /** Times the command was started, for status and tests. */
   runs = 0;
   lastError: string | null = null;
 
-  constructor(private readonly config: z.infer<typeof execSourceSchema>, private readonly put: BatchSink) {}
-
-  start(): Promise<void> {
-    this.running = true;
-    this.loop = this.run();
-    return Promise.resolve();
+  constructor(private readonly config: z.infer<typeof execSourceSchema>, private readonly put: BatchSink) {
+    super();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
+  override async stop(): Promise<void> {
+    const stopped = super.stop();
+    // The loop waits for the command's exit; `running` is already clear, so it will not restart it.
     this.child?.kill("SIGTERM");
-    await this.loop;
+    await stopped;
   }
 
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     while (this.running) {
       const code = await this.runOnce();
       log.info({ command: this.config.command, code, restart: this.config.restart }, "command exited");

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { type BatchSink, type Source, SourceCounters, defineComponent } from "../component";
+import { type BatchSink, defineComponent } from "../component";
+import { LoopSource } from "./loop-source";
 import type { FlumeEvent } from "../model";
 
 export const seqSourceSchema = z.object({
@@ -13,26 +14,14 @@ export const seqSourceSchema = z.object({
 /** Wait after a refused batch before offering it again. */
 const RETRY_MS = 50;
 
-export class SeqSource implements Source {
-  readonly counters = new SourceCounters();
-  private running = false;
-  private loop: Promise<void> | null = null;
+export class SeqSource extends LoopSource {
   private next = 0;
 
-  constructor(private readonly config: z.infer<typeof seqSourceSchema>, private readonly put: BatchSink) {}
-
-  start(): Promise<void> {
-    this.running = true;
-    this.loop = this.run();
-    return Promise.resolve();
+  constructor(private readonly config: z.infer<typeof seqSourceSchema>, private readonly put: BatchSink) {
+    super();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     const { totalEvents, batchSize, bodySize } = this.config;
     while (this.running && (totalEvents === 0 || this.next < totalEvents)) {
       const n = totalEvents === 0 ? batchSize : Math.min(batchSize, totalEvents - this.next);

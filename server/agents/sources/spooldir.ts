@@ -2,7 +2,9 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "nod
 import { join } from "node:path";
 import { z } from "zod";
 import { logger } from "../../log";
-import { type BatchSink, type Source, SourceCounters, defineComponent } from "../component";
+import { type BatchSink, defineComponent } from "../component";
+import { LoopSource } from "./loop-source";
+import { readPositionFile } from "./position-file";
 import type { FlumeEvent } from "../model";
 import { putOnce } from "./put-with-backoff";
 
@@ -47,10 +49,7 @@ const positionSchema = z.object({
 
 type Position = z.infer<typeof positionSchema>;
 
-export class SpooldirSource implements Source {
-  readonly counters = new SourceCounters();
-  private running = false;
-  private loop: Promise<void> | null = null;
+export class SpooldirSource extends LoopSource {
   private readonly include: RegExp;
   private readonly ignore: RegExp;
   private readonly trackerFile: string;
@@ -59,26 +58,21 @@ export class SpooldirSource implements Source {
   lastError: string | null = null;
 
   constructor(private readonly config: z.infer<typeof spooldirSourceSchema>, private readonly put: BatchSink) {
+    super();
     this.include = new RegExp(config.includePattern);
     this.ignore = new RegExp(config.ignorePattern);
     this.trackerFile = join(config.spoolDir, config.trackerDir, "position.json");
   }
 
-  async start(): Promise<void> {
+  override async start(): Promise<void> {
     const st = await stat(this.config.spoolDir).catch(() => null);
     if (!st?.isDirectory()) throw new Error(`spooldir: ${this.config.spoolDir} is not a directory; create it or fix spoolDir`);
     this.dir = `${st.dev}:${st.ino}`;
     await mkdir(join(this.config.spoolDir, this.config.trackerDir), { recursive: true });
-    this.running = true;
-    this.loop = this.run();
+    await super.start();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     while (this.running) {
       let progressed = false;
       try {
@@ -115,16 +109,8 @@ export class SpooldirSource implements Source {
 
   /** The tracked position, unless it was written for another spool directory or deserializer (then the file starts afresh). */
   private async loadPosition(): Promise<Position | null> {
-    let text: string;
-    try {
-      text = await readFile(this.trackerFile, "utf8");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-      throw e;
-    }
-    const parsed = positionSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) throw new Error(`spooldir: ${this.trackerFile} is not a position file (${parsed.error.issues[0]?.message}); delete it to ingest the current file from its start`);
-    const p = parsed.data;
+    const p = await readPositionFile(this.trackerFile, positionSchema, (reason) => `spooldir: ${this.trackerFile} is not a position file (${reason}); delete it to ingest the current file from its start`);
+    if (!p) return null;
     // A tracker from before captures were recorded is taken as this one's.
     if (!p.capture || (p.capture.dir === this.dir && p.capture.deserializer === this.config.deserializer)) return p;
     log.warn({ tracker: this.trackerFile, was: p.capture, now: { spoolDir: this.config.spoolDir, deserializer: this.config.deserializer }, file: p.file, pos: p.pos },

@@ -1,8 +1,10 @@
-import { type FileHandle, open, readdir, rename, readFile, stat, writeFile } from "node:fs/promises";
+import { type FileHandle, open, readdir, rename, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 import { logger } from "../../log";
-import { type BatchSink, type Source, SourceCounters, defineComponent } from "../component";
+import { type BatchSink, defineComponent } from "../component";
+import { LoopSource } from "./loop-source";
+import { readPositionFile } from "./position-file";
 import type { FlumeEvent } from "../model";
 import { putOnce } from "./put-with-backoff";
 
@@ -44,19 +46,17 @@ const positionFileSchema = z.union([
   z.array(entrySchema).transform((files) => ({ filegroups: null, files })),
 ]);
 
-export class TaildirSource implements Source {
-  readonly counters = new SourceCounters();
+export class TaildirSource extends LoopSource {
   private readonly tracked = new Map<number, Tracked>();
-  private running = false;
   lastError: string | null = null;
-  private loop: Promise<void> | null = null;
 
-  constructor(private readonly config: z.infer<typeof taildirSourceSchema>, private readonly put: BatchSink) {}
+  constructor(private readonly config: z.infer<typeof taildirSourceSchema>, private readonly put: BatchSink) {
+    super();
+  }
 
-  async start(): Promise<void> {
+  override async start(): Promise<void> {
     for (const p of await this.loadPositions()) this.tracked.set(p.inode, { inode: p.inode, path: p.file, pos: p.pos, fh: null, unseen: 0 });
-    this.running = true;
-    this.loop = this.run();
+    await super.start();
   }
 
   /**
@@ -65,16 +65,9 @@ export class TaildirSource implements Source {
    * same file — since an inode alone may have been reused by another file; the rest start afresh.
    */
   private async loadPositions(): Promise<z.infer<typeof entrySchema>[]> {
-    let text: string;
-    try {
-      text = await readFile(this.config.positionFile, "utf8");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw e;
-    }
-    const parsed = positionFileSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) throw new Error(`taildir: ${this.config.positionFile} is not a position file (${parsed.error.issues[0]?.message}); delete it to read every file from its start`);
-    const { filegroups, files } = parsed.data;
+    const saved = await readPositionFile(this.config.positionFile, positionFileSchema, (reason) => `taildir: ${this.config.positionFile} is not a position file (${reason}); delete it to read every file from its start`);
+    if (!saved) return [];
+    const { filegroups, files } = saved;
     if (filegroups === null || sameGroups(filegroups, this.config.filegroups)) return files;
     const kept: z.infer<typeof entrySchema>[] = [];
     for (const f of files) if ((await stat(f.file).catch(() => null))?.ino === f.inode) kept.push(f);
@@ -83,13 +76,12 @@ export class TaildirSource implements Source {
     return kept;
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
+  override async stop(): Promise<void> {
+    await super.stop();
     for (const t of this.tracked.values()) await t.fh?.close();
   }
 
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     while (this.running) {
       try {
         await this.pollOnce();

@@ -62,9 +62,18 @@ export async function committed(bootstrap: string, groupId: string, topic: strin
   }
 }
 
-/** Waits until the flow's sink k1 delivered `count` events, then checks they are all in partition 0 of `topic`, read through `reader`. */
+/**
+ * Starts the flow, waits until its sink k1 delivered `count` events and checks they are all in
+ * partition 0 of `topic`, read through `reader`; then stops the flow and closes the reader.
+ */
 export async function expectDelivered(rt: FlowRuntime, reader: KafkaClient, topic: string, count: number): Promise<void> {
-  await eventually(() => (rt.flumeMetrics()["SINK.k1"].EventDrainSuccessCount as number) >= count || undefined, 30_000, `${count} events delivered`);
-  const [f] = await reader.fetch([{ topic, partition: 0, offset: 0 }]);
-  expect(f.records).toHaveLength(count);
+  await rt.start();
+  try {
+    await eventually(() => (rt.flumeMetrics()["SINK.k1"].EventDrainSuccessCount as number) >= count || undefined, 30_000, `${count} events delivered`);
+    const [f] = await reader.fetch([{ topic, partition: 0, offset: 0 }]);
+    expect(f.records).toHaveLength(count);
+  } finally {
+    await rt.stop();
+    await reader.close();
+  }
 }

@@ -8,6 +8,8 @@ import { ClusterMember } from "../../cluster/member";
 import { ClusterStore } from "../../cluster/store";
 import { clusterDatabase, eventually } from "../../cluster/test-support";
 import type { MetadataSnapshot, PartitionInfo } from "../../kafka/client";
+import { metrics } from "../../metrics/registry";
+import { SeriesSampler } from "../../metrics/series";
 import { startRouterEnv } from "../testing";
 
 const part = (partition: number, leader: number, replicas: number[], isr: number[]): PartitionInfo => ({ partition, leader, leaderEpoch: 0, replicas, isr, offline: [], errorCode: 0 });
@@ -117,7 +119,34 @@ describe("brokers router on a Tributary cluster", () => {
     expect(h.brokers.filter((b) => b.controller)).toHaveLength(1);
     expect(h.brokers.every((b) => b.replicas >= 2)).toBe(true);
     expect(h.member).toMatchObject({ nodeId: 1, state: "member", leaseCurrent: true, storeReachable: true, storeError: null });
+    // Renewed several times a session, so a live lease is never older than one.
+    expect(h.member?.leaseAgeMs).toBeGreaterThanOrEqual(0);
+    expect(h.member?.leaseAgeMs).toBeLessThan(SESSION_MS);
   });
+
+  it("measures topic rates over the whole cluster: records appended on the other broker count too", async () => {
+    const ledByTwo = await eventually(() => env.broker.broker.cluster!.metadata().topics.get("replicated")?.partitions.find((p) => p.leader === 2), 10_000, "a partition of replicated led by broker 2");
+    // The console's sampler of this process's metrics, as `tributary start` runs it.
+    const sampler = new SeriesSampler(metrics);
+    sampler.start(200);
+    env.services.sampler = sampler;
+    const rateOf = async () => (await env.viewer().topics.list({})).find((t) => t.name === "replicated")!;
+    await rateOf();
+    const producer = env.broker.kafka("brokers-cluster-test").producer();
+    await producer.connect();
+    await producer.send({ topic: "replicated", messages: Array.from({ length: 200 }, (_, i) => ({ value: `r${i}`, partition: ledByTwo.partition })) });
+    await producer.disconnect();
+    await new Promise((r) => setTimeout(r, 4500));
+    const row = await rateOf();
+    // This broker's own metrics saw none of these appends: broker 2 leads the partition.
+    expect(row.recordsPerSec).toBeGreaterThan(10);
+    expect(row.bytesPerSec).toBeNull();
+    // The dashboard's charts come from this node's metrics: it says so.
+    const charts = await env.viewer().dashboard.throughput({});
+    expect(charts.available && charts.scope).toMatch(/^Broker 1's share of the cluster/);
+    sampler.stop();
+    env.services.sampler = undefined;
+  }, 30_000);
 
   it("counts under-replicated partitions once a broker is gone", async () => {
     await second!.close();

@@ -45,6 +45,7 @@ describe("dashboard router", () => {
   it("shows the live per-second rates overall and per topic, and the top topics", async () => {
     const live = await env.viewer().dashboard.throughput({ range: "15m" });
     expect(live.available).toBe(true);
+    expect(live.available && live.scope).toBeNull();
     expect(live.stepMs).toBe(1000);
     const last = live.points.find((p) => p.t === minute + 2000)!;
     expect(last.recordsIn).toBe(110);

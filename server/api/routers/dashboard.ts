@@ -31,6 +31,12 @@ function brokerFacts(services: Services, id: string) {
   return { broker: services.broker.instance, sampler: services.sampler };
 }
 
+/** On a node of a Tributary cluster the charts are that node's share; said next to them. */
+function scopeOf(facts: NonNullable<ReturnType<typeof brokerFacts>>): string | null {
+  const nodeId = facts.broker.cluster?.nodeId;
+  return nodeId === undefined ? null : `Broker ${nodeId}'s share of the cluster: records and bytes of the partitions it leads, and what its clients read from it. The Topics list measures every broker's appends.`;
+}
+
 const NOT_EMBEDDED = "Rates and connections come from the embedded broker's own metrics; for this cluster, use its monitoring (JMX, Prometheus).";
 const NO_SIZES = "This cluster does not tell the console its disk use (DescribeLogDirs needs Describe on the cluster for the console's user).";
 
@@ -123,7 +129,7 @@ export const dashboardRouter = router({
       if (input.range === "15m") {
         const since = now - 15 * 60_000;
         const series = Object.fromEntries(FLOW_KEYS.map((k) => [k, liveSeries(facts.sampler, FLOWS[k], input.topic, since)])) as Record<Flow, Map<number, number>>;
-        return { available: true as const, stepMs: 1000, from: since, to: now, points: mergeFlows(series), topics: liveTopics(facts.sampler, now - 60_000).sort(byThroughput) };
+        return { available: true as const, scope: scopeOf(facts), stepMs: 1000, from: since, to: now, points: mergeFlows(series), topics: liveTopics(facts.sampler, now - 60_000).sort(byThroughput) };
       }
       const range: HistoryRange = input.range;
       const labels = input.topic ? `topic=${input.topic}` : "";
@@ -144,7 +150,7 @@ export const dashboardRouter = router({
       const series = { ...NO_HISTORY };
       FLOW_KEYS.forEach((k, i) => (series[k] = history[i]));
       const from = now - RANGES[range].ms;
-      return { available: true as const, stepMs: RANGES[range].stepS * 1000, from, to: now, points: mergeFlows(series), topics: [...topics.values()].map(consumersOnly).sort(byThroughput) };
+      return { available: true as const, scope: scopeOf(facts), stepMs: RANGES[range].stepS * 1000, from, to: now, points: mergeFlows(series), topics: [...topics.values()].map(consumersOnly).sort(byThroughput) };
     }),
 
   /** Lag, disk, connections and agents at a glance. */

@@ -87,6 +87,11 @@ for (const target of testDatabases()) {
       expect((await row()).deployments[0]).toMatchObject({ version: 2, behind: 0 });
       expect((await olga.mutate("flows.stop", { flowId })).error).toBeUndefined();
       expect((await row()).deployments[0]).toMatchObject({ desired: "stopped", state: "stopped", eventsPerSec: null });
+      // Start is stop's twin: the same deployment runs again, audited with the agents it reached.
+      expect((await olga.mutate("flows.start", { flowId })).data).toEqual([embedded.id]);
+      expect((await row()).deployments[0]).toMatchObject({ desired: "running" });
+      const started = await admin.query("audit.list", { action: "flows.start" });
+      expect(started.data?.items[0]).toMatchObject({ actor: "olga", targetKind: "flow", target: String(flowId), details: { agents: ["embedded"] } });
     });
 
     it("refuses to save an invalid flow and names each problem", async () => {

@@ -85,6 +85,21 @@ function delivered(counters: Record<string, Record<string, number | string>>): n
 const flowName = z.string().min(1).max(100).regex(/^[a-zA-Z0-9._-]+$/, "use letters, digits, dot, dash or underscore");
 const id = z.number().int().positive();
 
+/** Stop and start: the flow's deployments (all, or on the agents named) get the desired state; audited with the agents' names. */
+function setDesiredProcedure(desired: "running" | "stopped") {
+  return operatorProcedure.input(z.object({ flowId: id, agentIds: z.array(id).optional() })).mutation(({ ctx, input }) => {
+    ctx.audit.targetKind = "flow";
+    ctx.audit.target = String(input.flowId);
+    return mapped(async () => {
+      const ids = await setDesired(ctx.db, { ...input, desired, actor: ctx.user.username });
+      const names = await agentNames(ctx.db);
+      ctx.audit.details = { agents: ids.map((i) => names.get(i)) };
+      await syncEmbedded(ctx);
+      return ids;
+    });
+  });
+}
+
 export const flowsRouter = router({
   // What the designer's palette and forms are generated from: one JSON Schema per component type.
   components: viewerProcedure.query(() => componentCatalog()),
@@ -188,28 +203,8 @@ export const flowsRouter = router({
         return r;
       });
     }),
-  stop: operatorProcedure.input(z.object({ flowId: id, agentIds: z.array(id).optional() })).mutation(({ ctx, input }) => {
-    ctx.audit.targetKind = "flow";
-    ctx.audit.target = String(input.flowId);
-    return mapped(async () => {
-      const ids = await setDesired(ctx.db, { ...input, desired: "stopped", actor: ctx.user.username });
-      const names = await agentNames(ctx.db);
-      ctx.audit.details = { agents: ids.map((i) => names.get(i)) };
-      await syncEmbedded(ctx);
-      return ids;
-    });
-  }),
-  start: operatorProcedure.input(z.object({ flowId: id, agentIds: z.array(id).optional() })).mutation(({ ctx, input }) => {
-    ctx.audit.targetKind = "flow";
-    ctx.audit.target = String(input.flowId);
-    return mapped(async () => {
-      const ids = await setDesired(ctx.db, { ...input, desired: "running", actor: ctx.user.username });
-      const names = await agentNames(ctx.db);
-      ctx.audit.details = { agents: ids.map((i) => names.get(i)) };
-      await syncEmbedded(ctx);
-      return ids;
-    });
-  }),
+  stop: setDesiredProcedure("stopped"),
+  start: setDesiredProcedure("running"),
   /**
    * An opt-in, bounded sample of the latest events through a channel of a flow on the embedded agent:
    * "put" is what its sources committed into it, "take" what its sinks delivered out of it.

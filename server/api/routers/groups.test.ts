@@ -263,6 +263,29 @@ describe("groups router", () => {
     }
   });
 
+  it("measures lag against the last stable offset: an open transaction's records count once it commits", async () => {
+    await admin.createTopics({ topics: [{ topic: "ledger", numPartitions: 1 }] });
+    const p = kafka.producer({ transactionalId: "ledger-writer", maxInFlightRequests: 1, idempotent: true, transactionTimeout: 60_000 });
+    await p.connect();
+    try {
+      const first = await p.transaction();
+      await first.send({ topic: "ledger", messages: [{ value: "x" }, { value: "y" }] });
+      await first.commit();
+      await admin.setOffsets({ groupId: "ledger-readers", topic: "ledger", partitions: [{ partition: 0, offset: "0" }] });
+      // Two records and the commit marker are stable; the three of the open transaction are not.
+      const open = await p.transaction();
+      await open.send({ topic: "ledger", messages: [{ value: "p" }, { value: "q" }, { value: "r" }] });
+      const during = await env.viewer().groups.get({ groupId: "ledger-readers" });
+      expect(during.offsets.map((o) => [o.logEnd, o.lag])).toEqual([[3, 3]]);
+      await open.commit();
+      // The markers are written after EndTxn answers, as in Kafka: the offset moves on shortly.
+      const lagOf = async () => (await env.viewer().groups.get({ groupId: "ledger-readers" })).offsets.map((o) => [o.logEnd, o.lag]);
+      await eventually(async () => JSON.stringify(await lagOf()) === "[[7,7]]", 15_000, "lag up to the second commit marker");
+    } finally {
+      await p.disconnect();
+    }
+  });
+
   it("names a cluster the console does not know", async () => {
     await expect(env.viewer().groups.list({ cluster: "42" })).rejects.toMatchObject({ code: "NOT_FOUND", message: expect.stringMatching(/no cluster named "42"; pick one on the Clusters page/) });
   });

@@ -15,9 +15,14 @@ const topicInput = clusterInput.extend({ topic: z.string().min(1).max(249) });
 /** Log-end offsets of other clusters' topics, as the topics list last read them. */
 const offsetRates = ratesPerDatabase();
 
-/** The embedded broker's own metrics when that is the cluster viewed; for any other, log-end offsets measured between reads of the list. */
+/**
+ * The embedded broker's own metrics when that is the cluster viewed and it is the whole cluster;
+ * for any other, and for a broker of a Tributary cluster (whose metrics count only the partitions
+ * it leads), log-end offsets measured between reads of the list, which count every broker's appends.
+ */
 function ratesOf(ctx: Context, cluster: string): TopicRates {
-  const series = cluster === EMBEDDED_CLUSTER && ctx.services.broker?.instance ? ctx.services.sampler : undefined;
+  const broker = cluster === EMBEDDED_CLUSTER ? ctx.services.broker?.instance : undefined;
+  const series = broker && !broker.cluster ? ctx.services.sampler : undefined;
   return series ? { kind: "metrics", series } : { kind: "offsets", observe: (ends) => offsetRates(ctx.db).observe(cluster, Date.now(), ends) };
 }
 

@@ -10,7 +10,23 @@ import pino from "pino";
 import { log } from "../../log";
 import { Broker, type BrokerOptions } from "../broker";
 
-export { eventually } from "@/server/testing/eventually";
+import { eventually } from "@/server/testing/eventually";
+
+export { eventually };
+
+/**
+ * A kafkajs consumer in `groupId` reading `topic` from the beginning, resolved once it has received
+ * `atLeast` records; it stays a member of the group until the caller disconnects it.
+ */
+export async function groupConsumerAfter(kafka: Kafka, groupId: string, topic: string, atLeast: number, maxWaitTimeInMs: number) {
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let received = 0;
+  await consumer.run({ eachMessage: () => { received++; return Promise.resolve(); } });
+  await eventually(() => received >= atLeast, 20_000, `${atLeast} records in group ${groupId}`);
+  return consumer;
+}
 
 /** A real broker on an ephemeral port in a temp data dir, for tests that speak the Kafka protocol to it. */
 export async function startTestBroker(opts: Partial<BrokerOptions> = {}) {

@@ -1,6 +1,6 @@
 import type { EachMessagePayload, SASLOptions } from "kafkajs";
 import { afterEach, describe, expect, it } from "vitest";
-import { eventually, startTestBroker } from "./harness";
+import { eventually, groupConsumerAfter, startTestBroker } from "./harness";
 
 const brokers: Awaited<ReturnType<typeof startTestBroker>>[] = [];
 async function broker(opts: Parameters<typeof startTestBroker>[0] = {}) {
@@ -128,12 +128,8 @@ describe("kafkajs against the broker", () => {
     const offsets = await admin.fetchTopicOffsets("admin-t");
     expect(offsets.find((p) => p.partition === 0)).toMatchObject({ low: "4", high: "10" });
 
-    const consumer = kafka.consumer({ groupId: "admin-g", maxWaitTimeInMs: 200 });
-    await consumer.connect();
-    await consumer.subscribe({ topic: "admin-t", fromBeginning: true });
-    let n = 0;
-    await consumer.run({ eachMessage: () => { n++; return Promise.resolve(); } });
-    await eventually(() => n >= 6, 20_000, "6 records after the deleted ones");
+    // The 6 records after the deleted ones.
+    const consumer = await groupConsumerAfter(kafka, "admin-g", "admin-t", 6, 200);
     expect((await admin.listGroups()).groups.map((g) => g.groupId)).toContain("admin-g");
     const deleteError = await admin.deleteGroups(["admin-g"]).then(() => "deleted", (e: { groups?: { error?: { type: string } }[] }) => e.groups?.[0]?.error?.type);
     expect(deleteError).toBe("NON_EMPTY_GROUP");

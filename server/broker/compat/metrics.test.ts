@@ -9,7 +9,7 @@ import { WebAccess } from "../../control/web-access";
 import { createRequestHandler } from "../../http";
 import { connect } from "node:net";
 import { Apis } from "../../kafka/messages";
-import { eventually, kcat, startTestBroker } from "./harness";
+import { eventually, groupConsumerAfter, kcat, startTestBroker } from "./harness";
 import { TestConnection } from "./test-connection";
 
 /** Parses the Prometheus text into "name{labels}" → value. */
@@ -52,12 +52,7 @@ describe("broker metrics at /metrics", () => {
     await kcat(["-b", t.bootstrap, "-C", "-t", "metered", "-p", "0", "-o", "beginning", "-e"]);
 
     const kafka = t.kafka("metrics-test");
-    const consumer = kafka.consumer({ groupId: "metered-group", maxWaitTimeInMs: 100 });
-    await consumer.connect();
-    await consumer.subscribe({ topic: "metered", fromBeginning: true });
-    let seen = 0;
-    await consumer.run({ eachMessage: () => { seen++; return Promise.resolve(); } });
-    await eventually(() => seen >= 42, 20_000, "42 records in the group");
+    const consumer = await groupConsumerAfter(kafka, "metered-group", "metered", 42, 100);
 
     const text = await (await fetch(url)).text();
     const m = samples(text);

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { NO_LEADER_EPOCH, UNKNOWN_OFFSET } from "../../kafka/constants";
+import { decodeSubscribedTopics } from "../../kafka/client/group-protocol";
 import { codeOf, ErrorCode } from "../../kafka/errors";
 import type { RequestOf, ResponseInputOf } from "../../kafka/protocol";
 import type { LogManager } from "../log/log-manager";
@@ -768,17 +769,9 @@ function subscribedTopics(g: Group): Set<string> {
   const topics = new Set<string>();
   for (const m of g.members.values()) {
     const meta = m.protocols.find((p) => p.name === g.protocolName)?.metadata;
-    if (!meta || meta.length < 6) continue;
+    if (!meta) continue;
     try {
-      let pos = 2;
-      const n = meta.readInt32BE(pos);
-      pos += 4;
-      for (let i = 0; i < n; i++) {
-        const len = meta.readInt16BE(pos);
-        pos += 2;
-        topics.add(meta.toString("utf8", pos, pos + len));
-        pos += len;
-      }
+      for (const t of decodeSubscribedTopics(meta)) topics.add(t);
     } catch {
       // Metadata that is not a consumer subscription names no topics.
     }

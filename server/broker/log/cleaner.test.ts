@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { cpSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -8,6 +7,7 @@ import { LogCleaner } from "./cleaner";
 import { effectiveConfigs, logSettings, type TopicConfigs } from "./configs";
 import { LogManager } from "./log-manager";
 import { PartitionLog } from "./partition-log";
+import { killHard, spawnCrashChild } from "@/server/testing/crash-child";
 import { tempDirs } from "@/server/testing/temp-dir";
 
 const tempDir = tempDirs("cleaner");
@@ -255,19 +255,12 @@ describe("log cleaner under SIGKILL", () => {
     let killedMidClean = 0;
     for (let round = 0; round < 15; round++) {
       let cleaningStarted: (() => void) | undefined;
-      const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "cleaner-crash-child.ts"), dir], { stdio: ["ignore", "pipe", "inherit"] });
-      let buf = "";
-      child.stdout.on("data", (d) => {
-        buf += d;
-        const lines = buf.split("\n");
-        buf = lines.pop()!;
-        for (const l of lines) {
-          if (l === "cleaning") cleaningStarted?.();
-          if (!/^\d+ k\d+$/.test(l)) continue; // a log line, should the child's log level let one through
-          const [offset, key] = l.split(" ");
-          newestAcked.set(key, Number(offset));
-          acked++;
-        }
+      const child = spawnCrashChild(join(import.meta.dirname, "cleaner-crash-child.ts"), [dir], (l) => {
+        if (l === "cleaning") cleaningStarted?.();
+        if (!/^\d+ k\d+$/.test(l)) return; // a log line, should the child's log level let one through
+        const [offset, key] = l.split(" ");
+        newestAcked.set(key, Number(offset));
+        acked++;
       });
       const before = acked;
       await new Promise<void>((resolve) => {
@@ -284,9 +277,7 @@ describe("log cleaner under SIGKILL", () => {
           }
         }, 5);
       });
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGKILL");
-      await exited;
+      await killHard(child);
 
       if (readdirSync(dir).some((f) => /\.(swap|cleaned|deleted)$/.test(f))) killedMidClean++;
       const log = PartitionLog.open(dir, "crash", 0, settings({ "segment.bytes": "4096", "index.interval.bytes": "256" }));

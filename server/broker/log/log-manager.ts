@@ -83,7 +83,9 @@ export class LogManager {
   private partitionsPending = 0;
   private saved: Promise<void> = Promise.resolve();
   /** The next producer id to hand out, and the end of the block reserved on disk for it. */
-  private producerIds: { next: number; reservedEnd: number; reserving?: Promise<void> };
+  private producerIds: { next: number; reservedEnd: number; reserving?: Promise<void> } = { next: 0, reservedEnd: 0 };
+  /** Where blocks of producer ids come from: this data dir's topics.json, or a cluster's store (useProducerIdBlocks). */
+  private producerIdBlock: () => Promise<number> = () => this.localProducerIdBlock();
   private timer: NodeJS.Timeout | undefined;
   private cleaning: Promise<void> | null = null;
   private cleaner: LogCleaner;
@@ -103,7 +105,6 @@ export class LogManager {
     mkdirSync(this.logDir, { recursive: true });
     const path = join(this.logDir, "topics.json");
     this.meta = existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as Metadata) : { clusterId: randomBytes(16).toString("base64url").slice(0, 22), nextProducerId: 1000, topics: {} };
-    this.producerIds = { next: this.meta.nextProducerId, reservedEnd: this.meta.nextProducerId };
   }
 
   static open(opts: { dataDir: string; defaults?: TopicConfigs; clock?: () => number; backgroundIntervalMs?: number; maxOpenSegments?: number; maxPartitions?: number }): LogManager {
@@ -392,26 +393,40 @@ export class LogManager {
     }));
   }
 
-  /** A new producer id for InitProducerId, from a block reserved on disk before any id in it is handed out, so none is reused after a restart. */
+  /**
+   * A new producer id for InitProducerId, from a block reserved before any id in it is handed
+   * out (on disk, or in the cluster's store), so none is reused after a restart or by another broker.
+   */
   async initProducerId(): Promise<{ producerId: number; producerEpoch: number }> {
-    const producerId = this.producerIds.next++;
-    while (producerId >= this.producerIds.reservedEnd) await this.reserveProducerIds();
-    return { producerId, producerEpoch: 0 };
+    while (this.producerIds.next >= this.producerIds.reservedEnd) await this.reserveProducerIds();
+    return { producerId: this.producerIds.next++, producerEpoch: 0 };
   }
 
-  /** Persists the next block's end; callers that ran past the current block wait on the same write. */
+  /** A broker of a cluster takes its producer ids from blocks the whole cluster shares out. */
+  useProducerIdBlocks(block: () => Promise<number>): void {
+    this.producerIdBlock = block;
+    this.producerIds = { next: 0, reservedEnd: 0 };
+  }
+
+  /** Takes the next block; callers that ran past the current block wait on the same reservation. */
   private reserveProducerIds(): Promise<void> {
     this.producerIds.reserving ??= (async () => {
-      const end = this.meta.nextProducerId + PRODUCER_ID_BLOCK_SIZE;
-      this.meta.nextProducerId = end;
       try {
-        await this.persist();
-        this.producerIds.reservedEnd = end;
+        const start = await this.producerIdBlock();
+        this.producerIds = { next: start, reservedEnd: start + PRODUCER_ID_BLOCK_SIZE };
       } finally {
         this.producerIds.reserving = undefined;
       }
     })();
     return this.producerIds.reserving;
+  }
+
+  /** The next block of this data dir, its end persisted before any id in it is handed out. */
+  private async localProducerIdBlock(): Promise<number> {
+    const start = this.meta.nextProducerId;
+    this.meta.nextProducerId = start + PRODUCER_ID_BLOCK_SIZE;
+    await this.persist();
+    return start;
   }
 
   private background(): void {

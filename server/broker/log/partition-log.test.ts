@@ -1,10 +1,10 @@
-import { spawn } from "node:child_process";
 import { readdirSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decodeRecords, encodeRecordBatch, forEachBatch } from "../../kafka/records/batch";
 import { effectiveConfigs, logSettings, type TopicConfigs } from "./configs";
 import { PartitionLog } from "./partition-log";
+import { killHard, spawnCrashChild } from "@/server/testing/crash-child";
 import { tempDirs } from "@/server/testing/temp-dir";
 
 const tempDir = tempDirs("log");
@@ -244,16 +244,9 @@ describe("partition log", () => {
     const dir = tempDir();
     const acked: { base: number; last: number; tag: string }[] = [];
     for (let round = 0; round < 20; round++) {
-      const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "crash-child.ts"), dir, String(round)], { stdio: ["ignore", "pipe", "inherit"] });
-      let buf = "";
-      child.stdout.on("data", (d) => {
-        buf += d;
-        const lines = buf.split("\n");
-        buf = lines.pop()!;
-        for (const l of lines) {
-          const [base, last, tag] = l.split(" ");
-          acked.push({ base: Number(base), last: Number(last), tag });
-        }
+      const child = spawnCrashChild(join(import.meta.dirname, "crash-child.ts"), [dir, String(round)], (l) => {
+        const [base, last, tag] = l.split(" ");
+        acked.push({ base: Number(base), last: Number(last), tag });
       });
       const before = acked.length;
       // Kill at a random moment once the appender is acknowledging.
@@ -265,9 +258,7 @@ describe("partition log", () => {
           }
         }, 5);
       });
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGKILL");
-      await exited;
+      await killHard(child);
     }
     const log = PartitionLog.open(dir, "crash", 0, settings({ "segment.bytes": String(64 * 1024), "index.interval.bytes": "512" }));
     const all = await readAll(log);

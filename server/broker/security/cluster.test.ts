@@ -8,6 +8,8 @@ import { ClusterMember } from "../../cluster/member";
 import { ClusterStore } from "../../cluster/store";
 import { clusterDatabase, eventually } from "../../cluster/test-support";
 import { AclOperation as Op, AclPermissionType, AclResourceType as Type, PatternType, ScramMechanism } from "../../kafka/constants";
+import { KafkaClient } from "../../kafka/client";
+import { Acks } from "../../kafka/constants";
 import { ErrorCode } from "../../kafka/errors";
 import { Apis } from "../../kafka/messages";
 import { PgSecurityStore } from "./pg-store";
@@ -121,6 +123,25 @@ describe("ACLs, SCRAM credentials and quotas shared by a cluster's brokers", () 
       await eventually(() => userConnection(two.bootstrap, "bob", "bob-pw", "SCRAM-SHA-512").then((c) => c.close(), () => true), 1000, "bob refused on broker 2");
     } finally {
       admin.close();
+    }
+  }, 60_000);
+
+  it("replicates between brokers whose listeners take only SASL: a follower logs in to its leader as its broker's internal user", async () => {
+    for (const b of [...running]) await stop(b);
+    const brokers = await Promise.all([startBroker(1, { admin: "admin-pw" }), startBroker(2, { admin: "admin-pw" })]);
+    const client = new KafkaClient({ bootstrap: [brokers[0].bootstrap], sasl: { mechanism: "SCRAM-SHA-512", username: "admin", password: "admin-pw" } });
+    try {
+      await eventually(() => (brokers.every((b) => b.cluster!.metadata().brokers.length === 2) ? true : undefined), 10_000, "both brokers live");
+      await client.admin.createTopics([{ name: "audited", numPartitions: 1, replicationFactor: 2 }]);
+      await eventually(() => (brokers.every((b) => b.cluster!.metadata().topics.get("audited")?.partitions[0].isr.length === 2) ? true : undefined), 10_000, "audited on both brokers");
+      const producer = client.producer({ acks: Acks.ALL });
+      const [sent] = await producer.send([{ topic: "audited", partition: 0, value: Buffer.from("replicated over SASL") }]);
+      expect(sent.offset).toBe(0);
+      // acks=all answered: the follower fetched it, which it can only do logged in.
+      for (const b of brokers) expect(b.logs.partition("audited", 0).logEndOffset).toBe(1);
+      await producer.close();
+    } finally {
+      await client.close();
     }
   }, 60_000);
 });

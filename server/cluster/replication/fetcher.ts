@@ -7,6 +7,7 @@ import { ErrorCode, errorName } from "../../kafka/errors";
 import { Apis } from "../../kafka/messages";
 import { logger } from "../../log";
 import type { BrokerEndpoint } from "../store";
+import type { SaslOptions } from "../../kafka/client/sasl";
 
 const log = logger("cluster.replication");
 
@@ -31,6 +32,7 @@ export interface FetcherOptions {
   requestTimeoutMs: number;
   /** Where the leader listens now (it may have re-registered on another port). */
   endpoint: () => BrokerEndpoint | undefined;
+  sasl?: SaslOptions;
 }
 
 const RETRY_MS = 250;
@@ -92,8 +94,11 @@ export class ReplicaFetcher {
       const due = [...this.partitions.values()].filter((p) => p.retryAt <= now);
       if (!due.length) {
         await new Promise<void>((resolve) => {
-          this.wakeUp = resolve;
-          setTimeout(resolve, RETRY_MS);
+          const idle = setTimeout(resolve, RETRY_MS);
+          this.wakeUp = () => {
+            clearTimeout(idle);
+            resolve();
+          };
         });
         this.wakeUp = undefined;
         continue;
@@ -128,6 +133,7 @@ export class ReplicaFetcher {
       requestTimeoutMs: this.opts.requestTimeoutMs,
       maxInFlight: 1,
       maxResponseBytes: 256 * 1024 * 1024,
+      ...(this.opts.sasl ? { sasl: this.opts.sasl } : {}),
     });
     return this.conn;
   }

@@ -6,6 +6,7 @@ import type { ClusterMember } from "../member";
 import type { PartitionState, TopicState } from "../store";
 import { ReplicaFetcher } from "./fetcher";
 import { LeaderPartition } from "./leader";
+import type { SaslOptions } from "../../kafka/client/sasl";
 
 const log = logger("cluster.replication");
 
@@ -17,6 +18,8 @@ export interface ReplicationOptions {
   /** replica.fetch.max.bytes */
   fetchMaxBytes?: number;
   requestTimeoutMs?: number;
+  /** How followers log in to leaders whose listener takes SASL: this broker's internal user, which every broker of the cluster knows. */
+  sasl?: SaslOptions;
 }
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -153,6 +156,7 @@ export class ReplicaManager {
         maxWaitMs: this.opts.fetchMaxWaitMs ?? 500,
         partitionMaxBytes: this.opts.fetchMaxBytes ?? 1024 * 1024,
         requestTimeoutMs: this.opts.requestTimeoutMs ?? 30_000,
+        sasl: this.opts.sasl,
         endpoint: () => this.cluster.metadata().brokers.find((b) => b.nodeId === leaderId),
       });
       this.fetchers.set(leaderId, f);

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestConnection } from "../../broker/compat/test-connection";
 import { KafkaClient } from "../../kafka/client";
@@ -97,6 +98,59 @@ describe("replication across `tributary broker` processes (RF=3, min.insync.repl
     }, 20_000, "the restarted broker back in the ISR");
     await eventually(() => (segments(leader, topic).equals(segments(back.leader, topic)) ? true : undefined), 10_000, "the restarted broker's log equal to the leader's");
   }, 60_000);
+
+  it("SIGKILL of the leader during idempotent acks=all production by kafkajs and by this project's client: both read back exactly once, in order; ours retries as soon as a new leader is named, not after its grown back-off", async () => {
+    const topic = "orders";
+    const { leader } = await createTopic(topic);
+    const kafkajs = new Kafka({ brokers: cluster.bootstrap(), clientId: "kafkajs-failover", logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } }).producer({ idempotent: true, maxInFlightRequests: 1 });
+    await kafkajs.connect();
+    // A back-off that doubles without a cap reaches seconds while the dead leader refuses connections.
+    const ours = new KafkaClient({ bootstrap: cluster.bootstrap(), retryBackoffMs: 100, retryBackoffMaxMs: 60_000 });
+    const producer = ours.producer({ acks: Acks.ALL, lingerMs: 0 });
+    const sent = { kafkajs: [] as string[], ours: [] as string[] };
+    let killedAt = 0;
+    let electedAt = 0;
+    let firstAckAfterKill = 0;
+    const rounds = 40;
+    const write = async (who: "kafkajs" | "ours", send: (v: string) => Promise<unknown>) => {
+      for (let i = 0; i < rounds; i++) {
+        const value = `${who}-${String(i).padStart(4, "0")}`;
+        const sentAt = Date.now();
+        await send(value);
+        sent[who].push(value);
+        if (who === "ours" && killedAt && sentAt > killedAt && !firstAckAfterKill) firstAckAfterKill = Date.now();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      const writing = Promise.all([
+        write("kafkajs", (value) => kafkajs.send({ topic, acks: -1, messages: [{ value, partition: 0 }] })),
+        write("ours", (value) => producer.send([{ topic, partition: 0, value: Buffer.from(value) }])),
+      ]);
+      await new Promise((r) => setTimeout(r, 500));
+      killedAt = Date.now();
+      await cluster.kill(leader);
+      await eventually(async () => {
+        const p = await partitionOf(topic, leader);
+        return p && p.leader > 0 && p.leader !== leader ? (electedAt = Date.now()) : undefined;
+      }, 20_000, "a new leader named in the metadata");
+      await writing.catch((err: Error) => {
+        throw new Error(`${err.message}\n${IDS.map((id) => `broker ${id}: ${cluster.output(id)}`).join("\n")}`);
+      });
+      // Metadata is read every retryBackoffMs while the leader is gone; the old back-off would wait 3.2 s or 6.4 s.
+      expect(firstAckAfterKill - electedAt).toBeLessThan(1000);
+      const read = await consumeAll(topic);
+      expect(read.filter((v) => v.startsWith("kafkajs-"))).toEqual(sent.kafkajs);
+      expect(read.filter((v) => v.startsWith("ours-"))).toEqual(sent.ours);
+      expect(sent.ours).toHaveLength(rounds);
+    } finally {
+      await kafkajs.disconnect();
+      await producer.close();
+      await ours.close();
+    }
+    cluster.restart(leader);
+    await eventually(async () => ((await partitionOf(topic))?.isrs.some((r) => r.id === leader) ? true : undefined), 20_000, "the restarted broker back in the ISR");
+  }, 90_000);
 
   it("SIGSTOP of the leader past its lease: a new leader takes writes; resumed, the old one acknowledges nothing, truncates what only it had and catches up byte-identical", async () => {
     const topic = "stopped";

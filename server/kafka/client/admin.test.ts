@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { withBrokerAndClient, type TestBroker } from "./testing";
-import { kcat } from "../../broker/compat/harness";
+import { eventually, kcat } from "../../broker/compat/harness";
 import { ConfigResourceType, ConfigSource, ListOffsetsTimestamp } from "../constants";
 import { KafkaClient, KafkaClientError } from "./index";
 
@@ -78,6 +78,14 @@ describe("admin", () => {
     expect((await client.admin.fetchOffsets("kc")).map((o) => o.offset)).toEqual([3]);
     await client.admin.deleteOffsets("ops", "gt", [1]);
     expect((await client.admin.fetchOffsets("ops")).map((o) => o.partition)).toEqual([0]);
+    // A group with a live member keeps the offsets of topics its subscription names (the coordinator reads the subscription's topics).
+    const live = client.consumer({ groupId: "live", topics: ["gt"], autoOffsetReset: "earliest", maxWaitMs: 100 });
+    try {
+      await eventually(async () => (await live.poll(), live.assignment().length === 2 || undefined), 20_000, "the live member's assignment");
+      await expect(client.admin.deleteOffsets("live", "gt", [0])).rejects.toThrow(/GROUP_SUBSCRIBED_TO_TOPIC/);
+    } finally {
+      await live.close();
+    }
     await client.admin.deleteGroups(["kc"]);
     expect((await client.admin.listGroups()).map((g) => g.groupId)).not.toContain("kc");
     await expect(client.admin.deleteGroups(["kc"])).rejects.toThrow(/deleting group kc: GROUP_ID_NOT_FOUND; check the group id/);

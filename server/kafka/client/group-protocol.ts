@@ -91,13 +91,26 @@ export function encodeSubscription(s: Subscription): Buffer {
   return toBuffer(w);
 }
 
+/** The topic array every subscription version starts with (after its int16 version). */
+function readSubscribedTopics(r: Reader): string[] {
+  const n = r.int32();
+  const topics: string[] = [];
+  for (let i = 0; i < n; i++) topics.push(readString(r) ?? "");
+  return topics;
+}
+
+/** Only a subscription's topics, for a broker that needs no more of it (so user data it cannot read does not matter). */
+export function decodeSubscribedTopics(b: Buffer): string[] {
+  const r = new Reader(b);
+  r.int16();
+  return readSubscribedTopics(r);
+}
+
 /** Reads any version; fields a version lacks get their defaults. Newer versions' extra fields are ignored, as Kafka does. */
 export function decodeSubscription(b: Buffer): Subscription {
   const r = new Reader(b);
   const version = r.int16();
-  const n = r.int32();
-  const topics: string[] = [];
-  for (let i = 0; i < n; i++) topics.push(readString(r) ?? "");
+  const topics = readSubscribedTopics(r);
   const userData = r.remaining > 0 ? readBytes(r) : null;
   const ownedPartitions = version >= 1 && r.remaining > 0 ? readTopicPartitions(r) : [];
   const generationId = version >= 2 && r.remaining > 0 ? r.int32() : -1;

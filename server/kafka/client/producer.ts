@@ -112,6 +112,12 @@ interface PartitionState {
    * or refused again, and nothing behind it may overtake it.
    */
   recovering: boolean;
+  /**
+   * The broker a failed send went to when it failed for being (or having been) the leader, -1
+   * otherwise: once the metadata names another leader the retry goes at once instead of after the
+   * back-off, as Java's producer does since KIP-951, so a failover costs no extra back-off.
+   */
+  failedLeader: number;
 }
 
 const NO_PRODUCER = { producerId: NO_PRODUCER_ID, producerEpoch: NO_PRODUCER_EPOCH };
@@ -256,7 +262,7 @@ export class Producer {
     if (!states) this.byTopic.set(topic, (states = []));
     let s = states[partition];
     if (!s) {
-      s = { topic, partition, open: null, queue: [], inflight: new Set(), failed: [], nextSequence: 0, retryAt: 0, recovering: false };
+      s = { topic, partition, open: null, queue: [], inflight: new Set(), failed: [], nextSequence: 0, retryAt: 0, recovering: false, failedLeader: -1 };
       states[partition] = s;
       this.partitions.set(`${topic}\u0000${partition}`, s);
     }
@@ -339,10 +345,11 @@ export class Producer {
     const now = Date.now();
     const byNode = new Map<number, Batch[]>();
     let waitUntil = Infinity;
+    const reread = new Set<string>();
     for (const s of this.partitions.values()) {
       if (s.queue.length === 0 || s.failed.length > 0) continue;
-      if (s.retryAt > now) {
-        waitUntil = Math.min(waitUntil, s.retryAt);
+      if (s.retryAt > now && !(await this.leaderMoved(s, reread))) {
+        waitUntil = Math.min(waitUntil, s.retryAt, s.failedLeader >= 0 ? now + this.cluster.opts.retryBackoffMs : Infinity);
         continue;
       }
       if (s.inflight.size >= (s.recovering ? 1 : this.o.maxInFlightPerPartition)) continue;
@@ -365,11 +372,28 @@ export class Producer {
       if (list) list.push(batch);
       else byNode.set(leader, [batch]);
     }
+    for (const topic of reread) this.cluster.invalidate(topic);
     for (const [node, batches] of byNode) {
       for (const request of groupIntoRequests(batches, this.o.maxRequestSize)) void this.produce(node, request);
     }
     if (byNode.size > 0) this.drainAgain = true;
     else if (waitUntil < Infinity) setTimeout(() => void this.drain(), waitUntil - now);
+  }
+
+  /**
+   * Whether a partition backing off after its leader failed has a new leader in the metadata.
+   * While it does not, its topic goes in `reread`, whose metadata is read again at the next look
+   * (every retryBackoffMs): once per topic however many of its partitions wait.
+   */
+  private async leaderMoved(s: PartitionState, reread: Set<string>): Promise<boolean> {
+    if (s.failedLeader < 0) return false;
+    const leader = await this.cluster.leader(s.topic, s.partition).then(
+      (p) => p.leader,
+      () => -1,
+    );
+    if (leader >= 0 && leader !== s.failedLeader) return true;
+    reread.add(s.topic);
+    return false;
   }
 
   private failPartitionRouting(s: PartitionState, err: unknown): void {
@@ -415,6 +439,7 @@ export class Producer {
     } catch (err) {
       for (const b of batches) {
         this.cluster.invalidate(b.state.topic);
+        b.state.failedLeader = node;
         this.settle(b, err instanceof KafkaClientError ? err : new KafkaClientError(ErrorCode.NETWORK_EXCEPTION, `Produce to broker ${node}`, { cause: err, detail: (err as Error).message }));
       }
       return;
@@ -430,7 +455,10 @@ export class Producer {
       if (!r) this.settle(b, new KafkaClientError(ErrorCode.UNKNOWN_SERVER_ERROR, `Produce to ${b.state.topic}-${b.state.partition}`, { detail: "the broker's answer left out this partition", retriable: true }));
       else if (r.errorCode === ErrorCode.NONE || r.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) this.settle(b, null, r.errorCode === ErrorCode.NONE ? r.baseOffset : -1);
       else {
-        if (STALE_LEADER.has(r.errorCode)) this.cluster.invalidate(b.state.topic);
+        if (STALE_LEADER.has(r.errorCode)) {
+          this.cluster.invalidate(b.state.topic);
+          b.state.failedLeader = node;
+        }
         this.settle(b, new KafkaClientError(r.errorCode, `Produce to ${b.state.topic}-${b.state.partition}`, { detail: r.errorMessage }));
       }
     }
@@ -443,6 +471,7 @@ export class Producer {
     this.inflightTotal--;
     if (!err) {
       s.recovering = false;
+      s.failedLeader = -1;
       this.deliver(b, baseOffset);
     } else if (err.code === ErrorCode.MESSAGE_TOO_LARGE && b.records.length > 1 && !this.expired(b)) {
       // Too large for the topic as a whole: halves go again, down to the one record that is (as Java's producer splits).

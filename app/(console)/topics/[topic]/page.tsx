@@ -1,18 +1,6 @@
-import type { Metadata } from "next";
-import { Suspense } from "react";
-import { ClusterScope } from "@/components/clusters/cluster-scope";
+import { topicPage } from "@/components/clusters/cluster-page";
 import { TopicPage } from "@/components/topics/topic-page";
 
-export async function generateMetadata({ params }: { params: Promise<{ topic: string }> }): Promise<Metadata> {
-  return { title: decodeURIComponent((await params).topic) };
-}
-
-export default async function Page({ params }: { params: Promise<{ topic: string }> }) {
-  return (
-    <Suspense>
-      <ClusterScope>
-        <TopicPage topic={decodeURIComponent((await params).topic)} />
-      </ClusterScope>
-    </Suspense>
-  );
-}
+const page = topicPage((topic) => topic, TopicPage);
+export const generateMetadata = page.generateMetadata;
+export default page.Page;

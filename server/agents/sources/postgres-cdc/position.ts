@@ -1,7 +1,8 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
 import { logger } from "../../../log";
+import { readPositionFile } from "../position-file";
 import type { TextClient } from "./connect";
 
 const log = logger("agents.postgres_cdc");
@@ -82,16 +83,7 @@ export class PositionFile {
   }
 
   private async load(): Promise<Position | null> {
-    let text: string;
-    try {
-      text = await readFile(this.path, "utf8");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-      throw e;
-    }
-    const r = positionSchema.safeParse(JSON.parse(text));
-    if (!r.success) throw new Error(`position file ${this.path} is not a postgres_cdc position (${r.error.issues[0]?.message}); delete it to start over`);
-    return r.data;
+    return readPositionFile(this.path, positionSchema, (reason) => `position file ${this.path} is not a postgres_cdc position (${reason}); delete it to start over`);
   }
 
   async save(p: Position): Promise<void> {

@@ -1,22 +1,6 @@
-import type { Metadata } from "next";
-import { Suspense } from "react";
-import { ClusterScope } from "@/components/clusters/cluster-scope";
+import { groupPage } from "@/components/clusters/cluster-page";
 import { ResetOffsets } from "@/components/groups/reset-offsets";
-import { groupParam } from "@/components/groups/state";
 
-type Params = { params: Promise<{ group: string }> };
-
-export async function generateMetadata({ params }: Params): Promise<Metadata> {
-  return { title: `Reset offsets · ${groupParam((await params).group)}` };
-}
-
-export default async function ResetOffsetsPage({ params }: Params) {
-  const groupId = groupParam((await params).group);
-  return (
-    <Suspense>
-      <ClusterScope>
-        <ResetOffsets groupId={groupId} />
-      </ClusterScope>
-    </Suspense>
-  );
-}
+const page = groupPage((group) => `Reset offsets · ${group}`, ResetOffsets);
+export const generateMetadata = page.generateMetadata;
+export default page.Page;
