@@ -98,6 +98,8 @@ export const options = {
   uncleanLeaderElectionEnable: opt({ flag: "unclean-leader-election-enable", env: "TRIBUTARY_UNCLEAN_LEADER_ELECTION_ENABLE", schema: bool, default: false, describe: "when no in-sync replica is alive, elect an out-of-sync one (losing what it lacks) instead of leaving the partition offline (Kafka's unclean.leader.election.enable)" }),
   offsetsTopicReplicationFactor: opt({ flag: "offsets-topic-replication-factor", env: "TRIBUTARY_OFFSETS_TOPIC_REPLICATION_FACTOR", schema: z.coerce.number().int().min(1).max(32), default: 3, describe: "replicas of __consumer_offsets, capped by the live brokers when it is created (Kafka's offsets.topic.replication.factor)" }),
   offsetsTopicNumPartitions: opt({ flag: "offsets-topic-num-partitions", env: "TRIBUTARY_OFFSETS_TOPIC_NUM_PARTITIONS", schema: z.coerce.number().int().min(1).max(1000), default: 50, describe: "partitions of __consumer_offsets in a cluster, fixed when it is created (Kafka's offsets.topic.num.partitions); groups spread over their leaders. A single node keeps one" }),
+  transactionStateLogReplicationFactor: opt({ flag: "transaction-state-log-replication-factor", env: "TRIBUTARY_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", schema: z.coerce.number().int().min(1).max(32), default: 3, describe: "replicas of __transaction_state in a cluster, capped by the live brokers when it is created (Kafka's transaction.state.log.replication.factor)" }),
+  transactionStateLogNumPartitions: opt({ flag: "transaction-state-log-num-partitions", env: "TRIBUTARY_TRANSACTION_STATE_LOG_NUM_PARTITIONS", schema: z.coerce.number().int().min(1).max(1000), default: 50, describe: "partitions of __transaction_state in a cluster, fixed when it is created (Kafka's transaction.state.log.num.partitions); transactional ids spread over their leaders. A single node keeps one" }),
   brokerSessionTimeoutMs: opt({ flag: "broker-session-timeout-ms", env: "TRIBUTARY_BROKER_SESSION_TIMEOUT_MS", schema: z.coerce.number().int().min(1000).max(300_000), default: 6000, describe: "a broker whose lease in the database is not renewed for this long is dead and loses its leaderships (Kafka's broker.session.timeout.ms)" }),
   saslMechanisms: opt({
     flag: "sasl-mechanisms",
@@ -185,6 +187,8 @@ export interface Config {
   uncleanLeaderElectionEnable: boolean;
   offsetsTopicReplicationFactor: number;
   offsetsTopicNumPartitions: number;
+  transactionStateLogReplicationFactor: number;
+  transactionStateLogNumPartitions: number;
   brokerSessionTimeoutMs: number;
 }
 

@@ -92,6 +92,8 @@ function clusterMember(config: Config): ClusterMember | undefined {
     defaultReplicationFactor: config.defaultReplicationFactor,
     offsetsTopicReplicationFactor: config.offsetsTopicReplicationFactor,
     offsetsTopicNumPartitions: config.offsetsTopicNumPartitions,
+    transactionStateLogReplicationFactor: config.transactionStateLogReplicationFactor,
+    transactionStateLogNumPartitions: config.transactionStateLogNumPartitions,
   });
 }
 

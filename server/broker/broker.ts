@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import { GroupCoordinator } from "./groups/coordinator";
-import { followOffsetsLeadership } from "./groups/cluster-coordinators";
+import { followCoordinatorLeadership } from "./groups/cluster-coordinators";
 import { OFFSETS_TOPIC } from "./groups/offsets-store";
-import { TransactionCoordinator } from "./transactions/coordinator";
+import { TRANSACTION_STATE_TOPIC, TransactionCoordinator } from "./transactions/coordinator";
+import { TxnMarkerSender } from "./transactions/cluster";
 import { LogManager } from "./log/log-manager";
 import type { TopicConfigs } from "./log/configs";
 import { connectionsTotal } from "./metrics";
@@ -37,6 +38,8 @@ const GROUPS_GAUGE = "tributary_broker_groups";
 const DEFAULT_REPLICA_LAG_TIME_MAX_MS = 30_000;
 /** Kafka's offsets.commit.timeout.ms: how long a commit waits for the offsets partition's replicas. */
 const OFFSETS_COMMIT_TIMEOUT_MS = 5_000;
+/** How long a __transaction_state write waits for its in-sync replicas (Kafka's request.timeout.ms for the log append). */
+const TRANSACTION_STATE_WRITE_TIMEOUT_MS = 5_000;
 
 export interface BrokerOptions {
   dataDir: string;
@@ -113,7 +116,8 @@ export class Broker {
   private readonly requestMemory: RequestMemoryPool;
   readonly internalCredential: InternalCredential | undefined;
   private readonly replication: ReplicaManager | undefined;
-  private unfollowOffsets: (() => void) | undefined;
+  private unfollowCoordinators: (() => void)[] = [];
+  private readonly markers: TxnMarkerSender | undefined;
 
   private constructor(
     private server: Server,
@@ -131,7 +135,14 @@ export class Broker {
     // Followers log in as this broker's internal user: every broker of the cluster accepts it (shareInternalUser).
     this.replication = opts.cluster && new ReplicaManager(opts.cluster, logs, { replicaLagTimeMaxMs: opts.replicaLagTimeMaxMs ?? DEFAULT_REPLICA_LAG_TIME_MAX_MS, sasl: this.internalCredential });
     const replication = this.replication;
+    this.markers = opts.cluster && new TxnMarkerSender(opts.cluster);
     if (replication) {
+      const markers = this.markers!;
+      transactions.joinCluster({
+        awaitReplicas: (p, lastOffset) => replication.awaitReplicated(TRANSACTION_STATE_TOPIC, p, logs.partition(TRANSACTION_STATE_TOPIC, p), lastOffset, TRANSACTION_STATE_WRITE_TIMEOUT_MS),
+        sendMarkers: (...args) => markers.send(...args),
+        offsetsPartitions: () => opts.cluster?.metadata().topics.get(OFFSETS_TOPIC)?.partitions.length ?? 1,
+      });
       groups.offsets.awaitReplicas = (p, lastOffset) => replication.awaitReplicated(OFFSETS_TOPIC, p, logs.partition(OFFSETS_TOPIC, p), lastOffset, OFFSETS_COMMIT_TIMEOUT_MS);
     }
     this.handlers = brokerHandlers({
@@ -174,7 +185,7 @@ export class Broker {
       // Groups first: the transactions a crash left prepared write markers to __consumer_offsets.
       // In a cluster a broker coordinates only the groups of the offsets partitions it leads, known once it has joined.
       await groups.start({ followLeadership: opts.cluster !== undefined });
-      await transactions.start();
+      await transactions.start({ followLeadership: opts.cluster !== undefined });
     } catch (err) {
       transactions.close();
       groups.close();
@@ -208,7 +219,9 @@ export class Broker {
       // Only a listening broker joins: the address it registers must already answer.
       await opts.cluster?.join(logs, { host: opts.advertisedHost ?? opts.host, port: broker.advertisedPort });
       broker.replication?.start();
-      if (opts.cluster) broker.unfollowOffsets = followOffsetsLeadership(opts.cluster, groups);
+      if (opts.cluster) {
+        broker.unfollowCoordinators = [followCoordinatorLeadership(opts.cluster, OFFSETS_TOPIC, groups), followCoordinatorLeadership(opts.cluster, TRANSACTION_STATE_TOPIC, transactions)];
+      }
     } catch (err) {
       transactions.close();
       server.close();
@@ -265,7 +278,8 @@ export class Broker {
   async close(): Promise<void> {
     // Produces waiting for replicas are answered NOT_LEADER_OR_FOLLOWER (their producers retry at the
     // next leader); then leave, so the controller moves leaderships while this broker still answers.
-    this.unfollowOffsets?.();
+    for (const off of this.unfollowCoordinators) off();
+    this.markers?.close();
     await this.replication?.stop();
     await this.opts.cluster?.leave();
     await new Promise<void>((resolve) => {

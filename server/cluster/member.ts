@@ -23,6 +23,10 @@ export interface MemberOptions {
   offsetsTopicReplicationFactor?: number;
   /** offsets.topic.num.partitions (50): fixed once the topic exists, since every group's place depends on it. */
   offsetsTopicNumPartitions?: number;
+  /** transaction.state.log.replication.factor (3): replicas of __transaction_state, capped by the live brokers at its creation. */
+  transactionStateLogReplicationFactor?: number;
+  /** transaction.state.log.num.partitions (50): fixed once the topic exists, since every transactional id's place depends on it. */
+  transactionStateLogNumPartitions?: number;
 }
 
 /** A CreateTopics entry in a cluster: a replication factor, or replicas chosen by the client. */
@@ -68,6 +72,8 @@ const DEFAULT_REPLICATION_FACTOR = 3;
 /** Kafka's defaults of offsets.topic.replication.factor and offsets.topic.num.partitions. */
 const OFFSETS_TOPIC_REPLICATION_FACTOR = 3;
 const OFFSETS_TOPIC_NUM_PARTITIONS = 50;
+const TRANSACTION_STATE_LOG_REPLICATION_FACTOR = 3;
+const TRANSACTION_STATE_LOG_NUM_PARTITIONS = 50;
 
 /** A topic that passed the checks, with its replicas. */
 interface Placed {
@@ -252,6 +258,12 @@ export class ClusterMember {
   offsetsTopicPlacement(): { partitions: number; replicationFactor: number } {
     const rf = this.opts.offsetsTopicReplicationFactor ?? OFFSETS_TOPIC_REPLICATION_FACTOR;
     return { partitions: this.opts.offsetsTopicNumPartitions ?? OFFSETS_TOPIC_NUM_PARTITIONS, replicationFactor: Math.max(1, Math.min(rf, this.liveness.brokers.length)) };
+  }
+
+  /** How __transaction_state is created now: its partition count, and its replication factor capped by the live brokers. */
+  transactionStateLogPlacement(): { partitions: number; replicationFactor: number } {
+    const rf = this.opts.transactionStateLogReplicationFactor ?? TRANSACTION_STATE_LOG_REPLICATION_FACTOR;
+    return { partitions: this.opts.transactionStateLogNumPartitions ?? TRANSACTION_STATE_LOG_NUM_PARTITIONS, replicationFactor: Math.max(1, Math.min(rf, this.liveness.brokers.length)) };
   }
 
   /**

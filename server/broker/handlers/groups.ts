@@ -2,8 +2,8 @@ import { CoordinatorType } from "../../kafka/constants";
 import { ErrorCode, KafkaError } from "../../kafka/errors";
 import { Apis } from "../../kafka/messages";
 import type { RequestOf, ResponseInputOf } from "../../kafka/protocol";
-import { coordinatorIn, OffsetsTopicCreator, type CoordinatorLocation } from "../groups/cluster-coordinators";
-import { TRANSACTION_STATE_TOPIC } from "../transactions/coordinator";
+import { coordinatorIn, offsetsTopicCreator, type CoordinatorLocation, type CoordinatorTopicCreator } from "../groups/cluster-coordinators";
+import { transactionStateTopicCreator } from "../transactions/cluster";
 import { self, type BrokerContext } from "./context";
 import type { HandlerRegistry, RequestInfo } from "./registry";
 
@@ -18,10 +18,10 @@ type Coordinator = NonNullable<ResponseInputOf<"FindCoordinator">["coordinators"
 export function registerGroupHandlers(registry: HandlerRegistry, b: BrokerContext): void {
   const g = b.groups;
   const gate = (groupId: string) => g.coordinatorError(groupId);
-  const offsetsTopic = b.cluster && new OffsetsTopicCreator(b.cluster);
+  const topics = b.cluster && { [CoordinatorType.GROUP]: offsetsTopicCreator(b.cluster), [CoordinatorType.TRANSACTION]: transactionStateTopicCreator(b.cluster) };
   registry.register(Apis.FindCoordinator, async (req, info) => {
-    if (info.apiVersion >= 4) return { coordinators: await Promise.all(req.coordinatorKeys.map((key) => findCoordinator(b, offsetsTopic, key, req.keyType))) };
-    const c = await findCoordinator(b, offsetsTopic, req.key, info.apiVersion >= 1 ? req.keyType : CoordinatorType.GROUP);
+    if (info.apiVersion >= 4) return { coordinators: await Promise.all(req.coordinatorKeys.map((key) => findCoordinator(b, topics, key, req.keyType))) };
+    const c = await findCoordinator(b, topics, req.key, info.apiVersion >= 1 ? req.keyType : CoordinatorType.GROUP);
     return { errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId, host: c.host, port: c.port };
   });
   registry.register(Apis.JoinGroup, (req, info) => {
@@ -79,22 +79,16 @@ function offsetFetch(b: BrokerContext, req: RequestOf<"OffsetFetch">, info: Requ
 
 /**
  * A key's coordinator. A single broker coordinates everything; in a cluster a group's is the
- * leader of its __consumer_offsets partition (the topic is created on the first ask). Transaction
- * state stays on each broker until transactions are placed on the cluster: a transactional id's
- * coordinator is the leader of its __transaction_state partition once the cluster holds that
- * topic, and until then the broker asked.
+ * leader of its __consumer_offsets partition, a transactional id's the leader of its
+ * __transaction_state partition (each topic is created on the first ask).
  */
-async function findCoordinator(b: BrokerContext, offsetsTopic: OffsetsTopicCreator | undefined, key: string, keyType: number): Promise<Coordinator> {
+async function findCoordinator(b: BrokerContext, topics: Record<number, CoordinatorTopicCreator> | undefined, key: string, keyType: number): Promise<Coordinator> {
   const answer = (c: CoordinatorLocation): Coordinator =>
     c instanceof KafkaError ? { key, nodeId: -1, host: "", port: -1, errorCode: c.code, errorMessage: c.message } : { key, ...c, errorCode: ErrorCode.NONE, errorMessage: null };
   if (keyType !== CoordinatorType.GROUP && keyType !== CoordinatorType.TRANSACTION) return answer(new KafkaError(ErrorCode.INVALID_REQUEST, `unknown coordinator key type ${keyType}; 0 is a group, 1 a transaction`));
   if (!key) return answer(new KafkaError(keyType === CoordinatorType.GROUP ? ErrorCode.INVALID_GROUP_ID : ErrorCode.INVALID_REQUEST, "the coordinator key is empty"));
   const cluster = b.cluster;
-  if (!cluster || !offsetsTopic) return answer(self(b));
-  if (keyType === CoordinatorType.TRANSACTION) {
-    const txnTopic = cluster.metadata().topics.get(TRANSACTION_STATE_TOPIC);
-    return answer(txnTopic ? coordinatorIn(cluster, txnTopic, key) : self(b));
-  }
-  const topic = await offsetsTopic.ensure();
+  if (!cluster || !topics) return answer(self(b));
+  const topic = await topics[keyType].ensure();
   return answer(topic instanceof KafkaError ? topic : coordinatorIn(cluster, topic, key));
 }

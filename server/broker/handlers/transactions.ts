@@ -3,7 +3,7 @@ import { Apis } from "../../kafka/messages";
 import type { RequestOf, ResponseInputOf } from "../../kafka/protocol";
 import type { TransactionCoordinator } from "../transactions/coordinator";
 import { partitionKey } from "../transactions/log-format";
-import { log, type BrokerContext } from "./context";
+import { log, notLeader, type BrokerContext } from "./context";
 import type { HandlerRegistry } from "./registry";
 
 /** The first version of each API that knows PRODUCER_FENCED (KIP-588); older clients get INVALID_PRODUCER_EPOCH, which they treat alike. */
@@ -74,19 +74,28 @@ export function registerTransactionHandlers(registry: HandlerRegistry, b: Broker
   registry.register(Apis.TxnOffsetCommit, (req) => b.groups.txnOffsetCommit(req, () => txns.verifyOffsetCommit(req, req.groupId)));
 
   /**
-   * Between brokers in Kafka; on one broker the coordinator writes its markers in-process, and
-   * this serves tools that abort a hanging transaction by writing its marker.
+   * From a cluster's transaction coordinators to the partitions' leaders, as in Kafka; on one
+   * broker the coordinator writes its markers in-process, and this serves tools that abort a
+   * hanging transaction by writing its marker. A partition this broker does not lead answers
+   * NOT_LEADER_OR_FOLLOWER, and the coordinator sends it to the leader.
    */
   registry.register(Apis.WriteTxnMarkers, async (req) => {
     const markers = [];
     for (const m of req.markers) {
-      const partitions = m.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
-      let codes: Map<string, number>;
+      const codes = new Map<string, number>();
+      const partitions = [];
+      for (const t of m.topics) {
+        for (const partition of t.partitionIndexes) {
+          const moved = notLeader(b, t.name, partition);
+          if (moved) codes.set(partitionKey(t.name, partition), moved.code);
+          else partitions.push({ topic: t.name, partition });
+        }
+      }
       try {
-        codes = await txns.writeMarkers(m.producerId, m.producerEpoch, m.transactionResult, partitions).durable;
+        for (const [k, code] of await txns.writeMarkers(m.producerId, m.producerEpoch, m.transactionResult, partitions).durable) codes.set(k, code);
       } catch (err) {
         const code = codeOf(err);
-        codes = new Map(partitions.map((tp) => [partitionKey(tp.topic, tp.partition), code]));
+        for (const tp of partitions) codes.set(partitionKey(tp.topic, tp.partition), code);
       }
       markers.push({
         producerId: m.producerId,

@@ -26,6 +26,20 @@ const MARKER_FLUSH_MS = 5;
 /** A producer's view of a marker written to one of its partitions: the group coordinator materialises or drops pending offsets on it. */
 export type MarkerListener = (producerId: number, commit: boolean) => void;
 
+/**
+ * In a cluster: the coordinator serves the transactional ids of the __transaction_state
+ * partitions this broker leads (told by `coordinate`), waits for the in-sync replicas of each
+ * state write, and sends markers to the partitions' leaders.
+ */
+export interface ClusterTransactions {
+  /** Resolves once the in-sync replicas hold a __transaction_state partition up to `lastOffset`. */
+  awaitReplicas(partition: number, lastOffset: number): Promise<void>;
+  /** Writes a marker to every partition through its leader; resolves once all are written. */
+  sendMarkers(producerId: number, producerEpoch: number, commit: boolean, partitions: { topic: string; partition: number }[]): Promise<void>;
+  /** The partitions of __consumer_offsets in the cluster (AddOffsetsToTxn places a group by them). */
+  offsetsPartitions(): number;
+}
+
 export interface TransactionCoordinatorOptions {
   logs: LogManager;
   /** Told when a marker lands in __consumer_offsets, so transactional offset commits become visible or vanish. */
@@ -57,6 +71,12 @@ export class TransactionCoordinator {
   /** Per transactional id, what its next __transaction_state record must wait for (see persist). */
   private written = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
+  /** In a cluster, the __transaction_state partitions loaded and served, and those being loaded. */
+  private owned: Set<number> | undefined;
+  private cluster: ClusterTransactions | undefined;
+  private readonly loading = new Set<number>();
+  private led = new Set<number>();
+  private transitions: Promise<void> = Promise.resolve();
   private readonly logs: LogManager;
   private readonly clock: () => number;
   readonly maxTimeoutMs: number;
@@ -67,15 +87,45 @@ export class TransactionCoordinator {
     this.maxTimeoutMs = opts.maxTimeoutMs ?? DEFAULT_TRANSACTION_MAX_TIMEOUT_MS;
   }
 
-  /** Loads __transaction_state, then finishes every transaction a crash left between its PREPARE record and its markers. */
-  async start(): Promise<void> {
+  /**
+   * A single broker loads __transaction_state, then finishes every transaction a crash left
+   * between its PREPARE record and its markers; in a cluster (`followLeadership`) nothing is
+   * served until `joinCluster` and `coordinate` say how and which partitions.
+   */
+  async start(opts: { followLeadership?: boolean } = {}): Promise<void> {
+    if (opts.followLeadership) {
+      this.owned = new Set();
+      return this.startTimer();
+    }
     if (!this.logs.topic(TRANSACTION_STATE_TOPIC)) {
       await this.logs.createTopic(TRANSACTION_STATE_TOPIC, { partitions: 1, configs: { "cleanup.policy": "compact", "segment.bytes": String(100 << 20) } });
     }
-    const p = this.logs.partition(TRANSACTION_STATE_TOPIC, 0);
+    const loaded = await this.loadPartition(0);
+    for (const m of loaded) await this.completePrepared(m);
+    await this.abortOrphans();
+    this.startTimer();
+  }
+
+  private startTimer(): void {
+    const interval = this.opts.abortTimedOutIntervalMs ?? DEFAULT_ABORT_TIMED_OUT_INTERVAL_MS;
+    this.timer = setInterval(() => void this.abortTimedOut().catch((err) => log.error({ err }, "aborting timed-out transactions failed")), interval);
+    this.timer.unref();
+  }
+
+  /** How this broker reaches the rest of its cluster; given once the broker is built. */
+  joinCluster(cluster: ClusterTransactions): void {
+    this.cluster = cluster;
+  }
+
+  /** Reads a __transaction_state partition to its log end into memory; returns the transactions it holds. */
+  private async loadPartition(index: number): Promise<TransactionMetadata[]> {
+    const p = this.logs.partition(TRANSACTION_STATE_TOPIC, index);
+    const found = new Map<string, TransactionMetadata>();
     let offset = p.logStartOffset;
-    while (offset < p.highWatermark) {
-      const { records } = await p.read(offset, 4 << 20);
+    // A single broker's log is all flushed; a new leader's is read to its end, as Kafka's is.
+    const end = this.owned ? p.logEndOffset : p.highWatermark;
+    while (offset < end) {
+      const { records } = await p.read(offset, 4 << 20, true, this.owned ? "replica" : "read_uncommitted");
       if (records.length === 0) break;
       forEachBatch(records, (h, pos) => {
         offset = h.baseOffset + h.lastOffsetDelta + 1;
@@ -83,21 +133,92 @@ export class TransactionCoordinator {
         for (const r of decodeRecordBatch(records, pos).records) {
           const id = r.key && readTransactionKey(r.key);
           if (!id) continue;
-          if (r.value) this.txns.set(id, readTransactionValue(id, r.value));
-          else this.txns.delete(id);
+          if (r.value) found.set(id, readTransactionValue(id, r.value));
+          else found.delete(id);
         }
       });
     }
-    for (const m of this.txns.values()) this.byProducer.set(m.producerId, m);
-    for (const m of this.txns.values()) {
-      if (!isCompleting(m.state)) continue;
-      log.info({ transactionalId: m.transactionalId, state: m.state }, "completing a transaction the last run left prepared");
-      await this.serial(m.transactionalId, () => this.finish(m, m.state === "PrepareCommit", m.preparedEnds));
+    for (const m of found.values()) {
+      this.txns.set(m.transactionalId, m);
+      this.byProducer.set(m.producerId, m);
     }
-    await this.abortOrphans();
-    const interval = this.opts.abortTimedOutIntervalMs ?? DEFAULT_ABORT_TIMED_OUT_INTERVAL_MS;
-    this.timer = setInterval(() => void this.abortTimedOut().catch((err) => log.error({ err }, "aborting timed-out transactions failed")), interval);
-    this.timer.unref();
+    return [...found.values()];
+  }
+
+  /** A transaction its last coordinator left between PREPARE and COMPLETE is finished as it was decided. */
+  private async completePrepared(m: TransactionMetadata): Promise<void> {
+    if (!isCompleting(m.state)) return;
+    log.info({ transactionalId: m.transactionalId, state: m.state }, "completing a transaction the last coordinator left prepared");
+    await this.serial(m.transactionalId, () => this.finish(m, m.state === "PrepareCommit", this.owned ? undefined : m.preparedEnds));
+  }
+
+  /**
+   * Whether this broker answers for the transactional id: NONE, NOT_COORDINATOR (another broker
+   * leads its __transaction_state partition) or COORDINATOR_LOAD_IN_PROGRESS (being read).
+   */
+  coordinatorError(transactionalId: string): number {
+    if (!this.owned) return ErrorCode.NONE;
+    const p = this.partitionOf(transactionalId);
+    if (this.loading.has(p)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    return this.owned.has(p) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR;
+  }
+
+  private gate(transactionalId: string): void {
+    const code = this.coordinatorError(transactionalId);
+    if (code) throw new KafkaError(code, `this broker does not coordinate transactional id ${transactionalId} now; find its coordinator again`);
+  }
+
+  /** The __transaction_state partition of a transactional id: the one partition of a single broker. */
+  private partitionOf(transactionalId: string): number {
+    return this.owned ? coordinatorPartition(transactionalId, this.logs.topic(TRANSACTION_STATE_TOPIC)?.partitions ?? 1) : 0;
+  }
+
+  /**
+   * Follows the leadership of __transaction_state (cluster only): a partition gained is loaded to
+   * its log end and what it left prepared is completed (an Ongoing one is aborted by the timeout
+   * sweep once past its transaction.timeout.ms, as in Kafka); a partition lost is dropped from
+   * memory, its ids answered NOT_COORDINATOR from now on. Resolves once applied.
+   */
+  coordinate(led: ReadonlySet<number>): Promise<void> {
+    const owned = this.owned;
+    if (!owned) return Promise.resolve();
+    this.led = new Set(led);
+    for (const p of [...owned]) {
+      if (led.has(p)) continue;
+      owned.delete(p);
+      this.unload(p);
+      log.info({ partition: p }, "stopped coordinating the transactions of a __transaction_state partition another broker leads now");
+    }
+    const gained = [...led].filter((p) => !owned.has(p) && !this.loading.has(p));
+    for (const p of gained) this.loading.add(p);
+    const next = this.transitions.then(async () => {
+      for (const p of gained) {
+        try {
+          const loaded = await this.loadPartition(p);
+          if (!this.led.has(p)) {
+            this.unload(p);
+            continue;
+          }
+          owned.add(p);
+          log.info({ partition: p, transactions: loaded.length }, "coordinating the transactions of a __transaction_state partition this broker now leads");
+          for (const m of loaded) void this.completePrepared(m).catch((err: unknown) => log.error({ err, transactionalId: m.transactionalId }, "completing a prepared transaction failed"));
+        } catch (err) {
+          log.error({ err, partition: p }, "cannot load a __transaction_state partition this broker leads; its transactional ids get NOT_COORDINATOR");
+        } finally {
+          this.loading.delete(p);
+        }
+      }
+    });
+    this.transitions = next.catch(() => {});
+    return next;
+  }
+
+  private unload(partition: number): void {
+    for (const m of [...this.txns.values()]) {
+      if (this.partitionOf(m.transactionalId) !== partition) continue;
+      this.txns.delete(m.transactionalId);
+      if (this.byProducer.get(m.producerId) === m) this.byProducer.delete(m.producerId);
+    }
   }
 
   close(): void {
@@ -127,10 +248,16 @@ export class TransactionCoordinator {
   private persist(m: TransactionMetadata, flush = true): Promise<void> {
     m.lastUpdateMs = this.clock();
     const batch = encodeRecordBatch([{ key: transactionKey(m.transactionalId), value: transactionValue(m) }]);
+    const partition = this.partitionOf(m.transactionalId);
+    const cluster = this.cluster;
     const write = () =>
       this.logs
-        .partition(TRANSACTION_STATE_TOPIC, 0)
-        .append(batch, "client", flush)
+        .partition(TRANSACTION_STATE_TOPIC, partition)
+        // acks=all in a cluster: the record is flushed (the high watermark stops at the flushed
+        // offset) and on the in-sync replicas before the client is answered, so it survives the
+        // loss of this broker.
+        .append(batch, "client", flush || cluster !== undefined)
+        .then((r) => cluster?.awaitReplicas(partition, r.lastOffset))
         .then(
           () => undefined,
           (err: unknown) => {
@@ -167,7 +294,9 @@ export class TransactionCoordinator {
   initProducerId(transactionalId: string, timeoutMs: number, expected: { producerId: number; producerEpoch: number }): Promise<{ producerId: number; producerEpoch: number }> {
     if (!transactionalId) throw new KafkaError(ErrorCode.INVALID_REQUEST, "transactional id must not be empty");
     if (!(timeoutMs > 0) || timeoutMs > this.maxTimeoutMs) throw new KafkaError(ErrorCode.INVALID_TRANSACTION_TIMEOUT, `transaction.timeout.ms ${timeoutMs} must be between 1 and the broker's transaction.max.timeout.ms ${this.maxTimeoutMs}`);
+    this.gate(transactionalId);
     return this.serial(transactionalId, async () => {
+      this.gate(transactionalId);
       let m = this.txns.get(transactionalId);
       if (!m) {
         const { producerId } = await this.logs.initProducerId();
@@ -208,6 +337,7 @@ export class TransactionCoordinator {
 
   /** Checks a request's producer against the transaction, as Kafka's coordinator does. */
   private current(p: TxnProducer): TransactionMetadata {
+    this.gate(p.transactionalId);
     const m = this.txns.get(p.transactionalId);
     if (!m || m.producerId !== p.producerId) throw new KafkaError(ErrorCode.INVALID_PRODUCER_ID_MAPPING, `producer ${p.producerId} is not the producer of transactional id ${p.transactionalId}; call InitProducerId first`);
     if (m.producerEpoch !== p.producerEpoch) throw new KafkaError(ErrorCode.PRODUCER_FENCED, `epoch ${p.producerEpoch} of ${p.transactionalId} is fenced by epoch ${m.producerEpoch}`);
@@ -223,6 +353,9 @@ export class TransactionCoordinator {
       if (m.state === "Ongoing" && keys.every((k) => m.partitions.has(k))) return Promise.resolve();
       const next = { ...m, partitions: new Set([...m.partitions, ...keys]), startMs: m.state === "Ongoing" ? m.startMs : this.clock() };
       transition(next, "Ongoing");
+      // In a cluster the next coordinator must know every partition to mark, so the record is on
+      // the in-sync replicas before the producer writes there.
+      if (this.owned) return this.persist(next, false).then(() => this.install(m, next));
       // Neither flushed nor waited for: PREPARE comes later in the same log, so it is durable
       // only with this record; and if a crash loses this record after the producer wrote to a
       // partition, the next start finds that partition's open transaction unaccounted for and
@@ -268,7 +401,8 @@ export class TransactionCoordinator {
 
   /** The partition AddOffsetsToTxn adds: the __consumer_offsets partition that holds the group. */
   offsetsPartition(groupId: string): { topic: string; partition: number } {
-    return { topic: OFFSETS_TOPIC, partition: coordinatorPartition(groupId, this.logs.topic(OFFSETS_TOPIC)?.partitions ?? 1) };
+    const partitions = this.cluster?.offsetsPartitions() ?? this.logs.topic(OFFSETS_TOPIC)?.partitions ?? 1;
+    return { topic: OFFSETS_TOPIC, partition: coordinatorPartition(groupId, partitions) };
   }
 
   /** EndTxn: commit or abort; a retry of the request that already ended the transaction succeeds again. */
@@ -299,6 +433,7 @@ export class TransactionCoordinator {
       transition(m, "PrepareAbort");
     }
     const partitions = [...m.partitions].filter((k) => !ends || this.needsMarker(m.producerId, k, ends.get(k))).map(splitPartition);
+    if (this.cluster) return this.finishThroughLeaders(m, commit, partitions, this.cluster);
     const { appended, durable } = this.writeMarkers(m.producerId, m.producerEpoch, commit, partitions);
     await appended;
     const done: TransactionMetadata = { ...m, partitions: new Set<string>(), startMs: m.startMs, preparedEnds: undefined };
@@ -318,6 +453,20 @@ export class TransactionCoordinator {
     this.persist(done, false).catch((err: unknown) => log.warn({ err, transactionalId: m.transactionalId }, "writing a transaction's completion failed; the next start completes it again"));
     if (partitions.some((tp) => tp.topic === OFFSETS_TOPIC)) await markersDurable;
     log.debug({ transactionalId: m.transactionalId, producerId: m.producerId, epoch: m.producerEpoch, commit, partitions: m.partitions.size }, "transaction completed");
+  }
+
+  /**
+   * A cluster's coordinator writes each marker through its partition's leader and completes the
+   * transaction only once all are written; the COMPLETE record is on the in-sync replicas before
+   * the answer, so a next coordinator does not send the markers again.
+   */
+  private async finishThroughLeaders(m: TransactionMetadata, commit: boolean, partitions: { topic: string; partition: number }[], cluster: ClusterTransactions): Promise<void> {
+    await cluster.sendMarkers(m.producerId, m.producerEpoch, commit, partitions);
+    const done: TransactionMetadata = { ...m, partitions: new Set<string>(), startMs: m.startMs, preparedEnds: undefined };
+    transition(done, commit ? "CompleteCommit" : "CompleteAbort");
+    await this.persist(done, false);
+    this.install(m, done);
+    log.debug({ transactionalId: m.transactionalId, producerId: m.producerId, epoch: m.producerEpoch, commit, partitions: partitions.length }, "transaction completed");
   }
 
   /** Each partition's log end offset (a partition deleted meanwhile has none). */
@@ -432,6 +581,9 @@ export class TransactionCoordinator {
    * incarnation, with the partition added to its open transaction (Kafka 3.6+ verifies this too).
    */
   verifyProduce(producerId: number, producerEpoch: number, topic: string, partition: number): void {
+    // A partition's leader in a cluster is mostly not its producer's coordinator; the partition
+    // itself refuses an epoch older than its last marker's (Kafka before 3.6 checks no more).
+    if (this.owned) return;
     const m = this.byProducer.get(producerId);
     if (!m) throw new KafkaError(ErrorCode.INVALID_PRODUCER_ID_MAPPING, `producer id ${producerId} belongs to no transactional id`);
     if (producerEpoch !== m.producerEpoch) throw new KafkaError(ErrorCode.INVALID_PRODUCER_EPOCH, `producer ${producerId} epoch ${producerEpoch} is fenced by epoch ${m.producerEpoch}`);
@@ -442,6 +594,8 @@ export class TransactionCoordinator {
 
   /** TxnOffsetCommit: the producer must be current with the group's offsets partition in its open transaction. */
   verifyOffsetCommit(p: TxnProducer, groupId: string): void {
+    // The group's coordinator in a cluster is mostly not the transaction's; its markers decide.
+    if (this.owned) return;
     const m = this.txns.get(p.transactionalId);
     if (!m || m.producerId !== p.producerId) throw new KafkaError(ErrorCode.INVALID_PRODUCER_ID_MAPPING, `producer ${p.producerId} is not the producer of ${p.transactionalId}`);
     if (m.producerEpoch !== p.producerEpoch) throw new KafkaError(ErrorCode.INVALID_PRODUCER_EPOCH, `epoch ${p.producerEpoch} of ${p.transactionalId} is fenced by epoch ${m.producerEpoch}`);
@@ -467,6 +621,8 @@ export class TransactionCoordinator {
   describe(ids: string[]): { errorCode: number; transactionalId: string; transactionState: string; transactionTimeoutMs: number; transactionStartTimeMs: number; producerId: number; producerEpoch: number; topics: { topic: string; partitions: number[] }[] }[] {
     return ids.map((id) => {
       const m = this.txns.get(id);
+      const notHere = this.coordinatorError(id);
+      if (notHere) return { errorCode: notHere, transactionalId: id, transactionState: "", transactionTimeoutMs: 0, transactionStartTimeMs: -1, producerId: -1, producerEpoch: -1, topics: [] };
       if (!m) return { errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, transactionalId: id, transactionState: "", transactionTimeoutMs: 0, transactionStartTimeMs: -1, producerId: -1, producerEpoch: -1, topics: [] };
       const topics = new Map<string, number[]>();
       for (const k of m.partitions) {
