@@ -135,7 +135,7 @@ export class Broker {
     // Followers log in as this broker's internal user: every broker of the cluster accepts it (shareInternalUser).
     this.replication = opts.cluster && new ReplicaManager(opts.cluster, logs, { replicaLagTimeMaxMs: opts.replicaLagTimeMaxMs ?? DEFAULT_REPLICA_LAG_TIME_MAX_MS, sasl: this.internalCredential });
     const replication = this.replication;
-    this.markers = opts.cluster && new TxnMarkerSender(opts.cluster);
+    this.markers = opts.cluster && new TxnMarkerSender(opts.cluster, this.internalCredential);
     if (replication) {
       const markers = this.markers!;
       transactions.joinCluster({

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ClusterMember } from "../../cluster/member";
 import { BrokerConnection } from "../../kafka/client/connection";
+import type { SaslOptions } from "../../kafka/client/sasl";
 import { byTopic, call } from "../../kafka/client/protocol";
 import { ErrorCode, errorName } from "../../kafka/errors";
 import { Apis } from "../../kafka/messages";
@@ -38,7 +39,11 @@ export class TxnMarkerSender {
   private readonly conns = new Map<number, Promise<BrokerConnection>>();
   private closed = false;
 
-  constructor(private readonly cluster: ClusterMember) {}
+  /** `sasl`: this broker's internal user, which every broker of the cluster accepts, for listeners that take only SASL. */
+  constructor(
+    private readonly cluster: ClusterMember,
+    private readonly sasl?: SaslOptions,
+  ) {}
 
   async send(producerId: number, producerEpoch: number, commit: boolean, partitions: { topic: string; partition: number }[]): Promise<void> {
     let pending = partitions;
@@ -94,7 +99,7 @@ export class TxnMarkerSender {
     }
     const at = this.cluster.metadata().brokers.find((x) => x.nodeId === nodeId);
     if (!at) return Promise.reject(new Error(`broker ${nodeId} is not live now`));
-    const opening = BrokerConnection.open({ host: at.host, port: at.port, clientId: `tributary-txn-markers-${this.cluster.nodeId}`, connectTimeoutMs: 3000, requestTimeoutMs: MARKER_REQUEST_TIMEOUT_MS, maxInFlight: 16, maxResponseBytes: 1 << 20 });
+    const opening = BrokerConnection.open({ host: at.host, port: at.port, clientId: `tributary-txn-markers-${this.cluster.nodeId}`, connectTimeoutMs: 3000, requestTimeoutMs: MARKER_REQUEST_TIMEOUT_MS, maxInFlight: 16, maxResponseBytes: 1 << 20, ...(this.sasl ? { sasl: this.sasl } : {}) });
     opening.catch(() => this.conns.delete(nodeId));
     this.conns.set(nodeId, opening);
     return opening;
