@@ -229,8 +229,7 @@ export class ClusterMember {
     try {
       return (await this.store.producerIdBlock()) * PRODUCER_ID_BLOCK_SIZE;
     } catch (err) {
-      this.unreachable(err);
-      throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster's coordination store is unreachable, so no producer id can be handed out now; retry (${(err as Error).message})`);
+      throw this.storeRefusal(err, "no producer id can be handed out now");
     }
   }
 
@@ -283,8 +282,7 @@ export class ClusterMember {
     try {
       created = await this.store.createTopics(accepted.map((p) => ({ name: p.info.name, topicId: p.info.topicId, configs: p.info.configs, assignment: p.assignment })));
     } catch (err) {
-      this.unreachable(err);
-      const e = new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster's coordination store is unreachable, so topics cannot be created now; retry (${(err as Error).message})`);
+      const e = this.storeRefusal(err, "topics cannot be created now");
       return planned.map((p) => (p instanceof KafkaError ? p : e));
     }
     // Read back what the store now holds (this request's topics, or the ones that won a race) and create them here.
@@ -310,8 +308,7 @@ export class ClusterMember {
     try {
       known = await this.store.deleteTopic(name);
     } catch (err) {
-      this.unreachable(err);
-      throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster's coordination store is unreachable, so topics cannot be deleted now; retry (${(err as Error).message})`);
+      throw this.storeRefusal(err, "topics cannot be deleted now");
     }
     this.topics.delete(name);
     try {
@@ -354,8 +351,7 @@ export class ClusterMember {
     try {
       applied = await this.store.addPartitions(name, from, placed);
     } catch (err) {
-      this.unreachable(err);
-      throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster's coordination store is unreachable, so partitions cannot be added now; retry (${(err as Error).message})`);
+      throw this.storeRefusal(err, "partitions cannot be added now");
     }
     if (!applied) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic '${name}' changed meanwhile (deleted, or grown by another request); describe it and retry`);
     await this.settle();
@@ -372,8 +368,7 @@ export class ClusterMember {
     try {
       [topics, alive] = await Promise.all([this.store.topics(), this.store.liveness().then((l) => new Set(l.brokers.map((b) => b.nodeId)))]);
     } catch (err) {
-      this.unreachable(err);
-      throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster's coordination store is unreachable, so no election can run now; retry (${(err as Error).message})`);
+      throw this.storeRefusal(err, "no election can run now");
     }
     const byName = new Map(topics.map((t) => [t.name, t]));
     const targets = wanted ?? topics.map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.partition) }));
@@ -400,10 +395,9 @@ export class ClusterMember {
     if (!updates.length) return results;
     let applied: boolean[];
     try {
-      applied = await this.store.applyElections(updates);
+      applied = await this.store.applyRequested(updates);
     } catch (err) {
-      this.unreachable(err);
-      throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster's coordination store is unreachable, so no election can run now; retry (${(err as Error).message})`);
+      throw this.storeRefusal(err, "no election can run now");
     }
     applied.forEach((ok, i) => {
       const r = results[pending[i]];
@@ -421,16 +415,13 @@ export class ClusterMember {
    * when started (or cancelled), or why not.
    */
   async reassign(wanted: { topic: string; partition: number; replicas: number[] | null }[]): Promise<(KafkaError | null)[]> {
-    const unreachable = (err: unknown) => {
-      this.unreachable(err);
-      return new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster's coordination store is unreachable, so no reassignment can start now; retry (${(err as Error).message})`);
-    };
+    const refusal = "no reassignment can start now";
     let topics: TopicState[];
     let alive: Set<number>;
     try {
       [topics, alive] = await Promise.all([this.store.topics(), this.store.liveness().then((l) => new Set(l.brokers.map((b) => b.nodeId)))]);
     } catch (err) {
-      throw unreachable(err);
+      throw this.storeRefusal(err, refusal);
     }
     const byName = new Map(topics.map((t) => [t.name, t]));
     const results: (KafkaError | null)[] = [];
@@ -454,9 +445,9 @@ export class ClusterMember {
     if (!updates.length) return results;
     let applied: boolean[];
     try {
-      applied = await this.store.applyReassignments(updates);
+      applied = await this.store.applyRequested(updates);
     } catch (err) {
-      throw unreachable(err);
+      throw this.storeRefusal(err, refusal);
     }
     applied.forEach((ok, i) => {
       if (!ok) results[pending[i]] = new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `${updates[i].topic}-${updates[i].partition} changed while its reassignment was decided; retry`);
@@ -472,8 +463,7 @@ export class ClusterMember {
     try {
       topics = await this.store.topics();
     } catch (err) {
-      this.unreachable(err);
-      throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster's coordination store is unreachable, so reassignments cannot be listed now; retry (${(err as Error).message})`);
+      throw this.storeRefusal(err, "reassignments cannot be listed now");
     }
     const byName = new Map(topics.map((t) => [t.name, t]));
     const candidates = wanted
@@ -649,6 +639,12 @@ export class ClusterMember {
     log.info({ downMs: Date.now() - this.store_.since, electionsInMs: this.opts.sessionTimeoutMs }, "cluster coordination store reachable again: metadata changes resume, elections once the live brokers have renewed their leases");
     this.store_ = { reachable: true, since: Date.now(), lastError: null };
     this.electionsResumeAt = Date.now() + this.opts.sessionTimeoutMs;
+  }
+
+  /** Records the store as unreachable and says what cannot be done meanwhile, as a retriable error for the client. */
+  private storeRefusal(err: unknown, what: string): KafkaError {
+    this.unreachable(err);
+    return new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster's coordination store is unreachable, so ${what}; retry (${(err as Error).message})`);
   }
 
   private unreachable(err: unknown): void {

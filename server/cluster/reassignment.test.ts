@@ -113,7 +113,7 @@ describe("partition reassignment in a cluster", () => {
     const store = ClusterStore.open(db.url, 1);
     try {
       const p = partitionsOf(2, "moving")[1];
-      const applied = await store.applyReassignments([{ topic: "moving", partition: 1, expectedPartitionEpoch: p.partitionEpoch, change: { leader: p.leader, isr: p.isr, leaderEpochBump: false, reassignment: { replicas: [7, 3, 4], addingReplicas: [7], removingReplicas: [4] } } }]);
+      const applied = await store.applyRequested([{ topic: "moving", partition: 1, expectedPartitionEpoch: p.partitionEpoch, change: { leader: p.leader, isr: p.isr, leaderEpochBump: false, reassignment: { replicas: [7, 3, 4], addingReplicas: [7], removingReplicas: [4] } } }]);
       expect(applied).toEqual([true]);
     } finally {
       await store.close();

@@ -287,72 +287,41 @@ export class ClusterStore {
         .returning({ version: clusterController.metadataVersion });
       if (!fence.length) throw new ControllerFencedError(`controller epoch ${controller.epoch} of broker ${controller.nodeId} is no longer current`);
       let applied = 0;
-      for (const u of updates) {
-        const r = await tx
-          .update(clusterPartitions)
-          .set({
-            leader: u.change.leader,
-            isr: u.change.isr,
-            partitionEpoch: sql`${clusterPartitions.partitionEpoch} + 1`,
-            ...(u.change.leaderEpochBump ? { leaderEpoch: sql`${clusterPartitions.leaderEpoch} + 1` } : {}),
-            ...u.change.reassignment,
-          })
-          .where(and(eq(clusterPartitions.topic, u.topic), eq(clusterPartitions.partition, u.partition), eq(clusterPartitions.partitionEpoch, u.expectedPartitionEpoch)))
-          .returning({ partition: clusterPartitions.partition });
-        applied += r.length;
-      }
+      for (const u of updates) if (await this.updatePartition(tx, u)) applied++;
       await this.notify(tx, "partitions");
       return applied;
     });
   }
 
   /**
-   * Applies elections an operator asked for (ElectLeaders), each only if its partition epoch is
-   * still the one the decision saw; the controller's own elections follow the same rule, so the
-   * two never both change one partition epoch. Returns, per update, whether it applied.
+   * Applies changes an operator asked for (ElectLeaders, AlterPartitionReassignments), each only if
+   * its partition epoch is still the one the decision saw; the controller's own changes follow the
+   * same rule, so the two never both change one partition epoch. Returns, per update, whether it applied.
    */
-  async applyElections(updates: PartitionUpdate[]): Promise<boolean[]> {
+  async applyRequested(updates: PartitionUpdate[]): Promise<boolean[]> {
     return this.db.transaction(async (tx) => {
       await this.bumpMetadataVersion(tx);
       const applied: boolean[] = [];
-      for (const u of updates) {
-        const r = await tx
-          .update(clusterPartitions)
-          .set({ leader: u.change.leader, isr: u.change.isr, partitionEpoch: sql`${clusterPartitions.partitionEpoch} + 1`, leaderEpoch: sql`${clusterPartitions.leaderEpoch} + 1` })
-          .where(and(eq(clusterPartitions.topic, u.topic), eq(clusterPartitions.partition, u.partition), eq(clusterPartitions.partitionEpoch, u.expectedPartitionEpoch)))
-          .returning({ partition: clusterPartitions.partition });
-        applied.push(r.length > 0);
-      }
+      for (const u of updates) applied.push(await this.updatePartition(tx, u));
       await this.notify(tx, "partitions");
       return applied;
     });
   }
 
-  /**
-   * Starts or cancels reassignments an operator asked for (AlterPartitionReassignments), each only
-   * if its partition epoch is still the one the decision saw. Returns, per update, whether it applied.
-   */
-  async applyReassignments(updates: PartitionUpdate[]): Promise<boolean[]> {
-    return this.db.transaction(async (tx) => {
-      await this.bumpMetadataVersion(tx);
-      const applied: boolean[] = [];
-      for (const u of updates) {
-        const r = await tx
-          .update(clusterPartitions)
-          .set({
-            leader: u.change.leader,
-            isr: u.change.isr,
-            partitionEpoch: sql`${clusterPartitions.partitionEpoch} + 1`,
-            ...(u.change.leaderEpochBump ? { leaderEpoch: sql`${clusterPartitions.leaderEpoch} + 1` } : {}),
-            ...u.change.reassignment,
-          })
-          .where(and(eq(clusterPartitions.topic, u.topic), eq(clusterPartitions.partition, u.partition), eq(clusterPartitions.partitionEpoch, u.expectedPartitionEpoch)))
-          .returning({ partition: clusterPartitions.partition });
-        applied.push(r.length > 0);
-      }
-      await this.notify(tx, "partitions");
-      return applied;
-    });
+  /** One partition's change, compare-and-set on the partition epoch it was decided on. */
+  private async updatePartition(tx: Tx, u: PartitionUpdate): Promise<boolean> {
+    const r = await tx
+      .update(clusterPartitions)
+      .set({
+        leader: u.change.leader,
+        isr: u.change.isr,
+        partitionEpoch: sql`${clusterPartitions.partitionEpoch} + 1`,
+        ...(u.change.leaderEpochBump ? { leaderEpoch: sql`${clusterPartitions.leaderEpoch} + 1` } : {}),
+        ...u.change.reassignment,
+      })
+      .where(and(eq(clusterPartitions.topic, u.topic), eq(clusterPartitions.partition, u.partition), eq(clusterPartitions.partitionEpoch, u.expectedPartitionEpoch)))
+      .returning({ partition: clusterPartitions.partition });
+    return r.length > 0;
   }
 
   /**
