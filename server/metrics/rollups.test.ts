@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "@/db/client";
+import { describe, expect, it } from "vitest";
 import { metricRollups } from "@/db/schema";
-import { testDatabases } from "@/db/testing";
+import { databaseFor, testDatabases } from "@/db/testing";
 import { MetricsRegistry } from "./registry";
 import { historyByLabels, MetricRollups, readHistory } from "./rollups";
 import { SeriesSampler } from "./series";
@@ -10,15 +9,7 @@ const MIN = 60_000;
 
 for (const target of testDatabases()) {
   describe(`metric rollups on ${target.name}`, () => {
-    let database: Database;
-    let dispose: () => Promise<void>;
-    beforeAll(async () => {
-      ({ database, dispose } = await target.open());
-    });
-    afterAll(async () => {
-      await database?.close();
-      await dispose?.();
-    });
+    const opened = databaseFor(target);
 
     it("folds each finished minute into one row per series plus the family total, and buckets them per range", async () => {
       const registry = new MetricsRegistry();
@@ -33,26 +24,26 @@ for (const target of testDatabases()) {
         b.inc(2);
         sampler.sample(start + s * 1000);
       }
-      const rollups = new MetricRollups(database.db, sampler, start);
+      const rollups = new MetricRollups(opened.database.db, sampler, start);
       const written = await rollups.tick(start + 11 * MIN + 1);
       // 11 minutes × (a, b, total); the very first sample is the counters' baseline (0).
       expect(written).toBe(33);
       expect(await rollups.tick(start + 11 * MIN + 2)).toBe(0);
 
-      const hour = await readHistory(database.db, "tributary_broker_records_in_total", "topic=a", "1h", start + 12 * MIN);
+      const hour = await readHistory(opened.database.db, "tributary_broker_records_in_total", "topic=a", "1h", start + 12 * MIN);
       expect(hour).toHaveLength(11);
       expect(hour[3]).toEqual({ t: start + 3 * MIN, v: (59 * 10 + 100) / 60, max: 100 });
       expect(hour[5]).toEqual({ t: start + 5 * MIN, v: 10, max: 10 });
-      const total = await readHistory(database.db, "tributary_broker_records_in_total", "", "1h", start + 12 * MIN);
+      const total = await readHistory(opened.database.db, "tributary_broker_records_in_total", "", "1h", start + 12 * MIN);
       expect(total[5].v).toBe(12);
 
       // A day in 10-minute buckets: the 11 minutes fall into one or two buckets whose average stays near 12/s.
-      const day = await readHistory(database.db, "tributary_broker_records_in_total", "", "24h", start + 12 * MIN);
+      const day = await readHistory(opened.database.db, "tributary_broker_records_in_total", "", "24h", start + 12 * MIN);
       expect(day.length).toBeGreaterThanOrEqual(1);
       expect(day.length).toBeLessThanOrEqual(2);
       for (const p of day) expect(p.t % (600 * 1000)).toBe(0);
 
-      const byTopic = await historyByLabels(database.db, "tributary_broker_records_in_total", "7d", start + 12 * MIN);
+      const byTopic = await historyByLabels(opened.database.db, "tributary_broker_records_in_total", "7d", start + 12 * MIN);
       expect([...byTopic.keys()].sort()).toEqual(["topic=a", "topic=b"]);
       expect(byTopic.get("topic=b")).toBeCloseTo(2, 1);
     });
@@ -69,20 +60,20 @@ for (const target of testDatabases()) {
         if (s < 60 || (s >= 120 && s < 180)) busy.inc(60);
         sampler.sample(start + s * 1000);
       }
-      await new MetricRollups(database.db, sampler, start - MIN).tick(start + 4 * MIN + 1);
-      const rows = await database.db.select().from(metricRollups);
+      await new MetricRollups(opened.database.db, sampler, start - MIN).tick(start + 4 * MIN + 1);
+      const rows = await opened.database.db.select().from(metricRollups);
       const mine = rows.filter((r) => r.metric === "tributary_broker_bytes_out_total");
       expect(mine.filter((r) => r.labels === "topic=idle")).toEqual([]);
       expect(mine.filter((r) => r.labels === "topic=busy")).toHaveLength(2);
       expect(mine.filter((r) => r.labels === "")).toHaveLength(4);
 
-      const busySeries = await readHistory(database.db, "tributary_broker_bytes_out_total", "topic=busy", "1h", start + 5 * MIN);
+      const busySeries = await readHistory(opened.database.db, "tributary_broker_bytes_out_total", "topic=busy", "1h", start + 5 * MIN);
       expect(busySeries.map((p) => [p.t - start, Math.round(p.v)])).toEqual([
         [0, 59],
         [MIN, 0],
         [2 * MIN, 60],
       ]);
-      const top = await historyByLabels(database.db, "tributary_broker_bytes_out_total", "1h", start + 5 * MIN);
+      const top = await historyByLabels(opened.database.db, "tributary_broker_bytes_out_total", "1h", start + 5 * MIN);
       // (59 + 60) per-minute averages over the 4 recorded minutes.
       expect(top.get("topic=busy")).toBeCloseTo((59 + 60) / 4, 5);
       expect(top.has("topic=idle")).toBe(false);
@@ -90,10 +81,10 @@ for (const target of testDatabases()) {
 
     it("drops rows older than the longest range", async () => {
       const old = new Date(Date.now() - 9 * 86_400_000);
-      await database.db.insert(metricRollups).values({ metric: "tributary_broker_connections", labels: "", minute: old, avg: 1, max: 1 });
-      const rollups = new MetricRollups(database.db, new SeriesSampler(new MetricsRegistry()));
+      await opened.database.db.insert(metricRollups).values({ metric: "tributary_broker_connections", labels: "", minute: old, avg: 1, max: 1 });
+      const rollups = new MetricRollups(opened.database.db, new SeriesSampler(new MetricsRegistry()));
       await rollups.tick();
-      const left = await database.db.select().from(metricRollups);
+      const left = await opened.database.db.select().from(metricRollups);
       expect(left.some((r) => r.minute.getTime() === old.getTime())).toBe(false);
       expect(left.length).toBeGreaterThan(0);
     });
