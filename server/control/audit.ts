@@ -19,16 +19,16 @@ export async function writeAudit(db: Db, e: AuditEvent): Promise<void> {
   await db.insert(auditEvents).values(row);
 }
 
-/**
- * Postgres refuses NUL in text and in jsonb strings ("unsupported Unicode escape sequence"), and
- * details carry whatever a caller typed (a record key, a topic filter). Writing the six characters
- * `\u0000` instead keeps what was sent readable in the trail, rather than losing the event.
- */
 function isPlain(v: object): boolean {
   const proto: unknown = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
 }
 
+/**
+ * Postgres refuses NUL in text and in jsonb strings ("unsupported Unicode escape sequence"), and
+ * details carry whatever a caller typed (a record key, a topic filter). Writing the six characters
+ * `\u0000` instead keeps what was sent readable in the trail, rather than losing the event.
+ */
 function withoutNul(v: unknown): unknown {
   if (typeof v === "string") return v.replaceAll("\0", "\\u0000");
   if (Array.isArray(v)) return v.map(withoutNul);

@@ -58,7 +58,9 @@ export class TxnMarkerSender {
           log.warn({ ...tp, producerId }, "a transaction's partition no longer exists; no marker written");
           continue;
         }
-        byLeader.set(state.leader, [...(byLeader.get(state.leader) ?? []), tp]);
+        const list = byLeader.get(state.leader);
+        if (list) list.push(tp);
+        else byLeader.set(state.leader, [tp]);
       }
       const left = await Promise.all([...byLeader].map(([leader, tps]) => this.sendTo(leader, producerId, producerEpoch, commit, tps)));
       pending = left.flat();

@@ -438,8 +438,7 @@ export class Producer {
       res = await call(conn, Apis.Produce, body, { noResponse: this.o.acks === Acks.NONE, timeoutMs: this.o.ackTimeoutMs + this.cluster.opts.requestTimeoutMs });
     } catch (err) {
       for (const b of batches) {
-        this.cluster.invalidate(b.state.topic);
-        b.state.failedLeader = node;
+        this.leaderFailed(b, node);
         this.settle(b, err instanceof KafkaClientError ? err : new KafkaClientError(ErrorCode.NETWORK_EXCEPTION, `Produce to broker ${node}`, { cause: err, detail: (err as Error).message }));
       }
       return;
@@ -455,13 +454,16 @@ export class Producer {
       if (!r) this.settle(b, new KafkaClientError(ErrorCode.UNKNOWN_SERVER_ERROR, `Produce to ${b.state.topic}-${b.state.partition}`, { detail: "the broker's answer left out this partition", retriable: true }));
       else if (r.errorCode === ErrorCode.NONE || r.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) this.settle(b, null, r.errorCode === ErrorCode.NONE ? r.baseOffset : -1);
       else {
-        if (STALE_LEADER.has(r.errorCode)) {
-          this.cluster.invalidate(b.state.topic);
-          b.state.failedLeader = node;
-        }
+        if (STALE_LEADER.has(r.errorCode)) this.leaderFailed(b, node);
         this.settle(b, new KafkaClientError(r.errorCode, `Produce to ${b.state.topic}-${b.state.partition}`, { detail: r.errorMessage }));
       }
     }
+  }
+
+  /** The batch's leader could not take it (unreachable, or no longer the leader): its metadata is read again, and the retry waits for another leader or the back-off. */
+  private leaderFailed(b: Batch, node: number): void {
+    this.cluster.invalidate(b.state.topic);
+    b.state.failedLeader = node;
   }
 
   /** Records a batch's outcome: delivered, to be retried in order, or failed. */
