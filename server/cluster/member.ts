@@ -433,7 +433,7 @@ export class ClusterMember {
         results.push(new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${w.topic}-${w.partition} does not exist`));
         continue;
       }
-      const decision = w.replicas === null ? cancelReassignment(p, alive) : startReassignment(p, w.replicas, alive, alive);
+      const decision = w.replicas === null ? cancelReassignment(p, alive) : startReassignment(p, w.replicas, alive);
       if (decision instanceof KafkaError) {
         results.push(decision);
         continue;

@@ -36,15 +36,15 @@ function withReplicas(p: ReplicaSet, replicas: number[], addingReplicas: number[
 }
 
 /**
- * Starts (or replaces) a reassignment to `target`, checked against the registered brokers.
+ * Starts (or replaces) a reassignment to `target`, whose brokers must be alive.
  * Counted from the original replicas, so a second reassignment of a partition replaces the first.
  * When every target replica is already in sync (only removals) it completes at once.
  */
-export function startReassignment(p: ReplicaSet, target: readonly number[], brokers: ReadonlySet<number>, alive: ReadonlySet<number>): LeadershipChange | KafkaError {
+export function startReassignment(p: ReplicaSet, target: readonly number[], alive: ReadonlySet<number>): LeadershipChange | KafkaError {
   if (!target.length) return new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, "the target replicas are empty");
   if (new Set(target).size !== target.length) return new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `the target replicas [${target.join(", ")}] repeat a broker`);
-  const unknown = target.find((id) => !brokers.has(id));
-  if (unknown !== undefined) return new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `broker ${unknown} is not a live broker of this cluster (live: ${[...brokers].join(", ")})`);
+  const unknown = target.find((id) => !alive.has(id));
+  if (unknown !== undefined) return new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `broker ${unknown} is not a live broker of this cluster (live: ${[...alive].join(", ")})`);
   const original = originalReplicas(p);
   const removing = original.filter((id) => !target.includes(id));
   const change = withReplicas(p, [...target, ...removing], target.filter((id) => !original.includes(id)), removing, alive);
