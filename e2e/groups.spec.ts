@@ -99,7 +99,7 @@ test("a consumer group's lag shows, and a replay to-earliest previews exact coun
   const event = page.locator("table.audit tbody tr").filter({ hasText: "groups.resetOffsets" }).filter({ hasText: "ok" });
   await expect(event).toHaveCount(1);
   await event.click();
-  const details = page.locator("tr.details pre");
+  const details = page.getByRole("tree", { name: "Event details" });
   await expect(details).toContainText('"before"');
   await expect(details).toContainText('"offset": 30');
   await expect(details).toContainText('"after"');
