@@ -91,9 +91,10 @@ describe("compressed topics in the console", () => {
 
   it("a batch the console cannot decode is reported as its own failure, never as the cluster's refusal", async () => {
     await kcat(["-P", "-b", env.broker.bootstrap, "-t", "z-corrupt", "-p", "0", "-z", "gzip"], `${compressible("one")}\n${compressible("two")}\n`);
-    // Garble the compressed records on disk but keep the batch's CRC valid: the broker serves the
-    // batch as stored, and only decompressing it in the console fails.
-    expect(await codecsOnDisk("z-corrupt")).toEqual(["gzip"]);
+    // Garble the first batch's compressed records on disk but keep its CRC valid: the broker serves
+    // the batch as stored, and only decompressing it in the console fails. (A loaded machine can
+    // make librdkafka send the two lines in two batches.)
+    expect(new Set(await codecsOnDisk("z-corrupt"))).toEqual(new Set(["gzip"]));
     const file = segment("z-corrupt");
     const buf = await readFile(file);
     const end = buf.readInt32BE(BATCH_LENGTH) + LOG_OVERHEAD;
