@@ -1,7 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../../db/client";
+import { afterEach, describe, expect, it } from "vitest";
 import { metricRollups } from "../../db/schema";
-import { testDatabases } from "../../db/testing";
+import { databaseFor, testDatabases } from "../../db/testing";
 import { ClusterConnections, EMBEDDED_CLUSTER } from "../admin/clusters";
 import { startTestBroker } from "../broker/compat/harness";
 import { SAMPLED } from "./cluster-rates";
@@ -10,26 +9,16 @@ import { metrics, type Counter } from "./registry";
 import { readHistory } from "./rollups";
 
 const cleanups: (() => Promise<void>)[] = [];
-let db: Database;
-let disposeDb: () => Promise<void>;
-beforeAll(async () => {
-  const opened = await testDatabases()[0].open();
-  db = opened.database;
-  disposeDb = () => opened.dispose();
-});
+const opened = databaseFor(testDatabases()[0]);
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
-});
-afterAll(async () => {
-  await db.close();
-  await disposeDb();
 });
 
 /** A broker with topics, the console's connections to it, and a sampler whose pass is only run by the test. */
 async function sampled(topics: { topic: string; partitions: number }[], capacity?: number) {
   const t = await startTestBroker({});
   cleanups.push(() => t.stop());
-  const clusters = new ClusterConnections(db.db, t.bootstrap, t.broker.internalCredential);
+  const clusters = new ClusterConnections(opened.database.db, t.bootstrap, t.broker.internalCredential);
   cleanups.push(() => clusters.close());
   const client = await clusters.client(EMBEDDED_CLUSTER);
   await client.admin.createTopics(topics.map((x) => ({ name: x.topic, numPartitions: x.partitions, replicationFactor: 1 })));
@@ -117,7 +106,7 @@ describe("cluster rates", () => {
       { topic: "busy", partitions: 2 },
       { topic: "idle", partitions: 1 },
     ]);
-    lag.persistTo(db.db);
+    lag.persistTo(opened.database.db);
     const m = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
     await lag.sample(EMBEDDED_CLUSTER, m + 1000);
     await produce("busy", 50, 2);
@@ -125,18 +114,18 @@ describe("cluster rates", () => {
     await produce("busy", 150, 2);
     await lag.sample(EMBEDDED_CLUSTER, m + 21_000);
     // Not written before the minute is over.
-    expect(await db.db.select().from(metricRollups)).toEqual([]);
+    expect(await opened.database.db.select().from(metricRollups)).toEqual([]);
     await lag.sample(EMBEDDED_CLUSTER, m + 61_000);
 
-    const rows = await db.db.select().from(metricRollups);
+    const rows = await opened.database.db.select().from(metricRollups);
     expect(rows.filter((r) => r.metric === SAMPLED.recordsIn).map((r) => [r.cluster, r.labels, r.minute.getTime(), r.avg, r.max]).sort()).toEqual([
       ["embedded", "", m, 20, 30],
       ["embedded", "topic=busy", m, 20, 30],
     ]);
     // The idle topic's minute is not stored; its out is all zeros, so only the total's row is.
     expect(rows.filter((r) => r.metric === SAMPLED.recordsOut).map((r) => [r.labels, r.avg])).toEqual([["", 0]]);
-    const hour = await readHistory(db.db, EMBEDDED_CLUSTER, SAMPLED.recordsIn, "topic=busy", "1h", m + 5 * 60_000);
+    const hour = await readHistory(opened.database.db, EMBEDDED_CLUSTER, SAMPLED.recordsIn, "topic=busy", "1h", m + 5 * 60_000);
     expect(hour).toEqual([{ t: m, v: 20, max: 30 }]);
-    expect(await readHistory(db.db, "another", SAMPLED.recordsIn, "topic=busy", "1h", m + 5 * 60_000)).toEqual([]);
+    expect(await readHistory(opened.database.db, "another", SAMPLED.recordsIn, "topic=busy", "1h", m + 5 * 60_000)).toEqual([]);
   });
 });

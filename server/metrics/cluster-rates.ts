@@ -4,6 +4,7 @@ import { metricRollups } from "@/db/schema";
 import type { GroupDetail, Watermarks } from "../admin/groups";
 import { partitionKey } from "../admin/topics";
 import { logger } from "../log";
+import { turnMinute } from "./rollups";
 import { RingSeries } from "./series";
 
 const log = logger("metrics.cluster-rates");
@@ -23,8 +24,6 @@ export type SampledFlow = keyof typeof SAMPLED;
  * count in the cluster's total only.
  */
 export const MAX_TOPIC_SERIES = 1000;
-
-const MINUTE = 60_000;
 
 export interface SampledPoint {
   t: number;
@@ -160,12 +159,7 @@ export class ClusterRates {
   /** Adds a sample to its minute; the first sample of a new minute writes the one before. */
   private async rollUp(cluster: string, c: Sampled, now: number, rows: [string, SampledPoint][]): Promise<void> {
     if (!this.db) return;
-    const at = Math.floor(now / MINUTE) * MINUTE;
-    if (c.minute && c.minute.at !== at) {
-      const done = c.minute;
-      c.minute = null;
-      await this.write(cluster, done);
-    }
+    const at = await turnMinute(c, now, (done) => this.write(cluster, done));
     const m: MinuteRates = (c.minute ??= { at, series: new Map() });
     for (const [labels, point] of rows) {
       for (const flow of ["recordsIn", "recordsOut"] as const) {

@@ -6,6 +6,7 @@ import { EMBEDDED_CLUSTER } from "../admin/clusters";
 import { groupDetails, summaryOf, watermarks, type GroupSummary } from "../admin/groups";
 import { logger } from "../log";
 import { ClusterRates } from "./cluster-rates";
+import { turnMinute } from "./rollups";
 import { RingSeries } from "./series";
 
 const log = logger("metrics.lag");
@@ -155,12 +156,7 @@ export class LagSampler {
   /** Adds a sample to its minute; the first sample of a new minute writes the one before. */
   private async rollUp(cluster: string, c: ClusterLag, now: number, values: [string, number][]): Promise<void> {
     if (!this.db) return;
-    const at = Math.floor(now / MINUTE) * MINUTE;
-    if (c.minute && c.minute.at !== at) {
-      const done = c.minute;
-      c.minute = null;
-      await this.write(cluster, done);
-    }
+    const at = await turnMinute(c, now, (done) => this.write(cluster, done));
     const m = (c.minute ??= { at, last: new Map<string, number>(), max: new Map<string, number>() });
     for (const [id, lag] of values) {
       m.last.set(id, lag);

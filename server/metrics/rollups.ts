@@ -65,6 +65,20 @@ export function minuteRows(sampler: SeriesSampler, minute: number) {
 }
 
 /**
+ * The minute `now` falls in, for samplers that roll up their own samples (lag, sampled rates): when
+ * a sample opens a new minute, the one held is handed to `write` first.
+ */
+export async function turnMinute<M extends { at: number }>(holder: { minute: M | null }, now: number, write: (done: M) => Promise<void>): Promise<number> {
+  const at = Math.floor(now / MINUTE) * MINUTE;
+  if (holder.minute && holder.minute.at !== at) {
+    const done = holder.minute;
+    holder.minute = null;
+    await write(done);
+  }
+  return at;
+}
+
+/**
  * Once a minute, folds the finished minutes of the per-second rings into Postgres and drops rows
  * older than the longest range. A restart loses at most the minute in progress.
  */
