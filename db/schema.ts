@@ -138,11 +138,14 @@ export const settings = pgTable("settings", {
 
 /**
  * Metric history for the dashboard's 1 h / 24 h / 7 d ranges: one row per series per minute,
- * rolled up from the per-second rings (server/metrics/rollups.ts). Live data never comes from here.
+ * rolled up from the per-second rings (server/metrics/rollups.ts) or, for other clusters, from the
+ * console's samples of them (server/metrics/cluster-rates.ts). Live data never comes from here.
  */
 export const metricRollups = pgTable(
   "metric_rollups",
   {
+    /** The cluster measured: the embedded broker's own metrics are "embedded". */
+    cluster: text("cluster").notNull().default("embedded"),
     metric: text("metric").notNull(),
     /** The series' labels as `k=v,k=v` (sorted), or "" for the sum over all members. */
     labels: text("labels").notNull(),
@@ -150,7 +153,7 @@ export const metricRollups = pgTable(
     avg: doublePrecision("avg").notNull(),
     max: doublePrecision("max").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.metric, t.labels, t.minute] }), index("metric_rollups_minute_idx").on(t.minute)],
+  (t) => [primaryKey({ columns: [t.cluster, t.metric, t.labels, t.minute] }), index("metric_rollups_minute_idx").on(t.minute)],
 );
 
 /**

@@ -1,12 +1,16 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { E2E } from "@/playwright.config";
-import { expect, login, snapshot, test } from "./fixtures";
+import { expect, login, screenshots, snapshot, test, waitForPort } from "./fixtures";
 
 const bootstrap = `127.0.0.1:${E2E.kafkaPort}`;
 
-function kcatProduce(topic: string, lines: string[]): Promise<void> {
+function kcatProduce(topic: string, lines: string[], to = bootstrap): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = execFile("kcat", ["-P", "-b", bootstrap, "-t", topic], { timeout: 30_000 }, (err, _out, stderr) => (err ? reject(new Error(`kcat failed: ${err.message}\n${stderr}`)) : resolve()));
+    const child = execFile("kcat", ["-P", "-b", to, "-t", topic], { timeout: 30_000 }, (err, _out, stderr) => (err ? reject(new Error(`kcat failed: ${err.message}\n${stderr}`)) : resolve()));
     child.stdin!.end(lines.join("\n") + "\n");
   });
 }
@@ -51,4 +55,55 @@ test("the dashboard charts live throughput per second, per topic, and shows disk
   await expect(page).toHaveURL(/range=24h/);
   await expect(page.getByText(/from rollups, 10 min steps/)).toBeVisible();
   await snapshot(page, "dashboard-24h");
+});
+
+test("a cluster added on the Clusters page charts its records per second, sampled by the console", async ({ page }) => {
+  test.setTimeout(150_000);
+  const port = E2E.kafkaPort + 2;
+  const remote = `127.0.0.1:${port}`;
+  const dir = mkdtempSync(join(tmpdir(), "tributary-sampled-"));
+  let other: ChildProcess | undefined;
+  try {
+    other = spawn("node", ["bin/tributary.mjs", "broker", "--kafka-port", String(port), "--data-dir", dir, "--log-level", "warn"], { stdio: "ignore" });
+    await waitForPort(port);
+    await kcatProduce("shipments", ["first"], remote);
+
+    await login(page);
+    await page.goto("/clusters");
+    await page.getByRole("button", { name: "Add cluster" }).click();
+    await page.getByLabel("Name", { exact: true }).fill("sampled");
+    await page.getByLabel("Bootstrap servers").fill(remote);
+    await page.getByRole("button", { name: "Add cluster" }).last().click();
+    await expect(page.getByText(/Added sampled/)).toBeVisible();
+
+    await page.goto("/?cluster=sampled");
+    await expect(page.getByText(/Sampled by the console every 10 s/)).toBeVisible();
+    await expect(page.getByText("live, sampled every 10 s")).toBeVisible();
+    // Records only: no bytes chart, which would need the cluster's own metrics.
+    await expect(page.getByRole("heading", { name: "Bytes per second" })).toHaveCount(0);
+    // Traffic over a few samples: kcat produces, and a kcat consumer group reads and commits.
+    const until = Date.now() + 35_000;
+    for (let i = 0; Date.now() < until; i++) {
+      await kcatProduce("shipments", Array.from({ length: 100 }, (_, j) => `shipment-${i}-${j}`), remote);
+      await page.waitForTimeout(2000);
+    }
+    await new Promise<void>((resolve, reject) => execFile("kcat", ["-b", remote, "-G", "dispatch", "-o", "beginning", "-e", "-q", "shipments"], { timeout: 30_000 }, (err) => (err ? reject(new Error(`kcat consumer failed: ${err.message}`)) : resolve())));
+    await expect.poll(() => linePoints(page, "Records per second"), { timeout: 40_000 }).toBeGreaterThan(2);
+    // The y axis reached the produced rate (about 50 records/s between samples).
+    await expect(page.getByRole("img", { name: "Records per second" }).locator("text").filter({ hasText: /^[1-9]\d* rec\/s$/ }).first()).toBeVisible();
+    await expect(page.getByRole("row", { name: /shipments/ }).first()).toBeVisible();
+    await screenshots(page, "dashboard-sampled-cluster");
+
+    // The topic page charts the same samples, with the same note.
+    await page.goto("/topics/shipments?cluster=sampled");
+    await expect(page.getByTestId("throughput-chart")).toContainText(/Sampled by the console every 10 s/);
+    await expect.poll(() => linePoints(page, "Records per second"), { timeout: 20_000 }).toBeGreaterThan(2);
+    await screenshots(page, "topic-sampled-cluster");
+  } finally {
+    if (other && other.exitCode === null) {
+      other.kill("SIGTERM");
+      await once(other, "exit");
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

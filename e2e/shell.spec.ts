@@ -20,6 +20,13 @@ async function expectNoSidewaysScroll(page: Page) {
   expect(scroll).toBeLessThanOrEqual(width);
 }
 
+/** The brand sits whole in the navigation's top row (a chart rule for ".bar" once squeezed that row to 6 px and painted it over the brand). */
+async function expectBrandInItsRow(page: Page) {
+  const [brand, row] = await Promise.all([page.locator("nav.sidebar .brand").boundingBox(), page.locator("nav.sidebar .bar").boundingBox()]);
+  expect(brand!.y).toBeGreaterThanOrEqual(row!.y);
+  expect(brand!.y + brand!.height).toBeLessThanOrEqual(row!.y + row!.height + 0.5);
+}
+
 test.describe("the console's shell", () => {
   test.beforeAll(async ({ browser }) => {
     const page = await browser.newPage();
@@ -179,6 +186,7 @@ test.describe("the console's shell", () => {
         await expect(path === "/flows/new" ? page.getByTestId("canvas") : page.locator("main h1").first()).toBeVisible();
         await expect(page.locator(".loading")).toHaveCount(0);
         if (path !== "/flows/new") await expectNoSidewaysScroll(page);
+        await expectBrandInItsRow(page);
         await shot(page, `${name}-${width}`);
       }
       const signedOut = await (await page.context().browser()!.newContext({ viewport: { width, height: 900 } })).newPage();

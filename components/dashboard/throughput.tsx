@@ -40,7 +40,7 @@ export function RangeToolbar({ range, topic, t, onRange, onTopic }: { range: Ran
           </option>
         ))}
       </select>
-      <span className="muted">{range === "15m" ? "live, 1 s resolution" : `from rollups, ${formatDuration(t?.stepMs ?? 0)} steps`}</span>
+      <span className="muted">{range !== "15m" ? `from rollups, ${formatDuration(t?.stepMs ?? 0)} steps` : t?.available && t.sampledEveryMs ? `live, sampled every ${formatDuration(t.sampledEveryMs)}` : "live, 1 s resolution"}</span>
     </div>
   );
 }
@@ -49,9 +49,14 @@ type Available = Extract<Throughput, { available: true }>;
 type Point = Available["points"][number];
 
 type Key = Exclude<keyof Point, "t">;
+type TopicRow = Available["topics"][number];
 
-/** One rate over the range, in and out, with the latest values while live. "out" is consumers only; the console's own scans are their own line. */
-function RateCard({ label, topic, points, range, keys, format, live, emptyNote = "" }: { label: string; topic?: string; points: Point[]; range: { from: number; to: number }; keys: [Key, Key, Key]; format: (v: number) => string; live: boolean; emptyNote?: string }) {
+/**
+ * One rate over the range, in and out, with the latest values while live. "out" is consumers only;
+ * the console's own scans are their own line where the broker counts them (no console key: sampled
+ * committed offsets, which the console's scans never move).
+ */
+function RateCard({ label, topic, points, range, keys, format, live, emptyNote = "" }: { label: string; topic?: string; points: Point[]; range: { from: number; to: number }; keys: [Key, Key, Key?]; format: (v: number) => string; live: boolean; emptyNote?: string }) {
   const last = points.at(-1);
   const [inKey, outKey, consoleKey] = keys;
   return (
@@ -63,7 +68,8 @@ function RateCard({ label, topic, points, range, keys, format, live, emptyNote =
         </h2>
         {live && last && (
           <span className="muted">
-            in {format(last[inKey])} · out {format(last[outKey])} · console reads {format(last[consoleKey])}
+            in {format(last[inKey])} · out {format(last[outKey])}
+            {consoleKey && ` · console reads ${format(last[consoleKey])}`}
           </span>
         )}
       </div>
@@ -78,18 +84,26 @@ function RateCard({ label, topic, points, range, keys, format, live, emptyNote =
           lines={[
             { key: inKey, label: "in", color: IN },
             { key: outKey, label: "out (consumers)", color: OUT },
-            { key: consoleKey, label: "console reads", color: CONSOLE, dashed: true },
+            ...(consoleKey ? [{ key: consoleKey, label: "console reads", color: CONSOLE, dashed: true }] : []),
           ]}
         />
       )}
-      {points.length > 0 && <p className="muted chart-note">Out counts consumers only: the console&apos;s own browsing, searches and downloads are the dashed line.</p>}
+      {points.length > 0 && consoleKey && <p className="muted chart-note">Out counts consumers only: the console&apos;s own browsing, searches and downloads are the dashed line.</p>}
     </Card>
   );
 }
 
-/** Records and bytes per second, in and out, over the range. */
+/** Records and bytes per second, in and out, over the range; records only for a cluster the console samples. */
 export function ThroughputCharts({ t, range, topic }: { t: Available; range: Range; topic?: string }) {
   const live = range === "15m";
+  if (t.sampledEveryMs) {
+    return (
+      <>
+        <p className="muted">{t.scope}</p>
+        <RateCard label="Records per second" topic={topic} points={t.points} range={t} keys={["recordsIn", "recordsOut"]} format={(v) => formatRate(v)} live={live} emptyNote={live ? `: the first rate comes after two samples, ${formatDuration(t.sampledEveryMs)} apart` : ": history is rolled up once a minute"} />
+      </>
+    );
+  }
   return (
     <>
       {t.scope && <p className="muted">{t.scope}</p>}
@@ -124,9 +138,13 @@ export function TopTopics({ t, range, onPick }: { t?: Throughput; range: Range; 
             },
             { key: "ri", header: "In", align: "right", sort: (r) => r.recordsIn, render: (r) => formatRate(r.recordsIn) },
             { key: "ro", header: "Out", align: "right", sort: (r) => r.recordsOut, render: (r) => formatRate(r.recordsOut) },
-            { key: "bi", header: "Bytes in", align: "right", sort: (r) => r.bytesIn, render: (r) => formatBytesRate(r.bytesIn) },
-            { key: "bo", header: "Bytes out", align: "right", sort: (r) => r.bytesOut, render: (r) => formatBytesRate(r.bytesOut) },
-            { key: "cr", header: "Console reads", align: "right", sort: (r) => r.consoleRecords, render: (r) => formatRate(r.consoleRecords) },
+            ...(t.sampledEveryMs
+              ? []
+              : [
+                  { key: "bi", header: "Bytes in", align: "right" as const, sort: (r: TopicRow) => r.bytesIn, render: (r: TopicRow) => formatBytesRate(r.bytesIn) },
+                  { key: "bo", header: "Bytes out", align: "right" as const, sort: (r: TopicRow) => r.bytesOut, render: (r: TopicRow) => formatBytesRate(r.bytesOut) },
+                  { key: "cr", header: "Console reads", align: "right" as const, sort: (r: TopicRow) => r.consoleRecords, render: (r: TopicRow) => formatRate(r.consoleRecords) },
+                ]),
           ]}
         />
       ) : (

@@ -2,7 +2,7 @@
 import Link from "next/link";
 import { TimeChart } from "@/components/charts/time-chart";
 import { clusterHref } from "@/components/clusters/cluster-picker";
-import { formatCount, formatRate } from "@/components/format";
+import { formatCount, formatDuration, formatRate } from "@/components/format";
 import { trpc } from "@/components/trpc";
 import { DataTable, Empty, ErrorNote, Loading } from "@/components/ui";
 
@@ -12,9 +12,11 @@ export function Throughput({ cluster, topic }: { cluster: string; topic: string 
   if (q.isPending) return <Loading />;
   if (q.error) return <ErrorNote error={q.error} retry={() => void q.refetch()} />;
   if (!q.data.available) return <Empty>{q.data.reason} The topics list shows this cluster&apos;s records per second, measured from its log-end offsets.</Empty>;
-  if (q.data.points.length === 0) return <Empty>No samples yet; the chart fills in once a second.</Empty>;
+  const sampled = q.data.sampledEveryMs;
+  if (q.data.points.length === 0) return <Empty>{sampled ? `No rate yet: the console samples this cluster every ${formatDuration(sampled)}, and a rate takes two samples.` : "No samples yet; the chart fills in once a second."}</Empty>;
   return (
     <div className="chart" data-testid="throughput-chart">
+      {sampled && <p className="muted chart-note">{q.data.scope}</p>}
       <TimeChart
         label="Records per second"
         data={q.data.points}
@@ -23,7 +25,7 @@ export function Throughput({ cluster, topic }: { cluster: string; topic: string 
         lines={[
           { key: "recordsIn", label: "in", color: "#1f6feb" },
           { key: "recordsOut", label: "out (consumers)", color: "#1a7f37" },
-          { key: "consoleRecords", label: "console reads", color: "#9ca3af", dashed: true },
+          ...(sampled ? [] : [{ key: "consoleRecords" as const, label: "console reads", color: "#9ca3af", dashed: true }]),
         ]}
       />
     </div>

@@ -72,13 +72,14 @@ function membersOf(g: GroupDescription): GroupMember[] {
   }));
 }
 
-type Watermarks = Map<string, Map<number, { low: number; high: number }>>;
+/** Log start and end per topic and partition. */
+export type Watermarks = Map<string, Map<number, { low: number; high: number }>>;
 
 /**
  * Log start and end of every partition of the topics: one Metadata, then two ListOffsets per
  * leader. A committed offset can outlive its topic; such a topic has no log to lag behind.
  */
-async function watermarks(client: KafkaClient, topics: Iterable<string>, cache: Watermarks = new Map()): Promise<Watermarks> {
+export async function watermarks(client: KafkaClient, topics: Iterable<string>, cache: Watermarks = new Map()): Promise<Watermarks> {
   const wanted = [...new Set(topics)].filter((t) => !cache.has(t));
   if (wanted.length === 0) return cache;
   const md = await client.admin.metadata(wanted);
@@ -134,16 +135,24 @@ function groupTopics(g: GroupDescription | undefined, committed: CommittedOffset
 
 /** Every group of a cluster with its state and total lag, in one pass. */
 export async function listGroups(client: KafkaClient): Promise<GroupSummary[]> {
+  return (await groupDetails(client)).map(summaryOf);
+}
+
+export function summaryOf({ memberList: _m, offsets: _o, ...summary }: GroupDetail): GroupSummary {
+  return summary;
+}
+
+/**
+ * Every group with its partitions' committed offsets and lag, in one pass. `marks` are watermarks
+ * already read this pass (the throughput sampler reads every partition's): only topics missing
+ * from them are asked for.
+ */
+export async function groupDetails(client: KafkaClient, marks?: Watermarks): Promise<GroupDetail[]> {
   const ids = (await client.admin.listGroups()).map((g) => g.groupId);
   if (ids.length === 0) return [];
   const [described, committed] = await Promise.all([client.admin.describeGroups(ids), Promise.all(ids.map((id) => client.admin.fetchOffsets(id)))]);
-  const marks = await watermarks(client, described.flatMap((g, i) => groupTopics(g, committed[i])));
-  return described
-    .map((g, i) => {
-      const { memberList: _m, offsets: _o, ...summary } = detailOf(g, committed[i], marks);
-      return summary;
-    })
-    .sort((a, b) => (a.groupId < b.groupId ? -1 : 1));
+  const read = await watermarks(client, described.flatMap((g, i) => groupTopics(g, committed[i])), marks);
+  return described.map((g, i) => detailOf(g, committed[i], read)).sort((a, b) => (a.groupId < b.groupId ? -1 : 1));
 }
 
 async function describeOne(client: KafkaClient, groupId: string): Promise<GroupDescription> {

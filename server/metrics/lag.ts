@@ -3,8 +3,10 @@ import type { Db } from "@/db/client";
 import { lagRollups } from "@/db/schema";
 import type { ClusterConnections } from "../admin/clusters";
 import { EMBEDDED_CLUSTER } from "../admin/clusters";
-import { listGroups, type GroupSummary } from "../admin/groups";
+import { groupDetails, summaryOf, watermarks, type GroupSummary } from "../admin/groups";
 import { logger } from "../log";
+import { ClusterRates } from "./cluster-rates";
+import { turnMinute } from "./rollups";
 import { RingSeries } from "./series";
 
 const log = logger("metrics.lag");
@@ -45,10 +47,14 @@ interface ClusterLag {
 
 /**
  * Samples every consumer group's total lag periodically, so the console can chart lag over time:
- * the Kafka protocol only tells the lag of now. One pass per cluster per tick, over the protocol.
+ * the Kafka protocol only tells the lag of now. One pass per cluster per tick, over the protocol:
+ * one Metadata, two ListOffsets per broker (log start and end of every partition), and the groups'
+ * descriptions and committed offsets. The same reads give the cluster's rates (`rates`).
  */
 export class LagSampler {
   private readonly clusters = new Map<string, ClusterLag>();
+  /** Records/s in and out of every sampled cluster, from the log ends and committed offsets each pass reads. */
+  readonly rates: ClusterRates;
   private readonly watched = new Map<string, number>([[EMBEDDED_CLUSTER, Infinity]]);
   private timer: NodeJS.Timeout | undefined;
   private running = false;
@@ -57,10 +63,12 @@ export class LagSampler {
 
   constructor(
     private readonly connections: ClusterConnections,
-    private readonly intervalMs = 10_000,
+    readonly intervalMs = 10_000,
     private readonly capacity = LAG_POINTS,
     private readonly maxGroupSeries = MAX_GROUP_SERIES,
-  ) {}
+  ) {
+    this.rates = new ClusterRates(capacity);
+  }
 
   start(): void {
     if (this.timer) return;
@@ -80,11 +88,16 @@ export class LagSampler {
    */
   persistTo(db: Db): void {
     this.db = db;
+    this.rates.persistTo(db);
   }
 
   /** Marks a cluster as looked at, so it is sampled for the next while. */
   watch(cluster: string): void {
-    if (this.watched.get(cluster) !== Infinity) this.watched.set(cluster, Date.now() + WATCH_MS);
+    const before = this.watched.get(cluster);
+    if (before === Infinity) return;
+    this.watched.set(cluster, Date.now() + WATCH_MS);
+    // A cluster just opened gets its first sample now rather than a tick later, if the sampler runs.
+    if (before === undefined && this.timer) void this.sampleAll();
   }
 
   async sampleAll(now = Date.now()): Promise<void> {
@@ -95,6 +108,7 @@ export class LagSampler {
         if (until < now) {
           this.watched.delete(cluster);
           this.clusters.delete(cluster);
+          this.rates.forget(cluster);
           continue;
         }
         await this.sample(cluster, now);
@@ -108,7 +122,13 @@ export class LagSampler {
     let c = this.clusters.get(cluster);
     if (!c) this.clusters.set(cluster, (c = { groups: new Map(), total: new RingSeries(this.capacity), latest: null, error: null, capped: false, minute: null }));
     try {
-      const groups = await listGroups(await this.connections.client(cluster));
+      const client = await this.connections.client(cluster);
+      const md = await client.admin.metadata();
+      // Internal topics' appends are the cluster's own bookkeeping (commits, transaction state), not traffic.
+      const marks = await watermarks(client, md.topics.filter((t) => !t.internal && !t.name.startsWith("__")).map((t) => t.name));
+      // A copy: the groups' reads add the topics they need that are not traffic (internal, deleted).
+      const details = await groupDetails(client, new Map(marks));
+      const groups = details.map(summaryOf);
       const present = new Set(groups.map((g) => g.groupId));
       for (const id of c.groups.keys()) if (!present.has(id)) c.groups.delete(id);
       for (const g of groups) {
@@ -125,6 +145,7 @@ export class LagSampler {
       c.total.push(now, total);
       c.latest = { at: now, groups };
       c.error = null;
+      await this.rates.observe(cluster, now, md.brokers.length, marks, details);
       await this.rollUp(cluster, c, now, [...groups.filter((g) => c.groups.has(g.groupId)).map((g): [string, number] => [g.groupId, g.lag]), [TOTAL, total]]);
     } catch (err) {
       c.error = (err as Error).message;
@@ -135,12 +156,7 @@ export class LagSampler {
   /** Adds a sample to its minute; the first sample of a new minute writes the one before. */
   private async rollUp(cluster: string, c: ClusterLag, now: number, values: [string, number][]): Promise<void> {
     if (!this.db) return;
-    const at = Math.floor(now / MINUTE) * MINUTE;
-    if (c.minute && c.minute.at !== at) {
-      const done = c.minute;
-      c.minute = null;
-      await this.write(cluster, done);
-    }
+    const at = await turnMinute(c, now, (done) => this.write(cluster, done));
     const m = (c.minute ??= { at, last: new Map<string, number>(), max: new Map<string, number>() });
     for (const [id, lag] of values) {
       m.last.set(id, lag);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { metricRollups } from "@/db/schema";
 import { databaseFor, testDatabases } from "@/db/testing";
+import { EMBEDDED_CLUSTER } from "../admin/clusters";
 import { MetricsRegistry } from "./registry";
 import { historyByLabels, MetricRollups, readHistory } from "./rollups";
 import { SeriesSampler } from "./series";
@@ -30,20 +31,20 @@ for (const target of testDatabases()) {
       expect(written).toBe(33);
       expect(await rollups.tick(start + 11 * MIN + 2)).toBe(0);
 
-      const hour = await readHistory(opened.database.db, "tributary_broker_records_in_total", "topic=a", "1h", start + 12 * MIN);
+      const hour = await readHistory(opened.database.db, EMBEDDED_CLUSTER, "tributary_broker_records_in_total", "topic=a", "1h", start + 12 * MIN);
       expect(hour).toHaveLength(11);
       expect(hour[3]).toEqual({ t: start + 3 * MIN, v: (59 * 10 + 100) / 60, max: 100 });
       expect(hour[5]).toEqual({ t: start + 5 * MIN, v: 10, max: 10 });
-      const total = await readHistory(opened.database.db, "tributary_broker_records_in_total", "", "1h", start + 12 * MIN);
+      const total = await readHistory(opened.database.db, EMBEDDED_CLUSTER, "tributary_broker_records_in_total", "", "1h", start + 12 * MIN);
       expect(total[5].v).toBe(12);
 
       // A day in 10-minute buckets: the 11 minutes fall into one or two buckets whose average stays near 12/s.
-      const day = await readHistory(opened.database.db, "tributary_broker_records_in_total", "", "24h", start + 12 * MIN);
+      const day = await readHistory(opened.database.db, EMBEDDED_CLUSTER, "tributary_broker_records_in_total", "", "24h", start + 12 * MIN);
       expect(day.length).toBeGreaterThanOrEqual(1);
       expect(day.length).toBeLessThanOrEqual(2);
       for (const p of day) expect(p.t % (600 * 1000)).toBe(0);
 
-      const byTopic = await historyByLabels(opened.database.db, "tributary_broker_records_in_total", "7d", start + 12 * MIN);
+      const byTopic = await historyByLabels(opened.database.db, EMBEDDED_CLUSTER, "tributary_broker_records_in_total", "7d", start + 12 * MIN);
       expect([...byTopic.keys()].sort()).toEqual(["topic=a", "topic=b"]);
       expect(byTopic.get("topic=b")).toBeCloseTo(2, 1);
     });
@@ -67,13 +68,13 @@ for (const target of testDatabases()) {
       expect(mine.filter((r) => r.labels === "topic=busy")).toHaveLength(2);
       expect(mine.filter((r) => r.labels === "")).toHaveLength(4);
 
-      const busySeries = await readHistory(opened.database.db, "tributary_broker_bytes_out_total", "topic=busy", "1h", start + 5 * MIN);
+      const busySeries = await readHistory(opened.database.db, EMBEDDED_CLUSTER, "tributary_broker_bytes_out_total", "topic=busy", "1h", start + 5 * MIN);
       expect(busySeries.map((p) => [p.t - start, Math.round(p.v)])).toEqual([
         [0, 59],
         [MIN, 0],
         [2 * MIN, 60],
       ]);
-      const top = await historyByLabels(opened.database.db, "tributary_broker_bytes_out_total", "1h", start + 5 * MIN);
+      const top = await historyByLabels(opened.database.db, EMBEDDED_CLUSTER, "tributary_broker_bytes_out_total", "1h", start + 5 * MIN);
       // (59 + 60) per-minute averages over the 4 recorded minutes.
       expect(top.get("topic=busy")).toBeCloseTo((59 + 60) / 4, 5);
       expect(top.has("topic=idle")).toBe(false);

@@ -65,6 +65,20 @@ export function minuteRows(sampler: SeriesSampler, minute: number) {
 }
 
 /**
+ * The minute `now` falls in, for samplers that roll up their own samples (lag, sampled rates): when
+ * a sample opens a new minute, the one held is handed to `write` first.
+ */
+export async function turnMinute<M extends { at: number }>(holder: { minute: M | null }, now: number, write: (done: M) => Promise<void>): Promise<number> {
+  const at = Math.floor(now / MINUTE) * MINUTE;
+  if (holder.minute && holder.minute.at !== at) {
+    const done = holder.minute;
+    holder.minute = null;
+    await write(done);
+  }
+  return at;
+}
+
+/**
  * Once a minute, folds the finished minutes of the per-second rings into Postgres and drops rows
  * older than the longest range. A restart loses at most the minute in progress.
  */
@@ -100,7 +114,7 @@ export class MetricRollups {
         await this.db
           .insert(metricRollups)
           .values(rows)
-          .onConflictDoUpdate({ target: [metricRollups.metric, metricRollups.labels, metricRollups.minute], set: { avg: sql`excluded.avg`, max: sql`excluded.max` } });
+          .onConflictDoUpdate({ target: [metricRollups.cluster, metricRollups.metric, metricRollups.labels, metricRollups.minute], set: { avg: sql`excluded.avg`, max: sql`excluded.max` } });
         written += rows.length;
       }
       this.lastMinute = m;
@@ -114,13 +128,13 @@ export class MetricRollups {
 }
 
 /** A series over a history range, one point per step: the average rate and the peak minute in it. */
-export async function readHistory(db: Db, metric: string, labels: string, range: HistoryRange, now = Date.now()): Promise<{ t: number; v: number; max: number }[]> {
+export async function readHistory(db: Db, cluster: string, metric: string, labels: string, range: HistoryRange, now = Date.now()): Promise<{ t: number; v: number; max: number }[]> {
   const { ms, stepS } = RANGES[range];
   const bucket = sql<number>`(floor(extract(epoch from ${metricRollups.minute}) / ${stepS}::int) * ${stepS}::int * 1000)::float8`;
   const rows = await db
     .select({ t: bucket, v: sql<number>`avg(${metricRollups.avg})::float8`, max: sql<number>`max(${metricRollups.max})::float8` })
     .from(metricRollups)
-    .where(and(eq(metricRollups.metric, metric), eq(metricRollups.labels, labels), gte(metricRollups.minute, new Date(now - ms))))
+    .where(and(eq(metricRollups.cluster, cluster), eq(metricRollups.metric, metric), eq(metricRollups.labels, labels), gte(metricRollups.minute, new Date(now - ms))))
     .groupBy(sql`1`)
     .orderBy(sql`1`);
   const points = rows.map((r) => ({ t: Number(r.t), v: Number(r.v), max: Number(r.max) }));
@@ -137,11 +151,11 @@ export async function readHistory(db: Db, metric: string, labels: string, range:
  * Per-member average rates over a history range: the "top topics" of a day or a week. Averaged over
  * every minute the family was recorded (the total's rows), so idle minutes count as 0.
  */
-export async function historyByLabels(db: Db, metric: string, range: HistoryRange, now = Date.now()): Promise<Map<string, number>> {
+export async function historyByLabels(db: Db, cluster: string, metric: string, range: HistoryRange, now = Date.now()): Promise<Map<string, number>> {
   const rows = await db
     .select({ labels: metricRollups.labels, sum: sql<number>`sum(${metricRollups.avg})::float8`, minutes: sql<number>`count(*)::int` })
     .from(metricRollups)
-    .where(and(eq(metricRollups.metric, metric), gte(metricRollups.minute, new Date(now - RANGES[range].ms))))
+    .where(and(eq(metricRollups.cluster, cluster), eq(metricRollups.metric, metric), gte(metricRollups.minute, new Date(now - RANGES[range].ms))))
     .groupBy(metricRollups.labels);
   const minutes = Number(rows.find((r) => r.labels === "")?.minutes ?? 0);
   return new Map(rows.filter((r) => r.labels !== "").map((r) => [r.labels, Number(r.sum) / Math.max(minutes, Number(r.minutes))]));

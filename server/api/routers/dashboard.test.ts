@@ -1,7 +1,8 @@
 import type { Kafka, Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SLOT_LAG_METRIC } from "../../agents/sources/postgres-cdc/logical";
-import { eventually } from "../../broker/compat/harness";
+import { clusters } from "../../../db/schema";
+import { eventually, startTestBroker } from "../../broker/compat/harness";
 import { LagSampler } from "../../metrics/lag";
 import { metrics } from "../../metrics/registry";
 import { MetricRollups } from "../../metrics/rollups";
@@ -161,9 +162,72 @@ describe("dashboard router", () => {
     expect(o.agents).toEqual([{ agent: "embedded", flow: "web", component: "r1", kind: "source", rate: 500 }]);
   });
 
-  it("says where broker rates come from for a cluster other than the embedded one", async () => {
-    const r = await env.viewer().dashboard.throughput({ cluster: "7" });
-    expect(r).toMatchObject({ available: false, points: [] });
-    expect(r.reason).toMatch(/embedded broker/);
+  it("charts a cluster added on the Clusters page from the console's samples of it", async () => {
+    const other = await startTestBroker({});
+    try {
+      await env.database.db.insert(clusters).values({ name: "remote", bootstrapServers: other.bootstrap, tls: false });
+      const withoutSampler = env.services.lag;
+      env.services.lag = undefined;
+      const unsampled = await env.viewer().dashboard.throughput({ cluster: "remote" });
+      expect(unsampled).toMatchObject({ available: false, points: [] });
+      expect(unsampled.reason).toMatch(/does not sample other clusters/);
+      env.services.lag = withoutSampler;
+
+      const lag = new LagSampler(env.clusters, 10_000);
+      lag.persistTo(env.database.db);
+      env.services.lag = lag;
+      const remote = other.kafka("dashboard-remote");
+      const admin = remote.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: "payments", numPartitions: 3 }] });
+      await admin.disconnect();
+      const m = Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000;
+      const p = remote.producer();
+      await p.connect();
+      const c = remote.consumer({ groupId: "ledger", maxWaitTimeInMs: 100 });
+      await c.connect();
+      await c.subscribe({ topic: "payments", fromBeginning: true });
+      let seen = 0;
+      await c.run({ autoCommitInterval: 50, eachMessage: () => Promise.resolve(void seen++) });
+      const caughtUp = () => eventually(async () => ((await env.viewer().groups.get({ cluster: "remote", groupId: "ledger" })).lag === 0 ? true : undefined), 20_000, "the ledger group caught up");
+      const produce = (n: number) => p.send({ topic: "payments", messages: Array.from({ length: n }, (_, i) => ({ value: `payment-${i}` })) });
+
+      // The group has its partitions before the first sample, so it is in the base.
+      await eventually(async () => ((await env.viewer().groups.get({ cluster: "remote", groupId: "ledger" })).partitions === 3 ? true : undefined), 20_000, "the ledger group assigned");
+      await lag.sample("remote", m + 1000);
+      await produce(300);
+      await caughtUp();
+      await lag.sample("remote", m + 11_000);
+      await produce(200);
+      await caughtUp();
+      await lag.sample("remote", m + 21_000);
+      await c.disconnect();
+      await p.disconnect();
+      expect(seen).toBe(500);
+
+      const live = await env.viewer().dashboard.throughput({ cluster: "remote", range: "15m" });
+      expect(live).toMatchObject({ available: true, sampledEveryMs: 10_000, stepMs: 10_000 });
+      expect(live.available && live.scope).toMatch(/Sampled by the console every 10 s/);
+      // What the group commits in an interval is what it read there; its partitions stood at their log start before its first commit.
+      expect(live.points).toEqual([
+        { t: m + 11_000, recordsIn: 30, recordsOut: 30, bytesIn: 0, bytesOut: 0, consoleRecords: 0, consoleBytes: 0 },
+        { t: m + 21_000, recordsIn: 20, recordsOut: 20, bytesIn: 0, bytesOut: 0, consoleRecords: 0, consoleBytes: 0 },
+      ]);
+      const topic = await env.viewer().dashboard.throughput({ cluster: "remote", range: "15m", topic: "payments" });
+      expect(topic.points.map((x) => x.recordsIn)).toEqual([30, 20]);
+      // The embedded broker's charts are its own counters still.
+      expect(await env.viewer().dashboard.throughput({ range: "15m" })).toMatchObject({ available: true, sampledEveryMs: null, stepMs: 1000 });
+
+      // The finished minute is in the rollups, under this cluster only.
+      await lag.sample("remote", m + 61_000);
+      const hour = await env.viewer().dashboard.throughput({ cluster: "remote", range: "1h" });
+      // The minute's average of its two samples.
+      expect(hour.points).toEqual([expect.objectContaining({ t: m, recordsIn: 25, recordsOut: 25, bytesIn: 0 })]);
+      expect(hour.topics).toEqual([expect.objectContaining({ topic: "payments", recordsIn: 25, recordsOut: 25 })]);
+      const embeddedHour = await env.viewer().dashboard.throughput({ range: "1h" });
+      expect(embeddedHour.points.some((x) => x.t === m)).toBe(false);
+    } finally {
+      await other.stop();
+    }
   });
 });

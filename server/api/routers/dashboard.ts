@@ -4,6 +4,7 @@ import { EMBEDDED_CLUSTER } from "../../admin/clusters";
 import { listGroups } from "../../admin/groups";
 import { diskPerTopic } from "../../admin/topics";
 import { CONSOLE_READS } from "../../metrics/console-reads";
+import { SAMPLED } from "../../metrics/cluster-rates";
 import { LAG_HISTORY_MS, TOTAL } from "../../metrics/lag";
 import { historyByLabels, RANGES, readHistory, type HistoryRange } from "../../metrics/rollups";
 import type { SeriesSampler } from "../../metrics/series";
@@ -25,19 +26,32 @@ const FLOW_KEYS = Object.keys(FLOWS) as Flow[];
 export type ThroughputPoint = { t: number } & Record<Flow, number>;
 export type TopicThroughput = { topic: string } & Record<Flow, number>;
 
-/** Broker rates exist only for the broker this process runs; another cluster's broker keeps its own. */
+/** The embedded broker's own facts (connections, and rates when it is the whole cluster). */
 function brokerFacts(services: Services, id: string) {
   if (id !== EMBEDDED_CLUSTER || !services.broker?.instance || !services.sampler) return null;
   return { broker: services.broker.instance, sampler: services.sampler };
 }
 
-/** On a node of a Tributary cluster the charts are that node's share; said next to them. */
-function scopeOf(facts: NonNullable<ReturnType<typeof brokerFacts>>): string | null {
-  const nodeId = facts.broker.cluster?.nodeId;
-  return nodeId === undefined ? null : `Broker ${nodeId}'s share of the cluster: records and bytes of the partitions it leads, and what its clients read from it. The Topics list measures every broker's appends.`;
+/**
+ * Where a cluster's rates come from: the embedded broker's per-second counters when it is the whole
+ * cluster, else the console's samples over the protocol. A node of a Tributary cluster counts only
+ * the partitions it leads, so once the samples show more than one broker, the cluster's rates are
+ * those samples.
+ */
+function ratesSource(services: Services, cluster: string) {
+  const facts = brokerFacts(services, cluster);
+  const lag = services.lag;
+  const brokers = lag?.rates.brokers(cluster) ?? null;
+  if (facts && (!facts.broker.cluster || !lag || brokers === null || brokers <= 1)) return { kind: "metrics" as const, ...facts };
+  return lag ? { kind: "sampled" as const, lag } : null;
 }
 
-const NOT_EMBEDDED = "Rates and connections come from the embedded broker's own metrics; for this cluster, use its monitoring (JMX, Prometheus).";
+function sampledNote(intervalMs: number): string {
+  return `Sampled by the console every ${intervalMs / 1000} s over the Kafka protocol: in is the growth of every partition's log end, out the growth of the consumer groups' committed offsets. Records only: bytes per second need the brokers' own metrics (JMX, Prometheus).`;
+}
+
+const NOT_EMBEDDED = "Connections come from the embedded broker's own metrics; for this cluster, use its monitoring (JMX, Prometheus).";
+const NOT_SAMPLED = "This console does not sample other clusters; use the cluster's monitoring (JMX, Prometheus).";
 const NO_SIZES = "This cluster does not tell the console its disk use (DescribeLogDirs needs Describe on the cluster for the console's user).";
 
 /** Sums the members of a family (or takes one topic's series) per sample time. */
@@ -123,21 +137,37 @@ export const dashboardRouter = router({
   throughput: viewerProcedure
     .input(z.object({ cluster, range: z.enum(["15m", "1h", "24h", "7d"]).default("15m"), topic: z.string().min(1).max(249).optional() }))
     .query(async ({ ctx, input }) => {
-      const facts = brokerFacts(ctx.services, input.cluster);
-      if (!facts) return { available: false as const, reason: NOT_EMBEDDED, stepMs: 0, from: 0, to: 0, points: [], topics: [] };
+      ctx.services.lag?.watch(input.cluster);
+      const source = ratesSource(ctx.services, input.cluster);
+      if (!source) return { available: false as const, reason: NOT_SAMPLED, stepMs: 0, from: 0, to: 0, points: [], topics: [] };
       const now = Date.now();
+      const sampledEveryMs = source.kind === "sampled" ? source.lag.intervalMs : null;
+      const note = sampledEveryMs === null ? null : sampledNote(sampledEveryMs);
       if (input.range === "15m") {
         const since = now - 15 * 60_000;
-        const series = Object.fromEntries(FLOW_KEYS.map((k) => [k, liveSeries(facts.sampler, FLOWS[k], input.topic, since)])) as Record<Flow, Map<number, number>>;
-        return { available: true as const, scope: scopeOf(facts), stepMs: 1000, from: since, to: now, points: mergeFlows(series), topics: liveTopics(facts.sampler, now - 60_000).sort(byThroughput) };
+        if (source.kind === "sampled") {
+          const rates = source.lag.rates;
+          const points = rates.live(input.cluster, input.topic, since).map((p): ThroughputPoint => ({ ...NO_FLOW, ...p }));
+          const topics = rates.topics(input.cluster, now - 60_000).map((x): TopicThroughput => ({ ...NO_FLOW, ...x }));
+          return { available: true as const, scope: note, sampledEveryMs, stepMs: source.lag.intervalMs, from: since, to: now, points, topics: topics.sort(byThroughput) };
+        }
+        const series = Object.fromEntries(FLOW_KEYS.map((k) => [k, liveSeries(source.sampler, FLOWS[k], input.topic, since)])) as Record<Flow, Map<number, number>>;
+        return { available: true as const, scope: note, sampledEveryMs, stepMs: 1000, from: since, to: now, points: mergeFlows(series), topics: liveTopics(source.sampler, now - 60_000).sort(byThroughput) };
       }
       const range: HistoryRange = input.range;
       const labels = input.topic ? `topic=${input.topic}` : "";
       const db = ctx.db;
-      const [history, perTopic] = await Promise.all([
-        Promise.all(FLOW_KEYS.map((k) => readHistory(db, FLOWS[k], labels, range, now))),
-        Promise.all(FLOW_KEYS.map((k) => historyByLabels(db, FLOWS[k], range, now))),
-      ]);
+      // Sampled clusters keep records only, under their own names; the rest of their flows stay empty.
+      const metricOf = (k: Flow) => (source.kind === "metrics" ? FLOWS[k] : k === "recordsIn" || k === "recordsOut" ? SAMPLED[k] : null);
+      const historyOf = async (k: Flow) => {
+        const metric = metricOf(k);
+        return metric ? readHistory(db, input.cluster, metric, labels, range, now) : [];
+      };
+      const perTopicOf = async (k: Flow) => {
+        const metric = metricOf(k);
+        return metric ? historyByLabels(db, input.cluster, metric, range, now) : new Map<string, number>();
+      };
+      const [history, perTopic] = await Promise.all([Promise.all(FLOW_KEYS.map(historyOf)), Promise.all(FLOW_KEYS.map(perTopicOf))]);
       const topics = new Map<string, TopicThroughput>();
       FLOW_KEYS.forEach((k, i) => {
         for (const [key, v] of perTopic[i]) {
@@ -150,7 +180,7 @@ export const dashboardRouter = router({
       const series = { ...NO_HISTORY };
       FLOW_KEYS.forEach((k, i) => (series[k] = history[i]));
       const from = now - RANGES[range].ms;
-      return { available: true as const, scope: scopeOf(facts), stepMs: RANGES[range].stepS * 1000, from, to: now, points: mergeFlows(series), topics: [...topics.values()].map(consumersOnly).sort(byThroughput) };
+      return { available: true as const, scope: note, sampledEveryMs, stepMs: RANGES[range].stepS * 1000, from, to: now, points: mergeFlows(series), topics: [...topics.values()].map(consumersOnly).sort(byThroughput) };
     }),
 
   /** Lag, disk, connections and agents at a glance. */
