@@ -46,14 +46,21 @@ const brokers = new Map<number, Broker>();
 let client: KafkaClient;
 let producer: Producer;
 
+/** Starts a broker, on its earlier data dir when it ran before. */
 async function startBroker(nodeId: number): Promise<Broker> {
-  const dataDir = mkdtempSync(join(tmpdir(), `tributary-reassign-${nodeId}-`));
+  const dataDir = dirs.get(nodeId) ?? mkdtempSync(join(tmpdir(), `tributary-reassign-${nodeId}-`));
   dirs.set(nodeId, dataDir);
   const cluster = new ClusterMember(ClusterStore.open(db.url, 1), { nodeId, sessionTimeoutMs: SESSION_MS, uncleanLeaderElection: false });
   const broker = await Broker.start({ dataDir, host: "127.0.0.1", port: 0, nodeId, cluster, groupInitialRebalanceDelayMs: 0 });
   brokers.set(nodeId, broker);
   return broker;
 }
+
+/** The bytes of a broker's segment files of a partition of `moving`. */
+const recordBytes = (nodeId: number, partition: number) => {
+  const dir = join(dirs.get(nodeId)!, "log", `moving-${partition}`);
+  return readdirSync(dir).filter((f) => f.endsWith(".log")).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+};
 
 const partitionsOf = (nodeId: number, topic: string) => brokers.get(nodeId)!.cluster!.metadata().topics.get(topic)?.partitions ?? [];
 
@@ -103,10 +110,6 @@ describe("partition reassignment in a cluster", () => {
     await producer.send({ topic: "moving", acks: -1, messages: [{ partition: 0, value: "after" }] });
     await eventually(() => (brokers.get(2)!.logs.partition("moving", 0).logEndOffset === half + 1 ? true : undefined), 15_000, "the new leader replicates to broker 2");
     // The removed replicas (broker 1 of partition 0, broker 2 of partition 1) keep no records on disk.
-    const recordBytes = (nodeId: number, partition: number) => {
-      const dir = join(dirs.get(nodeId)!, "log", `moving-${partition}`);
-      return readdirSync(dir).filter((f) => f.endsWith(".log")).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
-    };
     expect(recordBytes(4, 0)).toBeGreaterThan(0);
     await eventually(() => (recordBytes(1, 0) === 0 && recordBytes(2, 1) === 0 ? true : undefined), 10_000, "the removed replicas' records deleted");
     expect(brokers.get(1)!.logs.partition("moving", 0)).toMatchObject({ logEndOffset: 0, logStartOffset: 0 });
@@ -143,5 +146,18 @@ describe("partition reassignment in a cluster", () => {
     expect(await client.admin.listPartitionReassignments()).toEqual([]);
     await eventually(() => (partitionsOf(2, "moving")[1].replicas.length === 2 ? true : undefined), 10_000, "the cancel read back");
     expect(partitionsOf(2, "moving")[1]).toMatchObject({ replicas: [3, 4], leader: 3, addingReplicas: [], removingReplicas: [] });
+  }, 60_000);
+
+  it("a broker moved off a partition while it was down deletes that partition's records when it starts again", async () => {
+    expect(recordBytes(3, 1)).toBeGreaterThan(0);
+    await brokers.get(3)!.close();
+    brokers.delete(3);
+    // Only a removal of the stopped replica: it completes at once.
+    await client.admin.alterPartitionReassignments([{ topic: "moving", partition: 1, replicas: [4] }]);
+    await eventually(() => (partitionsOf(2, "moving")[1].replicas.join() === "4" ? true : undefined), 10_000, "moving-1 on broker 4 alone");
+    expect(recordBytes(3, 1)).toBeGreaterThan(0);
+    await startBroker(3);
+    await eventually(() => (recordBytes(3, 1) === 0 ? true : undefined), 15_000, "the stale replica's records deleted at start");
+    expect(brokers.get(3)!.logs.partition("moving", 1).logEndOffset).toBe(0);
   }, 60_000);
 });
