@@ -2,16 +2,22 @@
 import type { inferRouterOutputs } from "@trpc/server";
 import { useCluster } from "@/components/clusters/cluster-picker";
 import { formatBytes, formatCount, formatDuration } from "@/components/format";
+import { useIsAdmin } from "@/components/roles";
 import { trpc } from "@/components/trpc";
 import { Card, DataTable, ErrorNote, Loading, PageHeader, StatusDot, Time } from "@/components/ui";
 import type { AppRouter } from "@/server/api/root";
+import { DrainCard, ElectionCard, OngoingCard, ReassignCard } from "./cluster-actions";
 import "./brokers.css";
 
 type Health = inferRouterOutputs<AppRouter>["brokers"]["list"];
 
-/** Every broker of the cluster: where it listens, what it leads and holds, its disk and its lagging replicas. */
+/**
+ * Every broker of the cluster: where it listens, what it leads and holds, its disk and its lagging
+ * replicas; and for admins, reassigning partitions, draining a broker and electing preferred leaders.
+ */
 export function BrokersPage() {
   const cluster = useCluster();
+  const admin = useIsAdmin();
   const q = trpc.brokers.list.useQuery({ cluster }, { refetchInterval: 5000, placeholderData: (prev) => prev });
   const h = q.data;
   return (
@@ -53,6 +59,11 @@ export function BrokersPage() {
             <BrokerTable h={h} />
           </Card>
           {h.member && <MemberCard m={h.member} at={q.dataUpdatedAt} />}
+          <h2>Move partitions and leaders</h2>
+          <OngoingCard cluster={cluster} admin={admin} />
+          <ElectionCard cluster={cluster} admin={admin} />
+          <DrainCard cluster={cluster} admin={admin} brokers={h.brokers} />
+          <ReassignCard cluster={cluster} admin={admin} />
         </>
       ) : null}
     </>

@@ -5,6 +5,7 @@ import { BrowseInputError, RecordDecodeError } from "./browse";
 import { UnknownCluster } from "./clusters";
 import { GroupBusyError, GroupError, StalePreviewError } from "./groups";
 import { ResetError } from "./offset-reset";
+import { ReassignError, StaleMoveError } from "./reassign";
 import { TopicNotFound } from "./topics";
 
 type Code = TRPCError["code"];
@@ -31,6 +32,8 @@ const OURS: [new (...args: never[]) => Error, Code][] = [
   [BrowseInputError, "BAD_REQUEST"],
   [StalePreviewError, "CONFLICT"],
   [ResetError, "BAD_REQUEST"],
+  [StaleMoveError, "CONFLICT"],
+  [ReassignError, "BAD_REQUEST"],
   [GroupBusyError, "CONFLICT"],
   [GroupError, "NOT_FOUND"],
   [RecordDecodeError, "INTERNAL_SERVER_ERROR"],

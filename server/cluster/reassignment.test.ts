@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel, type Producer } from "kafkajs";
@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Broker } from "../broker/broker";
 import { ErrorCode, KafkaError } from "../kafka/errors";
 import { KafkaClient, KafkaClientError } from "../kafka/client";
+import { call } from "../kafka/client/protocol";
+import { Apis } from "../kafka/messages";
 import { ClusterMember } from "./member";
 import { cancelReassignment, completeReassignment, startReassignment, type ReplicaSet } from "./reassignment";
 import { ClusterStore } from "./store";
@@ -39,19 +41,26 @@ describe("reassignment rules", () => {
 const SESSION_MS = 2500;
 const RECORDS = 40;
 let db: Awaited<ReturnType<typeof clusterDatabase>>;
-const dirs: string[] = [];
+const dirs = new Map<number, string>();
 const brokers = new Map<number, Broker>();
 let client: KafkaClient;
 let producer: Producer;
 
+/** Starts a broker, on its earlier data dir when it ran before. */
 async function startBroker(nodeId: number): Promise<Broker> {
-  const dataDir = mkdtempSync(join(tmpdir(), `tributary-reassign-${nodeId}-`));
-  dirs.push(dataDir);
+  const dataDir = dirs.get(nodeId) ?? mkdtempSync(join(tmpdir(), `tributary-reassign-${nodeId}-`));
+  dirs.set(nodeId, dataDir);
   const cluster = new ClusterMember(ClusterStore.open(db.url, 1), { nodeId, sessionTimeoutMs: SESSION_MS, uncleanLeaderElection: false });
   const broker = await Broker.start({ dataDir, host: "127.0.0.1", port: 0, nodeId, cluster, groupInitialRebalanceDelayMs: 0 });
   brokers.set(nodeId, broker);
   return broker;
 }
+
+/** The bytes of a broker's segment files of a partition of `moving`. */
+const recordBytes = (nodeId: number, partition: number) => {
+  const dir = join(dirs.get(nodeId)!, "log", `moving-${partition}`);
+  return readdirSync(dir).filter((f) => f.endsWith(".log")).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+};
 
 const partitionsOf = (nodeId: number, topic: string) => brokers.get(nodeId)!.cluster!.metadata().topics.get(topic)?.partitions ?? [];
 
@@ -74,7 +83,7 @@ afterAll(async () => {
   await client?.close();
   for (const b of brokers.values()) await b.close();
   await db?.dispose();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const d of dirs.values()) rmSync(d, { recursive: true, force: true });
 }, 60_000);
 
 describe("partition reassignment in a cluster", () => {
@@ -100,6 +109,19 @@ describe("partition reassignment in a cluster", () => {
     await eventually(() => (brokers.get(4)!.logs.partition("moving", 0).logEndOffset === half && brokers.get(4)!.logs.partition("moving", 1).logEndOffset === half ? true : undefined), 15_000, "broker 4 caught up");
     await producer.send({ topic: "moving", acks: -1, messages: [{ partition: 0, value: "after" }] });
     await eventually(() => (brokers.get(2)!.logs.partition("moving", 0).logEndOffset === half + 1 ? true : undefined), 15_000, "the new leader replicates to broker 2");
+    // The removed replicas (broker 1 of partition 0, broker 2 of partition 1) keep no records on disk.
+    expect(recordBytes(4, 0)).toBeGreaterThan(0);
+    await eventually(() => (recordBytes(1, 0) === 0 && recordBytes(2, 1) === 0 ? true : undefined), 10_000, "the removed replicas' records deleted");
+    expect(brokers.get(1)!.logs.partition("moving", 0)).toMatchObject({ logEndOffset: 0, logStartOffset: 0 });
+    // Nor does the old broker serve the partition: a fetch there is steered to the leader.
+    const direct = new KafkaClient({ bootstrap: [brokers.get(1)!.bootstrap], clientId: "reassign-old-replica" });
+    try {
+      const conn = await direct.cluster.broker(1);
+      const res = await call(conn, Apis.Fetch, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "moving", partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" });
+      expect(res.responses[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER });
+    } finally {
+      await direct.close();
+    }
   }, 90_000);
 
   it("answers Kafka's errors, and lists and cancels a reassignment in progress", async () => {
@@ -124,5 +146,18 @@ describe("partition reassignment in a cluster", () => {
     expect(await client.admin.listPartitionReassignments()).toEqual([]);
     await eventually(() => (partitionsOf(2, "moving")[1].replicas.length === 2 ? true : undefined), 10_000, "the cancel read back");
     expect(partitionsOf(2, "moving")[1]).toMatchObject({ replicas: [3, 4], leader: 3, addingReplicas: [], removingReplicas: [] });
+  }, 60_000);
+
+  it("a broker moved off a partition while it was down deletes that partition's records when it starts again", async () => {
+    expect(recordBytes(3, 1)).toBeGreaterThan(0);
+    await brokers.get(3)!.close();
+    brokers.delete(3);
+    // Only a removal of the stopped replica: it completes at once.
+    await client.admin.alterPartitionReassignments([{ topic: "moving", partition: 1, replicas: [4] }]);
+    await eventually(() => (partitionsOf(2, "moving")[1].replicas.join() === "4" ? true : undefined), 10_000, "moving-1 on broker 4 alone");
+    expect(recordBytes(3, 1)).toBeGreaterThan(0);
+    await startBroker(3);
+    await eventually(() => (recordBytes(3, 1) === 0 ? true : undefined), 15_000, "the stale replica's records deleted at start");
+    expect(brokers.get(3)!.logs.partition("moving", 1).logEndOffset).toBe(0);
   }, 60_000);
 });

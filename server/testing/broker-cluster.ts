@@ -83,9 +83,18 @@ export class BrokerCluster {
     return n.process !== undefined && !n.paused;
   }
 
+  /** Starts a broker with a new node id, port and data dir in the running cluster, as scaling out does. */
+  async add(nodeId: number): Promise<void> {
+    if (this.nodes.has(nodeId)) throw new Error(`broker ${nodeId} is in this cluster already`);
+    const port = await freePort();
+    this.nodes.set(nodeId, { nodeId, port, dataDir: this.o.dataDir(), process: undefined, paused: false, proxy: this.o.proxied ? await TcpProxy.start(port) : undefined });
+    this.launch(nodeId);
+  }
+
   /** Resolves once a client of the cluster lists `count` live brokers. */
   async waitForBrokers(count: number, timeoutMs = 60_000): Promise<void> {
-    const client = new KafkaClient({ bootstrap: this.bootstrap().filter((_, i) => this.isUp(this.o.nodeIds[i])), retries: 0, requestTimeoutMs: 3_000, connectTimeoutMs: 2_000 });
+    const up = [...this.nodes.values()].filter((n) => this.isUp(n.nodeId));
+    const client = new KafkaClient({ bootstrap: up.map((n) => `127.0.0.1:${n.port}`), retries: 0, requestTimeoutMs: 3_000, connectTimeoutMs: 2_000 });
     try {
       await eventually(async () => (await client.admin.metadata([]).catch(() => undefined))?.brokers.length === count || undefined, timeoutMs, `${count} live brokers`);
     } finally {

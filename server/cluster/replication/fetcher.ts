@@ -51,6 +51,8 @@ export class ReplicaFetcher {
   private wakeUp: (() => void) | undefined;
   private readonly loop: Promise<void>;
   private failing = false;
+  /** The fetch round under way, so a partition being deleted can wait out appends already started. */
+  private round: Promise<void> | undefined;
 
   constructor(
     readonly leaderId: number,
@@ -81,6 +83,11 @@ export class ReplicaFetcher {
     return this.partitions.get(key(topic, partition));
   }
 
+  /** Resolves once the fetch round under way (if any) is over: a partition removed before it writes nothing more after it. */
+  async settled(): Promise<void> {
+    await this.round?.catch(() => {});
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.wakeUp?.();
@@ -105,9 +112,12 @@ export class ReplicaFetcher {
       }
       try {
         const conn = await this.connection();
-        const truncating = due.filter((p) => p.mustTruncate);
-        if (truncating.length) await this.truncate(conn, truncating);
-        await this.fetch(conn, due.filter((p) => !p.mustTruncate && this.partitions.get(key(p.topic, p.partition)) === p));
+        this.round = (async () => {
+          const truncating = due.filter((p) => p.mustTruncate);
+          if (truncating.length) await this.truncate(conn, truncating);
+          await this.fetch(conn, due.filter((p) => !p.mustTruncate && this.partitions.get(key(p.topic, p.partition)) === p));
+        })();
+        await this.round;
         if (this.failing) log.info({ leader: this.leaderId }, "replica fetcher reaches its leader again");
         this.failing = false;
       } catch (err) {

@@ -33,6 +33,10 @@ const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 export class ReplicaManager {
   private readonly led = new Map<string, LeaderPartition>();
   private readonly fetchers = new Map<number, ReplicaFetcher>();
+  /** Fetchers left idle and stopping: their last round may still append. */
+  private readonly retiring = new Set<Promise<void>>();
+  /** Partitions whose local records are being deleted (this broker left their replica set). */
+  private readonly deleting = new Set<string>();
   private unsubscribe: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -97,13 +101,18 @@ export class ReplicaManager {
   private apply(topics: ReadonlyMap<string, TopicState>): void {
     const me = this.cluster.nodeId;
     const seen = new Set<string>();
+    const notHeld: { topic: string; pl: PartitionLog }[] = [];
     for (const t of topics.values()) {
       for (const p of t.partitions) {
-        if (!p.replicas.includes(me)) continue;
         let pl: PartitionLog;
         try {
           pl = this.logs.partition(t.name, p.partition);
         } catch {
+          continue;
+        }
+        if (!p.replicas.includes(me)) {
+          // Only the cluster's own topic: a data dir's older topic of the same name is not its to delete.
+          if (this.logs.topic(t.name)?.topicId === t.topicId) notHeld.push({ topic: t.name, pl });
           continue;
         }
         const k = key(t.name, p.partition);
@@ -118,6 +127,31 @@ export class ReplicaManager {
       this.led.delete(k);
     }
     this.dropUnfollowed(seen);
+    for (const { topic, pl } of notHeld) if (pl.logEndOffset > 0 || pl.logStartOffset > 0) void this.deleteReplica(topic, pl);
+  }
+
+  /**
+   * Kafka's StopReplica with delete: a broker that left a partition's replica set (its
+   * reassignment completed, or it was moved off while down) deletes the records it held, so it
+   * keeps no stale copy on disk and never serves it again. Waits out fetch rounds under way so
+   * no late append lands after the deletion, then checks it was not made a replica meanwhile.
+   */
+  private async deleteReplica(topic: string, pl: PartitionLog): Promise<void> {
+    const k = key(topic, pl.partition);
+    if (this.deleting.has(k)) return;
+    this.deleting.add(k);
+    try {
+      await Promise.all([...[...this.fetchers.values()].map((f) => f.settled()), ...this.retiring]);
+      if (this.cluster.metadata().topics.get(topic)?.partitions[pl.partition]?.replicas.includes(this.cluster.nodeId)) return;
+      const bytes = pl.sizeBytes;
+      const logEndOffset = pl.logEndOffset;
+      await pl.startAt(0);
+      log.info({ topic, partition: pl.partition, bytes, logEndOffset }, "no longer a replica: deleted the partition's local records");
+    } catch (err) {
+      log.error({ topic, partition: pl.partition, err }, "cannot delete the records of a partition this broker no longer holds");
+    } finally {
+      this.deleting.delete(k);
+    }
   }
 
   private lead(topic: string, p: PartitionState, pl: PartitionLog): void {
@@ -174,7 +208,9 @@ export class ReplicaManager {
       f.retain((topic, partition) => seen.has(key(topic, partition)));
       if (f.size === 0) {
         this.fetchers.delete(id);
-        void f.stop();
+        const stopping = f.stop();
+        this.retiring.add(stopping);
+        void stopping.finally(() => this.retiring.delete(stopping));
       }
     }
   }

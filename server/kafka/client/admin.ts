@@ -1,5 +1,5 @@
 import { ZERO_UUID } from "../codec";
-import { ConfigOperation, ConfigResourceType, ConfigSource, CONSUMER_REPLICA_ID, CoordinatorType, IsolationLevel, NO_LEADER_EPOCH } from "../constants";
+import { ConfigOperation, ConfigResourceType, ConfigSource, CONSUMER_REPLICA_ID, CoordinatorType, ElectionType, IsolationLevel, NO_LEADER_EPOCH } from "../constants";
 import { ErrorCode } from "../errors";
 import { ApiKey, Apis, type ApiSpec } from "../messages";
 import type { ApiName } from "../messages.types";
@@ -74,6 +74,14 @@ export interface PartitionReassignment {
   replicas: number[];
   addingReplicas: number[];
   removingReplicas: number[];
+}
+
+/** One partition's answer to ElectLeaders: NONE when elected, else Kafka's reason (ELECTION_NOT_NEEDED, …). */
+export interface ElectionResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  errorMessage: string | null;
 }
 
 export interface LogDirDescription {
@@ -214,6 +222,22 @@ export class Admin {
     const res = await this.onController("ListPartitionReassignments", Apis.ListPartitionReassignments, { timeoutMs, topics: topics?.map((t) => ({ name: t.topic, partitionIndexes: t.partitions })) ?? null });
     check(res.errorCode, "ListPartitionReassignments", res.errorMessage);
     return res.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas })));
+  }
+
+  /**
+   * ElectLeaders (preferred: the first replica leads again; unclean: a live replica out of the ISR
+   * may lead). Per-partition results, not thrown: ELECTION_NOT_NEEDED and the like are answers the
+   * caller shows. Only an error of the whole request throws.
+   */
+  async electLeaders(type: "preferred" | "unclean", partitions: { topic: string; partition: number }[] | null, timeoutMs = 30_000): Promise<ElectionResult[]> {
+    const res = await this.onController("ElectLeaders", Apis.ElectLeaders, {
+      electionType: type === "preferred" ? ElectionType.PREFERRED : ElectionType.UNCLEAN,
+      topicPartitions: partitions && [...byTopic(partitions)].map(([topic, ps]) => ({ topic, partitions: ps.map((p) => p.partition) })),
+      timeoutMs,
+    });
+    check(res.errorCode, "ElectLeaders");
+    for (const t of res.replicaElectionResults) this.cluster.invalidate(t.topic);
+    return res.replicaElectionResults.flatMap((t) => t.partitionResult.map((p) => ({ topic: t.topic, partition: p.partitionId, errorCode: p.errorCode, errorMessage: p.errorMessage })));
   }
 
   /** Configs of topics or brokers (a broker resource's name is its node id); keys null means all. */

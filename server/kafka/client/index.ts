@@ -10,7 +10,7 @@ export type { ProducerOptions, ProducerRecord, RecordMetadata } from "./producer
 export type { ConsumerOptions, ConsumedBatch, TopicPartition } from "./consumer";
 export type { FetchOptions, FetchPosition, FetchedPartition } from "./fetcher";
 export type { BrokerInfo, MetadataSnapshot, PartitionInfo, TopicInfo } from "./cluster";
-export type { CommittedOffset, ConfigEntry, GroupDescription, GroupListing, GroupMemberDescription, ListedOffset, LogDirDescription, NewTopic, PartitionReassignment, TopicPartitionOffset } from "./admin";
+export type { CommittedOffset, ConfigEntry, ElectionResult, GroupDescription, GroupListing, GroupMemberDescription, ListedOffset, LogDirDescription, NewTopic, PartitionReassignment, TopicPartitionOffset } from "./admin";
 export type { Assignment, Subscription, TopicPartitions } from "./group-protocol";
 export type { TlsOptions } from "./connection";
 export type { SaslMechanism, SaslOptions } from "./sasl";
