@@ -11,6 +11,7 @@ import { partitionForKey } from "./partitioner";
 import type { ResponseOf } from "../protocol";
 import { byTopic, call } from "./protocol";
 import type { TopicPartitionOffset } from "./admin";
+import type { BrokerConnection } from "./connection";
 
 const log = logger("kafka.producer");
 
@@ -310,7 +311,7 @@ export class Producer {
     for (const s of added) txn.partitions.add(s);
   }
 
-  private onTransactionCoordinator<T>(what: string, fn: (conn: Awaited<ReturnType<Cluster["any"]>>) => Promise<T>): Promise<T> {
+  private onTransactionCoordinator<T>(what: string, fn: (conn: BrokerConnection) => Promise<T>): Promise<T> {
     return this.cluster.onCoordinator(this.o.transactionalId!, what, fn, undefined, CoordinatorType.TRANSACTION);
   }
 
@@ -328,7 +329,7 @@ export class Producer {
   private async ensureProducerId(force = false): Promise<void> {
     if (force) this.init = null;
     const transactionalId = this.o.transactionalId ?? null;
-    const init = async (conn: Awaited<ReturnType<Cluster["any"]>>) => {
+    const init = async (conn: BrokerConnection) => {
       const res = await call(conn, Apis.InitProducerId, { transactionalId, transactionTimeoutMs: this.o.transactionTimeoutMs });
       if (res.errorCode !== ErrorCode.NONE) throw new KafkaClientError(res.errorCode, transactionalId ? `InitProducerId ${transactionalId}` : "InitProducerId");
       this.producer = { producerId: res.producerId, producerEpoch: res.producerEpoch };
@@ -652,7 +653,7 @@ export class Producer {
       this.needsReset = true;
       return !this.o.transactionalId;
     }
-    if (err.code === ErrorCode.UNKNOWN_PRODUCER_ID || err.code === ErrorCode.INVALID_PRODUCER_EPOCH || err.code === ErrorCode.PRODUCER_FENCED) {
+    if (err.code === ErrorCode.UNKNOWN_PRODUCER_ID || err.code === ErrorCode.INVALID_PRODUCER_EPOCH) {
       this.needsReset = true;
       // A transactional producer's epoch is fenced or gone: its transaction can only be aborted.
       return !this.o.transactionalId;
