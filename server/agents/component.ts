@@ -63,6 +63,13 @@ export interface CreateContext {
   put: BatchSink;
   /** The embedded broker, when the flow runs in the console's own agent (topic source and sink sign in to it). */
   localKafka?: LocalKafka;
+  /**
+   * Exactly-once topic → topic, for the transactional topic sink: the topic source upstream, whose
+   * offsets the sink commits in its transactions (its group, and the header naming a record's topic).
+   */
+  sourceOffsets?: { groupId: string; topicHeader: string };
+  /** For that topic source: the sink commits its offsets, so it must not commit them itself. */
+  offsetsCommittedBySink?: boolean;
 }
 
 /** One component type: its names, the schema that validates its properties, and how it is made. */

@@ -64,6 +64,7 @@ export const flowSchema = z.object({
     if (!(sink.channel in flow.channels)) ctx.addIssue({ code: "custom", path: ["sinks", name, "channel"], message: `channel "${sink.channel}" is not defined` });
     else checkBatch(flow.channels[sink.channel], Number(sink.batchSize ?? 0), ["sinks", name, "batchSize"], sink.channel, ctx);
   }
+  checkExactlyOnce(flow, ctx);
   const grouped = new Map<string, string>();
   for (const [g, group] of Object.entries(flow.sinkgroups)) {
     for (const k of group.sinks) {
@@ -78,6 +79,46 @@ export const flowSchema = z.object({
     if (p.type === "default" && group.sinks.length > 1) ctx.addIssue({ code: "custom", path: ["sinkgroups", g, "processor", "type"], message: "the default processor runs one sink; use failover or load_balance for several" });
   }
 });
+
+type FlowShape = { sources: Record<string, { type: string; channels: string[]; [k: string]: unknown }>; sinks: Record<string, { type: string; channel: string; [k: string]: unknown }> };
+
+/**
+ * Transactional topic sinks and the topic source whose offsets each commits: the sources feeding
+ * its channel (exactly one, a topic source, once the flow is valid).
+ */
+export function exactlyOnceSources(flow: FlowShape): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [name, sink] of Object.entries(flow.sinks)) {
+    if (lookup(sinkTypes, sink.type)?.types[0] !== "topic" || sink.transactionalId === undefined) continue;
+    out.set(name, Object.entries(flow.sources).filter(([, src]) => src.channels.includes(sink.channel)).map(([n]) => n));
+  }
+  return out;
+}
+
+/**
+ * Exactly-once holds only when the sink's transactions cover every record the source reads: one
+ * topic source, reading from the sink's brokers into this channel only, and one sink taking from it.
+ */
+function checkExactlyOnce(flow: FlowShape, ctx: z.RefinementCtx): void {
+  for (const [name, sources] of exactlyOnceSources(flow)) {
+    const sink = flow.sinks[name];
+    const problem = (message: string) => ctx.addIssue({ code: "custom", path: ["sinks", name, "transactionalId"], message: `exactly-once (transactionalId, Kafka's kafka.producer.transactional.id) ${message}` });
+    const src = sources.length === 1 ? flow.sources[sources[0]] : undefined;
+    if (!src || lookup(sourceTypes, src.type)?.types[0] !== "topic") {
+      problem(`needs exactly one source putting into channel "${sink.channel}", a topic source; it has ${sources.length === 0 ? "none" : sources.map((s) => `${s} (${flow.sources[s].type})`).join(", ")}`);
+      continue;
+    }
+    const others = Object.keys(flow.sinks).filter((k) => k !== name && flow.sinks[k].channel === sink.channel);
+    if (others.length > 0) problem(`needs this sink to be the only one taking from channel "${sink.channel}"; ${others.join(", ")} take from it too`);
+    if (src.channels.length > 1) problem(`needs source ${sources[0]} to put into channel "${sink.channel}" only, as the sink commits the offsets of everything it reads; it also puts into ${src.channels.filter((c) => c !== sink.channel).join(", ")}`);
+    const servers = (v: unknown) => (typeof v === "string" ? v : "").split(",").map((x) => x.trim()).sort().join(",");
+    if (servers(src.bootstrapServers) !== servers(sink.bootstrapServers)) problem(`needs source ${sources[0]} and this sink on the same brokers (bootstrapServers), as one transaction holds the records and the source group's offsets`);
+    if (sink.acks !== undefined && sink.acks !== "all" && sink.acks !== -1) problem(`needs acks "all"`);
+    if (src.setTopicHeader === false) problem(`needs setTopicHeader on source ${sources[0]}: the header says which topic each record's offset belongs to`);
+    const srcHeader = typeof src.topicHeader === "string" ? src.topicHeader : "topic";
+    if (sink.allowTopicOverride !== false && (sink.topicHeader ?? "topic") === srcHeader) problem(`would write every record back to its input topic (the "${srcHeader}" header the source sets chooses the topic); set allowTopicOverride = false or another topicHeader`);
+  }
+}
 
 function checkBatch(channel: z.infer<typeof component> | undefined, batch: number, path: string[], channelName: string, ctx: z.RefinementCtx): void {
   if (!channel || !batch) return;

@@ -23,4 +23,8 @@ it("the component catalog gives forms each property's JSON schema, default and w
   // The designer's forms take the whole config's JSON Schema; secrets carry their mark there.
   const topic = catalog.sinks.find((t) => t.type === "topic")!;
   expect(topic.schema).toMatchObject({ type: "object", properties: { saslJaasConfig: { secret: "value" }, securityProtocol: { enum: ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] } } });
+  // Exactly-once is one optional property of the topic sink's form, the topic source's session timeout one of its form.
+  expect(topic.properties.find((p) => p.name === "transactionalId")).toMatchObject({ required: false, schema: { type: "string", description: expect.stringContaining("kafka.producer.transactional.id") } });
+  expect(topic.properties.find((p) => p.name === "transactionTimeoutMs")).toMatchObject({ required: false, default: 60_000 });
+  expect(catalog.sources.find((t) => t.type === "topic")!.properties.find((p) => p.name === "sessionTimeoutMs")).toMatchObject({ default: 45_000 });
 });

@@ -2,12 +2,13 @@ import { join } from "node:path";
 import { logger } from "../log";
 import { metrics } from "../metrics/registry";
 import type { BatchSink, CreateContext, Interceptor, Sink, Source } from "./component";
-import { type FlowConfig, parseFlow } from "./flow";
+import { type FlowConfig, exactlyOnceSources, parseFlow } from "./flow";
 import type { LocalKafka } from "./kafka-security";
 import type { Channel, FlumeEvent } from "./model";
 import { channelTypes, interceptorTypes, lookup, sinkTypes, sourceTypes } from "./registry";
 import { type SinkProcessor, createProcessor } from "./processors/processors";
 import { createSelector } from "./selectors/selectors";
+import { topicSourceSchema } from "./sources/topic";
 
 const log = logger("agents.runtime");
 
@@ -102,9 +103,15 @@ export class FlowRuntime {
       this.status.set(name, { kind: "channel", state: "running", lastError: null, errors: [] });
     }
     this.running = true;
+    // A transactional topic sink commits its topic source's offsets (the flow was checked to have exactly one).
+    const exactlyOnce = new Map([...exactlyOnceSources(f)].map(([sink, [source]]) => [sink, source]));
+    const committedBySink = new Set(exactlyOnce.values());
     for (const [name, s] of Object.entries(f.sinks)) {
       const entry = lookup(sinkTypes, s.type)!;
-      const sink = entry.create({ dataDir: join(this.opts.dataDir, f.name, name), ...s, type: entry.types[0] }, this.context(name, noPut));
+      const source = exactlyOnce.get(name);
+      const upstream = source === undefined ? undefined : topicSourceSchema.parse({ ...f.sources[source], type: "topic" });
+      const ctx = { ...this.context(name, noPut), ...(upstream ? { sourceOffsets: { groupId: upstream.groupId, topicHeader: upstream.topicHeader } } : {}) };
+      const sink = entry.create({ dataDir: join(this.opts.dataDir, f.name, name), ...s, type: entry.types[0] }, ctx);
       await sink.start();
       this.sinks.set(name, { sink, channel: this.channels.get(s.channel)! });
       this.status.set(name, { kind: "sink", state: "running", lastError: null, errors: [] });
@@ -120,7 +127,7 @@ export class FlowRuntime {
         return e.create({ ...ic, type: e.types[0] }, this.context(name, noPut));
       });
       const put = this.channelProcessor(name, chain, createSelector(selector, s.channels));
-      const src = entry.create({ dataDir: join(this.opts.dataDir, f.name, name), ...props, type: entry.types[0] }, this.context(name, put));
+      const src = entry.create({ dataDir: join(this.opts.dataDir, f.name, name), ...props, type: entry.types[0] }, { ...this.context(name, put), offsetsCommittedBySink: committedBySink.has(name) });
       try {
         await src.start();
       } catch (e) {

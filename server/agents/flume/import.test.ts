@@ -132,6 +132,22 @@ describe("Flume .properties import", () => {
     expect(f.sinks.k1).toMatchObject({ securityProtocol: "SSL", sslKeystoreLocation: "/etc/kafka/client.pem", compression: "zstd" });
   });
 
+  it("maps an exactly-once KafkaSource → KafkaSink pair: the producer's transactional.id and transaction.timeout.ms, the consumer's session.timeout.ms", () => {
+    const { flow, unsupported } = importFlumeProperties([
+      "a1.sources = r1", "a1.channels = c1", "a1.sinks = k1",
+      "a1.sources.r1.type = org.apache.flume.source.kafka.KafkaSource", "a1.sources.r1.channels = c1",
+      "a1.sources.r1.kafka.bootstrap.servers = b1:9092", "a1.sources.r1.kafka.topics = orders", "a1.sources.r1.kafka.consumer.session.timeout.ms = 10000",
+      "a1.channels.c1.type = file",
+      "a1.sinks.k1.type = org.apache.flume.sink.kafka.KafkaSink", "a1.sinks.k1.channel = c1", "a1.sinks.k1.kafka.bootstrap.servers = b1:9092",
+      "a1.sinks.k1.kafka.topic = orders-clean", "a1.sinks.k1.allowTopicOverride = false",
+      "a1.sinks.k1.kafka.producer.transactional.id = orders-clean-k1", "a1.sinks.k1.kafka.producer.transaction.timeout.ms = 30000",
+    ].join("\n"), "a1");
+    expect(unsupported).toEqual([]);
+    const f = parseFlow(flow);
+    expect(f.sources.r1).toMatchObject({ sessionTimeoutMs: 10_000 });
+    expect(f.sinks.k1).toMatchObject({ transactionalId: "orders-clean-k1", transactionTimeoutMs: 30_000 });
+  });
+
   it("maps spooldir and exec sources written as in the user guide", () => {
     const { flow, unsupported } = importFlumeProperties([
       "agent-1.channels = ch-1", "agent-1.sources = src-1 src-2", "agent-1.sinks = k1",

@@ -42,11 +42,14 @@ const RENAMES: Record<string, Record<string, string | { to: string; value: (v: s
     "kafka.producer.batch.size": "batchBytes",
     "kafka.producer.max.request.size": "maxRequestBytes",
     "kafka.producer.compression.type": "compression",
+    "kafka.producer.transactional.id": "transactionalId",
+    "kafka.producer.transaction.timeout.ms": "transactionTimeoutMs",
     partitionIdHeader: "partitionHeader",
     // KafkaSource
     "kafka.topics": { to: "topics", value: (v) => v.split(",").map((t) => t.trim()).filter(Boolean) },
     "kafka.consumer.group.id": "groupId",
     "kafka.consumer.client.id": "clientId",
+    "kafka.consumer.session.timeout.ms": "sessionTimeoutMs",
     "kafka.consumer.auto.offset.reset": { to: "fromBeginning", value: (v) => v.trim() === "earliest" },
     "kafka.consumer.partition.assignment.strategy": { to: "assignmentStrategy", value: assignors },
     // Both sides' security, under Kafka's own names.

@@ -1,6 +1,6 @@
 import { ConfigResourceType } from "../../kafka/constants";
 import { ErrorCode } from "../../kafka/errors";
-import { type ClientOptions, KafkaClient, KafkaClientError, KafkaProduceError, type Producer, type ProducerRecord, maxRecordSize, recordSize } from "../../kafka/client";
+import { type ClientOptions, type CommittedOffset, KafkaClient, KafkaClientError, KafkaProduceError, type Producer, type ProducerRecord, maxRecordSize, recordSize } from "../../kafka/client";
 import { HEADER_SIZE } from "../../kafka/records/batch";
 import { logger } from "../../log";
 
@@ -25,6 +25,9 @@ export interface TopicProducerOptions {
   batchBytes: number;
   /** max.request.size: most bytes in one produce request, and so in one record. */
   maxRequestBytes: number;
+  /** transactional.id: sends go in transactions the caller opens and ends. */
+  transactionalId?: string;
+  transactionTimeoutMs?: number;
 }
 
 /** A record that cannot be sent to its topic at any batch size; it was not sent. */
@@ -47,7 +50,20 @@ export class TopicProducer {
   constructor(private readonly o: TopicProducerOptions) {
     // One attempt per take: the sink runner backs off and retries the take, and says why meanwhile.
     this.client = new KafkaClient({ retries: 2, ...o.client });
-    this.producer = this.client.producer({ acks: o.acks, batchSize: o.batchBytes, maxRequestSize: o.maxRequestBytes, autoCreateTopics: o.autoCreateTopics, compression: o.compression ?? "none", lingerMs: 0, deliveryTimeoutMs: DELIVERY_TIMEOUT_MS });
+    this.producer = this.client.producer({
+      acks: o.acks, batchSize: o.batchBytes, maxRequestSize: o.maxRequestBytes, autoCreateTopics: o.autoCreateTopics, compression: o.compression ?? "none", lingerMs: 0, deliveryTimeoutMs: DELIVERY_TIMEOUT_MS,
+      ...(o.transactionalId ? { transactionalId: o.transactionalId, transactionTimeoutMs: o.transactionTimeoutMs } : {}),
+    });
+  }
+
+  /** The transactional producer, for the sink to open, fill and end transactions around send(). */
+  get transactions(): Pick<Producer, "initTransactions" | "beginTransaction" | "sendOffsetsToTransaction" | "commitTransaction" | "abortTransaction"> {
+    return this.producer;
+  }
+
+  /** A consumer group's committed offsets (stable: none is pending in an open transaction). */
+  committedOffsets(groupId: string): Promise<CommittedOffset[]> {
+    return this.client.admin.fetchOffsets(groupId);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { z } from "zod";
 import { type ConsumedBatch, type Consumer, KafkaClient } from "../../kafka/client";
+import { IsolationLevel } from "../../kafka/constants";
 import type { Record as KafkaRecord } from "../../kafka/records/batch";
 import { logger } from "../../log";
 import { type BatchSink, type Source, SourceCounters, defineComponent } from "../component";
@@ -18,12 +19,13 @@ export const topicSourceSchema = z.object({
   groupId: z.string().min(1).default("flume").describe("Consumer group; its committed offsets say where a restart resumes (Flume: kafka.consumer.group.id)."),
   assignmentStrategy: z.array(z.enum(["cooperative-sticky", "range"])).min(1).default(["cooperative-sticky", "range"]).describe("Partition assignors in order of preference; the group uses the first every member offers (Flume: kafka.consumer.partition.assignment.strategy, Kafka's class names or these). cooperative-sticky keeps consuming the partitions a member keeps during a rebalance."),
   batchSize: z.number().int().positive().default(1000).describe("Most records put into the channels in one transaction."),
+  sessionTimeoutMs: z.number().int().min(1000).default(45_000).describe("How long the group waits for a member that stopped heartbeating, a killed agent included, before giving its partitions to others (Flume: kafka.consumer.session.timeout.ms); a restarted agent may wait that long to rejoin."),
   fromBeginning: z.boolean().default(true).describe("With no committed offset, start at the earliest record (Flume: kafka.consumer.auto.offset.reset = earliest)."),
   setTopicHeader: z.boolean().default(true).describe("Put the record's topic in the topicHeader header."),
   topicHeader: z.string().default("topic").describe("Header for the topic when setTopicHeader is on."),
   clientId: z.string().default("tributary-agent").describe("Client id sent to the brokers."),
   ...kafkaSecuritySchema.shape,
-}).describe("Consumes topics in a consumer group over the Kafka protocol. Record headers become event headers, with key, partition, offset and timestamp added as Flume's KafkaSource does; offsets are committed only after the channel commit, so a crash re-reads rather than loses.");
+}).describe("Consumes topics in a consumer group over the Kafka protocol. Record headers become event headers, with key, partition, offset and timestamp added as Flume's KafkaSource does; offsets are committed only after the channel commit, so a crash re-reads rather than loses. Behind a topic sink with transactionalId, that sink commits them in its transactions instead (exactly-once). Reads only committed records of transactional producers (read_committed).");
 
 type TopicSourceConfig = z.infer<typeof topicSourceSchema>;
 
@@ -38,7 +40,7 @@ export class TopicSource implements Source {
   private readonly stopped = new AbortController();
   lastError: string | null = null;
 
-  constructor(private readonly config: TopicSourceConfig, private readonly put: BatchSink, local?: LocalKafka) {
+  constructor(private readonly config: TopicSourceConfig, private readonly put: BatchSink, local?: LocalKafka, private readonly offsetsCommittedBySink = false) {
     const bootstrap = config.bootstrapServers.split(",").map((s) => s.trim());
     this.client = new KafkaClient({ bootstrap, clientId: config.clientId, ...kafkaClientSecurity(config, bootstrap, local) });
   }
@@ -59,7 +61,10 @@ export class TopicSource implements Source {
       try {
         // Asked first so that unreachable brokers or a refused login show, not a join that waits forever.
         await this.client.cluster.refreshMetadata(c.topics);
-        const consumer = (this.consumer = this.client.consumer({ groupId: c.groupId, topics: c.topics, assignors: c.assignmentStrategy, autoOffsetReset: c.fromBeginning ? "earliest" : "latest" }));
+        const consumer = (this.consumer = this.client.consumer({
+          groupId: c.groupId, topics: c.topics, assignors: c.assignmentStrategy, autoOffsetReset: c.fromBeginning ? "earliest" : "latest",
+          sessionTimeoutMs: c.sessionTimeoutMs, heartbeatIntervalMs: Math.min(3000, Math.floor(c.sessionTimeoutMs / 3)), isolationLevel: IsolationLevel.READ_COMMITTED,
+        }));
         for (;;) {
           if (this.stopped.signal.aborted) return;
           const batches = await consumer.poll();
@@ -78,7 +83,7 @@ export class TopicSource implements Source {
     }
   }
 
-  /** Puts one partition's records in chunks of batchSize, committing each chunk's offset only after its channel commit. */
+  /** Puts one partition's records in chunks of batchSize, committing each chunk's offset only after its channel commit (unless the sink commits them). */
   private async deliver(consumer: Consumer, b: ConsumedBatch): Promise<void> {
     const owned = () => !this.stopped.signal.aborted && consumer.assignment().some((p) => p.topic === b.topic && p.partition === b.partition);
     for (let i = 0; i < b.records.length; i += this.config.batchSize) {
@@ -86,6 +91,7 @@ export class TopicSource implements Source {
       const events = chunk.map((r) => this.toEvent(b.topic, b.partition, r));
       // Back-pressure: stay on this chunk (the consumer keeps heartbeating) until the channel takes it, or the partition moves to another member.
       if (!(await putWithBackoff(this.put, events, this.counters, owned))) return;
+      if (this.offsetsCommittedBySink) continue;
       const last = i + this.config.batchSize >= b.records.length;
       const offset = last ? b.nextOffset : chunk[chunk.length - 1].offset + 1;
       await consumer.commit([{ topic: b.topic, partition: b.partition, offset }]).catch((err: unknown) => {
@@ -123,5 +129,5 @@ export class TopicSource implements Source {
 export const topicSourceType = defineComponent({
   types: ["topic", "org.apache.flume.source.kafka.KafkaSource"],
   schema: topicSourceSchema,
-  create: (config, ctx) => new TopicSource(config, ctx.put, ctx.localKafka),
+  create: (config, ctx) => new TopicSource(config, ctx.put, ctx.localKafka, ctx.offsetsCommittedBySink),
 });

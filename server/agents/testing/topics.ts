@@ -2,7 +2,7 @@ import { expect } from "vitest";
 import { eventually } from "@/server/testing/eventually";
 import { KafkaClient, type NewTopic, type ProducerRecord } from "../../kafka/client";
 import type { FlowRuntime } from "../runtime";
-import { ListOffsetsTimestamp } from "../../kafka/constants";
+import { IsolationLevel, ListOffsetsTimestamp } from "../../kafka/constants";
 import type { Record as KafkaRecord } from "../../kafka/records/batch";
 
 export interface ReadRecord extends KafkaRecord {
@@ -10,17 +10,20 @@ export interface ReadRecord extends KafkaRecord {
   partition: number;
 }
 
-/** Every record of the topics now, from the start of each partition to its end: what a test checks a flow wrote. */
-export async function readTopics(bootstrap: string, topics: string[]): Promise<ReadRecord[]> {
+/**
+ * Every record of the topics now, from the start of each partition to its end: what a test checks
+ * a flow wrote, as a read_committed consumer sees it unless told read_uncommitted.
+ */
+export async function readTopics(bootstrap: string, topics: string[], isolationLevel: number = IsolationLevel.READ_COMMITTED): Promise<ReadRecord[]> {
   const client = new KafkaClient({ bootstrap: [bootstrap], clientId: "test-reader" });
   try {
     const md = await client.cluster.refreshMetadata(topics);
     const partitions = md.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
-    const ends = await client.admin.listOffsets(partitions.map((p) => ({ ...p, timestamp: ListOffsetsTimestamp.LATEST })));
+    const ends = await client.admin.listOffsets(partitions.map((p) => ({ ...p, timestamp: ListOffsetsTimestamp.LATEST })), isolationLevel);
     const out: ReadRecord[] = [];
     for (const end of ends) {
       for (let offset = 0; offset < end.offset; ) {
-        const [f] = await client.fetch([{ topic: end.topic, partition: end.partition, offset }], { maxWaitMs: 0 });
+        const [f] = await client.fetch([{ topic: end.topic, partition: end.partition, offset }], { maxWaitMs: 0, isolationLevel });
         for (const r of f.records) out.push({ ...r, topic: end.topic, partition: end.partition });
         if (f.nextOffset <= offset) break;
         offset = f.nextOffset;

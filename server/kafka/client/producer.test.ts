@@ -4,7 +4,7 @@ import { readBatchHeader, forEachBatch } from "../records/batch";
 import { captureLogs, eventually, kcat, startTestBroker } from "../../broker/compat/harness";
 import { KafkaClient, KafkaClientError, KafkaProduceError } from "./index";
 import { partitionForKey } from "./partitioner";
-import { ListOffsetsTimestamp } from "../constants";
+import { IsolationLevel, ListOffsetsTimestamp } from "../constants";
 
 import { ApiKey } from "../messages";
 
@@ -194,5 +194,46 @@ describe("producer closing", () => {
       await c.close();
       await own.stop();
     }
+  });
+});
+
+describe("transactional producer", () => {
+  const values = async (topic: string, isolationLevel: number) => {
+    const fetched = await client.fetch([0, 1].map((partition) => ({ topic, partition, offset: 0 })), { isolationLevel });
+    return fetched.flatMap((f) => f.records.map((r) => r.value!.toString())).sort();
+  };
+
+  it("commits records on two partitions and a group's offsets at once, aborts others unseen by read_committed, and is fenced by a newer producer with its id", async () => {
+    await client.admin.createTopics([{ name: "txn-out", numPartitions: 2 }]);
+    const p = client.producer({ transactionalId: "txn-test" });
+    await expect(p.send([{ topic: "txn-out", value: Buffer.from("x") }])).rejects.toThrow(/beginTransaction/);
+    await p.beginTransaction();
+    await p.send([0, 1].map((partition) => ({ topic: "txn-out", partition, value: Buffer.from(`committed-${partition}`) })));
+    await p.sendOffsetsToTransaction("txn-group", [{ topic: "txn-out", partition: 0, offset: 7 }]);
+    // Open: read_committed sees nothing yet, nor the group its offset.
+    expect(await values("txn-out", IsolationLevel.READ_COMMITTED)).toEqual([]);
+    await p.commitTransaction();
+    expect(await values("txn-out", IsolationLevel.READ_COMMITTED)).toEqual(["committed-0", "committed-1"]);
+    expect(await client.admin.fetchOffsets("txn-group")).toMatchObject([{ topic: "txn-out", partition: 0, offset: 7 }]);
+
+    await p.beginTransaction();
+    await p.send([0, 1].map((partition) => ({ topic: "txn-out", partition, value: Buffer.from(`aborted-${partition}`) })));
+    await p.sendOffsetsToTransaction("txn-group", [{ topic: "txn-out", partition: 0, offset: 9 }]);
+    await p.abortTransaction();
+    expect(await values("txn-out", IsolationLevel.READ_COMMITTED)).toEqual(["committed-0", "committed-1"]);
+    expect(await values("txn-out", IsolationLevel.READ_UNCOMMITTED)).toEqual(["aborted-0", "aborted-1", "committed-0", "committed-1"]);
+    expect(await client.admin.fetchOffsets("txn-group")).toMatchObject([{ offset: 7 }]);
+
+    // The zombie has a transaction open when its successor starts: the successor's InitProducerId aborts it and fences it.
+    await p.beginTransaction();
+    await p.send([{ topic: "txn-out", partition: 0, value: Buffer.from("zombie") }]);
+    const next = client.producer({ transactionalId: "txn-test" });
+    await next.initTransactions();
+    await expect(p.commitTransaction()).rejects.toThrow(/PRODUCER_FENCED|INVALID_PRODUCER_EPOCH/);
+    await next.beginTransaction();
+    await next.send([{ topic: "txn-out", partition: 1, value: Buffer.from("successor") }]);
+    await next.commitTransaction();
+    expect(await values("txn-out", IsolationLevel.READ_COMMITTED)).toEqual(["committed-0", "committed-1", "successor"]);
+    await next.close();
   });
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Acks, NO_PRODUCER_ID, NO_PRODUCER_EPOCH } from "../constants";
+import { Acks, CoordinatorType, NO_PRODUCER_ID, NO_PRODUCER_EPOCH } from "../constants";
 import { ErrorCode } from "../errors";
 import { Apis } from "../messages";
 import { HEADER_SIZE, encodeRecordBatch, type RecordInput } from "../records/batch";
@@ -9,7 +9,9 @@ import { STALE_LEADER, type Cluster } from "./cluster";
 import { KafkaClientError } from "./errors";
 import { partitionForKey } from "./partitioner";
 import type { ResponseOf } from "../protocol";
-import { call } from "./protocol";
+import { byTopic, call } from "./protocol";
+import type { TopicPartitionOffset } from "./admin";
+import type { BrokerConnection } from "./connection";
 
 const log = logger("kafka.producer");
 
@@ -35,6 +37,13 @@ export const producerOptionsSchema = z.object({
   maxBufferedBytes: z.number().int().positive().default(32 * 1024 * 1024),
   /** A send to a topic the cluster lacks asks the broker to create it (allow.auto.create.topics). */
   autoCreateTopics: z.boolean().default(true),
+  /**
+   * transactional.id: sends belong to transactions (beginTransaction … commitTransaction), and a
+   * new producer with the same id fences this one and aborts its open transaction. Implies idempotence.
+   */
+  transactionalId: z.string().min(1).optional(),
+  /** transaction.timeout.ms: how long a transaction may stay open before the coordinator aborts it. */
+  transactionTimeoutMs: z.number().int().positive().default(60_000),
 });
 export type ProducerOptions = z.input<typeof producerOptionsSchema>;
 
@@ -148,13 +157,16 @@ export class Producer {
   private draining = false;
   private drainAgain = false;
   private closed = false;
+  /** The open transaction: partitions added to it (AddPartitionsToTxn) and whether offsets were (AddOffsetsToTxn). */
+  private txn: { partitions: Set<PartitionState>; offsets: boolean } | null = null;
 
   constructor(
     private readonly cluster: Cluster,
     options: ProducerOptions = {},
   ) {
     const o = producerOptionsSchema.parse(options);
-    if (o.idempotent && o.acks !== Acks.ALL) throw new Error("an idempotent producer needs acks -1 (all); set acks: -1 or idempotent: false");
+    if ((o.idempotent || o.transactionalId) && o.acks !== Acks.ALL) throw new Error(`${o.transactionalId ? "a transactional" : "an idempotent"} producer needs acks -1 (all); set acks: -1${o.transactionalId ? "" : " or idempotent: false"}`);
+    if (o.transactionalId && o.idempotent === false) throw new Error("a transactional producer is idempotent; leave idempotent unset");
     this.o = { ...o, idempotent: o.idempotent ?? o.acks === Acks.ALL };
   }
 
@@ -165,6 +177,7 @@ export class Producer {
    */
   async send(records: ProducerRecord[]): Promise<RecordMetadata[]> {
     if (this.closed) throw new Error("the producer is closed; make a new one");
+    if (this.o.transactionalId && !this.txn) throw new Error("a transactional producer sends inside a transaction; call beginTransaction() first");
     if (records.length === 0) return [];
     const limit = maxRecordSize(this.o.maxRequestSize);
     let bytes = 0;
@@ -178,6 +191,7 @@ export class Producer {
     try {
       if (this.o.idempotent) await this.ensureProducerId();
       byPartition = await this.route(records);
+      if (this.txn) await this.addToTransaction([...byPartition.keys()]);
     } catch (err) {
       this.release(bytes);
       throw err;
@@ -197,6 +211,110 @@ export class Producer {
     await new Promise<void>((r) => this.idleWaiters.push(r));
   }
 
+  /**
+   * InitProducerId with the transactional id: fences every earlier producer with that id and
+   * aborts (or completes) its open transaction. send() does it too; call it to fence at start.
+   */
+  async initTransactions(): Promise<void> {
+    if (!this.o.transactionalId) throw new Error("initTransactions needs a transactionalId");
+    await this.ensureProducerId();
+  }
+
+  /**
+   * Opens a transaction. After one whose batches were refused or whose abort failed, InitProducerId
+   * first: it aborts what the coordinator still has open and starts a new epoch, so sequences start again at 0.
+   */
+  async beginTransaction(): Promise<void> {
+    if (!this.o.transactionalId) throw new Error("beginTransaction needs a transactionalId");
+    if (this.txn) throw new Error("a transaction is already open; commit or abort it first");
+    if (this.needsReset) await this.resetProducer();
+    this.txn = { partitions: new Set(), offsets: false };
+  }
+
+  /**
+   * Commits a consumer group's offsets as part of the open transaction (AddOffsetsToTxn, then
+   * TxnOffsetCommit): the group sees them only if the transaction commits.
+   */
+  async sendOffsetsToTransaction(groupId: string, offsets: TopicPartitionOffset[]): Promise<void> {
+    const txn = this.openTransaction();
+    await this.ensureProducerId();
+    const transactionalId = this.o.transactionalId!;
+    await this.onTransactionCoordinator(`AddOffsetsToTxn ${transactionalId}`, async (conn) => {
+      const res = await call(conn, Apis.AddOffsetsToTxn, { transactionalId, ...this.producer, groupId });
+      if (res.errorCode !== ErrorCode.NONE) throw new KafkaClientError(res.errorCode, `AddOffsetsToTxn ${transactionalId} for group ${groupId}`);
+    });
+    txn.offsets = true;
+    await this.cluster.onCoordinator(groupId, `TxnOffsetCommit ${groupId}`, async (conn) => {
+      const topics = [...byTopic(offsets)].map(([name, list]) => ({ name, partitions: list.map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset })) }));
+      const res = await call(conn, Apis.TxnOffsetCommit, { transactionalId, groupId, ...this.producer, topics });
+      for (const t of res.topics) for (const p of t.partitions) if (p.errorCode !== ErrorCode.NONE) throw new KafkaClientError(p.errorCode, `TxnOffsetCommit ${groupId} for ${t.name}-${p.partitionIndex}`);
+    });
+  }
+
+  /** Sends what is buffered, then commits (EndTxn): every record and offset of the transaction becomes visible at once. */
+  async commitTransaction(): Promise<void> {
+    const txn = this.openTransaction();
+    await this.flush();
+    // A batch the brokers refused leaves the transaction incomplete (and a sequence gap): only abort is safe.
+    if (this.needsReset) throw new Error("a batch of this transaction was not written; abort it");
+    await this.endTransaction(txn, true);
+  }
+
+  /**
+   * Aborts the open transaction once its batches settled: read_committed consumers never see its
+   * records nor the group its offsets. After a refused batch (or when EndTxn fails) the next
+   * beginTransaction aborts it through a new epoch instead.
+   */
+  async abortTransaction(): Promise<void> {
+    const txn = this.openTransaction();
+    try {
+      await this.flush();
+      if (!this.needsReset) await this.endTransaction(txn, false);
+    } catch (err) {
+      this.needsReset = true;
+      throw err;
+    } finally {
+      this.txn = null;
+    }
+  }
+
+  private openTransaction(): { partitions: Set<PartitionState>; offsets: boolean } {
+    if (!this.txn) throw new Error("no transaction is open; call beginTransaction() first");
+    return this.txn;
+  }
+
+  private async endTransaction(txn: { partitions: Set<PartitionState>; offsets: boolean }, committed: boolean): Promise<void> {
+    const transactionalId = this.o.transactionalId!;
+    // Nothing was added: the coordinator has no transaction to end.
+    if (txn.partitions.size > 0 || txn.offsets) {
+      await this.onTransactionCoordinator(`EndTxn ${transactionalId}`, async (conn) => {
+        const res = await call(conn, Apis.EndTxn, { transactionalId, ...this.producer, committed });
+        if (res.errorCode !== ErrorCode.NONE) throw new KafkaClientError(res.errorCode, `EndTxn(${committed ? "commit" : "abort"}) ${transactionalId}`);
+      });
+    }
+    this.txn = null;
+  }
+
+  /** AddPartitionsToTxn for the partitions the open transaction has not written to yet, before their first batch. */
+  private async addToTransaction(states: PartitionState[]): Promise<void> {
+    const txn = this.txn!;
+    const added = states.filter((s) => !txn.partitions.has(s));
+    if (added.length === 0) return;
+    const transactionalId = this.o.transactionalId!;
+    await this.onTransactionCoordinator(`AddPartitionsToTxn ${transactionalId}`, async (conn) => {
+      const topics = [...byTopic(added)].map(([name, list]) => ({ name, partitions: list.map((s) => s.partition) }));
+      const res = await call(conn, Apis.AddPartitionsToTxn, { transactionalId, ...this.producer, topics });
+      for (const t of res.resultsByTopic) {
+        for (const p of t.resultsByPartition) if (p.partitionErrorCode !== ErrorCode.NONE) throw new KafkaClientError(p.partitionErrorCode, `AddPartitionsToTxn ${transactionalId} for ${t.name}-${p.partitionIndex}`);
+      }
+    });
+    for (const s of added) txn.partitions.add(s);
+  }
+
+  private onTransactionCoordinator<T>(what: string, fn: (conn: BrokerConnection) => Promise<T>): Promise<T> {
+    return this.cluster.onCoordinator(this.o.transactionalId!, what, fn, undefined, CoordinatorType.TRANSACTION);
+  }
+
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
@@ -210,13 +328,15 @@ export class Producer {
 
   private async ensureProducerId(force = false): Promise<void> {
     if (force) this.init = null;
-    this.init ??= this.cluster
-      .withRetry("InitProducerId", async () => {
-        const conn = await this.cluster.any();
-        const res = await call(conn, Apis.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000 });
-        if (res.errorCode !== ErrorCode.NONE) throw new KafkaClientError(res.errorCode, "InitProducerId");
-        this.producer = { producerId: res.producerId, producerEpoch: res.producerEpoch };
-      })
+    const transactionalId = this.o.transactionalId ?? null;
+    const init = async (conn: BrokerConnection) => {
+      const res = await call(conn, Apis.InitProducerId, { transactionalId, transactionTimeoutMs: this.o.transactionTimeoutMs });
+      if (res.errorCode !== ErrorCode.NONE) throw new KafkaClientError(res.errorCode, transactionalId ? `InitProducerId ${transactionalId}` : "InitProducerId");
+      this.producer = { producerId: res.producerId, producerEpoch: res.producerEpoch };
+    };
+    this.init ??= (transactionalId
+      ? this.onTransactionCoordinator(`InitProducerId ${transactionalId}`, init)
+      : this.cluster.withRetry("InitProducerId", async () => init(await this.cluster.any())))
       .catch((err: unknown) => {
         this.init = null;
         throw err;
@@ -326,7 +446,8 @@ export class Producer {
     try {
       do {
         this.drainAgain = false;
-        if (this.needsReset) {
+        // A transactional producer renews its epoch only when the transaction is aborted: a new one mid-transaction would abort it.
+        if (this.needsReset && !this.o.transactionalId) {
           if (this.inflightTotal > 0) return;
           await this.resetProducer();
         }
@@ -410,6 +531,7 @@ export class Producer {
     const sequence = this.o.idempotent && b.baseSequence < 0 ? b.state.nextSequence : b.baseSequence;
     b.encoded ??= encodeRecordBatch(b.records, {
       compression: this.o.compression,
+      transactional: this.o.transactionalId !== undefined,
       ...(this.o.idempotent ? { ...this.producer, baseSequence: sequence } : {}),
     });
     if (this.o.idempotent && b.baseSequence < 0) {
@@ -430,7 +552,7 @@ export class Producer {
       if (list) list.push(entry);
       else topics.set(b.state.topic, [entry]);
     }
-    const body = { transactionalId: null, acks: this.o.acks, timeoutMs: this.o.ackTimeoutMs, topicData: [...topics].map(([name, partitionData]) => ({ name, partitionData })) };
+    const body = { transactionalId: this.o.transactionalId ?? null, acks: this.o.acks, timeoutMs: this.o.ackTimeoutMs, topicData: [...topics].map(([name, partitionData]) => ({ name, partitionData })) };
     let res: ProduceResponse | undefined;
     try {
       const conn = await this.cluster.broker(node);
@@ -529,11 +651,12 @@ export class Producer {
       // Out of order behind an earlier batch of this round that failed: resend both in order.
       if (b.state.failed.some((f) => f.baseSequence < b.baseSequence)) return true;
       this.needsReset = true;
-      return true;
+      return !this.o.transactionalId;
     }
     if (err.code === ErrorCode.UNKNOWN_PRODUCER_ID || err.code === ErrorCode.INVALID_PRODUCER_EPOCH) {
       this.needsReset = true;
-      return true;
+      // A transactional producer's epoch is fenced or gone: its transaction can only be aborted.
+      return !this.o.transactionalId;
     }
     return err.retriable;
   }
