@@ -136,12 +136,14 @@ export class Broker {
     this.replication = opts.cluster && new ReplicaManager(opts.cluster, logs, { replicaLagTimeMaxMs: opts.replicaLagTimeMaxMs ?? DEFAULT_REPLICA_LAG_TIME_MAX_MS, sasl: this.internalCredential });
     const replication = this.replication;
     this.markers = opts.cluster && new TxnMarkerSender(opts.cluster, this.internalCredential);
-    if (replication) {
+    const cluster = opts.cluster;
+    if (replication && cluster) {
       const markers = this.markers!;
       transactions.joinCluster({
         awaitReplicas: (p, lastOffset) => replication.awaitReplicated(TRANSACTION_STATE_TOPIC, p, logs.partition(TRANSACTION_STATE_TOPIC, p), lastOffset, TRANSACTION_STATE_WRITE_TIMEOUT_MS),
         sendMarkers: (...args) => markers.send(...args),
-        offsetsPartitions: () => opts.cluster?.metadata().topics.get(OFFSETS_TOPIC)?.partitions.length ?? 1,
+        // Before __consumer_offsets exists, the count it will be created with: the group's partition must not change once in a transaction.
+        offsetsPartitions: () => cluster.metadata().topics.get(OFFSETS_TOPIC)?.partitions.length ?? cluster.offsetsTopicPlacement().partitions,
       });
       groups.offsets.awaitReplicas = (p, lastOffset) => replication.awaitReplicated(OFFSETS_TOPIC, p, logs.partition(OFFSETS_TOPIC, p), lastOffset, OFFSETS_COMMIT_TIMEOUT_MS);
     }

@@ -1,6 +1,8 @@
 import { codeOf, ErrorCode, KafkaError } from "../../kafka/errors";
 import { Apis } from "../../kafka/messages";
 import type { RequestOf, ResponseInputOf } from "../../kafka/protocol";
+import type { PartitionLog } from "../log/partition-log";
+import { MARKER_ACK_TIMEOUT_MS } from "../transactions/cluster";
 import type { TransactionCoordinator } from "../transactions/coordinator";
 import { partitionKey } from "../transactions/log-format";
 import { log, notLeader, type BrokerContext } from "./context";
@@ -71,28 +73,43 @@ export function registerTransactionHandlers(registry: HandlerRegistry, b: Broker
     }
   });
 
-  registry.register(Apis.TxnOffsetCommit, (req) => b.groups.txnOffsetCommit(req, () => txns.verifyOffsetCommit(req, req.groupId)));
+  // Served by the group's coordinator (in a cluster mostly another broker than the transaction's), as OffsetCommit is.
+  registry.register(Apis.TxnOffsetCommit, (req) => {
+    const code = b.groups.coordinatorError(req.groupId);
+    if (code) return { topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) };
+    return b.groups.txnOffsetCommit(req, () => txns.verifyOffsetCommit(req, req.groupId));
+  });
 
   /**
    * From a cluster's transaction coordinators to the partitions' leaders, as in Kafka; on one
    * broker the coordinator writes its markers in-process, and this serves tools that abort a
    * hanging transaction by writing its marker. A partition this broker does not lead answers
-   * NOT_LEADER_OR_FOLLOWER, and the coordinator sends it to the leader.
+   * NOT_LEADER_OR_FOLLOWER, and the coordinator sends it to the leader. In a cluster a marker is
+   * written as acks=all: refused with NOT_ENOUGH_REPLICAS while the ISR is below
+   * min.insync.replicas, and acknowledged once the in-sync replicas hold it, so a new leader of
+   * the partition has it (the coordinator completes the transaction only after every marker is).
    */
   registry.register(Apis.WriteTxnMarkers, async (req) => {
+    const replication = b.replication;
+    const replicated = replication && ((pl: PartitionLog, lastOffset: number) => replication.awaitReplicated(pl.topic, pl.partition, pl, lastOffset, MARKER_ACK_TIMEOUT_MS));
     const markers = [];
     for (const m of req.markers) {
       const codes = new Map<string, number>();
       const partitions = [];
       for (const t of m.topics) {
         for (const partition of t.partitionIndexes) {
-          const moved = notLeader(b, t.name, partition);
-          if (moved) codes.set(partitionKey(t.name, partition), moved.code);
-          else partitions.push({ topic: t.name, partition });
+          try {
+            const moved = notLeader(b, t.name, partition);
+            if (moved) throw moved;
+            if (replication && exists(t.name, partition)) replication.checkInsync(t.name, partition, b.logs.partition(t.name, partition));
+            partitions.push({ topic: t.name, partition });
+          } catch (err) {
+            codes.set(partitionKey(t.name, partition), codeOf(err));
+          }
         }
       }
       try {
-        for (const [k, code] of await txns.writeMarkers(m.producerId, m.producerEpoch, m.transactionResult, partitions).durable) codes.set(k, code);
+        for (const [k, code] of await txns.writeMarkers(m.producerId, m.producerEpoch, m.transactionResult, partitions, replicated).durable) codes.set(k, code);
       } catch (err) {
         const code = codeOf(err);
         for (const tp of partitions) codes.set(partitionKey(tp.topic, tp.partition), code);

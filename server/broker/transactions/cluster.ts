@@ -15,7 +15,10 @@ const log = logger("broker.transactions");
 const TRANSACTION_STATE_MIN_ISR = 2;
 /** Between rounds of markers some partition leader refused or could not be reached for. */
 const MARKER_RETRY_MS = 200;
-const MARKER_REQUEST_TIMEOUT_MS = 10_000;
+/** How long a partition's leader waits for its in-sync replicas to take a marker before answering why not. */
+export const MARKER_ACK_TIMEOUT_MS = 5_000;
+/** Past the leader's wait for its replicas, so the answer (or its refusal) arrives. */
+const MARKER_REQUEST_TIMEOUT_MS = 2 * MARKER_ACK_TIMEOUT_MS;
 
 /** __transaction_state, created as transaction.state.log.* say: compacted, min.insync.replicas 2 once it has 3 replicas. */
 export function transactionStateTopicCreator(cluster: ClusterMember): CoordinatorTopicCreator {
@@ -26,14 +29,15 @@ export function transactionStateTopicCreator(cluster: ClusterMember): Coordinato
   }));
 }
 
-/** Codes after which a partition needs no marker (again): written, refused for an older epoch, or gone. */
+/** Codes after which a partition needs no marker (again): acknowledged, refused for an older epoch, or gone. */
 const SETTLED = new Set<number>([ErrorCode.NONE, ErrorCode.INVALID_PRODUCER_EPOCH, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
 
 /**
  * Kafka's TransactionMarkerChannelManager: a transaction's COMMIT/ABORT markers go with
  * WriteTxnMarkers to each partition's leader (this broker included, over the same protocol), and
  * a partition whose leader moved, or could not be reached, is sent again to its leader in the
- * metadata of the next round until it is written. `send` resolves once every marker is.
+ * metadata of the next round until it is acknowledged, which a leader does once the marker is on
+ * the partition's in-sync replicas. `send` resolves once every marker is.
  */
 export class TxnMarkerSender {
   private readonly conns = new Map<number, Promise<BrokerConnection>>();

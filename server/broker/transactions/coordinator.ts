@@ -1,4 +1,4 @@
-import { ErrorCode, KafkaError } from "../../kafka/errors";
+import { codeOf, ErrorCode, KafkaError } from "../../kafka/errors";
 import { decodeRecordBatch, encodeRecordBatch, forEachBatch } from "../../kafka/records/batch";
 import { logger } from "../../log";
 import { coordinatorPartition } from "../groups/coordinator-partition";
@@ -34,7 +34,7 @@ export type MarkerListener = (producerId: number, commit: boolean) => void;
 export interface ClusterTransactions {
   /** Resolves once the in-sync replicas hold a __transaction_state partition up to `lastOffset`. */
   awaitReplicas(partition: number, lastOffset: number): Promise<void>;
-  /** Writes a marker to every partition through its leader; resolves once all are written. */
+  /** Writes a marker to every partition through its leader; resolves once each partition's in-sync replicas hold it. */
   sendMarkers(producerId: number, producerEpoch: number, commit: boolean, partitions: { topic: string; partition: number }[]): Promise<void>;
   /** The partitions of __consumer_offsets in the cluster (AddOffsetsToTxn places a group by them). */
   offsetsPartitions(): number;
@@ -457,8 +457,9 @@ export class TransactionCoordinator {
 
   /**
    * A cluster's coordinator writes each marker through its partition's leader and completes the
-   * transaction only once all are written; the COMPLETE record is on the in-sync replicas before
-   * the answer, so a next coordinator does not send the markers again.
+   * transaction only once each is on its partition's in-sync replicas (so no leader failover after
+   * COMPLETE loses one); the COMPLETE record is on the in-sync replicas before the answer, so a
+   * next coordinator does not send the markers again.
    */
   private async finishThroughLeaders(m: TransactionMetadata, commit: boolean, partitions: { topic: string; partition: number }[], cluster: ClusterTransactions): Promise<void> {
     await cluster.sendMarkers(m.producerId, m.producerEpoch, commit, partitions);
@@ -510,10 +511,15 @@ export class TransactionCoordinator {
 
   /**
    * Appends one marker to each partition: `appended` resolves once all are in the logs, `durable`
-   * once all are flushed, with each partition's outcome. A partition deleted meanwhile has nothing
-   * to mark; one whose producer epoch is newer already refused this producer.
+   * once all are flushed — and, with `replicated` (a cluster's WriteTxnMarkers), on each
+   * partition's in-sync replicas, as acks=all — with each partition's outcome. A partition deleted
+   * meanwhile has nothing to mark; one whose producer epoch is newer already refused this
+   * producer; a replicated partition whose replicas did not take the marker in time answers why
+   * (the coordinator sends it again). A replicated partition that already closed the producer's
+   * transaction at this epoch (a resent marker whose acknowledgement was lost) gets no second
+   * marker: its answer waits for the replicas to hold its log as it is.
    */
-  writeMarkers(producerId: number, producerEpoch: number, commit: boolean, partitions: { topic: string; partition: number }[]): { appended: Promise<void>; durable: Promise<Map<string, number>> } {
+  writeMarkers(producerId: number, producerEpoch: number, commit: boolean, partitions: { topic: string; partition: number }[], replicated?: (pl: PartitionLog, lastOffset: number) => Promise<void>): { appended: Promise<void>; durable: Promise<Map<string, number>> } {
     const codes = new Map<string, number>();
     const appends = partitions.map(({ topic, partition }) => {
       const key = partitionKey(topic, partition);
@@ -534,12 +540,22 @@ export class TransactionCoordinator {
         return { appended: Promise.resolve(), durable: Promise.resolve() };
       }
       const target = pl;
+      const acknowledge = async (lastOffset: number) => {
+        const code = replicated ? await replicated(target, lastOffset).then(() => ErrorCode.NONE, codeOf) : ErrorCode.NONE;
+        if (code === ErrorCode.NONE && topic === OFFSETS_TOPIC) this.opts.onOffsetsMarker(producerId, commit);
+        codes.set(key, code);
+      };
+      if (replicated && !target.openTransactions.has(producerId) && target.producerEpoch(producerId) >= producerEpoch) {
+        return { appended: Promise.resolve(), durable: acknowledge(target.logEndOffset - 1) };
+      }
       // Written within append's first, synchronous step; the promise settles once it is written.
       const written = target.append(markerBatch(producerId, producerEpoch, commit, COORDINATOR_EPOCH), "coordinator", false);
-      const flushed = written.then((r) => (topic === OFFSETS_TOPIC ? target.flush() : this.markerFlushed(target, r.baseOffset))).then(() => {
-        if (topic === OFFSETS_TOPIC) this.opts.onOffsetsMarker(producerId, commit);
-        codes.set(key, ErrorCode.NONE);
-      }, refused);
+      const flushed = written
+        .then(async (r) => {
+          await (topic === OFFSETS_TOPIC ? target.flush() : this.markerFlushed(target, r.baseOffset));
+          await acknowledge(r.lastOffset);
+        })
+        .catch(refused);
       return { appended: written.then(() => undefined, () => undefined), durable: flushed };
     });
     return { appended: Promise.all(appends.map((a) => a.appended)).then(() => undefined), durable: Promise.all(appends.map((a) => a.durable)).then(() => codes) };

@@ -293,7 +293,13 @@ export class Cluster {
   async coordinator(key: string, type: number = CoordinatorType.GROUP, lane: Lane = DEFAULT_LANE): Promise<BrokerConnection> {
     const cacheKey = `${type}:${key}`;
     const known = this.coordinators.get(cacheKey);
-    if (known !== undefined) return this.broker(known, lane);
+    // A coordinator that cannot be reached (or left the cluster's metadata) is looked up again on the retry.
+    if (known !== undefined) {
+      return this.broker(known, lane).catch((err: unknown) => {
+        this.forgetCoordinator(key, type);
+        throw err;
+      });
+    }
     const nodeId = await this.withRetry(`FindCoordinator ${key}`, async () => {
       const conn = await this.any();
       const batched = conn.version(ApiKey.FindCoordinator) >= 4;
