@@ -6,7 +6,7 @@ import { formatCount } from "@/components/format";
 import { KeyValueRows } from "@/components/topics/create-topic";
 import { TopicHeader } from "@/components/topics/topic-header";
 import { trpc } from "@/components/trpc";
-import { Card, ErrorNote } from "@/components/ui";
+import { Card, ErrorNote, Options } from "@/components/ui";
 import { jsonProblem, parseLine, type UploadRecord } from "./records";
 
 /** The same chunk size the server accepts per produceBatch call. */
@@ -132,11 +132,7 @@ export function ProducePage({ topic }: { topic: string }) {
             <label>
               Compression
               <select value={compression} onChange={(e) => setCompression(e.target.value as Codec)} aria-label="Compression">
-                {CODECS.map((c) => (
-                  <option key={c} value={c}>
-                    {c}
-                  </option>
-                ))}
+                <Options values={CODECS} />
               </select>
             </label>
             <label className="check">
