@@ -56,6 +56,25 @@ export function ErrorNote({ error, retry }: { error: ShownError | null | undefin
   );
 }
 
+/** A select's options for a list of names, each shown as it is sent. */
+export function Options({ values }: { values: readonly string[] }) {
+  return values.map((v) => (
+    <option key={v} value={v}>
+      {v}
+    </option>
+  ));
+}
+
+/** The part of a console query a page shows: its error with a retry, a spinner while it loads, then what its data renders. */
+export function QueryView<T>({ query, loading, children }: { query: { data: T | undefined; error: ShownError | null; isPending: boolean; refetch: () => unknown }; loading?: string; children: (data: T) => ReactNode }) {
+  return (
+    <>
+      <ErrorNote error={query.error} retry={() => void query.refetch()} />
+      {query.isPending ? <Loading label={loading} /> : query.data !== undefined && children(query.data)}
+    </>
+  );
+}
+
 export function Empty({ children }: { children: ReactNode }) {
   return <div className="empty">{children}</div>;
 }

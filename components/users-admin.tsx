@@ -3,7 +3,7 @@ import { useState, type FormEvent } from "react";
 import { formText } from "./form-text";
 import { useIsAdmin } from "./roles";
 import { trpc } from "./trpc";
-import { DataTable, Empty, ErrorNote, Loading, PageHeader, Time } from "./ui";
+import { DataTable, Empty, ErrorNote, Loading, Options, PageHeader, Time } from "./ui";
 
 const ROLES = ["viewer", "operator", "admin"] as const;
 type Role = (typeof ROLES)[number];
@@ -48,11 +48,7 @@ export function UsersAdmin() {
               sort: (u) => u.role,
               render: (u) => (
                 <select aria-label={`Role of ${u.username}`} value={u.role} disabled={update.isPending || u.id === me.data?.id} title={u.id === me.data?.id ? "Another admin must change your role" : undefined} onChange={(e) => update.mutate({ id: u.id, role: e.target.value as Role })}>
-                  {ROLES.map((r) => (
-                    <option key={r} value={r}>
-                      {r}
-                    </option>
-                  ))}
+                  <Options values={ROLES} />
                 </select>
               ),
             },
@@ -98,11 +94,7 @@ function CreateUser({ onCreated }: { onCreated: () => void }) {
       <input name="username" placeholder="username" required minLength={2} aria-label="New username" />
       <input name="password" type="password" placeholder="password (8+ characters)" required minLength={8} aria-label="New password" autoComplete="new-password" />
       <select value={role} onChange={(e) => setRole(e.target.value as Role)} aria-label="New user's role">
-        {ROLES.map((r) => (
-          <option key={r} value={r}>
-            {r}
-          </option>
-        ))}
+        <Options values={ROLES} />
       </select>
       <button type="submit" className="primary" disabled={create.isPending}>
         {create.isPending ? "Adding…" : "Add user"}

@@ -1,4 +1,4 @@
-import { expect, login, snapshot, test } from "./fixtures";
+import { expect, login, signInAsNewUser, snapshot, test } from "./fixtures";
 
 test("a visitor without a session is sent to the login page and back after signing in", async ({ page }) => {
   await page.goto("/audit?outcome=ok");
@@ -92,15 +92,7 @@ test("an audit event whose details hold NUL is still written, the NUL shown as \
 
 test("a viewer sees no admin pages and an attempted admin call is denied and audited", async ({ page, browser }) => {
   await login(page);
-  await page.goto("/users");
-  await page.getByLabel("New username").fill("victor");
-  await page.getByLabel("New password").fill("victor-password");
-  await page.getByLabel("New user's role").selectOption("viewer");
-  await page.getByRole("button", { name: "Add user" }).click();
-  await expect(page.getByText("Added victor.")).toBeVisible();
-
-  const viewer = await (await browser.newContext()).newPage();
-  await login(viewer, "victor", "victor-password");
+  const viewer = await signInAsNewUser(page, browser, "victor", "viewer");
   await expect(viewer.getByRole("link", { name: "Users" })).toHaveCount(0);
   const status = await viewer.evaluate(async () => {
     const res = await fetch("/api/trpc/users.create", {

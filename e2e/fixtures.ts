@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { connect as connectTcp, createServer, type AddressInfo } from "node:net";
-import { expect, test as base, type Locator, type Page } from "@playwright/test";
+import { expect, test as base, type Browser, type Locator, type Page } from "@playwright/test";
 import { E2E } from "@/playwright.config";
 
 export async function login(page: Page, username = "admin", password = E2E.adminPassword) {
@@ -9,6 +9,24 @@ export async function login(page: Page, username = "admin", password = E2E.admin
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("navigation", { name: "Console" })).toBeVisible();
+}
+
+/** Adds a user on the Users page as the signed-in admin; its password is `<username>-password`. */
+export async function addUser(page: Page, username: string, role: "viewer" | "operator" | "admin") {
+  await page.goto("/users");
+  await page.getByLabel("New username").fill(username);
+  await page.getByLabel("New password").fill(`${username}-password`);
+  await page.getByLabel("New user's role").selectOption(role);
+  await page.getByRole("button", { name: "Add user" }).click();
+  await expect(page.getByText(`Added ${username}.`)).toBeVisible();
+}
+
+/** A new user, added by the admin signed in on `page`, signed in on a page of its own browser context. */
+export async function signInAsNewUser(page: Page, browser: Browser, username: string, role: "viewer" | "operator" | "admin"): Promise<Page> {
+  await addUser(page, username, role);
+  const other = await (await browser.newContext()).newPage();
+  await login(other, username, `${username}-password`);
+  return other;
 }
 
 /** Full-page screenshots kept with the test results, one per page visited, for people to look at. */

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { Kafka, logLevel, type Consumer } from "kafkajs";
 import { E2E } from "@/playwright.config";
-import { expect, login, snapshot, test } from "./fixtures";
+import { expect, login, signInAsNewUser, snapshot, test } from "./fixtures";
 
 const bootstrap = `127.0.0.1:${E2E.kafkaPort}`;
 const kafka = new Kafka({ brokers: [bootstrap], clientId: "e2e-billing-app", logLevel: logLevel.NOTHING });
@@ -155,15 +155,7 @@ test("offsets export as CSV, import back from a file, and a group's topic offset
 
 test("a viewer sees groups but cannot reset or delete them", async ({ page, browser }) => {
   await login(page);
-  await page.goto("/users");
-  await page.getByLabel("New username").fill("gwen");
-  await page.getByLabel("New password").fill("gwen-password");
-  await page.getByLabel("New user's role").selectOption("viewer");
-  await page.getByRole("button", { name: "Add user" }).click();
-  await expect(page.getByText("Added gwen.")).toBeVisible();
-
-  const viewer = await (await browser.newContext()).newPage();
-  await login(viewer, "gwen", "gwen-password");
+  const viewer = await signInAsNewUser(page, browser, "gwen", "viewer");
   // Another spec's groups may exist on this shared server; a cluster with none is the second broker's.
   await viewer.goto("/groups");
   await expect(viewer.getByRole("heading", { name: "Consumer groups" })).toBeVisible();

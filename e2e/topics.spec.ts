@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { E2E } from "@/playwright.config";
-import { expect, login, snapshot, test, waitForPort } from "./fixtures";
+import { addUser, expect, login, snapshot, test, waitForPort } from "./fixtures";
 
 const bootstrap = `127.0.0.1:${E2E.kafkaPort}`;
 
@@ -280,12 +280,7 @@ test("a second Tributary broker is added on the Clusters page and managed with t
 
 test("a viewer can browse but not change topics or produce", async ({ page }) => {
   await login(page);
-  await page.goto("/users");
-  await page.getByLabel("New username").fill("vanessa");
-  await page.getByLabel("New password").fill("vanessa-password");
-  await page.getByLabel("New user's role").selectOption("viewer");
-  await page.getByRole("button", { name: "Add user" }).click();
-  await expect(page.getByText("Added vanessa.")).toBeVisible();
+  await addUser(page, "vanessa", "viewer");
   await page.context().clearCookies();
   await login(page, "vanessa", "vanessa-password");
   await page.goto("/topics");

@@ -4,7 +4,7 @@ import { useState, useSyncExternalStore, type FormEvent } from "react";
 import { formText } from "@/components/form-text";
 import { formatRate } from "@/components/format";
 import { trpc } from "@/components/trpc";
-import { Card, DataTable, ErrorNote, Loading, PageHeader, Time } from "@/components/ui";
+import { Card, DataTable, ErrorNote, PageHeader, QueryView, Time } from "@/components/ui";
 import { advanceIntake, NO_INTAKE } from "./intake";
 
 /** The page's origin never changes while it is open; on the server it is not known. */
@@ -20,13 +20,10 @@ export function AgentsPage() {
   return (
     <>
       <PageHeader title="Agents" subtitle="The embedded agent and every standalone agent that heartbeats to this console. An agent silent for 15 s is marked offline." />
-      <ErrorNote error={list.error} retry={() => void list.refetch()} />
-      {list.isPending ? (
-        <Loading label="Loading agents…" />
-      ) : (
-        list.data && (
+      <QueryView query={list} loading="Loading agents…">
+        {(agents) => (
           <DataTable
-            rows={list.data}
+            rows={agents}
             rowKey={(a) => a.id}
             empty="No agents registered yet."
             columns={[
@@ -56,8 +53,8 @@ export function AgentsPage() {
               { key: "rate", header: "Events in", align: "right", sort: (a) => rates.get(a.id) ?? -1, render: (a) => (rates.has(a.id) ? formatRate(rates.get(a.id) ?? 0, "events") : "–") },
             ]}
           />
-        )
-      )}
+        )}
+      </QueryView>
       {me.data?.role === "admin" && <Tokens />}
     </>
   );
@@ -90,13 +87,10 @@ function Tokens() {
           <code className="command" data-testid="agent-command">{`npx tributary agent --control ${origin} --token ${create.data.token}`}</code>
         </div>
       )}
-      <ErrorNote error={tokens.error} retry={() => void tokens.refetch()} />
-      {tokens.isPending ? (
-        <Loading label="Loading tokens…" />
-      ) : (
-        tokens.data && (
+      <QueryView query={tokens} loading="Loading tokens…">
+        {(rows) => (
           <DataTable
-            rows={tokens.data}
+            rows={rows}
             rowKey={(t) => t.id}
             empty="No tokens yet."
             columns={[
@@ -118,8 +112,8 @@ function Tokens() {
               },
             ]}
           />
-        )
-      )}
+        )}
+      </QueryView>
     </Card>
   );
 }

@@ -6,7 +6,7 @@ import { formatRate } from "@/components/format";
 import type { AppRouter } from "@/server/api/root";
 import { useCanOperate } from "@/components/roles";
 import { trpc } from "@/components/trpc";
-import { Card, DataTable, ErrorNote, Loading, PageHeader, Time } from "@/components/ui";
+import { Card, DataTable, PageHeader, QueryView, Time } from "@/components/ui";
 
 type Flow = inferRouterOutputs<AppRouter>["flows"]["list"][number];
 
@@ -51,13 +51,10 @@ export function FlowList() {
           )
         }
       />
-      <ErrorNote error={flows.error} retry={() => void flows.refetch()} />
-      {flows.isPending ? (
-        <Loading label="Loading flows…" />
-      ) : (
-        flows.data && (
+      <QueryView query={flows} loading="Loading flows…">
+        {(rows) => (
           <DataTable
-            rows={flows.data}
+            rows={rows}
             rowKey={(f) => f.id}
             empty="No flows yet. Start a new one, or from a template below."
             columns={[
@@ -68,23 +65,22 @@ export function FlowList() {
               { key: "updated", header: "Updated", sort: (f) => String(f.updatedAt), render: (f) => <Time at={f.updatedAt} /> },
             ]}
           />
-        )
-      )}
+        )}
+      </QueryView>
       <h2>Start from a template</h2>
-      <ErrorNote error={templates.error} retry={() => void templates.refetch()} />
-      {templates.isPending ? (
-        <Loading label="Loading templates…" />
-      ) : (
-        <div className="templates">
-          {templates.data?.map((t) => (
-            <Card key={t.id} title={t.title}>
-              <p className="muted">{t.description}</p>
-              {t.issues.length > 0 && <p className="hint">Needs component types this build lacks: {t.issues.map((i) => i.message.match(/unknown (\w+) type "([^"]+)"/)).filter((m) => m !== null).map((m) => `${m[2]} (${m[1]})`).join(", ")}.</p>}
-              {canEdit && <Link href={`/flows/new?template=${t.id}`}>Use this template</Link>}
-            </Card>
-          ))}
-        </div>
-      )}
+      <QueryView query={templates} loading="Loading templates…">
+        {(list) => (
+          <div className="templates">
+            {list.map((t) => (
+              <Card key={t.id} title={t.title}>
+                <p className="muted">{t.description}</p>
+                {t.issues.length > 0 && <p className="hint">Needs component types this build lacks: {t.issues.map((i) => i.message.match(/unknown (\w+) type "([^"]+)"/)).filter((m) => m !== null).map((m) => `${m[2]} (${m[1]})`).join(", ")}.</p>}
+                {canEdit && <Link href={`/flows/new?template=${t.id}`}>Use this template</Link>}
+              </Card>
+            ))}
+          </div>
+        )}
+      </QueryView>
     </>
   );
 }

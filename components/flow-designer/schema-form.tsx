@@ -1,6 +1,7 @@
 "use client";
 import { useState } from "react";
 import { SECRET_PLACEHOLDER, type SecretKind } from "@/server/agents/secret";
+import { Options } from "@/components/ui";
 
 /** The part of JSON Schema that zod's toJSONSchema emits for our component configs. */
 export interface JsonSchema {
@@ -188,11 +189,7 @@ function SchemaField({ name, schema, required, value, serverErrors, onChange, re
       {field.kind === "choice" ? (
         <select id={id} disabled={readOnly} value={text} onChange={(e) => update(e.target.value)}>
           <option value="">{schema.default === undefined ? "(choose)" : `default: ${asText(schema.default)}`}</option>
-          {field.options.map((o) => (
-            <option key={String(o)} value={String(o)}>
-              {String(o)}
-            </option>
-          ))}
+          <Options values={field.options.map(String)} />
         </select>
       ) : field.kind === "map" ? (
         <textarea id={id} rows={3} readOnly={readOnly} placeholder={placeholder || "name = value, one per line"} value={text} onChange={(e) => update(e.target.value)} />

@@ -1,11 +1,10 @@
 "use client";
-import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useMemo, useRef, useState } from "react";
-import { ClusterPicker, clusterHref, useCluster } from "@/components/clusters/cluster-picker";
-import { useCanOperate } from "@/components/roles";
+import { useCluster } from "@/components/clusters/cluster-picker";
 import { trpc } from "@/components/trpc";
-import { ErrorNote, PageHeader } from "@/components/ui";
+import { TopicHeader } from "@/components/topics/topic-header";
+import { ErrorNote } from "@/components/ui";
 import type { BrowseResult } from "@/server/admin/browse";
 import { BrowseBar } from "./browse-bar";
 import { BrowseForm } from "./browse-form";
@@ -19,7 +18,6 @@ export function MessageBrowser({ topic }: { topic: string }) {
   const params = useSearchParams();
   const router = useRouter();
   const path = usePathname();
-  const canProduce = useCanOperate();
   const meta = trpc.topics.get.useQuery({ cluster, topic });
   const parsed = useMemo(() => inputFromUrl(params, cluster, topic), [params, cluster, topic]);
   // One object per distinct search, so a re-render with an equal search does not restart the scan.
@@ -56,24 +54,7 @@ export function MessageBrowser({ topic }: { topic: string }) {
 
   return (
     <>
-      <PageHeader
-        title={`Messages · ${topic}`}
-        subtitle={
-          <>
-            <Link href={clusterHref("/topics", cluster)}>Topics</Link> / <Link href={clusterHref(`/topics/${encodeURIComponent(topic)}`, cluster)}>{topic}</Link> / messages
-          </>
-        }
-        actions={
-          <>
-            <ClusterPicker />
-            {canProduce && (
-              <Link className="button" href={clusterHref(`/topics/${encodeURIComponent(topic)}/produce`, cluster)}>
-                Produce
-              </Link>
-            )}
-          </>
-        }
-      />
+      <TopicHeader topic={topic} view="messages" />
       <ErrorNote error={meta.error} retry={() => void meta.refetch()} />
       <BrowseForm key={params.toString()} params={params} cluster={cluster} partitions={meta.data?.partitions.length} onSearch={search} />
       {!input ? (

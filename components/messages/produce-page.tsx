@@ -1,12 +1,12 @@
 "use client";
-import Link from "next/link";
 import { useState, type FormEvent } from "react";
-import { ClusterPicker, clusterHref, useCluster } from "@/components/clusters/cluster-picker";
+import { useCluster } from "@/components/clusters/cluster-picker";
 import { useCanOperate } from "@/components/roles";
 import { formatCount } from "@/components/format";
 import { KeyValueRows } from "@/components/topics/create-topic";
+import { TopicHeader } from "@/components/topics/topic-header";
 import { trpc } from "@/components/trpc";
-import { Card, ErrorNote, PageHeader } from "@/components/ui";
+import { Card, ErrorNote, Options } from "@/components/ui";
 import { jsonProblem, parseLine, type UploadRecord } from "./records";
 
 /** The same chunk size the server accepts per produceBatch call. */
@@ -108,22 +108,7 @@ export function ProducePage({ topic }: { topic: string }) {
 
   return (
     <>
-      <PageHeader
-        title={`Produce · ${topic}`}
-        subtitle={
-          <>
-            <Link href={clusterHref("/topics", cluster)}>Topics</Link> / <Link href={clusterHref(`/topics/${encodeURIComponent(topic)}`, cluster)}>{topic}</Link> / produce
-          </>
-        }
-        actions={
-          <>
-            <ClusterPicker />
-            <Link className="button" href={clusterHref(`/topics/${encodeURIComponent(topic)}/messages`, cluster, { start: "latest" })}>
-              Browse messages
-            </Link>
-          </>
-        }
-      />
+      <TopicHeader topic={topic} view="produce" />
       {!canProduce && <ErrorNote error={{ message: "Producing needs the operator or admin role; ask an admin for access." }} />}
       <ErrorNote error={meta.error} retry={() => void meta.refetch()} />
       <Card title="Record">
@@ -147,11 +132,7 @@ export function ProducePage({ topic }: { topic: string }) {
             <label>
               Compression
               <select value={compression} onChange={(e) => setCompression(e.target.value as Codec)} aria-label="Compression">
-                {CODECS.map((c) => (
-                  <option key={c} value={c}>
-                    {c}
-                  </option>
-                ))}
+                <Options values={CODECS} />
               </select>
             </label>
             <label className="check">

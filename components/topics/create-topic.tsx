@@ -3,7 +3,7 @@ import { useState, type FormEvent } from "react";
 import { topicNameProblem } from "@/server/admin/topic-name";
 import { formatBytes, formatDuration } from "@/components/format";
 import { trpc } from "@/components/trpc";
-import { Card, ErrorNote } from "@/components/ui";
+import { Card, ErrorNote, Options } from "@/components/ui";
 import { COMMON_CONFIGS, describeValue, parseWithUnit, PRESETS, type CommonConfig } from "./topic-configs";
 
 /** A common config's typed text as Kafka's value: units read for durations and sizes. */
@@ -116,11 +116,7 @@ export function CreateTopic({ cluster, onClose, onCreated }: { cluster: string; 
                 {c.kind === "choice" ? (
                   <select aria-label={c.name} value={common[c.name] ?? ""} onChange={(e) => setCommon({ ...common, [c.name]: e.target.value })}>
                     <option value="">default ({c.placeholder})</option>
-                    {c.choices!.map((v) => (
-                      <option key={v} value={v}>
-                        {v}
-                      </option>
-                    ))}
+                    <Options values={c.choices!} />
                   </select>
                 ) : (
                   <input aria-label={c.name} placeholder={`default ${describeValue(c.name, c.placeholder, fmt) ?? c.placeholder}`} value={common[c.name] ?? ""} aria-invalid={Boolean(p && "error" in p)} onChange={(e) => setCommon({ ...common, [c.name]: e.target.value })} />

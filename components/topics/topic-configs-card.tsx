@@ -4,7 +4,7 @@ import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 import { formatBytes, formatDuration } from "@/components/format";
 import { trpc } from "@/components/trpc";
-import { Card, ErrorNote } from "@/components/ui";
+import { Card, ErrorNote, Options } from "@/components/ui";
 import { controlOf, describeValue, diffOverrides, parseWithUnit } from "./topic-configs";
 
 type ConfigRow = inferRouterOutputs<AppRouter>["topics"]["get"]["configs"][number];
@@ -47,11 +47,7 @@ function ConfigInput({ row, value, onChange }: { row: ConfigRow; value: string; 
     return (
       <select aria-label={label} value={value} onChange={(e) => onChange(e.target.value)}>
         <option value="">default{fallback ? ` (${fallback})` : ""}</option>
-        {control.choices.map((c) => (
-          <option key={c} value={c}>
-            {c}
-          </option>
-        ))}
+        <Options values={control.choices} />
       </select>
     );
   }

@@ -1,13 +1,8 @@
 import type { Metadata } from "next";
-import { Suspense } from "react";
 import { ClustersPage } from "@/components/clusters/clusters-page";
 
 export const metadata: Metadata = { title: "Clusters" };
 
 export default function Page() {
-  return (
-    <Suspense>
-      <ClustersPage />
-    </Suspense>
-  );
+  return <ClustersPage />;
 }

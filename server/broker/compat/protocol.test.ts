@@ -213,6 +213,21 @@ describe("fetch limits", () => {
   });
 });
 
+/** Runs `body` over a raw connection to a broker of its own; both close however the test ends. */
+async function onOwnBroker(body: (c: TestConnection, t: Awaited<ReturnType<typeof startTestBroker>>) => Promise<void>) {
+  const t = await startTestBroker();
+  try {
+    const c = await TestConnection.open(t.bootstrap);
+    try {
+      await body(c, t);
+    } finally {
+      c.close();
+    }
+  } finally {
+    await t.stop();
+  }
+}
+
 describe("listener and topic settings", () => {
   it("advertises TRIBUTARY_ADVERTISED_LISTENER's host and port in Metadata and FindCoordinator", async () => {
     const t = await startTestBroker({ advertisedHost: "kafka.example.internal", advertisedPort: 19_092 });
@@ -228,10 +243,8 @@ describe("listener and topic settings", () => {
     }
   });
 
-  it("describes topic configs with their types and documentation (DescribeConfigs v4)", async () => {
-    const t = await startTestBroker();
-    try {
-      const c = await TestConnection.open(t.bootstrap);
+  it("describes topic configs with their types and documentation (DescribeConfigs v4)", () =>
+    onOwnBroker(async (c) => {
       await c.request(Apis.Metadata, 9, { topics: [{ name: "typed" }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
       const res = await c.request(Apis.DescribeConfigs, 4, { resources: [{ resourceType: 2, resourceName: "typed", configurationKeys: ["retention.ms", "cleanup.policy"] }], includeSynonyms: true, includeDocumentation: true });
       const configs = Object.fromEntries(res.results[0].configs.map((x) => [x.name, x]));
@@ -239,16 +252,10 @@ describe("listener and topic settings", () => {
       expect(configs["cleanup.policy"]).toMatchObject({ value: "delete", configType: 2 }); // STRING
       expect(configs["retention.ms"].documentation).toEqual(expect.any(String));
       expect(configs["retention.ms"].synonyms).toHaveLength(1);
-      c.close();
-    } finally {
-      await t.stop();
-    }
-  });
+    }));
 
-  it("creates topics from replica assignments naming this broker, and refuses other brokers", async () => {
-    const t = await startTestBroker();
-    try {
-      const c = await TestConnection.open(t.bootstrap);
+  it("creates topics from replica assignments naming this broker, and refuses other brokers", () =>
+    onOwnBroker(async (c, t) => {
       const create = (name: string, brokerIds: number[][], validateOnly = false) =>
         c.request(Apis.CreateTopics, 5, { topics: [{ name, numPartitions: -1, replicationFactor: -1, assignments: brokerIds.map((ids, partitionIndex) => ({ partitionIndex, brokerIds: ids })), configs: [] }], timeoutMs: 5000, validateOnly }).then((r) => r.topics[0]);
       expect(await create("assigned", [[0], [0]])).toMatchObject({ errorCode: 0, numPartitions: 2, replicationFactor: 1 });
@@ -258,11 +265,7 @@ describe("listener and topic settings", () => {
       expect((await create("checked", [[0]], true)).errorCode).toBe(0);
       expect(t.broker.logs.topic("checked")).toBeUndefined(); // validate-only creates nothing
       expect((await c.request(Apis.CreateTopics, 5, { topics: [{ name: "rf3", numPartitions: 1, replicationFactor: 3, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false })).topics[0].errorCode).toBe(ErrorCode.INVALID_REPLICATION_FACTOR);
-      c.close();
-    } finally {
-      await t.stop();
-    }
-  });
+    }));
 
   it("auto-creates topics with num.partitions only when enabled and asked to", async () => {
     const on = await startTestBroker({ numPartitions: 3 });

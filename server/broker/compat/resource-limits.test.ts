@@ -13,7 +13,7 @@ import { WebAccess } from "../../control/web-access";
 import { createRequestHandler } from "../../http";
 import { Apis } from "../../kafka/messages";
 import { encodeRecordBatch } from "../../kafka/records/batch";
-import { Broker } from "../broker";
+import { Broker, type BrokerOptions } from "../broker";
 import { closedWithin, startBrokerProcess, startTestBroker } from "./harness";
 import { TestConnection } from "./test-connection";
 
@@ -23,6 +23,15 @@ const stops: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const s of stops.splice(0).reverse()) await s();
 });
+
+/** A broker and one raw connection to it, both stopped after the test. */
+async function brokerWithConnection(opts: Partial<BrokerOptions> = {}) {
+  const t = await startTestBroker(opts);
+  stops.push(() => t.stop());
+  const c = await TestConnection.open(t.bootstrap);
+  stops.push(() => c.close());
+  return { t, c };
+}
 
 function open(bootstrap: string): Promise<Socket> {
   const [host, port] = bootstrap.split(":");
@@ -101,10 +110,7 @@ describe("request memory", () => {
 
 describe("request memory pool", () => {
   it("makes a request wait while the pool is held, and reads it as soon as memory returns", async () => {
-    const t = await startTestBroker({ socketRequestMaxBytes: MB, queuedMaxRequestBytes: 2 * MB });
-    stops.push(() => t.stop());
-    const c = await TestConnection.open(t.bootstrap);
-    stops.push(() => c.close());
+    const { t, c } = await brokerWithConnection({ socketRequestMaxBytes: MB, queuedMaxRequestBytes: 2 * MB });
     const [a, b] = await Promise.all([open(t.bootstrap), open(t.bootstrap)]);
     stops.push(() => [a, b].forEach((s) => s.destroy()));
     unfinishedFrame(a, MB, MB / 2);
@@ -253,10 +259,7 @@ describe("topic creation", () => {
   }, 180_000);
 
   it("auto-creates at most 1,000 topics per Metadata request, and the client's retry creates the rest", async () => {
-    const t = await startTestBroker();
-    stops.push(() => t.stop());
-    const c = await TestConnection.open(t.bootstrap);
-    stops.push(() => c.close());
+    const { t, c } = await brokerWithConnection();
     const names = Array.from({ length: 2000 }, (_, i) => `auto-${i}`);
     const metadata = () => c.request(Apis.Metadata, 9, { topics: names.map((name) => ({ name })), allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false }).then((r) => r.topics.map((x) => x.errorCode));
     const first = await metadata();
@@ -267,10 +270,7 @@ describe("topic creation", () => {
   }, 120_000);
 
   it("answers topics past 1,000 in one CreateTopics with THROTTLING_QUOTA_EXCEEDED, creating the first 1,000", async () => {
-    const t = await startTestBroker();
-    stops.push(() => t.stop());
-    const c = await TestConnection.open(t.bootstrap);
-    stops.push(() => c.close());
+    const { t, c } = await brokerWithConnection();
     const res = await createTopics(c, Array.from({ length: 1002 }, (_, i) => ({ name: `many-${i}`, partitions: 1 })));
     expect(res.slice(0, 1000).every((r) => r.errorCode === 0)).toBe(true);
     expect(res.slice(1000)).toMatchObject([
@@ -281,10 +281,7 @@ describe("topic creation", () => {
   }, 120_000);
 
   it("refuses partitions past --max-partitions with POLICY_VIOLATION and a message, for CreateTopics, CreatePartitions and auto-creation", async () => {
-    const t = await startTestBroker({ maxPartitions: 50 });
-    stops.push(() => t.stop());
-    const c = await TestConnection.open(t.bootstrap);
-    stops.push(() => c.close());
+    const { t, c } = await brokerWithConnection({ maxPartitions: 50 });
     // The internal topics (__consumer_offsets, __transaction_state) count against the limit too.
     const internal = t.broker.logs.totalPartitions;
     const res = await createTopics(c, [

@@ -354,14 +354,14 @@ export class Admin {
 
   /** Every group of the cluster: groups live on their coordinators, so every broker is asked. */
   async listGroups(): Promise<GroupListing[]> {
-    const listed = await this.onEveryBroker(async (conn, nodeId) => {
-      const res = await call(conn, Apis.ListGroups, { statesFilter: [] });
-      check(res.errorCode, `ListGroups on broker ${nodeId}`);
-      return res.groups;
-    });
-    const seen = new Map<string, GroupListing>();
-    for (const g of listed) seen.set(g.groupId, { groupId: g.groupId, protocolType: g.protocolType, state: g.groupState });
-    return [...seen.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : 1));
+    return this.listOnEveryBroker(
+      async (conn, nodeId) => {
+        const res = await call(conn, Apis.ListGroups, { statesFilter: [] });
+        check(res.errorCode, `ListGroups on broker ${nodeId}`);
+        return res.groups.map((g): GroupListing => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.groupState }));
+      },
+      (g) => g.groupId,
+    );
   }
 
   /** Groups' state, assignor and members (assignments decoded for consumer groups); an unknown group has state Dead. */
@@ -451,14 +451,14 @@ export class Admin {
    * coordinators, so every broker is asked. `states` empty means all states.
    */
   async listTransactions(states: string[] = []): Promise<TransactionListing[]> {
-    const listed = await this.onEveryBroker(async (conn, nodeId) => {
-      const res = await call(conn, Apis.ListTransactions, { stateFilters: states, producerIdFilters: [], durationFilter: -1 });
-      check(res.errorCode, `ListTransactions on broker ${nodeId}`);
-      return res.transactionStates;
-    });
-    const seen = new Map<string, TransactionListing>();
-    for (const t of listed) seen.set(t.transactionalId, { transactionalId: t.transactionalId, producerId: t.producerId, state: t.transactionState });
-    return [...seen.values()].sort((a, b) => (a.transactionalId < b.transactionalId ? -1 : 1));
+    return this.listOnEveryBroker(
+      async (conn, nodeId) => {
+        const res = await call(conn, Apis.ListTransactions, { stateFilters: states, producerIdFilters: [], durationFilter: -1 });
+        check(res.errorCode, `ListTransactions on broker ${nodeId}`);
+        return res.transactionStates.map((t): TransactionListing => ({ transactionalId: t.transactionalId, producerId: t.producerId, state: t.transactionState }));
+      },
+      (t) => t.transactionalId,
+    );
   }
 
   /** Transactions' producer, state, start and partitions (DescribeTransactions on each id's transaction coordinator). */
@@ -492,10 +492,14 @@ export class Admin {
     );
   }
 
-  /** One request to each broker of the cluster at once, for what lives on every broker (groups, transactions). */
-  private async onEveryBroker<T>(fn: (conn: BrokerConnection, nodeId: number) => Promise<T[]>): Promise<T[]> {
+  /**
+   * What lives on every broker (groups, transactions), asked of each broker at once: one entry per
+   * id (the last broker's, should two list it), sorted by id.
+   */
+  private async listOnEveryBroker<T>(ask: (conn: BrokerConnection, nodeId: number) => Promise<T[]>, id: (item: T) => string): Promise<T[]> {
     const md = await this.metadata([]);
-    return (await Promise.all(md.brokers.map(async (b) => fn(await this.cluster.broker(b.nodeId), b.nodeId)))).flat();
+    const listed = (await Promise.all(md.brokers.map(async (b) => ask(await this.cluster.broker(b.nodeId), b.nodeId)))).flat();
+    return [...new Map(listed.map((x) => [id(x), x])).values()].sort((a, b) => (id(a) < id(b) ? -1 : 1));
   }
 
   private onController<N extends ApiName>(what: string, api: ApiSpec<N>, body: NoInfer<RequestInputOf<N>>): Promise<ResponseOf<N>> {

@@ -26,40 +26,29 @@ function snappyDecompress(data: Buffer): Buffer {
   return snappy.uncompressSync(data, { asBuffer: true }) as Buffer;
 }
 
+/** Each codec's pair of functions, by its id. */
+const CODECS: Partial<Record<number, { compress(data: Buffer): Buffer; decompress(data: Buffer): Buffer }>> = {
+  [Compression.none]: { compress: (data) => data, decompress: (data) => data },
+  [Compression.gzip]: { compress: gzipSync, decompress: gunzipSync },
+  [Compression.snappy]: { compress: (data) => snappy.compressSync(data), decompress: snappyDecompress },
+  [Compression.lz4]: { compress: compressFrameSync, decompress: decompressFrameSync },
+  [Compression.zstd]: { compress: zstdCompress, decompress: zstdDecompress },
+};
+
 export function decompress(codec: number, data: Buffer): Buffer {
+  const c = CODECS[codec];
+  if (!c) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `unknown compression codec ${codec}`);
   try {
-    switch (codec) {
-      case Compression.none:
-        return data;
-      case Compression.gzip:
-        return gunzipSync(data);
-      case Compression.snappy:
-        return snappyDecompress(data);
-      case Compression.lz4:
-        return decompressFrameSync(data);
-      case Compression.zstd:
-        return zstdDecompress(data);
-    }
+    return c.decompress(data);
   } catch (err) {
     throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `cannot decompress a ${codecName(codec)} batch: ${(err as Error).message}`);
   }
-  throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `unknown compression codec ${codec}`);
 }
 
 export function compress(codec: number, data: Buffer): Buffer {
-  switch (codec) {
-    case Compression.none:
-      return data;
-    case Compression.gzip:
-      return gzipSync(data);
-    case Compression.snappy:
-      return snappy.compressSync(data);
-    case Compression.lz4:
-      return compressFrameSync(data);
-    case Compression.zstd:
-      return zstdCompress(data);
-  }
-  throw new Error(`unknown compression codec ${codec}`);
+  const c = CODECS[codec];
+  if (!c) throw new Error(`unknown compression codec ${codec}`);
+  return c.compress(data);
 }
 
 export function codecName(codec: number): string {
