@@ -6,6 +6,7 @@ import { UnknownCluster } from "./clusters";
 import { GroupBusyError, GroupError, StalePreviewError } from "./groups";
 import { ResetError } from "./offset-reset";
 import { TopicNotFound } from "./topics";
+import { TransactionNotOpen } from "./transactions";
 
 type Code = TRPCError["code"];
 
@@ -33,6 +34,7 @@ const OURS: [new (...args: never[]) => Error, Code][] = [
   [ResetError, "BAD_REQUEST"],
   [GroupBusyError, "CONFLICT"],
   [GroupError, "NOT_FOUND"],
+  [TransactionNotOpen, "CONFLICT"],
   [RecordDecodeError, "INTERNAL_SERVER_ERROR"],
 ];
 

@@ -11,7 +11,7 @@ const callerOf = createCallerFactory(appRouter);
 
 /**
  * A real broker on an ephemeral port, a fresh PGlite database and the console's services around
- * them, with tRPC callers for an operator and a viewer: router tests run the real chain
+ * them, with tRPC callers for an admin, an operator and a viewer: router tests run the real chain
  * (roles, audit) against the real Kafka protocol.
  */
 export async function startRouterEnv(brokerOpts: Parameters<typeof startTestBroker>[0] = {}) {
@@ -28,6 +28,7 @@ export async function startRouterEnv(brokerOpts: Parameters<typeof startTestBrok
     broker: { bootstrap: broker.bootstrap, healthy: () => true, instance: broker.broker },
     clusters,
   };
+  const admin = await createUser(database.db, { username: "alma", password: "admin-password", role: "admin" });
   const operator = await createUser(database.db, { username: "otto", password: "operator-password", role: "operator" });
   const viewer = await createUser(database.db, { username: "vera", password: "viewer-password", role: "viewer" });
   let n = 0;
@@ -53,6 +54,7 @@ export async function startRouterEnv(brokerOpts: Parameters<typeof startTestBrok
     services,
     clusters,
     /** A fresh caller per call, as each HTTP request gets its own context; the signal ends its subscriptions. */
+    admin: (signal?: AbortSignal) => as(admin, signal),
     operator: (signal?: AbortSignal) => as(operator, signal),
     viewer: (signal?: AbortSignal) => as(viewer, signal),
     async stop() {
