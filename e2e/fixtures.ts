@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { connect as connectTcp, createServer, type AddressInfo } from "node:net";
-import { expect, test as base, type Locator, type Page } from "@playwright/test";
+import { expect, test as base, type Browser, type Locator, type Page } from "@playwright/test";
 import { E2E } from "@/playwright.config";
 
 export async function login(page: Page, username = "admin", password = E2E.adminPassword) {
@@ -9,6 +9,19 @@ export async function login(page: Page, username = "admin", password = E2E.admin
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("navigation", { name: "Console" })).toBeVisible();
+}
+
+/** Adds a viewer on the Users page (the page must be signed in as an admin) and signs them in in a browser context of their own. */
+export async function newViewer(page: Page, browser: Browser, username: string): Promise<Page> {
+  await page.goto("/users");
+  await page.getByLabel("New username").fill(username);
+  await page.getByLabel("New password").fill(`${username}-password`);
+  await page.getByLabel("New user's role").selectOption("viewer");
+  await page.getByRole("button", { name: "Add user" }).click();
+  await expect(page.getByText(`Added ${username}.`)).toBeVisible();
+  const viewer = await (await browser.newContext()).newPage();
+  await login(viewer, username, `${username}-password`);
+  return viewer;
 }
 
 /** Full-page screenshots kept with the test results, one per page visited, for people to look at. */

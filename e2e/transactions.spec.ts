@@ -1,17 +1,23 @@
-import { Kafka, logLevel } from "kafkajs";
+import { Kafka, logLevel, type Producer } from "kafkajs";
 import { E2E } from "@/playwright.config";
-import { expect, login, screenshots, snapshot, test } from "./fixtures";
+import { expect, login, newViewer, screenshots, snapshot, test } from "./fixtures";
 
 const kafka = new Kafka({ brokers: [`127.0.0.1:${E2E.kafkaPort}`], clientId: "e2e-ledger-app", logLevel: logLevel.NOTHING });
 
-test("an open transaction is listed, holds the last stable offset back, and the browser reads either isolation", async ({ page }) => {
-  test.setTimeout(120_000);
+/** A new topic and a connected kafkajs transactional producer, as an application writing to it would have. */
+async function transactionalWriter(topic: string, numPartitions: number, transactionalId: string): Promise<Producer> {
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic: "ledger", numPartitions: 1 }] });
+  await admin.createTopics({ topics: [{ topic, numPartitions }] });
   await admin.disconnect();
-  const producer = kafka.producer({ transactionalId: "ledger-writer", maxInFlightRequests: 1, idempotent: true, transactionTimeout: 60_000 });
+  const producer = kafka.producer({ transactionalId, maxInFlightRequests: 1, idempotent: true, transactionTimeout: 60_000 });
   await producer.connect();
+  return producer;
+}
+
+test("an open transaction is listed, holds the last stable offset back, and the browser reads either isolation", async ({ page }) => {
+  test.setTimeout(120_000);
+  const producer = await transactionalWriter("ledger", 1, "ledger-writer");
   try {
     const send = async (values: string[]) => {
       const txn = await producer.transaction();
@@ -59,26 +65,14 @@ test("an open transaction is listed, holds the last stable offset back, and the 
 
 test("an admin aborts a hanging transaction through its preview; its producer is fenced, a viewer cannot abort, and the audit trail shows it", async ({ page, browser }) => {
   test.setTimeout(120_000);
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: "settlements", numPartitions: 2 }] });
-  await admin.disconnect();
-  const producer = kafka.producer({ transactionalId: "settlement-batch", maxInFlightRequests: 1, idempotent: true, transactionTimeout: 60_000 });
-  await producer.connect();
+  const producer = await transactionalWriter("settlements", 2, "settlement-batch");
   try {
     const txn = await producer.transaction();
     await txn.send({ topic: "settlements", messages: ["s-0", "s-1", "s-2"].map((value, i) => ({ value, partition: i % 2 })) });
 
     // A viewer sees the transaction but no enabled Abort.
     await login(page);
-    await page.goto("/users");
-    await page.getByLabel("New username").fill("tess");
-    await page.getByLabel("New password").fill("tess-password");
-    await page.getByLabel("New user's role").selectOption("viewer");
-    await page.getByRole("button", { name: "Add user" }).click();
-    await expect(page.getByText("Added tess.")).toBeVisible();
-    const viewer = await (await browser.newContext()).newPage();
-    await login(viewer, "tess", "tess-password");
+    const viewer = await newViewer(page, browser, "tess");
     await viewer.goto("/transactions");
     await expect(viewer.getByRole("row", { name: /settlement-batch/ })).toContainText("Ongoing");
     await expect(viewer.getByRole("button", { name: "Abort settlement-batch" })).toBeDisabled();
