@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nearTimeout, partitionCount } from "./age";
+import { heldBack, nearTimeout, partitionCount } from "./age";
 
 describe("transaction age", () => {
   it("flags a transaction past 80% of its timeout, and none without a timeout", () => {
@@ -10,5 +10,10 @@ describe("transaction age", () => {
 
   it("counts partitions across topics", () => {
     expect(partitionCount([{ partitions: [0, 1] }, { partitions: [3] }])).toBe(3);
+  });
+
+  it("sums the records past each partition's last stable offset", () => {
+    expect(heldBack([{ lastStableOffset: 2, highWatermark: 7 }, { lastStableOffset: 4, highWatermark: 4 }])).toBe(5);
+    expect(heldBack([])).toBe(0);
   });
 });

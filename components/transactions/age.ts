@@ -9,3 +9,8 @@ export function nearTimeout(ageMs: number, timeoutMs: number): boolean {
 export function partitionCount(partitions: { partitions: number[] }[]): number {
   return partitions.reduce((n, p) => n + p.partitions.length, 0);
 }
+
+/** Records past the last stable offsets: what read_committed consumers of these partitions wait for. */
+export function heldBack(partitions: { lastStableOffset: number; highWatermark: number }[]): number {
+  return partitions.reduce((n, p) => n + Math.max(0, p.highWatermark - p.lastStableOffset), 0);
+}

@@ -7,6 +7,7 @@ import { GroupBusyError, GroupError, StalePreviewError } from "./groups";
 import { ResetError } from "./offset-reset";
 import { ReassignError, StaleMoveError } from "./reassign";
 import { TopicNotFound } from "./topics";
+import { TransactionNotOpen } from "./transactions";
 
 type Code = TRPCError["code"];
 
@@ -36,6 +37,7 @@ const OURS: [new (...args: never[]) => Error, Code][] = [
   [ReassignError, "BAD_REQUEST"],
   [GroupBusyError, "CONFLICT"],
   [GroupError, "NOT_FOUND"],
+  [TransactionNotOpen, "CONFLICT"],
   [RecordDecodeError, "INTERNAL_SERVER_ERROR"],
 ];
 

@@ -28,9 +28,9 @@ export async function startRouterEnv(brokerOpts: Parameters<typeof startTestBrok
     broker: { bootstrap: broker.bootstrap, healthy: () => true, instance: broker.broker },
     clusters,
   };
+  const admin = await createUser(database.db, { username: "alma", password: "admin-password", role: "admin" });
   const operator = await createUser(database.db, { username: "otto", password: "operator-password", role: "operator" });
   const viewer = await createUser(database.db, { username: "vera", password: "viewer-password", role: "viewer" });
-  const admin = await createUser(database.db, { username: "adam", password: "admin-password", role: "admin" });
   let n = 0;
   const as = (user: UserRow, signal?: AbortSignal) =>
     callerOf(

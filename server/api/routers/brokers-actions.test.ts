@@ -77,7 +77,7 @@ describe("brokers router actions on a three-broker cluster", () => {
     await eventually(async () => ((await replicasOf("orders"))[0].leader === 3 ? true : undefined), 10_000, "broker 3 leads orders-0");
     expect((await replicasOf("orders"))[0].replicas).toEqual([3, 2]);
     const row = await lastAudit("brokers.reassign");
-    expect(row).toMatchObject({ outcome: "ok", actor: "adam", targetKind: "cluster", target: "embedded/orders" });
+    expect(row).toMatchObject({ outcome: "ok", actor: "alma", targetKind: "cluster", target: "embedded/orders" });
     expect(row.details).toMatchObject({ before: [{ topic: "orders", partition: 0, replicas: [1, 2] }], after: [{ topic: "orders", partition: 0, replicas: [3, 2] }] });
   }, 60_000);
 

@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { ZERO_UUID } from "../codec";
-import { ConfigOperation, ConfigResourceType, ConfigSource, CONSUMER_REPLICA_ID, CoordinatorType, ElectionType, IsolationLevel, NO_LEADER_EPOCH } from "../constants";
+import { ConfigOperation, ConfigResourceType, ConfigSource, CONSUMER_REPLICA_ID, CoordinatorType, ElectionType, IsolationLevel, NO_LEADER_EPOCH, NO_PRODUCER_EPOCH, NO_PRODUCER_ID } from "../constants";
 import { ErrorCode } from "../errors";
 import { ApiKey, Apis, type ApiSpec } from "../messages";
 import type { ApiName } from "../messages.types";
@@ -490,6 +491,36 @@ export class Admin {
         ),
       ),
     );
+  }
+
+  /**
+   * Fences a transactional id's producer, as Kafka's AdminClient fenceProducers (KIP-618) does:
+   * InitProducerId as a new incarnation of the id, so its coordinator aborts the open transaction
+   * and bumps the epoch, and the old producer's next request is refused. Kafka answers
+   * CONCURRENT_TRANSACTIONS until the abort's markers are written, so that answer is retried with
+   * back-off for up to `waitMs`. Returns the id's new producer id and epoch.
+   */
+  async fenceProducer(transactionalId: string, transactionTimeoutMs: number, waitMs = 15_000): Promise<{ producerId: number; producerEpoch: number }> {
+    const until = Date.now() + waitMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.cluster.onCoordinator(
+          transactionalId,
+          `InitProducerId ${transactionalId}`,
+          async (conn) => {
+            const res = await call(conn, Apis.InitProducerId, { transactionalId, transactionTimeoutMs, producerId: NO_PRODUCER_ID, producerEpoch: NO_PRODUCER_EPOCH });
+            check(res.errorCode, `fencing the producer of transactional id ${transactionalId}`);
+            return { producerId: res.producerId, producerEpoch: res.producerEpoch };
+          },
+          DEFAULT_LANE,
+          CoordinatorType.TRANSACTION,
+        );
+      } catch (err) {
+        const wait = this.cluster.backoff(attempt);
+        if (!(err instanceof KafkaClientError) || err.code !== ErrorCode.CONCURRENT_TRANSACTIONS || Date.now() + wait > until) throw err;
+        await sleep(wait);
+      }
+    }
   }
 
   /**
