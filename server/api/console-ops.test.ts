@@ -369,7 +369,7 @@ describe("console operations over the Kafka protocol (real brokers, PGlite)", ()
     expect(overview.disk).toEqual(expect.arrayContaining([{ topic: "remote-only", partitions: 2, bytes: onDisk }]));
     expect(overview.diskNote).toBeNull();
     expect(overview.connections).toBeNull();
-    expect(overview.brokerNote).toMatch(/^Rates and connections come from the embedded broker/);
+    expect(overview.brokerNote).toMatch(/^Connections come from the embedded broker/);
     expect((await viewer.topics.list({ cluster: "embedded" })).some((t) => t.name === "remote-only")).toBe(false);
     const p = await page(await viewer.messages.browse({ cluster: created.slug, topic: "remote-only", start: { kind: "earliest" }, limit: 5 }));
     expect(p.records.map((m) => [m.partition, m.value?.data])).toEqual([[1, "hello"]]);

@@ -9,6 +9,7 @@ import { ElectionType } from "../kafka/constants";
 import { ErrorCode } from "../kafka/errors";
 import { encodeRecordBatch } from "../kafka/records/batch";
 import { Apis } from "../kafka/messages";
+import { LogManager } from "../broker/log/log-manager";
 import { ClusterMember } from "./member";
 import { ClusterStore } from "./store";
 import { clusterDatabase, eventually } from "./test-support";
@@ -130,6 +131,19 @@ describe("cluster administration (three in-process brokers)", () => {
       await store.close();
     }
   }, 60_000);
+
+  it("a broker still joining (listening, live brokers not read yet) tells CreateTopics to retry instead of placing on no broker", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "tributary-admin-joining-"));
+    dirs.push(dataDir);
+    const logs = LogManager.open({ dataDir, backgroundIntervalMs: 60_000 });
+    const member = new ClusterMember(ClusterStore.open(db.url, 1), { nodeId: 9, sessionTimeoutMs: SESSION_MS, uncleanLeaderElection: false });
+    const joined = member.join(logs, { host: "127.0.0.1", port: 1 });
+    await expect(member.createTopics([{ name: "too-early", partitions: 1, replicationFactor: 2, configs: {} }])).rejects.toMatchObject({ code: ErrorCode.LEADER_NOT_AVAILABLE, message: expect.stringMatching(/not joined its cluster yet; retry/) });
+    await joined;
+    expect(member.metadata().brokers.length).toBeGreaterThanOrEqual(4);
+    await member.leave();
+    await logs.close();
+  });
 });
 
 function recordBatch(): Buffer {

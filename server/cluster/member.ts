@@ -270,9 +270,18 @@ export class ClusterMember {
    * live brokers (rack-aware), written to the store in one transaction, then created here (the
    * other brokers create theirs when the change reaches them).
    */
+  /**
+   * The logs, once this broker has joined. The listener opens before the join (the address it
+   * registers must answer), and until the join has read the live brokers a topic would be placed
+   * on none of them ("larger than available brokers: 0"): clients are told to retry instead.
+   */
+  private joinedLogs(): LogManager {
+    if (!this.logs || this.state !== "member") throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, "this broker has not joined its cluster yet; retry");
+    return this.logs;
+  }
+
   async createTopics(requests: ReplicatedTopicRequest[], opts: { validateOnly?: boolean } = {}): Promise<(TopicInfo | KafkaError)[]> {
-    const logs = this.logs;
-    if (!logs) throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, "this broker has not joined its cluster yet; retry");
+    const logs = this.joinedLogs();
     const checked = await logs.createTopics(requests, { validateOnly: true });
     const planned = checked.map((c, i) => (c instanceof KafkaError ? c : this.place(c, requests[i])));
     if (opts.validateOnly) return planned.map((p) => (p instanceof KafkaError ? p : p.info));
@@ -302,8 +311,7 @@ export class ClusterMember {
    * cluster), it is deleted here only.
    */
   async deleteTopic(name: string): Promise<void> {
-    const logs = this.logs;
-    if (!logs) throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, "this broker has not joined its cluster yet; retry");
+    const logs = this.joinedLogs();
     let known: boolean;
     try {
       known = await this.store.deleteTopic(name);
@@ -325,8 +333,7 @@ export class ClusterMember {
    * written to the store, then made here (the others make theirs when the change reaches them).
    */
   async createPartitions(name: string, total: number, assignment: number[][] | null, validateOnly: boolean): Promise<void> {
-    const logs = this.logs;
-    if (!logs) throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, "this broker has not joined its cluster yet; retry");
+    const logs = this.joinedLogs();
     const topic = this.topics.get(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist in the cluster`);
     const from = topic.partitions.length;

@@ -9,6 +9,7 @@ import { ClusterStore } from "../../cluster/store";
 import { clusterDatabase, eventually } from "../../cluster/test-support";
 import type { MetadataSnapshot, PartitionInfo } from "../../kafka/client";
 import { metrics } from "../../metrics/registry";
+import { LagSampler } from "../../metrics/lag";
 import { SeriesSampler } from "../../metrics/series";
 import { startRouterEnv } from "../testing";
 
@@ -144,6 +145,19 @@ describe("brokers router on a Tributary cluster", () => {
     // The dashboard's charts come from this node's metrics: it says so.
     const charts = await env.viewer().dashboard.throughput({});
     expect(charts.available && charts.scope).toMatch(/^Broker 1's share of the cluster/);
+    // Once the console samples the cluster (two brokers in its metadata), the charts are the whole cluster's.
+    const lag = new LagSampler(env.clusters, 60_000);
+    env.services.lag = lag;
+    await lag.sample("embedded");
+    const more = env.broker.kafka("brokers-cluster-test").producer();
+    await more.connect();
+    await more.send({ topic: "replicated", messages: Array.from({ length: 300 }, (_, i) => ({ value: `s${i}`, partition: ledByTwo.partition })) });
+    await more.disconnect();
+    await lag.sample("embedded");
+    const whole = await env.viewer().dashboard.throughput({});
+    expect(whole.available && whole.scope).toMatch(/^Sampled by the console every 60 s/);
+    expect(whole.available && whole.points.reduce((n, p) => n + p.recordsIn, 0)).toBeGreaterThan(0);
+    env.services.lag = undefined;
     sampler.stop();
     env.services.sampler = undefined;
   }, 30_000);

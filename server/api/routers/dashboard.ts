@@ -46,6 +46,11 @@ function ratesSource(services: Services, cluster: string) {
   return lag ? { kind: "sampled" as const, lag } : null;
 }
 
+/** A node of a Tributary cluster before the console has sampled the whole cluster: its own counters, which are its share. */
+function shareNote(nodeId: number): string {
+  return `Broker ${nodeId}'s share of the cluster: records and bytes of the partitions it leads, and what its clients read from it. The whole cluster's rates follow once the console has sampled it.`;
+}
+
 function sampledNote(intervalMs: number): string {
   return `Sampled by the console every ${intervalMs / 1000} s over the Kafka protocol: in is the growth of every partition's log end, out the growth of the consumer groups' committed offsets. Records only: bytes per second need the brokers' own metrics (JMX, Prometheus).`;
 }
@@ -142,7 +147,8 @@ export const dashboardRouter = router({
       if (!source) return { available: false as const, reason: NOT_SAMPLED, stepMs: 0, from: 0, to: 0, points: [], topics: [] };
       const now = Date.now();
       const sampledEveryMs = source.kind === "sampled" ? source.lag.intervalMs : null;
-      const note = sampledEveryMs === null ? null : sampledNote(sampledEveryMs);
+      const nodeId = source.kind === "metrics" ? source.broker.cluster?.nodeId : undefined;
+      const note = sampledEveryMs !== null ? sampledNote(sampledEveryMs) : nodeId !== undefined ? shareNote(nodeId) : null;
       if (input.range === "15m") {
         const since = now - 15 * 60_000;
         if (source.kind === "sampled") {
