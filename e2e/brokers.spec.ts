@@ -75,7 +75,8 @@ test.describe("moving partitions and leaders from the console", () => {
     } finally {
       await client.close();
     }
-    await kcat(["-b", cluster.bootstrap().join(","), "-t", "ledger"], Array.from({ length: 200 }, (_, i) => `line-${i}-${"y".repeat(60)}`));
+    // Into every partition (librdkafka's sticky partitioner would put them all in one), so each drain move has bytes to copy.
+    for (const partition of [0, 1, 2]) await kcat(["-b", cluster.bootstrap().join(","), "-t", "ledger", "-p", String(partition)], Array.from({ length: 70 }, (_, i) => `line-${partition}-${i}-${"y".repeat(60)}`));
   });
 
   test.afterAll(async () => {
