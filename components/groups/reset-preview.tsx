@@ -2,38 +2,32 @@
 import { ClusterLink } from "@/components/clusters/cluster-link";
 import { formatCount } from "@/components/format";
 import { trpc } from "@/components/trpc";
-import { Card, ErrorNote } from "@/components/ui";
+import { Card, DataTable, ErrorNote, type Column } from "@/components/ui";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 
 type Preview = inferRouterOutputs<AppRouter>["groups"]["previewReset"];
 type Execution = ReturnType<typeof trpc.groups.resetOffsets.useMutation>;
 
+const columns: Column<Preview["partitions"][number]>[] = [
+  { key: "topic", header: "Topic", render: (r) => r.topic },
+  { key: "partition", header: "Partition", align: "right", render: (r) => r.partition },
+  { key: "current", header: "Current offset", align: "right", render: (r) => (r.current === null ? <span className="muted">none</span> : r.current.toLocaleString()) },
+  { key: "next", header: "New offset", align: "right", render: (r) => `→ ${r.next.toLocaleString()}` },
+  { key: "reread", header: "Re-read", align: "right", cellClass: (r) => (r.reread ? "delta-minus" : undefined), render: (r) => r.reread.toLocaleString() },
+  { key: "skipped", header: "Skipped", align: "right", cellClass: (r) => (r.skipped ? "delta-plus" : undefined), render: (r) => r.skipped.toLocaleString() },
+];
+
 /** Per partition: the committed offset, the new one, and how many records that re-reads or skips. */
 function PreviewTable({ p }: { p: Preview }) {
   return (
-    <table className="data compact" aria-label="Reset preview">
-      <thead>
-        <tr>
-          <th>Topic</th>
-          <th className="num">Partition</th>
-          <th className="num">Current offset</th>
-          <th className="num">New offset</th>
-          <th className="num">Re-read</th>
-          <th className="num">Skipped</th>
-        </tr>
-      </thead>
-      <tbody>
-        {p.partitions.map((r) => (
-          <tr key={`${r.topic}-${r.partition}`}>
-            <td>{r.topic}</td>
-            <td className="num">{r.partition}</td>
-            <td className="num">{r.current === null ? <span className="muted">none</span> : r.current.toLocaleString()}</td>
-            <td className="num">→ {r.next.toLocaleString()}</td>
-            <td className={`num ${r.reread ? "delta-minus" : ""}`}>{r.reread.toLocaleString()}</td>
-            <td className={`num ${r.skipped ? "delta-plus" : ""}`}>{r.skipped.toLocaleString()}</td>
-          </tr>
-        ))}
+    <DataTable
+      label="Reset preview"
+      variant="compact"
+      rows={p.partitions}
+      rowKey={(r) => `${r.topic}-${r.partition}`}
+      columns={columns}
+      footer={
         <tr className="totals">
           <td>Total</td>
           <td className="num">{p.totals.partitions}</td>
@@ -46,8 +40,8 @@ function PreviewTable({ p }: { p: Preview }) {
             {p.totals.skipped.toLocaleString()}
           </td>
         </tr>
-      </tbody>
-    </table>
+      }
+    />
   );
 }
 
