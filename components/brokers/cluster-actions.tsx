@@ -1,6 +1,7 @@
 "use client";
 import type { inferRouterOutputs } from "@trpc/server";
-import { useState, type FormEvent, type ReactNode } from "react";
+import { useState, type FormEvent } from "react";
+import { Apply } from "@/components/apply";
 import { ClusterLink } from "@/components/clusters/cluster-link";
 import { formatBytes, formatCount } from "@/components/format";
 import { trpc } from "@/components/trpc";
@@ -96,37 +97,6 @@ const ongoingColumns: Column<Ongoing>[] = [
   },
 ];
 
-/** The confirm-then-apply step every action shares: admins only, viewers and operators see why not. */
-function Apply({ admin, what, question, confirmLabel, pending, disabled, onApply, done, error }: { admin: boolean; what: string; question: string; confirmLabel: string; pending: boolean; disabled: boolean; onApply: () => void; done: ReactNode; error: Parameters<typeof ErrorNote>[0]["error"] }) {
-  const [confirming, setConfirming] = useState(false);
-  return (
-    <>
-      {!admin ? (
-        <p className="muted">{what} needs the admin role; you can preview only.</p>
-      ) : done ? (
-        done
-      ) : confirming ? (
-        <div className="reset-actions">
-          <strong>{question}</strong>
-          <button type="button" className="danger" onClick={onApply} disabled={pending}>
-            {pending ? "Applying…" : confirmLabel}
-          </button>
-          <button type="button" onClick={() => setConfirming(false)}>
-            Cancel
-          </button>
-        </div>
-      ) : (
-        <div className="reset-actions">
-          <button type="button" className="primary" disabled={disabled} onClick={() => setConfirming(true)}>
-            Apply
-          </button>
-        </div>
-      )}
-      <ErrorNote error={error} />
-    </>
-  );
-}
-
 const audited = (action: string) => (
   <>
     {" "}
@@ -191,7 +161,8 @@ export function ReassignCard({ cluster, admin }: { cluster: string; admin: boole
         <>
           {p.moves.length ? <MovesTable plan={p} label="Reassignment preview" /> : <p className="muted">These partitions already have those replicas: nothing to move.</p>}
           <Apply
-            admin={admin}
+            allowed={admin}
+            role="admin"
             what="Reassigning partitions"
             question={`Move ${formatCount(p.totals.partitions)} partitions, copying ${p.totals.bytesToCopy === null ? "an unknown amount" : formatBytes(p.totals.bytesToCopy)}?`}
             confirmLabel="Yes, reassign"
@@ -248,7 +219,8 @@ export function DrainCard({ cluster, admin, brokers }: { cluster: string; admin:
         <>
           {p.moves.length ? <MovesTable plan={p} label="Drain preview" /> : <p className="muted">Broker {asked} holds no replicas: it can be stopped without moving anything.</p>}
           <Apply
-            admin={admin}
+            allowed={admin}
+            role="admin"
             what="Draining a broker"
             question={`Move ${formatCount(p.totals.partitions)} partitions off broker ${asked}?`}
             confirmLabel="Yes, drain"
@@ -298,7 +270,8 @@ export function ElectionCard({ cluster, admin }: { cluster: string; admin: boole
             </p>
           )}
           <Apply
-            admin={admin}
+            allowed={admin}
+            role="admin"
             what="Running a leader election"
             question={`Elect the preferred leader of ${formatCount(p.length)} partitions?`}
             confirmLabel="Yes, elect"

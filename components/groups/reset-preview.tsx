@@ -2,7 +2,8 @@
 import { ClusterLink } from "@/components/clusters/cluster-link";
 import { formatCount } from "@/components/format";
 import { trpc } from "@/components/trpc";
-import { Card, DataTable, ErrorNote, type Column } from "@/components/ui";
+import { Apply } from "@/components/apply";
+import { Card, DataTable, type Column } from "@/components/ui";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/api/root";
 
@@ -50,13 +51,11 @@ interface Props {
   groupId: string;
   operator: boolean;
   execute: Execution;
-  confirming: boolean;
-  setConfirming: (on: boolean) => void;
   onExecute: () => void;
 }
 
 /** The dry run's result, and executing it: only for operators, only once the group is empty, after a confirmation. */
-export function ResetPreview({ p, groupId, operator, execute, confirming, setConfirming, onExecute }: Props) {
+export function ResetPreview({ p, groupId, operator, execute, onExecute }: Props) {
   const blocked = p.members.length > 0;
   return (
     <Card title="Preview">
@@ -75,33 +74,27 @@ export function ResetPreview({ p, groupId, operator, execute, confirming, setCon
           The group is {p.state} with {p.members.length} connected member{p.members.length === 1 ? "" : "s"}: {p.members.map((m) => `${m.clientId} (${m.host})`).join(", ")}. Stop these consumers, then preview again to execute.
         </div>
       )}
-      {!operator ? (
-        <p className="muted">Resetting offsets needs the operator role; you can preview only.</p>
-      ) : execute.isSuccess ? (
-        <p className="success" role="status">
-          Reset applied to {execute.data.totals.partitions} partitions. Restart the consumers to read from the new offsets. See it in the{" "}
-          <ClusterLink href={`/audit?action=groups.resetOffsets&target=${encodeURIComponent(groupId)}`}>audit trail</ClusterLink>.
-        </p>
-      ) : confirming ? (
-        <div className="reset-actions">
-          <strong>
-            Apply to {p.totals.partitions} partitions of {groupId}?
-          </strong>
-          <button type="button" className="danger" onClick={onExecute} disabled={execute.isPending}>
-            {execute.isPending ? "Resetting…" : "Yes, reset offsets"}
-          </button>
-          <button type="button" onClick={() => setConfirming(false)}>
-            Cancel
-          </button>
-        </div>
-      ) : (
-        <div className="reset-actions">
-          <button type="button" className="primary" disabled={blocked || p.partitions.length === 0} onClick={() => setConfirming(true)}>
-            Execute reset
-          </button>
-        </div>
-      )}
-      <ErrorNote error={execute.error} />
+      <Apply
+        allowed={operator}
+        role="operator"
+        what="Resetting offsets"
+        question={`Apply to ${p.totals.partitions} partitions of ${groupId}?`}
+        confirmLabel="Yes, reset offsets"
+        applyLabel="Execute reset"
+        pendingLabel="Resetting…"
+        pending={execute.isPending}
+        disabled={blocked || p.partitions.length === 0}
+        onApply={onExecute}
+        done={
+          execute.isSuccess && (
+            <p className="success" role="status">
+              Reset applied to {execute.data.totals.partitions} partitions. Restart the consumers to read from the new offsets. See it in the{" "}
+              <ClusterLink href={`/audit?action=groups.resetOffsets&target=${encodeURIComponent(groupId)}`}>audit trail</ClusterLink>.
+            </p>
+          )
+        }
+        error={execute.error}
+      />
     </Card>
   );
 }
