@@ -5,7 +5,7 @@ import { Apply } from "@/components/apply";
 import { ClusterLink } from "@/components/clusters/cluster-link";
 import { formatBytes, formatCount } from "@/components/format";
 import { trpc } from "@/components/trpc";
-import { Card, DataTable, ErrorNote, Loading, type Column } from "@/components/ui";
+import { Card, DataTable, ErrorNote, Loading, Options, type Column } from "@/components/ui";
 import type { AppRouter } from "@/server/api/root";
 import { formatTargets, parseTargets, type MoveTarget } from "./move-targets";
 
@@ -136,11 +136,7 @@ export function ReassignCard({ cluster, admin }: { cluster: string; admin: boole
           Start from a topic&apos;s current replicas{" "}
           <select aria-label="Topic" value={topic} onChange={(e) => setTopic(e.target.value)}>
             <option value="">choose a topic…</option>
-            {topics.data?.map((t) => (
-              <option key={t.name} value={t.name}>
-                {t.name}
-              </option>
-            ))}
+            <Options values={topics.data?.map((t) => t.name) ?? []} />
           </select>
           <button type="button" disabled={!current.data} onClick={() => current.data && edit(formatTargets(topic, current.data.partitions))}>
             Fill in
@@ -201,11 +197,7 @@ export function DrainCard({ cluster, admin, brokers }: { cluster: string; admin:
           Broker{" "}
           <select aria-label="Broker to drain" value={nodeId ?? ""} onChange={(e) => setNodeId(e.target.value === "" ? null : Number(e.target.value))}>
             <option value="">choose…</option>
-            {brokers.map((b) => (
-              <option key={b.nodeId} value={b.nodeId}>
-                {b.nodeId}
-              </option>
-            ))}
+            <Options values={brokers.map((b) => String(b.nodeId))} />
           </select>
         </label>
         <button type="submit" disabled={nodeId === null}>
