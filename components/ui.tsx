@@ -106,10 +106,12 @@ export interface Column<T> {
   align?: "right";
   /** What the column means, shown on hovering its header, for values a name alone would leave unclear. */
   title?: string;
+  /** A class for one row's cell, for values whose colour carries meaning (an error, a rewind). */
+  cellClass?: (row: T) => string | undefined;
 }
 
 /** A table whose sortable headers are buttons, so sorting works from the keyboard too. */
-export function DataTable<T>({ rows, columns, rowKey, empty }: { rows: T[]; columns: Column<T>[]; rowKey: (row: T) => string | number; empty?: ReactNode }) {
+export function DataTable<T>({ rows, columns, rowKey, empty, label, variant, footer }: { rows: T[]; columns: Column<T>[]; rowKey: (row: T) => string | number; empty?: ReactNode; label?: string; variant?: "compact"; footer?: ReactNode }) {
   const [sort, setSort] = useState<{ key: string; dir: 1 | -1 } | null>(null);
   const sorted = useMemo(() => {
     const col = sort && columns.find((c) => c.key === sort.key);
@@ -123,7 +125,7 @@ export function DataTable<T>({ rows, columns, rowKey, empty }: { rows: T[]; colu
   }, [rows, columns, sort]);
   if (rows.length === 0 && empty) return <Empty>{empty}</Empty>;
   return (
-    <table className="data">
+    <table className={variant ? `data ${variant}` : "data"} aria-label={label}>
       <thead>
         <tr>
           {columns.map((c) => (
@@ -144,12 +146,13 @@ export function DataTable<T>({ rows, columns, rowKey, empty }: { rows: T[]; colu
         {sorted.map((r) => (
           <tr key={rowKey(r)}>
             {columns.map((c) => (
-              <td key={c.key} className={c.align === "right" ? "num" : undefined}>
+              <td key={c.key} className={[c.align === "right" ? "num" : "", c.cellClass?.(r) ?? ""].join(" ").trim() || undefined}>
                 {c.render(r)}
               </td>
             ))}
           </tr>
         ))}
+        {footer}
       </tbody>
     </table>
   );

@@ -1,10 +1,11 @@
 "use client";
 import type { inferRouterOutputs } from "@trpc/server";
-import { useState, type FormEvent, type ReactNode } from "react";
+import { useState, type FormEvent } from "react";
+import { Apply } from "@/components/apply";
 import { ClusterLink } from "@/components/clusters/cluster-link";
 import { formatBytes, formatCount } from "@/components/format";
 import { trpc } from "@/components/trpc";
-import { Card, ErrorNote, Loading } from "@/components/ui";
+import { Card, DataTable, ErrorNote, Loading, Options, type Column } from "@/components/ui";
 import type { AppRouter } from "@/server/api/root";
 import { formatTargets, parseTargets, type MoveTarget } from "./move-targets";
 
@@ -15,31 +16,37 @@ const bytes = (n: number | null) => (n === null ? <span className="muted">unknow
 const list = (ids: number[]) => `[${ids.join(", ")}]`;
 const asMoves = (p: MovePlan) => p.moves.map(({ topic, partition, from, to }) => ({ topic, partition, from, to }));
 
+type Move = MovePlan["moves"][number];
+const partitionKey = (r: { topic: string; partition: number }) => `${r.topic}-${r.partition}`;
+const topicColumn = { key: "topic", header: "Topic", render: (r: { topic: string }) => r.topic };
+const partitionColumn = { key: "partition", header: "Partition", align: "right" as const, render: (r: { partition: number }) => r.partition };
+
+const moveColumns: Column<Move>[] = [
+  topicColumn,
+  partitionColumn,
+  {
+    key: "replicas",
+    header: "Replicas",
+    render: (m) => (
+      <>
+        <code>{list(m.from)}</code> → <code>{list(m.to)}</code>
+      </>
+    ),
+  },
+  { key: "leader", header: "Leader", render: (m) => (m.leaderAfter === m.leader ? <span className="muted">stays on {m.leader}</span> : <strong>{`${m.leader < 0 ? "none" : m.leader} → ${m.leaderAfter}`}</strong>) },
+  { key: "copy", header: "To copy", align: "right", render: (m) => bytes(m.bytesToCopy) },
+];
+
 /** Current → target replicas per partition, the leadership change and the bytes the new replicas copy. */
 function MovesTable({ plan, label }: { plan: MovePlan; label: string }) {
   return (
-    <table className="data compact" aria-label={label}>
-      <thead>
-        <tr>
-          <th>Topic</th>
-          <th className="num">Partition</th>
-          <th>Replicas</th>
-          <th>Leader</th>
-          <th className="num">To copy</th>
-        </tr>
-      </thead>
-      <tbody>
-        {plan.moves.map((m) => (
-          <tr key={`${m.topic}-${m.partition}`}>
-            <td>{m.topic}</td>
-            <td className="num">{m.partition}</td>
-            <td>
-              <code>{list(m.from)}</code> → <code>{list(m.to)}</code>
-            </td>
-            <td>{m.leaderAfter === m.leader ? <span className="muted">stays on {m.leader}</span> : <strong>{`${m.leader < 0 ? "none" : m.leader} → ${m.leaderAfter}`}</strong>}</td>
-            <td className="num">{bytes(m.bytesToCopy)}</td>
-          </tr>
-        ))}
+    <DataTable
+      label={label}
+      variant="compact"
+      rows={plan.moves}
+      rowKey={partitionKey}
+      columns={moveColumns}
+      footer={
         <tr className="totals">
           <td>Total</td>
           <td className="num">{formatCount(plan.totals.partitions)}</td>
@@ -49,41 +56,46 @@ function MovesTable({ plan, label }: { plan: MovePlan; label: string }) {
             {bytes(plan.totals.bytesToCopy)}
           </td>
         </tr>
-      </tbody>
-    </table>
+      }
+    />
   );
 }
 
-/** The confirm-then-apply step every action shares: admins only, viewers and operators see why not. */
-function Apply({ admin, what, question, confirmLabel, pending, disabled, onApply, done, error }: { admin: boolean; what: string; question: string; confirmLabel: string; pending: boolean; disabled: boolean; onApply: () => void; done: ReactNode; error: Parameters<typeof ErrorNote>[0]["error"] }) {
-  const [confirming, setConfirming] = useState(false);
-  return (
-    <>
-      {!admin ? (
-        <p className="muted">{what} needs the admin role; you can preview only.</p>
-      ) : done ? (
-        done
-      ) : confirming ? (
-        <div className="reset-actions">
-          <strong>{question}</strong>
-          <button type="button" className="danger" onClick={onApply} disabled={pending}>
-            {pending ? "Applying…" : confirmLabel}
-          </button>
-          <button type="button" onClick={() => setConfirming(false)}>
-            Cancel
-          </button>
-        </div>
+type Election = Outputs["previewElection"][number];
+type Elected = Outputs["electPreferred"][number];
+type Ongoing = Outputs["reassignments"][number];
+
+const electionColumns: Column<Election>[] = [
+  topicColumn,
+  partitionColumn,
+  { key: "leader", header: "Leader", render: (e) => `${e.leader < 0 ? "none" : e.leader} → ${e.preferred}` },
+  { key: "note", header: "Note", render: (e) => (e.blocked ? <span className="warn-text">will fail: {e.blocked}</span> : <span className="muted">ready</span>) },
+];
+
+const electedColumns: Column<Elected>[] = [
+  topicColumn,
+  partitionColumn,
+  { key: "result", header: "Result", cellClass: (r) => (r.ok ? "success" : "error-text"), render: (r) => <span title={r.error}>{r.words}</span> },
+];
+
+const ongoingColumns: Column<Ongoing>[] = [
+  topicColumn,
+  partitionColumn,
+  { key: "adding", header: "Adding", render: (r) => <code>{list(r.addingReplicas)}</code> },
+  { key: "removing", header: "Removing", render: (r) => <code>{list(r.removingReplicas)}</code> },
+  {
+    key: "copied",
+    header: "Copied",
+    render: (r) =>
+      r.copiedBytes === null || r.totalBytes === null ? (
+        <span className="muted">unknown</span>
       ) : (
-        <div className="reset-actions">
-          <button type="button" className="primary" disabled={disabled} onClick={() => setConfirming(true)}>
-            Apply
-          </button>
-        </div>
-      )}
-      <ErrorNote error={error} />
-    </>
-  );
-}
+        <>
+          <progress max={Math.max(1, r.totalBytes)} value={r.copiedBytes} /> {formatBytes(r.copiedBytes)} of {formatBytes(r.totalBytes)}
+        </>
+      ),
+  },
+];
 
 const audited = (action: string) => (
   <>
@@ -124,11 +136,7 @@ export function ReassignCard({ cluster, admin }: { cluster: string; admin: boole
           Start from a topic&apos;s current replicas{" "}
           <select aria-label="Topic" value={topic} onChange={(e) => setTopic(e.target.value)}>
             <option value="">choose a topic…</option>
-            {topics.data?.map((t) => (
-              <option key={t.name} value={t.name}>
-                {t.name}
-              </option>
-            ))}
+            <Options values={topics.data?.map((t) => t.name) ?? []} />
           </select>
           <button type="button" disabled={!current.data} onClick={() => current.data && edit(formatTargets(topic, current.data.partitions))}>
             Fill in
@@ -149,7 +157,8 @@ export function ReassignCard({ cluster, admin }: { cluster: string; admin: boole
         <>
           {p.moves.length ? <MovesTable plan={p} label="Reassignment preview" /> : <p className="muted">These partitions already have those replicas: nothing to move.</p>}
           <Apply
-            admin={admin}
+            allowed={admin}
+            role="admin"
             what="Reassigning partitions"
             question={`Move ${formatCount(p.totals.partitions)} partitions, copying ${p.totals.bytesToCopy === null ? "an unknown amount" : formatBytes(p.totals.bytesToCopy)}?`}
             confirmLabel="Yes, reassign"
@@ -188,11 +197,7 @@ export function DrainCard({ cluster, admin, brokers }: { cluster: string; admin:
           Broker{" "}
           <select aria-label="Broker to drain" value={nodeId ?? ""} onChange={(e) => setNodeId(e.target.value === "" ? null : Number(e.target.value))}>
             <option value="">choose…</option>
-            {brokers.map((b) => (
-              <option key={b.nodeId} value={b.nodeId}>
-                {b.nodeId}
-              </option>
-            ))}
+            <Options values={brokers.map((b) => String(b.nodeId))} />
           </select>
         </label>
         <button type="submit" disabled={nodeId === null}>
@@ -206,7 +211,8 @@ export function DrainCard({ cluster, admin, brokers }: { cluster: string; admin:
         <>
           {p.moves.length ? <MovesTable plan={p} label="Drain preview" /> : <p className="muted">Broker {asked} holds no replicas: it can be stopped without moving anything.</p>}
           <Apply
-            admin={admin}
+            allowed={admin}
+            role="admin"
             what="Draining a broker"
             question={`Move ${formatCount(p.totals.partitions)} partitions off broker ${asked}?`}
             confirmLabel="Yes, drain"
@@ -249,35 +255,15 @@ export function ElectionCard({ cluster, admin }: { cluster: string; admin: boole
       {p && !preview.isFetching && !apply.isSuccess && (
         <>
           {p.length ? (
-            <table className="data compact" aria-label="Election preview">
-              <thead>
-                <tr>
-                  <th>Topic</th>
-                  <th className="num">Partition</th>
-                  <th>Leader</th>
-                  <th>Note</th>
-                </tr>
-              </thead>
-              <tbody>
-                {p.map((e) => (
-                  <tr key={`${e.topic}-${e.partition}`}>
-                    <td>{e.topic}</td>
-                    <td className="num">{e.partition}</td>
-                    <td>
-                      {e.leader < 0 ? "none" : e.leader} → {e.preferred}
-                    </td>
-                    <td>{e.blocked ? <span className="warn-text">will fail: {e.blocked}</span> : <span className="muted">ready</span>}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable label="Election preview" variant="compact" rows={p} rowKey={partitionKey} columns={electionColumns} />
           ) : (
             <p className="muted" role="status">
               Every partition is led by its preferred replica: there is nothing to elect.
             </p>
           )}
           <Apply
-            admin={admin}
+            allowed={admin}
+            role="admin"
             what="Running a leader election"
             question={`Elect the preferred leader of ${formatCount(p.length)} partitions?`}
             confirmLabel="Yes, elect"
@@ -291,26 +277,7 @@ export function ElectionCard({ cluster, admin }: { cluster: string; admin: boole
       )}
       {apply.data && (
         <>
-          <table className="data compact" aria-label="Election results">
-            <thead>
-              <tr>
-                <th>Topic</th>
-                <th className="num">Partition</th>
-                <th>Result</th>
-              </tr>
-            </thead>
-            <tbody>
-              {apply.data.map((r) => (
-                <tr key={`${r.topic}-${r.partition}`}>
-                  <td>{r.topic}</td>
-                  <td className="num">{r.partition}</td>
-                  <td className={r.ok ? "success" : "error-text"} title={r.error}>
-                    {r.words}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable label="Election results" variant="compact" rows={apply.data} rowKey={partitionKey} columns={electedColumns} />
           <p className="hint">{audited("brokers.electPreferred")}</p>
         </>
       )}
@@ -334,48 +301,28 @@ export function OngoingCard({ cluster, admin }: { cluster: string; admin: boolea
           None: every partition has the replicas it should.
         </p>
       ) : (
-        <table className="data compact" aria-label="Reassignments in progress">
-          <thead>
-            <tr>
-              <th>Topic</th>
-              <th className="num">Partition</th>
-              <th>Adding</th>
-              <th>Removing</th>
-              <th>Copied</th>
-              {admin && <th />}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={`${r.topic}-${r.partition}`}>
-                <td>{r.topic}</td>
-                <td className="num">{r.partition}</td>
-                <td>
-                  <code>{list(r.addingReplicas)}</code>
-                </td>
-                <td>
-                  <code>{list(r.removingReplicas)}</code>
-                </td>
-                <td>
-                  {r.copiedBytes === null || r.totalBytes === null ? (
-                    <span className="muted">unknown</span>
-                  ) : (
-                    <>
-                      <progress max={Math.max(1, r.totalBytes)} value={r.copiedBytes} /> {formatBytes(r.copiedBytes)} of {formatBytes(r.totalBytes)}
-                    </>
-                  )}
-                </td>
-                {admin && (
-                  <td>
-                    <button type="button" disabled={cancel.isPending} onClick={() => cancel.mutate({ cluster, partitions: [{ topic: r.topic, partition: r.partition }] })}>
-                      Cancel
-                    </button>
-                  </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          label="Reassignments in progress"
+          variant="compact"
+          rows={rows}
+          rowKey={partitionKey}
+          columns={
+            admin
+              ? [
+                  ...ongoingColumns,
+                  {
+                    key: "cancel",
+                    header: "",
+                    render: (r) => (
+                      <button type="button" disabled={cancel.isPending} onClick={() => cancel.mutate({ cluster, partitions: [{ topic: r.topic, partition: r.partition }] })}>
+                        Cancel
+                      </button>
+                    ),
+                  },
+                ]
+              : ongoingColumns
+          }
+        />
       )}
       <ErrorNote error={cancel.error} />
     </Card>

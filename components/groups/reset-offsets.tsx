@@ -27,20 +27,15 @@ export function ResetOffsets({ groupId }: { groupId: string }) {
   const [csv, setCsv] = useState("");
   const [request, setRequest] = useState<ResetRequest | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
-  const [confirming, setConfirming] = useState(false);
   const preview = trpc.groups.previewReset.useQuery({ cluster, groupId, ...request! }, { enabled: request !== null, refetchOnWindowFocus: false, retry: false });
   const utils = trpc.useUtils();
   const execute = trpc.groups.resetOffsets.useMutation({
-    onSuccess: () => {
-      setConfirming(false);
-      void utils.groups.get.invalidate();
-    },
+    onSuccess: () => void utils.groups.get.invalidate(),
   });
 
   const change = (patch: Partial<FormState>) => {
     setForm((f) => ({ ...f, ...patch }));
     setRequest(null);
-    setConfirming(false);
     execute.reset();
   };
   const onCsv = (text: string) => {
@@ -55,7 +50,6 @@ export function ResetOffsets({ groupId }: { groupId: string }) {
       return;
     }
     setFormError(null);
-    setConfirming(false);
     execute.reset();
     router.replace(`${path}?${withForm(params, form)}`, { scroll: false });
     setRequest(built);
@@ -92,7 +86,7 @@ export function ResetOffsets({ groupId }: { groupId: string }) {
       {request && preview.isFetching && <Loading label="Planning the reset…" />}
       <ErrorNote error={preview.isFetching ? null : preview.error} retry={() => void preview.refetch()} />
       {p && request && !preview.isFetching && (
-        <ResetPreview p={p} groupId={groupId} operator={canOperate(me.data?.role)} execute={execute} confirming={confirming} setConfirming={setConfirming} onExecute={onExecute} />
+        <ResetPreview p={p} groupId={groupId} operator={canOperate(me.data?.role)} execute={execute} onExecute={onExecute} />
       )}
     </>
   );

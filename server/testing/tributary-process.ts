@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { projectRoot } from "@/server/paths";
 import { eventually } from "./eventually";
@@ -23,6 +24,13 @@ export function runTributary(args: string[], env: Record<string, string> = {}): 
  */
 export function runAgentMain(args: string[]): TributaryProcess {
   return runNode(["--import", "tsx", join(projectRoot, "server", "agents", "cli-main.ts"), ...args]);
+}
+
+/** Writes a Flume properties file of `lines` into `dir` and runs the agent's entry point on it as agent a1, its state in `dir`/data. */
+export async function runFlumeLinesMain(dir: string, lines: string[], args: string[] = []): Promise<TributaryProcess> {
+  const conf = join(dir, "agent.properties");
+  await writeFile(conf, [...lines, ""].join("\n"));
+  return runAgentMain(["--flume-conf", conf, "--name", "a1", "--data-dir", join(dir, "data"), ...args]);
 }
 
 function runNode(args: string[], env: Record<string, string> = {}): TributaryProcess {

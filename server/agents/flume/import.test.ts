@@ -1,11 +1,9 @@
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseFlow } from "../flow";
 import { exportFlumeProperties } from "./export";
 import { importFlumeProperties } from "./import";
 import { tempDirs } from "@/server/testing/temp-dir";
-import { agentMetricsUrl, runAgentMain, whileRunning } from "@/server/testing/tributary-process";
+import { agentMetricsUrl, runFlumeLinesMain, whileRunning } from "@/server/testing/tributary-process";
 
 const tempDir = tempDirs("agent-cli");
 
@@ -213,15 +211,12 @@ describe("Flume .properties import", () => {
   });
 
   it("runs with tributary agent --flume-conf and stops cleanly on SIGTERM", async () => {
-    const dir = tempDir();
-    const conf = join(dir, "agent.properties");
-    await writeFile(conf, [
+    const agent = await runFlumeLinesMain(tempDir(), [
       "a1.sources = r1", "a1.channels = c1", "a1.sinks = k1",
       "a1.sources.r1.type = netcat", "a1.sources.r1.bind = 127.0.0.1", "a1.sources.r1.port = 0", "a1.sources.r1.channels = c1",
       "a1.channels.c1.type = file", "a1.channels.c1.minimumRequiredSpace = 0",
-      "a1.sinks.k1.type = null", "a1.sinks.k1.channel = c1", "",
-    ].join("\n"));
-    const agent = runAgentMain(["--flume-conf", conf, "--name", "a1", "--data-dir", join(dir, "data"), "--metrics-port", "0"]);
+      "a1.sinks.k1.type = null", "a1.sinks.k1.channel = c1",
+    ], ["--metrics-port", "0"]);
     await whileRunning(agent, async () => {
       const metrics = (await (await fetch(await agentMetricsUrl(agent))).json()) as Record<string, Record<string, number>>;
       expect(Object.keys(metrics).sort()).toEqual(["CHANNEL.c1", "SINK.k1", "SOURCE.r1"]);

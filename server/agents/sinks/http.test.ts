@@ -63,6 +63,18 @@ async function run(flow: unknown): Promise<FlowRuntime> {
   return rt;
 }
 
+/** A flow from a seq source of `total` numbers through memory channel c1 to one http sink per endpoint (k1, k2, …), all batching `batch`. */
+function seqToHttp(name: string, total: number, endpoints: Endpoint[], o: { batch?: number; source?: object; sink?: object; sinkgroups?: object } = {}) {
+  const { batch = 10, source = {}, sink = { maxRetries: 0 }, sinkgroups } = o;
+  return {
+    name,
+    sources: { r1: { type: "seq", channels: ["c1"], totalEvents: total, batchSize: batch, ...source } },
+    channels: { c1: { type: "memory", capacity: 1000 } },
+    sinks: Object.fromEntries(endpoints.map((e, i) => [`k${i + 1}`, { type: "http", channel: "c1", endpoint: e.url, batchSize: batch, ...sink }])),
+    ...(sinkgroups && { sinkgroups }),
+  };
+}
+
 const bodies = (e: Endpoint) => e.accepted.map((a) => Number(a.body)).sort((a, b) => a - b);
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
@@ -71,12 +83,7 @@ describe("http sink", () => {
     const ep = await endpoint();
     let n = 0;
     ep.status = () => (++n % 3 === 0 ? 200 : 503);
-    const rt = await run({
-      name: "h",
-      sources: { r1: { type: "seq", channels: ["c1"], totalEvents: 200, batchSize: 50, interceptors: [{ type: "static", key: "app", value: "shop" }] } },
-      channels: { c1: { type: "memory" } },
-      sinks: { k1: { type: "http", channel: "c1", endpoint: ep.url, batchSize: 50, retryBackoffMs: 5 } },
-    });
+    const rt = await run(seqToHttp("h", 200, [ep], { batch: 50, source: { interceptors: [{ type: "static", key: "app", value: "shop" }] }, sink: { retryBackoffMs: 5 } }));
     await until(() => ep.accepted.length >= 200);
     expect(bodies(ep)).toEqual(range(200));
     expect(ep.accepted[0].headers).toEqual({ app: "shop" });
@@ -88,12 +95,7 @@ describe("http sink", () => {
     const ep = await endpoint();
     let up = false;
     ep.status = () => (up ? 200 : 400);
-    const rt = await run({
-      name: "h",
-      sources: { r1: { type: "seq", channels: ["c1"], totalEvents: 30, batchSize: 10 } },
-      channels: { c1: { type: "memory" } },
-      sinks: { k1: { type: "http", channel: "c1", endpoint: ep.url, batchSize: 10, maxRetries: 0 } },
-    });
+    const rt = await run(seqToHttp("h", 30, [ep]));
     await until(() => rt.components().k1.state === "backing_off");
     expect(rt.components().k1.lastError).toMatch(/answered 400: try later; the batch stays in the channel/);
     expect(rt.components().r1.state).toBe("running");
@@ -114,16 +116,7 @@ describe("sink groups", () => {
     const backup = await endpoint();
     let primaryUp = true;
     primary.status = () => (primaryUp ? 200 : 500);
-    const rt = await run({
-      name: "fo",
-      sources: { r1: { type: "seq", channels: ["c1"], totalEvents: 0, batchSize: 10 } },
-      channels: { c1: { type: "memory", capacity: 1000 } },
-      sinks: {
-        k1: { type: "http", channel: "c1", endpoint: primary.url, batchSize: 10, maxRetries: 0 },
-        k2: { type: "http", channel: "c1", endpoint: backup.url, batchSize: 10, maxRetries: 0 },
-      },
-      sinkgroups: { g1: { sinks: ["k2", "k1"], processor: { type: "failover", priority: { k1: 10, k2: 5 }, maxpenalty: 300 } } },
-    });
+    const rt = await run(seqToHttp("fo", 0, [primary, backup], { sinkgroups: { g1: { sinks: ["k2", "k1"], processor: { type: "failover", priority: { k1: 10, k2: 5 }, maxpenalty: 300 } } } }));
     await until(() => primary.accepted.length >= 100);
     expect(backup.accepted).toHaveLength(0);
     primaryUp = false;
@@ -146,16 +139,7 @@ describe("sink groups", () => {
     const b = await endpoint();
     let bUp = true;
     b.status = () => (bUp ? 200 : 503);
-    const flow = (total: number) => ({
-      name: "lb",
-      sources: { r1: { type: "seq", channels: ["c1"], totalEvents: total, batchSize: 10 } },
-      channels: { c1: { type: "memory", capacity: 1000 } },
-      sinks: {
-        k1: { type: "http", channel: "c1", endpoint: a.url, batchSize: 10, maxRetries: 0 },
-        k2: { type: "http", channel: "c1", endpoint: b.url, batchSize: 10, maxRetries: 0 },
-      },
-      sinkgroups: { g1: { sinks: ["k1", "k2"], processor: { type: "load_balance", selector: "round_robin", backoff: true, "selector.maxTimeOut": 60_000 } } },
-    });
+    const flow = (total: number) => seqToHttp("lb", total, [a, b], { sinkgroups: { g1: { sinks: ["k1", "k2"], processor: { type: "load_balance", selector: "round_robin", backoff: true, "selector.maxTimeOut": 60_000 } } } });
     const rt = await run(flow(1000));
     await until(() => a.accepted.length + b.accepted.length >= 1000);
     expect(a.accepted.length).toBeGreaterThan(200);

@@ -1,14 +1,12 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, startTestBroker } from "../../broker/compat/harness";
+import { describe, expect, it } from "vitest";
+import { eventually } from "../../broker/compat/harness";
 import { KafkaClient } from "../../kafka/client";
 import { IsolationLevel } from "../../kafka/constants";
 import { FileChannel, fileChannelSchema } from "../channels/file";
 import { FlowConfigError, parseFlow } from "../flow";
 import { FlowRuntime } from "../runtime";
-import { committed, createTopics, produce, readTopics } from "../testing/topics";
+import { brokerAndDir, committed, createTopics, produce, readTopics } from "../testing/topics";
 
 const flow = (bootstrap: string, over: { source?: Record<string, unknown>; sink?: Record<string, unknown>; channels?: Record<string, unknown>; sinks?: Record<string, unknown> } = {}) => ({
   name: "eos",
@@ -45,32 +43,23 @@ describe("exactly-once flow checks", () => {
 });
 
 describe("on a real broker", () => {
-  let broker: Awaited<ReturnType<typeof startTestBroker>>;
-  let dir: string;
-  beforeAll(async () => {
-    broker = await startTestBroker();
-    dir = await mkdtemp(join(tmpdir(), "tributary-topic-eos-"));
-  });
-  afterAll(async () => {
-    await broker.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const env = brokerAndDir("tributary-topic-eos-");
 
   const describeSinkTransaction = async () => {
-    const client = new KafkaClient({ bootstrap: [broker.bootstrap], clientId: "test-admin" });
+    const client = new KafkaClient({ bootstrap: [env.broker.bootstrap], clientId: "test-admin" });
     return (await client.admin.describeTransactions(["eos-relay-k1"]).finally(() => client.close()))[0];
   };
 
   it("delivers every input once in transactions, commits the source's offsets in them, and drops copies a crash left in the channel", async () => {
-    await createTopics(broker.bootstrap, [{ name: "in", numPartitions: 3 }, { name: "out", numPartitions: 2 }]);
-    await produce(broker.bootstrap, Array.from({ length: 900 }, (_, i) => ({ topic: "in", partition: i % 3, value: Buffer.from(`v${i}`) })));
-    const values = async (isolation: number = IsolationLevel.READ_COMMITTED) => (await readTopics(broker.bootstrap, ["out"], isolation)).map((r) => r.value!.toString());
+    await createTopics(env.broker.bootstrap, [{ name: "in", numPartitions: 3 }, { name: "out", numPartitions: 2 }]);
+    await produce(env.broker.bootstrap, Array.from({ length: 900 }, (_, i) => ({ topic: "in", partition: i % 3, value: Buffer.from(`v${i}`) })));
+    const values = async (isolation: number = IsolationLevel.READ_COMMITTED) => (await readTopics(env.broker.bootstrap, ["out"], isolation)).map((r) => r.value!.toString());
 
-    const rt = new FlowRuntime(flow(broker.bootstrap), { agent: "a1", dataDir: dir });
+    const rt = new FlowRuntime(flow(env.broker.bootstrap), { agent: "a1", dataDir: env.dir });
     await rt.start();
     try {
       await eventually(async () => ((await values()).length >= 900 ? true : undefined), 30_000, "900 records committed");
-      await eventually(async () => ((await committed(broker.bootstrap, "eos-relay", "in")) === 900 ? true : undefined), 10_000, "the group's offsets at the end");
+      await eventually(async () => ((await committed(env.broker.bootstrap, "eos-relay", "in")) === 900 ? true : undefined), 10_000, "the group's offsets at the end");
     } finally {
       await rt.stop();
     }
@@ -78,20 +67,20 @@ describe("on a real broker", () => {
     expect(txn).toMatchObject({ state: "CompleteCommit", producerEpoch: 0 });
     const first = await values();
     expect(first.sort()).toEqual(Array.from({ length: 900 }, (_, i) => `v${i}`).sort());
-    const out = await readTopics(broker.bootstrap, ["out"]);
+    const out = await readTopics(env.broker.bootstrap, ["out"]);
     // The records carry where they came from, which is how a copy is recognised.
     expect(Object.fromEntries(out[0].headers.map((h) => [h.key, h.value?.toString()]))).toMatchObject({ topic: "in", partition: expect.stringMatching(/^[0-2]$/), offset: expect.stringMatching(/^\d+$/) });
 
     // What a SIGKILL between EndTxn(commit) and the channel's commit leaves: the delivered events still in the channel.
-    const ch = new FileChannel("c1", fileChannelSchema.parse({ type: "file", dataDir: join(dir, "eos", "c1"), minimumRequiredSpace: 0, transactionCapacity: 100 }));
+    const ch = new FileChannel("c1", fileChannelSchema.parse({ type: "file", dataDir: join(env.dir, "eos", "c1"), minimumRequiredSpace: 0, transactionCapacity: 100 }));
     await ch.start();
     const tx = ch.begin();
     tx.put(Array.from({ length: 50 }, (_, i) => ({ headers: { topic: "in", partition: "1", offset: String(i) }, body: Buffer.from(`copy${i}`) })));
     await tx.commit();
     await ch.stop();
-    await produce(broker.bootstrap, Array.from({ length: 30 }, (_, i) => ({ topic: "in", partition: 0, value: Buffer.from(`w${i}`) })));
+    await produce(env.broker.bootstrap, Array.from({ length: 30 }, (_, i) => ({ topic: "in", partition: 0, value: Buffer.from(`w${i}`) })));
 
-    const again = new FlowRuntime(flow(broker.bootstrap), { agent: "a1", dataDir: dir });
+    const again = new FlowRuntime(flow(env.broker.bootstrap), { agent: "a1", dataDir: env.dir });
     await again.start();
     try {
       await eventually(async () => ((await values()).length >= 930 ? true : undefined), 30_000, "the 30 new records");
@@ -104,7 +93,7 @@ describe("on a real broker", () => {
     expect(all).toHaveLength(930);
     expect(all.filter((v) => v.startsWith("copy"))).toEqual([]);
     expect(new Set(all).size).toBe(930);
-    expect(await committed(broker.bootstrap, "eos-relay", "in")).toBe(930);
+    expect(await committed(env.broker.bootstrap, "eos-relay", "in")).toBe(930);
     // The restarted sink's InitProducerId bumped the epoch, fencing the first incarnation.
     expect(await describeSinkTransaction()).toMatchObject({ state: "CompleteCommit", producerId: txn.producerId, producerEpoch: 1 });
     // Each take was a transaction: read_uncommitted sees the same data records, control markers never.

@@ -1,9 +1,27 @@
-import { expect } from "vitest";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect } from "vitest";
 import { eventually } from "@/server/testing/eventually";
 import { KafkaClient, type NewTopic, type ProducerRecord } from "../../kafka/client";
 import type { FlowRuntime } from "../runtime";
+import { startTestBroker } from "../../broker/compat/harness";
 import { IsolationLevel, ListOffsetsTimestamp } from "../../kafka/constants";
 import type { Record as KafkaRecord } from "../../kafka/records/batch";
+
+/** A broker and a scratch folder that the tests of one file (or describe block) share: started before them, removed after. */
+export function brokerAndDir(prefix: string): { broker: Awaited<ReturnType<typeof startTestBroker>>; dir: string } {
+  const env = {} as ReturnType<typeof brokerAndDir>;
+  beforeAll(async () => {
+    env.broker = await startTestBroker();
+    env.dir = await mkdtemp(join(tmpdir(), prefix));
+  });
+  afterAll(async () => {
+    await env.broker.stop();
+    await rm(env.dir, { recursive: true, force: true });
+  });
+  return env;
+}
 
 export interface ReadRecord extends KafkaRecord {
   topic: string;
