@@ -65,10 +65,15 @@ test.describe("moving partitions and leaders from the console", () => {
     });
     const client = new KafkaClient({ bootstrap: cluster.bootstrap() });
     try {
-      // Just started, the controller may not have read the live brokers yet: it refuses RF 2 until it has.
+      // Just started, the broker asked may still be joining: it answers "retry" until it has read the live brokers.
       await expect(() => client.admin.createTopics([{ name: "ledger", numPartitions: 3, replicationFactor: 2 }])).toPass({ timeout: 10_000 });
       // Same replicas in a new order: the second replica becomes preferred while the first keeps leading.
-      const md = await client.admin.metadata(["ledger"]);
+      // The topic reaches the broker answering metadata a moment after the create.
+      let md = await client.admin.metadata(["ledger"]);
+      await expect(async () => {
+        md = await client.admin.metadata(["ledger"]);
+        expect(md.topics[0]?.partitions).toHaveLength(3);
+      }).toPass({ timeout: 10_000 });
       const p0 = md.topics[0].partitions.find((p) => p.partition === 0)!;
       await client.admin.alterPartitionReassignments([{ topic: "ledger", partition: 0, replicas: [...p0.replicas].reverse() }]);
       onThree = md.topics[0].partitions.filter((p) => p.replicas.includes(3)).length;
