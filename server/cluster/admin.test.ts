@@ -10,6 +10,7 @@ import { ErrorCode } from "../kafka/errors";
 import { encodeRecordBatch } from "../kafka/records/batch";
 import { Apis } from "../kafka/messages";
 import { LogManager } from "../broker/log/log-manager";
+import { KafkaClient } from "../kafka/client";
 import { ClusterMember } from "./member";
 import { ClusterStore } from "./store";
 import { clusterDatabase, eventually } from "./test-support";
@@ -144,6 +145,20 @@ describe("cluster administration (three in-process brokers)", () => {
     await member.leave();
     await logs.close();
   });
+
+  it("the client's admin follows a controller that stopped: its retry reads metadata again instead of calling the old one", async () => {
+    const client = new KafkaClient({ bootstrap: [...brokers.values()].map((b) => b.bootstrap) });
+    try {
+      await client.admin.createTopics([{ name: "before-move", numPartitions: 1, replicationFactor: 2 }]);
+      const controller = (await client.admin.describeCluster()).controllerId;
+      await brokers.get(controller)!.close();
+      brokers.delete(controller);
+      await client.admin.createTopics([{ name: "after-move", numPartitions: 1, replicationFactor: 2 }]);
+      expect((await client.admin.describeCluster()).controllerId).not.toBe(controller);
+    } finally {
+      await client.close();
+    }
+  }, 30_000);
 });
 
 function recordBatch(): Buffer {

@@ -534,7 +534,7 @@ export class Admin {
   }
 
   private onController<N extends ApiName>(what: string, api: ApiSpec<N>, body: NoInfer<RequestInputOf<N>>): Promise<ResponseOf<N>> {
-    return this.cluster.withRetry(what, async () => call(await this.cluster.controller(), api, body));
+    return this.cluster.withRetry(what, async (attempt) => call(await this.cluster.controller(attempt), api, body));
   }
 
   /** Broker resources go to that broker, topic resources to any broker. */

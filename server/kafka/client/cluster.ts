@@ -184,9 +184,12 @@ export class Cluster {
     throw new KafkaClientError(ErrorCode.NETWORK_EXCEPTION, `cannot reach any broker of ${this.opts.bootstrap.join(",")}`, { cause: last, detail: last instanceof Error ? last.message : null });
   }
 
-  /** The controller (admin requests that change topics), or any broker when it is unknown. */
-  async controller(): Promise<BrokerConnection> {
-    if (this.controllerId < 0) await this.refreshMetadata([]);
+  /**
+   * The controller (admin requests that change topics), or any broker when it is unknown. A retry
+   * (`attempt` > 0) reads metadata again first: the controller that failed may have moved.
+   */
+  async controller(attempt = 0): Promise<BrokerConnection> {
+    if (attempt > 0 || this.controllerId < 0) await this.refreshMetadata([]);
     return this.controllerId >= 0 && this.brokers.has(this.controllerId) ? this.broker(this.controllerId) : this.any();
   }
 

@@ -102,7 +102,7 @@ export class SecurityAdmin {
   }
 
   private async alterScram(user: string, body: RequestInputOf<"AlterUserScramCredentials">): Promise<void> {
-    const res = await this.cluster.withRetry("AlterUserScramCredentials", async () => call(await this.cluster.controller(), Apis.AlterUserScramCredentials, body));
+    const res = await this.cluster.withRetry("AlterUserScramCredentials", async (attempt) => call(await this.cluster.controller(attempt), Apis.AlterUserScramCredentials, body));
     for (const r of res.results) check(r.errorCode, `changing the SCRAM credentials of ${user}`, r.errorMessage);
   }
 
