@@ -56,8 +56,8 @@ it("topic → interceptor → file channel → transactional topic sink: read_co
       await exited;
     }
     expect(produced).toBe(INPUTS);
+    // How much the killed runs committed: on a fast machine the last round can finish before its kill lands, so this is reported, not asserted.
     const before = (await outputs()).length;
-    expect(before).toBeLessThan(INPUTS);
 
     // A last clean run delivers what the killed ones left in the channel and in the input topic.
     const child = await startAgent();
