@@ -1,4 +1,4 @@
-import { KafkaClientError, type CommittedOffset, type GroupDescription, type KafkaClient } from "../kafka/client";
+import { KafkaClientError, type CommittedOffset, type GroupDescription, type KafkaClient, type TopicInfo } from "../kafka/client";
 import { ListOffsetsTimestamp } from "../kafka/constants";
 import { ErrorCode } from "../kafka/errors";
 import { planReset, ResetError, strategyTimestamp, type PartitionState, type ResetPlan, type ResetStrategy } from "./offset-reset";
@@ -82,12 +82,20 @@ export type Watermarks = Map<string, Map<number, { low: number; high: number }>>
 export async function watermarks(client: KafkaClient, topics: Iterable<string>, cache: Watermarks = new Map()): Promise<Watermarks> {
   const wanted = [...new Set(topics)].filter((t) => !cache.has(t));
   if (wanted.length === 0) return cache;
-  const md = await client.admin.metadata(wanted);
-  const positions = md.topics.flatMap((t) => t.partitions.filter(Boolean).map((p) => ({ topic: t.name, partition: p.partition })));
+  await watermarksOf(client, (await client.admin.metadata(wanted)).topics, cache);
+  // A topic the cluster does not know has no partitions, rather than no answer.
+  for (const t of wanted) if (!cache.has(t)) cache.set(t, new Map());
+  return cache;
+}
+
+/** The same, for topics whose metadata the caller has just read (the lag sampler's pass reads every topic's anyway). */
+export async function watermarksOf(client: KafkaClient, topics: readonly TopicInfo[], cache: Watermarks = new Map()): Promise<Watermarks> {
+  const wanted = topics.filter((t) => !cache.has(t.name));
+  const positions = wanted.flatMap((t) => t.partitions.filter(Boolean).map((p) => ({ topic: t.name, partition: p.partition })));
   const [low, high] = positions.length
     ? await Promise.all([offsetsAt(client, positions, ListOffsetsTimestamp.EARLIEST), offsetsAt(client, positions, ListOffsetsTimestamp.LATEST)])
     : [new Map<string, number>(), new Map<string, number>()];
-  for (const t of wanted) cache.set(t, new Map());
+  for (const t of wanted) cache.set(t.name, new Map());
   for (const { topic, partition } of positions) {
     cache.get(topic)!.set(partition, { low: low.get(partitionKey(topic, partition)) ?? 0, high: high.get(partitionKey(topic, partition)) ?? 0 });
   }

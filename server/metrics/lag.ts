@@ -3,7 +3,7 @@ import type { Db } from "@/db/client";
 import { lagRollups } from "@/db/schema";
 import type { ClusterConnections } from "../admin/clusters";
 import { EMBEDDED_CLUSTER } from "../admin/clusters";
-import { groupDetails, summaryOf, watermarks, type GroupSummary } from "../admin/groups";
+import { groupDetails, summaryOf, watermarksOf, type GroupSummary } from "../admin/groups";
 import { logger } from "../log";
 import { ClusterRates } from "./cluster-rates";
 import { turnMinute } from "./rollups";
@@ -125,7 +125,7 @@ export class LagSampler {
       const client = await this.connections.client(cluster);
       const md = await client.admin.metadata();
       // Internal topics' appends are the cluster's own bookkeeping (commits, transaction state), not traffic.
-      const marks = await watermarks(client, md.topics.filter((t) => !t.internal && !t.name.startsWith("__")).map((t) => t.name));
+      const marks = await watermarksOf(client, md.topics.filter((t) => !t.internal && !t.name.startsWith("__")));
       // A copy: the groups' reads add the topics they need that are not traffic (internal, deleted).
       const details = await groupDetails(client, new Map(marks));
       const groups = details.map(summaryOf);
