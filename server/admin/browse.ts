@@ -6,7 +6,8 @@ import { ErrorCode } from "../kafka/errors";
 import type { Header, Record as KafkaRecord } from "../kafka/records/batch";
 import { countConsoleRead } from "../metrics/console-reads";
 import { EMBEDDED_CLUSTER } from "./clusters";
-import { offsetsAt, partitionKey, partitionsOf, TopicNotFound } from "./topics";
+import { partitionKey } from "../kafka/partition-key";
+import { offsetsAt, partitionsOf, TopicNotFound } from "./topics";
 
 /** Where a browse starts in each chosen partition. `positions` is what paging sends back. */
 export type StartAt =

@@ -2,7 +2,8 @@ import { KafkaClientError, type CommittedOffset, type GroupDescription, type Kaf
 import { ListOffsetsTimestamp } from "../kafka/constants";
 import { ErrorCode } from "../kafka/errors";
 import { planReset, ResetError, strategyTimestamp, type PartitionState, type ResetPlan, type ResetStrategy } from "./offset-reset";
-import { offsetsAt, partitionKey } from "./topics";
+import { partitionKey } from "../kafka/partition-key";
+import { offsetsAt } from "./topics";
 
 /**
  * Consumer groups as kafka-consumer-groups shows them, read over the Kafka protocol so the same

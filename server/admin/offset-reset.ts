@@ -1,3 +1,5 @@
+import { partitionKey } from "../kafka/partition-key";
+
 /**
  * Offset reset planning with the semantics of `kafka-consumer-groups --reset-offsets`: a scope of
  * partitions, a strategy, and a plan (the dry run) showing current → new offset per partition with
@@ -89,7 +91,7 @@ function target(s: ResetStrategy, p: PartitionState, fromFile: Map<string, numbe
       // No record at or after the time: the end of the log, as Kafka's ListOffsets answers.
       return p.atTimestamp ?? p.latest;
     case "from-file": {
-      const v = fromFile.get(`${p.topic}\u0000${p.partition}`);
+      const v = fromFile.get(partitionKey(p.topic, p.partition));
       if (v === undefined) throw new ResetError(`The file has no offset for ${p.topic}-${p.partition}; narrow the scope or add a row.`);
       return clamp(v, p.earliest, p.latest);
     }
@@ -99,7 +101,7 @@ function target(s: ResetStrategy, p: PartitionState, fromFile: Map<string, numbe
 const byPartition = (a: { topic: string; partition: number }, b: { topic: string; partition: number }) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1);
 
 export function planReset(strategy: ResetStrategy, partitions: PartitionState[]): ResetPlan {
-  const fromFile = new Map(strategy.kind === "from-file" ? strategy.offsets.map((o) => [`${o.topic}\u0000${o.partition}`, o.offset] as const) : []);
+  const fromFile = new Map(strategy.kind === "from-file" ? strategy.offsets.map((o) => [partitionKey(o.topic, o.partition), o.offset] as const) : []);
   const planned: PlannedReset[] = [];
   const untouched: UntouchedPartition[] = [];
   for (const p of [...partitions].sort(byPartition)) {

@@ -4,6 +4,7 @@ import { KafkaClientError, type KafkaClient, type NewTopic, type PartitionInfo }
 import { ConfigResourceType, ConfigSource, IsolationLevel, ListOffsetsTimestamp } from "../kafka/constants";
 import { ErrorCode } from "../kafka/errors";
 import type { SeriesSampler } from "../metrics/series";
+import { partitionKey } from "../kafka/partition-key";
 
 /** A topic or partition the cluster does not have. */
 export class TopicNotFound extends Error {}
@@ -24,7 +25,6 @@ export interface TopicRow {
 }
 
 /** The key of a topic-partition in the maps these functions return. */
-export const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 /** Offsets of many partitions at one timestamp (or EARLIEST / LATEST): one ListOffsets per leader. */
 export async function offsetsAt(client: KafkaClient, partitions: { topic: string; partition: number }[], timestamp: number, isolationLevel: number = IsolationLevel.READ_COMMITTED): Promise<Map<string, number>> {

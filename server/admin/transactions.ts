@@ -2,7 +2,8 @@ import type { KafkaClient } from "../kafka/client";
 import type { TransactionDescription } from "../kafka/client/admin";
 import { IsolationLevel, ListOffsetsTimestamp } from "../kafka/constants";
 import { ErrorCode } from "../kafka/errors";
-import { offsetsAt, partitionKey } from "./topics";
+import { partitionKey } from "../kafka/partition-key";
+import { offsetsAt } from "./topics";
 
 /** The states of a transaction that still holds back read_committed consumers (the last stable offset). */
 const OPEN_STATES = ["Ongoing", "PrepareCommit", "PrepareAbort", "PrepareEpochFence"];

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { metricRollups } from "@/db/schema";
 import type { GroupDetail, Watermarks } from "../admin/groups";
-import { partitionKey } from "../admin/topics";
+import { partitionKey } from "../kafka/partition-key";
 import { logger } from "../log";
 import { turnMinute } from "./rollups";
 import { RingSeries } from "./series";

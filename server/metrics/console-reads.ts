@@ -1,4 +1,5 @@
 import { metrics, type Counter } from "./registry";
+import { partitionKey } from "../kafka/partition-key";
 
 /**
  * What the console's own scans (browse, search, download, live tail) read from the embedded
@@ -15,7 +16,7 @@ const counters = new Map<string, { records: Counter; bytes: Counter }>();
 
 export function countConsoleRead(topic: string, partition: number, wire: { bytes: number; records: number }): void {
   if (wire.bytes === 0) return;
-  const id = `${topic}\u0000${partition}`;
+  const id = partitionKey(topic, partition);
   let c = counters.get(id);
   if (!c) {
     const labels = { topic, partition: String(partition) };

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { z } from "zod";
 import type { ProducerRecord } from "../../kafka/client";
+import { partitionKey, splitPartition } from "../../kafka/partition-key";
 import { logger } from "../../log";
 import { type Sink, SinkCounters, defineComponent } from "../component";
 import { type LocalKafka, kafkaClientSecurity, kafkaSecuritySchema } from "../kafka-security";
@@ -100,7 +101,7 @@ export class TopicSink implements Sink {
       const { fresh, next } = this.unseen(events, this.committed);
       this.counters.EventDuplicateCount += events.length - fresh.length;
       if (fresh.length > 0) await this.produce(fresh);
-      if (next.size > 0) await txn.sendOffsetsToTransaction(groupId, [...next].map(([k, offset]) => ({ ...splitKey(k), offset })));
+      if (next.size > 0) await txn.sendOffsetsToTransaction(groupId, [...next].map(([k, offset]) => ({ ...splitPartition(k), offset })));
       await txn.commitTransaction();
       for (const [k, offset] of next) this.committed.set(k, offset);
     } catch (err) {
@@ -114,7 +115,7 @@ export class TopicSink implements Sink {
   private async committedOffsets(groupId: string): Promise<Map<string, number>> {
     await this.producer.transactions.initTransactions();
     const offsets = await this.producer.committedOffsets(groupId);
-    return new Map(offsets.map((o) => [`${o.topic}\u0000${o.partition}`, o.offset]));
+    return new Map(offsets.map((o) => [partitionKey(o.topic, o.partition), o.offset]));
   }
 
   /** The events at or past their partition's next offset (the first copy of each), and the next offsets they take each partition to. */
@@ -127,7 +128,7 @@ export class TopicSink implements Sink {
       if (topic === undefined || !Number.isInteger(partition) || !Number.isInteger(offset)) {
         throw new Error(`exactly-once needs the ${this.source!.topicHeader}, ${PARTITION_HEADER} and ${OFFSET_HEADER} headers the topic source sets; an interceptor removed or changed them`);
       }
-      const k = `${topic}\u0000${partition}`;
+      const k = partitionKey(topic, partition);
       if (offset < (next.get(k) ?? committed.get(k) ?? 0)) return false;
       next.set(k, offset + 1);
       return true;
@@ -159,8 +160,3 @@ export const topicSinkType = defineComponent({
   schema: topicSinkSchema,
   create: (config, ctx) => new TopicSink(ctx.name, config, ctx.localKafka, config.transactionalId ? ctx.sourceOffsets : undefined),
 });
-
-function splitKey(k: string): { topic: string; partition: number } {
-  const i = k.lastIndexOf("\u0000");
-  return { topic: k.slice(0, i), partition: Number(k.slice(i + 1)) };
-}

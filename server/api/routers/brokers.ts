@@ -7,6 +7,7 @@ import type { KafkaClient } from "../../kafka/client";
 import { logger } from "../../log";
 import { adminProcedure, router, viewerProcedure, type Context } from "../trpc";
 import { clusterConnections } from "./clusters";
+import { partitionKey } from "../../kafka/partition-key";
 
 const log = logger("api.brokers");
 
@@ -23,7 +24,7 @@ async function on<T>(ctx: Context, name: string, fn: (client: KafkaClient) => Pr
   return onCluster(name, async () => fn(await clusterConnections(ctx).client(name)));
 }
 
-const key = (m: { topic: string; partition: number }) => `${m.topic}\u0000${m.partition}`;
+const key = (m: { topic: string; partition: number }) => partitionKey(m.topic, m.partition);
 
 /** The audit rows of a reassignment: the replicas before and after, partition by partition. */
 function auditMoves(ctx: Context, name: string, target: string, applied: Move[]): void {

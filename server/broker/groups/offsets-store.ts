@@ -1,4 +1,5 @@
 import { ErrorCode, KafkaError } from "../../kafka/errors";
+import { partitionKey } from "../../kafka/partition-key";
 import { decodeRecordBatch, encodeRecordBatch, forEachBatch, type EncodeOptions, type RecordInput } from "../../kafka/records/batch";
 import { logger } from "../../log";
 import type { LogManager } from "../log/log-manager";
@@ -148,7 +149,7 @@ export class OffsetsStore {
     if (!byGroup) this.pending.set(producerId, (byGroup = new Map<string, Map<string, CommittedOffset>>()));
     let g = byGroup.get(group);
     if (!g) byGroup.set(group, (g = new Map<string, CommittedOffset>()));
-    for (const e of entries) g.set(`${e.topic}\u0000${e.partition}`, e.value);
+    for (const e of entries) g.set(partitionKey(e.topic, e.partition), e.value);
   }
 
   /** A COMMIT or ABORT marker for the producer reached __consumer_offsets: its transaction's offsets become the group's, or vanish. */
@@ -166,7 +167,7 @@ export class OffsetsStore {
 
   /** Whether a transaction still holds offsets of the group's partition that OffsetFetch with requireStable must wait for. */
   hasPending(group: string, topic: string, partition: number): boolean {
-    for (const byGroup of this.pending.values()) if (byGroup.get(group)?.has(`${topic}\u0000${partition}`)) return true;
+    for (const byGroup of this.pending.values()) if (byGroup.get(group)?.has(partitionKey(topic, partition))) return true;
     return false;
   }
 
@@ -184,12 +185,12 @@ export class OffsetsStore {
   private put(group: string, topic: string, partition: number, o: CommittedOffset): void {
     let g = this.offsets.get(group);
     if (!g) this.offsets.set(group, (g = new Map<string, CommittedOffset>()));
-    g.set(`${topic}\u0000${partition}`, o);
+    g.set(partitionKey(topic, partition), o);
   }
 
   private remove(group: string, topic: string, partition: number): void {
     const g = this.offsets.get(group);
-    g?.delete(`${topic}\u0000${partition}`);
+    g?.delete(partitionKey(topic, partition));
     if (g && g.size === 0) this.offsets.delete(group);
   }
 
@@ -230,7 +231,7 @@ export class OffsetsStore {
   }
 
   get(group: string, topic: string, partition: number): CommittedOffset | undefined {
-    return this.offsets.get(group)?.get(`${topic}\u0000${partition}`);
+    return this.offsets.get(group)?.get(partitionKey(topic, partition));
   }
 
   /** The group's last recorded metadata (after a restart: where its generations continue). */

@@ -4,7 +4,7 @@ import type { RequestOf, ResponseInputOf } from "../../kafka/protocol";
 import type { PartitionLog } from "../log/partition-log";
 import { MARKER_ACK_TIMEOUT_MS } from "../transactions/cluster";
 import type { TransactionCoordinator } from "../transactions/coordinator";
-import { partitionKey } from "../transactions/log-format";
+import { partitionKey } from "../../kafka/partition-key";
 import { log, notLeader, type BrokerContext } from "./context";
 import type { HandlerRegistry } from "./registry";
 

@@ -6,7 +6,8 @@ import { OFFSETS_TOPIC } from "../groups/offsets-store";
 import type { LogManager } from "../log/log-manager";
 import type { PartitionLog } from "../log/partition-log";
 import { markerBatch } from "../log/txn-index";
-import { partitionKey, readTransactionKey, readTransactionValue, splitPartition, transactionKey, transactionValue } from "./log-format";
+import { partitionKey, splitPartition } from "../../kafka/partition-key";
+import { readTransactionKey, readTransactionValue, transactionKey, transactionValue } from "./log-format";
 import { isCompleting, TRANSACTION_STATES, transition, type TransactionMetadata } from "./state";
 
 const log = logger("broker.transactions");

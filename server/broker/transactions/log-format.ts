@@ -1,5 +1,6 @@
 import { Reader, Writer } from "../../kafka/codec";
 import { decodeStruct, encodeStruct, parseFields, type Field } from "../../kafka/schema";
+import { partitionKey, splitPartition } from "../../kafka/partition-key";
 import type { TransactionMetadata, TransactionState } from "./state";
 
 /**
@@ -108,13 +109,4 @@ export function readTransactionValue(transactionalId: string, value: Buffer): Tr
     startMs: v.transactionStartTimestampMs,
     ...(ends && ends.length === keys.length ? { preparedEnds: new Map(keys.map((k, i) => [k, ends[i]])) } : {}),
   };
-}
-
-export function partitionKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
-}
-
-export function splitPartition(key: string): { topic: string; partition: number } {
-  const at = key.lastIndexOf("\u0000");
-  return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)) };
 }

@@ -8,6 +8,7 @@ import { Apis } from "../../kafka/messages";
 import { logger } from "../../log";
 import type { BrokerEndpoint } from "../store";
 import type { SaslOptions } from "../../kafka/client/sasl";
+import { partitionKey } from "../../kafka/partition-key";
 
 const log = logger("cluster.replication");
 
@@ -36,7 +37,6 @@ export interface FetcherOptions {
 }
 
 const RETRY_MS = 250;
-const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 /**
  * Kafka's replica fetcher: one connection to one leader, one Fetch (replica_id = this broker) for
@@ -66,12 +66,12 @@ export class ReplicaFetcher {
   }
 
   add(p: FollowedPartition): void {
-    this.partitions.set(key(p.topic, p.partition), p);
+    this.partitions.set(partitionKey(p.topic, p.partition), p);
     this.wakeUp?.();
   }
 
   remove(topic: string, partition: number): void {
-    this.partitions.delete(key(topic, partition));
+    this.partitions.delete(partitionKey(topic, partition));
   }
 
   /** Keeps only the partitions `keep` accepts. */
@@ -80,7 +80,7 @@ export class ReplicaFetcher {
   }
 
   get(topic: string, partition: number): FollowedPartition | undefined {
-    return this.partitions.get(key(topic, partition));
+    return this.partitions.get(partitionKey(topic, partition));
   }
 
   /** Resolves once the fetch round under way (if any) is over: a partition removed before it writes nothing more after it. */
@@ -115,7 +115,7 @@ export class ReplicaFetcher {
         this.round = (async () => {
           const truncating = due.filter((p) => p.mustTruncate);
           if (truncating.length) await this.truncate(conn, truncating);
-          await this.fetch(conn, due.filter((p) => !p.mustTruncate && this.partitions.get(key(p.topic, p.partition)) === p));
+          await this.fetch(conn, due.filter((p) => !p.mustTruncate && this.partitions.get(partitionKey(p.topic, p.partition)) === p));
         })();
         await this.round;
         if (this.failing) log.info({ leader: this.leaderId }, "replica fetcher reaches its leader again");
@@ -153,7 +153,7 @@ export class ReplicaFetcher {
     const asked = new Map<string, { p: FollowedPartition; epoch: number }>();
     for (const p of list) {
       const latest = p.log.epochs.latest;
-      if (latest) asked.set(key(p.topic, p.partition), { p, epoch: latest.epoch });
+      if (latest) asked.set(partitionKey(p.topic, p.partition), { p, epoch: latest.epoch });
       else p.mustTruncate = false;
     }
     if (!asked.size) return;
@@ -163,7 +163,7 @@ export class ReplicaFetcher {
     });
     for (const t of res.topics) {
       for (const r of t.partitions) {
-        const a = asked.get(key(t.topic, r.partition));
+        const a = asked.get(partitionKey(t.topic, r.partition));
         if (!a) continue;
         if (r.errorCode !== ErrorCode.NONE) {
           a.p.retryAt = Date.now() + RETRY_MS;
@@ -205,7 +205,7 @@ export class ReplicaFetcher {
     if (res.errorCode !== ErrorCode.NONE) throw new Error(`the leader refused the fetch: ${errorName(res.errorCode)}`);
     for (const t of res.responses) {
       for (const r of t.partitions) {
-        const p = this.partitions.get(key(t.topic, r.partitionIndex));
+        const p = this.partitions.get(partitionKey(t.topic, r.partitionIndex));
         // Moved to another leader or epoch while the fetch was under way: what came back is not its.
         if (!p || !fetching.has(p)) continue;
         if (r.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {

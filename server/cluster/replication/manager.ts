@@ -7,6 +7,7 @@ import type { PartitionState, TopicState } from "../store";
 import { ReplicaFetcher } from "./fetcher";
 import { LeaderPartition } from "./leader";
 import type { SaslOptions } from "../../kafka/client/sasl";
+import { partitionKey } from "../../kafka/partition-key";
 
 const log = logger("cluster.replication");
 
@@ -22,7 +23,6 @@ export interface ReplicationOptions {
   sasl?: SaslOptions;
 }
 
-const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 /**
  * Kafka's replica manager for one broker of a cluster: from every metadata change it makes this
@@ -63,17 +63,17 @@ export class ReplicaManager {
 
   /** The leadership of a partition this broker leads now, if it does. */
   leading(topic: string, partition: number): LeaderPartition | undefined {
-    return this.led.get(key(topic, partition));
+    return this.led.get(partitionKey(topic, partition));
   }
 
   /** Fetch from a follower (replica_id = its node id): its fetch offset is its log end. */
   followerFetched(topic: string, partition: number, replicaId: number, fetchOffset: number): void {
-    this.led.get(key(topic, partition))?.fetched(replicaId, fetchOffset, Date.now());
+    this.led.get(partitionKey(topic, partition))?.fetched(replicaId, fetchOffset, Date.now());
   }
 
   /** acks=all before the append: NOT_ENOUGH_REPLICAS when the ISR is smaller than min.insync.replicas. */
   checkInsync(topic: string, partition: number, pl: PartitionLog): void {
-    const l = this.led.get(key(topic, partition));
+    const l = this.led.get(partitionKey(topic, partition));
     const isr = l?.isr.length ?? 1;
     const min = pl.logSettings.minInsyncReplicas;
     if (isr < min) throw new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS, `${topic}-${partition} has ${isr} in-sync replica${isr === 1 ? "" : "s"} [${l?.isr.join(", ")}]; min.insync.replicas is ${min}`);
@@ -87,7 +87,7 @@ export class ReplicaManager {
    * records, and a leader replaced behind its back has no followers left to advance it.
    */
   async awaitReplicated(topic: string, partition: number, pl: PartitionLog, lastOffset: number, timeoutMs: number): Promise<void> {
-    const l = this.led.get(key(topic, partition));
+    const l = this.led.get(partitionKey(topic, partition));
     if (!l) {
       if (pl.highWatermark > lastOffset) return;
       throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `this broker no longer leads ${topic}-${partition}`);
@@ -115,7 +115,7 @@ export class ReplicaManager {
           if (this.logs.topic(t.name)?.topicId === t.topicId) notHeld.push({ topic: t.name, pl });
           continue;
         }
-        const k = key(t.name, p.partition);
+        const k = partitionKey(t.name, p.partition);
         seen.add(k);
         if (p.leader === me) this.lead(t.name, p, pl);
         else this.follow(t.name, p, pl);
@@ -137,7 +137,7 @@ export class ReplicaManager {
    * no late append lands after the deletion, then checks it was not made a replica meanwhile.
    */
   private async deleteReplica(topic: string, pl: PartitionLog): Promise<void> {
-    const k = key(topic, pl.partition);
+    const k = partitionKey(topic, pl.partition);
     if (this.deleting.has(k)) return;
     this.deleting.add(k);
     try {
@@ -155,7 +155,7 @@ export class ReplicaManager {
   }
 
   private lead(topic: string, p: PartitionState, pl: PartitionLog): void {
-    const k = key(topic, p.partition);
+    const k = partitionKey(topic, p.partition);
     this.stopFollowing(topic, p.partition);
     const current = this.led.get(k);
     if (current && current.leaderEpoch === p.leaderEpoch) return current.update(p);
@@ -165,7 +165,7 @@ export class ReplicaManager {
   }
 
   private follow(topic: string, p: PartitionState, pl: PartitionLog): void {
-    const k = key(topic, p.partition);
+    const k = partitionKey(topic, p.partition);
     const led = this.led.get(k);
     if (led) {
       led.close(new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `broker ${p.leader} leads ${topic}-${p.partition} now`));
@@ -205,7 +205,7 @@ export class ReplicaManager {
   /** Partitions gone from this broker (topic deleted, replica moved) are no longer fetched; idle fetchers stop. */
   private dropUnfollowed(seen: ReadonlySet<string>): void {
     for (const [id, f] of this.fetchers) {
-      f.retain((topic, partition) => seen.has(key(topic, partition)));
+      f.retain((topic, partition) => seen.has(partitionKey(topic, partition)));
       if (f.size === 0) {
         this.fetchers.delete(id);
         const stopping = f.stop();

@@ -1,4 +1,5 @@
 import type { Subscription, TopicPartitions } from "./group-protocol";
+import { partitionKey } from "../partition-key";
 
 /**
  * Partition assignors run by the group leader (client side, as in Kafka's classic protocol). The
@@ -18,7 +19,6 @@ export interface Assignor {
 }
 
 type Owner = Map<string, string>; // "topic\0partition" → member id
-const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 function toLists(members: MemberSubscription[], owner: Owner): Map<string, TopicPartitions[]> {
   const out = new Map<string, Map<string, number[]>>(members.map((m) => [m.memberId, new Map()]));
@@ -46,7 +46,7 @@ export const rangeAssignor: Assignor = {
       let next = 0;
       subs.forEach((m, i) => {
         const take = per + (i < extra ? 1 : 0);
-        for (let p = next; p < next + take; p++) owner.set(tpKey(topic, p), m.memberId);
+        for (let p = next; p < next + take; p++) owner.set(partitionKey(topic, p), m.memberId);
         next += take;
       });
     }
@@ -74,7 +74,7 @@ export const cooperativeStickyAssignor: Assignor = {
         const n = counts.get(t.topic);
         if (n === undefined || !m.subscription.topics.includes(t.topic)) continue;
         for (const p of t.partitions) {
-          const key = tpKey(t.topic, p);
+          const key = partitionKey(t.topic, p);
           if (p >= n || (claimGeneration.get(key) ?? -Infinity) >= m.subscription.generationId) continue;
           previous.set(key, m.memberId);
           claimGeneration.set(key, m.subscription.generationId);
@@ -89,7 +89,7 @@ export const cooperativeStickyAssignor: Assignor = {
       const cands = eligible(topic);
       if (cands.length === 0) continue;
       for (let p = 0; p < n; p++) {
-        const key = tpKey(topic, p);
+        const key = partitionKey(topic, p);
         if (owner.has(key)) continue;
         const m = leastLoaded(cands);
         owner.set(key, m.memberId);

@@ -13,6 +13,7 @@ import { fetchRecords, type FetchedPartition } from "./fetcher";
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, type TopicPartitions } from "./group-protocol";
 import type { ResponseOf } from "../protocol";
 import { call } from "./protocol";
+import { partitionKey } from "../partition-key";
 
 const log = logger("kafka.consumer");
 
@@ -70,7 +71,6 @@ interface Owned {
 type JoinGroupResponse = ResponseOf<"JoinGroup">;
 
 let consumers = 0;
-const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 /** Member-level errors after which this member must join again as a new one. */
 const MEMBER_GONE = new Set<number>([ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION, ErrorCode.FENCED_INSTANCE_ID]);
 
@@ -117,21 +117,21 @@ export class Consumer {
 
   pause(partitions: TopicPartition[]): void {
     for (const p of partitions) {
-      const o = this.owned.get(key(p.topic, p.partition));
+      const o = this.owned.get(partitionKey(p.topic, p.partition));
       if (o) o.paused = true;
     }
   }
 
   resume(partitions: TopicPartition[]): void {
     for (const p of partitions) {
-      const o = this.owned.get(key(p.topic, p.partition));
+      const o = this.owned.get(partitionKey(p.topic, p.partition));
       if (o) o.paused = false;
     }
   }
 
   /** Moves an owned partition's position (the next fetch reads from offset). */
   seek(topic: string, partition: number, offset: number): void {
-    const o = this.owned.get(key(topic, partition));
+    const o = this.owned.get(partitionKey(topic, partition));
     if (!o) throw new Error(`${topic}-${partition} is not assigned to this member; seek after it is assigned`);
     o.position = offset;
   }
@@ -168,12 +168,12 @@ export class Consumer {
       await sleep(this.cluster.backoff(1));
       return [];
     }
-    const asked = new Map(positions.map((p) => [key(p.topic, p.partition), p.offset]));
+    const asked = new Map(positions.map((p) => [partitionKey(p.topic, p.partition), p.offset]));
     const out: ConsumedBatch[] = [];
     for (const f of fetched) {
-      const o = this.owned.get(key(f.topic, f.partition));
+      const o = this.owned.get(partitionKey(f.topic, f.partition));
       // Revoked or moved while the fetch was out: its records are no longer ours to hand out.
-      if (!o || o.position !== asked.get(key(f.topic, f.partition))) continue;
+      if (!o || o.position !== asked.get(partitionKey(f.topic, f.partition))) continue;
       if (f.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
         o.position = await this.resetPosition(f.topic, f.partition);
         continue;
@@ -315,8 +315,8 @@ export class Consumer {
   }
 
   private async apply(assignment: TopicPartitions[]): Promise<void> {
-    const next = new Set(assignment.flatMap((t) => t.partitions.map((p) => key(t.topic, p))));
-    const revoked = [...this.owned.values()].filter((o) => !next.has(key(o.topic, o.partition)));
+    const next = new Set(assignment.flatMap((t) => t.partitions.map((p) => partitionKey(t.topic, p))));
+    const revoked = [...this.owned.values()].filter((o) => !next.has(partitionKey(o.topic, o.partition)));
     if (revoked.length > 0) {
       await this.revoke(revoked);
       // KIP-429: what this member gave up goes to its new owner in a second round.
@@ -325,8 +325,8 @@ export class Consumer {
     const added: TopicPartition[] = [];
     for (const t of assignment) {
       for (const partition of t.partitions) {
-        if (this.owned.has(key(t.topic, partition))) continue;
-        this.owned.set(key(t.topic, partition), { topic: t.topic, partition, position: null, paused: false });
+        if (this.owned.has(partitionKey(t.topic, partition))) continue;
+        this.owned.set(partitionKey(t.topic, partition), { topic: t.topic, partition, position: null, paused: false });
         added.push({ topic: t.topic, partition });
       }
     }
@@ -337,7 +337,7 @@ export class Consumer {
   private async revoke(partitions: TopicPartition[]): Promise<void> {
     if (partitions.length === 0) return;
     await this.listener.onRevoked?.(partitions);
-    for (const p of partitions) this.owned.delete(key(p.topic, p.partition));
+    for (const p of partitions) this.owned.delete(partitionKey(p.topic, p.partition));
   }
 
   /** This member is no longer in the group (its session expired or it was fenced): its partitions are gone. */
@@ -401,9 +401,9 @@ export class Consumer {
     const missing = [...this.owned.values()].filter((o) => o.position === null);
     if (missing.length === 0) return;
     const committed = await this.admin.fetchOffsets(this.o.groupId, groupByTopic(missing));
-    const at = new Map(committed.map((c) => [key(c.topic, c.partition), c.offset]));
+    const at = new Map(committed.map((c) => [partitionKey(c.topic, c.partition), c.offset]));
     for (const o of missing) {
-      const c = at.get(key(o.topic, o.partition));
+      const c = at.get(partitionKey(o.topic, o.partition));
       o.position = c ?? (await this.resetPosition(o.topic, o.partition));
     }
   }

@@ -6,6 +6,7 @@ import { decodeRecordBatch, forEachBatch, type Record } from "../records/batch";
 import { STALE_LEADER, type Cluster, type Lane } from "./cluster";
 import { KafkaClientError } from "./errors";
 import { byTopic, call } from "./protocol";
+import { partitionKey } from "../partition-key";
 
 export interface FetchPosition {
   topic: string;
@@ -84,12 +85,12 @@ async function fetchFrom(cluster: Cluster, node: number, positions: FetchPositio
     throw err;
   }
   if (res.errorCode !== ErrorCode.NONE) throw new KafkaClientError(res.errorCode, `Fetch from broker ${node}`);
-  const wanted = new Map(positions.map((p) => [`${p.topic}\u0000${p.partition}`, p.offset]));
+  const wanted = new Map(positions.map((p) => [partitionKey(p.topic, p.partition), p.offset]));
   const out: FetchedPartition[] = [];
   for (const t of res.responses) {
     for (const p of t.partitions) {
       if (STALE_LEADER.has(p.errorCode)) cluster.invalidate(t.topic);
-      const from = wanted.get(`${t.topic}\u0000${p.partitionIndex}`) ?? 0;
+      const from = wanted.get(partitionKey(t.topic, p.partitionIndex)) ?? 0;
       const served = p.errorCode === ErrorCode.NONE && p.records ? p.records : undefined;
       const decoded = served ? decodeBatches(served, from, p.abortedTransactions ?? []) : { records: [], nextOffset: from };
       out.push({ topic: t.topic, partition: p.partitionIndex, errorCode: p.errorCode, highWatermark: p.highWatermark, lastStableOffset: p.lastStableOffset, logStartOffset: p.logStartOffset, ...decoded, wire: wireSize(served) });

@@ -12,6 +12,7 @@ import type { ResponseOf } from "../protocol";
 import { byTopic, call } from "./protocol";
 import type { TopicPartitionOffset } from "./admin";
 import type { BrokerConnection } from "./connection";
+import { partitionKey } from "../partition-key";
 
 const log = logger("kafka.producer");
 
@@ -384,7 +385,7 @@ export class Producer {
     if (!s) {
       s = { topic, partition, open: null, queue: [], inflight: new Set(), failed: [], nextSequence: 0, retryAt: 0, recovering: false, failedLeader: -1 };
       states[partition] = s;
-      this.partitions.set(`${topic}\u0000${partition}`, s);
+      this.partitions.set(partitionKey(topic, partition), s);
     }
     return s;
   }
@@ -570,9 +571,9 @@ export class Producer {
       return;
     }
     const results = new Map<string, { errorCode: number; baseOffset: number; errorMessage: string | null }>();
-    for (const t of res.responses) for (const p of t.partitionResponses) results.set(`${t.name}\u0000${p.index}`, p);
+    for (const t of res.responses) for (const p of t.partitionResponses) results.set(partitionKey(t.name, p.index), p);
     for (const b of batches) {
-      const r = results.get(`${b.state.topic}\u0000${b.state.partition}`);
+      const r = results.get(partitionKey(b.state.topic, b.state.partition));
       if (!r) this.settle(b, new KafkaClientError(ErrorCode.UNKNOWN_SERVER_ERROR, `Produce to ${b.state.topic}-${b.state.partition}`, { detail: "the broker's answer left out this partition", retriable: true }));
       else if (r.errorCode === ErrorCode.NONE || r.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) this.settle(b, null, r.errorCode === ErrorCode.NONE ? r.baseOffset : -1);
       else {
