@@ -73,6 +73,21 @@ describe("lag sampler", () => {
     await other.stop();
   });
 
+  it("logs a cluster that stops answering once, not at every pass, and keeps saying why on the page", async () => {
+    const { t, lag } = await sampled({});
+    await lag.sample(EMBEDDED_CLUSTER, 1000);
+    expect(lag.lastError(EMBEDDED_CLUSTER)).toBeNull();
+    await t.stop();
+    const logs = captureLogs();
+    try {
+      for (let pass = 0; pass < 3; pass++) await lag.sample(EMBEDDED_CLUSTER, 2000 + pass * 1000);
+      expect(lag.lastError(EMBEDDED_CLUSTER)).toMatch(/^cannot reach any broker of 127\.0\.0\.1:\d+: NETWORK_EXCEPTION \(connection to 127\.0\.0\.1:\d+: NETWORK_EXCEPTION \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)\); check that the broker runs and is reachable at the advertised address$/);
+      expect(logs.lines.filter((l) => /lag sampling failed/.test(String(l.msg)))).toHaveLength(1);
+    } finally {
+      logs.stop();
+    }
+  });
+
   it("keeps lag histories for a bounded number of groups; the rest count in the total", async () => {
     const { t, lag } = await sampled({}, 3);
     const groups = ["g1", "g2", "g3", "g4", "g5"];

@@ -144,12 +144,15 @@ export class LagSampler {
       const total = groups.reduce((n, g) => n + g.lag, 0);
       c.total.push(now, total);
       c.latest = { at: now, groups };
+      if (c.error !== null) log.info({ cluster }, "lag sampling works again");
       c.error = null;
       await this.rates.observe(cluster, now, md.brokers.length, marks, details);
       await this.rollUp(cluster, c, now, [...groups.filter((g) => c.groups.has(g.groupId)).map((g): [string, number] => [g.groupId, g.lag]), [TOTAL, total]]);
     } catch (err) {
-      c.error = (err as Error).message;
-      log.warn({ err, cluster }, "lag sampling failed");
+      const message = (err as Error).message;
+      // Once per outage, not every pass: a watched cluster that is down would fill the log.
+      if (message !== c.error) log.warn({ err, cluster }, "lag sampling failed; retrying every pass, logged again only when it works or fails differently");
+      c.error = message;
     }
   }
 

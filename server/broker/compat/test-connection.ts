@@ -1,5 +1,6 @@
 import { connect, type Socket } from "node:net";
 import { Reader } from "../../kafka/codec";
+import { Framer } from "../../kafka/framing";
 import { readResponseHeader } from "../../kafka/headers";
 import type { ApiSpec } from "../../kafka/messages";
 import type { ApiName } from "../../kafka/messages.types";
@@ -18,13 +19,18 @@ interface Waiting {
  */
 export class TestConnection {
   private readonly waiting = new Map<number, Waiting>();
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  private readonly framer = new Framer(
+    {
+      frame: (frame) => this.receive(frame),
+      refuse: (size) => this.socket.destroy(new Error(`a response frame of ${size} bytes`)),
+    },
+    { minBytes: 4 },
+  );
   private nextId = 0;
   readonly closed: Promise<void>;
 
   private constructor(readonly socket: Socket) {
-    socket.on("data", (d: Buffer) => this.receive(d));
+    socket.on("data", (d: Buffer) => this.framer.push(d));
     let failure: Error | undefined;
     socket.on("error", (err) => (failure = err));
     this.closed = new Promise((resolve) =>
@@ -95,27 +101,14 @@ export class TestConnection {
     this.socket.uncork();
   }
 
-  private receive(d: Buffer): void {
-    this.chunks.push(d);
-    this.buffered += d.length;
-    while (this.buffered >= 4) {
-      const head = this.chunks[0].length >= 4 ? this.chunks[0] : Buffer.concat(this.chunks);
-      const size = head.readInt32BE(0);
-      if (this.buffered < 4 + size) return;
-      // One copy per frame, however many reads it arrived in.
-      const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.buffered);
-      const frame = all.subarray(4, 4 + size);
-      const rest = all.subarray(4 + size);
-      this.chunks = rest.length ? [rest] : [];
-      this.buffered = rest.length;
-      const id = frame.readInt32BE(0);
-      const w = this.waiting.get(id);
-      if (!w) {
-        this.socket.destroy(new Error(`a response with correlation id ${id} answers no request`));
-        return;
-      }
-      this.waiting.delete(id);
-      w.resolve(frame);
+  private receive(frame: Buffer): void {
+    const id = frame.readInt32BE(0);
+    const w = this.waiting.get(id);
+    if (!w) {
+      this.socket.destroy(new Error(`a response with correlation id ${id} answers no request`));
+      return;
     }
+    this.waiting.delete(id);
+    w.resolve(frame);
   }
 }

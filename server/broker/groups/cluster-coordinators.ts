@@ -1,6 +1,7 @@
 import type { ClusterMember } from "../../cluster/member";
 import type { TopicState } from "../../cluster/store";
 import { ErrorCode, KafkaError } from "../../kafka/errors";
+import type { Logger } from "pino";
 import { logger } from "../../log";
 import { coordinatorPartition } from "./coordinator-partition";
 import { OFFSETS_TOPIC, OFFSETS_TOPIC_CONFIGS } from "./offsets-store";
@@ -92,4 +93,77 @@ export function followCoordinatorLeadership(cluster: ClusterMember, topic: strin
   });
   follow(cluster.metadata().topics);
   return off;
+}
+
+/** How a coordinator reads a partition of its topic into memory and drops it again. */
+export interface PartitionState {
+  /**
+   * Reads a gained partition to its log end into memory: how many keys it holds, and what to do
+   * once it is served (it may have been lost again while read, and is then unloaded instead).
+   */
+  load(partition: number): Promise<{ loaded: number; serve?: () => void }>;
+  /** Drops a partition's keys from memory: lost, or lost again while it was read. */
+  unload(partition: number): void;
+}
+
+/**
+ * The partitions a coordinator serves in a cluster, following this broker's leadership of its
+ * topic: a partition lost stops being served at once (its keys answer NOT_COORDINATOR, the client
+ * finds the new coordinator), one gained answers COORDINATOR_LOAD_IN_PROGRESS until read.
+ * Partitions are loaded one after another.
+ */
+export class CoordinatorPartitions implements PartitionedCoordinator {
+  private readonly served = new Set<number>();
+  private readonly loading = new Set<number>();
+  /** The partitions this broker leads, as last told. */
+  private led = new Set<number>();
+  private transitions: Promise<void> = Promise.resolve();
+
+  /** `holds` names the keys for logs: the "groups" of __consumer_offsets. */
+  constructor(
+    private readonly topic: string,
+    private readonly holds: string,
+    private readonly log: Logger,
+    private readonly state: PartitionState,
+  ) {}
+
+  /** NONE, NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS for a key of `partition`. */
+  errorFor(partition: number): number {
+    if (this.loading.has(partition)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    return this.served.has(partition) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR;
+  }
+
+  /** Applies a new set of led partitions; resolves once every gained one is loaded. */
+  coordinate(led: ReadonlySet<number>): Promise<void> {
+    const { holds, topic, log } = this;
+    this.led = new Set(led);
+    for (const p of [...this.served]) {
+      if (led.has(p)) continue;
+      this.served.delete(p);
+      this.state.unload(p);
+      log.info({ partition: p }, `stopped coordinating the ${holds} of a ${topic} partition another broker leads now`);
+    }
+    const gained = [...led].filter((p) => !this.served.has(p) && !this.loading.has(p));
+    for (const p of gained) this.loading.add(p);
+    const next = this.transitions.then(async () => {
+      for (const p of gained) {
+        try {
+          const { loaded, serve } = await this.state.load(p);
+          if (!this.led.has(p)) {
+            this.state.unload(p);
+            continue;
+          }
+          this.served.add(p);
+          log.info({ partition: p, [holds]: loaded }, `coordinating the ${holds} of a ${topic} partition this broker now leads`);
+          serve?.();
+        } catch (err) {
+          log.error({ err, partition: p }, `cannot load a ${topic} partition this broker leads; its ${holds} get NOT_COORDINATOR`);
+        } finally {
+          this.loading.delete(p);
+        }
+      }
+    });
+    this.transitions = next.catch(() => {});
+    return next;
+  }
 }

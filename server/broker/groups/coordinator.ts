@@ -5,7 +5,8 @@ import { codeOf, ErrorCode } from "../../kafka/errors";
 import type { RequestOf, ResponseInputOf } from "../../kafka/protocol";
 import type { LogManager } from "../log/log-manager";
 import { logger } from "../../log";
-import { OffsetsStore, type GroupMetadata } from "./offsets-store";
+import { CoordinatorPartitions } from "./cluster-coordinators";
+import { OFFSETS_TOPIC, OffsetsStore, type GroupMetadata } from "./offsets-store";
 
 const log = logger("broker.groups");
 /** Kafka's offset.metadata.max.bytes default. */
@@ -90,13 +91,7 @@ export class GroupCoordinator {
    * The __consumer_offsets partitions whose groups this broker coordinates; undefined on a single
    * broker, which coordinates every group.
    */
-  private owned: Set<number> | undefined;
-  /** Partitions being loaded: their groups get COORDINATOR_LOAD_IN_PROGRESS meanwhile. */
-  private readonly loading = new Set<number>();
-  /** Partitions are loaded one after another; one lost while loading ends unloaded. */
-  private transitions: Promise<void> = Promise.resolve();
-  /** The offsets partitions this broker leads, as last told. */
-  private led = new Set<number>();
+  private partitions: CoordinatorPartitions | undefined;
 
   constructor(opts: { logs: LogManager; clock?: () => number; initialRebalanceDelayMs?: number; offsetsRetentionMs?: number }) {
     this.logs = opts.logs;
@@ -111,7 +106,7 @@ export class GroupCoordinator {
    * `coordinate` says which offsets partitions this broker leads.
    */
   async start(opts: { followLeadership?: boolean } = {}): Promise<void> {
-    if (opts.followLeadership) this.owned = new Set();
+    if (opts.followLeadership) this.partitions = new CoordinatorPartitions(OFFSETS_TOPIC, "groups", log, { load: (p) => this.loadGroups(p), unload: (p) => this.resign(p) });
     else await this.offsets.load();
     this.sweeper = setInterval(() => this.sweep(), 250);
     this.sweeper.unref();
@@ -134,10 +129,7 @@ export class GroupCoordinator {
    * (leadership arrived and the partition is being read; the client retries).
    */
   coordinatorError(groupId: string): number {
-    if (!this.owned) return ErrorCode.NONE;
-    const p = this.offsets.partitionFor(groupId);
-    if (this.loading.has(p)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
-    return this.owned.has(p) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR;
+    return this.partitions ? this.partitions.errorFor(this.offsets.partitionFor(groupId)) : ErrorCode.NONE;
   }
 
   /**
@@ -146,36 +138,15 @@ export class GroupCoordinator {
    * NOT_COORDINATOR, find the new coordinator and rejoin there). Resolves once applied.
    */
   coordinate(led: ReadonlySet<number>): Promise<void> {
-    const owned = this.owned;
-    if (!owned) return Promise.resolve();
-    // At once: a partition lost stops being served now, one gained answers "loading" until read.
-    this.led = new Set(led);
-    for (const p of [...owned]) if (!led.has(p)) this.resign(owned, p);
-    const gained = [...led].filter((p) => !owned.has(p) && !this.loading.has(p));
-    for (const p of gained) this.loading.add(p);
-    const next = this.transitions.then(async () => {
-      for (const p of gained) {
-        try {
-          await this.offsets.loadPartition(p);
-          // Lost again while it was read: what was read goes.
-          if (!this.led.has(p)) this.offsets.unloadPartition(p);
-          else {
-            owned.add(p);
-            log.info({ partition: p, groups: this.offsets.groups().filter((g) => this.offsets.partitionFor(g) === p).length }, "coordinating the groups of a __consumer_offsets partition this broker now leads");
-          }
-        } catch (err) {
-          log.error({ err, partition: p }, "cannot load a __consumer_offsets partition this broker leads; its groups get NOT_COORDINATOR");
-        } finally {
-          this.loading.delete(p);
-        }
-      }
-    });
-    this.transitions = next.catch(() => {});
-    return next;
+    return this.partitions ? this.partitions.coordinate(led) : Promise.resolve();
   }
 
-  private resign(owned: Set<number>, p: number): void {
-    owned.delete(p);
+  private async loadGroups(p: number): Promise<{ loaded: number }> {
+    await this.offsets.loadPartition(p);
+    return { loaded: this.offsets.groups().filter((g) => this.offsets.partitionFor(g) === p).length };
+  }
+
+  private resign(p: number): void {
     for (const g of [...this.groups.values()]) {
       if (this.offsets.partitionFor(g.id) !== p) continue;
       clearTimeout(g.rebalanceTimer);
@@ -186,7 +157,6 @@ export class GroupCoordinator {
       this.groups.delete(g.id);
     }
     this.offsets.unloadPartition(p);
-    log.info({ partition: p }, "stopped coordinating the groups of a __consumer_offsets partition another broker leads now");
   }
 
   /**

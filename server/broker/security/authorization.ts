@@ -91,6 +91,24 @@ function configRule<N extends "AlterConfigs" | "IncrementalAlterConfigs">(operat
   };
 }
 
+/** OffsetCommit and TxnOffsetCommit: the group (and transactional id) as a whole, then READ on each topic, the refused ones answered after the served. */
+function offsetCommitRule<N extends "OffsetCommit" | "TxnOffsetCommit">(require: (req: RequestOf<N>) => Requirement[]): Rule<N> {
+  const answer = (t: { name: string; partitions: { partitionIndex: number }[] }, errorCode: number) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) });
+  return {
+    require,
+    refuse: (req, code) => ({ topics: req.topics.map((t) => answer(t, code)) }),
+    split: (req, access) =>
+      splitList(
+        req,
+        req.topics,
+        (t) => access.may(Op.READ, topic(t.name)),
+        (topics) => ({ ...req, topics }),
+        (t) => answer(t, T_DENIED),
+        (res, refused) => ({ ...res, topics: [...res.topics, ...refused] }),
+      ),
+  };
+}
+
 export const AUTHORIZATION: AuthorizationTable = {
   // This broker auto-creates a topic produced to (auto.create.topics.enable), so a missing topic
   // also needs what creating it takes.
@@ -257,19 +275,7 @@ export const AUTHORIZATION: AuthorizationTable = {
   SyncGroup: { require: (req) => [onGroup(Op.READ, req.groupId)], refuse: (_req, code) => ({ errorCode: code, assignment: Buffer.alloc(0) }) },
   Heartbeat: { require: (req) => [onGroup(Op.READ, req.groupId)], refuse: (_req, code) => ({ errorCode: code }) },
   LeaveGroup: { require: (req) => [onGroup(Op.READ, req.groupId)], refuse: (_req, code) => ({ errorCode: code, members: [] }) },
-  OffsetCommit: {
-    require: (req) => [onGroup(Op.READ, req.groupId)],
-    refuse: (req, code) => ({ topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) }),
-    split: (req, access) =>
-      splitList(
-        req,
-        req.topics,
-        (t) => access.may(Op.READ, topic(t.name)),
-        (topics) => ({ ...req, topics }),
-        (t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: T_DENIED })) }),
-        (res, refused) => ({ ...res, topics: [...res.topics, ...refused] }),
-      ),
-  },
+  OffsetCommit: offsetCommitRule((req) => [onGroup(Op.READ, req.groupId)]),
   OffsetFetch: {
     require: (req, v) => (v >= 8 ? [] : [onGroup(Op.DESCRIBE, req.groupId)]),
     refuse: (req, code, v) => (v >= 2 ? { errorCode: code, topics: [] } : { topics: (req.topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1, metadata: null, errorCode: code })) })) }),
@@ -353,19 +359,7 @@ export const AUTHORIZATION: AuthorizationTable = {
   },
   AddOffsetsToTxn: { require: (req) => [onTxn(Op.WRITE, req.transactionalId), onGroup(Op.READ, req.groupId)], refuse: (_req, code) => ({ errorCode: code }) },
   EndTxn: { require: (req) => [onTxn(Op.WRITE, req.transactionalId)], refuse: (_req, code) => ({ errorCode: code }) },
-  TxnOffsetCommit: {
-    require: (req) => [onTxn(Op.WRITE, req.transactionalId), onGroup(Op.READ, req.groupId)],
-    refuse: (req, code) => ({ topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) }),
-    split: (req, access) =>
-      splitList(
-        req,
-        req.topics,
-        (t) => access.may(Op.READ, topic(t.name)),
-        (topics) => ({ ...req, topics }),
-        (t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: T_DENIED })) }),
-        (res, refused) => ({ ...res, topics: [...res.topics, ...refused] }),
-      ),
-  },
+  TxnOffsetCommit: offsetCommitRule((req) => [onTxn(Op.WRITE, req.transactionalId), onGroup(Op.READ, req.groupId)]),
   // Between brokers in Kafka, so only for principals trusted with the cluster's own actions.
   WriteTxnMarkers: {
     require: () => [cluster(Op.CLUSTER_ACTION)],

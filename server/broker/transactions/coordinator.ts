@@ -2,6 +2,7 @@ import { codeOf, ErrorCode, KafkaError } from "../../kafka/errors";
 import { decodeRecordBatch, encodeRecordBatch, forEachBatch } from "../../kafka/records/batch";
 import { logger } from "../../log";
 import { coordinatorPartition } from "../groups/coordinator-partition";
+import { CoordinatorPartitions } from "../groups/cluster-coordinators";
 import { OFFSETS_TOPIC } from "../groups/offsets-store";
 import type { LogManager } from "../log/log-manager";
 import type { PartitionLog } from "../log/partition-log";
@@ -72,12 +73,9 @@ export class TransactionCoordinator {
   /** Per transactional id, what its next __transaction_state record must wait for (see persist). */
   private written = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
-  /** In a cluster, the __transaction_state partitions loaded and served, and those being loaded. */
-  private owned: Set<number> | undefined;
+  /** In a cluster, the __transaction_state partitions this broker serves; undefined on a single broker. */
+  private partitions: CoordinatorPartitions | undefined;
   private cluster: ClusterTransactions | undefined;
-  private readonly loading = new Set<number>();
-  private led = new Set<number>();
-  private transitions: Promise<void> = Promise.resolve();
   private readonly logs: LogManager;
   private readonly clock: () => number;
   readonly maxTimeoutMs: number;
@@ -95,7 +93,7 @@ export class TransactionCoordinator {
    */
   async start(opts: { followLeadership?: boolean } = {}): Promise<void> {
     if (opts.followLeadership) {
-      this.owned = new Set();
+      this.partitions = new CoordinatorPartitions(TRANSACTION_STATE_TOPIC, "transactions", log, { load: (p) => this.loadServed(p), unload: (p) => this.unload(p) });
       return this.startTimer();
     }
     if (!this.logs.topic(TRANSACTION_STATE_TOPIC)) {
@@ -124,9 +122,9 @@ export class TransactionCoordinator {
     const found = new Map<string, TransactionMetadata>();
     let offset = p.logStartOffset;
     // A single broker's log is all flushed; a new leader's is read to its end, as Kafka's is.
-    const end = this.owned ? p.logEndOffset : p.highWatermark;
+    const end = this.partitions ? p.logEndOffset : p.highWatermark;
     while (offset < end) {
-      const { records } = await p.read(offset, 4 << 20, true, this.owned ? "replica" : "read_uncommitted");
+      const { records } = await p.read(offset, 4 << 20, true, this.partitions ? "replica" : "read_uncommitted");
       if (records.length === 0) break;
       forEachBatch(records, (h, pos) => {
         offset = h.baseOffset + h.lastOffsetDelta + 1;
@@ -146,11 +144,23 @@ export class TransactionCoordinator {
     return [...found.values()];
   }
 
+  /**
+   * A partition gained in a cluster: once served, what it left prepared is completed (an Ongoing
+   * one is aborted by the timeout sweep once past its transaction.timeout.ms, as in Kafka).
+   */
+  private async loadServed(p: number): Promise<{ loaded: number; serve: () => void }> {
+    const loaded = await this.loadPartition(p);
+    const serve = () => {
+      for (const m of loaded) void this.completePrepared(m).catch((err: unknown) => log.error({ err, transactionalId: m.transactionalId }, "completing a prepared transaction failed"));
+    };
+    return { loaded: loaded.length, serve };
+  }
+
   /** A transaction its last coordinator left between PREPARE and COMPLETE is finished as it was decided. */
   private async completePrepared(m: TransactionMetadata): Promise<void> {
     if (!isCompleting(m.state)) return;
     log.info({ transactionalId: m.transactionalId, state: m.state }, "completing a transaction the last coordinator left prepared");
-    await this.serial(m.transactionalId, () => this.finish(m, m.state === "PrepareCommit", this.owned ? undefined : m.preparedEnds));
+    await this.serial(m.transactionalId, () => this.finish(m, m.state === "PrepareCommit", this.partitions ? undefined : m.preparedEnds));
   }
 
   /**
@@ -158,10 +168,7 @@ export class TransactionCoordinator {
    * leads its __transaction_state partition) or COORDINATOR_LOAD_IN_PROGRESS (being read).
    */
   coordinatorError(transactionalId: string): number {
-    if (!this.owned) return ErrorCode.NONE;
-    const p = this.partitionOf(transactionalId);
-    if (this.loading.has(p)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
-    return this.owned.has(p) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR;
+    return this.partitions ? this.partitions.errorFor(this.partitionOf(transactionalId)) : ErrorCode.NONE;
   }
 
   private gate(transactionalId: string): void {
@@ -171,7 +178,7 @@ export class TransactionCoordinator {
 
   /** The __transaction_state partition of a transactional id: the one partition of a single broker. */
   private partitionOf(transactionalId: string): number {
-    return this.owned ? coordinatorPartition(transactionalId, this.logs.topic(TRANSACTION_STATE_TOPIC)?.partitions ?? 1) : 0;
+    return this.partitions ? coordinatorPartition(transactionalId, this.logs.topic(TRANSACTION_STATE_TOPIC)?.partitions ?? 1) : 0;
   }
 
   /**
@@ -181,37 +188,7 @@ export class TransactionCoordinator {
    * memory, its ids answered NOT_COORDINATOR from now on. Resolves once applied.
    */
   coordinate(led: ReadonlySet<number>): Promise<void> {
-    const owned = this.owned;
-    if (!owned) return Promise.resolve();
-    this.led = new Set(led);
-    for (const p of [...owned]) {
-      if (led.has(p)) continue;
-      owned.delete(p);
-      this.unload(p);
-      log.info({ partition: p }, "stopped coordinating the transactions of a __transaction_state partition another broker leads now");
-    }
-    const gained = [...led].filter((p) => !owned.has(p) && !this.loading.has(p));
-    for (const p of gained) this.loading.add(p);
-    const next = this.transitions.then(async () => {
-      for (const p of gained) {
-        try {
-          const loaded = await this.loadPartition(p);
-          if (!this.led.has(p)) {
-            this.unload(p);
-            continue;
-          }
-          owned.add(p);
-          log.info({ partition: p, transactions: loaded.length }, "coordinating the transactions of a __transaction_state partition this broker now leads");
-          for (const m of loaded) void this.completePrepared(m).catch((err: unknown) => log.error({ err, transactionalId: m.transactionalId }, "completing a prepared transaction failed"));
-        } catch (err) {
-          log.error({ err, partition: p }, "cannot load a __transaction_state partition this broker leads; its transactional ids get NOT_COORDINATOR");
-        } finally {
-          this.loading.delete(p);
-        }
-      }
-    });
-    this.transitions = next.catch(() => {});
-    return next;
+    return this.partitions ? this.partitions.coordinate(led) : Promise.resolve();
   }
 
   private unload(partition: number): void {
@@ -356,7 +333,7 @@ export class TransactionCoordinator {
       transition(next, "Ongoing");
       // In a cluster the next coordinator must know every partition to mark, so the record is on
       // the in-sync replicas before the producer writes there.
-      if (this.owned) return this.persist(next, false).then(() => this.install(m, next));
+      if (this.partitions) return this.persist(next, false).then(() => this.install(m, next));
       // Neither flushed nor waited for: PREPARE comes later in the same log, so it is durable
       // only with this record; and if a crash loses this record after the producer wrote to a
       // partition, the next start finds that partition's open transaction unaccounted for and
@@ -600,7 +577,7 @@ export class TransactionCoordinator {
   verifyProduce(producerId: number, producerEpoch: number, topic: string, partition: number): void {
     // A partition's leader in a cluster is mostly not its producer's coordinator; the partition
     // itself refuses an epoch older than its last marker's (Kafka before 3.6 checks no more).
-    if (this.owned) return;
+    if (this.partitions) return;
     const m = this.byProducer.get(producerId);
     if (!m) throw new KafkaError(ErrorCode.INVALID_PRODUCER_ID_MAPPING, `producer id ${producerId} belongs to no transactional id`);
     if (producerEpoch !== m.producerEpoch) throw new KafkaError(ErrorCode.INVALID_PRODUCER_EPOCH, `producer ${producerId} epoch ${producerEpoch} is fenced by epoch ${m.producerEpoch}`);
@@ -612,7 +589,7 @@ export class TransactionCoordinator {
   /** TxnOffsetCommit: the producer must be current with the group's offsets partition in its open transaction. */
   verifyOffsetCommit(p: TxnProducer, groupId: string): void {
     // The group's coordinator in a cluster is mostly not the transaction's; its markers decide.
-    if (this.owned) return;
+    if (this.partitions) return;
     const m = this.txns.get(p.transactionalId);
     if (!m || m.producerId !== p.producerId) throw new KafkaError(ErrorCode.INVALID_PRODUCER_ID_MAPPING, `producer ${p.producerId} is not the producer of ${p.transactionalId}`);
     if (m.producerEpoch !== p.producerEpoch) throw new KafkaError(ErrorCode.INVALID_PRODUCER_EPOCH, `epoch ${p.producerEpoch} of ${p.transactionalId} is fenced by epoch ${m.producerEpoch}`);

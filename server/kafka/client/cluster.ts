@@ -181,7 +181,7 @@ export class Cluster {
         last = err;
       }
     }
-    throw new KafkaClientError(ErrorCode.NETWORK_EXCEPTION, `cannot reach any broker of ${this.opts.bootstrap.join(",")}`, { cause: last, detail: last instanceof Error ? last.message : null });
+    throw new KafkaClientError(ErrorCode.NETWORK_EXCEPTION, `cannot reach any broker of ${this.opts.bootstrap.join(",")}`, { cause: last, detail: last instanceof KafkaClientError ? last.summary : last instanceof Error ? last.message : null });
   }
 
   /**

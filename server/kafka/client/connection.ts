@@ -3,6 +3,7 @@ import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions }
 import { Reader, Writer } from "../codec";
 import { ErrorCode } from "../errors";
 import { readResponseHeader, writeRequestHeader } from "../headers";
+import { Framer } from "../framing";
 import { ApiKey, Apis, type ApiSpec } from "../messages";
 import { encodeRequest } from "../protocol";
 import { KafkaClientError } from "./errors";
@@ -66,8 +67,7 @@ export class BrokerConnection {
   private readonly waiting: (() => void)[] = [];
   private active = 0;
   private nextId = 0;
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  private readonly framer: Framer;
   private closedBy: KafkaClientError | null = null;
   private readonly closeListeners: ((err: KafkaClientError) => void)[] = [];
   versions: BrokerVersions = new Map();
@@ -78,7 +78,14 @@ export class BrokerConnection {
     private readonly opts: ConnectionOptions,
   ) {
     this.address = `${opts.host}:${opts.port}`;
-    socket.on("data", (d: Buffer) => this.receive(d));
+    this.framer = new Framer(
+      {
+        frame: (frame) => this.dispatch(frame),
+        refuse: (size) => this.fail(new KafkaClientError(ErrorCode.CORRUPT_MESSAGE, `response from ${this.address}`, { detail: `frame of ${size} bytes (limit ${opts.maxResponseBytes})`, retriable: true })),
+      },
+      { minBytes: 4, maxBytes: opts.maxResponseBytes },
+    );
+    socket.on("data", (d: Buffer) => this.framer.push(d));
     socket.on("error", (e) => this.fail(new KafkaClientError(ErrorCode.NETWORK_EXCEPTION, `connection to ${this.address}`, { cause: e, detail: e.message })));
     socket.on("close", () => this.fail(new KafkaClientError(ErrorCode.NETWORK_EXCEPTION, `connection to ${this.address}`, { detail: "closed by the broker" })));
   }
@@ -174,26 +181,6 @@ export class BrokerConnection {
     this.socket.uncork();
   }
 
-  private receive(d: Buffer): void {
-    this.chunks.push(d);
-    this.buffered += d.length;
-    while (this.buffered >= 4 && !this.closedBy) {
-      const head = this.chunks[0].length >= 4 ? this.chunks[0] : Buffer.concat(this.chunks);
-      const size = head.readInt32BE(0);
-      if (size < 4 || size > this.opts.maxResponseBytes) {
-        this.fail(new KafkaClientError(ErrorCode.CORRUPT_MESSAGE, `response from ${this.address}`, { detail: `frame of ${size} bytes (limit ${this.opts.maxResponseBytes})`, retriable: true }));
-        return;
-      }
-      if (this.buffered < 4 + size) return;
-      // One copy per frame, however many socket chunks it arrived in.
-      const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.buffered);
-      const rest = all.subarray(4 + size);
-      this.chunks = rest.length > 0 ? [rest] : [];
-      this.buffered = rest.length;
-      this.dispatch(all.subarray(4, 4 + size));
-    }
-  }
-
   private dispatch(frame: Buffer): void {
     const id = frame.readInt32BE(0);
     const p = this.pending.get(id);
@@ -216,6 +203,7 @@ export class BrokerConnection {
   private fail(err: KafkaClientError): void {
     if (this.closedBy) return;
     this.closedBy = err;
+    this.framer.stop();
     this.socket.destroy();
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);

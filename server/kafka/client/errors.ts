@@ -84,6 +84,8 @@ function isRetriable(code: number): boolean {
 export class KafkaClientError extends Error {
   readonly type: string;
   readonly retriable: boolean;
+  /** The message without its hint, for an error that wraps this one and gives the hint itself. */
+  readonly summary: string;
 
   constructor(
     readonly code: number,
@@ -92,7 +94,9 @@ export class KafkaClientError extends Error {
   ) {
     const type = errorType(code);
     const hint = HINTS[code];
-    super(`${what}: ${type}${opts.detail ? ` (${opts.detail})` : ""}${hint ? `; ${hint}` : ""}`, opts.cause === undefined ? undefined : { cause: opts.cause });
+    const summary = `${what}: ${type}${opts.detail ? ` (${opts.detail})` : ""}`;
+    super(`${summary}${hint ? `; ${hint}` : ""}`, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.summary = summary;
     this.name = "KafkaClientError";
     this.type = type;
     this.retriable = opts.retriable ?? isRetriable(code);

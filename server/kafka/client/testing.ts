@@ -3,6 +3,7 @@ import { createServer as createTlsServer } from "node:tls";
 import { afterAll, beforeAll } from "vitest";
 import type { BrokerOptions } from "../../broker/broker";
 import { startTestBroker } from "../../broker/compat/harness";
+import { Framer, withSize } from "../framing";
 import { KafkaClient } from "./index";
 
 export type TestBroker = Awaited<ReturnType<typeof startTestBroker>>;
@@ -64,37 +65,30 @@ export async function startTestProxy(opts: { tls?: { key: string; cert: string }
     const upstream = connect(target);
     sockets.add(client).add(upstream);
     let swallow = false;
-    let pending = Buffer.alloc(0);
     let outstanding = 0;
-    let answered = Buffer.alloc(0);
     const cut = () => {
       client.destroy();
       upstream.destroy();
     };
-    client.on("data", (d: Buffer) => {
-      pending = Buffer.concat([pending, d]);
-      // Forward whole frames only, so a drop happens at a request boundary.
-      while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
-        const size = pending.readInt32BE(0);
-        const frame = pending.subarray(0, 4 + size);
-        pending = pending.subarray(4 + size);
-        if (dropKey !== null && frame.readInt16BE(4) === dropKey) {
+    // Forward whole frames only, so a drop happens at a request boundary.
+    const requests = new Framer({
+      refuse: cut,
+      frame: (frame) => {
+        if (dropKey !== null && frame.readInt16BE(0) === dropKey) {
           dropKey = null;
           swallow = true;
           proxy.dropped++;
         }
         outstanding++;
         proxy.maxOutstanding = Math.max(proxy.maxOutstanding, outstanding);
-        upstream.write(frame);
-      }
+        upstream.write(withSize(frame));
+      },
     });
+    const responses = new Framer({ refuse: cut, frame: () => void outstanding-- });
+    client.on("data", (d: Buffer) => requests.push(d));
     upstream.on("data", (d: Buffer) => {
       if (swallow) return cut();
-      answered = Buffer.concat([answered, d]);
-      while (answered.length >= 4 && answered.length >= 4 + answered.readInt32BE(0)) {
-        answered = answered.subarray(4 + answered.readInt32BE(0));
-        outstanding--;
-      }
+      responses.push(d);
       client.write(d);
     });
     client.on("error", cut);

@@ -1,6 +1,7 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { Reader } from "../codec";
 import { ErrorCode } from "../errors";
+import { Framer, withSize } from "../framing";
 import { readRequestHeader, readResponseHeader } from "../headers";
 import { APIS, ApiKey, Apis } from "../messages";
 import { decodeRequest, decodeResponse, responseFrame } from "../protocol";
@@ -13,36 +14,6 @@ export interface Capture {
   client: string;
   scenario: string;
   frame: Buffer;
-}
-
-/** Cuts a byte stream into Kafka's size-prefixed frames. */
-class Framer {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  constructor(private onFrame: (frame: Buffer) => void) {}
-
-  push(data: Buffer): void {
-    this.chunks.push(data);
-    this.buffered += data.length;
-    while (this.buffered >= 4) {
-      const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-      const size = all.readInt32BE(0);
-      if (this.buffered < 4 + size) {
-        this.chunks = [all];
-        return;
-      }
-      const rest = all.subarray(4 + size);
-      this.chunks = rest.length ? [rest] : [];
-      this.buffered = rest.length;
-      this.onFrame(all.subarray(4, 4 + size));
-    }
-  }
-}
-
-function sized(frame: Buffer): Buffer {
-  const size = Buffer.allocUnsafe(4);
-  size.writeInt32BE(frame.length);
-  return Buffer.concat([size, frame]);
 }
 
 /** The highest version offered: for one API, or (without apiKey) for every API. */
@@ -127,33 +98,42 @@ export class RecordingProxy {
     const pending = new Map<number, { apiKey: number; version: number; mechanism?: string }>();
     let rawFromClient = 0;
     let rawFromServer = 0;
-    const fromClient = new Framer((frame) => {
-      if (rawFromClient > 0) {
-        rawFromClient--;
-        return void server.write(sized(frame));
-      }
-      const r = new Reader(frame);
-      const h = readRequestHeader(r);
-      const mechanism = h.apiKey === ApiKey.SaslHandshake ? decodeRequest(Apis.SaslHandshake, h.apiVersion, r).mechanism : undefined;
-      pending.set(h.correlationId, { apiKey: h.apiKey, version: h.apiVersion, mechanism });
-      this.record("request", h.apiKey, h.apiVersion, frame);
-      server.write(sized(frame));
+    const refuse = (size: number) => {
+      throw new Error(`a frame of ${size} bytes`);
+    };
+    const fromClient = new Framer({
+      refuse,
+      frame: (frame) => {
+        if (rawFromClient > 0) {
+          rawFromClient--;
+          return void server.write(withSize(frame));
+        }
+        const r = new Reader(frame);
+        const h = readRequestHeader(r);
+        const mechanism = h.apiKey === ApiKey.SaslHandshake ? decodeRequest(Apis.SaslHandshake, h.apiVersion, r).mechanism : undefined;
+        pending.set(h.correlationId, { apiKey: h.apiKey, version: h.apiVersion, mechanism });
+        this.record("request", h.apiKey, h.apiVersion, frame);
+        server.write(withSize(frame));
+      },
     });
-    const fromServer = new Framer((frame) => {
-      if (rawFromServer > 0) {
-        rawFromServer--;
-        return void client.write(sized(frame));
-      }
-      const correlationId = frame.readInt32BE(0);
-      const req = pending.get(correlationId);
-      if (!req) throw new Error(`response with correlation id ${correlationId} answers no request`);
-      pending.delete(correlationId);
-      const out = req.apiKey === ApiKey.ApiVersions ? this.rewriteApiVersions(req.version, frame) : frame;
-      if (out !== null) this.record("response", req.apiKey, req.version, out);
-      if (req.apiKey === ApiKey.SaslHandshake && req.version === 0 && this.handshakeAccepted(frame)) {
-        rawFromClient = rawFromServer = RAW_SASL_EXCHANGES[req.mechanism ?? ""] ?? 0;
-      }
-      client.write(sized(out ?? this.apiVersionsFallback(correlationId)));
+    const fromServer = new Framer({
+      refuse,
+      frame: (frame) => {
+        if (rawFromServer > 0) {
+          rawFromServer--;
+          return void client.write(withSize(frame));
+        }
+        const correlationId = frame.readInt32BE(0);
+        const req = pending.get(correlationId);
+        if (!req) throw new Error(`response with correlation id ${correlationId} answers no request`);
+        pending.delete(correlationId);
+        const out = req.apiKey === ApiKey.ApiVersions ? this.rewriteApiVersions(req.version, frame) : frame;
+        if (out !== null) this.record("response", req.apiKey, req.version, out);
+        if (req.apiKey === ApiKey.SaslHandshake && req.version === 0 && this.handshakeAccepted(frame)) {
+          rawFromClient = rawFromServer = RAW_SASL_EXCHANGES[req.mechanism ?? ""] ?? 0;
+        }
+        client.write(withSize(out ?? this.apiVersionsFallback(correlationId)));
+      },
     });
     // A frame the proxy cannot follow ends this pair only, and says why: the capture is then incomplete.
     const guarded = (framer: Framer) => (d: Buffer) => {
