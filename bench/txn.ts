@@ -1,7 +1,7 @@
 /**
  * Transactions benchmark: transactional produce (KIP-98: AddPartitionsToTxn, Produce, EndTxn per
  * transaction) with 100-record and 1,000-record transactions, and a read_committed consumer of
- * what they wrote, next to non-transactional acks=all produce of the same request shape and a
+ * what they wrote, next to the same producers without transactions (idempotent, acks=all) and a
  * read_uncommitted consumer, all against one broker in its own process in the same run.
  * 100-byte values, durable topics (fsync before acknowledging), PRODUCERS producers at once.
  *
@@ -26,10 +26,9 @@ const VALUE_BYTES = 100;
 const PARTITIONS = 4;
 /**
  * Transactional producers at once, each with its own connection and one transaction at a time;
- * the baseline keeps as many produce requests in flight. A transaction waits for two fsyncs in a
- * row (its records, PREPARE; the markers ride the next write) and two more round trips where a
- * produce waits for one fsync, so at low concurrency the ratio measures fsync latency; with more
- * producers the group commits share them.
+ * the baseline is as many idempotent producers, one produce each at a time. A transaction waits
+ * for two fsyncs in a row (its records, PREPARE; the markers ride the next write) and two more
+ * round trips where a produce waits for one fsync; the per-request times show which.
  */
 const PRODUCERS = 8;
 const MANY_PRODUCERS = 32;
@@ -44,18 +43,34 @@ export interface TxnBenchResult {
   runs: number;
   settings: string;
   rows: { name: string; records: number; recordsPerSecond: Summary }[];
+  /** Mean time per request, the baseline's produce against each request of a transaction. */
+  latency: { name: string; ms: Summary }[];
   ratio1000: Summary;
   ratioMany: Summary;
   markdown: string;
 }
 
 /** A batch of n records, written once; per request only its producer fields and sequence change (and so its CRC). */
-function batchTemplate(n: number): Buffer {
+function batchTemplate(n: number, transactional: boolean): Buffer {
   const value = Buffer.alloc(VALUE_BYTES, 0x61);
   return encodeRecordBatch(
     Array.from({ length: n }, () => ({ value })),
-    { producerId: 0, producerEpoch: 0, baseSequence: 0, transactional: true },
+    { producerId: 0, producerEpoch: 0, baseSequence: 0, transactional },
   );
+}
+
+/** A producer's next produce request: one batch per partition, stamped with its id, epoch and each partition's next sequence. */
+function nextRequest(template: Buffer, producerId: number, producerEpoch: number, sequences: number[], perPartition: number) {
+  return sequences.map((sequence, index) => {
+    sequences[index] += perPartition;
+    return { index, records: stamp(template, producerId, producerEpoch, sequence) };
+  });
+}
+
+async function initProducerId(c: BrokerConnection, transactionalId: string | null): Promise<{ producerId: number; producerEpoch: number }> {
+  const init = await request(c, Apis.InitProducerId, 4, { transactionalId, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+  if (init.errorCode !== ErrorCode.NONE) throw new Error(`InitProducerId failed with error ${init.errorCode}`);
+  return init;
 }
 
 function stamp(template: Buffer, producerId: number, epoch: number, sequence: number): Buffer {
@@ -67,59 +82,89 @@ function stamp(template: Buffer, producerId: number, epoch: number, sequence: nu
   return b;
 }
 
-/** One transactional producer writing `transactions` transactions of `size` records spread over the partitions. */
-async function transactionalProducer(c: BrokerConnection, topic: string, transactionalId: string, size: number, transactions: number): Promise<void> {
-  const init = await request(c, Apis.InitProducerId, 4, { transactionalId, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
-  if (init.errorCode !== ErrorCode.NONE) throw new Error(`InitProducerId failed with error ${init.errorCode}`);
-  const { producerId, producerEpoch } = init;
-  const template = batchTemplate(size / PARTITIONS);
-  const sequences = new Array<number>(PARTITIONS).fill(0);
-  const partitions = Array.from({ length: PARTITIONS }, (_, i) => i);
-  for (let i = 0; i < transactions; i++) {
-    const added = await request(c, Apis.AddPartitionsToTxn, 3, { transactionalId, producerId, producerEpoch, topics: [{ name: topic, partitions }] });
-    for (const t of added.resultsByTopic) for (const p of t.resultsByPartition) if (p.partitionErrorCode !== ErrorCode.NONE) throw new Error(`AddPartitionsToTxn failed with error ${p.partitionErrorCode}`);
-    const partitionData = partitions.map((index) => {
-      const records = stamp(template, producerId, producerEpoch, sequences[index]);
-      sequences[index] += size / PARTITIONS;
-      return { index, records };
-    });
-    checkProduce(await request(c, Apis.Produce, PRODUCE_VERSION, { transactionalId, acks: Acks.ALL, timeoutMs: 30_000, topicData: [{ name: topic, partitionData }] }));
-    const ended = await request(c, Apis.EndTxn, 3, { transactionalId, producerId, producerEpoch, committed: true });
-    if (ended.errorCode !== ErrorCode.NONE) throw new Error(`EndTxn failed with error ${ended.errorCode}`);
-  }
+/** Where a transaction's time goes: milliseconds summed over transactions, per request. */
+interface Steps {
+  add: number;
+  produce: number;
+  end: number;
+  transactions: number;
 }
 
-/** PRODUCERS transactional producers at once; returns seconds. */
-async function produceTransactions(bootstrap: string, topic: string, size: number, total: number, run: number, producers: number): Promise<number> {
+const noSteps = (): Steps => ({ add: 0, produce: 0, end: 0, transactions: 0 });
+
+function addSteps(into: Steps, s: Steps): void {
+  into.add += s.add;
+  into.produce += s.produce;
+  into.end += s.end;
+  into.transactions += s.transactions;
+}
+
+/** One transactional producer writing `transactions` transactions of `size` records spread over the partitions. */
+async function transactionalProducer(c: BrokerConnection, topic: string, transactionalId: string, size: number, transactions: number): Promise<Steps> {
+  const { producerId, producerEpoch } = await initProducerId(c, transactionalId);
+  const template = batchTemplate(size / PARTITIONS, true);
+  const sequences = new Array<number>(PARTITIONS).fill(0);
+  const partitions = Array.from({ length: PARTITIONS }, (_, i) => i);
+  const steps = noSteps();
+  for (let i = 0; i < transactions; i++) {
+    const t0 = performance.now();
+    const added = await request(c, Apis.AddPartitionsToTxn, 3, { transactionalId, producerId, producerEpoch, topics: [{ name: topic, partitions }] });
+    for (const t of added.resultsByTopic) for (const p of t.resultsByPartition) if (p.partitionErrorCode !== ErrorCode.NONE) throw new Error(`AddPartitionsToTxn failed with error ${p.partitionErrorCode}`);
+    const partitionData = nextRequest(template, producerId, producerEpoch, sequences, size / PARTITIONS);
+    const t1 = performance.now();
+    checkProduce(await request(c, Apis.Produce, PRODUCE_VERSION, { transactionalId, acks: Acks.ALL, timeoutMs: 30_000, topicData: [{ name: topic, partitionData }] }));
+    const t2 = performance.now();
+    const ended = await request(c, Apis.EndTxn, 3, { transactionalId, producerId, producerEpoch, committed: true });
+    if (ended.errorCode !== ErrorCode.NONE) throw new Error(`EndTxn failed with error ${ended.errorCode}`);
+    const t3 = performance.now();
+    steps.add += t1 - t0;
+    steps.produce += t2 - t1;
+    steps.end += t3 - t2;
+    steps.transactions++;
+  }
+  return steps;
+}
+
+/** PRODUCERS transactional producers at once; returns seconds and where the time went. */
+async function produceTransactions(bootstrap: string, topic: string, size: number, total: number, run: number, producers: number): Promise<{ seconds: number; steps: Steps }> {
   const conns = await Promise.all(Array.from({ length: producers }, () => open(bootstrap)));
   const perProducer = Math.ceil(total / size / producers);
   const started = performance.now();
-  await Promise.all(conns.map((c, i) => transactionalProducer(c, topic, `bench-${size}-${run}-${producers}-${i}`, size, perProducer)));
+  const each = await Promise.all(conns.map((c, i) => transactionalProducer(c, topic, `bench-${size}-${run}-${producers}-${i}`, size, perProducer)));
   const seconds = (performance.now() - started) / 1000;
   for (const c of conns) c.close();
-  return seconds;
+  const steps = noSteps();
+  for (const s of each) addSteps(steps, s);
+  return { seconds, steps };
 }
 
-/** The non-transactional baseline: produce requests of the same shape (size records over the partitions), acks=all, `inFlight` at once. */
-async function producePlain(bootstrap: string, topic: string, size: number, total: number, inFlight: number): Promise<number> {
-  const c = await open(bootstrap, inFlight);
-  const value = Buffer.alloc(VALUE_BYTES, 0x61);
-  const batch = encodeRecordBatch(Array.from({ length: size / PARTITIONS }, () => ({ value })));
-  const body = { transactionalId: null, acks: Acks.ALL, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: Array.from({ length: PARTITIONS }, (_, index) => ({ index, records: batch })) }] };
-  const requests = total / size;
-  let sent = 0;
+/**
+ * The non-transactional baseline: the same producers without the transaction — idempotent, as
+ * Kafka's producers are by default, acks=all, each with one produce request of the same shape
+ * (size records over the partitions) at a time on its own connection. Returns seconds and the
+ * produce requests' mean milliseconds.
+ */
+async function produceIdempotent(bootstrap: string, topic: string, size: number, total: number, producers: number): Promise<{ seconds: number; requestMs: number }> {
+  const conns = await Promise.all(Array.from({ length: producers }, () => open(bootstrap)));
+  const template = batchTemplate(size / PARTITIONS, false);
+  const perProducer = Math.ceil(total / size / producers);
+  let requestMs = 0;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (sent < requests) {
-        sent++;
-        checkProduce(await request(c, Apis.Produce, PRODUCE_VERSION, body));
+    conns.map(async (c) => {
+      const { producerId, producerEpoch } = await initProducerId(c, null);
+      const sequences = new Array<number>(PARTITIONS).fill(0);
+      for (let i = 0; i < perProducer; i++) {
+        const partitionData = nextRequest(template, producerId, producerEpoch, sequences, size / PARTITIONS);
+        const t0 = performance.now();
+        checkProduce(await request(c, Apis.Produce, PRODUCE_VERSION, { transactionalId: null, acks: Acks.ALL, timeoutMs: 30_000, topicData: [{ name: topic, partitionData }] }));
+        requestMs += performance.now() - t0;
       }
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  c.close();
-  return seconds;
+  for (const c of conns) c.close();
+  return { seconds, requestMs: requestMs / (perProducer * producers) };
 }
 
 /** Reads every partition from 0 until `records` data records arrived (markers are not records); returns seconds. */
@@ -165,7 +210,7 @@ export async function runTxnBench(opts: { quick: boolean; profileDir?: string })
   const dataDir = await mkdtemp(join(os.tmpdir(), "tributary-bench-txn-"));
   const broker = await startBroker(dataDir, opts.profileDir);
   const admin = await open(broker.bootstrap);
-  const m = { plain1000: [] as number[], txn1000: [] as number[], txn100: [] as number[], plain100: [] as number[], consumePlain: [] as number[], consumeCommitted: [] as number[], ratio: [] as number[], plainMany: [] as number[], txnMany: [] as number[], ratioMany: [] as number[] };
+  const m = { plain1000: [] as number[], txn1000: [] as number[], txn100: [] as number[], plain100: [] as number[], consumePlain: [] as number[], consumeCommitted: [] as number[], ratio: [] as number[], plainMany: [] as number[], txnMany: [] as number[], ratioMany: [] as number[], plainMs: [] as number[], addMs: [] as number[], produceMs: [] as number[], endMs: [] as number[] };
   /**
    * Non-transactional and transactional produce in alternating slices into one topic each, so
    * whatever else loads the machine meanwhile weighs on both alike; returns records/s of each.
@@ -176,12 +221,19 @@ export async function runTxnBench(opts: { quick: boolean; profileDir?: string })
     await createTopic(admin, plainTopic, PARTITIONS);
     await createTopic(admin, txnTopic, PARTITIONS);
     let plainSeconds = 0;
+    let plainMs = 0;
     let txnSeconds = 0;
+    const steps = noSteps();
     for (let slice = 0; slice < SLICES; slice++) {
-      plainSeconds += await producePlain(broker.bootstrap, plainTopic, size, total / SLICES, producers);
-      txnSeconds += await produceTransactions(broker.bootstrap, txnTopic, size, total / SLICES, run * SLICES + slice, producers);
+      const plain = await produceIdempotent(broker.bootstrap, plainTopic, size, total / SLICES, producers);
+      plainSeconds += plain.seconds;
+      plainMs += plain.requestMs / SLICES;
+      const txn = await produceTransactions(broker.bootstrap, txnTopic, size, total / SLICES, run * SLICES + slice, producers);
+      txnSeconds += txn.seconds;
+      addSteps(steps, txn.steps);
     }
-    return { plain: total / plainSeconds, txn: total / txnSeconds, plainTopic, txnTopic };
+    const perTxn = (ms: number) => ms / steps.transactions;
+    return { plain: total / plainSeconds, txn: total / txnSeconds, plainTopic, txnTopic, plainMs, addMs: perTxn(steps.add), produceMs: perTxn(steps.produce), endMs: perTxn(steps.end) };
   };
   try {
     for (let run = 0; run < runs; run++) {
@@ -189,6 +241,10 @@ export async function runTxnBench(opts: { quick: boolean; profileDir?: string })
       m.plain1000.push(big.plain);
       m.txn1000.push(big.txn);
       m.ratio.push(big.txn / big.plain);
+      m.plainMs.push(big.plainMs);
+      m.addMs.push(big.addMs);
+      m.produceMs.push(big.produceMs);
+      m.endMs.push(big.endMs);
       m.consumePlain.push(total1000 / (await consume(broker.bootstrap, big.plainTopic, total1000, IsolationLevel.READ_UNCOMMITTED)));
       m.consumeCommitted.push(total1000 / (await consume(broker.bootstrap, big.txnTopic, total1000, IsolationLevel.READ_COMMITTED)));
       await deleteTopic(admin, big.plainTopic);
@@ -218,14 +274,20 @@ export async function runTxnBench(opts: { quick: boolean; profileDir?: string })
     await rm(dataDir, { recursive: true, force: true });
   }
   const rows = [
-    { name: `produce, acks=all, 1,000 records per request, ${PRODUCERS} in flight — records/s`, records: total1000, recordsPerSecond: summarize(m.plain1000) },
+    { name: `idempotent produce, acks=all, 1,000 records per request, ${PRODUCERS} producers — records/s`, records: total1000, recordsPerSecond: summarize(m.plain1000) },
     { name: `transactional produce, 1,000-record transactions, ${PRODUCERS} producers — records/s`, records: total1000, recordsPerSecond: summarize(m.txn1000) },
-    { name: `produce, acks=all, 100 records per request, ${PRODUCERS} in flight — records/s`, records: total100, recordsPerSecond: summarize(m.plain100) },
+    { name: `idempotent produce, acks=all, 100 records per request, ${PRODUCERS} producers — records/s`, records: total100, recordsPerSecond: summarize(m.plain100) },
     { name: `transactional produce, 100-record transactions, ${PRODUCERS} producers — records/s`, records: total100, recordsPerSecond: summarize(m.txn100) },
-    { name: `produce, acks=all, 1,000 records per request, ${MANY_PRODUCERS} in flight — records/s`, records: total1000, recordsPerSecond: summarize(m.plainMany) },
+    { name: `idempotent produce, acks=all, 1,000 records per request, ${MANY_PRODUCERS} producers — records/s`, records: total1000, recordsPerSecond: summarize(m.plainMany) },
     { name: `transactional produce, 1,000-record transactions, ${MANY_PRODUCERS} producers — records/s`, records: total1000, recordsPerSecond: summarize(m.txnMany) },
     { name: "consume, read_uncommitted (non-transactional topic) — records/s", records: total1000, recordsPerSecond: summarize(m.consumePlain) },
     { name: "consume, read_committed (transactional topic) — records/s", records: total1000, recordsPerSecond: summarize(m.consumeCommitted) },
+  ];
+  const latency = [
+    { name: `an idempotent produce of 1,000 records, acks=all, ${PRODUCERS} producers — ms`, ms: summarize(m.plainMs) },
+    { name: `in a 1,000-record transaction, ${PRODUCERS} producers: AddPartitionsToTxn — ms`, ms: summarize(m.addMs) },
+    { name: `… its Produce (acks=all) — ms`, ms: summarize(m.produceMs) },
+    { name: `… its EndTxn (commit) — ms`, ms: summarize(m.endMs) },
   ];
   const ratio1000 = summarize(m.ratio.map((r) => r * 100));
   const ratioMany = summarize(m.ratioMany.map((r) => r * 100));
@@ -233,16 +295,18 @@ export async function runTxnBench(opts: { quick: boolean; profileDir?: string })
     ["measure (100-byte values, durable topics, 4 partitions)", "result", "target"],
     [
       ...rows.map((r) => [r.name, formatSummary(r.recordsPerSecond), ""]),
-      [`1,000-record transactions as % of acks=all, ${PRODUCERS} at once (same run)`, formatSummary(ratio1000, " %"), "≥ 70 %"],
-      [`1,000-record transactions as % of acks=all, ${MANY_PRODUCERS} at once (same run)`, formatSummary(ratioMany, " %"), "≥ 70 %"],
+      ...latency.map((l) => [l.name, formatSummary(l.ms), ""]),
+      [`1,000-record transactions as % of idempotent acks=all, ${PRODUCERS} producers (same run)`, formatSummary(ratio1000, "%"), "≥ 70 %"],
+      [`1,000-record transactions as % of idempotent acks=all, ${MANY_PRODUCERS} producers (same run)`, formatSummary(ratioMany, "%"), "≥ 70 %"],
     ],
     ["left", "right", "right"],
   );
   return {
     machine: `${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} cores, Node ${process.version}`,
     runs,
-    settings: `${PRODUCERS} (and ${MANY_PRODUCERS}) transactional producers at once, one transaction each at a time (AddPartitionsToTxn v3, Produce v${PRODUCE_VERSION} acks=all with one batch per partition, EndTxn v3 commit); the baseline keeps as many produce requests of the same shape in flight on one connection, the two alternating in ${SLICES} slices per measurement; consumers: one Fetch v${FETCH_VERSION} in flight`,
+    settings: `${PRODUCERS} (and ${MANY_PRODUCERS}) transactional producers at once, one transaction each at a time (AddPartitionsToTxn v3, Produce v${PRODUCE_VERSION} acks=all with one batch per partition, EndTxn v3 commit); the baseline is as many idempotent producers (InitProducerId without a transactional id), each with one Produce of the same shape at a time, the two alternating in ${SLICES} slices per measurement; consumers: one Fetch v${FETCH_VERSION} in flight`,
     rows,
+    latency,
     ratio1000,
     ratioMany,
     markdown,
