@@ -41,6 +41,32 @@ interface Slot {
  * broker's request memory granted for the frame being read; otherwise it is paused, and the
  * kernel holds the client back.
  */
+interface ConnectionSide {
+  signal(): AbortSignal;
+  throttle(ms: number): void;
+}
+
+/** One request's RequestInfo: a class, so a request costs one small object and no closures. */
+class ConnectionRequestInfo implements RequestInfo {
+  constructor(
+    readonly apiVersion: number,
+    readonly clientId: string,
+    readonly clientHost: string,
+    readonly principal: string,
+    readonly sasl: SaslSession | undefined,
+    private readonly side: ConnectionSide,
+  ) {}
+
+  // Most requests never look at it, so the connection's abort controller is made only for those that do.
+  get signal(): AbortSignal {
+    return this.side.signal();
+  }
+
+  throttle(ms: number): void {
+    this.side.throttle(ms);
+  }
+}
+
 export class Connection {
   private readonly reader: FrameReader;
   private queue: Slot[] = [];
@@ -213,20 +239,14 @@ export class Connection {
   }
 
   private requestInfo(apiVersion: number, clientId: string): RequestInfo {
-    const signal = () => this.signal;
-    return {
-      apiVersion,
-      clientId,
-      clientHost: this.clientHost,
-      // Most requests never look at it, so the connection's abort controller is made only for those that do.
-      get signal() {
-        return signal();
-      },
-      sasl: this.sasl ? this.saslSession : undefined,
-      principal: this.principal,
-      throttle: (ms) => this.throttle(ms),
-    };
+    return new ConnectionRequestInfo(apiVersion, clientId, this.clientHost, this.principal, this.sasl ? this.saslSession : undefined, this.side);
   }
+
+  /** What a request's RequestInfo asks its connection for; one per connection, not per request. */
+  private readonly side: ConnectionSide = {
+    signal: () => this.signal,
+    throttle: (ms) => this.throttle(ms),
+  };
 
   /** The SASL exchange of this connection, for the SaslHandshake and SaslAuthenticate handlers while it authenticates. */
   private readonly saslSession: SaslSession = {

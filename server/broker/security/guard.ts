@@ -6,7 +6,7 @@ import type { Handler, RequestGuard, RequestInfo } from "../handlers/registry";
 import type { LogManager } from "../log/log-manager";
 import type { Resource } from "./acl";
 import { authorizeRequest, type Access } from "./authorization";
-import type { RequestContext } from "./authorizer";
+import type { Authorizer, RequestContext } from "./authorizer";
 import type { BrokerSecurity } from "./security";
 
 const USER_PREFIX = "User:";
@@ -23,28 +23,18 @@ export class SecurityGuard implements RequestGuard {
   ) {}
 
   serve<N extends ApiName>(api: ApiSpec<N>, req: RequestOf<N>, requestBytes: number, info: RequestInfo, handler: Handler<N>): ResponseInputOf<N> | null | Promise<ResponseInputOf<N> | null> {
+    const access = new PrincipalAccess(this.security.authorizer, { principal: info.principal, host: info.clientHost }, this.logs);
+    if (!this.security.quotas.any) return authorizeRequest(api.name, req, info.apiVersion, access, (r) => handler(r, info));
     const started = performance.now();
-    const res = authorizeRequest(api.name, req, info.apiVersion, this.access({ principal: info.principal, host: info.clientHost }), (r) => handler(r, info));
+    const res = authorizeRequest(api.name, req, info.apiVersion, access, (r) => handler(r, info));
     // The request's share of the event loop: what its handler ran before handing back an answer or a promise.
     const handlingMs = performance.now() - started;
     const done = (r: ResponseInputOf<N> | null) => this.throttle(api, requestBytes, handlingMs, info, r);
     return res instanceof Promise ? res.then(done) : done(res);
   }
 
-  private access(ctx: RequestContext): Access {
-    const authorizer = this.security.authorizer;
-    return {
-      may: (operation: number, resource: Resource) => authorizer.authorize(ctx, operation, resource),
-      mayAny: (operation: number, type: number) => authorizer.authorizeAny(ctx, operation, type),
-      operations: (resource: Resource) => authorizer.authorizedOperations(ctx, resource),
-      topicExists: (name: string) => this.logs.topic(name) !== undefined,
-      topicName: (id: string) => this.logs.topicById(id)?.name,
-    };
-  }
-
   private throttle<N extends ApiName>(api: ApiSpec<N>, requestBytes: number, handlingMs: number, info: RequestInfo, res: ResponseInputOf<N> | null): ResponseInputOf<N> | null {
     const quotas = this.security.quotas;
-    if (!quotas.any) return res;
     const user = info.principal.startsWith(USER_PREFIX) ? info.principal.slice(USER_PREFIX.length) : info.principal;
     let ms = quotas.record("request_percentage", user, info.clientId, handlingMs);
     if (api.name === "Produce") ms = Math.max(ms, quotas.record("producer_byte_rate", user, info.clientId, requestBytes));
@@ -52,6 +42,35 @@ export class SecurityGuard implements RequestGuard {
     if (ms <= 0) return res;
     info.throttle(ms);
     return res && api.response.fields.some((f) => f.name === "throttleTimeMs") ? { ...res, throttleTimeMs: ms } : res;
+  }
+}
+
+/** What the authorization table may ask about one request's principal: a class, so a request allocates no closures for it. */
+class PrincipalAccess implements Access {
+  constructor(
+    private readonly authorizer: Authorizer,
+    private readonly ctx: RequestContext,
+    private readonly logs: LogManager,
+  ) {}
+
+  may(operation: number, resource: Resource): boolean {
+    return this.authorizer.authorize(this.ctx, operation, resource);
+  }
+
+  mayAny(operation: number, type: number): boolean {
+    return this.authorizer.authorizeAny(this.ctx, operation, type);
+  }
+
+  operations(resource: Resource): number {
+    return this.authorizer.authorizedOperations(this.ctx, resource);
+  }
+
+  topicExists(name: string): boolean {
+    return this.logs.topic(name) !== undefined;
+  }
+
+  topicName(id: string): string | undefined {
+    return this.logs.topicById(id)?.name;
   }
 }
 

@@ -84,8 +84,8 @@ function isRetriable(code: number): boolean {
 export class KafkaClientError extends Error {
   readonly type: string;
   readonly retriable: boolean;
-  /** The message without its hint, for an error that wraps this one and gives the hint itself. */
-  readonly summary: string;
+  // Private, so loggers that print an error's own fields do not print the message twice.
+  readonly #summary: string;
 
   constructor(
     readonly code: number,
@@ -96,10 +96,15 @@ export class KafkaClientError extends Error {
     const hint = HINTS[code];
     const summary = `${what}: ${type}${opts.detail ? ` (${opts.detail})` : ""}`;
     super(`${summary}${hint ? `; ${hint}` : ""}`, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.summary = summary;
+    this.#summary = summary;
     this.name = "KafkaClientError";
     this.type = type;
     this.retriable = opts.retriable ?? isRetriable(code);
+  }
+
+  /** The message without its hint, for an error that wraps this one and gives the hint itself. */
+  get summary(): string {
+    return this.#summary;
   }
 }
 
