@@ -1,4 +1,3 @@
-import { afterAll, beforeAll } from "vitest";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
@@ -62,25 +61,4 @@ export function testDatabases(): TestDatabase[] {
     });
   }
   return list;
-}
-
-/**
- * A fresh database of `target` for the tests of the describe block it is called in: opened before
- * them, closed and disposed after. `database` is read inside the tests (it is set only then).
- */
-export function databaseFor(target: TestDatabase): { readonly database: Database } {
-  let opened: Awaited<ReturnType<TestDatabase["open"]>> | undefined;
-  beforeAll(async () => {
-    opened = await target.open();
-  });
-  afterAll(async () => {
-    await opened?.database.close();
-    await opened?.dispose();
-  });
-  return {
-    get database() {
-      if (!opened) throw new Error(`the ${target.name} test database is not open yet`);
-      return opened.database;
-    },
-  };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { databaseFor, testDatabases } from "@/db/testing";
+import { databaseFor } from "@/db/test-suite";
+import { testDatabases } from "@/db/testing";
 import { listAudit, writeAudit } from "./audit";
 
 for (const target of testDatabases()) {

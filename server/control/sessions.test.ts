@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { sessions } from "../../db/schema";
-import { databaseFor, testDatabases } from "../../db/testing";
+import { databaseFor } from "../../db/test-suite";
+import { testDatabases } from "../../db/testing";
 import { createSession, parseCookies, startSessionPurge } from "./sessions";
 import { createUser } from "./users";
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { metricRollups } from "../../db/schema";
-import { databaseFor, testDatabases } from "../../db/testing";
+import { databaseFor } from "../../db/test-suite";
+import { testDatabases } from "../../db/testing";
 import { ClusterConnections, EMBEDDED_CLUSTER } from "../admin/clusters";
 import { startTestBroker } from "../broker/compat/harness";
 import { SAMPLED } from "./cluster-rates";

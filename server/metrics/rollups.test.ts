@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { metricRollups } from "@/db/schema";
-import { databaseFor, testDatabases } from "@/db/testing";
+import { databaseFor } from "@/db/test-suite";
+import { testDatabases } from "@/db/testing";
 import { EMBEDDED_CLUSTER } from "../admin/clusters";
 import { MetricsRegistry } from "./registry";
 import { historyByLabels, MetricRollups, readHistory } from "./rollups";
