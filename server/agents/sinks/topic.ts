@@ -23,7 +23,10 @@ export const topicSinkSchema = z.object({
   keyHeader: z.string().default("key").describe("Header whose value becomes the record key."),
   partitionHeader: z.string().optional().describe("Header holding the partition number to produce to."),
   batchSize: z.number().int().positive().default(100).describe("Events taken from the channel and produced in one transaction (Flume: kafka.flumeBatchSize)."),
-  batchBytes: z.number().int().positive().default(16_384).describe("Most bytes in one record batch; a take is sent as as many batches as it needs (Flume: kafka.producer.batch.size)."),
+  // Not the Java producer's 16 KiB: that size is for a producer that lingers to fill batches, while
+  // a take is whole when it is sent, so small batches only cost requests (a 1,000-event take of
+  // 200-byte events went from 194,000 to 220,000 events/s with 256 KiB in bench:agent).
+  batchBytes: z.number().int().positive().default(262_144).describe("Most bytes in one record batch; a take is sent as as many batches as it needs (Flume: kafka.producer.batch.size). Keep it at or below the topic's max.message.bytes."),
   compression: z.enum(["none", "gzip", "snappy", "lz4", "zstd"]).default("none").describe("Codec of the record batches (Flume: kafka.producer.compression.type); sizes are checked before compression, so limits hold whatever it saves."),
   maxRequestBytes: z.number().int().min(1024).default(1_048_576).describe("Most bytes in one produce request, and so in one event (Flume: kafka.producer.max.request.size)."),
   deadLetterTopic: z.string().min(1).optional().describe("Topic for events too large for their topic (one with a larger max.message.bytes). Unset, or for what it refuses too: the dead-letter file."),
