@@ -1,3 +1,5 @@
+import type { Socket } from "node:net";
+
 /**
  * The sizes accepted. A response frame starts with its 4-byte correlation id, so a reader of
  * responses sets minBytes 4; a SASL v0 exchange frames raw tokens, which may be empty.
@@ -67,4 +69,11 @@ export function withSize(body: Buffer): Buffer {
   const size = Buffer.allocUnsafe(4);
   size.writeInt32BE(body.length);
   return Buffer.concat([size, body]);
+}
+
+/** Writes one frame's chunks (size, header, body slices) as a single writev. */
+export function writeFrame(socket: Socket, chunks: readonly Buffer[]): void {
+  socket.cork();
+  for (const chunk of chunks) socket.write(chunk);
+  socket.uncork();
 }

@@ -1,6 +1,6 @@
 import { connect, type Socket } from "node:net";
 import { Reader } from "../../kafka/codec";
-import { Framer } from "../../kafka/framing";
+import { Framer, writeFrame } from "../../kafka/framing";
 import { readResponseHeader } from "../../kafka/headers";
 import type { ApiSpec } from "../../kafka/messages";
 import type { ApiName } from "../../kafka/messages.types";
@@ -58,7 +58,7 @@ export class TestConnection {
   async request<N extends ApiName>(api: ApiSpec<N>, version: number, body: NoInfer<RequestInputOf<N>>): Promise<ResponseOf<N>> {
     const id = this.correlationId();
     const answered = this.expect(id);
-    this.write(requestFrame(api, version, id, "test", body));
+    writeFrame(this.socket, requestFrame(api, version, id, "test", body));
     const r = new Reader(await answered);
     readResponseHeader(r, api, version);
     const res = decodeResponse(api, version, r);
@@ -68,7 +68,7 @@ export class TestConnection {
 
   /** Sends a request that gets no answer (Produce with acks=0). */
   send<N extends ApiName>(api: ApiSpec<N>, version: number, body: NoInfer<RequestInputOf<N>>): void {
-    this.write(requestFrame(api, version, this.correlationId(), "test", body));
+    writeFrame(this.socket, requestFrame(api, version, this.correlationId(), "test", body));
   }
 
   /** Sends hand-made bytes (header and body) as one frame; resolves with the response frame to the correlation id in bytes 4-7. */
@@ -76,7 +76,7 @@ export class TestConnection {
     const answered = this.expect(payload.readInt32BE(4));
     const size = Buffer.alloc(4);
     size.writeInt32BE(payload.length);
-    this.write([size, payload]);
+    writeFrame(this.socket, [size, payload]);
     return answered;
   }
 
@@ -93,12 +93,6 @@ export class TestConnection {
   private expect(correlationId: number): Promise<Buffer> {
     if (this.waiting.has(correlationId)) throw new Error(`correlation id ${correlationId} is already waiting for its response`);
     return new Promise((resolve, reject) => this.waiting.set(correlationId, { resolve, reject }));
-  }
-
-  private write(chunks: Buffer[]): void {
-    this.socket.cork();
-    for (const c of chunks) this.socket.write(c);
-    this.socket.uncork();
   }
 
   private receive(frame: Buffer): void {

@@ -3,7 +3,7 @@ import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions }
 import { Reader, Writer } from "../codec";
 import { ErrorCode } from "../errors";
 import { readResponseHeader, writeRequestHeader } from "../headers";
-import { Framer } from "../framing";
+import { Framer, writeFrame } from "../framing";
 import { ApiKey, Apis, type ApiSpec } from "../messages";
 import { encodeRequest } from "../protocol";
 import { KafkaClientError } from "./errors";
@@ -141,7 +141,7 @@ export class BrokerConnection {
     write(w);
     const frame = w.frame();
     if (o.noResponse) {
-      this.write(frame);
+      writeFrame(this.socket, frame);
       this.release();
       return undefined as T;
     }
@@ -151,7 +151,7 @@ export class BrokerConnection {
       const timer = setTimeout(() => this.fail(new KafkaClientError(ErrorCode.REQUEST_TIMED_OUT, `${api.name} to ${this.address}`, { detail: `no answer within ${timeoutMs} ms` })), timeoutMs);
       this.pending.set(id, { api, version, read, resolve: resolve as (v: unknown) => void, reject, timer });
     });
-    this.write(frame);
+    writeFrame(this.socket, frame);
     return result;
   }
 
@@ -173,12 +173,6 @@ export class BrokerConnection {
     const next = this.waiting.shift();
     if (next) next();
     else this.active--;
-  }
-
-  private write(frame: Buffer[]): void {
-    this.socket.cork();
-    for (const chunk of frame) this.socket.write(chunk);
-    this.socket.uncork();
   }
 
   private dispatch(frame: Buffer): void {

@@ -96,44 +96,38 @@ export class RecordingProxy {
       });
     }
     const pending = new Map<number, { apiKey: number; version: number; mechanism?: string }>();
-    let rawFromClient = 0;
-    let rawFromServer = 0;
-    const refuse = (size: number) => {
-      throw new Error(`a frame of ${size} bytes`);
-    };
-    const fromClient = new Framer({
-      refuse,
-      frame: (frame) => {
-        if (rawFromClient > 0) {
-          rawFromClient--;
-          return void server.write(withSize(frame));
-        }
-        const r = new Reader(frame);
-        const h = readRequestHeader(r);
-        const mechanism = h.apiKey === ApiKey.SaslHandshake ? decodeRequest(Apis.SaslHandshake, h.apiVersion, r).mechanism : undefined;
-        pending.set(h.correlationId, { apiKey: h.apiKey, version: h.apiVersion, mechanism });
-        this.record("request", h.apiKey, h.apiVersion, frame);
-        server.write(withSize(frame));
-      },
+    // SASL v0 sends its tokens as bare frames without a Kafka header: this many each way are passed on unread.
+    const raw = { fromClient: 0, fromServer: 0 };
+    const framer = (side: keyof typeof raw, to: Socket, onFrame: (frame: Buffer) => void) =>
+      new Framer({
+        refuse: (size) => {
+          throw new Error(`a frame of ${size} bytes`);
+        },
+        frame: (frame) => {
+          if (raw[side] === 0) return onFrame(frame);
+          raw[side]--;
+          to.write(withSize(frame));
+        },
+      });
+    const fromClient = framer("fromClient", server, (frame) => {
+      const r = new Reader(frame);
+      const h = readRequestHeader(r);
+      const mechanism = h.apiKey === ApiKey.SaslHandshake ? decodeRequest(Apis.SaslHandshake, h.apiVersion, r).mechanism : undefined;
+      pending.set(h.correlationId, { apiKey: h.apiKey, version: h.apiVersion, mechanism });
+      this.record("request", h.apiKey, h.apiVersion, frame);
+      server.write(withSize(frame));
     });
-    const fromServer = new Framer({
-      refuse,
-      frame: (frame) => {
-        if (rawFromServer > 0) {
-          rawFromServer--;
-          return void client.write(withSize(frame));
-        }
-        const correlationId = frame.readInt32BE(0);
-        const req = pending.get(correlationId);
-        if (!req) throw new Error(`response with correlation id ${correlationId} answers no request`);
-        pending.delete(correlationId);
-        const out = req.apiKey === ApiKey.ApiVersions ? this.rewriteApiVersions(req.version, frame) : frame;
-        if (out !== null) this.record("response", req.apiKey, req.version, out);
-        if (req.apiKey === ApiKey.SaslHandshake && req.version === 0 && this.handshakeAccepted(frame)) {
-          rawFromClient = rawFromServer = RAW_SASL_EXCHANGES[req.mechanism ?? ""] ?? 0;
-        }
-        client.write(withSize(out ?? this.apiVersionsFallback(correlationId)));
-      },
+    const fromServer = framer("fromServer", client, (frame) => {
+      const correlationId = frame.readInt32BE(0);
+      const req = pending.get(correlationId);
+      if (!req) throw new Error(`response with correlation id ${correlationId} answers no request`);
+      pending.delete(correlationId);
+      const out = req.apiKey === ApiKey.ApiVersions ? this.rewriteApiVersions(req.version, frame) : frame;
+      if (out !== null) this.record("response", req.apiKey, req.version, out);
+      if (req.apiKey === ApiKey.SaslHandshake && req.version === 0 && this.handshakeAccepted(frame)) {
+        raw.fromClient = raw.fromServer = RAW_SASL_EXCHANGES[req.mechanism ?? ""] ?? 0;
+      }
+      client.write(withSize(out ?? this.apiVersionsFallback(correlationId)));
     });
     // A frame the proxy cannot follow ends this pair only, and says why: the capture is then incomplete.
     const guarded = (framer: Framer) => (d: Buffer) => {
