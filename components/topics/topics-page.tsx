@@ -100,9 +100,9 @@ export function TopicsPage() {
               sort: (t) => t.recordsPerSec ?? -1,
               render: (t) =>
                 t.recordsPerSec === null ? (
-                  <span className="muted" title={t.rateFrom === "offsets" ? "Measured from log-end offsets between two reads of this list; shown from the next refresh." : undefined}>–</span>
+                  <span className="muted" title={t.rateFrom === "sampled" ? "Sampled by the console every 10 s from log-end offsets; shown once two samples are in." : undefined}>–</span>
                 ) : (
-                  <span title={t.rateFrom === "metrics" ? `${formatBytesRate(t.bytesPerSec ?? 0)}, from the broker's metrics` : "From the growth of log-end offsets since the last refresh"}>{formatRate(t.recordsPerSec)}</span>
+                  <span title={t.rateFrom === "metrics" ? `${formatBytesRate(t.bytesPerSec ?? 0)}, from the broker's metrics` : "Sampled by the console every 10 s from log-end offsets"}>{formatRate(t.recordsPerSec)}</span>
                 ),
             },
             { key: "retention", header: "Retention", sort: (t) => (t.cleanupPolicy === "compact" ? Infinity : t.retentionMs ?? 0), render: (t) => retention(t.retentionMs, t.cleanupPolicy) },

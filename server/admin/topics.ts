@@ -18,8 +18,8 @@ export interface TopicRow {
   sizeBytes: number | null;
   recordsPerSec: number | null;
   bytesPerSec: number | null;
-  /** Where the rates come from: the embedded broker's metrics, or the growth of log-end offsets between two reads of the list. */
-  rateFrom: "metrics" | "offsets";
+  /** Where the rates come from: the embedded broker's metrics, or the console's sampler (other clusters). */
+  rateFrom: TopicRates["kind"];
   retentionMs: number | null;
   cleanupPolicy: string | null;
 }
@@ -87,12 +87,16 @@ function lastRate(series: SeriesSampler, metric: string, topic: string): number 
 }
 
 /** Rates for the topics list: the embedded broker's own metrics, or one read of log-end offsets to measure against the last. */
-export type TopicRates = { kind: "metrics"; series: SeriesSampler } | { kind: "offsets"; observe: (ends: Map<string, number>) => Map<string, number | null> };
+/**
+ * Where the list's rates come from: the embedded broker's own counters, or the console's sampler
+ * (log-end offsets every 10 s, as the dashboard charts them), undefined until it has two samples.
+ */
+export type TopicRates = { kind: "metrics"; series: SeriesSampler } | { kind: "sampled"; latest: ReadonlyMap<string, number> | undefined };
 
 /**
  * Every topic with its partition count, record count (end − start over partitions), size,
- * retention and current rate (from the embedded broker's metrics, or measured from log-end
- * offsets between this read and an earlier one for any other cluster): one
+ * retention and current rate (from the embedded broker's metrics, or the console's sampler for
+ * any other cluster): one
  * Metadata, two ListOffsets per leader, one DescribeConfigs and one DescribeLogDirs per broker,
  * whatever the number of topics.
  */
@@ -107,8 +111,6 @@ export async function listTopics(client: KafkaClient, rates: TopicRates): Promis
     replicaSizes(client, null),
   ]);
   const cfg = new Map(configs.map((r) => [r.name, new Map(r.configs.map((e) => [e.name, e.value]))]));
-  const endOf = (t: (typeof topics)[number]) => t.partitions.filter(Boolean).reduce((n, p) => n + (ends.get(partitionKey(t.name, p.partition)) ?? 0), 0);
-  const measured = rates.kind === "offsets" ? rates.observe(new Map(topics.map((t) => [t.name, endOf(t)]))) : null;
   return topics
     .map((t) => {
       const parts = t.partitions.filter(Boolean);
@@ -121,7 +123,7 @@ export async function listTopics(client: KafkaClient, rates: TopicRates): Promis
         partitions: parts.length,
         records,
         sizeBytes: sizes && parts.reduce((n, p) => n + (partitionSize(sizes, t.name, p) ?? 0), 0),
-        recordsPerSec: rates.kind === "metrics" ? lastRate(rates.series, "tributary_broker_records_in_total", t.name) : (measured?.get(t.name) ?? null),
+        recordsPerSec: rates.kind === "metrics" ? lastRate(rates.series, "tributary_broker_records_in_total", t.name) : (rates.latest?.get(t.name) ?? null),
         bytesPerSec: rates.kind === "metrics" ? lastRate(rates.series, "tributary_broker_bytes_in_total", t.name) : null,
         rateFrom: rates.kind,
         retentionMs: retention == null ? null : Number(retention),

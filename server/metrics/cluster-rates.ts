@@ -211,6 +211,18 @@ export class ClusterRates {
     return out;
   }
 
+  /** Each topic's records/s in at the last sample; undefined before the cluster's second sample. */
+  latestIn(cluster: string): Map<string, number> | undefined {
+    const c = this.clusters.get(cluster);
+    if (!c) return undefined;
+    const out = new Map<string, number>();
+    for (const [topic, r] of c.topics) {
+      const last = r.recordsIn.points(c.at).at(-1);
+      if (last) out.set(topic, last.v);
+    }
+    return out.size > 0 ? out : undefined;
+  }
+
   /** The brokers the cluster's metadata listed at the last sample; null before the first. */
   brokers(cluster: string): number | null {
     return this.clusters.get(cluster)?.brokers ?? null;

@@ -9,11 +9,9 @@ interface Reading {
 }
 
 /**
- * Per-second rates of growing totals the console reads now and then, rather than samples itself:
- * another cluster's log-end offsets per topic (read with the topics list; that counts what was
- * appended, transaction markers included), or the events an agent's flow delivered (read from its
- * heartbeats). A rate is the growth between this reading and the newest one at least MIN_SPAN_MS
- * older, per scope (a cluster, a deployment).
+ * Per-second rates of growing totals the console reads now and then rather than samples itself:
+ * the events an agent's flow delivered, read from its heartbeats. A rate is the growth between this
+ * reading and the newest one at least MIN_SPAN_MS older, per scope (a deployment).
  */
 export class GrowthRates {
   private readonly readings = new Map<string, Reading[]>();
@@ -28,17 +26,17 @@ export class GrowthRates {
     kept.push({ at, ends });
     this.readings.set(scope, kept);
     const out = new Map<string, number | null>();
-    for (const [topic, end] of ends) {
-      const before = base?.ends.get(topic);
-      // A total that went down started over (a topic made again, a flow redeployed): its rate is not known yet.
-      out.set(topic, base && before !== undefined && end >= before ? ((end - before) * 1000) / (at - base.at) : null);
+    for (const [key, total] of ends) {
+      const before = base?.ends.get(key);
+      // A total that went down started over (a flow redeployed): its rate is not known yet.
+      out.set(key, base && before !== undefined && total >= before ? ((total - before) * 1000) / (at - base.at) : null);
     }
     return out;
   }
 }
 
 /**
- * One GrowthRates per console database: scopes are row ids and cluster slugs, which another
+ * One GrowthRates per console database: scopes are deployment row ids, which another
  * database (another console in the same process, as in tests) reuses for other things.
  */
 export function ratesPerDatabase(): (db: object) => GrowthRates {

@@ -6,25 +6,24 @@ import { topicNameProblem } from "../../admin/topic-name";
 import { partitionKey } from "../../kafka/partition-key";
 import { createTopic, groupsReading, listTopics, offsetsAt, overridesOf, topicConfigs, topicPartitions, type TopicRates } from "../../admin/topics";
 import { ConfigResourceType } from "../../kafka/constants";
-import { ratesPerDatabase } from "../../metrics/growth-rates";
 import { adminProcedure, router, viewerProcedure, type Context } from "../trpc";
 import { clusterConnections } from "./clusters";
 
 export const clusterInput = z.object({ cluster: z.string().min(1).default(EMBEDDED_CLUSTER) });
 const topicInput = clusterInput.extend({ topic: z.string().min(1).max(249) });
 
-/** Log-end offsets of other clusters' topics, as the topics list last read them. */
-const offsetRates = ratesPerDatabase();
-
 /**
  * The embedded broker's own metrics when that is the cluster viewed and it is the whole cluster;
  * for any other, and for a broker of a Tributary cluster (whose metrics count only the partitions
- * it leads), log-end offsets measured between reads of the list, which count every broker's appends.
+ * it leads), the console's sampler, which counts every broker's appends and which viewing the list
+ * keeps sampling that cluster, as the dashboard does.
  */
 function ratesOf(ctx: Context, cluster: string): TopicRates {
   const broker = cluster === EMBEDDED_CLUSTER ? ctx.services.broker?.instance : undefined;
   const series = broker && !broker.cluster ? ctx.services.sampler : undefined;
-  return series ? { kind: "metrics", series } : { kind: "offsets", observe: (ends) => offsetRates(ctx.db).observe(cluster, Date.now(), ends) };
+  if (series) return { kind: "metrics", series };
+  ctx.services.lag?.watch(cluster);
+  return { kind: "sampled", latest: ctx.services.lag?.rates.latestIn(cluster) };
 }
 
 /** The cluster's shared client, with a failure to find the cluster turned into a user's error. */
