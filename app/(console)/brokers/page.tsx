@@ -1,16 +1,7 @@
 import type { Metadata } from "next";
-import { Suspense } from "react";
 import { BrokersPage } from "@/components/brokers/brokers-page";
-import { ClusterScope } from "@/components/clusters/cluster-scope";
+import { clusterPage } from "@/components/clusters/cluster-page";
 
 export const metadata: Metadata = { title: "Brokers" };
 
-export default function Brokers() {
-  return (
-    <Suspense>
-      <ClusterScope>
-        <BrokersPage />
-      </ClusterScope>
-    </Suspense>
-  );
-}
+export default clusterPage(BrokersPage);
