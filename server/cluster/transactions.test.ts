@@ -380,8 +380,17 @@ describe("transaction markers through the ISR", () => {
     cluster.pause(follower);
     const isr = async () => (await kcatMetadata(cluster.port(leader), held))?.topics[0]?.partitions[0]?.isrs.map((r) => r.id).sort();
     await eventually(async () => ((await isr())?.join() === [leader, coordinator].sort().join() ? true : undefined), 30_000, `the ISR of ${held}-0 without broker ${follower}`);
+    // The metadata can show the smaller ISR a moment before the leader's own replication state,
+    // which is what refuses the marker: wait until the leader refuses an acks=all write too.
+    const probe = encodeRecordBatch([{ value: Buffer.from("probe") }]);
+    await eventually(async () => {
+      const r = await call(await client.cluster.broker(leader), Apis.Produce, { transactionalId: null, acks: -1, timeoutMs: 500, topicData: [{ name: held, partitionData: [{ index: 0, records: probe }] }] });
+      return r.responses[0].partitionResponses[0].errorCode === ErrorCode.NOT_ENOUGH_REPLICAS ? true : undefined;
+    }, 30_000, `the leader of ${held}-0 refusing acks=all below min.insync.replicas`);
     let ended = false;
     const ending = producer.endTxn(true).then(() => (ended = true));
+    // Awaited below; a failure before that must not leave it rejecting unobserved when the client closes.
+    ending.catch(() => undefined);
     // The decision is on the transaction log; the marker waits for an ISR of three.
     await eventually(async () => ((await client.admin.describeTransactions([transactionalId]))[0]?.state === "PrepareCommit" ? true : undefined), 30_000, "the transaction prepared");
     await sleep(2 * 3000);
