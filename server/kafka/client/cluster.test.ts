@@ -1,6 +1,9 @@
 import { expect, it } from "vitest";
 import { startTestBroker } from "../../broker/compat/harness";
+import { freePort } from "../../testing/tributary-process";
+import { Cluster } from "./cluster";
 import { KafkaClient, type ConsumedBatch } from "./index";
+import { clientOptionsSchema } from "./options";
 import { startTestProxy } from "./testing";
 
 it("follows a leader that moved to another address: producer, fetch and group member carry on", async () => {
@@ -39,6 +42,24 @@ it("follows a leader that moved to another address: producer, fetch and group me
     await consumer.close();
     await client.close();
     await bootstrap.close();
+    await broker.stop();
+  }
+});
+
+it("tries a broker that is backing off from a failed connect last, so a dead bootstrap broker delays no metadata read", async () => {
+  const broker = await startTestBroker();
+  const dead = `127.0.0.1:${await freePort()}`;
+  const cluster = new Cluster(clientOptionsSchema.parse({ bootstrap: [dead, broker.bootstrap], retryBackoffMs: 3000, retryBackoffMaxMs: 3000 }));
+  try {
+    // The first look finds the dead address refusing (its back-off starts) and reaches the live one.
+    (await cluster.any()).close();
+    const started = Date.now();
+    const conn = await cluster.any();
+    expect(conn.closed).toBe(false);
+    // Tried first, the dead address would first sleep out its 2.4-3.6 s back-off.
+    expect(Date.now() - started).toBeLessThan(1000);
+  } finally {
+    await cluster.close();
     await broker.stop();
   }
 });

@@ -94,9 +94,18 @@ export class Cluster {
     return t === false ? undefined : t === true ? {} : t;
   }
 
-  private async open(host: string, port: number, lane: Lane): Promise<BrokerConnection> {
+  /**
+   * A connection to the address on the lane: the open one, or a new one. `wait: false` refuses at
+   * once while the address is backing off from its last failed connect, for a caller with
+   * somewhere else to go (another broker, or a leader that may move meanwhile) rather than sleep.
+   */
+  private async open(host: string, port: number, lane: Lane, wait = true): Promise<BrokerConnection> {
     const address = `${host}:${port}`;
     const key = `${address}/${lane}`;
+    const backingOff = this.backingOff(address);
+    if (!wait && backingOff > 0) {
+      throw new KafkaClientError(ErrorCode.NETWORK_EXCEPTION, `connection to ${address}`, { detail: `its last connect failed; next attempt in ${backingOff} ms`, retriable: true });
+    }
     const existing = this.connections.get(key);
     if (existing) {
       const c = await existing.catch(() => null);
@@ -124,7 +133,8 @@ export class Cluster {
   private async connectWithBackoff(host: string, port: number): Promise<BrokerConnection> {
     const address = `${host}:${port}`;
     const f = this.failures.get(address);
-    if (f && f.until > Date.now()) await sleep(f.until - Date.now());
+    const backingOff = this.backingOff(address);
+    if (backingOff > 0) await sleep(backingOff);
     try {
       const c = await BrokerConnection.open({
         host,
@@ -146,6 +156,11 @@ export class Cluster {
     }
   }
 
+  /** Milliseconds until the address may be connected to again (0: now). */
+  private backingOff(address: string): number {
+    return Math.max(0, (this.failures.get(address)?.until ?? 0) - Date.now());
+  }
+
   /** Exponential back-off with ±20 % jitter, so clients that lost the same broker do not return in step. */
   backoff(attempt: number): number {
     const base = Math.min(this.opts.retryBackoffMaxMs, this.opts.retryBackoffMs * 2 ** Math.max(0, attempt - 1));
@@ -153,14 +168,14 @@ export class Cluster {
   }
 
   /** A connection to the broker with this node id (from metadata). */
-  async broker(nodeId: number, lane: Lane = DEFAULT_LANE): Promise<BrokerConnection> {
+  async broker(nodeId: number, lane: Lane = DEFAULT_LANE, wait = true): Promise<BrokerConnection> {
     let b = this.brokers.get(nodeId);
     if (!b) {
       await this.refreshMetadata([]);
       b = this.brokers.get(nodeId);
     }
     if (!b) throw new KafkaClientError(ErrorCode.LEADER_NOT_AVAILABLE, `broker ${nodeId}`, { detail: "not in the cluster's metadata" });
-    return this.open(b.host, b.port, lane);
+    return this.open(b.host, b.port, lane, wait);
   }
 
   /** Any reachable broker: an open connection if there is one, else the known brokers and the bootstrap list in turn. */
@@ -170,7 +185,10 @@ export class Cluster {
       const c = await p.catch(() => null);
       if (c && !c.closed) return c;
     }
-    const candidates = [...[...this.brokers.values()].map((b) => ({ host: b.host, port: b.port })), ...this.opts.bootstrap.map(splitHostPort)];
+    const known = [...[...this.brokers.values()].map((b) => ({ host: b.host, port: b.port })), ...this.opts.bootstrap.map(splitHostPort)];
+    // A broker backing off (one that just died) is tried last, so it delays nothing while another answers.
+    const ready = known.filter((c) => this.backingOff(`${c.host}:${c.port}`) === 0);
+    const candidates = [...ready, ...known.filter((c) => !ready.includes(c))];
     let last: unknown;
     for (const { host, port } of candidates) {
       try {

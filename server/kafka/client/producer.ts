@@ -5,7 +5,7 @@ import { Apis } from "../messages";
 import { HEADER_SIZE, encodeRecordBatch, type RecordInput } from "../records/batch";
 import { logger } from "../../log";
 import { groupIntoRequests, maxRecordSize, recordSize, splitIntoBatches } from "./batching";
-import { STALE_LEADER, type Cluster } from "./cluster";
+import { DEFAULT_LANE, STALE_LEADER, type Cluster } from "./cluster";
 import { KafkaClientError } from "./errors";
 import { partitionForKey } from "./partitioner";
 import type { ResponseOf } from "../protocol";
@@ -556,7 +556,9 @@ export class Producer {
     const body = { transactionalId: this.o.transactionalId ?? null, acks: this.o.acks, timeoutMs: this.o.ackTimeoutMs, topicData: [...topics].map(([name, partitionData]) => ({ name, partitionData })) };
     let res: ProduceResponse | undefined;
     try {
-      const conn = await this.cluster.broker(node);
+      // A leader that cannot be reached now fails the batch at once rather than sleep out its
+      // connect back-off: the retry goes wherever the metadata names the leader by then.
+      const conn = await this.cluster.broker(node, DEFAULT_LANE, false);
       // The broker may wait ackTimeoutMs for replicas before answering.
       res = await call(conn, Apis.Produce, body, { noResponse: this.o.acks === Acks.NONE, timeoutMs: this.o.ackTimeoutMs + this.cluster.opts.requestTimeoutMs });
     } catch (err) {
