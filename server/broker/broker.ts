@@ -114,6 +114,8 @@ export class Broker {
   private connections = new Set<Connection>();
   private readonly handlers: HandlerRegistry;
   private readonly requestMemory: RequestMemoryPool;
+  /** The port the listener got (port 0 picks one), read once: Metadata asks on every request. */
+  private boundPort: number | undefined;
   readonly internalCredential: InternalCredential | undefined;
   private readonly replication: ReplicaManager | undefined;
   private unfollowCoordinators: (() => void)[] = [];
@@ -237,8 +239,12 @@ export class Broker {
   }
 
   address(): { host: string; port: number } {
-    const a = this.server.address();
-    return { host: this.opts.host, port: typeof a === "object" && a ? a.port : this.opts.port };
+    if (this.boundPort === undefined) {
+      const a = this.server.address();
+      if (typeof a !== "object" || !a) return { host: this.opts.host, port: this.opts.port };
+      this.boundPort = a.port;
+    }
+    return { host: this.opts.host, port: this.boundPort };
   }
 
   private get advertisedPort(): number {
