@@ -15,6 +15,7 @@ import { FlowRuntime } from "@/server/agents/runtime";
 import type { HttpSource } from "@/server/agents/sources/http";
 import { KafkaClient } from "@/server/kafka/client";
 import { formatSummary, markdownTable } from "./lib/markdown";
+import { bundledBrokerServer } from "./lib/server-bundle";
 import { type Summary, summarize } from "./lib/stats";
 
 const EVENT_BYTES = 200;
@@ -83,7 +84,7 @@ class BrokerProcess {
     await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
     const port = (probe.address() as { port: number }).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    this.child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "peers", "tributary-server.ts"), this.dir, String(port)], { stdio: ["ignore", "pipe", "inherit"] });
+    this.child = spawn(process.execPath, [await bundledBrokerServer(), this.dir, String(port)], { stdio: ["ignore", "pipe", "inherit"] });
     await new Promise<void>((resolve, reject) => {
       this.child!.once("exit", (code) => reject(new Error(`broker exited ${code}`)));
       this.child!.stdout!.on("data", (d: Buffer) => d.toString().includes('"ready":true') && resolve());

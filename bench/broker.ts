@@ -25,6 +25,7 @@ import { decodeResponse, encodeRequest, type RequestInputOf, type ResponseOf } f
 import { decodeRecordBatch, encodeRecordBatch, forEachBatch } from "@/server/kafka/records/batch";
 import { formatSummary, markdownTable } from "./lib/markdown";
 import { freePort } from "./lib/net";
+import { bundledBrokerServer } from "./lib/server-bundle";
 import { LatencyRecorder, type Summary, summarize } from "./lib/stats";
 
 const VALUE_BYTES = 100;
@@ -41,7 +42,6 @@ const LATENCY_TICK_MS = 2;
 const PRODUCE_VERSION = 9;
 const FETCH_VERSION = 12;
 
-const SERVER_SCRIPT = fileURLToPath(new URL("./peers/tributary-server.ts", import.meta.url));
 const PROJECT_ROOT = fileURLToPath(new URL("../", import.meta.url));
 const RESULTS_DIR = fileURLToPath(new URL("./results/", import.meta.url));
 
@@ -58,12 +58,12 @@ export interface BrokerBenchResult {
   markdown: string;
 }
 
-/** The broker in a child process (bench/peers/tributary-server.ts), as clients would meet it. */
+/** The broker in a child process (bench/peers/tributary-server.ts, bundled as `npm start` bundles the server), as clients would meet it. */
 export async function startBroker(dataDir: string, profileDir?: string): Promise<{ bootstrap: string; stop: () => Promise<void> }> {
   const port = await freePort();
-  const args = ["--import", "tsx"];
+  const args: string[] = [];
   if (profileDir) args.push("--cpu-prof", `--cpu-prof-dir=${profileDir}`);
-  args.push(SERVER_SCRIPT, dataDir, String(port));
+  args.push(await bundledBrokerServer(), dataDir, String(port));
   const proc: ChildProcess = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, TRIBUTARY_LOG_LEVEL: "warn" } });
   process.once("exit", () => proc.kill("SIGKILL"));
   const stderr: string[] = [];

@@ -14,8 +14,9 @@ import { KafkaClient } from "../server/kafka/client";
 import { captureEnvironment, formatEnvironment } from "./lib/environment";
 import { formatSummary, markdownTable } from "./lib/markdown";
 import { freePort } from "./lib/net";
+import { bundledBrokerServer } from "./lib/server-bundle";
 import { summarize, type Summary } from "./lib/stats";
-import { NO_FSYNC, PROJECT_ROOT, SERVER_SCRIPT, waitForReady } from "./peers/tributary";
+import { NO_FSYNC, PROJECT_ROOT, waitForReady } from "./peers/tributary";
 
 const RUNS = 3;
 const VALUE = Buffer.alloc(100, "x");
@@ -123,7 +124,7 @@ async function timedRate(work: () => Promise<number | void>): Promise<number> {
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), "tributary-bench-client-"));
   const port = await freePort();
-  const broker = spawn(process.execPath, ["--import", "tsx", SERVER_SCRIPT, dataDir, String(port)], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, TRIBUTARY_LOG_LEVEL: "warn" } });
+  const broker = spawn(process.execPath, [await bundledBrokerServer(), dataDir, String(port)], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, TRIBUTARY_LOG_LEVEL: "warn" } });
   process.once("exit", () => broker.kill("SIGKILL"));
   await waitForReady(broker);
   const bootstrap = `127.0.0.1:${port}`;

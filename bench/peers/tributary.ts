@@ -6,12 +6,12 @@ import { promisify } from "node:util";
 import { KafkaClient } from "@/server/kafka/client";
 import { Acks } from "@/server/kafka/constants";
 import { freePort } from "../lib/net";
+import { bundledBrokerServer } from "../lib/server-bundle";
 import { LatencyCollector, makeValue, pacedSend, PeerUnavailableError, processCpuSeconds, timed, VALUE_BYTES, Window, type PeerSystem, type PhaseResult, type Workload } from "./workload";
 
 const START_TIMEOUT_MS = 120_000;
 const DRAIN_TIMEOUT_MS = 60_000;
 
-export const SERVER_SCRIPT = fileURLToPath(new URL("./tributary-server.ts", import.meta.url));
 export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /**
@@ -70,7 +70,7 @@ function kcat(args: string[], input: Buffer | null, onStdout?: (chunk: Buffer) =
 const settings = (list: string[]) => list.flatMap((s) => ["-X", s]);
 
 /**
- * Tributary's broker in its own Node process (started with tsx, as in development), driven over
+ * Tributary's broker in its own Node process (bundled as `npm start` runs it), driven over
  * the Kafka protocol by kcat — the same methodology as the peers: a separate server process, a
  * well-kept client, that client's best batching.
  */
@@ -119,9 +119,9 @@ export function tributaryBroker(options: TributaryOptions): PeerSystem {
     async probe() {
       this.client = await kcatVersion();
       const port = await freePort();
-      const args = ["--import", "tsx"];
+      const args: string[] = [];
       if (options.profileDir) args.push("--cpu-prof", `--cpu-prof-dir=${options.profileDir}`);
-      args.push(SERVER_SCRIPT, `${options.dataDir}/${id}`, String(port));
+      args.push(await bundledBrokerServer(), `${options.dataDir}/${id}`, String(port));
       const proc = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
       child = proc;
       // Never leave a broker behind when the benchmark process ends early.
