@@ -1,7 +1,34 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, renameSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "./atomic";
+import { logger } from "../../log";
+import { fsyncDirAsync, writeFileAtomic } from "./atomic";
 import { invariant } from "./invariants";
+
+const log = logger("broker.log");
+
+/**
+ * Writes behind in flight at once, across every partition: each holds a descriptor, and a broker
+ * taking over thousands of partitions must stay within its open-file limit (the segments' handle
+ * budget leaves this much room).
+ */
+const MAX_WRITES_BEHIND = 4;
+let writesBehind = 0;
+const waitingWrites: (() => void)[] = [];
+
+/** Runs fn in one of the MAX_WRITES_BEHIND slots, waiting for one in arrival order. */
+async function inWriteSlot(fn: () => Promise<void>): Promise<void> {
+  if (writesBehind < MAX_WRITES_BEHIND) writesBehind++;
+  else await new Promise<void>((granted) => waitingWrites.push(granted));
+  try {
+    await fn();
+  } finally {
+    // The slot passes straight to the next in line, or is given back.
+    const next = waitingWrites.shift();
+    if (next) next();
+    else writesBehind--;
+  }
+}
 
 const FILE = "leader-epoch-checkpoint";
 
@@ -15,9 +42,20 @@ export interface EpochEntry {
  * persisted as `leader-epoch-checkpoint` (Kafka's text format: version, count, then `epoch offset`
  * lines). OffsetForLeaderEpoch answers from it, and a follower truncates with it to where its log
  * and a new leader's agree.
+ *
+ * A new epoch is written behind, off the event loop (a broker taking over thousands of partitions
+ * starts an epoch in each at once, and an fsync apiece on the loop would stall every client), as
+ * Kafka does since KAFKA-15046: an epoch the file lacks after a crash is rebuilt from the batches,
+ * which carry their leader epoch, by the partition's recovery scan; a clean close waits for the
+ * file (flushed) because it skips that scan. Truncation is written at once: an entry past the
+ * log's new end must never come back.
  */
 export class LeaderEpochCache {
   private entries: EpochEntry[] = [];
+  /** Bumped by every change; the file holds `written`, and a write behind renames its file into place only if nothing changed meanwhile. */
+  private version = 0;
+  private written = 0;
+  private writing: Promise<void> | null = null;
 
   constructor(private readonly dir: string) {}
 
@@ -52,7 +90,8 @@ export class LeaderEpochCache {
     if (last && epoch <= last.epoch) return;
     invariant(!last || offset >= last.startOffset, () => `leader epoch ${epoch} would start at ${offset}, before epoch ${last!.epoch} at ${last!.startOffset}`);
     this.entries.push({ epoch, startOffset: offset });
-    this.persist();
+    this.version++;
+    this.writing ??= inWriteSlot(() => this.writeBehind()).finally(() => (this.writing = null));
   }
 
   /**
@@ -71,10 +110,49 @@ export class LeaderEpochCache {
     const kept = this.entries.filter((e) => e.startOffset < offset);
     if (kept.length === this.entries.length) return;
     this.entries = kept;
+    this.version++;
     this.persist();
   }
 
+  /** Resolves once the file holds every epoch assigned so far; written here if the write behind failed. */
+  async flushed(): Promise<void> {
+    await this.writing;
+    if (this.written < this.version) this.persist();
+  }
+
+  private get text(): string {
+    return `0\n${this.entries.length}\n${this.entries.map((e) => `${e.epoch} ${e.startOffset}`).join("\n")}\n`;
+  }
+
   private persist(): void {
-    writeFileAtomic(join(this.dir, FILE), `0\n${this.entries.length}\n${this.entries.map((e) => `${e.epoch} ${e.startOffset}`).join("\n")}\n`);
+    writeFileAtomic(join(this.dir, FILE), this.text);
+    this.written = this.version;
+  }
+
+  private async writeBehind(): Promise<void> {
+    const path = join(this.dir, FILE);
+    // Its own temporary file: the synchronous write of a truncation uses writeFileAtomic's.
+    const tmp = `${path}.behind.tmp`;
+    try {
+      while (this.written < this.version) {
+        const version = this.version;
+        const text = this.text;
+        const file = await open(tmp, "w");
+        try {
+          await file.writeFile(text);
+          await file.sync();
+        } finally {
+          await file.close();
+        }
+        // Checked and renamed in one turn of the loop, so no truncation can slip in between.
+        if (this.version !== version) continue;
+        renameSync(tmp, path);
+        await fsyncDirAsync(this.dir);
+        this.written = Math.max(this.written, version);
+      }
+    } catch (err) {
+      // A deleted partition's directory is gone; anything else is retried by the next epoch or a clean close.
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") log.warn({ err, dir: this.dir }, "writing the leader-epoch checkpoint failed; the log's batches still carry their epochs");
+    }
   }
 }

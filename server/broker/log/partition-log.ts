@@ -233,6 +233,8 @@ export class PartitionLog {
       let pos = seg.lookup(from);
       while (pos + HEADER_SIZE <= seg.size) {
         const header = readBatchHeader(seg.readSyncAt(pos, HEADER_SIZE));
+        // An epoch whose checkpoint write a crash lost starts at its first batch.
+        if (header.baseOffset >= from && header.partitionLeaderEpoch >= 0) this.epochs.assign(header.partitionLeaderEpoch, header.baseOffset);
         if (header.producerId >= 0 && header.baseOffset >= from && header.control) {
           this.producers.fence(header.producerId, header.producerEpoch);
           this.txns.end(header.producerId, isCommitMarker(seg.readSyncAt(pos, header.size), 0), header.baseOffset);
@@ -834,6 +836,8 @@ export class PartitionLog {
       return;
     }
     this.active.writeIndexes();
+    // The next start skips the recovery scan that would rebuild epochs the checkpoint lacks.
+    await this.epochs.flushed();
     this.recoveryPoint = this.logEndOffset;
     // One directory fsync makes both the checkpoint's rename and the marker durable, and the
     // fsyncs run in the thread pool, so a broker closing thousands of partitions at once shares

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -79,6 +79,38 @@ describe("partition log as a replica", () => {
     expect(reopened.epochs.endOffsetFor(2, reopened.logEndOffset)).toBeUndefined();
     await reopened.close();
     await leader.close();
+  });
+
+  it("rebuilds from the batches after a crash the epochs its checkpoint file lacks (the file is written behind)", async () => {
+    const dir = tempDir();
+    const log = PartitionLog.open(dir, "t", 0, settings());
+    log.leaderEpoch = 3;
+    for (let i = 0; i < 10; i++) await log.append(batch(4, `a${i}`));
+    log.leaderEpoch = 5;
+    for (let i = 0; i < 10; i++) await log.append(batch(3, `b${i}`));
+    await log.epochs.flushed();
+    // A crash before the write behind reached the disk: the file is gone, the batches are not.
+    rmSync(join(dir, "leader-epoch-checkpoint"));
+    const recovered = PartitionLog.open(dir, "t", 0, settings());
+    expect(recovered.epochs.all).toEqual([{ epoch: 3, startOffset: 0 }, { epoch: 5, startOffset: 40 }]);
+    await recovered.epochs.flushed();
+    expect(readFileSync(join(dir, "leader-epoch-checkpoint"), "utf8")).toBe("0\n2\n3 0\n5 40\n");
+    await recovered.close();
+  });
+
+  it("keeps a truncation that lands while a new epoch is being written behind", async () => {
+    const dir = tempDir();
+    const log = PartitionLog.open(dir, "t", 0, settings());
+    log.leaderEpoch = 2;
+    await log.append(batch(4, "a"));
+    await log.epochs.flushed();
+    // A leadership starts epoch 7 at the log end, and at once a truncation takes it back.
+    log.epochs.assign(7, log.logEndOffset);
+    log.epochs.truncateFrom(log.logEndOffset);
+    await log.epochs.flushed();
+    expect(readFileSync(join(dir, "leader-epoch-checkpoint"), "utf8")).toBe("0\n1\n2 0\n");
+    await log.close();
+    expect(PartitionLog.open(dir, "t", 0, settings()).epochs.all).toEqual([{ epoch: 2, startOffset: 0 }]);
   });
 
   it("refuses batches that overlap its log end without writing anything", async () => {
