@@ -61,6 +61,8 @@ export function self(b: BrokerContext): { nodeId: number; host: string; port: nu
  * clients retry, so each retry creates the next batch, as Kafka answers while it creates a topic.
  */
 export async function ensureTopics(b: BrokerContext, names: string[], allowCreate: boolean): Promise<Map<string, KafkaError>> {
+  // Every produce and fetch asks: the usual answer (all there, none being created) costs one pass.
+  if (names.every((n) => b.logs.creation(n) === undefined && b.logs.topic(n) !== undefined)) return new Map();
   // Only when some are being created: without a wait, this request's own creations are under
   // way before the next request on the connection is looked at, so that one waits for them.
   const pending = names.map((n) => b.logs.creation(n)).filter((p) => p !== undefined);
