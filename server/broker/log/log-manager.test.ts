@@ -46,6 +46,25 @@ describe("topics", () => {
     await third.close();
   });
 
+  it("are named as Kafka allows even where the name is a JavaScript object's own (constructor, __proto__, toString)", async () => {
+    const dataDir = tempDir();
+    const logs = LogManager.open({ dataDir, backgroundIntervalMs: 60_000 });
+    const names = ["constructor", "__proto__", "toString", "hasOwnProperty"];
+    expect(names.map((n) => logs.topic(n))).toEqual([undefined, undefined, undefined, undefined]);
+    for (const name of names) {
+      await logs.createTopic(name, { partitions: 1 });
+      await logs.partition(name, 0).append(encodeRecordBatch([{ key: null, value: Buffer.from(name) }]));
+    }
+    expect(logs.topics().map((t) => t.name).sort()).toEqual([...names].sort());
+    await logs.close();
+    const again = LogManager.open({ dataDir, backgroundIntervalMs: 60_000 });
+    expect(names.map((n) => again.topic(n)?.partitions)).toEqual([1, 1, 1, 1]);
+    expect(names.map((n) => again.partition(n, 0).logEndOffset)).toEqual([1, 1, 1, 1]);
+    await again.deleteTopic("constructor");
+    expect(again.topic("constructor")).toBeUndefined();
+    await again.close();
+  });
+
   it("validates names, partition counts and configs as Kafka does, changing nothing on error", async () => {
     const logs = LogManager.open({ dataDir: tempDir(), backgroundIntervalMs: 60_000 });
     await logs.createTopic("metrics.cpu", { partitions: 1 });

@@ -104,7 +104,13 @@ export class LogManager {
     this.logDir = join(dataDir, "log");
     mkdirSync(this.logDir, { recursive: true });
     const path = join(this.logDir, "topics.json");
-    this.meta = existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as Metadata) : { clusterId: randomBytes(16).toString("base64url").slice(0, 22), nextProducerId: 1000, topics: {} };
+    const saved = existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as Metadata) : undefined;
+    this.meta = {
+      clusterId: saved?.clusterId ?? randomBytes(16).toString("base64url").slice(0, 22),
+      nextProducerId: saved?.nextProducerId ?? 1000,
+      // No prototype: "constructor" and "__proto__" are topic names Kafka allows, not inherited keys.
+      topics: Object.assign(Object.create(null) as Metadata["topics"], saved?.topics),
+    };
   }
 
   static open(opts: { dataDir: string; defaults?: TopicConfigs; clock?: () => number; backgroundIntervalMs?: number; maxOpenSegments?: number; maxPartitions?: number }): LogManager {
