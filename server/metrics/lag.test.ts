@@ -5,7 +5,9 @@ import { captureLogs, startTestBroker } from "../broker/compat/harness";
 import { TestConnection } from "../broker/compat/test-connection";
 import { Apis } from "../kafka/messages";
 import { ClusterConnections, EMBEDDED_CLUSTER } from "../admin/clusters";
-import { lagRollups } from "../../db/schema";
+import { clusters as clusterRows, lagRollups } from "../../db/schema";
+import { eventually } from "../testing/eventually";
+import { createServer, type Socket } from "node:net";
 import { LagSampler, TOTAL } from "./lag";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -86,6 +88,31 @@ describe("lag sampler", () => {
     } finally {
       logs.stop();
     }
+  });
+
+  it("samples each watched cluster on its own: one that does not answer holds back no other", async () => {
+    const { t, lag } = await sampled({});
+    await commitGroups(t.bootstrap, ["billing"]);
+    // A cluster that accepts connections and never answers: its requests wait out their timeout.
+    const held: Socket[] = [];
+    const silent = createServer((s) => held.push(s));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    await db.db.insert(clusterRows).values({ name: "silent", bootstrapServers: `127.0.0.1:${(silent.address() as { port: number }).port}`, tls: false });
+    cleanups.push(() => db.db.delete(clusterRows).then(() => undefined));
+    // Watched first: sampled in turn, it would hold the embedded broker's sample back.
+    lag.watch("silent");
+    lag.watch(EMBEDDED_CLUSTER);
+    const first = lag.sampleAll(1000);
+    await eventually(async () => (await lag.history(EMBEDDED_CLUSTER, "billing", 0)).length === 1, 10_000, "the embedded cluster's first sample");
+    // The next pass samples the embedded cluster again and skips only the one still retrying.
+    await lag.sampleAll(11_000);
+    expect((await lag.history(EMBEDDED_CLUSTER, "billing", 0)).map((p) => p.t)).toEqual([1000, 11_000]);
+    expect(lag.lastError("silent")).toBeNull();
+    // Gone for good: its pass ends with the reason.
+    silent.close();
+    for (const s of held) s.destroy();
+    await first;
+    expect(lag.lastError("silent")).not.toBeNull();
   });
 
   it("keeps lag histories for a bounded number of groups; the rest count in the total", async () => {

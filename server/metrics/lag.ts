@@ -57,7 +57,8 @@ export class LagSampler {
   readonly rates: ClusterRates;
   private readonly watched = new Map<string, number>([[EMBEDDED_CLUSTER, Infinity]]);
   private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  /** Clusters whose sample is under way: a slow one skips its own next pass, not the others'. */
+  private sampling = new Set<string>();
   private db: Db | undefined;
   private lastPrune = 0;
 
@@ -100,22 +101,25 @@ export class LagSampler {
     if (before === undefined && this.timer) void this.sampleAll();
   }
 
+  /**
+   * Samples every watched cluster at once. A cluster that is down spends its client's retries and
+   * back-offs before it fails, and one that accepts connections but does not answer its request
+   * timeouts; sampled in turn, it would hold every other cluster's samples back as long.
+   */
   async sampleAll(now = Date.now()): Promise<void> {
-    if (this.running) return; // a slow cluster must not pile up passes
-    this.running = true;
-    try {
-      for (const [cluster, until] of this.watched) {
-        if (until < now) {
-          this.watched.delete(cluster);
-          this.clusters.delete(cluster);
-          this.rates.forget(cluster);
-          continue;
-        }
-        await this.sample(cluster, now);
+    const passes: Promise<void>[] = [];
+    for (const [cluster, until] of this.watched) {
+      if (until < now) {
+        this.watched.delete(cluster);
+        this.clusters.delete(cluster);
+        this.rates.forget(cluster);
+        continue;
       }
-    } finally {
-      this.running = false;
+      if (this.sampling.has(cluster)) continue; // a slow cluster must not pile up passes
+      this.sampling.add(cluster);
+      passes.push(this.sample(cluster, now).finally(() => this.sampling.delete(cluster)));
     }
+    await Promise.all(passes);
   }
 
   async sample(cluster: string, now = Date.now()): Promise<void> {
