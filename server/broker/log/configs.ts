@@ -24,7 +24,8 @@ const IGNORED = "Ignored: accepted because Kafka 3.x accepts it,";
 
 const LONG_MAX = "9223372036854775807";
 
-export const TOPIC_CONFIGS: Record<string, ConfigDef> = {
+/** No prototype: a client's config name "constructor" or "toString" is unknown, not Object's own. */
+export const TOPIC_CONFIGS: Readonly<Record<string, ConfigDef>> = Object.assign(Object.create(null) as Record<string, ConfigDef>, {
   "cleanup.policy": { kind: "string", default: "delete", oneOf: ["delete", "compact", "compact,delete", "delete,compact"], doc: "delete old segments, keep the latest record per key (compact), or both" },
   "retention.ms": { kind: "long", default: "604800000", min: -1, doc: "delete segments whose newest record is older than this; -1 keeps forever" },
   "retention.bytes": { kind: "long", default: "-1", min: -1, doc: "delete the oldest segments while a partition is larger than this; -1 means no limit" },
@@ -61,7 +62,7 @@ export const TOPIC_CONFIGS: Record<string, ConfigDef> = {
   "remote.log.delete.on.disable": { kind: "boolean", default: "false", doc: `${IGNORED} tiered storage is not available` },
   "local.retention.ms": { kind: "long", default: "-2", min: -2, doc: `${IGNORED} tiered storage is not available (retention.ms applies)` },
   "local.retention.bytes": { kind: "long", default: "-2", min: -2, doc: `${IGNORED} tiered storage is not available (retention.bytes applies)` },
-};
+});
 
 export type TopicConfigs = Record<string, string>;
 

@@ -75,6 +75,8 @@ describe("topics", () => {
     expect(await codeOf(() => logs.createTopic("metrics.cpu", { partitions: 1 }))).toBe(ErrorCode.TOPIC_ALREADY_EXISTS);
     expect(await codeOf(() => logs.createTopic("zero", { partitions: 0 }))).toBe(ErrorCode.INVALID_PARTITIONS);
     expect(await codeOf(() => logs.createTopic("cfg", { partitions: 1, configs: { "no.such.config": "1" } }))).toBe(ErrorCode.INVALID_CONFIG);
+    // Names an object has of its own are no config names either.
+    for (const name of ["constructor", "toString", "__proto__"]) expect(await codeOf(() => logs.createTopic("cfg", { partitions: 1, configs: { [name]: "1" } }))).toBe(ErrorCode.INVALID_CONFIG);
     expect(await codeOf(() => logs.createTopic("cfg", { partitions: 1, configs: { "retention.ms": "soon" } }))).toBe(40);
     expect(await codeOf(() => logs.createTopic("cfg", { partitions: 1, configs: { "cleanup.policy": "archive" } }))).toBe(40);
     expect(await codeOf(() => logs.createTopic("cfg", { partitions: 1, configs: { "min.cleanable.dirty.ratio": "1.5" } }))).toBe(40);
