@@ -17,11 +17,11 @@ let writesBehind = 0;
 const waitingWrites: (() => void)[] = [];
 
 /** Runs fn in one of the MAX_WRITES_BEHIND slots, waiting for one in arrival order. */
-async function inWriteSlot(fn: () => Promise<void>): Promise<void> {
+async function inWriteSlot<T>(fn: () => Promise<T>): Promise<T> {
   if (writesBehind < MAX_WRITES_BEHIND) writesBehind++;
   else await new Promise<void>((granted) => waitingWrites.push(granted));
   try {
-    await fn();
+    return await fn();
   } finally {
     // The slot passes straight to the next in line, or is given back.
     const next = waitingWrites.shift();
@@ -91,7 +91,7 @@ export class LeaderEpochCache {
     invariant(!last || offset >= last.startOffset, () => `leader epoch ${epoch} would start at ${offset}, before epoch ${last!.epoch} at ${last!.startOffset}`);
     this.entries.push({ epoch, startOffset: offset });
     this.version++;
-    this.writing ??= inWriteSlot(() => this.writeBehind()).finally(() => (this.writing = null));
+    this.writeSoon();
   }
 
   /**
@@ -129,7 +129,17 @@ export class LeaderEpochCache {
     this.written = this.version;
   }
 
-  private async writeBehind(): Promise<void> {
+  /** Starts the write behind unless one runs; an epoch assigned as one finished starts the next. */
+  private writeSoon(): void {
+    if (this.writing) return;
+    this.writing = inWriteSlot(() => this.writeBehind()).then((ok) => {
+      this.writing = null;
+      if (ok && this.written < this.version) this.writeSoon();
+    });
+  }
+
+  /** False when the file could not be written: the next epoch or a clean close tries again. */
+  private async writeBehind(): Promise<boolean> {
     const path = join(this.dir, FILE);
     // Its own temporary file: the synchronous write of a truncation uses writeFileAtomic's.
     const tmp = `${path}.behind.tmp`;
@@ -150,9 +160,11 @@ export class LeaderEpochCache {
         await fsyncDirAsync(this.dir);
         this.written = Math.max(this.written, version);
       }
+      return true;
     } catch (err) {
       // A deleted partition's directory is gone; anything else is retried by the next epoch or a clean close.
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") log.warn({ err, dir: this.dir }, "writing the leader-epoch checkpoint failed; the log's batches still carry their epochs");
+      return false;
     }
   }
 }
