@@ -32,14 +32,19 @@ export function fsyncDir(dir: string): void {
  */
 export async function writeFileAtomicAsync(path: string, data: string | Buffer): Promise<void> {
   const tmp = `${path}.tmp`;
-  const file = await open(tmp, "w");
+  await writeFileSynced(tmp, data);
+  await rename(tmp, path);
+}
+
+/** Writes the file and fsyncs it, off the event loop: the first half of an atomic replacement. */
+export async function writeFileSynced(path: string, data: string | Buffer): Promise<void> {
+  const file = await open(path, "w");
   try {
     await file.writeFile(data);
     await file.sync();
   } finally {
     await file.close();
   }
-  await rename(tmp, path);
 }
 
 export async function fsyncDirAsync(dir: string): Promise<void> {

@@ -1,8 +1,7 @@
 import { readFileSync, renameSync } from "node:fs";
-import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { logger } from "../../log";
-import { fsyncDirAsync, writeFileAtomic } from "./atomic";
+import { fsyncDirAsync, writeFileAtomic, writeFileSynced } from "./atomic";
 import { invariant } from "./invariants";
 
 const log = logger("broker.log");
@@ -146,14 +145,7 @@ export class LeaderEpochCache {
     try {
       while (this.written < this.version) {
         const version = this.version;
-        const text = this.text;
-        const file = await open(tmp, "w");
-        try {
-          await file.writeFile(text);
-          await file.sync();
-        } finally {
-          await file.close();
-        }
+        await writeFileSynced(tmp, this.text);
         // Checked and renamed in one turn of the loop, so no truncation can slip in between.
         if (this.version !== version) continue;
         renameSync(tmp, path);
