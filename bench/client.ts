@@ -4,7 +4,6 @@
  * pace) and consuming them back in a consumer group. Each figure is the median of RUNS runs.
  * Usage: npm run bench:client [-- --records N]
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,10 +12,9 @@ import { Kafka, logLevel } from "kafkajs";
 import { KafkaClient } from "../server/kafka/client";
 import { captureEnvironment, formatEnvironment } from "./lib/environment";
 import { formatSummary, markdownTable } from "./lib/markdown";
-import { freePort } from "./lib/net";
-import { bundledBrokerServer } from "./lib/server-bundle";
 import { summarize, type Summary } from "./lib/stats";
-import { NO_FSYNC, PROJECT_ROOT, waitForReady } from "./peers/tributary";
+import { startBroker } from "./broker";
+import { NO_FSYNC, PROJECT_ROOT } from "./peers/tributary";
 
 const RUNS = 3;
 const VALUE = Buffer.alloc(100, "x");
@@ -123,11 +121,8 @@ async function timedRate(work: () => Promise<number | void>): Promise<number> {
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), "tributary-bench-client-"));
-  const port = await freePort();
-  const broker = spawn(process.execPath, [await bundledBrokerServer(), dataDir, String(port)], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, TRIBUTARY_LOG_LEVEL: "warn" } });
-  process.once("exit", () => broker.kill("SIGKILL"));
-  await waitForReady(broker);
-  const bootstrap = `127.0.0.1:${port}`;
+  const broker = await startBroker(dataDir);
+  const bootstrap = broker.bootstrap;
   const admin = new KafkaClient({ bootstrap: [bootstrap] });
   const results: { client: string; produce: Summary; consume: Summary }[] = [];
   let topicSeq = 0;
@@ -149,7 +144,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await admin.close();
-    broker.kill("SIGTERM");
+    await broker.stop();
   }
   const env = await captureEnvironment(dataDir);
   rmSync(dataDir, { recursive: true, force: true });

@@ -247,7 +247,7 @@ function textStamp(scheduledMs: number): Buffer {
   return Buffer.from(scheduledMs.toFixed(3).padEnd(VALUE_BYTES, "x"), "latin1");
 }
 
-export async function waitForReady(proc: ChildProcess): Promise<void> {
+async function waitForReady(proc: ChildProcess): Promise<void> {
   let buffered = "";
   let ready = false;
   await new Promise<void>((resolve, reject) => {
